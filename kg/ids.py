@@ -1,0 +1,102 @@
+"""Ids, slugs and site paths: distinct types, one validating constructor each.
+
+A note's id is the slug of its file stem. ``slugify`` is total (any text gives a usable slug,
+for titles in ``kg new``); ``note_id`` is strict (a file whose stem cannot be an id is an error
+naming the file), so two spellings of one name (``Café`` in NFC and NFD, ``Foo`` and ``foo``)
+meet as the same id and are caught as a collision rather than silently becoming two pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+from typing import NewType
+
+from kg.errors import NoteError
+
+NoteId = NewType("NoteId", str)
+"""A note's id: lowercase ``[a-z0-9-]``, 1–100 characters, no leading or trailing dash."""
+
+PagePath = NewType("PagePath", str)
+"""A page's path inside the site, POSIX, relative to the site root: ``notes/ahe.html``."""
+
+MAX_ID_LENGTH = 100
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+_WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"]
+    + [f"com{i}" for i in range(1, 10)]
+    + [f"lpt{i}" for i in range(1, 10)]
+)
+
+
+def slugify(text: str, *, max_length: int = 80) -> str:
+    """Lowercase ASCII slug of any text; never empty (falls back to a short hash)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    slug = _NOT_SLUG.sub("-", ascii_text.casefold()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rstrip("-")
+    if not slug:
+        digest = hashlib.sha1(unicodedata.normalize("NFC", text).encode()).hexdigest()[:8]
+        slug = f"n-{digest}"
+    return slug
+
+
+def is_note_id(text: str) -> bool:
+    return bool(_ID.match(text)) and text not in _WINDOWS_RESERVED
+
+
+def note_id(stem: str, *, file: str | None = None) -> NoteId:
+    """The id of a note whose file stem is ``stem``; an error names the file if none fits."""
+    if not stem.strip():
+        raise NoteError("empty file name", file=file, hint="name the note file, e.g. my-note.md")
+    slug = slugify(stem, max_length=10_000)
+    if len(slug) > MAX_ID_LENGTH:
+        raise NoteError(
+            f"file name too long for an id ({len(slug)} characters)",
+            file=file,
+            hint=f"shorten the file name to at most {MAX_ID_LENGTH} characters",
+        )
+    if slug in _WINDOWS_RESERVED:
+        raise NoteError(
+            f"'{stem}' is a reserved device name on Windows",
+            file=file,
+            hint=f"rename the file, e.g. {slug}-note.md",
+        )
+    return NoteId(slug)
+
+
+def as_note_id(text: str) -> NoteId:
+    """Validate text that claims to be an id already (from the command line or a cache)."""
+    if not is_note_id(text):
+        raise NoteError(f"'{text}' is not a note id", hint="ids are lowercase a-z, 0-9 and '-'")
+    return NoteId(text)
+
+
+def item_slug(text: str) -> str:
+    """The readable, stable part of a question or angle id: its first words."""
+    words = slugify(text, max_length=10_000).split("-")
+    slug = "-".join(words[:8])[:48].rstrip("-")
+    return slug or "item"
+
+
+def note_page(nid: str) -> PagePath:
+    return PagePath(f"notes/{nid}.html")
+
+
+def page(path: str) -> PagePath:
+    """A site page path; refuses anything that could leave the site folder."""
+    norm = posixpath.normpath(path)
+    if norm.startswith(("/", "../")) or norm == ".." or "\\" in path or norm == ".":
+        raise ValueError(f"not a page path inside the site: {path!r}")
+    return PagePath(norm)
+
+
+def relative_url(from_page: PagePath, to: PagePath, fragment: str = "") -> str:
+    """The relative URL from one page to another, so the site works from ``file://``."""
+    start = posixpath.dirname(from_page) or "."
+    url = posixpath.relpath(to, start)
+    return f"{url}#{fragment}" if fragment else url
