@@ -1,0 +1,269 @@
+"""The body of a note: its sections, its ``[[wikilinks]]``, its questions and research angles.
+
+The body is scanned line by line (fenced code and inline code skipped), so every item keeps
+the file line it was written on. Rendering to HTML is :mod:`kg.markdown`'s job, at emit time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_BULLET = re.compile(r"^( {0,3})[-*+][ \t]+(.*)$")
+_ORDERED = re.compile(r"^( {0,3})(\d{1,9})[.)][ \t]+(.*)$")
+_TASK = re.compile(r"^\[([ xX])\][ \t]+")
+_STRIKE = re.compile(r"^~~(.+)~~[.!]?$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[\"“(])")
+_MARKUP = re.compile(r"[*_`]+")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_NON_NOTE_EXT = re.compile(
+    r"\.(png|jpe?g|gif|webp|svg|pdf|mp3|mp4|webm|wav|ogg|m4a|csv|xlsx?|zip|canvas)$", re.I
+)
+
+SECTION_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("tldr", ("tl;dr", "tldr", "tl dr", "summary")),
+    ("why", ("why it matters", "why this matters", "significance")),
+    ("connections", ("connections", "related")),
+    ("angles", ("research angle", "research angles", "research directions")),
+    ("questions", ("open questions", "questions", "open question")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    target: str
+    label: str | None
+    heading: str | None
+    line: int
+    context: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A list item of a section: its text (continuation lines joined) and first line."""
+
+    text: str
+    line: int
+    number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawSection:
+    key: str
+    heading: str
+    line: int
+    lines: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    h1: str | None
+    sections: tuple[RawSection, ...]
+    links: tuple[Link, ...]
+    words: int
+
+
+def section_key(heading: str) -> str:
+    """The known section a heading names (``Research angle (Tier 1)`` → ``angles``), or ''."""
+    text = _MARKUP.sub("", heading).strip().lower().rstrip(":")
+    for key, names in SECTION_KEYS:
+        if any(text == n or text.startswith(n + " ") or text.startswith(n + "(") for n in names):
+            return key
+    return ""
+
+
+def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
+    """``target#heading|label`` → (target, heading, label); None for embeds of files."""
+    target, _, label = inner.partition("|")
+    target, _, heading = target.partition("#")
+    target = target.strip()
+    if target.lower().endswith(".md"):
+        target = target[:-3]
+    if not target or _NON_NOTE_EXT.search(target):
+        return None
+    return target, (heading.strip() or None), (label.strip() or None)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown inline text made readable as plain text (for contexts and summaries)."""
+
+    def link_label(match: re.Match[str]) -> str:
+        parsed = parse_wikilink(match.group(2))
+        if parsed is None:
+            return ""
+        target, heading, label = parsed
+        return label or (f"{target} › {heading}" if heading else target)
+
+    text = WIKILINK.sub(link_label, markdown)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MARKUP.sub("", text)
+    return " ".join(text.split())
+
+
+def _sentence_around(paragraph: str, start: int, end: int) -> str:
+    """The sentence of ``paragraph`` that holds the span ``start:end``, as plain text."""
+    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(paragraph)] + [len(paragraph)]
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        if lo <= start < hi or (start >= lo and end <= hi):
+            sentence = paragraph[lo:hi]
+            break
+    else:
+        sentence = paragraph
+    text = plain_text(sentence)
+    return text if len(text) <= 400 else text[:397] + "…"
+
+
+def scan(body: str, first_line: int) -> Body:
+    """Split the body into sections and collect its links; ``first_line`` is its file line."""
+    h1: str | None = None
+    in_fence: str | None = None
+    sections: list[RawSection] = []
+    current: tuple[str, str, int] | None = None
+    current_lines: list[tuple[int, str]] = []
+    links: list[Link] = []
+    words = 0
+    paragraph: list[tuple[int, str]] = []
+
+    def flush_paragraph() -> None:
+        if not paragraph:
+            return
+        joined = ""
+        offsets: list[tuple[int, int]] = []  # (offset in joined, file line)
+        for lineno, text in paragraph:
+            stripped = _BULLET.sub(r"\2", text)
+            stripped = _ORDERED.sub(r"\3", stripped).strip()
+            offsets.append((len(joined), lineno))
+            joined += stripped + " "
+        code_free = _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), joined)
+        for match in WIKILINK.finditer(code_free):
+            if match.group(1):  # ![[embed]] is a transclusion, not a link
+                continue
+            parsed = parse_wikilink(match.group(2))
+            if parsed is None:
+                continue
+            target, heading, label = parsed
+            line = next(ln for off, ln in reversed(offsets) if off <= match.start())
+            context = _sentence_around(joined, match.start(), match.end())
+            links.append(Link(target, label, heading, line, context))
+        paragraph.clear()
+
+    def close_section() -> None:
+        if current is not None:
+            key, heading, line = current
+            sections.append(RawSection(key, heading, line, tuple(current_lines)))
+
+    for index, text in enumerate(body.split("\n")):
+        lineno = first_line + index
+        fence = _FENCE.match(text)
+        if in_fence:
+            if fence and fence.group(1)[0] == in_fence[0] and len(fence.group(1)) >= len(in_fence):
+                in_fence = None
+            current_lines.append((lineno, ""))
+            continue
+        if fence:
+            flush_paragraph()
+            in_fence = fence.group(1)
+            current_lines.append((lineno, ""))
+            continue
+        heading = _HEADING.match(text)
+        if heading:
+            flush_paragraph()
+            level, title = len(heading.group(1)), heading.group(2).strip()
+            if level == 1 and h1 is None:
+                h1 = plain_text(title)
+            if level <= 3:
+                close_section()
+                current = (section_key(title), plain_text(title), lineno)
+                current_lines = []
+                continue
+        if not text.strip() or _BULLET.match(text) or _ORDERED.match(text):
+            flush_paragraph()
+        if text.strip():
+            paragraph.append((lineno, text))
+            words += len(text.split())
+        current_lines.append((lineno, text))
+    flush_paragraph()
+    if current is None and current_lines:
+        current = ("", "", first_line)
+    close_section()
+    return Body(h1, tuple(sections), tuple(links), words)
+
+
+def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Item, ...]:
+    """Top-level list items of a section, continuation lines folded in.
+
+    ``ordered=True`` takes only numbered items, ``False`` only bullets, ``None`` both.
+    """
+    items: list[Item] = []
+    text_parts: list[str] = []
+    start = 0
+    number: int | None = None
+    indent_limit = 0
+
+    def finish() -> None:
+        if text_parts:
+            items.append(Item(" ".join(text_parts).strip(), start, number))
+        text_parts.clear()
+
+    for lineno, text in section.lines:
+        bullet = _BULLET.match(text) if ordered is not True else None
+        numbered = _ORDERED.match(text) if ordered is not False else None
+        if bullet and len(bullet.group(1)) <= indent_limit:
+            finish()
+            start, number, indent_limit = lineno, None, len(bullet.group(1))
+            text_parts.append(bullet.group(2).strip())
+        elif numbered and len(numbered.group(1)) <= indent_limit:
+            finish()
+            start, number = lineno, int(numbered.group(2))
+            indent_limit = len(numbered.group(1))
+            text_parts.append(numbered.group(3).strip())
+        elif text_parts and text.strip() and (text.startswith((" ", "\t"))):
+            text_parts.append(text.strip())
+        elif not text.strip():
+            continue
+        else:
+            finish()
+            indent_limit = 0
+    finish()
+    return tuple(items)
+
+
+def task_state(text: str) -> tuple[str, str]:
+    """``[x] text`` → ("done", text); ``~~text~~`` → ("dropped", text); else ("open", text)."""
+    task = _TASK.match(text)
+    if task:
+        state = "done" if task.group(1) in "xX" else "open"
+        return state, text[task.end() :].strip()
+    strike = _STRIKE.match(text.strip())
+    if strike:
+        return "dropped", strike.group(1).strip()
+    return "open", text
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A research angle's lead (``**Title.** rest`` or the first sentence) and the rest."""
+    bold = re.match(r"^\*\*(.+?)\*\*[.:]?\s*(.*)$", text)
+    if bold:
+        return plain_text(bold.group(1)).rstrip(".:"), bold.group(2).strip()
+    first, sep, rest = text.partition(". ")
+    if sep and len(first) <= 140:
+        return plain_text(first), rest.strip()
+    return plain_text(text)[:140], ""
+
+
+def first_paragraph(section: RawSection) -> str:
+    parts: list[str] = []
+    for _, text in section.lines:
+        if not text.strip():
+            if parts:
+                break
+            continue
+        if _BULLET.match(text) or _ORDERED.match(text):
+            if parts:
+                break
+        parts.append(text.strip())
+    return plain_text(" ".join(parts))

@@ -1,0 +1,90 @@
+"""Settings: ``kg.toml`` beside the wiki, overridden by command-line options."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from kg.errors import ConfigError
+
+DEFAULT_TIERS = MappingProxyType({1: "Research direction", 2: "Notable", 3: "Background"})
+CONFIG_NAME = "kg.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    root: Path
+    wiki: Path
+    out: Path
+    title: str = "Knowledge graph"
+    base_url: str = ""
+    base_iri: str = "https://example.org/kg/"
+    tiers: MappingProxyType[int, str] = field(default_factory=lambda: DEFAULT_TIERS)
+    templates: Path | None = None
+
+    def tier_label(self, tier: int | None) -> str:
+        if tier is None:
+            return "No tier"
+        return self.tiers.get(tier, f"Tier {tier}")
+
+    def with_options(self, **options: Any) -> Config:
+        """A copy with the non-None options applied (paths made absolute)."""
+        clean = {k: v for k, v in options.items() if v is not None}
+        for key in ("wiki", "out", "templates"):
+            if key in clean:
+                clean[key] = Path(clean[key]).resolve()
+        return replace(self, **clean)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding ``kg.toml``, else ``start``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return start
+
+
+def load_config(root: Path | None = None) -> Config:
+    root = find_root(root or Path.cwd())
+    path = root / CONFIG_NAME
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"cannot read {CONFIG_NAME}: {err}", file=path) from None
+    section = data.get("kg", data)
+    if not isinstance(section, dict):
+        raise ConfigError("[kg] must be a table", file=path)
+    known = {"title", "wiki", "out", "base_url", "base_iri", "tiers", "templates"}
+    unknown = sorted(set(section) - known - {"kg"})
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s): {', '.join(unknown)}",
+            file=path,
+            hint=f"known settings: {', '.join(sorted(known))}",
+        )
+    tiers = dict(DEFAULT_TIERS)
+    for key, label in (section.get("tiers") or {}).items():
+        if not str(key).isdigit() or not isinstance(label, str):
+            raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
+                              hint='[kg.tiers]\n1 = "Research direction"')
+        tiers[int(key)] = label
+    base_iri = str(section.get("base_iri", Config.base_iri))
+    if not base_iri.endswith(("/", "#")):
+        base_iri += "/"
+    templates = section.get("templates")
+    return Config(
+        root=root,
+        wiki=(root / str(section.get("wiki", "wiki"))).resolve(),
+        out=(root / str(section.get("out", "site"))).resolve(),
+        title=str(section.get("title", Config.title)),
+        base_url=str(section.get("base_url", "")),
+        base_iri=base_iri,
+        tiers=MappingProxyType(dict(sorted(tiers.items()))),
+        templates=(root / str(templates)).resolve() if templates else None,
+    )

@@ -1,0 +1,239 @@
+"""Front-matter: split a note's text, and read its YAML so that nothing surprises.
+
+One pure function, :func:`split`, cuts the text into front-matter and body; :func:`load`
+reads the YAML into :class:`Node` values that remember the file line of every value. The
+loader works on the parser's events, so it can refuse what PyYAML would quietly accept:
+
+- every scalar stays the string that was written (``NO``, ``012345``, ``1:20``, ``2026-05-04``);
+  typing happens once, field by field, in :mod:`kg.parse`;
+- anchors and aliases are refused (no "billion laughs"), and so are explicit tags
+  (``!!python/object``…);
+- a key written twice is an error naming both lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+import yaml
+
+from kg.errors import NoteError
+
+try:  # the C parser is ~6x faster; the pure-Python one gives the same events
+    from yaml import CBaseLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml missing
+    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
+
+MAX_FRONT_MATTER = 256 * 1024
+MAX_SCALAR = 64 * 1024
+_FENCE = "---"
+_CLOSERS = ("---", "...")
+
+Value = Union[str, None, list["Node"], dict[str, "Node"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A YAML value and the 1-based line of the file it starts on."""
+
+    value: Value
+    line: int
+
+    def __repr__(self) -> str:
+        return f"Node({self.value!r}, line={self.line})"
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    front: str | None
+    front_line: int
+    body: str
+    body_line: int
+
+
+def normalise_newlines(text: str) -> str:
+    """Strip a BOM and turn CRLF and CR-only line ends into LF."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split(text: str, *, file: str | None = None) -> Split:
+    """Cut ``text`` (newlines already normalised) into front-matter and body.
+
+    A first line of ``---`` opens front-matter, which runs to the next line that is ``---`` or
+    ``...``. An opening with no close is an error: reading it as body would silently lose
+    every field (python-frontmatter's behaviour).
+    """
+    if not text.startswith(_FENCE) or text[3:4] not in ("\n", " ", "\t", ""):
+        return Split(None, 0, text, 1)
+    first_nl = text.find("\n")
+    if first_nl == -1 or text[:first_nl].strip() != _FENCE:
+        return Split(None, 0, text, 1)
+    pos = first_nl + 1
+    line = 2
+    while pos <= len(text):
+        end = text.find("\n", pos)
+        current = text[pos:] if end == -1 else text[pos:end]
+        if current.rstrip() in _CLOSERS:
+            front = text[first_nl + 1 : pos]
+            body = "" if end == -1 else text[end + 1 :]
+            return Split(front, 2, body, line + 1)
+        if end == -1:
+            break
+        pos = end + 1
+        line += 1
+    raise NoteError(
+        "front-matter opened on line 1 is never closed",
+        file=file,
+        line=1,
+        hint="end the front-matter with a line holding only ---",
+    )
+
+
+def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[str, Node]:
+    """Read front-matter YAML into a mapping of :class:`Node` (empty text gives ``{}``)."""
+    if len(front) > MAX_FRONT_MATTER:
+        raise NoteError(
+            f"front-matter is {len(front)} characters long",
+            file=file,
+            line=first_line,
+            hint=f"keep front-matter under {MAX_FRONT_MATTER} characters; move text to the body",
+        )
+    loader = _Loader(front)
+    try:
+        root = _Builder(loader, first_line, file).document()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = first_line + mark.line if mark else first_line
+        raise NoteError(
+            f"front-matter is not valid YAML: {err.problem or err.context}",
+            file=file,
+            line=line,
+            hint="check quoting and indentation; quote text that holds ': ' or starts with [ { * &",
+        ) from None
+    except yaml.YAMLError as err:
+        raise NoteError(f"front-matter is not valid YAML: {err}", file=file, line=first_line) from None
+    finally:
+        loader.dispose()
+    if root is None or root.value is None:
+        return {}
+    if not isinstance(root.value, dict):
+        kind = "a list" if isinstance(root.value, list) else "a single value"
+        raise NoteError(
+            f"front-matter is {kind}, not a set of fields",
+            file=file,
+            line=root.line,
+            hint="write fields as 'key: value' lines, e.g. 'title: My note'",
+        )
+    return root.value
+
+
+class _Builder:
+    """Turns parser events into :class:`Node` values, refusing what could surprise."""
+
+    def __init__(self, loader: yaml.BaseLoader, first_line: int, file: str | None) -> None:
+        self.loader = loader
+        self.first_line = first_line
+        self.file = file
+
+    def _line(self, event: yaml.Event) -> int:
+        return self.first_line + event.start_mark.line
+
+    def _next(self) -> yaml.Event:
+        return self.loader.get_event()
+
+    def document(self) -> Node | None:
+        self._expect(yaml.StreamStartEvent)
+        event = self._next()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None
+        if not isinstance(event, yaml.DocumentStartEvent):  # pragma: no cover - parser guarantees
+            raise NoteError("unexpected YAML structure", file=self.file, line=self._line(event))
+        root = self._node(self._next())
+        end = self._next()
+        if not isinstance(end, yaml.DocumentEndEvent):  # pragma: no cover
+            raise NoteError("unexpected YAML structure", file=self.file, line=self._line(end))
+        extra = self._next()
+        if not isinstance(extra, yaml.StreamEndEvent):
+            raise NoteError(
+                "front-matter holds more than one YAML document",
+                file=self.file,
+                line=self._line(extra),
+                hint="remove the extra '---' inside the front-matter",
+            )
+        return root
+
+    def _expect(self, kind: type[yaml.Event]) -> yaml.Event:
+        event = self._next()
+        if not isinstance(event, kind):  # pragma: no cover - parser guarantees
+            raise NoteError("unexpected YAML structure", file=self.file, line=self._line(event))
+        return event
+
+    def _refuse_extras(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise NoteError(
+                "YAML anchors and aliases (& and *) are not allowed in front-matter",
+                file=self.file,
+                line=self._line(event),
+                hint="write the value out in full where it is used",
+            )
+        tag = getattr(event, "tag", None)
+        if tag and tag not in ("!", "tag:yaml.org,2002:str"):
+            raise NoteError(
+                f"YAML tag {tag} is not allowed in front-matter",
+                file=self.file,
+                line=self._line(event),
+                hint="remove the '!' tag; values are read as plain text",
+            )
+
+    def _node(self, event: yaml.Event) -> Node:
+        self._refuse_extras(event)
+        line = self._line(event)
+        if isinstance(event, yaml.ScalarEvent):
+            value = event.value
+            if len(value) > MAX_SCALAR:
+                raise NoteError(
+                    f"a front-matter value is {len(value)} characters long",
+                    file=self.file,
+                    line=line,
+                    hint=f"keep values under {MAX_SCALAR} characters",
+                )
+            plain = event.implicit[0] and not event.style
+            if plain and value in ("", "~", "null", "Null", "NULL"):
+                return Node(None, line)
+            return Node(value, line)
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[Node] = []
+            while not isinstance(nxt := self._next(), yaml.SequenceEndEvent):
+                items.append(self._node(nxt))
+            return Node(items, line)
+        if isinstance(event, yaml.MappingStartEvent):
+            mapping: dict[str, Node] = {}
+            key_lines: dict[str, int] = {}
+            while not isinstance(nxt := self._next(), yaml.MappingEndEvent):
+                key = self._node(nxt)
+                if not isinstance(key.value, str):
+                    raise NoteError(
+                        "a front-matter key must be plain text",
+                        file=self.file,
+                        line=key.line,
+                        hint="write keys as words, e.g. 'title:'",
+                    )
+                if key.value in mapping:
+                    raise NoteError(
+                        f"key '{key.value}' is written twice, on lines "
+                        f"{key_lines[key.value]} and {key.line}",
+                        file=self.file,
+                        line=key.line,
+                        hint="keep one of them",
+                    )
+                key_lines[key.value] = key.line
+                mapping[key.value] = self._node(self._next())
+            return Node(mapping, line)
+        raise NoteError(  # pragma: no cover - parser guarantees
+            "unexpected YAML structure", file=self.file, line=line
+        )

@@ -1,0 +1,109 @@
+"""Markdown to HTML: CommonMark with raw HTML escaped, safe URLs, and ``[[wikilinks]]``.
+
+markdown-it-py's default preset passes raw HTML through; here ``html`` is off, so a
+``<script>`` in a note is shown as text. Link and image URLs go through the one allowlist of
+:mod:`kg.urls`. Wikilinks become links to the target note's page (a ghost link for a
+placeholder), through a function the site passes in, so this module knows nothing of pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+from kg.body import parse_wikilink
+from kg.ids import slugify
+from kg.urls import is_safe_link
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    href: str
+    title: str
+    exists: bool
+
+
+LinkResolver = Callable[[str, str | None], LinkTarget | None]
+"""(target as written, heading) → where the link goes; None leaves the text as written."""
+
+_WIKILINK_START = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[[", state.pos):
+        return False
+    match = _WIKILINK_START.match(state.src, state.pos)
+    if match is None:
+        return False
+    parsed = parse_wikilink(match.group(1))
+    if parsed is None:
+        return False
+    if not silent:
+        target, heading, label = parsed
+        token = state.push("wikilink", "", 0)
+        token.meta = {"target": target, "heading": heading, "label": label}
+        token.content = match.group(0)
+    state.pos = match.end()
+    return True
+
+
+def _render_wikilink(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    from markupsafe import escape
+
+    meta = tokens[idx].meta
+    target, heading, label = meta["target"], meta["heading"], meta["label"]
+    text = label or (f"{target} › {heading}" if heading else target)
+    resolver: LinkResolver | None = env.get("resolve")
+    found = resolver(target, heading) if resolver else None
+    if found is None:
+        return f'<span class="wikilink unresolved">{escape(text)}</span>'
+    cls = "wikilink" if found.exists else "wikilink ghost"
+    return (f'<a class="{cls}" href="{escape(found.href)}" title="{escape(found.title)}">'
+            f"{escape(text)}</a>")
+
+
+def _heading_ids(md: MarkdownIt) -> None:
+    """Give every heading an id (its slug) so ``[[note#Heading]]`` can point at it."""
+
+    def rule(state: Any) -> None:
+        seen: dict[str, int] = {}
+        tokens = state.tokens
+        for i, token in enumerate(tokens):
+            if token.type != "heading_open":
+                continue
+            inline = tokens[i + 1]
+            text = "".join(c.content for c in inline.children or [] if c.type == "text")
+            slug = slugify(text or inline.content)
+            n = seen.get(slug, 0)
+            seen[slug] = n + 1
+            token.attrSet("id", slug if n == 0 else f"{slug}-{n}")
+
+    md.core.ruler.push("heading_ids", rule)
+
+
+def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.add_render_rule("wikilink", _render_wikilink)
+    _heading_ids(md)
+    return md
+
+
+def heading_anchor(heading: str) -> str:
+    return slugify(heading)
+
+
+def render(md: MarkdownIt, text: str, resolve: LinkResolver) -> str:
+    return md.render(text, {"resolve": resolve})

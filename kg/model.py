@@ -1,0 +1,205 @@
+"""The records: immutable, typed values that every later stage reads.
+
+A :class:`Note` is what one file says, targets as written. A :class:`Wiki` is every note
+together, with each target resolved to a note or a placeholder (:mod:`kg.resolve`). The RDF
+graph, the NetworkX graph and the site are projections of a ``Wiki``; nothing downstream
+re-reads a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from kg.errors import Finding
+from kg.ids import NoteId
+from kg.relations import Relation
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """A typed connection written in front-matter: ``{to, rel, note}``."""
+
+    target: str
+    relation: Relation
+    annotation: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A ``[[wikilink]]`` in the body, with the sentence around it."""
+
+    target: str
+    label: str | None
+    heading: str | None
+    line: int
+    context: str
+
+
+class QuestionStatus(str, Enum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """An open question; ``id`` is ``<note>#q-<first words>``, stable while its text is."""
+
+    id: str
+    note: NoteId
+    text: str
+    line: int
+    declared: QuestionStatus = QuestionStatus.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class Angle:
+    """A numbered item of a note's "Research angle" section."""
+
+    id: str
+    note: NoteId
+    number: int
+    title: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """A claim with a probability and a resolve-by date."""
+
+    id: str
+    note: NoteId
+    claim: str
+    p: float
+    by: dt.date
+    line: int
+    source: str | None = None
+    resolved: bool | None = None
+    resolved_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A note's claim, in ``answers:``, that it answers (or drops) a question."""
+
+    question: str
+    line: int
+    dropped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading of the body and the line it starts on."""
+
+    key: str
+    heading: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: NoteId
+    path: str
+    title: str
+    body: str
+    body_line: int
+    date: dt.date | None = None
+    tier: int | None = None
+    type: str = "digest"
+    authors: tuple[str, ...] = ()
+    source: Source | None = None
+    raw: str | None = None
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    questions: tuple[Question, ...] = ()
+    angles: tuple[Angle, ...] = ()
+    forecasts: tuple[Forecast, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    sections: tuple[Section, ...] = ()
+    summary: str = ""
+    words: int = 0
+    field_lines: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[Finding, ...] = ()
+    digest: str = ""
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+
+class EdgeKind(str, Enum):
+    CONNECTION = "connection"
+    MENTION = "mention"
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One resolved edge: a typed connection or a body mention."""
+
+    source: NoteId
+    target: NoteId
+    kind: EdgeKind
+    relation: Relation | None
+    annotation: str
+    line: int
+    written: str
+
+    @property
+    def label(self) -> str:
+        return self.relation.name if self.relation else "mentions"
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A target that no note defines yet; kept in the graph, drawn as a ghost."""
+
+    id: NoteId
+    label: str
+    referenced_by: tuple[NoteId, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedQuestion:
+    """A question with what the whole wiki says of it."""
+
+    question: Question
+    status: QuestionStatus
+    answered_by: tuple[NoteId, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Wiki:
+    """Every note, resolved. Mappings are sorted by id; tuples are in a fixed order."""
+
+    notes: Mapping[NoteId, Note]
+    edges: tuple[Edge, ...]
+    placeholders: Mapping[NoteId, Placeholder]
+    questions: tuple[TrackedQuestion, ...]
+    warnings: tuple[Finding, ...] = ()
+
+    def node_label(self, nid: NoteId) -> str:
+        note = self.notes.get(nid)
+        if note is not None:
+            return note.title
+        placeholder = self.placeholders.get(nid)
+        return placeholder.label if placeholder else nid
+
+    def outgoing(self, nid: NoteId) -> tuple[Edge, ...]:
+        return tuple(e for e in self.edges if e.source == nid)
+
+    def incoming(self, nid: NoteId) -> tuple[Edge, ...]:
+        return tuple(e for e in self.edges if e.target == nid)

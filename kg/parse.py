@@ -1,0 +1,423 @@
+"""One file into one :class:`~kg.model.Note`: decode, split, read fields, scan the body.
+
+Front-matter is typed here and only here: every field of the note format has one reader
+that takes the YAML :class:`~kg.frontmatter.Node` and returns the typed value, or raises a
+:class:`~kg.errors.NoteError` at the value's line saying what would be right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import TypeVar
+
+from kg import body as bodymod
+from kg.errors import Finding, Location, NoteError, Severity
+from kg.frontmatter import Node, load, normalise_newlines, split
+from kg.ids import NoteId, item_slug
+from kg.model import (
+    Angle,
+    Answer,
+    Connection,
+    Forecast,
+    Mention,
+    Note,
+    Question,
+    QuestionStatus,
+    Section,
+    Source,
+)
+from kg.relations import DEFAULT, closest, lookup
+from kg.urls import check_url
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?$")
+_WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
+
+T = TypeVar("T")
+
+
+def decode(data: bytes, *, file: str) -> str:
+    """UTF-8 (with or without BOM); anything else is an error with the byte offset."""
+    if len(data) > MAX_FILE_BYTES:
+        raise NoteError(
+            f"file is {len(data)} bytes",
+            file=file,
+            hint=f"notes are limited to {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it up",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise NoteError(
+            f"not UTF-8: byte 0x{data[err.start]:02x} at offset {err.start}",
+            file=file,
+            line=line,
+            hint="save the file as UTF-8",
+        ) from None
+    if "\x00" in text:
+        raise NoteError("file holds NUL bytes", file=file, hint="is this a binary file?")
+    return normalise_newlines(text)
+
+
+def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
+    """Parse one file's bytes; ``path`` is relative to the wiki, for messages."""
+    text = decode(data, file=path)
+    parts = split(text, file=path)
+    fields = load(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
+    reader = _Fields(fields, path)
+    scanned = bodymod.scan(parts.body, parts.body_line)
+    return _build_note(nid, path, reader, scanned, parts.body, parts.body_line, data)
+
+
+def _build_note(
+    nid: NoteId,
+    path: str,
+    f: _Fields,
+    scanned: bodymod.Body,
+    body: str,
+    body_line: int,
+    data: bytes,
+) -> Note:
+    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+    title = f.text("title") or scanned.h1 or stem
+    sections = tuple(
+        Section(s.key, s.heading, s.line, "\n".join(t for _, t in s.lines)) for s in scanned.sections
+    )
+    questions = _questions(nid, scanned)
+    angles = _angles(nid, scanned)
+    summary_from = next((s for s in scanned.sections if s.key == "tldr"), None) or next(
+        (s for s in scanned.sections if s.key == ""), None
+    )
+    summary = bodymod.first_paragraph(summary_from) if summary_from else ""
+    return Note(
+        id=nid,
+        path=path,
+        title=title,
+        body=body,
+        body_line=body_line,
+        date=f.date("date"),
+        tier=f.tier("tier"),
+        type=(f.text("type") or "digest").lower(),
+        authors=f.texts("authors") or f.texts("author"),
+        source=f.source("source"),
+        raw=f.url("raw", relative_ok=True),
+        aliases=f.texts("aliases") or f.texts("alias"),
+        tags=tuple(dict.fromkeys(_tag(t) for t in f.texts("tags") + f.texts("tag") if _tag(t))),
+        connections=f.connections("connections"),
+        mentions=tuple(
+            Mention(link.target, link.label, link.heading, link.line, link.context)
+            for link in scanned.links
+        ),
+        questions=questions,
+        angles=angles,
+        forecasts=f.forecasts("forecasts", nid),
+        answers=f.answers("answers"),
+        sections=sections,
+        summary=summary[:600],
+        words=scanned.words,
+        field_lines=MappingProxyType({k: n.line for k, n in f.fields.items()}),
+        warnings=tuple(f.warnings),
+        digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
+    )
+
+
+def _tag(text: str) -> str:
+    return "-".join(text.strip().lstrip("#").lower().split())
+
+
+def _unique(ids: list[str], base: str) -> str:
+    candidate, n = base, 2
+    while candidate in ids:
+        candidate, n = f"{base}-{n}", n + 1
+    ids.append(candidate)
+    return candidate
+
+
+def _questions(nid: NoteId, scanned: bodymod.Body) -> tuple[Question, ...]:
+    seen: list[str] = []
+    out: list[Question] = []
+    for section in scanned.sections:
+        if section.key != "questions":
+            continue
+        for item in bodymod.list_items(section, ordered=None):
+            state, text = bodymod.task_state(item.text)
+            declared = {
+                "done": QuestionStatus.ANSWERED,
+                "dropped": QuestionStatus.DROPPED,
+            }.get(state, QuestionStatus.OPEN)
+            plain = bodymod.plain_text(text)
+            if not plain:
+                continue
+            qid = f"{nid}#q-{_unique(seen, item_slug(plain))}"
+            out.append(Question(qid, nid, plain, item.line, declared))
+    return tuple(out)
+
+
+def _angles(nid: NoteId, scanned: bodymod.Body) -> tuple[Angle, ...]:
+    seen: list[str] = []
+    out: list[Angle] = []
+    for section in scanned.sections:
+        if section.key != "angles":
+            continue
+        items = bodymod.list_items(section, ordered=True) or bodymod.list_items(section)
+        for position, item in enumerate(items, start=1):
+            title, rest = bodymod.split_title(item.text)
+            if not title:
+                continue
+            aid = f"{nid}#a-{_unique(seen, item_slug(title))}"
+            text = bodymod.plain_text(rest)
+            out.append(Angle(aid, nid, item.number or position, title, text, item.line))
+    return tuple(out)
+
+
+class _Fields:
+    """Typed readers over the front-matter of one file; each error names the value's line."""
+
+    def __init__(self, fields: dict[str, Node], path: str) -> None:
+        self.fields = fields
+        self.path = path
+        self.warnings: list[Finding] = []
+
+    def _error(self, node: Node, message: str, hint: str) -> NoteError:
+        return NoteError(message, file=self.path, line=node.line, hint=hint)
+
+    def _warn(self, node: Node, code: str, message: str, hint: str) -> None:
+        self.warnings.append(
+            Finding(Severity.WARNING, code, message, Location(self.path, node.line), hint)
+        )
+
+    def _scalar(self, node: Node, key: str) -> str | None:
+        if node.value is None:
+            return None
+        if not isinstance(node.value, str):
+            raise self._error(node, f"'{key}' must be text, not a list or mapping", f"{key}: ...")
+        return node.value.strip()
+
+    def text(self, key: str) -> str | None:
+        node = self.fields.get(key)
+        return self._scalar(node, key) if node else None
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        """A list of strings; a single string is a list of one; a comma-free scalar is kept."""
+        node = self.fields.get(key)
+        if node is None or node.value is None:
+            return ()
+        if isinstance(node.value, str):
+            return (node.value.strip(),) if node.value.strip() else ()
+        if isinstance(node.value, list):
+            out: list[str] = []
+            for item in node.value:
+                value = self._scalar(item, key)
+                if value:
+                    out.append(value)
+            return tuple(dict.fromkeys(out))
+        raise self._error(node, f"'{key}' must be a list", f"{key}: [first, second]")
+
+    def date(self, key: str) -> dt.date | None:
+        node = self.fields.get(key)
+        if node is None or node.value is None:
+            return None
+        value = self._scalar(node, key) or ""
+        parsed = _parse_date(value)
+        if parsed is None:
+            self._warn(node, "bad-date", f"'{key}: {value}' is not a date; it is ignored",
+                       f"write {key} as YYYY-MM-DD, e.g. {key}: 2026-05-04")
+        return parsed
+
+    def tier(self, key: str) -> int | None:
+        node = self.fields.get(key)
+        if node is None or node.value is None:
+            return None
+        value = self._scalar(node, key) or ""
+        if value.isdigit() and 1 <= int(value) <= 9:
+            return int(value)
+        self._warn(node, "bad-tier", f"'tier: {value}' is not a tier; it is ignored",
+                   "tier is a number: 1 research direction, 2 notable, 3 background")
+        return None
+
+    def url(self, key: str, *, relative_ok: bool, node: Node | None = None) -> str | None:
+        node = node or self.fields.get(key)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        if not value:
+            return None
+        problem = check_url(value, relative_ok=relative_ok)
+        if problem:
+            raise self._error(node, f"'{key}' {problem}: {value!r}",
+                              "use an http(s) URL or a relative path")
+        return value
+
+    def source(self, key: str) -> Source | None:
+        node = self.fields.get(key)
+        if node is None or node.value is None:
+            return None
+        if isinstance(node.value, str):
+            value = node.value.strip()
+            if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) and not value.startswith("[["):
+                return Source(url=self.url(key, relative_ok=False, node=node))
+            return Source(title=value)
+        if isinstance(node.value, dict):
+            known = {"title", "url", "publisher", "name"}
+            for name, sub in node.value.items():
+                if name not in known:
+                    raise self._error(sub, f"unknown source field '{name}'",
+                                      "source takes title, url and publisher")
+            title_node = node.value.get("title") or node.value.get("name")
+            url_node = node.value.get("url")
+            pub_node = node.value.get("publisher")
+            return Source(
+                title=self._scalar(title_node, "source.title") if title_node else None,
+                url=self.url("source.url", relative_ok=False, node=url_node) if url_node else None,
+                publisher=self._scalar(pub_node, "source.publisher") if pub_node else None,
+            )
+        raise self._error(node, "'source' must be text or a mapping",
+                          'source: {title: "…", url: "https://…", publisher: "…"}')
+
+    def _items(self, key: str) -> list[Node]:
+        node = self.fields.get(key)
+        if node is None or node.value is None:
+            return []
+        if isinstance(node.value, list):
+            return node.value
+        if isinstance(node.value, str | dict):
+            return [node]
+        return []  # pragma: no cover
+
+    def connections(self, key: str) -> tuple[Connection, ...]:
+        out: list[Connection] = []
+        for item in self._items(key):
+            out.append(self._connection(item))
+        return tuple(out)
+
+    def _connection(self, item: Node) -> Connection:
+        if isinstance(item.value, str):
+            target = _unwrap_link(item.value)
+            if not target:
+                raise self._error(item, "empty connection target", "write a note id or alias")
+            return Connection(target, DEFAULT, "", item.line)
+        if not isinstance(item.value, dict):
+            raise self._error(item, "a connection must be an id or a mapping",
+                              "- to: other-note\n    rel: supports\n    note: \"why\"")
+        fields = item.value
+        allowed = {"to", "rel", "relation", "note", "annotation", "why"}
+        for name, sub in fields.items():
+            if name not in allowed:
+                raise self._error(sub, f"unknown connection field '{name}'",
+                                  "a connection takes to, rel and note")
+        to_node = fields.get("to")
+        target = _unwrap_link(self._scalar(to_node, "to") or "") if to_node else ""
+        if not target:
+            raise self._error(item, "connection without a target",
+                              "add 'to: <note id or alias>'")
+        rel_node = fields.get("rel") or fields.get("relation")
+        relation = DEFAULT
+        if rel_node is not None and rel_node.value is not None:
+            name = self._scalar(rel_node, "rel") or ""
+            found = lookup(name)
+            if found is None:
+                near = closest(name)
+                hint = f"did you mean '{near}'?" if near else "see `kg relations` for the list"
+                raise self._error(rel_node, f"unknown relation '{name}'", hint)
+            relation = found
+        note_node = fields.get("note") or fields.get("annotation") or fields.get("why")
+        annotation = (self._scalar(note_node, "note") or "") if note_node else ""
+        return Connection(target, relation, " ".join(annotation.split()), item.line)
+
+    def answers(self, key: str) -> tuple[Answer, ...]:
+        out: list[Answer] = []
+        for item in self._items(key):
+            if isinstance(item.value, str):
+                out.append(Answer(item.value.strip(), item.line))
+            elif isinstance(item.value, dict) and "question" in item.value:
+                qnode = item.value["question"]
+                status = item.value.get("status")
+                dropped = bool(status and status.value == "dropped")
+                out.append(Answer(self._scalar(qnode, "question") or "", item.line, dropped))
+            else:
+                raise self._error(item, "an answer must be a question id",
+                                  "answers: [other-note#q-first-words-of-question]")
+        return tuple(a for a in out if a.question)
+
+    def forecasts(self, key: str, nid: NoteId) -> tuple[Forecast, ...]:
+        seen: list[str] = []
+        out: list[Forecast] = []
+        for item in self._items(key):
+            if not isinstance(item.value, dict):
+                raise self._error(item, "a forecast must be a mapping",
+                                  '- {claim: "…", p: 0.6, by: 2028-12-31}')
+            f = item.value
+
+            def need(name: str, node: Node = item, f: dict[str, Node] = f) -> Node:
+                if name not in f or f[name].value is None:
+                    raise self._error(node, f"forecast without '{name}'",
+                                      '- {claim: "…", p: 0.6, by: 2028-12-31}')
+                return f[name]
+
+            claim = self._scalar(need("claim"), "claim") or ""
+            p_node = need("p")
+            p = _parse_probability(self._scalar(p_node, "p") or "")
+            if p is None:
+                raise self._error(p_node, f"forecast probability {p_node.value!r} is not one",
+                                  "write p as 0.6 or 60%")
+            by_node = need("by")
+            by = _parse_date(self._scalar(by_node, "by") or "")
+            if by is None:
+                raise self._error(by_node, f"forecast date {by_node.value!r} is not a date",
+                                  "write by as YYYY-MM-DD")
+            resolved = _optional(f.get("resolved"), lambda n: self._bool(n, "resolved"))
+            source = _optional(f.get("source"), lambda n: self._scalar(n, "source"))
+            resolved_by = _optional(
+                f.get("resolved_by") or f.get("resolved-by"), lambda n: self._scalar(n, "by")
+            )
+            fid = f"{nid}#f-{_unique(seen, by.isoformat())}"
+            out.append(Forecast(fid, nid, claim, p, by, item.line, source, resolved, resolved_by))
+        return tuple(out)
+
+    def _bool(self, node: Node, key: str) -> bool | None:
+        value = (self._scalar(node, key) or "").lower()
+        if value in ("true", "yes", "y", "1"):
+            return True
+        if value in ("false", "no", "n", "0"):
+            return False
+        if value in ("", "open", "pending"):
+            return None
+        raise self._error(node, f"'{key}: {value}' is not true or false", f"{key}: true")
+
+
+def _optional(node: Node | None, read: Callable[[Node], T]) -> T | None:
+    if node is None or node.value is None:
+        return None
+    return read(node)
+
+
+def _unwrap_link(text: str) -> str:
+    text = text.strip()
+    match = _WIKILINK_ONLY.match(text)
+    if match:
+        parsed = bodymod.parse_wikilink(match.group(1))
+        return parsed[0] if parsed else ""
+    return text
+
+
+def _parse_date(value: str) -> dt.date | None:
+    match = _DATE.match(value.strip())
+    if not match:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def _parse_probability(value: str) -> float | None:
+    text = value.strip()
+    try:
+        p = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        return None
+    return p if 0.0 <= p <= 1.0 else None
