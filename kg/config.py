@@ -12,6 +12,8 @@ from kg.errors import ConfigError
 
 DEFAULT_TIERS = MappingProxyType({1: "Research direction", 2: "Notable", 3: "Background"})
 CONFIG_NAME = "kg.toml"
+DEFAULT_TITLE = "Knowledge graph"
+DEFAULT_BASE_IRI = "https://example.org/kg/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +21,9 @@ class Config:
     root: Path
     wiki: Path
     out: Path
-    title: str = "Knowledge graph"
+    title: str = DEFAULT_TITLE
     base_url: str = ""
-    base_iri: str = "https://example.org/kg/"
+    base_iri: str = DEFAULT_BASE_IRI
     tiers: MappingProxyType[int, str] = field(default_factory=lambda: DEFAULT_TIERS)
     templates: Path | None = None
 
@@ -74,7 +76,7 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
                               hint='[kg.tiers]\n1 = "Research direction"')
         tiers[int(key)] = label
-    base_iri = str(section.get("base_iri", Config.base_iri))
+    base_iri = str(section.get("base_iri", DEFAULT_BASE_IRI))
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
     templates = section.get("templates")
@@ -82,7 +84,7 @@ def load_config(root: Path | None = None) -> Config:
         root=root,
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),
         out=(root / str(section.get("out", "site"))).resolve(),
-        title=str(section.get("title", Config.title)),
+        title=str(section.get("title", DEFAULT_TITLE)),
         base_url=str(section.get("base_url", "")),
         base_iri=base_iri,
         tiers=MappingProxyType(dict(sorted(tiers.items()))),
