@@ -19,7 +19,7 @@ from kg.config import Config
 from kg.discover import discover
 from kg.errors import BuildFailed, ConfigError, Finding, KgError, Severity
 from kg.model import EdgeKind, Note, Wiki
-from kg.parse import parse_note
+from kg.parse import parse_note, read_note
 from kg.resolve import resolve_wiki
 
 SITE_MARKER = ".kg-site"
@@ -54,7 +54,8 @@ def load_wiki(config: Config) -> Wiki:
     errors: list[Finding] = []
     for file in found.files:
         try:
-            notes.append(parse_note(file.path.read_bytes(), nid=file.id, path=file.rel))
+            data = read_note(file.path, file=file.rel)
+            notes.append(parse_note(data, nid=file.id, path=file.rel))
         except KgError as err:
             errors.append(err.as_finding("bad-note"))
     if errors:

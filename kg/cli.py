@@ -123,5 +123,23 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
     click.echo(render_rows(rows, columns, fmt))
 
 
+@main.command()
+@wiki_option
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Where to write the site (default: from kg.toml, else ./site).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@reports_errors
+def serve(wiki: str | None, out: str | None, host: str, port: int) -> None:
+    """Build, serve the site on localhost, and rebuild and reload on every change.
+
+    A note with an error does not stop the server: every page shows the error until the
+    note is fixed. Only requests for a local Host are answered.
+    """
+    from kg.serve import serve as run_server
+
+    run_server(_config(wiki, out), host=host, port=port, say=click.echo)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

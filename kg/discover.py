@@ -1,4 +1,11 @@
-"""Which files make the wiki: every ``*.md`` under it, with ids checked for collisions."""
+"""Which files make the wiki: every ``*.md`` under it, with ids checked for collisions.
+
+Nothing outside the wiki is ever read: a symlink (file or folder) that leads outside is
+skipped with a warning, and a symlinked folder that stays inside is skipped quietly, since its
+notes are read at their real place. Only regular files are read, so a named pipe called
+``x.md`` cannot hang a build. Two files whose names give one id (``Foo.md`` and ``foo.md``,
+``Café.md`` in NFC and in NFD) are an error naming both.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.errors import Finding, Location, NoteError, Severity
+from kg.errors import BuildFailed, Finding, Location, NoteError, Severity
 from kg.ids import NoteId, note_id
 
 _SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
@@ -40,41 +47,87 @@ def discover(wiki: Path) -> Discovery:
         for d in list(dirs):
             if (here / d).is_symlink():
                 dirs.remove(d)
-                warnings.append(_outside(here / d, wiki, "folder"))
+                if not _inside(here / d, wiki):
+                    warnings.append(_skipped(here / d, wiki, "symlinked folder skipped: links "
+                                             "outside the wiki are never read"))
         for name in sorted(files):
             if not name.lower().endswith(".md") or name.startswith("."):
                 continue
             path = here / name
-            rel = path.relative_to(wiki).as_posix()
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(wiki):
-                    warnings.append(_outside(path, wiki, "file"))
-                    continue
-            stem = unicodedata.normalize("NFC", name[:-3])
-            try:
-                nid = note_id(stem, file=rel)
-            except NoteError as err:
-                errors.append(err.as_finding("bad-id"))
+            rel = _display(path.relative_to(wiki).as_posix())
+            if path.is_symlink() and not _inside(path, wiki):
+                warnings.append(_skipped(path, wiki, "symlinked file skipped: links outside "
+                                         "the wiki are never read"))
+                continue
+            if not path.is_file():
+                warnings.append(_skipped(path, wiki, "skipped: not a regular file"))
+                continue
+            nid = _id_of(name, rel, errors)
+            if nid is None:
                 continue
             if nid in found:
-                errors.append(Finding(
-                    Severity.ERROR, "duplicate-id",
-                    f"'{rel}' and '{found[nid].rel}' both have the id '{nid}'",
-                    Location(rel), "rename one of them: ids ignore case and accents",
-                ))
+                errors.append(_collision(rel, found[nid].rel, nid))
                 continue
             found[nid] = NoteFile(nid, path, rel)
     if errors:
-        from kg.errors import BuildFailed
-
         raise BuildFailed(f"{len(errors)} note file name(s) cannot be ids", findings=tuple(errors))
-    files = tuple(sorted(found.values(), key=lambda f: f.id))
-    return Discovery(files, tuple(warnings))
+    files_ = tuple(sorted(found.values(), key=lambda f: f.id))
+    return Discovery(files_, tuple(warnings))
 
 
-def _outside(path: Path, wiki: Path, kind: str) -> Finding:
-    rel = path.relative_to(wiki).as_posix()
-    return Finding(Severity.WARNING, "symlink-skipped",
-                   f"symlinked {kind} skipped: links outside the wiki are never read",
-                   Location(rel), "copy the note into the wiki instead")
+def _id_of(name: str, rel: str, errors: list[Finding]) -> NoteId | None:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        errors.append(Finding(Severity.ERROR, "bad-id", "the file name is not valid UTF-8",
+                              Location(rel), "rename the file"))
+        return None
+    stem = unicodedata.normalize("NFC", name[:-3])
+    try:
+        return note_id(stem, file=rel)
+    except NoteError as err:
+        errors.append(err.as_finding("bad-id"))
+        return None
+
+
+def _collision(rel: str, other: str, nid: NoteId) -> Finding:
+    if unicodedata.normalize("NFC", rel) == unicodedata.normalize("NFC", other):
+        why = "their names differ only in Unicode normalisation (NFC and NFD)"
+    elif rel.casefold() == other.casefold():
+        why = "their names differ only in case"
+    else:
+        why = "ids ignore case, accents and punctuation"
+    return Finding(
+        Severity.ERROR, "duplicate-id",
+        f"'{_spelled(other)}' and '{_spelled(rel)}' both have the id '{nid}': {why}",
+        Location(rel), "rename or merge one of them",
+    )
+
+
+def _spelled(rel: str) -> str:
+    """The name as written, with combining marks shown, so NFC and NFD names look different."""
+    if unicodedata.is_normalized("NFC", rel):
+        return rel
+    return rel.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _display(rel: str) -> str:
+    """A relative path safe to print: undecodable bytes and controls shown as escapes."""
+    return "".join(
+        c.encode("ascii", "backslashreplace").decode("ascii")
+        if unicodedata.category(c) in ("Cc", "Cs") else c
+        for c in rel
+    )
+
+
+def _inside(path: Path, wiki: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(wiki)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def _skipped(path: Path, wiki: Path, message: str) -> Finding:
+    rel = _display(path.relative_to(wiki).as_posix())
+    return Finding(Severity.WARNING, "file-skipped", message, Location(rel),
+                   "copy the note into the wiki instead")

@@ -8,7 +8,9 @@ loader works on the parser's events, so it can refuse what PyYAML would quietly 
   typing happens once, field by field, in :mod:`kg.parse`;
 - anchors and aliases are refused (no "billion laughs"), and so are explicit tags
   (``!!python/object``…);
-- a key written twice is an error naming both lines.
+- a key written twice is an error naming both lines;
+- nesting deeper than :data:`MAX_DEPTH`, values longer than :data:`MAX_SCALAR` and control
+  characters inside values are errors, so no note can exhaust the stack or smuggle a NUL.
 """
 
 from __future__ import annotations
@@ -16,17 +18,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
+import re
+
 import yaml
 
 from kg.errors import NoteError
 
 try:  # the C parser is ~6x faster; the pure-Python one gives the same events
     from yaml import CBaseLoader as _Loader
+
+    _BYTE_POSITIONS = True  # libyaml reports a reader error's position in UTF-8 bytes
 except ImportError:  # pragma: no cover - libyaml missing
     from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
+    _BYTE_POSITIONS = False
+
 MAX_FRONT_MATTER = 256 * 1024
 MAX_SCALAR = 64 * 1024
+MAX_DEPTH = 16
+# C0/C1 controls other than tab and newline; YAML escapes ("\0", "\x07") can write them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FENCE = "---"
 _CLOSERS = ("---", "...")
 
@@ -108,12 +119,19 @@ def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[st
         root = _Builder(loader, first_line, file).document()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = first_line + mark.line if mark else first_line
+        line = first_line + min(mark.line, front.count("\n")) if mark else first_line
         raise NoteError(
             f"front-matter is not valid YAML: {err.problem or err.context}",
             file=file,
             line=line,
             hint="check quoting and indentation; quote text that holds ': ' or starts with [ { * &",
+        ) from None
+    except yaml.reader.ReaderError as err:
+        raise NoteError(
+            f"front-matter holds the control character U+{err.character:04X}",
+            file=file,
+            line=first_line + _newlines_before(front, err.position),
+            hint="delete the invisible character; YAML allows only printable text",
         ) from None
     except yaml.YAMLError as err:
         raise NoteError(f"front-matter is not valid YAML: {err}", file=file, line=first_line) from None
@@ -132,6 +150,12 @@ def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[st
     return root.value
 
 
+def _newlines_before(text: str, position: int) -> int:
+    if _BYTE_POSITIONS:
+        return text.encode("utf-8")[:position].count(b"\n")
+    return text[:position].count("\n")  # pragma: no cover - libyaml missing
+
+
 class _Builder:
     """Turns parser events into :class:`Node` values, refusing what could surprise."""
 
@@ -139,6 +163,7 @@ class _Builder:
         self.loader = loader
         self.first_line = first_line
         self.file = file
+        self.depth = 0
 
     def _line(self, event: yaml.Event) -> int:
         return self.first_line + event.start_mark.line
@@ -202,10 +227,37 @@ class _Builder:
                     line=line,
                     hint=f"keep values under {MAX_SCALAR} characters",
                 )
+            control = _CONTROL.search(value)
+            if control:
+                raise NoteError(
+                    f"a front-matter value holds the control character "
+                    f"U+{ord(control.group()):04X}",
+                    file=self.file,
+                    line=line,
+                    hint="remove the escape (\\0, \\x.., \\u00..) that writes it",
+                )
             plain = event.implicit[0] and not event.style
             if plain and value in ("", "~", "null", "Null", "NULL"):
                 return Node(None, line)
             return Node(value, line)
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise NoteError(
+                    f"front-matter is nested more than {MAX_DEPTH} levels deep",
+                    file=self.file,
+                    line=line,
+                    hint="flatten the value; no field of a note needs that much nesting",
+                )
+            try:
+                return self._collection(event, line)
+            finally:
+                self.depth -= 1
+        raise NoteError(  # pragma: no cover - parser guarantees
+            "unexpected YAML structure", file=self.file, line=line
+        )
+
+    def _collection(self, event: yaml.Event, line: int) -> Node:
         if isinstance(event, yaml.SequenceStartEvent):
             items: list[Node] = []
             while not isinstance(nxt := self._next(), yaml.SequenceEndEvent):

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
+from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -31,23 +32,49 @@ from kg.model import (
     Source,
 )
 from kg.relations import DEFAULT, closest, lookup
-from kg.urls import check_url
+from kg.urls import check_path, check_url
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+# C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?$")
 _WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
 
 T = TypeVar("T")
 
 
+def read_note(path: Path, *, file: str) -> bytes:
+    """A note file's bytes; too large or unreadable is an error naming the file, not a crash."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_large(size, file)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise NoteError(f"cannot read the file: {err.strerror or err}", file=file,
+                        hint="check that it exists and is readable") from None
+    if len(data) > MAX_FILE_BYTES:  # grew since the stat
+        raise _too_large(len(data), file)
+    return data
+
+
+def _too_large(size: int, file: str) -> NoteError:
+    return NoteError(
+        f"file is {size} bytes",
+        file=file,
+        hint=f"notes are limited to {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it up",
+    )
+
+
 def decode(data: bytes, *, file: str) -> str:
-    """UTF-8 (with or without BOM); anything else is an error with the byte offset."""
+    """UTF-8 (with or without BOM); anything else is an error with the byte offset.
+
+    Control characters other than tab, form feed and line ends are refused too: a NUL or an
+    ANSI escape in a note would reach the terminal through `kg connections` and the RDF.
+    """
     if len(data) > MAX_FILE_BYTES:
-        raise NoteError(
-            f"file is {len(data)} bytes",
-            file=file,
-            hint=f"notes are limited to {MAX_FILE_BYTES // (1024 * 1024)} MiB; split it up",
-        )
+        raise _too_large(len(data), file)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -58,8 +85,18 @@ def decode(data: bytes, *, file: str) -> str:
             line=line,
             hint="save the file as UTF-8",
         ) from None
-    if "\x00" in text:
-        raise NoteError("file holds NUL bytes", file=file, hint="is this a binary file?")
+    control = _CONTROL.search(text)
+    if control:
+        offset = len(text[: control.start()].encode("utf-8"))
+        line = data[:offset].count(b"\n") + 1
+        what = "NUL byte" if control.group() == "\x00" else (
+            f"control character U+{ord(control.group()):04X}")
+        raise NoteError(
+            f"file holds a {what} at byte offset {offset}",
+            file=file,
+            line=line,
+            hint="is this a binary file? otherwise delete the invisible character",
+        )
     return normalise_newlines(text)
 
 
@@ -104,7 +141,7 @@ def _build_note(
         type=(f.text("type") or "digest").lower(),
         authors=f.texts("authors") or f.texts("author"),
         source=f.source("source"),
-        raw=f.url("raw", relative_ok=True),
+        raw=f.raw_path("raw"),
         aliases=f.texts("aliases") or f.texts("alias"),
         tags=tuple(dict.fromkeys(_tag(t) for t in f.texts("tags") + f.texts("tag") if _tag(t))),
         connections=f.connections("connections"),
@@ -250,6 +287,18 @@ class _Fields:
         if problem:
             raise self._error(node, f"'{key}' {problem}: {value!r}",
                               "use an http(s) URL or a relative path")
+        return value
+
+    def raw_path(self, key: str) -> str | None:
+        """The raw source: an http(s) URL, or a path relative to the project folder."""
+        value = self.url(key, relative_ok=True)
+        node = self.fields.get(key)
+        if value is None or node is None or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value):
+            return value
+        problem = check_path(value)
+        if problem:
+            raise self._error(node, f"'{key}' {problem}: {value!r}",
+                              "write the raw file's path relative to the project, e.g. raw/x.md")
         return value
 
     def source(self, key: str) -> Source | None:

@@ -1,0 +1,202 @@
+"""``kg serve``: build, serve the site on localhost, rebuild on change, reload the browser.
+
+The server answers only requests whose ``Host`` is local (a DNS-rebinding page cannot read
+the wiki through it), serves only files inside the built site (no ``..``, no encoded
+``%2e%2e``, no symlinks out), and adds a small reload script to HTML pages as it serves them;
+the built files stay exactly what ``kg build`` writes. While the wiki has an error, every page
+shows it (file, line, what is wrong) until the next good build.
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import mimetypes
+import posixpath
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.build import BuildResult, build
+from kg.config import Config
+from kg.errors import KgError
+
+RELOAD_PATH = "/__kg/reload.js"
+VERSION_PATH = "/__kg/version"
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+_RELOAD_JS = b"""(function () {
+  var seen = null;
+  function poll() {
+    fetch("/__kg/version", {cache: "no-store"}).then(function (r) { return r.text(); })
+      .then(function (v) { if (seen !== null && v !== seen) { location.reload(); } seen = v; })
+      .catch(function () {}).finally(function () { setTimeout(poll, 700); });
+  }
+  poll();
+})();
+"""
+
+
+@dataclass
+class ServeState:
+    """What the server shows: the site folder, a build counter, and the last error if any."""
+
+    out: Path
+    version: int = 0
+    error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def built(self) -> None:
+        with self.lock:
+            self.version += 1
+            self.error = None
+
+    def failed(self, message: str) -> None:
+        with self.lock:
+            self.version += 1
+            self.error = message
+
+
+def is_local_host(header: str | None) -> bool:
+    if not header:
+        return False
+    host = header.strip().lower()
+    if host.startswith("["):
+        host = host[: host.find("]") + 1] if "]" in host else host
+    elif ":" in host:
+        host = host.rsplit(":", 1)[0]
+    return host in _LOCAL_HOSTS
+
+
+def site_file(root: Path, url_path: str) -> Path | None:
+    """The file of the site that ``url_path`` names, or None if it is outside or missing."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(url_path).path)
+    if "\x00" in path or "\\" in path:
+        return None
+    norm = posixpath.normpath("/" + path)
+    if any(part == ".." for part in norm.split("/")):
+        return None
+    candidate = root / norm.lstrip("/")
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError, OSError):
+        return None
+    if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+        return None
+    return resolved
+
+
+def error_page(message: str) -> bytes:
+    body = html.escape(message)
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>kg: build error</title>"
+        f'<script src="{RELOAD_PATH}"></script></head>'
+        '<body style="font-family:system-ui;margin:2rem">'
+        "<h1>The wiki does not build</h1>"
+        f'<pre style="white-space:pre-wrap">{body}</pre>'
+        "<p>Fix the note and save; this page reloads by itself.</p></body></html>"
+    ).encode()
+
+
+def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        server_version = "kg-serve"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self.do_GET()
+
+        def do_GET(self) -> None:  # noqa: N802
+            if not is_local_host(self.headers.get("Host")):
+                self._send(403, b"forbidden: kg serve answers only local hosts\n", "text/plain")
+                return
+            path = urllib.parse.urlsplit(self.path).path
+            if path == RELOAD_PATH:
+                self._send(200, _RELOAD_JS, "text/javascript; charset=utf-8")
+                return
+            if path == VERSION_PATH:
+                self._send(200, str(state.version).encode(), "text/plain")
+                return
+            with state.lock:
+                error = state.error
+            if error is not None and (path.endswith((".html", "/")) or "." not in path):
+                self._send(500, error_page(error), "text/html; charset=utf-8")
+                return
+            file = site_file(state.out, self.path)
+            if file is None:
+                missing = site_file(state.out, "/404.html")
+                body = missing.read_bytes() if missing else b"not found\n"
+                self._send(404, body, "text/html; charset=utf-8" if missing else "text/plain")
+                return
+            data = file.read_bytes()
+            kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            if kind == "text/html":
+                tag = f'<script src="{RELOAD_PATH}"></script>'.encode()
+                data = data.replace(b"</body>", tag + b"</body>", 1)
+            charset = "; charset=utf-8" if kind.startswith("text/") or kind.endswith(
+                ("json", "javascript", "turtle")) else ""
+            self._send(200, data, kind + charset)
+
+    return Handler
+
+
+def rebuild(config: Config, state: ServeState, say: Callable[[str], None]) -> BuildResult | None:
+    try:
+        result = build(config)
+    except KgError as err:
+        state.failed(str(err))
+        say(f"error: {err}")
+        return None
+    state.built()
+    say(result.summary())
+    return result
+
+
+def watched_paths(config: Config) -> list[Path]:
+    paths = [config.wiki]
+    for extra in (config.root / "templates", config.root / "kg.toml", config.templates):
+        if extra is not None and extra.exists():
+            paths.append(extra)
+    return paths
+
+
+def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
+          say: Callable[[str], None] = print, watch: bool = True,
+          stop: threading.Event | None = None) -> None:
+    """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change."""
+    from watchfiles import watch as watch_changes
+
+    state = ServeState(config.out)
+    rebuild(config, state, say)
+    server = http.server.ThreadingHTTPServer((host, port), make_handler(state))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    say(f"serving {config.out} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
+    stop = stop or threading.Event()
+    try:
+        if watch:
+            for _changes in watch_changes(*watched_paths(config), stop_event=stop):
+                rebuild(config, state, say)
+        else:
+            stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,284 @@
+"""One file into one Note: the typed front-matter fields, on strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kg.errors import NoteError
+from kg.model import Source
+from kg.relations import BY_NAME, RELATIONS, SYNONYMS, lookup
+
+
+def note_with(parse, front: str, body: str = "", path: str = "a.md"):
+    return parse(f"---\n{front}---\n{body}", path)
+
+
+def test_full_note_fields(parse) -> None:
+    note = note_with(parse, """\
+title: "Import AI 455: Building"
+date: 2026-05-04
+tier: 1
+type: Digest
+authors: [Jack Clark]
+source: {title: "Import AI 455", url: "https://importai.substack.com/", publisher: "Import AI"}
+raw: raw/rss/2026-05-04-import-ai-455.md
+aliases: ["Import AI 455", "IAI 455"]
+tags: [ai-rnd-automation, forecasting]
+""", path="import-ai-455.md")
+    assert note.id == "import-ai-455"
+    assert note.title == "Import AI 455: Building"
+    assert note.date == dt.date(2026, 5, 4)
+    assert note.tier == 1
+    assert note.type == "digest"
+    assert note.authors == ("Jack Clark",)
+    assert note.source == Source("Import AI 455", "https://importai.substack.com/", "Import AI")
+    assert note.raw == "raw/rss/2026-05-04-import-ai-455.md"
+    assert note.aliases == ("Import AI 455", "IAI 455")
+    assert note.tags == ("ai-rnd-automation", "forecasting")
+    assert note.warnings == ()
+    assert note.field_lines["tags"] == 10
+
+
+def test_title_defaults_to_first_h1_then_stem(parse) -> None:
+    assert parse("---\ndate: 2026-01-01\n---\n# The *Heading*\ntext\n").title == "The Heading"
+    assert parse("no front matter at all\n", "Internal Links.md").title == "Internal Links"
+    assert parse("no front matter at all\n", "Internal Links.md").id == "internal-links"
+
+
+def test_title_no_stays_text(parse) -> None:
+    assert note_with(parse, "title: NO\n").title == "NO"
+    assert note_with(parse, "title: 012345\n").title == "012345"
+
+
+def test_missing_date_and_tier_build_and_bad_ones_warn(parse) -> None:
+    assert note_with(parse, "title: A\n").date is None
+    note = note_with(parse, "title: A\ndate: soon\ntier: high\n")
+    assert note.date is None and note.tier is None
+    codes = {(w.code, w.where.line) for w in note.warnings if w.where}
+    assert codes == {("bad-date", 3), ("bad-tier", 4)}
+
+
+def test_date_with_time_keeps_the_day(parse) -> None:
+    assert note_with(parse, "date: 2026-05-04T10:20:00Z\n").date == dt.date(2026, 5, 4)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('"Import AI newsletter"', Source(title="Import AI newsletter")),
+        ("https://example.org/post", Source(url="https://example.org/post")),
+        ("{url: 'https://x.org', name: X}", Source(title="X", url="https://x.org")),
+        ("\n  title: T\n  publisher: P\n", Source(title="T", publisher="P")),
+    ],
+    ids=["string", "url", "flow-map", "block-map"],
+)
+def test_source_forms(parse, source: str, expected: Source) -> None:
+    assert note_with(parse, f"source: {source}\n").source == expected
+
+
+def test_source_with_unsafe_url_is_an_error(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "title: A\nsource: {url: 'javascript:alert(1)'}\n")
+    assert info.value.line == 3 and "javascript" in info.value.message
+
+
+def test_source_unknown_field_is_an_error(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "title: A\nsource:\n  title: T\n  isbn: 123\n")
+    assert info.value.line == 5 and "isbn" in info.value.message
+
+
+def test_aliases_single_string_and_singular_key(parse) -> None:
+    assert note_with(parse, "aliases: Only One\n").aliases == ("Only One",)
+    assert note_with(parse, "alias: [X, Y, X]\n").aliases == ("X", "Y")
+
+
+def test_tags_lose_hash_case_and_spaces(parse) -> None:
+    note = note_with(parse, "tags: ['#Alpha', beta, \"#Multi Word\", alpha]\n")
+    assert note.tags == ("alpha", "beta", "multi-word")
+    assert note_with(parse, "tags:\n  - '#one'\n  - two/three\n").tags == ("one", "two/three")
+
+
+# -- connections ------------------------------------------------------------------------------
+
+
+def test_shorthand_and_full_connections(parse) -> None:
+    note = note_with(parse, """\
+title: A
+connections:
+  - posttrainbench
+  - "[[Defense Trilemma]]"
+  - to: defense-trilemma
+    rel: counterpoint
+    note: "The adversarial
+      counterpart."
+  - {to: "[[ahe|AHE]]", relation: Supports, why: because}
+""")
+    got = [(c.target, c.relation.name, c.annotation, c.line) for c in note.connections]
+    assert got == [
+        ("posttrainbench", "related", "", 4),
+        ("Defense Trilemma", "related", "", 5),
+        ("defense-trilemma", "counterpoint", "The adversarial counterpart.", 6),
+        ("ahe", "supports", "because", 10),
+    ]
+
+
+def test_single_connection_without_a_list(parse) -> None:
+    note = note_with(parse, "connections: other-note\n")
+    assert [(c.target, c.relation.name) for c in note.connections] == [("other-note", "related")]
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("disagrees", "counterpoint"),
+        ("disagrees-with", "counterpoint"),
+        ("contradicts", "counterpoint"),
+        ("uses_method", "applies"),
+        ("Uses Method Of", "applies"),
+        ("cites-as-evidence", "evidence"),
+        ("productizes", "example-of"),
+        ("instance-of", "example-of"),
+        ("agrees-with", "supports"),
+        ("see-also", "related"),
+        ("COUNTERPOINT", "counterpoint"),
+    ],
+)
+def test_relation_synonyms(parse, written: str, name: str) -> None:
+    note = note_with(parse, f"connections:\n  - to: b\n    rel: {written}\n")
+    assert note.connections[0].relation is BY_NAME[name]
+
+
+def test_relation_table_is_closed_and_complete() -> None:
+    names = {r.name for r in RELATIONS}
+    assert {"related", "extends", "supports", "counterpoint", "critiques", "applies", "evidence",
+            "example-of", "answers", "cites"} <= names
+    assert all(r.label and r.inverse and r.iri.startswith("http") for r in RELATIONS)
+    assert BY_NAME["counterpoint"].iri == "http://purl.org/spar/cito/disagreesWith"
+    assert BY_NAME["counterpoint"].inverse == "Countered by"
+    assert BY_NAME["evidence"].iri == "http://purl.org/spar/cito/citesAsEvidence"
+    assert BY_NAME["applies"].iri == "http://purl.org/spar/cito/usesMethodIn"
+    assert all(lookup(target) is not None for target in SYNONYMS.values())
+
+
+def test_unknown_relation_names_line_and_closest(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "title: A\nconnections:\n  - to: b\n    rel: counterpiont\n",
+                  path="x/a.md")
+    err = info.value
+    assert (err.file, err.line) == ("x/a.md", 5)
+    assert "counterpiont" in err.message
+    assert "did you mean 'counterpoint'" in err.hint
+    assert str(err).startswith("x/a.md:5: ")
+
+
+def test_unknown_relation_synonym_suggests_the_relation_name(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "connections:\n  - {to: b, rel: disagree}\n")
+    assert "'counterpoint'" in info.value.hint
+
+
+def test_unknown_relation_far_from_everything_still_helps(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "connections:\n  - {to: b, rel: zzqqxx}\n")
+    assert info.value.line == 3 and info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("item", "line", "words"),
+    [
+        ("  - to: b\n    kind: x\n", 4, "unknown connection field 'kind'"),
+        ("  - rel: supports\n", 3, "without a target"),
+        ("  - [a, b]\n", 3, "must be an id or a mapping"),
+        ("  - ''\n", 3, "empty connection target"),
+    ],
+)
+def test_bad_connections(parse, item: str, line: int, words: str) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, f"connections:\n{item}")
+    assert info.value.line == line and words in info.value.message
+
+
+# -- forecasts and answers --------------------------------------------------------------------
+
+
+def test_forecasts_p_as_fraction_and_percent(parse) -> None:
+    note = note_with(parse, """\
+forecasts:
+  - {claim: "Fully autonomous AI R&D by end of 2028", p: 0.6, by: 2028-12-31}
+  - claim: "By end of 2027"
+    p: 30%
+    by: 2027-12-31
+    source: Jack Clark
+    resolved: false
+    resolved_by: some-note
+""", path="f.md")
+    first, second = note.forecasts
+    assert (first.claim, first.p, first.by, first.line) == (
+        "Fully autonomous AI R&D by end of 2028", 0.6, dt.date(2028, 12, 31), 3)
+    assert first.resolved is None
+    assert second.p == pytest.approx(0.3)
+    assert (second.source, second.resolved, second.resolved_by) == ("Jack Clark", False,
+                                                                     "some-note")
+    assert first.id != second.id and first.id.startswith("f#f-")
+
+
+@pytest.mark.parametrize(
+    ("p", "words"),
+    [("1.5", "'1.5'"), ("150%", "'150%'"), ("lots", "'lots'"), ("-0.1", "'-0.1'")],
+)
+def test_bad_forecast_probability(parse, p: str, words: str) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, f"title: A\nforecasts:\n  - claim: x\n    p: {p}\n    by: 2028-01-01\n")
+    assert info.value.line == 5
+    assert words in info.value.message and "0.6 or 60%" in info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("item", "words"),
+    [
+        ("{claim: x, p: 0.5, by: soon}", "not a date"),
+        ("{claim: x, by: 2028-01-01}", "without 'p'"),
+        ("{p: 0.5, by: 2028-01-01}", "without 'claim'"),
+        ("just a claim", "must be a mapping"),
+    ],
+)
+def test_bad_forecasts(parse, item: str, words: str) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, f"forecasts:\n  - {item}\n")
+    assert info.value.line == 3 and words in info.value.message
+
+
+def test_answers_plain_and_dropped(parse) -> None:
+    note = note_with(parse, """\
+answers:
+  - other#q-what-is-it
+  - {question: other#q-why, status: dropped}
+""")
+    got = [(a.question, a.line, a.dropped) for a in note.answers]
+    assert got == [("other#q-what-is-it", 3, False), ("other#q-why", 4, True)]
+
+
+def test_bad_answer_is_an_error(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "answers:\n  - [a, b]\n")
+    assert info.value.line == 3
+
+
+def test_field_of_wrong_shape_names_its_line(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "title: A\nauthors: {name: X}\n")
+    assert info.value.line == 3 and "authors" in info.value.message
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "title: [A, B]\n")
+    assert info.value.line == 2 and "title" in info.value.message
+
+
+def test_same_text_same_digest_and_ids(parse) -> None:
+    text = "---\ntitle: A\n---\n## Open questions\n- Why?\n"
+    a, b = parse(text), parse(text)
+    assert a.digest == b.digest
+    assert a.questions == b.questions
+    assert parse(text + "\n").digest != a.digest

@@ -1,0 +1,109 @@
+"""`kg serve`: local hosts only, nothing outside the site, live reload, errors shown."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kg.config import Config
+from kg.serve import serve, site_file
+
+NOTE = "---\ntitle: {title}\ntier: 1\n---\nBody of the note.\n"
+
+
+def _config(tmp_path: Path) -> Config:
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    (wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+    return Config(root=tmp_path, wiki=wiki, out=tmp_path / "site")
+
+
+@pytest.fixture
+def server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    config = _config(tmp_path)
+    lines: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=serve, kwargs={"config": config, "port": 0, "say": lines.append, "stop": stop},
+        daemon=True,
+    )
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not any(line.startswith("serving") for line in lines):
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
+    port = int(next(li for li in lines if li.startswith("serving")).split(":")[2].split("/")[0])
+    yield config, port, lines
+    stop.set()
+    thread.join(timeout=10)
+
+
+def _get(port: int, path: str, host: str = "127.0.0.1") -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", path, headers={"Host": f"{host}:{port}"})
+    response = conn.getresponse()
+    body = response.read().decode("utf-8", "replace")
+    conn.close()
+    return response.status, body
+
+
+def _wait_version(port: int, after: str) -> str:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _, version = _get(port, "/__kg/version")
+        if version != after:
+            return version
+        time.sleep(0.1)
+    raise AssertionError("no rebuild seen")
+
+
+def test_serves_pages_with_reload_script(server) -> None:  # type: ignore[no-untyped-def]
+    _, port, _ = server
+    status, body = _get(port, "/notes/alpha.html")
+    assert status == 200
+    assert "Alpha" in body
+    assert '<script src="/__kg/reload.js"></script></body>' in body
+    status, index = _get(port, "/")
+    assert status == 200 and "Alpha" in index
+
+
+def test_refuses_foreign_hosts_and_paths_outside(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, port, _ = server
+    assert _get(port, "/", host="evil.example")[0] == 403
+    (tmp_path / "secret.txt").write_text("secret")
+    for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/notes/..%2f..%2fsecret.txt"):
+        status, body = _get(port, path)
+        assert status == 404 and "secret" not in body
+
+
+def test_symlink_out_of_site_is_not_served(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (tmp_path / "secret.txt").write_text("secret")
+    (site / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (site / "ok.txt").write_text("ok")
+    assert site_file(site, "/link.txt") is None
+    assert site_file(site, "/ok.txt") == (site / "ok.txt").resolve()
+
+
+def test_edit_rebuilds_and_bad_note_shows_error_until_fixed(server) -> None:  # type: ignore[no-untyped-def]
+    config, port, _ = server
+    _, version = _get(port, "/__kg/version")
+    (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha renamed"), encoding="utf-8")
+    version = _wait_version(port, version)
+    assert "Alpha renamed" in _get(port, "/notes/alpha.html")[1]
+
+    (config.wiki / "alpha.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    version = _wait_version(port, version)
+    status, body = _get(port, "/notes/alpha.html")
+    assert status == 500
+    assert "alpha.md:" in body and "not valid YAML" in body
+
+    (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha fixed"), encoding="utf-8")
+    _wait_version(port, version)
+    status, body = _get(port, "/notes/alpha.html")
+    assert status == 200 and "Alpha fixed" in body
