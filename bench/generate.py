@@ -36,7 +36,7 @@ _REL_WEIGHTS = {
     "applies": 3, "evidence": 3, "example-of": 2, "cites": 3,
 }
 
-WORDS = """
+_WORD_TEXT = """
 model models training scaling agent agents benchmark benchmarks alignment reward policy
 gradient optimisation evaluation dataset data inference latency throughput memory attention
 transformer routing mixture experts sparse dense retrieval context window tokens reasoning
@@ -53,7 +53,8 @@ throughput cost price market economy policy governance regulation audit audits t
 decision contract specification failure failures mode modes error errors compounding drift
 shift distribution generalisation transfer fine-tuning pretraining post-training preference
 feedback human humans expert experts uplift productivity workflow ticket tickets review
-""".split()
+"""
+WORDS = tuple(_WORD_TEXT.split())
 
 STARTS = [
     "The authors show that", "This work argues that", "In practice", "Crucially",

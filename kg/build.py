@@ -7,8 +7,12 @@ when complete, so a failed build leaves the previous site as it was.
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import glob
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,7 +83,9 @@ def graph_files(wiki: Wiki, config: Config) -> dict[str, bytes]:
     }
 
 
-def build(config: Config, *, progress: Progress | None = None) -> BuildResult:
+def build(
+    config: Config, *, progress: Progress | None = None, unsafe_html: bool = False
+) -> BuildResult:
     started = time.perf_counter()
     say = progress or (lambda _message: None)
     check_output_folder(config)
@@ -91,6 +97,10 @@ def build(config: Config, *, progress: Progress | None = None) -> BuildResult:
     from kg.site import Site, write_outputs
 
     site = Site(wiki, config, files)
+    if unsafe_html:  # raw HTML from notes, cleaned by nh3 (kg.markdown.sanitize)
+        from kg.markdown import make_renderer
+
+        site.md = make_renderer(unsafe_html=True)
     with staging(config.out) as tmp:
         count = write_outputs(site.outputs(), tmp)
     return BuildResult(
@@ -124,7 +134,13 @@ def check_output_folder(config: Config) -> None:
 
 
 class staging:
-    """A temporary folder beside ``out``, swapped in for it on success, removed on failure."""
+    """A temporary folder beside ``out``, swapped in for it on success, removed on failure.
+
+    The swap is one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux, so there is no moment
+    without a site; elsewhere it is two renames. A build killed outright (SIGKILL, power cut)
+    leaves its temporary folder behind: the next build removes it, and puts back a site that
+    was set aside between the two renames.
+    """
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -133,16 +149,86 @@ class staging:
 
     def __enter__(self) -> Path:
         self.out.parent.mkdir(parents=True, exist_ok=True)
+        _recover(self.out)
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir()
         (self.tmp / SITE_MARKER).write_text("written by kg build; safe to delete\n")
         return self.tmp
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:
-        if error is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        if error is None:
+            try:
+                self._swap()
+                return
+            except OSError as err:
+                error = err
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise KgError(
+                f"could not write the site: {error}",
+                file=self.out,
+                hint="the previous site is unchanged; check free space and permissions",
+            ) from error
+
+    def _swap(self) -> None:
+        if not (self.out.exists() or self.out.is_symlink()):
+            self.tmp.rename(self.out)
             return
-        if self.out.exists():
-            self.out.rename(self.old)
-        self.tmp.rename(self.out)
+        if _exchange(self.tmp, self.out):
+            shutil.rmtree(self.tmp, ignore_errors=True)  # it now holds the previous site
+            return
+        self.out.rename(self.old)
+        try:
+            self.tmp.rename(self.out)
+        except OSError:
+            self.old.rename(self.out)
+            raise
         shutil.rmtree(self.old, ignore_errors=True)
+
+
+def _recover(out: Path) -> None:
+    """Clean up after builds of ``out`` that were killed: their temp folders, a set-aside site."""
+    for kind in ("old", "tmp"):
+        for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.{kind}-*")):
+            pid = path.name.rsplit("-", 1)[-1]
+            if not pid.isdigit() or _alive(int(pid)) or not path.is_dir():
+                continue
+            if kind == "old" and not (out.exists() or out.is_symlink()):
+                path.rename(out)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) is not a probe on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2``); False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -66,8 +66,11 @@ def main() -> None:
               help="Where to write the site (default: from kg.toml, else ./site).")
 @click.option("--base-url", default=None, help="The URL the site will be served from.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@click.option("--unsafe-html", is_flag=True,
+              help="Let raw HTML in notes through (cleaned by nh3); default: shown as text.")
 @reports_errors
-def build(wiki: str | None, out: str | None, base_url: str | None, quiet: bool) -> None:
+def build(wiki: str | None, out: str | None, base_url: str | None, quiet: bool,
+          unsafe_html: bool = False) -> None:
     """Build the knowledge graph and the static site.
 
     Every note is parsed and checked before anything is written; a bad note stops the build
@@ -77,7 +80,7 @@ def build(wiki: str | None, out: str | None, base_url: str | None, quiet: bool) 
 
     config = _config(wiki, out, base_url=base_url)
     progress = None if quiet else (lambda message: click.echo(f"· {message}", err=True))
-    result = run_build(config, progress=progress)
+    result = run_build(config, progress=progress, unsafe_html=unsafe_html)
     if not quiet:
         for warning in result.warnings:
             click.echo(f"  {warning}", err=True)
@@ -99,13 +102,13 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
 
     NOTE is an id, alias, title or file name.
     """
-    from kg.build import load_wiki
+    from kg.cache import open_graph
     from kg.formats import render_rows
     from kg.query import connections as find_connections
 
-    loaded = load_wiki(_config(wiki))
-    nid, links = find_connections(loaded, note, relation=rel, direction=direction,
-                                  mentions=not no_mentions)
+    graph = open_graph(_config(wiki))
+    _nid, links = find_connections(graph, note, relation=rel, direction=direction,
+                                   mentions=not no_mentions)
     rows = [
         {
             "direction": link.direction,
@@ -139,6 +142,335 @@ def serve(wiki: str | None, out: str | None, host: str, port: int) -> None:
     from kg.serve import serve as run_server
 
     run_server(_config(wiki, out), host=host, port=port, say=click.echo)
+
+
+# -- adding notes: kg init, kg new, kg import, kg check ---------------------------------------
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+date_type = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@main.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+@click.option("--title", default="Knowledge graph", show_default=True,
+              help="The wiki's title, shown on the site.")
+@reports_errors
+def init(directory: str, title: str) -> None:
+    """Start a new wiki in DIRECTORY (default: here): kg.toml, wiki/ and a first note.
+
+    It builds at once: `kg build` renders the site into site/. A folder with a kg.toml is
+    refused; notes already in wiki/ are kept.
+    """
+    from kg.scaffold import init as run_init
+
+    done = run_init(Path(directory), title=title)
+    for path in done.written:
+        click.echo(f"created {_shown(path)}")
+    here = _shown(done.root)
+    click.echo(f"next: {'' if here == '.' else f'cd {here} && '}kg build")
+
+
+@main.command()
+@click.argument("title")
+@click.option("--date", type=date_type, default=None,
+              help="The note's date, YYYY-MM-DD (default: today).")
+@click.option("--tier", type=click.IntRange(1, 9), default=None,
+              help="1 research direction, 2 notable, 3 background.")
+@click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
+@click.option("--alias", "aliases", multiple=True, help="Another name links may use; repeatable.")
+@click.option("--connect", multiple=True, metavar="ID[:REL[:ANNOTATION]]",
+              help="A connection to an existing note (id, alias or title); repeatable. "
+                   "REL defaults to related.")
+@click.option("--id", "note_id", default=None,
+              help="The note's id and file name (default: the slug of TITLE).")
+@click.option("--type", "note_type", default=None, help="digest, paper, concept, benchmark, ...")
+@click.option("--edit", is_flag=True, help="Open the new note in $EDITOR.")
+@wiki_option
+@reports_errors
+def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
+        aliases: tuple[str, ...], connect: tuple[str, ...], note_id: str | None,
+        note_type: str | None, edit: bool, wiki: str | None) -> None:
+    """Write a new note called TITLE from templates/note.md; never overwrites a file.
+
+    Connection targets must exist (the closest names are suggested when they do not). A
+    TITLE or --id that names a placeholder turns the placeholder into a real note.
+    """
+    from kg.scaffold import new_note
+
+    created = new_note(_config(wiki), title, date=date.date() if date else None, tier=tier,
+                       tags=tags, aliases=aliases, connect=connect, note_id=note_id,
+                       note_type=note_type)
+    click.echo(_shown(created.path))
+    if created.placeholder is not None:
+        refs = ", ".join(created.placeholder.referenced_by)
+        click.echo(f"(was a placeholder; linked from {refs})", err=True)
+    if edit:
+        click.edit(filename=str(created.path))
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Print the notes instead of writing them.")
+@wiki_option
+@format_option
+@reports_errors
+def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -> None:
+    """Convert plain-text digests (FILES) into notes, connections resolved by title/alias.
+
+    Lists each "Connections" bullet: the note it resolved to and the relation inferred from
+    its words. Bullets no note matches become placeholders. All files are checked before any
+    note is written.
+    """
+    from kg.formats import render_rows
+    from kg.importer import import_digests
+
+    done = import_digests(_config(wiki), [Path(f) for f in files], dry_run=dry_run)
+    rows = []
+    for item in done:
+        if dry_run:
+            click.echo(item.text)
+        else:
+            click.echo(f"created {_shown(item.path)} from {item.source}", err=True)
+        rows += [{"note": item.id, **link.as_dict(),
+                  "status": "resolved" if link.resolved else "placeholder"}
+                 for link in item.connections]
+        if item.placeholders:
+            names = ", ".join(repr(p.name) for p in item.placeholders)
+            click.echo(f"{item.source}: not in the wiki, kept as placeholders: {names}", err=True)
+    columns = (["note", "name", "target", "relation", "status"] if fmt == "table" else
+               ["note", "name", "target", "relation", "status", "annotation", "line"])
+    click.echo(render_rows(rows, columns, fmt), err=dry_run)
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--ignore", multiple=True, metavar="CODE",
+              help="Leave out findings of this code (e.g. one-way); repeatable.")
+@wiki_option
+@format_option
+@reports_errors
+def check(strict: bool, ignore: tuple[str, ...], wiki: str | None, fmt: str) -> None:
+    """Lint the wiki; each finding names its file and line.
+
+    Errors: notes that do not parse, unknown relations, duplicate ids or aliases, ambiguous
+    targets. Warnings: placeholders and likely typos, missing title/date/tier, answers to
+    unknown questions, one-way connections, orphans, forecasts past their date. Exits 1 on
+    errors, and on warnings too with --strict.
+    """
+    from kg.check import check as run_check
+    from kg.formats import render_rows
+
+    report = run_check(_config(wiki), ignore=ignore)
+    rows = [
+        {
+            "where": str(f.where) if f.where else "",
+            "file": f.where.file if f.where else None,
+            "line": f.where.line if f.where else None,
+            "severity": f.severity.value,
+            "code": f.code,
+            "message": f.message,
+            "hint": f.hint,
+            "finding": f"{f.message} ({f.hint})" if f.hint else f.message,
+        }
+        for f in report.findings
+    ]
+    if rows or fmt != "table":
+        columns = (["where", "severity", "code", "finding"] if fmt == "table" else
+                   ["file", "line", "severity", "code", "message", "hint"])
+        click.echo(render_rows(rows, columns, fmt))
+    click.echo(report.summary(), err=True)
+    sys.exit(1 if report.failed(strict=strict) else 0)
+
+
+# -- asking the graph -------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("note")
+@click.option("--depth", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="How many hops away.")
+@click.option("--rel", default=None, help="Walk only edges of this relation (or 'mentions').")
+@click.option("--no-mentions", is_flag=True, help="Walk typed connections only.")
+@wiki_option
+@format_option
+@reports_errors
+def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: str | None,
+              fmt: str) -> None:
+    """The notes within --depth hops of NOTE (edges either way), nearest first.
+
+    Each row says how far, and the edge it was first reached by.
+    """
+    from kg.analysis import find, neighbours
+    from kg.cache import open_graph
+    from kg.formats import render_rows
+
+    graph = open_graph(_config(wiki))
+    found = neighbours(graph, find(graph, note), depth, mentions=not no_mentions, relation=rel)
+    columns = (["distance", "id", "via", "relation", "title"] if fmt == "table" else
+               ["id", "title", "placeholder", "distance", "via", "relation", "direction",
+                "annotation"])
+    click.echo(render_rows([n.as_dict() for n in found], columns, fmt))
+
+
+@main.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--directed", is_flag=True, help="Follow edges only the way they point.")
+@click.option("--no-mentions", is_flag=True, help="Use typed connections only.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True,
+              help="At most this many paths.")
+@wiki_option
+@format_option
+@reports_errors
+def path(source: str, target: str, directed: bool, no_mentions: bool, limit: int,
+         wiki: str | None, fmt: str) -> None:
+    """Every shortest path from SOURCE to TARGET, with the relation and annotation of each hop.
+
+    Edges are walked either way unless --directed ('<-' marks a hop against the edge).
+    Exits 1 when the notes are not linked.
+    """
+    from kg.analysis import find, paths
+    from kg.cache import open_graph
+    from kg.formats import render_rows
+
+    graph = open_graph(_config(wiki))
+    a, b = find(graph, source), find(graph, target)
+    found = paths(graph, a, b, mentions=not no_mentions, directed=directed, limit=limit)
+    rows = [
+        {"path": i, "hop": j, "from": hop.source, "dir": "->" if hop.forward else "<-",
+         "relation": hop.relation, "label": hop.label, "to": hop.target, "title": hop.title,
+         "annotation": hop.annotation}
+        for i, hops in enumerate(found, start=1) for j, hop in enumerate(hops, start=1)
+    ]
+    columns = (["path", "hop", "from", "dir", "relation", "to", "annotation"] if fmt == "table"
+               else ["path", "hop", "from", "dir", "relation", "label", "to", "title",
+                     "annotation"])
+    if not found:
+        click.echo(f"no path from {a} to {b}", err=True)
+        sys.exit(1)
+    click.echo(render_rows(rows, columns, fmt))
+
+
+@main.command()
+@click.option("--status", type=click.Choice(["open", "answered", "dropped", "all"]),
+              default="open", show_default=True, help="Which questions.")
+@click.option("--tier", type=click.IntRange(1, 9), default=None,
+              help="Only questions of notes of this tier.")
+@click.option("--tag", default=None, help="Only questions of notes with this tag.")
+@click.option("--since", type=date_type, default=None,
+              help="Only questions of notes dated on or after YYYY-MM-DD.")
+@wiki_option
+@format_option
+@reports_errors
+def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: str | None,
+              fmt: str) -> None:
+    """The open-question tracker: each question, its status, age, source note and answers.
+
+    A later note answers one with `answers: [<question id>]`; the ids are in --format json.
+    """
+    from kg.cache import load_wiki_cached
+    from kg.formats import render_rows
+    from kg.query import questions as find_questions
+
+    rows = find_questions(load_wiki_cached(_config(wiki)), status=status, tier=tier, tag=tag,
+                          since=since.date() if since else None)
+    columns = (["status", "age", "note", "question"] if fmt == "table" else
+               ["id", "status", "note", "title", "tier", "date", "age", "question",
+                "answered_by", "where"])
+    click.echo(render_rows([r.as_dict() for r in rows], columns, fmt))
+
+
+@main.command()
+@click.option("--due", is_flag=True, help="Only unresolved forecasts whose date has come.")
+@wiki_option
+@format_option
+@reports_errors
+def forecasts(due: bool, wiki: str | None, fmt: str) -> None:
+    """Forecasts (claims with a probability and a resolve-by date) and how they resolved."""
+    from kg.cache import load_wiki_cached
+    from kg.formats import render_rows
+    from kg.query import forecasts as find_forecasts
+
+    rows = find_forecasts(load_wiki_cached(_config(wiki)), due=due)
+    columns = (["by", "p", "status", "forecaster", "claim"] if fmt == "table" else
+               ["id", "note", "claim", "p", "by", "status", "forecaster", "resolved_by",
+                "where"])
+    click.echo(render_rows([r.as_dict() for r in rows], columns, fmt))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "ttl", "nt"]),
+              default="table", show_default=True,
+              help="Rows as a table, JSON or CSV; ttl or nt for CONSTRUCT/DESCRIBE.")
+@wiki_option
+@reports_errors
+def sparql(query: str, fmt: str, wiki: str | None) -> None:
+    """Run a SPARQL QUERY (text, or a .rq file) over the knowledge graph.
+
+    SELECT, ASK, CONSTRUCT and DESCRIBE. The prefixes rdf rdfs xsd schema dcterms skos prov
+    cito kg are declared, and note: for this wiki's notes:
+
+        kg sparql 'SELECT ?a ?b WHERE { ?a cito:disagreesWith ?b }'
+    """
+    from kg.formats import render_rows
+    from kg.sparql import query_wiki, serialize_graph
+
+    result = query_wiki(_config(wiki), query, compact=fmt == "table")
+    if fmt in ("ttl", "nt"):
+        click.echo(serialize_graph(result, fmt), nl=False)
+        return
+    rows, columns = result.as_rows()
+    click.echo(render_rows(rows, columns, fmt))
+
+
+@main.command()
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True,
+              help="How many hubs to list.")
+@wiki_option
+@format_option
+@reports_errors
+def stats(top: int, wiki: str | None, fmt: str) -> None:
+    """Counts, hubs by degree and PageRank, orphans, placeholders and communities."""
+    from kg.analysis import stats as run_stats
+    from kg.cache import load_wiki_cached
+    from kg.formats import render_rows
+
+    rows = run_stats(load_wiki_cached(_config(wiki)), top=top)
+    click.echo(render_rows([r.as_dict() for r in rows], ["section", "name", "value", "detail"],
+                           fmt))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nt", "graphml"]),
+              default="ttl", show_default=True, help="Turtle, JSON-LD, N-Triples or GraphML.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (default: standard output).")
+@wiki_option
+@reports_errors
+def export(fmt: str, out: str | None, wiki: str | None) -> None:
+    """The knowledge graph as Turtle, JSON-LD or N-Triples, or its NetworkX view as GraphML."""
+    from kg.export import export_wiki
+
+    data = export_wiki(_config(wiki), fmt)
+    if out is None:
+        click.echo(data, nl=False)
+        return
+    from kg.cache import write_atomic
+
+    try:
+        write_atomic(Path(out), lambda f: f.write(data))
+    except OSError as err:
+        raise KgError(f"cannot write {out}: {err.strerror}", file=out) from None
+    click.echo(f"wrote {_shown(Path(out))} ({len(data)} bytes)", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -49,7 +49,7 @@ def discover(wiki: Path) -> Discovery:
                 dirs.remove(d)
                 if not _inside(here / d, wiki):
                     warnings.append(_skipped(here / d, wiki, "symlinked folder skipped: links "
-                                             "outside the wiki are never read"))
+                                             "outside the wiki are never read", "symlink-skipped"))
         for name in sorted(files):
             if not name.lower().endswith(".md") or name.startswith("."):
                 continue
@@ -57,10 +57,11 @@ def discover(wiki: Path) -> Discovery:
             rel = _display(path.relative_to(wiki).as_posix())
             if path.is_symlink() and not _inside(path, wiki):
                 warnings.append(_skipped(path, wiki, "symlinked file skipped: links outside "
-                                         "the wiki are never read"))
+                                         "the wiki are never read", "symlink-skipped"))
                 continue
             if not path.is_file():
-                warnings.append(_skipped(path, wiki, "skipped: not a regular file"))
+                warnings.append(_skipped(path, wiki, "skipped: not a regular file",
+                                         "file-skipped"))
                 continue
             nid = _id_of(name, rel, errors)
             if nid is None:
@@ -127,7 +128,7 @@ def _inside(path: Path, wiki: Path) -> bool:
         return False
 
 
-def _skipped(path: Path, wiki: Path, message: str) -> Finding:
+def _skipped(path: Path, wiki: Path, message: str, code: str) -> Finding:
     rel = _display(path.relative_to(wiki).as_posix())
-    return Finding(Severity.WARNING, "file-skipped", message, Location(rel),
+    return Finding(Severity.WARNING, code, message, Location(rel),
                    "copy the note into the wiki instead")

@@ -15,10 +15,9 @@ loader works on the parser's events, so it can refuse what PyYAML would quietly 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Union
-
 import re
+from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import yaml
 
@@ -41,7 +40,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FENCE = "---"
 _CLOSERS = ("---", "...")
 
-Value = Union[str, None, list["Node"], dict[str, "Node"]]
+Value: TypeAlias = "str | list[Node] | dict[str, Node] | None"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,14 +117,7 @@ def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[st
     try:
         root = _Builder(loader, first_line, file).document()
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = first_line + min(mark.line, front.count("\n")) if mark else first_line
-        raise NoteError(
-            f"front-matter is not valid YAML: {err.problem or err.context}",
-            file=file,
-            line=line,
-            hint="check quoting and indentation; quote text that holds ': ' or starts with [ { * &",
-        ) from None
+        raise _syntax_error(err, front, first_line, file) from None
     except yaml.reader.ReaderError as err:
         raise NoteError(
             f"front-matter holds the control character U+{err.character:04X}",
@@ -134,7 +126,8 @@ def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[st
             hint="delete the invisible character; YAML allows only printable text",
         ) from None
     except yaml.YAMLError as err:
-        raise NoteError(f"front-matter is not valid YAML: {err}", file=file, line=first_line) from None
+        raise NoteError(f"front-matter is not valid YAML: {err}", file=file,
+                        line=first_line) from None
     finally:
         loader.dispose()
     if root is None or root.value is None:
@@ -150,6 +143,27 @@ def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[st
     return root.value
 
 
+def _syntax_error(
+    err: yaml.MarkedYAMLError, front: str, first_line: int, file: str | None
+) -> NoteError:
+    """The error at the line to fix: an unclosed ``[`` or ``"`` is reported where it opened,
+    not at the closing ``---`` where the parser ran out of text."""
+    last = front.count("\n")
+    problem, context = err.problem_mark, err.context_mark
+    message = err.problem or err.context or "syntax error"
+    mark = problem or context
+    if context is not None and (problem is None or problem.line >= last):
+        mark = context
+        if err.context and err.problem:
+            message = f"{err.problem} ({err.context} that starts here)"
+    return NoteError(
+        f"front-matter is not valid YAML: {message}",
+        file=file,
+        line=first_line + min(mark.line, last) if mark is not None else first_line,
+        hint="check quoting and indentation; quote text that holds ': ' or starts with [ { * &",
+    )
+
+
 def _newlines_before(text: str, position: int) -> int:
     if _BYTE_POSITIONS:
         return text.encode("utf-8")[:position].count(b"\n")
@@ -159,17 +173,19 @@ def _newlines_before(text: str, position: int) -> int:
 class _Builder:
     """Turns parser events into :class:`Node` values, refusing what could surprise."""
 
-    def __init__(self, loader: yaml.BaseLoader, first_line: int, file: str | None) -> None:
+    def __init__(self, loader: Any, first_line: int, file: str | None) -> None:
         self.loader = loader
         self.first_line = first_line
         self.file = file
         self.depth = 0
 
     def _line(self, event: yaml.Event) -> int:
-        return self.first_line + event.start_mark.line
+        mark = event.start_mark
+        return self.first_line + (mark.line if mark is not None else 0)
 
     def _next(self) -> yaml.Event:
-        return self.loader.get_event()
+        event: yaml.Event = self.loader.get_event()  # CBaseLoader is untyped
+        return event
 
     def document(self) -> Node | None:
         self._expect(yaml.StreamStartEvent)

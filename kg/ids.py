@@ -33,15 +33,21 @@ _WINDOWS_RESERVED = frozenset(
 
 
 def slugify(text: str, *, max_length: int = 80) -> str:
-    """Lowercase ASCII slug of any text; never empty (falls back to a short hash)."""
+    """Lowercase ASCII slug of any text; never empty (falls back to a short hash).
+
+    A slug is always safe as a file name: never a Windows device name (``con`` becomes
+    ``con-0``), never empty, never longer than ``max_length``.
+    """
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
     slug = _NOT_SLUG.sub("-", ascii_text.casefold()).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rstrip("-")
     if not slug:
-        digest = hashlib.sha1(unicodedata.normalize("NFC", text).encode()).hexdigest()[:8]
-        slug = f"n-{digest}"
+        data = unicodedata.normalize("NFC", text).encode("utf-8", "surrogatepass")
+        slug = f"n-{hashlib.sha1(data).hexdigest()[:8]}"
+    if slug in _WINDOWS_RESERVED:
+        slug = f"{slug}-0"
     return slug
 
 
@@ -53,18 +59,25 @@ def note_id(stem: str, *, file: str | None = None) -> NoteId:
     """The id of a note whose file stem is ``stem``; an error names the file if none fits."""
     if not stem.strip():
         raise NoteError("empty file name", file=file, hint="name the note file, e.g. my-note.md")
+    if not any(c.isalnum() for c in stem):
+        raise NoteError(
+            f"the file name '{stem}' has no letters or digits to make an id from",
+            file=file,
+            hint="name the note file with words, e.g. my-note.md",
+        )
+    device = _NOT_SLUG.sub("-", unicodedata.normalize("NFKD", stem).casefold()).strip("-")
+    if device in _WINDOWS_RESERVED:
+        raise NoteError(
+            f"'{stem}' is a reserved device name on Windows",
+            file=file,
+            hint=f"rename the file, e.g. {device}-note.md",
+        )
     slug = slugify(stem, max_length=10_000)
     if len(slug) > MAX_ID_LENGTH:
         raise NoteError(
             f"file name too long for an id ({len(slug)} characters)",
             file=file,
             hint=f"shorten the file name to at most {MAX_ID_LENGTH} characters",
-        )
-    if slug in _WINDOWS_RESERVED:
-        raise NoteError(
-            f"'{stem}' is a reserved device name on Windows",
-            file=file,
-            hint=f"rename the file, e.g. {slug}-note.md",
         )
     return NoteId(slug)
 

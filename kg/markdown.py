@@ -4,6 +4,11 @@ markdown-it-py's default preset passes raw HTML through; here ``html`` is off, s
 ``<script>`` in a note is shown as text. Link and image URLs go through the one allowlist of
 :mod:`kg.urls`. Wikilinks become links to the target note's page (a ghost link for a
 placeholder), through a function the site passes in, so this module knows nothing of pages.
+
+``make_renderer(unsafe_html=True)`` (``kg build --unsafe-html``) lets raw HTML through, but
+the whole rendered page body then goes through nh3 (Ammonia): an allowlist of tags and
+attributes, no ``on*`` handlers, no ``<script>``/``<style>``/``<iframe>``, URLs checked by
+the same allowlist.
 """
 
 from __future__ import annotations
@@ -91,8 +96,51 @@ def _heading_ids(md: MarkdownIt) -> None:
     md.core.ruler.push("heading_ids", rule)
 
 
+class _SanitizingMarkdownIt(MarkdownIt):
+    """A renderer that lets raw HTML in and cleans every rendered document with nh3."""
+
+    def render(self, src: str, env: EnvType | None = None) -> str:
+        return sanitize(super().render(src, env))
+
+    def renderInline(self, src: str, env: EnvType | None = None) -> str:
+        return sanitize(super().renderInline(src, env))
+
+
+_SLUG_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute in ("href", "src", "cite"):
+        return value if is_safe_link(value) else None
+    if attribute == "id":  # heading anchors only; no DOM clobbering of the site's own ids
+        return value if _SLUG_ID.match(value) else None
+    return value
+
+
+def sanitize(html: str) -> str:
+    """Raw HTML from a note made harmless: Ammonia's allowlist, plus kg's URL allowlist."""
+    import nh3
+
+    attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
+    attributes["*"] = {"class", "title", "lang", "dir"}
+    for level in range(1, 7):
+        attributes.setdefault(f"h{level}", set()).add("id")
+    attributes.setdefault("img", set()).update({"src", "alt", "title"})
+    return nh3.clean(
+        html,
+        tags=set(nh3.ALLOWED_TAGS),
+        attributes=attributes,
+        url_schemes={"http", "https", "mailto", "data"},
+        attribute_filter=_keep_attribute,
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+    )
+
+
 def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": False})
+    md: MarkdownIt = (_SanitizingMarkdownIt if unsafe_html else MarkdownIt)(
+        "commonmark", {"html": unsafe_html, "typographer": False}
+    )
     md.enable(["table", "strikethrough"])
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
@@ -106,4 +154,5 @@ def heading_anchor(heading: str) -> str:
 
 
 def render(md: MarkdownIt, text: str, resolve: LinkResolver) -> str:
-    return md.render(text, {"resolve": resolve})
+    html: str = md.render(text, {"resolve": resolve})
+    return html

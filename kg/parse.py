@@ -122,7 +122,8 @@ def _build_note(
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     title = f.text("title") or scanned.h1 or stem
     sections = tuple(
-        Section(s.key, s.heading, s.line, "\n".join(t for _, t in s.lines)) for s in scanned.sections
+        Section(s.key, s.heading, s.line, "\n".join(t for _, t in s.lines))
+        for s in scanned.sections
     )
     questions = _questions(nid, scanned)
     angles = _angles(nid, scanned)

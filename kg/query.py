@@ -1,21 +1,43 @@
-"""Questions the shell asks of the graph: connections of a note, and the lookups behind them."""
+"""Questions the shell asks of the graph: connections of a note, open questions, forecasts.
+
+Each function takes the records (a :class:`~kg.model.Wiki`, or the cache's
+:class:`~kg.cache.Graph` where reading less of the wiki makes a query fast) and returns plain
+rows; the CLI only renders them.
+"""
 
 from __future__ import annotations
 
-from kg.errors import NotFound
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kg.errors import ConfigError, NotFound
 from kg.ids import NoteId
-from kg.model import Wiki
+from kg.model import Placeholder, QuestionStatus, Wiki
 from kg.resolve import Resolver
 from kg.views import Link, Views
 
+if TYPE_CHECKING:
+    from kg.cache import Graph
+
 DIRECTIONS = ("both", "out", "in")
+STATUSES = ("open", "answered", "dropped", "all")
 
 
-def find_note(wiki: Wiki, name: str) -> NoteId:
+def today() -> dt.date:
+    """The date queries measure from: ``SOURCE_DATE_EPOCH`` when set (tests, builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def lookup(name: str, resolver: Resolver, placeholders: Mapping[NoteId, Placeholder]) -> NoteId:
     """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests."""
-    resolver = Resolver(wiki.notes.values())
     nid = resolver.resolve(name)
-    if nid is None and name in wiki.placeholders:
+    if nid is None and name in placeholders:
         nid = NoteId(name)
     if nid is None:
         near = resolver.suggestions(name)
@@ -24,17 +46,32 @@ def find_note(wiki: Wiki, name: str) -> NoteId:
     return nid
 
 
+def find_note(wiki: Wiki, name: str) -> NoteId:
+    """The note or placeholder ``name`` names in ``wiki``."""
+    return lookup(name, Resolver(wiki.notes.values()), wiki.placeholders)
+
+
 def connections(
-    wiki: Wiki,
+    wiki: Wiki | Graph,
     name: str,
     *,
     relation: str | None = None,
     direction: str = "both",
     mentions: bool = True,
 ) -> tuple[NoteId, list[Link]]:
-    """Every edge of a note, outgoing then incoming, each with relation and annotation."""
-    nid = find_note(wiki, name)
-    view = Views(wiki).connections(nid)
+    """Every edge of a note, outgoing then incoming, each with relation and annotation.
+
+    Given the cache's ``Graph``, only the note's own edges and neighbours are read.
+    """
+    if direction not in DIRECTIONS:
+        raise ConfigError(f"unknown direction '{direction}'", hint="use both, out or in")
+    if isinstance(wiki, Wiki):
+        nid = find_note(wiki, name)
+        local = wiki
+    else:
+        nid = lookup(name, wiki.resolver(), wiki.placeholders)
+        local = wiki.around(nid)
+    view = Views(local).connections(nid)
     links: list[Link] = []
     if direction in ("both", "out"):
         links += [link for group in view.outgoing for link in group.links]
@@ -47,3 +84,131 @@ def connections(
     if relation:
         links = [link for link in links if link.relation == relation]
     return nid, links
+
+
+def link_rows(links: list[Link]) -> list[dict[str, Any]]:
+    return [
+        {
+            "direction": link.direction,
+            "relation": link.relation,
+            "label": link.label,
+            "note": link.other,
+            "title": link.title,
+            "placeholder": not link.exists,
+            "annotation": link.annotation,
+            "line": link.line,
+        }
+        for link in links
+    ]
+
+
+# -- open questions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRow:
+    id: str
+    status: str
+    note: NoteId
+    title: str
+    tier: int | None
+    date: dt.date | None
+    age: int | None
+    text: str
+    answered_by: tuple[NoteId, ...]
+    line: int
+    path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "status": self.status, "note": self.note, "title": self.title,
+            "tier": self.tier, "date": self.date.isoformat() if self.date else None,
+            "age": self.age, "question": self.text, "answered_by": list(self.answered_by),
+            "where": f"{self.path}:{self.line}",
+        }
+
+
+def questions(
+    wiki: Wiki,
+    *,
+    status: str = "open",
+    tier: int | None = None,
+    tag: str | None = None,
+    since: dt.date | None = None,
+    on: dt.date | None = None,
+) -> list[QuestionRow]:
+    """The question tracker: each question, its status, source note, age and answers.
+
+    Open questions first, oldest first within a status; ``since`` keeps questions whose note
+    is dated on or after it (undated notes are left out then).
+    """
+    if status not in STATUSES:
+        raise ConfigError(f"unknown status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
+    on = on or today()
+    wanted_tag = "-".join(tag.strip().lstrip("#").lower().split()) if tag else None
+    rows: list[QuestionRow] = []
+    for tq in wiki.questions:
+        q = tq.question
+        note = wiki.notes.get(q.note)
+        if note is None:  # pragma: no cover - a question always has its note
+            continue
+        if status != "all" and tq.status.value != status:
+            continue
+        if tier is not None and note.tier != tier:
+            continue
+        if wanted_tag and wanted_tag not in note.tags:
+            continue
+        if since and (note.date is None or note.date < since):
+            continue
+        age = max(0, (on - note.date).days) if note.date else None
+        rows.append(QuestionRow(q.id, tq.status.value, note.id, note.title, note.tier, note.date,
+                                age, q.text, tq.answered_by, q.line, note.path))
+    order = {s.value: i for i, s in enumerate(QuestionStatus)}
+    rows.sort(key=lambda r: (order[r.status], -(r.age or -1), r.id))
+    return rows
+
+
+# -- forecasts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRow:
+    id: str
+    note: NoteId
+    claim: str
+    p: float
+    by: dt.date
+    status: str
+    forecaster: str
+    resolved_by: str | None
+    line: int
+    path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "note": self.note, "claim": self.claim, "p": self.p,
+            "by": self.by.isoformat(), "status": self.status, "forecaster": self.forecaster,
+            "resolved_by": self.resolved_by, "where": f"{self.path}:{self.line}",
+        }
+
+
+def forecasts(wiki: Wiki, *, due: bool = False, on: dt.date | None = None) -> list[ForecastRow]:
+    """Every forecast with its status: ``open``, ``due`` (past its date, unresolved),
+    ``true`` or ``false``. ``due=True`` keeps the unresolved ones whose date has come."""
+    from kg.views import forecasters
+
+    on = on or today()
+    rows: list[ForecastRow] = []
+    for note in wiki.notes.values():
+        for f in note.forecasts:
+            if f.resolved is None:
+                status = "due" if f.by <= on else "open"
+            else:
+                status = "true" if f.resolved else "false"
+            if due and status != "due":
+                continue
+            rows.append(ForecastRow(f.id, note.id, f.claim, f.p, f.by, status,
+                                    ", ".join(forecasters(f, note)), f.resolved_by, f.line,
+                                    note.path))
+    rows.sort(key=lambda r: (r.by, r.id))
+    return rows

@@ -1,9 +1,11 @@
 """The static site: every page rendered from the records, written under one folder.
 
-Gather, then emit: :func:`render_site` receives a complete :class:`~kg.model.Wiki` and its
-graph exports and never opens a note file. Every URL is relative, so the site works from
-``file://`` and under any sub-path. Templates come from the wiki's own ``templates/`` first,
-then the theme shipped in the package; all of them autoescape.
+Gather, then emit: :class:`Site` receives a complete :class:`~kg.model.Wiki` and its graph
+exports, computes its indexes once (:class:`~kg.views.Views`), and never opens a note file.
+Every URL is relative, so the site works from ``file://`` and under any sub-path; only the
+feed, the sitemap and the 404 page use ``--base-url``, where relative URLs cannot work.
+Templates come from the wiki's own ``templates/`` first, then the theme shipped in the
+package; all of them autoescape, and scripts live in files (the pages' CSP forbids inline).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,12 +24,23 @@ import jinja2
 from markupsafe import Markup
 
 from kg.config import Config
-from kg.ids import NoteId, PagePath, note_page, page, relative_url, slugify
-from kg.markdown import LinkTarget, make_renderer, render
 from kg.errors import ResolveError
-from kg.model import Note, QuestionStatus, Wiki
+from kg.graphview import GraphBuilder
+from kg.ids import NoteId, PagePath, note_page, page, relative_url, slugify
+from kg.markdown import LinkResolver, LinkTarget, make_renderer, render
+from kg.model import Note, Wiki
 from kg.resolve import Resolver
+from kg.search import index_json, index_script, search_index
+from kg.urls import check_url
 from kg.views import Views, open_first, question_age
+
+FEED_ENTRIES = 50
+RECENT = 15
+PER_TIER_ON_HOME = 12
+QUERY_ROW_LIMIT = 2000
+
+
+# -- templates -----------------------------------------------------------------------------
 
 
 def template_dirs(config: Config) -> list[Path]:
@@ -58,14 +71,26 @@ def environment(config: Config) -> jinja2.Environment:
     )
     env.filters["json_island"] = json_island
     env.filters["slug"] = slugify
+    env.filters["safe_url"] = safe_url
+    env.filters["percent"] = lambda p: f"{round(float(p) * 100)}%"
     return env
 
 
-def json_island(value: Any) -> Markup:
-    """JSON safe inside ``<script type="application/ld+json">``: no ``</script>`` breakout."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+def json_island(value: Any, pretty: bool = True) -> Markup:
+    """JSON safe inside ``<script type="application/…json">``: no ``</script>`` breakout."""
+    if pretty:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def safe_url(url: str | None) -> str | None:
+    """An absolute http(s)/mailto URL, or None: a second check behind the parser's."""
+    if not url or check_url(url, relative_ok=False) is not None:
+        return None
+    return url
 
 
 def today(wiki: Wiki) -> dt.date:
@@ -85,40 +110,133 @@ class Output:
     data: bytes
 
 
+# -- saved queries -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SavedQuery:
+    """A ``queries/*.rq`` file of the wiki; leading ``#`` lines are its title and description."""
+
+    slug: str
+    file: str
+    title: str
+    description: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    href: str | None = None
+    external: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    total: int
+    error: str | None = None
+
+
+def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
+    """Every ``*.rq`` in ``folder``, sorted by file name; read once, before rendering."""
+    if not folder.is_dir():
+        return ()
+    queries: list[SavedQuery] = []
+    taken: set[str] = set()
+    for path in sorted(folder.glob("*.rq")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        comments: list[str] = []
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                if line.strip():
+                    break
+                continue
+            comments.append(line.lstrip("#").strip())
+        title = comments[0] if comments and comments[0] else path.stem.replace("-", " ")
+        slug = base = slugify(path.stem)
+        n = 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        description = " ".join(c for c in comments[1:] if c)
+        queries.append(SavedQuery(slug, path.name, title, description, text))
+    return tuple(queries)
+
+
+_ORDER_BY = re.compile(r"\border\s+by\b", re.I)
+
+
+# -- the site ------------------------------------------------------------------------------
+
+
 class Site:
-    """Renders the pages of one wiki. Build it once; each method returns the page's output."""
+    """Renders the pages of one wiki. Build it once; each method returns one output."""
 
     def __init__(self, wiki: Wiki, config: Config, graph_files: dict[str, bytes]) -> None:
         self.wiki = wiki
         self.config = config
         self.views = Views(wiki)
+        self.graphs = GraphBuilder(self.views)
         self.env = environment(config)
         self.md = make_renderer()
         self.graph_files = graph_files
         self.today = today(wiki)
         self.resolver = Resolver(wiki.notes.values())
+        self.queries = load_queries(config.wiki / "queries")
+        self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
+        self._pages: list[PagePath] = []
 
-    # -- helpers shared by every page ------------------------------------------------------
+    # -- helpers shared by every page ----------------------------------------------------
 
-    def _page(self, template: str, path: PagePath, **context: Any) -> Output:
+    def _page(self, template: str, path: PagePath, *, nav: str = "", absolute: bool = False,
+              **context: Any) -> Output:
+        """Render ``template`` as the page at ``path``; ``absolute`` for the 404 page."""
+
+        if absolute and self.base_url:
+            base = self.base_url
+
+            def to_url(to: str) -> str:
+                return base + page(to)
+        else:
+            def to_url(to: str) -> str:
+                return relative_url(path, page(to))
+
         def url(to: str, fragment: str = "") -> str:
-            return relative_url(path, page(to), fragment)
+            return to_url(to) + (f"#{fragment}" if fragment else "")
 
+        def inline(text: str) -> Markup:
+            """A line of a note (question, angle) as inline Markdown with its wikilinks."""
+            html = self.md.renderInline(text, {"resolve": self._link_resolver(path)})
+            return Markup(html)
+
+        depth = path.count("/")
+        root = "../" * depth if not (absolute and self.base_url) else self.base_url
         html = self.env.get_template(template).render(
             site=self.config,
             wiki=self.wiki,
             page_path=path,
+            root=root,
+            nav=nav,
             url=url,
-            note_url=lambda nid: relative_url(path, note_page(nid)),
+            note_url=lambda nid, fragment="": url(note_page(nid), fragment),
+            tag_url=lambda tag: url(f"tags/{self.views.tag_slugs[tag]}.html"),
+            tier_url=lambda tier: url(f"tiers/{'none' if tier is None else tier}.html"),
+            canonical=self.base_url + path if self.base_url else "",
+            inline=inline,
             tier_label=self.config.tier_label,
             today=self.today,
             **context,
         )
+        if path.endswith(".html") and path != "404.html":
+            self._pages.append(path)
         return Output(path, html.encode("utf-8"))
 
-    def _link_resolver(self, note: Note) -> Callable[[str, str | None], LinkTarget | None]:
-        here = note_page(note.id)
-
+    def _link_resolver(self, here: PagePath) -> LinkResolver:
         def resolve(target: str, heading: str | None) -> LinkTarget | None:
             try:
                 nid = self.resolver.resolve(target) or NoteId(slugify(target))
@@ -130,61 +248,42 @@ class Site:
 
         return resolve
 
-    # -- pages ----------------------------------------------------------------------------
+    # -- notes ---------------------------------------------------------------------------
 
     def note(self, note: Note) -> Output:
         path = note_page(note.id)
-        body = Markup(render(self.md, note.body, self._link_resolver(note)))
+        body = Markup(render(self.md, note.body, self._link_resolver(path)))
         return self._page(
             "note.html",
             path,
             note=note,
             body=body,
+            source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),
             questions=self.views.questions.get(note.id, []),
+            local_graph=self.graphs.local_graph(note.id),
             jsonld=self._jsonld(note),
+            degree=self.views.degree.get(note.id, 0),
         )
 
     def placeholder(self, nid: NoteId) -> Output:
         ph = self.wiki.placeholders[nid]
         return self._page("placeholder.html", note_page(nid), placeholder=ph,
-                          view=self.views.connections(nid))
-
-    def index(self) -> Output:
-        notes = list(self.wiki.notes.values())
-        recent = sorted((n for n in notes if n.date), key=lambda n: (n.date, n.id), reverse=True)
-        by_tier: dict[int | None, list[Note]] = defaultdict(list)
-        for n in sorted(notes, key=lambda n: (n.title.casefold(), n.id)):
-            by_tier[n.tier].append(n)
-        tiers = [(t, by_tier[t]) for t in sorted(by_tier, key=lambda t: (t is None, t or 0))]
-        tags = Counter(t for n in notes for t in n.tags)
-        counts = {
-            "notes": len(notes),
-            "connections": sum(1 for e in self.wiki.edges if e.kind.value == "connection"),
-            "mentions": sum(1 for e in self.wiki.edges if e.kind.value == "mention"),
-            "placeholders": len(self.wiki.placeholders),
-            "open_questions": sum(1 for q in self.wiki.questions
-                                  if q.status is QuestionStatus.OPEN),
-        }
-        return self._page("index.html", page("index.html"), recent=recent[:15], tiers=tiers,
-                          tags=sorted(tags.items(), key=lambda kv: (-kv[1], kv[0])),
-                          counts=counts)
-
-    def questions(self) -> Output:
-        rows = []
-        for tq in sorted(self.wiki.questions, key=open_first):
-            note = self.wiki.notes.get(tq.question.note)
-            rows.append((tq, note, question_age(tq, note, self.today)))
-        return self._page("questions.html", page("questions.html"), rows=rows)
+                          view=self.views.connections(nid),
+                          local_graph=self.graphs.local_graph(nid))
 
     def _jsonld(self, note: Note) -> dict[str, Any]:
+        note_iri = f"{self.config.base_iri}note/"
         data: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "ScholarlyArticle" if note.type == "paper" else "CreativeWork",
-            "@id": f"{self.config.base_iri}note/{note.id}",
+            "@id": f"{note_iri}{note.id}",
             "identifier": note.id,
             "name": note.title,
+            "genre": note.type,
         }
+        if self.base_url:
+            data["url"] = self.base_url + note_page(note.id)
         if note.date:
             data["datePublished"] = note.date.isoformat()
         if note.authors:
@@ -193,29 +292,244 @@ class Site:
             data["keywords"] = list(note.tags)
         if note.summary:
             data["abstract"] = note.summary
-        if note.source and note.source.url:
-            data["isBasedOn"] = note.source.url
+        if note.source:
+            source: dict[str, Any] = {"@type": "CreativeWork"}
+            if note.source.title:
+                source["name"] = note.source.title
+            if safe_url(note.source.url):
+                source["url"] = note.source.url
+            if note.source.publisher:
+                source["publisher"] = {"@type": "Organization", "name": note.source.publisher}
+            data["isBasedOn"] = source
         if note.aliases:
             data["alternateName"] = list(note.aliases)
+        cited = sorted({e.target for e in self.views.out.get(note.id, [])
+                        if e.target in self.wiki.notes})
+        if cited:
+            data["citation"] = [{"@id": f"{note_iri}{nid}"} for nid in cited]
+        if note.questions:
+            data["hasPart"] = [
+                {"@type": "Question", "@id": f"{note_iri}{q.id}", "text": q.text}
+                for q in note.questions
+            ]
         return data
 
+    # -- index pages ---------------------------------------------------------------------
+
+    def index(self) -> Output:
+        tiers = [(t, notes[:PER_TIER_ON_HOME], len(notes))
+                 for t, notes in self.views.tier_rows(self.config.tiers) if notes]
+        return self._page("index.html", page("index.html"), nav="home",
+                          recent=[n for n in self.views.by_date if n.date][:RECENT],
+                          tiers=tiers, tags=self.views.top_tags(40),
+                          counts=self.views.counts())
+
+    def tier_pages(self) -> Iterator[Output]:
+        rows = self.views.tier_rows(self.config.tiers)
+        for tier, notes in rows:
+            name = "none" if tier is None else str(tier)
+            yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers", tier=tier,
+                             notes=notes, all_tiers=rows)
+
+    def tag_pages(self) -> Iterator[Output]:
+        yield self._page("tags.html", page("tags.html"), nav="tags",
+                         tags=self.views.top_tags())
+        for tag, notes in self.views.by_tag.items():
+            yield self._page("tag.html", page(f"tags/{self.views.tag_slugs[tag]}.html"),
+                             nav="tags", tag=tag, notes=notes)
+
+    def timeline(self) -> Output:
+        return self._page("timeline.html", page("timeline.html"), nav="timeline",
+                          months=self.views.timeline())
+
+    def placeholders(self) -> Output:
+        return self._page("placeholders.html", page("placeholders.html"), nav="placeholders",
+                          rows=self.views.placeholder_rows())
+
+    # -- trackers ------------------------------------------------------------------------
+
+    def questions(self) -> Output:
+        rows = []
+        for tq in sorted(self.wiki.questions, key=open_first):
+            note = self.wiki.notes.get(tq.question.note)
+            rows.append((tq, note, question_age(tq, note, self.today)))
+        tags = sorted({t for _, note, _ in rows if note for t in note.tags})
+        tiers = sorted({note.tier for _, note, _ in rows if note and note.tier is not None})
+        return self._page("questions.html", page("questions.html"), nav="questions",
+                          rows=rows, tags=tags, tiers=tiers)
+
+    def angles(self) -> Output:
+        return self._page("angles.html", page("angles.html"), nav="angles",
+                          notes=self.views.angle_rows())
+
+    def forecasts(self) -> Output:
+        return self._page("forecasts.html", page("forecasts.html"), nav="forecasts",
+                          fv=self.views.forecasts(self.today),
+                          resolver_link=self._resolved_by)
+
+    def _resolved_by(self, name: str | None) -> NoteId | None:
+        if not name:
+            return None
+        try:
+            return self.resolver.resolve(name)
+        except ResolveError:
+            return None
+
+    # -- graph and search ----------------------------------------------------------------
+
+    def graph(self) -> Iterator[Output]:
+        data = self.graphs.global_graph()
+        script = b"window.KG_GRAPH = " + json.dumps(
+            data.as_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        ).encode("utf-8") + b";\n"
+        yield Output(page("data/graph.js"), script)
+        yield self._page("graph.html", page("graph.html"), nav="graph", data=data)
+
+    def search(self) -> Iterator[Output]:
+        index = search_index(self.wiki)
+        yield Output(page("search.json"), index_json(index))
+        yield Output(page("data/search.js"), index_script(index))
+        yield self._page("search.html", page("search.html"), nav="search")
+
+    # -- saved queries -------------------------------------------------------------------
+
+    def query_pages(self) -> Iterator[Output]:
+        nt = self.graph_files.get("graph.nt")
+        results: list[tuple[SavedQuery, QueryResult]] = []
+        if self.queries and nt is not None:
+            from kg import rdf
+
+            store = rdf.to_store(nt.decode("utf-8"))
+            for query in self.queries:
+                results.append((query, self._run(store, query)))
+        for query, result in results:
+            yield self._page("query.html", page(f"queries/{query.slug}.html"), nav="queries",
+                             query=query, result=result)
+        yield self._page("queries.html", page("queries.html"), nav="queries", results=results)
+
+    def _run(self, store: Any, query: SavedQuery) -> QueryResult:
+        import pyoxigraph
+
+        from kg.rdf import PREFIXES
+
+        here = page(f"queries/{query.slug}.html")
+        try:
+            answer = store.query(query.text, prefixes=PREFIXES)
+            if isinstance(answer, pyoxigraph.QueryBoolean):
+                return QueryResult(("answer",), ((Cell("yes" if bool(answer) else "no"),),), 1)
+            if isinstance(answer, pyoxigraph.QueryTriples):
+                columns: tuple[str, ...] = ("subject", "predicate", "object")
+                rows = [tuple(self._cell(t, here) for t in (tr.subject, tr.predicate, tr.object))
+                        for tr in answer]
+            else:
+                names = [v.value for v in answer.variables]
+                columns = tuple(names)
+                rows = [tuple(self._cell(solution[name], here) for name in names)
+                        for solution in answer]
+        except (SyntaxError, OSError, ValueError, TypeError) as err:
+            return QueryResult((), (), 0, error=str(err))
+        if not _ORDER_BY.search(query.text):
+            rows.sort(key=lambda row: [(c.text, c.href or "") for c in row])
+        return QueryResult(columns, tuple(rows[:QUERY_ROW_LIMIT]), len(rows))
+
+    def _cell(self, term: Any, here: PagePath) -> Cell:
+        import pyoxigraph
+
+        from kg.rdf import PREFIXES
+
+        if term is None:
+            return Cell("")
+        if isinstance(term, pyoxigraph.Literal):
+            return Cell(term.value)
+        if isinstance(term, pyoxigraph.BlankNode):
+            return Cell(f"_:{term.value}")
+        if not isinstance(term, pyoxigraph.NamedNode):
+            return Cell(str(term))
+        value: str = term.value
+        base = self.config.base_iri
+        if value.startswith(base + "note/"):
+            nid, _, fragment = value[len(base) + 5:].partition("#")
+            if nid in self.wiki.notes or nid in self.wiki.placeholders:
+                text = self.wiki.node_label(NoteId(nid))
+                return Cell(f"{text} #{fragment}" if fragment else text,
+                            relative_url(here, note_page(nid), fragment))
+        if value.startswith(base + "tier/"):
+            tier = value[len(base) + 5:]
+            if tier.isdigit():
+                return Cell(self.config.tier_label(int(tier)),
+                            relative_url(here, page(f"tiers/{tier}.html")))
+        for prefix, namespace in sorted(PREFIXES.items()):
+            if value.startswith(namespace) and len(value) > len(namespace):
+                return Cell(f"{prefix}:{value[len(namespace):]}")
+        if safe_url(value):
+            return Cell(value, value, external=True)
+        return Cell(value)
+
+    # -- feed, sitemap, 404 --------------------------------------------------------------
+
+    def absolute(self, path: str) -> str:
+        return self.base_url + path
+
+    def feed(self) -> Output:
+        entries = [n for n in self.views.by_date if n.date][:FEED_ENTRIES]
+        updated = entries[0].date if entries and entries[0].date else dt.date(1970, 1, 1)
+        xml = self.env.get_template("feed.xml").render(
+            site=self.config, entries=entries, updated=updated, absolute=self.absolute,
+            note_page=note_page, feed_id=f"{self.config.base_iri}feed",
+            note_iri=lambda nid: f"{self.config.base_iri}note/{nid}",
+        )
+        return Output(page("feed.xml"), xml.encode("utf-8"))
+
+    def sitemap(self) -> Output:
+        dates: dict[str, dt.date] = {
+            note_page(n.id): n.date for n in self.wiki.notes.values() if n.date
+        }
+        xml = self.env.get_template("sitemap.xml").render(
+            pages=sorted(set(self._pages)), dates=dates, absolute=self.absolute)
+        return Output(page("sitemap.xml"), xml.encode("utf-8"))
+
+    def not_found(self) -> Output:
+        return self._page("404.html", page("404.html"), absolute=True)
+
+    # -- everything ----------------------------------------------------------------------
+
     def outputs(self) -> Iterable[Output]:
+        self._pages.clear()
         yield self.index()
-        yield self.questions()
         for note in self.wiki.notes.values():
             yield self.note(note)
         for nid in self.wiki.placeholders:
             yield self.placeholder(nid)
+        yield self.questions()
+        yield self.angles()
+        yield self.forecasts()
+        yield self.timeline()
+        yield self.placeholders()
+        yield from self.tier_pages()
+        yield from self.tag_pages()
+        yield from self.graph()
+        yield from self.search()
+        yield from self.query_pages()
+        yield self.not_found()
+        yield self.feed()
+        yield self.sitemap()
         for name, data in sorted(self.graph_files.items()):
             yield Output(page(name), data)
-        yield from static_assets()
+        yield from static_assets(template_dirs(self.config))
 
 
-def static_assets() -> Iterable[Output]:
-    assets = theme_dir() / "assets"
-    for path in sorted(assets.rglob("*")):
-        if path.is_file():
-            yield Output(page("assets/" + path.relative_to(assets).as_posix()), path.read_bytes())
+def static_assets(dirs: Iterable[Path] | None = None) -> Iterable[Output]:
+    """The theme's ``assets/``; a file of the same path in a wiki's templates wins."""
+    chosen: dict[str, Path] = {}
+    for folder in reversed(list(dirs) if dirs is not None else [theme_dir()]):
+        assets = folder / "assets"
+        if not assets.is_dir():
+            continue
+        for path in assets.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                chosen[path.relative_to(assets).as_posix()] = path
+    for rel in sorted(chosen):
+        yield Output(page("assets/" + rel), chosen[rel].read_bytes())
 
 
 def write_outputs(outputs: Iterable[Output], out: Path) -> int:
@@ -226,3 +540,4 @@ def write_outputs(outputs: Iterable[Output], out: Path) -> int:
         target.write_bytes(output.data)
         count += 1
     return count
+

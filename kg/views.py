@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kg.ids import NoteId
-from kg.model import Edge, EdgeKind, Note, QuestionStatus, TrackedQuestion, Wiki
+from kg.ids import NoteId, slugify
+from kg.model import (
+    Edge,
+    EdgeKind,
+    Forecast,
+    Note,
+    Placeholder,
+    QuestionStatus,
+    TrackedQuestion,
+    Wiki,
+)
 from kg.relations import RELATIONS
 
 
@@ -49,26 +58,68 @@ class ConnectionView:
     def empty(self) -> bool:
         return not (self.outgoing or self.incoming or self.mentions_out or self.mentions_in)
 
+    @property
+    def mentions_out_by_context(self) -> tuple[tuple[str, tuple[Link, ...]], ...]:
+        return by_context(self.mentions_out)
+
+    @property
+    def mentions_in_by_context(self) -> tuple[tuple[str, tuple[Link, ...]], ...]:
+        return by_context(self.mentions_in)
+
+
+def by_context(links: Iterable[Link]) -> tuple[tuple[str, tuple[Link, ...]], ...]:
+    """Mentions that share a sentence, together, in the order the sentences come."""
+    groups: dict[str, list[Link]] = {}
+    for link in links:
+        groups.setdefault(link.annotation, []).append(link)
+    return tuple((context, tuple(group)) for context, group in groups.items())
+
 
 _ORDER = {r.name: i for i, r in enumerate(RELATIONS)}
 
 
 class Views:
-    """Indexes over a wiki, computed once: edges by note, questions by note."""
+    """Indexes over a wiki, computed once per build: edges, neighbours, tags, tiers, dates.
+
+    Every page reads these instead of scanning the wiki, so rendering N pages stays O(N + E).
+    """
 
     def __init__(self, wiki: Wiki) -> None:
         self.wiki = wiki
         out: dict[NoteId, list[Edge]] = defaultdict(list)
         inc: dict[NoteId, list[Edge]] = defaultdict(list)
+        near: dict[NoteId, set[NoteId]] = defaultdict(set)
         for edge in wiki.edges:
             out[edge.source].append(edge)
             inc[edge.target].append(edge)
+            if edge.source != edge.target:
+                near[edge.source].add(edge.target)
+                near[edge.target].add(edge.source)
         self.out: Mapping[NoteId, list[Edge]] = out
         self.inc: Mapping[NoteId, list[Edge]] = inc
+        self.degree: Mapping[NoteId, int] = {nid: len(others) for nid, others in near.items()}
+        # Neighbours best connected first, so a capped neighbourhood keeps the hubs.
+        self.adjacent: Mapping[NoteId, tuple[NoteId, ...]] = {
+            nid: tuple(sorted(others, key=lambda o: (-self.degree.get(o, 0), o)))
+            for nid, others in near.items()
+        }
         questions: dict[NoteId, list[TrackedQuestion]] = defaultdict(list)
         for tq in wiki.questions:
             questions[tq.question.note].append(tq)
         self.questions: Mapping[NoteId, list[TrackedQuestion]] = questions
+
+        notes = sorted(wiki.notes.values(), key=newest_first)
+        self.by_date: tuple[Note, ...] = tuple(notes)
+        by_tag: dict[str, list[Note]] = defaultdict(list)
+        by_tier: dict[int | None, list[Note]] = defaultdict(list)
+        for note in notes:
+            by_tier[note.tier].append(note)
+            for tag in note.tags:
+                by_tag[tag].append(note)
+        self.by_tag: Mapping[str, list[Note]] = dict(sorted(by_tag.items()))
+        self.by_tier: Mapping[int | None, list[Note]] = dict(
+            sorted(by_tier.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))
+        self.tag_slugs: Mapping[str, str] = unique_slugs(self.by_tag)
 
     def _link(self, edge: Edge, direction: str) -> Link:
         other = edge.target if direction == "out" else edge.source
@@ -101,15 +152,15 @@ class Views:
             )
 
         def mentions(edges: list[Edge], direction: str) -> tuple[Link, ...]:
-            seen: set[NoteId] = set()
+            seen: set[tuple[NoteId, str]] = set()
             links: list[Link] = []
             for edge in edges:
                 if edge.kind is not EdgeKind.MENTION:
                     continue
                 link = self._link(edge, direction)
-                if (link.other, link.annotation) in seen:  # type: ignore[comparison-overlap]
+                if (link.other, link.annotation) in seen:
                     continue
-                seen.add((link.other, link.annotation))  # type: ignore[arg-type]
+                seen.add((link.other, link.annotation))
                 links.append(link)
             return tuple(links)
 
@@ -124,11 +175,168 @@ class Views:
         for _ in range(depth):
             step: set[NoteId] = set()
             for node in frontier:
-                step.update(e.target for e in self.out.get(node, []))
-                step.update(e.source for e in self.inc.get(node, []))
+                step.update(self.adjacent.get(node, ()))
             frontier = step - seen
             seen |= frontier
         return seen
+
+    def neighbourhood(self, nid: NoteId, depth: int = 2, limit: int = 60) -> list[NoteId]:
+        """The note and at most ``limit - 1`` nodes within ``depth`` hops, nearest first.
+
+        Within a ring the best-connected come first, and a hub's neighbour list is read only
+        as far as the limit, so one page costs O(limit), not O(size of the hub).
+        """
+        order = [nid]
+        seen = {nid}
+        frontier = [nid]
+        for _ in range(depth):
+            step: list[NoteId] = []
+            for node in frontier:
+                for other in self.adjacent.get(node, ()):
+                    if len(seen) >= limit:
+                        break
+                    if other not in seen:
+                        seen.add(other)
+                        step.append(other)
+            step.sort(key=lambda o: (-self.degree.get(o, 0), o))
+            order += step
+            frontier = step
+            if len(seen) >= limit:
+                break
+        return order
+
+    # -- indexes for the index pages ----------------------------------------------------
+
+    def tier_rows(self, tiers: Iterable[int]) -> list[tuple[int | None, list[Note]]]:
+        """Every configured tier (even empty), then any other tier in use, then "no tier"."""
+        keys: list[int | None] = [*sorted(set(tiers) | {t for t in self.by_tier if t is not None})]
+        if None in self.by_tier:
+            keys.append(None)
+        return [(t, self.by_tier.get(t, [])) for t in keys]
+
+    def timeline(self) -> list[tuple[str, list[Note]]]:
+        """Dated notes by month, newest first; undated notes last under "Undated"."""
+        months: dict[str, list[Note]] = defaultdict(list)
+        for note in self.by_date:
+            months[note.date.strftime("%Y-%m") if note.date else ""].append(note)
+        rows = sorted(((k, v) for k, v in months.items() if k), reverse=True)
+        if "" in months:
+            rows.append(("", months[""]))
+        return rows
+
+    def placeholder_rows(self) -> list[tuple[Placeholder, list[Link]]]:
+        """Each placeholder with the links that point at it, most wanted first."""
+        rows = []
+        for ph in self.wiki.placeholders.values():
+            view = self.connections(ph.id)
+            links = [link for group in view.incoming for link in group.links]
+            links += list(view.mentions_in)
+            rows.append((ph, links))
+        rows.sort(key=lambda row: (-len({link.other for link in row[1]}), row[0].label.casefold(),
+                                   row[0].id))
+        return rows
+
+    def angle_rows(self) -> list[Note]:
+        """Notes that propose research angles: tier first, then newest."""
+        return sorted((n for n in self.wiki.notes.values() if n.angles), key=by_tier_then_date)
+
+    def forecasts(self, today: dt.date) -> ForecastViews:
+        every = [(f, self.wiki.notes[f.note]) for n in self.by_date for f in n.forecasts]
+        due = sorted((row for row in every if row[0].resolved is None),
+                     key=lambda row: (row[0].by, row[0].id))
+        resolved = sorted((row for row in every if row[0].resolved is not None),
+                          key=lambda row: (row[0].by, row[0].id), reverse=True)
+        records: dict[str, list[Forecast]] = defaultdict(list)
+        for f, note in every:
+            for who in forecasters(f, note):
+                records[who].append(f)
+        track = [TrackRecord.of(who, fs) for who, fs in records.items()]
+        track.sort(key=lambda r: (-r.resolved, -r.made, r.forecaster.casefold()))
+        overdue = sum(1 for f, _ in due if f.by < today)
+        return ForecastViews(tuple(due), tuple(resolved), tuple(track), overdue)
+
+    def counts(self) -> dict[str, int]:
+        edges = self.wiki.edges
+        return {
+            "notes": len(self.wiki.notes),
+            "connections": sum(1 for e in edges if e.kind is EdgeKind.CONNECTION),
+            "mentions": sum(1 for e in edges if e.kind is EdgeKind.MENTION),
+            "placeholders": len(self.wiki.placeholders),
+            "questions": len(self.wiki.questions),
+            "open_questions": sum(1 for q in self.wiki.questions
+                                  if q.status is QuestionStatus.OPEN),
+            "angles": sum(len(n.angles) for n in self.wiki.notes.values()),
+            "forecasts": sum(len(n.forecasts) for n in self.wiki.notes.values()),
+            "tags": len(self.by_tag),
+        }
+
+    def top_tags(self, limit: int | None = None) -> list[tuple[str, int]]:
+        ranked = sorted(((t, len(ns)) for t, ns in self.by_tag.items()),
+                        key=lambda kv: (-kv[1], kv[0]))
+        return ranked[:limit] if limit else ranked
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """How one forecaster's claims have resolved; Brier score over the resolved ones."""
+
+    forecaster: str
+    made: int
+    resolved: int
+    correct: int
+    brier: float | None
+
+    @classmethod
+    def of(cls, forecaster: str, forecasts: list[Forecast]) -> TrackRecord:
+        done = [f for f in forecasts if f.resolved is not None]
+        correct = sum(1 for f in done if (f.p >= 0.5) == bool(f.resolved))
+        brier = (sum((f.p - (1.0 if f.resolved else 0.0)) ** 2 for f in done) / len(done)
+                 if done else None)
+        return cls(forecaster, len(forecasts), len(done), correct, brier)
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastViews:
+    due: tuple[tuple[Forecast, Note], ...]
+    resolved: tuple[tuple[Forecast, Note], ...]
+    track: tuple[TrackRecord, ...]
+    overdue: int
+
+
+def forecasters(forecast: Forecast, note: Note) -> tuple[str, ...]:
+    """Whose forecast it is: its own ``source``, else the note's authors, else its publisher."""
+    if forecast.source:
+        return (forecast.source,)
+    if note.authors:
+        return note.authors
+    if note.source and note.source.publisher:
+        return (note.source.publisher,)
+    return ("Unattributed",)
+
+
+def newest_first(note: Note) -> tuple[int, int, str, str]:
+    """Dated notes newest first, then undated; ties by title, then id."""
+    ordinal = note.date.toordinal() if note.date else 0
+    return (note.date is None, -ordinal, note.title.casefold(), note.id)
+
+
+def by_tier_then_date(note: Note) -> tuple[bool, int, tuple[int, int, str, str]]:
+    return (note.tier is None, note.tier or 0, newest_first(note))
+
+
+def unique_slugs(names: Iterable[str]) -> dict[str, str]:
+    """A page slug per name; names that slug alike get ``-2``, ``-3`` in sorted order."""
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(names):
+        base = slug = slugify(name)
+        n = 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        slugs[name] = slug
+    return slugs
 
 
 def question_age(tq: TrackedQuestion, note: Note | None, today: dt.date) -> int | None:

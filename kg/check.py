@@ -1,0 +1,308 @@
+"""``kg check``: every problem in the wiki as a :class:`~kg.errors.Finding`, with file and line.
+
+Errors are what stops a build (a note that does not parse, an unknown relation, ids that
+collide, an ambiguous target) and what makes links mean two things (an alias two notes
+claim). Warnings are what a careful wiki fixes sooner or later: placeholders and targets that
+look like typos, links to headings that do not exist, missing title, date or tier, answers to
+questions nobody asked, one-way connections worth returning, orphans, and forecasts past
+their date that nobody resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kg.config import Config
+from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity
+from kg.ids import NoteId
+from kg.model import EdgeKind, Note, Wiki
+from kg.resolve import Resolver
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$")
+SYMMETRIC = frozenset({"related", "counterpoint"})
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    findings: tuple[Finding, ...]
+    notes: int
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is WARNING)
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+    def summary(self) -> str:
+        def plural(n: int, word: str) -> str:
+            return f"{n} {word}{'' if n == 1 else 's'}"
+
+        return (f"{plural(self.errors, 'error')}, {plural(self.warnings, 'warning')} "
+                f"in {plural(self.notes, 'note')}")
+
+
+def check(config: Config, *, today: dt.date | None = None,
+          ignore: Iterable[str] = ()) -> Report:
+    """Lint the wiki of ``config``; never raises for a problem in the notes themselves."""
+    from kg.query import today as now
+
+    skip = set(ignore)
+    on = today or now()
+    findings: list[Finding] = []
+    try:
+        wiki: Wiki | None = _load(config)
+        notes = list(wiki.notes.values()) if wiki else []
+    except (BuildFailed, ResolveError):
+        wiki, notes, collected = _collect(config)
+        findings += collected
+    findings += lint(wiki, notes, on) if wiki else _lint_notes(notes)
+    kept = sorted({f for f in findings if f.code not in skip}, key=_order)
+    return Report(tuple(kept), len(notes))
+
+
+def _load(config: Config) -> Wiki:
+    from kg.cache import load_wiki_cached
+
+    return load_wiki_cached(config)
+
+
+def _order(f: Finding) -> tuple[str, int, int, str, str]:
+    where = f.where or Location("")
+    return (where.file, where.line or 0, f.severity is not ERROR, f.code, f.message)
+
+
+def _collect(config: Config) -> tuple[Wiki | None, list[Note], list[Finding]]:
+    """Load note by note, keeping every error instead of stopping at the first."""
+    from kg.discover import discover
+    from kg.parse import parse_note
+    from kg.resolve import resolve_wiki
+
+    try:
+        found = discover(config.wiki)
+    except BuildFailed as err:
+        return None, [], list(err.findings)
+    findings = list(found.warnings)
+    notes: list[Note] = []
+    for file in found.files:
+        try:
+            notes.append(parse_note(file.path.read_bytes(), nid=file.id, path=file.rel))
+        except KgError as err:
+            code = "unknown-relation" if err.message.startswith("unknown relation") else "bad-note"
+            findings.append(err.as_finding(code))
+        except OSError as err:
+            findings.append(Finding(ERROR, "unreadable", f"cannot read the note: {err}",
+                                    Location(file.rel), "check the file's permissions"))
+    findings += [w for n in notes for w in n.warnings]
+    try:
+        wiki = resolve_wiki(notes)
+    except ResolveError as err:
+        return None, notes, findings + list(err.findings)
+    findings += wiki.warnings
+    return Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, ()), notes, findings
+
+
+def lint(wiki: Wiki, notes: list[Note], today: dt.date) -> list[Finding]:
+    """Every finding about a resolved wiki (its own warnings included)."""
+    out = list(wiki.warnings)
+    out += _lint_notes(notes)
+    out += _targets(wiki)
+    out += _headings(wiki)
+    out += _one_way(wiki)
+    out += _orphans(wiki)
+    out += _forecasts(wiki, today)
+    return out
+
+
+def _at(note: Note, key: str | None = None, line: int | None = None) -> Location:
+    if line is None and key is not None:
+        line = note.field_lines.get(key)
+    return Location(note.path, line or 1)
+
+
+def _lint_notes(notes: list[Note]) -> list[Finding]:
+    """What each note lacks, and names that two notes claim."""
+    out: list[Finding] = []
+    for note in notes:
+        stem = note.path.rsplit("/", 1)[-1].removesuffix(".md")
+        if "title" not in note.field_lines and note.title == stem:
+            out.append(Finding(WARNING, "missing-title", "no title: the file name stands in",
+                               _at(note), 'add \'title: "…"\' to the front-matter'))
+        if "date" not in note.field_lines:
+            out.append(Finding(WARNING, "missing-date", "no date", _at(note),
+                               "add 'date: YYYY-MM-DD' to the front-matter"))
+        if "tier" not in note.field_lines:
+            out.append(Finding(WARNING, "missing-tier", "no tier", _at(note),
+                               "add 'tier: 1', 2 or 3 to the front-matter"))
+    out += _duplicate_names(notes)
+    return out
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _duplicate_names(notes: list[Note]) -> list[Finding]:
+    out: list[Finding] = []
+    aliases: dict[str, list[Note]] = defaultdict(list)
+    for note in notes:
+        for alias in dict.fromkeys(_key(a) for a in note.aliases):
+            aliases[alias].append(note)
+    ids = {n.id: n for n in notes}
+    for alias, owners in sorted(aliases.items()):
+        if len(owners) > 1:
+            names = ", ".join(n.id for n in owners)
+            for note in owners:
+                out.append(Finding(ERROR, "duplicate-alias",
+                                   f"the alias '{alias}' is claimed by {names}",
+                                   _at(note, "aliases"),
+                                   "keep the alias on one note; links by alias are ambiguous"))
+        other = ids.get(NoteId(alias))
+        for note in owners:
+            if other is not None and other.id != note.id:
+                out.append(Finding(WARNING, "alias-shadowed",
+                                   f"the alias '{alias}' is the id of another note, which wins",
+                                   _at(note, "aliases"), "drop or change the alias"))
+    titles: dict[str, list[Note]] = defaultdict(list)
+    for note in notes:
+        titles[_key(note.title)].append(note)
+    for title, owners in sorted(titles.items()):
+        if len(owners) > 1:
+            names = ", ".join(n.id for n in owners)
+            for note in owners:
+                out.append(Finding(WARNING, "duplicate-title",
+                                   f"the title '{title}' is shared by {names}",
+                                   _at(note, "title"), "link these notes by id, or retitle one"))
+    return out
+
+
+def _targets(wiki: Wiki) -> list[Finding]:
+    """Placeholder targets; a target close to an existing note's name is likely a typo."""
+    out: list[Finding] = []
+    resolver = Resolver(wiki.notes.values())
+    for edge in wiki.edges:
+        if edge.target not in wiki.placeholders:
+            continue
+        source = wiki.notes[edge.source]
+        what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
+        near = [n for n in resolver.suggestions(edge.written) if n != edge.target]
+        if near:
+            out.append(Finding(WARNING, "broken-target",
+                               f"{what} to '{edge.written}', which no note defines",
+                               _at(source, line=edge.line),
+                               f"did you mean {', '.join(repr(n) for n in near)}?"))
+        else:
+            out.append(Finding(WARNING, "placeholder",
+                               f"{what} to '{edge.written}', a placeholder: no note yet",
+                               _at(source, line=edge.line),
+                               f"write it with `kg new \"{edge.written}\"`"))
+    for edge in wiki.edges:
+        if edge.kind is EdgeKind.CONNECTION and edge.source == edge.target:
+            out.append(Finding(WARNING, "self-connection", "a note connects to itself",
+                               _at(wiki.notes[edge.source], line=edge.line),
+                               "remove the connection or point it at another note"))
+    return out
+
+
+def _headings(wiki: Wiki) -> list[Finding]:
+    """``[[note#Heading]]`` links whose heading the target note does not have."""
+    out: list[Finding] = []
+    resolver = Resolver(wiki.notes.values())
+    headings: dict[NoteId, set[str]] = {}
+    for note in wiki.notes.values():
+        for mention in note.mentions:
+            if not mention.heading:
+                continue
+            try:
+                target = resolver.resolve(mention.target)
+            except ResolveError:
+                continue
+            if target is None:
+                continue
+            if target not in headings:
+                headings[target] = _heading_keys(wiki.notes[target])
+            if _key(mention.heading) not in headings[target]:
+                known = sorted(headings[target])
+                near = difflib.get_close_matches(_key(mention.heading), known, n=1)
+                hint = (f"did you mean '#{near[0]}'?" if near else
+                        f"{target} has the headings: {', '.join(known) or 'none'}")
+                out.append(Finding(WARNING, "broken-heading",
+                                   f"link to a heading '{mention.heading}' that {target} lacks",
+                                   _at(note, line=mention.line), hint))
+    return out
+
+
+def _heading_keys(note: Note) -> set[str]:
+    from kg.body import plain_text
+
+    keys: set[str] = set()
+    in_fence = False
+    for line in note.body.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        match = None if in_fence else _HEADING.match(line)
+        if match:
+            keys.add(_key(plain_text(match.group(1))))
+    return keys
+
+
+def _one_way(wiki: Wiki) -> list[Finding]:
+    """Typed connections to a note that has no edge back: the other side may want one."""
+    back: set[tuple[NoteId, NoteId]] = {(e.source, e.target) for e in wiki.edges}
+    out: list[Finding] = []
+    for edge in wiki.edges:
+        if edge.kind is not EdgeKind.CONNECTION or edge.target not in wiki.notes:
+            continue
+        if edge.source == edge.target or (edge.target, edge.source) in back:
+            continue
+        target = wiki.notes[edge.target]
+        rel = edge.label if edge.label in SYMMETRIC else "related"
+        out.append(Finding(
+            WARNING, "one-way",
+            f"connects to {edge.target} ({edge.label}), which does not link back",
+            _at(wiki.notes[edge.source], line=edge.line),
+            f"in {target.path} add '- to: {edge.source}' with 'rel: {rel}' to its connections",
+        ))
+    return out
+
+
+def _orphans(wiki: Wiki) -> list[Finding]:
+    if len(wiki.notes) < 2:
+        return []
+    touched: set[NoteId] = set()
+    for edge in wiki.edges:
+        touched.update((edge.source, edge.target))
+    return [
+        Finding(WARNING, "orphan", "no note links here and it links to no note", _at(note),
+                "connect it with `connections:` or a [[link]]")
+        for note in wiki.notes.values() if note.id not in touched
+    ]
+
+
+def _forecasts(wiki: Wiki, today: dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    for note in wiki.notes.values():
+        for f in note.forecasts:
+            if f.resolved is None and f.by < today:
+                out.append(Finding(
+                    WARNING, "forecast-due",
+                    f"forecast due {f.by.isoformat()} is unresolved: {f.claim}",
+                    _at(note, line=f.line),
+                    "add 'resolved: true' or 'resolved: false' (and 'resolved_by: <note>')",
+                ))
+            if f.resolved_by and f.resolved_by not in wiki.notes:
+                out.append(Finding(WARNING, "unknown-resolver",
+                                   f"forecast resolved by '{f.resolved_by}', which is no note",
+                                   _at(note, line=f.line), "name the resolving note by id"))
+    return out

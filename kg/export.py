@@ -1,0 +1,62 @@
+"""``kg export``: the graph as Turtle, JSON-LD, N-Triples (RDF) or GraphML (the NetworkX view)."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+from kg.errors import ConfigError
+from kg.model import Wiki
+
+if TYPE_CHECKING:
+    from kg.config import Config
+
+FORMATS = ("ttl", "jsonld", "nt", "graphml")
+
+
+def export(wiki: Wiki, nt: str, fmt: str) -> bytes:
+    """The graph in ``fmt``; ``nt`` is the wiki's N-Triples (:func:`kg.rdf.ntriples`).
+
+    Every format is deterministic: the same wiki gives the same bytes.
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format '{fmt}'", hint=f"use {', '.join(FORMATS)}")
+    if fmt == "graphml":
+        return graphml(wiki)
+    from kg.rdf import serialize
+
+    return serialize(nt, fmt)
+
+
+def export_wiki(config: Config, fmt: str) -> bytes:
+    """The wiki of ``config`` in ``fmt``, from the graph cache."""
+    from kg.cache import load_ntriples_cached, open_graph
+
+    graph = open_graph(config)
+    nt = "" if fmt == "graphml" else load_ntriples_cached(config, graph)
+    return export(graph.wiki(), nt, fmt)
+
+
+def graphml(wiki: Wiki) -> bytes:
+    """The NetworkX projection as GraphML; lists become comma-joined text, empty values go."""
+    import networkx as nx
+
+    from kg.network import build_network
+
+    graph = build_network(wiki)
+    for _, attrs in graph.nodes(data=True):
+        _plain(attrs)
+    for _, _, attrs in graph.edges(data=True):
+        _plain(attrs)
+    buf = io.BytesIO()
+    nx.write_graphml(graph, buf, encoding="utf-8", prettyprint=True)
+    return buf.getvalue()
+
+
+def _plain(attrs: dict[str, Any]) -> None:
+    """GraphML holds only scalars: join tuples, drop Nones."""
+    for key, value in list(attrs.items()):
+        if value is None:
+            del attrs[key]
+        elif isinstance(value, list | tuple):
+            attrs[key] = ", ".join(str(v) for v in value)

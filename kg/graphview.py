@@ -1,0 +1,289 @@
+"""The graphs a reader sees: vis-network nodes and edges, laid out before the browser opens them.
+
+The global graph goes through pyvis's data model (``Network.nodes`` and ``Network.edges``
+filled directly: its ``add_edge`` is quadratic) but never through pyvis's HTML: its templates
+link a CDN, insert the heading unescaped and switch tooltips to ``innerHTML``. The site's own
+template and script draw the data, which is plain JSON.
+
+Positions are computed here, with a fixed seed, so the page opens with physics off and the same
+picture every build: vis-network's physics does not settle past a few thousand nodes.
+Without numpy (networkx's layouts need it) no positions are written and the browser lays the
+graph out itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kg.ids import NoteId, note_page
+from kg.model import EdgeKind, Wiki
+from kg.relations import RELATIONS
+from kg.views import Views
+
+SEED = 7
+SPRING_LIMIT = 500
+"""Up to this many nodes networkx's exact spring layout; above it a sampled one (O(N) a step)."""
+LOCAL_LIMIT = 60
+"""The most nodes a note's local graph shows."""
+LABEL_LENGTH = 42
+MENTIONS = "mentions"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphData:
+    """What a graph page draws: vis-network nodes, edges and options, and the filter choices."""
+
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    options: dict[str, Any]
+    relations: list[str]
+    tiers: list[int | None]
+    tags: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "nodes": self.nodes,
+            "edges": self.edges,
+            "options": self.options,
+            "relations": self.relations,
+            "tiers": self.tiers,
+            "tags": self.tags,
+        }
+
+
+def group(tier: int | None, placeholder: bool) -> str:
+    """The colour group of a node; the page maps groups to its light or dark palette."""
+    if placeholder:
+        return "ghost"
+    return f"t{tier}" if tier in (1, 2, 3) else "t0"
+
+
+def node_size(degree: int) -> float:
+    return round(8 + 5 * math.sqrt(degree), 1)
+
+
+def short(text: str, limit: int = LABEL_LENGTH) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class GraphBuilder:
+    """Node and edge records for every graph of a build, from one :class:`Views`."""
+
+    def __init__(self, views: Views) -> None:
+        self.views = views
+        self.wiki: Wiki = views.wiki
+        self._nodes: dict[NoteId, dict[str, Any]] = {}
+        for note in self.wiki.notes.values():
+            self._nodes[note.id] = self._node(note.id, note.title, note.tier, note.tags, False)
+        for ph in self.wiki.placeholders.values():
+            self._nodes[ph.id] = self._node(ph.id, ph.label, None, (), True)
+        seen: set[tuple[str, str, str]] = set()
+        self._edges: list[dict[str, Any]] = []
+        for edge in self.wiki.edges:
+            key = (edge.source, edge.target, edge.label)
+            if key in seen or edge.source == edge.target:
+                continue
+            seen.add(key)
+            mention = edge.kind is EdgeKind.MENTION
+            record: dict[str, Any] = {
+                "id": f"{edge.source}>{edge.target}>{edge.label}",
+                "from": edge.source,
+                "to": edge.target,
+                "rel": edge.label,
+                "label": "" if mention else edge.label,
+                "dashes": mention,
+            }
+            if not mention and edge.annotation:
+                record["note"] = short(edge.annotation, 240)
+            self._edges.append(record)
+        self._edges.sort(key=lambda e: str(e["id"]))
+        self._out: dict[str, list[dict[str, Any]]] = {}
+        for record in self._edges:
+            self._out.setdefault(record["from"], []).append(record)
+
+    def _node(self, nid: NoteId, title: str, tier: int | None, tags: Iterable[str],
+              placeholder: bool) -> dict[str, Any]:
+        degree = self.views.degree.get(nid, 0)
+        node: dict[str, Any] = {
+            "id": nid,
+            "label": short(title),
+            "name": title,
+            "group": group(tier, placeholder),
+            "tier": tier,
+            "tags": sorted(tags),
+            "deg": degree,
+            "size": node_size(degree),
+            "url": note_page(nid),
+        }
+        if placeholder:
+            node["ph"] = True
+        return node
+
+    def global_graph(self) -> GraphData:
+        """Every note, placeholder and edge, laid out, through pyvis's data model."""
+        nodes = [dict(self._nodes[nid]) for nid in sorted(self._nodes)]
+        index = {node["id"]: i for i, node in enumerate(nodes)}
+        pairs = [(index[e["from"]], index[e["to"]]) for e in self._edges]
+        positions = layout(len(nodes), pairs)
+        if positions is not None:
+            for node, (x, y) in zip(nodes, positions, strict=True):
+                node["x"], node["y"] = x, y
+        net = _network(nodes, list(self._edges), graph_options(len(nodes), positions is not None))
+        net_nodes, net_edges, _heading, _height, _width, _options = net.get_network_data()
+        return GraphData(
+            nodes=net_nodes,
+            edges=net_edges,
+            options=net.options,
+            relations=self.relations(),
+            tiers=self.tiers(),
+            tags=sorted(self.views.by_tag),
+        )
+
+    def local_graph(self, nid: NoteId, limit: int = LOCAL_LIMIT) -> dict[str, Any]:
+        """The 2-hop neighbourhood of a note (at most ``limit`` nodes), for its page."""
+        keep = self.views.neighbourhood(nid, 2, limit)
+        members = set(keep)
+        nodes = []
+        for other in sorted(keep):
+            node = dict(self._nodes[other])
+            if other == nid:
+                node["focus"] = True
+            nodes.append(node)
+        edges: list[dict[str, Any]] = []
+        for source in sorted(keep):
+            # no edge labels: too small to read in a side panel
+            edges.extend(dict(e, label="") for e in self._out.get(source, ()) if e["to"] in members)
+        options = graph_options(len(nodes), False)
+        return {"nodes": nodes, "edges": edges, "options": options, "focus": nid}
+
+    def relations(self) -> list[str]:
+        used = {e["rel"] for e in self._edges}
+        names = [r.name for r in RELATIONS if r.name in used]
+        return names + ([MENTIONS] if MENTIONS in used else [])
+
+    def tiers(self) -> list[int | None]:
+        used = {n["tier"] for n in self._nodes.values() if not n.get("ph")}
+        ordered: list[int | None] = [*sorted(t for t in used if t is not None)]
+        return ordered + ([None] if None in used else [])
+
+
+def _network(nodes: list[dict[str, Any]], edges: list[dict[str, Any]],
+             options: dict[str, Any]) -> Any:
+    from pyvis.network import Network
+
+    net = Network(directed=True, cdn_resources="remote")
+    net.nodes = nodes
+    net.edges = edges
+    net.node_ids = [n["id"] for n in nodes]
+    net.options = options
+    return net
+
+
+def graph_options(count: int, positioned: bool) -> dict[str, Any]:
+    """vis-network options: physics off when the layout is precomputed."""
+    large = count > 1000
+    return {
+        "autoResize": True,
+        "layout": {"randomSeed": SEED, "improvedLayout": not positioned and count <= 150},
+        "physics": {
+            "enabled": not positioned,
+            "solver": "forceAtlas2Based",
+            "stabilization": {"enabled": True, "iterations": 300, "fit": True},
+        },
+        "interaction": {
+            "hover": not large,
+            "tooltipDelay": 200,
+            "keyboard": {"enabled": True, "bindToWindow": False},
+            "navigationButtons": False,
+            "hideEdgesOnDrag": large,
+            "hideEdgesOnZoom": large,
+        },
+        "nodes": {
+            "shape": "dot",
+            "borderWidth": 2,
+            "font": {"size": 14},
+            "scaling": {"label": {"drawThreshold": 6}},
+        },
+        "edges": {
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+            "smooth": False if large else {"enabled": True, "type": "continuous"},
+            "font": {"size": 10, "align": "middle"},
+            "width": 1,
+            "selectionWidth": 2,
+        },
+    }
+
+
+# -- layout ------------------------------------------------------------------------------
+
+
+def layout(count: int, pairs: Sequence[tuple[int, int]], seed: int = SEED
+           ) -> list[tuple[int, int]] | None:
+    """Integer positions of ``count`` nodes joined by ``pairs``; None without numpy.
+
+    Spread so the mean distance between neighbours is ~150 px whatever the size of the graph.
+    """
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    if count == 0:
+        return []
+    if count == 1:
+        return [(0, 0)]
+    if count <= SPRING_LIMIT:
+        import networkx as nx
+
+        graph: nx.Graph[int] = nx.Graph()
+        graph.add_nodes_from(range(count))
+        graph.add_edges_from((a, b) for a, b in pairs if a != b)
+        spring = nx.spring_layout(graph, seed=seed, iterations=120, method="force")
+        pos = np.array([spring[i] for i in range(count)], dtype=float)
+    else:
+        pos = sampled_layout(count, pairs, seed)
+    pos -= pos.mean(axis=0)
+    spread = float(np.abs(pos).max()) or 1.0
+    side = 150.0 * math.sqrt(count) + 200.0
+    pos *= side / spread / 2
+    return [(round(float(x)), round(float(y))) for x, y in pos]
+
+
+def sampled_layout(count: int, pairs: Sequence[tuple[int, int]], seed: int = SEED,
+                   iterations: int = 120, samples: int = 24) -> Any:
+    """Fruchterman–Reingold with repulsion from a random sample of nodes at each step.
+
+    Exact repulsion costs O(N²) a step (networkx's exact layout at 10,000 nodes needs
+    minutes); a sample of ``samples`` nodes, scaled up, costs O(N · samples + E) and gives
+    the same large-scale shape. Seeded, so the same graph gives the same picture.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(-1.0, 1.0, size=(count, 2)) * math.sqrt(count)
+    if pairs:
+        edges = np.array([(a, b) for a, b in pairs if a != b], dtype=np.int64).reshape(-1, 2)
+    else:
+        edges = np.zeros((0, 2), dtype=np.int64)
+    k = 1.0
+    temperature = math.sqrt(count) / 4
+    cool = temperature / (iterations + 1)
+    scale = (count - 1) / samples
+    for _ in range(iterations):
+        others = rng.integers(0, count, size=(count, samples))
+        delta = pos[:, None, :] - pos[others]
+        dist2 = np.maximum((delta**2).sum(axis=2), 1e-4)
+        disp = (delta * (k * k / dist2)[:, :, None]).sum(axis=1) * scale
+        if len(edges):
+            d = pos[edges[:, 0]] - pos[edges[:, 1]]
+            length = np.sqrt(np.maximum((d**2).sum(axis=1), 1e-9))
+            pull = d * (length / k)[:, None]
+            np.add.at(disp, edges[:, 0], -pull)
+            np.add.at(disp, edges[:, 1], pull)
+        disp -= pos * 0.05 * math.sqrt(count) / (np.linalg.norm(pos, axis=1)[:, None] + 1e-9)
+        length = np.maximum(np.linalg.norm(disp, axis=1), 1e-9)
+        pos += disp / length[:, None] * np.minimum(length, temperature)[:, None]
+        temperature -= cool
+    return pos

@@ -1,0 +1,546 @@
+"""``kg import``: plain-text digests (the seed's form) into notes.
+
+The form, as an LLM or a newsletter pipeline writes it::
+
+    llms-foundation-models · 2026-05-04 · Tier 1
+    Import AI 455: AI Systems Are About to Start Building Themselves — Jack Clark
+    Source: Import AI 455, 2026-05-04 · Post Raw: raw/rss/….md Tier: 1 (research direction, …)
+    TL;DR / Why it matters            paragraphs
+    Connections                       • Title (YYYY-MM-DD) — how it connects
+    Research angle (Tier 1)           1. Lead sentence. More text
+    Open questions                    • A question
+
+Each "Connections" bullet becomes a typed connection: its target resolved to an existing note
+by title, alias or id (tolerant of "+"/"&" joins, dashes, date suffixes and parentheticals),
+its annotation the bullet's text, its relation inferred from the words where they say so.
+A target no note matches stays as written: a placeholder, reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.body import section_key
+from kg.config import Config
+from kg.errors import KgError, NoteError, NotFound, ResolveError
+from kg.ids import NoteId, slugify
+from kg.model import Note, Wiki
+from kg.relations import BY_NAME, DEFAULT, Relation
+from kg.resolve import Resolver
+
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_HEADER = re.compile(rf"^(?P<tags>.*?)\s*·\s*(?P<date>{_DATE})\s*·\s*Tier\s*(?P<tier>\d)\b",
+                     re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*]|[-–—](?=\s))\s*(?P<text>.*)$")
+_NUMBERED = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<text>.*)$")
+_SEPARATOR = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+")
+_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
+_TRAILING_DATE = re.compile(rf"[\s,;·]*(?:{_DATE}|\d{{2}}-\d{{2}})\s*$")
+_JOINS = re.compile(r"\s+(?:\+|&|and|/)\s+|\s*;\s*", re.IGNORECASE)
+_NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.\-]*|and|&|de|van|von|der|la|le|et|al\.?)$")
+
+# Words that say what kind of connection a bullet describes: the earliest match wins.
+RELATION_CUES: tuple[tuple[str, str], ...] = (
+    ("counterpoint", r"\bcounter-?(?:part|point|argument)\b|\bcontradict|\bdisagree|"
+                     r"\bpushes back\b|\bin tension with\b|\brebut"),
+    ("example-of", r"\bproduct(?:ized|ised)\b|\bproduct form\b|\binstance of\b|"
+                   r"\bexample of\b|\bshipped (?:form|version)\b"),
+    ("cites", r"\breferenced explicitly\b|\bexplicitly referenced\b|"
+              r"\bcited (?:explicitly|directly|by name)\b"),
+    ("evidence", r"\bproof[- ]of[- ]concept\b|\bevidence (?:for|that)\b"),
+    ("extends", r"\bextends\b|\bbuilds on\b"),
+    ("critiques", r"\bcritique[sd]?\b|\bcriticis|\bcriticiz"),
+    ("supports", r"\bsupports\b|\bconfirms\b|\bcorroborat"),
+    ("applies", r"\bapplies the method\b|\buses the method\b"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bullet:
+    """A "Connections" bullet: the name it gives, its date, and what it says."""
+
+    name: str
+    date: dt.date | None
+    annotation: str
+    line: int
+    extra: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What a plain-text digest says, before anything is resolved."""
+
+    file: str
+    title: str
+    authors: tuple[str, ...]
+    date: dt.date | None
+    tier: int | None
+    tags: tuple[str, ...]
+    source_title: str | None
+    source_url: str | None
+    source_kind: str | None
+    raw: str | None
+    sections: tuple[tuple[str, str, tuple[tuple[int, str], ...]], ...]  # key, heading, lines
+    connections: tuple[Bullet, ...]
+    angles: tuple[tuple[str, str], ...]
+    questions: tuple[str, ...]
+
+    @property
+    def publisher(self) -> str | None:
+        """``Import AI 455`` → ``Import AI``: a numbered source's series."""
+        if not self.source_title:
+            return None
+        match = re.match(r"^(.*?\S)\s*(?:#|No\.?\s*|Issue\s*)?\d+$", self.source_title)
+        return match.group(1) if match else None
+
+    @property
+    def note_id(self) -> NoteId:
+        """The source's name when the title starts with it (``import-ai-455``), else the title."""
+        if self.source_title and self.title.casefold().startswith(self.source_title.casefold()):
+            return NoteId(slugify(self.source_title))
+        return NoteId(slugify(self.title))
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        if self.source_title and self.title.casefold().startswith(
+                self.source_title.casefold() + ":"):
+            return (self.source_title,)
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How one "Connections" bullet was resolved."""
+
+    name: str
+    target: str
+    relation: Relation
+    annotation: str
+    resolved: bool
+    line: int
+    candidates: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "target": self.target, "relation": self.relation.name,
+                "resolved": self.resolved, "annotation": self.annotation,
+                "line": self.line, "candidates": list(self.candidates)}
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """One digest converted: the note's id, file and text, and how its connections resolved."""
+
+    source: str
+    id: NoteId
+    rel: str
+    path: Path
+    title: str
+    text: str
+    connections: tuple[Resolution, ...]
+    written: bool
+
+    @property
+    def placeholders(self) -> tuple[Resolution, ...]:
+        return tuple(c for c in self.connections if not c.resolved)
+
+
+# -- reading the plain text -------------------------------------------------------------------
+
+
+def parse_digest(text: str, *, file: str) -> Digest:
+    """Read the seed's plain-text form; a text with no title line is an error naming the file."""
+    from kg.frontmatter import normalise_newlines
+
+    lines = normalise_newlines(text).split("\n")
+    header: list[tuple[int, str]] = []
+    sections: list[tuple[str, str, list[tuple[int, str]]]] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        key = _heading(line)
+        if key:
+            sections.append((key, line, []))
+        elif sections:
+            sections[-1][2].append((number, raw.rstrip()))
+        elif line:
+            header.append((number, line))
+    tags: tuple[str, ...] = ()
+    date: dt.date | None = None
+    tier: int | None = None
+    title: str | None = None
+    source: dict[str, str | None] = {}
+    for _, line in header:
+        match = _HEADER.match(line)
+        if match and date is None:
+            tags = _tags(re.split(r"[,·]", match.group("tags")))
+            date = _date(match.group("date"))
+            tier = int(match.group("tier"))
+        elif re.match(r"^Source\s*:", line, re.IGNORECASE):
+            source = _source_line(line)
+        elif title is None:
+            title = line
+        elif line != title and not source:
+            continue  # a subtitle or repeated title: the first title line wins
+    if not title:
+        raise NoteError("no title line: is this a digest?", file=file, line=1,
+                        hint="a digest starts with 'tags · YYYY-MM-DD · Tier N', then its title")
+    title, authors = _split_authors(title)
+    if date is None and source.get("date"):
+        date = _date(source["date"] or "")
+    if tier is None and source.get("tier"):
+        tier = int(source["tier"] or 0) or None
+    extra_tags = _tags(t for t in (source.get("tier_note") or "").split(",")
+                       if not _is_tier_label(t))
+    connections: list[Bullet] = []
+    angles: list[tuple[str, str]] = []
+    questions: list[str] = []
+    for key, _, body in sections:
+        if key == "connections":
+            connections += [_bullet(t, n) for n, t in _items(body)]
+        elif key == "angles":
+            angles += [_lead(t) for _, t in _items(body)]
+        elif key == "questions":
+            questions += [t for _, t in _items(body)]
+    return Digest(
+        file=file, title=title, authors=authors, date=date, tier=tier,
+        tags=tuple(dict.fromkeys(tags + extra_tags)),
+        source_title=source.get("title"), source_url=source.get("url"),
+        source_kind=source.get("kind"), raw=source.get("raw"),
+        sections=tuple((k, h, tuple(b)) for k, h, b in sections),
+        connections=tuple(connections), angles=tuple(angles), questions=tuple(questions),
+    )
+
+
+def _heading(line: str) -> str:
+    """The section a line names when it is a bare heading (``Research angle (Tier 1)``)."""
+    if not line or len(line) > 60 or line.endswith((".", "?", "!", ",")) or _BULLET.match(line):
+        return ""
+    return section_key(line.lstrip("#").strip())
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _tags(items: Iterable[str]) -> tuple[str, ...]:
+    out = []
+    for item in items:
+        item = re.sub(r"(?<=\w)&(?=\w)", "n", item.strip().lstrip("#"))  # R&D → rnd
+        if item:
+            out.append(slugify(item))
+    return tuple(dict.fromkeys(out))
+
+
+def _is_tier_label(text: str) -> bool:
+    return text.strip().casefold() in {"research direction", "notable", "background"}
+
+
+def _source_line(line: str) -> dict[str, str | None]:
+    """``Source: Import AI 455, 2026-05-04 · Post Raw: raw/….md Tier: 1 (label, topic)``."""
+    rest = re.sub(r"^Source\s*:\s*", "", line, flags=re.IGNORECASE)
+    out: dict[str, str | None] = {}
+    tier = re.search(r"\bTier\s*:\s*(\d)\s*(?:\(([^)]*)\))?", rest)
+    if tier:
+        out["tier"], out["tier_note"] = tier.group(1), tier.group(2)
+        rest = rest[: tier.start()] + rest[tier.end():]
+    raw = re.search(r"\bRaw\s*:\s*(\S+)", rest)
+    if raw:
+        out["raw"] = raw.group(1)
+        rest = rest[: raw.start()] + rest[raw.end():]
+    head, _, kind = rest.partition("·")
+    out["kind"] = kind.strip() or None
+    head = head.strip().rstrip(",")
+    url = re.search(r"https?://\S+", head)
+    if url:
+        out["url"] = url.group(0).rstrip(".,)")
+        head = (head[: url.start()] + head[url.end():]).strip(" ,")
+    date = re.search(rf",?\s*({_DATE})\s*$", head)
+    if date:
+        out["date"] = date.group(1)
+        head = head[: date.start()].strip()
+    out["title"] = head or None
+    return out
+
+
+def _split_authors(title: str) -> tuple[str, tuple[str, ...]]:
+    """``Title — Jack Clark`` → (``Title``, (``Jack Clark``,)) when the tail reads as names."""
+    head, sep, tail = title.rpartition(" — ")
+    if not sep or not head.strip():
+        return title, ()
+    names = [n.strip() for n in re.split(r",\s*|\s+(?:and|&)\s+", tail) if n.strip()]
+    words = tail.replace(",", " ").split()
+    if 1 <= len(words) <= 8 and all(_NAME_WORD.match(w) for w in words):
+        return head.strip(), tuple(names)
+    return title, ()
+
+
+def _items(body: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The list items of a section (bullets or numbers), continuation lines folded in."""
+    items: list[tuple[int, str]] = []
+    for number, line in body:
+        if not line.strip():
+            continue
+        match = _BULLET.match(line) or _NUMBERED.match(line)
+        if match:
+            items.append((number, match.group("text").strip()))
+        elif items:
+            items[-1] = (items[-1][0], f"{items[-1][1]} {line.strip()}")
+    return items
+
+
+def _lead(text: str) -> tuple[str, str]:
+    """A research angle's lead sentence and the rest."""
+    first, sep, rest = text.partition(". ")
+    if sep and len(first) <= 160:
+        return first.strip().rstrip("."), rest.strip()
+    return text.strip(), ""
+
+
+def _bullet(text: str, line: int) -> Bullet:
+    parts = _SEPARATOR.split(text, maxsplit=1)
+    name, annotation = (parts[0], parts[1]) if len(parts) == 2 else (text, "")
+    name, date, extra = _clean_name(name)
+    return Bullet(name, date, " ".join(annotation.split()), line, extra)
+
+
+def _clean_name(name: str) -> tuple[str, dt.date | None, str]:
+    """Strip trailing parentheticals and dates from a bullet's name; keep the date."""
+    date: dt.date | None = None
+    extras: list[str] = []
+    name = name.strip().strip("*_").strip()
+    while True:
+        paren = _PAREN.search(name)
+        if paren and paren.start() > 0:
+            inner = paren.group(1).strip()
+            if re.fullmatch(_DATE, inner):
+                date = date or _date(inner)
+            else:
+                extras.insert(0, inner)
+            name = name[: paren.start()].strip()
+            continue
+        trailing = _TRAILING_DATE.search(name)
+        if trailing and trailing.start() > 0:
+            date = date or _date(trailing.group(0).strip(" ,;·"))
+            name = name[: trailing.start()].strip()
+            continue
+        return name, date, "; ".join(extras)
+
+
+# -- resolving --------------------------------------------------------------------------------
+
+
+def infer_relation(annotation: str) -> Relation:
+    """The relation the words say (the earliest cue in the text wins), else ``related``."""
+    best: tuple[int, str] | None = None
+    for name, pattern in RELATION_CUES:
+        match = re.search(pattern, annotation, re.IGNORECASE)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), name)
+    return BY_NAME[best[1]] if best else DEFAULT
+
+
+class Matcher:
+    """Finds the note a bullet's name means: exactly (as links resolve), then by slug of
+    titles, aliases and title leads (``AHE`` of ``AHE: making …``), then by parts of a
+    joined name (``Defense Trilemma + NP-hard reward hacking``)."""
+
+    def __init__(self, notes: Iterable[Note]) -> None:
+        notes = list(notes)
+        self.resolver = Resolver(notes)
+        self.slugs: dict[str, set[NoteId]] = {}
+        for note in notes:
+            names = [note.title, *note.aliases, note.id]
+            lead = re.split(r"\s*[:—–]\s+", note.title, maxsplit=1)[0]
+            if lead != note.title:
+                names.append(lead)
+            for name in names:
+                self.slugs.setdefault(slugify(name), set()).add(note.id)
+
+    def candidates(self, name: str) -> list[str]:
+        found = [name]
+        for variant in (re.sub(r"^the\s+", "", name, flags=re.IGNORECASE),
+                        re.split(r"\s*[:—–]\s+", name, maxsplit=1)[0]):
+            if variant not in found:
+                found.append(variant)
+        for part in _JOINS.split(name):
+            if part.strip() and part.strip() not in found:
+                found.append(part.strip())
+        return found
+
+    def match(self, name: str) -> tuple[NoteId | None, tuple[str, ...]]:
+        """The note ``name`` means, or None with the notes it could mean when ambiguous."""
+        ambiguous: set[str] = set()
+        for candidate in self.candidates(name):
+            try:
+                nid = self.resolver.resolve(candidate)
+            except ResolveError as err:
+                ambiguous.update(re.findall(r"[a-z0-9-]+(?=,|$)", err.message))
+                continue
+            if nid is not None:
+                return nid, ()
+            ids = self.slugs.get(slugify(candidate), set())
+            if len(ids) == 1:
+                return next(iter(ids)), ()
+            ambiguous.update(ids)
+        return None, tuple(sorted(ambiguous))
+
+
+def resolve_bullets(digest: Digest, matcher: Matcher) -> tuple[Resolution, ...]:
+    out: list[Resolution] = []
+    for bullet in digest.connections:
+        if not bullet.name:
+            continue
+        nid, candidates = matcher.match(bullet.name)
+        relation = infer_relation(bullet.annotation)
+        out.append(Resolution(bullet.name, nid or bullet.name, relation, bullet.annotation,
+                              nid is not None, bullet.line, candidates))
+    return tuple(out)
+
+
+# -- writing the note -------------------------------------------------------------------------
+
+
+def note_fields(digest: Digest, links: Sequence[Resolution]) -> dict[str, Any]:
+    source: dict[str, str] = {}
+    if digest.source_title:
+        source["title"] = digest.source_title
+    if digest.source_url:
+        source["url"] = digest.source_url
+    if digest.publisher:
+        source["publisher"] = digest.publisher
+    return {
+        "title": digest.title,
+        "date": digest.date,
+        "tier": digest.tier,
+        "type": "digest",
+        "authors": list(digest.authors),
+        "source": source or None,
+        "raw": digest.raw,
+        "aliases": list(digest.aliases),
+        "tags": list(digest.tags),
+        "connections": [
+            {"to": link.target, "rel": link.relation.name,
+             **({"note": link.annotation} if link.annotation else {})}
+            for link in links
+        ],
+    }
+
+
+def note_body(digest: Digest, links: Sequence[Resolution], titles: dict[str, str]) -> str:
+    """The Markdown body: the digest's sections in order, lists as Markdown lists."""
+    parts: list[str] = []
+    by_line = {link.line: link for link in links}
+    for key, heading, lines in digest.sections:
+        title = heading.lstrip("#").strip()
+        if key == "connections":
+            items = []
+            for bullet in digest.connections:
+                link = by_line.get(bullet.line)
+                if link is None:
+                    continue
+                label = titles.get(link.target, bullet.name)
+                when = f" ({bullet.date.isoformat()})" if bullet.date else ""
+                extra = f" ({bullet.extra})" if bullet.extra else ""
+                text = f" — {bullet.annotation}" if bullet.annotation else ""
+                items.append(f"- [[{link.target}|{_safe_label(label)}]]{when}{extra}{text}")
+            parts.append(f"## {title}\n" + "\n".join(items))
+        elif key == "angles":
+            items = [f"{i}. **{lead}.** {rest}".rstrip()
+                     for i, (lead, rest) in enumerate(digest.angles, start=1)]
+            parts.append(f"## {title}\n" + "\n".join(items))
+        elif key == "questions":
+            parts.append(f"## {title}\n" + "\n".join(f"- {q}" for q in digest.questions))
+        else:
+            paragraphs = "\n".join(_markdown_line(t) for _, t in lines).strip()
+            parts.append(f"## {title}\n{paragraphs}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _markdown_line(line: str) -> str:
+    bullet = _BULLET.match(line)
+    if bullet and line.strip()[:1] in "•●▪◦‣∙·":
+        return f"- {bullet.group('text').strip()}"
+    return line.strip()
+
+
+def _safe_label(text: str) -> str:
+    return " ".join(text.replace("|", "/").replace("[", "(").replace("]", ")").split())
+
+
+def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = False,
+                   wiki: Wiki | None = None) -> list[Imported]:
+    """Convert each digest into a note of the wiki; all are checked before any is written,
+    and a failure while writing removes the notes this call already wrote."""
+    from kg.parse import decode, parse_note
+    from kg.scaffold import render_note
+
+    if not files:
+        raise NotFound("no digest files given", hint="kg import digest.txt ...")
+    if wiki is None:
+        from kg.cache import load_wiki_cached
+
+        wiki = load_wiki_cached(config)
+    digests: list[Digest] = []
+    for file in files:
+        try:
+            data = Path(file).read_bytes()
+        except OSError as err:
+            raise NotFound(f"cannot read {file}: {err.strerror}", file=file) from None
+        digests.append(parse_digest(decode(data, file=str(file)), file=str(file)))
+    taken: dict[NoteId, str] = {}
+    for digest in digests:
+        nid = digest.note_id
+        existing = wiki.notes.get(nid)
+        if existing is not None or (config.wiki / f"{nid}.md").exists():
+            where = existing.path if existing else f"{nid}.md"
+            raise KgError(f"the wiki already has {where}; nothing was imported",
+                          file=digest.file, hint="remove or rename that note to import again")
+        if nid in taken:
+            raise KgError(f"{digest.file} and {taken[nid]} would both be {nid}.md",
+                          file=digest.file, hint="import them one at a time")
+        taken[nid] = digest.file
+    # the batch's own notes are targets too: a digest may connect to another one imported now
+    batch = [parse_note(render_note(config, note_fields(d, []), body="").encode(), nid=d.note_id,
+                        path=f"{d.note_id}.md") for d in digests]
+    notes = [*wiki.notes.values(), *batch]
+    matcher = Matcher(notes)
+    titles: dict[str, str] = {n.id: n.title for n in notes}
+    results: list[Imported] = []
+    for digest in digests:
+        links = resolve_bullets(digest, matcher)
+        text = render_note(config, note_fields(digest, links), body=note_body(digest, links,
+                                                                              titles).rstrip())
+        nid = digest.note_id
+        try:
+            parse_note(text.encode("utf-8"), nid=nid, path=f"{nid}.md")
+        except KgError as err:
+            raise NoteError(f"the converted note does not parse: {err.message}",
+                            file=digest.file, hint=err.hint) from None
+        results.append(Imported(digest.file, nid, f"{nid}.md", config.wiki / f"{nid}.md",
+                                digest.title, text, links, False))
+    if dry_run:
+        return results
+    written: list[Imported] = []
+    try:
+        for item in results:
+            with open(item.path, "x", encoding="utf-8", newline="\n") as f:
+                f.write(item.text)
+            written.append(item)
+    except OSError as err:
+        for item in written:
+            item.path.unlink(missing_ok=True)
+        raise KgError(f"could not write {item.rel}: {err}; nothing was imported",
+                      file=item.path) from None
+    return [_written(item) for item in results]
+
+
+def _written(item: Imported) -> Imported:
+    return Imported(item.source, item.id, item.rel, item.path, item.title, item.text,
+                    item.connections, True)

@@ -1,0 +1,381 @@
+"""New wikis and new notes: ``kg init`` and ``kg new``.
+
+A new note is rendered from ``templates/note.md`` (the wiki's own first, then the theme's),
+its front-matter written by a YAML emitter so any title survives, and the result parsed back
+with :func:`kg.parse.parse_note` before anything is written. Files are created with
+exclusive-create, so nothing is ever overwritten, not even by a race.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.config import CONFIG_NAME, Config
+from kg.errors import ConfigError, KgError, NoteError, NotFound
+from kg.ids import NoteId, as_note_id, slugify
+from kg.model import Placeholder, Wiki
+from kg.relations import DEFAULT, Relation, closest, lookup
+from kg.resolve import Resolver
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A connection asked for with ``--connect``, resolved."""
+
+    target: NoteId
+    title: str
+    relation: Relation
+    annotation: str
+    exists: bool
+
+    @property
+    def label(self) -> str:
+        """The title, safe inside ``[[target|label]]``."""
+        return " ".join(self.title.replace("|", "/").replace("[", "(").replace("]", ")").split())
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A note written by ``kg new`` or ``kg import``."""
+
+    id: NoteId
+    path: Path
+    rel: str
+    title: str
+    placeholder: Placeholder | None = None
+
+
+# -- front-matter ------------------------------------------------------------------------------
+
+
+def front_matter(fields: dict[str, Any]) -> str:
+    """YAML for ``fields`` in the given order: lists of text in flow style, connections and
+    other mappings in block style, every string quoted exactly when it needs to be."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)
+
+    def dump(value: Any, flow: bool) -> str:
+        return yaml.dump(value, Dumper=Dumper, default_flow_style=flow, allow_unicode=True,
+                         sort_keys=False, width=1_000_000)
+
+    lines: list[str] = []
+    for key, value in fields.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            lines.append(f"{key}: {dump(value, True)}")
+        else:
+            lines.append(dump({key: value}, False))
+    return "".join(lines)
+
+
+def _tag(text: str) -> str:
+    return "-".join(text.strip().lstrip("#").lower().split())
+
+
+# -- kg new -----------------------------------------------------------------------------------
+
+
+def parse_connect(spec: str, resolver: Resolver, placeholders: dict[NoteId, Placeholder],
+                  wiki: Wiki) -> Link:
+    """``ID[:REL[:ANNOTATION]]``: the target is the shortest prefix that names a note."""
+    parts = spec.split(":")
+    first_error: KgError | None = None
+    for i in range(1, len(parts) + 1):
+        target = ":".join(parts[:i]).strip()
+        rest = parts[i:]
+        try:
+            nid = resolver.resolve(target)
+        except KgError as err:
+            first_error = first_error or err
+            continue
+        if nid is None:
+            slug = slugify(target)
+            nid = NoteId(slug) if slug in placeholders else None
+        if nid is None:
+            continue
+        rel_name = rest[0].strip() if rest else ""
+        relation = lookup(rel_name) if rel_name else DEFAULT
+        if relation is None:
+            if i < len(parts) - 1 and lookup(parts[i + 1].strip()):
+                continue  # the target itself held a colon
+            near = closest(rel_name)
+            raise ConfigError(
+                f"unknown relation '{rel_name}' in --connect {spec}",
+                hint=f"did you mean '{near}'?" if near else "see the relations in the README",
+            )
+        annotation = " ".join(":".join(rest[1:]).split())
+        exists = nid in wiki.notes
+        title = wiki.notes[nid].title if exists else placeholders[nid].label
+        return Link(nid, title, relation, annotation, exists)
+    if first_error is not None:
+        raise first_error
+    target = parts[0].strip()
+    matches: list[str] = []
+    for name in resolver.suggestions(target):
+        if all(slugify(name) != slugify(m) for m in matches):
+            matches.append(name)
+    raise NotFound(
+        f"--connect {spec}: no note called '{target}'",
+        hint=(f"closest: {', '.join(matches)}" if matches
+              else "connect to an existing note's id or alias"),
+    )
+
+
+def new_note(
+    config: Config,
+    title: str,
+    *,
+    date: dt.date | None = None,
+    tier: int | None = None,
+    tags: Sequence[str] = (),
+    aliases: Sequence[str] = (),
+    connect: Sequence[str] = (),
+    note_id: str | None = None,
+    note_type: str | None = None,
+    wiki: Wiki | None = None,
+) -> Created:
+    """Write a new note into the wiki from the note template; never overwrites a file.
+
+    A title (or ``note_id``) that names a placeholder turns the placeholder into this note.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise ConfigError("the title is empty", hint='kg new "Title of the note"')
+    if tier is not None and not 1 <= tier <= 9:
+        raise ConfigError(f"tier {tier} is not a tier", hint="tiers are 1 to 9")
+    if not config.wiki.is_dir():
+        raise NoteError(f"no wiki folder at {config.wiki}", hint="run `kg init` first")
+    if wiki is None:
+        try:
+            from kg.cache import load_wiki_cached
+
+            wiki = load_wiki_cached(config)
+        except KgError:
+            if connect:
+                raise
+            wiki = Wiki({}, (), {}, ())
+    resolver = Resolver(wiki.notes.values())
+    placeholders = dict(wiki.placeholders)
+
+    nid = as_note_id(note_id) if note_id else NoteId(slugify(title))
+    placeholder = placeholders.get(nid)
+    if placeholder is None and not note_id and title in placeholders:
+        nid, placeholder = NoteId(title), placeholders[NoteId(title)]
+    if placeholder is not None and title in (placeholder.id, placeholder.label):
+        title = _title_of(placeholder)
+    _refuse_taken(config, wiki, resolver, nid, title, explicit=bool(note_id))
+
+    links = [parse_connect(spec, resolver, placeholders, wiki) for spec in connect]
+    fields: dict[str, Any] = {
+        "title": title,
+        "date": date or dt.date.today(),
+        "tier": tier,
+        "type": note_type,
+        "aliases": list(dict.fromkeys(a.strip() for a in aliases if a.strip())),
+        "tags": list(dict.fromkeys(t for t in (_tag(t) for t in tags) if t)),
+        "connections": [_connection(link) for link in links],
+    }
+    text = render_note(config, fields, links)
+    return write_note(config, nid, text, title, placeholder)
+
+
+def _title_of(placeholder: Placeholder) -> str:
+    """A readable title for a placeholder written as an id: ``wang-huang`` → ``Wang Huang``."""
+    label = placeholder.label
+    if label != slugify(label):
+        return label
+    return " ".join(word.capitalize() for word in label.split("-"))
+
+
+def _refuse_taken(config: Config, wiki: Wiki, resolver: Resolver, nid: NoteId, title: str,
+                  *, explicit: bool) -> None:
+    if nid in wiki.notes:
+        raise KgError(f"a note with the id '{nid}' exists already",
+                      file=config.wiki / wiki.notes[nid].path,
+                      hint="pick another title, or pass --id another-id")
+    target = config.wiki / f"{nid}.md"
+    if target.exists():
+        raise KgError(f"{target.name} exists already", file=target,
+                      hint="pick another title, or pass --id another-id")
+    try:
+        named = resolver.resolve(nid)
+    except KgError:
+        named = None
+    if named is not None:
+        raise KgError(
+            f"'{nid}' already names {named}: a note with that file name would take over "
+            "its links", file=config.wiki / wiki.notes[named].path,
+            hint="pass --id another-id",
+        )
+    if not explicit:
+        try:
+            same = resolver.resolve(title)
+        except KgError:
+            same = None
+        if same is not None:
+            raise KgError(f"'{title}' is already a note: {same}",
+                          file=config.wiki / wiki.notes[same].path,
+                          hint="edit that note, or pass --id to write another one")
+
+
+def _connection(link: Link) -> dict[str, str]:
+    out = {"to": str(link.target), "rel": link.relation.name}
+    if link.annotation:
+        out["note"] = link.annotation
+    return out
+
+
+def template_dirs(config: Config) -> list[Path]:
+    from kg.site import template_dirs as site_dirs
+
+    return site_dirs(config)
+
+
+def render_note(config: Config, fields: dict[str, Any], links: Iterable[Link] = (),
+                body: str | None = None, template: str = "note.md") -> str:
+    """The text of a note: the front-matter, then ``body`` or the template's body."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        autoescape=False,  # Markdown, not HTML; the front-matter is emitted, not templated
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    try:
+        tmpl = env.get_template(template)
+        text = tmpl.render(
+            front_matter=front_matter(fields),
+            title=fields.get("title", ""),
+            fields=fields,
+            connections=list(links),
+            body=body,
+        )
+    except jinja2.TemplateError as err:
+        where = getattr(err, "filename", None) or template
+        raise ConfigError(f"the note template cannot be rendered: {err}", file=where,
+                          line=getattr(err, "lineno", None)) from None
+    return text
+
+
+def write_note(config: Config, nid: NoteId, text: str, title: str,
+               placeholder: Placeholder | None = None, *, folder: str = "") -> Created:
+    """Check that ``text`` parses as a note, then create ``<wiki>/<folder>/<nid>.md``."""
+    from kg.parse import parse_note
+
+    rel = f"{folder.strip('/')}/{nid}.md" if folder.strip("/") else f"{nid}.md"
+    try:
+        parse_note(text.encode("utf-8"), nid=nid, path=rel)
+    except NoteError as err:
+        raise NoteError(f"the new note would not parse: {err.message}", file=rel,
+                        line=err.line, hint="check templates/note.md") from None
+    path = config.wiki / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    except FileExistsError:
+        raise KgError(f"{rel} exists already; nothing was written", file=path,
+                      hint="pick another title, or pass --id another-id") from None
+    return Created(nid, path, rel, title, placeholder)
+
+
+# -- kg init ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Initialised:
+    root: Path
+    config: Path
+    wiki: Path
+    first_note: Path | None
+    written: tuple[Path, ...]
+
+
+def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = None
+         ) -> Initialised:
+    """A new wiki in ``root``: ``kg.toml``, ``wiki/`` with a first note, a ``.gitignore``.
+
+    Refuses a folder that has a ``kg.toml``; keeps notes that are already in ``wiki/``.
+    """
+    root = root.resolve()
+    config_path = root / CONFIG_NAME
+    if config_path.exists():
+        raise ConfigError(f"{CONFIG_NAME} exists already: this is a wiki", file=config_path,
+                          hint="run kg commands here, or `kg init` another folder")
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"{root} is a file", hint="pass a folder to `kg init`")
+    wiki = root / "wiki"
+    written: list[Path] = []
+    wiki.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(_TOML.format(title=json.dumps(title, ensure_ascii=False)),
+                           encoding="utf-8")
+    written.append(config_path)
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("site/\n.kg/\n", encoding="utf-8")
+        written.append(ignore)
+    first: Path | None = None
+    if not any(wiki.rglob("*.md")):
+        first = wiki / "start-here.md"
+        day = (today or dt.date.today()).isoformat()
+        with open(first, "x", encoding="utf-8", newline="\n") as f:
+            f.write(_FIRST_NOTE.replace("{date}", day))
+        written.append(first)
+    return Initialised(root, config_path, wiki, first, tuple(written))
+
+
+_TOML = """\
+# Settings of this wiki; paths are relative to this file.
+[kg]
+title = {title}
+wiki = "wiki"
+out = "site"
+base_iri = "https://example.org/kg/"
+
+[kg.tiers]
+1 = "Research direction"
+2 = "Notable"
+3 = "Background"
+"""
+
+_FIRST_NOTE = """\
+---
+title: "Start here"
+date: {date}
+tier: 3
+type: concept
+tags: [kg]
+---
+## TL;DR
+This wiki keeps one Markdown note per paper, newsletter issue, post or benchmark. Each note
+says in its front-matter how it connects to other notes; `kg build` turns the folder into a
+knowledge graph and a static site in `site/`.
+
+## Why it matters
+Connections carry a relation (`related`, `extends`, `supports`, `counterpoint`, `critiques`,
+`applies`, `evidence`, `example-of`, `answers`, `cites`, …) and a sentence saying why, so
+`kg connections NOTE` can answer how two pieces of work relate.
+
+## Connections
+Add a note with `kg new "Title" --tier 1 --tag topic --connect start-here:related:why`, or
+convert a plain-text digest with `kg import digest.txt`. Links such as [[start-here]]
+anywhere in a body are mentions.
+
+## Research angle
+1. **Write the first real note.** Replace this one when the wiki has a few of its own.
+
+## Open questions
+- Which notes should this wiki hold first?
+"""

@@ -1,0 +1,64 @@
+"""The client-side search index: titles, aliases, tags and text of every note, as JSON.
+
+The site's script loads it only when a reader first searches, and renders every result as
+text. It ships twice: ``search.json`` for tools and servers, and ``data/search.js``, the same
+JSON assigned to a global, because a page opened from ``file://`` may load a script but may
+not fetch a JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from kg.body import plain_text
+from kg.ids import note_page
+from kg.model import Note, Wiki
+
+TEXT_LIMIT = 5000
+"""Characters of each note's text in the index (a 430-word note has ~2,800)."""
+
+_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|[-*+]\s+|\d{1,9}[.)]\s+|>\s?)+", re.M)
+_FENCE = re.compile(r"^\s{0,3}(```|~~~).*$", re.M)
+
+
+def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
+    """The body as one line of plain text: no heading marks, bullets or link syntax."""
+    text = _FENCE.sub(" ", note.body)
+    text = _LINE_MARK.sub("", text)
+    text = plain_text(text)
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
+
+
+def search_index(wiki: Wiki) -> dict[str, Any]:
+    """One entry per note and placeholder, sorted by id; keys kept short for size."""
+    entries: list[dict[str, Any]] = []
+    for note in wiki.notes.values():
+        entry: dict[str, Any] = {"id": note.id, "t": note.title, "u": note_page(note.id)}
+        if note.aliases:
+            entry["a"] = list(note.aliases)
+        if note.tags:
+            entry["g"] = list(note.tags)
+        if note.tier is not None:
+            entry["r"] = note.tier
+        if note.date:
+            entry["d"] = note.date.isoformat()
+        if note.summary:
+            entry["s"] = note.summary
+        entry["x"] = note_text(note)
+        entries.append(entry)
+    for ph in wiki.placeholders.values():
+        entries.append({"id": ph.id, "t": ph.label, "u": note_page(ph.id), "p": 1})
+    entries.sort(key=lambda e: str(e["id"]))
+    return {"version": 1, "notes": entries}
+
+
+def index_json(index: dict[str, Any]) -> bytes:
+    return json.dumps(index, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def index_script(index: dict[str, Any]) -> bytes:
+    """The same JSON as a script: ``window.KG_SEARCH_INDEX = {...};``."""
+    return b"window.KG_SEARCH_INDEX = " + index_json(index) + b";\n"

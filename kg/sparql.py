@@ -1,0 +1,172 @@
+"""SPARQL over the knowledge graph, on Oxigraph: SELECT, ASK, CONSTRUCT and DESCRIBE.
+
+The vocabulary's prefixes (:data:`kg.rdf.PREFIXES`, and ``note:`` for this wiki's notes) are
+declared before the query, so ``SELECT ?n WHERE { ?n cito:disagreesWith ?m }`` works as
+written; a query that declares a prefix itself wins, as a later declaration does in SPARQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kg.errors import ConfigError, KgError, NotFound
+from kg.rdf import PREFIXES
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+    from kg.config import Config
+
+_PREFIX = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<", re.IGNORECASE | re.MULTILINE)
+
+
+class QueryError(KgError):
+    """A SPARQL query that does not parse or cannot run."""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What a query gave: ``rows`` for SELECT, ``boolean`` for ASK, ``triples`` for a graph."""
+
+    kind: str  # "select" | "ask" | "graph"
+    columns: tuple[str, ...] = ()
+    rows: tuple[dict[str, str | None], ...] = ()
+    boolean: bool | None = None
+    triples: tuple[tuple[str, str, str], ...] = ()
+    ntriples: str = ""
+    kinds: tuple[dict[str, str], ...] = field(default=(), repr=False)
+
+    def as_rows(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """The result as rows and columns for the table, JSON and CSV renderers."""
+        if self.kind == "select":
+            return [dict(r) for r in self.rows], list(self.columns)
+        if self.kind == "ask":
+            return [{"result": self.boolean}], ["result"]
+        return ([{"subject": s, "predicate": p, "object": o} for s, p, o in self.triples],
+                ["subject", "predicate", "object"])
+
+
+def prefixes(base_iri: str) -> dict[str, str]:
+    """The predeclared prefixes: the vocabulary's, and ``note:`` for this wiki's notes."""
+    return {**PREFIXES, "note": f"{base_iri}note/"}
+
+
+def prologue(base_iri: str) -> str:
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base_iri).items())
+
+
+def read_query(text_or_file: str) -> str:
+    """The query text: the argument itself, or the file it names (``.rq``/``.sparql``)."""
+    candidate = Path(text_or_file)
+    looks_like_file = text_or_file.endswith((".rq", ".sparql")) or (
+        "\n" not in text_or_file and "{" not in text_or_file and len(text_or_file) < 4096
+    )
+    if looks_like_file:
+        try:
+            if candidate.is_file():
+                return candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise QueryError(f"cannot read the query file: {err}", file=candidate) from None
+        if text_or_file.endswith((".rq", ".sparql")):
+            raise NotFound(f"no query file {text_or_file}", hint="pass a query or a .rq file")
+    return text_or_file
+
+
+def load_store(nt: str) -> pyoxigraph.Store:
+    from kg.rdf import to_store
+
+    return to_store(nt)
+
+
+def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = False,
+        source: str | None = None) -> Result:
+    """Run ``query`` with the vocabulary's prefixes declared; terms as text.
+
+    ``compact`` writes IRIs as ``prefix:local`` where a prefix fits (for the terminal).
+    """
+    import pyoxigraph
+
+    known = prefixes(base_iri)
+    full = prologue(base_iri) + query
+    try:
+        answer = store.query(full)
+    except SyntaxError as err:
+        message, line = _located(str(err), len(known))
+        raise QueryError(f"the query does not parse: {message}", file=source, line=line,
+                         hint="check the syntax; the prefixes "
+                         f"{', '.join(p + ':' for p in known)} are predeclared") from None
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"the query failed: {err}", file=source) from None
+    declared = {m.group(1) or "" for m in _PREFIX.finditer(query)}
+    names = {p: ns for p, ns in known.items() if p not in declared} if compact else {}
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        return Result("ask", boolean=bool(answer))
+    if isinstance(answer, pyoxigraph.QuerySolutions):
+        columns = tuple(v.value for v in answer.variables)
+        rows = tuple(
+            {c: _text(solution[c], names) for c in columns} for solution in answer
+        )
+        return Result("select", columns=columns, rows=rows)
+    triples = list(answer)
+    text = tuple((_text(t.subject, names) or "", _text(t.predicate, names) or "",
+                  _text(t.object, names) or "") for t in triples)
+    nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
+    return Result("graph", triples=text, ntriples=nt)
+
+
+def _text(term: Any, names: Mapping[str, str]) -> str | None:
+    """A term as text: an IRI (compacted when asked), a literal's value, a blank node's id."""
+    import pyoxigraph
+
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        iri = str(term.value)
+        for prefix, ns in names.items():
+            if iri.startswith(ns) and re.fullmatch(r"[\w.-]*", iri[len(ns):]):
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+    if isinstance(term, pyoxigraph.Literal):
+        return str(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return f"_:{term.value}"
+    return str(term)
+
+
+def _located(message: str, offset: int) -> tuple[str, int | None]:
+    """Oxigraph's message with its line counted in the query as written, not with the
+    prologue of predeclared prefixes."""
+    text = " ".join(message.split())[:300]
+    match = re.search(r"(\d+):(\d+)", text)
+    if not match:
+        return text, None
+    line = int(match.group(1)) - offset
+    if line < 1:
+        return text, None
+    where = f"line {line}, column {match.group(2)}"
+    rest = (text[: match.start()] + text[match.end():]).replace("error at", "").strip(" :")
+    return f"{where}: {rest}", line
+
+
+def serialize_graph(result: Result, fmt: str) -> bytes:
+    """A CONSTRUCT/DESCRIBE result as N-Triples or Turtle."""
+    if result.kind != "graph":
+        raise ConfigError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries",
+                          hint="use --format table, json or csv for SELECT and ASK")
+    from kg.rdf import serialize
+
+    return serialize("".join(sorted(result.ntriples.splitlines(keepends=True))), fmt)
+
+
+def query_wiki(config: Config, text_or_file: str, *, compact: bool = False) -> Result:
+    """Run a query (text, or a ``.rq`` file) over the wiki's graph, from the cache."""
+    from kg.cache import load_ntriples_cached
+
+    query = read_query(text_or_file)
+    source = text_or_file if query is not text_or_file else None
+    store = load_store(load_ntriples_cached(config))
+    return run(store, query, base_iri=config.base_iri, compact=compact, source=source)

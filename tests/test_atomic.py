@@ -1,0 +1,207 @@
+"""A build either replaces the whole site or leaves the previous one untouched.
+
+The site is written into ``.<out>.tmp-<pid>`` beside the output and swapped in at the end;
+these tests break a build half way (an exception, a full disk, SIGKILL of a real ``kg build``)
+and check that the previous site is byte for byte what it was, and that no temporary folder
+outlives the next build.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+import kg.build
+import kg.site
+from kg.build import build
+from kg.config import Config
+from kg.errors import KgError
+
+
+def make_wiki(root: Path, notes: int, *, version: str = "v1") -> Config:
+    wiki = root / "wiki"
+    wiki.mkdir(parents=True, exist_ok=True)
+    for i in range(notes):
+        nxt = (i + 1) % notes
+        (wiki / f"note-{i:04d}.md").write_text(
+            f"---\ntitle: Note {i} {version}\ndate: 2026-01-{1 + i % 28:02d}\ntier: {1 + i % 3}\n"
+            f"tags: [t{i % 7}]\nconnections:\n  - to: note-{nxt:04d}\n    rel: supports\n"
+            f"    note: \"{version} annotation {i}\"\n---\n## TL;DR\nSee [[note-{nxt:04d}]].\n\n"
+            f"## Open questions\n- Question {i} {version}?\n",
+            encoding="utf-8",
+        )
+    return Config(root=root, wiki=wiki, out=root / "site")
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+Writer = Callable[[Iterable[kg.site.Output], Path], int]
+
+
+def failing_writer(real: Writer, after: int, error: BaseException,
+                   seen: list[Path]) -> Writer:
+    def write(outputs: Iterable[kg.site.Output], out: Path) -> int:
+        seen.append(out)
+
+        def some() -> Iterable[kg.site.Output]:
+            for i, output in enumerate(outputs):
+                if i == after:
+                    raise error
+                yield output
+
+        return real(some(), out)
+
+    return write
+
+
+@pytest.mark.parametrize("error", [
+    OSError(errno.ENOSPC, "No space left on device"),
+    RuntimeError("a bug in a template"),
+    KeyboardInterrupt(),
+], ids=["disk-full", "bug", "ctrl-c"])
+def test_a_build_that_fails_half_way_leaves_the_previous_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException
+) -> None:
+    config = make_wiki(tmp_path, 12)
+    build(config)
+    before = snapshot(config.out)
+    make_wiki(tmp_path, 12, version="v2")
+    seen: list[Path] = []
+    monkeypatch.setattr(kg.site, "write_outputs",
+                        failing_writer(kg.site.write_outputs, 8, error, seen))
+    with pytest.raises((KgError, RuntimeError, KeyboardInterrupt)) as caught:
+        build(config)
+    if isinstance(error, OSError):
+        assert isinstance(caught.value, KgError)
+        assert "could not write the site" in str(caught.value)
+        assert "previous site is unchanged" in str(caught.value)
+    else:
+        assert caught.value is error
+    assert seen and seen[0].parent == config.out.parent and seen[0] != config.out
+    assert snapshot(config.out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_a_successful_build_replaces_everything(tmp_path: Path) -> None:
+    config = make_wiki(tmp_path, 5)
+    build(config)
+    (config.wiki / "note-0004.md").unlink()
+    make_wiki(tmp_path, 4, version="v2")
+    build(config)
+    assert not (config.out / "notes" / "note-0004.html").exists()
+    assert "v2" in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
+    assert leftovers(tmp_path) == []
+
+
+def test_without_an_atomic_exchange_the_two_renames_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kg.build, "_exchange", lambda a, b: False)
+    config = make_wiki(tmp_path, 3)
+    build(config)
+    make_wiki(tmp_path, 3, version="v2")
+    build(config)
+    assert "v2" in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
+    assert leftovers(tmp_path) == []
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_the_next_build_cleans_up_after_a_killed_one(tmp_path: Path) -> None:
+    config = make_wiki(tmp_path, 3)
+    build(config)
+    site = snapshot(config.out)
+    pid = dead_pid()
+    # killed while writing: a half-written temp folder
+    (tmp_path / f".site.tmp-{pid}" / "notes").mkdir(parents=True)
+    # killed between the two renames of a system without renameat2: the site set aside
+    config.out.rename(tmp_path / f".site.old-{pid}")
+    kg.build._recover(config.out)
+    assert snapshot(config.out) == site
+    assert leftovers(tmp_path) == []
+
+
+def test_a_live_build_s_temp_folder_is_left_alone(tmp_path: Path) -> None:
+    config = make_wiki(tmp_path, 2)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = tmp_path / f".site.tmp-{other.pid}"
+        live.mkdir()
+        build(config)
+        assert live.is_dir()
+    finally:
+        other.kill()
+        other.wait()
+
+
+KILLABLE_BUILD = """
+import sys, time
+import kg.site
+
+real = kg.site.write_outputs
+
+def paced(outputs, out):
+    def slowly():
+        for output in outputs:
+            time.sleep(0.01)
+            yield output
+    return real(slowly(), out)
+
+kg.site.write_outputs = paced
+from kg.cli import main
+main()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_sigkill_during_rendering_leaves_the_old_site_intact(tmp_path: Path) -> None:
+    config = make_wiki(tmp_path, 80)
+    build(config)
+    before = snapshot(config.out)
+    make_wiki(tmp_path, 80, version="v2")
+    command = [sys.executable, "-c", KILLABLE_BUILD, "build", "--wiki", str(config.wiki),
+               "--out", str(config.out), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1])})
+    staging = tmp_path / f".site.tmp-{process.pid}"
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            notes = staging / "notes"
+            if notes.is_dir() and sum(1 for _ in notes.iterdir()) >= 10:
+                break
+            time.sleep(0.02)
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert snapshot(config.out) == before  # the old site, byte for byte
+    assert leftovers(tmp_path) == [staging.name]  # killed outright: nothing could clean up
+    build(config)
+    assert leftovers(tmp_path) == []
+    assert "v2" in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
+

@@ -1,0 +1,220 @@
+"""The graph cache: the same records as a fresh load, never stale, rebuilt only as needed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import kg.cache as cache
+from kg.build import load_wiki
+from kg.cache import cache_file, load_wiki_cached, open_graph
+from kg.cli import main
+from kg.config import Config, load_config
+from kg.query import connections
+
+REPO = Path(__file__).resolve().parent.parent
+NOTE_A = """---
+title: Alpha
+date: 2026-01-01
+tier: 2
+connections:
+  - to: beta
+    rel: supports
+    note: "first version"
+---
+## TL;DR
+Alpha supports [[beta]].
+"""
+NOTE_B = "---\ntitle: Beta\ndate: 2026-01-02\ntier: 3\n---\nBeta.\n"
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Config:
+    """A copy of the sample wiki that tests may edit."""
+    shutil.copytree(REPO / "wiki", tmp_path / "wiki")
+    shutil.copy(REPO / "kg.toml", tmp_path / "kg.toml")
+    return load_config(tmp_path)
+
+
+def _old(path: Path, seconds: float = 86_400.0) -> None:
+    """Set a file's mtime a day back, out of the racy window."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_cached_wiki_equals_a_fresh_load(sample_copy: Config) -> None:
+    fresh = load_wiki(sample_copy)
+    assert load_wiki_cached(sample_copy) == fresh  # written
+    assert cache_file(sample_copy).is_file()
+    assert load_wiki_cached(sample_copy) == fresh  # read back
+
+
+def test_neighbourhood_reads_give_the_same_connections(sample_copy: Config) -> None:
+    wiki = load_wiki(sample_copy)
+    open_graph(sample_copy)
+    graph = open_graph(sample_copy)
+    assert graph._wiki is None  # a hit: nothing but the header and index read yet
+    for nid in [*wiki.notes, *wiki.placeholders]:
+        assert connections(graph, nid) == connections(wiki, nid)
+
+
+def test_an_edit_is_seen_by_the_next_query(write_wiki) -> None:
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    _, links = connections(open_graph(config), "alpha", direction="out", mentions=False)
+    assert [link.annotation for link in links] == ["first version"]
+    write_wiki({"alpha.md": NOTE_A.replace("first version", "second version")})
+    _, links = connections(open_graph(config), "alpha", direction="out", mentions=False)
+    assert [link.annotation for link in links] == ["second version"]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(write_wiki) -> None:
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    path = config.wiki / "alpha.md"
+    _old(path)
+    before = path.stat()
+    assert load_wiki_cached(config).notes["alpha"].connections[0].annotation == "first version"
+    path.write_text(NOTE_A.replace("first", "final"), encoding="utf-8")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same mtime
+    assert path.stat().st_size == before.st_size
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    assert load_wiki_cached(config).notes["alpha"].connections[0].annotation == "final version"
+
+
+def test_a_racy_file_is_checked_by_content(write_wiki) -> None:
+    """A file written in the same instant as the cache keeps its stat; its hash decides."""
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    graph = open_graph(config)
+    assert "alpha.md" in graph.header.racy
+    assert load_wiki_cached(config) == load_wiki(config)
+
+
+def test_added_and_removed_notes_are_seen(write_wiki) -> None:
+    config = write_wiki({"alpha.md": NOTE_A})
+    assert "beta" in load_wiki_cached(config).placeholders
+    write_wiki({"beta.md": NOTE_B})
+    wiki = load_wiki_cached(config)
+    assert "beta" in wiki.notes and "beta" not in wiki.placeholders
+    (config.wiki / "beta.md").unlink()
+    wiki = load_wiki_cached(config)
+    assert "beta" not in wiki.notes and "beta" in wiki.placeholders
+
+
+def test_only_changed_notes_are_parsed_again(write_wiki, monkeypatch) -> None:
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B, "gamma.md": "# Gamma\n"})
+    load_wiki_cached(config)
+    import kg.parse
+
+    parsed: list[str] = []
+    real = kg.parse.parse_note
+
+    def counting(data: bytes, *, nid: str, path: str):  # type: ignore[no-untyped-def]
+        parsed.append(path)
+        return real(data, nid=nid, path=path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kg.parse, "parse_note", counting)
+    write_wiki({"gamma.md": "# Gamma, edited\n"})
+    wiki = load_wiki_cached(config)
+    assert parsed == ["gamma.md"]
+    assert wiki.notes["gamma"].title == "Gamma, edited"
+    assert wiki == load_wiki(config)
+
+
+def test_a_touched_file_costs_no_parse(write_wiki, monkeypatch) -> None:
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    first = load_wiki_cached(config)
+    import kg.parse
+
+    monkeypatch.setattr(kg.parse, "parse_note", lambda *a, **k: pytest.fail("parsed again"))
+    later = time.time() + 5
+    os.utime(config.wiki / "alpha.md", (later, later))
+    assert load_wiki_cached(config) == first
+    assert load_wiki_cached(config) == first  # the new stat was recorded
+
+
+def test_a_damaged_cache_is_rebuilt(write_wiki) -> None:
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    load_wiki_cached(config)
+    path = cache_file(config)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert load_wiki_cached(config) == load_wiki(config)
+    path.write_bytes(b"not a pickle at all")
+    assert load_wiki_cached(config) == load_wiki(config)
+
+
+def test_other_code_means_a_rebuild(write_wiki, monkeypatch) -> None:
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    load_wiki_cached(config)
+    monkeypatch.setattr(cache, "code_key", lambda: "other code")
+    assert open_graph(config)._wiki is not None  # rebuilt, so held in memory
+    assert open_graph(config)._wiki is None  # and then read from the new cache
+
+
+def test_a_broken_note_is_an_error_and_is_not_cached(write_wiki) -> None:
+    from kg.errors import BuildFailed
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    load_wiki_cached(config)
+    write_wiki({"beta.md": "---\ntitle: [unclosed\n---\n"})
+    with pytest.raises(BuildFailed) as err:
+        load_wiki_cached(config)
+    assert "beta.md:2" in str(err.value)
+    write_wiki({"beta.md": NOTE_B})
+    assert load_wiki_cached(config) == load_wiki(config)
+
+
+def test_the_cache_file_is_replaced_whole(write_wiki) -> None:
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    load_wiki_cached(config)
+    folder = cache_file(config).parent
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
+    assert folder == config.root / ".kg" / "cache"
+
+
+def test_ntriples_are_cached_and_follow_edits(write_wiki) -> None:
+    from kg.cache import load_ntriples_cached
+    from kg.rdf import ntriples
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    assert load_ntriples_cached(config) == ntriples(load_wiki(config), config)
+    assert "first version" in load_ntriples_cached(config)
+    write_wiki({"alpha.md": NOTE_A.replace("first version", "second version")})
+    nt = load_ntriples_cached(config)
+    assert "second version" in nt and "first version" not in nt
+
+
+def test_cli_connections_reflects_an_edit(sample_copy: Config) -> None:
+    runner = CliRunner()
+    args = ["connections", "import-ai-455", "--wiki", str(sample_copy.wiki), "--rel",
+            "counterpoint", "--format", "json"]
+    first = json.loads(runner.invoke(main, args).stdout)
+    assert [r["note"] for r in first] == ["defense-trilemma", "defense-trilemma"]
+    path = sample_copy.wiki / "import-ai-455.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "rel: counterpoint", "rel: critiques"), encoding="utf-8")
+    second = json.loads(runner.invoke(main, args).stdout)
+    assert [r["direction"] for r in second] == ["in"]
+
+
+def test_a_cache_hit_imports_no_heavy_library(sample_copy: Config) -> None:
+    """``kg connections`` from a warm cache needs none of YAML, rdflib, networkx, jinja2."""
+    load_wiki_cached(sample_copy)
+    script = (
+        "import sys\n"
+        "from kg.cli import main\n"
+        f"main(['connections', 'ahe', '--wiki', {str(sample_copy.wiki)!r}],"
+        " standalone_mode=False)\n"
+        "heavy = {'yaml', 'rdflib', 'networkx', 'jinja2', 'pyvis', 'pyoxigraph',"
+        " 'markdown_it', 'kg.parse', 'kg.rdf'}\n"
+        "print('LOADED', sorted(m for m in sys.modules if m in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=sample_copy.root).stdout
+    assert "LOADED []" in out, out

@@ -1,0 +1,149 @@
+"""The command line through click's CliRunner: `kg build` and `kg connections`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+WIKI = str(REPO / "wiki")
+
+
+@pytest.fixture
+def run():
+    def invoke(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+# -- kg build ---------------------------------------------------------------------------------
+
+
+def test_build_sample_wiki(run, tmp_path) -> None:
+    out = tmp_path / "site"
+    result = run("build", "--wiki", WIKI, "--out", str(out), "--quiet")
+    assert result.exit_code == 0, result.output
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("Built 12 notes")
+    for word in ("connections", "mentions", "placeholders", "questions"):
+        assert word in summary
+    assert (out / "notes/import-ai-455.html").is_file()
+    assert (out / "questions.html").is_file()
+    assert (out / "graph.ttl").is_file() and (out / "graph.jsonld").is_file()
+
+
+def test_build_bad_note_exits_1_with_file_and_line(run, write_wiki) -> None:
+    config = write_wiki({"a.md": "---\ntitle: A\ntitle: B\n---\n"})
+    result = run("build", "--wiki", str(config.wiki), "--out", str(config.out))
+    assert result.exit_code == 1
+    assert "a.md:3" in result.stderr and "written twice" in result.stderr
+    assert not config.out.exists()
+
+
+def test_build_tmp_wiki_without_kg_toml_needs_only_titles(run, tmp_path) -> None:
+    wiki = tmp_path / "vault"
+    wiki.mkdir()
+    (wiki / "Plain Note.md").write_text("# Plain Note\n\nLinks to [[Other]].\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("build", "--wiki", str(wiki), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    assert (out / "notes/plain-note.html").is_file()
+    assert (out / "notes/other.html").is_file()
+
+
+# -- kg connections ---------------------------------------------------------------------------
+
+
+def test_connections_table(run) -> None:
+    result = run("connections", "import-ai-455", "--wiki", WIKI)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["DIRECTION", "RELATION", "NOTE", "ANNOTATION"]
+    row = next(line for line in lines if "defense-trilemma" in line and "counterpoint" in line)
+    assert row.split()[:3] == ["out", "counterpoint", "defense-trilemma"]
+    assert "adversarial" in row
+
+
+def test_connections_json(run) -> None:
+    result = run("connections", "import-ai-455", "--wiki", WIKI, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    out = [r for r in rows if r["note"] == "defense-trilemma" and r["direction"] == "out"
+           and r["relation"] != "mentions"]
+    assert len(out) == 1
+    row = out[0]
+    assert row["relation"] == "counterpoint"
+    assert row["label"] == "Counterpoint to"
+    assert row["annotation"].startswith("The adversarial mirror image")
+    assert row["placeholder"] is False
+    incoming = [r for r in rows if r["note"] == "defense-trilemma" and r["direction"] == "in"
+                and r["relation"] == "counterpoint"]
+    assert [r["label"] for r in incoming] == ["Countered by"]
+    assert {r["note"] for r in rows if r["placeholder"]} >= {"tip", "longact"}
+
+
+def test_connections_csv(run) -> None:
+    result = run("connections", "import-ai-455", "--wiki", WIKI, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert set(rows[0]) == {"direction", "relation", "label", "note", "title", "placeholder",
+                            "annotation"}
+    row = next(r for r in rows if r["note"] == "defense-trilemma" and r["direction"] == "out"
+               and r["relation"] == "counterpoint")
+    assert "adversarial" in row["annotation"]
+    assert row["placeholder"] == "False"
+
+
+def test_connections_by_alias_and_filters(run) -> None:
+    result = run("connections", "Defense Trilemma", "--wiki", WIKI, "--format", "json",
+                 "--direction", "in", "--no-mentions")
+    rows = json.loads(result.stdout)
+    assert rows and all(r["direction"] == "in" and r["relation"] != "mentions" for r in rows)
+    assert ("import-ai-455", "counterpoint") in {(r["note"], r["relation"]) for r in rows}
+
+
+def test_connections_of_a_tmp_wiki(run, write_wiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\nconnections:\n  - {to: b, rel: extends, note: 'builds on, "
+                "and \"quotes\"'}\n---\n",
+        "b.md": "---\ntitle: B\n---\n",
+    })
+    result = run("connections", "b", "--wiki", str(config.wiki), "--format", "json")
+    assert json.loads(result.stdout) == [{
+        "direction": "in", "relation": "extends", "label": "Extended by", "note": "a",
+        "title": "A", "placeholder": False, "annotation": 'builds on, and "quotes"',
+    }]
+    result = run("connections", "b", "--wiki", str(config.wiki), "--format", "csv")
+    (row,) = csv.DictReader(io.StringIO(result.stdout))
+    assert row["annotation"] == 'builds on, and "quotes"'
+
+
+def test_unknown_note_exits_1_with_did_you_mean(run) -> None:
+    result = run("connections", "import-ai-45", "--wiki", WIKI)
+    assert result.exit_code == 1
+    assert "no note called 'import-ai-45'" in result.stderr
+    assert "did you mean" in result.stderr and "import-ai-455" in result.stderr
+    assert result.stdout == ""
+
+
+def test_connections_of_a_placeholder_by_id(run) -> None:
+    result = run("connections", "tip", "--wiki", WIKI, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {(r["direction"], r["note"]) for r in rows} == {("in", "import-ai-455")}
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: kg/query.py find_note() looks a placeholder up with "
+                   "`name in wiki.placeholders` (exact id), so `kg connections TIP` fails although "
+                   "notes resolve case-insensitively; it should try slugify(name)")
+def test_connections_of_a_placeholder_by_its_written_name(run) -> None:
+    result = run("connections", "TIP", "--wiki", WIKI, "--format", "json")
+    assert result.exit_code == 0, result.output

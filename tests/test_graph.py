@@ -1,0 +1,245 @@
+"""The two projections of a small fixture wiki: the RDF graph and the NetworkX MultiDiGraph."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import RDF, RDFS, BNode, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+
+from kg.build import load_wiki
+from kg.network import build_network
+from kg.rdf import build_graph, ntriples
+
+BASE = "https://example.org/kg/"
+CITO = Namespace("http://purl.org/spar/cito/")
+SCHEMA = Namespace("https://schema.org/")
+KG = Namespace("https://w3id.org/kg-wiki/vocab#")
+N = Namespace(BASE + "note/")
+
+ANNOTATION = "The adversarial counterpart: capability closes fast, alignment does not."
+
+FIXTURE = {
+    "import-ai-455.md": f"""\
+---
+title: "Import AI 455"
+date: 2026-05-04
+tier: 1
+authors: [Jack Clark]
+source: {{title: "Import AI 455", url: "https://importai.substack.com/p/455", publisher: Import AI}}
+raw: raw/rss/import-ai-455.md
+aliases: ["IAI 455"]
+tags: [ai-rnd-automation, forecasting]
+connections:
+  - to: Defense Trilemma
+    rel: counterpoint
+    note: "{ANNOTATION}"
+  - Ghost Paper
+forecasts:
+  - {{claim: "Autonomous AI R&D by 2028", p: 60%, by: 2028-12-31}}
+---
+## TL;DR
+A forecast. See [[defense-trilemma|the trilemma]] for the other side.
+
+## Research angle
+1. **Bound the compounding.** Nobody has.
+
+## Open questions
+- Would the forecast survive aggregation?
+- Does creativity scale like engineering?
+""",
+    "concepts/defense-trilemma.md": """\
+---
+title: "Defense Trilemma + NP-hard reward hacking"
+date: 2026-05-03
+tier: 2
+type: concept
+aliases: ["Defense Trilemma"]
+tags: [alignment, forecasting]
+---
+Alignment cannot keep up.
+""",
+}
+
+
+@pytest.fixture
+def fixture_wiki(write_wiki):
+    config = write_wiki(FIXTURE)
+    return config, load_wiki(config)
+
+
+@pytest.fixture
+def graph(fixture_wiki):
+    config, wiki = fixture_wiki
+    return build_graph(wiki, config)
+
+
+@pytest.fixture
+def network(fixture_wiki):
+    return build_network(fixture_wiki[1])
+
+
+A, B, GHOST = N["import-ai-455"], N["defense-trilemma"], N["ghost-paper"]
+CITATION = URIRef(BASE + "note/import-ai-455#c-counterpoint-defense-trilemma")
+
+
+def strings(graph, s, p) -> set[str]:
+    return {str(o) for o in graph.objects(s, p)}
+
+
+# -- RDF ------------------------------------------------------------------------------------
+
+
+def test_direct_cito_triple(graph) -> None:
+    assert (A, CITO.disagreesWith, B) in graph
+    assert (B, CITO.disagreesWith, A) not in graph
+    assert (A, CITO.citesAsRelated, GHOST) in graph  # shorthand: related
+
+
+def test_qualified_citation_node(graph) -> None:
+    assert set(graph.objects(CITATION, RDF.type)) == {CITO.Citation}
+    assert set(graph.objects(CITATION, CITO.hasCitingEntity)) == {A}
+    assert set(graph.objects(CITATION, CITO.hasCitedEntity)) == {B}
+    assert set(graph.objects(CITATION, CITO.hasCitationCharacterization)) == {CITO.disagreesWith}
+    assert strings(graph, CITATION, RDFS.comment) == {ANNOTATION}
+    assert strings(graph, CITATION, KG.relation) == {"counterpoint"}
+    assert strings(graph, CITATION, KG.sourceLine) == {"11"}
+    citations = set(graph.subjects(RDF.type, CITO.Citation))
+    assert citations == {CITATION, URIRef(BASE + "note/import-ai-455#c-related-ghost-paper")}
+
+
+def test_no_blank_nodes_anywhere(graph) -> None:
+    assert not any(isinstance(term, BNode) for triple in graph for term in triple)
+
+
+def test_note_metadata(graph) -> None:
+    assert KG.Note in set(graph.objects(A, RDF.type))
+    assert strings(graph, A, DCTERMS.title) == {"Import AI 455"}
+    assert strings(graph, A, DCTERMS.identifier) == {"import-ai-455"}
+    assert strings(graph, A, DCTERMS.date) == {"2026-05-04"}
+    assert strings(graph, A, SKOS.altLabel) == {"IAI 455"}
+    assert SCHEMA.CreativeWork in set(graph.objects(A, RDF.type))
+    (author,) = graph.objects(A, SCHEMA.author)
+    assert (author, RDF.type, SCHEMA.Person) in graph
+    assert strings(graph, author, SCHEMA.name) == {"Jack Clark"}
+
+
+def test_tags_and_tiers_are_skos_concepts(graph) -> None:
+    tag = URIRef(BASE + "tag/forecasting")
+    assert set(graph.objects(A, DCTERMS.subject)) == {URIRef(BASE + "tag/ai-rnd-automation"), tag}
+    assert (B, DCTERMS.subject, tag) in graph
+    assert (tag, RDF.type, SKOS.Concept) in graph
+    assert (tag, SKOS.inScheme, URIRef(BASE + "tags")) in graph
+    assert (URIRef(BASE + "tags"), RDF.type, SKOS.ConceptScheme) in graph
+    tier1 = URIRef(BASE + "tier/1")
+    assert set(graph.objects(A, KG.tier)) == {tier1}
+    assert set(graph.objects(B, KG.tier)) == {URIRef(BASE + "tier/2")}
+    assert (tier1, RDF.type, SKOS.Concept) in graph
+    assert (tier1, SKOS.inScheme, URIRef(BASE + "tiers")) in graph
+    assert strings(graph, tier1, SKOS.prefLabel) == {"Research direction"}
+
+
+def test_questions_are_schema_questions(graph) -> None:
+    questions = set(graph.subjects(RDF.type, SCHEMA.Question))
+    q = URIRef(BASE + "note/import-ai-455#q-would-the-forecast-survive-aggregation")
+    assert q in questions and len(questions) == 2
+    assert strings(graph, q, SCHEMA.text) == {"Would the forecast survive aggregation?"}
+    assert set(graph.objects(q, SCHEMA.isPartOf)) == {A}
+    assert (A, KG.asks, q) in graph
+    assert set(graph.objects(q, KG.status)) == {KG.Open}
+
+
+def test_provenance_from_source_and_raw(graph) -> None:
+    source = URIRef("https://importai.substack.com/p/455")
+    raw = URIRef(BASE + "raw/raw/rss/import-ai-455.md")
+    assert set(graph.objects(A, PROV.wasDerivedFrom)) == {source, raw}
+    assert (source, RDF.type, PROV.Entity) in graph
+    assert strings(graph, source, SCHEMA.publisher) == {"Import AI"}
+    assert strings(graph, raw, KG.rawPath) == {"raw/rss/import-ai-455.md"}
+
+
+def test_research_angles_and_forecasts(graph) -> None:
+    angle = URIRef(BASE + "note/import-ai-455#a-bound-the-compounding")
+    assert (angle, RDF.type, KG.ResearchAngle) in graph
+    assert strings(graph, angle, RDFS.label) == {"Bound the compounding"}
+    (forecast,) = graph.subjects(RDF.type, KG.Forecast)
+    assert [float(p) for p in graph.objects(forecast, KG.probability)] == [0.6]
+    assert strings(graph, forecast, KG.resolveBy) == {"2028-12-31"}
+
+
+def test_placeholders_are_typed_and_labelled(graph) -> None:
+    assert (GHOST, RDF.type, KG.Placeholder) in graph
+    assert strings(graph, GHOST, RDFS.label) == {"Ghost Paper"}
+    assert (GHOST, RDF.type, KG.Note) not in graph
+
+
+def test_mentions_are_their_own_property(graph) -> None:
+    assert (A, KG.mentions, B) in graph
+    assert (B, KG.mentions, A) not in graph
+
+
+def test_sparql_incoming_connections(graph) -> None:
+    # (oxrdflib refuses initBindings for variables not in the projection, so the IRI is inline)
+    rows = graph.query(
+        f"SELECT ?from ?comment WHERE {{ ?c a cito:Citation ; cito:hasCitedEntity <{B}> ;"
+        " cito:hasCitingEntity ?from ; rdfs:comment ?comment }"
+    )
+    assert [(r[0], str(r[1])) for r in rows] == [(A, ANNOTATION)]
+
+
+def test_ntriples_are_sorted_unique_and_deterministic(fixture_wiki) -> None:
+    config, wiki = fixture_wiki
+    first = ntriples(wiki, config)
+    lines = first.splitlines()
+    assert lines == sorted(set(lines))
+    assert first == ntriples(load_wiki(config), config)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: kg/rdf.py as_rdflib()/build_graph() hand back an "
+                   "oxrdflib-backed Graph whose plain literals come out as "
+                   "Literal(x, datatype=xsd:string), which rdflib does not treat as equal to "
+                   "Literal(x): g.value(...) == Literal(title) is False and the graph is not "
+                   "isomorphic to the same Turtle parsed by rdflib")
+def test_rdflib_graph_literals_equal_plain_literals(graph) -> None:
+    assert graph.value(A, DCTERMS.title) == Literal("Import AI 455")
+
+
+# -- NetworkX ---------------------------------------------------------------------------------
+
+
+def test_network_nodes_are_notes_and_placeholders(network) -> None:
+    import networkx as nx
+
+    assert isinstance(network, nx.MultiDiGraph)
+    assert set(network.nodes) == {"import-ai-455", "defense-trilemma", "ghost-paper"}
+    assert network.nodes["import-ai-455"]["tier"] == 1
+    assert network.nodes["import-ai-455"]["placeholder"] is False
+    assert network.nodes["ghost-paper"]["placeholder"] is True
+    assert network.nodes["ghost-paper"]["title"] == "Ghost Paper"
+    assert network.nodes["defense-trilemma"]["tags"] == ("alignment", "forecasting")
+
+
+def test_network_edge_both_directions(network) -> None:
+    assert set(network.successors("import-ai-455")) == {"defense-trilemma", "ghost-paper"}
+    assert set(network.predecessors("defense-trilemma")) == {"import-ai-455"}
+    assert list(network.successors("defense-trilemma")) == []
+    edges = network.get_edge_data("import-ai-455", "defense-trilemma")
+    assert set(edges) == {"counterpoint", "mentions"}
+    counter = edges["counterpoint"]
+    assert (counter["relation"], counter["kind"], counter["annotation"], counter["line"]) == (
+        "counterpoint", "connection", ANNOTATION, 11)
+    assert edges["mentions"]["kind"] == "mention"
+    assert edges["mentions"]["annotation"] == "See the trilemma for the other side."
+    in_edges = list(network.in_edges("defense-trilemma", keys=True, data="relation"))
+    assert sorted(in_edges) == [
+        ("import-ai-455", "defense-trilemma", "counterpoint", "counterpoint"),
+        ("import-ai-455", "defense-trilemma", "mentions", "mentions"),
+    ]
+    assert network.get_edge_data("import-ai-455", "ghost-paper")["related"]["kind"] == "connection"
+
+
+def test_rdf_and_network_agree_on_connections(graph, network) -> None:
+    cited = {(str(s), str(o)) for s, o in graph.subject_objects(CITO.hasCitedEntity)}
+    citing = {str(s): str(o) for s, o in graph.subject_objects(CITO.hasCitingEntity)}
+    rdf_pairs = {(citing[c].rsplit("/", 1)[1], o.rsplit("/", 1)[1]) for c, o in cited}
+    nx_pairs = {(u, v) for u, v, kind in network.edges(data="kind") if kind == "connection"}
+    assert rdf_pairs == nx_pairs

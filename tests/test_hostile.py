@@ -1,0 +1,539 @@
+"""Untrusted notes: no script from a note runs in the site, or the build fails cleanly.
+
+The corpus is ``tests/hostile/`` (see its README). Pages are checked with a real HTML parser,
+not a text search: what matters is what a browser would build from the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import re
+import shutil
+import tomllib
+import unicodedata
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from kg.build import BuildResult, build
+from kg.config import Config
+from kg.errors import ConfigError, Finding, KgError
+
+CORPUS = Path(__file__).parent / "hostile"
+RENDER = CORPUS / "render"
+REJECT = CORPUS / "reject"
+EXPECT = tomllib.loads((CORPUS / "reject.toml").read_text(encoding="utf-8"))
+
+# --------------------------------------------------------------------------------------------
+# the audit: what a browser would run
+
+
+URL_ATTRIBUTES = frozenset({
+    "href", "src", "action", "formaction", "xlink:href", "poster", "data", "cite",
+    "background", "srcset", "ping", "lowsrc", "dynsrc", "longdesc", "usemap", "manifest",
+    "codebase", "archive", "icon", "itemtype",
+})
+FORBIDDEN_TAGS = frozenset({
+    "iframe", "frame", "frameset", "object", "embed", "applet", "base", "svg",
+    "math", "style", "portal", "template", "noscript", "xmp", "plaintext",
+})
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+DATA_TYPES = frozenset({"application/ld+json", "application/json"})
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_DATA_IMAGE = re.compile(r"^data:image/(png|gif|jpeg|webp)[;,]")
+
+
+def dangerous_url(value: str) -> bool:
+    """True for a URL a browser would run or render as a document: the audit's own rule."""
+    squeezed = re.sub(r"[\x00-\x20\x7f]", "", value).lower()
+    scheme = _SCHEME.match(squeezed)
+    if scheme is None:
+        return False
+    if scheme.group(1) in SAFE_SCHEMES:
+        return False
+    return not (scheme.group(1) == "data" and _DATA_IMAGE.match(squeezed))
+
+
+def own_file(src: str, suffix: str = ".js") -> bool:
+    """A relative URL to the site's own files (``assets/`` or ``data/``)."""
+    if _SCHEME.match(src.lower()) or src.startswith(("/", "\\")):
+        return False
+    parts = [p for p in posixpath.normpath(src).split("/") if p != ".."]
+    return bool(parts) and parts[0] in ("assets", "data") and src.endswith(suffix)
+
+
+class Audit(HTMLParser):
+    """Parses one page; ``problems`` lists everything that could run; ``text`` what is shown."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.name = name
+        self.problems: list[str] = []
+        self.text: list[str] = []
+        self.csp: list[str] = []
+        self.islands: list[str] = []
+        self._island: list[str] | None = None
+        self._hidden = 0
+
+    def _problem(self, what: str) -> None:
+        self.problems.append(f"{self.name}: {what}")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self._problem(f"<{tag} {name}=...> event handler")
+            if name in ("style", "srcdoc"):
+                self._problem(f"<{tag} {name}=...>")
+            if name in URL_ATTRIBUTES and value is not None and dangerous_url(value):
+                self._problem(f"<{tag} {name}={value!r}> dangerous URL")
+        if tag in FORBIDDEN_TAGS:
+            self._problem(f"<{tag}> element")
+        if tag == "meta" and found.get("http-equiv") is not None:
+            if (found.get("http-equiv") or "").lower() == "content-security-policy":
+                self.csp.append(found.get("content") or "")
+            else:
+                self._problem(f"<meta http-equiv={found.get('http-equiv')!r}>")
+        if tag == "link":
+            href = found.get("href") or ""
+            rel = (found.get("rel") or "").lower()
+            if rel not in ("stylesheet", "icon", "alternate") or dangerous_url(href):
+                self._problem(f"<link rel={rel!r} href={href!r}>")
+            if rel == "stylesheet" and not own_file(href, ".css"):
+                self._problem(f"stylesheet from outside the site: {href!r}")
+        if tag == "script":
+            kind = (found.get("type") or "").lower()
+            src = found.get("src")
+            if src is None and kind in DATA_TYPES:
+                self._island = []
+            elif src is not None and own_file(src) and kind in ("", "module", "text/javascript"):
+                self._hidden += 1
+            else:
+                self._problem(f"live <script type={kind!r} src={src!r}>")
+                self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            if self._island is not None:
+                text = "".join(self._island)
+                self.islands.append(text)
+                try:
+                    json.loads(text)
+                except ValueError as err:
+                    self._problem(f"a JSON island that does not parse ({err}): {text[:80]!r}")
+                self._island = None
+            else:
+                self._hidden = max(0, self._hidden - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._island is not None:
+            self._island.append(data)
+        elif not self._hidden:
+            self.text.append(data)
+
+    @property
+    def shown(self) -> str:
+        return " ".join("".join(self.text).split())
+
+
+def audit_page(path: Path, name: str) -> Audit:
+    audit = Audit(name)
+    audit.feed(path.read_text(encoding="utf-8"))
+    audit.close()
+    if not audit.csp:
+        audit.problems.append(f"{name}: no Content-Security-Policy <meta>")
+    for policy in audit.csp:
+        rules = {r.split()[0]: r.split()[1:] for r in policy.split(";") if r.split()}
+        scripts = rules.get("script-src", rules.get("default-src", []))
+        if scripts != ["'self'"]:
+            audit.problems.append(f"{name}: CSP script-src is {scripts}, not only 'self'")
+        if rules.get("object-src") != ["'none'"] or rules.get("base-uri") != ["'none'"]:
+            audit.problems.append(f"{name}: CSP lacks object-src/base-uri 'none'")
+    return audit
+
+
+def audit_data_script(path: Path, name: str) -> list[str]:
+    """A generated ``data/*.js`` must be one assignment of JSON: data, not code."""
+    text = path.read_text(encoding="utf-8").strip()
+    match = re.fullmatch(r"(?:window\.[A-Za-z_]\w*\s*=\s*)(.*?);?", text, re.S)
+    if match is None:
+        return [f"{name}: not a single `window.X = <JSON>` assignment"]
+    try:
+        json.loads(match.group(1))
+    except ValueError as err:
+        return [f"{name}: its value is not JSON ({err})"]
+    return []
+
+
+def audit_site(out: Path) -> dict[str, Audit]:
+    """Every page of a built site audited; fails the test on any problem."""
+    audits: dict[str, Audit] = {}
+    problems: list[str] = []
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if path.suffix == ".html":
+            audits[rel] = audit_page(path, rel)
+            problems += audits[rel].problems
+        elif path.suffix == ".js" and rel.startswith("data/"):
+            problems += audit_data_script(path, rel)
+        elif path.suffix in (".svg", ".xhtml", ".xml") and rel.startswith("attachments/"):
+            problems.append(f"{rel}: a document type copied as an attachment")
+    assert audits, f"no pages under {out}"
+    assert not problems, "\n".join(problems)
+    return audits
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def make_config(root: Path) -> Config:
+    return Config(root=root, wiki=root / "wiki", out=root / "site")
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (or nothing) and a hash of its bytes."""
+    if not folder.exists():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()
+    }
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+def findings(err: KgError) -> tuple[Finding, ...]:
+    return err.findings or (err.as_finding(),)
+
+
+def written(root: Path, files: dict[str, bytes | str]) -> Path:
+    wiki = root / "wiki"
+    for name, content in files.items():
+        path = wiki / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return wiki
+
+
+# --------------------------------------------------------------------------------------------
+# render/: every note builds and no script survives
+
+
+@pytest.fixture(scope="module", params=["escaped", "unsafe-html"])
+def rendered(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildResult, Path]]:
+    root = tmp_path_factory.mktemp(request.param)
+    shutil.copytree(RENDER, root / "wiki")
+    result = build(make_config(root), unsafe_html=request.param == "unsafe-html")
+    yield result, root
+
+
+def test_no_page_runs_anything_from_a_note(rendered: tuple[BuildResult, Path]) -> None:
+    result, root = rendered
+    audits = audit_site(root / "site")
+    assert result.notes == len(list(RENDER.glob("*.md")))
+    for note in RENDER.glob("*.md"):
+        assert f"notes/{note.stem}.html" in audits, note.name
+
+
+def test_the_corpus_is_big_enough() -> None:
+    assert len(list(RENDER.glob("*.md"))) + len(list(REJECT.glob("*.md"))) >= 30
+
+
+SHOWN_AS_TEXT = {
+    "body-script": ['<script>alert("body-script")</script>', "<img src=x onerror=alert(1)>",
+                    '<a href="javascript:alert(7)">raw anchor</a>'],
+    "body-links": ["[plain](javascript:alert(1))", "[vb](vbscript:msgbox(1))"],
+    "title-xss": ["</title><script>alert('title')</script><title>"],
+    "aliases-tags": ["<img src=x onerror=alert('alias')>", "<b onmouseover=alert('author')>"],
+    "annotations": ["</script><script>alert('annotation')</script>",
+                    "\"><svg onload=alert(1)>"],
+    "questions": ["<script>alert('question')</script> is this shown as text?"],
+    "entities": ["&lt;script&gt;alert('entity-title')&lt;/script&gt;",
+                 "<script>alert('entity')</script>", "<script>alert('fence')</script>"],
+    "template-injection": ["{{ 7*7 }} {% raw %}", "{{ 7*7 }}"],
+    "yaml-types": ["NO", "012345", "1:20", "0x1F", ".inf", "yes", "on", "3.10", "2026-05-04"],
+    "bom": ["Byte order mark"],
+    "crlf": ["Windows line ends", "Does CRLF parse?"],
+    "cr-only": ["Old Mac line ends", "Does CR-only parse?"],
+    "quotes-in-attrs": ["Quotes ' \" ` and ampersands & &amp; in every field",
+                        "it's \"quoted\" & `ticked`"],
+}
+
+
+@pytest.mark.parametrize("note", sorted(SHOWN_AS_TEXT))
+def test_raw_html_and_odd_values_are_shown_as_written(
+    rendered: tuple[BuildResult, Path], note: str, request: pytest.FixtureRequest
+) -> None:
+    _result, root = rendered
+    if "unsafe-html" in request.node.callspec.id and note in ("body-script", "questions"):
+        pytest.skip("with --unsafe-html raw HTML is cleaned, not shown")
+    audit = audit_page(root / "site" / "notes" / f"{note}.html", note)
+    for text in SHOWN_AS_TEXT[note]:
+        assert " ".join(text.split()) in audit.shown, (note, text)
+
+
+def test_template_syntax_in_a_note_is_not_evaluated(rendered: tuple[BuildResult, Path]) -> None:
+    _result, root = rendered
+    shown = audit_page(root / "site/notes/template-injection.html", "t").shown
+    assert "49" not in shown
+
+
+def test_json_ld_carries_hostile_text_intact(rendered: tuple[BuildResult, Path]) -> None:
+    _result, root = rendered
+    audit = audit_page(root / "site/notes/jsonld-breakout.html", "jsonld-breakout")
+    data = [json.loads(text) for text in audit.islands]
+    names = [d.get("name") for d in data if isinstance(d, dict)]
+    assert "</script><script>alert('jsonld')</script>" in names
+
+
+def test_unsafe_html_keeps_harmless_markup_and_drops_the_rest(
+    rendered: tuple[BuildResult, Path], request: pytest.FixtureRequest
+) -> None:
+    _result, root = rendered
+    page = (root / "site/notes/body-script.html").read_text(encoding="utf-8")
+    if "unsafe-html" in request.node.callspec.id:
+        assert "<div>div</div>" in page  # kept as an element, its handler and style gone
+        assert "alert(&quot;body-script&quot;)" not in page and 'alert("body-script")' not in page
+    else:
+        assert "&lt;div onclick=" in page
+
+
+def test_only_allowed_images_keep_their_source(rendered: tuple[BuildResult, Path]) -> None:
+    _result, root = rendered
+    page = (root / "site/notes/data-image.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in page
+    assert 'src="data:image/svg' not in page
+
+
+# --------------------------------------------------------------------------------------------
+# reject/: the build stops, names the file and line, and writes nothing
+
+
+def test_every_reject_note_has_an_expectation() -> None:
+    assert sorted(p.name for p in REJECT.glob("*.md")) == sorted(EXPECT)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT))
+def test_hostile_note_stops_the_build(tmp_path: Path, name: str) -> None:
+    wiki = written(tmp_path, {"target.md": (RENDER / "target.md").read_bytes()})
+    config = make_config(tmp_path)
+    build(config)
+    before, wiki_before = snapshot(tmp_path / "site"), None
+    shutil.copy(REJECT / name, wiki / name)
+    wiki_before = snapshot(wiki)
+    with pytest.raises(KgError) as caught:
+        build(config)
+    expected = EXPECT[name]
+    matching = [f for f in findings(caught.value) if f.where and f.where.file == name]
+    assert matching, str(caught.value)
+    assert matching[0].where is not None and matching[0].where.line == expected["line"], (
+        str(caught.value))
+    assert expected["message"] in matching[0].message, str(caught.value)
+    assert snapshot(tmp_path / "site") == before
+    assert snapshot(wiki) == wiki_before
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT))
+def test_hostile_note_writes_nothing_on_a_first_build(tmp_path: Path, name: str) -> None:
+    written(tmp_path, {name: (REJECT / name).read_bytes()})
+    with pytest.raises(KgError):
+        build(make_config(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wiki"]
+
+
+def _oversize_value() -> bytes:
+    return ("---\ntitle: ok\nalias: " + "x" * (64 * 1024 + 1) + "\n---\nBody.\n").encode()
+
+
+def _oversize_front_matter() -> bytes:
+    lines = "".join(f"k{i}: {'y' * 60}\n" for i in range(5000))
+    return ("---\ntitle: ok\n" + lines + "---\nBody.\n").encode()
+
+
+def _oversize_file() -> bytes:
+    return b"---\ntitle: big\n---\n" + b"word " * (1024 * 1024)
+
+
+@pytest.mark.parametrize(("maker", "line", "message"), [
+    (_oversize_value, 3, "a front-matter value is 65537 characters long"),
+    (_oversize_front_matter, 2, "front-matter is"),
+    (_oversize_file, None, "file is 5242899 bytes"),
+], ids=["value", "front-matter", "file"])
+def test_size_limits(tmp_path: Path, maker: object, line: int | None, message: str) -> None:
+    assert callable(maker)
+    written(tmp_path, {"big.md": maker()})
+    with pytest.raises(KgError) as caught:
+        build(make_config(tmp_path))
+    (finding,) = findings(caught.value)
+    assert finding.where is not None and finding.where.file == "big.md"
+    assert finding.where.line == line
+    assert message in finding.message
+    assert not (tmp_path / "site").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# layouts: paths that cannot escape
+
+NOTE = "---\ntitle: {title}\n---\nBody of {title}.\n"
+
+
+def collision_error(tmp_path: Path, names: list[str]) -> str:
+    written(tmp_path, {n: NOTE.format(title=f"note {i}") for i, n in enumerate(names)})
+    with pytest.raises(KgError) as caught:
+        build(make_config(tmp_path))
+    assert not (tmp_path / "site").exists()
+    return str(caught.value)
+
+
+def test_names_differing_in_case_collide(tmp_path: Path) -> None:
+    message = collision_error(tmp_path, ["Foo.md", "foo.md"])
+    assert "'Foo.md'" in message and "'foo.md'" in message and "differ only in case" in message
+
+
+def test_names_differing_in_unicode_normalisation_collide(tmp_path: Path) -> None:
+    nfc, nfd = unicodedata.normalize("NFC", "Café.md"), unicodedata.normalize("NFD", "Café.md")
+    written(tmp_path, {nfc: NOTE.format(title="one")})
+    if len(list((tmp_path / "wiki").iterdir())) != 1:  # pragma: no cover - macOS folds names
+        pytest.skip("this file system normalises names itself")
+    (tmp_path / "wiki" / nfd).write_text(NOTE.format(title="two"), encoding="utf-8")
+    if len(list((tmp_path / "wiki").iterdir())) != 2:  # pragma: no cover
+        pytest.skip("this file system normalises names itself")
+    with pytest.raises(KgError) as caught:
+        build(make_config(tmp_path))
+    message = str(caught.value)
+    assert "Unicode normalisation (NFC and NFD)" in message
+    assert "Café.md" in message and "Cafe\\u0301.md" in message
+
+
+def test_names_differing_in_accents_or_folder_collide(tmp_path: Path) -> None:
+    message = collision_error(tmp_path, ["Café.md", "cafe.md", "a/x.md", "b/x.md"])
+    assert "'Café.md'" in message and "'cafe.md'" in message
+    assert "'a/x.md'" in message and "'b/x.md'" in message
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("CON.md", "reserved device name on Windows"),
+    ("aux.md", "reserved device name on Windows"),
+    ("Nul.md", "reserved device name on Windows"),
+    ("com1.md", "reserved device name on Windows"),
+    ("LPT9.md", "reserved device name on Windows"),
+    ("!!!.md", "has no letters or digits"),
+    ("---.md", "has no letters or digits"),
+    (" .md", "empty file name"),
+    ("a" * 101 + ".md", "file name too long for an id (101 characters)"),
+])
+def test_file_names_that_cannot_be_ids(tmp_path: Path, name: str, message: str) -> None:
+    written(tmp_path, {name: NOTE.format(title="x"), "fine.md": NOTE.format(title="y")})
+    with pytest.raises(KgError) as caught:
+        build(make_config(tmp_path))
+    (finding,) = findings(caught.value)
+    assert finding.where is not None and finding.where.file == name
+    assert message in finding.message
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    wiki = written(tmp_path, {"fine.md": NOTE.format(title="y")})
+    with open(os.path.join(os.fsencode(wiki), b"caf\xe9.md"), "wb") as handle:
+        handle.write(NOTE.format(title="x").encode())
+    with pytest.raises(KgError) as caught:
+        build(make_config(tmp_path))
+    assert "caf\\udce9.md" in str(caught.value)
+    assert "not valid UTF-8" in str(caught.value)
+
+
+def test_hostile_file_names_build_into_safe_pages(tmp_path: Path) -> None:
+    names = ["<img src=x onerror=alert(1)>.md", "javascript:alert(1).md",
+             "\"onmouseover=alert(1) x.md", "con.txt.md", "日本語.md"]
+    written(tmp_path, {n: "Body [[con.txt]] and [[CON]].\n" for n in names})
+    result = build(make_config(tmp_path))
+    assert result.notes == len(names)
+    audits = audit_site(tmp_path / "site")
+    assert "<img src=x onerror=alert(1)>" in audits["notes/img-src-x-onerror-alert-1.html"].shown
+    assert "javascript:alert(1)" in audits["notes/javascript-alert-1.html"].shown
+    assert not any(Path(p).stem in ("con", "aux", "nul") for p in audits)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_symlinks(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: SECRET-OUTSIDE\n---\nSECRET-BODY\n")
+    wiki = written(tmp_path / "project", {"real.md": NOTE.format(title="Real"),
+                                          "sub/inner.md": NOTE.format(title="Inner")})
+    (wiki / "leak.md").symlink_to(outside / "secret.md")
+    (wiki / "leakdir").symlink_to(outside, target_is_directory=True)
+    (wiki / "twin.md").symlink_to(wiki / "real.md")
+    (wiki / "subtoo").symlink_to(wiki / "sub", target_is_directory=True)
+    (wiki / "loop-a.md").symlink_to(wiki / "loop-b.md")
+    (wiki / "loop-b.md").symlink_to(wiki / "loop-a.md")
+    (wiki / "dangling.md").symlink_to(wiki / "missing.md")
+    (wiki / "folder.md").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(wiki / "pipe.md")
+    result = build(make_config(tmp_path / "project"))
+    skipped = {(w.where.file if w.where else "", w.code) for w in result.warnings}
+    assert ("leak.md", "symlink-skipped") in skipped
+    assert ("leakdir", "symlink-skipped") in skipped
+    assert ("dangling.md", "file-skipped") in skipped
+    assert {"loop-a.md", "loop-b.md"} <= {f for f, _ in skipped}
+    if hasattr(os, "mkfifo"):
+        assert ("pipe.md", "file-skipped") in skipped
+    assert not any(f.startswith("subtoo") for f, _ in skipped)  # inside: skipped quietly
+    assert result.notes == 3  # real, twin, inner (once, at its real place)
+    out = tmp_path / "project" / "site"
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert b"SECRET" not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("where", ["wiki", "wiki/site", "root", "symlink-into-wiki"])
+def test_an_output_folder_overlapping_the_wiki_is_refused(tmp_path: Path, where: str) -> None:
+    wiki = written(tmp_path, {"a.md": NOTE.format(title="A")})
+    out = {"wiki": wiki, "wiki/site": wiki / "site", "root": tmp_path,
+           "symlink-into-wiki": tmp_path / "link"}[where]
+    if where == "symlink-into-wiki":
+        (wiki / "sub").mkdir()
+        out.symlink_to(wiki / "sub", target_is_directory=True)
+    before = snapshot(tmp_path)
+    with pytest.raises(ConfigError, match="overlaps the wiki"):
+        build(Config(root=tmp_path, wiki=wiki, out=out))
+    assert snapshot(tmp_path) == before
+    assert leftovers(tmp_path) == [] and leftovers(wiki) == []
+
+
+def test_a_folder_kg_did_not_write_is_never_replaced(tmp_path: Path) -> None:
+    written(tmp_path, {"a.md": NOTE.format(title="A")})
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "thesis.tex").write_text("years of work")
+    with pytest.raises(ConfigError, match="kg did not write"):
+        build(make_config(tmp_path))
+    assert (tmp_path / "site" / "thesis.tex").read_text() == "years of work"
+    (tmp_path / "site" / "thesis.tex").unlink()
+    (tmp_path / "site").rmdir()
+    (tmp_path / "site").write_text("a file")
+    with pytest.raises(ConfigError, match="is a file"):
+        build(make_config(tmp_path))
+
+
+def test_kg_never_writes_inside_the_wiki(tmp_path: Path) -> None:
+    sample = Path(__file__).parent.parent / "wiki"
+    shutil.copytree(sample, tmp_path / "wiki")
+    shutil.copytree(RENDER, tmp_path / "wiki" / "hostile")
+    before = snapshot(tmp_path / "wiki")
+    names_before = sorted(p.as_posix() for p in (tmp_path / "wiki").rglob("*"))
+    build(make_config(tmp_path))
+    build(make_config(tmp_path), unsafe_html=True)
+    assert snapshot(tmp_path / "wiki") == before
+    assert sorted(p.as_posix() for p in (tmp_path / "wiki").rglob("*")) == names_before

@@ -1,0 +1,162 @@
+"""Resolving targets the way Obsidian does, placeholders, and question tracking."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.errors import KgError, ResolveError
+from kg.model import EdgeKind, QuestionStatus
+from kg.resolve import Resolver, resolve_wiki
+
+
+@pytest.fixture
+def notes(parse):
+    return [
+        parse("---\ntitle: Internal Links Guide\naliases: [IL, Linking]\n---\n"
+              "## Open questions\n- Why link at all?\n- How deep should links go?\n",
+              "Internal Links.md"),
+        parse("---\ntitle: Deep\n---\nbody\n", "sub/Deep Note.md"),
+        parse("---\ntitle: Plain\n---\nbody\n", "plain.md"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("internal-links", "internal-links"),  # id
+        ("Internal Links", "internal-links"),  # stem
+        ("internal links", "internal-links"),  # stem, any case
+        ("INTERNAL LINKS.md", "internal-links"),  # with .md
+        ("Internal-Links", "internal-links"),  # slug of the stem
+        ("il", "internal-links"),  # alias, any case
+        ("Linking", "internal-links"),
+        ("internal links guide", "internal-links"),  # title
+        ("sub/Deep Note", "deep-note"),  # folder path
+        ("sub/deep note.md", "deep-note"),
+        ("Deep Note", "deep-note"),
+        ("deep", "deep-note"),  # title
+        ("  plain  ", "plain"),
+        ("nothing like it", None),
+    ],
+)
+def test_resolver_steps(notes, written: str, expected: str | None) -> None:
+    assert Resolver(notes).resolve(written) == expected
+
+
+def test_id_wins_over_another_notes_alias(parse) -> None:
+    a = parse("---\ntitle: A\n---\n", "alpha.md")
+    b = parse("---\ntitle: B\naliases: [alpha]\n---\n", "beta.md")
+    assert Resolver([a, b]).resolve("alpha") == "alpha"
+    assert Resolver([a, b]).resolve("Alpha") == "alpha"
+
+
+def test_ambiguous_alias_names_both_candidates(parse) -> None:
+    one = parse("---\ntitle: One\naliases: [Shared]\n---\n", "one.md")
+    two = parse("---\ntitle: Two\naliases: [shared]\n---\n", "two.md")
+    with pytest.raises(ResolveError) as info:
+        Resolver([one, two]).resolve("Shared", file="c.md", line=3)
+    err = info.value
+    assert (err.file, err.line) == ("c.md", 3)
+    assert "one" in err.message and "two" in err.message and "ambiguous" in err.message
+
+
+def test_ambiguous_target_in_a_wiki_is_an_error_naming_file_line_and_candidates(parse) -> None:
+    one = parse("---\ntitle: Same Title\n---\n", "one.md")
+    two = parse("---\ntitle: Same Title\n---\n", "two.md")
+    linker = parse("---\ntitle: C\n---\nfirst line\nsee [[same title]]\n", "dir/c.md")
+    with pytest.raises(ResolveError) as info:
+        resolve_wiki([one, two, linker])
+    text = str(info.value)
+    assert "dir/c.md:5" in text
+    assert "'same title' is ambiguous: it names one, two" in text
+    assert len(info.value.findings) == 1
+
+
+def test_edges_for_connections_and_mentions(notes, parse) -> None:
+    linker = parse("""\
+---
+title: Linker
+connections:
+  - to: IL
+    rel: supports
+    note: "Because of reasons."
+  - plain
+---
+See [[sub/Deep Note|the deep one]] and [[Linker]] itself.
+""", "linker.md")
+    wiki = resolve_wiki([*notes, linker])
+    got = [(e.source, e.target, e.kind, e.label, e.annotation, e.line, e.written)
+           for e in wiki.outgoing("linker")]
+    assert got == [
+        ("linker", "internal-links", EdgeKind.CONNECTION, "supports", "Because of reasons.", 4,
+         "IL"),
+        ("linker", "plain", EdgeKind.CONNECTION, "related", "", 7, "plain"),
+        ("linker", "deep-note", EdgeKind.MENTION, "mentions", "See the deep one and Linker itself.",
+         9, "sub/Deep Note"),
+    ]
+    assert [e.source for e in wiki.incoming("internal-links")] == ["linker"]
+    assert wiki.placeholders == {}
+
+
+def test_unknown_targets_become_placeholders_with_referrers(parse) -> None:
+    a = parse("---\ntitle: A\nconnections: [Ghost Paper]\n---\nAlso [[ghost paper]].\n", "a.md")
+    b = parse("---\ntitle: B\n---\nAnd [[Ghost Paper]] again, and [[other-ghost]].\n", "b.md")
+    wiki = resolve_wiki([b, a])
+    assert list(wiki.placeholders) == ["ghost-paper", "other-ghost"]
+    ghost = wiki.placeholders["ghost-paper"]
+    assert ghost.label == "Ghost Paper"
+    assert ghost.referenced_by == ("a", "b")
+    assert wiki.placeholders["other-ghost"].referenced_by == ("b",)
+    assert {(e.source, e.kind) for e in wiki.incoming("ghost-paper")} == {
+        ("a", EdgeKind.CONNECTION), ("a", EdgeKind.MENTION), ("b", EdgeKind.MENTION)}
+    assert wiki.node_label("ghost-paper") == "Ghost Paper"
+    assert "ghost-paper" not in wiki.notes
+
+
+def test_self_mentions_are_not_edges(parse) -> None:
+    a = parse("---\ntitle: A\n---\nI am [[a]].\n", "a.md")
+    assert resolve_wiki([a]).edges == ()
+
+
+def test_answers_from_a_later_note_close_a_question(notes, parse) -> None:
+    later = parse("""\
+---
+title: Later
+date: 2026-06-01
+answers:
+  - internal-links#q-why-link-at-all
+  - {question: internal-links#q-how-deep-should-links-go, status: dropped}
+  - nobody#q-asked-this
+---
+""", "later.md")
+    wiki = resolve_wiki([*notes, later])
+    status = {tq.question.id: (tq.status, tq.answered_by) for tq in wiki.questions}
+    assert status == {
+        "internal-links#q-why-link-at-all": (QuestionStatus.ANSWERED, ("later",)),
+        "internal-links#q-how-deep-should-links-go": (QuestionStatus.DROPPED, ()),
+    }
+    (warning,) = wiki.warnings
+    assert warning.code == "unknown-question"
+    assert str(warning.where) == "later.md:7"
+    assert "nobody#q-asked-this" in warning.message
+
+
+def test_questions_stay_open_without_answers(notes) -> None:
+    wiki = resolve_wiki(notes)
+    assert [tq.status for tq in wiki.questions] == [QuestionStatus.OPEN, QuestionStatus.OPEN]
+    assert all(tq.answered_by == () for tq in wiki.questions)
+
+
+def test_duplicate_ids_in_the_wiki_are_an_error(write_wiki) -> None:
+    from kg.build import load_wiki
+
+    config = write_wiki({"Foo Bar.md": "---\ntitle: A\n---\n",
+                         "sub/foo-bar.md": "---\ntitle: B\n---\n"})
+    with pytest.raises(KgError) as info:
+        load_wiki(config)
+    text = str(info.value)
+    assert "foo-bar" in text and "Foo Bar.md" in text and "sub/foo-bar.md" in text
+
+
+def test_suggestions_for_a_misspelt_name(notes) -> None:
+    assert "internal-links" in Resolver(notes).suggestions("internal-link")
