@@ -127,6 +127,7 @@ def scan(body: str, first_line: int) -> Body:
     links: list[Link] = []
     words = 0
     paragraph: list[tuple[int, str]] = []
+    previous_blank, in_list, in_code = True, False, False
 
     def flush_paragraph() -> None:
         if not paragraph:
@@ -155,6 +156,8 @@ def scan(body: str, first_line: int) -> Body:
         if current is not None:
             key, heading, line = current
             sections.append(RawSection(key, heading, line, tuple(current_lines)))
+        elif any(t.strip() for _, t in current_lines):  # text before the first heading
+            sections.append(RawSection("", "", first_line, tuple(current_lines)))
 
     for index, text in enumerate(body.split("\n")):
         lineno = first_line + index
@@ -169,10 +172,19 @@ def scan(body: str, first_line: int) -> Body:
             in_fence = fence.group(1)
             current_lines.append((lineno, ""))
             continue
+        indented = text.startswith(("    ", "\t")) and bool(text.strip())
+        if indented and (in_code or (previous_blank and not in_list)):
+            in_code = True  # an indented code block: shown as code, so no links in it
+            current_lines.append((lineno, ""))
+            continue
+        in_code = False
         heading = _HEADING.match(text)
         if heading:
             flush_paragraph()
             level, title = len(heading.group(1)), heading.group(2).strip()
+            paragraph.append((lineno, title))  # a link in a heading is a mention too
+            flush_paragraph()
+            previous_blank, in_list = True, False
             if level == 1 and h1 is None:
                 h1 = plain_text(title)
             if level <= 3:
@@ -180,7 +192,11 @@ def scan(body: str, first_line: int) -> Body:
                 current = (section_key(title), plain_text(title), lineno)
                 current_lines = []
                 continue
-        if not text.strip() or _BULLET.match(text) or _ORDERED.match(text):
+        is_item = bool(_BULLET.match(text) or _ORDERED.match(text))
+        if text.strip():
+            in_list = is_item or (in_list and (indented or not previous_blank))
+        previous_blank = not text.strip()
+        if not text.strip() or is_item:
             flush_paragraph()
         if text.strip():
             paragraph.append((lineno, text))

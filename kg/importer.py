@@ -364,14 +364,16 @@ class Matcher:
                 self.slugs.setdefault(slugify(name), set()).add(note.id)
 
     def candidates(self, name: str) -> list[str]:
-        found = [name]
-        for variant in (re.sub(r"^the\s+", "", name, flags=re.IGNORECASE),
-                        re.split(r"\s*[:—–]\s+", name, maxsplit=1)[0]):
-            if variant not in found:
-                found.append(variant)
-        for part in _JOINS.split(name):
-            if part.strip() and part.strip() not in found:
-                found.append(part.strip())
+        """The names to try, most specific first: the whole, its lead, then its parts; each
+        also without a leading article."""
+        found: list[str] = []
+        lead = re.split(r"\s*[:—–]\s+", name, maxsplit=1)[0]
+        for whole in dict.fromkeys([name, lead]):
+            for part in [whole, *_JOINS.split(whole)]:
+                for variant in (part.strip(), re.sub(r"^(?:the|a|an)\s+", "", part.strip(),
+                                                     flags=re.IGNORECASE)):
+                    if variant and variant not in found:
+                        found.append(variant)
         return found
 
     def match(self, name: str) -> tuple[NoteId | None, tuple[str, ...]]:

@@ -73,12 +73,28 @@ def _render_wikilink(
     if found is None:
         return f'<span class="wikilink unresolved">{escape(text)}</span>'
     cls = "wikilink" if found.exists else "wikilink ghost"
-    return (f'<a class="{cls}" href="{escape(found.href)}" title="{escape(found.title)}">'
+    href = found.href
+    if heading:
+        href = f"{href.split('#', 1)[0]}#{heading_anchor(heading)}"
+    return (f'<a class="{cls}" href="{escape(href)}" title="{escape(found.title)}">'
             f"{escape(text)}</a>")
 
 
+HEADING_PREFIX = "h-"
+
+
+def heading_anchor(heading: str) -> str:
+    """The id of a heading in a note's body: ``h-`` and its slug.
+
+    The prefix keeps a note's headings out of the page's own ids: a heading called "Main" or
+    "Local graph data" must not shadow ``#main`` or the graph's data island for the site's
+    scripts (DOM clobbering), nor a question's ``#q-…`` anchor.
+    """
+    return HEADING_PREFIX + slugify(heading)
+
+
 def _heading_ids(md: MarkdownIt) -> None:
-    """Give every heading an id (its slug) so ``[[note#Heading]]`` can point at it."""
+    """Give every heading an id so ``[[note#Heading]]`` can point at it."""
 
     def rule(state: Any) -> None:
         seen: dict[str, int] = {}
@@ -87,8 +103,9 @@ def _heading_ids(md: MarkdownIt) -> None:
             if token.type != "heading_open":
                 continue
             inline = tokens[i + 1]
-            text = "".join(c.content for c in inline.children or [] if c.type == "text")
-            slug = slugify(text or inline.content)
+            text = "".join(c.content for c in inline.children or []
+                           if c.type in ("text", "code_inline"))
+            slug = heading_anchor(text or inline.content)
             n = seen.get(slug, 0)
             seen[slug] = n + 1
             token.attrSet("id", slug if n == 0 else f"{slug}-{n}")
@@ -106,14 +123,14 @@ class _SanitizingMarkdownIt(MarkdownIt):
         return sanitize(super().renderInline(src, env))
 
 
-_SLUG_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HEADING_ID = re.compile(r"^h-[a-z0-9][a-z0-9-]*$")
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute in ("href", "src", "cite"):
         return value if is_safe_link(value) else None
     if attribute == "id":  # heading anchors only; no DOM clobbering of the site's own ids
-        return value if _SLUG_ID.match(value) else None
+        return value if _HEADING_ID.match(value) else None
     return value
 
 
@@ -147,10 +164,6 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.add_render_rule("wikilink", _render_wikilink)
     _heading_ids(md)
     return md
-
-
-def heading_anchor(heading: str) -> str:
-    return slugify(heading)
 
 
 def render(md: MarkdownIt, text: str, resolve: LinkResolver) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import ConfigError, NotFound
-from kg.ids import NoteId
+from kg.ids import NoteId, slugify
 from kg.model import Placeholder, QuestionStatus, Wiki
 from kg.resolve import Resolver
 from kg.views import Link, Views
@@ -37,8 +37,8 @@ def today() -> dt.date:
 def lookup(name: str, resolver: Resolver, placeholders: Mapping[NoteId, Placeholder]) -> NoteId:
     """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests."""
     nid = resolver.resolve(name)
-    if nid is None and name in placeholders:
-        nid = NoteId(name)
+    if nid is None and slugify(name) in placeholders:
+        nid = NoteId(slugify(name))
     if nid is None:
         near = resolver.suggestions(name)
         hint = f"did you mean {', '.join(near)}?" if near else "list notes with `kg stats`"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kg.config import Config
@@ -288,10 +288,38 @@ def as_rdflib(store: pyoxigraph.Store) -> rdflib.Graph:
     from oxrdflib import OxigraphStore
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+    _plain_strings_from_oxigraph()
     graph = rdflib.Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)
     return graph
+
+
+def _plain_strings_from_oxigraph() -> None:
+    """Make oxrdflib hand back ``"x"`` as rdflib's plain ``Literal("x")``.
+
+    RDF 1.1 says a plain literal *is* an ``xsd:string``, and Oxigraph stores it so; oxrdflib
+    returns ``Literal("x", datatype=XSD.string)``, which rdflib 7 holds unequal to
+    ``Literal("x")``, so ``g.value(s, p) == Literal(title)`` and graph comparison with a
+    parsed Turtle file fail. oxrdflib converts in one module-level function; we wrap it once.
+    """
+    import oxrdflib.store as ox_store
+    import pyoxigraph
+    import rdflib
+
+    original = ox_store.from_ox
+    if getattr(original, "_kg_plain_strings", False):
+        return
+    xsd_string = XSD + "string"
+
+    def from_ox(term: Any) -> Any:
+        if isinstance(term, pyoxigraph.Literal) and not term.language \
+                and term.datatype.value == xsd_string:
+            return rdflib.Literal(term.value)
+        return original(term)
+
+    from_ox._kg_plain_strings = True  # type: ignore[attr-defined]
+    ox_store.from_ox = from_ox
 
 
 def build_graph(wiki: Wiki, config: Config) -> rdflib.Graph:

@@ -95,7 +95,7 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
     try:
         answer = store.query(full)
     except SyntaxError as err:
-        message, line = _located(str(err), len(known))
+        message, line = _located(str(err), len(known), max(1, len(query.splitlines())))
         raise QueryError(f"the query does not parse: {message}", file=source, line=line,
                          hint="check the syntax; the prefixes "
                          f"{', '.join(p + ':' for p in known)} are predeclared") from None
@@ -137,9 +137,9 @@ def _text(term: Any, names: Mapping[str, str]) -> str | None:
     return str(term)
 
 
-def _located(message: str, offset: int) -> tuple[str, int | None]:
+def _located(message: str, offset: int, last: int) -> tuple[str, int | None]:
     """Oxigraph's message with its line counted in the query as written, not with the
-    prologue of predeclared prefixes."""
+    prologue of predeclared prefixes (an error at the end of input is on the last line)."""
     text = " ".join(message.split())[:300]
     match = re.search(r"(\d+):(\d+)", text)
     if not match:
@@ -148,6 +148,8 @@ def _located(message: str, offset: int) -> tuple[str, int | None]:
     if line < 1:
         return text, None
     where = f"line {line}, column {match.group(2)}"
+    if line > last:
+        line, where = last, "the end of the query"
     rest = (text[: match.start()] + text[match.end():]).replace("error at", "").strip(" :")
     return f"{where}: {rest}", line
 

@@ -88,7 +88,8 @@ def parse() -> ParseText:
 
 # -- reading HTML ------------------------------------------------------------------------------
 
-_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"])
+_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr"])
 
 
 @dataclass(eq=False)

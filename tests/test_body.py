@@ -111,16 +111,11 @@ def test_mention_lines_count_from_the_file_start(parse) -> None:
     assert note.mentions[0].line == 8
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg/body.py scan() skips heading lines before "
-                   "collecting links, so a [[link]] in a heading is never a mention")
 def test_link_in_a_heading_is_a_mention(parse) -> None:
     assert [t for t, _, _ in mentions(parse, "## Compared with [[other-note]]\ntext\n")] == [
         "other-note"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg/body.py scan() only skips fenced and inline "
-                   "code; a CommonMark indented code block (4 spaces after a blank line) is "
-                   "rendered as code but its [[links]] still become mentions")
 def test_links_in_indented_code_are_ignored(parse) -> None:
     assert mentions(parse, "Paragraph.\n\n    [[in-indented-code]]\n\nAfter.\n") == []
 
@@ -175,10 +170,6 @@ Because.
     assert tldr is not None and tldr.text.strip() == "Short."
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg/body.py scan() appends lines before the first "
-                   "heading to current_lines but resets them at the first heading without "
-                   "closing a section, so an intro paragraph is lost and the summary is taken "
-                   "from the first later section")
 def test_intro_before_first_heading_is_kept_and_is_the_summary(parse) -> None:
     note = parse("---\ntitle: T\n---\nThe intro says what this is.\n\n## Details\nMore.\n")
     assert [(s.key, s.line) for s in note.sections] == [("", 4), ("", 6)]
@@ -286,10 +277,6 @@ def test_rendered_html_escapes_raw_html_and_links_wikilinks() -> None:
     assert 'href="javascript' not in html
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg/markdown.py _heading_ids() slugs only the "
-                   "'text' children of a heading, dropping inline code, so '## The `kg` "
-                   "command' gets id 'the-command' while [[note#The kg command]] links to "
-                   "#the-kg-command")
 def test_heading_anchor_matches_wikilink_fragment() -> None:
     from kg.markdown import heading_anchor, make_renderer, render
 

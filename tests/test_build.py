@@ -195,9 +195,6 @@ def test_no_cdn_scripts_or_styles(sample_site) -> None:
         assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', text), path
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: templates/note.html hard-codes <h2 "
-                   "id=\"open-questions\"> while kg/markdown.py _heading_ids() gives the body's "
-                   "'## Open questions' heading the same id: duplicate ids on a page")
 def test_ids_are_unique_on_every_page(sample_site, read_html) -> None:
     for path in all_pages(sample_site):
         ids = [el.attrs["id"] for el in read_html(path).iter() if "id" in el.attrs]
@@ -379,31 +376,43 @@ def test_refuses_an_output_folder_overlapping_the_wiki(write_wiki, tmp_path, whe
         build(config.with_options(out=tmp_path / where))
 
 
-def test_note_html_is_escaped(write_wiki, read_html) -> None:
-    config = write_wiki({
-        "x.md": '---\ntitle: "<script>alert(1)</script>"\nconnections:\n  - to: y\n    note: '
-                '"<img src=x onerror=alert(1)>"\n---\n<script>alert(2)</script>\n\n'
-                "[click](javascript:alert(3))\n",
-        "y.md": "---\ntitle: Y\n---\n",
-    })
-    build(config)
+SMALL = {
+    **GOOD,
+    "later.md": "---\ntitle: Later\ndate: 2026-02-01\nanswers: [a#q-one]\n---\n",
+    "x.md": '---\ntitle: "<script>alert(1)</script>"\nconnections:\n  - to: y\n    note: '
+            '"<img src=x onerror=alert(1)>"\n---\n<script>alert(2)</script>\n\n'
+            "[click](javascript:alert(3))\n",
+    "y.md": "---\ntitle: Y\n---\n",
+    "f.md": "---\ntitle: F\nforecasts:\n  - {claim: X, p: 57%, by: 2030-01-01}\n"
+            "  - {claim: Y, p: 0.29, by: 2031-01-01}\n---\n",
+}
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory) -> Path:
+    """SMALL built once for the page tests below (each build compiles every template)."""
+    from kg.config import load_config
+
+    root = tmp_path_factory.mktemp("small")
+    for rel, text in SMALL.items():
+        (root / "wiki" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "wiki" / rel).write_text(text, encoding="utf-8")
+    return build(load_config(root).with_options(wiki=root / "wiki", out=root / "site")).out
+
+
+def test_note_html_is_escaped(small_site, read_html) -> None:
     for name in ("x", "y"):
-        text = (config.out / f"notes/{name}.html").read_text(encoding="utf-8")
+        text = (small_site / f"notes/{name}.html").read_text(encoding="utf-8")
         assert "<script>alert" not in text and "<img src=x" not in text
         assert 'href="javascript' not in text.replace(" ", "")
-    page = read_html(config.out / "notes/y.html")
+    page = read_html(small_site / "notes/y.html")
     assert "<img src=x onerror=alert(1)>" in page.select_one(".incoming .annotation").text
-    assert read_html(config.out / "notes/x.html").select_one("h1").text == (
+    assert read_html(small_site / "notes/x.html").select_one("h1").text == (
         "<script>alert(1)</script>")
 
 
-def test_answered_question_shows_its_answer(write_wiki, read_html) -> None:
-    config = write_wiki({
-        **GOOD,
-        "later.md": "---\ntitle: Later\ndate: 2026-02-01\nanswers: [a#q-one]\n---\n",
-    })
-    build(config)
-    page = read_html(config.out / "questions.html")
+def test_answered_question_shows_its_answer(small_site, read_html) -> None:
+    page = read_html(small_site / "questions.html")
     rows = {r.select_one(".qtext").text.split(" a#")[0]: r for r in page.select("tr.question")}
     assert rows["One?"].attrs["data-status"] == "answered"
     assert any(urlsplit(a.attrs.get("href", "")).path == "notes/later.html"
@@ -411,10 +420,7 @@ def test_answered_question_shows_its_answer(write_wiki, read_html) -> None:
     assert rows["Two?"].attrs["data-status"] == "open"
 
 
-def test_forecast_percent_is_shown_as_written(write_wiki, read_html) -> None:
-    config = write_wiki({"f.md": "---\ntitle: F\nforecasts:\n  - {claim: X, p: 57%, by: "
-                                 "2030-01-01}\n  - {claim: Y, p: 0.29, by: 2031-01-01}\n---\n"})
-    build(config)
-    table = read_html(config.out / "notes/f.html").select_one("table.forecasts")
+def test_forecast_percent_is_shown_as_written(small_site, read_html) -> None:
+    table = read_html(small_site / "notes/f.html").select_one("table.forecasts")
     cells = [row.select("td")[1].text for row in table.select("tbody tr")]
     assert cells == ["57%", "29%"]

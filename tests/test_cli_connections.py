@@ -141,9 +141,6 @@ def test_connections_of_a_placeholder_by_id(run) -> None:
     assert {(r["direction"], r["note"]) for r in rows} == {("in", "import-ai-455")}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg/query.py find_note() looks a placeholder up with "
-                   "`name in wiki.placeholders` (exact id), so `kg connections TIP` fails although "
-                   "notes resolve case-insensitively; it should try slugify(name)")
 def test_connections_of_a_placeholder_by_its_written_name(run) -> None:
     result = run("connections", "TIP", "--wiki", WIKI, "--format", "json")
     assert result.exit_code == 0, result.output

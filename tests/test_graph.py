@@ -194,11 +194,6 @@ def test_ntriples_are_sorted_unique_and_deterministic(fixture_wiki) -> None:
     assert first == ntriples(load_wiki(config), config)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: kg/rdf.py as_rdflib()/build_graph() hand back an "
-                   "oxrdflib-backed Graph whose plain literals come out as "
-                   "Literal(x, datatype=xsd:string), which rdflib does not treat as equal to "
-                   "Literal(x): g.value(...) == Literal(title) is False and the graph is not "
-                   "isomorphic to the same Turtle parsed by rdflib")
 def test_rdflib_graph_literals_equal_plain_literals(graph) -> None:
     assert graph.value(A, DCTERMS.title) == Literal("Import AI 455")
 

@@ -537,3 +537,75 @@ def test_kg_never_writes_inside_the_wiki(tmp_path: Path) -> None:
     build(make_config(tmp_path), unsafe_html=True)
     assert snapshot(tmp_path / "wiki") == before
     assert sorted(p.as_posix() for p in (tmp_path / "wiki").rglob("*")) == names_before
+
+
+# --------------------------------------------------------------------------------------------
+# the audit itself, and the templates
+
+
+CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; "
+       "script-src 'self'; object-src 'none'; base-uri 'none'\">")
+
+
+@pytest.mark.parametrize("html", [
+    "<script>alert(1)</script>",
+    "<script src='https://cdn.example/x.js'></script>",
+    "<script src='../assets/../../x.js'></script>",
+    "<script type='module'>import x from 'y'</script>",
+    "<script type='application/ld+json'>{}</script><script>alert(1)</script>",
+    "<script type='application/ld+json'>{\"a\": \"</script><p>\"}</script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href='javascript:alert(1)'>x</a>",
+    "<a href=' java\tscript:alert(1)'>x</a>",
+    "<a href='&#106;avascript:alert(1)'>x</a>",
+    "<a href='vbscript:x'>x</a>",
+    "<iframe src='data:text/html,x'></iframe>",
+    "<img src='data:image/svg+xml,<svg onload=alert(1)>'>",
+    "<svg><circle/></svg>",
+    "<meta http-equiv='refresh' content='0;url=https://evil.example'>",
+    "<base href='https://evil.example/'>",
+    "<div style='background:red'>x</div>",
+    "<link rel='import' href='x.html'>",
+], ids=lambda h: h[:40])
+def test_the_audit_catches_live_content(html: str) -> None:
+    audit = Audit("snippet")
+    audit.feed(CSP + html)
+    audit.close()
+    assert audit.problems, html
+
+
+def test_the_audit_passes_the_site_s_own_markup() -> None:
+    audit = Audit("snippet")
+    audit.feed(CSP + "<link rel='stylesheet' href='../assets/style.css'>"
+               "<script src='../assets/site.js' defer></script>"
+               "<script type='application/ld+json'>{\"name\": \"\\u003c/script\\u003e\"}</script>"
+               "<a href='https://example.org'>x</a><a href='mailto:a@b.c'>m</a>"
+               "<img src='data:image/png;base64,AA'><p>&lt;script&gt;</p>")
+    audit.close()
+    assert audit.problems == []
+    assert "<script>" in audit.shown
+
+
+def test_templates_escape_everything_and_quote_every_attribute() -> None:
+    from kg.site import theme_dir
+
+    problems = []
+    for path in sorted(theme_dir().glob("*.*")):
+        if path.suffix not in (".html", ".xml"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        for number, line in enumerate(source.splitlines(), start=1):
+            if re.search(r"\|\s*safe\b|autoescape\s+false|\|\s*e?scape\s*\(\s*false", line):
+                problems.append(f"{path.name}:{number}: turns escaping off: {line.strip()}")
+            if re.search(r"[\w-]=\s*\{[{%]", line):
+                problems.append(f"{path.name}:{number}: unquoted attribute: {line.strip()}")
+    assert problems == []
+
+
+def test_the_template_environment_autoescapes(tmp_path: Path) -> None:
+    from kg.site import environment
+
+    env = environment(make_config(tmp_path))
+    assert env.from_string("{{ x }}").render(x="<script>") == "&lt;script&gt;"
+    assert env.from_string('<a title="{{ x }}">').render(x='"><b>') == (
+        '<a title="&#34;&gt;&lt;b&gt;">')

@@ -1,0 +1,376 @@
+"""``kg push``: the graph into a SPARQL 1.1 store, one named graph per note.
+
+It speaks the SPARQL 1.1 Graph Store HTTP Protocol (GSP): ``PUT <endpoint>?graph=<iri>`` with
+an N-Triples body replaces one graph, ``DELETE`` removes it. Bodies go as documents, never as
+``INSERT DATA`` texts (Virtuoso refuses SPARQL texts over 10,000 lines).
+
+Each note's graph is the note's own triples (:func:`kg.rdf.note_lines`) under its note IRI;
+two more graphs hold the vocabulary and the wiki-level facts (tiers, tags, placeholders,
+question status). A content hash of every graph is kept per endpoint in
+``<root>/.kg/push-state.json``, so a push sends only the graphs that changed since the last one
+and deletes the graphs of notes that are gone. The state records a graph only once the store
+has confirmed it: a push that fails half-way leaves the rest as it was, and the next push
+resumes where it stopped.
+
+Authentication is HTTP Basic or Digest, whichever the store asks for (Virtuoso's ``-auth``
+endpoints accept only Digest); the password never goes out before the store asks for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.config import Config
+from kg.errors import ConfigError, KgError
+from kg.model import Edge, Wiki
+from kg.relations import KG_VOCAB
+from kg.remote import Auth, Http, StoreError, check_url
+
+STATE_FILE = "push-state.json"
+STATE_VERSION = 1
+VOCAB_GRAPH = KG_VOCAB.rstrip("#")
+"""The vocabulary's graph: its ontology IRI, the same for every wiki."""
+
+NTRIPLES = "application/n-triples"
+WORKERS = 4
+FLUSH_SECONDS = 1.0
+
+Progress = Callable[[str], None]
+
+
+def wiki_graph(base_iri: str) -> str:
+    """The graph of the wiki-level facts."""
+    return f"{base_iri}graph/wiki"
+
+
+# -- what to push ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NamedGraph:
+    """One graph to send: its IRI, what it holds (a note id, ``vocabulary`` or ``wiki``),
+    its body and the body's content hash."""
+
+    iri: str
+    name: str
+    body: bytes
+    content_type: str
+    triples: int
+    digest: str
+
+
+def _graph(iri: str, name: str, lines: Iterable[str]) -> NamedGraph:
+    unique = sorted(set(lines))
+    body = "".join(line + "\n" for line in unique).encode("utf-8")
+    return NamedGraph(iri, name, body, NTRIPLES, len(unique), _digest(body))
+
+
+def _turtle_lines(turtle: str) -> Iterator[str]:
+    import pyoxigraph
+
+    for triple in pyoxigraph.parse(turtle.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE):
+        yield f"{triple.subject} {triple.predicate} {triple.object} ."
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def named_graphs(wiki: Wiki, config: Config) -> Iterator[NamedGraph]:
+    """Every graph of the wiki: the vocabulary, the wiki-level facts, then one per note."""
+    from kg.rdf import Iris, note_lines, wiki_lines
+    from kg.vocab import vocabulary_turtle
+
+    yield _graph(VOCAB_GRAPH, "vocabulary", _turtle_lines(vocabulary_turtle()))
+    yield _graph(wiki_graph(config.base_iri), "wiki", wiki_lines(wiki, config))
+    iris = Iris(config.base_iri)
+    by_source: dict[str, list[Edge]] = {}
+    for edge in wiki.edges:
+        by_source.setdefault(edge.source, []).append(edge)
+    for note in wiki.notes.values():
+        lines = note_lines(note, by_source.get(note.id, ()), iris)
+        yield _graph(iris.note(note.id), note.id, lines)
+
+
+# -- the state of earlier pushes ---------------------------------------------------------------
+
+
+def state_path(config: Config) -> Path:
+    return config.root / ".kg" / STATE_FILE
+
+
+def read_state(path: Path, endpoint: str) -> dict[str, str]:
+    """The graphs pushed to ``endpoint`` and their content hashes; empty when none were."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"cannot read the push state: {err}", file=path,
+                          hint="delete the file; the next push then sends every graph") from None
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        return {}
+    graphs = data.get("endpoints", {}).get(endpoint, {}).get("graphs", {})
+    return {str(k): str(v) for k, v in graphs.items()} if isinstance(graphs, dict) else {}
+
+
+def write_state(path: Path, endpoint: str, graphs: Mapping[str, str]) -> None:
+    """Record ``graphs`` for ``endpoint``, keeping other endpoints' records; atomic."""
+    from kg.cache import write_atomic
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
+    assert isinstance(endpoints, dict)
+    endpoints[endpoint] = {"graphs": dict(sorted(graphs.items()))}
+    out = {"version": STATE_VERSION, "endpoints": dict(sorted(endpoints.items()))}
+    text = json.dumps(out, indent=1, sort_keys=True) + "\n"
+    try:
+        write_atomic(path, lambda f: f.write(text.encode("utf-8")))
+    except OSError as err:
+        raise ConfigError(f"cannot write the push state: {err.strerror}", file=path) from None
+
+
+# -- the plan ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a push does: graphs to put (new or changed), graphs to delete, and how many are
+    already in the store as they are."""
+
+    endpoint: str
+    put: tuple[NamedGraph, ...]
+    delete: tuple[str, ...]
+    unchanged: int
+    known: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.put or self.delete)
+
+
+def plan_push(wiki: Wiki, config: Config, endpoint: str, *, force: bool = False) -> Plan:
+    """Compare the wiki's graphs with the push state of ``endpoint``."""
+    endpoint = check_url(endpoint, "Graph Store")
+    known = read_state(state_path(config), endpoint)
+    graphs = list(named_graphs(wiki, config))
+    current = {g.iri for g in graphs}
+    put = tuple(g for g in graphs if force or known.get(g.iri) != g.digest)
+    delete = tuple(sorted(iri for iri in known if iri not in current))
+    return Plan(endpoint, put, delete, len(graphs) - len(put), known)
+
+
+# -- talking to the store ----------------------------------------------------------------------
+
+
+def graph_url(endpoint: str, iri: str) -> str:
+    sep = "&" if "?" in endpoint else "?"
+    return f"{endpoint}{sep}{urllib.parse.urlencode({'graph': iri})}"
+
+
+def put_graph(http: Http, endpoint: str, graph: NamedGraph) -> None:
+    http.request("PUT", graph_url(endpoint, graph.iri), body=graph.body,
+                 headers={"Content-Type": f"{graph.content_type}; charset=utf-8"},
+                 what=f"graph of {graph.name}")
+
+
+def delete_graph(http: Http, endpoint: str, iri: str) -> None:
+    """Remove a graph; one the store does not have is already gone."""
+    try:
+        http.request("DELETE", graph_url(endpoint, iri), what=f"graph {iri}")
+    except StoreError as err:
+        if "(404)" not in err.message:
+            raise
+
+
+# -- pushing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One confirmed change: ``put`` or ``delete`` of a graph."""
+
+    action: str
+    graph: str
+    name: str
+    triples: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "name": self.name, "graph": self.graph,
+                "triples": self.triples}
+
+
+@dataclass(frozen=True, slots=True)
+class PushReport:
+    endpoint: str
+    sent: tuple[Sent, ...]
+    unchanged: int
+    seconds: float
+    dry_run: bool = False
+
+    @property
+    def put(self) -> tuple[Sent, ...]:
+        return tuple(s for s in self.sent if s.action == "put")
+
+    @property
+    def deleted(self) -> tuple[Sent, ...]:
+        return tuple(s for s in self.sent if s.action == "delete")
+
+    def summary(self) -> str:
+        if self.dry_run:
+            return (f"would put {len(self.put)} graph(s) and delete {len(self.deleted)}; "
+                    f"{self.unchanged} unchanged ({self.endpoint}; dry run, nothing sent)")
+        return (f"put {len(self.put)} graph(s), deleted {len(self.deleted)}, "
+                f"{self.unchanged} unchanged → {self.endpoint} in {self.seconds:.2f}s")
+
+
+def _name_of(iri: str, config: Config) -> str:
+    from kg.rdf import Iris
+
+    prefix = Iris(config.base_iri).note("")
+    if iri.startswith(prefix):
+        return iri[len(prefix):]
+    if iri == VOCAB_GRAPH:
+        return "vocabulary"
+    if iri == wiki_graph(config.base_iri):
+        return "wiki"
+    return iri
+
+
+def push(
+    wiki: Wiki,
+    config: Config,
+    endpoint: str,
+    *,
+    auth: Auth | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    workers: int = WORKERS,
+    progress: Progress | None = None,
+) -> PushReport:
+    """Put every changed graph and delete every removed note's graph; return what was done.
+
+    The push state records each graph once the store has confirmed it, so after a failure
+    (a :class:`~kg.remote.StoreError`) the next push sends only what is still missing.
+    """
+    started = time.perf_counter()
+    plan = plan_push(wiki, config, endpoint, force=force)
+    if dry_run:
+        sent = [Sent("put", g.iri, g.name, g.triples) for g in plan.put]
+        sent += [Sent("delete", iri, _name_of(iri, config), 0) for iri in plan.delete]
+        return PushReport(plan.endpoint, tuple(sent), plan.unchanged, 0.0, dry_run=True)
+    http = Http(plan.endpoint, auth, service="Graph Store")
+    return _send(plan, config, http, workers=max(1, workers), progress=progress,
+                 started=started)
+
+
+def _send(plan: Plan, config: Config, http: Http, *, workers: int, progress: Progress | None,
+          started: float) -> PushReport:
+    path = state_path(config)
+    state = dict(plan.known)
+    done: list[Sent] = []
+    say = progress or (lambda _message: None)
+    total = len(plan.put) + len(plan.delete)
+    flushed = time.monotonic()
+    dirty = False
+
+    def flush() -> None:
+        nonlocal flushed, dirty
+        if dirty:
+            write_state(path, plan.endpoint, state)
+            dirty = False
+        flushed = time.monotonic()
+
+    def confirmed(item: Sent, digest: str | None) -> None:
+        nonlocal dirty
+        if digest is None:
+            state.pop(item.graph, None)
+        else:
+            state[item.graph] = digest
+        done.append(item)
+        dirty = True
+        if time.monotonic() - flushed >= FLUSH_SECONDS:
+            flush()
+            say(f"{len(done)}/{total} graphs sent")
+
+    jobs: list[tuple[Sent, str | None, Callable[[], None]]] = [
+        (Sent("put", g.iri, g.name, g.triples), g.digest,
+         functools.partial(put_graph, http, plan.endpoint, g))
+        for g in plan.put
+    ]
+    jobs += [
+        (Sent("delete", iri, _name_of(iri, config), 0), None,
+         functools.partial(delete_graph, http, plan.endpoint, iri))
+        for iri in plan.delete
+    ]
+    failure: BaseException | None = None
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kg-push") as pool:
+            running: dict[Future[None], tuple[Sent, str | None]] = {}
+            for item, digest, call in jobs:
+                running[pool.submit(call)] = (item, digest)
+                if len(running) >= workers * 2:
+                    failure = _collect(running, confirmed)
+                    if failure is not None:
+                        break
+            while running and failure is None:
+                failure = _collect(running, confirmed)
+            for future in running:  # after a failure: send nothing more, keep what landed
+                future.cancel()
+            for future in wait(running).done:
+                if not future.cancelled() and future.exception() is None:
+                    confirmed(*running[future])
+    finally:
+        with contextlib.suppress(KgError):  # the state of what landed, whatever happened
+            flush()
+    if isinstance(failure, KgError):
+        raise StoreError(
+            f"{failure.message} — {len(done)} of {total} graph(s) sent, "
+            f"{total - len(done)} left",
+            hint=f"{failure.hint}; the next push sends only what is left" if failure.hint
+            else "the next push sends only what is left",
+        ) from None
+    if failure is not None:
+        raise failure
+    flush()
+    order = {g.iri: i for i, g in enumerate(plan.put)}
+    done.sort(key=lambda s: (s.action != "put", order.get(s.graph, 0), s.graph))
+    return PushReport(plan.endpoint, tuple(done), plan.unchanged,
+                      time.perf_counter() - started)
+
+
+def _collect(running: dict[Future[None], tuple[Sent, str | None]],
+             confirmed: Callable[[Sent, str | None], None]) -> BaseException | None:
+    """Wait for a request to finish and record the finished ones; the first failure, if any."""
+    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+    failure: BaseException | None = None
+    for future in finished:
+        item, digest = running.pop(future)
+        error = future.exception()
+        if error is None:
+            confirmed(item, digest)
+        elif failure is None:
+            failure = error
+    return failure
+
+
+def password_from_env(name: str) -> str | None:
+    """The password in environment variable ``name``, or None when it is not set."""
+    value = os.environ.get(name)
+    return value if value else None

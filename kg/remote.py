@@ -1,0 +1,681 @@
+"""Asking a SPARQL 1.1 store that ``kg push`` filled: the same questions as the local graph.
+
+:class:`Store` speaks the SPARQL 1.1 protocol: a query goes as an HTTP POST of the
+URL-encoded form ``query=…`` (every store takes it; Virtuoso 7 never answers a POST of
+``application/sparql-query``), and results come back as SPARQL JSON, or N-Triples for
+CONSTRUCT and DESCRIBE.
+
+The remote commands rebuild, from the store, the records the local ones read (a note's
+edges and the notes at their ends, the questions and their notes), then run the very same
+functions over them (:func:`kg.query.connections`, :func:`kg.query.questions`,
+:func:`kg.analysis.paths` and :func:`kg.analysis.neighbours`), so the rows have the same shape
+and order. What the RDF does not carry cannot come back: a ``[[mention]]`` has no sentence
+around it and no line in the graph, so remote mention rows have an empty annotation and
+line 0, and several mentions of one note in one note are one row.
+
+Every pattern is inside ``GRAPH ?g { … }``: the store needs no union default graph for these
+queries. ``kg sparql --endpoint`` sends the user's query as written (with kg's prefixes), and
+so sees the store's default graph, which is the union of all graphs in Virtuoso, GraphDB and
+Neptune, and in Oxigraph and Fuseki only when they are told so (``--union-default-graph``,
+``tdb2:unionDefaultGraph true``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from kg.errors import ConfigError, KgError
+from kg.ids import NoteId
+from kg.model import (
+    Edge,
+    EdgeKind,
+    Note,
+    Placeholder,
+    Question,
+    QuestionStatus,
+    TrackedQuestion,
+    Wiki,
+)
+from kg.rdf import DCTERMS, KG, RDFS, SCHEMA, SKOS, Iris, iri
+from kg.relations import BY_NAME, CITO, MENTION_IRI
+
+if TYPE_CHECKING:
+    from kg.analysis import Hop, Neighbour
+    from kg.resolve import Resolver
+    from kg.sparql import Result
+    from kg.views import Link
+
+T = TypeVar("T")
+
+TIMEOUT = 120.0
+BATCH = 200
+"""Notes per ``VALUES`` block: one request fetches the edges of this many notes."""
+
+JSON_RESULTS = "application/sparql-results+json"
+GRAPH_RESULTS = "application/n-triples, text/plain;q=0.5"
+
+
+class StoreError(KgError):
+    """A SPARQL store refused a request, or could not be reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    user: str
+    password: str
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+
+class Http:
+    """Requests to one store URL, with Basic or Digest as the store asks (the password goes
+    out only after a challenge); one opener per thread, as urllib's Digest handler counts
+    nonces and is not safe to share."""
+
+    def __init__(self, url: str, auth: Auth | None = None, *, timeout: float = TIMEOUT,
+                 service: str = "SPARQL") -> None:
+        self.url = check_url(url, service)
+        self.auth = auth
+        self.timeout = timeout
+        self.service = service
+        self._local = threading.local()
+
+    def _opener(self) -> urllib.request.OpenerDirector:
+        opener: urllib.request.OpenerDirector | None = getattr(self._local, "opener", None)
+        if opener is None:
+            handlers: list[urllib.request.BaseHandler] = []
+            if self.auth is not None:
+                # not the prior-auth manager: it marks a URL authenticated after any 2xx and
+                # then sends Basic over a Digest retry, which the store refuses
+                passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+                passwords.add_password(None, self.url, self.auth.user, self.auth.password)
+                handlers += [urllib.request.HTTPDigestAuthHandler(passwords),
+                             urllib.request.HTTPBasicAuthHandler(passwords)]
+            opener = urllib.request.build_opener(*handlers)
+            self._local.opener = opener
+        return opener
+
+    def request(self, method: str, url: str, *, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, what: str = ""
+                ) -> tuple[int, str, bytes]:
+        """Status, content type and body of a successful response; a StoreError otherwise."""
+        req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+        try:
+            with self._opener().open(req, timeout=self.timeout) as resp:
+                return int(resp.status), resp.headers.get("Content-Type", ""), resp.read()
+        except urllib.error.HTTPError as err:
+            raise http_error(err.code, self.url, method, what, _detail(err),
+                             self.service) from None
+        except urllib.error.URLError as err:
+            raise self._unreachable(err.reason) from None
+        except (TimeoutError, ConnectionError) as err:
+            raise self._unreachable(err) from None
+        except ValueError as err:  # urllib: an auth scheme it does not speak
+            raise StoreError(f"{self.url}: {err}",
+                             hint="kg speaks HTTP Basic and Digest authentication") from None
+
+    def _unreachable(self, reason: object) -> StoreError:
+        text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+        return StoreError(f"cannot reach {self.url}: {str(text).lower()}",
+                          hint="is the store running, and is the URL right?")
+
+
+def check_url(url: str, service: str = "SPARQL") -> str:
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        example = ("http://127.0.0.1:7878/store" if service == "Graph Store"
+                   else "http://127.0.0.1:7878/query")
+        raise ConfigError(f"the endpoint '{url}' is not an http(s) URL",
+                          hint=f"the store's {service} URL, e.g. {example}")
+    return url.strip()
+
+
+def _detail(err: urllib.error.HTTPError) -> str:
+    try:
+        text = err.read(4000).decode("utf-8", "replace")
+    except Exception:  # the body is only a courtesy
+        text = ""
+    text = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    return text[:400] or str(err.reason or "")
+
+
+def http_error(status: int, url: str, method: str, what: str, detail: str,
+               service: str = "SPARQL") -> StoreError:
+    """A clear message for a refused request, with what would fix it."""
+    target = f" ({what})" if what else ""
+    said = f": {detail}" if detail else ""
+    if status == 401:
+        return StoreError(
+            f"{url} refused the credentials{target} (401 Unauthorized){said}",
+            hint="give --user, and the password in $KG_PASSWORD (or --password-env NAME); "
+                 "kg answers Basic and Digest challenges",
+        )
+    if status == 403:
+        return StoreError(
+            f"{url} does not let this user do that{target} (403 Forbidden){said}",
+            hint="the user needs rights on the store (Virtuoso: the SPARQL_UPDATE role to write)",
+        )
+    if status in (404, 405) and service == "Graph Store":
+        return StoreError(
+            f"{url} is not a Graph Store endpoint{target} ({status}){said}",
+            hint="point --endpoint at the store's Graph Store Protocol URL: "
+                 "http://HOST:7878/store (Oxigraph), .../sparql-graph-crud-auth (Virtuoso), "
+                 ".../DATASET/data (Fuseki)",
+        )
+    if status in (404, 405):
+        return StoreError(
+            f"{url} is not a SPARQL query endpoint{target} ({status}){said}",
+            hint="point --endpoint at the store's query URL: http://HOST:7878/query "
+                 "(Oxigraph), http://HOST:8890/sparql (Virtuoso), .../DATASET/sparql (Fuseki)",
+        )
+    if 400 <= status < 500:
+        return StoreError(f"{url} rejected {method}{target} ({status}){said}",
+                          hint="the store's message says why")
+    return StoreError(f"{url} failed on {method}{target} ({status}){said}",
+                      hint="a server error: the store's log says more")
+
+
+# -- the SPARQL protocol -----------------------------------------------------------------------
+
+Binding = dict[str, dict[str, str]]
+
+_FORM = re.compile(
+    r"^(?:\s|#[^\n]*\n|(?:PREFIX\s+[\w.-]*:\s*<[^>]*>)|(?:BASE\s*<[^>]*>))*"
+    r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
+    re.IGNORECASE,
+)
+
+
+def query_form(query: str) -> str:
+    """``select``, ``ask``, ``construct`` or ``describe`` (``select`` when unsure)."""
+    match = _FORM.match(query)
+    return match.group(1).lower() if match else "select"
+
+
+class Store:
+    """A SPARQL 1.1 query endpoint."""
+
+    def __init__(self, url: str, auth: Auth | None = None, *, timeout: float = TIMEOUT) -> None:
+        self.http = Http(url, auth, timeout=timeout, service="SPARQL")
+        self.url = self.http.url
+
+    def _post(self, query: str, accept: str) -> tuple[str, bytes]:
+        body = urllib.parse.urlencode({"query": query}).encode("ascii")
+        _, kind, data = self.http.request(
+            "POST", self.url, body=body, what="query",
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        return kind, data
+
+    def results(self, query: str) -> dict[str, Any]:
+        """The SPARQL JSON results of a SELECT or ASK query."""
+        kind, data = self._post(query, JSON_RESULTS)
+        try:
+            parsed = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise StoreError(f"{self.url} did not answer with SPARQL JSON results "
+                             f"(Content-Type: {kind or 'none'})",
+                             hint="is --endpoint the store's query URL?") from None
+        if not isinstance(parsed, dict):
+            raise StoreError(f"{self.url} answered with something other than SPARQL results")
+        return parsed
+
+    def select(self, query: str) -> list[Binding]:
+        bindings = self.results(query).get("results", {}).get("bindings", [])
+        return list(bindings) if isinstance(bindings, list) else []
+
+    def graph(self, query: str) -> str:
+        """The N-Triples of a CONSTRUCT or DESCRIBE query."""
+        kind, data = self._post(query, GRAPH_RESULTS)
+        text = data.decode("utf-8", "replace")
+        if "json" in kind:  # a store that answers a graph as s/p/o bindings
+            return _bindings_to_ntriples(json.loads(text))
+        return text
+
+
+def _bindings_to_ntriples(results: Mapping[str, Any]) -> str:
+    lines = []
+    for b in results.get("results", {}).get("bindings", []):
+        if {"s", "p", "o"} <= b.keys():
+            lines.append(f"{_nt(b['s'])} {_nt(b['p'])} {_nt(b['o'])} .")
+    return "".join(line + "\n" for line in lines)
+
+
+def _nt(term: Mapping[str, str]) -> str:
+    from kg.rdf import lit
+
+    kind, value = term.get("type"), term.get("value", "")
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    if "xml:lang" in term:
+        return f"{lit(value)}@{term['xml:lang']}"
+    return lit(value, term.get("datatype"))
+
+
+def value(binding: Binding, name: str) -> str | None:
+    term = binding.get(name)
+    return term.get("value") if term else None
+
+
+# -- kg sparql --endpoint ----------------------------------------------------------------------
+
+
+def query(store: Store, text_or_file: str, *, base_iri: str, compact: bool = False) -> Result:
+    """Run a query on the store as ``kg sparql`` runs it locally: kg's prefixes declared, the
+    same :class:`~kg.sparql.Result` back."""
+    from kg.sparql import Result, prefixes, prologue, read_query
+
+    text = read_query(text_or_file)
+    full = prologue(base_iri) + text
+    declared = {m.group(1) or "" for m in re.finditer(
+        r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<", text, re.IGNORECASE | re.MULTILINE)}
+    names = ({p: ns for p, ns in prefixes(base_iri).items() if p not in declared}
+             if compact else {})
+    form = query_form(text)
+    if form in ("construct", "describe"):
+        import pyoxigraph
+
+        nt = store.graph(full)
+        try:
+            triples = list(pyoxigraph.parse(nt.encode("utf-8"),
+                                            format=pyoxigraph.RdfFormat.N_TRIPLES))
+        except SyntaxError as err:
+            raise StoreError(f"{store.url} answered with N-Triples that do not parse: {err}"
+                             ) from None
+        rows = tuple(
+            (_short(str(t.subject), names), _short(str(t.predicate), names),
+             _short(str(t.object), names))
+            for t in triples
+        )
+        body = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
+        return Result("graph", triples=rows, ntriples=body)
+    answer = store.results(full)
+    if "boolean" in answer:
+        return Result("ask", boolean=bool(answer["boolean"]))
+    columns = tuple(str(v) for v in answer.get("head", {}).get("vars", []))
+    bindings = answer.get("results", {}).get("bindings", [])
+    return Result("select", columns=columns, rows=tuple(
+        {c: _text(b.get(c), names) for c in columns} for b in bindings))
+
+
+def _text(term: Mapping[str, str] | None, names: Mapping[str, str]) -> str | None:
+    """A term as ``kg sparql`` shows it: an IRI (compacted when asked), a literal's value, a
+    blank node's id."""
+    if term is None:
+        return None
+    kind, text = term.get("type"), term.get("value", "")
+    if kind == "uri":
+        return _compact(text, names)
+    if kind == "bnode":
+        return f"_:{text}"
+    return text
+
+
+def _compact(text: str, names: Mapping[str, str]) -> str:
+    for prefix, ns in names.items():
+        if text.startswith(ns) and re.fullmatch(r"[\w.-]*", text[len(ns):]):
+            return f"{prefix}:{text[len(ns):]}"
+    return text
+
+
+def _short(term: str, names: Mapping[str, str]) -> str:
+    """An N-Triples term as ``kg sparql`` shows it."""
+    if term.startswith("<") and term.endswith(">"):
+        return _compact(term[1:-1], names)
+    if term.startswith('"'):
+        end = term.rfind('"')
+        return json.loads(term[: end + 1]) if end > 0 else term
+    return term
+
+
+# -- the records, from the store ---------------------------------------------------------------
+
+_P = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in (
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"), ("rdfs", RDFS), ("schema", SCHEMA),
+    ("dcterms", DCTERMS), ("skos", SKOS), ("cito", CITO), ("kg", KG)))
+
+
+def _values(name: str, iris: Iterable[str]) -> str:
+    return f"VALUES ?{name} {{ {' '.join(iri(i) for i in iris)} }}"
+
+
+def _batches(items: Sequence[T], size: int = BATCH) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class RemoteGraph:
+    """The wiki's records as the store holds them, fetched as a query needs them.
+
+    It is an :class:`kg.analysis.Edges`: the walks of ``kg path`` and ``kg neighbors`` run on
+    it unchanged. Edges are fetched for a whole batch of notes at once (every node seen but
+    not yet expanded), so a breadth-first walk costs one request per level, not per node.
+    """
+
+    def __init__(self, store: Store, base_iri: str) -> None:
+        self.store = store
+        self.iris = Iris(base_iri)
+        self.prefix = self.iris.note("")
+        self._edges: dict[NoteId, list[Edge]] = {}
+        self._labels: dict[NoteId, tuple[str, bool]] = {}
+        self._pending: dict[NoteId, None] = {}
+        self._placeholders: Mapping[NoteId, Placeholder] | None = None
+        self._resolver: Resolver | None = None
+
+    def nid(self, note_iri: str) -> NoteId | None:
+        """The note id of a note IRI of this wiki; None for any other IRI."""
+        if not note_iri.startswith(self.prefix):
+            return None
+        return NoteId(note_iri[len(self.prefix):])
+
+    # -- what Edges asks for
+
+    @property
+    def placeholders(self) -> Mapping[NoteId, Placeholder]:
+        if self._placeholders is None:
+            rows = self.store.select(_P + """SELECT DISTINCT ?p ?label WHERE {
+              GRAPH ?g { ?p a kg:Placeholder ; rdfs:label ?label } }""")
+            found: dict[NoteId, Placeholder] = {}
+            for row in rows:
+                nid = self.nid(value(row, "p") or "")
+                if nid is not None and nid not in found:
+                    found[nid] = Placeholder(nid, value(row, "label") or nid, ())
+            self._placeholders = MappingProxyType(dict(sorted(found.items())))
+        return self._placeholders
+
+    def edges(self, nid: NoteId) -> tuple[Edge, ...]:
+        if nid not in self._edges:
+            self._pending.pop(nid, None)
+            wanted = [nid, *list(self._pending)[: BATCH - 1]]
+            self._fetch_edges(wanted)
+        return tuple(self._edges[nid])
+
+    def label(self, nid: NoteId) -> str:
+        self._fetch_labels([nid])
+        return self._labels[nid][0]
+
+    def exists(self, nid: NoteId) -> bool:
+        self._fetch_labels([nid])
+        return self._labels[nid][1]
+
+    def resolver(self) -> Resolver:
+        """Every note's names, as :func:`kg.query.lookup` resolves them."""
+        if self._resolver is None:
+            from kg.resolve import Resolver
+
+            self._resolver = Resolver(self.all_notes().values())
+        return self._resolver
+
+    # -- fetching
+
+    def all_notes(self) -> dict[NoteId, Note]:
+        """Every note with the fields names resolve by: id, file, title, aliases."""
+        rows = self.store.select(_P + """SELECT DISTINCT ?n ?title ?path ?alias WHERE {
+          GRAPH ?g { ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
+                     OPTIONAL { ?n skos:altLabel ?alias } } }""")
+        fields: dict[NoteId, tuple[str, str, list[str]]] = {}
+        for row in rows:
+            nid = self.nid(value(row, "n") or "")
+            if nid is None:
+                continue
+            aliases = fields.setdefault(
+                nid, (value(row, "title") or nid, value(row, "path") or f"{nid}.md", []))[2]
+            alias = value(row, "alias")
+            if alias is not None and alias not in aliases:
+                aliases.append(alias)
+        return {
+            nid: Note(id=nid, path=path, title=title, body="", body_line=0,
+                      aliases=tuple(sorted(aliases)))
+            for nid, (title, path, aliases) in sorted(fields.items())
+        }
+
+    def kind_of(self, nid: NoteId) -> str | None:
+        """``note``, ``placeholder`` or None: what the store holds under this id."""
+        rows = self.store.select(_P + f"""SELECT DISTINCT ?kind WHERE {{
+          GRAPH ?g {{ {iri(self.iris.note(nid))} a ?kind }}
+          FILTER(?kind IN (kg:Note, kg:Placeholder)) }}""")
+        kinds = {value(r, "kind") for r in rows}
+        if f"{KG}Note" in kinds:
+            return "note"
+        return "placeholder" if f"{KG}Placeholder" in kinds else None
+
+    def _fetch_edges(self, nids: Sequence[NoteId]) -> None:
+        """The typed connections and mentions from or to each of ``nids``, in the wiki's
+        edge order (by source note, connections before mentions, by line)."""
+        found: dict[NoteId, set[tuple[Any, ...]]] = {n: set() for n in nids}
+        values = _values("n", (self.iris.note(n) for n in nids))
+        typed = self.store.select(_P + f"""SELECT DISTINCT ?s ?o ?rel ?line ?note WHERE {{
+          {values}
+          {{ GRAPH ?g {{ ?c cito:hasCitingEntity ?n ; cito:hasCitedEntity ?o ;
+                         kg:relation ?rel ; kg:sourceLine ?line .
+                         OPTIONAL {{ ?c rdfs:comment ?note }} }} BIND(?n AS ?s) }}
+          UNION
+          {{ GRAPH ?g {{ ?c cito:hasCitedEntity ?n ; cito:hasCitingEntity ?s ;
+                         kg:relation ?rel ; kg:sourceLine ?line .
+                         OPTIONAL {{ ?c rdfs:comment ?note }} }} BIND(?n AS ?o) }}
+        }}""")
+        mentions = self.store.select(_P + f"""SELECT DISTINCT ?s ?o WHERE {{
+          {values}
+          {{ GRAPH ?g {{ ?n <{MENTION_IRI}> ?o }} BIND(?n AS ?s) }}
+          UNION
+          {{ GRAPH ?g {{ ?s <{MENTION_IRI}> ?n }} BIND(?n AS ?o) }}
+        }}""")
+        ends: set[NoteId] = set()
+        for row in typed:
+            source, target = self.nid(value(row, "s") or ""), self.nid(value(row, "o") or "")
+            relation = BY_NAME.get(value(row, "rel") or "")
+            if source is None or target is None or relation is None:
+                continue
+            line = int(value(row, "line") or 0)
+            edge = (source, 0, line, target, relation.name, value(row, "note") or "")
+            for n in (source, target):
+                if n in found:
+                    found[n].add(edge)
+            ends.update((source, target))
+        for row in mentions:
+            source, target = self.nid(value(row, "s") or ""), self.nid(value(row, "o") or "")
+            if source is None or target is None or source == target:
+                continue
+            edge = (source, 1, 0, target, "", "")
+            for n in (source, target):
+                if n in found:
+                    found[n].add(edge)
+            ends.update((source, target))
+        for nid, keys in found.items():
+            self._edges[nid] = [
+                Edge(source, target, EdgeKind.MENTION if kind else EdgeKind.CONNECTION,
+                     None if kind else BY_NAME[rel], annotation, line, target)
+                for source, kind, line, target, rel, annotation in sorted(keys)
+            ]
+        for end in sorted(ends - self._edges.keys()):
+            self._pending.setdefault(end, None)
+        self._fetch_labels(sorted(ends))
+
+    def _fetch_labels(self, nids: Iterable[NoteId]) -> None:
+        """Title (or placeholder label) and whether it is a written note, for each id."""
+        missing = [n for n in dict.fromkeys(nids) if n not in self._labels]
+        for batch in _batches(missing):
+            rows = self.store.select(_P + f"""SELECT DISTINCT ?n ?title ?label WHERE {{
+              {_values("n", (self.iris.note(n) for n in batch))}
+              OPTIONAL {{ GRAPH ?g {{ ?n a kg:Note ; dcterms:title ?title }} }}
+              OPTIONAL {{ GRAPH ?h {{ ?n a kg:Placeholder ; rdfs:label ?label }} }}
+            }}""")
+            titles: dict[NoteId, tuple[str, bool]] = {}
+            for row in rows:
+                nid = self.nid(value(row, "n") or "")
+                if nid is None:
+                    continue
+                title, label = value(row, "title"), value(row, "label")
+                if title is not None:
+                    titles[nid] = (title, True)
+                elif label is not None and nid not in titles:
+                    titles[nid] = (label, False)
+            for wanted in batch:
+                self._labels[wanted] = titles.get(wanted, (wanted, False))
+
+    def around(self, nid: NoteId) -> Wiki:
+        """A :class:`Wiki` of ``nid``'s edges and the notes at their ends: what its
+        connection view reads."""
+        edges = self.edges(nid)
+        ends = sorted({nid} | {e.source for e in edges} | {e.target for e in edges})
+        self._fetch_labels(ends)
+        notes = {
+            n: Note(id=n, path=f"{n}.md", title=self._labels[n][0], body="", body_line=0)
+            for n in ends if self._labels[n][1]
+        }
+        placeholders = {
+            n: Placeholder(n, self._labels[n][0], ()) for n in ends if not self._labels[n][1]
+        }
+        return Wiki(MappingProxyType(notes), edges, MappingProxyType(placeholders), ())
+
+
+def find(graph: RemoteGraph, name: str) -> NoteId:
+    """The note or placeholder ``name`` names, as :func:`kg.query.lookup` finds it locally;
+    an exact note id costs one small query, any other name one query for every note's names."""
+    from kg.query import lookup
+
+    if graph.kind_of(NoteId(name)) == "note":
+        return NoteId(name)
+    return lookup(name, graph.resolver(), graph.placeholders)
+
+
+# -- the remote commands -----------------------------------------------------------------------
+
+
+def connections(graph: RemoteGraph, name: str, *, relation: str | None = None,
+                direction: str = "both", mentions: bool = True) -> tuple[NoteId, list[Link]]:
+    """:func:`kg.query.connections`, from the store."""
+    from kg.query import connections as local_connections
+
+    nid = find(graph, name)
+    return local_connections(graph.around(nid), nid, relation=relation, direction=direction,
+                             mentions=mentions)
+
+
+def paths(graph: RemoteGraph, source: str, target: str, *, mentions: bool = True,
+          directed: bool = False, limit: int | None = None
+          ) -> tuple[NoteId, NoteId, list[tuple[Hop, ...]]]:
+    """:func:`kg.analysis.paths`, walking the store."""
+    from kg.analysis import paths as walk
+
+    a, b = find(graph, source), find(graph, target)
+    return a, b, walk(graph, a, b, mentions=mentions, directed=directed, limit=limit)
+
+
+def neighbours(graph: RemoteGraph, name: str, depth: int = 1, *, mentions: bool = True,
+               relation: str | None = None) -> list[Neighbour]:
+    """:func:`kg.analysis.neighbours`, walking the store."""
+    from kg.analysis import neighbours as walk
+
+    return walk(graph, find(graph, name), depth, mentions=mentions, relation=relation)
+
+
+_STATUS = {f"{KG}Open": QuestionStatus.OPEN, f"{KG}Answered": QuestionStatus.ANSWERED,
+           f"{KG}Dropped": QuestionStatus.DROPPED}
+
+
+def questions(graph: RemoteGraph, *, status: str = "open", tier: int | None = None,
+              tag: str | None = None, since: dt.date | None = None, on: dt.date | None = None
+              ) -> list[dict[str, Any]]:
+    """The rows of :func:`kg.query.questions` (``QuestionRow.as_dict()``), from the store.
+
+    ``where`` is the note's file and the question's line when the graph has the line
+    (``kg:sourceLine`` on the question), else the file alone.
+    """
+    from kg.query import STATUSES
+    from kg.query import questions as local_questions
+
+    if status not in STATUSES:
+        raise ConfigError(f"unknown status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
+    store = graph.store
+    wanted = "" if status == "all" else f"FILTER(?status = kg:{status.capitalize()})"
+    rows = store.select(_P + f"""SELECT DISTINCT ?q ?qid ?text ?status ?n ?title ?path ?tier
+                                         ?date ?line WHERE {{
+      GRAPH ?g {{ ?q a schema:Question ; dcterms:identifier ?qid ; schema:text ?text ;
+                     schema:isPartOf ?n .
+                 ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
+                 OPTIONAL {{ ?n kg:tier ?tier }} OPTIONAL {{ ?n dcterms:date ?date }}
+                 OPTIONAL {{ ?q kg:sourceLine ?line }} }}
+      GRAPH ?w {{ ?q kg:status ?status }}
+      {wanted}
+    }}""")
+    answers: dict[str, list[NoteId]] = {}
+    for row in store.select(_P + """SELECT DISTINCT ?qid ?by WHERE {
+          GRAPH ?w { ?q kg:answeredBy ?by } GRAPH ?g { ?q a schema:Question ;
+                                                        dcterms:identifier ?qid } }"""):
+        by = graph.nid(value(row, "by") or "")
+        if by is not None:
+            answers.setdefault(value(row, "qid") or "", []).append(by)
+    tags: dict[NoteId, tuple[str, ...]] = {}
+    if tag:
+        found: dict[NoteId, list[str]] = {}
+        for row in store.select(_P + """SELECT DISTINCT ?n ?tag WHERE {
+              GRAPH ?g { ?n a kg:Note ; dcterms:subject ?t }
+              GRAPH ?w { ?t skos:prefLabel ?tag } }"""):
+            nid = graph.nid(value(row, "n") or "")
+            if nid is not None:
+                found.setdefault(nid, []).append(value(row, "tag") or "")
+        tags = {nid: tuple(sorted(t)) for nid, t in found.items()}
+    notes: dict[NoteId, Note] = {}
+    tracked: list[TrackedQuestion] = []
+    lines: dict[str, bool] = {}
+    tier_prefix = graph.iris.tier(0)[:-1]
+    for row in rows:
+        nid = graph.nid(value(row, "n") or "")
+        state = _STATUS.get(value(row, "status") or "")
+        if nid is None or state is None:
+            continue
+        if nid not in notes:
+            tier_iri, date = value(row, "tier"), value(row, "date")
+            notes[nid] = Note(
+                id=nid, path=value(row, "path") or "", title=value(row, "title") or nid,
+                body="", body_line=0,
+                tier=_int(tier_iri[len(tier_prefix):]) if tier_iri and
+                tier_iri.startswith(tier_prefix) else None,
+                date=_date(date), tags=tags.get(nid, ()),
+            )
+        qid = value(row, "qid") or ""
+        line = _int(value(row, "line"))
+        lines[qid] = line is not None
+        question = Question(qid, nid, value(row, "text") or "", line or 0)
+        tracked.append(TrackedQuestion(question, state, tuple(sorted(answers.get(qid, ())))))
+    wiki = Wiki(MappingProxyType(notes), (), MappingProxyType({}), tuple(tracked))
+    found_rows = local_questions(wiki, status=status, tier=tier, tag=tag, since=since, on=on)
+    out: list[dict[str, Any]] = []
+    for found_row in found_rows:
+        shown = found_row.as_dict()
+        if not lines.get(found_row.id):
+            shown["where"] = found_row.path
+        out.append(shown)
+    return out
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def connect(endpoint: str, base_iri: str, auth: Auth | None = None) -> RemoteGraph:
+    """The wiki whose IRIs start with ``base_iri``, as the store at ``endpoint`` holds it."""
+    return RemoteGraph(Store(endpoint, auth), base_iri)

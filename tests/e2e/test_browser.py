@@ -1,0 +1,178 @@
+"""The site in a real browser, opened from ``file://`` and from a local server under /kg/.
+
+What a reader does: open the home page, go to Import AI 455, read its connection view, see the
+local and the global graph drawn, search for PostTrainBench, narrow the question tracker. No
+console error, no request outside the site (the ``watch`` fixture checks both after each test).
+Screenshots land in ``artifacts/screenshots/``; ``KG_DOCS_SCREENSHOTS=1`` also refreshes the
+README's in ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+IMPORT_AI = "Import AI 455: AI Systems Are About to Start Building Themselves"
+DRAWN = 15_000
+
+
+def visible_rows(page: Any) -> int:
+    return int(page.locator("#tracker tbody tr.question:visible").count())
+
+
+def test_home_to_a_note_and_its_connection_view(watch: Any) -> None:
+    w = watch()
+    page = w.page
+    w.go("index.html")
+    assert page.title() == "AI R&D digest wiki"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    w.screenshot("home")
+    page.locator("section.recent").get_by_role("link", name=IMPORT_AI).click()
+    page.wait_for_url(re.compile(r".*/notes/import-ai-455\.html$"))
+    assert page.locator("h1").inner_text() == IMPORT_AI
+    view = page.locator("section.connections")
+    counter = view.locator("section.outgoing section.rel-group[data-relation=counterpoint]")
+    assert "Counterpoint to" in counter.locator("h4").inner_text()
+    assert counter.get_by_role("link", name="Defense Trilemma + NP-hard reward hacking").is_visible()
+    assert "adversarial mirror image" in counter.locator(".annotation").inner_text()
+    assert "Countered by" in view.locator("section.incoming").inner_text()
+    context = view.locator("section.mentions-out blockquote.context").first
+    assert context.is_visible() and context.inner_text()
+    page.wait_for_selector("#local-graph[data-drawn=true]", timeout=DRAWN)
+    w.screenshot("note", doc="note.png")
+
+
+def test_local_graph_draws_the_neighbourhood(watch: Any) -> None:
+    w = watch()
+    page = w.page
+    w.go("notes/import-ai-455.html")
+    page.wait_for_selector("#local-graph[data-drawn=true]", timeout=DRAWN)
+    assert page.locator("#local-graph canvas").count() >= 1
+    island = json.loads(page.locator("#local-graph-data").text_content() or "{}")
+    count = int(page.get_attribute("#local-graph", "data-node-count") or 0)
+    assert count == len(island["nodes"]) >= 10
+    assert page.evaluate("window.kgGraphs.local.nodes.length") == count
+    positions = page.evaluate("Object.keys(window.kgGraphs.local.network.getPositions()).length")
+    assert positions == count
+
+
+def test_global_graph_draws_filters_and_opens_a_note(watch: Any) -> None:
+    w = watch()
+    page = w.page
+    w.go("graph.html")
+    graph = page.locator("#global-graph")
+    page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
+    assert page.locator("#global-graph canvas").count() >= 1
+    assert graph.get_attribute("data-node-count") == "18"
+    assert page.evaluate("window.kgGraphs.global.nodes.length") == 18
+    w.screenshot("graph", doc="graph.png")
+
+    page.locator("input[name=tier][value='1']").uncheck()
+    assert graph.get_attribute("data-node-count") == "17"
+    page.locator("input[name=tier][value=ghost]").uncheck()
+    assert graph.get_attribute("data-node-count") == "11"
+    assert "11 of 18" in page.locator("#graph-count").inner_text()
+    page.get_by_role("button", name="Show all").click()
+    page.wait_for_function("document.querySelector('#global-graph').dataset.nodeCount === '18'")
+    page.locator("#graph-tag").select_option("benchmarks")
+    assert graph.get_attribute("data-node-count") == "2"
+    edges_before = int(graph.get_attribute("data-edge-count") or 0)
+    page.locator("#graph-tag").select_option("")
+    page.locator("input[name=rel][value=mentions]").uncheck()
+    assert int(graph.get_attribute("data-edge-count") or 0) < 52 and edges_before >= 1
+    page.locator("input[name=rel][value=mentions]").check()
+
+    where = page.evaluate(
+        "(() => { const n = window.kgGraphs.global.network;"
+        " return n.canvasToDOM(n.getPositions(['posttrainbench']).posttrainbench); })()")
+    graph.click(position={"x": where["x"], "y": where["y"]})
+    page.wait_for_url(re.compile(r".*/notes/posttrainbench\.html$"), timeout=DRAWN)
+    assert page.locator("h1").inner_text() == "PostTrainBench"
+
+
+def test_search_finds_posttrainbench(watch: Any) -> None:
+    w = watch()
+    page = w.page
+    w.go("index.html")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search"
+    page.keyboard.type("PostTrainBench")
+    first = page.locator("#site-search-results a.result-title").first
+    first.wait_for(timeout=DRAWN)
+    assert first.inner_text() == "PostTrainBench"
+    assert (first.get_attribute("href") or "").endswith("notes/posttrainbench.html")
+    w.screenshot("search")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == "PostTrainBench"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/notes/posttrainbench\.html$"))
+
+    w.go("search.html?q=fine-tuning%20uplift")
+    titles = page.locator("#page-search-results a.result-title")
+    titles.first.wait_for(timeout=DRAWN)
+    assert "PostTrainBench" in titles.all_inner_texts()
+
+
+def test_search_results_are_text_not_html(watch: Any) -> None:
+    w = watch()
+    page = w.page
+    evil = "<img src=x onerror=alert(1)>"
+    index = {"version": 1, "notes": [{"id": "posttrainbench", "t": evil + " PostTrainBench",
+                                      "u": "notes/posttrainbench.html", "g": ["<b>tag</b>"],
+                                      "x": "<b>bold</b> PostTrainBench <script>alert(2)</script>"}]}
+    body = "window.KG_SEARCH_INDEX = " + json.dumps(index) + ";"
+    page.route("**/data/search.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body=body))
+    w.go("search.html")
+    page.locator("#page-search").fill("PostTrainBench")
+    first = page.locator("#page-search-results a.result-title").first
+    first.wait_for(timeout=DRAWN)
+    assert first.inner_text() == evil + " PostTrainBench"
+    results = page.locator("#page-search-results")
+    assert results.locator("img, b, script").count() == 0
+    assert "<b>bold</b>" in results.inner_text()
+
+
+def test_question_tracker_filters_and_sorts(watch: Any) -> None:
+    w = watch()
+    page = w.page
+    w.go("questions.html")
+    assert visible_rows(page) == 6
+    page.locator("#tracker-filters input[name=q]").fill("creativity")
+    assert visible_rows(page) == 1
+    assert "1 of 6" in page.locator("#tracker-count").inner_text()
+    page.locator("#tracker-filters input[name=q]").fill("")
+    page.locator("#tracker-filters select[name=tag]").select_option("fine-tuning")
+    assert visible_rows(page) == 1
+    assert "PostTrainBench" in page.locator("#tracker tbody tr.question:visible").inner_text()
+    page.locator("#tracker-filters select[name=status]").select_option("answered")
+    assert visible_rows(page) == 0
+    assert page.locator("#tracker-none").is_visible()
+    page.get_by_role("button", name="Clear").click()
+    page.wait_for_function("document.querySelector('#tracker').dataset.shown === '6'")
+    page.locator("#tracker-filters select[name=tier]").select_option("1")
+    assert visible_rows(page) == 4
+    w.screenshot("questions")
+    page.locator("th[data-sort=note] button").click()
+    assert page.get_attribute("th[data-sort=note]", "aria-sort") == "ascending"
+
+
+def test_phone_and_dark_mode(watch: Any) -> None:
+    w = watch(viewport={"width": 390, "height": 844}, color_scheme="dark", is_mobile=True,
+              has_touch=True)
+    page = w.page
+    w.go("notes/import-ai-455.html")
+    page.wait_for_selector("#local-graph[data-drawn=true]", timeout=DRAWN)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(20, 23, 27)"
+    w.screenshot("note-phone-dark")
+    w.go("questions.html")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1

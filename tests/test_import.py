@@ -1,0 +1,271 @@
+"""``kg import``: plain-text digests of the seed's form into notes, connections resolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kg.build import load_wiki
+from kg.config import Config, load_config
+from kg.errors import KgError, NoteError
+from kg.importer import Matcher, import_digests, infer_relation, parse_digest
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO.parent / "shared" / "seeds" / "000_8f6e1738b12322e8.txt"
+
+needs_seed = pytest.mark.skipif(not SEED.is_file(), reason="the seed digest is not here")
+
+
+def kg(*args: str) -> Result:
+    from kg.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def without_455(tmp_path: Path) -> Config:
+    """The sample wiki minus the note the seed becomes."""
+    shutil.copytree(REPO / "wiki", tmp_path / "wiki")
+    shutil.copy(REPO / "kg.toml", tmp_path / "kg.toml")
+    (tmp_path / "wiki" / "import-ai-455.md").unlink()
+    return load_config(tmp_path)
+
+
+EXPECTED = [
+    ("defense-trilemma", "counterpoint",
+     "the adversarial counterpart. If automated R&D is six months away on the optimistic "
+     "timeline and 30 months on Clark's, then the alignment problem is genuinely on a clock. "
+     "The trilemma's persistent-unsafe-region result and Wang/Huang's reward-hacking-grows-"
+     "with-tools result are precisely the failure modes that compound under recursive "
+     "self-improvement (Clark's footnote 1: \"99.9% accurate becomes 60.5% after 500 "
+     "generations\"). Two arguments converge: capability is closing fast; alignment is "
+     "structurally not."),
+    ("ahe", "related",
+     "making harness evolution observable. AHE's contract-based decision structure is the kind "
+     "of audit-trail primitive that recursive self-improvement requires; without it, alignment "
+     "failures become invisible until they compound."),
+    ("anthropic-automated-alignment-researcher", "evidence",
+     "proof-of-concept of automated alignment research already exists at Anthropic. Clark's "
+     "2028 prediction depends on this specific capability scaling."),
+    ("openai-symphony", "example-of",
+     "agents pulling tickets autonomously from Linear is the productized version of \"manage "
+     "other AI systems,\" which Clark calls the meta-skill of the trajectory."),
+    ("posttrainbench", "cites",
+     "referenced explicitly. AI gets ~half human uplift on fine-tuning. The interesting "
+     "prediction: when does this cross 100% human uplift, after which AI fine-tunes models "
+     "better than humans?"),
+]
+
+
+@needs_seed
+def test_seed_import(without_455: Config) -> None:
+    done = import_digests(without_455, [SEED])
+    assert [d.rel for d in done] == ["import-ai-455.md"] and done[0].written
+    assert done[0].placeholders == ()
+    note = load_wiki(without_455).notes["import-ai-455"]  # type: ignore[index]
+    assert note.title == "Import AI 455: AI Systems Are About to Start Building Themselves"
+    assert note.authors == ("Jack Clark",)
+    assert note.date == dt.date(2026, 5, 4)
+    assert note.tier == 1
+    assert note.source is not None
+    assert (note.source.title, note.source.publisher) == ("Import AI 455", "Import AI")
+    assert note.raw == ("raw/rss/2026-05-04-import-ai-455-ai-systems-are-about-to-start-"
+                        "building-th.md")
+    assert note.aliases == ("Import AI 455",)
+    assert "llms-foundation-models" in note.tags and "ai-rnd-automation" in note.tags
+    assert note.summary.startswith("Clark argues there is a 60%+ probability")
+    assert [a.title for a in note.angles] == [
+        "Trajectory-aware routing as recursive-improvement substrate",
+        "Compounding-error bound for alignment under self-improvement",
+        "Predictive interpretability as alignment substrate",
+    ]
+    assert note.angles[1].text.startswith("Clark gives illustrative numbers")
+    assert len(note.questions) == 4
+    assert note.questions[0].text.startswith("The 60% number is a personal forecast")
+    assert note.questions[3].text.startswith('The "machine economy" implication')
+    got = [(c.target, c.relation.name, c.annotation) for c in note.connections]
+    assert got == EXPECTED
+
+
+@needs_seed
+def test_seed_import_leaves_a_wiki_without_errors(without_455: Config) -> None:
+    from kg.check import check
+
+    import_digests(without_455, [SEED])
+    report = check(without_455)
+    assert report.errors == 0, [str(f) for f in report.findings]
+    wiki = load_wiki(without_455)
+    edges = {(e.target, e.relation.name) for e in wiki.outgoing("import-ai-455")  # type: ignore[arg-type]
+             if e.relation is not None}
+    assert ("defense-trilemma", "counterpoint") in edges
+
+
+@needs_seed
+def test_seed_import_cli(without_455: Config) -> None:
+    wiki = str(without_455.wiki)
+    result = kg("import", str(SEED), "--wiki", wiki, "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert [(r["target"], r["relation"], r["status"]) for r in found] == [
+        (t, r, "resolved") for t, r, _ in EXPECTED]
+    assert "created" in result.stderr and "import-ai-455.md" in result.stderr
+    again = kg("import", str(SEED), "--wiki", wiki)
+    assert again.exit_code == 1
+    assert "already has import-ai-455.md" in again.stderr and SEED.name in again.stderr
+
+
+@needs_seed
+def test_dry_run_writes_nothing(without_455: Config) -> None:
+    result = kg("import", str(SEED), "--wiki", str(without_455.wiki), "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("---\ntitle: 'Import AI 455: ")
+    assert not (without_455.wiki / "import-ai-455.md").exists()
+
+
+DIGEST = """alignment, evals · 2026-02-01 · Tier 2
+
+A New Benchmark — Ada Lovelace and Alan Turing
+
+Source: https://example.org/post, 2026-02-01 · Paper Raw: raw/b.md Tier: 2 (notable)
+
+TL;DR
+
+It measures things.
+
+Connections
+
+  • Some Unknown Paper (2026-01-01) — builds on its protocol.
+  • PostTrainBench, 05-03 — the counterpoint on fine-tuning.
+  • The Defense Trilemma & friends — critiques the setup.
+
+Open questions
+
+  • Does it hold?
+"""
+
+
+def test_unresolved_targets_become_placeholders(write_wiki, tmp_path: Path) -> None:
+    config = write_wiki({"posttrainbench.md": "---\ntitle: PostTrainBench\n---\n",
+                         "defense-trilemma.md": "---\ntitle: Defense Trilemma\n---\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    result = kg("import", str(digest), "--wiki", str(config.wiki), "--dry-run")
+    assert "kept as placeholders: 'Some Unknown Paper'" in result.stderr
+    [done] = import_digests(config, [digest])
+    assert done.id == "a-new-benchmark"
+    assert [(c.name, c.target, c.relation.name, c.resolved) for c in done.connections] == [
+        ("Some Unknown Paper", "Some Unknown Paper", "extends", False),
+        ("PostTrainBench", "posttrainbench", "counterpoint", True),
+        ("The Defense Trilemma & friends", "defense-trilemma", "critiques", True),
+    ]
+    wiki = load_wiki(config)
+    note = wiki.notes["a-new-benchmark"]  # type: ignore[index]
+    assert note.authors == ("Ada Lovelace", "Alan Turing")
+    assert note.source is not None and note.source.url == "https://example.org/post"
+    assert note.tags == ("alignment", "evals") and note.tier == 2
+    assert "some-unknown-paper" in wiki.placeholders
+
+
+def test_a_batch_may_connect_to_itself(write_wiki, tmp_path: Path) -> None:
+    config = write_wiki({"x.md": "# X\n"})
+    first = tmp_path / "1.txt"
+    second = tmp_path / "2.txt"
+    first.write_text("a · 2026-01-01 · Tier 3\nFirst Digest\n\nConnections\n"
+                     "• Second Digest — extends it.\n", encoding="utf-8")
+    second.write_text("a · 2026-01-02 · Tier 3\nSecond Digest\n", encoding="utf-8")
+    done = import_digests(config, [first, second])
+    assert done[0].connections[0].target == "second-digest"
+    assert done[0].connections[0].resolved
+
+
+def test_not_a_digest_names_the_file(write_wiki, tmp_path: Path) -> None:
+    config = write_wiki({"x.md": "# X\n"})
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(NoteError, match="no title line") as err:
+        import_digests(config, [empty])
+    assert str(err.value).startswith(f"{empty}:1:")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\xe9 digest\n".encode("latin-1"))
+    result = kg("import", str(latin), "--wiki", str(config.wiki))
+    assert result.exit_code == 1 and f"{latin}:1" in result.stderr and "UTF-8" in result.stderr
+
+
+def test_a_failed_batch_writes_nothing(write_wiki, tmp_path: Path) -> None:
+    config = write_wiki({"taken.md": "# Taken\n"})
+    good = tmp_path / "good.txt"
+    good.write_text("a · 2026-01-01 · Tier 3\nGood One\n", encoding="utf-8")
+    clash = tmp_path / "clash.txt"
+    clash.write_text("a · 2026-01-01 · Tier 3\nTaken\n", encoding="utf-8")
+    with pytest.raises(KgError, match=r"already has taken\.md"):
+        import_digests(config, [good, clash])
+    assert not (config.wiki / "good-one.md").exists()
+
+
+# -- pieces -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("Defense Trilemma + NP-hard reward hacking", "defense-trilemma"),
+    ("Defense Trilemma", "defense-trilemma"),
+    ("AHE", "ahe"),
+    ("AHE: making harness evolution observable", "ahe"),
+    ("OpenAI Symphony", "openai-symphony"),
+    ("Symphony", "openai-symphony"),
+    ("the PostTrainBench", "posttrainbench"),
+    ("Post-Train Bench", None),
+    ("Anthropic Automated Alignment Researcher", "anthropic-automated-alignment-researcher"),
+    ("MiMo", "mimo"),
+    ("Ken Huang — World Models", "ken-huang-world-models"),
+    ("Import AI 455", "import-ai-455"),
+    ("Nothing Like It", None),
+])
+def test_matching_names(written: str, expected: str | None) -> None:
+    matcher = Matcher(load_wiki(load_config(REPO)).notes.values())
+    assert matcher.match(written)[0] == expected
+
+
+@pytest.mark.parametrize(("bullet", "name", "date", "annotation"), [
+    ("Defense Trilemma + NP-hard reward hacking (2026-05-04) — the adversarial counterpart.",
+     "Defense Trilemma + NP-hard reward hacking", dt.date(2026, 5, 4),
+     "the adversarial counterpart."),
+    ("Anthropic Automated Alignment Researcher (referenced in Import AI 454) — proof.",
+     "Anthropic Automated Alignment Researcher", None, "proof."),
+    ("PostTrainBench — referenced explicitly.", "PostTrainBench", None, "referenced explicitly."),
+    ("MiMo 05-03 – routing.", "MiMo", None, "routing."),
+    ("Just a name", "Just a name", None, ""),
+])
+def test_bullets(bullet: str, name: str, date: dt.date | None, annotation: str) -> None:
+    digest = parse_digest(f"T · 2026-01-01 · Tier 1\nTitle\n\nConnections\n• {bullet}\n",
+                          file="d.txt")
+    [got] = digest.connections
+    assert (got.name, got.date, got.annotation) == (name, date, annotation)
+
+
+@pytest.mark.parametrize(("text", "relation"), [
+    ("the adversarial counterpart. If alignment is on a clock", "counterpoint"),
+    ("agents ... is the productized version of managing AI", "example-of"),
+    ("referenced explicitly. AI gets half", "cites"),
+    ("proof-of-concept of automated alignment research", "evidence"),
+    ("making harness evolution observable.", "related"),
+    ("builds on the protocol, and is the counterpart of X", "extends"),
+    ("", "related"),
+])
+def test_relations_inferred_from_words(text: str, relation: str) -> None:
+    assert infer_relation(text).name == relation
+
+
+@needs_seed
+def test_seed_header_is_read() -> None:
+    digest = parse_digest(SEED.read_text(encoding="utf-8"), file=SEED.name)
+    assert digest.title == "Import AI 455: AI Systems Are About to Start Building Themselves"
+    assert digest.source_title == "Import AI 455" and digest.source_kind == "Post"
+    assert digest.note_id == "import-ai-455"
+    assert len(digest.angles) == 3 and len(digest.questions) == 4
+    assert [b.name for b in digest.connections][:2] == [
+        "Defense Trilemma + NP-hard reward hacking", "AHE"]

@@ -1,0 +1,353 @@
+"""The query commands: connections, neighbors, path, questions, forecasts, sparql, stats,
+export — each through the library and through click's CliRunner, in every format."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kg import analysis, query
+from kg.build import load_wiki
+from kg.config import Config, load_config
+from kg.errors import NotFound
+
+REPO = Path(__file__).resolve().parent.parent
+WIKI = str(REPO / "wiki")
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Config:
+    shutil.copytree(REPO / "wiki", tmp_path / "wiki")
+    shutil.copy(REPO / "kg.toml", tmp_path / "kg.toml")
+    return load_config(tmp_path)
+
+
+def kg(*args: str, env: dict[str, str] | None = None) -> Result:
+    from kg.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def rows(result: Result) -> list[dict[str, Any]]:
+    assert result.exit_code == 0, result.output
+    data: list[dict[str, Any]] = json.loads(result.stdout)
+    return data
+
+
+# -- connections ------------------------------------------------------------------------------
+
+
+def test_connections_json_has_relation_and_annotation() -> None:
+    found = rows(kg("connections", "Import AI 455", "--wiki", WIKI, "--format", "json",
+                    "--direction", "out", "--no-mentions"))
+    assert {(r["note"], r["relation"]) for r in found} == {
+        ("defense-trilemma", "counterpoint"), ("ahe", "related"),
+        ("anthropic-automated-alignment-researcher", "evidence"),
+        ("openai-symphony", "example-of"), ("posttrainbench", "cites")}
+    assert all(r["annotation"] for r in found)
+
+
+def test_connections_csv_and_table() -> None:
+    result = kg("connections", "ahe", "--wiki", WIKI, "--format", "csv", "--direction", "in")
+    assert result.exit_code == 0
+    table = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {r["note"] for r in table} >= {"import-ai-455"}
+    assert all(r["direction"] == "in" for r in table)
+    result = kg("connections", "ahe", "--wiki", WIKI, "--rel", "related")
+    assert result.stdout.splitlines()[0].split() == ["DIRECTION", "RELATION", "NOTE",
+                                                     "ANNOTATION"]
+
+
+def test_connections_of_an_unknown_note_suggests() -> None:
+    result = kg("connections", "posttrainbnch", "--wiki", WIKI)
+    assert result.exit_code == 1
+    assert "no note called 'posttrainbnch'" in result.stderr
+    assert "posttrainbench" in result.stderr
+
+
+def test_connections_of_a_placeholder() -> None:
+    found = rows(kg("connections", "wang-huang-reward-hacking", "--wiki", WIKI,
+                    "--format", "json"))
+    assert {r["note"] for r in found} == {"defense-trilemma", "import-ai-455"}
+    assert {r["direction"] for r in found} == {"in"}
+
+
+# -- neighbors --------------------------------------------------------------------------------
+
+
+def test_neighbours_by_depth() -> None:
+    wiki = load_wiki(load_config(REPO))
+    edges = analysis.WikiEdges(wiki)
+    one = analysis.neighbours(edges, analysis.find(edges, "AHE"), 1)
+    assert {n.id for n in one} == {"import-ai-455", "defense-trilemma"}
+    assert all(n.distance == 1 and n.via == "ahe" for n in one)
+    two = analysis.neighbours(edges, "ahe", 2)  # type: ignore[arg-type]
+    assert {n.id for n in two if n.distance == 2} >= {"posttrainbench", "openai-symphony",
+                                                      "wang-huang-reward-hacking"}
+    ghost = next(n for n in two if n.id == "wang-huang-reward-hacking")
+    assert not ghost.exists and ghost.via == "defense-trilemma"
+
+
+def test_neighbours_cli_typed_only() -> None:
+    found = rows(kg("neighbors", "ahe", "--depth", "2", "--no-mentions", "--wiki", WIKI,
+                    "--format", "json"))
+    assert "mit-superposition" not in {r["id"] for r in found}  # reached only by mentions
+    assert {r["distance"] for r in found} == {1, 2}
+    assert kg("neighbors", "ahe", "--depth", "0", "--wiki", WIKI).exit_code == 2
+
+
+# -- path -------------------------------------------------------------------------------------
+
+
+def test_path_gives_each_hop_relation_and_annotation() -> None:
+    found = rows(kg("path", "ahe", "posttrainbench", "--wiki", WIKI, "--format", "json"))
+    assert [(r["from"], r["relation"], r["to"]) for r in found] == [
+        ("ahe", "related", "import-ai-455"), ("import-ai-455", "cites", "posttrainbench")]
+    assert found[1]["annotation"].startswith("Cited directly")
+    assert {r["path"] for r in found} == {1}
+
+
+def test_every_shortest_path(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\nconnections:\n  - {to: b, rel: extends, note: via b}\n"
+                "  - {to: c, rel: supports, note: via c}\n---\n",
+        "b.md": "---\ntitle: B\nconnections: [d]\n---\n",
+        "c.md": "---\ntitle: C\n---\n[[d]] follows.\n",
+        "d.md": "---\ntitle: D\n---\n",
+    })
+    from kg.cache import open_graph
+
+    paths = analysis.paths(open_graph(config), "a", "d")  # type: ignore[arg-type]
+    assert [[(h.source, h.relation, h.target) for h in p] for p in paths] == [
+        [("a", "extends", "b"), ("b", "related", "d")],
+        [("a", "supports", "c"), ("c", "mentions", "d")],
+    ]
+    back = analysis.paths(open_graph(config), "d", "a")  # type: ignore[arg-type]
+    assert [h.forward for h in back[0]] == [False, False]
+    assert back[0][0].label == "Related from"
+    assert analysis.paths(open_graph(config), "d", "a", directed=True) == []  # type: ignore[arg-type]
+    assert len(analysis.paths(open_graph(config), "a", "d", limit=1)) == 1  # type: ignore[arg-type]
+
+
+def test_no_path_exits_1(write_wiki) -> None:
+    config = write_wiki({"a.md": "# A\n", "b.md": "# B\n"})
+    result = kg("path", "a", "b", "--wiki", str(config.wiki))
+    assert result.exit_code == 1
+    assert "no path from a to b" in result.stderr
+
+
+# -- questions and forecasts ------------------------------------------------------------------
+
+
+QUESTIONS = {
+    "q.md": "---\ntitle: Q\ndate: 2026-01-10\ntier: 1\ntags: [alignment]\n---\n"
+            "## Open questions\n- Does it scale?\n- [x] Is it real?\n- Who pays?\n",
+    "r.md": "---\ntitle: R\ndate: 2026-03-01\ntier: 2\nanswers: [q#q-does-it-scale]\n"
+            "connections: [q]\n---\n## Open questions\n- What next?\n",
+}
+
+
+def test_questions_status_and_filters(write_wiki) -> None:
+    wiki = load_wiki(write_wiki(QUESTIONS))
+    on = dt.date(2026, 3, 11)
+    open_ = query.questions(wiki, on=on)
+    assert [r.text for r in open_] == ["Who pays?", "What next?"]  # oldest first
+    assert open_[0].age == 60 and open_[0].note == "q"
+    answered = query.questions(wiki, status="answered", on=on)
+    assert {r.text: r.answered_by for r in answered} == {"Does it scale?": ("r",),
+                                                          "Is it real?": ()}
+    assert [r.text for r in query.questions(wiki, status="all", tier=2)] == ["What next?"]
+    assert [r.text for r in query.questions(wiki, tag="Alignment")] == ["Who pays?"]
+    assert [r.text for r in query.questions(wiki, since=dt.date(2026, 2, 1))] == ["What next?"]
+
+
+def test_questions_cli(write_wiki) -> None:
+    config = write_wiki(QUESTIONS)
+    found = rows(kg("questions", "--wiki", str(config.wiki), "--status", "all",
+                    "--format", "json"))
+    assert {r["id"] for r in found} >= {"q#q-does-it-scale", "r#q-what-next"}
+    assert next(r for r in found if r["id"] == "q#q-does-it-scale")["where"] == "q.md:8"
+    table = kg("questions", "--wiki", str(config.wiki), "--tier", "1").stdout
+    assert "Who pays?" in table and "What next?" not in table
+
+
+def test_sample_questions_are_open() -> None:
+    found = rows(kg("questions", "--wiki", WIKI, "--format", "json"))
+    assert len([r for r in found if r["note"] == "import-ai-455"]) == 4
+    assert all(r["status"] == "open" for r in found)
+
+
+def test_forecasts_due() -> None:
+    wiki = load_wiki(load_config(REPO))
+    every = query.forecasts(wiki, on=dt.date(2028, 6, 1))
+    assert [(r.p, r.by.year, r.status) for r in every] == [(0.3, 2027, "due"),
+                                                            (0.6, 2028, "open")]
+    assert every[0].forecaster == "Jack Clark"
+    assert [r.by.year for r in query.forecasts(wiki, due=True, on=dt.date(2028, 6, 1))] == [2027]
+    assert query.forecasts(wiki, due=True, on=dt.date(2026, 6, 1)) == []
+
+
+def test_forecasts_cli_uses_source_date_epoch() -> None:
+    epoch = str(int(dt.datetime(2028, 6, 1, tzinfo=dt.UTC).timestamp()))
+    found = rows(kg("forecasts", "--due", "--wiki", WIKI, "--format", "json",
+                    env={"SOURCE_DATE_EPOCH": epoch}))
+    assert [r["by"] for r in found] == ["2027-12-31"]
+    assert found[0]["where"].startswith("import-ai-455.md:")
+
+
+def test_resolved_forecasts(write_wiki) -> None:
+    wiki = load_wiki(write_wiki({"f.md": "---\ntitle: F\nforecasts:\n"
+                                 "  - {claim: X, p: 0.7, by: 2020-01-01, resolved: true}\n"
+                                 "  - {claim: Y, p: 0.2, by: 2021-01-01, resolved: false}\n"
+                                 "---\n"}))
+    assert [r.status for r in query.forecasts(wiki)] == ["true", "false"]
+    assert query.forecasts(wiki, due=True) == []
+
+
+# -- sparql -----------------------------------------------------------------------------------
+
+
+def test_sparql_select_with_predeclared_prefixes() -> None:
+    found = rows(kg("sparql", "SELECT ?a ?b WHERE { ?a cito:disagreesWith ?b } ORDER BY ?a",
+                    "--wiki", WIKI, "--format", "json"))
+    assert [(r["a"].rsplit("/", 1)[-1], r["b"].rsplit("/", 1)[-1]) for r in found] == [
+        ("defense-trilemma", "import-ai-455"), ("import-ai-455", "defense-trilemma")]
+    table = kg("sparql", "SELECT ?b WHERE { note:ahe cito:citesAsRelated ?b }", "--wiki", WIKI)
+    assert "note:import-ai-455" in table.stdout
+
+
+def test_sparql_annotations_via_the_citation_node() -> None:
+    text = """SELECT ?target ?comment WHERE {
+      ?c a cito:Citation ; cito:hasCitingEntity note:import-ai-455 ;
+         cito:hasCitedEntity ?target ; kg:relation "cites" ; rdfs:comment ?comment }"""
+    found = rows(kg("sparql", text, "--wiki", WIKI, "--format", "json"))
+    assert found[0]["target"].endswith("/note/posttrainbench")
+    assert found[0]["comment"].startswith("Cited directly")
+
+
+def test_sparql_ask_construct_and_file(tmp_path: Path) -> None:
+    assert rows(kg("sparql", "ASK { note:ahe ?p ?o }", "--wiki", WIKI,
+                   "--format", "json")) == [{"result": True}]
+    rq = tmp_path / "cites.rq"
+    rq.write_text("CONSTRUCT { ?a cito:cites ?b } WHERE { ?a cito:cites ?b }", encoding="utf-8")
+    result = kg("sparql", str(rq), "--wiki", WIKI, "--format", "nt")
+    assert result.exit_code == 0
+    assert result.stdout.strip().endswith("<https://example.org/kg/note/posttrainbench> .")
+    ttl = kg("sparql", str(rq), "--wiki", WIKI, "--format", "ttl").stdout
+    assert "cito:cites" in ttl
+    found = list(csv.DictReader(io.StringIO(
+        kg("sparql", str(rq), "--wiki", WIKI, "--format", "csv").stdout)))
+    assert found[0]["predicate"] == "http://purl.org/spar/cito/cites"
+
+
+def test_sparql_errors_name_file_and_line(tmp_path: Path) -> None:
+    rq = tmp_path / "bad.rq"
+    rq.write_text("SELECT ?a\nWHERE {\n  ?a ?b\n}\n", encoding="utf-8")
+    result = kg("sparql", str(rq), "--wiki", WIKI)
+    assert result.exit_code == 1
+    assert f"{rq}:4" in result.stderr and "does not parse" in result.stderr
+    assert kg("sparql", "missing.rq", "--wiki", WIKI).exit_code == 1
+    select = kg("sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--wiki", WIKI,
+                "--format", "ttl")
+    assert select.exit_code == 1 and "CONSTRUCT" in select.stderr
+
+
+# -- stats ------------------------------------------------------------------------------------
+
+
+def test_stats_sample() -> None:
+    found = rows(kg("stats", "--wiki", WIKI, "--format", "json"))
+    counts = {r["name"]: r["value"] for r in found if r["section"] == "count"}
+    assert counts["notes"] == 12 and counts["placeholders"] == 6
+    assert counts["forecasts"] == 2 and counts["research angles"] == 3
+    hubs = [r["name"] for r in found if r["section"] == "hub-degree"]
+    ranks = [r["name"] for r in found if r["section"] == "hub-pagerank"]
+    assert hubs[0] == ranks[0] == "import-ai-455"
+    placeholders = {r["name"] for r in found if r["section"] == "placeholder"}
+    assert "wang-huang-reward-hacking" in placeholders
+    communities = [r for r in found if r["section"] == "community"]
+    assert sum(r["value"] for r in communities) == 18
+    assert rows(kg("stats", "--wiki", WIKI, "--format", "json")) == found  # deterministic
+
+
+def test_orphans(write_wiki) -> None:
+    wiki = load_wiki(write_wiki({"a.md": "[[b]]\n", "b.md": "# B\n", "lonely.md": "# L\n"}))
+    orphans = [s.name for s in analysis.stats(wiki) if s.section == "orphan"]
+    assert orphans == ["lonely"]
+
+
+def test_pagerank_matches_networkx() -> None:
+    pr = pytest.importorskip("networkx.algorithms.link_analysis.pagerank_alg")
+    import networkx as nx
+
+    reference = getattr(pr, "_pagerank_python", None)
+    if reference is None:
+        pytest.skip("this NetworkX has no pure-Python PageRank")
+    weights = {("a", "b"): 2, ("b", "c"): 1, ("c", "a"): 1, ("a", "c"): 1, ("d", "c"): 1}
+    graph = nx.DiGraph()
+    graph.add_nodes_from("abcde")
+    for (u, v), w in weights.items():
+        graph.add_edge(u, v, weight=w)
+    ours = analysis.pagerank(list("abcde"), weights)  # type: ignore[arg-type]
+    theirs = reference(graph, weight="weight", tol=1e-12)
+    assert ours == pytest.approx(theirs, abs=1e-6)
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "jsonld", "nt"])
+def test_export_rdf(fmt: str, tmp_path: Path) -> None:
+    import pyoxigraph
+
+    out = tmp_path / f"graph.{fmt}"
+    result = kg("export", "--format", fmt, "--out", str(out), "--wiki", WIKI)
+    assert result.exit_code == 0, result.output
+    formats = {"ttl": pyoxigraph.RdfFormat.TURTLE, "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+               "nt": pyoxigraph.RdfFormat.N_TRIPLES}
+    triples = list(pyoxigraph.parse(out.read_bytes(), format=formats[fmt]))
+    assert len(triples) > 100
+    assert kg("export", "--format", fmt, "--wiki", WIKI).stdout_bytes == out.read_bytes()
+
+
+def test_export_graphml() -> None:
+    import networkx as nx
+
+    data = kg("export", "--format", "graphml", "--wiki", WIKI).stdout_bytes
+    graph = nx.read_graphml(io.BytesIO(data))
+    assert graph.nodes["import-ai-455"]["tier"] == 1
+    assert graph.nodes["wang-huang-reward-hacking"]["placeholder"] is True
+    assert any(d["relation"] == "counterpoint" for _, _, d in graph.edges(data=True))
+
+
+# -- the cache under the commands -------------------------------------------------------------
+
+
+def test_each_query_sees_an_edit(sample_copy: Config) -> None:
+    wiki = str(sample_copy.wiki)
+    before = rows(kg("neighbors", "posttrainbench", "--wiki", wiki, "--format", "json"))
+    assert "mimo" not in {r["id"] for r in before}
+    note = sample_copy.wiki / "posttrainbench.md"
+    note.write_text(note.read_text(encoding="utf-8").replace(
+        "## Why it matters", "## Why it matters\nSee [[mimo]].\n"), encoding="utf-8")
+    after = rows(kg("neighbors", "posttrainbench", "--wiki", wiki, "--format", "json"))
+    assert "mimo" in {r["id"] for r in after}
+    found = rows(kg("sparql", "ASK { note:posttrainbench kg:mentions note:mimo }",
+                    "--wiki", wiki, "--format", "json"))
+    assert found == [{"result": True}]
+
+
+def test_find_note_by_title_alias_and_id() -> None:
+    wiki = load_wiki(load_config(REPO))
+    assert query.find_note(wiki, "Symphony") == "openai-symphony"
+    assert query.find_note(wiki, "openai-symphony.md") == "openai-symphony"
+    with pytest.raises(NotFound):
+        query.find_note(wiki, "nothing like it")

@@ -1,0 +1,215 @@
+"""``kg init`` and ``kg new``: a wiki that builds at once, and notes that never overwrite."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.build import build, load_wiki
+from kg.config import Config, load_config
+from kg.errors import ConfigError, KgError, NotFound
+from kg.ids import NoteId
+from kg.parse import parse_note
+from kg.scaffold import front_matter, init, new_note
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def kg(*args: str, env: dict[str, str] | None = None) -> Result:
+    from kg.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Config:
+    shutil.copytree(REPO / "wiki", tmp_path / "wiki")
+    shutil.copy(REPO / "kg.toml", tmp_path / "kg.toml")
+    return load_config(tmp_path)
+
+
+# -- kg init ----------------------------------------------------------------------------------
+
+
+def test_init_gives_a_wiki_that_builds_and_checks_clean(tmp_path: Path) -> None:
+    from kg.check import check
+
+    done = init(tmp_path / "lab", title='The "lab": notes', today=dt.date(2026, 5, 4))
+    assert (tmp_path / "lab/kg.toml").is_file() and done.first_note is not None
+    config = load_config(tmp_path / "lab")
+    assert config.title == 'The "lab": notes'
+    note = load_wiki(config).notes["start-here"]
+    assert note.date == dt.date(2026, 5, 4) and note.tier == 3 and note.questions
+    result = build(config)
+    assert result.notes == 1 and (config.out / "notes/start-here.html").is_file()
+    report = check(config)
+    assert report.findings == () and not report.failed(strict=True)
+    assert (tmp_path / "lab/.gitignore").read_text() == "site/\n.kg/\n"
+
+
+def test_init_refuses_an_existing_wiki_and_keeps_notes(tmp_path: Path) -> None:
+    (tmp_path / "wiki").mkdir()
+    (tmp_path / "wiki/mine.md").write_text("# Mine\n", encoding="utf-8")
+    done = init(tmp_path)
+    assert done.first_note is None
+    assert [p.name for p in (tmp_path / "wiki").iterdir()] == ["mine.md"]
+    with pytest.raises(ConfigError, match="exists already"):
+        init(tmp_path)
+
+
+def test_init_cli(tmp_path: Path) -> None:
+    result = kg("init", str(tmp_path / "w"))
+    assert result.exit_code == 0
+    assert "kg.toml" in result.stdout and "kg build" in result.stdout
+    again = kg("init", str(tmp_path / "w"))
+    assert again.exit_code == 1 and "kg.toml" in again.stderr
+
+
+# -- front-matter -----------------------------------------------------------------------------
+
+
+TITLES = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
+                           blacklist_characters="\ufeff\x85"),
+    min_size=1, max_size=80,
+).map(lambda t: " ".join(t.split())).filter(bool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=TITLES, alias=TITLES)
+def test_front_matter_round_trips_any_title(title: str, alias: str) -> None:
+    text = "---\n" + front_matter({"title": title, "date": dt.date(2026, 5, 4), "tier": 1,
+                                   "aliases": [alias], "connections": [
+                                       {"to": "x", "rel": "related", "note": title}]}) + "---\n"
+    note = parse_note(text.encode("utf-8"), nid=NoteId("n"), path="n.md")
+    assert note.title == title
+    assert note.aliases == (alias,)
+    assert note.connections[0].annotation == title
+    assert note.date == dt.date(2026, 5, 4) and note.tier == 1
+
+
+@pytest.mark.parametrize("title", [
+    'Import AI 455: "AI Systems" — building themselves', "NO", "yes", "2026-05-04",
+    "# not a comment", "[[link]]", "- a list?", "key: value", "{braces}", "*star", "&anchor",
+    "!tag", "012345", "a'b\"c", "tab\tinside", "trailing colon:", "%percent", "@at", "`tick`",
+])
+def test_front_matter_tricky_titles(title: str) -> None:
+    text = "---\n" + front_matter({"title": title, "tags": [title]}) + "---\n"
+    note = parse_note(text.encode("utf-8"), nid=NoteId("n"), path="n.md")
+    assert note.title == title and note.tags
+
+
+# -- kg new -----------------------------------------------------------------------------------
+
+
+def test_new_note_with_every_option(sample_copy: Config) -> None:
+    created = new_note(
+        sample_copy, 'Reward hacking: "grows" with tools', date=dt.date(2026, 5, 6), tier=2,
+        tags=["Reward Hacking", "#alignment"], aliases=["RH tools"],
+        connect=["Defense Trilemma:supports:Same failure mode: more tools, more hacking",
+                 "AHE", "import-ai-455:evidence"],
+    )
+    assert created.rel == "reward-hacking-grows-with-tools.md"
+    note = load_wiki(sample_copy).notes[created.id]
+    assert note.title == 'Reward hacking: "grows" with tools'
+    assert note.date == dt.date(2026, 5, 6) and note.tier == 2
+    assert note.tags == ("reward-hacking", "alignment") and note.aliases == ("RH tools",)
+    assert [(c.target, c.relation.name, c.annotation) for c in note.connections] == [
+        ("defense-trilemma", "supports", "Same failure mode: more tools, more hacking"),
+        ("ahe", "related", ""),
+        ("import-ai-455", "evidence", ""),
+    ]
+    assert {s.key for s in note.sections} >= {"tldr", "why", "connections", "angles",
+                                              "questions"}
+    assert "[[defense-trilemma|Defense Trilemma + NP-hard reward hacking]]" in note.body
+
+
+def test_new_note_defaults_to_today(write_wiki) -> None:
+    config = write_wiki({"a.md": "# A\n"})
+    created = new_note(config, "Fresh")
+    note = load_wiki(config).notes[created.id]
+    assert note.date == dt.date.today() and note.tier is None
+
+
+def test_unknown_targets_and_relations_are_refused(sample_copy: Config) -> None:
+    with pytest.raises(NotFound, match="no note called 'Defence Trilema'") as err:
+        new_note(sample_copy, "X", connect=["Defence Trilema"])
+    assert "defense trilemma" in err.value.hint.lower()
+    with pytest.raises(ConfigError, match="unknown relation 'disagree'") as bad:
+        new_note(sample_copy, "X", connect=["ahe:disagree"])
+    assert "counterpoint" in bad.value.hint
+    assert not (sample_copy.wiki / "x.md").exists()
+
+
+def test_new_never_overwrites(sample_copy: Config) -> None:
+    before = (sample_copy.wiki / "ahe.md").read_bytes()
+    with pytest.raises(KgError, match="exists already"):
+        new_note(sample_copy, "AHE")
+    with pytest.raises(KgError, match="exists already"):
+        new_note(sample_copy, "Anything", note_id="ahe")
+    with pytest.raises(KgError, match="would take over its links"):
+        new_note(sample_copy, "Symphony")  # the alias of openai-symphony
+    assert (sample_copy.wiki / "ahe.md").read_bytes() == before
+    (sample_copy.wiki / "sub").mkdir()
+    (sample_copy.wiki / "taken.md").write_text("", encoding="utf-8")
+    with pytest.raises(KgError):
+        new_note(sample_copy, "Taken")
+
+
+def test_new_on_a_placeholder_makes_it_a_note(sample_copy: Config) -> None:
+    assert "wang-huang-reward-hacking" in load_wiki(sample_copy).placeholders
+    created = new_note(sample_copy, "wang-huang-reward-hacking", tier=2)
+    assert created.placeholder is not None
+    assert created.placeholder.referenced_by == ("defense-trilemma", "import-ai-455")
+    wiki = load_wiki(sample_copy)
+    assert "wang-huang-reward-hacking" in wiki.notes
+    assert "wang-huang-reward-hacking" not in wiki.placeholders
+    assert wiki.notes["wang-huang-reward-hacking"].title == "Wang Huang Reward Hacking"
+    # a title whose slug is a placeholder's id does the same
+    created = new_note(sample_copy, "Safety Drift")
+    assert created.id == "safety-drift" and created.placeholder is not None
+
+
+def test_new_cli_prints_the_path_and_opens_the_editor(sample_copy: Config,
+                                                      tmp_path: Path) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\nopen(sys.argv[1], 'a').write('edited\\n')\n",
+                      encoding="utf-8")
+    result = kg("new", "Step by step", "--wiki", str(sample_copy.wiki), "--tier", "3",
+                "--tag", "agents", "--connect", "mimo:extends:adds steps", "--date",
+                "2026-05-07", "--edit", env={"EDITOR": f"{sys.executable} {editor}",
+                                             "VISUAL": ""})
+    assert result.exit_code == 0, result.output
+    path = sample_copy.wiki / "step-by-step.md"
+    assert result.stdout.strip().endswith("step-by-step.md")
+    assert path.read_text(encoding="utf-8").endswith("edited\n")
+    note = load_wiki(sample_copy).notes[NoteId("step-by-step")]
+    assert note.date == dt.date(2026, 5, 7) and note.tags == ("agents",)
+
+
+def test_new_cli_errors(sample_copy: Config) -> None:
+    wiki = str(sample_copy.wiki)
+    result = kg("new", "X", "--connect", "mimoo", "--wiki", wiki)
+    assert result.exit_code == 1 and "closest: mimo" in result.stderr
+    result = kg("new", "AHE", "--wiki", wiki)
+    assert result.exit_code == 1 and "ahe.md" in result.stderr
+    assert kg("new", "X", "--date", "May 4", "--wiki", wiki).exit_code == 2
+    assert kg("new", "X", "--tier", "12", "--wiki", wiki).exit_code == 2
+
+
+def test_a_broken_template_writes_nothing(write_wiki, tmp_path: Path) -> None:
+    config = write_wiki({"a.md": "# A\n"})
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates/note.md").write_text("---\n{{ front_matter }}title: dup\n---\n",
+                                                encoding="utf-8")
+    with pytest.raises(KgError, match="would not parse") as err:
+        new_note(config, "Fresh")
+    assert err.value.line is not None
+    assert not (config.wiki / "fresh.md").exists()

@@ -1,0 +1,525 @@
+"""Each page of the site, from the sample wiki: what a reader finds on it.
+
+The sample wiki is built once per session (``sample_site``); pages are read with the
+conftest's small HTML reader. Wikis made for one test are rendered in memory with
+:func:`render`, without writing a site.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Element, WriteWiki, parse_html
+
+from kg.build import graph_files, load_wiki
+from kg.config import Config
+from kg.graphview import LOCAL_LIMIT, layout, sampled_layout
+from kg.site import Site
+
+ReadHtml = Callable[[Path], Element]
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def render(config: Config) -> dict[str, bytes]:
+    """Every output of the site for ``config``, in memory: path → bytes."""
+    wiki = load_wiki(config)
+    return {o.path: o.data for o in Site(wiki, config, graph_files(wiki, config)).outputs()}
+
+
+def page(outputs: dict[str, bytes], path: str) -> Element:
+    return parse_html(outputs[path].decode("utf-8"))
+
+
+def script_json(data: bytes, prefix: bytes) -> Any:
+    assert data.startswith(prefix) and data.rstrip().endswith(b";")
+    return json.loads(data[len(prefix):].rstrip().rstrip(b";"))
+
+
+@pytest.fixture(scope="module")
+def site(sample_site: Path) -> Path:
+    return sample_site
+
+
+# -- what the site holds -------------------------------------------------------------------
+
+
+def test_every_page_is_written(site: Path) -> None:
+    expected = [
+        "index.html", "graph.html", "questions.html", "angles.html", "forecasts.html",
+        "timeline.html", "placeholders.html", "tags.html", "search.html", "queries.html",
+        "404.html", "feed.xml", "sitemap.xml", "search.json", "data/search.js", "data/graph.js",
+        "graph.ttl", "graph.jsonld", "graph.nt", "vocab.ttl",
+        "tiers/1.html", "tiers/2.html", "tiers/3.html", "tags/benchmarks.html",
+        "notes/import-ai-455.html", "notes/posttrainbench.html", "notes/tip.html",
+        "queries/counterpoints.html", "queries/tier-1-open-questions.html",
+        "assets/style.css", "assets/site.js", "assets/graph.js", "assets/tracker.js",
+        "assets/vendor/vis-network.min.js", "assets/vendor/vis-network.LICENSE-MIT",
+        "assets/vendor/vis-network.LICENSE-APACHE-2.0",
+    ]
+    missing = [p for p in expected if not (site / p).is_file()]
+    assert not missing
+
+
+def test_vis_network_ships_in_the_site_without_a_source_map(site: Path) -> None:
+    js = (site / "assets/vendor/vis-network.min.js").read_text(encoding="utf-8")
+    assert "vis-network" in js[:400] and "DataSet" in js
+    assert "sourceMappingURL" not in js
+    assert 'createElement("style")' not in js  # would break under style-src 'self'
+
+
+# -- the note page -------------------------------------------------------------------------
+
+
+def test_note_page_metadata(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "notes/import-ai-455.html")
+    assert doc.select_one("h1").text == (
+        "Import AI 455: AI Systems Are About to Start Building Themselves")
+    badge = doc.select_one(".kicker a.tier")
+    assert badge.text == "Tier 1" and badge.attrs["href"] == "../tiers/1.html"
+    meta = {dt.text: dd for dt, dd in zip(doc.select(".meta dt"), doc.select(".meta dd"),
+                                          strict=True)}
+    assert meta["Tier"].text == "Research direction"
+    assert meta["Date"].select_one("time").attrs["datetime"] == "2026-05-04"
+    assert meta["Author"].text == "Jack Clark"
+    source = meta["Source"].select_one("a")
+    assert source.attrs["href"] == "https://importai.substack.com/"
+    assert "noopener" in source.attrs["rel"] and source.text == "Import AI 455"
+    assert "Import AI" in meta["Source"].select_one(".publisher").text
+    assert meta["Raw"].text.startswith("raw/rss/2026-05-04-import-ai-455")
+    assert meta["Also called"].text == "Import AI 455"
+    tags = meta["Tags"].select("a.tag")
+    assert [t.text for t in tags] == ["#ai-rnd-automation", "#forecasting", "#benchmarks",
+                                      "#llms-foundation-models"]
+    assert tags[0].attrs["href"] == "../tags/ai-rnd-automation.html"
+    body = doc.select_one(".body")
+    assert "TL;DR" in body.texts("h2")
+    link = next(a for a in body.select("a.wikilink") if a.text == "PostTrainBench")
+    assert link.attrs["href"] == "posttrainbench.html"
+
+
+def test_note_page_connection_view(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "notes/import-ai-455.html")
+    view = doc.select_one("section.connections")
+    out = view.select_one("section.outgoing")
+    groups = {g.attrs["data-relation"]: g for g in out.select("section.rel-group")}
+    assert set(groups) == {"related", "counterpoint", "evidence", "example-of", "cites"}
+    counter = groups["counterpoint"]
+    assert "Counterpoint to" in counter.select_one("h4").text
+    assert counter.select_one("a.note-link").attrs["href"] == "defense-trilemma.html"
+    assert "adversarial mirror image" in counter.select_one(".annotation").text
+    incoming = {g.attrs["data-relation"]: g for g in
+                view.select("section.incoming section.rel-group")}
+    assert "Countered by" in incoming["counterpoint"].select_one("h4").text
+    assert "Exemplified by" in incoming["example-of"].select_one("h4").text
+    mentions = view.select_one("section.mentions-out")
+    items = mentions.select("li[data-kind=mention]")
+    sentence = next(li for li in items if "MIT superposition" in li.text)
+    assert "pulls together threads" in sentence.select_one("blockquote.context").text
+    ghosts = [a.text for a in sentence.select("a.ghost")]
+    assert {"tip", "longact", "cvs", "safety-drift"} <= set(ghosts)
+    backlinks = view.select_one("section.mentions-in")
+    assert any("PostTrainBench" in li.text for li in backlinks.select("li"))
+
+
+def test_note_page_questions_angles_forecasts(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "notes/import-ai-455.html")
+    questions = doc.select("ul.questions li.question")
+    assert len(questions) == 4
+    assert all(q.select_one(".status").text == "open" for q in questions)
+    assert questions[0].attrs["id"].startswith("q-")
+    angles = doc.select("ol.angles li")
+    assert [a.attrs["value"] for a in angles] == ["1", "2", "3"]
+    assert "Trajectory-aware routing" in angles[0].select_one("strong").text
+    assert "[[" not in doc.select_one("ol.angles").text
+    rows = doc.select("table.forecasts tbody tr")
+    assert [r.select("td")[1].text for r in rows] == ["60%", "30%"]
+    assert all(r.select_one(".badge").text == "open" for r in rows)
+
+
+def test_note_page_local_graph(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "notes/import-ai-455.html")
+    container = doc.select_one("#local-graph")
+    assert container.attrs["data-graph"] == "local"
+    island = doc.select_one("script#local-graph-data")
+    assert island.attrs["type"] == "application/json"
+    data = json.loads(island.text)
+    ids = {n["id"] for n in data["nodes"]}
+    assert data["focus"] == "import-ai-455" and "import-ai-455" in ids
+    assert {"defense-trilemma", "posttrainbench", "tip", "wang-huang-reward-hacking"} <= ids
+    assert len(ids) <= LOCAL_LIMIT
+    assert all(e["from"] in ids and e["to"] in ids for e in data["edges"])
+    assert next(n for n in data["nodes"] if n["id"] == "tip")["group"] == "ghost"
+    scripts = [s.attrs.get("src", "") for s in doc.select("script[src]")]
+    assert "../assets/vendor/vis-network.min.js" in scripts and "../assets/graph.js" in scripts
+
+
+def test_note_page_embeds_json_ld(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "notes/import-ai-455.html")
+    data = json.loads(doc.select_one("script[type=application/ld+json]").text)
+    assert data["@context"] == "https://schema.org"
+    assert data["@id"] == "https://example.org/kg/note/import-ai-455"
+    assert data["name"].startswith("Import AI 455")
+    assert data["datePublished"] == "2026-05-04"
+    assert data["author"] == [{"@type": "Person", "name": "Jack Clark"}]
+    assert data["isBasedOn"]["url"] == "https://importai.substack.com/"
+    assert {"@id": "https://example.org/kg/note/defense-trilemma"} in data["citation"]
+    assert len(data["hasPart"]) == 4
+
+
+def test_placeholder_page(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "notes/wang-huang-reward-hacking.html")
+    assert "no note defines" in doc.select_one(".ghost-notice").text
+    assert 'kg new "wang-huang-reward-hacking"' in doc.select_one(".ghost-notice").text
+    sources = {a.attrs["href"] for a in doc.select("section.connections a.note-link")}
+    assert "defense-trilemma.html" in sources and "import-ai-455.html" in sources
+
+
+# -- indexes -------------------------------------------------------------------------------
+
+
+def test_home_page(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "index.html")
+    counts = " ".join(doc.texts(".counts li"))
+    for text in ("12 notes", "13 connections", "6 open questions", "3 research angles",
+                 "2 forecasts", "6 not written yet"):
+        assert text in counts
+    recent = doc.texts("section.recent .note-item .note-link")
+    assert "Import AI 455: AI Systems Are About to Start Building Themselves" in recent
+    tiers = doc.select("section.tier-section")
+    assert [t.select_one("h3 a").attrs["href"] for t in tiers] == [
+        "tiers/1.html", "tiers/2.html", "tiers/3.html"]
+    assert "tags/benchmarks.html" in {a.attrs["href"] for a in doc.select(".tag-cloud a")}
+
+
+def test_timeline_tier_and_tag_pages(site: Path, read_html: ReadHtml) -> None:
+    timeline = read_html(site / "timeline.html")
+    months = [s.select_one("h2").attrs["id"] for s in timeline.select("section.month")]
+    assert months == ["m-2026-05", "m-undated"]
+    dates = [t.attrs["datetime"] for t in timeline.select("ol.timeline time")]
+    assert dates == sorted(dates, reverse=True)
+    tier1 = read_html(site / "tiers/1.html")
+    assert tier1.texts(".note-list .note-link") == [
+        "Import AI 455: AI Systems Are About to Start Building Themselves"]
+    tier2 = read_html(site / "tiers/2.html")
+    assert len(tier2.select(".note-list .note-item")) == 7
+    tag = read_html(site / "tags/benchmarks.html")
+    assert set(tag.texts(".note-list .note-link")) == {
+        "Import AI 455: AI Systems Are About to Start Building Themselves", "PostTrainBench"}
+    tags = read_html(site / "tags.html")
+    assert "#benchmarks" in tags.texts(".tag-index a")
+
+
+def test_placeholders_page_names_who_mentions_them(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "placeholders.html")
+    items = {li.attrs["id"]: li for li in doc.select("li.placeholder-item")}
+    assert set(items) == {"cvs", "longact", "safety-drift", "sun-smith-nayebi-no-free-lunch",
+                          "tip", "wang-huang-reward-hacking"}
+    wang = items["wang-huang-reward-hacking"]
+    assert {a.text for a in wang.select("ul.links a.note-link")} >= {
+        "Defense Trilemma + NP-hard reward hacking",
+        "Import AI 455: AI Systems Are About to Start Building Themselves"}
+    assert wang.select("blockquote.context")
+    first = doc.select("li.placeholder-item")[0].attrs["id"]
+    assert first in ("wang-huang-reward-hacking", "sun-smith-nayebi-no-free-lunch")
+
+
+# -- trackers ------------------------------------------------------------------------------
+
+
+def test_question_tracker(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "questions.html")
+    rows = doc.select("table#tracker tbody tr.question")
+    assert len(rows) == 6
+    assert {r.attrs["data-status"] for r in rows} == {"open"}
+    creativity = next(r for r in rows if "creativity scale" in r.text)
+    assert creativity.attrs["data-tier"] == "1"
+    assert json.loads(creativity.attrs["data-tags"])[0] == "ai-rnd-automation"
+    assert creativity.attrs["data-date"] == "2026-05-04" and creativity.attrs["data-age"] == "0"
+    link = creativity.select("a.note-link")[0]
+    assert link.attrs["href"].startswith("notes/import-ai-455.html#q-")
+    form = doc.select_one("form#tracker-filters")
+    assert {s.attrs["name"] for s in form.select("select")} == {"status", "tier", "tag"}
+    assert "fine-tuning" in [o.attrs["value"] for o in form.select("select[name=tag] option")]
+    assert [th.attrs["data-sort"] for th in doc.select("th[data-sort]")] == [
+        "status", "text", "note", "tier", "date", "age"]
+    assert doc.select("script[src=assets/tracker.js]")
+
+
+def test_angles_page(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "angles.html")
+    sections = doc.select("section.angle-note")
+    assert len(sections) == 1
+    items = sections[0].select("ol.angles li")
+    assert len(items) == 3
+    assert items[1].select_one("a.anchor").attrs["href"].startswith("notes/import-ai-455.html#")
+
+
+def test_forecasts_page(site: Path, read_html: ReadHtml) -> None:
+    doc = read_html(site / "forecasts.html")
+    due = doc.select("section table.forecasts")[0].select("tbody tr")
+    assert [r.select_one("time").attrs["datetime"] for r in due] == ["2027-12-31", "2028-12-31"]
+    assert "No forecast has resolved yet" in doc.text
+    track = doc.select_one("table.track tbody tr")
+    assert track.select_one("th").text == "Jack Clark"
+    assert [td.text for td in track.select("td")] == ["2", "0", "—", "—"]
+
+
+def test_forecast_track_record_and_resolution(write_wiki: WriteWiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ndate: 2024-01-01\nauthors: [Ann]\nforecasts:\n"
+                "  - {claim: X happens, p: 0.8, by: 2024-06-01, resolved: true, resolved_by: b}\n"
+                "  - {claim: Y happens, p: 0.9, by: 2024-06-01, resolved: false}\n"
+                "  - {claim: Z happens, p: 0.5, by: 2023-01-01}\n---\nText.\n",
+        "b.md": "---\ntitle: B\ndate: 2024-07-01\n---\nText.\n",
+    })
+    doc = page(render(config), "forecasts.html")
+    tables = doc.select("table.forecasts")
+    assert "overdue" in tables[0].text
+    resolved = tables[1].select("tbody tr")
+    assert len(resolved) == 2 and "came true" in resolved[0].text + resolved[1].text
+    assert any(a.attrs["href"] == "notes/b.html" for a in tables[1].select("a"))
+    row = doc.select_one("table.track tbody tr")
+    assert [td.text for td in row.select("td")] == ["3", "2", "1", "0.425"]
+
+
+# -- the graph -----------------------------------------------------------------------------
+
+
+def test_global_graph_page_and_data(site: Path, read_html: ReadHtml) -> None:
+    data = script_json((site / "data/graph.js").read_bytes(), b"window.KG_GRAPH = ")
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert len(nodes) == 18
+    assert nodes["import-ai-455"]["group"] == "t1"
+    assert nodes["posttrainbench"]["group"] == "t2"
+    assert nodes["tip"]["group"] == "ghost" and nodes["tip"]["ph"] is True
+    assert nodes["import-ai-455"]["size"] == max(n["size"] for n in nodes.values())
+    assert nodes["import-ai-455"]["url"] == "notes/import-ai-455.html"
+    labels = {(e["from"], e["to"]): e for e in data["edges"] if e["rel"] != "mentions"}
+    assert labels[("import-ai-455", "defense-trilemma")]["label"] == "counterpoint"
+    mentions = [e for e in data["edges"] if e["rel"] == "mentions"]
+    assert mentions and all(e["dashes"] and e["label"] == "" for e in mentions)
+    assert data["relations"][-1] == "mentions" and "counterpoint" in data["relations"]
+    assert data["tiers"] == [1, 2, 3]
+    pytest.importorskip("numpy")
+    assert all(isinstance(n["x"], int) and isinstance(n["y"], int) for n in nodes.values())
+    assert data["options"]["physics"]["enabled"] is False
+
+    doc = read_html(site / "graph.html")
+    assert doc.select_one("#global-graph").attrs["data-graph"] == "global"
+    form = doc.select_one("form#graph-filters")
+    assert [i.attrs["value"] for i in form.select("input[name=rel]")] == data["relations"]
+    assert [i.attrs["value"] for i in form.select("input[name=tier]")] == ["1", "2", "3", "ghost"]
+    assert len(form.select("select[name=tag] option")) == len(data["tags"]) + 1
+    assert [s.attrs["src"] for s in doc.select("script[src]")][-3:] == [
+        "data/graph.js", "assets/vendor/vis-network.min.js", "assets/graph.js"]
+
+
+def test_large_graph_layout_is_seeded_and_linear() -> None:
+    pytest.importorskip("numpy")
+    count = 3000
+    pairs = [(i, (i * 7 + 1) % count) for i in range(count)] + [(i, 0) for i in range(1, 60)]
+    started = time.perf_counter()
+    first = layout(count, pairs)
+    elapsed = time.perf_counter() - started
+    assert first is not None and len(first) == count
+    assert first == layout(count, pairs)
+    assert len(set(first)) > count * 0.95  # nodes spread out, not piled up
+    assert elapsed < 20
+    small = sampled_layout(50, [(0, 1)], iterations=5)
+    assert small.shape == (50, 2)
+
+
+def test_local_graph_is_capped_around_a_hub(write_wiki: WriteWiki) -> None:
+    files = {f"n{i:03d}.md": f"---\ntitle: N{i}\n---\nSee [[hub]].\n" for i in range(150)}
+    files["hub.md"] = "---\ntitle: Hub\n---\nThe centre.\n"
+    outputs = render(write_wiki(files))
+    doc = page(outputs, "notes/n007.html")
+    data = json.loads(doc.select_one("script#local-graph-data").text)
+    ids = {n["id"] for n in data["nodes"]}
+    assert len(ids) == LOCAL_LIMIT and {"n007", "hub"} <= ids
+
+
+# -- saved queries, search, feed, sitemap --------------------------------------------------
+
+
+def test_saved_queries(site: Path, read_html: ReadHtml) -> None:
+    index = read_html(site / "queries.html")
+    assert index.texts(".query-list li a") == ["Counterpoints", "Tier-1 notes with open questions"]
+    counter = read_html(site / "queries/counterpoints.html")
+    rows = counter.select("table.query-result tbody tr")
+    assert len(rows) == 2
+    cells = rows[1].select("td")
+    assert cells[0].select_one("a").attrs["href"] == "../notes/import-ai-455.html"
+    assert cells[1].select_one("a").text == "Defense Trilemma + NP-hard reward hacking"
+    assert "adversarial mirror image" in cells[2].text
+    tier1 = read_html(site / "queries/tier-1-open-questions.html")
+    assert len(tier1.select("table.query-result tbody tr")) == 4
+    assert "SELECT" in tier1.select_one("details.query-source pre").text
+
+
+def test_a_broken_saved_query_shows_its_error(write_wiki: WriteWiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ntier: 1\n---\nText.\n",
+        "queries/bad.rq": "# Broken\nSELEC nothing\n",
+        "queries/ask.rq": "ASK { ?n kg:tier ?t }\n",
+    })
+    outputs = render(config)
+    bad = page(outputs, "queries/bad.html")
+    assert "failed" in bad.select_one("p.error").text
+    ask = page(outputs, "queries/ask.html")
+    assert ask.select_one("table.query-result tbody td").text == "yes"
+
+
+def test_search_index(site: Path) -> None:
+    index = json.loads((site / "search.json").read_bytes())
+    script = script_json((site / "data/search.js").read_bytes(), b"window.KG_SEARCH_INDEX = ")
+    assert script == index
+    entries = {e["id"]: e for e in index["notes"]}
+    ptb = entries["posttrainbench"]
+    assert ptb["t"] == "PostTrainBench" and ptb["a"] == ["PostTrainBench"]
+    assert ptb["g"] == ["benchmarks", "fine-tuning", "ai-rnd-automation"]
+    assert ptb["u"] == "notes/posttrainbench.html"
+    assert "uplift" in ptb["x"] and "[[" not in ptb["x"] and "##" not in ptb["x"]
+    assert entries["tip"]["p"] == 1
+    assert list(entries) == sorted(entries)
+
+
+def test_feed_and_sitemap(site: Path) -> None:
+    feed = ET.fromstring((site / "feed.xml").read_bytes())
+    assert feed.findtext(f"{ATOM}title") == "AI R&D digest wiki"
+    assert feed.findtext(f"{ATOM}updated") == "2026-05-04T00:00:00Z"
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 10  # every dated note
+    first = entries[0]
+    assert first.findtext(f"{ATOM}id", "").startswith("https://example.org/kg/note/")
+    assert first.find(f"{ATOM}link").attrib["href"].startswith("notes/")  # type: ignore[union-attr]
+    sitemap = ET.fromstring((site / "sitemap.xml").read_bytes())
+    locs = [u.findtext(f"{SITEMAP}loc") for u in sitemap.findall(f"{SITEMAP}url")]
+    assert "notes/import-ai-455.html" in locs and "index.html" in locs
+    assert "404.html" not in locs and locs == sorted(locs)
+
+
+def test_base_url_makes_feed_sitemap_and_404_absolute(write_wiki: WriteWiki) -> None:
+    config = write_wiki({"a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nSee [[b]].\n",
+                         "b.md": "---\ntitle: B\n---\nText.\n"},
+                        base_url="https://example.net/wiki")
+    outputs = render(config)
+    feed = ET.fromstring(outputs["feed.xml"])
+    link = feed.find(f"{ATOM}entry/{ATOM}link")
+    assert link is not None and link.attrib["href"] == "https://example.net/wiki/notes/a.html"
+    assert b"<loc>https://example.net/wiki/notes/b.html</loc>" in outputs["sitemap.xml"]
+    missing = page(outputs, "404.html")
+    assert missing.select_one("link[rel=stylesheet]").attrs["href"] == (
+        "https://example.net/wiki/assets/style.css")
+    note = page(outputs, "notes/a.html")
+    assert note.select_one("link[rel=stylesheet]").attrs["href"] == "../assets/style.css"
+    assert note.select_one("link[rel=canonical]").attrs["href"] == (
+        "https://example.net/wiki/notes/a.html")
+
+
+# -- every page ----------------------------------------------------------------------------
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []
+        self.handlers: list[str] = []
+        self.inline_scripts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.handlers += [f"{tag} {k}" for k in a if k.startswith("on")]
+        if tag == "script" and "src" not in a and a.get("type") not in (
+                "application/json", "application/ld+json"):
+            self.inline_scripts.append(str(a))
+        for key in ("href", "src"):
+            if key in a:
+                self.refs.append((tag, a[key]))
+
+
+def test_every_link_resolves_and_nothing_runs_inline(site: Path) -> None:
+    problems: list[str] = []
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 40
+    for path in pages:
+        rel = path.relative_to(site).as_posix()
+        refs = _Refs()
+        refs.feed(path.read_text(encoding="utf-8"))
+        problems += [f"{rel}: inline handler {h}" for h in refs.handlers]
+        problems += [f"{rel}: inline script {s}" for s in refs.inline_scripts]
+        for tag, url in refs.refs:
+            if re.match(r"^(https?|mailto):", url):
+                if tag in ("script", "link", "img") and not url.startswith("https://example"):
+                    problems.append(f"{rel}: loads {url} from outside the site")
+                continue
+            target = url.split("#", 1)[0].split("?", 1)[0]
+            if not target:
+                continue
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+            if not (site / resolved).is_file():
+                problems.append(f"{rel}: broken link {url}")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_footer_links_the_graph_downloads(site: Path, read_html: ReadHtml) -> None:
+    for rel in ("index.html", "notes/import-ai-455.html", "tags/benchmarks.html"):
+        hrefs = [a.attrs["href"] for a in read_html(site / rel).select("footer a")]
+        prefix = "../" * rel.count("/")
+        for name in ("graph.ttl", "graph.jsonld", "vocab.ttl"):
+            assert prefix + name in hrefs
+
+
+def test_hostile_text_stays_text(write_wiki: WriteWiki) -> None:
+    evil = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+    config = write_wiki({
+        "a.md": f"---\ntitle: '{evil}'\ntags: ['x\"><b>t']\naliases: ['{evil}']\n"
+                f"connections:\n  - to: b\n    rel: counterpoint\n    note: '{evil}'\n---\n"
+                f"## Open questions\n- Why {evil}?\n",
+        "b.md": "---\ntitle: B\n---\nSee [[a]].\n",
+    })
+    outputs = render(config)
+    for path in ("notes/a.html", "notes/b.html", "graph.html", "questions.html", "index.html"):
+        html = outputs[path].decode("utf-8")
+        refs = _Refs()
+        refs.feed(html)
+        assert not refs.handlers and not refs.inline_scripts, path
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+    island = page(outputs, "notes/b.html").select_one("script#local-graph-data")
+    names = {n["name"] for n in json.loads(island.text)["nodes"]}
+    assert evil in names
+    graph = script_json(outputs["data/graph.js"], b"window.KG_GRAPH = ")
+    assert evil in {n["name"] for n in graph["nodes"]}
+    index = json.loads(outputs["search.json"])
+    assert evil in {e["t"] for e in index["notes"]}
+
+
+def test_a_wiki_overrides_templates_and_assets(write_wiki: WriteWiki, tmp_path: Path) -> None:
+    config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"})
+    (tmp_path / "templates" / "assets").mkdir(parents=True)
+    (tmp_path / "templates" / "tag.html").write_text("unused", encoding="utf-8")
+    (tmp_path / "templates" / "index.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p id="mine">{{ site.title }}</p>{% endblock %}',
+        encoding="utf-8")
+    (tmp_path / "templates" / "assets" / "style.css").write_text("body{}", encoding="utf-8")
+    outputs = render(config)
+    assert page(outputs, "index.html").select_one("#mine").text == "Test wiki"
+    assert outputs["assets/style.css"] == b"body{}"
+    assert b"vis-network" in outputs["assets/vendor/vis-network.min.js"][:400]
+
+
+def test_rendering_twice_gives_the_same_bytes(write_wiki: WriteWiki) -> None:
+    files = {f"n{i}.md": f"---\ntitle: N{i}\ndate: 2024-01-0{i % 9 + 1}\ntags: [t{i % 3}]\n---\n"
+             f"See [[n{(i + 1) % 12}]] and [[ghost-{i % 2}]].\n" for i in range(12)}
+    config = write_wiki(files)
+    assert render(config) == render(config)
