@@ -13,12 +13,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kg.errors import ConfigError
 from kg.ids import NoteId
 from kg.model import Edge, EdgeKind, Placeholder, QuestionStatus, Wiki
 from kg.resolve import Resolver
+
+if TYPE_CHECKING:
+    from kg.query import NameLookup
 
 
 class Edges(Protocol):
@@ -33,7 +36,7 @@ class Edges(Protocol):
 
     def exists(self, nid: NoteId) -> bool: ...
 
-    def resolver(self) -> Resolver: ...
+    def resolver(self) -> NameLookup: ...
 
 
 class WikiEdges:

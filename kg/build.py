@@ -143,7 +143,9 @@ class staging:
     """
 
     def __init__(self, out: Path) -> None:
-        self.out = out
+        # a symlinked output keeps its link: the folder it points to is the one replaced
+        self.out = out.resolve() if out.is_symlink() else out
+        out = self.out
         self.tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
         self.old = out.parent / f".{out.name}.old-{os.getpid()}"
 

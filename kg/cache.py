@@ -2,19 +2,22 @@
 
 A query must not re-parse the wiki, and must never answer from stale data. The cache is one
 file under ``<root>/.kg/cache/`` per wiki folder, written atomically (a temporary file, then
-``os.replace``), laid out so that a query reads only what it needs:
+``os.replace``), and laid out so that a query reads only what it needs:
 
-1. a header: the stat (size, mtime) of every note file, and the files whose mtime was too
-   recent to trust (they are re-hashed on every read, the way git treats "racy" entries);
-2. the content hash of every note file: only read when a stat differs, so that a file that
-   was touched but not changed does not cost a rebuild;
-3. an index: the :class:`~kg.resolve.Resolver`, the placeholders, and where each note's
-   record and edges lie in the blob area;
-4. the blob area: one pickle per note, one per note's edges, and the wiki-wide tuples.
+1. a small header: a key of the stat of every note file, the files whose stat was too recent
+   to trust (they are compared by content on every read, the way git treats "racy" entries),
+   and where each section below lies, with its checksum;
+2. the stats themselves and the content hash of every note file: read only when the key
+   differs, so that a file touched but not changed costs no rebuild;
+3. an index: every name a link may use and the note it resolves to, the placeholders, and
+   where each note's record and edges lie;
+4. the blob area: one pickle per note, per note's outgoing and incoming edges, and a few for
+   the wiki as a whole. Each blob is checked against its CRC-32 before it is read.
 
-``kg connections`` on a 10,000-note wiki so reads the header, the index and a few dozen blobs,
-not 100 MB of records. When any note changed, was added or removed, only the changed files are
-parsed again; unchanged notes are taken from the cache and the whole wiki is resolved anew.
+``kg connections`` on a 10,000-note wiki so reads the header, the index and a few dozen
+blobs, not 100 MB of records. When a note changed, was added or removed, only the changed
+files are parsed again; unchanged notes come from the cache, and the wiki is resolved anew.
+A damaged cache is rebuilt, never read.
 
 Importing this module stays cheap (no YAML, rdflib, networkx or jinja2): the parser is
 imported only when a rebuild needs it. Cache files are local and git-ignored; like any pickle
@@ -26,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import marshal
 import mmap
 import os
 import pickle
@@ -40,20 +44,21 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import kg
 from kg.errors import BuildFailed, Finding, KgError
-from kg.ids import NoteId
+from kg.ids import NoteId, slugify
 from kg.model import Edge, Note, Placeholder, Wiki
 from kg.relations import BY_NAME, Relation
 from kg.resolve import Resolver
+from kg.resolve import _key as name_key
 
 if TYPE_CHECKING:
     from kg.config import Config
     from kg.discover import Discovery
 
-FORMAT = 1
+FORMAT = 3
 """Bumped whenever the layout changes; a cache of another format is rebuilt."""
 
 RACY_NS = 3_000_000_000
-"""Files modified this close to (or after) a scan are verified by content, not by stat."""
+"""Files changed this close to (or after) a scan are verified by content, not by stat."""
 
 Stat = tuple[int | str, ...]
 Span = tuple[int, int, int]  # start, length, CRC-32
@@ -88,6 +93,62 @@ def _dumps(value: Any) -> bytes:
     return buf.getvalue()
 
 
+class _Damaged(Exception):
+    """A cache file cut short or altered: it is rebuilt."""
+
+
+def _check(data: bytes | memoryview, span: Span) -> bytes | memoryview:
+    if len(data) != span[1] or zlib.crc32(data) != span[2]:
+        raise _Damaged("a checksum does not match")
+    return data
+
+
+# -- the names a link may use -----------------------------------------------------------------
+
+
+_AMBIGUOUS = ""
+
+
+def flat_names(resolver: Resolver) -> dict[str, str]:
+    """A :class:`~kg.resolve.Resolver`'s answer for every name it knows, as one flat table
+    (``""`` for a name two notes claim): looking a name up reads one bucket of it, not the
+    resolver's four tables of sets."""
+    names: dict[str, str] = {}
+    for table in resolver.steps:  # the first table that knows a name decides it
+        for key, found in table.items():
+            if key not in names:
+                names[key] = next(iter(found)) if len(found) == 1 else _AMBIGUOUS
+    return names
+
+
+class CachedResolver:
+    """Resolves names as :class:`~kg.resolve.Resolver` does, from the cache's name table;
+    an ambiguous name or a suggestion loads the full resolver."""
+
+    def __init__(self, graph: Graph) -> None:
+        self._graph = graph
+
+    def resolve(self, target: str, *, file: str | None = None, line: int | None = None
+                ) -> NoteId | None:
+        text = target.strip().removesuffix(".md").strip("/")
+        if self._graph.exists(NoteId(text)):
+            return NoteId(text)
+        found = self._graph.lookup("names", name_key(text))
+        if found == _AMBIGUOUS:
+            return self._graph.full_resolver().resolve(target, file=file, line=line)
+        if found is not None:
+            return NoteId(found)
+        slug = NoteId(slugify(text))
+        return slug if self._graph.exists(slug) else None
+
+    def suggestions(self, target: str, limit: int = 3) -> list[str]:
+        return self._graph.full_resolver().suggestions(target, limit)
+
+
+def _bucket(key: str, buckets: int) -> int:
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % buckets
+
+
 # -- what is on disk --------------------------------------------------------------------------
 
 
@@ -119,34 +180,35 @@ def scan(wiki: Path) -> dict[str, Stat]:
     symlink also records where it points.
     """
     found: dict[str, Stat] = {}
-    root = str(wiki)
-    cut = len(root) + 1
-    stack = [root]
+    stack = [(str(wiki), "")]
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
             if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-                continue
-            rel = entry.path[cut:].replace(os.sep, "/")
-            if entry.is_symlink():
+                stack.append((entry.path, f"{prefix}{name}/"))
+            elif entry.is_symlink():
                 try:
-                    target = os.readlink(entry.path)
                     st = os.stat(entry.path)
-                    found[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, target)
+                    found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                            st.st_ino, os.readlink(entry.path))
                 except OSError:
-                    found[rel] = (-1, -1, -1, -1, "")
+                    found[prefix + name] = (-1, -1, -1, -1, "")
             elif name[-3:].lower() == ".md":
                 st = entry.stat()
-                found[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     return found
+
+
+def stats_key(stats: dict[str, Stat]) -> bytes:
+    """A short key of a scan; equal scans (listed in the same order) give equal keys."""
+    return hashlib.blake2b(marshal.dumps(stats), digest_size=16).digest()
 
 
 def digest_of(data: bytes) -> str:
@@ -159,23 +221,29 @@ class _Header:
     format: int
     code: str
     wiki: str
-    stats: dict[str, Stat]
+    stats_key: bytes
     racy: tuple[str, ...]
     fingerprint: str
-    sizes: tuple[int, int, int] = (0, 0, 0)  # content hashes, index, blobs
-    checks: tuple[int, int] = (0, 0)  # CRC-32 of the content hashes and of the index
+    sections: tuple[Span, Span, Span, Span] = ((0, 0, 0),) * 4  # stats, hashes, index, blobs
 
 
 @dataclass(frozen=True, slots=True)
 class _Index:
-    resolver: Resolver
-    placeholders: dict[NoteId, Placeholder]
-    titles: dict[NoteId, str]
-    notes: dict[NoteId, Span]
-    edges: dict[NoteId, Span]
-    all_edges: Span
+    """Where everything lies in the blob area. ``names`` (name → note id) and ``spans``
+    (note id → its record, outgoing and incoming edges) are split into hash buckets, so a
+    query reads the few buckets it needs whatever the size of the wiki."""
+
+    buckets: int
+    names: tuple[Span, ...]
+    spans: tuple[Span, ...]
+    placeholders: Span
+    resolver: Span
+    titles: Span
     questions: Span
     warnings: Span
+
+
+NoteSpans = tuple[Span | None, Span | None, Span | None]  # record, outgoing, incoming
 
 
 # -- the opened cache -------------------------------------------------------------------------
@@ -190,43 +258,25 @@ class Graph:
     another process meanwhile is never read half old, half new.
     """
 
-    def __init__(self, header: _Header, index: _Index, blobs: bytes | mmap.mmap, offset: int,
+    def __init__(self, header: _Header, index: _Index, blobs: bytes | memoryview,
                  wiki: Wiki | None = None, recover: Callable[[], Graph] | None = None) -> None:
         self.header = header
         self.index = index
         self._blobs = blobs
-        self._offset = offset
         self._wiki = wiki
         self._recover = recover
+        self._loaded: dict[tuple[str, int], dict[str, Any]] = {}
+        self._titles: dict[NoteId, str] | None = None
+        self._resolver: Resolver | None = None
+        self._placeholders: dict[NoteId, Placeholder] | None = None
 
     @property
     def fingerprint(self) -> str:
         """Changes whenever any note's content does (or kg's code): keys derived caches."""
         return self.header.fingerprint
 
-    @property
-    def placeholders(self) -> Mapping[NoteId, Placeholder]:
-        return self.index.placeholders
-
-    def resolver(self) -> Resolver:
-        return self.index.resolver
-
-    def label(self, nid: NoteId) -> str:
-        title = self.index.titles.get(nid)
-        if title is not None:
-            return title
-        placeholder = self.index.placeholders.get(nid)
-        return placeholder.label if placeholder else nid
-
-    def exists(self, nid: NoteId) -> bool:
-        return nid in self.index.titles
-
     def _read(self, span: Span) -> Any:
-        start = self._offset + span[0]
-        data = self._blobs[start : start + span[1]]
-        if zlib.crc32(data) != span[2]:
-            raise _Damaged("a record's checksum does not match")
-        return pickle.loads(data)
+        return pickle.loads(_check(self._blobs[span[0] : span[0] + span[1]], span))
 
     def _safely(self, read: Callable[[], T], whole: Callable[[Wiki], T]) -> T:
         """``read()`` from the blobs; if they are damaged, rebuild and answer from memory."""
@@ -239,39 +289,107 @@ class Graph:
                 raise
             fresh = self._recover()
             self.header, self.index, self._blobs = fresh.header, fresh.index, fresh._blobs
-            self._offset, self._wiki = fresh._offset, fresh.wiki()
+            self._loaded.clear()
+            self._wiki = fresh.wiki()
             return whole(self._wiki)
+
+    def _table(self, which: str, number: int) -> dict[str, Any]:
+        if (which, number) not in self._loaded:
+            spans: tuple[Span, ...] = getattr(self.index, which)
+            self._loaded[which, number] = self._read(spans[number])
+        return self._loaded[which, number]
+
+    def lookup(self, which: str, key: str) -> Any:
+        """The value of ``key`` in the bucketed table ``which`` (names or spans), or None."""
+        return self._table(which, _bucket(key, self.index.buckets)).get(key)
+
+    def _spans(self, nid: NoteId) -> NoteSpans | None:
+        found: NoteSpans | None = self.lookup("spans", nid)
+        return found
+
+    def _all_spans(self) -> Iterator[tuple[NoteId, NoteSpans]]:
+        for number in range(self.index.buckets):
+            for nid, spans in self._table("spans", number).items():
+                yield NoteId(nid), spans
+
+    # -- what callers ask ----------------------------------------------------------------
+
+    @property
+    def placeholders(self) -> Mapping[NoteId, Placeholder]:
+        if self._placeholders is None:
+            self._placeholders = self._safely(lambda: self._read(self.index.placeholders),
+                                              lambda wiki: dict(wiki.placeholders))
+        return self._placeholders
+
+    def resolver(self) -> CachedResolver:
+        return CachedResolver(self)
+
+    def full_resolver(self) -> Resolver:
+        if self._resolver is None:
+            self._resolver = self._safely(lambda: self._read(self.index.resolver),
+                                          lambda wiki: Resolver(wiki.notes.values()))
+        return self._resolver
+
+    def label(self, nid: NoteId) -> str:
+        if self._titles is None:
+            self._titles = self._safely(
+                lambda: self._read(self.index.titles),
+                lambda wiki: {n: note.title for n, note in wiki.notes.items()})
+        title = self._titles.get(nid)
+        if title is not None:
+            return title
+        placeholder = self.placeholders.get(nid)
+        return placeholder.label if placeholder else nid
+
+    def exists(self, nid: NoteId) -> bool:
+        def read() -> bool:
+            spans = self._spans(nid)
+            return spans is not None and spans[0] is not None
+
+        return self._safely(read, lambda wiki: nid in wiki.notes)
+
+    def _part(self, nid: NoteId, which: int) -> Any:
+        spans = self._spans(nid)
+        span = spans[which] if spans else None
+        return self._read(span) if span else None
 
     def note(self, nid: NoteId) -> Note | None:
         def read() -> Note | None:
-            span = self.index.notes.get(nid)
-            return self._read(span) if span else None
+            found: Note | None = self._part(nid, 0)
+            return found
 
         return self._safely(read, lambda wiki: wiki.notes.get(nid))
 
     def edges(self, nid: NoteId) -> tuple[Edge, ...]:
         """Every edge from or to ``nid``, in the wiki's edge order, each once."""
         def read() -> tuple[Edge, ...]:
-            span = self.index.edges.get(nid)
-            found: tuple[tuple[int, Edge], ...] = self._read(span) if span else ()
-            return tuple(edge for _, edge in found)
+            found = dict(self._part(nid, 1) or ())
+            found.update(self._part(nid, 2) or ())
+            return tuple(found[i] for i in sorted(found))
 
         return self._safely(read, lambda wiki: tuple(
             e for e in wiki.edges if nid in (e.source, e.target)))
 
     def wiki(self) -> Wiki:
         def read() -> Wiki:
-            notes = {nid: self._read(span) for nid, span in self.index.notes.items()}
-            self._wiki = Wiki(
+            notes: dict[NoteId, Note] = {}
+            edges: dict[int, Edge] = {}
+            for nid, (note, out, _) in sorted(self._all_spans()):
+                if note is not None:
+                    notes[nid] = self._read(note)
+                if out is not None:
+                    edges.update(self._read(out))
+            return Wiki(
                 notes=MappingProxyType(notes),
-                edges=self._read(self.index.all_edges),
-                placeholders=MappingProxyType(self.index.placeholders),
+                edges=tuple(edges[i] for i in sorted(edges)),
+                placeholders=MappingProxyType(dict(self.placeholders)),
                 questions=self._read(self.index.questions),
                 warnings=self._read(self.index.warnings),
             )
-            return self._wiki
 
-        return self._safely(read, lambda wiki: wiki)
+        wiki = self._safely(read, lambda wiki: wiki)
+        self._wiki = wiki
+        return wiki
 
     def around(self, nid: NoteId) -> Wiki:
         """A ``Wiki`` of ``nid``'s edges and the notes they touch: enough for its connections."""
@@ -279,17 +397,19 @@ class Graph:
             edges = self.edges(nid)
             ends = {nid} | {e.source for e in edges} | {e.target for e in edges}
             notes = {n: note for n in sorted(ends) if (note := self.note(n)) is not None}
+            placeholders = {n: self.placeholders[n] for n in sorted(ends)
+                            if n not in notes and n in self.placeholders}
             return Wiki(
                 notes=MappingProxyType(notes),
                 edges=edges,
-                placeholders=MappingProxyType(self.index.placeholders),
+                placeholders=MappingProxyType(placeholders),
                 questions=(),
             )
 
         return self._safely(read, lambda wiki: wiki)
 
 
-# -- reading and writing ----------------------------------------------------------------------
+# -- reading ----------------------------------------------------------------------------------
 
 
 def open_graph(config: Config) -> Graph:
@@ -306,33 +426,34 @@ def open_graph(config: Config) -> Graph:
     started = time.time_ns()
     stats = scan(config.wiki)
     code = code_key()
+
+    def rebuild(old: _Opened | None = None) -> Graph:
+        return _rebuild(config, path, stats, started, code, old)
+
     try:
         old = _open(path, code, str(config.wiki))
     except Exception:  # a missing, damaged or foreign cache is rebuilt
         old = None
     if old is None:
-        return _rebuild(config, path, stats, started, code, None)
-
-    def recover() -> Graph:
-        return _rebuild(config, path, stats, started, code, None)
-
+        return rebuild()
     try:
         with old:
-            if old.header.stats == stats:
-                if _unchanged(config.wiki, old, old.header.racy):
-                    if not _racy(stats, started) and old.header.racy:
-                        return _restat(old, path, stats, started, recover)  # settled
-                    return old.graph(recover)
-            else:
-                changed = [rel for rel, st in stats.items() if old.header.stats.get(rel) != st]
-                removed = old.header.stats.keys() - stats.keys()
-                if not removed and _unchanged(config.wiki, old, [*changed, *old.header.racy]):
-                    return _restat(old, path, stats, started, recover)  # touched only
-            return _rebuild(config, path, stats, started, code, old)
+            same = old.header.stats_key == stats_key(stats) or old.stats() == stats
+            if same and _unchanged(config.wiki, old, old.header.racy):
+                if old.header.racy and not _racy(stats, started):
+                    return _restat(old, path, stats, started, rebuild)  # settled now
+                return old.graph(rebuild)
+            if not same:
+                before = old.stats()
+                changed = [rel for rel, st in stats.items() if before.get(rel) != st]
+                if (not before.keys() - stats.keys()
+                        and _unchanged(config.wiki, old, [*changed, *old.header.racy])):
+                    return _restat(old, path, stats, started, rebuild)  # touched, not changed
+            return rebuild(old)
     except KgError:
         raise
     except Exception:  # a damaged cache (cut short, altered): rebuilt from the notes alone
-        return recover()
+        return rebuild()
 
 
 def load_wiki_cached(config: Config) -> Wiki:
@@ -340,21 +461,15 @@ def load_wiki_cached(config: Config) -> Wiki:
     return open_graph(config).wiki()
 
 
-class _Damaged(Exception):
-    """The cache file was cut short or altered: rebuild it."""
-
-
 class _Opened:
-    """A cache file being read: the header at once; hashes, index and blobs on demand, each
-    checked against its length and checksum so that a damaged file is rebuilt, never read."""
+    """A cache file being read: the header at once, each section on demand, checked."""
 
     def __init__(self, path: Path, header: _Header, file: IO[bytes]) -> None:
         self.path = path
         self.header = header
         self.file = file
         self.start = file.tell()
-        self._digests: dict[str, str] | None = None
-        self._index: _Index | None = None
+        self._cache: dict[int, Any] = {}
 
     def __enter__(self) -> _Opened:
         return self
@@ -362,36 +477,39 @@ class _Opened:
     def __exit__(self, *_: object) -> None:
         self.file.close()
 
-    def _section(self, offset: int, size: int, check: int | None) -> bytes:
-        self.file.seek(self.start + offset)
-        data = self.file.read(size)
-        if len(data) != size or (check is not None and zlib.crc32(data) != check):
-            raise _Damaged(f"{self.path} is damaged")
-        return data
+    def _raw(self, which: int) -> bytes | memoryview:
+        span = self.header.sections[which]
+        self.file.seek(self.start + span[0])
+        return _check(self.file.read(span[1]), span)
+
+    def _section(self, which: int) -> Any:
+        if which not in self._cache:
+            self._cache[which] = pickle.loads(self._raw(which))
+        return self._cache[which]
+
+    def stats(self) -> dict[str, Stat]:
+        found: dict[str, Stat] = self._section(0)
+        return found
 
     def digests(self) -> dict[str, str]:
-        if self._digests is None:
-            size = self.header.sizes[0]
-            self._digests = pickle.loads(self._section(0, size, self.header.checks[0]))
-        return self._digests
+        found: dict[str, str] = self._section(1)
+        return found
 
     def index(self) -> _Index:
-        if self._index is None:
-            first, size, _ = self.header.sizes
-            self._index = pickle.loads(self._section(first, size, self.header.checks[1]))
-        return self._index
+        found: _Index = self._section(2)
+        return found
 
     def blobs(self) -> bytes:
-        first, second, size = self.header.sizes
-        return self._section(first + second, size, None)
+        return bytes(self._raw(3))
 
     def graph(self, recover: Callable[[], Graph]) -> Graph:
         index = self.index()
-        offset = self.start + self.header.sizes[0] + self.header.sizes[1]
-        if os.fstat(self.file.fileno()).st_size != offset + self.header.sizes[2]:
+        span = self.header.sections[3]
+        if os.fstat(self.file.fileno()).st_size != self.start + span[0] + span[1]:
             return recover()  # cut short or grown: never read a blob past its end
-        blobs = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
-        return Graph(self.header, index, blobs, offset, recover=recover)
+        whole = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+        blobs = memoryview(whole)[self.start + span[0] :]
+        return Graph(self.header, index, blobs, recover=recover)
 
 
 def _open(path: Path, code: str, wiki: str) -> _Opened | None:
@@ -439,13 +557,16 @@ def _fingerprint(code: str, digests: Mapping[str, str]) -> str:
     return h.hexdigest()
 
 
+# -- writing ----------------------------------------------------------------------------------
+
+
 def _restat(old: _Opened, path: Path, stats: dict[str, Stat], started: int,
             recover: Callable[[], Graph]) -> Graph:
     """The same records under new stats (files were touched, not changed)."""
     digests, index, blobs = old.digests(), old.index(), old.blobs()
-    header = replace(old.header, stats=stats, racy=_racy(stats, started))
-    _write_quietly(lambda f: _write(f, header, digests, index, blobs), path)
-    return Graph(header, index, blobs, 0, recover=recover)
+    header = replace(old.header, stats_key=stats_key(stats), racy=_racy(stats, started))
+    _write_quietly(lambda f: _write(f, header, stats, digests, index, blobs), path)
+    return Graph(header, index, blobs, recover=recover)
 
 
 def _rebuild(config: Config, path: Path, stats: dict[str, Stat], started: int, code: str,
@@ -456,11 +577,11 @@ def _rebuild(config: Config, path: Path, stats: dict[str, Stat], started: int, c
     wiki, digests = load_notes(found, _reusable(old))
     # a file whose stat was taken but whose content was not read (not a note) has no hash;
     # a later change to it costs a rebuild, never a stale answer
-    header = _Header(FORMAT, code, str(config.wiki), stats, _racy(stats, started),
+    header = _Header(FORMAT, code, str(config.wiki), stats_key(stats), _racy(stats, started),
                      _fingerprint(code, digests))
     index, blobs = _layout(wiki)
-    _write_quietly(lambda f: _write(f, header, digests, index, blobs), path)
-    return Graph(header, index, blobs, 0, wiki)
+    _write_quietly(lambda f: _write(f, header, stats, digests, index, blobs), path)
+    return Graph(header, index, blobs, wiki)
 
 
 def _reusable(old: _Opened | None) -> dict[tuple[str, str], Note]:
@@ -468,10 +589,8 @@ def _reusable(old: _Opened | None) -> dict[tuple[str, str], Note]:
     if old is None:
         return {}
     try:
-        index = old.index()
-        graph = Graph(old.header, index, old.blobs(), 0)
-        notes = (graph.note(nid) for nid in index.notes)
-        return {(n.path, n.digest): n for n in notes if n is not None}
+        graph = Graph(old.header, old.index(), old.blobs())
+        return {(n.path, n.digest): n for n in graph.wiki().notes.values()}
     except Exception:  # a damaged cache is only a slower rebuild
         return {}
 
@@ -519,37 +638,56 @@ def _layout(wiki: Wiki) -> tuple[_Index, bytes]:
         out.write(data)
         return start, len(data), zlib.crc32(data)
 
-    notes = {nid: put(note) for nid, note in wiki.notes.items()}
-    touching: dict[NoteId, list[tuple[int, Edge]]] = {}
+    outgoing: dict[NoteId, list[tuple[int, Edge]]] = {}
+    incoming: dict[NoteId, list[tuple[int, Edge]]] = {}
     for i, edge in enumerate(wiki.edges):
-        touching.setdefault(edge.source, []).append((i, edge))
+        outgoing.setdefault(edge.source, []).append((i, edge))
         if edge.target != edge.source:
-            touching.setdefault(edge.target, []).append((i, edge))
-    edges = {nid: put(tuple(found)) for nid, found in sorted(touching.items())}
-    all_edges, questions, warnings = put(wiki.edges), put(wiki.questions), put(wiki.warnings)
+            incoming.setdefault(edge.target, []).append((i, edge))
+    spans: dict[NoteId, NoteSpans] = {}
+    for nid in sorted({*wiki.notes, *outgoing, *incoming}):
+        note = wiki.notes.get(nid)
+        spans[nid] = (
+            put(note) if note is not None else None,
+            put(tuple(outgoing[nid])) if nid in outgoing else None,
+            put(tuple(incoming[nid])) if nid in incoming else None,
+        )
+    resolver = Resolver(wiki.notes.values())
+    names = flat_names(resolver)
+    buckets = 1 << max(0, (len(names) // 128).bit_length())
+
+    def put_table(mapping: Mapping[Any, Any]) -> tuple[Span, ...]:
+        parts: list[dict[str, Any]] = [{} for _ in range(buckets)]
+        for key, value in mapping.items():
+            parts[_bucket(key, buckets)][key] = value
+        return tuple(put(part) for part in parts)
+
     index = _Index(
-        resolver=Resolver(wiki.notes.values()),
-        placeholders=dict(wiki.placeholders),
-        titles={nid: note.title for nid, note in wiki.notes.items()},
-        notes=notes,
-        edges=edges,
-        all_edges=all_edges,
-        questions=questions,
-        warnings=warnings,
+        buckets=buckets,
+        names=put_table(names),
+        spans=put_table(spans),
+        placeholders=put(dict(wiki.placeholders)),
+        resolver=put(resolver),
+        titles=put({nid: note.title for nid, note in wiki.notes.items()}),
+        questions=put(wiki.questions),
+        warnings=put(wiki.warnings),
     )
     return index, out.getvalue()
 
 
-def _write(f: IO[bytes], header: _Header, digests: dict[str, str], index: _Index,
-           blobs: bytes) -> None:
-    hashes = pickle.dumps(digests, protocol=pickle.HIGHEST_PROTOCOL)
-    table = _dumps(index)
-    header = replace(header, sizes=(len(hashes), len(table), len(blobs)),
-                     checks=(zlib.crc32(hashes), zlib.crc32(table)))
+def _write(f: IO[bytes], header: _Header, stats: dict[str, Stat], digests: dict[str, str],
+           index: _Index, blobs: bytes) -> None:
+    parts = [pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL),
+             pickle.dumps(digests, protocol=pickle.HIGHEST_PROTOCOL), _dumps(index), blobs]
+    sections: list[Span] = []
+    start = 0
+    for part in parts:
+        sections.append((start, len(part), zlib.crc32(part)))
+        start += len(part)
+    header = replace(header, sections=tuple(sections))  # type: ignore[arg-type]
     pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
-    f.write(hashes)
-    f.write(table)
-    f.write(blobs)
+    for part in parts:
+        f.write(part)
 
 
 def _write_quietly(write: Callable[[IO[bytes]], object], path: Path) -> None:

@@ -49,6 +49,43 @@ wiki_option = click.option("--wiki", type=click.Path(file_okay=False), default=N
                            help="The wiki folder (default: from kg.toml, else ./wiki).")
 
 
+def auth_options(func: F) -> F:
+    """``--user`` and ``--password-env`` for a SPARQL store."""
+    func = click.option("--password-env", default="KG_PASSWORD", show_default=True,
+                        metavar="NAME",
+                        help="The environment variable holding the password (else prompted).")(func)
+    return click.option("--user", default=None,
+                        help="User name at the store (HTTP Basic or Digest).")(func)
+
+
+def remote_options(func: F) -> F:
+    """``--endpoint`` (ask a SPARQL store, not the local graph) with the store's login."""
+    func = auth_options(func)
+    return click.option("--endpoint", default=None, metavar="URL",
+                        help="Ask this SPARQL store (its query URL, e.g. "
+                        "http://127.0.0.1:7878/query) instead of the local graph; "
+                        "fill it with `kg push`.")(func)
+
+
+def _auth(user: str | None, password_env: str) -> Any:
+    """The store login: the password from ``$password_env``, else asked for."""
+    if not user:
+        return None
+    import os
+
+    from kg.remote import Auth
+
+    password = os.environ.get(password_env) or click.prompt(
+        f"password for {user}", hide_input=True, err=True)
+    return Auth(user, password)
+
+
+def _remote(endpoint: str, user: str | None, password_env: str, wiki: str | None) -> Any:
+    from kg.remote import connect
+
+    return connect(endpoint, _config(wiki).base_iri, _auth(user, password_env))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kg")
 def main() -> None:
@@ -94,21 +131,30 @@ def build(wiki: str | None, out: str | None, base_url: str | None, quiet: bool,
               show_default=True, help="Outgoing, incoming, or both.")
 @click.option("--no-mentions", is_flag=True, help="Typed connections only, no [[mentions]].")
 @wiki_option
+@remote_options
 @format_option
 @reports_errors
 def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
-                wiki: str | None, fmt: str) -> None:
+                wiki: str | None, endpoint: str | None, user: str | None, password_env: str,
+                fmt: str) -> None:
     """Incoming and outgoing connections of NOTE, with relation and annotation.
 
-    NOTE is an id, alias, title or file name.
+    NOTE is an id, alias, title or file name. With --endpoint, asked of a SPARQL store.
     """
-    from kg.cache import open_graph
     from kg.formats import render_rows
-    from kg.query import connections as find_connections
 
-    graph = open_graph(_config(wiki))
-    _nid, links = find_connections(graph, note, relation=rel, direction=direction,
-                                   mentions=not no_mentions)
+    if endpoint:
+        from kg.remote import connections as remote_connections
+
+        _nid, links = remote_connections(_remote(endpoint, user, password_env, wiki), note,
+                                         relation=rel, direction=direction,
+                                         mentions=not no_mentions)
+    else:
+        from kg.cache import open_graph
+        from kg.query import connections as find_connections
+
+        _nid, links = find_connections(open_graph(_config(wiki)), note, relation=rel,
+                                       direction=direction, mentions=not no_mentions)
     rows = [
         {
             "direction": link.direction,
@@ -300,20 +346,30 @@ def check(strict: bool, ignore: tuple[str, ...], wiki: str | None, fmt: str) -> 
 @click.option("--rel", default=None, help="Walk only edges of this relation (or 'mentions').")
 @click.option("--no-mentions", is_flag=True, help="Walk typed connections only.")
 @wiki_option
+@remote_options
 @format_option
 @reports_errors
 def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: str | None,
-              fmt: str) -> None:
+              endpoint: str | None, user: str | None, password_env: str, fmt: str) -> None:
     """The notes within --depth hops of NOTE (edges either way), nearest first.
 
-    Each row says how far, and the edge it was first reached by.
+    Each row says how far, and the edge it was first reached by. With --endpoint, the walk
+    asks a SPARQL store.
     """
     from kg.analysis import find, neighbours
-    from kg.cache import open_graph
     from kg.formats import render_rows
 
-    graph = open_graph(_config(wiki))
-    found = neighbours(graph, find(graph, note), depth, mentions=not no_mentions, relation=rel)
+    if endpoint:
+        from kg.remote import neighbours as remote_neighbours
+
+        found = remote_neighbours(_remote(endpoint, user, password_env, wiki), note, depth,
+                                  mentions=not no_mentions, relation=rel)
+    else:
+        from kg.cache import open_graph
+
+        graph = open_graph(_config(wiki))
+        found = neighbours(graph, find(graph, note), depth, mentions=not no_mentions,
+                           relation=rel)
     columns = (["distance", "id", "via", "relation", "title"] if fmt == "table" else
                ["id", "title", "placeholder", "distance", "via", "relation", "direction",
                 "annotation"])
@@ -328,22 +384,31 @@ def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: s
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True,
               help="At most this many paths.")
 @wiki_option
+@remote_options
 @format_option
 @reports_errors
 def path(source: str, target: str, directed: bool, no_mentions: bool, limit: int,
-         wiki: str | None, fmt: str) -> None:
+         wiki: str | None, endpoint: str | None, user: str | None, password_env: str,
+         fmt: str) -> None:
     """Every shortest path from SOURCE to TARGET, with the relation and annotation of each hop.
 
     Edges are walked either way unless --directed ('<-' marks a hop against the edge).
-    Exits 1 when the notes are not linked.
+    Exits 1 when the notes are not linked. With --endpoint, the walk asks a SPARQL store.
     """
     from kg.analysis import find, paths
-    from kg.cache import open_graph
     from kg.formats import render_rows
 
-    graph = open_graph(_config(wiki))
-    a, b = find(graph, source), find(graph, target)
-    found = paths(graph, a, b, mentions=not no_mentions, directed=directed, limit=limit)
+    if endpoint:
+        from kg.remote import paths as remote_paths
+
+        a, b, found = remote_paths(_remote(endpoint, user, password_env, wiki), source, target,
+                                   mentions=not no_mentions, directed=directed, limit=limit)
+    else:
+        from kg.cache import open_graph
+
+        graph = open_graph(_config(wiki))
+        a, b = find(graph, source), find(graph, target)
+        found = paths(graph, a, b, mentions=not no_mentions, directed=directed, limit=limit)
     rows = [
         {"path": i, "hop": j, "from": hop.source, "dir": "->" if hop.forward else "<-",
          "relation": hop.relation, "label": hop.label, "to": hop.target, "title": hop.title,
@@ -368,24 +433,34 @@ def path(source: str, target: str, directed: bool, no_mentions: bool, limit: int
 @click.option("--since", type=date_type, default=None,
               help="Only questions of notes dated on or after YYYY-MM-DD.")
 @wiki_option
+@remote_options
 @format_option
 @reports_errors
 def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: str | None,
-              fmt: str) -> None:
+              endpoint: str | None, user: str | None, password_env: str, fmt: str) -> None:
     """The open-question tracker: each question, its status, age, source note and answers.
 
     A later note answers one with `answers: [<question id>]`; the ids are in --format json.
+    With --endpoint, asked of a SPARQL store.
     """
-    from kg.cache import load_wiki_cached
     from kg.formats import render_rows
-    from kg.query import questions as find_questions
 
-    rows = find_questions(load_wiki_cached(_config(wiki)), status=status, tier=tier, tag=tag,
-                          since=since.date() if since else None)
+    if endpoint:
+        from kg.remote import questions as remote_questions
+
+        rows = remote_questions(_remote(endpoint, user, password_env, wiki), status=status,
+                                tier=tier, tag=tag, since=since.date() if since else None)
+    else:
+        from kg.cache import load_wiki_cached
+        from kg.query import questions as find_questions
+
+        rows = [r.as_dict() for r in find_questions(
+            load_wiki_cached(_config(wiki)), status=status, tier=tier, tag=tag,
+            since=since.date() if since else None)]
     columns = (["status", "age", "note", "question"] if fmt == "table" else
                ["id", "status", "note", "title", "tier", "date", "age", "question",
                 "answered_by", "where"])
-    click.echo(render_rows([r.as_dict() for r in rows], columns, fmt))
+    click.echo(render_rows(rows, columns, fmt))
 
 
 @main.command()
@@ -412,19 +487,32 @@ def forecasts(due: bool, wiki: str | None, fmt: str) -> None:
               default="table", show_default=True,
               help="Rows as a table, JSON or CSV; ttl or nt for CONSTRUCT/DESCRIBE.")
 @wiki_option
+@remote_options
 @reports_errors
-def sparql(query: str, fmt: str, wiki: str | None) -> None:
+def sparql(query: str, fmt: str, wiki: str | None, endpoint: str | None, user: str | None,
+           password_env: str) -> None:
     """Run a SPARQL QUERY (text, or a .rq file) over the knowledge graph.
 
     SELECT, ASK, CONSTRUCT and DESCRIBE. The prefixes rdf rdfs xsd schema dcterms skos prov
     cito kg are declared, and note: for this wiki's notes:
 
         kg sparql 'SELECT ?a ?b WHERE { ?a cito:disagreesWith ?b }'
+
+    With --endpoint, the query runs on a SPARQL store (over its default graph: the union of
+    the pushed graphs where the store is set up so).
     """
     from kg.formats import render_rows
     from kg.sparql import query_wiki, serialize_graph
 
-    result = query_wiki(_config(wiki), query, compact=fmt == "table")
+    if endpoint:
+        from kg.remote import Store
+        from kg.remote import query as remote_query
+
+        config = _config(wiki)
+        store = Store(endpoint, _auth(user, password_env))
+        result = remote_query(store, query, base_iri=config.base_iri, compact=fmt == "table")
+    else:
+        result = query_wiki(_config(wiki), query, compact=fmt == "table")
     if fmt in ("ttl", "nt"):
         click.echo(serialize_graph(result, fmt), nl=False)
         return
@@ -471,6 +559,39 @@ def export(fmt: str, out: str | None, wiki: str | None) -> None:
     except OSError as err:
         raise KgError(f"cannot write {out}: {err.strerror}", file=out) from None
     click.echo(f"wrote {_shown(Path(out))} ({len(data)} bytes)", err=True)
+
+
+@main.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store "
+              "(Oxigraph) or http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso).")
+@auth_options
+@click.option("--dry-run", is_flag=True, help="List what would be sent; send nothing.")
+@click.option("--force", is_flag=True, help="Send every graph, changed or not.")
+@wiki_option
+@format_option
+@reports_errors
+def push(endpoint: str, user: str | None, password_env: str, dry_run: bool, force: bool,
+         wiki: str | None, fmt: str) -> None:
+    """Push the graph into a SPARQL 1.1 store, one named graph per note.
+
+    Uses the Graph Store HTTP Protocol: each note's triples are PUT as the graph named by the
+    note's IRI, beside one graph for the vocabulary and one for the wiki-level facts. Only
+    the graphs that changed since the last push to this endpoint are sent, and the graphs of
+    removed notes are deleted. A push that fails part-way is resumed by the next one.
+    """
+    from kg.cache import load_wiki_cached
+    from kg.formats import render_rows
+    from kg.push import push as run_push
+
+    config = _config(wiki)
+    report = run_push(load_wiki_cached(config), config, endpoint,
+                      auth=None if dry_run else _auth(user, password_env), dry_run=dry_run,
+                      force=force, progress=lambda message: click.echo(f"· {message}", err=True))
+    rows = [sent.as_dict() for sent in report.sent]
+    if rows or fmt != "table":
+        click.echo(render_rows(rows, ["action", "name", "triples", "graph"], fmt))
+    click.echo(report.summary(), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kg.errors import ConfigError, NotFound
 from kg.ids import NoteId, slugify
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from kg.cache import Graph
 
 DIRECTIONS = ("both", "out", "in")
+
+
+class NameLookup(Protocol):
+    """What finds a note by name: a :class:`~kg.resolve.Resolver`, or the cache's."""
+
+    def resolve(self, target: str, *, file: str | None = None, line: int | None = None
+                ) -> NoteId | None: ...
+
+    def suggestions(self, target: str, limit: int = 3) -> list[str]: ...
 STATUSES = ("open", "answered", "dropped", "all")
 
 
@@ -34,7 +43,8 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def lookup(name: str, resolver: Resolver, placeholders: Mapping[NoteId, Placeholder]) -> NoteId:
+def lookup(name: str, resolver: NameLookup, placeholders: Mapping[NoteId, Placeholder]
+           ) -> NoteId:
     """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests."""
     nid = resolver.resolve(name)
     if nid is None and slugify(name) in placeholders:

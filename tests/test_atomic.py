@@ -205,3 +205,17 @@ def test_sigkill_during_rendering_leaves_the_old_site_intact(tmp_path: Path) -> 
     assert leftovers(tmp_path) == []
     assert "v2" in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
 
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_a_symlinked_output_folder_keeps_its_link(tmp_path: Path) -> None:
+    config = make_wiki(tmp_path / "project", 3)
+    real = tmp_path / "www" / "site"
+    real.mkdir(parents=True)
+    config.out.symlink_to(real, target_is_directory=True)
+    build(config)
+    make_wiki(tmp_path / "project", 3, version="v2")
+    build(config)
+    assert config.out.is_symlink() and config.out.resolve() == real
+    assert "v2" in (real / "notes" / "note-0001.html").read_text(encoding="utf-8")
+    assert leftovers(tmp_path / "project") == [] and leftovers(tmp_path / "www") == []

@@ -218,3 +218,33 @@ def test_a_cache_hit_imports_no_heavy_library(sample_copy: Config) -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True, cwd=sample_copy.root).stdout
     assert "LOADED []" in out, out
+
+
+def test_the_flat_name_table_resolves_as_the_resolver_does(write_wiki) -> None:
+    from kg.errors import ResolveError
+    from kg.resolve import Resolver
+
+    config = write_wiki({
+        "alpha.md": NOTE_A, "beta.md": NOTE_B,
+        "sub/Gamma Note.md": "---\ntitle: Twin\naliases: [beta, G]\n---\n",
+        "delta.md": "---\ntitle: Twin\naliases: [Alpha]\n---\n",
+        "Café.md": "# Café\n",
+    })
+    full = Resolver(load_wiki(config).notes.values())
+    open_graph(config)
+    graph = open_graph(config)
+    assert graph._wiki is None  # read from the file
+    cached = graph.resolver()
+    names = ["alpha", "Alpha", " ALPHA.md ", "beta", "G", "g", "twin", "Twin", "sub/gamma note",
+             "Gamma Note", "gamma-note", "gamma note.md", "café", "CAFE", "cafe", "nothing",
+             "sub/", "delta", "Delta.md", "alpha/", "a l p h a", "beta.md"]
+    for name in names:
+        try:
+            expected: object = full.resolve(name)
+        except ResolveError as err:
+            expected = str(err)
+        try:
+            got: object = cached.resolve(name)
+        except ResolveError as err:
+            got = str(err)
+        assert got == expected, name

@@ -609,3 +609,80 @@ def test_the_template_environment_autoescapes(tmp_path: Path) -> None:
     assert env.from_string("{{ x }}").render(x="<script>") == "&lt;script&gt;"
     assert env.from_string('<a title="{{ x }}">').render(x='"><b>') == (
         '<a title="&#34;&gt;&lt;b&gt;">')
+
+
+def test_the_site_s_own_scripts_only_ever_insert_text() -> None:
+    """Search results and graph tooltips carry note text: built as DOM text, never parsed."""
+    from kg.site import theme_dir
+
+    sinks = re.compile(r"\.(inner|outer)HTML\s*\+?=|insertAdjacentHTML\s*\(|document\.write"
+                       r"|\beval\s*\(|new\s+Function\s*\(|set(Timeout|Interval)\s*\(\s*['\"`]")
+    problems = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted((theme_dir() / "assets").glob("*.js"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if sinks.search(line)
+    ]
+    assert problems == []
+
+
+# --------------------------------------------------------------------------------------------
+# the allowlists, table-driven
+
+
+@pytest.mark.parametrize(("url", "safe"), [
+    ("https://example.org/a?b=c#d", True),
+    ("http://[::1]:8080/", True),
+    ("mailto:someone@example.org", True),
+    ("notes/other.html#h-part", True),
+    ("../raw/x.md", True),
+    ("data:image/png;base64,AAAA", True),
+    ("data:image/webp,AAAA", True),
+    ("javascript:alert(1)", False),
+    ("JAVASCRIPT:alert(1)", False),
+    (" \tjava\nscript:alert(1)", False),
+    ("vbscript:msgbox(1)", False),
+    ("data:text/html,<script>", False),
+    ("data:image/svg+xml,<svg onload=alert(1)>", False),
+    ("file:///etc/passwd", False),
+    ("//evil.example/x", False),
+    ("/\\evil.example/x", False),
+    ("https://example.org/%zz", False),
+    ("https:no-host", False),
+    ("https://[::1/", False),
+    ("https://example.org:99999/", False),
+])
+def test_link_allowlist(url: str, safe: bool) -> None:
+    from kg.urls import is_safe_link
+
+    assert is_safe_link(url) is safe
+
+
+@pytest.mark.parametrize(("path", "problem"), [
+    ("raw/rss/2026-05-04 issue.md", None),
+    ("raw/./x.md", None),
+    ("/etc/passwd", "absolute"),
+    ("../secret", "outside"),
+    ("raw/../../secret", "outside"),
+    ("raw\\x.md", "backslash"),
+    ("raw/x\x1b.md", "control"),
+])
+def test_raw_path_check(path: str, problem: str | None) -> None:
+    from kg.urls import check_path
+
+    found = check_path(path)
+    assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+@pytest.mark.parametrize(("text", "slug"), [
+    ("CON", "con-0"), ("aux", "aux-0"), ("Lpt1", "lpt1-0"), ("con.txt", "con-txt"),
+    ("Café", "cafe"), ("Cafe\u0301", "cafe"), ("<script>", "script"), ("../..", None),
+    ("", None), ("日本語", None),
+])
+def test_slugs_are_always_safe_file_names(text: str, slug: str | None) -> None:
+    from kg.ids import is_note_id, slugify
+
+    made = slugify(text)
+    assert is_note_id(made)
+    if slug is not None:
+        assert made == slug

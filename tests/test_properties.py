@@ -29,7 +29,7 @@ from kg.network import build_network
 from kg.relations import RELATIONS
 
 # Modest example counts keep the suite fast; database=None leaves no .hypothesis/ behind.
-SETTINGS = settings(max_examples=25, deadline=None, database=None,
+SETTINGS = settings(max_examples=20, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 NOTE_IDS = ("alpha", "beta", "gamma", "delta")
@@ -164,7 +164,7 @@ def connection_rows(page: Path) -> list[tuple[str, str, str]]:
 # --------------------------------------------------------------------------------------------
 
 
-@settings(SETTINGS, max_examples=15)
+@settings(SETTINGS, max_examples=10)
 @given(wiki=wikis())
 def test_every_connection_is_in_both_views_the_network_and_the_rdf(
     wiki: list[RandomNote],

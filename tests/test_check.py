@@ -1,0 +1,194 @@
+"""``kg check``: every kind of finding, each with file and line; exit codes; JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kg.check import check
+from kg.config import load_config
+from kg.errors import Severity
+
+REPO = Path(__file__).resolve().parent.parent
+WIKI = str(REPO / "wiki")
+GOOD = "---\ntitle: {title}\ndate: 2026-01-01\ntier: 2\n{extra}---\n{body}"
+
+
+def note(title: str, extra: str = "", body: str = "") -> str:
+    return GOOD.format(title=title, extra=extra, body=body)
+
+
+def kg(*args: str) -> Result:
+    from kg.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def found(config, **kwargs) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """(code, where, severity) of every finding."""
+    return {(f.code, str(f.where), f.severity.value) for f in check(config, **kwargs).findings}
+
+
+def test_sample_wiki_has_warnings_but_no_errors() -> None:
+    report = check(load_config(REPO))
+    assert report.errors == 0
+    codes = {f.code for f in report.findings}
+    assert {"placeholder", "missing-date"} <= codes
+    where = {(f.code, str(f.where)) for f in report.findings}
+    assert ("missing-date", "posttrainbench.md:1") in where
+    assert ("placeholder", "defense-trilemma.md:12") in where
+    assert all(f.where and f.where.line for f in report.findings)
+
+
+def test_unknown_relation_names_line_and_closest(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": note("A", "connections:\n  - to: b\n    rel: disagres\n"),
+        "b.md": note("B", "connections: [a]\n"),
+    })
+    report = check(config)
+    [error] = [f for f in report.findings if f.severity is Severity.ERROR]
+    assert (error.code, str(error.where)) == ("unknown-relation", "a.md:7")
+    assert "did you mean 'disagrees'" in error.hint or "counterpoint" in error.hint
+    assert report.failed()
+
+
+def test_duplicate_ids(write_wiki) -> None:
+    config = write_wiki({"Same.md": "# S\n", "same.md": "# s\n", "other.md": "# O\n"})
+    report = check(config)
+    assert [f.code for f in report.findings] == ["duplicate-id"]
+    assert report.failed() and "same.md" in str(report.findings[0]).lower()
+
+
+def test_duplicate_aliases_titles_and_shadowed_alias(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": note("A", "aliases: [Shared, c]\n", "[[b]]\n"),
+        "b.md": note("B", "aliases: [shared]\n", "[[a]] [[c]]\n"),
+        "c.md": note("B", "", "[[a]]\n"),
+    })
+    got = found(config)
+    assert ("duplicate-alias", "a.md:5", "error") in got
+    assert ("duplicate-alias", "b.md:5", "error") in got
+    assert ("alias-shadowed", "a.md:5", "warning") in got
+    assert ("duplicate-title", "b.md:2", "warning") in got
+
+
+def test_missing_fields(write_wiki) -> None:
+    config = write_wiki({"bare.md": "Just text, linking [[full]].\n",
+                         "full.md": note("Full", "", "[[bare]]\n")})
+    got = found(config)
+    assert {("missing-title", "bare.md:1", "warning"), ("missing-date", "bare.md:1", "warning"),
+            ("missing-tier", "bare.md:1", "warning")} <= got
+    assert not {c for c, w, _ in got if w.startswith("full.md")}
+
+
+def test_placeholders_typos_and_headings(write_wiki) -> None:
+    config = write_wiki({
+        "alpha-beta.md": note("Alpha Beta", "", "## Results\nText [[other]].\n"),
+        "other.md": note("Other", "connections:\n  - to: alpha-betta\n  - to: Nobody Yet\n",
+                         "See [[alpha-beta#Results]] and [[alpha-beta#Method]].\n"),
+    })
+    got = found(config)
+    assert ("broken-target", "other.md:6", "warning") in got
+    assert ("placeholder", "other.md:7", "warning") in got
+    assert ("broken-heading", "other.md:9", "warning") in got
+    report = check(config)
+    typo = next(f for f in report.findings if f.code == "broken-target")
+    assert "alpha-beta" in typo.hint
+    heading = next(f for f in report.findings if f.code == "broken-heading")
+    assert "Method" in heading.message
+
+
+def test_answers_to_unknown_questions(write_wiki) -> None:
+    config = write_wiki({
+        "q.md": note("Q", "", "## Open questions\n- Is it so?\n[[a]]\n"),
+        "a.md": note("A", "answers: [q#q-is-it-so, q#q-nothing-asked]\n", "[[q]]\n"),
+    })
+    got = found(config)
+    assert ("unknown-question", "a.md:5", "warning") in got
+    assert len([g for g in got if g[0] == "unknown-question"]) == 1
+
+
+def test_one_way_connections_and_orphans(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": note("A", "connections:\n  - {to: b, rel: counterpoint}\n"
+                          "  - {to: c, rel: cites}\n"),
+        "b.md": note("B"),
+        "c.md": note("C", "", "Back to [[a]].\n"),
+        "lonely.md": note("Lonely"),
+    })
+    report = check(config)
+    one_way = [f for f in report.findings if f.code == "one-way"]
+    assert [str(f.where) for f in one_way] == ["a.md:6"]
+    assert "rel: counterpoint" in one_way[0].hint and "b.md" in one_way[0].hint
+    assert ("orphan", "lonely.md:1", "warning") in found(config)
+    assert not any(f.code == "one-way" for f in check(config, ignore=["one-way"]).findings)
+
+
+def test_forecasts_past_their_date(write_wiki) -> None:
+    config = write_wiki({"f.md": note("F", "forecasts:\n"
+                                      "  - {claim: Soon, p: 0.6, by: 2026-03-01}\n"
+                                      "  - {claim: Done, p: 0.6, by: 2026-03-01, resolved: true}\n"
+                                      "  - {claim: Later, p: 0.6, by: 2027-03-01}\n")})
+    got = found(config, today=dt.date(2026, 6, 1))
+    assert [g for g in got if g[0] == "forecast-due"] == [("forecast-due", "f.md:6", "warning")]
+    assert not [g for g in found(config, today=dt.date(2026, 1, 1)) if g[0] == "forecast-due"]
+
+
+def test_ambiguous_target_is_an_error(write_wiki) -> None:
+    config = write_wiki({"x.md": note("Twin"), "y.md": note("Twin"),
+                         "z.md": note("Z", "", "Which [[Twin]]?\n")})
+    got = found(config)
+    assert ("ambiguous-target", "z.md:6", "error") in got
+
+
+def test_a_note_that_does_not_parse_and_the_rest_still_checked(write_wiki) -> None:
+    config = write_wiki({"bad.md": "---\ntitle: [unclosed\n---\n",
+                         "ok.md": "Links [[nowhere]].\n"})
+    got = found(config)
+    assert ("bad-note", "bad.md:2", "error") in got
+    assert ("placeholder", "ok.md:1", "warning") in got
+    assert ("missing-date", "ok.md:1", "warning") in got
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def test_cli_exit_codes_and_strict(write_wiki) -> None:
+    clean = write_wiki({"a.md": note("A", "connections: [b]\n"), "b.md": note("B", "", "[[a]]")})
+    result = kg("check", "--wiki", str(clean.wiki))
+    assert result.exit_code == 0 and "0 errors, 0 warnings" in result.stderr
+    write_wiki({"c.md": "[[a]]\n"})
+    assert kg("check", "--wiki", str(clean.wiki)).exit_code == 0
+    strict = kg("check", "--wiki", str(clean.wiki), "--strict")
+    assert strict.exit_code == 1 and "c.md:1" in strict.stdout
+
+
+def test_cli_json_names_file_and_line(write_wiki) -> None:
+    config = write_wiki({"a.md": note("A", "connections:\n  - {to: b, rel: nope}\n"),
+                         "b.md": note("B", "", "[[a]]")})
+    result = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)
+    error = next(r for r in rows if r["severity"] == "error")
+    assert (error["file"], error["line"], error["code"]) == ("a.md", 6, "unknown-relation")
+    assert error["hint"]
+
+
+def test_cli_table_on_the_sample() -> None:
+    result = kg("check", "--wiki", WIKI)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].split() == ["WHERE", "SEVERITY", "CODE", "FINDING"]
+    assert "posttrainbench.md:1" in result.stdout
+    assert "0 errors" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_cli_formats_when_clean(write_wiki, fmt: str) -> None:
+    config = write_wiki({"a.md": note("A", "connections: [b]\n"), "b.md": note("B", "", "[[a]]")})
+    result = kg("check", "--wiki", str(config.wiki), "--format", fmt)
+    assert result.exit_code == 0
+    assert result.stdout.strip() in ("[]", "file,line,severity,code,message,hint")

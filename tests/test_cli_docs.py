@@ -1,0 +1,71 @@
+"""Docs are tested against the code: every command and option has help, every command is in
+the README's "Commands" section, and ``kg --help`` loads no heavy library."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+COMMANDS = sorted(main.commands)
+HEAVY = ("yaml", "rdflib", "networkx", "jinja2", "pyvis", "pyoxigraph", "markdown_it",
+         "oxrdflib", "kg.parse", "kg.rdf", "kg.site")
+
+
+def test_the_query_and_authoring_commands_exist() -> None:
+    assert set(COMMANDS) >= {"init", "new", "import", "build", "check", "connections",
+                             "neighbors", "path", "questions", "forecasts", "sparql", "stats",
+                             "export"}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_each_command_has_help(name: str) -> None:
+    command = main.commands[name]
+    assert command.help and command.help.strip(), f"kg {name} has no help text"
+    assert command.get_short_help_str().strip()
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"kg {name} {param.opts[0]} has no help text"
+    result = CliRunner().invoke(main, [name, "--help"], prog_name="kg")
+    assert result.exit_code == 0 and "Usage: kg " + name in result.output
+
+
+def _commands_section() -> str | None:
+    if not README.is_file():
+        return None
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"^## Commands[^\n]*\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    return match.group(1) if match else None
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_each_command_is_in_the_readme(name: str) -> None:
+    section = _commands_section()
+    if section is None:
+        pytest.skip('README.md has no "## Commands" section yet')
+    assert re.search(rf"\bkg {re.escape(name)}\b", section), \
+        f'`kg {name}` is missing from the "## Commands" section of README.md'
+
+
+def test_help_imports_no_heavy_library() -> None:
+    script = (
+        "import sys\n"
+        "from kg.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print('LOADED', sorted(m for m in sys.modules if m in {HEAVY!r}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert "LOADED []" in out, out
