@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import marshal
 import mmap
 import os
@@ -37,10 +38,9 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import kg
 from kg.errors import BuildFailed, Finding, KgError
@@ -216,8 +216,9 @@ def digest_of(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class _Header:
+class _Header(NamedTuple):
+    """(A NamedTuple, as the index: both are made on every import, and cost less so.)"""
+
     format: int
     code: str
     wiki: str
@@ -227,8 +228,7 @@ class _Header:
     sections: tuple[Span, Span, Span, Span] = ((0, 0, 0),) * 4  # stats, hashes, index, blobs
 
 
-@dataclass(frozen=True, slots=True)
-class _Index:
+class _Index(NamedTuple):
     """Where everything lies in the blob area. ``names`` (name → note id) and ``spans``
     (note id → its record, outgoing and incoming edges) are split into hash buckets, so a
     query reads the few buckets it needs whatever the size of the wiki."""
@@ -564,7 +564,7 @@ def _restat(old: _Opened, path: Path, stats: dict[str, Stat], started: int,
             recover: Callable[[], Graph]) -> Graph:
     """The same records under new stats (files were touched, not changed)."""
     digests, index, blobs = old.digests(), old.index(), old.blobs()
-    header = replace(old.header, stats_key=stats_key(stats), racy=_racy(stats, started))
+    header = old.header._replace(stats_key=stats_key(stats), racy=_racy(stats, started))
     _write_quietly(lambda f: _write(f, header, stats, digests, index, blobs), path)
     return Graph(header, index, blobs, recover=recover)
 
@@ -679,12 +679,10 @@ def _write(f: IO[bytes], header: _Header, stats: dict[str, Stat], digests: dict[
            index: _Index, blobs: bytes) -> None:
     parts = [pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL),
              pickle.dumps(digests, protocol=pickle.HIGHEST_PROTOCOL), _dumps(index), blobs]
-    sections: list[Span] = []
-    start = 0
-    for part in parts:
-        sections.append((start, len(part), zlib.crc32(part)))
-        start += len(part)
-    header = replace(header, sections=tuple(sections))  # type: ignore[arg-type]
+    starts = [0, *itertools.accumulate(len(part) for part in parts)]
+    stats_at, hashes_at, index_at, blobs_at = (
+        (start, len(part), zlib.crc32(part)) for start, part in zip(starts, parts, strict=False))
+    header = header._replace(sections=(stats_at, hashes_at, index_at, blobs_at))
     pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
     for part in parts:
         f.write(part)

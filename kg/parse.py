@@ -39,6 +39,9 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?$")
 _WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
+# what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
+# would reach the RDF graph as a malformed IRI
+_QUESTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*#q-[a-z0-9][a-z0-9-]*$")
 
 T = TypeVar("T")
 
@@ -391,6 +394,13 @@ class _Fields:
             else:
                 raise self._error(item, "an answer must be a question id",
                                   "answers: [other-note#q-first-words-of-question]")
+        for answer in out:
+            if answer.question and not _QUESTION_ID.match(answer.question):
+                raise NoteError(
+                    f"'{answer.question}' in '{key}' is not a question id",
+                    file=self.path, line=answer.line,
+                    hint="use an id from `kg questions`, e.g. other-note#q-first-words",
+                )
         return tuple(a for a in out if a.question)
 
     def forecasts(self, key: str, nid: NoteId) -> tuple[Forecast, ...]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kg.errors import ConfigError, NotFound
 from kg.ids import NoteId, slugify
@@ -115,8 +114,9 @@ def link_rows(links: list[Link]) -> list[dict[str, Any]]:
 # -- open questions ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class QuestionRow:
+class QuestionRow(NamedTuple):
+    """One row of the question tracker."""
+
     id: str
     status: str
     note: NoteId
@@ -181,8 +181,9 @@ def questions(
 # -- forecasts --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ForecastRow:
+class ForecastRow(NamedTuple):
+    """One forecast and its status."""
+
     id: str
     note: NoteId
     claim: str

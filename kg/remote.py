@@ -22,6 +22,7 @@ Neptune, and in Oxigraph and Fuseki only when they are told so (``--union-defaul
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -31,6 +32,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from email.message import Message
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -79,9 +81,16 @@ class Auth:
 
 
 class Http:
-    """Requests to one store URL, with Basic or Digest as the store asks (the password goes
-    out only after a challenge); one opener per thread, as urllib's Digest handler counts
-    nonces and is not safe to share."""
+    """Requests to one store URL, logging in with HTTP Basic or Digest as the store asks.
+
+    urllib's own auth handlers send a request, and on a 401 send it again with credentials;
+    a store that answers the 401 before reading a large body and closes the connection (as
+    Virtuoso does) then resets it, and the push fails. So kg asks first: a ``HEAD`` of the URL
+    without credentials (harmless on any store) gets the challenge, and the request goes once,
+    with its body, already signed. Basic is then sent with every request; Digest needs a fresh
+    nonce, so each request is preceded by its ``HEAD``. The password never goes out before
+    the store has asked for it. One opener per thread (urllib's are not shared safely).
+    """
 
     def __init__(self, url: str, auth: Auth | None = None, *, timeout: float = TIMEOUT,
                  service: str = "SPARQL") -> None:
@@ -90,19 +99,13 @@ class Http:
         self.timeout = timeout
         self.service = service
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._scheme: str | None = None  # "basic", "digest" or "none" once known
 
     def _opener(self) -> urllib.request.OpenerDirector:
         opener: urllib.request.OpenerDirector | None = getattr(self._local, "opener", None)
         if opener is None:
-            handlers: list[urllib.request.BaseHandler] = []
-            if self.auth is not None:
-                # not the prior-auth manager: it marks a URL authenticated after any 2xx and
-                # then sends Basic over a Digest retry, which the store refuses
-                passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-                passwords.add_password(None, self.url, self.auth.user, self.auth.password)
-                handlers += [urllib.request.HTTPDigestAuthHandler(passwords),
-                             urllib.request.HTTPBasicAuthHandler(passwords)]
-            opener = urllib.request.build_opener(*handlers)
+            opener = urllib.request.build_opener()
             self._local.opener = opener
         return opener
 
@@ -110,20 +113,78 @@ class Http:
                 headers: Mapping[str, str] | None = None, what: str = ""
                 ) -> tuple[int, str, bytes]:
         """Status, content type and body of a successful response; a StoreError otherwise."""
-        req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+        sent = dict(headers or {})
+        signed = False
+        if self.auth is not None:
+            if self._scheme is None:
+                self._learn(self._send("HEAD", url, None, {})[1])
+            signed = self._sign(method, url, sent)
+        status, answer, data = self._send(method, url, body, sent)
+        if status == 401 and self.auth is not None and not signed:
+            # the store let HEAD through but guards this method: learn, and ask once more
+            self._learn(answer)
+            if self._sign(method, url, sent):
+                signed = True
+                status, answer, data = self._send(method, url, body, sent)
+        if 200 <= status < 300:
+            return status, answer.get("Content-Type", ""), data
+        detail = " ".join(re.sub(r"<[^>]+>", " ", data.decode("utf-8", "replace")).split())
+        raise http_error(status, self.url, method, what, detail[:400], self.service)
+
+    def _send(self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+              ) -> tuple[int, Message, bytes]:
+        req = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
         try:
             with self._opener().open(req, timeout=self.timeout) as resp:
-                return int(resp.status), resp.headers.get("Content-Type", ""), resp.read()
+                return int(resp.status), resp.headers, resp.read()
         except urllib.error.HTTPError as err:
-            raise http_error(err.code, self.url, method, what, _detail(err),
-                             self.service) from None
+            try:
+                data = err.read(4000)
+            except Exception:  # the body is only a courtesy
+                data = b""
+            return err.code, err.headers, data
         except urllib.error.URLError as err:
             raise self._unreachable(err.reason) from None
         except (TimeoutError, ConnectionError) as err:
             raise self._unreachable(err) from None
-        except ValueError as err:  # urllib: an auth scheme it does not speak
-            raise StoreError(f"{self.url}: {err}",
-                             hint="kg speaks HTTP Basic and Digest authentication") from None
+
+    def _learn(self, headers: Message) -> None:
+        """Which login the store asks for, from its ``WWW-Authenticate`` headers."""
+        schemes = {h.split(None, 1)[0].lower() for h in headers.get_all("WWW-Authenticate", [])
+                   if h.strip()}
+        scheme = "digest" if "digest" in schemes else "basic" if "basic" in schemes else None
+        if scheme is None and schemes:
+            raise StoreError(f"{self.url} asks for a login kg does not speak: "
+                             f"{', '.join(sorted(schemes))}",
+                             hint="kg speaks HTTP Basic and Digest authentication")
+        with self._lock:
+            self._scheme = scheme or "none"
+
+    def _sign(self, method: str, url: str, headers: dict[str, str]) -> bool:
+        """Add the ``Authorization`` header the store asked for; False when it asked none."""
+        assert self.auth is not None
+        if self._scheme == "basic":
+            token = f"{self.auth.user}:{self.auth.password}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
+            return True
+        if self._scheme != "digest":
+            return False
+        answer = self._send("HEAD", url, None, {})[1]  # a fresh nonce for this request
+        challenge = next((h for h in answer.get_all("WWW-Authenticate", [])
+                          if h.lower().startswith("digest ")), None)
+        if challenge is None:
+            return False
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, url, self.auth.user, self.auth.password)
+        handler = urllib.request.HTTPDigestAuthHandler(passwords)
+        parts = urllib.request.parse_http_list(challenge.split(None, 1)[1])
+        fields = urllib.request.parse_keqv_list([part for part in parts if part])
+        signed = handler.get_authorization(
+            urllib.request.Request(url, method=method), fields)
+        if not signed:
+            return False
+        headers["Authorization"] = f"Digest {signed}"
+        return True
 
     def _unreachable(self, reason: object) -> StoreError:
         text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
@@ -139,15 +200,6 @@ def check_url(url: str, service: str = "SPARQL") -> str:
         raise ConfigError(f"the endpoint '{url}' is not an http(s) URL",
                           hint=f"the store's {service} URL, e.g. {example}")
     return url.strip()
-
-
-def _detail(err: urllib.error.HTTPError) -> str:
-    try:
-        text = err.read(4000).decode("utf-8", "replace")
-    except Exception:  # the body is only a courtesy
-        text = ""
-    text = " ".join(re.sub(r"<[^>]+>", " ", text).split())
-    return text[:400] or str(err.reason or "")
 
 
 def http_error(status: int, url: str, method: str, what: str, detail: str,

@@ -686,3 +686,15 @@ def test_slugs_are_always_safe_file_names(text: str, slug: str | None) -> None:
     assert is_note_id(made)
     if slug is not None:
         assert made == slug
+
+
+def test_xml_outputs_stay_well_formed(rendered: tuple[BuildResult, Path]) -> None:
+    """Titles with <, & and quotes in the feed and the sitemap are escaped, not markup."""
+    from xml.etree import ElementTree
+
+    _result, root = rendered
+    documents = sorted((root / "site").rglob("*.xml"))
+    for path in documents:
+        tree = ElementTree.parse(path)
+        assert not any(el.tag.endswith("script") for el in tree.iter()), path
+    assert documents
