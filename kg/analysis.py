@@ -121,6 +121,9 @@ def neighbours(graph: Edges, start: NoteId, depth: int = 1, *, mentions: bool = 
     """
     if depth < 1:
         raise ConfigError(f"depth must be at least 1, not {depth}", hint="--depth 1")
+    from kg.query import relation_name
+
+    relation = relation_name(relation)
     seen = {start}
     frontier = [start]
     found: list[Neighbour] = []

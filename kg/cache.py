@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from kg.config import Config
     from kg.discover import Discovery
 
-FORMAT = 3
+FORMAT = 4
 """Bumped whenever the layout changes; a cache of another format is rebuilt."""
 
 RACY_NS = 3_000_000_000
@@ -76,14 +76,44 @@ def _relation(name: str) -> Relation:
     return BY_NAME[name]
 
 
+def _records() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
+    """The record classes pickled as ``cls(*fields)``: an ``attrgetter`` and a call to
+    ``__init__`` cost about a third of the generic dataclass state functions, which look
+    the fields up again for every object."""
+    import dataclasses
+    import operator
+
+    from kg import errors, model
+
+    found: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+    for module in (model, errors):
+        for value in vars(module).values():
+            if (isinstance(value, type) and dataclasses.is_dataclass(value)
+                    and value.__module__ == module.__name__
+                    and not hasattr(value, "__post_init__")):
+                fields = dataclasses.fields(value)
+                if all(f.init for f in fields) and len(fields) > 1:
+                    found[value] = operator.attrgetter(*(f.name for f in fields))
+    return found
+
+
 class _Pickler(pickle.Pickler):
-    """Pickles read-only mappings as dicts, and a relation as its name (one shared object)."""
+    """Pickles read-only mappings as dicts, a relation as its name (one shared object), and
+    the records as their constructor's arguments."""
+
+    records: dict[type, Callable[[Any], tuple[Any, ...]]] | None = None
 
     def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is MappingProxyType:
+        kind = type(obj)
+        if kind is MappingProxyType:
             return _proxy, (dict(obj),)
-        if type(obj) is Relation and BY_NAME.get(obj.name) == obj:
+        if kind is Relation and BY_NAME.get(obj.name) == obj:
             return _relation, (obj.name,)
+        if _Pickler.records is None:
+            _Pickler.records = _records()
+        fields = _Pickler.records.get(kind)
+        if fields is not None:
+            return kind, fields(obj)
         return NotImplemented
 
 
@@ -158,16 +188,23 @@ def cache_file(config: Config) -> Path:
     return config.root / ".kg" / "cache" / f"wiki-{key}.pickle"
 
 
+RECORD_MODULES = ("__init__", "body", "cache", "discover", "errors", "frontmatter", "ids",
+                  "model", "parse", "relations", "resolve", "urls")
+"""The modules the cached records depend on (a test keeps this list complete)."""
+
+
 def code_key() -> str:
-    """Changes whenever kg's own code does: a cache written by other code is not trusted."""
+    """Changes whenever the code that makes the records does: a cache written by other code
+    is not trusted. Other modules (the site, the queries) may change freely."""
     package = Path(kg.__file__).parent
     h = hashlib.blake2b(digest_size=12)
     h.update(f"{FORMAT}|{kg.__version__}|{sys.version}".encode())
-    with os.scandir(package) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name.endswith(".py"):
-                st = entry.stat()
-                h.update(f"|{entry.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for name in RECORD_MODULES:
+        try:
+            st = os.stat(package / f"{name}.py")
+            h.update(f"|{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(f"|{name}:missing".encode())
     return h.hexdigest()
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kg.ids import NoteId, note_page
+from kg.ids import NoteId
 from kg.model import EdgeKind, Wiki
 from kg.relations import RELATIONS
 from kg.views import Views
@@ -26,7 +26,7 @@ from kg.views import Views
 SEED = 7
 SPRING_LIMIT = 500
 """Up to this many nodes networkx's exact spring layout; above it a sampled one (O(N) a step)."""
-LOCAL_LIMIT = 60
+LOCAL_LIMIT = 40
 """The most nodes a note's local graph shows."""
 LABEL_LENGTH = 42
 MENTIONS = "mentions"
@@ -82,27 +82,23 @@ class GraphBuilder:
             self._nodes[ph.id] = self._node(ph.id, ph.label, None, (), True)
         seen: set[tuple[str, str, str]] = set()
         self._edges: list[dict[str, Any]] = []
-        for edge in self.wiki.edges:
+        for edge in sorted(self.wiki.edges, key=lambda e: (e.source, e.target, e.label)):
             key = (edge.source, edge.target, edge.label)
             if key in seen or edge.source == edge.target:
                 continue
             seen.add(key)
-            mention = edge.kind is EdgeKind.MENTION
-            record: dict[str, Any] = {
-                "id": f"{edge.source}>{edge.target}>{edge.label}",
-                "from": edge.source,
-                "to": edge.target,
-                "rel": edge.label,
-                "label": "" if mention else edge.label,
-                "dashes": mention,
-            }
-            if not mention and edge.annotation:
-                record["note"] = short(edge.annotation, 240)
+            record: dict[str, Any] = {"from": edge.source, "to": edge.target, "rel": edge.label}
+            if edge.kind is EdgeKind.MENTION:
+                record["dashes"] = True
+            else:
+                record["label"] = edge.label
+                if edge.annotation:
+                    record["note"] = short(edge.annotation, 240)
             self._edges.append(record)
-        self._edges.sort(key=lambda e: str(e["id"]))
         self._out: dict[str, list[dict[str, Any]]] = {}
         for record in self._edges:
             self._out.setdefault(record["from"], []).append(record)
+        self._local_options = graph_options(LOCAL_LIMIT, False)
 
     def _node(self, nid: NoteId, title: str, tier: int | None, tags: Iterable[str],
               placeholder: bool) -> dict[str, Any]:
@@ -110,20 +106,24 @@ class GraphBuilder:
         node: dict[str, Any] = {
             "id": nid,
             "label": short(title),
-            "name": title,
             "group": group(tier, placeholder),
             "tier": tier,
             "tags": sorted(tags),
             "deg": degree,
             "size": node_size(degree),
-            "url": note_page(nid),
         }
+        if node["label"] != title:
+            node["name"] = title
         if placeholder:
             node["ph"] = True
         return node
 
     def global_graph(self) -> GraphData:
-        """Every note, placeholder and edge, laid out, through pyvis's data model."""
+        """Every note, placeholder and edge, laid out, through pyvis's data model.
+
+        Node pages are ``notes/<id>.html``, so no URL is stored; labels longer than
+        :data:`LABEL_LENGTH` keep the full title in ``name``.
+        """
         nodes = [dict(self._nodes[nid]) for nid in sorted(self._nodes)]
         index = {node["id"]: i for i, node in enumerate(nodes)}
         pairs = [(index[e["from"]], index[e["to"]]) for e in self._edges]
@@ -143,21 +143,30 @@ class GraphBuilder:
         )
 
     def local_graph(self, nid: NoteId, limit: int = LOCAL_LIMIT) -> dict[str, Any]:
-        """The 2-hop neighbourhood of a note (at most ``limit`` nodes), for its page."""
-        keep = self.views.neighbourhood(nid, 2, limit)
-        members = set(keep)
-        nodes = []
-        for other in sorted(keep):
-            node = dict(self._nodes[other])
-            if other == nid:
-                node["focus"] = True
-            nodes.append(node)
-        edges: list[dict[str, Any]] = []
-        for source in sorted(keep):
-            # no edge labels: too small to read in a side panel
-            edges.extend(dict(e, label="") for e in self._out.get(source, ()) if e["to"] in members)
-        options = graph_options(len(nodes), False)
-        return {"nodes": nodes, "edges": edges, "options": options, "focus": nid}
+        """The 2-hop neighbourhood of a note (at most ``limit`` nodes), for its page.
+
+        Compact, as it is embedded in every note page: ``nodes`` are ``[id, label, group,
+        size, name]`` (name only when the label is shortened) and ``edges`` are ``[from, to,
+        mention]`` with indexes into ``nodes``; no edge labels, too small to read there.
+        """
+        keep = sorted(self.views.neighbourhood(nid, 2, limit))
+        index = {other: i for i, other in enumerate(keep)}
+        nodes: list[list[Any]] = []
+        for other in keep:
+            full = self._nodes[other]
+            row = [other, full["label"], full["group"], full["size"]]
+            if "name" in full:
+                row.append(full["name"])
+            nodes.append(row)
+        edges: list[list[int]] = []
+        for source in keep:
+            i = index[source]
+            for e in self._out.get(source, ()):
+                j = index.get(e["to"])
+                if j is not None:
+                    edges.append([i, j, 1 if "dashes" in e else 0])
+        return {"compact": 1, "nodes": nodes, "edges": edges, "focus": nid,
+                "options": self._local_options}
 
     def relations(self) -> list[str]:
         used = {e["rel"] for e in self._edges}

@@ -22,7 +22,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -160,20 +159,19 @@ class Plan:
     unchanged: int
     known: Mapping[str, str] = field(default_factory=dict)
 
-    @property
-    def empty(self) -> bool:
-        return not (self.put or self.delete)
-
 
 def plan_push(wiki: Wiki, config: Config, endpoint: str, *, force: bool = False) -> Plan:
     """Compare the wiki's graphs with the push state of ``endpoint``."""
     endpoint = check_url(endpoint, "Graph Store")
     known = read_state(state_path(config), endpoint)
-    graphs = list(named_graphs(wiki, config))
-    current = {g.iri for g in graphs}
-    put = tuple(g for g in graphs if force or known.get(g.iri) != g.digest)
+    current: set[str] = set()
+    put: list[NamedGraph] = []
+    for graph in named_graphs(wiki, config):  # only the changed bodies are kept in memory
+        current.add(graph.iri)
+        if force or known.get(graph.iri) != graph.digest:
+            put.append(graph)
     delete = tuple(sorted(iri for iri in known if iri not in current))
-    return Plan(endpoint, put, delete, len(graphs) - len(put), known)
+    return Plan(endpoint, tuple(put), delete, len(current) - len(put), known)
 
 
 # -- talking to the store ----------------------------------------------------------------------
@@ -195,7 +193,7 @@ def delete_graph(http: Http, endpoint: str, iri: str) -> None:
     try:
         http.request("DELETE", graph_url(endpoint, iri), what=f"graph {iri}")
     except StoreError as err:
-        if "(404)" not in err.message:
+        if err.status != 404:
             raise
 
 
@@ -345,6 +343,7 @@ def _send(plan: Plan, config: Config, http: Http, *, workers: int, progress: Pro
             f"{total - len(done)} left",
             hint=f"{failure.hint}; the next push sends only what is left" if failure.hint
             else "the next push sends only what is left",
+            status=failure.status if isinstance(failure, StoreError) else None,
         ) from None
     if failure is not None:
         raise failure
@@ -368,9 +367,3 @@ def _collect(running: dict[Future[None], tuple[Sent, str | None]],
         elif failure is None:
             failure = error
     return failure
-
-
-def password_from_env(name: str) -> str | None:
-    """The password in environment variable ``name``, or None when it is not set."""
-    value = os.environ.get(name)
-    return value if value else None

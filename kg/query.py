@@ -74,6 +74,7 @@ def connections(
     """
     if direction not in DIRECTIONS:
         raise ConfigError(f"unknown direction '{direction}'", hint="use both, out or in")
+    relation = relation_name(relation)
     if isinstance(wiki, Wiki):
         nid = find_note(wiki, name)
         local = wiki
@@ -93,6 +94,22 @@ def connections(
     if relation:
         links = [link for link in links if link.relation == relation]
     return nid, links
+
+
+def relation_name(name: str | None) -> str | None:
+    """A relation as the user wrote it (``disagrees``, ``Example of``) → its name, or
+    ``mentions``; an unknown one is an error naming the closest."""
+    from kg.relations import closest
+    from kg.relations import lookup as relation
+
+    if not name or name.strip().lower() == "mentions":
+        return name.strip().lower() if name else None
+    found = relation(name)
+    if found is None:
+        near = closest(name)
+        raise ConfigError(f"unknown relation '{name}'",
+                          hint=f"did you mean '{near}'?" if near else "see `kg --help`")
+    return found.name
 
 
 def link_rows(links: list[Link]) -> list[dict[str, Any]]:

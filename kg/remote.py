@@ -68,7 +68,11 @@ GRAPH_RESULTS = "application/n-triples, text/plain;q=0.5"
 
 
 class StoreError(KgError):
-    """A SPARQL store refused a request, or could not be reached."""
+    """A SPARQL store refused a request (``status``), or could not be reached (no status)."""
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,34 +212,28 @@ def http_error(status: int, url: str, method: str, what: str, detail: str,
     target = f" ({what})" if what else ""
     said = f": {detail}" if detail else ""
     if status == 401:
-        return StoreError(
-            f"{url} refused the credentials{target} (401 Unauthorized){said}",
-            hint="give --user, and the password in $KG_PASSWORD (or --password-env NAME); "
-                 "kg answers Basic and Digest challenges",
-        )
-    if status == 403:
-        return StoreError(
-            f"{url} does not let this user do that{target} (403 Forbidden){said}",
-            hint="the user needs rights on the store (Virtuoso: the SPARQL_UPDATE role to write)",
-        )
-    if status in (404, 405) and service == "Graph Store":
-        return StoreError(
-            f"{url} is not a Graph Store endpoint{target} ({status}){said}",
-            hint="point --endpoint at the store's Graph Store Protocol URL: "
-                 "http://HOST:7878/store (Oxigraph), .../sparql-graph-crud-auth (Virtuoso), "
-                 ".../DATASET/data (Fuseki)",
-        )
-    if status in (404, 405):
-        return StoreError(
-            f"{url} is not a SPARQL query endpoint{target} ({status}){said}",
-            hint="point --endpoint at the store's query URL: http://HOST:7878/query "
-                 "(Oxigraph), http://HOST:8890/sparql (Virtuoso), .../DATASET/sparql (Fuseki)",
-        )
-    if 400 <= status < 500:
-        return StoreError(f"{url} rejected {method}{target} ({status}){said}",
-                          hint="the store's message says why")
-    return StoreError(f"{url} failed on {method}{target} ({status}){said}",
-                      hint="a server error: the store's log says more")
+        message = f"{url} refused the credentials{target} (401 Unauthorized){said}"
+        hint = ("give --user, and the password in $KG_PASSWORD (or --password-env NAME); "
+                "kg answers Basic and Digest challenges")
+    elif status == 403:
+        message = f"{url} does not let this user do that{target} (403 Forbidden){said}"
+        hint = "the user needs rights on the store (Virtuoso: the SPARQL_UPDATE role to write)"
+    elif status in (404, 405) and service == "Graph Store":
+        message = f"{url} is not a Graph Store endpoint{target} ({status}){said}"
+        hint = ("point --endpoint at the store's Graph Store Protocol URL: "
+                "http://HOST:7878/store (Oxigraph), .../sparql-graph-crud-auth (Virtuoso), "
+                ".../DATASET/data (Fuseki)")
+    elif status in (404, 405):
+        message = f"{url} is not a SPARQL query endpoint{target} ({status}){said}"
+        hint = ("point --endpoint at the store's query URL: http://HOST:7878/query "
+                "(Oxigraph), http://HOST:8890/sparql (Virtuoso), .../DATASET/sparql (Fuseki)")
+    elif 400 <= status < 500:
+        message = f"{url} rejected {method}{target} ({status}){said}"
+        hint = "the store's message says why"
+    else:
+        message = f"{url} failed on {method}{target} ({status}){said}"
+        hint = "a server error: the store's log says more"
+    return StoreError(message, status=status, hint=hint)
 
 
 # -- the SPARQL protocol -----------------------------------------------------------------------

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -78,10 +78,10 @@ def environment(config: Config) -> jinja2.Environment:
 
 def json_island(value: Any, pretty: bool = True) -> Markup:
     """JSON safe inside ``<script type="application/…json">``: no ``</script>`` breakout."""
-    if pretty:
+    if pretty:  # indented JSON takes json's pure-Python encoder: keep it for small values
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
     else:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -172,6 +172,76 @@ _ORDER_BY = re.compile(r"\border\s+by\b", re.I)
 _MARKUP = re.compile(r"[\[\]*_`\\<>&!~]|https?:")
 
 
+def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
+             tag_url: Callable[[str], str], tier_label: Callable[[int | None], str]
+             ) -> dict[str, Callable[..., Markup]]:
+    """The small pieces every list repeats, in Python: a Jinja macro call costs ~20x more.
+
+    ``note_link``, ``note_item``, ``tier_badge``, ``date`` and ``tag_list`` are called in
+    templates like macros. Links and list items are remembered, as the same note is listed
+    on many pages of one folder.
+    """
+    links: dict[tuple[str, str, bool, str, bool], Markup] = {}
+    items: dict[tuple[str, bool], Markup] = {}
+
+    def note_link(nid: str, title: str, exists: bool = True, fragment: str = "",
+                  mark: bool = True) -> Markup:
+        key = (nid, title, exists, fragment, mark)
+        found = links.get(key)
+        if found is not None:
+            return found
+        href = escape(url(note_page(nid), fragment))
+        if exists:
+            html = f'<a class="note-link" href="{href}">{escape(title)}</a>'
+        else:
+            html = (f'<a class="note-link ghost" href="{href}" title="not written yet">'
+                    f"{escape(title)}</a>")
+            if mark:
+                html += ' <span class="ghost-mark">not written yet</span>'
+        links[key] = made = Markup(html)
+        return made
+
+    def tier_badge(tier: int | None, link: bool = False) -> Markup:
+        if tier is None:
+            return Markup("")
+        label = escape(tier_label(tier))
+        if link:
+            return Markup(f'<a class="tier tier-{tier}" href="{escape(tier_url(tier))}" '
+                          f'title="{label}">Tier {tier}</a>')
+        return Markup(f'<span class="tier tier-{tier}" title="{label}">Tier {tier}</span>')
+
+    def date(value: dt.date | None) -> Markup:
+        if value is None:
+            return Markup("")
+        iso = value.isoformat()
+        return Markup(f'<time datetime="{iso}">{iso}</time>')
+
+    def tag_list(tags: Iterable[str]) -> Markup:
+        return Markup(" ").join(
+            Markup(f'<a class="tag" href="{escape(tag_url(t))}">#{escape(t)}</a>') for t in tags)
+
+    def note_item(note: Note, summary: bool = True) -> Markup:
+        """One note in a list: link, tier, date, and (with ``summary``) summary and tags."""
+        key = (note.id, summary)
+        found = items.get(key)
+        if found is not None:
+            return found
+        line = f"{note_link(note.id, note.title)} {tier_badge(note.tier)} {date(note.date)}"
+        parts = [f'<li class="note-item">\n  <div class="note-line">{line}</div>']
+        if summary and note.summary:
+            text = note.summary if len(note.summary) <= 240 else (
+                note.summary[:237].rsplit(" ", 1)[0] + "...")
+            parts.append(f'  <p class="summary">{escape(text)}</p>')
+        if summary and note.tags:
+            parts.append(f'  <p class="note-tags">{tag_list(note.tags)}</p>')
+        parts.append("</li>")
+        items[key] = made = Markup("\n".join(parts))
+        return made
+
+    return {"note_link": note_link, "note_item": note_item, "tier_badge": tier_badge,
+            "date": date, "tag_list": tag_list}
+
+
 def link(from_page: PagePath, to: PagePath, fragment: str = "") -> str:
     """The relative URL from one site page to another, without touching the file system.
 
@@ -204,6 +274,7 @@ class Site:
         self.queries = load_queries(config.wiki / "queries")
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
         self._pages: list[PagePath] = []
+        self._snippet_cache: dict[tuple[str, bool], dict[str, Callable[..., Markup]]] = {}
 
     # -- helpers shared by every page ----------------------------------------------------
 
@@ -230,6 +301,12 @@ class Site:
             html = self.md.renderInline(text, {"resolve": self._link_resolver(path)})
             return Markup(html)
 
+        def tier_url(tier: int | None) -> str:
+            return url(f"tiers/{'none' if tier is None else tier}.html")
+
+        def tag_url(tag: str) -> str:
+            return url(f"tags/{self.views.tag_slugs[tag]}.html")
+
         depth = path.count("/")
         root = "../" * depth if not (absolute and self.base_url) else self.base_url
         html = self.env.get_template(template).render(
@@ -240,17 +317,43 @@ class Site:
             nav=nav,
             url=url,
             note_url=lambda nid, fragment="": url(note_page(nid), fragment),
-            tag_url=lambda tag: url(f"tags/{self.views.tag_slugs[tag]}.html"),
-            tier_url=lambda tier: url(f"tiers/{'none' if tier is None else tier}.html"),
+            tag_url=tag_url,
+            tier_url=tier_url,
             canonical=self.base_url + path if self.base_url else "",
             inline=inline,
             tier_label=self.config.tier_label,
             today=self.today,
+            **self._snippets(path, absolute),
             **context,
         )
         if path.endswith(".html") and path != "404.html":
             self._pages.append(path)
         return Output(path, html.encode("utf-8"))
+
+    def _snippets(self, path: PagePath, absolute: bool) -> dict[str, Callable[..., Markup]]:
+        """The snippet helpers for pages in ``path``'s folder, made once per folder.
+
+        A link's relative URL depends only on the folder of the page it is on, so each helper
+        remembers what it rendered: a note linked from 500 tag pages is rendered once.
+        """
+        folder = path.rpartition("/")[0]
+        key = (folder, absolute and bool(self.base_url))
+        if key not in self._snippet_cache:
+            here = PagePath(f"{folder}/_" if folder else "_")
+            base = self.base_url if key[1] else None
+
+            def url(to: str, fragment: str = "") -> str:
+                target = base + page(to) if base is not None else link(here, page(to))
+                return f"{target}#{fragment}" if fragment else target
+
+            def tier_url(tier: int | None) -> str:
+                return url(f"tiers/{'none' if tier is None else tier}.html")
+
+            def tag_url(tag: str) -> str:
+                return url(f"tags/{self.views.tag_slugs[tag]}.html")
+
+            self._snippet_cache[key] = snippets(url, tier_url, tag_url, self.config.tier_label)
+        return self._snippet_cache[key]
 
     def _link_resolver(self, here: PagePath) -> LinkResolver:
         def resolve(target: str, heading: str | None) -> LinkTarget | None:

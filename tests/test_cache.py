@@ -248,3 +248,12 @@ def test_the_flat_name_table_resolves_as_the_resolver_does(write_wiki) -> None:
         except ResolveError as err:
             got = str(err)
         assert got == expected, name
+
+
+def test_the_code_key_covers_every_module_the_records_need() -> None:
+    script = ("import json, sys, kg.cache, kg.parse, kg.resolve, kg.discover\n"
+              "print(json.dumps(sorted(m for m in sys.modules if m.startswith('kg.'))))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    loaded = {m.removeprefix("kg.") for m in json.loads(out)}
+    assert loaded <= set(cache.RECORD_MODULES), loaded - set(cache.RECORD_MODULES)

@@ -367,6 +367,7 @@ class FakeStore:
         self.requests: list[tuple[str, str]] = []
         self.fail_after: int | None = None
         self.login: tuple[str, str] | None = None
+        self.head = True  # answers HEAD (with the login challenge); False: 501, as http.server
         self.lock = threading.Lock()
         fake = self
 
@@ -396,6 +397,12 @@ class FakeStore:
                     return True
                 self._answer(401, "login please", {"WWW-Authenticate": 'Basic realm="kg"'})
                 return False
+
+            def do_HEAD(self) -> None:
+                if not fake.head:
+                    self._answer(501)
+                elif self._allowed():
+                    self._answer(200 if self._graph() in fake.graphs else 404)
 
             def do_PUT(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -480,10 +487,12 @@ def test_state_is_kept_per_endpoint(fake: FakeStore, tmp_path: Path) -> None:
         other.close()
 
 
-def test_basic_login(fake: FakeStore, tmp_path: Path) -> None:
+@pytest.mark.parametrize("head", [True, False], ids=["challenge-on-head", "challenge-on-put"])
+def test_basic_login(fake: FakeStore, tmp_path: Path, head: bool) -> None:
     config = sample_copy(tmp_path)
     wiki = load_wiki(config)
     fake.login = ("alice", "s3cret")
+    fake.head = head
     with pytest.raises(StoreError, match="401") as refused:
         push(wiki, config, fake.url, auth=Auth("alice", "wrong"))
     assert "--user" in refused.value.hint

@@ -351,3 +351,29 @@ def test_find_note_by_title_alias_and_id() -> None:
     assert query.find_note(wiki, "openai-symphony.md") == "openai-symphony"
     with pytest.raises(NotFound):
         query.find_note(wiki, "nothing like it")
+
+
+def test_relation_filters_take_synonyms_and_refuse_unknown_names() -> None:
+    found = rows(kg("connections", "import-ai-455", "--rel", "disagrees", "--wiki", WIKI,
+                    "--format", "json"))
+    assert {r["relation"] for r in found} == {"counterpoint"}
+    result = kg("connections", "import-ai-455", "--rel", "disagre", "--wiki", WIKI)
+    assert result.exit_code == 1 and "did you mean 'counterpoint'" in result.stderr
+    result = kg("neighbors", "ahe", "--rel", "nonsense", "--wiki", WIKI)
+    assert result.exit_code == 1 and "unknown relation" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["connections", "a"], ["neighbors", "a"], ["path", "a", "b"], ["questions"],
+    ["forecasts"], ["stats"], ["export"], ["sparql", "ASK { ?s ?p ?o }"],
+])
+def test_a_broken_note_stops_every_query_with_file_and_line(write_wiki, args: list[str]) -> None:
+    config = write_wiki({"a.md": "# A\n[[b]]\n", "b.md": "---\ntitle: B\ntier: [1\n---\n"})
+    result = kg(*args, "--wiki", str(config.wiki))
+    assert result.exit_code == 1
+    assert "b.md:3" in result.stderr, result.stderr
+
+
+def test_a_missing_wiki_folder_is_an_error(tmp_path: Path) -> None:
+    result = kg("connections", "a", "--wiki", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1 and "no wiki folder" in result.stderr

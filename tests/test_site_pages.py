@@ -153,12 +153,15 @@ def test_note_page_local_graph(site: Path, read_html: ReadHtml) -> None:
     island = doc.select_one("script#local-graph-data")
     assert island.attrs["type"] == "application/json"
     data = json.loads(island.text)
-    ids = {n["id"] for n in data["nodes"]}
+    ids = [n[0] for n in data["nodes"]]
     assert data["focus"] == "import-ai-455" and "import-ai-455" in ids
-    assert {"defense-trilemma", "posttrainbench", "tip", "wang-huang-reward-hacking"} <= ids
-    assert len(ids) <= LOCAL_LIMIT
-    assert all(e["from"] in ids and e["to"] in ids for e in data["edges"])
-    assert next(n for n in data["nodes"] if n["id"] == "tip")["group"] == "ghost"
+    assert {"defense-trilemma", "posttrainbench", "tip", "wang-huang-reward-hacking"} <= set(ids)
+    assert len(ids) <= LOCAL_LIMIT and ids == sorted(ids)
+    assert all(0 <= a < len(ids) and 0 <= b < len(ids) for a, b, _ in data["edges"])
+    assert data["nodes"][ids.index("tip")][2] == "ghost"
+    assert data["nodes"][ids.index("import-ai-455")][2] == "t1"
+    mentions = {(ids[a], ids[b]) for a, b, mention in data["edges"] if mention}
+    assert ("import-ai-455", "tip") in mentions
     scripts = [s.attrs.get("src", "") for s in doc.select("script[src]")]
     assert "../assets/vendor/vis-network.min.js" in scripts and "../assets/graph.js" in scripts
 
@@ -303,11 +306,12 @@ def test_global_graph_page_and_data(site: Path, read_html: ReadHtml) -> None:
     assert nodes["posttrainbench"]["group"] == "t2"
     assert nodes["tip"]["group"] == "ghost" and nodes["tip"]["ph"] is True
     assert nodes["import-ai-455"]["size"] == max(n["size"] for n in nodes.values())
-    assert nodes["import-ai-455"]["url"] == "notes/import-ai-455.html"
+    assert nodes["import-ai-455"]["name"].startswith("Import AI 455: AI Systems")
+    assert "name" not in nodes["posttrainbench"]  # the label is the whole title
     labels = {(e["from"], e["to"]): e for e in data["edges"] if e["rel"] != "mentions"}
     assert labels[("import-ai-455", "defense-trilemma")]["label"] == "counterpoint"
     mentions = [e for e in data["edges"] if e["rel"] == "mentions"]
-    assert mentions and all(e["dashes"] and e["label"] == "" for e in mentions)
+    assert mentions and all(e["dashes"] and "label" not in e for e in mentions)
     assert data["relations"][-1] == "mentions" and "counterpoint" in data["relations"]
     assert data["tiers"] == [1, 2, 3]
     pytest.importorskip("numpy")
@@ -345,7 +349,7 @@ def test_local_graph_is_capped_around_a_hub(write_wiki: WriteWiki) -> None:
     outputs = render(write_wiki(files))
     doc = page(outputs, "notes/n007.html")
     data = json.loads(doc.select_one("script#local-graph-data").text)
-    ids = {n["id"] for n in data["nodes"]}
+    ids = {n[0] for n in data["nodes"]}
     assert len(ids) == LOCAL_LIMIT and {"n007", "hub"} <= ids
 
 
@@ -496,10 +500,10 @@ def test_hostile_text_stays_text(write_wiki: WriteWiki) -> None:
         assert not refs.handlers and not refs.inline_scripts, path
         assert "<script>alert" not in html and "<img src=x" not in html, path
     island = page(outputs, "notes/b.html").select_one("script#local-graph-data")
-    names = {n["name"] for n in json.loads(island.text)["nodes"]}
+    names = {n[-1] for n in json.loads(island.text)["nodes"]}
     assert evil in names
     graph = script_json(outputs["data/graph.js"], b"window.KG_GRAPH = ")
-    assert evil in {n["name"] for n in graph["nodes"]}
+    assert evil in {n.get("name", n["label"]) for n in graph["nodes"]}
     index = json.loads(outputs["search.json"])
     assert evil in {e["t"] for e in index["notes"]}
 

@@ -55,6 +55,10 @@
     return o;
   }
 
+  function pageOf(node) {
+    return root + "notes/" + encodeURIComponent(node.id) + ".html";
+  }
+
   function tierName(tier) {
     return tier === null || tier === undefined ? "no tier" : "Tier " + tier;
   }
@@ -66,13 +70,13 @@
       var h = document.createElement("p");
       h.className = "info-title";
       var a = document.createElement("a");
-      a.href = root + node.url;
+      a.href = pageOf(node);
       a.textContent = node.name || node.label;
       h.appendChild(a);
       panel.appendChild(h);
       var meta = document.createElement("p");
       meta.className = "muted";
-      var bits = [node.ph ? "not written yet" : tierName(node.tier), node.deg + " linked"];
+      var bits = [node.ph ? "not written yet" : tierName(node.tier), (node.deg || 0) + " linked"];
       if (node.tags && node.tags.length) { bits.push(node.tags.map(function (t) { return "#" + t; }).join(" ")); }
       meta.textContent = bits.join(" · ");
       panel.appendChild(meta);
@@ -90,7 +94,28 @@
     }
   }
 
+  function expand(data) {
+    // A note page's local graph comes compact: nodes [id, label, group, size, name?],
+    // edges [from index, to index, mention 0/1].
+    if (!data.compact) { return data; }
+    var ids = data.nodes.map(function (n) { return n[0]; });
+    return {
+      focus: data.focus,
+      options: data.options,
+      nodes: data.nodes.map(function (n) {
+        var node = { id: n[0], label: n[1], group: n[2], size: n[3] };
+        if (n.length > 4) { node.name = n[4]; }
+        if (n[2] === "ghost") { node.ph = true; }
+        return node;
+      }),
+      edges: data.edges.map(function (e) {
+        return { from: ids[e[0]], to: ids[e[1]], dashes: !!e[2], rel: e[2] ? "mentions" : "" };
+      })
+    };
+  }
+
   function draw(container, data, kind) {
+    data = expand(data);
     var focus = data.focus || null;
     var nodeList = data.nodes.map(function (n) {
       var copy = Object.assign({}, n);
@@ -138,7 +163,7 @@
     network.on("click", function (params) {
       if (!params.nodes.length) { return; }
       var node = nodes.get(params.nodes[0]);
-      if (node && node.id !== focus) { window.location.href = root + node.url; }
+      if (node && node.id !== focus) { window.location.href = pageOf(node); }
     });
     network.on("hoverNode", function (params) { showInfo(panel, nodes.get(params.node), null); });
     network.on("hoverEdge", function (params) {
@@ -146,7 +171,7 @@
       if (!e) { return; }
       var from = nodes.get(e.from);
       var to = nodes.get(e.to);
-      showInfo(panel, null, { rel: e.rel, note: e.note, fromName: from ? from.name : e.from, toName: to ? to.name : e.to });
+      showInfo(panel, null, { rel: e.rel, note: e.note, fromName: from ? from.name || from.label : e.from, toName: to ? to.name || to.label : e.to });
     });
 
     if (window.matchMedia) {
