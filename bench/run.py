@@ -670,7 +670,7 @@ def report(results: dict[str, Any]) -> str:
         f"kg benchmark · {m['date']}",
         f"machine: {m['nproc']} CPUs · {m['cpu']} · {m['memory_gb']} GB RAM · {m['os']} · "
         f"Python {m['python']}",
-        f"load average (1/5/15 min): {m['load_at_start']} at the start, "
+        f"load average (1/5/15 min): {m.get('load_at_start', '?')} at the start, "
         f"{m.get('load_at_end', '?')} at the end",
         "versions: " + " · ".join(
             f"{name} {info.get('version') or 'not installed'}"
@@ -684,6 +684,7 @@ def report(results: dict[str, Any]) -> str:
         ("  CPU time (user+sys)", lambda r: _cell(_get(r, "kg", "full"), "cpu_seconds")),
         ("  peak memory (process tree)", lambda r: _cell(_get(r, "kg", "full"), "peak_mb", "MB")),
         ("kg build, no change", lambda r: _cell(_get(r, "kg", "no_change"))),
+        ("  CPU time", lambda r: _cell(_get(r, "kg", "no_change"), "cpu_seconds")),
         ("kg build, one note edited", lambda r: _cell(_get(r, "kg", "edit_one"))),
         ("kg build, one note added", lambda r: _cell(_get(r, "kg", "add_one"))),
         ("kg build, one note deleted", lambda r: _cell(_get(r, "kg", "delete_one"))),
@@ -702,6 +703,7 @@ def report(results: dict[str, Any]) -> str:
         label = info["label"]
         rows += [
             (f"{label} build, full", lambda r, n=name: _cell(_get(r, n, "full"))),
+            ("  CPU time", lambda r, n=name: _cell(_get(r, n, "full"), "cpu_seconds")),
             ("  peak memory", lambda r, n=name: _cell(_get(r, n, "full"), "peak_mb", "MB")),
             (f"{label} build, again (no change)", lambda r, n=name: _cell(_get(r, n, "again"))),
         ]
@@ -709,6 +711,9 @@ def report(results: dict[str, Any]) -> str:
         rows.append((f"kg full ÷ {info['label']} full",
                      lambda r, n=name: _ratio(_get(r, "kg", "full", "seconds"),
                                               _get(r, n, "full", "seconds"))))
+        rows.append(("  the same in CPU time",
+                     lambda r, n=name: _ratio(_get(r, "kg", "full", "cpu_seconds"),
+                                              _get(r, n, "full", "cpu_seconds"))))
         rows.append((f"kg no-change ÷ {info['label']} again",
                      lambda r, n=name: _ratio(_get(r, "kg", "no_change", "seconds"),
                                               _get(r, n, "again", "seconds"))))
@@ -773,10 +778,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", metavar="FILE", default=None,
                         help="also write the results as JSON to FILE ('-': print JSON only)")
+    parser.add_argument("--report", metavar="FILE", default=None,
+                        help="print the report of a saved --json FILE and stop")
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (default: a temporary one)")
     args = parser.parse_args(argv)
 
+    if args.report:
+        print(report(json.loads(Path(args.report).read_text())))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.huge and 50_000 not in sizes:
         sizes.append(50_000)

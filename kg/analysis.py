@@ -228,6 +228,10 @@ def paths(graph: Edges, a: NoteId, b: NoteId, *, mentions: bool = True,
     return result
 
 
+COMMUNITY_MEMBERS = 12
+"""How many members of a community ``kg stats`` names."""
+
+
 # -- statistics -------------------------------------------------------------------------------
 
 
@@ -331,6 +335,9 @@ def stats(wiki: Wiki, *, top: int = 10, seed: int = 0) -> list[Stat]:
         ordered = sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g[0]))
         for i, members in enumerate(ordered, start=1):
             hub = max(members, key=lambda m: (len(neighbours[m]), m in wiki.notes, m))
+            shown = ", ".join(members[:COMMUNITY_MEMBERS])
+            more = len(members) - COMMUNITY_MEMBERS
             rows.append(Stat("community", str(i), len(members),
-                             f"around {wiki.node_label(hub)}: {', '.join(members)}"))
+                             f"around {wiki.node_label(hub)}: {shown}"
+                             + (f" and {more} more" if more > 0 else "")))
     return rows

@@ -27,6 +27,7 @@ they are trusted, so never copy a ``.kg/cache`` folder from someone you do not t
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import io
 import itertools
@@ -51,6 +52,8 @@ from kg.resolve import Resolver
 from kg.resolve import _key as name_key
 
 if TYPE_CHECKING:
+    import pyoxigraph
+
     from kg.config import Config
     from kg.discover import Discovery
 
@@ -88,6 +91,8 @@ def _records() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
     found: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
     for module in (model, errors):
         for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, enum.Enum):
+                found[value] = operator.attrgetter("name")  # by name: no Enum.__call__
             if (isinstance(value, type) and dataclasses.is_dataclass(value)
                     and value.__module__ == module.__name__
                     and not hasattr(value, "__post_init__")):
@@ -112,9 +117,11 @@ class _Pickler(pickle.Pickler):
         if _Pickler.records is None:
             _Pickler.records = _records()
         fields = _Pickler.records.get(kind)
-        if fields is not None:
-            return kind, fields(obj)
-        return NotImplemented
+        if fields is None:
+            return NotImplemented
+        if isinstance(obj, enum.Enum):
+            return getattr, (kind, obj.name)
+        return kind, fields(obj)
 
 
 def _dumps(value: Any) -> bytes:
@@ -768,12 +775,82 @@ def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
     return nt
 
 
+STORE_MIN_BYTES = 4 * 1024 * 1024
+"""Below this much N-Triples, an in-memory store loads faster than one opens from disk."""
+
+
+def load_store_cached(config: Config, graph: Graph | None = None, *,
+                      min_bytes: int = STORE_MIN_BYTES) -> pyoxigraph.Store:
+    """An Oxigraph store of the wiki's graph, for SPARQL.
+
+    A large graph is kept as an on-disk store beside the cache, keyed like the N-Triples and
+    opened read-only (milliseconds instead of seconds of loading); it is built in a temporary
+    folder and renamed into place when complete, so a store that is there is whole.
+    """
+    import pyoxigraph
+
+    graph = graph or open_graph(config)
+    base = cache_file(config)
+    key = hashlib.blake2b(f"{graph.fingerprint} {config.base_iri}".encode(),
+                          digest_size=8).hexdigest()
+    folder = base.with_name(f"{base.stem}-store-{key}")
+    if (folder / "complete").is_file():
+        with contextlib.suppress(OSError):
+            return pyoxigraph.Store.read_only(str(folder))
+    nt = load_ntriples_cached(config, graph)
+    if len(nt) < min_bytes:
+        return _memory_store(nt)
+    try:
+        _build_store(folder, nt)
+        return pyoxigraph.Store.read_only(str(folder))
+    except OSError:
+        return _memory_store(nt)
+
+
+def _memory_store(nt: str) -> pyoxigraph.Store:
+    from kg.rdf import to_store
+
+    return to_store(nt)
+
+
+def _build_store(folder: Path, nt: str) -> None:
+    import gc
+    import shutil
+
+    import pyoxigraph
+
+    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    store = pyoxigraph.Store(str(tmp))
+    try:
+        store.bulk_load(nt.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.flush()
+    finally:
+        del store
+        gc.collect()  # the store closes when it is dropped
+    (tmp / "complete").write_text("a kg SPARQL store; safe to delete\n", encoding="utf-8")
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process put one there first
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (folder / "complete").is_file():
+            raise
+    prefix = folder.name.rsplit("-", 1)[0] + "-"
+    for old in folder.parent.glob(f"{prefix}*"):
+        if old != folder and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)  # stores of earlier versions of the wiki
+
+
 def clear(config: Config) -> None:
     """Remove this wiki's cache files (they are rebuilt on the next query)."""
+    import shutil
+
     base = cache_file(config)
     for path in (base, base.with_suffix(".nt")):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+    for folder in base.parent.glob(f"{base.stem}-store-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def iter_cache_files(config: Config) -> Iterator[Path]:

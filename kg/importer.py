@@ -276,7 +276,8 @@ def _split_authors(title: str) -> tuple[str, tuple[str, ...]]:
         return title, ()
     names = [n.strip() for n in re.split(r",\s*|\s+(?:and|&)\s+", tail) if n.strip()]
     words = tail.replace(",", " ").split()
-    if 1 <= len(words) <= 8 and all(_NAME_WORD.match(w) for w in words):
+    if (len(words) <= 8 and all(_NAME_WORD.match(w) for w in words)
+            and all(2 <= len(n.split()) <= 4 for n in names)):  # "— Revisited" is no author
         return head.strip(), tuple(names)
     return title, ()
 

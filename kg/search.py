@@ -12,22 +12,40 @@ import json
 import re
 from typing import Any
 
-from kg.body import plain_text
+from kg.body import WIKILINK, parse_wikilink
 from kg.ids import note_page
 from kg.model import Note, Wiki
 
 TEXT_LIMIT = 5000
 """Characters of each note's text in the index (a 430-word note has ~2,800)."""
 
-_LINE_MARK = re.compile(r"^\s{0,3}(?:#{1,6}\s+|[-*+]\s+|\d{1,9}[.)]\s+|>\s?)+", re.M)
-_FENCE = re.compile(r"^\s{0,3}(```|~~~).*$", re.M)
+_LINE_MARK = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)+", re.M)
+_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~).*$", re.M)
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+
+
+def _wikilink_label(match: re.Match[str]) -> str:
+    parsed = parse_wikilink(match.group(2))
+    if parsed is None:
+        return ""
+    target, heading, label = parsed
+    return label or (f"{target} › {heading}" if heading else target)
 
 
 def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
-    """The body as one line of plain text: no heading marks, bullets or link syntax."""
-    text = _FENCE.sub(" ", note.body)
+    """The body as one line of plain text: no heading marks, bullets, emphasis or link syntax.
+
+    Each step runs only when its syntax occurs: this runs over every note of the wiki.
+    """
+    text = note.body
+    if "```" in text or "~~~" in text:
+        text = _FENCE.sub(" ", text)
     text = _LINE_MARK.sub("", text)
-    text = plain_text(text)
+    if "[[" in text:
+        text = WIKILINK.sub(_wikilink_label, text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    text = " ".join(text.replace("*", "").replace("`", "").replace("_", "").split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 

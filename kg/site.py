@@ -29,6 +29,7 @@ from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify
 from kg.markdown import LinkResolver, LinkTarget, make_renderer, render
 from kg.model import Note, Wiki
+from kg.rdf import TYPE_CLASSES
 from kg.resolve import Resolver
 from kg.search import index_json, index_script, search_index
 from kg.urls import check_url
@@ -395,7 +396,7 @@ class Site:
         note_iri = f"{self.config.base_iri}note/"
         data: dict[str, Any] = {
             "@context": "https://schema.org",
-            "@type": "ScholarlyArticle" if note.type == "paper" else "CreativeWork",
+            "@type": TYPE_CLASSES.get(note.type, "CreativeWork"),
             "@id": f"{note_iri}{note.id}",
             "identifier": note.id,
             "name": note.title,

@@ -166,9 +166,9 @@ def serialize_graph(result: Result, fmt: str) -> bytes:
 
 def query_wiki(config: Config, text_or_file: str, *, compact: bool = False) -> Result:
     """Run a query (text, or a ``.rq`` file) over the wiki's graph, from the cache."""
-    from kg.cache import load_ntriples_cached
+    from kg.cache import load_store_cached
 
     query = read_query(text_or_file)
     source = text_or_file if query is not text_or_file else None
-    store = load_store(load_ntriples_cached(config))
-    return run(store, query, base_iri=config.base_iri, compact=compact, source=source)
+    return run(load_store_cached(config), query, base_iri=config.base_iri, compact=compact,
+               source=source)

@@ -257,3 +257,22 @@ def test_the_code_key_covers_every_module_the_records_need() -> None:
                          check=True).stdout
     loaded = {m.removeprefix("kg.") for m in json.loads(out)}
     assert loaded <= set(cache.RECORD_MODULES), loaded - set(cache.RECORD_MODULES)
+
+
+def test_an_on_disk_sparql_store_follows_edits(write_wiki) -> None:
+    from kg.cache import load_store_cached
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    ask = "ASK { ?c <http://www.w3.org/2000/01/rdf-schema#comment> \"{}\" }"
+    store = load_store_cached(config, min_bytes=0)
+    assert bool(store.query(ask.replace("{}", "first version")))
+    folders = sorted(p.name for p in cache_file(config).parent.glob("*-store-*"))
+    assert len(folders) == 1
+    again = load_store_cached(config, min_bytes=0)  # opened read-only, not rebuilt
+    assert bool(again.query(ask.replace("{}", "first version")))
+    write_wiki({"alpha.md": NOTE_A.replace("first version", "second version")})
+    store = load_store_cached(config, min_bytes=0)
+    assert bool(store.query(ask.replace("{}", "second version")))
+    assert not bool(store.query(ask.replace("{}", "first version")))
+    now = sorted(p.name for p in cache_file(config).parent.glob("*-store-*"))
+    assert len(now) == 1 and now != folders

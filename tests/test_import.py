@@ -269,3 +269,15 @@ def test_seed_header_is_read() -> None:
     assert len(digest.angles) == 3 and len(digest.questions) == 4
     assert [b.name for b in digest.connections][:2] == [
         "Defense Trilemma + NP-hard reward hacking", "AHE"]
+
+
+@pytest.mark.parametrize(("line", "title", "authors"), [
+    ("Import AI 455: Building — Jack Clark", "Import AI 455: Building", ("Jack Clark",)),
+    ("Scaling Laws — Revisited", "Scaling Laws — Revisited", ()),
+    ("A Paper — Ada Lovelace, Alan Turing and Grace Hopper", "A Paper",
+     ("Ada Lovelace", "Alan Turing", "Grace Hopper")),
+    ("Why models drift — a field guide", "Why models drift — a field guide", ()),
+])
+def test_authors_after_a_dash(line: str, title: str, authors: tuple[str, ...]) -> None:
+    digest = parse_digest(f"x · 2026-01-01 · Tier 2\n{line}\n", file="d.txt")
+    assert (digest.title, digest.authors) == (title, authors)

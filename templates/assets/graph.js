@@ -233,7 +233,7 @@
     var id = decodeURIComponent((window.location.hash || "").slice(1));
     if (!id || !api.all.get(id)) { return; }
     api.network.selectNodes([id]);
-    api.network.focus(id, { scale: 1.3, animation: false });
+    api.network.focus(id, { scale: 1.0, animation: false });
     showInfo(document.getElementById("graph-info"), api.all.get(id), null);
   }
 

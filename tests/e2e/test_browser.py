@@ -39,7 +39,8 @@ def test_home_to_a_note_and_its_connection_view(watch: Any) -> None:
     view = page.locator("section.connections")
     counter = view.locator("section.outgoing section.rel-group[data-relation=counterpoint]")
     assert "Counterpoint to" in counter.locator("h4").inner_text()
-    assert counter.get_by_role("link", name="Defense Trilemma + NP-hard reward hacking").is_visible()
+    trilemma = "Defense Trilemma + NP-hard reward hacking"
+    assert counter.get_by_role("link", name=trilemma).is_visible()
     assert "adversarial mirror image" in counter.locator(".annotation").inner_text()
     assert "Countered by" in view.locator("section.incoming").inner_text()
     context = view.locator("section.mentions-out blockquote.context").first
