@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -145,7 +146,15 @@ def run(cmd: Sequence[str | Path], *, cwd: Path | None = None, sample: bool = Fa
             sampler.start()
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
-        _pid, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted: leave no build running behind
+            timer.cancel()
+            proc.kill()
+            proc.wait()
+            if sampler:
+                sampler.stop()
+            raise
         seconds = time.perf_counter() - start
         timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -734,6 +743,8 @@ def report(results: dict[str, Any]) -> str:
         if not info.get("version"):
             lines.append(f"{info['label']}: not installed — install with `{info['install']}` "
                          "or run with --install")
+    if results.get("interrupted"):
+        lines.append("INTERRUPTED: the run was stopped; the sizes and measures above are partial")
     for entry in _errors(results):
         lines.append(f"failed: {entry}")
     at, tgts = targets(results)
@@ -852,25 +863,43 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 entry[tool.name] = bench_tool(tool, notes, base, log, keep=bool(args.keep))
             del notes
+            save(results, args.json)
             entry["kg"] = bench_kg(kg, base, n, args.seed, log)
+            save(results, args.json)
             if not args.keep:
                 shutil.rmtree(base, ignore_errors=True)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: report what was measured so far
+        results["interrupted"] = True
+        log("interrupted; reporting what was measured")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    results["machine"]["load_at_end"] = _load()
-    at, tgts = targets(results)
-    results["targets"] = {"at_notes": at, "rows": [
-        asdict(t) | {"verdict": t.verdict()} for t in tgts]}
+    save(results, args.json)
     if args.json == "-":
         print(json.dumps(results, indent=2))
     else:
         print(report(results))
-        if args.json:
-            Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return 1 if results.get("interrupted") else 0
+
+
+def save(results: dict[str, Any], where: str | None) -> None:
+    """Complete ``results`` with the load and the targets; write them to ``where`` if a file.
+
+    Called after each size, so a long run that is stopped still leaves its numbers.
+    """
+    results["machine"]["load_at_end"] = _load()
+    at, tgts = targets(results)
+    results["targets"] = {"at_notes": at, "rows": [
+        asdict(t) | {"verdict": t.verdict()} for t in tgts]}
+    if where and where != "-":
+        Path(where).write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupt)
     sys.exit(main())

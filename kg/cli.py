@@ -451,11 +451,10 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
         rows = remote_questions(_remote(endpoint, user, password_env, wiki), status=status,
                                 tier=tier, tag=tag, since=since.date() if since else None)
     else:
-        from kg.cache import load_wiki_cached
-        from kg.query import questions as find_questions
+        from kg.query import questions_in
 
-        rows = [r.as_dict() for r in find_questions(
-            load_wiki_cached(_config(wiki)), status=status, tier=tier, tag=tag,
+        rows = [r.as_dict() for r in questions_in(
+            _config(wiki), status=status, tier=tier, tag=tag,
             since=since.date() if since else None)]
     columns = (["status", "age", "note", "question"] if fmt == "table" else
                ["id", "status", "note", "title", "tier", "date", "age", "question",
@@ -470,11 +469,10 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
 @reports_errors
 def forecasts(due: bool, wiki: str | None, fmt: str) -> None:
     """Forecasts (claims with a probability and a resolve-by date) and how they resolved."""
-    from kg.cache import load_wiki_cached
     from kg.formats import render_rows
-    from kg.query import forecasts as find_forecasts
+    from kg.query import forecasts_in
 
-    rows = find_forecasts(load_wiki_cached(_config(wiki)), due=due)
+    rows = forecasts_in(_config(wiki), due=due)
     columns = (["by", "p", "status", "forecaster", "claim"] if fmt == "table" else
                ["id", "note", "claim", "p", "by", "status", "forecaster", "resolved_by",
                 "where"])
@@ -529,10 +527,10 @@ def sparql(query: str, fmt: str, wiki: str | None, endpoint: str | None, user: s
 def stats(top: int, wiki: str | None, fmt: str) -> None:
     """Counts, hubs by degree and PageRank, orphans, placeholders and communities."""
     from kg.analysis import stats as run_stats
-    from kg.cache import load_wiki_cached
+    from kg.cache import derived
     from kg.formats import render_rows
 
-    rows = run_stats(load_wiki_cached(_config(wiki)), top=top)
+    rows = derived(_config(wiki), f"stats-{top}", lambda loaded: run_stats(loaded, top=top))
     click.echo(render_rows([r.as_dict() for r in rows], ["section", "name", "value", "detail"],
                            fmt))
 

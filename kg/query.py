@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kg.errors import ConfigError, NotFound
@@ -20,6 +20,7 @@ from kg.views import Link, Views
 
 if TYPE_CHECKING:
     from kg.cache import Graph
+    from kg.config import Config
 
 DIRECTIONS = ("both", "out", "in")
 
@@ -145,6 +146,7 @@ class QuestionRow(NamedTuple):
     answered_by: tuple[NoteId, ...]
     line: int
     path: str
+    tags: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -155,8 +157,21 @@ class QuestionRow(NamedTuple):
         }
 
 
+def question_rows(wiki: Wiki) -> list[QuestionRow]:
+    """Every tracked question with its note's facts, in the wiki's order (no age yet)."""
+    rows: list[QuestionRow] = []
+    for tq in wiki.questions:
+        q = tq.question
+        note = wiki.notes.get(q.note)
+        if note is not None:
+            rows.append(QuestionRow(q.id, tq.status.value, note.id, note.title, note.tier,
+                                    note.date, None, q.text, tq.answered_by, q.line, note.path,
+                                    note.tags))
+    return rows
+
+
 def questions(
-    wiki: Wiki,
+    wiki: Wiki | Sequence[QuestionRow],
     *,
     status: str = "open",
     tier: int | None = None,
@@ -167,32 +182,34 @@ def questions(
     """The question tracker: each question, its status, source note, age and answers.
 
     Open questions first, oldest first within a status; ``since`` keeps questions whose note
-    is dated on or after it (undated notes are left out then).
+    is dated on or after it (undated notes are left out then). Takes the wiki, or the rows
+    of :func:`question_rows` kept from an earlier call.
     """
     if status not in STATUSES:
         raise ConfigError(f"unknown status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
     on = on or today()
     wanted_tag = "-".join(tag.strip().lstrip("#").lower().split()) if tag else None
     rows: list[QuestionRow] = []
-    for tq in wiki.questions:
-        q = tq.question
-        note = wiki.notes.get(q.note)
-        if note is None:  # pragma: no cover - a question always has its note
+    for row in question_rows(wiki) if isinstance(wiki, Wiki) else wiki:
+        if status != "all" and row.status != status:
             continue
-        if status != "all" and tq.status.value != status:
+        if tier is not None and row.tier != tier:
             continue
-        if tier is not None and note.tier != tier:
+        if wanted_tag and wanted_tag not in row.tags:
             continue
-        if wanted_tag and wanted_tag not in note.tags:
+        if since and (row.date is None or row.date < since):
             continue
-        if since and (note.date is None or note.date < since):
-            continue
-        age = max(0, (on - note.date).days) if note.date else None
-        rows.append(QuestionRow(q.id, tq.status.value, note.id, note.title, note.tier, note.date,
-                                age, q.text, tq.answered_by, q.line, note.path))
+        rows.append(row._replace(age=max(0, (on - row.date).days) if row.date else None))
     order = {s.value: i for i, s in enumerate(QuestionStatus)}
     rows.sort(key=lambda r: (order[r.status], -(r.age or -1), r.id))
     return rows
+
+
+def questions_in(config: Config, **filters: Any) -> list[QuestionRow]:
+    """:func:`questions` of the wiki of ``config``, its rows kept by the cache."""
+    from kg.cache import derived
+
+    return questions(derived(config, "questions", question_rows), **filters)
 
 
 # -- forecasts --------------------------------------------------------------------------------
@@ -220,23 +237,38 @@ class ForecastRow(NamedTuple):
         }
 
 
-def forecasts(wiki: Wiki, *, due: bool = False, on: dt.date | None = None) -> list[ForecastRow]:
-    """Every forecast with its status: ``open``, ``due`` (past its date, unresolved),
-    ``true`` or ``false``. ``due=True`` keeps the unresolved ones whose date has come."""
+def forecast_rows(wiki: Wiki) -> list[ForecastRow]:
+    """Every forecast, resolved ones as ``true``/``false`` and the rest ``open``."""
     from kg.views import forecasters
 
-    on = on or today()
     rows: list[ForecastRow] = []
     for note in wiki.notes.values():
         for f in note.forecasts:
-            if f.resolved is None:
-                status = "due" if f.by <= on else "open"
-            else:
-                status = "true" if f.resolved else "false"
-            if due and status != "due":
-                continue
+            status = "open" if f.resolved is None else ("true" if f.resolved else "false")
             rows.append(ForecastRow(f.id, note.id, f.claim, f.p, f.by, status,
                                     ", ".join(forecasters(f, note)), f.resolved_by, f.line,
                                     note.path))
+    return rows
+
+
+def forecasts(wiki: Wiki | Sequence[ForecastRow], *, due: bool = False,
+              on: dt.date | None = None) -> list[ForecastRow]:
+    """Every forecast with its status: ``open``, ``due`` (past its date, unresolved),
+    ``true`` or ``false``. ``due=True`` keeps the unresolved ones whose date has come."""
+    on = on or today()
+    rows: list[ForecastRow] = []
+    for row in forecast_rows(wiki) if isinstance(wiki, Wiki) else wiki:
+        if row.status in ("open", "due"):
+            row = row._replace(status="due" if row.by <= on else "open")
+        if due and row.status != "due":
+            continue
+        rows.append(row)
     rows.sort(key=lambda r: (r.by, r.id))
     return rows
+
+
+def forecasts_in(config: Config, *, due: bool = False) -> list[ForecastRow]:
+    """:func:`forecasts` of the wiki of ``config``, its rows kept by the cache."""
+    from kg.cache import derived
+
+    return forecasts(derived(config, "forecasts", forecast_rows), due=due)

@@ -470,11 +470,32 @@ class RemoteGraph:
 
     # -- fetching
 
-    def all_notes(self) -> dict[NoteId, Note]:
-        """Every note with the fields names resolve by: id, file, title, aliases."""
-        rows = self.store.select(_P + """SELECT DISTINCT ?n ?title ?path ?alias WHERE {
-          GRAPH ?g { ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
-                     OPTIONAL { ?n skos:altLabel ?alias } } }""")
+    def all_notes(self, near: str | None = None) -> dict[NoteId, Note]:
+        """Every note with the fields names resolve by: id, file, title, aliases.
+
+        ``near`` keeps only the notes that could resolve that name: its id or slug, or an
+        ASCII word of it in a title, alias or file name (any value with a character outside
+        printable ASCII stays too, as case folding may turn it into the name)."""
+        wanted = ""
+        if near is not None:
+            from kg.ids import slugify
+            from kg.rdf import lit
+
+            text = near.strip().removesuffix(".md").strip("/")
+            words = re.findall(r"[a-z0-9]+", text.lower())
+            if words:
+                word = lit(max(words, key=len))
+                close = " || ".join(
+                    f'CONTAINS(LCASE(STR(?{v})), {word}) || REGEX(STR(?{v}), "[^ -~]")'
+                    for v in ("title", "path", "a"))
+                wanted = f"""{{ GRAPH ?h {{ ?n dcterms:identifier ?id ;
+                                            dcterms:title ?title ; kg:sourceFile ?path .
+                                       OPTIONAL {{ ?n skos:altLabel ?a }} }}
+                    FILTER(?id IN ({lit(text)}, {lit(slugify(text) or text)}) || {close}) }}"""
+        rows = self.store.select(_P + f"""SELECT DISTINCT ?n ?title ?path ?alias WHERE {{
+          {wanted}
+          GRAPH ?g {{ ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
+                     OPTIONAL {{ ?n skos:altLabel ?alias }} }} }}""")
         fields: dict[NoteId, tuple[str, str, list[str]]] = {}
         for row in rows:
             nid = self.nid(value(row, "n") or "")
@@ -593,12 +614,17 @@ class RemoteGraph:
 
 def find(graph: RemoteGraph, name: str) -> NoteId:
     """The note or placeholder ``name`` names, as :func:`kg.query.lookup` finds it locally;
-    an exact note id costs one small query, any other name one query for every note's names."""
+    an exact note id costs one small query, another name one query for the notes it could
+    name, and a name that no note has a query for every note's names (to suggest some)."""
     from kg.query import lookup
+    from kg.resolve import Resolver
 
     if graph.kind_of(NoteId(name)) == "note":
         return NoteId(name)
-    return lookup(name, graph.resolver(), graph.placeholders)
+    found = Resolver(graph.all_notes(near=name).values()).resolve(name)
+    if found is not None:
+        return found
+    return lookup(name, graph.resolver(), graph.placeholders)  # placeholders, suggestions
 
 
 # -- the remote commands -----------------------------------------------------------------------

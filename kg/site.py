@@ -275,32 +275,50 @@ class Site:
         self.queries = load_queries(config.wiki / "queries")
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
         self._pages: list[PagePath] = []
-        self._snippet_cache: dict[tuple[str, bool], dict[str, Callable[..., Markup]]] = {}
+        self._helper_cache: dict[tuple[str, bool], dict[str, Callable[..., Any]]] = {}
 
     # -- helpers shared by every page ----------------------------------------------------
 
     def _page(self, template: str, path: PagePath, *, nav: str = "", absolute: bool = False,
               **context: Any) -> Output:
         """Render ``template`` as the page at ``path``; ``absolute`` for the 404 page."""
+        absolute = absolute and bool(self.base_url)
+        html = self.env.get_template(template).render(
+            site=self.config,
+            wiki=self.wiki,
+            page_path=path,
+            root=self.base_url if absolute else "../" * path.count("/"),
+            nav=nav,
+            canonical=self.base_url + path if self.base_url else "",
+            tier_label=self.config.tier_label,
+            today=self.today,
+            **self._helpers(path, absolute),
+            **context,
+        )
+        if path.endswith(".html") and path != "404.html":
+            self._pages.append(path)
+        return Output(path, html.encode("utf-8"))
 
-        if absolute and self.base_url:
-            base = self.base_url
+    def _helpers(self, path: PagePath, absolute: bool) -> dict[str, Callable[..., Any]]:
+        """The URL and snippet helpers of the templates, made once per folder of the site.
 
-            def to_url(to: str) -> str:
-                return base + page(to)
-        else:
-            def to_url(to: str) -> str:
-                return link(path, page(to))
+        A relative URL depends only on the folder of the page it is on, so the snippets
+        remember what they rendered: a note listed on 500 tag pages is rendered once.
+        """
+        folder = path.rpartition("/")[0]
+        key = (folder, absolute)
+        found = self._helper_cache.get(key)
+        if found is not None:
+            return found
+        here = PagePath(f"{folder}/_" if folder else "_")
+        base = self.base_url if absolute else None
 
         def url(to: str, fragment: str = "") -> str:
-            return to_url(to) + (f"#{fragment}" if fragment else "")
+            target = base + page(to) if base is not None else link(here, page(to))
+            return f"{target}#{fragment}" if fragment else target
 
-        def inline(text: str) -> Markup:
-            """A line of a note (question, angle) as inline Markdown with its wikilinks."""
-            if not _MARKUP.search(text):
-                return escape(text)  # plain text, the common case: no parser needed
-            html = self.md.renderInline(text, {"resolve": self._link_resolver(path)})
-            return Markup(html)
+        def note_url(nid: str, fragment: str = "") -> str:
+            return url(note_page(nid), fragment)
 
         def tier_url(tier: int | None) -> str:
             return url(f"tiers/{'none' if tier is None else tier}.html")
@@ -308,53 +326,19 @@ class Site:
         def tag_url(tag: str) -> str:
             return url(f"tags/{self.views.tag_slugs[tag]}.html")
 
-        depth = path.count("/")
-        root = "../" * depth if not (absolute and self.base_url) else self.base_url
-        html = self.env.get_template(template).render(
-            site=self.config,
-            wiki=self.wiki,
-            page_path=path,
-            root=root,
-            nav=nav,
-            url=url,
-            note_url=lambda nid, fragment="": url(note_page(nid), fragment),
-            tag_url=tag_url,
-            tier_url=tier_url,
-            canonical=self.base_url + path if self.base_url else "",
-            inline=inline,
-            tier_label=self.config.tier_label,
-            today=self.today,
-            **self._snippets(path, absolute),
-            **context,
-        )
-        if path.endswith(".html") and path != "404.html":
-            self._pages.append(path)
-        return Output(path, html.encode("utf-8"))
+        def inline(text: str) -> Markup:
+            """A line of a note (question, angle) as inline Markdown with its wikilinks."""
+            if not _MARKUP.search(text):
+                return escape(text)  # plain text, the common case: no parser needed
+            return Markup(self.md.renderInline(text, {"resolve": self._link_resolver(here)}))
 
-    def _snippets(self, path: PagePath, absolute: bool) -> dict[str, Callable[..., Markup]]:
-        """The snippet helpers for pages in ``path``'s folder, made once per folder.
-
-        A link's relative URL depends only on the folder of the page it is on, so each helper
-        remembers what it rendered: a note linked from 500 tag pages is rendered once.
-        """
-        folder = path.rpartition("/")[0]
-        key = (folder, absolute and bool(self.base_url))
-        if key not in self._snippet_cache:
-            here = PagePath(f"{folder}/_" if folder else "_")
-            base = self.base_url if key[1] else None
-
-            def url(to: str, fragment: str = "") -> str:
-                target = base + page(to) if base is not None else link(here, page(to))
-                return f"{target}#{fragment}" if fragment else target
-
-            def tier_url(tier: int | None) -> str:
-                return url(f"tiers/{'none' if tier is None else tier}.html")
-
-            def tag_url(tag: str) -> str:
-                return url(f"tags/{self.views.tag_slugs[tag]}.html")
-
-            self._snippet_cache[key] = snippets(url, tier_url, tag_url, self.config.tier_label)
-        return self._snippet_cache[key]
+        helpers: dict[str, Callable[..., Any]] = {
+            "url": url, "note_url": note_url, "tier_url": tier_url, "tag_url": tag_url,
+            "inline": inline,
+        }
+        helpers.update(snippets(url, tier_url, tag_url, self.config.tier_label))
+        self._helper_cache[key] = helpers
+        return helpers
 
     def _link_resolver(self, here: PagePath) -> LinkResolver:
         def resolve(target: str, heading: str | None) -> LinkTarget | None:
@@ -534,7 +518,9 @@ class Site:
 
         here = page(f"queries/{query.slug}.html")
         try:
-            answer = store.query(query.text, prefixes=PREFIXES)
+            # the same prefixes as `kg sparql`: the vocabulary's, and note: for this wiki
+            declared = {**PREFIXES, "note": f"{self.config.base_iri}note/"}
+            answer = store.query(query.text, prefixes=declared)
             if isinstance(answer, pyoxigraph.QueryBoolean):
                 return QueryResult(("answer",), ((Cell("yes" if bool(answer) else "no"),),), 1)
             if isinstance(answer, pyoxigraph.QueryTriples):

@@ -276,3 +276,21 @@ def test_an_on_disk_sparql_store_follows_edits(write_wiki) -> None:
     assert not bool(store.query(ask.replace("{}", "first version")))
     now = sorted(p.name for p in cache_file(config).parent.glob("*-store-*"))
     assert len(now) == 1 and now != folders
+
+
+def test_derived_values_are_kept_until_a_note_changes(write_wiki) -> None:
+    from kg.cache import derived
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    calls: list[int] = []
+
+    def count(wiki):  # type: ignore[no-untyped-def]
+        calls.append(len(wiki.notes))
+        return len(wiki.notes)
+
+    assert derived(config, "n", count) == 2
+    assert derived(config, "n", count) == 2
+    assert calls == [2]
+    write_wiki({"gamma.md": "# Gamma\n"})
+    assert derived(config, "n", count) == 3
+    assert calls == [2, 3]

@@ -377,3 +377,18 @@ def test_a_broken_note_stops_every_query_with_file_and_line(write_wiki, args: li
 def test_a_missing_wiki_folder_is_an_error(tmp_path: Path) -> None:
     result = kg("connections", "a", "--wiki", str(tmp_path / "nowhere"))
     assert result.exit_code == 1 and "no wiki folder" in result.stderr
+
+
+def test_questions_and_forecasts_follow_an_edit(write_wiki) -> None:
+    config = write_wiki(QUESTIONS)
+    wiki = str(config.wiki)
+    before = rows(kg("questions", "--wiki", wiki, "--format", "json"))
+    assert "Anything new?" not in {r["question"] for r in before}
+    assert rows(kg("forecasts", "--wiki", wiki, "--format", "json")) == []
+    write_wiki({"r.md": QUESTIONS["r.md"] + "- Anything new?\n"
+                "\n## Forecast\n",
+                "f.md": "---\ntitle: F\nforecasts: [{claim: X, p: 0.5, by: 2020-01-01}]\n---\n"})
+    after = rows(kg("questions", "--wiki", wiki, "--format", "json"))
+    assert "Anything new?" in {r["question"] for r in after}
+    assert [r["status"] for r in rows(kg("forecasts", "--wiki", wiki, "--format", "json"))] == [
+        "due"]
