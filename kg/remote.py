@@ -420,7 +420,8 @@ class RemoteGraph:
         self.prefix = self.iris.note("")
         self._edges: dict[NoteId, list[Edge]] = {}
         self._labels: dict[NoteId, tuple[str, bool]] = {}
-        self._pending: dict[NoteId, None] = {}
+        self._pending: dict[NoteId, None] = {}  # seen, edges not fetched yet
+        self._unlabelled: dict[NoteId, None] = {}  # seen, title not fetched yet
         self._placeholders: Mapping[NoteId, Placeholder] | None = None
         self._resolver: Resolver | None = None
 
@@ -447,18 +448,21 @@ class RemoteGraph:
 
     def edges(self, nid: NoteId) -> tuple[Edge, ...]:
         if nid not in self._edges:
-            self._pending.pop(nid, None)
-            wanted = [nid, *list(self._pending)[: BATCH - 1]]
+            wanted = [nid, *[n for n in self._pending if n != nid][: BATCH - 1]]
             self._fetch_edges(wanted)
         return tuple(self._edges[nid])
 
     def label(self, nid: NoteId) -> str:
-        self._fetch_labels([nid])
-        return self._labels[nid][0]
+        return self._label(nid)[0]
 
     def exists(self, nid: NoteId) -> bool:
-        self._fetch_labels([nid])
-        return self._labels[nid][1]
+        return self._label(nid)[1]
+
+    def _label(self, nid: NoteId) -> tuple[str, bool]:
+        if nid not in self._labels:  # with a batch of the other nodes seen so far
+            others = [n for n in self._unlabelled if n != nid][: BATCH - 1]
+            self._fetch_labels([nid, *others])
+        return self._labels[nid]
 
     def resolver(self) -> Resolver:
         """Every note's names, as :func:`kg.query.lookup` resolves them."""
@@ -470,32 +474,11 @@ class RemoteGraph:
 
     # -- fetching
 
-    def all_notes(self, near: str | None = None) -> dict[NoteId, Note]:
-        """Every note with the fields names resolve by: id, file, title, aliases.
-
-        ``near`` keeps only the notes that could resolve that name: its id or slug, or an
-        ASCII word of it in a title, alias or file name (any value with a character outside
-        printable ASCII stays too, as case folding may turn it into the name)."""
-        wanted = ""
-        if near is not None:
-            from kg.ids import slugify
-            from kg.rdf import lit
-
-            text = near.strip().removesuffix(".md").strip("/")
-            words = re.findall(r"[a-z0-9]+", text.lower())
-            if words:
-                word = lit(max(words, key=len))
-                close = " || ".join(
-                    f'CONTAINS(LCASE(STR(?{v})), {word}) || REGEX(STR(?{v}), "[^ -~]")'
-                    for v in ("title", "path", "a"))
-                wanted = f"""{{ GRAPH ?h {{ ?n dcterms:identifier ?id ;
-                                            dcterms:title ?title ; kg:sourceFile ?path .
-                                       OPTIONAL {{ ?n skos:altLabel ?a }} }}
-                    FILTER(?id IN ({lit(text)}, {lit(slugify(text) or text)}) || {close}) }}"""
-        rows = self.store.select(_P + f"""SELECT DISTINCT ?n ?title ?path ?alias WHERE {{
-          {wanted}
-          GRAPH ?g {{ ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
-                     OPTIONAL {{ ?n skos:altLabel ?alias }} }} }}""")
+    def all_notes(self) -> dict[NoteId, Note]:
+        """Every note with the fields names resolve by: id, file, title, aliases."""
+        rows = self.store.select(_P + """SELECT DISTINCT ?n ?title ?path ?alias WHERE {
+          GRAPH ?g { ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
+                     OPTIONAL { ?n skos:altLabel ?alias } } }""")
         fields: dict[NoteId, tuple[str, str, list[str]]] = {}
         for row in rows:
             nid = self.nid(value(row, "n") or "")
@@ -565,14 +548,17 @@ class RemoteGraph:
                     found[n].add(edge)
             ends.update((source, target))
         for nid, keys in found.items():
+            self._pending.pop(nid, None)
             self._edges[nid] = [
                 Edge(source, target, EdgeKind.MENTION if kind else EdgeKind.CONNECTION,
                      None if kind else BY_NAME[rel], annotation, line, target)
                 for source, kind, line, target, rel, annotation in sorted(keys)
             ]
-        for end in sorted(ends - self._edges.keys()):
-            self._pending.setdefault(end, None)
-        self._fetch_labels(sorted(ends))
+        for end in sorted(ends):
+            if end not in self._edges:
+                self._pending.setdefault(end, None)
+            if end not in self._labels:
+                self._unlabelled.setdefault(end, None)
 
     def _fetch_labels(self, nids: Iterable[NoteId]) -> None:
         """Title (or placeholder label) and whether it is a written note, for each id."""
@@ -595,6 +581,7 @@ class RemoteGraph:
                     titles[nid] = (label, False)
             for wanted in batch:
                 self._labels[wanted] = titles.get(wanted, (wanted, False))
+                self._unlabelled.pop(wanted, None)
 
     def around(self, nid: NoteId) -> Wiki:
         """A :class:`Wiki` of ``nid``'s edges and the notes at their ends: what its
@@ -614,17 +601,13 @@ class RemoteGraph:
 
 def find(graph: RemoteGraph, name: str) -> NoteId:
     """The note or placeholder ``name`` names, as :func:`kg.query.lookup` finds it locally;
-    an exact note id costs one small query, another name one query for the notes it could
-    name, and a name that no note has a query for every note's names (to suggest some)."""
+    an exact note id costs one small query, any other name one query for every note's names
+    (about a second at 10,000 notes)."""
     from kg.query import lookup
-    from kg.resolve import Resolver
 
     if graph.kind_of(NoteId(name)) == "note":
         return NoteId(name)
-    found = Resolver(graph.all_notes(near=name).values()).resolve(name)
-    if found is not None:
-        return found
-    return lookup(name, graph.resolver(), graph.placeholders)  # placeholders, suggestions
+    return lookup(name, graph.resolver(), graph.placeholders)
 
 
 # -- the remote commands -----------------------------------------------------------------------
