@@ -114,7 +114,7 @@ class Views:
         by_tier: dict[int | None, list[Note]] = defaultdict(list)
         for note in notes:
             by_tier[note.tier].append(note)
-            for tag in note.tags:
+            for tag in dict.fromkeys(note.tags):
                 by_tag[tag].append(note)
         self.by_tag: Mapping[str, list[Note]] = dict(sorted(by_tag.items()))
         self.by_tier: Mapping[int | None, list[Note]] = dict(

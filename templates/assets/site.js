@@ -122,7 +122,8 @@
       if (e.tags.length) { bits.push(e.tags.map(function (t) { return "#" + t; }).join(" ")); }
       meta.textContent = bits.join(" · ");
       li.appendChild(meta);
-      if (e.aliases.length) { li.appendChild(el("span", "result-aliases", "also: " + e.aliases.join(", "))); }
+      var others = e.aliases.filter(function (a) { return fold(a) !== e.ft; });
+      if (others.length) { li.appendChild(el("span", "result-aliases", "also: " + others.join(", "))); }
       var snip = snippet(e, query);
       if (snip) { li.appendChild(el("p", "result-snippet", snip)); }
       list.appendChild(li);

@@ -80,7 +80,7 @@ def test_global_graph_draws_filters_and_opens_a_note(watch: Any) -> None:
     assert graph.get_attribute("data-node-count") == "11"
     assert "11 of 18" in page.locator("#graph-count").inner_text()
     page.get_by_role("button", name="Show all").click()
-    page.wait_for_function("document.querySelector('#global-graph').dataset.nodeCount === '18'")
+    page.wait_for_selector("#global-graph[data-node-count='18']")
     page.locator("#graph-tag").select_option("benchmarks")
     assert graph.get_attribute("data-node-count") == "2"
     edges_before = int(graph.get_attribute("data-edge-count") or 0)
@@ -156,7 +156,7 @@ def test_question_tracker_filters_and_sorts(watch: Any) -> None:
     assert visible_rows(page) == 0
     assert page.locator("#tracker-none").is_visible()
     page.get_by_role("button", name="Clear").click()
-    page.wait_for_function("document.querySelector('#tracker').dataset.shown === '6'")
+    page.wait_for_selector("#tracker[data-shown='6']", state="attached")
     page.locator("#tracker-filters select[name=tier]").select_option("1")
     assert visible_rows(page) == 4
     w.screenshot("questions")
