@@ -7,6 +7,8 @@ written; a query that declares a prefix itself wins, as a later declaration does
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from kg.rdf import PREFIXES
 if TYPE_CHECKING:
     import pyoxigraph
 
+    from kg.cache import Graph
     from kg.config import Config
 
 _PREFIX = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<", re.IGNORECASE | re.MULTILINE)
@@ -77,9 +80,73 @@ def read_query(text_or_file: str) -> str:
 
 
 def load_store(nt: str) -> pyoxigraph.Store:
+    """An in-memory store of N-Triples ``nt``."""
     from kg.rdf import to_store
 
     return to_store(nt)
+
+
+STORE_MIN_BYTES = 4 * 1024 * 1024
+"""Below this much N-Triples, an in-memory store loads faster than one opens from disk."""
+
+
+def open_store(config: Config, graph: Graph | None = None, *,
+               min_bytes: int = STORE_MIN_BYTES) -> pyoxigraph.Store:
+    """An Oxigraph store of the wiki's graph, for SPARQL.
+
+    A large graph is kept as an on-disk store beside the cache, keyed like the N-Triples and
+    opened read-only (milliseconds instead of seconds of loading); it is built in a temporary
+    folder and renamed into place when complete, so a store that is there is whole.
+    """
+    import pyoxigraph
+
+    from kg.cache import cache_file, load_ntriples_cached, open_graph
+
+    graph = graph or open_graph(config)
+    base = cache_file(config)
+    key = hashlib.blake2b(f"{graph.fingerprint} {config.base_iri}".encode(),
+                          digest_size=8).hexdigest()
+    folder = base.with_name(f"{base.stem}-store-{key}")
+    if (folder / "complete").is_file():
+        with contextlib.suppress(OSError):
+            return pyoxigraph.Store.read_only(str(folder))
+    nt = load_ntriples_cached(config, graph)
+    if len(nt) < min_bytes:
+        return load_store(nt)
+    try:
+        _build_store(folder, nt)
+        return pyoxigraph.Store.read_only(str(folder))
+    except OSError:
+        return load_store(nt)
+
+
+def _build_store(folder: Path, nt: str) -> None:
+    import gc
+    import os
+    import shutil
+
+    import pyoxigraph
+
+    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    store = pyoxigraph.Store(str(tmp))
+    try:
+        store.bulk_load(nt.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.flush()
+    finally:
+        del store
+        gc.collect()  # the store closes when it is dropped
+    (tmp / "complete").write_text("a kg SPARQL store; safe to delete\n", encoding="utf-8")
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process put one there first
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (folder / "complete").is_file():
+            raise
+    prefix = folder.name.rsplit("-", 1)[0] + "-"
+    for old in folder.parent.glob(f"{prefix}*"):
+        if old != folder and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)  # stores of earlier versions of the wiki
 
 
 def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = False,
@@ -166,9 +233,7 @@ def serialize_graph(result: Result, fmt: str) -> bytes:
 
 def query_wiki(config: Config, text_or_file: str, *, compact: bool = False) -> Result:
     """Run a query (text, or a ``.rq`` file) over the wiki's graph, from the cache."""
-    from kg.cache import load_store_cached
-
     query = read_query(text_or_file)
     source = text_or_file if query is not text_or_file else None
-    return run(load_store_cached(config), query, base_iri=config.base_iri, compact=compact,
+    return run(open_store(config), query, base_iri=config.base_iri, compact=compact,
                source=source)

@@ -260,18 +260,18 @@ def test_the_code_key_covers_every_module_the_records_need() -> None:
 
 
 def test_an_on_disk_sparql_store_follows_edits(write_wiki) -> None:
-    from kg.cache import load_store_cached
+    from kg.sparql import open_store
 
     config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
     ask = "ASK { ?c <http://www.w3.org/2000/01/rdf-schema#comment> \"{}\" }"
-    store = load_store_cached(config, min_bytes=0)
+    store = open_store(config, min_bytes=0)
     assert bool(store.query(ask.replace("{}", "first version")))
     folders = sorted(p.name for p in cache_file(config).parent.glob("*-store-*"))
     assert len(folders) == 1
-    again = load_store_cached(config, min_bytes=0)  # opened read-only, not rebuilt
+    again = open_store(config, min_bytes=0)  # opened read-only, not rebuilt
     assert bool(again.query(ask.replace("{}", "first version")))
     write_wiki({"alpha.md": NOTE_A.replace("first version", "second version")})
-    store = load_store_cached(config, min_bytes=0)
+    store = open_store(config, min_bytes=0)
     assert bool(store.query(ask.replace("{}", "second version")))
     assert not bool(store.query(ask.replace("{}", "first version")))
     now = sorted(p.name for p in cache_file(config).parent.glob("*-store-*"))

@@ -1,0 +1,413 @@
+"""The cache's file: how the records of a wiki are laid out on disk, and read back checked.
+
+One file per wiki folder: a small header (a key of every note file's stat, the files too
+recently changed to trust their stat, the fingerprint of the content, and where each section
+lies with its CRC-32), then the stats, the content hashes, an index, and the blob area of one
+pickle per note and per note's edges. :mod:`kg.cache` decides when this file is current;
+this module only writes it whole (a temporary file, then ``os.replace``) and reads it back,
+refusing any part whose checksum does not match.
+
+Records are pickled as their constructor's arguments, relations by name, read-only mappings
+as dicts: about twice as fast to read back as the dataclasses' own pickling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import hashlib
+import io
+import itertools
+import marshal
+import mmap
+import os
+import pickle
+import sys
+import zlib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
+
+import kg
+from kg.ids import NoteId
+from kg.model import Edge, Wiki
+from kg.relations import BY_NAME, Relation
+from kg.resolve import Resolver
+
+if TYPE_CHECKING:
+    from kg.config import Config
+
+FORMAT = 4
+"""Bumped whenever the layout changes; a cache of another format is rebuilt."""
+
+RACY_NS = 3_000_000_000
+"""Files changed this close to (or after) a scan are verified by content, not by stat."""
+
+Stat = tuple[int | str, ...]
+Span = tuple[int, int, int]  # start, length, CRC-32
+
+
+# -- pickling the records ---------------------------------------------------------------------
+
+
+def _proxy(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+def _relation(name: str) -> Relation:
+    return BY_NAME[name]
+
+
+def record_classes() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
+    """The record classes pickled as ``cls(*fields)``: an ``attrgetter`` and a call to
+    ``__init__`` cost about a third of the generic dataclass state functions, which look
+    the fields up again for every object."""
+    import dataclasses
+    import operator
+
+    from kg import errors, model
+
+    found: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+    for module in (model, errors):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, enum.Enum):
+                found[value] = operator.attrgetter("name")  # by name: no Enum.__call__
+            if (isinstance(value, type) and dataclasses.is_dataclass(value)
+                    and value.__module__ == module.__name__
+                    and not hasattr(value, "__post_init__")):
+                fields = dataclasses.fields(value)
+                if all(f.init for f in fields) and len(fields) > 1:
+                    found[value] = operator.attrgetter(*(f.name for f in fields))
+    return found
+
+
+class Pickler(pickle.Pickler):
+    """Pickles read-only mappings as dicts, a relation as its name (one shared object), and
+    the records as their constructor's arguments."""
+
+    records: dict[type, Callable[[Any], tuple[Any, ...]]] | None = None
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is MappingProxyType:
+            return _proxy, (dict(obj),)
+        if kind is Relation and BY_NAME.get(obj.name) == obj:
+            return _relation, (obj.name,)
+        if Pickler.records is None:
+            Pickler.records = record_classes()
+        fields = Pickler.records.get(kind)
+        if fields is None:
+            return NotImplemented
+        if isinstance(obj, enum.Enum):
+            return getattr, (kind, obj.name)
+        return kind, fields(obj)
+
+
+def dumps(value: Any) -> bytes:
+    buf = io.BytesIO()
+    Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buf.getvalue()
+
+
+class Damaged(Exception):
+    """A cache file cut short or altered: it is rebuilt."""
+
+
+def checked(data: bytes | memoryview, span: Span) -> bytes | memoryview:
+    if len(data) != span[1] or zlib.crc32(data) != span[2]:
+        raise Damaged("a checksum does not match")
+    return data
+
+
+# -- names, in buckets ----------------------------------------------------------------------
+
+
+AMBIGUOUS = ""
+
+
+def flat_names(resolver: Resolver) -> dict[str, str]:
+    """A :class:`~kg.resolve.Resolver`'s answer for every name it knows, as one flat table
+    (``""`` for a name two notes claim): looking a name up reads one bucket of it, not the
+    resolver's four tables of sets."""
+    names: dict[str, str] = {}
+    for table in resolver.steps:  # the first table that knows a name decides it
+        for key, found in table.items():
+            if key not in names:
+                names[key] = next(iter(found)) if len(found) == 1 else AMBIGUOUS
+    return names
+
+
+def bucket(key: str, buckets: int) -> int:
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % buckets
+
+
+# -- what is on disk --------------------------------------------------------------------------
+
+
+def cache_file(config: Config) -> Path:
+    """The cache of ``config.wiki``: one file per wiki folder under ``<root>/.kg/cache``."""
+    key = hashlib.blake2b(str(config.wiki).encode(), digest_size=6).hexdigest()
+    return config.root / ".kg" / "cache" / f"wiki-{key}.pickle"
+
+
+RECORD_MODULES = ("__init__", "body", "cache", "cachefile", "discover", "errors", "frontmatter",
+                  "ids", "model", "parse", "relations", "resolve", "urls")
+"""The modules the cached records depend on (a test keeps this list complete)."""
+
+
+def code_key() -> str:
+    """Changes whenever the code that makes the records does: a cache written by other code
+    is not trusted. Other modules (the site, the queries) may change freely."""
+    package = Path(kg.__file__).parent
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"{FORMAT}|{kg.__version__}|{sys.version}".encode())
+    for name in RECORD_MODULES:
+        try:
+            st = os.stat(package / f"{name}.py")
+            h.update(f"|{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        except OSError:
+            h.update(f"|{name}:missing".encode())
+    return h.hexdigest()
+
+
+def scan(wiki: Path) -> dict[str, Stat]:
+    """The stat of every Markdown file under ``wiki`` that could be a note, by relative path.
+
+    A superset of what :func:`kg.discover.discover` reads (it skips more folders), so a change
+    to any note is always seen. The stat is (size, mtime, ctime, inode): the change time moves
+    on every write and cannot be set back, so an edit that restores the mtime is seen too. A
+    symlink also records where it points.
+    """
+    found: dict[str, Stat] = {}
+    stack = [(str(wiki), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name[0] == ".":
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, f"{prefix}{name}/"))
+            elif entry.is_symlink():
+                try:
+                    st = os.stat(entry.path)
+                    found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                            st.st_ino, os.readlink(entry.path))
+                except OSError:
+                    found[prefix + name] = (-1, -1, -1, -1, "")
+            elif name[-3:].lower() == ".md":
+                st = entry.stat()
+                found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return found
+
+
+def stats_key(stats: dict[str, Stat]) -> bytes:
+    """A short key of a scan; equal scans (listed in the same order) give equal keys."""
+    return hashlib.blake2b(marshal.dumps(stats), digest_size=16).digest()
+
+
+def digest_of(data: bytes) -> str:
+    """The content hash of a note file (the same as :attr:`kg.model.Note.digest`)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class Header(NamedTuple):
+    """(A NamedTuple, as the index: both are made on every import, and cost less so.)"""
+
+    format: int
+    code: str
+    wiki: str
+    stats_key: bytes
+    racy: tuple[str, ...]
+    fingerprint: str
+    sections: tuple[Span, Span, Span, Span] = ((0, 0, 0),) * 4  # stats, hashes, index, blobs
+
+
+class Index(NamedTuple):
+    """Where everything lies in the blob area. ``names`` (name → note id) and ``spans``
+    (note id → its record, outgoing and incoming edges) are split into hash buckets, so a
+    query reads the few buckets it needs whatever the size of the wiki."""
+
+    buckets: int
+    names: tuple[Span, ...]
+    spans: tuple[Span, ...]
+    placeholders: Span
+    resolver: Span
+    titles: Span
+    questions: Span
+    warnings: Span
+
+
+NoteSpans = tuple[Span | None, Span | None, Span | None]  # record, outgoing, incoming
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+class Opened:
+    """A cache file being read: the header at once, each section on demand, checked."""
+
+    def __init__(self, path: Path, header: Header, file: IO[bytes]) -> None:
+        self.path = path
+        self.header = header
+        self.file = file
+        self.start = file.tell()
+        self._cache: dict[int, Any] = {}
+
+    def __enter__(self) -> Opened:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.file.close()
+
+    def _raw(self, which: int) -> bytes | memoryview:
+        span = self.header.sections[which]
+        self.file.seek(self.start + span[0])
+        return checked(self.file.read(span[1]), span)
+
+    def _section(self, which: int) -> Any:
+        if which not in self._cache:
+            self._cache[which] = pickle.loads(self._raw(which))
+        return self._cache[which]
+
+    def stats(self) -> dict[str, Stat]:
+        found: dict[str, Stat] = self._section(0)
+        return found
+
+    def digests(self) -> dict[str, str]:
+        found: dict[str, str] = self._section(1)
+        return found
+
+    def index(self) -> Index:
+        found: Index = self._section(2)
+        return found
+
+    def blobs(self) -> bytes:
+        return bytes(self._raw(3))
+
+    def mapped(self) -> memoryview | None:
+        """The blob area mapped into memory, or None when the file was cut short or grown."""
+        span = self.header.sections[3]
+        if os.fstat(self.file.fileno()).st_size != self.start + span[0] + span[1]:
+            return None
+        whole = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+        return memoryview(whole)[self.start + span[0] :]
+
+
+def open_file(path: Path, code: str, wiki: str) -> Opened | None:
+    f = open(path, "rb")  # noqa: SIM115 - closed by Opened, or here
+    try:
+        header = pickle.load(f)
+    except BaseException:
+        f.close()
+        raise
+    if (not isinstance(header, Header) or header.format != FORMAT or header.code != code
+            or header.wiki != wiki):
+        f.close()
+        return None
+    return Opened(path, header, f)
+
+
+def racy(stats: Mapping[str, Stat], started: int) -> tuple[str, ...]:
+    """Files changed so recently that a later change could keep the same stat."""
+    return tuple(sorted(rel for rel, st in stats.items()
+                        if max(int(st[1]), int(st[2])) >= started - RACY_NS))
+
+
+def fingerprint(code: str, digests: Mapping[str, str]) -> str:
+    h = hashlib.blake2b(code.encode(), digest_size=12)
+    for rel in sorted(digests):
+        h.update(f"|{rel}:{digests[rel]}".encode())
+    return h.hexdigest()
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def layout(wiki: Wiki) -> tuple[Index, bytes]:
+    """The index and the blob area of ``wiki``."""
+    out = io.BytesIO()
+
+    def put(value: Any) -> Span:
+        data = dumps(value)
+        start = out.tell()
+        out.write(data)
+        return start, len(data), zlib.crc32(data)
+
+    outgoing: dict[NoteId, list[tuple[int, Edge]]] = {}
+    incoming: dict[NoteId, list[tuple[int, Edge]]] = {}
+    for i, edge in enumerate(wiki.edges):
+        outgoing.setdefault(edge.source, []).append((i, edge))
+        if edge.target != edge.source:
+            incoming.setdefault(edge.target, []).append((i, edge))
+    spans: dict[NoteId, NoteSpans] = {}
+    for nid in sorted({*wiki.notes, *outgoing, *incoming}):
+        note = wiki.notes.get(nid)
+        spans[nid] = (
+            put(note) if note is not None else None,
+            put(tuple(outgoing[nid])) if nid in outgoing else None,
+            put(tuple(incoming[nid])) if nid in incoming else None,
+        )
+    resolver = Resolver(wiki.notes.values())
+    names = flat_names(resolver)
+    buckets = 1 << max(0, (len(names) // 128).bit_length())
+
+    def put_table(mapping: Mapping[Any, Any]) -> tuple[Span, ...]:
+        parts: list[dict[str, Any]] = [{} for _ in range(buckets)]
+        for key, value in mapping.items():
+            parts[bucket(key, buckets)][key] = value
+        return tuple(put(part) for part in parts)
+
+    index = Index(
+        buckets=buckets,
+        names=put_table(names),
+        spans=put_table(spans),
+        placeholders=put(dict(wiki.placeholders)),
+        resolver=put(resolver),
+        titles=put({nid: note.title for nid, note in wiki.notes.items()}),
+        questions=put(wiki.questions),
+        warnings=put(wiki.warnings),
+    )
+    return index, out.getvalue()
+
+
+def write_file(f: IO[bytes], header: Header, stats: dict[str, Stat],
+               digests: dict[str, str], index: Index, blobs: bytes) -> None:
+    parts = [pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL),
+             pickle.dumps(digests, protocol=pickle.HIGHEST_PROTOCOL), dumps(index), blobs]
+    starts = [0, *itertools.accumulate(len(part) for part in parts)]
+    stats_at, hashes_at, index_at, blobs_at = (
+        (start, len(part), zlib.crc32(part)) for start, part in zip(starts, parts, strict=False))
+    header = header._replace(sections=(stats_at, hashes_at, index_at, blobs_at))
+    pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
+    for part in parts:
+        f.write(part)
+
+
+def write_quietly(write: Callable[[IO[bytes]], object], path: Path) -> None:
+    """Write ``path`` atomically; a cache that cannot be written is only a slower next query."""
+    with contextlib.suppress(OSError):
+        write_atomic(path, write)
+
+
+def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write a file whole or not at all: a temporary file beside it, then ``os.replace``."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
