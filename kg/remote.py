@@ -48,7 +48,7 @@ from kg.model import (
     TrackedQuestion,
     Wiki,
 )
-from kg.rdf import DCTERMS, KG, RDFS, SCHEMA, SKOS, Iris, iri
+from kg.rdf import DCTERMS, KG, RDFS, SCHEMA, SKOS, Iris, iri, lit
 from kg.relations import BY_NAME, CITO, MENTION_IRI
 
 if TYPE_CHECKING:
@@ -425,6 +425,10 @@ class RemoteGraph:
         self._placeholders: Mapping[NoteId, Placeholder] | None = None
         self._resolver: Resolver | None = None
 
+    def ours(self, var: str) -> str:
+        """A filter that keeps ``?var`` to this wiki's notes (a store may hold other wikis)."""
+        return f"FILTER(STRSTARTS(STR(?{var}), {lit(self.prefix)}))"
+
     def nid(self, note_iri: str) -> NoteId | None:
         """The note id of a note IRI of this wiki; None for any other IRI."""
         if not note_iri.startswith(self.prefix):
@@ -436,8 +440,8 @@ class RemoteGraph:
     @property
     def placeholders(self) -> Mapping[NoteId, Placeholder]:
         if self._placeholders is None:
-            rows = self.store.select(_P + """SELECT DISTINCT ?p ?label WHERE {
-              GRAPH ?g { ?p a kg:Placeholder ; rdfs:label ?label } }""")
+            rows = self.store.select(_P + f"""SELECT DISTINCT ?p ?label WHERE {{
+              GRAPH ?g {{ ?p a kg:Placeholder ; rdfs:label ?label }} {self.ours("p")} }}""")
             found: dict[NoteId, Placeholder] = {}
             for row in rows:
                 nid = self.nid(value(row, "p") or "")
@@ -476,9 +480,9 @@ class RemoteGraph:
 
     def all_notes(self) -> dict[NoteId, Note]:
         """Every note with the fields names resolve by: id, file, title, aliases."""
-        rows = self.store.select(_P + """SELECT DISTINCT ?n ?title ?path ?alias WHERE {
-          GRAPH ?g { ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
-                     OPTIONAL { ?n skos:altLabel ?alias } } }""")
+        rows = self.store.select(_P + f"""SELECT DISTINCT ?n ?title ?path ?alias WHERE {{
+          GRAPH ?g {{ ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
+                     OPTIONAL {{ ?n skos:altLabel ?alias }} }} {self.ours("n")} }}""")
         fields: dict[NoteId, tuple[str, str, list[str]]] = {}
         for row in rows:
             nid = self.nid(value(row, "n") or "")
@@ -668,21 +672,22 @@ def questions(graph: RemoteGraph, *, status: str = "open", tier: int | None = No
                  OPTIONAL {{ ?n kg:tier ?tier }} OPTIONAL {{ ?n dcterms:date ?date }}
                  OPTIONAL {{ ?q kg:sourceLine ?line }} }}
       GRAPH ?w {{ ?q kg:status ?status }}
-      {wanted}
+      {wanted} {graph.ours("n")}
     }}""")
     answers: dict[str, list[NoteId]] = {}
-    for row in store.select(_P + """SELECT DISTINCT ?qid ?by WHERE {
-          GRAPH ?w { ?q kg:answeredBy ?by } GRAPH ?g { ?q a schema:Question ;
-                                                        dcterms:identifier ?qid } }"""):
+    for row in store.select(_P + f"""SELECT DISTINCT ?qid ?by WHERE {{
+          GRAPH ?w {{ ?q kg:answeredBy ?by }} GRAPH ?g {{ ?q a schema:Question ;
+                                                        dcterms:identifier ?qid }}
+          {graph.ours("by")} }}"""):
         by = graph.nid(value(row, "by") or "")
         if by is not None:
             answers.setdefault(value(row, "qid") or "", []).append(by)
     tags: dict[NoteId, tuple[str, ...]] = {}
     if tag:
         found: dict[NoteId, list[str]] = {}
-        for row in store.select(_P + """SELECT DISTINCT ?n ?tag WHERE {
-              GRAPH ?g { ?n a kg:Note ; dcterms:subject ?t }
-              GRAPH ?w { ?t skos:prefLabel ?tag } }"""):
+        for row in store.select(_P + f"""SELECT DISTINCT ?n ?tag WHERE {{
+              GRAPH ?g {{ ?n a kg:Note ; dcterms:subject ?t }}
+              GRAPH ?w {{ ?t skos:prefLabel ?tag }} {graph.ours("n")} }}"""):
             nid = graph.nid(value(row, "n") or "")
             if nid is not None:
                 found.setdefault(nid, []).append(value(row, "tag") or "")

@@ -294,3 +294,20 @@ def test_derived_values_are_kept_until_a_note_changes(write_wiki) -> None:
     write_wiki({"gamma.md": "# Gamma\n"})
     assert derived(config, "n", count) == 3
     assert calls == [2, 3]
+
+
+def test_flipped_bytes_never_give_a_wrong_answer(sample_copy: Config) -> None:
+    import random
+
+    fresh = load_wiki(sample_copy)
+    load_wiki_cached(sample_copy)
+    good = cache_file(sample_copy).read_bytes()
+    rnd = random.Random(7)
+    for _ in range(25):
+        data = bytearray(good)
+        for _ in range(rnd.randint(1, 4)):
+            data[rnd.randrange(len(data))] ^= 1 << rnd.randrange(8)
+        cache_file(sample_copy).write_bytes(bytes(data))
+        graph = open_graph(sample_copy)
+        assert connections(graph, "import-ai-455") == connections(fresh, "import-ai-455")
+        assert open_graph(sample_copy).wiki() == fresh

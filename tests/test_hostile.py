@@ -327,7 +327,7 @@ def test_hostile_note_stops_the_build(tmp_path: Path, name: str) -> None:
     wiki = written(tmp_path, {"target.md": (RENDER / "target.md").read_bytes()})
     config = make_config(tmp_path)
     build(config)
-    before, wiki_before = snapshot(tmp_path / "site"), None
+    before = snapshot(tmp_path / "site")
     shutil.copy(REJECT / name, wiki / name)
     wiki_before = snapshot(wiki)
     with pytest.raises(KgError) as caught:
