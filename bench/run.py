@@ -687,7 +687,7 @@ def report(results: dict[str, Any]) -> str:
         "",
     ]
     sizes = sorted(results["sizes"], key=int)
-    head = f"{'measure':<40}" + "".join(f"{int(s):>16,}" for s in sizes)
+    head = f"{'measure':<40}" + "".join(f"{int(s):>20,}" for s in sizes)
     rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         ("kg build, full (cold)", lambda r: _cell(_get(r, "kg", "full"))),
         ("  CPU time (user+sys)", lambda r: _cell(_get(r, "kg", "full"), "cpu_seconds")),
@@ -729,7 +729,7 @@ def report(results: dict[str, Any]) -> str:
     lines.append(head)
     lines.append("-" * len(head))
     for label, fn in rows:
-        lines.append(f"{label:<40}" + "".join(f"{fn(results['sizes'][s]):>16}" for s in sizes))
+        lines.append(f"{label:<40}" + "".join(f"{fn(results['sizes'][s]):>20}" for s in sizes))
     g = results["global"]
     lines += [
         "",

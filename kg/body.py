@@ -6,6 +6,7 @@ the file line it was written on. Rendering to HTML is :mod:`kg.markdown`'s job, 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -107,7 +108,7 @@ def plain_text(markdown: str) -> str:
 def _sentence_around(paragraph: str, start: int, end: int) -> str:
     """The sentence of ``paragraph`` that holds the span ``start:end``, as plain text."""
     bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(paragraph)] + [len(paragraph)]
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
+    for lo, hi in itertools.pairwise(bounds):
         if lo <= start < hi or (start >= lo and end <= hi):
             sentence = paragraph[lo:hi]
             break
@@ -278,8 +279,7 @@ def first_paragraph(section: RawSection) -> str:
             if parts:
                 break
             continue
-        if _BULLET.match(text) or _ORDERED.match(text):
-            if parts:
-                break
+        if (_BULLET.match(text) or _ORDERED.match(text)) and parts:
+            break
         parts.append(text.strip())
     return plain_text(" ".join(parts))

@@ -48,6 +48,8 @@ from kg.cachefile import (
     layout,
     open_file,
     racy,
+    safe_load,
+    safe_loads,
     scan,
     stats_key,
     write_atomic,
@@ -128,7 +130,7 @@ class Graph:
         return self.header.fingerprint
 
     def _read(self, span: Span) -> Any:
-        return pickle.loads(checked(self._blobs[span[0] : span[0] + span[1]], span))
+        return safe_loads(checked(self._blobs[span[0] : span[0] + span[1]], span))
 
     def _safely(self, read: Callable[[], T], whole: Callable[[Wiki], T]) -> T:
         """``read()`` from the blobs; if they are damaged, rebuild and answer from memory."""
@@ -434,10 +436,10 @@ def derived(config: Config, name: str, make: Callable[[Wiki], T], *,
     path = cache_file(config).with_name(f"{cache_file(config).stem}.{slugify(name)}.pickle")
     key = f"{graph.fingerprint}|{name}"
     with contextlib.suppress(Exception), open(path, "rb") as f:  # else made again
-        known, check = pickle.load(f)
+        known, check = safe_load(f)
         data = f.read()
         if known == key and zlib.crc32(data) == check:
-            value: T = pickle.loads(data)
+            value: T = safe_loads(data)
             return value
     value = make(graph.wiki())
     data = dumps(value)

@@ -59,6 +59,52 @@ def _relation(name: str) -> Relation:
     return BY_NAME[name]
 
 
+def _enum_member(kind: type[enum.Enum], name: str) -> enum.Enum:
+    if not (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+        raise pickle.UnpicklingError("not an enum")
+    return kind[name]
+
+
+_SAFE_BUILTINS = frozenset(
+    {"set", "frozenset", "tuple", "list", "dict", "str", "int", "float", "bool", "bytes",
+     "complex", "slice", "range"}
+)
+_SAFE_FUNCTIONS = frozenset({("kg.cachefile", "_proxy"), ("kg.cachefile", "_relation"),
+                             ("kg.cachefile", "_enum_member")})
+
+
+class SafeUnpickler(pickle.Unpickler):
+    """Loads only what kg's caches hold: kg's own classes, plain containers and dates.
+
+    A cache file is data, never code: one planted in a shared project (or a synced folder)
+    cannot name ``os.system`` or ``getattr`` to run anything; it fails to load and is
+    rebuilt from the notes.
+    """
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "builtins" and name in _SAFE_BUILTINS:
+            return super().find_class(module, name)
+        if module == "datetime" and name in ("date", "datetime", "timedelta", "timezone"):
+            return super().find_class(module, name)
+        if module == "types" and name == "MappingProxyType":
+            return MappingProxyType
+        if (module, name) in _SAFE_FUNCTIONS:
+            return super().find_class(module, name)
+        if module.startswith("kg.") and "." not in name:
+            value = super().find_class(module, name)
+            if isinstance(value, type) and value.__module__ == module:
+                return value
+        raise pickle.UnpicklingError(f"cache refers to {module}.{name}, which it may not")
+
+
+def safe_loads(data: bytes) -> Any:
+    return SafeUnpickler(io.BytesIO(data)).load()
+
+
+def safe_load(file: Any) -> Any:
+    return SafeUnpickler(file).load()
+
+
 def record_classes() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
     """The record classes pickled as ``cls(*fields)``: an ``attrgetter`` and a call to
     ``__init__`` cost about a third of the generic dataclass state functions, which look
@@ -100,7 +146,7 @@ class Pickler(pickle.Pickler):
         if fields is None:
             return NotImplemented
         if isinstance(obj, enum.Enum):
-            return getattr, (kind, obj.name)
+            return _enum_member, (kind, obj.name)
         return kind, fields(obj)
 
 
@@ -272,7 +318,7 @@ class Opened:
 
     def _section(self, which: int) -> Any:
         if which not in self._cache:
-            self._cache[which] = pickle.loads(self._raw(which))
+            self._cache[which] = safe_loads(self._raw(which))
         return self._cache[which]
 
     def stats(self) -> dict[str, Stat]:
@@ -302,7 +348,7 @@ class Opened:
 def open_file(path: Path, code: str, wiki: str) -> Opened | None:
     f = open(path, "rb")  # noqa: SIM115 - closed by Opened, or here
     try:
-        header = pickle.load(f)
+        header = safe_load(f)
     except BaseException:
         f.close()
         raise

@@ -12,6 +12,7 @@ stable IRI ``<note>#c-<relation>-<target>`` carrying the annotation.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -71,9 +72,26 @@ def _escape(text: str) -> str:
     )
 
 
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def iri(text: str) -> str:
-    """An IRI reference in N-Triples form; characters IRIs forbid are percent-encoded."""
-    return "<" + quote(text, safe=":/?#[]@!$&'()*+,;=%-._~") + ">"
+    """An IRI reference in N-Triples form; characters IRIs forbid are percent-encoded.
+
+    A ``%`` that starts no valid escape is itself encoded, and so are brackets outside an
+    IPv6 host, so no text can make an IRI that Oxigraph refuses to parse.
+    """
+    text = _BAD_PERCENT.sub("%25", text)
+    scheme, sep, rest = text.partition("://")
+    if sep:
+        host_end = len(rest) if "/" not in rest else rest.index("/")
+        authority, path = rest[:host_end], rest[host_end:]
+        if not re.fullmatch(r"[^\[\]]*|[^\[\]]*\[[0-9A-Fa-f:.]+\](:\d+)?", authority):
+            authority = authority.replace("[", "%5B").replace("]", "%5D")
+        text = f"{scheme}{sep}{authority}{path.replace('[', '%5B').replace(']', '%5D')}"
+    else:
+        text = text.replace("[", "%5B").replace("]", "%5D")
+    return "<" + quote(text, safe=":/?#@!$&'()*+,;=%-._~[]") + ">"
 
 
 def lit(text: str, datatype: str | None = None) -> str:
@@ -307,7 +325,7 @@ def _plain_strings_from_oxigraph() -> None:
     import pyoxigraph
     import rdflib
 
-    original = ox_store.from_ox
+    original = getattr(ox_store, "from_ox")  # noqa: B009 - not in the module's __all__
     if getattr(original, "_kg_plain_strings", False):
         return
     xsd_string = XSD + "string"
@@ -319,7 +337,7 @@ def _plain_strings_from_oxigraph() -> None:
         return original(term)
 
     from_ox._kg_plain_strings = True  # type: ignore[attr-defined]
-    ox_store.from_ox = from_ox
+    setattr(ox_store, "from_ox", from_ox)  # noqa: B010
 
 
 def build_graph(wiki: Wiki, config: Config) -> rdflib.Graph:

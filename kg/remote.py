@@ -30,6 +30,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
@@ -62,6 +63,8 @@ T = TypeVar("T")
 TIMEOUT = 120.0
 BATCH = 200
 """Notes per ``VALUES`` block: one request fetches the edges of this many notes."""
+WHOLE_AFTER = 1000
+"""A walk that has fetched the edges of this many notes fetches all the rest at once."""
 
 JSON_RESULTS = "application/sparql-results+json"
 GRAPH_RESULTS = "application/n-triples, text/plain;q=0.5"
@@ -302,8 +305,6 @@ def _bindings_to_ntriples(results: Mapping[str, Any]) -> str:
 
 
 def _nt(term: Mapping[str, str]) -> str:
-    from kg.rdf import lit
-
     kind, value = term.get("type"), term.get("value", "")
     if kind == "uri":
         return f"<{value}>"
@@ -423,6 +424,7 @@ class RemoteGraph:
         self._pending: dict[NoteId, None] = {}  # seen, edges not fetched yet
         self._unlabelled: dict[NoteId, None] = {}  # seen, title not fetched yet
         self._placeholders: Mapping[NoteId, Placeholder] | None = None
+        self._complete = False  # every edge fetched
         self._resolver: Resolver | None = None
 
     def ours(self, var: str) -> str:
@@ -451,10 +453,12 @@ class RemoteGraph:
         return self._placeholders
 
     def edges(self, nid: NoteId) -> tuple[Edge, ...]:
-        if nid not in self._edges:
-            wanted = [nid, *[n for n in self._pending if n != nid][: BATCH - 1]]
-            self._fetch_edges(wanted)
-        return tuple(self._edges[nid])
+        if nid not in self._edges and not self._complete:
+            if len(self._edges) >= WHOLE_AFTER:  # a walk this wide reads the whole graph
+                self._fetch_edges(None)
+            else:
+                self._fetch_edges([nid, *[n for n in self._pending if n != nid][: BATCH - 1]])
+        return tuple(self._edges.get(nid, ()))
 
     def label(self, nid: NoteId) -> str:
         return self._label(nid)[0]
@@ -509,10 +513,61 @@ class RemoteGraph:
             return "note"
         return "placeholder" if f"{KG}Placeholder" in kinds else None
 
-    def _fetch_edges(self, nids: Sequence[NoteId]) -> None:
-        """The typed connections and mentions from or to each of ``nids``, in the wiki's
-        edge order (by source note, connections before mentions, by line)."""
-        found: dict[NoteId, set[tuple[Any, ...]]] = {n: set() for n in nids}
+    def _fetch_edges(self, nids: Sequence[NoteId] | None) -> None:
+        """The typed connections and mentions from or to each of ``nids`` (None: of every
+        note), in the wiki's edge order (by source note, connections before mentions, by
+        line)."""
+        if nids is None:
+            typed, mentions = self._all_edges()
+            found: dict[NoteId, set[tuple[Any, ...]]] = defaultdict(set)
+            self._complete = True
+        else:
+            typed, mentions = self._edges_of(nids)
+            found = {n: set() for n in nids}
+        ends: set[NoteId] = set()
+        for row in typed:
+            source, target = self.nid(value(row, "s") or ""), self.nid(value(row, "o") or "")
+            relation = BY_NAME.get(value(row, "rel") or "")
+            if source is None or target is None or relation is None:
+                continue
+            line = int(value(row, "line") or 0)
+            edge = (source, 0, line, target, relation.name, value(row, "note") or "")
+            for n in (source, target):
+                if nids is None or n in found:
+                    found[n].add(edge)
+            ends.update((source, target))
+        for row in mentions:
+            source, target = self.nid(value(row, "s") or ""), self.nid(value(row, "o") or "")
+            if source is None or target is None or source == target:
+                continue
+            edge = (source, 1, 0, target, "", "")
+            for n in (source, target):
+                if nids is None or n in found:
+                    found[n].add(edge)
+            ends.update((source, target))
+        for nid, keys in found.items():
+            self._pending.pop(nid, None)
+            self._edges[nid] = [
+                Edge(source, target, EdgeKind.MENTION if kind else EdgeKind.CONNECTION,
+                     None if kind else BY_NAME[rel], annotation, line, target)
+                for source, kind, line, target, rel, annotation in sorted(keys)
+            ]
+        for end in sorted(ends):
+            if end not in self._edges:
+                self._pending.setdefault(end, None)
+            if end not in self._labels:
+                self._unlabelled.setdefault(end, None)
+
+    def _all_edges(self) -> tuple[list[Binding], list[Binding]]:
+        typed = self.store.select(_P + f"""SELECT DISTINCT ?s ?o ?rel ?line ?note WHERE {{
+          GRAPH ?g {{ ?c cito:hasCitingEntity ?s ; cito:hasCitedEntity ?o ;
+                      kg:relation ?rel ; kg:sourceLine ?line .
+                      OPTIONAL {{ ?c rdfs:comment ?note }} }} {self.ours("s")} }}""")
+        mentions = self.store.select(_P + f"""SELECT DISTINCT ?s ?o WHERE {{
+          GRAPH ?g {{ ?s <{MENTION_IRI}> ?o }} {self.ours("s")} }}""")
+        return typed, mentions
+
+    def _edges_of(self, nids: Sequence[NoteId]) -> tuple[list[Binding], list[Binding]]:
         values = _values("n", (self.iris.note(n) for n in nids))
         typed = self.store.select(_P + f"""SELECT DISTINCT ?s ?o ?rel ?line ?note WHERE {{
           {values}
@@ -530,39 +585,7 @@ class RemoteGraph:
           UNION
           {{ GRAPH ?g {{ ?s <{MENTION_IRI}> ?n }} BIND(?n AS ?o) }}
         }}""")
-        ends: set[NoteId] = set()
-        for row in typed:
-            source, target = self.nid(value(row, "s") or ""), self.nid(value(row, "o") or "")
-            relation = BY_NAME.get(value(row, "rel") or "")
-            if source is None or target is None or relation is None:
-                continue
-            line = int(value(row, "line") or 0)
-            edge = (source, 0, line, target, relation.name, value(row, "note") or "")
-            for n in (source, target):
-                if n in found:
-                    found[n].add(edge)
-            ends.update((source, target))
-        for row in mentions:
-            source, target = self.nid(value(row, "s") or ""), self.nid(value(row, "o") or "")
-            if source is None or target is None or source == target:
-                continue
-            edge = (source, 1, 0, target, "", "")
-            for n in (source, target):
-                if n in found:
-                    found[n].add(edge)
-            ends.update((source, target))
-        for nid, keys in found.items():
-            self._pending.pop(nid, None)
-            self._edges[nid] = [
-                Edge(source, target, EdgeKind.MENTION if kind else EdgeKind.CONNECTION,
-                     None if kind else BY_NAME[rel], annotation, line, target)
-                for source, kind, line, target, rel, annotation in sorted(keys)
-            ]
-        for end in sorted(ends):
-            if end not in self._edges:
-                self._pending.setdefault(end, None)
-            if end not in self._labels:
-                self._unlabelled.setdefault(end, None)
+        return typed, mentions
 
     def _fetch_labels(self, nids: Iterable[NoteId]) -> None:
         """Title (or placeholder label) and whether it is a written note, for each id."""

@@ -9,7 +9,7 @@ graph with the label it was first written with.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from types import MappingProxyType
 
 from kg.errors import Finding, Location, ResolveError, Severity
@@ -163,12 +163,3 @@ def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], li
             tracked.append(TrackedQuestion(q, status, by))
     return tuple(tracked), warnings
 
-
-def index_edges(edges: Iterable[Edge]) -> tuple[Mapping[NoteId, list[Edge]], Mapping[NoteId, list[Edge]]]:
-    """Outgoing and incoming edges by note id, each list in edge order."""
-    out: dict[NoteId, list[Edge]] = defaultdict(list)
-    inc: dict[NoteId, list[Edge]] = defaultdict(list)
-    for edge in edges:
-        out[edge.source].append(edge)
-        inc[edge.target].append(edge)
-    return out, inc

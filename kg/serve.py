@@ -105,7 +105,7 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "kg-serve"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
@@ -118,10 +118,10 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self.do_GET()
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if not is_local_host(self.headers.get("Host")):
                 self._send(403, b"forbidden: kg serve answers only local hosts\n", "text/plain")
                 return

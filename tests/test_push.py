@@ -242,10 +242,15 @@ def test_remote_questions_match_local(pushed: tuple[RealStore, Config]) -> None:
     assert remote.questions(graph, status="all")
 
 
-def test_remote_paths_and_neighbours_match_local(pushed: tuple[RealStore, Config]) -> None:
+@pytest.mark.parametrize("whole", [False, True], ids=["by-batches", "whole-graph"])
+def test_remote_paths_and_neighbours_match_local(pushed: tuple[RealStore, Config],
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 whole: bool) -> None:
     store, config = pushed
     wiki = load_wiki(config)
     local_graph = analysis.WikiEdges(wiki)
+    if whole:  # a wide walk fetches every edge in one request: the same answers
+        monkeypatch.setattr(remote, "WHOLE_AFTER", 1)
     graph = remote.connect(store.sparql, config.base_iri)
 
     def hops(found: list[tuple[analysis.Hop, ...]]) -> list[list[tuple[Any, ...]]]:

@@ -1,0 +1,63 @@
+"""A cache file is data: a planted pickle cannot run code when a query loads it."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from kg.cachefile import SafeUnpickler, safe_loads
+
+
+class _Exploit:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_naming_os_system_is_refused(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    data = pickle.dumps(_Exploit(marker))
+    with pytest.raises(pickle.UnpicklingError):
+        safe_loads(data)
+    assert not marker.exists()
+
+
+def test_getattr_gadgets_are_refused() -> None:
+    data = pickle.dumps(getattr)
+    with pytest.raises(pickle.UnpicklingError):
+        safe_loads(data)
+
+
+def test_records_round_trip(sample_config) -> None:  # type: ignore[no-untyped-def]
+    from kg.build import load_wiki
+    from kg.cachefile import dumps
+
+    wiki = load_wiki(sample_config)
+    note = wiki.notes["import-ai-455"]  # type: ignore[index]
+    back = safe_loads(dumps(note))
+    assert back == note
+    assert isinstance(SafeUnpickler, type)
+
+
+def test_a_planted_cache_file_is_rebuilt_not_run(tmp_path: Path) -> None:
+    import shutil
+
+    from kg.cache import load_wiki_cached
+    from kg.cachefile import cache_file
+    from kg.config import Config
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "wiki", tmp_path / "wiki")
+    sample_config = Config(root=tmp_path, wiki=tmp_path / "wiki", out=tmp_path / "site")
+    load_wiki_cached(sample_config)
+    marker = tmp_path / "pwned"
+    target = cache_file(sample_config)
+    for path in [target, *target.parent.glob("*.pickle")]:
+        path.write_bytes(pickle.dumps(_Exploit(marker)))
+    wiki = load_wiki_cached(sample_config)
+    assert "import-ai-455" in wiki.notes
+    assert not marker.exists()
