@@ -681,9 +681,9 @@ def report(results: dict[str, Any]) -> str:
         f"Python {m['python']}",
         f"load average (1/5/15 min): {m.get('load_at_start', '?')} at the start, "
         f"{m.get('load_at_end', '?')} at the end",
-        "versions: " + " · ".join(
+        "versions: " + (" · ".join(
             f"{name} {info.get('version') or 'not installed'}"
-            for name, info in results["tools"].items()),
+            for name, info in results["tools"].items()) or "no anchors run"),
         "",
     ]
     sizes = sorted(results["sizes"], key=int)
