@@ -142,6 +142,7 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
     NOTE is an id, alias, title or file name. With --endpoint, asked of a SPARQL store.
     """
     from kg.formats import render_rows
+    from kg.query import link_rows
 
     if endpoint:
         from kg.remote import connections as remote_connections
@@ -155,18 +156,7 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
 
         _nid, links = find_connections(open_graph(_config(wiki)), note, relation=rel,
                                        direction=direction, mentions=not no_mentions)
-    rows = [
-        {
-            "direction": link.direction,
-            "relation": link.relation,
-            "label": link.label,
-            "note": link.other,
-            "title": link.title,
-            "placeholder": not link.exists,
-            "annotation": link.annotation,
-        }
-        for link in links
-    ]
+    rows = link_rows(links)
     columns = ["direction", "relation", "note", "annotation"] if fmt == "table" else [
         "direction", "relation", "label", "note", "title", "placeholder", "annotation"]
     click.echo(render_rows(rows, columns, fmt))
