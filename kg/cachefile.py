@@ -97,7 +97,7 @@ class SafeUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"cache refers to {module}.{name}, which it may not")
 
 
-def safe_loads(data: bytes) -> Any:
+def safe_loads(data: bytes | memoryview) -> Any:
     return SafeUnpickler(io.BytesIO(data)).load()
 
 
