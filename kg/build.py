@@ -90,7 +90,11 @@ def build(
     say = progress or (lambda _message: None)
     check_output_folder(config)
     say(f"reading {config.wiki}")
-    wiki = load_wiki(config)
+    from kg.cache import load_wiki_cached
+
+    # Through the query cache: unchanged notes are not parsed again, and the first query
+    # after a build answers from what the build just read.
+    wiki = load_wiki_cached(config)
     say(f"{len(wiki.notes)} notes read; writing the graph")
     files = graph_files(wiki, config)
     say("rendering pages")
