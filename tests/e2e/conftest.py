@@ -79,6 +79,8 @@ def server(www: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     reason = _why_no_browser()
+    if reason and os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the browser tests: {reason}")  # .ci/run installs both
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
