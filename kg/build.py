@@ -100,11 +100,7 @@ def build(
     say("rendering pages")
     from kg.site import Site, write_outputs
 
-    site = Site(wiki, config, files)
-    if unsafe_html:  # raw HTML from notes, cleaned by nh3 (kg.markdown.sanitize)
-        from kg.markdown import make_renderer
-
-        site.md = make_renderer(unsafe_html=True)
+    site = Site(wiki, config, files, unsafe_html=unsafe_html)
     with staging(config.out) as tmp:
         count = write_outputs(site.outputs(), tmp)
     return BuildResult(

@@ -262,13 +262,14 @@ def link(from_page: PagePath, to: PagePath, fragment: str = "") -> str:
 class Site:
     """Renders the pages of one wiki. Build it once; each method returns one output."""
 
-    def __init__(self, wiki: Wiki, config: Config, graph_files: dict[str, bytes]) -> None:
+    def __init__(self, wiki: Wiki, config: Config, graph_files: dict[str, bytes], *,
+                 unsafe_html: bool = False) -> None:
         self.wiki = wiki
         self.config = config
         self.views = Views(wiki)
         self.graphs = GraphBuilder(self.views)
         self.env = environment(config)
-        self.md = make_renderer()
+        self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
         self.graph_files = graph_files
         self.today = today(wiki)
         self.resolver = Resolver(wiki.notes.values())
