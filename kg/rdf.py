@@ -168,14 +168,20 @@ def note_lines(note: Note, edges: Iterable[Edge], iris: Iris) -> Iterator[str]:
         yield f"{person} <{RDF}type> <{SCHEMA}Person> ."
         yield f"{person} <{SCHEMA}name> {lit(author)} ."
     yield from _provenance(note, s, iris)
+    mention_count = 0
     for edge in edges:
-        yield from _edge_lines(edge, iris)
+        if edge.kind is EdgeKind.MENTION:
+            mention_count += 1
+            yield from _mention_lines(edge, mention_count, iris)
+        else:
+            yield from _edge_lines(edge, iris)
     for q in note.questions:
         qi = iri(iris.item(q.id))
         yield f"{qi} <{RDF}type> <{SCHEMA}Question> ."
         yield f"{qi} <{SCHEMA}text> {lit(q.text)} ."
         yield f"{qi} <{SCHEMA}isPartOf> {s} ."
         yield f"{qi} <{DCTERMS}identifier> {lit(q.id)} ."
+        yield f"{qi} <{KG}sourceLine> {lit(str(q.line), XSD + 'integer')} ."
         yield f"{s} <{KG}asks> {qi} ."
     for a in note.angles:
         ai = iri(iris.item(a.id))
@@ -222,11 +228,23 @@ def _provenance(note: Note, s: str, iris: Iris) -> Iterator[str]:
         yield f"{raw} <{KG}rawPath> {lit(note.raw)} ."
 
 
+def _mention_lines(edge: Edge, position: int, iris: Iris) -> Iterator[str]:
+    """``<a> kg:mentions <b>``, and a ``kg:Mention`` node with the sentence around the link,
+    its line and its place among the note's links, so a store answers as the records do."""
+    s, o = iri(iris.note(edge.source)), iri(iris.note(edge.target))
+    yield f"{s} <{MENTION_IRI}> {o} ."
+    m = iri(f"{iris.note(edge.source)}#m-{position}")
+    yield f"{m} <{RDF}type> <{KG}Mention> ."
+    yield f"{m} <{KG}mentionIn> {s} ."
+    yield f"{m} <{KG}mentionOf> {o} ."
+    yield f"{m} <{SCHEMA}position> {lit(str(position), XSD + 'integer')} ."
+    yield f"{m} <{KG}sourceLine> {lit(str(edge.line), XSD + 'integer')} ."
+    if edge.annotation:
+        yield f"{m} <{RDFS}comment> {lit(edge.annotation)} ."
+
+
 def _edge_lines(edge: Edge, iris: Iris) -> Iterator[str]:
     s, o = iri(iris.note(edge.source)), iri(iris.note(edge.target))
-    if edge.kind is EdgeKind.MENTION:
-        yield f"{s} <{MENTION_IRI}> {o} ."
-        return
     assert edge.relation is not None
     yield f"{s} <{edge.relation.iri}> {o} ."
     c = iri(iris.citation(edge))

@@ -9,9 +9,8 @@ The remote commands rebuild, from the store, the records the local ones read (a 
 edges and the notes at their ends, the questions and their notes), then run the very same
 functions over them (:func:`kg.query.connections`, :func:`kg.query.questions`,
 :func:`kg.analysis.paths` and :func:`kg.analysis.neighbours`), so the rows have the same shape
-and order. What the RDF does not carry cannot come back: a ``[[mention]]`` has no sentence
-around it and no line in the graph, so remote mention rows have an empty annotation and
-line 0, and several mentions of one note in one note are one row.
+and order. A ``[[mention]]`` travels as a ``kg:Mention`` node with its sentence, line and
+place among the note's links, so remote mention rows equal the local ones.
 
 Every pattern is inside ``GRAPH ?g { … }``: the store needs no union default graph for these
 queries. ``kg sparql --endpoint`` sends the user's query as written (with kg's prefixes), and
@@ -50,7 +49,7 @@ from kg.model import (
     Wiki,
 )
 from kg.rdf import DCTERMS, KG, RDFS, SCHEMA, SKOS, Iris, iri, lit
-from kg.relations import BY_NAME, CITO, MENTION_IRI
+from kg.relations import BY_NAME, CITO
 
 if TYPE_CHECKING:
     from kg.analysis import Hop, Neighbour
@@ -531,7 +530,7 @@ class RemoteGraph:
             if source is None or target is None or relation is None:
                 continue
             line = int(value(row, "line") or 0)
-            edge = (source, 0, line, target, relation.name, value(row, "note") or "")
+            edge = (source, 0, line, line, target, relation.name, value(row, "note") or "")
             for n in (source, target):
                 if nids is None or n in found:
                     found[n].add(edge)
@@ -540,7 +539,8 @@ class RemoteGraph:
             source, target = self.nid(value(row, "s") or ""), self.nid(value(row, "o") or "")
             if source is None or target is None or source == target:
                 continue
-            edge = (source, 1, 0, target, "", "")
+            order, line = int(value(row, "pos") or 0), int(value(row, "line") or 0)
+            edge = (source, 1, order, line, target, "", value(row, "ctx") or "")
             for n in (source, target):
                 if nids is None or n in found:
                     found[n].add(edge)
@@ -550,7 +550,7 @@ class RemoteGraph:
             self._edges[nid] = [
                 Edge(source, target, EdgeKind.MENTION if kind else EdgeKind.CONNECTION,
                      None if kind else BY_NAME[rel], annotation, line, target)
-                for source, kind, line, target, rel, annotation in sorted(keys)
+                for source, kind, _order, line, target, rel, annotation in sorted(keys)
             ]
         for end in sorted(ends):
             if end not in self._edges:
@@ -563,8 +563,10 @@ class RemoteGraph:
           GRAPH ?g {{ ?c cito:hasCitingEntity ?s ; cito:hasCitedEntity ?o ;
                       kg:relation ?rel ; kg:sourceLine ?line .
                       OPTIONAL {{ ?c rdfs:comment ?note }} }} {self.ours("s")} }}""")
-        mentions = self.store.select(_P + f"""SELECT DISTINCT ?s ?o WHERE {{
-          GRAPH ?g {{ ?s <{MENTION_IRI}> ?o }} {self.ours("s")} }}""")
+        mentions = self.store.select(_P + f"""SELECT DISTINCT ?s ?o ?pos ?line ?ctx WHERE {{
+          GRAPH ?g {{ ?m kg:mentionIn ?s ; kg:mentionOf ?o ; schema:position ?pos ;
+                      kg:sourceLine ?line . OPTIONAL {{ ?m rdfs:comment ?ctx }} }}
+          {self.ours("s")} }}""")
         return typed, mentions
 
     def _edges_of(self, nids: Sequence[NoteId]) -> tuple[list[Binding], list[Binding]]:
@@ -579,11 +581,15 @@ class RemoteGraph:
                          kg:relation ?rel ; kg:sourceLine ?line .
                          OPTIONAL {{ ?c rdfs:comment ?note }} }} BIND(?n AS ?o) }}
         }}""")
-        mentions = self.store.select(_P + f"""SELECT DISTINCT ?s ?o WHERE {{
+        mentions = self.store.select(_P + f"""SELECT DISTINCT ?s ?o ?pos ?line ?ctx WHERE {{
           {values}
-          {{ GRAPH ?g {{ ?n <{MENTION_IRI}> ?o }} BIND(?n AS ?s) }}
+          {{ GRAPH ?g {{ ?m kg:mentionIn ?n ; kg:mentionOf ?o ; schema:position ?pos ;
+                         kg:sourceLine ?line . OPTIONAL {{ ?m rdfs:comment ?ctx }} }}
+             BIND(?n AS ?s) }}
           UNION
-          {{ GRAPH ?g {{ ?s <{MENTION_IRI}> ?n }} BIND(?n AS ?o) }}
+          {{ GRAPH ?g {{ ?m kg:mentionOf ?n ; kg:mentionIn ?s ; schema:position ?pos ;
+                         kg:sourceLine ?line . OPTIONAL {{ ?m rdfs:comment ?ctx }} }}
+             BIND(?n AS ?o) }}
         }}""")
         return typed, mentions
 

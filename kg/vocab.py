@@ -10,6 +10,8 @@ _CLASSES = (
     ("Placeholder", "A note that is linked to but not written yet.", "kg:Note"),
     ("ResearchAngle", "A numbered research direction proposed by a note.", "schema:CreativeWork"),
     ("Forecast", "A claim with a probability and a resolve-by date.", "schema:Claim"),
+    ("Mention", "A [[wikilink]] in a note's body: the sentence around it and its line.",
+     "rdfs:Resource"),
     ("QuestionStatus", "Whether a question is open, answered or dropped.", "skos:Concept"),
 )
 
@@ -21,14 +23,16 @@ _PROPERTIES = (
     ("rawPath", "Path of the raw source the note was digested from.", "prov:Entity", "xsd:string"),
     ("mentions", "The note links to the other in its body with a [[wikilink]].",
      "kg:Note", "kg:Note"),
+    ("mentionIn", "The note whose body holds the mention.", "kg:Mention", "kg:Note"),
+    ("mentionOf", "The note the mention links to.", "kg:Mention", "kg:Note"),
     ("asks", "The note raises the question.", "kg:Note", "schema:Question"),
     ("status", "The question's status: kg:Open, kg:Answered or kg:Dropped.",
      "schema:Question", "kg:QuestionStatus"),
     ("answeredBy", "A note that answers the question.", "schema:Question", "kg:Note"),
     ("relation", "The kg relation name of a qualified connection.", "cito:Citation",
      "xsd:string"),
-    ("sourceLine", "The line of the note's file where the connection is written.",
-     "cito:Citation", "xsd:integer"),
+    ("sourceLine", "The line of the note's file where a connection, mention or question is"
+     " written.", "rdfs:Resource", "xsd:integer"),
     ("probability", "The forecast's probability, 0 to 1.", "kg:Forecast", "xsd:decimal"),
     ("resolveBy", "The date by which the forecast resolves.", "kg:Forecast", "xsd:date"),
     ("resolvedTrue", "How the forecast resolved: true or false.", "kg:Forecast", "xsd:boolean"),
