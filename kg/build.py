@@ -21,10 +21,8 @@ from pathlib import Path
 from kg import rdf
 from kg.config import Config
 from kg.discover import discover
-from kg.errors import BuildFailed, ConfigError, Finding, KgError, Severity
-from kg.model import EdgeKind, Note, Wiki
-from kg.parse import parse_note, read_note
-from kg.resolve import resolve_wiki
+from kg.errors import ConfigError, Finding, KgError, Severity
+from kg.model import EdgeKind, Wiki
 
 SITE_MARKER = ".kg-site"
 
@@ -52,23 +50,12 @@ class BuildResult:
 
 
 def load_wiki(config: Config) -> Wiki:
-    """Discover, parse and resolve every note: the records every output is made from."""
-    found = discover(config.wiki)
-    notes: list[Note] = []
-    errors: list[Finding] = []
-    for file in found.files:
-        try:
-            data = read_note(file.path, file=file.rel)
-            notes.append(parse_note(data, nid=file.id, path=file.rel))
-        except KgError as err:
-            errors.append(err.as_finding("bad-note"))
-    if errors:
-        noun = "note has" if len(errors) == 1 else "notes have"
-        raise BuildFailed(f"{len(errors)} {noun} errors; nothing was written",
-                          findings=tuple(errors))
-    wiki = resolve_wiki(notes)
-    warnings = found.warnings + wiki.warnings + tuple(w for n in notes for w in n.warnings)
-    return Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, warnings)
+    """Discover, parse and resolve every note, bypassing the cache: the records every output
+    is made from. (``build`` reads through :func:`kg.cache.load_wiki_cached`, which gives the
+    same wiki without parsing unchanged notes again.)"""
+    from kg.cache import load_notes
+
+    return load_notes(discover(config.wiki), {})[0]
 
 
 def graph_files(wiki: Wiki, config: Config) -> dict[str, bytes]:

@@ -314,7 +314,7 @@ def open_graph(config: Config) -> Graph:
 
 
 def load_wiki_cached(config: Config) -> Wiki:
-    """The whole wiki, as :func:`kg.build.load_wiki` gives it, from the cache when current."""
+    """The whole wiki, as :func:`load_notes` reads it, from the cache when current."""
     return open_graph(config).wiki()
 
 
@@ -376,27 +376,27 @@ def _reusable(old: Opened | None) -> dict[tuple[str, str], Note]:
 
 def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note]
                ) -> tuple[Wiki, dict[str, str]]:
-    """:func:`kg.build.load_wiki` over ``found``, parsing only the files ``reuse`` lacks.
+    """Read, parse and resolve every file of ``found``, parsing only those ``reuse`` lacks.
 
     Gives the content hash of every file read, too; the hash is of the very bytes parsed.
     """
-    from kg.parse import parse_note
+    from kg.parse import parse_note, read_note
     from kg.resolve import resolve_wiki
 
     notes: list[Note] = []
     errors: list[Finding] = []
     digests: dict[str, str] = {}
     for file in found.files:
-        data = file.path.read_bytes()
-        digest = digest_of(data)
-        digests[file.rel] = digest
-        note = reuse.get((file.rel, digest))
-        if note is None or note.id != file.id:
-            try:
+        try:
+            data = read_note(file.path, file=file.rel)  # size-checked; read errors are KgErrors
+            digest = digest_of(data)
+            digests[file.rel] = digest
+            note = reuse.get((file.rel, digest))
+            if note is None or note.id != file.id:
                 note = parse_note(data, nid=file.id, path=file.rel)
-            except KgError as err:
-                errors.append(err.as_finding("bad-note"))
-                continue
+        except KgError as err:
+            errors.append(err.as_finding("bad-note"))
+            continue
         notes.append(note)
     if errors:
         noun = "note has" if len(errors) == 1 else "notes have"
