@@ -182,16 +182,38 @@ def graph_url(endpoint: str, iri: str) -> str:
     return f"{endpoint}{sep}{urllib.parse.urlencode({'graph': iri})}"
 
 
+RETRIES = 3
+
+
+def _transient(err: StoreError) -> bool:
+    """A failure worth trying again: the store is busy, or it broke a deadlock between our
+    parallel writes (Virtuoso: "40001 SR172: Transaction deadlocked")."""
+    return err.status == 503 or (err.status == 500 and "deadlock" in str(err).lower())
+
+
+def _idempotent(request: Callable[[], object]) -> None:
+    """Run a whole-graph PUT or DELETE, which is safe to repeat, retrying transient failures."""
+    for attempt in range(RETRIES + 1):
+        try:
+            request()
+            return
+        except StoreError as err:
+            if attempt == RETRIES or not _transient(err):
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 def put_graph(http: Http, endpoint: str, graph: NamedGraph) -> None:
-    http.request("PUT", graph_url(endpoint, graph.iri), body=graph.body,
-                 headers={"Content-Type": f"{graph.content_type}; charset=utf-8"},
-                 what=f"graph of {graph.name}")
+    _idempotent(lambda: http.request(
+        "PUT", graph_url(endpoint, graph.iri), body=graph.body,
+        headers={"Content-Type": f"{graph.content_type}; charset=utf-8"},
+        what=f"graph of {graph.name}"))
 
 
 def delete_graph(http: Http, endpoint: str, iri: str) -> None:
     """Remove a graph; one the store does not have is already gone."""
     try:
-        http.request("DELETE", graph_url(endpoint, iri), what=f"graph {iri}")
+        _idempotent(lambda: http.request("DELETE", graph_url(endpoint, iri), what=f"graph {iri}"))
     except StoreError as err:
         if err.status != 404:
             raise

@@ -523,3 +523,26 @@ def test_cli_push_reports_errors(fake: FakeStore, tmp_path: Path) -> None:
                                 env={"KG_TEST_PW": "pw"})
     assert result.exit_code == 0, result.output
     assert "put 14 graph(s)" in result.stderr
+
+
+def test_a_deadlocked_put_is_retried_and_a_refused_one_is_not() -> None:
+    from kg.push import NamedGraph, put_graph
+    from kg.remote import StoreError
+
+    class Flaky:
+        def __init__(self, failures: list[StoreError]) -> None:
+            self.failures, self.calls = failures, 0
+
+        def request(self, *args: Any, **kwargs: Any) -> None:
+            self.calls += 1
+            if self.failures:
+                raise self.failures.pop(0)
+
+    graph = NamedGraph("https://example.org/kg/note/a", "a", b"", "application/n-triples", 0, "x")
+    busy = Flaky([StoreError("500: Error 40001 SR172: Transaction deadlocked", status=500)])
+    put_graph(busy, "http://127.0.0.1:1/store", graph)  # type: ignore[arg-type]
+    assert busy.calls == 2
+    refused = Flaky([StoreError("403: forbidden", status=403)])
+    with pytest.raises(StoreError):
+        put_graph(refused, "http://127.0.0.1:1/store", graph)  # type: ignore[arg-type]
+    assert refused.calls == 1
