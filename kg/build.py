@@ -3,6 +3,11 @@
 Gather, then emit: every note is parsed and resolved, and the graph complete, before any page
 renders. The site is written into a temporary folder beside the output and swapped in only
 when complete, so a failed build leaves the previous site as it was.
+
+Builds are incremental (:mod:`kg.incremental`): a page whose inputs did not change since the
+last build into the same folder is linked from the previous site instead of rendered, and a
+build with nothing changed at all stops after a stat of the wiki. ``full=True`` renders
+every page. Output is the same bytes either way.
 """
 
 from __future__ import annotations
@@ -17,11 +22,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from kg import rdf
+from kg import incremental as inc
 from kg.config import Config
-from kg.discover import discover
-from kg.errors import ConfigError, Finding, KgError, Severity
+from kg.errors import ConfigError, Finding, KgError, Location, Severity
 from kg.model import EdgeKind, Wiki
 
 SITE_MARKER = ".kg-site"
@@ -40,12 +45,17 @@ class BuildResult:
     seconds: float
     warnings: tuple[Finding, ...]
     out: Path
+    rendered: int = 0
+    """Files made anew; the others were unchanged and kept from the previous build."""
 
     def summary(self) -> str:
+        made = ("nothing changed" if self.rendered == 0
+                else "all rendered" if self.rendered == self.files
+                else f"{self.rendered} rendered")
         return (
             f"Built {self.notes} notes, {self.connections} connections, {self.mentions} mentions, "
             f"{self.placeholders} placeholders, {self.questions} questions "
-            f"→ {self.out} ({self.files} files) in {self.seconds:.2f}s"
+            f"→ {self.out} ({self.files} files, {made}) in {self.seconds:.2f}s"
         )
 
 
@@ -54,53 +64,92 @@ def load_wiki(config: Config) -> Wiki:
     is made from. (``build`` reads through :func:`kg.cache.load_wiki_cached`, which gives the
     same wiki without parsing unchanged notes again.)"""
     from kg.cache import load_notes
+    from kg.discover import discover
 
     return load_notes(discover(config.wiki), {})[0]
 
 
-def graph_files(wiki: Wiki, config: Config) -> dict[str, bytes]:
-    from kg.vocab import vocabulary_turtle
-
-    nt = rdf.ntriples(wiki, config)
-    return {
-        "graph.ttl": rdf.serialize(nt, "ttl"),
-        "graph.jsonld": rdf.serialize(nt, "jsonld"),
-        "graph.nt": nt.encode("utf-8"),
-        "vocab.ttl": vocabulary_turtle().encode("utf-8"),
-    }
-
-
-def build(
-    config: Config, *, progress: Progress | None = None, unsafe_html: bool = False
-) -> BuildResult:
+def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool = False,
+          full: bool = False, jobs: int | None = None) -> BuildResult:
+    """Build the site of ``config.wiki`` into ``config.out``; ``jobs`` worker processes
+    (default: ``KG_JOBS``, else the CPUs), ``full`` to render every page again."""
     started = time.perf_counter()
     say = progress or (lambda _message: None)
     check_output_folder(config)
+    from kg.theme import template_dirs
+
+    previous = None if full else inc.read_manifest(config, config.out / SITE_MARKER)
+    stamp, trusted = inc.sources_stamp(config, {"unsafe_html": unsafe_html},
+                                       template_dirs(config))
+    if previous is not None and previous.stamp == stamp:
+        done = _unchanged(previous, config.out, time.perf_counter() - started)
+        if done is not None:
+            return done
     say(f"reading {config.wiki}")
-    from kg.cache import load_wiki_cached
+    from kg.cache import load_ntriples_cached, load_wiki_cached
 
     # Through the query cache: unchanged notes are not parsed again, and the first query
     # after a build answers from what the build just read.
     wiki = load_wiki_cached(config)
-    say(f"{len(wiki.notes)} notes read; writing the graph")
-    files = graph_files(wiki, config)
-    say("rendering pages")
-    from kg.site import Site, write_outputs
+    from kg.site import Site
 
-    site = Site(wiki, config, files, unsafe_html=unsafe_html)
+    site = Site(wiki, config, unsafe_html=unsafe_html,
+                ntriples=lambda: load_ntriples_cached(config))
+    say(f"{len(wiki.notes)} notes read; rendering the pages that changed")
     with staging(config.out) as tmp:
-        count = write_outputs(site.outputs(), tmp)
-    return BuildResult(
+        before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
+        emitter = inc.Emitter(tmp, before)
+        made = list(inc.emit_all(site.tasks(), emitter, jobs or inc.jobs_wanted(),
+                                 site.page_count()))
+        made.append(emitter.emit(site.sitemap(m.path for m in made)))
+        pages = {m.path: m.key for m in made}
+    result = BuildResult(
         notes=len(wiki.notes),
         connections=sum(1 for e in wiki.edges if e.kind is EdgeKind.CONNECTION),
         mentions=sum(1 for e in wiki.edges if e.kind is EdgeKind.MENTION),
         placeholders=len(wiki.placeholders),
         questions=len(wiki.questions),
-        files=count,
+        files=len(made),
+        rendered=sum(1 for m in made if m.rendered),
         seconds=time.perf_counter() - started,
         warnings=tuple(w for w in wiki.warnings if w.severity is Severity.WARNING),
         out=config.out,
     )
+    marker = inc.marker_stat(config.out / SITE_MARKER)
+    inc.write_manifest(config, inc.Manifest(marker, stamp if trusted else None, pages,
+                                            _summary(result)))
+    return result
+
+
+def _summary(result: BuildResult) -> dict[str, Any]:
+    """What a build with nothing to do prints again: the counts and the warnings."""
+    return {
+        "counts": [result.notes, result.connections, result.mentions, result.placeholders,
+                   result.questions, result.files],
+        "warnings": [[w.code, w.message, w.where.file if w.where else None,
+                      w.where.line if w.where else None, w.hint] for w in result.warnings],
+    }
+
+
+def _unchanged(previous: inc.Manifest, out: Path, seconds: float) -> BuildResult | None:
+    """The result of a build that has nothing to do, from the last one's summary."""
+    try:
+        notes, connections, mentions, placeholders, questions, files = (
+            int(n) for n in previous.summary["counts"])
+        warnings = tuple(
+            Finding(Severity.WARNING, str(code), str(message),
+                    Location(str(file), int(line) if line else None) if file else None,
+                    str(hint))
+            for code, message, file, line, hint in previous.summary["warnings"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return BuildResult(notes, connections, mentions, placeholders, questions, files, seconds,
+                       warnings, out, rendered=0)
+
+
+def staging_out(out: Path) -> Path:
+    """The folder a build replaces: a symlinked output keeps its link, its target is replaced."""
+    return out.resolve() if out.is_symlink() else out
 
 
 def check_output_folder(config: Config) -> None:
@@ -130,8 +179,7 @@ class staging:
     """
 
     def __init__(self, out: Path) -> None:
-        # a symlinked output keeps its link: the folder it points to is the one replaced
-        self.out = out.resolve() if out.is_symlink() else out
+        self.out = staging_out(out)
         out = self.out
         self.tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
         self.old = out.parent / f".{out.name}.old-{os.getpid()}"

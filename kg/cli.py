@@ -1,8 +1,9 @@
 """The ``kg`` command: a thin layer that parses options, calls one library function, and
 turns a :class:`~kg.errors.KgError` into a message and an exit code.
 
-Heavy libraries (rdflib, networkx, jinja2, pyvis) are imported inside the commands that
-need them, so ``kg --help`` and the query commands start fast.
+Everything but click is imported inside the commands that need it, kg's own modules
+included (``pathlib`` and the records' dataclasses cost as much as the help itself), so
+``kg --help`` and the query commands start fast.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from kg.errors import KgError
+if TYPE_CHECKING:
+    from pathlib import Path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,6 +26,8 @@ def reports_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kg.errors import KgError
+
         try:
             return func(*args, **kwargs)
         except KgError as err:
@@ -35,6 +38,8 @@ def reports_errors(func: F) -> F:
 
 
 def _config(wiki: str | None = None, out: str | None = None, **options: Any) -> Any:
+    from pathlib import Path
+
     from kg.config import load_config
 
     start = Path(wiki).resolve().parent if wiki else None
@@ -105,9 +110,11 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option("--unsafe-html", is_flag=True,
               help="Let raw HTML in notes through (cleaned by nh3); default: shown as text.")
+@click.option("--full", is_flag=True,
+              help="Render every page, not only those whose inputs changed.")
 @reports_errors
 def build(wiki: str | None, out: str | None, base_url: str | None, quiet: bool,
-          unsafe_html: bool = False) -> None:
+          unsafe_html: bool = False, full: bool = False) -> None:
     """Build the knowledge graph and the static site.
 
     Every note is parsed and checked before anything is written; a bad note stops the build
@@ -117,7 +124,7 @@ def build(wiki: str | None, out: str | None, base_url: str | None, quiet: bool,
 
     config = _config(wiki, out, base_url=base_url)
     progress = None if quiet else (lambda message: click.echo(f"· {message}", err=True))
-    result = run_build(config, progress=progress, unsafe_html=unsafe_html)
+    result = run_build(config, progress=progress, unsafe_html=unsafe_html, full=full)
     if not quiet:
         for warning in result.warnings:
             click.echo(f"  {warning}", err=True)
@@ -185,6 +192,8 @@ def serve(wiki: str | None, out: str | None, host: str, port: int) -> None:
 
 def _shown(path: Path) -> str:
     """A path as the user would type it: relative to the current folder when inside it."""
+    from pathlib import Path
+
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -205,6 +214,8 @@ def init(directory: str, title: str) -> None:
     It builds at once: `kg build` renders the site into site/. A folder with a kg.toml is
     refused; notes already in wiki/ are kept.
     """
+    from pathlib import Path
+
     from kg.scaffold import init as run_init
 
     done = run_init(Path(directory), title=title)
@@ -265,6 +276,8 @@ def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -
     its words. Bullets no note matches become placeholders. All files are checked before any
     note is written.
     """
+    from pathlib import Path
+
     from kg.formats import render_rows
     from kg.importer import import_digests
 
@@ -540,7 +553,10 @@ def export(fmt: str, out: str | None, wiki: str | None) -> None:
     if out is None:
         click.echo(data, nl=False)
         return
+    from pathlib import Path
+
     from kg.cache import write_atomic
+    from kg.errors import KgError
 
     try:
         write_atomic(Path(out), lambda f: f.write(data))

@@ -109,13 +109,13 @@ def page(path: str) -> PagePath:
 
 
 def relative_url(from_page: PagePath, to: PagePath, fragment: str = "") -> str:
-    """The relative URL from one page to another, so the site works from ``file://``."""
-    # Both are normalised site paths (see ``page``), so plain string work is exact, and far
-    # cheaper than ``posixpath.relpath`` (which calls ``getcwd`` twice per link).
-    src = from_page.split("/")[:-1]
-    dst = to.split("/")
-    common = 0
-    while common < len(src) and common < len(dst) - 1 and src[common] == dst[common]:
-        common += 1
-    url = "/".join([".."] * (len(src) - common) + dst[common:])
+    """The relative URL from one page of the site to another, so it works from ``file://``.
+
+    Same folder: the file name; otherwise up to the root and down, which is always right for
+    normalised site paths (see ``page``) and costs no file-system call (``posixpath.relpath``
+    asks the OS for the working directory twice per call, ~80 links per page).
+    """
+    from_dir = from_page.rpartition("/")[0]
+    to_dir, _, name = to.rpartition("/")
+    url = name if from_dir == to_dir else "../" * from_page.count("/") + to
     return f"{url}#{fragment}" if fragment else url

@@ -39,13 +39,14 @@ class LinkTarget:
 LinkResolver = Callable[[str, str | None], LinkTarget | None]
 """(target as written, heading) → where the link goes; None leaves the text as written."""
 
-_WIKILINK_START = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+WIKILINK_SPAN = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
+"""A ``[[…]]`` as the inline rule reads it: what the renderer asks the resolver about."""
 
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if not state.src.startswith("[[", state.pos):
         return False
-    match = _WIKILINK_START.match(state.src, state.pos)
+    match = WIKILINK_SPAN.match(state.src, state.pos)
     if match is None:
         return False
     parsed = parse_wikilink(match.group(1))

@@ -1,7 +1,9 @@
 """The static site: every page rendered from the records, written under one folder.
 
-Gather, then emit: :class:`Site` receives a complete :class:`~kg.model.Wiki` and its graph
-exports, computes its indexes once (:class:`~kg.views.Views`), and never opens a note file.
+Gather, then emit: :class:`Site` receives a complete :class:`~kg.model.Wiki`, computes its
+indexes once (:class:`~kg.views.Views`), and never opens a note file. Each page comes out as
+a :class:`~kg.incremental.Page`: its path, the key of what it is made from, and a function
+that renders it, so a build renders only the pages whose key changed.
 Every URL is relative, so the site works from ``file://`` and under any sub-path; only the
 feed, the sitemap and the 404 page use ``--base-url``, where relative URLs cannot work.
 Templates come from the wiki's own ``templates/`` first, then the theme shipped in the
@@ -14,51 +16,39 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from importlib import resources
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
+from kg.body import parse_wikilink
 from kg.config import Config
 from kg.errors import ResolveError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify
-from kg.markdown import LinkResolver, LinkTarget, make_renderer, render
+from kg.ids import relative_url as link
+from kg.incremental import Page, Task, code_stamp, data_key, key_of
+from kg.markdown import WIKILINK_SPAN, LinkResolver, LinkTarget, make_renderer, render
 from kg.model import Note, Wiki
 from kg.rdf import TYPE_CLASSES
 from kg.resolve import Resolver
+from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
 from kg.search import index_json, index_script, search_index
-from kg.urls import check_url
+from kg.theme import template_dirs, theme_dir
+from kg.urls import safe_url
 from kg.views import Views, open_first, question_age
 
 FEED_ENTRIES = 50
 RECENT = 15
 PER_TIER_ON_HOME = 12
-QUERY_ROW_LIMIT = 2000
+NOTES_PER_TASK = 48
 
 
 # -- templates -----------------------------------------------------------------------------
-
-
-def template_dirs(config: Config) -> list[Path]:
-    """The wiki's own templates first (overrides), then the shipped theme."""
-    dirs: list[Path] = []
-    for candidate in (config.templates, config.root / "templates"):
-        if candidate is not None and candidate.is_dir() and candidate not in dirs:
-            dirs.append(candidate)
-    dirs.append(theme_dir())
-    return dirs
-
-
-def theme_dir() -> Path:
-    packaged = Path(str(resources.files("kg"))) / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "templates"  # a source checkout
 
 
 def environment(config: Config) -> jinja2.Environment:
@@ -87,13 +77,6 @@ def json_island(value: Any, pretty: bool = True) -> Markup:
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def safe_url(url: str | None) -> str | None:
-    """An absolute http(s)/mailto URL, or None: a second check behind the parser's."""
-    if not url or check_url(url, relative_ok=False) is not None:
-        return None
-    return url
-
-
 def today(wiki: Wiki) -> dt.date:
     """The build's "now": SOURCE_DATE_EPOCH, else the newest note date; never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -109,68 +92,6 @@ class Output:
 
     path: PagePath
     data: bytes
-
-
-# -- saved queries -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SavedQuery:
-    """A ``queries/*.rq`` file of the wiki; leading ``#`` lines are its title and description."""
-
-    slug: str
-    file: str
-    title: str
-    description: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    text: str
-    href: str | None = None
-    external: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class QueryResult:
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-    total: int
-    error: str | None = None
-
-
-def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
-    """Every ``*.rq`` in ``folder``, sorted by file name; read once, before rendering."""
-    if not folder.is_dir():
-        return ()
-    queries: list[SavedQuery] = []
-    taken: set[str] = set()
-    for path in sorted(folder.glob("*.rq")):
-        if not path.is_file() or path.is_symlink():
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        comments: list[str] = []
-        for line in text.splitlines():
-            if not line.startswith("#"):
-                if line.strip():
-                    break
-                continue
-            comments.append(line.lstrip("#").strip())
-        title = comments[0] if comments and comments[0] else path.stem.replace("-", " ")
-        slug = base = slugify(path.stem)
-        n = 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        taken.add(slug)
-        description = " ".join(c for c in comments[1:] if c)
-        queries.append(SavedQuery(slug, path.name, title, description, text))
-    return tuple(queries)
-
-
-_ORDER_BY = re.compile(r"\border\s+by\b", re.I)
-_MARKUP = re.compile(r"[\[\]*_`\\<>&!~]|https?:")
 
 
 def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
@@ -243,47 +164,82 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
             "date": date, "tag_list": tag_list}
 
 
-def link(from_page: PagePath, to: PagePath, fragment: str = "") -> str:
-    """The relative URL from one site page to another, without touching the file system.
-
-    Same folder: the file name; otherwise up to the root and down, which is always right
-    for normalised site paths (``posixpath.relpath`` asks the OS for the working directory
-    twice per call, ~80 links per page).
-    """
-    from_dir = from_page.rpartition("/")[0]
-    to_dir, _, name = to.rpartition("/")
-    url = name if from_dir == to_dir else "../" * from_page.count("/") + to
-    return f"{url}#{fragment}" if fragment else url
-
-
 # -- the site ------------------------------------------------------------------------------
 
 
-class Site:
-    """Renders the pages of one wiki. Build it once; each method returns one output."""
+_MARKUP = re.compile(r"[\[\]*_`\\<>&!~]|https?:")
+"""Characters that make a line of a note more than plain text (see ``inline``)."""
 
-    def __init__(self, wiki: Wiki, config: Config, graph_files: dict[str, bytes], *,
-                 unsafe_html: bool = False) -> None:
+
+class Site:
+    """The pages of one wiki. Build it once; :meth:`tasks` lists every page to make.
+
+    ``ntriples`` gives the wiki's N-Triples when a graph export or a saved query needs them
+    (a build passes the cached ones); it is called at most once.
+    """
+
+    def __init__(self, wiki: Wiki, config: Config, *, unsafe_html: bool = False,
+                 ntriples: Callable[[], str] | None = None) -> None:
         self.wiki = wiki
         self.config = config
         self.views = Views(wiki)
         self.graphs = GraphBuilder(self.views)
+        self.dirs = template_dirs(config)
         self.env = environment(config)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
-        self.graph_files = graph_files
         self.today = today(wiki)
         self.resolver = Resolver(wiki.notes.values())
         self.queries = load_queries(config.wiki / "queries")
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
-        self._pages: list[PagePath] = []
+        self._ntriples = cache(ntriples or self._make_ntriples)
         self._helper_cache: dict[tuple[str, bool], dict[str, Callable[..., Any]]] = {}
+        self.notes = list(wiki.notes.values())
+        self.global_key = self._global_key(unsafe_html)
+        self.tags_key = key_of(sorted(self.views.tag_slugs.items()))
+
+    def _make_ntriples(self) -> str:
+        from kg.rdf import ntriples
+
+        return ntriples(self.wiki, self.config)
+
+    def _global_key(self, unsafe_html: bool) -> str:
+        """What every page depends on: code, templates, settings. With templates of the
+        wiki's own, which may show anything of the wiki, every note is in it too."""
+        templates: list[tuple[str, str]] = []
+        own = False
+        for folder in self.dirs:
+            for path in sorted(folder.rglob("*")):
+                rel = path.relative_to(folder)
+                if path.is_file() and rel.parts[0] != "assets":
+                    templates.append((rel.as_posix(), data_key(path.read_bytes())))
+                    own = own or folder != theme_dir()
+        settings = repr(replace(self.config, out=Path(".")))  # not where: the same pages anywhere
+        parts: list[Any] = [code_stamp(), templates, settings, unsafe_html]
+        if own:
+            parts += [self.notes, list(self.wiki.placeholders.values()), self.today]
+        return key_of(*parts)
 
     # -- helpers shared by every page ----------------------------------------------------
 
     def _page(self, template: str, path: PagePath, *, nav: str = "", absolute: bool = False,
-              **context: Any) -> Output:
-        """Render ``template`` as the page at ``path``; ``absolute`` for the 404 page."""
+              key: object = None, late: dict[str, Callable[[], Any]] | None = None,
+              **context: Any) -> Page:
+        """The page at ``path`` from ``template``: keyed by ``context`` and ``key`` (what it
+        shows that the context does not hold), rendered with ``late``'s values added, which
+        are made only if the page is (a note's body)."""
         absolute = absolute and bool(self.base_url)
+        page_key = key_of(self.global_key, template, path, nav, absolute, key, context)
+
+        def make() -> bytes:
+            values = dict(context)
+            for name, value in (late or {}).items():
+                values[name] = value()
+            return self._render(template, path, nav, absolute, values)
+
+        return Page(path, page_key, make)
+
+    def _render(self, template: str, path: PagePath, nav: str, absolute: bool,
+                context: dict[str, Any]) -> bytes:
         html = self.env.get_template(template).render(
             site=self.config,
             wiki=self.wiki,
@@ -296,9 +252,7 @@ class Site:
             **self._helpers(path, absolute),
             **context,
         )
-        if path.endswith(".html") and path != "404.html":
-            self._pages.append(path)
-        return Output(path, html.encode("utf-8"))
+        return html.encode("utf-8")
 
     def _helpers(self, path: PagePath, absolute: bool) -> dict[str, Callable[..., Any]]:
         """The URL and snippet helpers of the templates, made once per folder of the site.
@@ -353,25 +307,49 @@ class Site:
 
         return resolve
 
+    def _links(self, texts: Iterable[str], here: PagePath) -> tuple[Any, ...]:
+        """Where every ``[[wikilink]]`` in ``texts`` leads, as the renderer will ask: part of
+        the key of a page that renders them (a note made later may take a link's name)."""
+        resolve = self._link_resolver(here)
+        found: list[Any] = []
+        for text in texts:
+            if "[[" not in text:
+                continue
+            for match in WIKILINK_SPAN.finditer(text):
+                parsed = parse_wikilink(match.group(1))
+                if parsed is not None:
+                    found.append((match.group(1), resolve(parsed[0], parsed[1])))
+        return tuple(found)
+
+    def _labels(self, nids: Iterable[NoteId]) -> dict[str, tuple[str, bool]]:
+        """The label and existence of nodes a page names through ``wiki``, for its key."""
+        return {nid: (self.wiki.node_label(nid), nid in self.wiki.notes) for nid in sorted(nids)}
+
     # -- notes ---------------------------------------------------------------------------
 
-    def note(self, note: Note) -> Output:
+    def note(self, note: Note) -> Page:
         path = note_page(note.id)
-        body = Markup(render(self.md, note.body, self._link_resolver(path)))
+        questions = self.views.questions.get(note.id, [])
+        texts = [note.body, *(q.question.text for q in questions),
+                 *(t for a in note.angles for t in (a.title, a.text))]
         return self._page(
             "note.html",
             path,
+            key=(self._links(texts, path),
+                 self._labels(nid for q in questions for nid in q.answered_by),
+                 [(t, self.views.tag_slugs[t]) for t in note.tags],
+                 self.today if note.forecasts else None),
+            late={"body": lambda: Markup(render(self.md, note.body, self._link_resolver(path)))},
             note=note,
-            body=body,
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),
-            questions=self.views.questions.get(note.id, []),
+            questions=questions,
             local_graph=self.graphs.local_graph(note.id),
             jsonld=self._jsonld(note),
             degree=self.views.degree.get(note.id, 0),
         )
 
-    def placeholder(self, nid: NoteId) -> Output:
+    def placeholder(self, nid: NoteId) -> Page:
         ph = self.wiki.placeholders[nid]
         return self._page("placeholder.html", note_page(nid), placeholder=ph,
                           view=self.views.connections(nid),
@@ -421,56 +399,68 @@ class Site:
 
     # -- index pages ---------------------------------------------------------------------
 
-    def index(self) -> Output:
+    def index(self) -> Page:
         tiers = [(t, notes[:PER_TIER_ON_HOME], len(notes))
                  for t, notes in self.views.tier_rows(self.config.tiers) if notes]
-        return self._page("index.html", page("index.html"), nav="home",
+        return self._page("index.html", page("index.html"), nav="home", key=self.tags_key,
                           recent=[n for n in self.views.by_date if n.date][:RECENT],
                           tiers=tiers, tags=self.views.top_tags(40),
                           counts=self.views.counts())
 
-    def tier_pages(self) -> Iterator[Output]:
+    def tier_pages(self) -> Iterator[Page]:
         rows = self.views.tier_rows(self.config.tiers)
         for tier, notes in rows:
             name = "none" if tier is None else str(tier)
-            yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers", tier=tier,
-                             notes=notes, all_tiers=rows)
+            yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers",
+                             key=self.tags_key, tier=tier, notes=notes, all_tiers=rows)
 
-    def tag_pages(self) -> Iterator[Output]:
-        yield self._page("tags.html", page("tags.html"), nav="tags",
+    def tag_pages(self) -> Iterator[Page]:
+        yield self._page("tags.html", page("tags.html"), nav="tags", key=self.tags_key,
                          tags=self.views.top_tags())
         for tag, notes in self.views.by_tag.items():
             yield self._page("tag.html", page(f"tags/{self.views.tag_slugs[tag]}.html"),
-                             nav="tags", tag=tag, notes=notes)
+                             nav="tags", key=self.tags_key, tag=tag, notes=notes)
 
-    def timeline(self) -> Output:
+    def timeline(self) -> Page:
         return self._page("timeline.html", page("timeline.html"), nav="timeline",
-                          months=self.views.timeline())
+                          key=self.tags_key, months=self.views.timeline())
 
-    def placeholders(self) -> Output:
+    def placeholders(self) -> Page:
         return self._page("placeholders.html", page("placeholders.html"), nav="placeholders",
                           rows=self.views.placeholder_rows())
 
     # -- trackers ------------------------------------------------------------------------
 
-    def questions(self) -> Output:
+    def questions(self) -> Page:
         rows = []
         for tq in sorted(self.wiki.questions, key=open_first):
             note = self.wiki.notes.get(tq.question.note)
             rows.append((tq, note, question_age(tq, note, self.today)))
         tags = sorted({t for _, note, _ in rows if note for t in note.tags})
         tiers = sorted({note.tier for _, note, _ in rows if note and note.tier is not None})
-        return self._page("questions.html", page("questions.html"), nav="questions",
+        path = page("questions.html")
+        return self._page("questions.html", path, nav="questions",
+                          key=(self.today, self.tags_key,
+                               self._links((tq.question.text for tq, _, _ in rows), path),
+                               self._labels({n for tq, _, _ in rows for n in tq.answered_by})),
                           rows=rows, tags=tags, tiers=tiers)
 
-    def angles(self) -> Output:
-        return self._page("angles.html", page("angles.html"), nav="angles",
-                          notes=self.views.angle_rows())
+    def angles(self) -> Page:
+        notes = self.views.angle_rows()
+        path = page("angles.html")
+        texts = (t for note in notes for a in note.angles for t in (a.title, a.text))
+        return self._page("angles.html", path, nav="angles", key=self._links(texts, path),
+                          notes=notes)
 
-    def forecasts(self) -> Output:
+    def forecasts(self) -> Page:
+        fv = self.views.forecasts(self.today)
+        names = sorted({f.resolved_by for note in self.notes for f in note.forecasts
+                        if f.resolved_by})
+        resolved = {name: self._resolved_by(name) for name in names}
         return self._page("forecasts.html", page("forecasts.html"), nav="forecasts",
-                          fv=self.views.forecasts(self.today),
-                          resolver_link=self._resolved_by)
+                          key=(self.today, resolved, self._labels(n for n in resolved.values()
+                                                                  if n is not None)),
+                          fv=fv, late={"resolver_link": lambda: self._resolved_by})
 
     def _resolved_by(self, name: str | None) -> NoteId | None:
         if not name:
@@ -482,150 +472,138 @@ class Site:
 
     # -- graph and search ----------------------------------------------------------------
 
-    def graph(self) -> Iterator[Output]:
-        data = self.graphs.global_graph()
-        script = b"window.KG_GRAPH = " + json.dumps(
-            data.as_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        ).encode("utf-8") + b";\n"
-        yield Output(page("data/graph.js"), script)
-        yield self._page("graph.html", page("graph.html"), nav="graph", data=data)
+    def graph(self) -> Iterator[Page]:
+        """The global graph: its data made (and laid out) once, only if nodes or edges
+        changed; a note's text does not move it."""
+        g = self.graphs
+        key = key_of(self.global_key, "graph", g._nodes, g._edges, g.relations(), g.tiers(),
+                     sorted(self.views.by_tag))
+        data = cache(g.global_graph)
 
-    def search(self) -> Iterator[Output]:
-        index = search_index(self.wiki)
-        yield Output(page("search.json"), index_json(index))
-        yield Output(page("data/search.js"), index_script(index))
-        yield self._page("search.html", page("search.html"), nav="search")
+        def script() -> bytes:
+            return b"window.KG_GRAPH = " + json.dumps(
+                data().as_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            ).encode("utf-8") + b";\n"
 
-    # -- saved queries -------------------------------------------------------------------
+        yield Page(page("data/graph.js"), key, script)
+        yield self._page("graph.html", page("graph.html"), nav="graph", key=key,
+                         late={"data": data})
 
-    def query_pages(self) -> Iterator[Output]:
-        nt = self.graph_files.get("graph.nt")
-        results: list[tuple[SavedQuery, QueryResult]] = []
-        if self.queries and nt is not None:
-            from kg import rdf
+    def search(self) -> Iterator[Page]:
+        key = key_of(self.global_key, "search", self.notes,
+                     list(self.wiki.placeholders.values()))
+        index = cache(lambda: search_index(self.wiki))
+        yield Page(page("search.json"), key, lambda: index_json(index()))
+        yield Page(page("data/search.js"), key, lambda: index_script(index()))
+        yield self._page("search.html", page("search.html"), nav="search",
+                         key=len(self.wiki.notes))
 
-            store = rdf.to_store(nt.decode("utf-8"))
-            for query in self.queries:
-                results.append((query, self._run(store, query)))
-        for query, result in results:
-            yield self._page("query.html", page(f"queries/{query.slug}.html"), nav="queries",
-                             query=query, result=result)
-        yield self._page("queries.html", page("queries.html"), nav="queries", results=results)
+    # -- the graph's files and the saved queries -----------------------------------------
 
-    def _run(self, store: Any, query: SavedQuery) -> QueryResult:
-        import pyoxigraph
+    def graph_files(self) -> Iterator[Page]:
+        """graph.ttl, graph.jsonld, graph.nt, vocab.ttl and the saved queries' pages: one
+        task, since all of them are made from one N-Triples text."""
+        from kg import rdf
+        from kg.vocab import vocabulary_turtle
 
-        from kg.rdf import PREFIXES
+        key = key_of(self.global_key, "rdf", self.notes)
+        nt = self._ntriples
+        yield Page(page("graph.ttl"), key, lambda: rdf.serialize(nt(), "ttl"))
+        yield Page(page("graph.jsonld"), key, lambda: rdf.serialize(nt(), "jsonld"))
+        yield Page(page("graph.nt"), key, lambda: nt().encode("utf-8"))
+        vocab = vocabulary_turtle().encode("utf-8")
+        yield Page(page("vocab.ttl"), data_key(vocab), lambda: vocab)
+        yield from self.query_pages(key)
 
-        here = page(f"queries/{query.slug}.html")
-        try:
-            # the same prefixes as `kg sparql`: the vocabulary's, and note: for this wiki
-            declared = {**PREFIXES, "note": f"{self.config.base_iri}note/"}
-            answer = store.query(query.text, prefixes=declared)
-            if isinstance(answer, pyoxigraph.QueryBoolean):
-                return QueryResult(("answer",), ((Cell("yes" if bool(answer) else "no"),),), 1)
-            if isinstance(answer, pyoxigraph.QueryTriples):
-                columns: tuple[str, ...] = ("subject", "predicate", "object")
-                rows = [tuple(self._cell(t, here) for t in (tr.subject, tr.predicate, tr.object))
-                        for tr in answer]
-            else:
-                names = [v.value for v in answer.variables]
-                columns = tuple(names)
-                rows = [tuple(self._cell(solution[name], here) for name in names)
-                        for solution in answer]
-        except (SyntaxError, OSError, ValueError, TypeError) as err:
-            return QueryResult((), (), 0, error=str(err))
-        if not _ORDER_BY.search(query.text):
-            rows.sort(key=lambda row: [(c.text, c.href or "") for c in row])
-        return QueryResult(columns, tuple(rows[:QUERY_ROW_LIMIT]), len(rows))
+    def query_pages(self, graph_key: str) -> Iterator[Page]:
+        results = cache(self._run_queries)
+        for i, query in enumerate(self.queries):
+            yield self._page("query.html", query_page(query), nav="queries",
+                             key=graph_key, query=query,
+                             late={"result": partial(lambda n: results()[n][1], i)})
+        yield self._page("queries.html", page("queries.html"), nav="queries",
+                         key=(graph_key, self.queries), late={"results": results})
 
-    def _cell(self, term: Any, here: PagePath) -> Cell:
-        import pyoxigraph
+    def _run_queries(self) -> list[tuple[SavedQuery, QueryResult]]:
+        if not self.queries:
+            return []
+        from kg import rdf
 
-        from kg.rdf import PREFIXES
-
-        if term is None:
-            return Cell("")
-        if isinstance(term, pyoxigraph.Literal):
-            return Cell(term.value)
-        if isinstance(term, pyoxigraph.BlankNode):
-            return Cell(f"_:{term.value}")
-        if not isinstance(term, pyoxigraph.NamedNode):
-            return Cell(str(term))
-        value: str = term.value
-        base = self.config.base_iri
-        if value.startswith(base + "note/"):
-            nid, _, fragment = value[len(base) + 5:].partition("#")
-            if nid in self.wiki.notes or nid in self.wiki.placeholders:
-                text = self.wiki.node_label(NoteId(nid))
-                return Cell(f"{text} #{fragment}" if fragment else text,
-                            link(here, note_page(nid), fragment))
-        if value.startswith(base + "tier/"):
-            tier = value[len(base) + 5:]
-            if tier.isdigit():
-                return Cell(self.config.tier_label(int(tier)),
-                            link(here, page(f"tiers/{tier}.html")))
-        for prefix, namespace in sorted(PREFIXES.items()):
-            if value.startswith(namespace) and len(value) > len(namespace):
-                return Cell(f"{prefix}:{value[len(namespace):]}")
-        if safe_url(value):
-            return Cell(value, value, external=True)
-        return Cell(value)
+        runner = QueryRunner(rdf.to_store(self._ntriples()), self.wiki, self.config)
+        return [(query, runner.run(query)) for query in self.queries]
 
     # -- feed, sitemap, 404 --------------------------------------------------------------
 
     def absolute(self, path: str) -> str:
         return self.base_url + path
 
-    def feed(self) -> Output:
+    def feed(self) -> Page:
         entries = [n for n in self.views.by_date if n.date][:FEED_ENTRIES]
         updated = entries[0].date if entries and entries[0].date else dt.date(1970, 1, 1)
-        xml = self.env.get_template("feed.xml").render(
-            site=self.config, entries=entries, updated=updated, absolute=self.absolute,
-            note_page=note_page, feed_id=f"{self.config.base_iri}feed",
-            note_iri=lambda nid: f"{self.config.base_iri}note/{nid}",
-        )
-        return Output(page("feed.xml"), xml.encode("utf-8"))
 
-    def sitemap(self) -> Output:
+        def make() -> bytes:
+            xml = self.env.get_template("feed.xml").render(
+                site=self.config, entries=entries, updated=updated, absolute=self.absolute,
+                note_page=note_page, feed_id=f"{self.config.base_iri}feed",
+                note_iri=lambda nid: f"{self.config.base_iri}note/{nid}",
+            )
+            return xml.encode("utf-8")
+
+        return Page(page("feed.xml"), key_of(self.global_key, "feed", entries, updated), make)
+
+    def sitemap(self, paths: Iterable[str]) -> Page:
+        """The sitemap of the pages made (every ``.html`` but the 404 page)."""
+        pages = sorted(p for p in paths if p.endswith(".html") and p != "404.html")
         dates: dict[str, dt.date] = {
-            note_page(n.id): n.date for n in self.wiki.notes.values() if n.date
+            note_page(n.id): n.date for n in self.notes if n.date
         }
-        xml = self.env.get_template("sitemap.xml").render(
-            pages=sorted(set(self._pages)), dates=dates, absolute=self.absolute)
-        return Output(page("sitemap.xml"), xml.encode("utf-8"))
+        dates = {p: dates[p] for p in pages if p in dates}
 
-    def not_found(self) -> Output:
+        def make() -> bytes:
+            xml = self.env.get_template("sitemap.xml").render(
+                pages=pages, dates=dates, absolute=self.absolute)
+            return xml.encode("utf-8")
+
+        return Page(page("sitemap.xml"), key_of(self.global_key, "sitemap", pages, dates), make)
+
+    def not_found(self) -> Page:
         return self._page("404.html", page("404.html"), absolute=True)
 
     # -- everything ----------------------------------------------------------------------
 
-    def outputs(self) -> Iterable[Output]:
-        self._pages.clear()
-        yield self.index()
-        for note in self.wiki.notes.values():
-            yield self.note(note)
-        for nid in self.wiki.placeholders:
-            yield self.placeholder(nid)
-        yield self.questions()
-        yield self.angles()
-        yield self.forecasts()
-        yield self.timeline()
-        yield self.placeholders()
-        yield from self.tier_pages()
-        yield from self.tag_pages()
-        yield from self.graph()
-        yield from self.search()
-        yield from self.query_pages()
-        yield self.not_found()
-        yield self.feed()
-        yield self.sitemap()
-        for name, data in sorted(self.graph_files.items()):
-            yield Output(page(name), data)
-        yield from static_assets(template_dirs(self.config))
+    def tasks(self) -> list[Task]:
+        """Every page but the sitemap, in groups made together; the slowest first, so that
+        a pool of workers finishes together."""
+        tasks: list[Task] = [
+            self.graph_files, self.graph, self.search,
+            lambda: [self.questions()], lambda: [self.angles()], lambda: [self.timeline()],
+            self.tag_pages, self.tier_pages,
+            lambda: [self.index(), self.forecasts(), self.placeholders(), self.not_found(),
+                     self.feed()],
+        ]
+        for start in range(0, len(self.notes), NOTES_PER_TASK):
+            tasks.append(partial(map, self.note, self.notes[start:start + NOTES_PER_TASK]))
+        ids = sorted(self.wiki.placeholders)
+        for start in range(0, len(ids), NOTES_PER_TASK):
+            tasks.append(partial(map, self.placeholder, ids[start:start + NOTES_PER_TASK]))
+        tasks.append(lambda: static_assets(self.dirs))
+        return tasks
+
+    def page_count(self) -> int:
+        return len(self.wiki.notes) + len(self.wiki.placeholders)
+
+    def outputs(self) -> Iterator[Output]:
+        """Every file of the site, made in this process (tests, and small sites)."""
+        paths: list[str] = []
+        for task in self.tasks():
+            for made in task():
+                paths.append(made.path)
+                yield Output(PagePath(made.path), made.make())
+        sitemap = self.sitemap(paths)
+        yield Output(PagePath(sitemap.path), sitemap.make())
 
 
-def static_assets(dirs: Iterable[Path] | None = None) -> Iterable[Output]:
+def static_assets(dirs: Sequence[Path] | None = None) -> list[Page]:
     """The theme's ``assets/``; a file of the same path in a wiki's templates wins."""
     chosen: dict[str, Path] = {}
     for folder in reversed(list(dirs) if dirs is not None else [theme_dir()]):
@@ -635,16 +613,8 @@ def static_assets(dirs: Iterable[Path] | None = None) -> Iterable[Output]:
         for path in assets.rglob("*"):
             if path.is_file() and not path.is_symlink():
                 chosen[path.relative_to(assets).as_posix()] = path
+    pages = []
     for rel in sorted(chosen):
-        yield Output(page("assets/" + rel), chosen[rel].read_bytes())
-
-
-def write_outputs(outputs: Iterable[Output], out: Path) -> int:
-    count = 0
-    for output in outputs:
-        target = out / output.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(output.data)
-        count += 1
-    return count
-
+        data = chosen[rel].read_bytes()
+        pages.append(Page(page("assets/" + rel), data_key(data), partial(bytes, data)))
+    return pages

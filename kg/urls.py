@@ -81,3 +81,10 @@ def check_path(path: str) -> str | None:
 
 def is_safe_link(url: str) -> bool:
     return check_url(url, relative_ok=True, data_images=True) is None
+
+
+def safe_url(url: str | None) -> str | None:
+    """An absolute http(s)/mailto URL, or None: a second check behind the parser's."""
+    if not url or check_url(url, relative_ok=False) is not None:
+        return None
+    return url

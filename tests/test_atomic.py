@@ -15,13 +15,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import kg.build
-import kg.site
+import kg.incremental
 from kg.build import build
 from kg.config import Config
 from kg.errors import KgError
@@ -53,21 +53,21 @@ def leftovers(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
 
 
-Writer = Callable[[Iterable[kg.site.Output], Path], int]
+Writer = Callable[[Path, bytes], None]
 
 
 def failing_writer(real: Writer, after: int, error: BaseException,
                    seen: list[Path]) -> Writer:
-    def write(outputs: Iterable[kg.site.Output], out: Path) -> int:
-        seen.append(out)
+    """Writes ``after`` files of the new site, then fails as ``error``."""
+    count = 0
 
-        def some() -> Iterable[kg.site.Output]:
-            for i, output in enumerate(outputs):
-                if i == after:
-                    raise error
-                yield output
-
-        return real(some(), out)
+    def write(target: Path, data: bytes) -> None:
+        nonlocal count
+        seen.append(target)
+        if count == after:
+            raise error
+        count += 1
+        real(target, data)
 
     return write
 
@@ -85,8 +85,8 @@ def test_a_build_that_fails_half_way_leaves_the_previous_site(
     before = snapshot(config.out)
     make_wiki(tmp_path, 12, version="v2")
     seen: list[Path] = []
-    monkeypatch.setattr(kg.site, "write_outputs",
-                        failing_writer(kg.site.write_outputs, 8, error, seen))
+    monkeypatch.setattr(kg.incremental, "write_page",
+                        failing_writer(kg.incremental.write_page, 8, error, seen))
     with pytest.raises((KgError, RuntimeError, KeyboardInterrupt)) as caught:
         build(config)
     if isinstance(error, OSError):
@@ -95,7 +95,8 @@ def test_a_build_that_fails_half_way_leaves_the_previous_site(
         assert "previous site is unchanged" in str(caught.value)
     else:
         assert caught.value is error
-    assert seen and seen[0].parent == config.out.parent and seen[0] != config.out
+    staged = seen[0].relative_to(config.out.parent).parts[0]  # written beside, never in, out
+    assert staged.startswith(".site.tmp-")
     assert snapshot(config.out) == before
     assert leftovers(tmp_path) == []
 
@@ -158,18 +159,15 @@ def test_a_live_build_s_temp_folder_is_left_alone(tmp_path: Path) -> None:
 
 KILLABLE_BUILD = """
 import sys, time
-import kg.site
+import kg.incremental
 
-real = kg.site.write_outputs
+real = kg.incremental.write_page
 
-def paced(outputs, out):
-    def slowly():
-        for output in outputs:
-            time.sleep(0.01)
-            yield output
-    return real(slowly(), out)
+def paced(target, data):
+    time.sleep(0.01)
+    real(target, data)
 
-kg.site.write_outputs = paced
+kg.incremental.write_page = paced
 from kg.cli import main
 main()
 """

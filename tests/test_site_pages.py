@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from conftest import Element, WriteWiki, parse_html
 
-from kg.build import graph_files, load_wiki
+from kg.build import load_wiki
 from kg.config import Config
 from kg.graphview import LOCAL_LIMIT, layout, sampled_layout
 from kg.site import Site
@@ -33,7 +33,7 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 def render(config: Config) -> dict[str, bytes]:
     """Every output of the site for ``config``, in memory: path → bytes."""
     wiki = load_wiki(config)
-    return {o.path: o.data for o in Site(wiki, config, graph_files(wiki, config)).outputs()}
+    return {o.path: o.data for o in Site(wiki, config).outputs()}
 
 
 def page(outputs: dict[str, bytes], path: str) -> Element:

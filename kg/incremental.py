@@ -1,0 +1,305 @@
+"""Incremental builds: a page of the site is made again only when what it is made from changed.
+
+Every output of a build is a :class:`Page`: its path, a *key* (a hash of everything the page
+is made from: the values its template receives, the templates, the settings, the code) and a
+function that makes its bytes. The keys of the last build into a folder are kept beside the
+graph cache (:class:`Manifest`). A page whose key is unchanged is not rendered again but
+hard-linked from the previous site into the new one; the new site is still assembled in a
+staging folder and swapped in whole (:class:`kg.build.staging`). So an edit renders the pages
+it touches, and the site is byte for byte the one a full build writes (tests compare the two
+trees after edits, additions and deletions).
+
+A key is computed from the values the template will receive, not from a list of dependencies
+someone must keep up to date: a note's page hashes its own record, its connection view (the
+neighbours' titles, tiers, annotations), its local graph, its questions with their status and
+where each of its ``[[wikilinks]]`` leads (:meth:`kg.site.Site.note`). A note record is
+hashed as its file's path and content hash, which determine it.
+
+When nothing changed at all (the same note files by stat, templates, settings and code as the
+last build into the folder), the build stops before reading a note: :func:`sources_stamp`.
+
+Pages are made in a pool of worker processes (forked, so they share the records the parent
+gathered) when there are enough of them to pay; each worker writes its pages straight into
+the staging folder and reports only paths and keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pickle
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.config import Config
+
+FORMAT = 1
+PARALLEL_MIN = 400
+"""Below this many pages a build stays in one process: forking costs more than it saves."""
+CHUNK = 48
+"""Note pages per task handed to a worker."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A file of the site before it is made: its path, the key of its inputs, its maker."""
+
+    path: str
+    key: str
+    make: Callable[[], bytes]
+
+
+Task = Callable[[], Iterable[Page]]
+"""A group of pages made together (a note's page; the graph exports, which share one parse)."""
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+class _KeyPickler(pickle.Pickler):
+    """Pickles a page's inputs for hashing. A note stands for itself by its file's path and
+    content hash (its record is made from nothing else); the wiki object, which templates
+    receive whole, stands for nothing: a page's key names what it shows of it."""
+
+    def persistent_id(self, obj: Any) -> Any:
+        kind = type(obj).__name__
+        if kind == "Note":
+            return ("note", obj.path, obj.digest)
+        if kind == "Wiki":
+            return "wiki"
+        return None
+
+
+def key_of(*parts: object) -> str:
+    """A stable hash of ``parts`` (records, tuples, dicts, dates…), equal across processes.
+
+    The pickler runs in "fast" mode (no memo), so equal values give equal bytes whether or
+    not they share objects; dict order is kept, so callers pass dicts built in a set order.
+    """
+    buffer = io.BytesIO()
+    pickler = _KeyPickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: the bytes depend on values, not on object identity
+    pickler.dump(parts)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
+
+
+def data_key(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def code_stamp() -> str:
+    """Changes whenever kg's code does (any module, any version): pages made by other code
+    are made again."""
+    import kg
+
+    package = Path(kg.__file__).parent
+    h = hashlib.blake2b(f"{FORMAT}|{kg.__version__}|{sys.version}".encode(), digest_size=16)
+    for path in sorted(package.glob("*.py")):
+        st = path.stat()
+        h.update(f"|{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def files_stamp(folders: Iterable[Path], pattern: str = "**/*") -> list[tuple[str, int, int]]:
+    """(path, size, mtime) of every file under ``folders``: templates, saved queries."""
+    found: list[tuple[str, int, int]] = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(pattern)):
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                if path.is_file():
+                    found.append((str(path), st.st_size, st.st_mtime_ns))
+    return found
+
+
+def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequence[Path]
+                  ) -> tuple[str, bool]:
+    """A hash of everything a build reads, by stat, and whether it can be trusted: a file
+    changed within the last seconds could change again without its stat moving."""
+    import time
+
+    from kg.cachefile import racy, scan
+
+    started = time.time_ns()
+    notes = scan(config.wiki)
+    extra = files_stamp([config.wiki / "queries"], "*.rq") + files_stamp(template_dirs)
+    stamp = key_of(code_stamp(), repr(config), sorted(options.items()),
+                   os.environ.get("SOURCE_DATE_EPOCH"), sorted(notes.items()), extra)
+    recent = racy({**notes, **{p: (s, m, m) for p, s, m in extra}}, started)
+    return stamp, not recent
+
+
+# -- the manifest of the last build ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the last build into a folder wrote: each page's key, and its summary.
+
+    ``marker`` is the stat of the site's marker file, which every build writes anew: a
+    manifest describes the site in the folder only while that file is the one it saw.
+    """
+
+    marker: list[int]
+    stamp: str | None
+    pages: dict[str, str]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def manifest_path(config: Config) -> Path:
+    out = str(config.out.resolve())
+    key = hashlib.blake2b(out.encode(), digest_size=6).hexdigest()
+    return config.root / ".kg" / "cache" / f"site-{key}.json"
+
+
+def marker_stat(marker: Path) -> list[int]:
+    """The identity of one build's marker file (a new file each build)."""
+    try:
+        st = marker.stat()
+    except OSError:
+        return []
+    return [st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size]
+
+
+def read_manifest(config: Config, marker: Path) -> Manifest | None:
+    """The manifest of the site now in ``config.out``; None when there is none, it is damaged,
+    or it describes another build than the one in the folder."""
+    try:
+        data = json.loads(manifest_path(config).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    seen = marker_stat(marker)
+    if not seen or data.get("marker") != seen:
+        return None
+    pages, stamp = data.get("pages"), data.get("stamp")
+    if not isinstance(pages, dict) or not all(isinstance(v, str) for v in pages.values()):
+        return None
+    summary = data.get("summary")
+    return Manifest(seen, stamp if isinstance(stamp, str) else None, pages,
+                    summary if isinstance(summary, dict) else {})
+
+
+def write_manifest(config: Config, manifest: Manifest) -> None:
+    """Written after the site is swapped in; a failure only costs the next build its speed."""
+    path = manifest_path(config)
+    data = {"format": FORMAT, "marker": manifest.marker, "stamp": manifest.stamp,
+            "summary": manifest.summary, "pages": dict(sorted(manifest.pages.items()))}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+
+
+# -- making the pages --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """The site being replaced, and the keys its pages were made from."""
+
+    out: Path
+    keys: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    path: str
+    key: str
+    rendered: bool
+
+
+def write_page(target: Path, data: bytes) -> None:
+    """Write one new file of the staging folder (a seam for the tests of failed builds)."""
+    target.write_bytes(data)
+
+
+class Emitter:
+    """Puts pages into the staging folder: linked from the previous site when their key is
+    unchanged, made and written otherwise."""
+
+    def __init__(self, tmp: Path, previous: Previous | None) -> None:
+        self.tmp = tmp
+        self.previous = previous
+        self._folders: set[str] = set()
+
+    def emit(self, page: Page) -> Made:
+        folder = page.path.rpartition("/")[0]
+        if folder not in self._folders:
+            (self.tmp / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        target = self.tmp / page.path
+        previous = self.previous
+        if previous is not None and previous.keys.get(page.path) == page.key:
+            source = previous.out / page.path
+            try:
+                os.link(source, target)
+                return Made(page.path, page.key, False)
+            except FileNotFoundError:
+                pass  # removed by hand since: made again below
+            except OSError:  # no hard links here (another file system, FAT): a copy
+                with contextlib.suppress(OSError):
+                    shutil.copyfile(source, target)
+                    return Made(page.path, page.key, False)
+        write_page(target, page.make())
+        return Made(page.path, page.key, True)
+
+    def run(self, task: Task) -> list[Made]:
+        return [self.emit(page) for page in task()]
+
+
+_STATE: tuple[Sequence[Task], Emitter] | None = None
+
+
+def _run_task(index: int) -> list[Made]:
+    assert _STATE is not None
+    tasks, emitter = _STATE
+    return emitter.run(tasks[index])
+
+
+def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> Iterator[Made]:
+    """Run every task, in worker processes when ``jobs`` > 1 and ``pages`` make it pay."""
+    if jobs <= 1 or pages < PARALLEL_MIN or not _can_fork():
+        for task in tasks:
+            yield from emitter.run(task)
+        return
+    import multiprocessing
+
+    global _STATE
+    _STATE = (tasks, emitter)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for made in pool.imap_unordered(_run_task, range(len(tasks))):
+                yield from made
+    finally:
+        _STATE = None
+
+
+def _can_fork() -> bool:
+    """Fork only where it is safe: POSIX, and no other thread (``kg serve``'s watcher) whose
+    locks a child could inherit held."""
+    return sys.platform != "win32" and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def jobs_wanted() -> int:
+    """Worker processes: ``KG_JOBS`` if set (1 turns the pool off), else the CPUs usable."""
+    value = os.environ.get("KG_JOBS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

@@ -1,0 +1,149 @@
+"""Saved queries: the wiki's ``queries/*.rq`` files, run over the graph when the site is built.
+
+Each becomes a page of the site with its rows as a table; a note's IRI becomes a link to its
+page. The same prefixes are declared as for ``kg sparql``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.config import Config
+from kg.ids import NoteId, PagePath, note_page, page, slugify
+from kg.ids import relative_url as link
+from kg.model import Wiki
+from kg.urls import safe_url
+
+ROW_LIMIT = 2000
+_ORDER_BY = re.compile(r"\border\s+by\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedQuery:
+    """A ``queries/*.rq`` file of the wiki; leading ``#`` lines are its title and description."""
+
+    slug: str
+    file: str
+    title: str
+    description: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    href: str | None = None
+    external: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    total: int
+    error: str | None = None
+
+
+def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
+    """Every ``*.rq`` in ``folder``, sorted by file name; read once, before rendering."""
+    if not folder.is_dir():
+        return ()
+    queries: list[SavedQuery] = []
+    taken: set[str] = set()
+    for path in sorted(folder.glob("*.rq")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        comments: list[str] = []
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                if line.strip():
+                    break
+                continue
+            comments.append(line.lstrip("#").strip())
+        title = comments[0] if comments and comments[0] else path.stem.replace("-", " ")
+        slug = base = slugify(path.stem)
+        n = 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        description = " ".join(c for c in comments[1:] if c)
+        queries.append(SavedQuery(slug, path.name, title, description, text))
+    return tuple(queries)
+
+
+def query_page(query: SavedQuery) -> PagePath:
+    return page(f"queries/{query.slug}.html")
+
+
+class QueryRunner:
+    """Runs saved queries on one store of the wiki's graph, with cells linked for the site."""
+
+    def __init__(self, store: Any, wiki: Wiki, config: Config) -> None:
+        self.store = store
+        self.wiki = wiki
+        self.config = config
+
+    def run(self, query: SavedQuery) -> QueryResult:
+        import pyoxigraph
+
+        from kg.rdf import PREFIXES
+
+        here = query_page(query)
+        try:
+            # the same prefixes as `kg sparql`: the vocabulary's, and note: for this wiki
+            declared = {**PREFIXES, "note": f"{self.config.base_iri}note/"}
+            answer = self.store.query(query.text, prefixes=declared)
+            if isinstance(answer, pyoxigraph.QueryBoolean):
+                return QueryResult(("answer",), ((Cell("yes" if bool(answer) else "no"),),), 1)
+            if isinstance(answer, pyoxigraph.QueryTriples):
+                columns: tuple[str, ...] = ("subject", "predicate", "object")
+                rows = [tuple(self.cell(t, here) for t in (tr.subject, tr.predicate, tr.object))
+                        for tr in answer]
+            else:
+                names = [v.value for v in answer.variables]
+                columns = tuple(names)
+                rows = [tuple(self.cell(solution[name], here) for name in names)
+                        for solution in answer]
+        except (SyntaxError, OSError, ValueError, TypeError) as err:
+            return QueryResult((), (), 0, error=str(err))
+        if not _ORDER_BY.search(query.text):
+            rows.sort(key=lambda row: [(c.text, c.href or "") for c in row])
+        return QueryResult(columns, tuple(rows[:ROW_LIMIT]), len(rows))
+
+    def cell(self, term: Any, here: PagePath) -> Cell:
+        import pyoxigraph
+
+        from kg.rdf import PREFIXES
+
+        if term is None:
+            return Cell("")
+        if isinstance(term, pyoxigraph.Literal):
+            return Cell(term.value)
+        if isinstance(term, pyoxigraph.BlankNode):
+            return Cell(f"_:{term.value}")
+        if not isinstance(term, pyoxigraph.NamedNode):
+            return Cell(str(term))
+        value: str = term.value
+        base = self.config.base_iri
+        if value.startswith(base + "note/"):
+            nid, _, fragment = value[len(base) + 5:].partition("#")
+            if nid in self.wiki.notes or nid in self.wiki.placeholders:
+                text = self.wiki.node_label(NoteId(nid))
+                return Cell(f"{text} #{fragment}" if fragment else text,
+                            link(here, note_page(nid), fragment))
+        if value.startswith(base + "tier/"):
+            tier = value[len(base) + 5:]
+            if tier.isdigit():
+                return Cell(self.config.tier_label(int(tier)),
+                            link(here, page(f"tiers/{tier}.html")))
+        for prefix, namespace in sorted(PREFIXES.items()):
+            if value.startswith(namespace) and len(value) > len(namespace):
+                return Cell(f"{prefix}:{value[len(namespace):]}")
+        if safe_url(value):
+            return Cell(value, value, external=True)
+        return Cell(value)
