@@ -26,16 +26,18 @@ the staging folder and reports only paths and keys.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
+import operator
 import os
 import pickle
 import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,7 @@ CHUNK = 48
 """Note pages per task handed to a worker."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Page:
     """A file of the site before it is made: its path, the key of its inputs, its maker."""
 
@@ -64,30 +66,63 @@ Task = Callable[[], Iterable[Page]]
 # -- keys ------------------------------------------------------------------------------------
 
 
+def _ref(*what: object) -> None:
+    """Stands in a key for a record hashed by reference (a note by its content hash)."""
+
+
+_REDUCERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _reducer(cls: type) -> Callable[[Any], Any]:
+    """How a key pickles a record: a dataclass as its class and its fields' values, read in
+    one C call (pickle's own way calls Python for each field); anything else as pickle does."""
+    if dataclasses.is_dataclass(cls):
+        names = [f.name for f in dataclasses.fields(cls)]
+        get = operator.attrgetter(*names)
+        if len(names) == 1:
+            return lambda obj: (cls, (get(obj),))
+        return lambda obj: (cls, get(obj))
+    return lambda obj: NotImplemented
+
+
 class _KeyPickler(pickle.Pickler):
-    """Pickles a page's inputs for hashing. A note stands for itself by its file's path and
-    content hash (its record is made from nothing else); the wiki object, which templates
-    receive whole, stands for nothing: a page's key names what it shows of it."""
+    """Pickles a page's inputs for hashing.
 
-    def persistent_id(self, obj: Any) -> Any:
-        kind = type(obj).__name__
-        if kind == "Note":
-            return ("note", obj.path, obj.digest)
-        if kind == "Wiki":
-            return "wiki"
-        return None
+    A note stands for itself by its file's path and content hash (its record is made from
+    nothing else), or, for a page that lists notes, by the fields the page shows of each
+    (``note_fields``), so that an edit elsewhere in a note leaves the list alone. The wiki
+    object, which templates receive whole, stands for nothing: a page's key names what it
+    shows of it.
+    """
+
+    def __init__(self, file: io.BytesIO, note_fields: tuple[str, ...] | None) -> None:
+        super().__init__(file, protocol=5)
+        self.fast = True  # no memo: the bytes depend on values, not on object identity
+        self.note_fields = operator.attrgetter(*note_fields) if note_fields else None
+
+    def reducer_override(self, obj: Any) -> Any:
+        cls = type(obj)
+        name = cls.__name__
+        if name == "Note":
+            if self.note_fields is not None:
+                return _ref, ("note", self.note_fields(obj))
+            return _ref, ("note", obj.path, obj.digest)
+        if name == "Wiki":
+            return _ref, ("wiki",)
+        reduce = _REDUCERS.get(cls)
+        if reduce is None:
+            reduce = _REDUCERS[cls] = _reducer(cls)
+        return reduce(obj)
 
 
-def key_of(*parts: object) -> str:
+def key_of(*parts: object, note_fields: tuple[str, ...] | None = None) -> str:
     """A stable hash of ``parts`` (records, tuples, dicts, dates…), equal across processes.
 
-    The pickler runs in "fast" mode (no memo), so equal values give equal bytes whether or
-    not they share objects; dict order is kept, so callers pass dicts built in a set order.
+    Pickled without a memo, so equal values give equal bytes whether or not they share
+    objects; dict order is kept, so callers pass dicts built in a set order.
     """
     buffer = io.BytesIO()
-    pickler = _KeyPickler(buffer, protocol=5)
-    pickler.fast = True  # no memo: the bytes depend on values, not on object identity
-    pickler.dump(parts)
+    _KeyPickler(buffer, note_fields).dump(parts)
     return hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
 
 
@@ -142,7 +177,7 @@ def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequen
 # -- the manifest of the last build ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Manifest:
     """What the last build into a folder wrote: each page's key, and its summary.
 
@@ -207,7 +242,7 @@ def write_manifest(config: Config, manifest: Manifest) -> None:
 # -- making the pages --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Previous:
     """The site being replaced, and the keys its pages were made from."""
 
@@ -215,7 +250,7 @@ class Previous:
     keys: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Made:
     path: str
     key: str

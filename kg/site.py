@@ -46,6 +46,8 @@ FEED_ENTRIES = 50
 RECENT = 15
 PER_TIER_ON_HOME = 12
 NOTES_PER_TASK = 48
+LISTED = ("id", "title", "tier", "date", "summary", "tags")
+"""What a list of notes shows of each (``note_item``): a page of such lists depends on no more."""
 
 
 # -- templates -----------------------------------------------------------------------------
@@ -223,12 +225,14 @@ class Site:
 
     def _page(self, template: str, path: PagePath, *, nav: str = "", absolute: bool = False,
               key: object = None, late: dict[str, Callable[[], Any]] | None = None,
-              **context: Any) -> Page:
+              shows: tuple[str, ...] | None = None, **context: Any) -> Page:
         """The page at ``path`` from ``template``: keyed by ``context`` and ``key`` (what it
         shows that the context does not hold), rendered with ``late``'s values added, which
-        are made only if the page is (a note's body)."""
+        are made only if the page is (a note's body). A page that lists notes names the
+        fields it ``shows`` of each, so that other edits of a note leave it alone."""
         absolute = absolute and bool(self.base_url)
-        page_key = key_of(self.global_key, template, path, nav, absolute, key, context)
+        page_key = key_of(self.global_key, template, path, nav, absolute, key, context,
+                          note_fields=shows)
 
         def make() -> bytes:
             values = dict(context)
@@ -403,6 +407,7 @@ class Site:
         tiers = [(t, notes[:PER_TIER_ON_HOME], len(notes))
                  for t, notes in self.views.tier_rows(self.config.tiers) if notes]
         return self._page("index.html", page("index.html"), nav="home", key=self.tags_key,
+                          shows=LISTED,
                           recent=[n for n in self.views.by_date if n.date][:RECENT],
                           tiers=tiers, tags=self.views.top_tags(40),
                           counts=self.views.counts())
@@ -412,18 +417,20 @@ class Site:
         for tier, notes in rows:
             name = "none" if tier is None else str(tier)
             yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers",
-                             key=self.tags_key, tier=tier, notes=notes, all_tiers=rows)
+                             key=self.tags_key, shows=LISTED, tier=tier, notes=notes,
+                             all_tiers=rows)
 
     def tag_pages(self) -> Iterator[Page]:
         yield self._page("tags.html", page("tags.html"), nav="tags", key=self.tags_key,
                          tags=self.views.top_tags())
         for tag, notes in self.views.by_tag.items():
             yield self._page("tag.html", page(f"tags/{self.views.tag_slugs[tag]}.html"),
-                             nav="tags", key=self.tags_key, tag=tag, notes=notes)
+                             nav="tags", key=self.tags_key, shows=LISTED, tag=tag, notes=notes)
 
     def timeline(self) -> Page:
         return self._page("timeline.html", page("timeline.html"), nav="timeline",
-                          key=self.tags_key, months=self.views.timeline())
+                          shows=("id", "title", "tier", "date", "summary"),
+                          months=self.views.timeline())
 
     def placeholders(self) -> Page:
         return self._page("placeholders.html", page("placeholders.html"), nav="placeholders",
@@ -443,6 +450,7 @@ class Site:
                           key=(self.today, self.tags_key,
                                self._links((tq.question.text for tq, _, _ in rows), path),
                                self._labels({n for tq, _, _ in rows for n in tq.answered_by})),
+                          shows=("id", "title", "tier", "date", "tags"),
                           rows=rows, tags=tags, tiers=tiers)
 
     def angles(self) -> Page:
@@ -450,7 +458,7 @@ class Site:
         path = page("angles.html")
         texts = (t for note in notes for a in note.angles for t in (a.title, a.text))
         return self._page("angles.html", path, nav="angles", key=self._links(texts, path),
-                          notes=notes)
+                          shows=("id", "title", "tier", "date", "angles"), notes=notes)
 
     def forecasts(self) -> Page:
         fv = self.views.forecasts(self.today)
@@ -460,7 +468,8 @@ class Site:
         return self._page("forecasts.html", page("forecasts.html"), nav="forecasts",
                           key=(self.today, resolved, self._labels(n for n in resolved.values()
                                                                   if n is not None)),
-                          fv=fv, late={"resolver_link": lambda: self._resolved_by})
+                          shows=("id", "title"), fv=fv,
+                          late={"resolver_link": lambda: self._resolved_by})
 
     def _resolved_by(self, name: str | None) -> NoteId | None:
         if not name:
