@@ -311,15 +311,20 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
         for task in tasks:
             yield from emitter.run(task)
         return
+    import gc
     import multiprocessing
 
     global _STATE
     _STATE = (tasks, emitter)
+    # the records the parent gathered are shared with the workers page by page; frozen, the
+    # workers' garbage collector does not write to every one of them (and so copy it)
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for made in pool.imap_unordered(_run_task, range(len(tasks))):
                 yield from made
     finally:
+        gc.unfreeze()
         _STATE = None
 
 
