@@ -214,7 +214,8 @@ class Site:
                 rel = path.relative_to(folder)
                 if path.is_file() and rel.parts[0] != "assets":
                     templates.append((rel.as_posix(), data_key(path.read_bytes())))
-                    own = own or folder != theme_dir()
+                    # a page template of the wiki's own (not note.md, which `kg new` reads)
+                    own = own or (folder != theme_dir() and path.suffix in (".html", ".xml"))
         settings = repr(replace(self.config, out=Path(".")))  # not where: the same pages anywhere
         parts: list[Any] = [code_stamp(), templates, settings, unsafe_html]
         if own:

@@ -154,6 +154,16 @@ def test_a_saved_query_and_a_template_of_the_wiki_s_own(sample: Config) -> None:
     rebuild(sample)
 
 
+def test_a_note_template_of_the_wiki_s_own_keeps_builds_incremental(sample: Config) -> None:
+    own = sample.root / "templates"
+    own.mkdir()
+    (own / "note.md").write_text("---\ntitle: {{ title }}\n---\n## TL;DR\n", encoding="utf-8")
+    build(sample)
+    edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nOne more.\n", 1))
+    result = rebuild(sample)
+    assert result.rendered < result.files // 2, result.summary()
+
+
 def test_nothing_changed_is_answered_from_the_stat_alone(sample: Config,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import kg.cache
