@@ -52,11 +52,16 @@ CHUNK = 48
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Page:
-    """A file of the site before it is made: its path, the key of its inputs, its maker."""
+    """A file of the site before it is made: its path, the key of its inputs, its maker.
+
+    ``write``, if given, writes the file itself (the graph exports, streamed to disk rather
+    than held in memory whole); ``make`` is then what tests and small sites call.
+    """
 
     path: str
     key: str
     make: Callable[[], bytes]
+    write: Callable[[Path], None] | None = None
 
 
 Task = Callable[[], Iterable[Page]]
@@ -289,7 +294,10 @@ class Emitter:
                 with contextlib.suppress(OSError):
                     shutil.copyfile(source, target)
                     return Made(page.path, page.key, False)
-        write_page(target, page.make())
+        if page.write is not None:
+            page.write(target)
+        else:
+            write_page(target, page.make())
         return Made(page.path, page.key, True)
 
     def run(self, task: Task) -> list[Made]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -361,6 +362,17 @@ def _plain_strings_from_oxigraph() -> None:
 def build_graph(wiki: Wiki, config: Config) -> rdflib.Graph:
     """The wiki's knowledge graph as an rdflib ``Graph``."""
     return as_rdflib(to_store(ntriples(wiki, config)))
+
+
+def serialize_file(source: Path, fmt: str, target: Path) -> None:
+    """:func:`serialize` from an N-Triples file to a file, streamed: a 10,000-note graph is
+    hundreds of megabytes in each format."""
+    import pyoxigraph
+
+    formats = {"ttl": pyoxigraph.RdfFormat.TURTLE, "jsonld": pyoxigraph.RdfFormat.JSON_LD}
+    quads = pyoxigraph.parse(path=source, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    pyoxigraph.serialize(quads, target, format=formats[fmt],
+                         prefixes=PREFIXES if fmt == "ttl" else None)
 
 
 def serialize(nt: str, fmt: str) -> bytes:

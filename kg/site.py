@@ -518,9 +518,21 @@ class Site:
 
         key = key_of(self.global_key, "rdf", self.notes)
         nt = self._ntriples
-        yield Page(page("graph.ttl"), key, lambda: rdf.serialize(nt(), "ttl"))
-        yield Page(page("graph.jsonld"), key, lambda: rdf.serialize(nt(), "jsonld"))
-        yield Page(page("graph.nt"), key, lambda: nt().encode("utf-8"))
+
+        def write_nt(target: Path) -> None:
+            text = nt()
+            with open(target, "w", encoding="utf-8", newline="") as f:
+                for start in range(0, len(text), 1 << 20):  # never the whole text encoded
+                    f.write(text[start:start + (1 << 20)])
+
+        def converted(fmt: str) -> Callable[[Path], None]:
+            # from graph.nt, just put beside it (made or kept above)
+            return lambda target: rdf.serialize_file(target.with_name("graph.nt"), fmt, target)
+
+        yield Page(page("graph.nt"), key, lambda: nt().encode("utf-8"), write_nt)
+        yield Page(page("graph.ttl"), key, lambda: rdf.serialize(nt(), "ttl"), converted("ttl"))
+        yield Page(page("graph.jsonld"), key, lambda: rdf.serialize(nt(), "jsonld"),
+                   converted("jsonld"))
         vocab = vocabulary_turtle().encode("utf-8")
         yield Page(page("vocab.ttl"), data_key(vocab), lambda: vocab)
         yield from self.query_pages(key)

@@ -213,3 +213,15 @@ def test_the_worker_pool_writes_the_same_site(sample: Config,
     full = replace(sample, out=sample.root / "full")
     build(full, full=True, jobs=1)
     assert_same_tree(pooled.out, full.out)
+
+
+def test_the_graph_exports_streamed_to_disk_equal_the_ones_made_in_memory(
+        sample: Config) -> None:
+    from kg.build import load_wiki
+    from kg.site import Site
+
+    made = {o.path: o.data for o in Site(load_wiki(sample), sample).outputs()
+            if o.path.startswith("graph.") and o.path != "graph.html"}
+    assert sorted(made) == ["graph.jsonld", "graph.nt", "graph.ttl"]
+    for path, data in made.items():
+        assert (sample.out / path).read_bytes() == data, path
