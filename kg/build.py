@@ -22,12 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg import incremental as inc
 from kg.config import Config
 from kg.errors import ConfigError, Finding, KgError, Location, Severity
-from kg.model import EdgeKind, Wiki
+
+if TYPE_CHECKING:  # the records are imported when there is something to build
+    from kg.model import Wiki
 
 SITE_MARKER = ".kg-site"
 
@@ -91,6 +93,7 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
     # Through the query cache: unchanged notes are not parsed again, and the first query
     # after a build answers from what the build just read.
     wiki = load_wiki_cached(config)
+    from kg.model import EdgeKind
     from kg.site import Site
 
     site = Site(wiki, config, unsafe_html=unsafe_html,
