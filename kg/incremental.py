@@ -78,11 +78,18 @@ def _ref(*what: object) -> None:
 _REDUCERS: dict[type, Callable[[Any], Any]] = {}
 
 
+UNSHOWN = frozenset({"line"})
+"""Fields no page shows: the source line of a connection, mention or question (the theme
+never prints it; lists keep their order in the key). An edit that shifts lines re-renders
+the note's own page, not every page that shows one of its links. (With templates of the
+wiki's own every page depends on every note's content anyway.)"""
+
+
 def _reducer(cls: type) -> Callable[[Any], Any]:
     """How a key pickles a record: a dataclass as its class and its fields' values, read in
     one C call (pickle's own way calls Python for each field); anything else as pickle does."""
     if dataclasses.is_dataclass(cls):
-        names = [f.name for f in dataclasses.fields(cls)]
+        names = [f.name for f in dataclasses.fields(cls) if f.name not in UNSHOWN]
         get = operator.attrgetter(*names)
         if len(names) == 1:
             return lambda obj: (cls, (get(obj),))

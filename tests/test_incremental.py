@@ -72,6 +72,7 @@ def inode(config: Config, page: str) -> int:
 
 def test_an_edit_of_a_note_s_text_renders_its_page_not_its_neighbours(sample: Config) -> None:
     untouched = inode(sample, "notes/mimo.html")
+    mentioned = inode(sample, "notes/import-ai-455.html")  # ahe mentions it further down
     before = (sample.out / "notes/ahe.html").read_text(encoding="utf-8")
     edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nA sentence added.\n", 1))
     result = rebuild(sample)
@@ -80,6 +81,8 @@ def test_an_edit_of_a_note_s_text_renders_its_page_not_its_neighbours(sample: Co
     assert 0 < result.rendered < result.files // 2, result.summary()
     # a page whose inputs did not change is the previous build's file, linked, not rewritten
     assert inode(sample, "notes/mimo.html") == untouched
+    # the lines of ahe's mentions moved down one, but no page shows a source line
+    assert inode(sample, "notes/import-ai-455.html") == mentioned
 
 
 def test_a_new_title_reaches_every_page_that_shows_it(sample: Config) -> None:
