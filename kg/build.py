@@ -102,8 +102,10 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
     with staging(config.out) as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
         emitter = inc.Emitter(tmp, before)
-        made = list(inc.emit_all(site.tasks(), emitter, jobs or inc.jobs_wanted(),
-                                 site.page_count()))
+        workers = jobs or inc.jobs_wanted()
+        if workers > 1:
+            site.prepare(previous.pages if previous else {})
+        made = list(inc.emit_all(site.tasks(), emitter, workers, site.page_count()))
         made.append(emitter.emit(site.sitemap(m.path for m in made)))
         pages = {m.path: m.key for m in made}
     result = BuildResult(

@@ -364,13 +364,16 @@ def build_graph(wiki: Wiki, config: Config) -> rdflib.Graph:
     return as_rdflib(to_store(ntriples(wiki, config)))
 
 
-def serialize_file(source: Path, fmt: str, target: Path) -> None:
-    """:func:`serialize` from an N-Triples file to a file, streamed: a 10,000-note graph is
-    hundreds of megabytes in each format."""
+def serialize_file(source: Path | str, fmt: str, target: Path) -> None:
+    """:func:`serialize` of an N-Triples file (or text) to a file, streamed: a 10,000-note
+    graph is a hundred megabytes and more in each format."""
     import pyoxigraph
 
     formats = {"ttl": pyoxigraph.RdfFormat.TURTLE, "jsonld": pyoxigraph.RdfFormat.JSON_LD}
-    quads = pyoxigraph.parse(path=source, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    if isinstance(source, str):
+        quads = pyoxigraph.parse(input=source, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    else:
+        quads = pyoxigraph.parse(path=source, format=pyoxigraph.RdfFormat.N_TRIPLES)
     pyoxigraph.serialize(quads, target, format=formats[fmt],
                          prefixes=PREFIXES if fmt == "ttl" else None)
 

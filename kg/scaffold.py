@@ -235,7 +235,7 @@ def _connection(link: Link) -> dict[str, str]:
 
 
 def template_dirs(config: Config) -> list[Path]:
-    from kg.site import template_dirs as site_dirs
+    from kg.theme import template_dirs as site_dirs
 
     return site_dirs(config)
 

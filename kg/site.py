@@ -198,6 +198,7 @@ class Site:
         self.notes = list(wiki.notes.values())
         self.global_key = self._global_key(unsafe_html)
         self.tags_key = key_of(sorted(self.views.tag_slugs.items()))
+        self.rdf_key = key_of(self.global_key, "rdf", self.notes)
 
     def _make_ntriples(self) -> str:
         from kg.rdf import ntriples
@@ -511,12 +512,12 @@ class Site:
     # -- the graph's files and the saved queries -----------------------------------------
 
     def graph_files(self) -> Iterator[Page]:
-        """graph.ttl, graph.jsonld, graph.nt, vocab.ttl and the saved queries' pages: one
-        task, since all of them are made from one N-Triples text."""
+        """graph.nt, graph.ttl, vocab.ttl and the saved queries' pages: one task, since all of
+        them are made from one N-Triples text (graph.jsonld, as slow as the rest together,
+        is a task of its own)."""
         from kg import rdf
         from kg.vocab import vocabulary_turtle
 
-        key = key_of(self.global_key, "rdf", self.notes)
         nt = self._ntriples
 
         def write_nt(target: Path) -> None:
@@ -525,17 +526,28 @@ class Site:
                 for start in range(0, len(text), 1 << 20):  # never the whole text encoded
                     f.write(text[start:start + (1 << 20)])
 
-        def converted(fmt: str) -> Callable[[Path], None]:
-            # from graph.nt, just put beside it (made or kept above)
-            return lambda target: rdf.serialize_file(target.with_name("graph.nt"), fmt, target)
+        def write_ttl(target: Path) -> None:  # from graph.nt, just made or kept above
+            rdf.serialize_file(target.with_name("graph.nt"), "ttl", target)
 
-        yield Page(page("graph.nt"), key, lambda: nt().encode("utf-8"), write_nt)
-        yield Page(page("graph.ttl"), key, lambda: rdf.serialize(nt(), "ttl"), converted("ttl"))
-        yield Page(page("graph.jsonld"), key, lambda: rdf.serialize(nt(), "jsonld"),
-                   converted("jsonld"))
+        yield Page(page("graph.nt"), self.rdf_key, lambda: nt().encode("utf-8"), write_nt)
+        yield Page(page("graph.ttl"), self.rdf_key, lambda: rdf.serialize(nt(), "ttl"),
+                   write_ttl)
         vocab = vocabulary_turtle().encode("utf-8")
         yield Page(page("vocab.ttl"), data_key(vocab), lambda: vocab)
-        yield from self.query_pages(key)
+        yield from self.query_pages(self.rdf_key)
+
+    def graph_jsonld(self) -> list[Page]:
+        from kg import rdf
+
+        nt = self._ntriples
+        return [Page(page("graph.jsonld"), self.rdf_key, lambda: rdf.serialize(nt(), "jsonld"),
+                     lambda target: rdf.serialize_file(nt(), "jsonld", target))]
+
+    def prepare(self, previous: dict[str, str]) -> None:
+        """Before the pages are made in several processes: the N-Triples, if they changed,
+        made once here, where every worker shares them."""
+        if previous.get("graph.nt") != self.rdf_key:
+            self._ntriples()
 
     def query_pages(self, graph_key: str) -> Iterator[Page]:
         results = cache(self._run_queries)
@@ -597,7 +609,7 @@ class Site:
         """Every page but the sitemap, in groups made together; the slowest first, so that
         a pool of workers finishes together."""
         tasks: list[Task] = [
-            self.graph_files, self.graph, self.search,
+            self.graph_jsonld, self.graph_files, self.graph, self.search,
             lambda: [self.questions()], lambda: [self.angles()], lambda: [self.timeline()],
             self.tag_pages, self.tier_pages,
             lambda: [self.index(), self.forecasts(), self.placeholders(), self.not_found(),
