@@ -6,13 +6,16 @@ One run on one machine measures, for N = 1,000 and 10,000 notes (and 50,000 with
   deleted; wall time of the whole process; peak memory of the full build;
 - ``kg connections`` and ``kg sparql`` per whole process (first call, then median of 5);
 - ``kg --help`` per process, and ``kg connections`` on the sample wiki (issue 4);
-- the size of the site and of its global graph page (``graph.html``), if it has one;
+- the size of the site and of its global graph page: ``graph.html`` and its data
+  (``data/graph.js``), if it has them; with ``--browser``, the time headless Chromium takes to
+  open and draw that page, and its JS heap then;
 - the same notes laid out for Hugo, MkDocs and Eleventy, each built from clean and again,
   with kg's ratios to them;
 
 then prints a table (machine, date, tool versions) and checks the targets of issues 4 and 5.
 
     .venv/bin/python bench/run.py [--install] [--huge] [--sizes 1000,10000] [--json FILE|-]
+                                  [--browser]
 
 A tool that is not installed is reported with its install command; ``--install`` installs
 Hugo (apt-get), MkDocs (a venv in bench/.cache) and Eleventy (npm, into bench/.cache).
@@ -47,6 +50,11 @@ MKDOCS_VENV = CACHE / "mkdocs-venv"
 ELEVENTY_DIR = CACHE / "eleventy"
 TIMEOUT = 3 * 3600  # seconds; a build that takes longer than this is reported as failed
 REPEAT = 5
+BROWSER_REPEAT = 3
+CHROMIUM = Path(os.environ.get("KG_CHROMIUM", "/usr/bin/chromium"))
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-default-apps", "--disable-extensions"]
 
 _spec = importlib.util.spec_from_file_location("bench_generate", HERE / "generate.py")
 assert _spec is not None and _spec.loader is not None
@@ -488,7 +496,59 @@ def _reported_seconds(r: Run) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def bench_kg(kg: Kg, base: Path, n: int, seed: int, log: Callable[[str], None]) -> dict[str, Any]:
+def graph_page_in_browser(site: Path, times: int = BROWSER_REPEAT) -> dict[str, Any]:
+    """Open ``site``'s graph.html from the disk in headless Chromium ``times`` times, each in a
+    fresh context: the wall time from navigation until the page says it has drawn
+    (``data-drawn`` on the graph), the page's own clock for the same, and the JS heap then."""
+    page_file = site / "graph.html"
+    if not page_file.exists():
+        return {"skipped": "no graph.html"}
+    if not CHROMIUM.exists():
+        return {"skipped": f"{CHROMIUM} is missing: apt-get install chromium"}
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"skipped": "Playwright is missing: pip install playwright"}
+    seconds: list[float] = []
+    page_ms: list[float] = []
+    heaps: list[float] = []
+    counts: dict[str, Any] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+            try:
+                for _ in range(times):
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    page = context.new_page()
+                    started = time.perf_counter()
+                    page.goto(page_file.as_uri(), wait_until="commit")
+                    page.wait_for_selector("#global-graph[data-drawn=true]", state="attached",
+                                           timeout=600_000)
+                    seconds.append(time.perf_counter() - started)
+                    graph = page.locator("#global-graph")
+                    own = graph.get_attribute("data-draw-ms")  # the page's own clock, if kept
+                    if own:
+                        page_ms.append(float(own))
+                    cdp = context.new_cdp_session(page)
+                    cdp.send("Performance.enable")
+                    metrics = {m["name"]: m["value"]
+                               for m in cdp.send("Performance.getMetrics")["metrics"]}
+                    heaps.append(metrics.get("JSHeapUsedSize", 0) / 1e6)
+                    counts = {key: graph.get_attribute(f"data-{key}")
+                              for key in ("node-count", "edge-count", "edges-drawn")}
+                    context.close()
+            finally:
+                browser.close()
+    except Exception as error:  # a page that does not draw is a result, not a crash
+        return {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"}
+    return {"median_s": statistics.median(seconds), "first_s": seconds[0],
+            "page_ms": statistics.median(page_ms) if page_ms else None,
+            "heap_mb": statistics.median(heaps),
+            "runs": len(seconds)} | {k.replace("-", "_"): v for k, v in counts.items()}
+
+
+def bench_kg(kg: Kg, base: Path, n: int, seed: int, log: Callable[[str], None], *,
+             browser: bool = False) -> dict[str, Any]:
     wiki, out = base / "wiki", base / "site"
     res: dict[str, Any] = {}
 
@@ -514,6 +574,11 @@ def bench_kg(kg: Kg, base: Path, n: int, seed: int, log: Callable[[str], None]) 
     res["site"] = {"files": files, "bytes": total}
     graph = out / "graph.html"
     res["graph_html_bytes"] = graph.stat().st_size if graph.exists() else None
+    graph_data = out / "data" / "graph.js"
+    res["graph_data_bytes"] = graph_data.stat().st_size if graph_data.exists() else None
+    if browser:
+        log(f"graph.html in headless Chromium ({n} notes)")
+        res["graph_browser"] = graph_page_in_browser(out)
 
     build("no_change")
 
@@ -707,6 +772,11 @@ def report(results: dict[str, Any]) -> str:
          + f" / {_get(r, 'kg', 'site', 'files') or 0} f"),
         ("graph.html size", lambda r: _bytes(_get(r, "kg", "graph_html_bytes"))
          if _get(r, "kg", "graph_html_bytes") else "no graph.html"),
+        ("  its data (data/graph.js)", lambda r: _bytes(_get(r, "kg", "graph_data_bytes"))
+         if _get(r, "kg", "graph_data_bytes") else "—"),
+        ("  drawn in Chromium (--browser)",
+         lambda r: _cell(_get(r, "kg", "graph_browser"), "median_s")),
+        ("  JS heap once drawn", lambda r: _cell(_get(r, "kg", "graph_browser"), "heap_mb", "MB")),
     ]
     for name, info in results["tools"].items():
         label = info["label"]
@@ -787,6 +857,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kg", type=Path, default=None,
                         help="the kg executable (default .venv/bin/kg, else kg on PATH)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--browser", action="store_true",
+                        help="also time graph.html drawing in headless Chromium (Playwright)")
     parser.add_argument("--json", metavar="FILE", default=None,
                         help="also write the results as JSON to FILE ('-': print JSON only)")
     parser.add_argument("--report", metavar="FILE", default=None,
@@ -864,7 +936,7 @@ def main(argv: list[str] | None = None) -> int:
                 entry[tool.name] = bench_tool(tool, notes, base, log, keep=bool(args.keep))
             del notes
             save(results, args.json)
-            entry["kg"] = bench_kg(kg, base, n, args.seed, log)
+            entry["kg"] = bench_kg(kg, base, n, args.seed, log, browser=args.browser)
             save(results, args.json)
             if not args.keep:
                 shutil.rmtree(base, ignore_errors=True)

@@ -238,3 +238,71 @@ def test_rdf_and_network_agree_on_connections(graph, network) -> None:
     rdf_pairs = {(citing[c].rsplit("/", 1)[1], o.rsplit("/", 1)[1]) for c, o in cited}
     nx_pairs = {(u, v) for u, v, kind in network.edges(data="kind") if kind == "connection"}
     assert rdf_pairs == nx_pairs
+
+
+# -- the graph page's data (kg.graphview) ---------------------------------------------------
+
+
+def global_graph(wiki):
+    from kg.graphview import GraphBuilder
+    from kg.views import Views
+
+    return GraphBuilder(Views(wiki)).global_graph()
+
+
+def test_a_small_graph_is_records_for_vis_network(fixture_wiki) -> None:
+    data = global_graph(fixture_wiki[1])
+    page = data.as_json()
+    assert page["lod"] is False and "compact" not in page
+    assert page["nodes"] == data.nodes and page["edges"] == data.edges
+    options = page["options"]
+    if "x" in data.nodes[0]:  # laid out (numpy): no physics, no stabilization
+        assert options["physics"]["enabled"] is False
+        assert options["physics"]["stabilization"]["enabled"] is False
+    assert options["interaction"]["hover"] is True
+
+
+def test_edges_come_most_important_first(fixture_wiki) -> None:
+    edges = global_graph(fixture_wiki[1]).edges
+    kinds = ["dashes" in e for e in edges]
+    assert kinds == sorted(kinds) and kinds[-1]  # typed connections, then mentions
+    assert [(e["from"], e["to"], e["rel"]) for e in edges] == [
+        ("import-ai-455", "defense-trilemma", "counterpoint"),
+        ("import-ai-455", "ghost-paper", "related"),
+        ("import-ai-455", "defense-trilemma", "mentions"),
+    ]
+
+
+def test_a_large_graph_is_rows_that_give_back_the_records(fixture_wiki, monkeypatch) -> None:
+    import json
+
+    from kg import graphview
+
+    monkeypatch.setattr(graphview, "LOD_EDGES", 2)  # three edges: "large"
+    data = global_graph(fixture_wiki[1])
+    assert data.lod
+    page = data.as_json()
+    assert page["compact"] == 2 and page["lod"] is True
+    assert page["options"]["interaction"]["hover"] is True  # vis-network draws nodes only
+    # what graph.js's expand() does, here: the rows give back every record
+    ids = [row[0] for row in page["nodes"]]
+    for row, record in zip(page["nodes"], data.nodes, strict=True):
+        node = {"id": row[0], "label": row[1], "group": row[2], "size": row[3], "deg": row[6],
+                "tier": row[7], "tags": [page["tags"][t] for t in row[8]]}
+        if row[4] is not None:
+            node["x"], node["y"] = row[4], row[5]
+        if len(row) > 9:
+            node["name"] = row[9]
+        if row[2] == "ghost":
+            node["ph"] = True
+        assert node == record
+    for row, record in zip(page["edges"], data.edges, strict=True):
+        rel = page["relations"][row[2]]
+        edge = {"from": ids[row[0]], "to": ids[row[1]], "rel": rel}
+        edge |= {"dashes": True} if rel == "mentions" else {"label": rel}
+        if len(row) > 3:
+            edge["note"] = row[3]
+        assert edge == record
+    assert page["edges"][0][3] == ANNOTATION
+    again = global_graph(load_wiki(fixture_wiki[0])).as_json()
+    assert json.dumps(again, sort_keys=True) == json.dumps(page, sort_keys=True)

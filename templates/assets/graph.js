@@ -3,8 +3,10 @@
  * Data comes from data/graph.js (window.KG_GRAPH) or from a <script type="application/json">
  * island on the note page; colours come from the page's CSS variables, so light and dark
  * themes both read well. Labels are drawn on a canvas; the info panel uses textContent only.
- * Each drawn container reports its node count in data-node-count, and window.kgGraphs holds
- * the networks, for tests and for the curious.
+ * Each drawn container reports its node and edge counts in data-node-count and data-edge-count,
+ * data-drawn="true" and data-draw-ms (milliseconds since the page started loading) once the
+ * first frame is drawn, and window.kgGraphs holds the networks, for tests and for the curious.
+ * A large global graph draws its own edges and labels, with a level of detail (lodLayer below).
  */
 (function () {
   "use strict";
@@ -59,6 +61,10 @@
     return root + "notes/" + encodeURIComponent(node.id) + ".html";
   }
 
+  function nameOf(node) {
+    return node.name || node.label || node.text || node.id;
+  }
+
   function tierName(tier) {
     return tier === null || tier === undefined ? "no tier" : "Tier " + tier;
   }
@@ -71,7 +77,7 @@
       h.className = "info-title";
       var a = document.createElement("a");
       a.href = pageOf(node);
-      a.textContent = node.name || node.label;
+      a.textContent = nameOf(node);
       h.appendChild(a);
       panel.appendChild(h);
       var meta = document.createElement("p");
@@ -94,11 +100,365 @@
     }
   }
 
+  // -- the level of detail of a large graph -------------------------------------------
+  //
+  // vis-network makes an object per edge and strokes each one on every frame: 71,000 edges
+  // took 7 s a frame. Past a size (data.lod, set at build time) the page gives vis-network
+  // the nodes only, without their labels (measuring 10,000 labels took a second before the
+  // first frame), and draws edges and labels itself: edges under the nodes ("beforeDrawing"),
+  // only those in view, at most LOD.budget a frame (LOD.moving while the view pans or zooms),
+  // most important first (the build orders them: typed connections between well-linked notes
+  // first, mentions last), batched into a few strokes; arrow heads and relation labels once
+  // zoomed in far enough that they are few and readable; node labels over the nodes
+  // ("afterDrawing") when they are large enough to read, as vis-network's drawThreshold does.
+  // The edges of the hovered or selected node, and the hovered edge, are always drawn, in the
+  // accent colour. All text goes to the canvas as text.
+
+  var LOD = { budget: 4000, moving: 1200, arrows: 0.45, arrowBudget: 1500, labels: 0.75,
+    labelBudget: 250, nodeLabels: 800, font: 14, readable: 6, largest: 30, pick: 6,
+    chunk: 800, settle: 250 };
+
+  function lodLayer(container, network, nodeList, edgeList, colours) {
+    var index = {};
+    var ids = [];
+    var radius = [];
+    var texts = [];
+    var ghost = [];
+    nodeList.forEach(function (n, i) {
+      index[n.id] = i;
+      ids.push(n.id);
+      radius.push(n.size || 10);
+      texts.push(n.text || "");
+      ghost.push(n.group === "ghost");
+    });
+    var count = edgeList.length;
+    var from = new Int32Array(count);
+    var to = new Int32Array(count);
+    var rel = new Int32Array(count);
+    var mention = new Uint8Array(count);
+    var relNames = [];
+    var relIndex = {};
+    var degree = new Int32Array(ids.length + 1);  // of node i at i + 1
+    for (var k = 0; k < count; k++) {
+      var e = edgeList[k];
+      from[k] = index[e.from];
+      to[k] = index[e.to];
+      if (!(e.rel in relIndex)) { relIndex[e.rel] = relNames.length; relNames.push(e.rel); }
+      rel[k] = relIndex[e.rel];
+      mention[k] = e.dashes ? 1 : 0;
+      degree[from[k] + 1] += 1;
+      degree[to[k] + 1] += 1;
+    }
+    // incident edges of each node (CSR): start[i] .. start[i + 1] in incident
+    var start = new Int32Array(ids.length + 1);
+    for (var i = 0; i < ids.length; i++) { start[i + 1] = start[i] + degree[i + 1]; }
+    var fill = start.slice(0, ids.length);
+    var incident = new Int32Array(2 * count);
+    for (k = 0; k < count; k++) {
+      incident[fill[from[k]]++] = k;
+      incident[fill[to[k]]++] = k;
+    }
+
+    var relOk = null;
+    var objects = new Array(ids.length);
+    var drawn = new Int32Array(Math.max(LOD.budget, LOD.moving));
+    var state = { drawn: 0, inView: 0, moving: false, hoverNode: -1, hoverEdge: -1 };
+    var settle = null;
+
+    function nodesNow() {
+      // vis-network's node objects carry the current positions (a node may be dragged); a
+      // node filtered out has none. Read once a frame.
+      var body = network.body && network.body.nodes;
+      for (var i = 0; i < ids.length; i++) {
+        var node = body ? body[ids[i]] : null;
+        objects[i] = node && !node.options.hidden ? node : null;
+      }
+    }
+
+    function usable(k) {
+      return (!relOk || relOk[rel[k]]) && objects[from[k]] && objects[to[k]];
+    }
+
+    function segments(ctx, list, n, dashed) {
+      for (var s = 0; s < n; s += LOD.chunk) {
+        var end = Math.min(n, s + LOD.chunk);
+        ctx.beginPath();
+        for (var j = s; j < end; j++) {
+          var k = list[j];
+          if (mention[k] !== dashed) { continue; }
+          var a = objects[from[k]];
+          var b = objects[to[k]];
+          ctx.moveTo(a.x, a.y);
+          ctx.lineTo(b.x, b.y);
+        }
+        ctx.stroke();
+      }
+    }
+
+    function arrows(ctx, list, n, scale) {
+      var length = 7.5;
+      var half = 3.2;
+      ctx.beginPath();
+      for (var j = 0; j < n; j++) {
+        var k = list[j];
+        var a = objects[from[k]];
+        var b = objects[to[k]];
+        var dx = b.x - a.x;
+        var dy = b.y - a.y;
+        var d = Math.sqrt(dx * dx + dy * dy);
+        var r = radius[to[k]] + 1 / scale;
+        if (d <= r + length) { continue; }
+        var ux = dx / d;
+        var uy = dy / d;
+        var tx = b.x - ux * r;
+        var ty = b.y - uy * r;
+        var bx = tx - ux * length;
+        var by = ty - uy * length;
+        ctx.moveTo(tx, ty);
+        ctx.lineTo(bx - uy * half, by + ux * half);
+        ctx.lineTo(bx + uy * half, by - ux * half);
+        ctx.closePath();
+      }
+      ctx.fill();
+    }
+
+    function labels(ctx, list, n) {
+      var c = colours();
+      ctx.font = "10px arial";  // vis-network's edge labels
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = c.bg;
+      ctx.fillStyle = c.muted;
+      ctx.setLineDash([]);
+      for (var j = 0; j < n; j++) {
+        var k = list[j];
+        if (mention[k]) { continue; }
+        var a = objects[from[k]];
+        var b = objects[to[k]];
+        var x = (a.x + b.x) / 2;
+        var y = (a.y + b.y) / 2;
+        ctx.strokeText(relNames[rel[k]], x, y);
+        ctx.fillText(relNames[rel[k]], x, y);
+      }
+    }
+
+    function highlighted() {
+      var list = [];
+      var seen = {};
+      function add(k) { if (!seen[k] && usable(k)) { seen[k] = true; list.push(k); } }
+      var focus = network.getSelectedNodes().map(function (id) { return index[id]; });
+      if (state.hoverNode >= 0) { focus.push(state.hoverNode); }
+      focus.forEach(function (i) {
+        if (i === undefined) { return; }
+        for (var j = start[i]; j < start[i + 1]; j++) { add(incident[j]); }
+      });
+      if (state.hoverEdge >= 0) { add(state.hoverEdge); }
+      return list;
+    }
+
+    function draw(ctx) {
+      nodesNow();
+      var scale = network.getScale();
+      var topLeft = network.DOMtoCanvas({ x: 0, y: 0 });
+      var bottomRight = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+      var left = topLeft.x;
+      var top = topLeft.y;
+      var right = bottomRight.x;
+      var bottom = bottomRight.y;
+      var budget = state.moving ? LOD.moving : LOD.budget;
+      var n = 0;
+      var inView = 0;
+      for (var k = 0; k < count; k++) {
+        if (!usable(k)) { continue; }
+        var a = objects[from[k]];
+        var b = objects[to[k]];
+        if ((a.x < left && b.x < left) || (a.x > right && b.x > right) ||
+            (a.y < top && b.y < top) || (a.y > bottom && b.y > bottom)) { continue; }
+        inView++;
+        if (n < budget) { drawn[n++] = k; }
+      }
+      state.drawn = n;
+      state.inView = inView;
+      var c = colours();
+      ctx.save();
+      ctx.lineWidth = 1 / scale;
+      ctx.strokeStyle = c.edge;
+      ctx.fillStyle = c.edge;
+      segments(ctx, drawn, n, 0);
+      ctx.setLineDash([4 / scale, 3 / scale]);
+      segments(ctx, drawn, n, 1);
+      ctx.setLineDash([]);
+      var arrowed = scale >= LOD.arrows && n <= LOD.arrowBudget;
+      if (arrowed) { arrows(ctx, drawn, n, scale); }
+      var marked = highlighted();
+      if (marked.length) {
+        ctx.lineWidth = 2 / scale;
+        ctx.strokeStyle = c.accent;
+        ctx.fillStyle = c.accent;
+        segments(ctx, marked, marked.length, 0);
+        ctx.setLineDash([4 / scale, 3 / scale]);
+        segments(ctx, marked, marked.length, 1);
+        ctx.setLineDash([]);
+        if (scale >= LOD.arrows) { arrows(ctx, marked, marked.length, scale); }
+      }
+      if (scale >= LOD.labels && n <= LOD.labelBudget) { labels(ctx, drawn, n); }
+      ctx.restore();
+      container.setAttribute("data-edges-drawn", String(n));
+      container.setAttribute("data-edges-in-view", String(inView));
+      var note = document.getElementById("graph-lod");
+      if (note) {
+        note.hidden = n >= inView;
+        note.textContent = n >= inView ? "" : n.toLocaleString("en") + " of the " +
+          inView.toLocaleString("en") + " links in view are drawn, the most connected first; zoom in for the rest.";
+      }
+    }
+
+    function edgeAt(dom) {
+      var p = network.DOMtoCanvas(dom);
+      var scale = network.getScale();
+      var best = -1;
+      var bestD = (LOD.pick / scale) * (LOD.pick / scale);
+      var list = drawn.subarray(0, state.drawn);
+      var marked = highlighted();
+      function test(k) {
+        var a = objects[from[k]];
+        var b = objects[to[k]];
+        if (!a || !b) { return; }
+        var dx = b.x - a.x;
+        var dy = b.y - a.y;
+        var len = dx * dx + dy * dy;
+        var t = len ? ((p.x - a.x) * dx + (p.y - a.y) * dy) / len : 0;
+        t = Math.max(0, Math.min(1, t));
+        var ex = a.x + t * dx - p.x;
+        var ey = a.y + t * dy - p.y;
+        var d = ex * ex + ey * ey;
+        if (d < bestD) { bestD = d; best = k; }
+      }
+      for (var j = 0; j < list.length; j++) { test(list[j]); }
+      marked.forEach(test);
+      return best;
+    }
+
+    function nodeLabels(ctx) {
+      var scale = network.getScale();
+      var size = LOD.font;
+      if (size * scale < LOD.readable) { return; }
+      if (size * scale > LOD.largest) { size = LOD.largest / scale; }
+      var topLeft = network.DOMtoCanvas({ x: 0, y: 0 });
+      var bottomRight = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+      var margin = 200 / scale;
+      var shown = [];
+      for (var i = 0; i < ids.length; i++) {
+        var o = objects[i];
+        if (o && texts[i] && o.x > topLeft.x - margin && o.x < bottomRight.x + margin &&
+            o.y > topLeft.y - size && o.y < bottomRight.y + size) {
+          shown.push(i);
+          if (shown.length > LOD.nodeLabels) { return; }
+        }
+      }
+      var c = colours();
+      ctx.save();
+      ctx.font = size + "px arial";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      ctx.lineJoin = "round";
+      ctx.lineWidth = 3 * size / LOD.font;
+      ctx.strokeStyle = c.bg;
+      shown.forEach(function (j) {
+        var node = objects[j];
+        var y = node.y + radius[j] + 2 / scale;
+        ctx.strokeText(texts[j], node.x, y);
+        ctx.fillStyle = ghost[j] ? c.ghost : c.fg;
+        ctx.fillText(texts[j], node.x, y);
+      });
+      ctx.restore();
+    }
+
+    function later() {
+      // one redraw at the next frame, shared with any vis-network asks for
+      if (network.body && network.body.emitter) {
+        network.body.emitter.emit("_requestRedraw");
+      } else {
+        window.requestAnimationFrame(function () { network.redraw(); });
+      }
+    }
+
+    network.on("beforeDrawing", draw);
+    network.on("afterDrawing", nodeLabels);
+    network.on("dragStart", function () { state.moving = true; });
+    network.on("dragEnd", function () { state.moving = false; later(); });
+    network.on("zoom", function () {
+      state.moving = true;
+      window.clearTimeout(settle);
+      settle = window.setTimeout(function () { state.moving = false; later(); }, LOD.settle);
+    });
+    // vis-network redraws when the hovered node changes; its edges are drawn in that frame
+    network.on("hoverNode", function (params) { state.hoverNode = index[params.node]; });
+    network.on("blurNode", function () { state.hoverNode = -1; });
+
+    var self = {
+      edgeAt: edgeAt,
+      edge: function (k) { return edgeList[k]; },
+      hover: function (k) {
+        if (k === state.hoverEdge) { return false; }
+        state.hoverEdge = k;
+        later();
+        return true;
+      },
+      moving: function () { return state.moving; },
+      filter: function (relationSet, isShown) {
+        // relationSet: {name: true} of the relations drawn (null: all); isShown(id) of a node
+        relOk = null;
+        if (relationSet) {
+          relOk = new Uint8Array(relNames.length);
+          relNames.forEach(function (name, r) { relOk[r] = relationSet[name] ? 1 : 0; });
+        }
+        var visible = new Uint8Array(ids.length);
+        ids.forEach(function (id, i) { visible[i] = !isShown || isShown(id) ? 1 : 0; });
+        var total = 0;
+        for (var k = 0; k < count; k++) {
+          if ((!relOk || relOk[rel[k]]) && visible[from[k]] && visible[to[k]]) { total++; }
+        }
+        self.length = total;
+        later();
+        return total;
+      },
+      length: count
+    };
+    return self;
+  }
+
   function expand(data) {
     // A note page's local graph comes compact: nodes [id, label, group, size, name?],
     // edges [from index, to index, mention 0/1].
+    // A large global graph comes compact too (compact 2): nodes [id, label, group, size, x, y,
+    // deg, tier, [tag index], name?], edges [from index, to index, relation index, note?].
     if (!data.compact) { return data; }
     var ids = data.nodes.map(function (n) { return n[0]; });
+    if (data.compact === 2) {
+      var tags = data.tags || [];
+      var rels = data.relations || [];
+      return {
+        lod: data.lod,
+        options: data.options,
+        nodes: data.nodes.map(function (n) {
+          var node = { id: n[0], label: n[1], group: n[2], size: n[3], deg: n[6], tier: n[7],
+            tags: n[8].map(function (t) { return tags[t]; }) };
+          if (n[4] !== null) { node.x = n[4]; node.y = n[5]; }
+          if (n.length > 9) { node.name = n[9]; }
+          if (n[2] === "ghost") { node.ph = true; }
+          return node;
+        }),
+        edges: data.edges.map(function (e) {
+          var rel = rels[e[2]];
+          var edge = { from: ids[e[0]], to: ids[e[1]], rel: rel };
+          if (rel === "mentions") { edge.dashes = true; } else { edge.label = rel; }
+          if (e.length > 3) { edge.note = e[3]; }
+          return edge;
+        })
+      };
+    }
     return {
       focus: data.focus,
       options: data.options,
@@ -124,10 +484,15 @@
         copy.size = (copy.size || 10) + 6;
         copy.font = { size: 17 };
       }
+      if (data.lod) {  // the layer draws the labels
+        copy.text = copy.label;
+        delete copy.label;
+      }
       return copy;
     });
+    var lod = !!data.lod;
     var nodes = new vis.DataSet(nodeList);
-    var edges = new vis.DataSet(data.edges);
+    var edges = new vis.DataSet(lod ? [] : data.edges);
     var visible = null;
     var relations = null;
     var nodeView = new vis.DataView(nodes, {
@@ -141,16 +506,20 @@
       }
     });
     container.tabIndex = 0;
-    var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, themed(data.options, palette()));
+    var colours = palette();
+    var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, themed(data.options, colours));
     var panel = document.getElementById(container.id === "global-graph" ? "graph-info" : "");
+    var layer = lod ? lodLayer(container, network, nodeList, data.edges, function () { return colours; }) : null;
+    var edgeCount = layer ? layer.length : 0;
 
     function report() {
       container.setAttribute("data-node-count", String(nodeView.length));
-      container.setAttribute("data-edge-count", String(edgeView.length));
+      container.setAttribute("data-edge-count", String(layer ? edgeCount : edgeView.length));
     }
     report();
     network.once("afterDrawing", function () {
       container.setAttribute("data-drawn", "true");
+      container.setAttribute("data-draw-ms", String(Math.round(window.performance.now())));
       report();
     });
     if (data.options && data.options.physics && data.options.physics.enabled) {
@@ -160,28 +529,53 @@
       });
     }
 
+    function edgeInfo(e) {
+      var from = nodes.get(e.from);
+      var to = nodes.get(e.to);
+      showInfo(panel, null, { rel: e.rel, note: e.note, fromName: from ? nameOf(from) : e.from, toName: to ? nameOf(to) : e.to });
+    }
+
     network.on("click", function (params) {
-      if (!params.nodes.length) { return; }
+      if (!params.nodes.length) {
+        // no hover on a touch screen: a tap on an edge of the layer says what it is
+        var k = layer ? layer.edgeAt(params.pointer.DOM) : -1;
+        if (k >= 0) { layer.hover(k); edgeInfo(layer.edge(k)); }
+        return;
+      }
       var node = nodes.get(params.nodes[0]);
       if (node && node.id !== focus) { window.location.href = pageOf(node); }
     });
     network.on("hoverNode", function (params) { showInfo(panel, nodes.get(params.node), null); });
     network.on("hoverEdge", function (params) {
       var e = edges.get(params.edge);
-      if (!e) { return; }
-      var from = nodes.get(e.from);
-      var to = nodes.get(e.to);
-      showInfo(panel, null, { rel: e.rel, note: e.note, fromName: from ? from.name || from.label : e.from, toName: to ? to.name || to.label : e.to });
+      if (e) { edgeInfo(e); }
     });
+    if (layer) {
+      var pending = null;
+      container.addEventListener("pointermove", function (event) {
+        if (pending !== null || event.buttons || layer.moving()) { return; }
+        var box = container.getBoundingClientRect();
+        var dom = { x: event.clientX - box.left, y: event.clientY - box.top };
+        pending = window.requestAnimationFrame(function () {
+          pending = null;
+          var k = network.getNodeAt(dom) === undefined ? layer.edgeAt(dom) : -1;
+          if (layer.hover(k) && k >= 0) { edgeInfo(layer.edge(k)); }
+        });
+      });
+      container.addEventListener("pointerleave", function () { layer.hover(-1); });
+    }
 
     if (window.matchMedia) {
       var scheme = window.matchMedia("(prefers-color-scheme: dark)");
-      var recolour = function () { network.setOptions(themed(data.options, palette())); };
+      var recolour = function () {
+        colours = palette();
+        network.setOptions(themed(data.options, colours));
+      };
       if (scheme.addEventListener) { scheme.addEventListener("change", recolour); }
     }
 
     var api = {
-      network: network, nodes: nodeView, edges: edgeView, all: nodes,
+      network: network, nodes: nodeView, edges: layer || edgeView, all: nodes,
       filter: function (nodeTest, relationSet) {
         visible = nodeTest;
         relations = relationSet;
@@ -191,7 +585,11 @@
           nodes.forEach(function (n) { if (nodeTest(n)) { shownIds[n.id] = true; } });
         }
         nodeView.refresh();
-        edgeView.refresh();
+        if (layer) {
+          edgeCount = layer.filter(relationSet, shownIds ? function (id) { return !!shownIds[id]; } : null);
+        } else {
+          edgeView.refresh();
+        }
         report();
         return nodeView.length;
       }
