@@ -71,7 +71,7 @@ class Run:
     rc: int
     cpu_seconds: float
     max_rss_mb: float  # the largest single process (wait4's ru_maxrss)
-    tree_peak_mb: float  # RSS summed over the process tree, sampled (0 if not sampled)
+    tree_peak_mb: float  # PSS summed over the process tree, sampled (0 if not sampled)
     stdout: str
     stderr: str
 
@@ -106,8 +106,22 @@ def _process_table() -> dict[int, tuple[int, int]]:
     return table
 
 
+def _pss_kb(pid: int, rss_kb: int) -> int:
+    """A process's proportional set size: its own pages, plus its share of the pages it
+    shares. Forked workers share most of their parent's memory; summing their RSS would
+    count it once per worker. RSS where PSS cannot be read."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return rss_kb
+
+
 class TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process and all its descendants until stopped."""
+    """Samples the memory of a process and all its descendants (PSS summed) until stopped."""
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         super().__init__(daemon=True)
@@ -129,7 +143,7 @@ class TreeSampler(threading.Thread):
                     if child not in tree:
                         tree.add(child)
                         frontier.append(child)
-            total = sum(table[p][1] for p in tree if p in table)
+            total = sum(_pss_kb(p, table[p][1]) for p in tree if p in table)
             self.peak_kb = max(self.peak_kb, total)
             self._stop_event.wait(self.interval)
 
