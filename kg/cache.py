@@ -9,9 +9,11 @@ the cache, and the wiki is resolved anew. The file itself, one per wiki folder u
 ``<root>/.kg/cache/``, is :mod:`kg.cachefile`'s business.
 
 A :class:`Graph` reads only what a query needs: ``kg connections`` on a 10,000-note wiki
-reads a small header, one bucket of names and a few dozen blobs, not 100 MB of records.
+reads a small header, one bucket of spans, the note's edges and the table of labels, not
+100 MB of records, and as plain values: the record classes are not even imported.
 A damaged cache is rebuilt, never read. Importing this module stays cheap (no YAML, rdflib,
-networkx or jinja2): the parser is imported only when a rebuild needs it.
+networkx or jinja2, nor kg's records): the parser is imported only when a rebuild needs it,
+and many changed notes are parsed on every core (:func:`kg.parse.parse_all`).
 
 Cache files are local and git-ignored; like any pickle they are trusted, so never copy a
 ``.kg/cache`` folder from someone you do not trust.
@@ -32,6 +34,7 @@ from kg.cachefile import (
     AMBIGUOUS,
     FORMAT,
     RECORD_MODULES,
+    EdgeRow,
     Header,
     Index,
     NoteSpans,
@@ -44,7 +47,10 @@ from kg.cachefile import (
     code_key,
     digest_of,
     dumps,
+    edge_records,
+    edge_row,
     fingerprint,
+    labels_of,
     layout,
     open_file,
     racy,
@@ -56,15 +62,14 @@ from kg.cachefile import (
     write_file,
     write_quietly,
 )
-from kg.errors import BuildFailed, Finding, KgError
+from kg.errors import KgError
 from kg.ids import NoteId, slugify
-from kg.model import Edge, Note, Placeholder, Wiki
-from kg.resolve import Resolver
-from kg.resolve import _key as name_key
 
 if TYPE_CHECKING:
     from kg.config import Config
     from kg.discover import Discovery
+    from kg.model import Edge, Note, Placeholder, Wiki
+    from kg.resolve import Resolver
 
 __all__ = ["RECORD_MODULES", "CachedResolver", "Graph", "cache_file", "clear", "code_key",
            "derived", "digest_of", "load_notes", "load_ntriples_cached", "load_wiki_cached",
@@ -88,6 +93,8 @@ class CachedResolver:
         text = target.strip().removesuffix(".md").strip("/")
         if self._graph.exists(NoteId(text)):
             return NoteId(text)
+        from kg.resolve import _key as name_key
+
         found = self._graph.lookup("names", name_key(text))
         if found == AMBIGUOUS:
             return self._graph.full_resolver().resolve(target, file=file, line=line)
@@ -107,7 +114,9 @@ class Graph:
     """One wiki's records, read from the cache as needed (or held whole after a rebuild).
 
     :meth:`wiki` gives the whole :class:`Wiki`; :meth:`around` gives a small ``Wiki`` of one
-    note, its edges and the notes at their other ends, which is all ``kg connections`` needs.
+    note, its edges and the notes at their other ends. What ``kg connections`` reads
+    (:meth:`edge_rows`, :meth:`labels`, :meth:`placeholder_ids`) is plain values, so a
+    warm query never imports the record classes.
     The blob area is a memory map of the cache file as it was opened, so a cache replaced by
     another process meanwhile is never read half old, half new.
     """
@@ -120,9 +129,10 @@ class Graph:
         self._wiki = wiki
         self._recover = recover
         self._loaded: dict[tuple[str, int], dict[str, Any]] = {}
-        self._titles: dict[NoteId, str] | None = None
+        self._labels: Mapping[NoteId, tuple[str, bool]] | None = None
         self._resolver: Resolver | None = None
-        self._placeholders: dict[NoteId, Placeholder] | None = None
+        self._placeholders: dict[NoteId, tuple[str, tuple[NoteId, ...]]] | None = None
+        self._placeholder_records: dict[NoteId, Placeholder] | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -170,9 +180,23 @@ class Graph:
 
     @property
     def placeholders(self) -> Mapping[NoteId, Placeholder]:
+        if self._placeholder_records is None:
+            from kg.model import Placeholder
+
+            self._placeholder_records = {
+                nid: Placeholder(nid, label, names)
+                for nid, (label, names) in self._placeholder_table().items()}
+        return self._placeholder_records
+
+    def placeholder_ids(self) -> frozenset[NoteId]:
+        return frozenset(self._placeholder_table())
+
+    def _placeholder_table(self) -> dict[NoteId, tuple[str, tuple[NoteId, ...]]]:
         if self._placeholders is None:
-            self._placeholders = self._safely(lambda: self._read(self.index.placeholders),
-                                              lambda wiki: dict(wiki.placeholders))
+            self._placeholders = self._safely(
+                lambda: self._read(self.index.placeholders),
+                lambda wiki: {n: (ph.label, ph.referenced_by)
+                              for n, ph in wiki.placeholders.items()})
         return self._placeholders
 
     def resolver(self) -> CachedResolver:
@@ -180,22 +204,27 @@ class Graph:
 
     def full_resolver(self) -> Resolver:
         if self._resolver is None:
+            from kg.resolve import Resolver
+
             self._resolver = self._safely(lambda: self._read(self.index.resolver),
                                           lambda wiki: Resolver(wiki.notes.values()))
         return self._resolver
 
+    def labels(self) -> Mapping[NoteId, tuple[str, bool]]:
+        """Every node's label, and whether a note defines it (else it is a placeholder)."""
+        if self._labels is None:
+            self._labels = self._safely(lambda: self._read(self.index.labels), labels_of)
+        return self._labels
+
     def label(self, nid: NoteId) -> str:
-        if self._titles is None:
-            self._titles = self._safely(
-                lambda: self._read(self.index.titles),
-                lambda wiki: {n: note.title for n, note in wiki.notes.items()})
-        title = self._titles.get(nid)
-        if title is not None:
-            return title
-        placeholder = self.placeholders.get(nid)
-        return placeholder.label if placeholder else nid
+        return self.labels().get(nid, (nid, False))[0]
 
     def exists(self, nid: NoteId) -> bool:
+        """Whether a note (not a placeholder) is ``nid``: one bucket of spans read, or none
+        once the labels are (a walk asks it of every node it reaches)."""
+        if self._labels is not None:
+            return self._labels.get(nid, ("", False))[1]
+
         def read() -> bool:
             spans = self._spans(nid)
             return spans is not None and spans[0] is not None
@@ -214,25 +243,39 @@ class Graph:
 
         return self._safely(read, lambda wiki: wiki.notes.get(nid))
 
-    def edges(self, nid: NoteId) -> tuple[Edge, ...]:
-        """Every edge from or to ``nid``, in the wiki's edge order, each once."""
-        def read() -> tuple[Edge, ...]:
-            found = dict(self._part(nid, 1) or ())
-            found.update(self._part(nid, 2) or ())
-            return tuple(found[i] for i in sorted(found))
+    def edge_rows(self, nid: NoteId) -> tuple[EdgeRow, ...]:
+        """Every edge from or to ``nid`` as plain values, in the wiki's edge order, each once."""
+        def read() -> tuple[EdgeRow, ...]:
+            found: tuple[EdgeRow, ...] = (*(self._part(nid, 1) or ()),
+                                          *(self._part(nid, 2) or ()))
+            return tuple(sorted(found))
 
         return self._safely(read, lambda wiki: tuple(
-            e for e in wiki.edges if nid in (e.source, e.target)))
+            edge_row(i, e) for i, e in enumerate(wiki.edges) if nid in (e.source, e.target)))
+
+    def edges(self, nid: NoteId) -> tuple[Edge, ...]:
+        """Every edge from or to ``nid``, in the wiki's edge order, each once."""
+        return self._safely(lambda: tuple(e for _, e in edge_records(self.edge_rows(nid))),
+                            lambda wiki: tuple(
+                                e for e in wiki.edges if nid in (e.source, e.target)))
+
+    def notes(self) -> Iterator[Note]:
+        """Every note, by id."""
+        if self._wiki is not None:
+            yield from self._wiki.notes.values()
+            return
+        for _, (note, _out, _in) in sorted(self._all_spans()):
+            if note is not None:
+                yield self._read(note)
 
     def wiki(self) -> Wiki:
         def read() -> Wiki:
-            notes: dict[NoteId, Note] = {}
-            edges: dict[int, Edge] = {}
-            for nid, (note, out, _) in sorted(self._all_spans()):
-                if note is not None:
-                    notes[nid] = self._read(note)
-                if out is not None:
-                    edges.update(self._read(out))
+            from kg.model import Wiki
+
+            notes = {note.id: note for note in self.notes()}
+            edges = dict(edge_records(
+                row for _, (_note, out, _in) in self._all_spans() if out is not None
+                for row in self._read(out)))
             return Wiki(
                 notes=MappingProxyType(notes),
                 edges=tuple(edges[i] for i in sorted(edges)),
@@ -246,12 +289,20 @@ class Graph:
         return wiki
 
     def around(self, nid: NoteId) -> Wiki:
-        """A ``Wiki`` of ``nid``'s edges and the notes they touch: enough for its connections."""
+        """A ``Wiki`` of ``nid``'s edges and the notes they touch: what its connection view
+        reads. ``nid``'s own note is whole; the notes at the other ends are title-only
+        records (no path, no body), as the view needs no more and a hub has hundreds."""
         def read() -> Wiki:
+            from kg.model import Note, Wiki
+
             edges = self.edges(nid)
-            ends = {nid} | {e.source for e in edges} | {e.target for e in edges}
-            notes = {n: note for n in sorted(ends) if (note := self.note(n)) is not None}
-            placeholders = {n: self.placeholders[n] for n in sorted(ends)
+            ends = sorted({nid} | {e.source for e in edges} | {e.target for e in edges})
+            labels = self.labels()
+            notes = {n: Note(id=n, path="", title=labels[n][0], body="", body_line=0)
+                     for n in ends if labels.get(n, ("", False))[1]}
+            if (itself := self.note(nid)) is not None:
+                notes[nid] = itself
+            placeholders = {n: self.placeholders[n] for n in ends
                             if n not in notes and n in self.placeholders}
             return Wiki(
                 notes=MappingProxyType(notes),
@@ -369,39 +420,47 @@ def _reusable(old: Opened | None) -> dict[tuple[str, str], Note]:
         return {}
     try:
         graph = Graph(old.header, old.index(), old.blobs())
-        return {(n.path, n.digest): n for n in graph.wiki().notes.values()}
+        return {(n.path, n.digest): n for n in graph.notes()}
     except Exception:  # a damaged cache is only a slower rebuild
         return {}
 
 
-def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note]
-               ) -> tuple[Wiki, dict[str, str]]:
-    """Read, parse and resolve every file of ``found``, parsing only those ``reuse`` lacks.
+def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
+               jobs: int | None = None) -> tuple[Wiki, dict[str, str]]:
+    """Read, parse and resolve every file of ``found``, parsing only those ``reuse`` lacks
+    (many of them in a process pool of ``jobs``: :func:`kg.parse.parse_all`).
 
     Gives the content hash of every file read, too; the hash is of the very bytes parsed.
     """
-    from kg.parse import parse_note, read_note
+    from kg.errors import BuildFailed, Finding
+    from kg.model import Note, Wiki
+    from kg.parse import parse_all, read_note
     from kg.resolve import resolve_wiki
 
-    notes: list[Note] = []
-    errors: list[Finding] = []
+    read: list[Note | Finding | None] = []  # in file order; None: parsed below
+    todo: list[tuple[bytes, NoteId, str]] = []
     digests: dict[str, str] = {}
     for file in found.files:
         try:
             data = read_note(file.path, file=file.rel)  # size-checked; read errors are KgErrors
-            digest = digest_of(data)
-            digests[file.rel] = digest
-            note = reuse.get((file.rel, digest))
-            if note is None or note.id != file.id:
-                note = parse_note(data, nid=file.id, path=file.rel)
         except KgError as err:
-            errors.append(err.as_finding("bad-note"))
+            read.append(err.as_finding("bad-note"))
             continue
-        notes.append(note)
+        digests[file.rel] = digest = digest_of(data)
+        note = reuse.get((file.rel, digest))
+        if note is not None and note.id == file.id:
+            read.append(note)
+        else:
+            read.append(None)
+            todo.append((data, file.id, file.rel))
+    parsed = iter(parse_all(todo, jobs=jobs))
+    results = [next(parsed) if item is None else item for item in read]
+    errors = [item for item in results if isinstance(item, Finding)]
     if errors:
         noun = "note has" if len(errors) == 1 else "notes have"
         raise BuildFailed(f"{len(errors)} {noun} errors; nothing was written",
                           findings=tuple(errors))
+    notes = [item for item in results if isinstance(item, Note)]
     wiki = resolve_wiki(notes)
     warnings = found.warnings + wiki.warnings + tuple(w for n in notes for w in n.warnings)
     return Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, warnings), digests

@@ -8,7 +8,10 @@ this module only writes it whole (a temporary file, then ``os.replace``) and rea
 refusing any part whose checksum does not match.
 
 Records are pickled as their constructor's arguments, relations by name, read-only mappings
-as dicts: about twice as fast to read back as the dataclasses' own pickling.
+as dicts: about twice as fast to read back as the dataclasses' own pickling. What a warm
+query reads (the name and span tables, each note's edges, every node's label) holds only
+strings, numbers and tuples, so answering it never imports the record classes, whose
+dataclasses cost more to create at start-up than the query itself.
 """
 
 from __future__ import annotations
@@ -24,21 +27,21 @@ import os
 import pickle
 import sys
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import kg
 from kg.ids import NoteId
-from kg.model import Edge, Wiki
-from kg.relations import BY_NAME, Relation
-from kg.resolve import Resolver
 
 if TYPE_CHECKING:
     from kg.config import Config
+    from kg.model import Edge, Wiki
+    from kg.relations import Relation
+    from kg.resolve import Resolver
 
-FORMAT = 4
+FORMAT = 5
 """Bumped whenever the layout changes; a cache of another format is rebuilt."""
 
 RACY_NS = 3_000_000_000
@@ -46,6 +49,10 @@ RACY_NS = 3_000_000_000
 
 Stat = tuple[int | str, ...]
 Span = tuple[int, int, int]  # start, length, CRC-32
+EdgeRow = tuple[int, NoteId, NoteId, str, str | None, str, int, str]
+"""An edge as plain values: its place in ``Wiki.edges``, then source, target, kind (the
+:class:`~kg.model.EdgeKind`'s value), relation name (None for a mention), annotation, line
+and the target as written."""
 
 
 # -- pickling the records ---------------------------------------------------------------------
@@ -56,6 +63,8 @@ def _proxy(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 
 
 def _relation(name: str) -> Relation:
+    from kg.relations import BY_NAME
+
     return BY_NAME[name]
 
 
@@ -81,7 +90,17 @@ class SafeUnpickler(pickle.Unpickler):
     rebuilt from the notes.
     """
 
+    allowed: ClassVar[dict[tuple[str, str], Any]] = {}
+    """What each global a cache named was found to be, once allowed: a whole wiki names
+    kg's classes a hundred thousand times."""
+
     def find_class(self, module: str, name: str) -> Any:
+        found = SafeUnpickler.allowed.get((module, name))
+        if found is None:
+            found = SafeUnpickler.allowed[module, name] = self._allow(module, name)
+        return found
+
+    def _allow(self, module: str, name: str) -> Any:
         if module == "builtins" and name in _SAFE_BUILTINS:
             return super().find_class(module, name)
         if module == "datetime" and name in ("date", "datetime", "timedelta", "timezone"):
@@ -105,49 +124,54 @@ def safe_load(file: Any) -> Any:
     return SafeUnpickler(file).load()
 
 
-def record_classes() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
-    """The record classes pickled as ``cls(*fields)``: an ``attrgetter`` and a call to
-    ``__init__`` cost about a third of the generic dataclass state functions, which look
-    the fields up again for every object."""
+def record_reducers() -> dict[type, Callable[[Any], Any]]:
+    """How each record class is pickled: a relation by name (one shared object), an enum
+    member by name (no ``Enum.__call__``), a record as ``cls(*fields)`` (an ``attrgetter``
+    and a call to ``__init__`` cost about a third of the generic dataclass state functions,
+    which look the fields up again for every object)."""
     import dataclasses
     import operator
 
     from kg import errors, model
+    from kg.relations import BY_NAME, Relation
 
-    found: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+    def relation(obj: Relation) -> Any:
+        return (_relation, (obj.name,)) if BY_NAME.get(obj.name) == obj else NotImplemented
+
+    def member(obj: enum.Enum) -> Any:
+        return _enum_member, (type(obj), obj.name)
+
+    def record(kind: type, fields: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], Any]:
+        return lambda obj: (kind, fields(obj))
+
+    found: dict[type, Callable[[Any], Any]] = {Relation: relation}
     for module in (model, errors):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, enum.Enum):
-                found[value] = operator.attrgetter("name")  # by name: no Enum.__call__
+                found[value] = member
             if (isinstance(value, type) and dataclasses.is_dataclass(value)
                     and value.__module__ == module.__name__
                     and not hasattr(value, "__post_init__")):
                 fields = dataclasses.fields(value)
                 if all(f.init for f in fields) and len(fields) > 1:
-                    found[value] = operator.attrgetter(*(f.name for f in fields))
+                    found[value] = record(value, operator.attrgetter(*(f.name for f in fields)))
     return found
 
 
 class Pickler(pickle.Pickler):
-    """Pickles read-only mappings as dicts, a relation as its name (one shared object), and
-    the records as their constructor's arguments."""
+    """Pickles read-only mappings as dicts, and the records as :func:`record_reducers` says
+    (made on first use: only a writer needs the record classes)."""
 
-    records: dict[type, Callable[[Any], tuple[Any, ...]]] | None = None
+    reducers: dict[type, Callable[[Any], Any]] | None = None
 
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
         if kind is MappingProxyType:
             return _proxy, (dict(obj),)
-        if kind is Relation and BY_NAME.get(obj.name) == obj:
-            return _relation, (obj.name,)
-        if Pickler.records is None:
-            Pickler.records = record_classes()
-        fields = Pickler.records.get(kind)
-        if fields is None:
-            return NotImplemented
-        if isinstance(obj, enum.Enum):
-            return _enum_member, (kind, obj.name)
-        return kind, fields(obj)
+        if Pickler.reducers is None:
+            Pickler.reducers = record_reducers()
+        reduce = Pickler.reducers.get(kind)
+        return NotImplemented if reduce is None else reduce(obj)
 
 
 def dumps(value: Any) -> bytes:
@@ -223,33 +247,58 @@ def scan(wiki: Path) -> dict[str, Stat]:
     A superset of what :func:`kg.discover.discover` reads (it skips more folders), so a change
     to any note is always seen. The stat is (size, mtime, ctime, inode): the change time moves
     on every write and cannot be set back, so an edit that restores the mtime is seen too. A
-    symlink also records where it points.
+    symlink also records where it points. A file gone between the listing and its stat is
+    left out, as it would be a moment later.
     """
     found: dict[str, Stat] = {}
     stack = [(str(wiki), "")]
     while stack:
         folder, prefix = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            # names looked up in the open folder: a tenth cheaper than whole paths
+            dir_fd = os.open(folder, os.O_RDONLY) if _BY_FD else None
         except OSError:
             continue
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, f"{prefix}{name}/"))
-            elif entry.is_symlink():
-                try:
-                    st = os.stat(entry.path)
-                    found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns,
-                                            st.st_ino, os.readlink(entry.path))
-                except OSError:
-                    found[prefix + name] = (-1, -1, -1, -1, "")
-            elif name[-3:].lower() == ".md":
-                st = entry.stat()
-                found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        try:
+            with os.scandir(folder if dir_fd is None else dir_fd) as listing:
+                for entry in listing:
+                    name = entry.name
+                    if name[0] == ".":
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((os.path.join(folder, name), f"{prefix}{name}/"))
+                    elif entry.is_symlink():
+                        found[prefix + name] = _link_stat(entry.path, dir_fd)
+                    elif name[-3:].lower() == ".md" and (st := _stat(entry)) is not None:
+                        found[prefix + name] = st
+        except OSError:  # a folder that cannot be listed holds no note kg could read
+            continue
+        finally:
+            if dir_fd is not None:
+                os.close(dir_fd)
     return found
+
+
+_BY_FD = (os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+          and os.readlink in os.supports_dir_fd)
+
+
+def _stat(entry: os.DirEntry[str]) -> Stat | None:
+    try:
+        st = entry.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def _link_stat(path: str, dir_fd: int | None) -> Stat:
+    """A symlink's target's stat and where it points; a broken link, all -1."""
+    try:
+        st = os.stat(path, dir_fd=dir_fd)
+        return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, os.readlink(
+            path, dir_fd=dir_fd)
+    except OSError:
+        return -1, -1, -1, -1, ""
 
 
 def stats_key(stats: dict[str, Stat]) -> bytes:
@@ -276,15 +325,18 @@ class Header(NamedTuple):
 
 class Index(NamedTuple):
     """Where everything lies in the blob area. ``names`` (name → note id) and ``spans``
-    (note id → its record, outgoing and incoming edges) are split into hash buckets, so a
-    query reads the few buckets it needs whatever the size of the wiki."""
+    (note id → its record, outgoing and incoming edges as :data:`EdgeRow`) are split into
+    hash buckets, so a query reads the few buckets it needs whatever the size of the wiki.
+    ``labels`` gives every node's label and whether a note defines it (else a placeholder
+    does): one read, where a hub's neighbours would be hundreds of notes. ``placeholders``
+    holds each placeholder's label and the notes that name it, as plain values too."""
 
     buckets: int
     names: tuple[Span, ...]
     spans: tuple[Span, ...]
     placeholders: Span
     resolver: Span
-    titles: Span
+    labels: Span
     questions: Span
     warnings: Span
 
@@ -372,11 +424,40 @@ def fingerprint(code: str, digests: Mapping[str, str]) -> str:
     return h.hexdigest()
 
 
+# -- records as plain values ------------------------------------------------------------------
+
+
+def edge_row(i: int, edge: Edge) -> EdgeRow:
+    relation = edge.relation.name if edge.relation else None
+    return (i, edge.source, edge.target, edge.kind.value, relation, edge.annotation, edge.line,
+            edge.written)
+
+
+def edge_records(rows: Iterable[EdgeRow]) -> list[tuple[int, Edge]]:
+    """The records of ``rows``, each with its place in ``Wiki.edges``."""
+    from kg.model import Edge, EdgeKind
+    from kg.relations import BY_NAME
+
+    kinds = {kind.value: kind for kind in EdgeKind}
+    return [(i, Edge(source, target, kinds[kind], BY_NAME[relation] if relation else None,
+                     annotation, line, written))
+            for i, source, target, kind, relation, annotation, line, written in rows]
+
+
+def labels_of(wiki: Wiki) -> dict[NoteId, tuple[str, bool]]:
+    """Every node's label (a note's title, a placeholder's text), and whether it is a note."""
+    labels = {nid: (ph.label, False) for nid, ph in wiki.placeholders.items()}
+    labels.update((nid, (note.title, True)) for nid, note in wiki.notes.items())
+    return labels
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 
 def layout(wiki: Wiki) -> tuple[Index, bytes]:
     """The index and the blob area of ``wiki``."""
+    from kg.resolve import Resolver
+
     out = io.BytesIO()
 
     def put(value: Any) -> Span:
@@ -385,12 +466,13 @@ def layout(wiki: Wiki) -> tuple[Index, bytes]:
         out.write(data)
         return start, len(data), zlib.crc32(data)
 
-    outgoing: dict[NoteId, list[tuple[int, Edge]]] = {}
-    incoming: dict[NoteId, list[tuple[int, Edge]]] = {}
+    outgoing: dict[NoteId, list[EdgeRow]] = {}
+    incoming: dict[NoteId, list[EdgeRow]] = {}
     for i, edge in enumerate(wiki.edges):
-        outgoing.setdefault(edge.source, []).append((i, edge))
+        row = edge_row(i, edge)
+        outgoing.setdefault(edge.source, []).append(row)
         if edge.target != edge.source:
-            incoming.setdefault(edge.target, []).append((i, edge))
+            incoming.setdefault(edge.target, []).append(row)
     spans: dict[NoteId, NoteSpans] = {}
     for nid in sorted({*wiki.notes, *outgoing, *incoming}):
         note = wiki.notes.get(nid)
@@ -413,9 +495,10 @@ def layout(wiki: Wiki) -> tuple[Index, bytes]:
         buckets=buckets,
         names=put_table(names),
         spans=put_table(spans),
-        placeholders=put(dict(wiki.placeholders)),
+        placeholders=put({nid: (ph.label, ph.referenced_by)
+                          for nid, ph in wiki.placeholders.items()}),
         resolver=put(resolver),
-        titles=put({nid: note.title for nid, note in wiki.notes.items()}),
+        labels=put(labels_of(wiki)),
         questions=put(wiki.questions),
         warnings=put(wiki.warnings),
     )

@@ -149,21 +149,21 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
     NOTE is an id, alias, title or file name. With --endpoint, asked of a SPARQL store.
     """
     from kg.formats import render_rows
-    from kg.query import link_rows
 
     if endpoint:
+        from kg.query import link_rows
         from kg.remote import connections as remote_connections
 
         _nid, links = remote_connections(_remote(endpoint, user, password_env, wiki), note,
                                          relation=rel, direction=direction,
                                          mentions=not no_mentions)
+        rows = link_rows(links)
     else:
         from kg.cache import open_graph
-        from kg.query import connections as find_connections
+        from kg.query import connection_rows
 
-        _nid, links = find_connections(open_graph(_config(wiki)), note, relation=rel,
-                                       direction=direction, mentions=not no_mentions)
-    rows = link_rows(links)
+        _nid, rows = connection_rows(open_graph(_config(wiki)), note, relation=rel,
+                                     direction=direction, mentions=not no_mentions)
     columns = ["direction", "relation", "note", "annotation"] if fmt == "table" else [
         "direction", "relation", "label", "note", "title", "placeholder", "annotation"]
     click.echo(render_rows(rows, columns, fmt))

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
 from kg import body as bodymod
-from kg.errors import Finding, Location, NoteError, Severity
+from kg.errors import Finding, KgError, Location, NoteError, Severity
 from kg.frontmatter import Node, load, normalise_newlines, split
 from kg.ids import NoteId, item_slug
 from kg.model import (
@@ -111,6 +113,81 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     reader = _Fields(fields, path)
     scanned = bodymod.scan(parts.body, parts.body_line)
     return _build_note(nid, path, reader, scanned, parts.body, parts.body_line, data)
+
+
+# -- many notes, on every core ----------------------------------------------------------------
+
+
+POOL_MIN = 200
+"""Fewer notes than this parse sooner here than a process pool starts and hands them back."""
+
+NoteFile = tuple[bytes, NoteId, str]
+"""A file to parse: its bytes, the note's id, and its path relative to the wiki."""
+
+
+def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None) -> list[Note | Finding]:
+    """Each source's note, or the finding of its error, in the order given.
+
+    Many notes are parsed in a process pool of ``jobs`` processes (default: ``$KG_JOBS``, else
+    one per usable CPU), in chunks; the records come back pickled as the cache pickles them,
+    and the result is exactly the serial one. ``jobs=1`` (``KG_JOBS=1``) parses here.
+    Workers are forked (they start at once, kg imported) on Linux when no other thread runs
+    (``kg serve``'s, whose locks a child could inherit held); else they are spawned.
+    """
+    workers = pool_size(len(sources), jobs)
+    if workers <= 1:
+        return _parse_each(sources)
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    from kg.cachefile import safe_loads
+
+    fork = sys.platform == "linux" and threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    size = -(-len(sources) // (workers * 8))  # 8 chunks a worker: an even finish
+    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return [item for done in pool.map(_parse_pickled, chunks) for item in safe_loads(done)]
+
+
+def pool_size(count: int, jobs: int | None = None) -> int:
+    """How many processes parse ``count`` notes: one (this one) for fewer than
+    :data:`POOL_MIN` or on one CPU, else up to ``jobs``, each with half of that at least."""
+    if jobs is None:
+        jobs = _jobs_setting()
+    if count < POOL_MIN:
+        return 1
+    return max(1, min(jobs, count // (POOL_MIN // 2)))
+
+
+def _jobs_setting() -> int:
+    """``KG_JOBS`` if it is a number of processes, else the CPUs this process may use: as
+    the page renderer's pool reads it (:func:`kg.incremental.jobs_wanted`)."""
+    value = os.environ.get("KG_JOBS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _parse_each(sources: Sequence[NoteFile]) -> list[Note | Finding]:
+    found: list[Note | Finding] = []
+    for data, nid, path in sources:
+        try:
+            found.append(parse_note(data, nid=nid, path=path))
+        except KgError as err:
+            found.append(err.as_finding("bad-note"))
+    return found
+
+
+def _parse_pickled(sources: Sequence[NoteFile]) -> bytes:
+    """A pool worker's task: the standard pickle cannot carry the records' read-only maps."""
+    from kg.cachefile import dumps
+
+    return dumps(_parse_each(sources))
 
 
 def _build_note(

@@ -2,25 +2,26 @@
 
 Each function takes the records (a :class:`~kg.model.Wiki`, or the cache's
 :class:`~kg.cache.Graph` where reading less of the wiki makes a query fast) and returns plain
-rows; the CLI only renders them.
+rows; the CLI only renders them. The record and view modules are imported where they are
+used: :func:`connection_rows` answers from the cache without them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kg.errors import ConfigError, NotFound
 from kg.ids import NoteId, slugify
-from kg.model import Placeholder, QuestionStatus, Wiki
-from kg.resolve import Resolver
-from kg.views import Link, Views
 
 if TYPE_CHECKING:
     from kg.cache import Graph
+    from kg.cachefile import EdgeRow
     from kg.config import Config
+    from kg.model import Wiki
+    from kg.views import Link
 
 DIRECTIONS = ("both", "out", "in")
 
@@ -43,8 +44,7 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def lookup(name: str, resolver: NameLookup, placeholders: Mapping[NoteId, Placeholder]
-           ) -> NoteId:
+def lookup(name: str, resolver: NameLookup, placeholders: Collection[str]) -> NoteId:
     """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests."""
     nid = resolver.resolve(name)
     if nid is None and slugify(name) in placeholders:
@@ -58,6 +58,8 @@ def lookup(name: str, resolver: NameLookup, placeholders: Mapping[NoteId, Placeh
 
 def find_note(wiki: Wiki, name: str) -> NoteId:
     """The note or placeholder ``name`` names in ``wiki``."""
+    from kg.resolve import Resolver
+
     return lookup(name, Resolver(wiki.notes.values()), wiki.placeholders)
 
 
@@ -73,6 +75,9 @@ def connections(
 
     Given the cache's ``Graph``, only the note's own edges and neighbours are read.
     """
+    from kg.model import Wiki
+    from kg.views import Views
+
     if direction not in DIRECTIONS:
         raise ConfigError(f"unknown direction '{direction}'", hint="use both, out or in")
     relation = relation_name(relation)
@@ -95,6 +100,66 @@ def connections(
     if relation:
         links = [link for link in links if link.relation == relation]
     return nid, links
+
+
+def connection_rows(
+    graph: Graph,
+    name: str,
+    *,
+    relation: str | None = None,
+    direction: str = "both",
+    mentions: bool = True,
+) -> tuple[NoteId, list[dict[str, Any]]]:
+    """:func:`link_rows` of :func:`connections`, read from the cache's plain tables.
+
+    A warm ``kg connections`` spends more on importing the record and view classes than on
+    answering, so this reads the note's edges and the labels as plain values and lays them
+    out as :class:`~kg.views.Views` does (typed connections grouped in the relation table's
+    order, then mentions, each sentence once per note). Tests hold both to the same rows.
+    """
+    if direction not in DIRECTIONS:
+        raise ConfigError(f"unknown direction '{direction}'", hint="use both, out or in")
+    relation = relation_name(relation)
+    nid = lookup(name, graph.resolver(), graph.placeholder_ids())
+    edges, labels = graph.edge_rows(nid), graph.labels()
+    rows: list[dict[str, Any]] = []
+    for way, end in (("out", 1), ("in", 2)):
+        if direction in ("both", way):
+            rows += _rows_one_way([edge for edge in edges if edge[end] == nid], way, labels,
+                                  mentions=mentions)
+    if relation:
+        rows = [row for row in rows if row["relation"] == relation]
+    return nid, rows
+
+
+def _rows_one_way(edges: list[EdgeRow], way: str, labels: Mapping[NoteId, tuple[str, bool]],
+                  *, mentions: bool) -> list[dict[str, Any]]:
+    """One direction's rows: typed connections by relation, in the relation table's order,
+    then mentions, each (note, sentence) once; each row as ``Views._link`` makes its link."""
+    from kg.relations import BY_NAME, RELATIONS
+
+    typed: dict[str, list[dict[str, Any]]] = {}
+    mentioned: dict[tuple[str, str], dict[str, Any]] = {}
+    for _, source, target, kind, relation, annotation, line, _written in edges:
+        other = target if way == "out" else source
+        if kind == "mention" and (not mentions or (other, annotation) in mentioned):
+            continue
+        if relation is None:
+            label = "Mentions" if way == "out" else "Mentioned by"
+        else:
+            label = BY_NAME[relation].label if way == "out" else BY_NAME[relation].inverse
+        name = relation or "mentions"
+        title, exists = labels.get(other, (other, False))
+        row = {"direction": way, "relation": name, "label": label, "note": other,
+               "title": title, "placeholder": not exists, "annotation": annotation,
+               "line": line}
+        if kind == "mention":
+            mentioned[other, annotation] = row
+        else:
+            typed.setdefault(name, []).append(row)
+    order = {r.name: i for i, r in enumerate(RELATIONS)}
+    groups = sorted(typed, key=lambda r: order.get(r, 99))
+    return [*(row for rel in groups for row in typed[rel]), *mentioned.values()]
 
 
 def relation_name(name: str | None) -> str | None:
@@ -185,6 +250,8 @@ def questions(
     is dated on or after it (undated notes are left out then). Takes the wiki, or the rows
     of :func:`question_rows` kept from an earlier call.
     """
+    from kg.model import Wiki
+
     if status not in STATUSES:
         raise ConfigError(f"unknown status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
     on = on or today()
@@ -200,6 +267,8 @@ def questions(
         if since and (row.date is None or row.date < since):
             continue
         rows.append(row._replace(age=max(0, (on - row.date).days) if row.date else None))
+    from kg.model import QuestionStatus
+
     order = {s.value: i for i, s in enumerate(QuestionStatus)}
     rows.sort(key=lambda r: (order[r.status], -(r.age or -1), r.id))
     return rows
@@ -255,6 +324,8 @@ def forecasts(wiki: Wiki | Sequence[ForecastRow], *, due: bool = False,
               on: dt.date | None = None) -> list[ForecastRow]:
     """Every forecast with its status: ``open``, ``due`` (past its date, unresolved),
     ``true`` or ``false``. ``due=True`` keeps the unresolved ones whose date has come."""
+    from kg.model import Wiki
+
     on = on or today()
     rows: list[ForecastRow] = []
     for row in forecast_rows(wiki) if isinstance(wiki, Wiki) else wiki:
