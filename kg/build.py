@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from kg import incremental as inc
 from kg.config import Config
 from kg.errors import ConfigError, Finding, KgError, Location, Severity
+from kg.workers import jobs_wanted
 
 if TYPE_CHECKING:  # the records are imported when there is something to build
     from kg.model import Wiki
@@ -102,7 +103,7 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
     with staging(config.out) as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
         emitter = inc.Emitter(tmp, before)
-        workers = jobs or inc.jobs_wanted()
+        workers = jobs or jobs_wanted()
         if workers > 1:
             site.prepare(previous.pages if previous else {})
         made = list(inc.emit_all(site.tasks(), emitter, workers, site.page_count()))

@@ -35,13 +35,13 @@ import os
 import pickle
 import shutil
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from kg.config import Config
+from kg.workers import can_fork
 
 FORMAT = 1
 PARALLEL_MIN = 400
@@ -322,7 +322,7 @@ def _run_task(index: int) -> list[Made]:
 
 def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> Iterator[Made]:
     """Run every task, in worker processes when ``jobs`` > 1 and ``pages`` make it pay."""
-    if jobs <= 1 or pages < PARALLEL_MIN or not _can_fork():
+    if jobs <= 1 or pages < PARALLEL_MIN or not can_fork():
         for task in tasks:
             yield from emitter.run(task)
         return
@@ -341,20 +341,3 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
     finally:
         gc.unfreeze()
         _STATE = None
-
-
-def _can_fork() -> bool:
-    """Fork only where it is safe: POSIX, and no other thread (``kg serve``'s watcher) whose
-    locks a child could inherit held."""
-    return sys.platform != "win32" and hasattr(os, "fork") and threading.active_count() == 1
-
-
-def jobs_wanted() -> int:
-    """Worker processes: ``KG_JOBS`` if set (1 turns the pool off), else the CPUs usable."""
-    value = os.environ.get("KG_JOBS", "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -35,6 +33,7 @@ from kg.model import (
 )
 from kg.relations import DEFAULT, closest, lookup
 from kg.urls import check_path, check_url
+from kg.workers import can_fork, jobs_wanted
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 # C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF)
@@ -138,13 +137,11 @@ def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None) -> list[N
     if workers <= 1:
         return _parse_each(sources)
     import multiprocessing
-    import threading
     from concurrent.futures import ProcessPoolExecutor
 
     from kg.cachefile import safe_loads
 
-    fork = sys.platform == "linux" and threading.active_count() == 1
-    context = multiprocessing.get_context("fork" if fork else "spawn")
+    context = multiprocessing.get_context("fork" if can_fork() else "spawn")
     size = -(-len(sources) // (workers * 8))  # 8 chunks a worker: an even finish
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -155,22 +152,10 @@ def pool_size(count: int, jobs: int | None = None) -> int:
     """How many processes parse ``count`` notes: one (this one) for fewer than
     :data:`POOL_MIN` or on one CPU, else up to ``jobs``, each with half of that at least."""
     if jobs is None:
-        jobs = _jobs_setting()
+        jobs = jobs_wanted()
     if count < POOL_MIN:
         return 1
     return max(1, min(jobs, count // (POOL_MIN // 2)))
-
-
-def _jobs_setting() -> int:
-    """``KG_JOBS`` if it is a number of processes, else the CPUs this process may use: as
-    the page renderer's pool reads it (:func:`kg.incremental.jobs_wanted`)."""
-    value = os.environ.get("KG_JOBS", "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _parse_each(sources: Sequence[NoteFile]) -> list[Note | Finding]:

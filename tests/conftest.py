@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,23 @@ from kg.parse import parse_note
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_WIKI = REPO / "wiki"
+
+
+def bench_generator() -> Any:
+    """``bench/generate.py`` as a module: the benchmark's deterministic synthetic wikis
+    (hubs, aliases, placeholders, mentions, questions), for tests that need many notes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def generate_wiki(folder: Path, n: int, seed: int = 0) -> None:
+    """``n`` notes of ``bench/generate.py`` in ``folder``."""
+    bench_generator().generate(folder, n, seed)
 
 
 # -- wikis -------------------------------------------------------------------------------------

@@ -208,6 +208,7 @@ def test_a_lost_manifest_or_a_changed_site_means_a_full_build(sample: Config) ->
 def test_the_worker_pool_writes_the_same_site(sample: Config,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kg.incremental, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(kg.incremental, "can_fork", lambda: True)  # even after Playwright's
     pooled = replace(sample, out=sample.root / "pooled")
     build(pooled, jobs=2)
     assert_same_tree(pooled.out, sample.out)

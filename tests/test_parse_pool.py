@@ -3,13 +3,13 @@ records, the same errors with their file and line, in the same order."""
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import os
 import threading
 from pathlib import Path
 
 import pytest
+from conftest import generate_wiki
 
 import kg.parse
 from kg.cache import load_notes
@@ -27,19 +27,10 @@ BROKEN = {
 }
 
 
-def generate(folder: Path, n: int, seed: int = 0) -> None:
-    """``bench/generate.py``'s deterministic wiki."""
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate(folder, n, seed)
-
-
 @pytest.fixture(scope="module")
 def wiki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pool") / "wiki"
-    generate(folder, COUNT, seed=5)
+    generate_wiki(folder, COUNT, seed=5)
     return folder
 
 
@@ -90,6 +81,9 @@ def test_the_notes_are_parsed_in_other_processes(wiki: Path, tmp_path: Path,
         return real(data, nid=nid, path=path)  # type: ignore[arg-type]
 
     monkeypatch.setattr(kg.parse, "parse_note", logging)
+    # forked, so the workers see the patch (an earlier test may have left a thread running,
+    # e.g. Playwright's, which makes kg spawn instead)
+    monkeypatch.setattr(kg.parse, "can_fork", lambda: True)
     parse_all(_sources(wiki), jobs=2)  # type: ignore[arg-type]
     pids = log.read_text(encoding="utf-8").split()
     assert len(pids) == COUNT

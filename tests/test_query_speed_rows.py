@@ -4,7 +4,6 @@ the connection view of the records, and its imports to the few it needs."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import generate_wiki
 
 from kg.build import load_wiki
 from kg.cache import open_graph
@@ -28,15 +28,6 @@ OPTIONS: list[dict[str, Any]] = [
 ]
 
 
-def generate(folder: Path, n: int, seed: int = 0) -> None:
-    """``bench/generate.py``'s deterministic wiki (hubs, aliases, placeholders, mentions)."""
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.generate(folder, n, seed)
-
-
 @pytest.fixture
 def sample(tmp_path: Path) -> Config:
     shutil.copytree(REPO / "wiki", tmp_path / "wiki")
@@ -46,7 +37,7 @@ def sample(tmp_path: Path) -> Config:
 
 @pytest.fixture
 def generated(tmp_path: Path) -> Config:
-    generate(tmp_path / "wiki", 80, seed=3)
+    generate_wiki(tmp_path / "wiki", 80, seed=3)
     (tmp_path / "kg.toml").write_text('[kg]\ntitle = "Generated"\n', encoding="utf-8")
     return load_config(tmp_path)
 

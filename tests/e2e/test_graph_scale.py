@@ -13,7 +13,6 @@ machine the page drew in ~3 s where it took 18 s before it drew edges itself (kg
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import time
@@ -23,13 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import bench_generator
 
 from kg.build import load_wiki
 from kg.config import load_config
 from kg.site import Site, static_assets
 from kg.theme import template_dirs
-
-from .conftest import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,14 +36,6 @@ DRAWN_WITHIN = 30.0  # seconds from navigation to the first frame with every nod
 ANSWER_WITHIN = 10.0  # seconds for a filter, a hover, a zoom
 EVIL = '<img src=x onerror="window.pwned=1"><b>Evil</b> & "quotes"'
 PREFIX = "window.KG_GRAPH = "
-
-
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def graph_lines(text: str) -> str:
@@ -69,7 +59,7 @@ class ScaleSite:
 
 @pytest.fixture(scope="module")
 def scale_site(tmp_path_factory: pytest.TempPathFactory) -> ScaleSite:
-    gen = _generator()
+    gen = bench_generator()
     base = tmp_path_factory.mktemp("scale")
     wiki = base / "wiki"
     wiki.mkdir()
