@@ -89,16 +89,18 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
         if done is not None:
             return done
     say(f"reading {config.wiki}")
-    from kg.cache import load_ntriples_cached, load_wiki_cached
+    from kg.cache import load_ntriples_cached, open_graph
 
     # Through the query cache: unchanged notes are not parsed again, and the first query
-    # after a build answers from what the build just read.
-    wiki = load_wiki_cached(config)
+    # after a build answers from what the build just read. The N-Triples come from the same
+    # graph (held in memory after a rebuild), not from reading the cache file again.
+    graph = open_graph(config)
+    wiki = graph.wiki()
     from kg.model import EdgeKind
     from kg.site import Site
 
     site = Site(wiki, config, unsafe_html=unsafe_html,
-                ntriples=lambda: load_ntriples_cached(config))
+                ntriples=lambda: load_ntriples_cached(config, graph))
     say(f"{len(wiki.notes)} notes read; rendering the pages that changed")
     with staging(config.out) as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None

@@ -222,7 +222,7 @@ def cache_file(config: Config) -> Path:
 
 
 RECORD_MODULES = ("__init__", "body", "cache", "cachefile", "discover", "errors", "frontmatter",
-                  "ids", "model", "parse", "relations", "resolve", "urls")
+                  "ids", "model", "parse", "relations", "resolve", "urls", "workers")
 """The modules the cached records depend on (a test keeps this list complete)."""
 
 

@@ -181,7 +181,7 @@ def test_nothing_changed_is_answered_from_the_stat_alone(sample: Config,
     def no_reading(config: Config) -> None:
         raise AssertionError("a build with nothing to do read the wiki")
 
-    monkeypatch.setattr(kg.cache, "load_wiki_cached", no_reading)
+    monkeypatch.setattr(kg.cache, "open_graph", no_reading)
     result = build(sample)
     assert result.rendered == 0 and "nothing changed" in result.summary()
     assert result.notes == 12 and result.files == len(site) - 1  # the marker is not a page
