@@ -50,11 +50,18 @@ class BuildResult:
     out: Path
     rendered: int = 0
     """Files made anew; the others were unchanged and kept from the previous build."""
+    removed: int = 0
+    """Files of the previous build that this one no longer has (a deleted note's page)."""
 
     def summary(self) -> str:
-        made = ("nothing changed" if self.rendered == 0
-                else "all rendered" if self.rendered == self.files
-                else f"{self.rendered} rendered")
+        if self.rendered == self.files:
+            made = "all rendered"
+        elif self.rendered == 0 and self.removed == 0:
+            made = "nothing changed"
+        else:
+            made = f"{self.rendered} rendered"
+            if self.removed:
+                made += f", {self.removed} removed"
         return (
             f"Built {self.notes} notes, {self.connections} connections, {self.mentions} mentions, "
             f"{self.placeholders} placeholders, {self.questions} questions "
@@ -84,7 +91,8 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
     previous = None if full else inc.read_manifest(config, config.out / SITE_MARKER)
     stamp, trusted = inc.sources_stamp(config, {"unsafe_html": unsafe_html},
                                        template_dirs(config))
-    if previous is not None and previous.stamp == stamp:
+    if (previous is not None and previous.stamp == stamp
+            and inc.site_untouched(staging_out(config.out), previous)):
         done = _unchanged(previous, config.out, time.perf_counter() - started)
         if done is not None:
             return done
@@ -111,6 +119,9 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
         made = list(inc.emit_all(site.tasks(), emitter, workers, site.page_count()))
         made.append(emitter.emit(site.sitemap(m.path for m in made)))
         pages = {m.path: m.key for m in made}
+        # the marker's stat pairs the manifest with this site: taken before the swap, as
+        # another build of the same folder could swap its own in right after
+        marker = inc.marker_stat(tmp / SITE_MARKER)
     result = BuildResult(
         notes=len(wiki.notes),
         connections=sum(1 for e in wiki.edges if e.kind is EdgeKind.CONNECTION),
@@ -119,13 +130,14 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
         questions=len(wiki.questions),
         files=len(made),
         rendered=sum(1 for m in made if m.rendered),
+        removed=len(previous.pages.keys() - pages.keys()) if previous else 0,
         seconds=time.perf_counter() - started,
         warnings=tuple(w for w in wiki.warnings if w.severity is Severity.WARNING),
         out=config.out,
     )
-    marker = inc.marker_stat(config.out / SITE_MARKER)
-    inc.write_manifest(config, inc.Manifest(marker, stamp if trusted else None, pages,
-                                            _summary(result)))
+    inc.write_manifest(config, inc.Manifest(
+        marker, stamp if trusted else None, pages, _summary(result),
+        inc.folder_times(staging_out(config.out), pages)))
     return result
 
 

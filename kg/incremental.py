@@ -155,9 +155,12 @@ def code_stamp() -> str:
     return h.hexdigest()
 
 
-def files_stamp(folders: Iterable[Path], pattern: str = "**/*") -> list[tuple[str, int, int]]:
-    """(path, size, mtime) of every file under ``folders``: templates, saved queries."""
-    found: list[tuple[str, int, int]] = []
+def files_stamp(folders: Iterable[Path], pattern: str = "**/*"
+                ) -> list[tuple[str, int, int, int, int]]:
+    """(path, size, mtime, ctime, inode) of every file under ``folders``: templates, saved
+    queries. The change time moves on every write and cannot be set back (``cp -p`` and
+    ``rsync -t`` keep the size and mtime)."""
+    found: list[tuple[str, int, int, int, int]] = []
     for folder in folders:
         if not folder.is_dir():
             continue
@@ -165,7 +168,8 @@ def files_stamp(folders: Iterable[Path], pattern: str = "**/*") -> list[tuple[st
             with contextlib.suppress(OSError):
                 st = path.stat()
                 if path.is_file():
-                    found.append((str(path), st.st_size, st.st_mtime_ns))
+                    found.append((str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                  st.st_ino))
     return found
 
 
@@ -182,7 +186,7 @@ def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequen
     extra = files_stamp([config.wiki / "queries"], "*.rq") + files_stamp(template_dirs)
     stamp = key_of(code_stamp(), repr(config), sorted(options.items()),
                    os.environ.get("SOURCE_DATE_EPOCH"), sorted(notes.items()), extra)
-    recent = racy({**notes, **{p: (s, m, m) for p, s, m in extra}}, started)
+    recent = racy({**notes, **{p: (s, m, c) for p, s, m, c, _ in extra}}, started)
     return stamp, not recent
 
 
@@ -201,6 +205,8 @@ class Manifest:
     stamp: str | None
     pages: dict[str, str]
     summary: dict[str, Any] = field(default_factory=dict)
+    folders: dict[str, int] = field(default_factory=dict)
+    """The mtime of each folder of the site: a page removed by hand moves its folder's."""
 
 
 def manifest_path(config: Config) -> Path:
@@ -233,16 +239,33 @@ def read_manifest(config: Config, marker: Path) -> Manifest | None:
     pages, stamp = data.get("pages"), data.get("stamp")
     if not isinstance(pages, dict) or not all(isinstance(v, str) for v in pages.values()):
         return None
-    summary = data.get("summary")
+    summary, folders = data.get("summary"), data.get("folders")
     return Manifest(seen, stamp if isinstance(stamp, str) else None, pages,
-                    summary if isinstance(summary, dict) else {})
+                    summary if isinstance(summary, dict) else {},
+                    folders if isinstance(folders, dict) else {})
+
+
+def folder_times(out: Path, pages: Iterable[str]) -> dict[str, int]:
+    """The mtime of every folder holding a page of the site (its root included)."""
+    times: dict[str, int] = {}
+    for folder in sorted({p.rpartition("/")[0] for p in pages} | {""}):
+        with contextlib.suppress(OSError):
+            times[folder] = (out / folder).stat().st_mtime_ns
+    return times
+
+
+def site_untouched(out: Path, manifest: Manifest) -> bool:
+    """Whether no file of the site was removed or added by hand since the manifest's build
+    (which moves the mtime of its folder); a page edited in place is not looked for."""
+    return bool(manifest.folders) and folder_times(out, manifest.pages) == manifest.folders
 
 
 def write_manifest(config: Config, manifest: Manifest) -> None:
     """Written after the site is swapped in; a failure only costs the next build its speed."""
     path = manifest_path(config)
     data = {"format": FORMAT, "marker": manifest.marker, "stamp": manifest.stamp,
-            "summary": manifest.summary, "pages": dict(sorted(manifest.pages.items()))}
+            "summary": manifest.summary, "folders": manifest.folders,
+            "pages": dict(sorted(manifest.pages.items()))}
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

@@ -53,9 +53,30 @@ LISTED = ("id", "title", "tier", "date", "summary", "tags")
 # -- templates -----------------------------------------------------------------------------
 
 
-def environment(config: Config) -> jinja2.Environment:
+def read_templates(dirs: Sequence[Path]) -> tuple[dict[str, str], bool]:
+    """Every template of ``dirs`` (not their ``assets/``), read once: the first folder's copy
+    of a name wins; and whether the wiki has page templates of its own (``note.md``, which
+    ``kg new`` reads, is not one). Rendering uses exactly the text the pages' keys hash, even
+    if a file is saved while the build runs."""
+    sources: dict[str, str] = {}
+    own = False
+    for folder in reversed(dirs):
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if path.is_file() and rel.parts[0] != "assets":
+                sources[rel.as_posix()] = path.read_text(encoding="utf-8")
+                own = own or (folder != theme_dir() and path.suffix in (".html", ".xml"))
+    return dict(sorted(sources.items())), own
+
+
+def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2.Environment:
+    """The Jinja environment of the site: ``sources`` (as :func:`read_templates` gives them),
+    else the template folders of ``config``."""
+    loader: jinja2.BaseLoader = (
+        jinja2.DictLoader(sources) if sources is not None
+        else jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -187,7 +208,8 @@ class Site:
         self.views = Views(wiki)
         self.graphs = GraphBuilder(self.views)
         self.dirs = template_dirs(config)
-        self.env = environment(config)
+        self.templates, own = read_templates(self.dirs)
+        self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
         self.today = today(wiki)
         self.resolver = Resolver(wiki.notes.values())
@@ -196,7 +218,7 @@ class Site:
         self._ntriples = cache(ntriples or self._make_ntriples)
         self._helper_cache: dict[tuple[str, bool], dict[str, Callable[..., Any]]] = {}
         self.notes = list(wiki.notes.values())
-        self.global_key = self._global_key(unsafe_html)
+        self.global_key = self._global_key(unsafe_html, own)
         self.tags_key = key_of(sorted(self.views.tag_slugs.items()))
         self.rdf_key = key_of(self.global_key, "rdf", self.notes)
 
@@ -205,20 +227,11 @@ class Site:
 
         return ntriples(self.wiki, self.config)
 
-    def _global_key(self, unsafe_html: bool) -> str:
+    def _global_key(self, unsafe_html: bool, own: bool) -> str:
         """What every page depends on: code, templates, settings. With templates of the
         wiki's own, which may show anything of the wiki, every note is in it too."""
-        templates: list[tuple[str, str]] = []
-        own = False
-        for folder in self.dirs:
-            for path in sorted(folder.rglob("*")):
-                rel = path.relative_to(folder)
-                if path.is_file() and rel.parts[0] != "assets":
-                    templates.append((rel.as_posix(), data_key(path.read_bytes())))
-                    # a page template of the wiki's own (not note.md, which `kg new` reads)
-                    own = own or (folder != theme_dir() and path.suffix in (".html", ".xml"))
         settings = repr(replace(self.config, out=Path(".")))  # not where: the same pages anywhere
-        parts: list[Any] = [code_stamp(), templates, settings, unsafe_html]
+        parts: list[Any] = [code_stamp(), self.templates, settings, unsafe_html]
         if own:
             parts += [self.notes, list(self.wiki.placeholders.values()), self.today]
         return key_of(*parts)
