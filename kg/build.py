@@ -12,6 +12,7 @@ every page. Output is the same bytes either way.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import glob
@@ -19,7 +20,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,8 +85,38 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
     """Build the site of ``config.wiki`` into ``config.out``; ``jobs`` worker processes
     (default: ``KG_JOBS``, else the CPUs), ``full`` to render every page again."""
     started = time.perf_counter()
-    say = progress or (lambda _message: None)
     check_output_folder(config)
+    with output_lock(config):
+        return _build(config, started, progress or (lambda _message: None), unsafe_html,
+                      full, jobs)
+
+
+@contextlib.contextmanager
+def output_lock(config: Config) -> Iterator[None]:
+    """One build of a wiki at a time (``kg serve``'s and one from the shell): a build links
+    the previous site's pages, which another build must not swap out meanwhile. The lock is
+    on the wiki folder itself, so it leaves no file behind; where there are no such locks
+    the builds are not serialised."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        fd = os.open(config.wiki, os.O_RDONLY)
+    except OSError:  # no wiki folder: the build says so
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _build(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,
+           jobs: int | None) -> BuildResult:
     from kg.theme import template_dirs
 
     previous = None if full else inc.read_manifest(config, config.out / SITE_MARKER)
@@ -209,7 +240,9 @@ class staging:
         _recover(self.out)
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir()
-        (self.tmp / SITE_MARKER).write_text("written by kg build; safe to delete\n")
+        (self.tmp / SITE_MARKER).write_text(
+            "written by kg build, which replaces this folder whole on every build;\n"
+            "while this file is here (and only then) kg may replace the folder\n")
         return self.tmp
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:

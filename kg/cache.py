@@ -473,8 +473,12 @@ def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
     """The wiki's N-Triples (:func:`kg.rdf.ntriples`), cached beside the records."""
     graph = graph or open_graph(config)
     path = cache_file(config).with_suffix(".nt")
-    # the settings the triples are made from: the IRIs, and the tiers' labels
-    key = f"# kg-cache {graph.fingerprint} {config.base_iri} {sorted(config.tiers.items())}\n"
+    from kg.incremental import code_stamp
+
+    # what the triples are made from besides the records: the IRIs, the tiers' labels, the
+    # code (kg.rdf is not one of the record modules)
+    key = (f"# kg-cache {graph.fingerprint} {config.base_iri} {sorted(config.tiers.items())} "
+           f"{code_stamp()}\n")
     try:
         with open(path, encoding="utf-8") as f:
             if f.readline() == key:

@@ -142,9 +142,16 @@ def data_key(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+RENDERING_LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "nh3", "pyoxigraph", "networkx",
+                       "numpy", "pyvis")
+"""Libraries whose version changes the bytes of pages (numpy's presence decides the graph
+layout): found, not imported, for the code stamp."""
+
+
 def code_stamp() -> str:
-    """Changes whenever kg's code does (any module, any version): pages made by other code
-    are made again."""
+    """Changes whenever kg's code does (any module, any version), or a library that renders
+    pages is upgraded: pages made by other code are made again."""
+
     import kg
 
     package = Path(kg.__file__).parent
@@ -152,7 +159,24 @@ def code_stamp() -> str:
     for path in sorted(package.glob("*.py")):
         st = path.stat()
         h.update(f"|{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for name in RENDERING_LIBRARIES:
+        h.update(f"|{name}:{_library_stamp(name)}".encode())
     return h.hexdigest()
+
+
+def _library_stamp(name: str) -> str:
+    """Where a library's package is and its ``__init__``'s size and mtime; "" if absent."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if not origin:
+            return ""
+        st = os.stat(origin)
+    except (ImportError, ValueError, OSError):
+        return ""
+    return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def files_stamp(folders: Iterable[Path], pattern: str = "**/*"
@@ -351,6 +375,7 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
         return
     import gc
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     global _STATE
     _STATE = (tasks, emitter)
@@ -358,8 +383,10 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
     # workers' garbage collector does not write to every one of them (and so copy it)
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for made in pool.imap_unordered(_run_task, range(len(tasks))):
+        # an executor, not a Pool: a worker killed outright (out of memory) fails the build
+        # (BrokenProcessPool) instead of leaving it waiting forever
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for made in pool.map(_run_task, range(len(tasks))):
                 yield from made
     finally:
         gc.unfreeze()

@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from kg.body import parse_wikilink
 from kg.config import Config
-from kg.errors import ResolveError
+from kg.errors import KgError, ResolveError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify
 from kg.ids import relative_url as link
@@ -63,9 +63,14 @@ def read_templates(dirs: Sequence[Path]) -> tuple[dict[str, str], bool]:
     for folder in reversed(dirs):
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
-            if path.is_file() and rel.parts[0] != "assets":
+            if (not path.is_file() or rel.parts[0] == "assets"
+                    or any(part.startswith(".") for part in rel.parts)):
+                continue
+            try:  # an editor's swap file, an image: not a template
                 sources[rel.as_posix()] = path.read_text(encoding="utf-8")
-                own = own or (folder != theme_dir() and path.suffix in (".html", ".xml"))
+            except (OSError, UnicodeDecodeError):
+                continue
+            own = own or (folder != theme_dir() and path.suffix in (".html", ".xml"))
     return dict(sorted(sources.items())), own
 
 
@@ -259,6 +264,18 @@ class Site:
 
     def _render(self, template: str, path: PagePath, nav: str, absolute: bool,
                 context: dict[str, Any]) -> bytes:
+        try:
+            return self._render_template(template, path, nav, absolute, context)
+        except jinja2.TemplateSyntaxError as err:
+            raise KgError(f"template {err.name or template}: {err.message}",
+                          file=err.filename or err.name, line=err.lineno,
+                          hint="fix the template, or remove it to use the theme's") from err
+        except jinja2.TemplateError as err:  # a missing template or variable, a filter's error
+            raise KgError(f"template {template} failed on {path}: {err}",
+                          hint="fix the template, or remove it to use the theme's") from err
+
+    def _render_template(self, template: str, path: PagePath, nav: str, absolute: bool,
+                         context: dict[str, Any]) -> bytes:
         html = self.env.get_template(template).render(
             site=self.config,
             wiki=self.wiki,

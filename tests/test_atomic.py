@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import kg
 import kg.build
 import kg.incremental
 from kg.build import build
@@ -217,3 +218,36 @@ def test_a_symlinked_output_folder_keeps_its_link(tmp_path: Path) -> None:
     assert config.out.is_symlink() and config.out.resolve() == real
     assert "v2" in (real / "notes" / "note-0001.html").read_text(encoding="utf-8")
     assert leftovers(tmp_path / "project") == [] and leftovers(tmp_path / "www") == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock")
+def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path) -> None:
+    """Two builds of one folder (kg serve's and one from the shell) take turns: the second
+    links pages from the site the first swapped in, never from one being replaced."""
+    config = make_wiki(tmp_path, 40)
+    build(config)
+    make_wiki(tmp_path, 40, version="v2")
+    command = [sys.executable, "-c", KILLABLE_BUILD, "build", "--wiki", str(config.wiki),
+               "--out", str(config.out), "-q"]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env={**os.environ, "KG_JOBS": "1",
+                                  "PYTHONPATH": str(Path(kg.__file__).parents[1])})
+    staging = tmp_path / f".site.tmp-{first.pid}"
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and first.poll() is None:
+            notes = staging / "notes"
+            if notes.is_dir() and sum(1 for _ in notes.iterdir()) >= 5:
+                break
+            time.sleep(0.02)
+        assert first.poll() is None, first.stderr.read() if first.stderr else ""
+        make_wiki(tmp_path, 40, version="v3")
+        build(config)  # waits for the first build's lock
+        assert first.poll() is not None and first.returncode == 0
+    finally:
+        first.kill()
+        first.wait()
+    assert "v3" in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
+    full = Config(root=tmp_path, wiki=config.wiki, out=tmp_path / "full")
+    build(full, full=True)
+    assert snapshot(full.out) == snapshot(config.out)
