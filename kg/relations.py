@@ -7,7 +7,6 @@ lacks live in the project's own ``kg:`` vocabulary (see :mod:`kg.vocab`).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 CITO = "http://purl.org/spar/cito/"
@@ -92,6 +91,8 @@ MENTION_IRI = _kg("mentions")
 
 def closest(name: str) -> str | None:
     candidates = list(BY_NAME) + list(SYNONYMS)
+    import difflib  # only for a name that is not a relation
+
     match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
     if not match:
         return None
