@@ -33,6 +33,21 @@ def bench_generator() -> Any:
     return module
 
 
+def site_tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path: a built site, to compare whole."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit_note(config: Config, name: str, change: Callable[[str], str]) -> None:
+    """Rewrite the note ``name`` of ``config``'s wiki through ``change``, which must change it."""
+    path = config.wiki / name
+    text = path.read_text(encoding="utf-8")
+    changed = change(text)
+    assert changed != text, f"the edit of {name} changed nothing"
+    path.write_text(changed, encoding="utf-8")
+
+
 def generate_wiki(folder: Path, n: int, seed: int = 0) -> None:
     """``n`` notes of ``bench/generate.py`` in ``folder``."""
     bench_generator().generate(folder, n, seed)

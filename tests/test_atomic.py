@@ -174,25 +174,34 @@ main()
 """
 
 
+def slow_build(config: Config, pages: int) -> tuple[subprocess.Popen[bytes], Path]:
+    """A real `kg build` (one page every 10 ms, one process) and its staging folder, once it
+    has written ``pages`` note pages there; it is still running."""
+    command = [sys.executable, "-c", KILLABLE_BUILD, "build", "--wiki", str(config.wiki),
+               "--out", str(config.out), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "KG_JOBS": "1",
+                                    "PYTHONPATH": str(Path(kg.__file__).parents[1])})
+    staging = config.out.parent / f".{config.out.name}.tmp-{process.pid}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        notes = staging / "notes"
+        if notes.is_dir() and sum(1 for _ in notes.iterdir()) >= pages:
+            break
+        time.sleep(0.02)
+    if process.poll() is not None:
+        raise AssertionError(process.stderr.read() if process.stderr else "it stopped")
+    return process, staging
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 def test_sigkill_during_rendering_leaves_the_old_site_intact(tmp_path: Path) -> None:
     config = make_wiki(tmp_path, 80)
     build(config)
     before = snapshot(config.out)
     make_wiki(tmp_path, 80, version="v2")
-    command = [sys.executable, "-c", KILLABLE_BUILD, "build", "--wiki", str(config.wiki),
-               "--out", str(config.out), "-q"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1])})
-    staging = tmp_path / f".site.tmp-{process.pid}"
-    deadline = time.monotonic() + 120
+    process, staging = slow_build(config, pages=10)
     try:
-        while time.monotonic() < deadline and process.poll() is None:
-            notes = staging / "notes"
-            if notes.is_dir() and sum(1 for _ in notes.iterdir()) >= 10:
-                break
-            time.sleep(0.02)
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
         process.send_signal(signal.SIGKILL)
     finally:
         process.kill()
@@ -227,20 +236,8 @@ def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path) -
     config = make_wiki(tmp_path, 40)
     build(config)
     make_wiki(tmp_path, 40, version="v2")
-    command = [sys.executable, "-c", KILLABLE_BUILD, "build", "--wiki", str(config.wiki),
-               "--out", str(config.out), "-q"]
-    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             env={**os.environ, "KG_JOBS": "1",
-                                  "PYTHONPATH": str(Path(kg.__file__).parents[1])})
-    staging = tmp_path / f".site.tmp-{first.pid}"
-    deadline = time.monotonic() + 120
+    first, _ = slow_build(config, pages=5)
     try:
-        while time.monotonic() < deadline and first.poll() is None:
-            notes = staging / "notes"
-            if notes.is_dir() and sum(1 for _ in notes.iterdir()) >= 5:
-                break
-            time.sleep(0.02)
-        assert first.poll() is None, first.stderr.read() if first.stderr else ""
         make_wiki(tmp_path, 40, version="v3")
         build(config)  # waits for the first build's lock
         assert first.poll() is not None and first.returncode == 0

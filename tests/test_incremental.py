@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_WIKI
+from conftest import edit_note as edit
+from conftest import site_tree as tree
 
 import kg.incremental
 from kg.build import BuildResult, build
@@ -26,9 +28,6 @@ from kg.config import Config, load_config
 ANSWERED = "import-ai-455#q-does-creativity-scale-like-engineering-and-the-t"
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_same_tree(site: Path, full: Path) -> None:
@@ -58,12 +57,6 @@ def rebuild(config: Config) -> BuildResult:
     return result
 
 
-def edit(config: Config, name: str, change: Callable[[str], str]) -> None:
-    path = config.wiki / name
-    text = path.read_text(encoding="utf-8")
-    changed = change(text)
-    assert changed != text, f"the edit of {name} changed nothing"
-    path.write_text(changed, encoding="utf-8")
 
 
 def inode(config: Config, page: str) -> int:

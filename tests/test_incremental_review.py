@@ -15,11 +15,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import edit_note as edit
+from conftest import site_tree as tree
 
 import kg.build
 import kg.cache
@@ -89,9 +90,6 @@ QUESTION = "alpha#q-does-alpha-scale-past-a-thousand-agents"
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def differences(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
@@ -126,12 +124,18 @@ def site_files(config: Config) -> dict[str, bytes]:
     return files
 
 
-def edit(config: Config, name: str, change: Callable[[str], str]) -> None:
-    path = config.wiki / name
-    text = path.read_text(encoding="utf-8")
-    changed = change(text)
-    assert changed != text, f"the edit of {name} changed nothing"
-    path.write_text(changed, encoding="utf-8")
+
+
+def own_404(config: Config, heading: str) -> tuple[Path, str]:
+    """The wiki's own 404.html (the theme's, headed ``heading``), built once; the file and
+    the theme's text."""
+    own = config.root / "templates"
+    own.mkdir()
+    text = (theme_dir() / "404.html").read_text(encoding="utf-8")
+    template = own / "404.html"
+    template.write_text(text.replace("Not found", heading), encoding="utf-8")
+    build(config)
+    return template, text
 
 
 def page(config: Config, path: str) -> str:
@@ -203,12 +207,7 @@ def test_a_note_saved_while_a_build_runs_leaves_no_stale_graph_files(
 def test_a_template_saved_while_a_build_runs_leaves_no_stale_page(
         small: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     # wrong at ed87974 (fixed in a8db9c0): templates hashed at start, read by Jinja later
-    own = small.root / "templates"
-    own.mkdir()
-    text = (theme_dir() / "404.html").read_text(encoding="utf-8")
-    template = own / "404.html"
-    template.write_text(text.replace("Not found", "Gone A"), encoding="utf-8")
-    build(small)
+    template, text = own_404(small, "Gone A")
     template.write_text(text.replace("Not found", "Gone B"), encoding="utf-8")
     original = kg.site.Site.tasks
 
@@ -238,12 +237,7 @@ def test_a_build_that_only_removes_a_file_does_not_say_nothing_changed(small: Co
 def test_a_template_edit_that_keeps_size_and_mtime_is_seen(small: Config,
                                                           trusted: None) -> None:
     # wrong at ed87974 (fixed in a8db9c0): templates and queries were stamped by size+mtime
-    own = small.root / "templates"
-    own.mkdir()
-    text = (theme_dir() / "404.html").read_text(encoding="utf-8")
-    template = own / "404.html"
-    template.write_text(text.replace("Not found", "Gone A"), encoding="utf-8")
-    build(small)
+    template, text = own_404(small, "Gone A")
     build(small)
     stat = template.stat()
     template.write_text(text.replace("Not found", "Gone B"), encoding="utf-8")  # same size
