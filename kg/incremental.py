@@ -46,8 +46,6 @@ from kg.workers import can_fork
 FORMAT = 1
 PARALLEL_MIN = 400
 """Below this many pages a build stays in one process: forking costs more than it saves."""
-CHUNK = 48
-"""Note pages per task handed to a worker."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
