@@ -89,17 +89,18 @@ def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
     return target, (heading.strip() or None), (label.strip() or None)
 
 
+def wikilink_text(match: re.Match[str]) -> str:
+    """What a reader sees of a :data:`WIKILINK` match: its label, else target › heading."""
+    parsed = parse_wikilink(match.group(2))
+    if parsed is None:
+        return ""
+    target, heading, label = parsed
+    return label or (f"{target} › {heading}" if heading else target)
+
+
 def plain_text(markdown: str) -> str:
     """Markdown inline text made readable as plain text (for contexts and summaries)."""
-
-    def link_label(match: re.Match[str]) -> str:
-        parsed = parse_wikilink(match.group(2))
-        if parsed is None:
-            return ""
-        target, heading, label = parsed
-        return label or (f"{target} › {heading}" if heading else target)
-
-    text = WIKILINK.sub(link_label, markdown)
+    text = WIKILINK.sub(wikilink_text, markdown)
     text = _MD_LINK.sub(r"\1", text)
     text = _MARKUP.sub("", text)
     return " ".join(text.split())

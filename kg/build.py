@@ -72,8 +72,8 @@ class BuildResult:
 
 def load_wiki(config: Config) -> Wiki:
     """Discover, parse and resolve every note, bypassing the cache: the records every output
-    is made from. (``build`` reads through :func:`kg.cache.load_wiki_cached`, which gives the
-    same wiki without parsing unchanged notes again.)"""
+    is made from. (``build`` reads through the graph cache, :func:`kg.cache.open_graph`, which
+    gives the same wiki without parsing unchanged notes again.)"""
     from kg.cache import load_notes
     from kg.discover import discover
 

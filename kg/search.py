@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from kg.body import WIKILINK, parse_wikilink
+from kg.body import WIKILINK, wikilink_text
 from kg.ids import note_page
 from kg.model import Note, Wiki
 
@@ -22,14 +22,6 @@ TEXT_LIMIT = 5000
 _LINE_MARK = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)+", re.M)
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~).*$", re.M)
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
-
-
-def _wikilink_label(match: re.Match[str]) -> str:
-    parsed = parse_wikilink(match.group(2))
-    if parsed is None:
-        return ""
-    target, heading, label = parsed
-    return label or (f"{target} › {heading}" if heading else target)
 
 
 def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
@@ -42,7 +34,7 @@ def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
         text = _FENCE.sub(" ", text)
     text = _LINE_MARK.sub("", text)
     if "[[" in text:
-        text = WIKILINK.sub(_wikilink_label, text)
+        text = WIKILINK.sub(wikilink_text, text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     text = " ".join(text.replace("*", "").replace("`", "").replace("_", "").split())
