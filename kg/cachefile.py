@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import hashlib
 import io
 import itertools
 import marshal
@@ -34,6 +33,11 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import kg
 from kg.ids import NoteId
+
+try:  # BLAKE2 alone: hashlib would load OpenSSL too, a twentieth of a query's start-up
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 
 if TYPE_CHECKING:
     from kg.config import Config
@@ -217,7 +221,7 @@ def bucket(key: str, buckets: int) -> int:
 
 def cache_file(config: Config) -> Path:
     """The cache of ``config.wiki``: one file per wiki folder under ``<root>/.kg/cache``."""
-    key = hashlib.blake2b(str(config.wiki).encode(), digest_size=6).hexdigest()
+    key = blake2b(str(config.wiki).encode(), digest_size=6).hexdigest()
     return config.root / ".kg" / "cache" / f"wiki-{key}.pickle"
 
 
@@ -230,7 +234,7 @@ def code_key() -> str:
     """Changes whenever the code that makes the records does: a cache written by other code
     is not trusted. Other modules (the site, the queries) may change freely."""
     package = Path(kg.__file__).parent
-    h = hashlib.blake2b(digest_size=12)
+    h = blake2b(digest_size=12)
     h.update(f"{FORMAT}|{kg.__version__}|{sys.version}".encode())
     for name in RECORD_MODULES:
         try:
@@ -269,8 +273,13 @@ def scan(wiki: Path) -> dict[str, Stat]:
                         stack.append((os.path.join(folder, name), f"{prefix}{name}/"))
                     elif entry.is_symlink():
                         found[prefix + name] = _link_stat(entry.path, dir_fd)
-                    elif name[-3:].lower() == ".md" and (st := _stat(entry)) is not None:
-                        found[prefix + name] = st
+                    elif name[-3:].lower() == ".md":
+                        try:  # inline: this line runs once a note, on every query
+                            st = entry.stat()
+                        except OSError:
+                            continue
+                        found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                                st.st_ino)
         except OSError:  # a folder that cannot be listed holds no note kg could read
             continue
         finally:
@@ -281,14 +290,6 @@ def scan(wiki: Path) -> dict[str, Stat]:
 
 _BY_FD = (os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
           and os.readlink in os.supports_dir_fd)
-
-
-def _stat(entry: os.DirEntry[str]) -> Stat | None:
-    try:
-        st = entry.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
 def _link_stat(path: str, dir_fd: int | None) -> Stat:
@@ -303,12 +304,12 @@ def _link_stat(path: str, dir_fd: int | None) -> Stat:
 
 def stats_key(stats: dict[str, Stat]) -> bytes:
     """A short key of a scan; equal scans (listed in the same order) give equal keys."""
-    return hashlib.blake2b(marshal.dumps(stats), digest_size=16).digest()
+    return blake2b(marshal.dumps(stats), digest_size=16).digest()
 
 
 def digest_of(data: bytes) -> str:
     """The content hash of a note file (the same as :attr:`kg.model.Note.digest`)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 class Header(NamedTuple):
@@ -418,7 +419,7 @@ def racy(stats: Mapping[str, Stat], started: int) -> tuple[str, ...]:
 
 
 def fingerprint(code: str, digests: Mapping[str, str]) -> str:
-    h = hashlib.blake2b(code.encode(), digest_size=12)
+    h = blake2b(code.encode(), digest_size=12)
     for rel in sorted(digests):
         h.update(f"|{rel}:{digests[rel]}".encode())
     return h.hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -55,6 +54,8 @@ def load_config(root: Path | None = None) -> Config:
     path = root / CONFIG_NAME
     data: dict[str, Any] = {}
     if path.is_file():
+        import tomllib  # only where there is a file: a sixtieth of a query's start-up
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:

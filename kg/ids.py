@@ -8,7 +8,6 @@ meet as the same id and are caught as a collision rather than silently becoming 
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import re
 import unicodedata
@@ -44,6 +43,8 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     if len(slug) > max_length:
         slug = slug[:max_length].rstrip("-")
     if not slug:
+        import hashlib  # rarely needed; loading OpenSSL would slow every query's start-up
+
         data = unicodedata.normalize("NFC", text).encode("utf-8", "surrogatepass")
         slug = f"n-{hashlib.sha1(data).hexdigest()[:8]}"
     if slug in _WINDOWS_RESERVED:

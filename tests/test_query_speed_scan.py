@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+import kg.cachefile
 from kg.cache import load_wiki_cached
-from kg.cachefile import _stat, scan
+from kg.cachefile import scan
 
 NOTE = "---\ntitle: {title}\n---\n{body}\n"
 
@@ -60,11 +61,27 @@ def test_scan_sees_what_a_walk_over_paths_sees(write_wiki) -> None:
     assert found["broken.md"] == (-1, -1, -1, -1, "")
 
 
-def test_a_file_gone_before_its_stat_is_left_out(tmp_path: Path) -> None:
-    (tmp_path / "a.md").write_text("# A\n", encoding="utf-8")
-    [entry] = list(os.scandir(tmp_path))
-    (tmp_path / "a.md").unlink()
-    assert _stat(entry) is None
+def test_a_file_gone_before_its_stat_is_left_out(tmp_path: Path, monkeypatch) -> None:
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text("# A\n", encoding="utf-8")
+    listing = os.scandir
+
+    class Vanishing:
+        """The folder's listing, a.md removed after it was listed, before its stat."""
+
+        def __init__(self, folder: object) -> None:
+            with listing(folder) as entries:  # type: ignore[call-overload]
+                self.entries = sorted(entries, key=lambda e: e.name)
+            (tmp_path / "a.md").unlink()
+
+        def __enter__(self) -> list[os.DirEntry[str]]:
+            return self.entries
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    monkeypatch.setattr(kg.cachefile.os, "scandir", Vanishing)
+    assert set(scan(tmp_path)) == {"b.md"}
 
 
 def test_an_edit_in_a_subfolder_is_seen(write_wiki) -> None:
