@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import errno
 import glob
 import os
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kg import depends
 from kg import incremental as inc
 from kg.config import Config
 from kg.errors import ConfigError, Finding, KgError, Location, Severity
@@ -140,6 +142,9 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
 
     site = Site(wiki, config, unsafe_html=unsafe_html,
                 ntriples=lambda: load_ntriples_cached(config, graph))
+    manifest = inc.manifest_path(config)
+    trace = site.reuse(depends.read_trace(manifest, previous.marker) if previous else None,
+                       previous.pages if previous else {})
     say(f"{len(wiki.notes)} notes read; rendering the pages that changed")
     with staging(config.out) as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
@@ -169,6 +174,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     inc.write_manifest(config, inc.Manifest(
         marker, stamp if trusted else None, pages, _summary(result),
         inc.folder_times(staging_out(config.out), pages)))
+    depends.write_trace(manifest, marker, dataclasses.replace(
+        trace, pages={m.path: m.reads for m in made if m.reads is not None}))
     return result
 
 

@@ -60,6 +60,9 @@ class Page:
     key: str
     make: Callable[[], bytes]
     write: Callable[[Path], None] | None = None
+    reads: Any = None
+    """For a note's or placeholder's page, what it was made from (:class:`kg.depends.Reads`),
+    so that the next build can tell without keying it again whether it changed."""
 
 
 Task = Callable[[], Iterable[Page]]
@@ -312,6 +315,7 @@ class Made:
     path: str
     key: str
     rendered: bool
+    reads: Any = None
 
 
 def write_page(target: Path, data: bytes) -> None:
@@ -339,18 +343,18 @@ class Emitter:
             source = previous.out / page.path
             try:
                 os.link(source, target)
-                return Made(page.path, page.key, False)
+                return Made(page.path, page.key, False, page.reads)
             except FileNotFoundError:
                 pass  # removed by hand since: made again below
             except OSError:  # no hard links here (another file system, FAT): a copy
                 with contextlib.suppress(OSError):
                     shutil.copyfile(source, target)
-                    return Made(page.path, page.key, False)
+                    return Made(page.path, page.key, False, page.reads)
         if page.write is not None:
             page.write(target)
         else:
             write_page(target, page.make())
-        return Made(page.path, page.key, True)
+        return Made(page.path, page.key, True, page.reads)
 
     def run(self, task: Task) -> list[Made]:
         return [self.emit(page) for page in task()]

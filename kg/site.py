@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from kg.body import parse_wikilink
 from kg.config import Config
+from kg.depends import Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import KgError, ResolveError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify
@@ -226,6 +227,16 @@ class Site:
         self.global_key = self._global_key(unsafe_html, own)
         self.tags_key = key_of(sorted(self.views.tag_slugs.items()))
         self.rdf_key = key_of(self.global_key, "rdf", self.notes)
+        self.plan: Plan | None = None
+
+    def reuse(self, old: Trace | None, keys: Mapping[str, str]) -> Trace:
+        """Plan which note pages keep their ``keys`` of the last build (whose trace is
+        ``old``), by what changed since (:mod:`kg.depends`); gives this build's trace, to
+        which the build adds each page's reads."""
+        now = Trace(self.global_key, node_facts(self.views), name_table(self.resolver),
+                    dict(self.views.tag_slugs), self.today, {})
+        self.plan = plan(old, now, keys)
+        return now
 
     def _make_ntriples(self) -> str:
         from kg.rdf import ntriples
@@ -343,9 +354,11 @@ class Site:
 
         return resolve
 
-    def _links(self, texts: Iterable[str], here: PagePath) -> tuple[Any, ...]:
+    def _links(self, texts: Iterable[str], here: PagePath,
+               targets: set[str] | None = None) -> tuple[Any, ...]:
         """Where every ``[[wikilink]]`` in ``texts`` leads, as the renderer will ask: part of
-        the key of a page that renders them (a note made later may take a link's name)."""
+        the key of a page that renders them (a note made later may take a link's name).
+        The names looked up are added to ``targets``."""
         resolve = self._link_resolver(here)
         found: list[Any] = []
         for text in texts:
@@ -355,7 +368,16 @@ class Site:
                 parsed = parse_wikilink(match.group(1))
                 if parsed is not None:
                     found.append((match.group(1), resolve(parsed[0], parsed[1])))
+                    if targets is not None:
+                        targets.add(parsed[0])
         return tuple(found)
+
+    def _target_id(self, target: str) -> NoteId | None:
+        """The node a link's target names, as :meth:`_link_resolver` finds it."""
+        try:
+            return self.resolver.resolve(target) or NoteId(slugify(target))
+        except ResolveError:
+            return None
 
     def _labels(self, nids: Iterable[NoteId]) -> dict[str, tuple[str, bool]]:
         """The label and existence of nodes a page names through ``wiki``, for its key."""
@@ -365,14 +387,29 @@ class Site:
 
     def note(self, note: Note) -> Page:
         path = note_page(note.id)
+        if self.plan is not None:
+            kept = self.plan.kept(path, (note.path, note.digest), note.tags,
+                                  bool(note.forecasts))
+            if kept is not None:  # nothing it shows changed: its key is the last build's
+                return Page(path, kept[0], lambda: self._note(note, path).make(),
+                            reads=kept[1])
+        return self._note(note, path)
+
+    def _note(self, note: Note, path: PagePath) -> Page:
         questions = self.views.questions.get(note.id, [])
         texts = [note.body, *(q.question.text for q in questions),
                  *(t for a in note.angles for t in (a.title, a.text))]
-        return self._page(
+        targets: set[str] = set()
+        links = self._links(texts, path, targets)
+        answered_by = {nid for q in questions for nid in q.answered_by}
+        local_graph = self.graphs.local_graph(note.id)
+        shown = {*self._ends(note.id), *answered_by, *(row[0] for row in local_graph["nodes"]),
+                 *(nid for t in targets if (nid := self._target_id(t)) is not None)}
+        page = self._page(
             "note.html",
             path,
-            key=(self._links(texts, path),
-                 self._labels(nid for q in questions for nid in q.answered_by),
+            key=(links,
+                 self._labels(answered_by),
                  [(t, self.views.tag_slugs[t]) for t in note.tags],
                  self.today if note.forecasts else None),
             late={"body": lambda: Markup(render(self.md, note.body, self._link_resolver(path)))},
@@ -380,16 +417,33 @@ class Site:
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),
             questions=questions,
-            local_graph=self.graphs.local_graph(note.id),
+            local_graph=local_graph,
             jsonld=self._jsonld(note),
             degree=self.views.degree.get(note.id, 0),
         )
+        names = frozenset(name for t in targets for name in lookup_names(t))
+        return replace(page, reads=Reads((note.path, note.digest), tuple(sorted(shown)), names))
+
+    def _ends(self, nid: NoteId) -> Iterator[NoteId]:
+        """The other end of every edge of ``nid``."""
+        for edge in self.views.out.get(nid, ()):
+            yield edge.target
+        for edge in self.views.inc.get(nid, ()):
+            yield edge.source
 
     def placeholder(self, nid: NoteId) -> Page:
-        ph = self.wiki.placeholders[nid]
-        return self._page("placeholder.html", note_page(nid), placeholder=ph,
-                          view=self.views.connections(nid),
-                          local_graph=self.graphs.local_graph(nid))
+        path = note_page(nid)
+        if self.plan is not None and (kept := self.plan.kept(path, None)) is not None:
+            return Page(path, kept[0], lambda: self._placeholder(nid, path).make(),
+                        reads=kept[1])
+        return self._placeholder(nid, path)
+
+    def _placeholder(self, nid: NoteId, path: PagePath) -> Page:
+        local_graph = self.graphs.local_graph(nid)
+        page = self._page("placeholder.html", path, placeholder=self.wiki.placeholders[nid],
+                          view=self.views.connections(nid), local_graph=local_graph)
+        shown = {nid, *self._ends(nid), *(row[0] for row in local_graph["nodes"])}
+        return replace(page, reads=Reads(None, tuple(sorted(shown)), frozenset()))
 
     def _jsonld(self, note: Note) -> dict[str, Any]:
         note_iri = f"{self.config.base_iri}note/"

@@ -1,0 +1,198 @@
+"""Which note pages an edit can change, found without computing every page's key again.
+
+A note's page shows its own note, and of other nodes only what :func:`node_facts` hashes:
+their labels, tiers and whether they exist, their edges and neighbours (the connection view
+and the 2-hop local graph, laid out by degree), their questions' status. When a build makes
+a note's page it records what it read (:class:`Reads`): its own file's content hash, the nodes
+it showed, and the names its ``[[wikilinks]]`` were looked up by. The next build compares
+every node's facts with the last build's (:class:`Trace`); a page whose own file, nodes and
+names are all unchanged would get the same key, so it keeps the key it had without being
+looked at (:meth:`Plan.kept`). The same computation, reading the same values, gives the same
+result: this is what lets a one-note edit of a 10,000-note wiki look at a few dozen pages.
+
+Anything else a note page shows is the same for every page (templates, settings, code: the
+``global_key``), or is checked here by itself: tag slugs (a new tag may take another's slug),
+and "today" for pages with forecasts. Placeholder pages have no file; their own facts are
+among the nodes they read. Other pages (lists, trackers, the graph exports) are keyed in full
+on every build: there are few of them.
+
+The trace is kept beside the build manifest, as a pickle (local and trusted, as the graph
+cache is), and paired with the site by the same marker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import marshal
+import os
+import pickle
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from kg.ids import NoteId, slugify
+from kg.resolve import Resolver
+from kg.resolve import _key as name_key
+
+if TYPE_CHECKING:
+    from kg.views import Views
+
+try:  # BLAKE2 alone: hashlib would load OpenSSL too
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
+
+FORMAT = 1
+K = TypeVar("K")
+
+
+class Reads(NamedTuple):
+    """What one page was made from, beyond what every page is: its note file (path, content
+    hash; None for a placeholder), the nodes whose facts it shows, the names it looked up."""
+
+    own: tuple[str, str] | None
+    nodes: tuple[NoteId, ...]
+    names: frozenset[str]
+
+
+def lookup_names(target: str) -> tuple[str, str, str]:
+    """The entries of the name table :meth:`kg.resolve.Resolver.resolve` reads for
+    ``target``: its text as an id, its folded text in the path/stem/alias/title tables, and
+    its slug as an id."""
+    text = target.strip().removesuffix(".md").strip("/")
+    return f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}"
+
+
+def name_table(resolver: Resolver) -> dict[str, tuple[Any, ...]]:
+    """Every entry a lookup can read, with what it holds: a change to an entry changes the
+    resolution of every name that reads it, and of no other."""
+    table: dict[str, tuple[Any, ...]] = {f"i:{nid}": (nid,) for nid in resolver.by_id}
+    steps: dict[str, list[tuple[str, ...]]] = defaultdict(lambda: [(), (), (), ()])
+    for i, step in enumerate(resolver.steps):
+        for key, ids in step.items():
+            steps[key][i] = tuple(sorted(ids))
+    table.update((f"k:{key}", tuple(found)) for key, found in steps.items())
+    return table
+
+
+def node_facts(views: Views) -> dict[NoteId, bytes]:
+    """A hash, for every node, of what other nodes' pages can show of it.
+
+    Not a note's body: another page shows its title, tier, tags and kind, its edges with
+    their annotations (both directions, as the connection view lists them), its neighbours
+    in the order a local graph reads them, its degree, and its questions' status. Source
+    lines are left out, as page keys leave them out.
+    """
+    wiki = views.wiki
+    questions = views.questions
+    facts: dict[NoteId, bytes] = {}
+
+    def edges(nid: NoteId) -> tuple[tuple[Any, ...], ...]:
+        return tuple(
+            (e.source, e.target, e.kind.value, e.relation.name if e.relation else None,
+             e.annotation, e.written)
+            for e in (*views.out.get(nid, ()), *views.inc.get(nid, ()))
+        )
+
+    def tracked(nid: NoteId) -> tuple[tuple[Any, ...], ...]:
+        return tuple((tq.question.id, tq.status.value, tq.answered_by)
+                     for tq in questions.get(nid, ()))
+
+    def digest(value: tuple[Any, ...]) -> bytes:
+        # version 0: no references between objects, so equal values give equal bytes
+        return blake2b(marshal.dumps(value, 0), digest_size=16).digest()
+
+    for nid, note in wiki.notes.items():
+        facts[nid] = digest((
+            1, note.title, note.tier, note.type, note.date.isoformat() if note.date else None,
+            note.tags, note.aliases, edges(nid), views.adjacent.get(nid, ()),
+            views.degree.get(nid, 0), tracked(nid)))
+    for nid, ph in wiki.placeholders.items():
+        facts[nid] = digest((0, ph.label, ph.referenced_by, edges(nid),
+                             views.adjacent.get(nid, ()), views.degree.get(nid, 0)))
+    return facts
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """What one build's note pages were made from: the facts of every node, the name table,
+    the tag slugs, the day, and each page's :class:`Reads`."""
+
+    global_key: str
+    facts: dict[NoteId, bytes]
+    names: dict[str, tuple[Any, ...]]
+    tag_slugs: dict[str, str]
+    today: dt.date
+    pages: dict[str, Reads]
+
+
+class Plan:
+    """The keys of note pages this build can keep from the last, by what changed since."""
+
+    def __init__(self, old: Trace, new: Trace, keys: Mapping[str, str]) -> None:
+        self.pages = old.pages
+        self.keys = keys
+        self.changed_nodes = _changed(old.facts, new.facts)
+        self.changed_names = _changed(old.names, new.names)
+        self.changed_tags = _changed(old.tag_slugs, new.tag_slugs)
+        self.new_day = old.today != new.today
+
+    def kept(self, path: str, own: tuple[str, str] | None, tags: Iterable[str] = (),
+             dated: bool = False) -> tuple[str, Reads] | None:
+        """The key and reads of the page at ``path`` if nothing it was made from changed:
+        its own file (``own``), the nodes and names it read, the slugs of its ``tags``, and
+        the day if it shows forecasts (``dated``)."""
+        reads = self.pages.get(path)
+        key = self.keys.get(path)
+        if reads is None or key is None or reads.own != own:
+            return None
+        if (dated and self.new_day) or not self.changed_tags.isdisjoint(tags):
+            return None
+        if not self.changed_nodes.isdisjoint(reads.nodes):
+            return None
+        if not self.changed_names.isdisjoint(reads.names):
+            return None
+        return key, reads
+
+
+def _changed(old: Mapping[K, object], new: Mapping[K, object]) -> frozenset[K]:
+    """The keys whose values differ, or that only one of the two has."""
+    return frozenset(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+
+
+def plan(old: Trace | None, new: Trace, keys: Mapping[str, str]) -> Plan | None:
+    """What this build may keep, or None when every page must be keyed again."""
+    if old is None or old.global_key != new.global_key:
+        return None
+    return Plan(old, new, keys)
+
+
+# -- on disk ----------------------------------------------------------------------------------
+
+
+def trace_path(manifest: Path) -> Path:
+    return manifest.with_suffix(".trace.pickle")
+
+
+def read_trace(manifest: Path, marker: list[int]) -> Trace | None:
+    """The trace written with the manifest of the site in the folder, or None."""
+    with contextlib.suppress(Exception), open(trace_path(manifest), "rb") as f:
+        fmt, seen, trace = pickle.load(f)
+        if fmt == FORMAT and seen == marker and isinstance(trace, Trace):
+            return trace
+    return None
+
+
+def write_trace(manifest: Path, marker: list[int], trace: Trace) -> None:
+    """Written with the manifest; a failure only costs the next build its speed."""
+    path = trace_path(manifest)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((FORMAT, marker, trace), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
