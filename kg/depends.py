@@ -89,13 +89,13 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
     wiki = views.wiki
     questions = views.questions
     facts: dict[NoteId, bytes] = {}
-
-    def edges(nid: NoteId) -> tuple[tuple[Any, ...], ...]:
-        return tuple(
-            (e.source, e.target, e.kind.value, e.relation.name if e.relation else None,
-             e.annotation, e.written)
-            for e in (*views.out.get(nid, ()), *views.inc.get(nid, ()))
-        )
+    edges: dict[NoteId, list[tuple[Any, ...]]] = defaultdict(list)
+    for e in wiki.edges:  # each edge once, listed at both ends in the wiki's order
+        row = (e.source, e.target, e.kind.value, e.relation.name if e.relation else None,
+               e.annotation, e.written)
+        edges[e.source].append(row)
+        edges[e.target].append(row)
+    none: list[tuple[Any, ...]] = []
 
     def tracked(nid: NoteId) -> tuple[tuple[Any, ...], ...]:
         return tuple((tq.question.id, tq.status.value, tq.answered_by)
@@ -108,10 +108,10 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
     for nid, note in wiki.notes.items():
         facts[nid] = digest((
             1, note.title, note.tier, note.type, note.date.isoformat() if note.date else None,
-            note.tags, note.aliases, edges(nid), views.adjacent.get(nid, ()),
+            note.tags, note.aliases, edges.get(nid, none), views.adjacent.get(nid, ()),
             views.degree.get(nid, 0), tracked(nid)))
     for nid, ph in wiki.placeholders.items():
-        facts[nid] = digest((0, ph.label, ph.referenced_by, edges(nid),
+        facts[nid] = digest((0, ph.label, ph.referenced_by, edges.get(nid, none),
                              views.adjacent.get(nid, ()), views.degree.get(nid, 0)))
     return facts
 
