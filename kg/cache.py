@@ -22,13 +22,14 @@ Cache files are local and git-ignored; like any pickle they are trusted, so neve
 from __future__ import annotations
 
 import contextlib
+import gc
 import pickle
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from kg.cachefile import (
     AMBIGUOUS,
@@ -62,12 +63,12 @@ from kg.cachefile import (
     write_file,
     write_quietly,
 )
-from kg.errors import KgError
+from kg.errors import Finding, KgError
 from kg.ids import NoteId, slugify
 
 if TYPE_CHECKING:
     from kg.config import Config
-    from kg.discover import Discovery
+    from kg.discover import Discovery, NoteFile
     from kg.model import Edge, Note, Placeholder, Wiki
     from kg.resolve import Resolver
 
@@ -324,6 +325,10 @@ def open_graph(config: Config) -> Graph:
     recent to trust are compared by content, and a stat that differs is settled by content.
     """
     path = cache_file(config)
+    return _hold(path, _open(config, path))
+
+
+def _open(config: Config, path: Path) -> Graph:
     if not config.wiki.is_dir():
         from kg.discover import discover
 
@@ -399,60 +404,165 @@ def _restat(old: Opened, path: Path, stats: dict[str, Stat], started: int,
     return Graph(header, index, blobs, recover=recover)
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while records are made by the million.
+
+    The records make no reference cycles, yet each few thousand objects made start a
+    collection, and the oldest generation, walked whole, holds every record: at 10,000 notes
+    the collector took two of a rebuild's eight seconds. What is left is collected after.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _rebuild(config: Config, path: Path, stats: dict[str, Stat], started: int, code: str,
              old: Opened | None) -> Graph:
+    with _no_collection():
+        return _rebuild_now(config, path, stats, started, code, old)
+
+
+def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: int, code: str,
+                 old: Opened | None) -> Graph:
     from kg.discover import discover
 
     found = discover(config.wiki)
-    wiki, digests = load_notes(found, _reusable(old))
+    previous = _previous(path, old, stats)
+    wiki, digests = load_notes(found, {key: note for key, (note, _) in previous.notes.items()},
+                               known=previous.digests)
     # a file whose stat was taken but whose content was not read (not a note) has no hash;
     # a later change to it costs a rebuild, never a stale answer
     header = Header(FORMAT, code, str(config.wiki), stats_key(stats), racy(stats, started),
                      fingerprint(code, digests))
-    index, blobs = layout(wiki)
+    index, blobs = layout(wiki, _pickler(previous))
     write_quietly(lambda f: write_file(f, header, stats, digests, index, blobs), path)
     return Graph(header, index, blobs, wiki)
 
 
-def _reusable(old: Opened | None) -> dict[tuple[str, str], Note]:
-    """Unchanged notes from the previous cache, by (path, content hash)."""
-    if old is None:
-        return {}
+class _Previous(NamedTuple):
+    """What a rebuild takes from the cache it replaces, so that it does not redo it."""
+
+    notes: dict[tuple[str, str], tuple[Note, bytes | memoryview]]
+    """Each note by (path, content hash), with the very bytes it was unpickled from."""
+    digests: dict[str, str]
+    """The content hash of each file whose stat is what the cache recorded and was not too
+    recent to trust then: its content is the one hashed, so it need not be read again."""
+
+
+_held: tuple[Path, Graph] | None = None
+"""The graph :func:`open_graph` last gave, by cache file. ``kg serve`` builds again and again
+in one process; when that graph's whole wiki was read into memory (every build reads it), the
+next rebuild takes the unchanged notes from it, not unpickled again from the file. Only the
+last graph is held, so a process holds at most one wiki more than its caller does."""
+
+
+def _hold(path: Path, graph: Graph) -> Graph:
+    """Hold ``graph``, unless the graph held is of the same content and has its notes in
+    memory (a query after a build): that one is worth more to the next rebuild."""
+    global _held
+    held = _held
+    if not (graph._wiki is None and held is not None and held[0] == path
+            and held[1]._wiki is not None and held[1].fingerprint == graph.fingerprint):
+        _held = path, graph
+    return graph
+
+
+def _previous(path: Path, old: Opened | None, stats: Mapping[str, Stat]) -> _Previous:
+    """What ``old`` (and the graph held in memory) offer a rebuild of ``path``; nothing when
+    the cache is missing or damaged, which is only a slower rebuild."""
     try:
-        graph = Graph(old.header, old.index(), old.blobs())
-        return {(n.path, n.digest): n for n in graph.notes()}
+        source = _source(path, old)
+        notes = _records(source) if source is not None else {}
+        return _Previous(notes, _trusted_digests(old, stats) if old is not None else {})
     except Exception:  # a damaged cache is only a slower rebuild
-        return {}
+        return _Previous({}, {})
+
+
+def _source(path: Path, old: Opened | None) -> Graph | None:
+    """The graph to take the old notes from: the one held, if its notes are all in memory,
+    else the old cache file's (mapped, not copied), if whole."""
+    held = _held  # read once: another thread may hold another graph meanwhile
+    if held is not None and held[0] == path and held[1]._wiki is not None:
+        return held[1]
+    blobs = old.mapped() if old is not None else None
+    return None if old is None or blobs is None else Graph(old.header, old.index(), blobs)
+
+
+def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryview]]:
+    """Every note of ``graph`` with the bytes of its record, checked: a note held in memory,
+    else unpickled. The bytes are a view, not a copy: an unchanged note is written back as
+    it is (:func:`_pickler`), not pickled again."""
+    held = graph._wiki
+    found: dict[tuple[str, str], tuple[Note, bytes | memoryview]] = {}
+    for nid, (span, _out, _in) in graph._all_spans():
+        if span is not None:
+            data = checked(graph._blobs[span[0] : span[0] + span[1]], span)
+            note: Note = held.notes[nid] if held is not None else safe_loads(data)
+            found[note.path, note.digest] = note, data
+    return found
+
+
+def _trusted_digests(old: Opened, stats: Mapping[str, Stat]) -> dict[str, str]:
+    """The old content hash of each file whose stat is unchanged and was not racy.
+
+    The same reasoning as :func:`open_graph`'s: a write moves a file's change time, which
+    cannot be set back, so an equal stat means equal content, unless the file was changed so
+    close to the old scan that a second change could have kept the stat (the racy files).
+    """
+    before, digests, racy_then = old.stats(), old.digests(), set(old.header.racy)
+    return {rel: digest for rel, digest in digests.items()
+            if rel not in racy_then and rel in stats and before.get(rel) == stats[rel]}
+
+
+def _pickler(previous: _Previous) -> Callable[[Note], bytes | memoryview]:
+    """Pickles a note, or gives the old bytes of a note record taken whole from the old cache
+    (the very object unpickled from them, so they unpickle to an equal record)."""
+    by_id = {note.id: (note, data) for note, data in previous.notes.values()}
+
+    def pickled(note: Note) -> bytes | memoryview:
+        known = by_id.get(note.id)
+        return known[1] if known is not None and known[0] is note else dumps(note)
+
+    return pickled
 
 
 def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
-               jobs: int | None = None) -> tuple[Wiki, dict[str, str]]:
+               jobs: int | None = None, known: Mapping[str, str] | None = None
+               ) -> tuple[Wiki, dict[str, str]]:
     """Read, parse and resolve every file of ``found``, parsing only those ``reuse`` lacks
     (many of them in a process pool of ``jobs``: :func:`kg.parse.parse_all`).
 
     Gives the content hash of every file read, too; the hash is of the very bytes parsed.
+    ``known`` gives the hash of files whose content is known unchanged (:func:`_previous`):
+    one whose note ``reuse`` holds is not read at all.
     """
-    from kg.errors import BuildFailed, Finding
+    from kg.errors import BuildFailed
     from kg.model import Note, Wiki
-    from kg.parse import parse_all, read_note
+    from kg.parse import parse_all
     from kg.resolve import resolve_wiki
 
+    known = known or {}
     read: list[Note | Finding | None] = []  # in file order; None: parsed below
     todo: list[tuple[bytes, NoteId, str]] = []
     digests: dict[str, str] = {}
     for file in found.files:
-        try:
-            data = read_note(file.path, file=file.rel)  # size-checked; read errors are KgErrors
-        except KgError as err:
-            read.append(err.as_finding("bad-note"))
-            continue
-        digests[file.rel] = digest = digest_of(data)
-        note = reuse.get((file.rel, digest))
-        if note is not None and note.id == file.id:
+        note = _unread(file, reuse, known)
+        if note is not None:
+            digests[file.rel] = note.digest
             read.append(note)
-        else:
+            continue
+        item = _read(file, reuse, digests)
+        if isinstance(item, tuple):
             read.append(None)
-            todo.append((data, file.id, file.rel))
+            todo.append(item)
+        else:
+            read.append(item)
     parsed = iter(parse_all(todo, jobs=jobs))
     results = [next(parsed) if item is None else item for item in read]
     errors = [item for item in results if isinstance(item, Finding)]
@@ -464,6 +574,31 @@ def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
     wiki = resolve_wiki(notes)
     warnings = found.warnings + wiki.warnings + tuple(w for n in notes for w in n.warnings)
     return Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, warnings), digests
+
+
+def _unread(file: NoteFile, reuse: Mapping[tuple[str, str], Note],
+            known: Mapping[str, str]) -> Note | None:
+    """The note of ``file`` without reading it, when its content is known and reused."""
+    digest = known.get(file.rel)
+    note = reuse.get((file.rel, digest)) if digest is not None else None
+    return note if note is not None and note.id == file.id else None
+
+
+def _read(file: NoteFile, reuse: Mapping[tuple[str, str], Note], digests: dict[str, str]
+          ) -> Note | Finding | tuple[bytes, NoteId, str]:
+    """The note of ``file`` from ``reuse`` by its content's hash (noted in ``digests``), else
+    what to parse, or the finding of a file that cannot be read."""
+    from kg.parse import read_note
+
+    try:
+        data = read_note(file.path, file=file.rel)  # size-checked; read errors are KgErrors
+    except KgError as err:
+        return err.as_finding("bad-note")
+    digests[file.rel] = digest = digest_of(data)
+    note = reuse.get((file.rel, digest))
+    if note is not None and note.id == file.id:
+        return note
+    return data, file.id, file.rel
 
 
 # -- derived caches ---------------------------------------------------------------------------
