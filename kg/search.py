@@ -19,9 +19,26 @@ from kg.model import Note, Wiki
 TEXT_LIMIT = 5000
 """Characters of each note's text in the index (a 430-word note has ~2,800)."""
 
-_LINE_MARK = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)+", re.M)
-_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~).*$", re.M)
+# The regex engine finds a match fast when the pattern starts with a literal: it scans for
+# that character in C, where a pattern starting with ``^`` (MULTILINE) or an optional ``!?``
+# is tried at every position of every note's body. So the line-start patterns begin with
+# "\n" and run through :func:`_sub_at_line_starts`, and the link patterns have variants
+# without the "!" of embeds and images, for the usual body that has none.
+_LINE_MARK = re.compile(r"\n[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)+")
+_FENCE = re.compile(r"\n[ \t]{0,3}(?:```|~~~).*")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINK_NO_IMAGE = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+# WIKILINK without its "!": the empty group 1 keeps the target in group 2 for wikilink_text.
+_WIKILINK_NO_EMBED = re.compile(r"()\[\[([^\[\]\n]+?)\]\]")
+
+
+def _sub_at_line_starts(pattern: re.Pattern[str], replacement: str, text: str) -> str:
+    """``re.sub(f"(?m)^{p}", replacement, text)`` for a ``pattern`` written ``"\\n" + p``.
+
+    The newline put in front of ``text`` lets the first line match too; the newline each
+    match takes is given back with the replacement.
+    """
+    return pattern.sub("\n" + replacement, "\n" + text)[1:]
 
 
 def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
@@ -31,12 +48,14 @@ def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
     """
     text = note.body
     if "```" in text or "~~~" in text:
-        text = _FENCE.sub(" ", text)
-    text = _LINE_MARK.sub("", text)
+        text = _sub_at_line_starts(_FENCE, " ", text)
+    text = _sub_at_line_starts(_LINE_MARK, "", text)
     if "[[" in text:
-        text = WIKILINK.sub(wikilink_text, text)
+        wikilink = WIKILINK if "![[" in text else _WIKILINK_NO_EMBED
+        text = wikilink.sub(wikilink_text, text)
     if "](" in text:
-        text = _MD_LINK.sub(r"\1", text)
+        md_link = _MD_LINK if "![" in text else _MD_LINK_NO_IMAGE
+        text = md_link.sub(r"\1", text)
     text = " ".join(text.replace("*", "").replace("`", "").replace("_", "").split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
