@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg import depends
 from kg import incremental as inc
 from kg.config import Config
 from kg.errors import ConfigError, Finding, KgError, Location, Severity
@@ -130,6 +129,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         if done is not None:
             return done
     say(f"reading {config.wiki}")
+    from kg import depends  # the records' modules: imported once there is something to build
     from kg.cache import load_ntriples_cached, open_graph
 
     # Through the query cache: unchanged notes are not parsed again, and the first query

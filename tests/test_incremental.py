@@ -181,6 +181,29 @@ def test_nothing_changed_is_answered_from_the_stat_alone(sample: Config,
     assert tree(sample.out) == site
 
 
+def test_nothing_changed_imports_neither_the_records_nor_the_site(sample: Config) -> None:
+    """The answer comes from the stat alone, so start-up is all it costs: no module of the
+    records, the site or the templates is imported (each costs tens of milliseconds)."""
+    import subprocess
+    import sys
+
+    heavy = ("kg.model", "kg.site", "kg.depends", "kg.resolve", "jinja2")
+    script = (
+        "import sys, dataclasses, pathlib\n"
+        "import kg.cachefile\n"
+        "kg.cachefile.RACY_NS = 0  # the notes were written a moment ago: trust them\n"
+        "from kg.build import build\n"
+        "from kg.config import load_config\n"
+        f"config = load_config(pathlib.Path({str(sample.root)!r}))\n"
+        f"r = build(dataclasses.replace(config, out=pathlib.Path({str(sample.out)!r})))\n"
+        f"print(r.rendered, [m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    run = [sys.executable, "-c", script]
+    subprocess.run(run, capture_output=True, text=True, check=True)  # records a trusted stamp
+    again = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "0 []", again.stdout + again.stderr
+
+
 def test_a_touched_note_renders_nothing(sample: Config) -> None:
     path = sample.wiki / "ahe.md"
     stat = path.stat()
