@@ -23,9 +23,9 @@ def export(wiki: Wiki, nt: str, fmt: str) -> bytes:
         raise ConfigError(f"unknown export format '{fmt}'", hint=f"use {', '.join(FORMATS)}")
     if fmt == "graphml":
         return graphml(wiki)
-    from kg.rdf import serialize
+    from kg.serialize import to_bytes
 
-    return serialize(nt, fmt)
+    return to_bytes(nt, fmt)
 
 
 def export_wiki(config: Config, fmt: str) -> bytes:
