@@ -88,3 +88,12 @@ def test_a_generated_wiki_and_the_hostile_corpus(tmp_path: Path) -> None:
     except Exception as err:  # pragma: no cover - the corpus is meant to build
         pytest.fail(f"the corpus does not build: {err}")
     assert_as_oxigraph_writes(ntriples(wiki, config))
+
+
+def test_a_source_url_with_two_hash_marks_makes_a_valid_iri(write_wiki) -> None:
+    """A fragment may not hold a "#": Oxigraph refused the whole graph over one such URL."""
+    config = write_wiki({"a.md": "---\ntitle: A\nsource: https://example.com/p#one#two\n---\nA.\n"})
+    nt = ntriples(load_wiki(config), config)
+    assert "<https://example.com/p#one%23two>" in nt
+    list(pyoxigraph.parse(nt.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES))
+    assert_as_oxigraph_writes(nt)
