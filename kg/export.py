@@ -23,9 +23,9 @@ def export(wiki: Wiki, nt: str, fmt: str) -> bytes:
         raise ConfigError(f"unknown export format '{fmt}'", hint=f"use {', '.join(FORMATS)}")
     if fmt == "graphml":
         return graphml(wiki)
-    from kg.serialize import to_bytes
+    from kg.rdf import serialize
 
-    return to_bytes(nt, fmt)
+    return serialize(nt, fmt)
 
 
 def export_wiki(config: Config, fmt: str) -> bytes:

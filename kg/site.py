@@ -403,8 +403,7 @@ class Site:
         links = self._links(texts, path, targets)
         answered_by = {nid for q in questions for nid in q.answered_by}
         local_graph = self.graphs.local_graph(note.id)
-        shown = {note.id, *self._ends(note.id), *answered_by,
-                 *(row[0] for row in local_graph["nodes"]),
+        shown = {*self._ends(note.id), *answered_by, *(row[0] for row in local_graph["nodes"]),
                  *(nid for t in targets if (nid := self._target_id(t)) is not None)}
         page = self._page(
             "note.html",
@@ -600,7 +599,7 @@ class Site:
         """graph.nt, graph.ttl, vocab.ttl and the saved queries' pages: one task, since all of
         them are made from one N-Triples text (graph.jsonld, as slow as the rest together,
         is a task of its own)."""
-        from kg import serialize
+        from kg import rdf
         from kg.vocab import vocabulary_turtle
 
         nt = self._ntriples
@@ -611,20 +610,22 @@ class Site:
                 for start in range(0, len(text), 1 << 20):  # never the whole text encoded
                     f.write(text[start:start + (1 << 20)])
 
+        def write_ttl(target: Path) -> None:  # from graph.nt, just made or kept above
+            rdf.serialize_file(target.with_name("graph.nt"), "ttl", target)
+
         yield Page(page("graph.nt"), self.rdf_key, lambda: nt().encode("utf-8"), write_nt)
-        yield Page(page("graph.ttl"), self.rdf_key, lambda: serialize.to_bytes(nt(), "ttl"),
-                   lambda target: serialize.to_file(nt(), "ttl", target))
+        yield Page(page("graph.ttl"), self.rdf_key, lambda: rdf.serialize(nt(), "ttl"),
+                   write_ttl)
         vocab = vocabulary_turtle().encode("utf-8")
         yield Page(page("vocab.ttl"), data_key(vocab), lambda: vocab)
         yield from self.query_pages(self.rdf_key)
 
     def graph_jsonld(self) -> list[Page]:
-        from kg import serialize
+        from kg import rdf
 
         nt = self._ntriples
-        return [Page(page("graph.jsonld"), self.rdf_key,
-                     lambda: serialize.to_bytes(nt(), "jsonld"),
-                     lambda target: serialize.to_file(nt(), "jsonld", target))]
+        return [Page(page("graph.jsonld"), self.rdf_key, lambda: rdf.serialize(nt(), "jsonld"),
+                     lambda target: rdf.serialize_file(nt(), "jsonld", target))]
 
     def prepare(self, previous: dict[str, str]) -> None:
         """Before the pages are made in several processes: the N-Triples, if they changed,

@@ -29,6 +29,7 @@ from kg.rdf import (
     lit,
     note_lines,
     ntriples,
+    serialize,
     wiki_lines,
 )
 from kg.search import TEXT_LIMIT, note_text
@@ -166,3 +167,13 @@ def test_hostile_wiki_exports_parseable_ntriples(write_wiki: WriteWiki) -> None:
     for note in wiki.notes.values():
         expected.update(note_lines(note, [e for e in wiki.edges if e.source == note.id], iris))
     assert nt == "".join(line + "\n" for line in sorted(expected))
+
+
+def test_a_source_url_with_two_hash_marks_makes_a_valid_iri(write_wiki) -> None:
+    """A fragment may not hold a "#": Oxigraph refused the whole graph over one such URL."""
+    config = write_wiki({"a.md": "---\ntitle: A\nsource: https://example.com/p#one#two\n---\nA.\n"})
+    nt = ntriples(load_wiki(config), config)
+    assert "<https://example.com/p#one%23two>" in nt
+    list(pyoxigraph.parse(nt.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES))
+    for fmt in ("ttl", "jsonld"):
+        assert serialize(nt, fmt)
