@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from kg.cachefile import (
     AMBIGUOUS,
@@ -623,7 +623,13 @@ def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
     from kg.rdf import ntriples
 
     nt = ntriples(graph.wiki(), config)
-    write_quietly(lambda f: f.write((key + nt).encode("utf-8")), path)
+
+    def write(f: IO[bytes]) -> None:  # a megabyte at a time: never a second copy of the text
+        f.write(key.encode("utf-8"))
+        for start in range(0, len(nt), 1 << 20):
+            f.write(nt[start:start + (1 << 20)].encode("utf-8"))
+
+    write_quietly(write, path)
     return nt
 
 
