@@ -13,12 +13,10 @@ every page. Output is the same bytes either way.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import errno
 import glob
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -243,6 +241,8 @@ class staging:
         self.old = out.parent / f".{out.name}.old-{os.getpid()}"
 
     def __enter__(self) -> Path:
+        import shutil  # here, not at the top: a build with nothing to do never stages
+
         self.out.parent.mkdir(parents=True, exist_ok=True)
         _recover(self.out)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -253,6 +253,8 @@ class staging:
         return self.tmp
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:
+        import shutil
+
         if error is None:
             try:
                 self._swap()
@@ -268,6 +270,8 @@ class staging:
             ) from error
 
     def _swap(self) -> None:
+        import shutil
+
         if not (self.out.exists() or self.out.is_symlink()):
             self.tmp.rename(self.out)
             return
@@ -285,6 +289,8 @@ class staging:
 
 def _recover(out: Path) -> None:
     """Clean up after builds of ``out`` that were killed: their temp folders, a set-aside site."""
+    import shutil
+
     for kind in ("old", "tmp"):
         for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.{kind}-*")):
             pid = path.name.rsplit("-", 1)[-1]
@@ -314,6 +320,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux ``renameat2``); False where that is not available."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2

@@ -35,9 +35,9 @@ import kg
 from kg.ids import NoteId
 
 try:  # BLAKE2 alone: hashlib would load OpenSSL too, a twentieth of a query's start-up
-    from _blake2 import blake2b
+    from _blake2 import blake2b as blake2b
 except ImportError:  # pragma: no cover - a Python built without it
-    from hashlib import blake2b
+    from hashlib import blake2b as blake2b
 
 if TYPE_CHECKING:
     from kg.config import Config

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from kg.cachefile import blake2b
 from kg.ids import NoteId, slugify
 from kg.resolve import Resolver
 from kg.resolve import _key as name_key
@@ -40,10 +41,6 @@ from kg.resolve import _key as name_key
 if TYPE_CHECKING:
     from kg.views import Views
 
-try:  # BLAKE2 alone: hashlib would load OpenSSL too
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - a Python built without it
-    from hashlib import blake2b
 
 FORMAT = 1
 K = TypeVar("K")

@@ -6,9 +6,9 @@ nothing to do stops before rendering anything).
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
+import kg
 from kg.config import Config
 
 
@@ -23,7 +23,7 @@ def template_dirs(config: Config) -> list[Path]:
 
 
 def theme_dir() -> Path:
-    packaged = Path(str(resources.files("kg"))) / "templates"
+    packaged = Path(kg.__file__).parent / "templates"  # in the wheel: kg/templates
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parent.parent / "templates"  # a source checkout
