@@ -107,3 +107,52 @@ def test_edit_rebuilds_and_bad_note_shows_error_until_fixed(server) -> None:  # 
     _wait_version(port, version)
     status, body = _get(port, "/notes/alpha.html")
     assert status == 200 and "Alpha fixed" in body
+
+
+def test_the_server_pauses_while_a_rebuild_runs_and_answers_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build forks its page workers only with no other thread alive: the HTTP server's
+    thread stops for the rebuild, and a request made meanwhile is answered when it ends."""
+    import kg.serve
+
+    during: list[list[str]] = []
+    release = threading.Event()
+    real_build = kg.serve.build
+
+    def build(config: Config) -> object:
+        if during or any(t.name == kg.serve.Listener.NAME for t in threading.enumerate()):
+            during.append([t.name for t in threading.enumerate()])
+            release.wait(10)
+        return real_build(config)
+
+    monkeypatch.setattr(kg.serve, "build", build)
+    config = _config(tmp_path)
+    lines: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, kwargs={"config": config, "port": 0,
+                                                    "say": lines.append, "stop": stop},
+                              daemon=True, name="serve-under-test")
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not any(line.startswith("serving") for line in lines):
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
+    port = int(next(li for li in lines if li.startswith("serving")).split(":")[2].split("/")[0])
+    during.append([])  # from now on every build is a rebuild
+    _, version = _get(port, "/__kg/version")
+    (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha paused"), encoding="utf-8")
+    while len(during) < 2:
+        assert time.monotonic() < deadline + 20, lines
+        time.sleep(0.05)
+    assert set(during[1]) <= {"MainThread", "serve-under-test"}, during[1]
+    answer: list[tuple[int, str]] = []
+    waiting = threading.Thread(target=lambda: answer.append(_get(port, "/__kg/version")))
+    waiting.start()
+    time.sleep(0.3)
+    assert answer == []  # queued while the build runs
+    release.set()
+    waiting.join(10)
+    assert answer and answer[0][0] == 200
+    assert _wait_version(port, version) != version
+    stop.set()
+    thread.join(timeout=10)
