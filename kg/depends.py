@@ -16,8 +16,9 @@ and "today" for pages with forecasts. Placeholder pages have no file; their own 
 among the nodes they read. Other pages (lists, trackers, the graph exports) are keyed in full
 on every build: there are few of them.
 
-The trace is kept beside the build manifest, as a pickle (local and trusted, as the graph
-cache is), and paired with the site by the same marker.
+The trace is kept beside the build manifest, as a pickle read through the graph cache's
+allowlisting unpickler (a file planted there cannot run code), and paired with the site by
+the same marker.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from kg.cachefile import blake2b
+from kg.cachefile import blake2b, safe_load
 from kg.ids import NoteId, slugify
 from kg.resolve import Resolver
 from kg.resolve import _key as name_key
@@ -177,7 +178,7 @@ def trace_path(manifest: Path) -> Path:
 def read_trace(manifest: Path, marker: list[int]) -> Trace | None:
     """The trace written with the manifest of the site in the folder, or None."""
     with contextlib.suppress(Exception), open(trace_path(manifest), "rb") as f:
-        fmt, seen, trace = pickle.load(f)
+        fmt, seen, trace = safe_load(f)  # the cache's allowlist: a planted file runs nothing
         if fmt == FORMAT and seen == marker and isinstance(trace, Trace):
             return trace
     return None

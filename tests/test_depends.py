@@ -276,3 +276,22 @@ def test_pages_made_in_worker_processes_leave_their_reads_for_the_next_build(
     change(wiki, "paper-00002", lambda t: t + "\nPooled edit.\n")
     build(wiki, jobs=1)
     assert keyed == ["paper-00002"]
+
+
+def test_a_planted_trace_runs_nothing_and_costs_only_speed(wiki: Config, tmp_path: Path,
+                                                           keyed: list[str]) -> None:
+    import os
+    import pickle
+
+    manifest = kg.incremental.manifest_path(wiki)
+    witness = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str, ...]]:
+            return os.system, (f"touch {witness}",)
+
+    kg.depends.trace_path(manifest).write_bytes(pickle.dumps(Payload()))
+    change(wiki, "paper-00004", lambda t: t + "\nEdited.\n")
+    rebuild(wiki, keyed=keyed)
+    assert not witness.exists()
+    assert len(keyed) == NOTES
