@@ -64,7 +64,7 @@ from kg.cachefile import (
     write_quietly,
 )
 from kg.errors import Finding, KgError
-from kg.ids import NoteId, slugify
+from kg.ids import NoteId, name_key, slugify, target_text
 
 if TYPE_CHECKING:
     from kg.config import Config
@@ -91,10 +91,9 @@ class CachedResolver:
 
     def resolve(self, target: str, *, file: str | None = None, line: int | None = None
                 ) -> NoteId | None:
-        text = target.strip().removesuffix(".md").strip("/")
+        text = target_text(target)
         if self._graph.exists(NoteId(text)):
             return NoteId(text)
-        from kg.resolve import _key as name_key
 
         found = self._graph.lookup("names", name_key(text))
         if found == AMBIGUOUS:

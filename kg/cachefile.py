@@ -309,9 +309,16 @@ def _link_stat(path: str, dir_fd: int | None) -> Stat:
         return -1, -1, -1, -1, ""
 
 
+def plain_digest(value: Any) -> bytes:
+    """A 16-byte hash of plain values (strings, numbers, None, tuples, lists, dicts), fast:
+    marshal version 0 writes no references between objects, so equal values give equal
+    bytes whatever objects they share."""
+    return blake2b(marshal.dumps(value, 0), digest_size=16).digest()
+
+
 def stats_key(stats: dict[str, Stat]) -> bytes:
     """A short key of a scan; equal scans (listed in the same order) give equal keys."""
-    return blake2b(marshal.dumps(stats), digest_size=16).digest()
+    return plain_digest(stats)
 
 
 def digest_of(data: bytes) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import marshal
 import os
 import pickle
 from collections import defaultdict
@@ -34,10 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from kg.cachefile import blake2b, safe_load
-from kg.ids import NoteId, slugify
+from kg.cachefile import plain_digest, safe_load
+from kg.ids import NoteId, name_key, slugify, target_text
 from kg.resolve import Resolver
-from kg.resolve import _key as name_key
 
 if TYPE_CHECKING:
     from kg.views import Views
@@ -60,7 +58,7 @@ def lookup_names(target: str) -> tuple[str, str, str]:
     """The entries of the name table :meth:`kg.resolve.Resolver.resolve` reads for
     ``target``: its text as an id, its folded text in the path/stem/alias/title tables, and
     its slug as an id."""
-    text = target.strip().removesuffix(".md").strip("/")
+    text = target_text(target)
     return f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}"
 
 
@@ -99,17 +97,13 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
         return tuple((tq.question.id, tq.status.value, tq.answered_by)
                      for tq in questions.get(nid, ()))
 
-    def digest(value: tuple[Any, ...]) -> bytes:
-        # version 0: no references between objects, so equal values give equal bytes
-        return blake2b(marshal.dumps(value, 0), digest_size=16).digest()
-
     for nid, note in wiki.notes.items():
-        facts[nid] = digest((
+        facts[nid] = plain_digest((
             1, note.title, note.tier, note.type, note.date.isoformat() if note.date else None,
             note.tags, note.aliases, edges.get(nid, none), views.adjacent.get(nid, ()),
             views.degree.get(nid, 0), tracked(nid)))
     for nid, ph in wiki.placeholders.items():
-        facts[nid] = digest((0, ph.label, ph.referenced_by, edges.get(nid, none),
+        facts[nid] = plain_digest((0, ph.label, ph.referenced_by, edges.get(nid, none),
                              views.adjacent.get(nid, ()), views.degree.get(nid, 0)))
     return facts
 

@@ -120,3 +120,13 @@ def relative_url(from_page: PagePath, to: PagePath, fragment: str = "") -> str:
     to_dir, _, name = to.rpartition("/")
     url = name if from_dir == to_dir else "../" * from_page.count("/") + to
     return f"{url}#{fragment}" if fragment else url
+
+
+def name_key(text: str) -> str:
+    """A name as the resolver's tables hold it: case-folded, white space made one space."""
+    return " ".join(text.casefold().split())
+
+
+def target_text(target: str) -> str:
+    """A link's target as it is looked up: trimmed, without ``.md`` and outer slashes."""
+    return target.strip().removesuffix(".md").strip("/")

@@ -29,7 +29,6 @@ import contextlib
 import dataclasses
 import io
 import json
-import marshal
 import operator
 import os
 import pickle
@@ -204,17 +203,15 @@ def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequen
     changed within the last seconds could change again without its stat moving."""
     import time
 
-    from kg.cachefile import racy, scan
+    from kg.cachefile import plain_digest, racy, scan
 
     started = time.time_ns()
     notes = scan(config.wiki)
     extra = files_stamp([config.wiki / "queries"], "*.rq") + files_stamp(template_dirs)
-    # plain values only, so marshal (version 0: no references, equal values give equal
-    # bytes) rather than key_of's pickler: a tenth of the time, and pickle is not imported
-    stamp = blake2b(marshal.dumps((
-        code_stamp(), repr(config), sorted(options.items()),
-        os.environ.get("SOURCE_DATE_EPOCH"), sorted(notes.items()), extra), 0),
-        digest_size=16).hexdigest()
+    # plain values only: hashed through marshal, a tenth of the time of key_of's pickler
+    stamp = plain_digest((code_stamp(), repr(config), sorted(options.items()),
+                          os.environ.get("SOURCE_DATE_EPOCH"), sorted(notes.items()),
+                          extra)).hex()
     recent = racy({**notes, **{p: (s, m, c) for p, s, m, c, _ in extra}}, started)
     return stamp, not recent
 

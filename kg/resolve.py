@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from types import MappingProxyType
 
 from kg.errors import Finding, Location, ResolveError, Severity
-from kg.ids import NoteId, slugify
+from kg.ids import NoteId, name_key, slugify, target_text
 from kg.model import (
     Edge,
     EdgeKind,
@@ -23,10 +23,6 @@ from kg.model import (
     TrackedQuestion,
     Wiki,
 )
-
-
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 class Resolver:
@@ -48,15 +44,15 @@ class Resolver:
             )
             for table, values in zip(self.steps, names, strict=True):
                 for value in values:
-                    table.setdefault(_key(value), set()).add(note.id)
+                    table.setdefault(name_key(value), set()).add(note.id)
 
     def resolve(self, target: str, *, file: str | None = None, line: int | None = None
                 ) -> NoteId | None:
         """The note ``target`` names, or None; an error if two notes claim it."""
-        text = target.strip().removesuffix(".md").strip("/")
+        text = target_text(target)
         if text in self.by_id:
             return self.by_id[text]
-        key = _key(text)
+        key = name_key(text)
         for table in self.steps:
             found = table.get(key)
             if found:
@@ -76,7 +72,7 @@ class Resolver:
         import difflib
 
         names = list(self.by_id) + [k for table in self.steps[2:] for k in table]
-        return difflib.get_close_matches(_key(target), names, n=limit, cutoff=0.6)
+        return difflib.get_close_matches(name_key(target), names, n=limit, cutoff=0.6)
 
 
 def resolve_wiki(notes: Iterable[Note]) -> Wiki:

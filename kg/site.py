@@ -344,10 +344,9 @@ class Site:
 
     def _link_resolver(self, here: PagePath) -> LinkResolver:
         def resolve(target: str, heading: str | None) -> LinkTarget | None:
-            try:
-                nid = self.resolver.resolve(target) or NoteId(slugify(target))
-            except ResolveError:
-                return None  # already reported by the resolve stage
+            nid = self._target_id(target)
+            if nid is None:
+                return None  # ambiguous: already reported by the resolve stage
             fragment = slugify(heading) if heading else ""
             return LinkTarget(link(here, note_page(nid), fragment),
                               self.wiki.node_label(nid), nid in self.wiki.notes)
@@ -403,7 +402,8 @@ class Site:
         links = self._links(texts, path, targets)
         answered_by = {nid for q in questions for nid in q.answered_by}
         local_graph = self.graphs.local_graph(note.id)
-        shown = {*self._ends(note.id), *answered_by, *(row[0] for row in local_graph["nodes"]),
+        shown = {note.id, *self._ends(note.id), *answered_by,
+                 *(row[0] for row in local_graph["nodes"]),
                  *(nid for t in targets if (nid := self._target_id(t)) is not None)}
         page = self._page(
             "note.html",

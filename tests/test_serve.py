@@ -22,14 +22,15 @@ def _config(tmp_path: Path) -> Config:
     return Config(root=tmp_path, wiki=wiki, out=tmp_path / "site")
 
 
-@pytest.fixture
-def server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    config = _config(tmp_path)
+def _serve_in_thread(config: Config, name: str | None = None
+                     ) -> tuple[threading.Thread, threading.Event, list[str], int]:
+    """``serve`` on a free port in a thread: the thread, its stop event, what it said, the
+    port, once it says it is serving."""
     lines: list[str] = []
     stop = threading.Event()
     thread = threading.Thread(
         target=serve, kwargs={"config": config, "port": 0, "say": lines.append, "stop": stop},
-        daemon=True,
+        daemon=True, name=name,
     )
     thread.start()
     deadline = time.monotonic() + 20
@@ -37,6 +38,13 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
         assert time.monotonic() < deadline, lines
         time.sleep(0.05)
     port = int(next(li for li in lines if li.startswith("serving")).split(":")[2].split("/")[0])
+    return thread, stop, lines, port
+
+
+@pytest.fixture
+def server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
     yield config, port, lines
     stop.set()
     thread.join(timeout=10)
@@ -128,22 +136,13 @@ def test_the_server_pauses_while_a_rebuild_runs_and_answers_after(
 
     monkeypatch.setattr(kg.serve, "build", build)
     config = _config(tmp_path)
-    lines: list[str] = []
-    stop = threading.Event()
-    thread = threading.Thread(target=serve, kwargs={"config": config, "port": 0,
-                                                    "say": lines.append, "stop": stop},
-                              daemon=True, name="serve-under-test")
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not any(line.startswith("serving") for line in lines):
-        assert time.monotonic() < deadline, lines
-        time.sleep(0.05)
-    port = int(next(li for li in lines if li.startswith("serving")).split(":")[2].split("/")[0])
+    thread, stop, lines, port = _serve_in_thread(config, name="serve-under-test")
+    deadline = time.monotonic() + 40
     during.append(set())  # from now on every build is a rebuild
     _, version = _get(port, "/__kg/version")
     (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha paused"), encoding="utf-8")
     while len(during) < 2:
-        assert time.monotonic() < deadline + 20, lines
+        assert time.monotonic() < deadline, lines
         time.sleep(0.05)
     assert during[1] - before == {thread}, during[1] - before
     answer: list[tuple[int, str]] = []
