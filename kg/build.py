@@ -127,8 +127,9 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         if done is not None:
             return done
     say(f"reading {config.wiki}")
-    from kg import depends  # the records' modules: imported once there is something to build
-    from kg.cache import load_ntriples_cached, open_graph
+    # the records' modules: imported once there is something to build
+    from kg import depends, splice
+    from kg.cache import keep_ntriples, load_ntriples_cached, open_graph
 
     # Through the query cache: unchanged notes are not parsed again, and the first query
     # after a build answers from what the build just read. The N-Triples come from the same
@@ -139,10 +140,14 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     from kg.site import Site
 
     site = Site(wiki, config, unsafe_html=unsafe_html,
-                ntriples=lambda: load_ntriples_cached(config, graph))
+                ntriples=lambda: load_ntriples_cached(config, graph),
+                kept_ntriples=lambda path: keep_ntriples(config, graph, path))
     manifest = inc.manifest_path(config)
     trace = site.reuse(depends.read_trace(manifest, previous.marker) if previous else None,
                        previous.pages if previous else {})
+    exported = splice.read_state(manifest, previous.marker) if previous else None
+    site.splice_exports(exported, staging_out(config.out) if previous else None,
+                        previous.pages if previous else {})
     say(f"{len(wiki.notes)} notes read; rendering the pages that changed")
     with staging(config.out) as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
@@ -174,6 +179,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         inc.folder_times(staging_out(config.out), pages)))
     depends.write_trace(manifest, marker, dataclasses.replace(
         trace, pages={m.path: m.reads for m in made if m.reads is not None}))
+    splice.write_state(manifest, marker,
+                       site.graph_state(exported).with_files(staging_out(config.out)))
     return result
 
 

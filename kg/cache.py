@@ -603,16 +603,20 @@ def _read(file: NoteFile, reuse: Mapping[tuple[str, str], Note], digests: dict[s
 # -- derived caches ---------------------------------------------------------------------------
 
 
+def _ntriples_key(config: Config, graph: Graph) -> str:
+    """What the cached triples are made from besides the records: the IRIs, the tiers'
+    labels, the code (kg.rdf is not one of the record modules)."""
+    from kg.incremental import code_stamp
+
+    return (f"# kg-cache {graph.fingerprint} {config.base_iri} {sorted(config.tiers.items())} "
+            f"{code_stamp()}\n")
+
+
 def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
     """The wiki's N-Triples (:func:`kg.rdf.ntriples`), cached beside the records."""
     graph = graph or open_graph(config)
     path = cache_file(config).with_suffix(".nt")
-    from kg.incremental import code_stamp
-
-    # what the triples are made from besides the records: the IRIs, the tiers' labels, the
-    # code (kg.rdf is not one of the record modules)
-    key = (f"# kg-cache {graph.fingerprint} {config.base_iri} {sorted(config.tiers.items())} "
-           f"{code_stamp()}\n")
+    key = _ntriples_key(config, graph)
     try:
         with open(path, encoding="utf-8") as f:
             if f.readline() == key:
@@ -630,6 +634,21 @@ def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
 
     write_quietly(write, path)
     return nt
+
+
+def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
+    """Cache the N-Triples file ``source`` (a build's graph.nt, spliced rather than made from
+    :func:`load_ntriples_cached`) as the N-Triples of ``graph``."""
+    import shutil
+
+    key = _ntriples_key(config, graph).encode("utf-8")
+
+    def write(f: IO[bytes]) -> None:
+        f.write(key)
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, f, 1 << 20)
+
+    write_quietly(write, cache_file(config).with_suffix(".nt"))
 
 
 def derived(config: Config, name: str, make: Callable[[Wiki], T], *,

@@ -32,7 +32,7 @@ from typing import Any
 
 from kg.config import Config
 from kg.errors import ConfigError, KgError
-from kg.model import Edge, Wiki
+from kg.model import Wiki
 from kg.relations import KG_VOCAB
 from kg.remote import Auth, Http, StoreError, check_url
 
@@ -88,15 +88,13 @@ def _digest(body: bytes) -> str:
 
 def named_graphs(wiki: Wiki, config: Config) -> Iterator[NamedGraph]:
     """Every graph of the wiki: the vocabulary, the wiki-level facts, then one per note."""
-    from kg.rdf import Iris, note_lines, wiki_lines
+    from kg.rdf import Iris, edges_by_source, note_lines, wiki_lines
     from kg.vocab import vocabulary_turtle
 
     yield _graph(VOCAB_GRAPH, "vocabulary", _turtle_lines(vocabulary_turtle()))
     yield _graph(wiki_graph(config.base_iri), "wiki", wiki_lines(wiki, config))
     iris = Iris(config.base_iri)
-    by_source: dict[str, list[Edge]] = {}
-    for edge in wiki.edges:
-        by_source.setdefault(edge.source, []).append(edge)
+    by_source = edges_by_source(wiki)
     for note in wiki.notes.values():
         lines = note_lines(note, by_source.get(note.id, ()), iris)
         yield _graph(iris.note(note.id), note.id, lines)

@@ -178,12 +178,14 @@ class Iris:
 
 def note_lines(note: Note, edges: Iterable[Edge], iris: Iris) -> Iterator[str]:
     """The triples one note asserts, as N-Triples lines (its named graph in ``kg push``)."""
-    return iter(_note_lines(note, edges, iris))
+    return iter(own_lines(note, edges, iris) + shared_lines(note, iris))
 
 
-def _note_lines(note: Note, edges: Iterable[Edge], iris: Iris) -> list[str]:
-    """:func:`note_lines` as a list. The helpers below build lists too: :func:`ntriples`
-    gathers a million lines, and extending lists costs less than resuming nested generators."""
+def own_lines(note: Note, edges: Iterable[Edge], iris: Iris) -> list[str]:
+    """The triples of a note about the note and its parts: every subject is the note's IRI or
+    the note's IRI and a ``#fragment``, so no other note asserts them (:mod:`kg.splice`
+    relies on it). The helpers below build lists: :func:`ntriples` gathers a million lines,
+    and extending lists costs less than resuming nested generators."""
     s = iris.note_ref(note.id)
     lines = _description(note, s, iris)
     lines += _provenance(note, s, iris)
@@ -223,13 +225,29 @@ def _description(note: Note, s: str, iris: Iris) -> list[str]:
         lines.append(f"{s} <{KG}tier> {iri(iris.tier(note.tier))} .")
     lines += [f"{s} <{SKOS}altLabel> {lit(alias)} ." for alias in note.aliases]
     lines += [f"{s} <{DCTERMS}subject> {iri(iris.tag(tag))} ." for tag in note.tags]
+    lines += [f"{s} <{SCHEMA}author> {iri(iris.person(author))} ." for author in note.authors]
+    return lines
+
+
+def shared_lines(note: Note, iris: Iris) -> list[str]:
+    """The triples a note asserts about things other notes may name too: its authors, its
+    source and its raw file, each with its type and name."""
+    lines = []
     for author in note.authors:
         person = iri(iris.person(author))
-        lines += [
-            f"{s} <{SCHEMA}author> {person} .",
-            f"{person} <{RDF}type> <{SCHEMA}Person> .",
-            f"{person} <{SCHEMA}name> {lit(author)} .",
-        ]
+        lines += [f"{person} <{RDF}type> <{SCHEMA}Person> .",
+                  f"{person} <{SCHEMA}name> {lit(author)} ."]
+    src = note.source
+    if src and src.url:
+        entity = iri(src.url)
+        lines.append(f"{entity} <{RDF}type> <{PROV}Entity> .")
+        if src.title:
+            lines.append(f"{entity} <{SCHEMA}name> {lit(src.title)} .")
+        if src.publisher:
+            lines.append(f"{entity} <{SCHEMA}publisher> {lit(src.publisher)} .")
+    if note.raw:
+        raw = iri(iris.raw(note.raw))
+        lines += [f"{raw} <{RDF}type> <{PROV}Entity> .", f"{raw} <{KG}rawPath> {lit(note.raw)} ."]
     return lines
 
 
@@ -238,24 +256,11 @@ def _provenance(note: Note, s: str, iris: Iris) -> list[str]:
     src = note.source
     if src and src.url:
         entity = iri(src.url)
-        lines += [
-            f"{s} <{PROV}wasDerivedFrom> {entity} .",
-            f"{s} <{DCTERMS}source> {entity} .",
-            f"{entity} <{RDF}type> <{PROV}Entity> .",
-        ]
-        if src.title:
-            lines.append(f"{entity} <{SCHEMA}name> {lit(src.title)} .")
-        if src.publisher:
-            lines.append(f"{entity} <{SCHEMA}publisher> {lit(src.publisher)} .")
+        lines += [f"{s} <{PROV}wasDerivedFrom> {entity} .", f"{s} <{DCTERMS}source> {entity} ."]
     elif src and (src.title or src.publisher):
         lines.append(f"{s} <{SCHEMA}isBasedOn> {lit(src.title or src.publisher or '')} .")
     if note.raw:
-        raw = iri(iris.raw(note.raw))
-        lines += [
-            f"{s} <{PROV}wasDerivedFrom> {raw} .",
-            f"{raw} <{RDF}type> <{PROV}Entity> .",
-            f"{raw} <{KG}rawPath> {lit(note.raw)} .",
-        ]
+        lines.append(f"{s} <{PROV}wasDerivedFrom> {iri(iris.raw(note.raw))} .")
     return lines
 
 
@@ -387,15 +392,22 @@ _STATUS = {
 }
 
 
-def ntriples(wiki: Wiki, config: Config) -> str:
-    """The whole graph as sorted, de-duplicated N-Triples: the canonical, diffable form."""
-    iris = Iris(config.base_iri)
+def edges_by_source(wiki: Wiki) -> dict[str, list[Edge]]:
+    """Each note's outgoing edges, in the wiki's order (what :func:`own_lines` takes)."""
     by_source: dict[str, list[Edge]] = {}
     for edge in wiki.edges:
         by_source.setdefault(edge.source, []).append(edge)
+    return by_source
+
+
+def ntriples(wiki: Wiki, config: Config) -> str:
+    """The whole graph as sorted, de-duplicated N-Triples: the canonical, diffable form."""
+    iris = Iris(config.base_iri)
+    by_source = edges_by_source(wiki)
     lines = list(wiki_lines(wiki, config))
     for note in wiki.notes.values():
-        lines += _note_lines(note, by_source.get(note.id, ()), iris)
+        lines += own_lines(note, by_source.get(note.id, ()), iris)
+        lines += shared_lines(note, iris)
     # Sorted as made, note by note: nearly in order already, which timsort exploits (sorting
     # a set's hash order is five times slower at a million lines). Equal lines are then
     # neighbours, and groupby keeps one of each.

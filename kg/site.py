@@ -39,6 +39,15 @@ from kg.rdf import TYPE_CLASSES
 from kg.resolve import Resolver
 from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
 from kg.search import index_json, index_script, search_index
+from kg.splice import (
+    EXPORTS,
+    GraphState,
+    Replacement,
+    SpliceError,
+    graph_state,
+    replacements,
+    splice_file,
+)
 from kg.theme import template_dirs, theme_dir
 from kg.urls import safe_url
 from kg.views import Views, open_first, question_age
@@ -204,11 +213,14 @@ class Site:
     """The pages of one wiki. Build it once; :meth:`tasks` lists every page to make.
 
     ``ntriples`` gives the wiki's N-Triples when a graph export or a saved query needs them
-    (a build passes the cached ones); it is called at most once.
+    (a build passes the cached ones); it is called at most once. ``kept_ntriples`` is told
+    where graph.nt was written when it was spliced rather than made from them (a build
+    caches it).
     """
 
     def __init__(self, wiki: Wiki, config: Config, *, unsafe_html: bool = False,
-                 ntriples: Callable[[], str] | None = None) -> None:
+                 ntriples: Callable[[], str] | None = None,
+                 kept_ntriples: Callable[[Path], None] | None = None) -> None:
         self.wiki = wiki
         self.config = config
         self.views = Views(wiki)
@@ -222,6 +234,9 @@ class Site:
         self.queries = load_queries(config.wiki / "queries")
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
         self._ntriples = cache(ntriples or self._make_ntriples)
+        self._kept_ntriples = kept_ntriples
+        self._splice: tuple[Path, list[Replacement]] | None = None
+        self._graph_state: GraphState | None = None
         self._helper_cache: dict[tuple[str, bool], dict[str, Callable[..., Any]]] = {}
         self.notes = list(wiki.notes.values())
         self.global_key = self._global_key(unsafe_html, own)
@@ -237,6 +252,38 @@ class Site:
                     dict(self.views.tag_slugs), self.today, {})
         self.plan = plan(old, now, keys)
         return now
+
+    def graph_state(self, old: GraphState | None = None) -> GraphState:
+        """What this build's graph exports are made from (:mod:`kg.splice`): ``old``'s if
+        they are the same exports."""
+        if self._graph_state is None:
+            self._graph_state = (old if old is not None and old.rdf_key == self.rdf_key
+                                 else graph_state(self.wiki, self.config, self.rdf_key))
+        return self._graph_state
+
+    def splice_exports(self, old: GraphState | None, out: Path | None,
+                       keys: Mapping[str, str]) -> None:
+        """Make the graph exports, if they changed, by splicing the previous site's in
+        ``out`` (:mod:`kg.splice`), when it has all three and ``old`` says what from."""
+        if (old is None or out is None or keys.get("graph.nt") == self.rdf_key
+                or any(keys.get(path) != old.rdf_key for path in EXPORTS)
+                or not old.matches(out)):
+            return
+        changes = replacements(old, self.graph_state(), self.wiki, self.config)
+        if changes is not None:
+            self._splice = (out, changes)
+
+    def _export(self, fmt: str, target: Path, whole: Callable[[Path], None]) -> None:
+        """Write the graph export ``target`` spliced from the previous site's, if planned
+        and it can be, else whole."""
+        if self._splice is not None:
+            out, changes = self._splice
+            try:
+                splice_file(out / target.name, target, fmt, changes)
+                return
+            except (SpliceError, OSError):
+                pass
+        whole(target)
 
     def _make_ntriples(self) -> str:
         from kg.rdf import ntriples
@@ -604,14 +651,20 @@ class Site:
 
         nt = self._ntriples
 
-        def write_nt(target: Path) -> None:
+        def nt_whole(target: Path) -> None:
             text = nt()
             with open(target, "w", encoding="utf-8", newline="") as f:
                 for start in range(0, len(text), 1 << 20):  # never the whole text encoded
                     f.write(text[start:start + (1 << 20)])
 
+        def write_nt(target: Path) -> None:
+            self._export("nt", target, nt_whole)
+            if self._splice is not None and self._kept_ntriples is not None:
+                self._kept_ntriples(target)
+
         def write_ttl(target: Path) -> None:  # from graph.nt, just made or kept above
-            rdf.serialize_file(target.with_name("graph.nt"), "ttl", target)
+            self._export("ttl", target, lambda _: rdf.serialize_file(
+                target.with_name("graph.nt"), "ttl", target))
 
         yield Page(page("graph.nt"), self.rdf_key, lambda: nt().encode("utf-8"), write_nt)
         yield Page(page("graph.ttl"), self.rdf_key, lambda: rdf.serialize(nt(), "ttl"),
@@ -624,13 +677,17 @@ class Site:
         from kg import rdf
 
         nt = self._ntriples
+        def write(target: Path) -> None:
+            self._export("jsonld", target,
+                         lambda _: rdf.serialize_file(nt(), "jsonld", target))
+
         return [Page(page("graph.jsonld"), self.rdf_key, lambda: rdf.serialize(nt(), "jsonld"),
-                     lambda target: rdf.serialize_file(nt(), "jsonld", target))]
+                     write)]
 
     def prepare(self, previous: dict[str, str]) -> None:
         """Before the pages are made in several processes: the N-Triples, if they changed,
         made once here, where every worker shares them."""
-        if previous.get("graph.nt") != self.rdf_key:
+        if previous.get("graph.nt") != self.rdf_key and self._splice is None:
             self._ntriples()
 
     def query_pages(self, graph_key: str) -> Iterator[Page]:

@@ -191,15 +191,17 @@ def test_a_note_saved_while_a_build_runs_leaves_no_stale_graph_files(
     note = small.wiki / "cee.md"
     edit(small, "cee.md", lambda t: t.replace("Cee body.", "Cee body, first edit."))
     saved = CEE.replace("Cee body.", "Cee body, saved during the build.")
-    original = kg.cache.load_ntriples_cached
+    original = kg.site.Site.tasks
 
-    def saved_meanwhile(config: Config, graph: object = None) -> str:
+    # after the notes are read, before the graph files are made (from the cached N-Triples,
+    # or spliced from the last build's)
+    def saved_meanwhile(self: kg.site.Site) -> list[kg.incremental.Task]:
         note.write_text(saved, encoding="utf-8")
-        return original(config, graph)  # type: ignore[arg-type]
+        return original(self)
 
-    monkeypatch.setattr(kg.cache, "load_ntriples_cached", saved_meanwhile)
+    monkeypatch.setattr(kg.site.Site, "tasks", saved_meanwhile)
     build(small)
-    monkeypatch.setattr(kg.cache, "load_ntriples_cached", original)
+    monkeypatch.setattr(kg.site.Site, "tasks", original)
     edit(small, "cee.md", lambda t: t.replace("saved during the build", "first edit"))  # undo
     rebuild(small)
 

@@ -1,0 +1,437 @@
+"""The graph exports of a build made from the last build's, where only some subjects changed.
+
+``graph.nt``, ``graph.ttl`` and ``graph.jsonld`` are each a hundred megabytes and more at
+10,000 notes, and making them whole takes ~15 s of CPU: the sorted N-Triples, then Oxigraph's
+Turtle and JSON-LD of them. An edit changes the triples of a few subjects.
+
+The N-Triples are sorted, so the triples of a subject are together and the subjects in order;
+Oxigraph writes Turtle and JSON-LD from them in the same order, a block per subject, and
+writes each block the same whatever stands before or after it. So each new file is the old
+one with the blocks in some ranges of subjects replaced (:class:`Replacement`): the ranges
+are found in the old file by binary search, the bytes between them copied by the kernel
+(``copy_file_range``), and the new blocks written by Oxigraph from the new lines of the range.
+
+Which ranges: the triples a note asserts about itself and its parts (:func:`kg.rdf.own_lines`)
+have the note's IRI, or the note's IRI and a ``#fragment``, as subject, and are a function of
+the note's record and its outgoing edges, hashed as its *unit* digest. Every other triple (the
+wiki-level ones and those a note asserts about its authors, source and raw file) is made
+afresh on every build, which is cheap, and compared with the last build's (:class:`GraphState`,
+kept beside the build manifest). A note whose unit changed replaces both ranges of its IRI;
+a wiki-level line that came or went replaces its subject's. The tests compare spliced exports
+with whole ones after every kind of edit.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import errno
+import mmap
+import os
+import pickle
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kg.cachefile import plain_digest, safe_load
+from kg.ids import NoteId
+
+if TYPE_CHECKING:
+    from kg.config import Config
+    from kg.model import Edge, Note, Wiki
+
+FORMAT = 1
+EXPORTS = ("graph.nt", "graph.ttl", "graph.jsonld")
+
+
+class SpliceError(Exception):
+    """An old export is not laid out as expected: the caller writes the file whole."""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphState:
+    """What a build's graph exports were made from, as much as the next build needs to
+    splice them: the settings and code the lines depend on (``env``), the exports' key in the
+    manifest, every note's unit digest, and the lines no note owns, sorted."""
+
+    env: str
+    rdf_key: str
+    units: Mapping[NoteId, bytes]
+    common: tuple[str, ...]
+    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Each export's size and modification time once written: a file changed since (by
+    hand, or cut short) is not spliced."""
+
+    def with_files(self, out: Path) -> GraphState:
+        files = {}
+        for name in EXPORTS:
+            with contextlib.suppress(OSError):
+                stat = os.stat(out / name)
+                files[name] = (stat.st_size, stat.st_mtime_ns)
+        return replace(self, files=files)
+
+    def matches(self, out: Path) -> bool:
+        """Whether the exports in ``out`` are the ones this state was written with."""
+        return len(self.files) == len(EXPORTS) and self.with_files(out).files == self.files
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """The lines from ``lo`` (inclusive) to ``hi`` (exclusive) are ``lines`` now."""
+
+    lo: str
+    hi: str
+    lines: tuple[str, ...]
+
+
+def splice_env(config: Config) -> str:
+    from kg.incremental import code_stamp
+
+    return plain_digest((code_stamp(), config.base_iri, sorted(config.tiers.items()))).hex()
+
+
+def unit_digest(note: Note, edges: Iterable[Edge]) -> bytes:
+    """A digest of everything :func:`kg.rdf.own_lines` reads: the note's record (its path and
+    file's content hash determine it) and its outgoing edges."""
+    own = note.digest or pickle.dumps(note, protocol=pickle.HIGHEST_PROTOCOL).hex()
+    return plain_digest((note.id, note.path, own, tuple(
+        (e.target, e.kind.value, e.relation.name if e.relation else "", e.annotation, e.line)
+        for e in edges)))
+
+
+def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
+    from kg.rdf import Iris, edges_by_source, shared_lines, wiki_lines
+
+    iris = Iris(config.base_iri)
+    by_source = edges_by_source(wiki)
+    units = {nid: unit_digest(note, by_source.get(nid, ())) for nid, note in wiki.notes.items()}
+    common = set(wiki_lines(wiki, config))
+    for note in wiki.notes.values():
+        common.update(shared_lines(note, iris))
+    return GraphState(splice_env(config), rdf_key, units, tuple(sorted(common)))
+
+
+def replacements(old: GraphState, new: GraphState, wiki: Wiki,
+                 config: Config) -> list[Replacement] | None:
+    """What turns the exports of ``old`` into those of ``new``, in order; None when they
+    cannot be spliced (other settings or code, or a base IRI that kg encodes)."""
+    from kg.rdf import Iris, edges_by_source, iri, own_lines
+
+    if old.env != new.env:
+        return None
+    iris = Iris(config.base_iri)
+    prefix = iris.note("")
+    if iri(prefix + "x#y") != f"<{prefix}x#y>":  # the note IRIs are not the text they are made of
+        return None
+    ranges: list[tuple[str, str]] = []
+    owners: set[NoteId] = set()
+    for nid in old.units.keys() | new.units.keys():
+        if old.units.get(nid) != new.units.get(nid):
+            ranges += _note_ranges(f"<{prefix}{nid}")
+            if nid in wiki.notes:
+                owners.add(nid)
+    for line in set(old.common).symmetric_difference(new.common):
+        subject = line[:line.index(" ")]
+        ranges.append((subject + " ", subject + "!"))
+        if subject.startswith(f"<{prefix}"):
+            nid = NoteId(subject[len(prefix) + 1:-1].partition("#")[0])
+            if nid in wiki.notes:
+                owners.add(nid)
+    if not ranges:
+        return []
+    by_source = edges_by_source(wiki) if owners else {}
+    own: list[str] = []
+    for nid in sorted(owners):
+        mine = _note_ranges(f"<{prefix}{nid}")
+        for line in own_lines(wiki.notes[nid], by_source.get(nid, ()), iris):
+            if not any(lo <= line < hi for lo, hi in mine):
+                return None  # not the note's own after all: never splice around it
+            own.append(line)
+    own.sort()
+    common = new.common
+    out = []
+    for lo, hi in _merged(ranges):
+        lines = set(common[bisect.bisect_left(common, lo):bisect.bisect_left(common, hi)])
+        lines.update(own[bisect.bisect_left(own, lo):bisect.bisect_left(own, hi)])
+        out.append(Replacement(lo, hi, tuple(sorted(lines))))
+    return out
+
+
+def _note_ranges(ref: str) -> list[tuple[str, str]]:
+    """The lines whose subject is the note ``<ref>`` itself, and those of its parts
+    ``<ref#…>`` (``$`` follows ``#``)."""
+    return [(ref + "> ", ref + ">!"), (ref + "#", ref + "$")]
+
+
+def _merged(ranges: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+# -- the files ----------------------------------------------------------------------------------
+
+
+class _Layout:
+    """Where the blocks of one export are: ``first`` and ``end`` bound them; a block's key
+    compares with N-Triples lines as its lines do."""
+
+    def __init__(self, buf: mmap.mmap | bytes, first: int, end: int) -> None:
+        self.buf, self.first, self.end = buf, first, end
+
+    def start_at(self, pos: int) -> int:
+        """The first block that starts at or after ``pos``, or ``end``."""
+        raise NotImplementedError
+
+    def key(self, start: int) -> bytes:
+        raise NotImplementedError
+
+    def lower_bound(self, target: bytes) -> int:
+        """The start of the first block whose lines are all at or after ``target``."""
+        lo, hi = self.first, self.end
+        while lo < hi:
+            mid = (lo + hi) // 2
+            start = self.start_at(mid)
+            if start >= self.end or self.key(start) >= target:
+                hi = mid
+            else:
+                lo = start + 1
+        return self.start_at(lo)
+
+
+class _Lines(_Layout):
+    """N-Triples: a block is a line."""
+
+    def start_at(self, pos: int) -> int:
+        if pos <= self.first:
+            return self.first
+        if pos >= self.end or self.buf[pos - 1] == 10:
+            return min(pos, self.end)
+        found = self.buf.find(b"\n", pos)
+        return self.end if found < 0 else min(found + 1, self.end)
+
+    def key(self, start: int) -> bytes:
+        return self.buf[start:self.buf.find(b"\n", start)]
+
+
+class _Turtle(_Layout):
+    """Turtle as Oxigraph writes it: the prefixes, then a block per subject from the start
+    of a line to `` .\\n``; its other lines start with a tab, and strings escape newlines."""
+
+    def __init__(self, buf: mmap.mmap | bytes) -> None:
+        first = 0
+        while buf[first:first + 8] == b"@prefix ":
+            first = buf.find(b"\n", first) + 1
+            if first <= 0 or first >= len(buf):
+                raise SpliceError("Turtle without triples")
+        if buf[-3:] != b" .\n":
+            raise SpliceError("Turtle not ended by a full stop")
+        super().__init__(buf, first, len(buf))
+        from kg.rdf import PREFIXES
+
+        self.namespaces = {p.encode(): ns.encode() for p, ns in PREFIXES.items()}
+
+    def start_at(self, pos: int) -> int:
+        if pos <= self.first:
+            return self.first
+        buf, pos = self.buf, pos - 1
+        while True:
+            pos = buf.find(b"\n", pos)
+            if pos < 0 or pos + 1 >= self.end:
+                return self.end
+            if buf[pos + 1] != 9:  # a tab: the same subject's next predicate
+                return pos + 1
+            pos += 1
+
+    def key(self, start: int) -> bytes:
+        name = self.buf[start:self.buf.find(b" ", start)]
+        if name.startswith(b"<"):
+            return name + b" "
+        prefix, _, local = name.partition(b":")
+        namespace = self.namespaces.get(prefix)
+        if namespace is None:
+            raise SpliceError(f"unknown prefix in Turtle: {prefix!r}")
+        return b"<" + namespace + _unescape_local(local) + b"> "
+
+
+def _unescape_local(local: bytes) -> bytes:
+    """A Turtle local name with its ``\\`` escapes undone (kg's IRIs are ASCII)."""
+    out = bytearray()
+    escaped = False
+    for c in local:
+        if c == 92 and not escaped:
+            escaped = True
+            continue
+        out.append(c)
+        escaped = False
+    return bytes(out)
+
+
+_NODE = b'{"@id":"'
+_BETWEEN = b']},' + _NODE
+
+
+class _JsonLd(_Layout):
+    """Expanded JSON-LD as Oxigraph writes it: ``[`` node objects joined by ``,`` ``]``;
+    a node object ends ``]}`` and the next starts ``{"@id":"``, which no string can hold
+    (its quotes would be escaped) and no value object follows (they end ``"}``)."""
+
+    def __init__(self, buf: mmap.mmap | bytes) -> None:
+        if buf[:len(_NODE) + 1] != b"[" + _NODE or buf[-3:] != b"]}]":
+            raise SpliceError("JSON-LD not an array of node objects")
+        super().__init__(buf, 1, len(buf) - 1)
+
+    def start_at(self, pos: int) -> int:
+        if pos <= self.first:
+            return self.first
+        found = self.buf.find(_BETWEEN, max(pos - 3, 0))  # (a negative start counts from the end)
+        return self.end if found < 0 else found + 3
+
+    def key(self, start: int) -> bytes:
+        begin = start + len(_NODE)
+        return b"<" + self.buf[begin:self.buf.find(b'"', begin)] + b"> "
+
+
+def blocks(lines: tuple[str, ...], fmt: str) -> bytes:
+    """The blocks of ``lines`` (whole subjects, sorted) in ``fmt``, as they stand in a file
+    of more: Turtle without its prefixes, JSON-LD without its brackets."""
+    if not lines:
+        return b""
+    text = "".join(line + "\n" for line in lines).encode("utf-8")
+    if fmt == "nt":
+        return text
+    import pyoxigraph
+
+    from kg.rdf import PREFIXES
+
+    formats = {"ttl": pyoxigraph.RdfFormat.TURTLE, "jsonld": pyoxigraph.RdfFormat.JSON_LD}
+    quads = pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    out = pyoxigraph.serialize(quads, format=formats[fmt],
+                               prefixes=PREFIXES if fmt == "ttl" else None)
+    assert out is not None
+    if fmt == "jsonld":
+        return bytes(out[1:-1])
+    start = 0
+    while out[start:start + 8] == b"@prefix ":
+        start = out.index(b"\n", start) + 1
+    return bytes(out[start:])
+
+
+def splice_file(old: Path, target: Path, fmt: str, changes: list[Replacement]) -> None:
+    """Write ``target``: the export ``old`` (of format ``fmt``) with ``changes`` made.
+    Raises :class:`SpliceError` (or ``OSError``) when it cannot; ``target`` is then to be
+    written whole."""
+    with open(old, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        if size == 0:
+            raise SpliceError("an empty export")
+        with mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            layout: _Layout
+            if fmt == "nt":
+                layout = _Lines(buf, 0, size)
+            elif fmt == "ttl":
+                layout = _Turtle(buf)
+            else:
+                layout = _JsonLd(buf)
+            pieces: list[Piece] = []
+            pos = 0
+            for change in changes:
+                start = layout.lower_bound(change.lo.encode("utf-8"))
+                stop = layout.lower_bound(change.hi.encode("utf-8"))
+                if start < pos:
+                    raise SpliceError("replacements out of order")
+                pieces += [(pos, start), blocks(change.lines, fmt)]
+                pos = stop
+            pieces.append((pos, size))
+            if fmt == "jsonld":
+                pieces = _json_items(buf, pieces)
+            with open(target, "wb", buffering=0) as dst:
+                for piece in pieces:
+                    if isinstance(piece, bytes):
+                        view = memoryview(piece)
+                        while view:
+                            view = view[os.write(dst.fileno(), view):]
+                    elif piece[1] > piece[0]:
+                        _copy(src.fileno(), dst.fileno(), piece[0], piece[1])
+
+
+Piece = tuple[int, int] | bytes
+"""Of a new export: a range of the old one's bytes, or new bytes."""
+
+
+def _json_items(buf: mmap.mmap, pieces: list[Piece]) -> list[Piece]:
+    """JSON-LD's pieces with the separators made again: ``[`` the nonempty ones joined by
+    ``,`` ``]`` (a range of old node objects is taken without the commas around it)."""
+    size = len(buf)
+    items: list[Piece] = []
+    for piece in pieces:
+        if isinstance(piece, tuple):
+            start, stop = max(piece[0], 1), min(piece[1], size - 1)
+            if start < stop and buf[start] == 44:  # ","
+                start += 1
+            if start < stop and buf[stop - 1] == 44:
+                stop -= 1
+            if start < stop:
+                items.append((start, stop))
+        elif piece:
+            items.append(piece)
+    out: list[Piece] = [b"["]
+    for i, item in enumerate(items):
+        if i:
+            out.append(b",")
+        out.append(item)
+    out.append(b"]")
+    return out
+
+
+def _copy(src: int, dst: int, start: int, stop: int) -> None:
+    """Bytes ``start:stop`` of ``src`` appended to ``dst``, by the kernel where it can."""
+    while start < stop:
+        try:
+            done = os.copy_file_range(src, dst, stop - start, start)
+        except (AttributeError, OSError) as err:
+            if isinstance(err, OSError) and err.errno not in (
+                    errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF):
+                raise
+            done = 0
+        if done <= 0:  # not here (another file system, an old kernel): read and write
+            chunk = os.pread(src, min(stop - start, 1 << 20), start)
+            if not chunk:
+                raise SpliceError("the old export ended early")
+            done = os.write(dst, chunk)
+        start += done
+
+
+# -- on disk ----------------------------------------------------------------------------------
+
+
+def state_path(manifest: Path) -> Path:
+    return manifest.with_suffix(".graph.pickle")
+
+
+def read_state(manifest: Path, marker: list[int]) -> GraphState | None:
+    """The state written with the manifest of the site in the folder, or None."""
+    with contextlib.suppress(Exception), open(state_path(manifest), "rb") as f:
+        fmt, seen, state = safe_load(f)  # the cache's allowlist: a planted file runs nothing
+        if fmt == FORMAT and seen == marker and isinstance(state, GraphState):
+            return state
+    return None
+
+
+def write_state(manifest: Path, marker: list[int], state: GraphState | None) -> None:
+    """Written with the manifest; a failure only costs the next build its speed."""
+    path = state_path(manifest)
+    with contextlib.suppress(OSError):
+        if state is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((FORMAT, marker, state), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)

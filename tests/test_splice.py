@@ -1,0 +1,192 @@
+"""Graph exports spliced from the last build's (kg.splice): after every kind of edit the
+spliced graph.nt, graph.ttl and graph.jsonld are the bytes of the files made whole, and they
+were spliced (the whole N-Triples were never made)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import kg.rdf
+from kg.build import build, load_wiki
+from kg.config import Config
+from kg.splice import Replacement, SpliceError, splice_file
+from tests.conftest import WriteWiki, edit_note
+
+ALPHA = """---
+title: Alpha
+date: 2026-01-01
+tier: 1
+tags: [agents]
+authors: [Jack Clark, Ada Lovelace]
+source: {title: "Alpha source", url: "https://schema.org/Thing/alpha-1", publisher: Pub}
+raw: raw/alpha.txt
+connections:
+  - {to: bee, rel: extends, note: "Alpha extends Bee ]},{\\"@id\\":\\"x\\" and more."}
+  - ghost
+---
+## TL;DR
+Alpha's text holds a Turtle end . and a newline-ish " .\\n<http://x> sequence, and ünïcödé.
+
+## Open questions
+- Does alpha scale past a thousand agents?
+- Is it ]},{"@id":"https://example.org/kg/note/zzz"} safe?
+"""
+
+BEE = """---
+title: Bee
+date: 2026-01-02
+tier: 2
+tags: [agents, audit]
+authors: [Jack Clark]
+source: {title: "Bee source", url: "https://example.com/bee"}
+forecasts:
+  - {claim: "Agents audit agents", p: 0.4, by: 2026-03-01}
+---
+## TL;DR
+Bee body, see [[Alpha]].
+
+## Research angle
+1. **Audit loops** — agents checking agents.
+"""
+
+CEE = """---
+title: Cee
+date: 2026-01-03
+tags: [audit]
+---
+## TL;DR
+Cee body.
+"""
+
+EXPORTS = ("graph.nt", "graph.ttl", "graph.jsonld")
+QUESTION = "alpha#q-does-alpha-scale-past-a-thousand-agents"
+
+
+@pytest.fixture
+def wiki(write_wiki: WriteWiki) -> Config:
+    config = write_wiki({"alpha.md": ALPHA, "bee.md": BEE, "cee.md": CEE})
+    build(config, jobs=1)
+    return config
+
+
+def whole(config: Config) -> dict[str, bytes]:
+    """The three exports made whole from the notes read afresh."""
+    nt = kg.rdf.ntriples(load_wiki(config), config)
+    return {"graph.nt": nt.encode("utf-8"), "graph.ttl": kg.rdf.serialize(nt, "ttl"),
+            "graph.jsonld": kg.rdf.serialize(nt, "jsonld")}
+
+
+def spliced_build(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that must splice: making the N-Triples whole, or serialising them, fails it."""
+    def whole_made(*_args: object) -> None:
+        raise AssertionError("the exports were made whole, not spliced")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(kg.rdf, "ntriples", whole_made)
+        patch.setattr(kg.rdf, "serialize_file", whole_made)
+        build(config, jobs=1)
+
+
+def exports(config: Config) -> dict[str, bytes]:
+    return {name: (config.out / name).read_bytes() for name in EXPORTS}
+
+
+def write(config: Config, name: str, text: str) -> None:
+    (config.wiki / name).write_text(text, encoding="utf-8")
+
+
+EDITS: dict[str, Callable[[Config], None]] = {
+    "body": lambda c: edit_note(c, "cee.md", lambda t: t.replace("Cee body.", "Cee, edited.")),
+    "title": lambda c: edit_note(c, "bee.md", lambda t: t.replace("title: Bee", "title: Bees")),
+    "connect": lambda c: edit_note(c, "cee.md", lambda t: t.replace(
+        "tags: [audit]", "tags: [audit]\nconnections:\n  - {to: alpha, rel: critiques}")),
+    "delete": lambda c: (c.wiki / "bee.md").unlink(),
+    "placeholder written": lambda c: write(c, "ghost.md", "---\ntitle: Ghost\n---\nBoo.\n"),
+    "shared author renamed": lambda c: edit_note(
+        c, "bee.md", lambda t: t.replace("authors: [Jack Clark]", "authors: [jack clark]")),
+    "shared author dropped": lambda c: edit_note(
+        c, "bee.md", lambda t: t.replace("authors: [Jack Clark]\n", "")),
+    "answered elsewhere": lambda c: edit_note(
+        c, "cee.md", lambda t: t.replace("tags: [audit]", f"tags: [audit]\nanswers: [{QUESTION}]")),
+    "new tag": lambda c: edit_note(c, "cee.md", lambda t: t.replace("[audit]", "[audit, new/sub]")),
+    "prefixed source": lambda c: edit_note(
+        c, "alpha.md", lambda t: t.replace("Thing/alpha-1", "Thing/alpha.2")),
+    "hostile text": lambda c: edit_note(c, "alpha.md", lambda t: t.replace(
+        "ünïcödé", 'a " .\\n]},{"@id":"x"} and \\u2028 line')),
+    "new note": lambda c: write(c, "aaa.md", "---\ntitle: First of all\nauthors: [Jack Clark]\n"
+                                             "---\nLinks [[Cee]] and [[ghost]].\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_an_edit_splices_the_bytes_of_whole_exports(wiki: Config, name: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    before = exports(wiki)
+    EDITS[name](wiki)
+    spliced_build(wiki, monkeypatch)
+    after = exports(wiki)
+    assert after == whole(wiki)
+    assert after != before
+
+
+def test_edits_in_a_row_keep_splicing(wiki: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("new note", "connect", "answered elsewhere", "delete", "placeholder written"):
+        EDITS[name](wiki)
+        spliced_build(wiki, monkeypatch)
+        assert exports(wiki) == whole(wiki), name
+
+
+def test_a_query_after_a_spliced_build_reads_the_spliced_triples(
+        wiki: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.cache import load_ntriples_cached
+
+    EDITS["title"](wiki)
+    spliced_build(wiki, monkeypatch)
+    with monkeypatch.context() as patch:  # from the cache the build left, not made again
+        patch.setattr(kg.rdf, "ntriples", lambda *_: pytest.fail("N-Triples made again"))
+        assert load_ntriples_cached(wiki).encode("utf-8") == exports(wiki)["graph.nt"]
+    assert '"Bees"' in load_ntriples_cached(wiki)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "emptied"])
+@pytest.mark.parametrize("name", EXPORTS)
+def test_a_damaged_export_is_made_whole_again(wiki: Config, name: str, damage: str) -> None:
+    target = wiki.out / name
+    data = target.read_bytes()
+    target.unlink()  # the site's file is a link shared with nothing else; never write through
+    target.write_bytes(data[:len(data) // 2] if damage == "truncated" else b"")
+    EDITS["body"](wiki)
+    build(wiki, jobs=1)
+    assert exports(wiki) == whole(wiki)
+
+
+def test_other_settings_make_the_exports_whole(wiki: Config,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    toml = wiki.root / "kg.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        "https://example.org/kg/", "https://example.net/other/"), encoding="utf-8")
+    from kg.config import load_config
+
+    moved = load_config(wiki.root).with_options(wiki=wiki.wiki, out=wiki.out)
+    made: list[object] = []
+    original = kg.rdf.ntriples
+    monkeypatch.setattr(kg.rdf, "ntriples", lambda *a: made.append(a) or original(*a))
+    build(moved, jobs=1)
+    assert made, "a new base IRI changes every line: the exports are made whole"
+    assert exports(moved) == whole(moved)
+    assert b"<https://example.net/other/note/alpha>" in exports(moved)["graph.ttl"]
+    assert b"<https://example.org/kg/note/alpha>" not in exports(moved)["graph.ttl"]
+
+
+def test_splice_file_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.jsonld", tmp_path / "new.jsonld"
+    old.write_bytes(b'{"not": "an array"}')
+    change = Replacement("<http://a/> ", "<http://a/>!", ('<http://a/> <http://b/> "c" .',))
+    with pytest.raises(SpliceError):
+        splice_file(old, new, "jsonld", [change])
+    old.write_bytes(b"@prefix x: <http://x/> .\n")
+    with pytest.raises(SpliceError):
+        splice_file(old, new, "ttl", [change])
