@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from kg.config import Config
     from kg.model import Edge, Note, Wiki
 
-FORMAT = 1
+FORMAT = 2
 EXPORTS = ("graph.nt", "graph.ttl", "graph.jsonld")
 
 
