@@ -14,7 +14,7 @@ from typing import Any
 
 from kg.body import WIKILINK, wikilink_text
 from kg.ids import note_page
-from kg.model import Note, Wiki
+from kg.model import Note, Placeholder, Wiki
 
 TEXT_LIMIT = 5000
 """Characters of each note's text in the index (a 430-word note has ~2,800)."""
@@ -60,32 +60,50 @@ def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 
+def note_entry(note: Note) -> dict[str, Any]:
+    """A note's entry: keys kept short for size."""
+    entry: dict[str, Any] = {"id": note.id, "t": note.title, "u": note_page(note.id)}
+    if note.aliases:
+        entry["a"] = list(note.aliases)
+    if note.tags:
+        entry["g"] = list(note.tags)
+    if note.tier is not None:
+        entry["r"] = note.tier
+    if note.date:
+        entry["d"] = note.date.isoformat()
+    if note.summary:
+        entry["s"] = note.summary
+    entry["x"] = note_text(note)
+    return entry
+
+
+def placeholder_entry(ph: Placeholder) -> dict[str, Any]:
+    return {"id": ph.id, "t": ph.label, "u": note_page(ph.id), "p": 1}
+
+
 def search_index(wiki: Wiki) -> dict[str, Any]:
-    """One entry per note and placeholder, sorted by id; keys kept short for size."""
-    entries: list[dict[str, Any]] = []
-    for note in wiki.notes.values():
-        entry: dict[str, Any] = {"id": note.id, "t": note.title, "u": note_page(note.id)}
-        if note.aliases:
-            entry["a"] = list(note.aliases)
-        if note.tags:
-            entry["g"] = list(note.tags)
-        if note.tier is not None:
-            entry["r"] = note.tier
-        if note.date:
-            entry["d"] = note.date.isoformat()
-        if note.summary:
-            entry["s"] = note.summary
-        entry["x"] = note_text(note)
-        entries.append(entry)
-    for ph in wiki.placeholders.values():
-        entries.append({"id": ph.id, "t": ph.label, "u": note_page(ph.id), "p": 1})
+    """One entry per note and placeholder, sorted by id."""
+    entries = [note_entry(note) for note in wiki.notes.values()]
+    entries += [placeholder_entry(ph) for ph in wiki.placeholders.values()]
     entries.sort(key=lambda e: str(e["id"]))
     return {"version": 1, "notes": entries}
 
 
-def index_json(index: dict[str, Any]) -> bytes:
-    return json.dumps(index, ensure_ascii=False, sort_keys=True,
+INDEX_HEAD, INDEX_TAIL = b'{"notes":[', b'],"version":1}'
+SCRIPT_HEAD, SCRIPT_TAIL = b"window.KG_SEARCH_INDEX = " + INDEX_HEAD, INDEX_TAIL + b";\n"
+"""What stands around the entries in ``search.json`` and in ``data/search.js``: the index's
+own keys, sorted (:mod:`kg.splice` replaces the entries of notes that changed)."""
+
+
+def entry_json(entry: dict[str, Any]) -> bytes:
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")).encode("utf-8")
+
+
+def index_json(index: dict[str, Any]) -> bytes:
+    """The index as JSON, its keys sorted, no spaces."""
+    assert index.keys() == {"version", "notes"} and index["version"] == 1
+    return INDEX_HEAD + b",".join(entry_json(e) for e in index["notes"]) + INDEX_TAIL
 
 
 def index_script(index: dict[str, Any]) -> bytes:

@@ -12,6 +12,7 @@ package; all of them autoescape, and scripts live in files (the pages' CSP forbi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -38,14 +39,27 @@ from kg.model import Note, Wiki
 from kg.rdf import TYPE_CLASSES
 from kg.resolve import Resolver
 from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
-from kg.search import index_json, index_script, search_index
+from kg.search import (
+    INDEX_HEAD,
+    INDEX_TAIL,
+    SCRIPT_HEAD,
+    SCRIPT_TAIL,
+    index_json,
+    index_script,
+    search_index,
+)
 from kg.splice import (
     EXPORTS,
+    SEARCH_FILES,
     GraphState,
     Replacement,
+    SearchState,
     SpliceError,
+    changed_entries,
     graph_state,
     replacements,
+    search_state,
+    splice_entries,
     splice_file,
 )
 from kg.theme import template_dirs, theme_dir
@@ -236,12 +250,16 @@ class Site:
         self._ntriples = cache(ntriples or self._make_ntriples)
         self._kept_ntriples = kept_ntriples
         self._splice: tuple[Path, list[Replacement]] | None = None
+        self._search_splice: tuple[Path, list[tuple[str, bytes]]] | None = None
         self._graph_state: GraphState | None = None
+        self._search_state: SearchState | None = None
         self._helper_cache: dict[tuple[str, bool], dict[str, Callable[..., Any]]] = {}
         self.notes = list(wiki.notes.values())
         self.global_key = self._global_key(unsafe_html, own)
         self.tags_key = key_of(sorted(self.views.tag_slugs.items()))
         self.rdf_key = key_of(self.global_key, "rdf", self.notes)
+        self.search_key = key_of(self.global_key, "search", self.notes,
+                                 list(self.wiki.placeholders.values()))
         self.plan: Plan | None = None
 
     def reuse(self, old: Trace | None, keys: Mapping[str, str]) -> Trace:
@@ -253,37 +271,60 @@ class Site:
         self.plan = plan(old, now, keys)
         return now
 
-    def graph_state(self, old: GraphState | None = None) -> GraphState:
-        """What this build's graph exports are made from (:mod:`kg.splice`): ``old``'s if
-        they are the same exports."""
+    def exported(self, graph: GraphState | None,
+                 search: SearchState | None) -> tuple[GraphState, SearchState]:
+        """What this build's graph exports and search index are made from (:mod:`kg.splice`):
+        the last build's states where the files are the same."""
         if self._graph_state is None:
-            self._graph_state = (old if old is not None and old.rdf_key == self.rdf_key
+            self._graph_state = (graph if graph is not None and graph.rdf_key == self.rdf_key
                                  else graph_state(self.wiki, self.config, self.rdf_key))
-        return self._graph_state
+        if self._search_state is None:
+            self._search_state = (
+                search if search is not None and search.key == self.search_key
+                else search_state(self.wiki, self.config, self.search_key))
+        return self._graph_state, self._search_state
 
-    def splice_exports(self, old: GraphState | None, out: Path | None,
-                       keys: Mapping[str, str]) -> None:
-        """Make the graph exports, if they changed, by splicing the previous site's in
-        ``out`` (:mod:`kg.splice`), when it has all three and ``old`` says what from."""
-        if (old is None or out is None or keys.get("graph.nt") == self.rdf_key
-                or any(keys.get(path) != old.rdf_key for path in EXPORTS)
-                or not old.matches(out)):
+    def splice_from(self, graph: GraphState | None, search: SearchState | None,
+                    out: Path | None, keys: Mapping[str, str]) -> None:
+        """Make the graph exports and the search index, where they changed, by splicing the
+        previous site's in ``out`` (:mod:`kg.splice`), when its files are those the last
+        build's states (``graph``, ``search``) describe."""
+        if out is None:
             return
-        changes = replacements(old, self.graph_state(), self.wiki, self.config)
-        if changes is not None:
-            self._splice = (out, changes)
+        if (graph is not None and keys.get("graph.nt") != self.rdf_key
+                and all(keys.get(path) == graph.rdf_key for path in EXPORTS)
+                and graph.matches(out)):
+            changes = replacements(graph, self.exported(graph, search)[0], self.wiki,
+                                   self.config)
+            if changes is not None:
+                self._splice = (out, changes)
+        if (search is not None and keys.get("search.json") != self.search_key
+                and all(keys.get(path) == search.key for path in SEARCH_FILES)
+                and search.matches(out)):
+            entries = changed_entries(search, self.exported(graph, search)[1], self.wiki)
+            if entries is not None:
+                self._search_splice = (out, entries)
 
     def _export(self, fmt: str, target: Path, whole: Callable[[Path], None]) -> None:
         """Write the graph export ``target`` spliced from the previous site's, if planned
         and it can be, else whole."""
         if self._splice is not None:
             out, changes = self._splice
-            try:
+            with contextlib.suppress(SpliceError, OSError):
                 splice_file(out / target.name, target, fmt, changes)
                 return
-            except (SpliceError, OSError):
-                pass
         whole(target)
+
+    def _search_file(self, path: str, target: Path, head: bytes, tail: bytes,
+                     whole: Callable[[], bytes]) -> None:
+        """Write the search index ``target`` (``path`` in the site) spliced from the
+        previous site's, if planned and it can be, else whole."""
+        if self._search_splice is not None:
+            out, entries = self._search_splice
+            with contextlib.suppress(SpliceError, OSError):
+                splice_entries(out / path, target, head, tail, entries)
+                return
+        target.write_bytes(whole())
 
     def _make_ntriples(self) -> str:
         from kg.rdf import ntriples
@@ -632,11 +673,14 @@ class Site:
                          late={"data": data})
 
     def search(self) -> Iterator[Page]:
-        key = key_of(self.global_key, "search", self.notes,
-                     list(self.wiki.placeholders.values()))
         index = cache(lambda: search_index(self.wiki))
-        yield Page(page("search.json"), key, lambda: index_json(index()))
-        yield Page(page("data/search.js"), key, lambda: index_script(index()))
+        for path, head, tail, make in (("search.json", INDEX_HEAD, INDEX_TAIL, index_json),
+                                       ("data/search.js", SCRIPT_HEAD, SCRIPT_TAIL, index_script)):
+            def whole(make: Callable[[dict[str, Any]], bytes] = make) -> bytes:
+                return make(index())
+
+            yield Page(page(path), self.search_key, whole, partial(
+                self._search_file, path, head=head, tail=tail, whole=whole))
         yield self._page("search.html", page("search.html"), nav="search",
                          key=len(self.wiki.notes))
 

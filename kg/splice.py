@@ -29,7 +29,7 @@ import errno
 import mmap
 import os
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,12 +41,23 @@ if TYPE_CHECKING:
     from kg.config import Config
     from kg.model import Edge, Note, Wiki
 
-FORMAT = 2
+FORMAT = 3
 EXPORTS = ("graph.nt", "graph.ttl", "graph.jsonld")
+SEARCH_FILES = ("search.json", "data/search.js")
 
 
 class SpliceError(Exception):
     """An old export is not laid out as expected: the caller writes the file whole."""
+
+
+def _stats(out: Path, names: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """Each file's size and modification time, of those that are there."""
+    found = {}
+    for name in names:
+        with contextlib.suppress(OSError):
+            stat = os.stat(out / name)
+            found[name] = (stat.st_size, stat.st_mtime_ns)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +75,29 @@ class GraphState:
     hand, or cut short) is not spliced."""
 
     def with_files(self, out: Path) -> GraphState:
-        files = {}
-        for name in EXPORTS:
-            with contextlib.suppress(OSError):
-                stat = os.stat(out / name)
-                files[name] = (stat.st_size, stat.st_mtime_ns)
-        return replace(self, files=files)
+        return replace(self, files=_stats(out, EXPORTS))
 
     def matches(self, out: Path) -> bool:
         """Whether the exports in ``out`` are the ones this state was written with."""
-        return len(self.files) == len(EXPORTS) and self.with_files(out).files == self.files
+        return len(self.files) == len(EXPORTS) and _stats(out, EXPORTS) == self.files
+
+
+@dataclass(frozen=True, slots=True)
+class SearchState:
+    """What a build's search index was made from: the code (``env``), the index's key in
+    the manifest, and a digest of each entry's record (a note's file, a placeholder's
+    label)."""
+
+    env: str
+    key: str
+    entries: Mapping[str, bytes]
+    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+    def with_files(self, out: Path) -> SearchState:
+        return replace(self, files=_stats(out, SEARCH_FILES))
+
+    def matches(self, out: Path) -> bool:
+        return len(self.files) == len(SEARCH_FILES) and _stats(out, SEARCH_FILES) == self.files
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +115,44 @@ def splice_env(config: Config) -> str:
     return plain_digest((code_stamp(), config.base_iri, sorted(config.tiers.items()))).hex()
 
 
+def _record(note: Note) -> tuple[str, str, str]:
+    """What determines a note's record: its id, path and file's content hash (a record made
+    otherwise, without a hash, stands for itself)."""
+    return note.id, note.path, note.digest or pickle.dumps(note, pickle.HIGHEST_PROTOCOL).hex()
+
+
 def unit_digest(note: Note, edges: Iterable[Edge]) -> bytes:
-    """A digest of everything :func:`kg.rdf.own_lines` reads: the note's record (its path and
-    file's content hash determine it) and its outgoing edges."""
-    own = note.digest or pickle.dumps(note, protocol=pickle.HIGHEST_PROTOCOL).hex()
-    return plain_digest((note.id, note.path, own, tuple(
+    """A digest of everything :func:`kg.rdf.own_lines` reads: the note's record and its
+    outgoing edges."""
+    return plain_digest((_record(note), tuple(
         (e.target, e.kind.value, e.relation.name if e.relation else "", e.annotation, e.line)
         for e in edges)))
+
+
+def search_state(wiki: Wiki, config: Config, key: str) -> SearchState:
+    entries: dict[str, bytes] = {nid: plain_digest(_record(note))
+                                 for nid, note in wiki.notes.items()}
+    entries.update((pid, plain_digest(("placeholder", ph.label)))
+                   for pid, ph in wiki.placeholders.items())
+    return SearchState(splice_env(config), key, entries)
+
+
+def changed_entries(old: SearchState, new: SearchState,
+                    wiki: Wiki) -> list[tuple[str, bytes]] | None:
+    """The ids whose search entries changed, sorted, each with its entry's JSON now (empty
+    when it is gone); None when the code changed."""
+    from kg.search import entry_json, note_entry, placeholder_entry
+
+    if old.env != new.env:
+        return None
+    out = []
+    for nid in sorted(old.entries.keys() | new.entries.keys()):
+        if old.entries.get(nid) == new.entries.get(nid):
+            continue
+        note, ph = wiki.notes.get(NoteId(nid)), wiki.placeholders.get(NoteId(nid))
+        entry = note_entry(note) if note else placeholder_entry(ph) if ph else None
+        out.append((nid, entry_json(entry) if entry else b""))
+    return out
 
 
 def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
@@ -272,29 +327,54 @@ def _unescape_local(local: bytes) -> bytes:
     return bytes(out)
 
 
-_NODE = b'{"@id":"'
-_BETWEEN = b']},' + _NODE
+class _Objects(_Layout):
+    """A JSON array of objects from ``first`` to ``end``, joined by ``,``: where one object
+    ends and the next begins is ``between`` (the next starting ``offset`` bytes into it),
+    which holds a quote no string can hold bare; an object's key follows ``mark``."""
 
-
-class _JsonLd(_Layout):
-    """Expanded JSON-LD as Oxigraph writes it: ``[`` node objects joined by ``,`` ``]``;
-    a node object ends ``]}`` and the next starts ``{"@id":"``, which no string can hold
-    (its quotes would be escaped) and no value object follows (they end ``"}``)."""
-
-    def __init__(self, buf: mmap.mmap | bytes) -> None:
-        if buf[:len(_NODE) + 1] != b"[" + _NODE or buf[-3:] != b"]}]":
-            raise SpliceError("JSON-LD not an array of node objects")
-        super().__init__(buf, 1, len(buf) - 1)
+    between: bytes
+    offset: int
+    mark: bytes
 
     def start_at(self, pos: int) -> int:
         if pos <= self.first:
             return self.first
-        found = self.buf.find(_BETWEEN, max(pos - 3, 0))  # (a negative start counts from the end)
-        return self.end if found < 0 else found + 3
+        # (not a negative start: find counts those from the end)
+        found = self.buf.find(self.between, max(pos - self.offset, 0))
+        return self.end if found < 0 else min(found + self.offset, self.end)
 
     def key(self, start: int) -> bytes:
-        begin = start + len(_NODE)
-        return b"<" + self.buf[begin:self.buf.find(b'"', begin)] + b"> "
+        begin = self.buf.find(self.mark, start) + len(self.mark)
+        return self.buf[begin:self.buf.find(b'"', begin)]
+
+
+class _JsonLd(_Objects):
+    """Expanded JSON-LD as Oxigraph writes it: ``[`` node objects joined by ``,`` ``]``; a
+    node object ends ``]}`` and the next starts ``{"@id":"``, which no value object follows
+    (they end ``"}``)."""
+
+    mark = b'{"@id":"'
+    between, offset = b"]}," + mark, 3
+
+    def __init__(self, buf: mmap.mmap | bytes) -> None:
+        if buf[:len(self.mark) + 1] != b"[" + self.mark or buf[-3:] != b"]}]":
+            raise SpliceError("JSON-LD not an array of node objects")
+        super().__init__(buf, 1, len(buf) - 1)
+
+    def key(self, start: int) -> bytes:
+        return b"<" + super().key(start) + b"> "
+
+
+class _Entries(_Objects):
+    """The search index (:mod:`kg.search`): ``head`` an array of flat entries sorted by id,
+    each one's keys sorted, ``tail``."""
+
+    mark, between, offset = b'"id":"', b'},{"', 2
+
+    def __init__(self, buf: mmap.mmap | bytes, head: bytes, tail: bytes) -> None:
+        if buf[:len(head)] != head or buf[len(buf) - len(tail):] != tail:
+            raise SpliceError("not a search index")
+        super().__init__(buf, len(head), len(buf) - len(tail))
 
 
 def blocks(lines: tuple[str, ...], fmt: str) -> bytes:
@@ -322,34 +402,50 @@ def blocks(lines: tuple[str, ...], fmt: str) -> bytes:
     return bytes(out[start:])
 
 
+Cut = tuple[bytes, bytes, bytes]
+"""Of an old file: what lies from the first key (inclusive) to the second (exclusive) is
+the third now."""
+
+
 def splice_file(old: Path, target: Path, fmt: str, changes: list[Replacement]) -> None:
-    """Write ``target``: the export ``old`` (of format ``fmt``) with ``changes`` made.
+    """Write ``target``: the graph export ``old`` (of format ``fmt``) with ``changes`` made.
     Raises :class:`SpliceError` (or ``OSError``) when it cannot; ``target`` is then to be
     written whole."""
+    layouts: dict[str, Callable[[mmap.mmap], _Layout]] = {
+        "nt": lambda buf: _Lines(buf, 0, len(buf)), "ttl": _Turtle, "jsonld": _JsonLd}
+    cuts = [(c.lo.encode("utf-8"), c.hi.encode("utf-8"), blocks(c.lines, fmt)) for c in changes]
+    _splice(old, target, layouts[fmt], cuts, joined=fmt == "jsonld")
+
+
+def splice_entries(old: Path, target: Path, head: bytes, tail: bytes,
+                   entries: list[tuple[str, bytes]]) -> None:
+    """Write ``target``: the search index ``old`` (``head``, entries, ``tail``) with the
+    entry of each id in ``entries`` made the JSON given (none if empty)."""
+    cuts = [(nid.encode("utf-8"), nid.encode("utf-8") + b"\0", data) for nid, data in entries]
+    _splice(old, target, lambda buf: _Entries(buf, head, tail), cuts, joined=True)
+
+
+def _splice(old: Path, target: Path, layout_of: Callable[[mmap.mmap], _Layout],
+            cuts: list[Cut], *, joined: bool) -> None:
+    """``old`` with ``cuts`` made, into ``target``; ``joined``: the blocks are joined by
+    commas (JSON) rather than each ending itself."""
     with open(old, "rb") as src:
         size = os.fstat(src.fileno()).st_size
         if size == 0:
-            raise SpliceError("an empty export")
+            raise SpliceError("an empty file")
         with mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            layout: _Layout
-            if fmt == "nt":
-                layout = _Lines(buf, 0, size)
-            elif fmt == "ttl":
-                layout = _Turtle(buf)
-            else:
-                layout = _JsonLd(buf)
+            layout = layout_of(buf)
             pieces: list[Piece] = []
             pos = 0
-            for change in changes:
-                start = layout.lower_bound(change.lo.encode("utf-8"))
-                stop = layout.lower_bound(change.hi.encode("utf-8"))
+            for lo, hi, data in cuts:
+                start, stop = layout.lower_bound(lo), layout.lower_bound(hi)
                 if start < pos:
                     raise SpliceError("replacements out of order")
-                pieces += [(pos, start), blocks(change.lines, fmt)]
+                pieces += [(pos, start), data]
                 pos = stop
             pieces.append((pos, size))
-            if fmt == "jsonld":
-                pieces = _json_items(buf, pieces)
+            if joined:
+                pieces = _joined(buf, layout, pieces)
             with open(target, "wb", buffering=0) as dst:
                 for piece in pieces:
                     if isinstance(piece, bytes):
@@ -361,17 +457,18 @@ def splice_file(old: Path, target: Path, fmt: str, changes: list[Replacement]) -
 
 
 Piece = tuple[int, int] | bytes
-"""Of a new export: a range of the old one's bytes, or new bytes."""
+"""Of a new file: a range of the old one's bytes, or new bytes."""
 
 
-def _json_items(buf: mmap.mmap, pieces: list[Piece]) -> list[Piece]:
-    """JSON-LD's pieces with the separators made again: ``[`` the nonempty ones joined by
-    ``,`` ``]`` (a range of old node objects is taken without the commas around it)."""
-    size = len(buf)
+def _joined(buf: mmap.mmap, layout: _Layout, pieces: list[Piece]) -> list[Piece]:
+    """A JSON array's pieces with the separators made again: what stands before
+    ``layout.first``, the nonempty pieces joined by ``,``, what stands from ``layout.end``
+    (a range of old objects is taken without the commas around it)."""
+    first, end = layout.first, layout.end
     items: list[Piece] = []
     for piece in pieces:
         if isinstance(piece, tuple):
-            start, stop = max(piece[0], 1), min(piece[1], size - 1)
+            start, stop = max(piece[0], first), min(piece[1], end)
             if start < stop and buf[start] == 44:  # ","
                 start += 1
             if start < stop and buf[stop - 1] == 44:
@@ -380,12 +477,12 @@ def _json_items(buf: mmap.mmap, pieces: list[Piece]) -> list[Piece]:
                 items.append((start, stop))
         elif piece:
             items.append(piece)
-    out: list[Piece] = [b"["]
+    out: list[Piece] = [(0, first)]
     for i, item in enumerate(items):
         if i:
             out.append(b",")
         out.append(item)
-    out.append(b"]")
+    out.append((end, len(buf)))
     return out
 
 
@@ -411,27 +508,30 @@ def _copy(src: int, dst: int, start: int, stop: int) -> None:
 
 
 def state_path(manifest: Path) -> Path:
-    return manifest.with_suffix(".graph.pickle")
+    return manifest.with_suffix(".exports.pickle")
 
 
-def read_state(manifest: Path, marker: list[int]) -> GraphState | None:
-    """The state written with the manifest of the site in the folder, or None."""
+States = tuple[GraphState | None, SearchState | None]
+
+
+def read_states(manifest: Path, marker: list[int]) -> States:
+    """The states written with the manifest of the site in the folder, or Nones."""
     with contextlib.suppress(Exception), open(state_path(manifest), "rb") as f:
-        fmt, seen, state = safe_load(f)  # the cache's allowlist: a planted file runs nothing
-        if fmt == FORMAT and seen == marker and isinstance(state, GraphState):
-            return state
-    return None
+        # through the cache's allowlist: a file planted there runs nothing
+        fmt, seen, graph, search = safe_load(f)
+        if fmt == FORMAT and seen == marker:
+            return (graph if isinstance(graph, GraphState) else None,
+                    search if isinstance(search, SearchState) else None)
+    return None, None
 
 
-def write_state(manifest: Path, marker: list[int], state: GraphState | None) -> None:
+def write_states(manifest: Path, marker: list[int], graph: GraphState | None,
+                 search: SearchState | None) -> None:
     """Written with the manifest; a failure only costs the next build its speed."""
     path = state_path(manifest)
     with contextlib.suppress(OSError):
-        if state is None:
-            path.unlink(missing_ok=True)
-            return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
-            pickle.dump((FORMAT, marker, state), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((FORMAT, marker, graph, search), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)

@@ -1,6 +1,7 @@
-"""Graph exports spliced from the last build's (kg.splice): after every kind of edit the
-spliced graph.nt, graph.ttl and graph.jsonld are the bytes of the files made whole, and they
-were spliced (the whole N-Triples were never made)."""
+"""Graph exports and search index spliced from the last build's (kg.splice): after every
+kind of edit the spliced graph.nt, graph.ttl, graph.jsonld, search.json and data/search.js
+are the bytes of the files made whole, and they were spliced (the whole N-Triples and the
+whole index were never made)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 import kg.rdf
+import kg.site
+from kg import search
 from kg.build import build, load_wiki
 from kg.config import Config
 from kg.splice import Replacement, SpliceError, splice_file
@@ -61,7 +64,7 @@ tags: [audit]
 Cee body.
 """
 
-EXPORTS = ("graph.nt", "graph.ttl", "graph.jsonld")
+EXPORTS = ("graph.nt", "graph.ttl", "graph.jsonld", "search.json", "data/search.js")
 QUESTION = "alpha#q-does-alpha-scale-past-a-thousand-agents"
 
 
@@ -73,20 +76,25 @@ def wiki(write_wiki: WriteWiki) -> Config:
 
 
 def whole(config: Config) -> dict[str, bytes]:
-    """The three exports made whole from the notes read afresh."""
-    nt = kg.rdf.ntriples(load_wiki(config), config)
+    """The files made whole from the notes read afresh."""
+    wiki = load_wiki(config)
+    nt = kg.rdf.ntriples(wiki, config)
+    index = search.search_index(wiki)
     return {"graph.nt": nt.encode("utf-8"), "graph.ttl": kg.rdf.serialize(nt, "ttl"),
-            "graph.jsonld": kg.rdf.serialize(nt, "jsonld")}
+            "graph.jsonld": kg.rdf.serialize(nt, "jsonld"),
+            "search.json": search.index_json(index), "data/search.js": search.index_script(index)}
 
 
 def spliced_build(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build that must splice: making the N-Triples whole, or serialising them, fails it."""
+    """A build that must splice: making the N-Triples or the index whole, or serialising
+    the triples, fails it."""
     def whole_made(*_args: object) -> None:
         raise AssertionError("the exports were made whole, not spliced")
 
     with monkeypatch.context() as patch:
         patch.setattr(kg.rdf, "ntriples", whole_made)
         patch.setattr(kg.rdf, "serialize_file", whole_made)
+        patch.setattr(kg.site, "search_index", whole_made)
         build(config, jobs=1)
 
 
