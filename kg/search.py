@@ -61,7 +61,8 @@ def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
 
 
 def note_entry(note: Note) -> dict[str, Any]:
-    """A note's entry: keys kept short for size."""
+    """A note's entry: keys kept short for size. Entries are flat (strings, numbers, lists
+    of strings; never an object): :mod:`kg.splice` finds where one ends by ``},{"``."""
     entry: dict[str, Any] = {"id": note.id, "t": note.title, "u": note_page(note.id)}
     if note.aliases:
         entry["a"] = list(note.aliases)

@@ -54,7 +54,6 @@ from kg.splice import (
     GraphState,
     Replacement,
     SearchState,
-    SpliceError,
     changed_entries,
     graph_state,
     replacements,
@@ -310,7 +309,9 @@ class Site:
         and it can be, else whole."""
         if self._splice is not None:
             out, changes = self._splice
-            with contextlib.suppress(SpliceError, OSError):
+            # whatever stops a splice (an old file not as expected, a serialiser's error)
+            # costs only the time of a whole file
+            with contextlib.suppress(Exception):
                 splice_file(out / target.name, target, fmt, changes)
                 return
         whole(target)
@@ -321,7 +322,7 @@ class Site:
         previous site's, if planned and it can be, else whole."""
         if self._search_splice is not None:
             out, entries = self._search_splice
-            with contextlib.suppress(SpliceError, OSError):
+            with contextlib.suppress(Exception):  # as for the graph exports
                 splice_entries(out / path, target, head, tail, entries)
                 return
         target.write_bytes(whole())

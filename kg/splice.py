@@ -17,8 +17,15 @@ the note's record and its outgoing edges, hashed as its *unit* digest. Every oth
 wiki-level ones and those a note asserts about its authors, source and raw file) is made
 afresh on every build, which is cheap, and compared with the last build's (:class:`GraphState`,
 kept beside the build manifest). A note whose unit changed replaces both ranges of its IRI;
-a wiki-level line that came or went replaces its subject's. The tests compare spliced exports
-with whole ones after every kind of edit.
+a wiki-level line that came or went replaces its subject's.
+
+The search index (``search.json``, ``data/search.js``) is spliced the same way: its entries
+are sorted by id, and an entry is a function of its note's record (or placeholder's label).
+
+Each build keeps what its files were made from (:class:`GraphState`, :class:`SearchState`)
+beside the manifest, with each file's size, time and inode: a file changed since is made
+whole, as is any file a splice fails on. The tests compare spliced files with whole ones after
+every kind of edit.
 """
 
 from __future__ import annotations
@@ -34,14 +41,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.cachefile import plain_digest, safe_load
+from kg.cachefile import dumps, plain_digest, safe_load
 from kg.ids import NoteId
 
 if TYPE_CHECKING:
     from kg.config import Config
     from kg.model import Edge, Note, Wiki
 
-FORMAT = 3
+FORMAT = 4
 EXPORTS = ("graph.nt", "graph.ttl", "graph.jsonld")
 SEARCH_FILES = ("search.json", "data/search.js")
 
@@ -50,13 +57,14 @@ class SpliceError(Exception):
     """An old export is not laid out as expected: the caller writes the file whole."""
 
 
-def _stats(out: Path, names: tuple[str, ...]) -> dict[str, tuple[int, int]]:
-    """Each file's size and modification time, of those that are there."""
+def _stats(out: Path, names: tuple[str, ...]) -> dict[str, tuple[int, int, int]]:
+    """Each file's size, modification time and inode, of those that are there (not the
+    change time: linking a file into the next site changes it)."""
     found = {}
     for name in names:
         with contextlib.suppress(OSError):
             stat = os.stat(out / name)
-            found[name] = (stat.st_size, stat.st_mtime_ns)
+            found[name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
     return found
 
 
@@ -70,9 +78,9 @@ class GraphState:
     rdf_key: str
     units: Mapping[NoteId, bytes]
     common: tuple[str, ...]
-    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    """Each export's size and modification time once written: a file changed since (by
-    hand, or cut short) is not spliced."""
+    files: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    """Each export's size, modification time and inode once written: a file changed since
+    (by hand, cut short, copied over) is not spliced."""
 
     def with_files(self, out: Path) -> GraphState:
         return replace(self, files=_stats(out, EXPORTS))
@@ -91,7 +99,7 @@ class SearchState:
     env: str
     key: str
     entries: Mapping[str, bytes]
-    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    files: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
 
     def with_files(self, out: Path) -> SearchState:
         return replace(self, files=_stats(out, SEARCH_FILES))
@@ -118,7 +126,7 @@ def splice_env(config: Config) -> str:
 def _record(note: Note) -> tuple[str, str, str]:
     """What determines a note's record: its id, path and file's content hash (a record made
     otherwise, without a hash, stands for itself)."""
-    return note.id, note.path, note.digest or pickle.dumps(note, pickle.HIGHEST_PROTOCOL).hex()
+    return note.id, note.path, note.digest or dumps(note).hex()
 
 
 def unit_digest(note: Note, edges: Iterable[Edge]) -> bytes:
