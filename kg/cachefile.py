@@ -475,7 +475,7 @@ def layout(wiki: Wiki, pickle_note: Callable[[Note], bytes | memoryview] = dumps
     """The index and the blob area of ``wiki``; each note's record is ``pickle_note(note)``
     (a rebuild passes the bytes it read an unchanged note from, rather than pickle it again).
     """
-    from kg.resolve import Resolver
+    from kg.resolve import resolver_of
 
     out = io.BytesIO()
 
@@ -500,7 +500,7 @@ def layout(wiki: Wiki, pickle_note: Callable[[Note], bytes | memoryview] = dumps
             put(tuple(outgoing[nid]), dumps_plain) if nid in outgoing else None,
             put(tuple(incoming[nid]), dumps_plain) if nid in incoming else None,
         )
-    resolver = Resolver(wiki.notes.values())
+    resolver = resolver_of(wiki)
     names = flat_names(resolver)
     buckets = 1 << max(0, (len(names) // 128).bit_length())
 

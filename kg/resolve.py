@@ -9,7 +9,7 @@ graph with the label it was first written with.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from kg.errors import Finding, Location, ResolveError, Severity
@@ -117,13 +117,33 @@ def resolve_wiki(notes: Iterable[Note]) -> Wiki:
         for nid in sorted(ghost_labels)
     }
     questions, warnings = _track_questions(ordered)
-    return Wiki(
+    wiki = Wiki(
         notes=MappingProxyType({n.id: n for n in ordered}),
         edges=tuple(edges),
         placeholders=MappingProxyType(placeholders),
         questions=questions,
         warnings=tuple(warnings),
     )
+    global _last
+    _last = wiki.notes, resolver
+    return wiki
+
+
+_last: tuple[Mapping[NoteId, Note], Resolver] | None = None
+"""The notes :func:`resolve_wiki` last resolved, and the resolver it made of them."""
+
+
+def resolver_of(wiki: Wiki) -> Resolver:
+    """A resolver of ``wiki``'s notes: the one they were resolved with, if they were last
+    (a build looks names up in the same notes three times: resolution, the cache's name
+    table, the pages' links)."""
+    global _last
+    last = _last
+    if last is not None and last[0] is wiki.notes:
+        return last[1]
+    resolver = Resolver(wiki.notes.values())
+    _last = wiki.notes, resolver
+    return resolver
 
 
 def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], list[Finding]]:

@@ -37,7 +37,7 @@ from kg.incremental import Page, Task, code_stamp, data_key, key_of
 from kg.markdown import WIKILINK_SPAN, LinkResolver, LinkTarget, make_renderer, render
 from kg.model import Note, Wiki
 from kg.rdf import TYPE_CLASSES
-from kg.resolve import Resolver
+from kg.resolve import resolver_of
 from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
 from kg.search import (
     INDEX_HEAD,
@@ -243,7 +243,7 @@ class Site:
         self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
         self.today = today(wiki)
-        self.resolver = Resolver(wiki.notes.values())
+        self.resolver = resolver_of(wiki)
         self.queries = load_queries(config.wiki / "queries")
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
         self._ntriples = cache(ntriples or self._make_ntriples)
