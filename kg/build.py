@@ -147,8 +147,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
                        previous.pages if previous else {})
     graph_was, search_was = (splice.read_states(manifest, previous.marker) if previous
                              else (None, None))
-    site.splice_from(graph_was, search_was, staging_out(config.out) if previous else None,
-                     previous.pages if previous else {})
+    site.splices.plan(graph_was, search_was, staging_out(config.out) if previous else None,
+                      previous.pages if previous else {})
     say(f"{len(wiki.notes)} notes read; rendering the pages that changed")
     with staging(config.out) as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
@@ -180,7 +180,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         inc.folder_times(staging_out(config.out), pages)))
     depends.write_trace(manifest, marker, dataclasses.replace(
         trace, pages={m.path: m.reads for m in made if m.reads is not None}))
-    graph_now, search_now = site.exported(graph_was, search_was)
+    graph_now, search_now = site.splices.states(graph_was, search_was)
     splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
                         search_now.with_files(staging_out(config.out)))
     return result

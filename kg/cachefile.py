@@ -428,8 +428,9 @@ def open_file(path: Path, code: str, wiki: str) -> Opened | None:
 
 def racy(stats: Mapping[str, Stat], started: int) -> tuple[str, ...]:
     """Files changed so recently that a later change could keep the same stat."""
+    since = started - RACY_NS  # (a stat's times, at 1 and 2, are ints; only a link's 4 is not)
     return tuple(sorted(rel for rel, st in stats.items()
-                        if max(int(st[1]), int(st[2])) >= started - RACY_NS))
+                        if st[1] >= since or st[2] >= since))  # type: ignore[operator]
 
 
 def fingerprint(code: str, digests: Mapping[str, str]) -> str:

@@ -12,7 +12,6 @@ package; all of them autoescape, and scripts live in files (the pages' CSP forbi
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -48,19 +47,7 @@ from kg.search import (
     index_script,
     search_index,
 )
-from kg.splice import (
-    EXPORTS,
-    SEARCH_FILES,
-    GraphState,
-    Replacement,
-    SearchState,
-    changed_entries,
-    graph_state,
-    replacements,
-    search_state,
-    splice_entries,
-    splice_file,
-)
+from kg.splice import Splices
 from kg.theme import template_dirs, theme_dir
 from kg.urls import safe_url
 from kg.views import Views, open_first, question_age
@@ -248,10 +235,6 @@ class Site:
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
         self._ntriples = cache(ntriples or self._make_ntriples)
         self._kept_ntriples = kept_ntriples
-        self._splice: tuple[Path, list[Replacement]] | None = None
-        self._search_splice: tuple[Path, list[tuple[str, bytes]]] | None = None
-        self._graph_state: GraphState | None = None
-        self._search_state: SearchState | None = None
         self._helper_cache: dict[tuple[str, bool], dict[str, Callable[..., Any]]] = {}
         self.notes = list(wiki.notes.values())
         self.global_key = self._global_key(unsafe_html, own)
@@ -259,6 +242,9 @@ class Site:
         self.rdf_key = key_of(self.global_key, "rdf", self.notes)
         self.search_key = key_of(self.global_key, "search", self.notes,
                                  list(self.wiki.placeholders.values()))
+        self.splices = Splices(wiki, config, self.rdf_key, self.search_key)
+        """The graph exports and the search index spliced from the last build's, where the
+        build plans it (:meth:`kg.splice.Splices.plan`)."""
         self.plan: Plan | None = None
 
     def reuse(self, old: Trace | None, keys: Mapping[str, str]) -> Trace:
@@ -269,63 +255,6 @@ class Site:
                     dict(self.views.tag_slugs), self.today, {})
         self.plan = plan(old, now, keys)
         return now
-
-    def exported(self, graph: GraphState | None,
-                 search: SearchState | None) -> tuple[GraphState, SearchState]:
-        """What this build's graph exports and search index are made from (:mod:`kg.splice`):
-        the last build's states where the files are the same."""
-        if self._graph_state is None:
-            self._graph_state = (graph if graph is not None and graph.rdf_key == self.rdf_key
-                                 else graph_state(self.wiki, self.config, self.rdf_key))
-        if self._search_state is None:
-            self._search_state = (
-                search if search is not None and search.key == self.search_key
-                else search_state(self.wiki, self.config, self.search_key))
-        return self._graph_state, self._search_state
-
-    def splice_from(self, graph: GraphState | None, search: SearchState | None,
-                    out: Path | None, keys: Mapping[str, str]) -> None:
-        """Make the graph exports and the search index, where they changed, by splicing the
-        previous site's in ``out`` (:mod:`kg.splice`), when its files are those the last
-        build's states (``graph``, ``search``) describe."""
-        if out is None:
-            return
-        if (graph is not None and keys.get("graph.nt") != self.rdf_key
-                and all(keys.get(path) == graph.rdf_key for path in EXPORTS)
-                and graph.matches(out)):
-            changes = replacements(graph, self.exported(graph, search)[0], self.wiki,
-                                   self.config)
-            if changes is not None:
-                self._splice = (out, changes)
-        if (search is not None and keys.get("search.json") != self.search_key
-                and all(keys.get(path) == search.key for path in SEARCH_FILES)
-                and search.matches(out)):
-            entries = changed_entries(search, self.exported(graph, search)[1], self.wiki)
-            if entries is not None:
-                self._search_splice = (out, entries)
-
-    def _export(self, fmt: str, target: Path, whole: Callable[[Path], None]) -> None:
-        """Write the graph export ``target`` spliced from the previous site's, if planned
-        and it can be, else whole."""
-        if self._splice is not None:
-            out, changes = self._splice
-            # whatever stops a splice (an old file not as expected, a serialiser's error)
-            # costs only the time of a whole file
-            with contextlib.suppress(Exception):
-                splice_file(out / target.name, target, fmt, changes)
-                return
-        whole(target)
-
-    def _search_file(self, path: str, target: Path, head: bytes, tail: bytes,
-                     whole: Callable[[], bytes]) -> None:
-        """Write the search index ``target`` (``path`` in the site) spliced from the
-        previous site's, if planned and it can be, else whole."""
-        if self._search_splice is not None:
-            out, entries = self._search_splice
-            with contextlib.suppress(Exception):  # as for the graph exports
-                splice_entries(out / path, target, head, tail, entries)
-                return
-        target.write_bytes(whole())
 
     def _make_ntriples(self) -> str:
         from kg.rdf import ntriples
@@ -681,7 +610,7 @@ class Site:
                 return make(index())
 
             yield Page(page(path), self.search_key, whole, partial(
-                self._search_file, path, head=head, tail=tail, whole=whole))
+                self.splices.write_search, path, head=head, tail=tail, whole=whole))
         yield self._page("search.html", page("search.html"), nav="search",
                          key=len(self.wiki.notes))
 
@@ -703,12 +632,11 @@ class Site:
                     f.write(text[start:start + (1 << 20)])
 
         def write_nt(target: Path) -> None:
-            self._export("nt", target, nt_whole)
-            if self._splice is not None and self._kept_ntriples is not None:
+            if self.splices.write_graph("nt", target, nt_whole) and self._kept_ntriples:
                 self._kept_ntriples(target)
 
         def write_ttl(target: Path) -> None:  # from graph.nt, just made or kept above
-            self._export("ttl", target, lambda _: rdf.serialize_file(
+            self.splices.write_graph("ttl", target, lambda _: rdf.serialize_file(
                 target.with_name("graph.nt"), "ttl", target))
 
         yield Page(page("graph.nt"), self.rdf_key, lambda: nt().encode("utf-8"), write_nt)
@@ -723,7 +651,7 @@ class Site:
 
         nt = self._ntriples
         def write(target: Path) -> None:
-            self._export("jsonld", target,
+            self.splices.write_graph("jsonld", target,
                          lambda _: rdf.serialize_file(nt(), "jsonld", target))
 
         return [Page(page("graph.jsonld"), self.rdf_key, lambda: rdf.serialize(nt(), "jsonld"),
@@ -732,7 +660,7 @@ class Site:
     def prepare(self, previous: dict[str, str]) -> None:
         """Before the pages are made in several processes: the N-Triples, if they changed,
         made once here, where every worker shares them."""
-        if previous.get("graph.nt") != self.rdf_key and self._splice is None:
+        if previous.get("graph.nt") != self.rdf_key and not self.splices.graph_planned:
             self._ntriples()
 
     def query_pages(self, graph_key: str) -> Iterator[Page]:

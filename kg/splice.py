@@ -237,6 +237,77 @@ def _merged(ranges: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+class Splices:
+    """One build's graph exports and search index: what they are made from, and whether and
+    how each is spliced from the last build's files."""
+
+    def __init__(self, wiki: Wiki, config: Config, rdf_key: str, search_key: str) -> None:
+        self.wiki, self.config = wiki, config
+        self.rdf_key, self.search_key = rdf_key, search_key
+        self._graph: GraphState | None = None
+        self._search: SearchState | None = None
+        self._graph_plan: tuple[Path, list[Replacement]] | None = None
+        self._search_plan: tuple[Path, list[tuple[str, bytes]]] | None = None
+
+    def states(self, graph: GraphState | None,
+               search: SearchState | None) -> tuple[GraphState, SearchState]:
+        """What this build's files are made from: the last build's states (``graph``,
+        ``search``) where the files are the same."""
+        if self._graph is None:
+            self._graph = (graph if graph is not None and graph.rdf_key == self.rdf_key
+                           else graph_state(self.wiki, self.config, self.rdf_key))
+        if self._search is None:
+            self._search = (search if search is not None and search.key == self.search_key
+                            else search_state(self.wiki, self.config, self.search_key))
+        return self._graph, self._search
+
+    def plan(self, graph: GraphState | None, search: SearchState | None, out: Path | None,
+             keys: Mapping[str, str]) -> None:
+        """Splice the files that changed from the previous site's in ``out`` (whose pages
+        had ``keys``), when they are the files the last build's states describe."""
+        if out is None:
+            return
+        if (graph is not None and keys.get("graph.nt") != self.rdf_key
+                and all(keys.get(path) == graph.rdf_key for path in EXPORTS)
+                and graph.matches(out)):
+            changes = replacements(graph, self.states(graph, search)[0], self.wiki, self.config)
+            if changes is not None:
+                self._graph_plan = (out, changes)
+        if (search is not None and keys.get("search.json") != self.search_key
+                and all(keys.get(path) == search.key for path in SEARCH_FILES)
+                and search.matches(out)):
+            entries = changed_entries(search, self.states(graph, search)[1], self.wiki)
+            if entries is not None:
+                self._search_plan = (out, entries)
+
+    @property
+    def graph_planned(self) -> bool:
+        return self._graph_plan is not None
+
+    def write_graph(self, fmt: str, target: Path, whole: Callable[[Path], None]) -> bool:
+        """Write the graph export ``target`` spliced, if planned and it can be (True), else
+        whole. Whatever stops a splice (an old file not as expected, a serialiser's error)
+        costs only the time of a whole file."""
+        if self._graph_plan is not None:
+            out, changes = self._graph_plan
+            with contextlib.suppress(Exception):
+                splice_file(out / target.name, target, fmt, changes)
+                return True
+        whole(target)
+        return False
+
+    def write_search(self, path: str, target: Path, head: bytes, tail: bytes,
+                     whole: Callable[[], bytes]) -> None:
+        """Write the search index ``target`` (``path`` in the site) spliced, if planned and
+        it can be, else whole."""
+        if self._search_plan is not None:
+            out, entries = self._search_plan
+            with contextlib.suppress(Exception):
+                splice_entries(out / path, target, head, tail, entries)
+                return
+        target.write_bytes(whole())
+
+
 # -- the files ----------------------------------------------------------------------------------
 
 
