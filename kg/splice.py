@@ -43,6 +43,9 @@ from typing import TYPE_CHECKING
 
 from kg.cachefile import dumps, plain_digest, safe_load
 from kg.ids import NoteId
+from kg.incremental import code_stamp
+from kg.rdf import PREFIXES, Iris, edges_by_source, iri, own_lines, shared_lines, wiki_lines
+from kg.search import entry_json, note_entry, placeholder_entry
 
 if TYPE_CHECKING:
     from kg.config import Config
@@ -118,8 +121,6 @@ class Replacement:
 
 
 def splice_env(config: Config) -> str:
-    from kg.incremental import code_stamp
-
     return plain_digest((code_stamp(), config.base_iri, sorted(config.tiers.items()))).hex()
 
 
@@ -149,8 +150,6 @@ def changed_entries(old: SearchState, new: SearchState,
                     wiki: Wiki) -> list[tuple[str, bytes]] | None:
     """The ids whose search entries changed, sorted, each with its entry's JSON now (empty
     when it is gone); None when the code changed."""
-    from kg.search import entry_json, note_entry, placeholder_entry
-
     if old.env != new.env:
         return None
     out = []
@@ -164,8 +163,6 @@ def changed_entries(old: SearchState, new: SearchState,
 
 
 def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
-    from kg.rdf import Iris, edges_by_source, shared_lines, wiki_lines
-
     iris = Iris(config.base_iri)
     by_source = edges_by_source(wiki)
     units = {nid: unit_digest(note, by_source.get(nid, ())) for nid, note in wiki.notes.items()}
@@ -179,8 +176,6 @@ def replacements(old: GraphState, new: GraphState, wiki: Wiki,
                  config: Config) -> list[Replacement] | None:
     """What turns the exports of ``old`` into those of ``new``, in order; None when they
     cannot be spliced (other settings or code, or a base IRI that kg encodes)."""
-    from kg.rdf import Iris, edges_by_source, iri, own_lines
-
     if old.env != new.env:
         return None
     iris = Iris(config.base_iri)
@@ -366,8 +361,6 @@ class _Turtle(_Layout):
         if buf[-3:] != b" .\n":
             raise SpliceError("Turtle not ended by a full stop")
         super().__init__(buf, first, len(buf))
-        from kg.rdf import PREFIXES
-
         self.namespaces = {p.encode(): ns.encode() for p, ns in PREFIXES.items()}
 
     def start_at(self, pos: int) -> int:
@@ -465,8 +458,6 @@ def blocks(lines: tuple[str, ...], fmt: str) -> bytes:
     if fmt == "nt":
         return text
     import pyoxigraph
-
-    from kg.rdf import PREFIXES
 
     formats = {"ttl": pyoxigraph.RdfFormat.TURTLE, "jsonld": pyoxigraph.RdfFormat.JSON_LD}
     quads = pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES)
