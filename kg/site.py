@@ -518,11 +518,14 @@ class Site:
 
     def tier_pages(self) -> Iterator[Page]:
         rows = self.views.tier_rows(self.config.tiers)
+        # every tier page shows every tier's count, so each depends on all of them: the rows
+        # hashed once, not once a page (10,000 notes each time)
+        rows_key = key_of(rows, note_fields=LISTED)
         for tier, notes in rows:
             name = "none" if tier is None else str(tier)
             yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers",
-                             key=self.tags_key, shows=LISTED, tier=tier, notes=notes,
-                             all_tiers=rows)
+                             key=(self.tags_key, rows_key), tier=tier,
+                             late={"notes": partial(list, notes), "all_tiers": lambda: rows})
 
     def tag_pages(self) -> Iterator[Page]:
         yield self._page("tags.html", page("tags.html"), nav="tags", key=self.tags_key,
