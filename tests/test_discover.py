@@ -1,0 +1,105 @@
+"""discover() walks the wiki with os.scandir; it must find what the os.walk walk it replaced
+found, in the same order, with the same warnings and errors: held to a copy of that walk on
+a tree with every case (nested and skipped folders, hidden files, symlinks in and out,
+loops, dangling links, a folder named like a note, colliding ids, control characters)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kg import discover as disc
+from kg.errors import BuildFailed, Finding
+
+
+def walked(wiki: Path) -> tuple[list[tuple[str, str, str]], list[Finding], list[Finding]]:
+    """The files, warnings and errors of discover() as it was: os.walk, sorted names."""
+    wiki = wiki.resolve()
+    found: dict[str, disc.NoteFile] = {}
+    warnings: list[Finding] = []
+    errors: list[Finding] = []
+    for folder, dirs, files in os.walk(wiki, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if d not in disc._SKIP_DIRS and not d.startswith("."))
+        for d in list(dirs):
+            if (here / d).is_symlink():
+                dirs.remove(d)
+                if not disc._inside(here / d, wiki):
+                    warnings.append(disc._skipped(here / d, wiki, "symlinked folder skipped: "
+                                                  "links outside the wiki are never read",
+                                                  "symlink-skipped"))
+        for name in sorted(files):
+            if not name.lower().endswith(".md") or name.startswith("."):
+                continue
+            path = here / name
+            rel = disc._display(path.relative_to(wiki).as_posix())
+            if path.is_symlink() and not disc._inside(path, wiki):
+                warnings.append(disc._skipped(path, wiki, "symlinked file skipped: links "
+                                              "outside the wiki are never read",
+                                              "symlink-skipped"))
+                continue
+            if not path.is_file():
+                warnings.append(disc._skipped(path, wiki, "skipped: not a regular file",
+                                              "file-skipped"))
+                continue
+            nid = disc._id_of(name, rel, errors)
+            if nid is None:
+                continue
+            if nid in found:
+                errors.append(disc._collision(rel, found[nid].rel, nid))
+                continue
+            found[nid] = disc.NoteFile(nid, path, rel)
+    files = sorted(found.values(), key=lambda f: f.id)
+    return [(f.id, str(f.path), f.rel) for f in files], warnings, errors
+
+
+def tree(root: Path, collide: bool) -> Path:
+    wiki = root / "wiki"
+    outside = root / "outside"
+    outside.mkdir(parents=True)
+    (outside / "secret.md").write_text("# Secret\n")
+    names = ["a.md", "B.md", "c.txt", ".hidden.md", "z/deep/x.md", "z/deep/y.MD", "z/a-b.md",
+             "m/n/o/p.md", ".git/g.md", "templates/t.md", "node_modules/n.md", ".kg/k.md",
+             "dir.md/inside.md", "Café.md", "tab\tname.md", "sub/zeta.md", "sub/alpha.md"]
+    if collide:
+        names += ["sub/A.md", "z/Cafe\u0301.md"]
+    for rel in names:
+        path = wiki / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# {rel}\n")
+    (wiki / "leak.md").symlink_to(outside / "secret.md")
+    (wiki / "leakdir").symlink_to(outside, target_is_directory=True)
+    (wiki / "twin.md").symlink_to(wiki / "a.md")
+    (wiki / "m" / "again").symlink_to(wiki / "z", target_is_directory=True)
+    (wiki / "loop-a.md").symlink_to(wiki / "loop-b.md")
+    (wiki / "loop-b.md").symlink_to(wiki / "loop-a.md")
+    (wiki / "gone.md").symlink_to(wiki / "missing.md")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(wiki / "pipe.md")
+    return wiki
+
+
+def test_the_same_files_and_warnings_as_the_walk_it_replaced(tmp_path: Path) -> None:
+    wiki = tree(tmp_path, collide=False)
+    files, warnings, errors = walked(wiki)
+    assert errors == []
+    found = disc.discover(wiki)
+    assert [(f.id, str(f.path), f.rel) for f in found.files] == files
+    assert list(found.warnings) == warnings
+    assert {w.code for w in warnings} == {"symlink-skipped", "file-skipped"}
+    assert "z/deep/y.MD" in [rel for _, _, rel in files]  # any case of .md
+    assert not any(rel.startswith((".git", "templates", "node_modules", ".kg", "m/again"))
+                   for _, _, rel in files)
+
+
+def test_the_same_collisions_in_the_same_order(tmp_path: Path) -> None:
+    wiki = tree(tmp_path, collide=True)
+    _, _, errors = walked(wiki)
+    assert len(errors) == 2
+    with pytest.raises(BuildFailed) as raised:
+        disc.discover(wiki)
+    assert list(raised.value.findings) == errors
+    assert [e.code for e in errors] == ["duplicate-id", "duplicate-id"]
+    assert "both have the id 'cafe'" in str(errors[1])  # Café.md and z/Café.md (NFD)
