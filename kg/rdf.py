@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from kg.config import Config
 from kg.ids import slugify
-from kg.model import Edge, EdgeKind, Note, QuestionStatus, Wiki
+from kg.model import Edge, EdgeKind, Note, QuestionStatus, Source, Wiki
 from kg.relations import CITO, KG_VOCAB, MENTION_IRI
 
 if TYPE_CHECKING:
@@ -234,21 +234,34 @@ def shared_lines(note: Note, iris: Iris) -> list[str]:
     source and its raw file, each with its type and name."""
     lines = []
     for author in note.authors:
-        person = iri(iris.person(author))
-        lines += [f"{person} <{RDF}type> <{SCHEMA}Person> .",
-                  f"{person} <{SCHEMA}name> {lit(author)} ."]
-    src = note.source
-    if src and src.url:
-        entity = iri(src.url)
-        lines.append(f"{entity} <{RDF}type> <{PROV}Entity> .")
-        if src.title:
-            lines.append(f"{entity} <{SCHEMA}name> {lit(src.title)} .")
-        if src.publisher:
-            lines.append(f"{entity} <{SCHEMA}publisher> {lit(src.publisher)} .")
+        lines += person_lines(author, iris)
+    if note.source and note.source.url:
+        lines += source_lines(note.source)
     if note.raw:
-        raw = iri(iris.raw(note.raw))
-        lines += [f"{raw} <{RDF}type> <{PROV}Entity> .", f"{raw} <{KG}rawPath> {lit(note.raw)} ."]
+        lines += raw_lines(note.raw, iris)
     return lines
+
+
+def person_lines(author: str, iris: Iris) -> list[str]:
+    person = iri(iris.person(author))
+    return [f"{person} <{RDF}type> <{SCHEMA}Person> .", f"{person} <{SCHEMA}name> {lit(author)} ."]
+
+
+def source_lines(src: Source) -> list[str]:
+    """A source with a URL, as the entity a note was derived from."""
+    assert src.url
+    entity = iri(src.url)
+    lines = [f"{entity} <{RDF}type> <{PROV}Entity> ."]
+    if src.title:
+        lines.append(f"{entity} <{SCHEMA}name> {lit(src.title)} .")
+    if src.publisher:
+        lines.append(f"{entity} <{SCHEMA}publisher> {lit(src.publisher)} .")
+    return lines
+
+
+def raw_lines(raw: str, iris: Iris) -> list[str]:
+    entity = iri(iris.raw(raw))
+    return [f"{entity} <{RDF}type> <{PROV}Entity> .", f"{entity} <{KG}rawPath> {lit(raw)} ."]
 
 
 def _provenance(note: Note, s: str, iris: Iris) -> list[str]:

@@ -44,7 +44,17 @@ from typing import TYPE_CHECKING
 from kg.cachefile import dumps, plain_digest, safe_load
 from kg.ids import NoteId
 from kg.incremental import code_stamp
-from kg.rdf import PREFIXES, Iris, edges_by_source, iri, own_lines, shared_lines, wiki_lines
+from kg.rdf import (
+    PREFIXES,
+    Iris,
+    edges_by_source,
+    iri,
+    own_lines,
+    person_lines,
+    raw_lines,
+    source_lines,
+    wiki_lines,
+)
 from kg.search import entry_json, note_entry, placeholder_entry
 
 if TYPE_CHECKING:
@@ -167,8 +177,15 @@ def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
     by_source = edges_by_source(wiki)
     units = {nid: unit_digest(note, by_source.get(nid, ())) for nid, note in wiki.notes.items()}
     common = set(wiki_lines(wiki, config))
-    for note in wiki.notes.values():
-        common.update(shared_lines(note, iris))
+    # the notes' shared lines (:func:`kg.rdf.shared_lines`), each author, source and raw file
+    # once: most are named by many notes
+    notes = wiki.notes.values()
+    for author in {a for note in notes for a in note.authors}:
+        common.update(person_lines(author, iris))
+    for source in {n.source for n in notes if n.source and n.source.url}:
+        common.update(source_lines(source))
+    for raw in {n.raw for n in notes if n.raw}:
+        common.update(raw_lines(raw, iris))
     return GraphState(splice_env(config), rdf_key, units, tuple(sorted(common)))
 
 
