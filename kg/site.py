@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -34,7 +35,7 @@ from kg.ids import NoteId, PagePath, note_page, page, slugify
 from kg.ids import relative_url as link
 from kg.incremental import Page, Task, code_stamp, data_key, key_of
 from kg.markdown import WIKILINK_SPAN, LinkResolver, LinkTarget, make_renderer, render
-from kg.model import Note, Wiki
+from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES
 from kg.resolve import resolver_of
 from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
@@ -200,6 +201,26 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
 
     return {"note_link": note_link, "note_item": note_item, "tier_badge": tier_badge,
             "date": date, "tag_list": tag_list}
+
+
+TRACKER_NOTE_FIELDS = ("id", "title", "tier", "date", "tags")
+"""What the question tracker shows of each question's note."""
+_tracker_note = operator.attrgetter(*TRACKER_NOTE_FIELDS)
+
+
+def tracker_rows(rows: Iterable[tuple[TrackedQuestion, Note | None, int | None]]
+                 ) -> list[tuple[Any, ...]]:
+    """The tracker's rows as plain values, for its key: every field of each tracked question
+    and of its question but the source line (which no page shows), what the tracker shows of
+    the note, the age. Hashed as plain tuples, 25,000 rows cost a tenth of the records'
+    pickling (a test holds this to the records' fields)."""
+    out = []
+    for tq, note, age in rows:
+        q = tq.question
+        shown = _tracker_note(note) if note is not None else None
+        out.append((q.id, q.note, q.text, q.declared.value, tq.status.value, tq.answered_by,
+                    shown, age))
+    return out
 
 
 # -- the site ------------------------------------------------------------------------------
@@ -556,9 +577,9 @@ class Site:
         return self._page("questions.html", path, nav="questions",
                           key=(self.today, self.tags_key,
                                self._links((tq.question.text for tq, _, _ in rows), path),
-                               self._labels({n for tq, _, _ in rows for n in tq.answered_by})),
-                          shows=("id", "title", "tier", "date", "tags"),
-                          rows=rows, tags=tags, tiers=tiers)
+                               self._labels({n for tq, _, _ in rows for n in tq.answered_by}),
+                               tracker_rows(rows)),
+                          tags=tags, tiers=tiers, late={"rows": lambda: rows})
 
     def angles(self) -> Page:
         notes = self.views.angle_rows()

@@ -439,3 +439,29 @@ def test_the_pool_follows_an_alias_and_an_answer(small: Config,
     edit(small, "far.md", lambda t: t.replace("title: Far note", "title: Far, renamed"))
     rebuild(small, jobs=2)
     assert "Far, renamed" in page(small, "notes/alpha.html")
+
+
+def test_the_tracker_follows_a_question_s_text_status_and_note(small: Config) -> None:
+    edit(small, "alpha.md", lambda t: t.replace("Is the audit trail complete?",
+                                                "Is the audit trail complete, really?"))
+    rebuild(small)
+    assert "complete, really?" in page(small, "questions.html")
+    edit(small, "far.md", lambda t: t.replace(
+        "---\n## TL;DR", f"answers: [{QUESTION}]\n---\n## TL;DR"))
+    rebuild(small)
+    assert 'data-status="answered"' in page(small, "questions.html")
+    edit(small, "alpha.md", lambda t: t.replace("tier: 1", "tier: 3"))
+    rebuild(small)
+    assert 'data-tier="3"' in page(small, "questions.html")
+
+
+def test_the_tracker_s_key_covers_every_field_of_its_records() -> None:
+    # tracker_rows lists the fields by hand, for speed: a field added to the records must be
+    # added there (or to UNSHOWN), or the tracker would not change when only it does
+    from dataclasses import fields
+
+    from kg.incremental import UNSHOWN
+    from kg.model import Question, TrackedQuestion
+
+    assert {f.name for f in fields(Question)} - UNSHOWN == {"id", "note", "text", "declared"}
+    assert {f.name for f in fields(TrackedQuestion)} == {"question", "status", "answered_by"}
