@@ -675,8 +675,8 @@ class Site:
 
         nt = self._ntriples
         def write(target: Path) -> None:
-            self.splices.write_graph("jsonld", target,
-                         lambda _: rdf.serialize_file(nt(), "jsonld", target))
+            self.splices.write_graph(
+                "jsonld", target, lambda _: rdf.serialize_file(nt(), "jsonld", target))
 
         return [Page(page("graph.jsonld"), self.rdf_key, lambda: rdf.serialize(nt(), "jsonld"),
                      write)]
