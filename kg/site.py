@@ -218,7 +218,7 @@ def tracker_rows(rows: Iterable[tuple[TrackedQuestion, Note | None, int | None]]
     for tq, note, age in rows:
         q = tq.question
         shown = _tracker_note(note) if note is not None else None
-        out.append((q.id, q.note, q.text, q.declared.value, tq.status.value, tq.answered_by,
+        out.append((q.id, q.note, q.text, q.declared._value_, tq.status._value_, tq.answered_by,
                     shown, age))
     return out
 

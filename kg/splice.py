@@ -144,7 +144,7 @@ def unit_digest(note: Note, edges: Iterable[Edge]) -> bytes:
     """A digest of everything :func:`kg.rdf.own_lines` reads: the note's record and its
     outgoing edges."""
     return plain_digest((_record(note), tuple(
-        (e.target, e.kind.value, e.relation.name if e.relation else "", e.annotation, e.line)
+        (e.target, e.kind._value_, e.relation.name if e.relation else "", e.annotation, e.line)
         for e in edges)))
 
 
