@@ -159,13 +159,15 @@ def search_state(wiki: Wiki, config: Config, key: str) -> SearchState:
 def changed_entries(old: SearchState, new: SearchState,
                     wiki: Wiki) -> list[tuple[str, bytes]] | None:
     """The ids whose search entries changed, sorted, each with its entry's JSON now (empty
-    when it is gone); None when the code changed."""
+    when it is gone); None when the code changed, or most entries did."""
     if old.env != new.env:
         return None
+    changed = sorted(nid for nid in old.entries.keys() | new.entries.keys()
+                     if old.entries.get(nid) != new.entries.get(nid))
+    if len(changed) > len(new.entries) // 2:
+        return None  # most entries changed: whole is faster
     out = []
-    for nid in sorted(old.entries.keys() | new.entries.keys()):
-        if old.entries.get(nid) == new.entries.get(nid):
-            continue
+    for nid in changed:
         note, ph = wiki.notes.get(NoteId(nid)), wiki.placeholders.get(NoteId(nid))
         entry = note_entry(note) if note else placeholder_entry(ph) if ph else None
         out.append((nid, entry_json(entry) if entry else b""))
@@ -192,20 +194,24 @@ def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
 def replacements(old: GraphState, new: GraphState, wiki: Wiki,
                  config: Config) -> list[Replacement] | None:
     """What turns the exports of ``old`` into those of ``new``, in order; None when they
-    cannot be spliced (other settings or code, or a base IRI that kg encodes)."""
+    cannot be spliced (other settings or code, or a base IRI that kg encodes), or need not
+    be (most notes changed)."""
     if old.env != new.env:
         return None
     iris = Iris(config.base_iri)
     prefix = iris.note("")
     if iri(prefix + "x#y") != f"<{prefix}x#y>":  # the note IRIs are not the text they are made of
         return None
+    changed = [nid for nid in old.units.keys() | new.units.keys()
+               if old.units.get(nid) != new.units.get(nid)]
+    if len(changed) > len(new.units) // 2:
+        return None  # most notes changed (a pull, a rename across the wiki): whole is faster
     ranges: list[tuple[str, str]] = []
     owners: set[NoteId] = set()
-    for nid in old.units.keys() | new.units.keys():
-        if old.units.get(nid) != new.units.get(nid):
-            ranges += _note_ranges(f"<{prefix}{nid}")
-            if nid in wiki.notes:
-                owners.add(nid)
+    for nid in changed:
+        ranges += _note_ranges(f"<{prefix}{nid}")
+        if nid in wiki.notes:
+            owners.add(nid)
     for line in set(old.common).symmetric_difference(new.common):
         subject = line[:line.index(" ")]
         ranges.append((subject + " ", subject + "!"))

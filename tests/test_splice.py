@@ -198,3 +198,15 @@ def test_splice_file_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     old.write_bytes(b"@prefix x: <http://x/> .\n")
     with pytest.raises(SpliceError):
         splice_file(old, new, "ttl", [change])
+
+
+def test_an_edit_of_most_notes_makes_the_files_whole(wiki: Config,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("alpha.md", "bee.md"):  # two notes of three: splicing would cost more
+        edit_note(wiki, name, lambda t: t.replace("## TL;DR\n", "## TL;DR\nAll edited. "))
+    made: list[object] = []
+    original = kg.rdf.ntriples
+    monkeypatch.setattr(kg.rdf, "ntriples", lambda *a: made.append(a) or original(*a))
+    build(wiki, jobs=1)
+    assert made
+    assert exports(wiki) == whole(wiki)
