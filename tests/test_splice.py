@@ -85,7 +85,7 @@ def whole(config: Config) -> dict[str, bytes]:
             "search.json": search.index_json(index), "data/search.js": search.index_script(index)}
 
 
-def spliced_build(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+def spliced_build(config: Config, monkeypatch: pytest.MonkeyPatch, jobs: int = 1) -> None:
     """A build that must splice: making the N-Triples or the index whole, or serialising
     the triples, fails it."""
     def whole_made(*_args: object) -> None:
@@ -95,7 +95,7 @@ def spliced_build(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
         patch.setattr(kg.rdf, "ntriples", whole_made)
         patch.setattr(kg.rdf, "serialize_file", whole_made)
         patch.setattr(kg.site, "search_index", whole_made)
-        build(config, jobs=1)
+        build(config, jobs=jobs)
 
 
 def exports(config: Config) -> dict[str, bytes]:
@@ -210,3 +210,13 @@ def test_an_edit_of_most_notes_makes_the_files_whole(wiki: Config,
     build(wiki, jobs=1)
     assert made
     assert exports(wiki) == whole(wiki)
+
+
+def test_workers_splice_too(wiki: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.incremental
+
+    monkeypatch.setattr(kg.incremental, "PARALLEL_MIN", 0)  # forked workers even for 3 notes
+    for name in ("title", "new note", "answered elsewhere"):
+        EDITS[name](wiki)
+        spliced_build(wiki, monkeypatch, jobs=2)  # a worker that made a file whole would raise
+        assert exports(wiki) == whole(wiki), name
