@@ -544,6 +544,24 @@ def write_quietly(write: Callable[[IO[bytes]], object], path: Path) -> None:
         write_atomic(path, write)
 
 
+def dump_paired(path: Path, fmt: int, marker: list[int], *values: Any) -> None:
+    """``values`` at ``path``, for the build whose site marker is ``marker`` (the build trace,
+    the export states beside its manifest); a failure only costs the next build its speed."""
+    write_quietly(lambda f: pickle.dump((fmt, marker, *values), f,
+                                        protocol=pickle.HIGHEST_PROTOCOL), path)
+
+
+def load_paired(path: Path, fmt: int, marker: list[int]) -> tuple[Any, ...] | None:
+    """The values :func:`dump_paired` wrote at ``path`` in format ``fmt`` for the build of
+    ``marker``; None if missing, damaged, or of another format or build. Read through the
+    allowlisting unpickler: a file planted there runs nothing."""
+    with contextlib.suppress(Exception), open(path, "rb") as f:
+        found = safe_load(f)
+        if isinstance(found, tuple) and found[:2] == (fmt, marker):
+            return found[2:]
+    return None
+
+
 def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write a file whole or not at all: a temporary file beside it, then ``os.replace``."""
     import tempfile

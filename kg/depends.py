@@ -23,17 +23,14 @@ the same marker.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from kg.cachefile import plain_digest, safe_load
+from kg.cachefile import dump_paired, load_paired, plain_digest
 from kg.ids import NoteId, name_key, slugify, target_text
 from kg.resolve import Resolver
 
@@ -173,20 +170,9 @@ def trace_path(manifest: Path) -> Path:
 
 def read_trace(manifest: Path, marker: list[int]) -> Trace | None:
     """The trace written with the manifest of the site in the folder, or None."""
-    with contextlib.suppress(Exception), open(trace_path(manifest), "rb") as f:
-        fmt, seen, trace = safe_load(f)  # the cache's allowlist: a planted file runs nothing
-        if fmt == FORMAT and seen == marker and isinstance(trace, Trace):
-            return trace
-    return None
+    found = load_paired(trace_path(manifest), FORMAT, marker)
+    return found[0] if found and isinstance(found[0], Trace) else None
 
 
 def write_trace(manifest: Path, marker: list[int], trace: Trace) -> None:
-    """Written with the manifest; a failure only costs the next build its speed."""
-    path = trace_path(manifest)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump((FORMAT, marker, trace), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-
+    dump_paired(trace_path(manifest), FORMAT, marker, trace)

@@ -35,13 +35,12 @@ import contextlib
 import errno
 import mmap
 import os
-import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.cachefile import dumps, plain_digest, safe_load
+from kg.cachefile import dump_paired, dumps, load_paired, plain_digest
 from kg.ids import NoteId
 from kg.incremental import code_stamp
 from kg.rdf import (
@@ -81,6 +80,12 @@ def _stats(out: Path, names: tuple[str, ...]) -> dict[str, tuple[int, int, int]]
     return found
 
 
+def _same_files(files: Mapping[str, tuple[int, int, int]], out: Path,
+                names: tuple[str, ...]) -> bool:
+    """Whether all of ``names`` are in ``out`` as ``files`` recorded them."""
+    return len(files) == len(names) and _stats(out, names) == files
+
+
 @dataclass(frozen=True, slots=True)
 class GraphState:
     """What a build's graph exports were made from, as much as the next build needs to
@@ -100,7 +105,7 @@ class GraphState:
 
     def matches(self, out: Path) -> bool:
         """Whether the exports in ``out`` are the ones this state was written with."""
-        return len(self.files) == len(EXPORTS) and _stats(out, EXPORTS) == self.files
+        return _same_files(self.files, out, EXPORTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +123,7 @@ class SearchState:
         return replace(self, files=_stats(out, SEARCH_FILES))
 
     def matches(self, out: Path) -> bool:
-        return len(self.files) == len(SEARCH_FILES) and _stats(out, SEARCH_FILES) == self.files
+        return _same_files(self.files, out, SEARCH_FILES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -609,22 +614,11 @@ States = tuple[GraphState | None, SearchState | None]
 
 def read_states(manifest: Path, marker: list[int]) -> States:
     """The states written with the manifest of the site in the folder, or Nones."""
-    with contextlib.suppress(Exception), open(state_path(manifest), "rb") as f:
-        # through the cache's allowlist: a file planted there runs nothing
-        fmt, seen, graph, search = safe_load(f)
-        if fmt == FORMAT and seen == marker:
-            return (graph if isinstance(graph, GraphState) else None,
-                    search if isinstance(search, SearchState) else None)
-    return None, None
+    graph, search = load_paired(state_path(manifest), FORMAT, marker) or (None, None)
+    return (graph if isinstance(graph, GraphState) else None,
+            search if isinstance(search, SearchState) else None)
 
 
 def write_states(manifest: Path, marker: list[int], graph: GraphState | None,
                  search: SearchState | None) -> None:
-    """Written with the manifest; a failure only costs the next build its speed."""
-    path = state_path(manifest)
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump((FORMAT, marker, graph, search), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+    dump_paired(state_path(manifest), FORMAT, marker, graph, search)
