@@ -100,9 +100,11 @@ def wikilink_text(match: re.Match[str]) -> str:
 
 def plain_text(markdown: str) -> str:
     """Markdown inline text made readable as plain text (for contexts and summaries)."""
-    text = WIKILINK.sub(wikilink_text, markdown)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MARKUP.sub("", text)
+    text = WIKILINK.sub(wikilink_text, markdown) if "[[" in markdown else markdown
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "*" in text or "_" in text or "`" in text:
+        text = _MARKUP.sub("", text)
     return " ".join(text.split())
 
 
@@ -137,11 +139,14 @@ def scan(body: str, first_line: int) -> Body:
         joined = ""
         offsets: list[tuple[int, int]] = []  # (offset in joined, file line)
         for lineno, text in paragraph:
-            stripped = _BULLET.sub(r"\2", text)
-            stripped = _ORDERED.sub(r"\3", stripped).strip()
+            item = _BULLET.match(text)
+            stripped = item.group(2) if item else text
+            item = _ORDERED.match(stripped)
+            stripped = (item.group(3) if item else stripped).strip()
             offsets.append((len(joined), lineno))
             joined += stripped + " "
-        code_free = _INLINE_CODE.sub(lambda m: " " * len(m.group(0)), joined)
+        code_free = (_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), joined)
+                     if "`" in joined else joined)
         for match in WIKILINK.finditer(code_free):
             if match.group(1):  # ![[embed]] is a transclusion, not a link
                 continue

@@ -138,12 +138,16 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
              ) -> dict[str, Callable[..., Markup]]:
     """The small pieces every list repeats, in Python: a Jinja macro call costs ~20x more.
 
-    ``note_link``, ``note_item``, ``tier_badge``, ``date`` and ``tag_list`` are called in
-    templates like macros. Links and list items are remembered, as the same note is listed
-    on many pages of one folder.
+    ``note_link``, ``note_item``, ``timeline_item``, ``tier_badge``, ``date`` and
+    ``tag_list`` are called in templates like macros. Every piece is remembered (a tag's
+    link, a tier's badge, a note's item), as the same note is listed on many pages of one
+    folder and the same tags and tiers on every line.
     """
     links: dict[tuple[str, str, bool, str, bool], Markup] = {}
     items: dict[tuple[str, bool], Markup] = {}
+    tags: dict[str, str] = {}
+    badges: dict[tuple[int | None, bool], Markup] = {}
+    dates: dict[dt.date | None, Markup] = {}
 
     def note_link(nid: str, title: str, exists: bool = True, fragment: str = "",
                   mark: bool = True) -> Markup:
@@ -163,23 +167,36 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
         return made
 
     def tier_badge(tier: int | None, link: bool = False) -> Markup:
+        found = badges.get((tier, link))
+        if found is not None:
+            return found
         if tier is None:
-            return Markup("")
-        label = escape(tier_label(tier))
-        if link:
-            return Markup(f'<a class="tier tier-{tier}" href="{escape(tier_url(tier))}" '
+            made = Markup("")
+        elif link:
+            label = escape(tier_label(tier))
+            made = Markup(f'<a class="tier tier-{tier}" href="{escape(tier_url(tier))}" '
                           f'title="{label}">Tier {tier}</a>')
-        return Markup(f'<span class="tier tier-{tier}" title="{label}">Tier {tier}</span>')
+        else:
+            label = escape(tier_label(tier))
+            made = Markup(f'<span class="tier tier-{tier}" title="{label}">Tier {tier}</span>')
+        badges[tier, link] = made
+        return made
 
     def date(value: dt.date | None) -> Markup:
-        if value is None:
-            return Markup("")
-        iso = value.isoformat()
-        return Markup(f'<time datetime="{iso}">{iso}</time>')
+        found = dates.get(value)
+        if found is None:
+            iso = value.isoformat() if value is not None else ""
+            found = dates[value] = Markup(f'<time datetime="{iso}">{iso}</time>' if iso else "")
+        return found
 
-    def tag_list(tags: Iterable[str]) -> Markup:
-        return Markup(" ").join(
-            Markup(f'<a class="tag" href="{escape(tag_url(t))}">#{escape(t)}</a>') for t in tags)
+    def tag_link(tag: str) -> str:
+        found = tags.get(tag)
+        if found is None:
+            found = tags[tag] = f'<a class="tag" href="{escape(tag_url(tag))}">#{escape(tag)}</a>'
+        return found
+
+    def tag_list(names: Iterable[str]) -> Markup:
+        return Markup(" ".join(map(tag_link, names)))
 
     def note_item(note: Note, summary: bool = True) -> Markup:
         """One note in a list: link, tier, date, and (with ``summary``) summary and tags."""
@@ -188,19 +205,29 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
         if found is not None:
             return found
         line = f"{note_link(note.id, note.title)} {tier_badge(note.tier)} {date(note.date)}"
-        parts = [f'<li class="note-item">\n  <div class="note-line">{line}</div>']
+        html = f'<li class="note-item">\n  <div class="note-line">{line}</div>'
         if summary and note.summary:
             text = note.summary if len(note.summary) <= 240 else (
                 note.summary[:237].rsplit(" ", 1)[0] + "...")
-            parts.append(f'  <p class="summary">{escape(text)}</p>')
+            html += f'\n  <p class="summary">{escape(text)}</p>'
         if summary and note.tags:
-            parts.append(f'  <p class="note-tags">{tag_list(note.tags)}</p>')
-        parts.append("</li>")
-        items[key] = made = Markup("\n".join(parts))
+            html += f'\n  <p class="note-tags">{" ".join(map(tag_link, note.tags))}</p>'
+        items[key] = made = Markup(html + "\n</li>")
         return made
 
+    def timeline_item(note: Note) -> Markup:
+        """A note on the timeline: date, link, tier and its summary cut at 200 characters
+        (as Jinja's ``truncate(200)`` cuts: at a word, when more than 205)."""
+        html = f"<li>{date(note.date)} {note_link(note.id, note.title)} {tier_badge(note.tier)}"
+        if note.summary:
+            text = note.summary
+            if len(text) > 205:
+                text = text[:197].rsplit(" ", 1)[0] + "..."
+            html += f'<p class="summary">{escape(text)}</p>'
+        return Markup(html + "</li>")
+
     return {"note_link": note_link, "note_item": note_item, "tier_badge": tier_badge,
-            "date": date, "tag_list": tag_list}
+            "date": date, "tag_list": tag_list, "timeline_item": timeline_item}
 
 
 TRACKER_NOTE_FIELDS = ("id", "title", "tier", "date", "tags")
