@@ -222,6 +222,32 @@ def test_timeline_tier_and_tag_pages(site: Path, read_html: ReadHtml) -> None:
     assert "#benchmarks" in tags.texts(".tag-index a")
 
 
+def test_timeline_lines_are_the_jinja_loop_they_replace(write_wiki: WriteWiki,
+                                                        tmp_path: Path) -> None:
+    """The timeline's lines come from a Python snippet; a wiki that overrides the template
+    with the loop it replaced gets the same bytes, summaries cut as ``truncate(200)`` cuts."""
+    summaries = ["Short & <b>bold</b> 'quoted'.", "w" * 205, "w" * 206,
+                 ("word " * 41)[:205], ("word " * 41)[:206] + "tail", "x" * 150 + " " + "y" * 90]
+    files = {f"n{i}.md": f"---\ntitle: N{i} & co\ndate: 2024-0{i % 3 + 1}-1{i}\ntier: {i % 3 + 1}\n"
+             f"---\n## TL;DR\n{text}\n" for i, text in enumerate(summaries)}
+    files["undated.md"] = "---\ntitle: Undated\n---\nNo summary section.\n"
+    config = write_wiki(files)
+    ours = render(config)["timeline.html"]
+    loop = (Path(__file__).parent.parent / "templates" / "timeline.html").read_text(
+        encoding="utf-8").replace(
+        "{{ timeline_item(note) }}",
+        "<li>{{ date(note.date) }} {{ note_link(note.id, note.title) }} "
+        "{{ tier_badge(note.tier) }}{% if note.summary %}<p class=\"summary\">"
+        "{{ note.summary | truncate(200) }}</p>{% endif %}</li>")
+    assert "truncate(200)" in loop
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "timeline.html").write_text(loop, encoding="utf-8")
+    assert render(config)["timeline.html"] == ours
+    shown = page({"t": ours}, "t").texts("ol.timeline .summary")
+    assert "Short & <b>bold</b> 'quoted'." in shown and "w" * 205 in shown
+    assert any(text.endswith("...") and len(text) <= 200 for text in shown)
+
+
 def test_placeholders_page_names_who_mentions_them(site: Path, read_html: ReadHtml) -> None:
     doc = read_html(site / "placeholders.html")
     items = {li.attrs["id"]: li for li in doc.select("li.placeholder-item")}
