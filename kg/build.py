@@ -178,8 +178,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     inc.write_manifest(config, inc.Manifest(
         marker, stamp if trusted else None, pages, _summary(result),
         inc.folder_times(staging_out(config.out), pages)))
-    depends.write_trace(manifest, marker, dataclasses.replace(
-        trace, pages={m.path: m.reads for m in made if m.reads is not None}))
+    depends.write_trace(manifest, marker, dataclasses.replace(trace, pages=site.page_reads(made)))
     graph_now, search_now = site.splices.states(graph_was, search_was)
     splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
                         search_now.with_files(staging_out(config.out)))

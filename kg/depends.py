@@ -27,6 +27,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -49,6 +50,13 @@ class Reads(NamedTuple):
     own: tuple[str, str] | None
     nodes: tuple[NoteId, ...]
     names: frozenset[str]
+
+
+class Kept(Enum):
+    """The reads of a page kept from the last build: the parent holds them already (in the
+    old trace), so a worker that linked the page sends back only this."""
+
+    READS = "kept"
 
 
 def lookup_names(target: str) -> tuple[str, str, str]:

@@ -28,12 +28,12 @@ from markupsafe import Markup, escape
 
 from kg.body import parse_wikilink
 from kg.config import Config
-from kg.depends import Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
+from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import KgError, ResolveError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify
 from kg.ids import relative_url as link
-from kg.incremental import Page, Task, code_stamp, data_key, key_of
+from kg.incremental import Made, Page, Task, code_stamp, data_key, key_of
 from kg.markdown import WIKILINK_SPAN, LinkResolver, LinkTarget, make_renderer, render
 from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES
@@ -57,6 +57,9 @@ FEED_ENTRIES = 50
 RECENT = 15
 PER_TIER_ON_HOME = 12
 NOTES_PER_TASK = 48
+KEPT_PER_TASK = 1000
+"""Note pages kept from the last build are only linked (~0.1 ms each): many to a task, as
+a worker's round trip costs more than linking fifty."""
 LISTED = ("id", "title", "tier", "date", "summary", "tags")
 """What a list of notes shows of each (``note_item``): a page of such lists depends on no more."""
 
@@ -452,13 +455,25 @@ class Site:
 
     def note(self, note: Note) -> Page:
         path = note_page(note.id)
-        if self.plan is not None:
-            kept = self.plan.kept(path, (note.path, note.digest), note.tags,
-                                  bool(note.forecasts))
-            if kept is not None:  # nothing it shows changed: its key is the last build's
-                return Page(path, kept[0], lambda: self._note(note, path).make(),
-                            reads=kept[1])
+        key = self._kept(note)
+        if key is not None:  # nothing it shows changed: its key is the last build's
+            return Page(path, key, lambda: self._note(note, path).make(), reads=Kept.READS)
         return self._note(note, path)
+
+    def _kept(self, note: Note) -> str | None:
+        """The last build's key of the page of ``note``, if the plan keeps it."""
+        if self.plan is None:
+            return None
+        kept = self.plan.kept(note_page(note.id), (note.path, note.digest), note.tags,
+                              bool(note.forecasts))
+        return kept[0] if kept is not None else None
+
+    def page_reads(self, made: Iterable[Made]) -> dict[str, Reads]:
+        """What each note's and placeholder's page was made from, for the next build's plan;
+        a kept page's reads are the last build's (a worker sends back only that it kept it)."""
+        old = self.plan.pages if self.plan is not None else {}
+        return {m.path: old[m.path] if m.reads is Kept.READS else m.reads
+                for m in made if m.reads is not None}
 
     def _note(self, note: Note, path: PagePath) -> Page:
         questions = self.views.questions.get(note.id, [])
@@ -501,7 +516,7 @@ class Site:
         path = note_page(nid)
         if self.plan is not None and (kept := self.plan.kept(path, None)) is not None:
             return Page(path, kept[0], lambda: self._placeholder(nid, path).make(),
-                        reads=kept[1])
+                        reads=Kept.READS)
         return self._placeholder(nid, path)
 
     def _placeholder(self, nid: NoteId, path: PagePath) -> Page:
@@ -780,8 +795,13 @@ class Site:
             lambda: [self.index(), self.forecasts(), self.placeholders(), self.not_found(),
                      self.feed()],
         ]
-        for start in range(0, len(self.notes), NOTES_PER_TASK):
-            tasks.append(partial(map, self.note, self.notes[start:start + NOTES_PER_TASK]))
+        made: list[Note] = []
+        kept: list[Note] = []
+        for note in self.notes:
+            (made if self._kept(note) is None else kept).append(note)
+        for notes, size in ((made, NOTES_PER_TASK), (kept, KEPT_PER_TASK)):
+            for start in range(0, len(notes), size):
+                tasks.append(partial(map, self.note, notes[start:start + size]))
         ids = sorted(self.wiki.placeholders)
         for start in range(0, len(ids), NOTES_PER_TASK):
             tasks.append(partial(map, self.placeholder, ids[start:start + NOTES_PER_TASK]))

@@ -272,6 +272,18 @@ def test_pages_made_in_worker_processes_leave_their_reads_for_the_next_build(
     assert trace is not None
     assert {p for p in trace.pages if p.startswith("notes/")} >= {
         f"notes/{p.stem}.html" for p in wiki.wiki.glob("*.md")}
+    # an edit built in workers: the kept pages are linked there, and their reads (which
+    # they send back only as "kept") are the last build's in the new trace
+    change(wiki, "paper-00001", lambda t: t + "\nPooled edit.\n")
+    result = build(wiki, jobs=2)
+    assert 0 < result.rendered < 15
+    marker = kg.incremental.read_manifest(wiki, wiki.out / kg.build.SITE_MARKER)
+    assert marker is not None
+    after = kg.depends.read_trace(manifest, marker.marker)
+    assert after is not None and after.pages.keys() == trace.pages.keys()
+    assert all(isinstance(r, kg.depends.Reads) for r in after.pages.values())
+    assert [p for p in trace.pages if after.pages[p] != trace.pages[p]] == [
+        "notes/paper-00001.html"]
     keyed.clear()
     change(wiki, "paper-00002", lambda t: t + "\nPooled edit.\n")
     build(wiki, jobs=1)
