@@ -80,14 +80,20 @@ def load_wiki(config: Config) -> Wiki:
 
 
 def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool = False,
-          full: bool = False, jobs: int | None = None) -> BuildResult:
+          full: bool = False, jobs: int | None = None,
+          published: Callable[[BuildResult], None] | None = None) -> BuildResult:
     """Build the site of ``config.wiki`` into ``config.out``; ``jobs`` worker processes
-    (default: ``KG_JOBS``, else the CPUs), ``full`` to render every page again."""
+    (default: ``KG_JOBS``, else the CPUs), ``full`` to render every page again.
+
+    ``published`` is told as soon as the new site is in place (``kg serve`` reloads the
+    page then); what the next build reads (the graph cache, the manifest, the trace) is
+    written after it, and the result's time is the time until the site was in place.
+    """
     started = time.perf_counter()
     check_output_folder(config)
     with output_lock(config):
         return _build(config, started, progress or (lambda _message: None), unsafe_html,
-                      full, jobs)
+                      full, jobs, published or (lambda _result: None))
 
 
 @contextlib.contextmanager
@@ -115,7 +121,7 @@ def output_lock(config: Config) -> Iterator[None]:
 
 
 def _build(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,
-           jobs: int | None) -> BuildResult:
+           jobs: int | None, published: Callable[[BuildResult], None]) -> BuildResult:
     from kg.theme import template_dirs
 
     previous = None if full else inc.read_manifest(config, config.out / SITE_MARKER)
@@ -125,6 +131,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
             and inc.site_untouched(staging_out(config.out), previous)):
         done = _unchanged(previous, config.out, time.perf_counter() - started)
         if done is not None:
+            published(done)
             return done
     say(f"reading {config.wiki}")
     # the records' modules: imported once there is something to build
@@ -133,8 +140,9 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
 
     # Through the query cache: unchanged notes are not parsed again, and the first query
     # after a build answers from what the build just read. The N-Triples come from the same
-    # graph (held in memory after a rebuild), not from reading the cache file again.
-    graph = open_graph(config)
+    # graph (held in memory after a rebuild), not from reading the cache file again. A
+    # rebuilt cache is written once the site is in place.
+    graph = open_graph(config, write_later=True)
     wiki = graph.wiki()
     from kg.model import EdgeKind
     from kg.site import Site
@@ -175,6 +183,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         warnings=tuple(w for w in wiki.warnings if w.severity is Severity.WARNING),
         out=config.out,
     )
+    published(result)
+    graph.settle()
     inc.write_manifest(config, inc.Manifest(
         marker, stamp if trusted else None, pages, _summary(result),
         inc.folder_times(staging_out(config.out), pages)))

@@ -110,6 +110,11 @@ class CachedResolver:
 # -- the opened cache -------------------------------------------------------------------------
 
 
+_UNWRITTEN = Index(1, (), (), (0, 0, 0), (0, 0, 0), (0, 0, 0), (0, 0, 0), (0, 0, 0))
+"""The index of a graph whose cache file is not written yet: never read (``Graph.index``
+writes the file first)."""
+
+
 class Graph:
     """One wiki's records, read from the cache as needed (or held whole after a rebuild).
 
@@ -122,10 +127,12 @@ class Graph:
     """
 
     def __init__(self, header: Header, index: Index, blobs: bytes | memoryview,
-                 wiki: Wiki | None = None, recover: Callable[[], Graph] | None = None) -> None:
+                 wiki: Wiki | None = None, recover: Callable[[], Graph] | None = None,
+                 write: Callable[[], tuple[Index, bytes]] | None = None) -> None:
         self.header = header
-        self.index = index
+        self._index = index
         self._blobs = blobs
+        self._write = write
         self._wiki = wiki
         self._recover = recover
         self._loaded: dict[tuple[str, int], dict[str, Any]] = {}
@@ -135,11 +142,24 @@ class Graph:
         self._placeholder_records: dict[NoteId, Placeholder] | None = None
 
     @property
+    def index(self) -> Index:
+        self.settle()
+        return self._index
+
+    def settle(self) -> None:
+        """Lay out and write the cache file, if the rebuild that made this graph put it off
+        (``open_graph(write_later=True)``: a build writes it once its site is in place)."""
+        write, self._write = self._write, None
+        if write is not None:
+            self._index, self._blobs = write()
+
+    @property
     def fingerprint(self) -> str:
         """Changes whenever any note's content does (or kg's code): keys derived caches."""
         return self.header.fingerprint
 
     def _read(self, span: Span) -> Any:
+        self.settle()
         return safe_loads(checked(self._blobs[span[0] : span[0] + span[1]], span))
 
     def _safely(self, read: Callable[[], T], whole: Callable[[Wiki], T]) -> T:
@@ -152,7 +172,7 @@ class Graph:
             if self._recover is None:
                 raise
             fresh = self._recover()
-            self.header, self.index, self._blobs = fresh.header, fresh.index, fresh._blobs
+            self.header, self._index, self._blobs = fresh.header, fresh.index, fresh._blobs
             self._loaded.clear()
             self._wiki = fresh.wiki()
             return whole(self._wiki)
@@ -317,17 +337,19 @@ class Graph:
 # -- reading ----------------------------------------------------------------------------------
 
 
-def open_graph(config: Config) -> Graph:
+def open_graph(config: Config, *, write_later: bool = False) -> Graph:
     """The wiki's records from the cache, rebuilt first when any note file changed.
 
     Never stale: every note file's stat is compared with the cache's, files whose stat is too
     recent to trust are compared by content, and a stat that differs is settled by content.
+    ``write_later``: a rebuilt cache is written by :meth:`Graph.settle` (or when the graph
+    is next read from its file), not now; a build puts it after its site is in place.
     """
     path = cache_file(config)
-    return _hold(path, _open(config, path))
+    return _hold(path, _open(config, path, write_later))
 
 
-def _open(config: Config, path: Path) -> Graph:
+def _open(config: Config, path: Path, write_later: bool = False) -> Graph:
     if not config.wiki.is_dir():
         from kg.discover import discover
 
@@ -337,7 +359,7 @@ def _open(config: Config, path: Path) -> Graph:
     code = code_key()
 
     def rebuild(old: Opened | None = None) -> Graph:
-        return _rebuild(config, path, stats, started, code, old)
+        return _rebuild(config, path, stats, started, code, old, write_later)
 
     try:
         old = open_file(path, code, str(config.wiki))
@@ -422,9 +444,12 @@ def _no_collection() -> Iterator[None]:
 
 
 def _rebuild(config: Config, path: Path, stats: dict[str, Stat], started: int, code: str,
-             old: Opened | None) -> Graph:
+             old: Opened | None, write_later: bool = False) -> Graph:
     with _no_collection():
-        return _rebuild_now(config, path, stats, started, code, old)
+        graph = _rebuild_now(config, path, stats, started, code, old)
+    if not write_later:
+        graph.settle()
+    return graph
 
 
 def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: int, code: str,
@@ -439,9 +464,15 @@ def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: in
     # a later change to it costs a rebuild, never a stale answer
     header = Header(FORMAT, code, str(config.wiki), stats_key(stats), racy(stats, started),
                      fingerprint(code, digests))
-    index, blobs = layout(wiki, _pickler(previous))
-    write_quietly(lambda f: write_file(f, header, stats, digests, index, blobs), path)
-    return Graph(header, index, blobs, wiki)
+    pickler = _pickler(previous)
+
+    def write() -> tuple[Index, bytes]:
+        with _no_collection():
+            index, blobs = layout(wiki, pickler)
+        write_quietly(lambda f: write_file(f, header, stats, digests, index, blobs), path)
+        return index, blobs
+
+    return Graph(header, _UNWRITTEN, b"", wiki, write=write)
 
 
 class _Previous(NamedTuple):
@@ -497,6 +528,7 @@ def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryvi
     """Every note of ``graph`` with the bytes of its record, checked: a note held in memory,
     else unpickled. The bytes are a view, not a copy: an unchanged note is written back as
     it is (:func:`_pickler`), not pickled again."""
+    graph.settle()
     held = graph._wiki
     found: dict[tuple[str, str], tuple[Note, bytes | memoryview]] = {}
     for nid, (span, _out, _in) in graph._all_spans():

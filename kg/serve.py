@@ -156,16 +156,21 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
-def rebuild(config: Config, state: ServeState, say: Callable[[str], None]) -> BuildResult | None:
+def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
+            resume: Callable[[], None] = lambda: None) -> BuildResult | None:
+    """Build, and tell the page to reload; ``resume`` is called (to serve again) as soon as
+    the new site is in place, while the build writes what the next one reads."""
+    def published(result: BuildResult) -> None:
+        state.built()
+        resume()
+        say(result.summary())
+
     try:
-        result = build(config)
+        return build(config, published=published)
     except KgError as err:
         state.failed(str(err))
         say(f"error: {err}")
         return None
-    state.built()
-    say(result.summary())
-    return result
 
 
 def watched_paths(config: Config) -> list[Path]:
@@ -192,8 +197,8 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     try:
         if watch:
             for _changes in watch_changes(*watched_paths(config), stop_event=stop):
-                with listener.paused():
-                    rebuild(config, state, say)
+                with listener.paused() as resume:
+                    rebuild(config, state, say, resume)
         else:
             stop.wait()
     except KeyboardInterrupt:
@@ -227,14 +232,20 @@ class Listener:
         self.thread.start()
 
     @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
+    def paused(self) -> Iterator[Callable[[], None]]:
+        """Paused for the block, which may resume it early by calling what it is given (a
+        build once its site is in place: what is left forks no worker)."""
         if self.thread is not None:
             self.server.shutdown()  # returns once serve_forever has returned
             self.thread.join()
             self.thread = None
         try:
-            yield
+            yield self.resume
         finally:
+            self.resume()
+
+    def resume(self) -> None:
+        if self.thread is None:
             self.start()
 
     def close(self) -> None:

@@ -127,6 +127,61 @@ def test_only_changed_notes_are_parsed_again(write_wiki, monkeypatch) -> None:
     assert wiki == load_wiki(config)
 
 
+def test_a_write_put_off_is_made_when_settled_or_when_the_graph_is_next_read(
+        write_wiki, monkeypatch) -> None:
+    """``open_graph(write_later=True)`` (a build) answers at once and writes the cache when
+    settled; a graph never settled (a build that failed after reading) is written by the
+    next rebuild that takes notes from it, so the file is never left behind the notes."""
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B, "gamma.md": "# Gamma\n"})
+    load_wiki_cached(config)
+    path = cache_file(config)
+    before = path.read_bytes()
+    write_wiki({"gamma.md": "# Gamma, edited\n"})
+    graph = open_graph(config, write_later=True)
+    assert graph.wiki().notes["gamma"].title == "Gamma, edited"
+    assert path.read_bytes() == before  # not written yet
+    graph.settle()
+    assert path.read_bytes() != before
+    monkeypatch.setattr(cache, "_held", None)  # a new process: only the file
+    import kg.parse
+
+    real = kg.parse.parse_note
+    monkeypatch.setattr(kg.parse, "parse_note", lambda *a, **k: pytest.fail("parsed again"))
+    assert load_wiki_cached(config).notes["gamma"].title == "Gamma, edited"
+
+    # put off and never settled: the next rebuild in the process writes both in turn
+    monkeypatch.setattr(kg.parse, "parse_note", real)
+    write_wiki({"gamma.md": "# Gamma, again\n"})
+    open_graph(config, write_later=True).wiki()
+    write_wiki({"beta.md": NOTE_B.replace("Beta.", "Beta, edited.")})
+    parsed: list[str] = []
+    monkeypatch.setattr(kg.parse, "parse_note", lambda data, *, nid, path: (
+        parsed.append(path), real(data, nid=nid, path=path))[1])
+    assert "Beta, edited." in load_wiki_cached(config).notes["beta"].body
+    assert parsed == ["beta.md"]  # the others taken from the graph held in memory
+    expected = load_wiki(config)
+    monkeypatch.setattr(cache, "_held", None)
+    monkeypatch.setattr(kg.parse, "parse_note", lambda *a, **k: pytest.fail("parsed again"))
+    wiki = load_wiki_cached(config)
+    assert wiki.notes["gamma"].title == "Gamma, again"
+    assert wiki == expected
+
+
+def test_a_build_leaves_the_cache_its_queries_read(write_wiki, monkeypatch) -> None:
+    from kg.build import build
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    build(config)
+    write_wiki({"beta.md": NOTE_B.replace("title: Beta", "title: Beta two")})
+    build(config)
+    monkeypatch.setattr(cache, "_held", None)  # as `kg connections` in another process
+    import kg.parse
+
+    monkeypatch.setattr(kg.parse, "parse_note", lambda *a, **k: pytest.fail("parsed again"))
+    rows = connection_rows(open_graph(config), "alpha")[1]
+    assert "Beta two" in json.dumps(rows, default=str)
+
+
 def test_a_touched_file_costs_no_parse(write_wiki, monkeypatch) -> None:
     config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
     first = load_wiki_cached(config)

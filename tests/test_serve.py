@@ -6,6 +6,7 @@ import http.client
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,6 +118,52 @@ def test_edit_rebuilds_and_bad_note_shows_error_until_fixed(server) -> None:  # 
     assert status == 200 and "Alpha fixed" in body
 
 
+def test_the_page_reloads_once_the_site_is_in_place_not_after_the_bookkeeping(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the next build reads (the graph cache, the manifest) is written after the new
+    site is swapped in: the server answers, with the new version and the new page, while
+    that is still being written."""
+    import kg.cache
+    import kg.cachefile
+    import kg.incremental
+
+    writing, release, written = threading.Event(), threading.Event(), threading.Event()
+    real_write = kg.incremental.write_manifest
+
+    def write_manifest(*args: Any) -> None:
+        if rebuilding.is_set():
+            writing.set()
+            release.wait(15)
+            written.set()
+        real_write(*args)
+
+    rebuilding = threading.Event()
+    monkeypatch.setattr(kg.incremental, "write_manifest", write_manifest)
+    config = _config(tmp_path)
+    thread, stop, _lines, port = _serve_in_thread(config)
+    try:
+        _, version = _get(port, "/__kg/version")
+        rebuilding.set()
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha early"),
+                                              encoding="utf-8")
+        assert writing.wait(20), "the rebuild never wrote its manifest"
+        assert _wait_version(port, version) != version
+        assert not written.is_set()  # answered while the build still writes its manifest
+        status, body = _get(port, "/notes/alpha.html")
+        assert status == 200 and "Alpha early" in body
+        # the cache was written before the manifest: a query reads the edit from it
+        graph = kg.cachefile.open_file(kg.cache.cache_file(config), kg.cache.code_key(),
+                                   str(config.wiki))
+        assert graph is not None
+        with graph:
+            assert graph.stats().keys() == {"alpha.md"}
+            assert graph.stats()["alpha.md"] == kg.cache.scan(config.wiki)["alpha.md"]
+    finally:
+        release.set()
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_the_server_pauses_while_a_rebuild_runs_and_answers_after(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A build forks its page workers only with no other thread alive: the HTTP server's
@@ -128,11 +175,11 @@ def test_the_server_pauses_while_a_rebuild_runs_and_answers_after(
     release = threading.Event()
     real_build = kg.serve.build
 
-    def build(config: Config) -> object:
+    def build(config: Config, **options: Any) -> object:
         if during:  # a rebuild (the first build runs before the server starts)
             during.append(set(threading.enumerate()))
             release.wait(10)
-        return real_build(config)
+        return real_build(config, **options)
 
     monkeypatch.setattr(kg.serve, "build", build)
     config = _config(tmp_path)
