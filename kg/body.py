@@ -6,7 +6,7 @@ the file line it was written on. Rendering to HTML is :mod:`kg.markdown`'s job, 
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -108,17 +108,24 @@ def plain_text(markdown: str) -> str:
     return " ".join(text.split())
 
 
-def _sentence_around(paragraph: str, start: int, end: int) -> str:
-    """The sentence of ``paragraph`` that holds the span ``start:end``, as plain text."""
-    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(paragraph)] + [len(paragraph)]
-    for lo, hi in itertools.pairwise(bounds):
-        if lo <= start < hi or (start >= lo and end <= hi):
-            sentence = paragraph[lo:hi]
-            break
-    else:
-        sentence = paragraph
-    text = plain_text(sentence)
-    return text if len(text) <= 400 else text[:397] + "…"
+class _Sentences:
+    """The sentences of one paragraph, each made plain text once, however many links it
+    holds (a paragraph of ten thousand links costs ten thousand lookups, not scans)."""
+
+    def __init__(self, paragraph: str) -> None:
+        self.paragraph = paragraph
+        self.bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(paragraph)),
+                       len(paragraph)]
+        self.texts: dict[int, str] = {}
+
+    def around(self, start: int) -> str:
+        """The sentence that holds the character at ``start``, as plain text (400 at most)."""
+        i = bisect.bisect_right(self.bounds, start) - 1
+        found = self.texts.get(i)
+        if found is None:
+            text = plain_text(self.paragraph[self.bounds[i]:self.bounds[i + 1]])
+            found = self.texts[i] = text if len(text) <= 400 else text[:397] + "…"
+        return found
 
 
 def scan(body: str, first_line: int) -> Body:
@@ -136,17 +143,22 @@ def scan(body: str, first_line: int) -> Body:
     def flush_paragraph() -> None:
         if not paragraph:
             return
-        joined = ""
+        parts: list[str] = []
         offsets: list[tuple[int, int]] = []  # (offset in joined, file line)
+        length = 0
         for lineno, text in paragraph:
             item = _BULLET.match(text)
             stripped = item.group(2) if item else text
             item = _ORDERED.match(stripped)
             stripped = (item.group(3) if item else stripped).strip()
-            offsets.append((len(joined), lineno))
-            joined += stripped + " "
+            offsets.append((length, lineno))
+            parts.append(stripped)
+            length += len(stripped) + 1
+        joined = " ".join(parts) + " "
         code_free = (_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), joined)
                      if "`" in joined else joined)
+        starts = [off for off, _ in offsets]
+        sentences: _Sentences | None = None
         for match in WIKILINK.finditer(code_free):
             if match.group(1):  # ![[embed]] is a transclusion, not a link
                 continue
@@ -154,9 +166,9 @@ def scan(body: str, first_line: int) -> Body:
             if parsed is None:
                 continue
             target, heading, label = parsed
-            line = next(ln for off, ln in reversed(offsets) if off <= match.start())
-            context = _sentence_around(joined, match.start(), match.end())
-            links.append(Link(target, label, heading, line, context))
+            line = offsets[bisect.bisect_right(starts, match.start()) - 1][1]
+            sentences = sentences or _Sentences(joined)
+            links.append(Link(target, label, heading, line, sentences.around(match.start())))
         paragraph.clear()
 
     def close_section() -> None:

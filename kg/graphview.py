@@ -138,6 +138,7 @@ class GraphBuilder:
         for record in self._edges:
             self._out.setdefault(record["from"], []).append(record)
         self._local_options = graph_options(LOCAL_LIMIT, False)
+        self._out_at: dict[str, dict[str, list[int]]] = {}
 
     def _node(self, nid: NoteId, title: str, tier: int | None, tags: Iterable[str],
               placeholder: bool) -> dict[str, Any]:
@@ -215,12 +216,26 @@ class GraphBuilder:
         edges: list[list[int]] = []
         for source in keep:
             i = index[source]
-            for e in self._out.get(source, ()):
+            for e in self._out_to(source, keep):
                 j = index.get(e["to"])
                 if j is not None:
                     edges.append([i, j, 1 if "dashes" in e else 0])
         return {"compact": 1, "nodes": nodes, "edges": edges, "focus": nid,
                 "options": self._local_options}
+
+    def _out_to(self, source: NoteId, keep: list[NoteId]) -> Sequence[dict[str, Any]]:
+        """The edges from ``source``, in order, that may end in ``keep``: all of them, or
+        for a hub (thousands of links), only those to ``keep``, found by target; each of
+        ten thousand pages near a hub would otherwise read every edge of it."""
+        out = self._out.get(source, ())
+        if len(out) <= 4 * len(keep):
+            return out
+        at = self._out_at.get(source)
+        if at is None:
+            at = self._out_at[source] = {}
+            for k, e in enumerate(out):
+                at.setdefault(e["to"], []).append(k)
+        return [out[k] for k in sorted(k for other in keep for k in at.get(other, ()))]
 
     def relations(self) -> list[str]:
         used = {e["rel"] for e in self._edges}

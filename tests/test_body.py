@@ -100,6 +100,36 @@ way that matters! A third sentence mentions nothing.
     assert second.context == "ahe — makes harness evolution observable."
 
 
+def test_a_paragraph_of_ten_thousand_links_is_split_into_sentences_once(
+        parse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each link's context is its sentence; a paragraph (one line, or ten thousand lines)
+    of ten thousand links is split once and each sentence made plain text once: a note like
+    that took minutes to parse when every link scanned the whole paragraph again."""
+    import kg.body
+
+    real = kg.body._SENTENCE_END
+    scans: list[int] = []
+
+    class Counting:
+        def finditer(self, text: str):  # type: ignore[no-untyped-def]
+            scans.append(len(text))
+            return real.finditer(text)
+
+    monkeypatch.setattr(kg.body, "_SENTENCE_END", Counting())
+    one_line = " ".join(f"[[n{i}]]" for i in range(10_000)) + ". Then [[last]] ends it."
+    note = parse(f"---\ntitle: Many\n---\n{one_line}\n")
+    assert len(note.mentions) == 10_001 and len(scans) == 1
+    first = note.mentions[0].context
+    assert first.startswith("n0 n1 n2") and first.endswith("…") and len(first) == 398
+    assert note.mentions[-1].context == "Then last ends it."
+    scans.clear()
+    many_lines = "".join(f"Line {i} [[target]].\n" for i in range(10_000))
+    note = parse(f"---\ntitle: Same\n---\n{many_lines}")
+    assert len(scans) == 1
+    assert [(m.line, m.context) for m in note.mentions[9_998:]] == [
+        (10_002, "Line 9998 target."), (10_003, "Line 9999 target.")]
+
+
 def test_mention_context_strips_markup(parse) -> None:
     note = parse("---\ntitle: T\n---\nA **bold** claim about [[x#Part]] and [a link](https://e.org).\n")
     assert note.mentions[0].context == "A bold claim about x › Part and a link."

@@ -379,6 +379,33 @@ def test_local_graph_is_capped_around_a_hub(write_wiki: WriteWiki) -> None:
     assert len(ids) == LOCAL_LIMIT and {"n007", "hub"} <= ids
 
 
+def test_local_graphs_around_a_hub_read_only_the_hubs_edges_they_show(
+        write_wiki: WriteWiki) -> None:
+    """A note linking to thousands: each page near it draws the same local graph as a walk
+    of every edge would, reading only the hub's edges to the nodes it keeps."""
+    from kg.graphview import GraphBuilder
+    from kg.views import Views
+
+    links = " ".join(f"[[n{i:04d}]]" for i in range(2_000))
+    files = {"hub.md": f"---\ntitle: Hub\n---\n{links} and [[hub-2]].\n",
+             "hub-2.md": "---\ntitle: Hub 2\n---\nBack to [[hub]] and [[n0003]].\n"}
+    files.update({f"n{i:04d}.md": f"---\ntitle: N{i}\n---\nSee [[n{i + 1:04d}]].\n"
+                  for i in range(0, 40, 3)})
+    graphs = GraphBuilder(Views(load_wiki(write_wiki(files))))
+
+    def walked(nid: str) -> dict[str, object]:  # every edge of every kept node read
+        keep = sorted(graphs.views.neighbourhood(nid, 2, LOCAL_LIMIT))
+        index = {other: i for i, other in enumerate(keep)}
+        edges = [[index[s], index[e["to"]], 1 if "dashes" in e else 0]
+                 for s in keep for e in graphs._out.get(s, ()) if e["to"] in index]
+        return {"nodes": keep, "edges": edges}
+
+    for nid in ("hub", "hub-2", "n0003", "n0004", "n1999", "n0039"):
+        drawn = graphs.local_graph(nid)
+        assert {"nodes": [n[0] for n in drawn["nodes"]], "edges": drawn["edges"]} == walked(nid)
+        assert len(graphs._out_to("hub", [n[0] for n in drawn["nodes"]])) <= LOCAL_LIMIT
+
+
 # -- saved queries, search, feed, sitemap --------------------------------------------------
 
 
