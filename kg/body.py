@@ -68,6 +68,57 @@ class Body:
     words: int
 
 
+_COMMENT = re.compile(r"%%.*?%%|<!--.*?-->", re.S)
+
+
+def strip_comments(body: str) -> str:
+    """The body without its comments: Obsidian's ``%%…%%`` and HTML's ``<!-- … -->``, on
+    one line or many. A comment is the writer's, not the reader's: it is left out of the
+    page, the search index and the graph (a link in it is no link). Each comment leaves its
+    line breaks, so every line keeps its number; comment marks in code are code, and an
+    opening mark never closed is text."""
+    if "%%" not in body and "<!--" not in body:
+        return body
+    code = _code_ranges(body)
+    out: list[str] = []
+    pos = 0
+    while (match := _COMMENT.search(body, pos)) is not None:
+        inside = next((end for start, end in code if start <= match.start() < end), None)
+        if inside is not None:  # the mark is code: go on after the code
+            out.append(body[pos:inside])
+            pos = inside
+            continue
+        out.append(body[pos:match.start()])
+        out.append("\n" * match.group().count("\n"))
+        pos = match.end()
+    out.append(body[pos:])
+    return "".join(out)
+
+
+def _code_ranges(body: str) -> list[tuple[int, int]]:
+    """Where ``body`` holds code: fenced blocks (to their end, or the body's) and inline
+    code spans, as (start, end) offsets in order."""
+    ranges: list[tuple[int, int]] = []
+    offset = 0
+    fence: str | None = None
+    fence_start = 0
+    for line in body.splitlines(keepends=True):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                ranges.append((fence_start, offset + len(line)))
+                fence = None
+        elif opened:
+            fence, fence_start = opened.group(1), offset
+        elif "`" in line:
+            ranges.extend((offset + m.start(), offset + m.end())
+                          for m in _INLINE_CODE.finditer(line))
+        offset += len(line)
+    if fence is not None:
+        ranges.append((fence_start, len(body)))
+    return ranges
+
+
 def section_key(heading: str) -> str:
     """The known section a heading names (``Research angle (Tier 1)`` → ``angles``), or ''."""
     text = _MARKUP.sub("", heading).strip().lower().rstrip(":")
@@ -159,9 +210,7 @@ def scan(body: str, first_line: int) -> Body:
                      if "`" in joined else joined)
         starts = [off for off, _ in offsets]
         sentences: _Sentences | None = None
-        for match in WIKILINK.finditer(code_free):
-            if match.group(1):  # ![[embed]] is a transclusion, not a link
-                continue
+        for match in WIKILINK.finditer(code_free):  # an embed of a note links to it too
             parsed = parse_wikilink(match.group(2))
             if parsed is None:
                 continue

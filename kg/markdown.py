@@ -44,9 +44,12 @@ WIKILINK_SPAN = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
 
 
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
-    if not state.src.startswith("[[", state.pos):
+    """``[[target]]``, and ``![[target]]``: an embed of a note is shown as a link to it (as
+    the graph counts it); an embed of a file (``![[chart.png]]``) stays text."""
+    embed = state.src.startswith("![[", state.pos)
+    if not embed and not state.src.startswith("[[", state.pos):
         return False
-    match = WIKILINK_SPAN.match(state.src, state.pos)
+    match = WIKILINK_SPAN.match(state.src, state.pos + embed)
     if match is None:
         return False
     parsed = parse_wikilink(match.group(1))
@@ -55,7 +58,7 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if not silent:
         target, heading, label = parsed
         token = state.push("wikilink", "", 0)
-        token.meta = {"target": target, "heading": heading, "label": label}
+        token.meta = {"target": target, "heading": heading, "label": label, "embed": embed}
         token.content = match.group(0)
     state.pos = match.end()
     return True
@@ -73,7 +76,8 @@ def _render_wikilink(
     found = resolver(target, heading) if resolver else None
     if found is None:
         return f'<span class="wikilink unresolved">{escape(text)}</span>'
-    cls = "wikilink" if found.exists else "wikilink ghost"
+    cls = ("wikilink" if found.exists else "wikilink ghost") + (
+        " embed" if meta.get("embed") else "")
     href = found.href
     if heading:
         href = f"{href.split('#', 1)[0]}#{heading_anchor(heading)}"

@@ -110,8 +110,9 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     parts = split(text, file=path)
     fields = load(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
     reader = _Fields(fields, path)
-    scanned = bodymod.scan(parts.body, parts.body_line)
-    return _build_note(nid, path, reader, scanned, parts.body, parts.body_line, data)
+    body = bodymod.strip_comments(parts.body)
+    scanned = bodymod.scan(body, parts.body_line)
+    return _build_note(nid, path, reader, scanned, body, parts.body_line, data)
 
 
 # -- many notes, on every core ----------------------------------------------------------------

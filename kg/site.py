@@ -416,6 +416,8 @@ class Site:
             nid = self._target_id(target)
             if nid is None:
                 return None  # ambiguous: already reported by the resolve stage
+            if nid not in self.wiki.notes and nid not in self.wiki.placeholders:
+                return None  # no page to link to (a link the graph does not hold)
             fragment = slugify(heading) if heading else ""
             return LinkTarget(link(here, note_page(nid), fragment),
                               self.wiki.node_label(nid), nid in self.wiki.notes)

@@ -73,9 +73,25 @@ After [[also-kept]].
     assert [t for t, _, _ in mentions(parse, body)] == ["kept", "also-kept"]
 
 
-def test_embeds_are_not_links(parse) -> None:
+def test_an_embed_of_a_note_links_to_it_and_an_embed_of_a_file_does_not(parse) -> None:
     got = mentions(parse, "An image ![[embed.png]], a note embed ![[other-note]] and [[real]].\n")
-    assert got == [("real", None, None)]
+    assert got == [("other-note", None, None), ("real", None, None)]
+
+
+def test_comments_are_left_out_and_lines_keep_their_numbers(parse) -> None:
+    """Obsidian's ``%%…%%`` and HTML's ``<!-- … -->`` are the writer's: no text, no link."""
+    note = parse("---\ntitle: T\n---\n"
+                 "Seen %%hidden [[secret]]%% and <!-- hidden [[also-secret]] --> text.\n"
+                 "%%\nA private block with [[private-plan]].\n%%\n"
+                 "<!--\n[[draft]]\n-->\n"
+                 "Code keeps them: `%%not a comment%%` and\n"
+                 "```\n<!-- [[in-code]] -->\n```\n"
+                 "Then [[after]], and 100%% sure.\n")
+    assert [(m.target, m.line) for m in note.mentions] == [("after", 15)]
+    assert "secret" not in note.body and "private" not in note.body and "draft" not in note.body
+    assert "`%%not a comment%%`" in note.body and "<!-- [[in-code]] -->" in note.body
+    assert "100%% sure" in note.body  # a mark never closed is text
+    assert note.body.count("\n") == 12
 
 
 def test_links_to_files_are_not_links(parse) -> None:

@@ -561,6 +561,25 @@ def test_hostile_text_stays_text(write_wiki: WriteWiki) -> None:
     assert evil in {e["t"] for e in index["notes"]}
 
 
+def test_comments_are_nowhere_and_embeds_link_to_pages_that_exist(write_wiki: WriteWiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\n%%private draft: see [[secret plan]]%%\n"
+                "<!-- hidden [[hidden-target]] -->\n"
+                "Embeds ![[Other note]], ![[b]] and an image ![[pic.png]].\n",
+        "b.md": "---\ntitle: B\n---\nText.\n",
+    })
+    outputs = render(config)
+    everything = b"".join(outputs.values())
+    for secret in (b"private draft", b"secret", b"hidden-target", b"hidden [["):
+        assert secret not in everything, secret
+    doc = page(outputs, "notes/a.html")
+    links = {a.attrs["href"]: a.attrs["class"] for a in doc.select("div.body a.wikilink")}
+    assert links == {"b.html": "wikilink embed", "other-note.html": "wikilink ghost embed"}
+    assert "notes/other-note.html" in outputs  # the embed's note, not written yet: a page
+    assert "![[pic.png]]" in doc.select_one("div.body").text
+    assert "!" not in doc.select_one("div.body").text.replace("![[pic.png]]", "")
+
+
 def test_a_wiki_overrides_templates_and_assets(write_wiki: WriteWiki, tmp_path: Path) -> None:
     config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"})
     (tmp_path / "templates" / "assets").mkdir(parents=True)
