@@ -466,6 +466,19 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
 
 
 @main.command()
+@format_option
+def relations(fmt: str) -> None:
+    """The relations a connection's `rel:` may name, their labels both ways and RDF terms."""
+    from kg.formats import render_rows
+    from kg.relations import RELATIONS
+
+    rows = [{"rel": r.name, "label": r.label, "inverse": r.inverse, "iri": r.iri,
+             "meaning": r.description} for r in RELATIONS]
+    columns = ["rel", "label", "inverse", "meaning"] if fmt == "table" else list(rows[0])
+    click.echo(render_rows(rows, columns, fmt))
+
+
+@main.command()
 @click.option("--due", is_flag=True, help="Only unresolved forecasts whose date has come.")
 @wiki_option
 @format_option

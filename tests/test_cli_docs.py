@@ -69,3 +69,14 @@ def test_help_imports_no_heavy_library() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True).stdout
     assert "LOADED []" in out, out
+
+
+def test_an_unknown_relation_names_a_command_that_lists_them(write_wiki) -> None:  # type: ignore[no-untyped-def]
+    config = write_wiki({"a.md": "---\ntitle: A\nconnections:\n  - to: b\n    rel: qqqq\n---\n"})
+    result = CliRunner().invoke(main, ["check", "--wiki", str(config.wiki)], prog_name="kg")
+    assert result.exit_code == 1 and "a.md:5" in result.output
+    named = re.search(r"`kg (\w+)`", result.output)
+    assert named is not None, result.output
+    listed = CliRunner().invoke(main, [named.group(1)], prog_name="kg")
+    assert listed.exit_code == 0
+    assert {"related", "extends", "counterpoint", "supports"} <= set(listed.output.split())
