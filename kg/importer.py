@@ -42,6 +42,9 @@ _SEPARATOR = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+")
 _PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
 _TRAILING_DATE = re.compile(rf"[\s,;·]*(?:{_DATE}|\d{{2}}-\d{{2}})\s*$")
 _JOINS = re.compile(r"\s+(?:\+|&|and|/)\s+|\s*;\s*", re.IGNORECASE)
+_SEVERAL = re.compile(r"\s+\+\s+|\s*;\s*")
+"""What joins the names of several works in one bullet (``&``, ``and`` and ``/`` join the
+words of one name as often: those parts are only tried for a match)."""
 _NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.\-]*|and|&|de|van|von|der|la|le|et|al\.?)$")
 
 # Words that say what kind of connection a bullet describes: the earliest match wins.
@@ -364,23 +367,23 @@ class Matcher:
             for name in names:
                 self.slugs.setdefault(slugify(name), set()).add(note.id)
 
-    def candidates(self, name: str) -> list[str]:
-        """The names to try, most specific first: the whole, its lead, then its parts; each
-        also without a leading article."""
+    def candidates(self, name: str, parts: bool = True) -> list[str]:
+        """The names to try, most specific first: the whole, its lead, then (with ``parts``)
+        its parts; each also without a leading article."""
         found: list[str] = []
         lead = re.split(r"\s*[:—–]\s+", name, maxsplit=1)[0]
         for whole in dict.fromkeys([name, lead]):
-            for part in [whole, *_JOINS.split(whole)]:
+            for part in [whole, *(_JOINS.split(whole) if parts else ())]:
                 for variant in (part.strip(), re.sub(r"^(?:the|a|an)\s+", "", part.strip(),
                                                      flags=re.IGNORECASE)):
                     if variant and variant not in found:
                         found.append(variant)
         return found
 
-    def match(self, name: str) -> tuple[NoteId | None, tuple[str, ...]]:
+    def match(self, name: str, parts: bool = True) -> tuple[NoteId | None, tuple[str, ...]]:
         """The note ``name`` means, or None with the notes it could mean when ambiguous."""
         ambiguous: set[str] = set()
-        for candidate in self.candidates(name):
+        for candidate in self.candidates(name, parts):
             try:
                 nid = self.resolver.resolve(candidate)
             except ResolveError as err:
@@ -396,14 +399,21 @@ class Matcher:
 
 
 def resolve_bullets(digest: Digest, matcher: Matcher) -> tuple[Resolution, ...]:
+    """Each bullet's connection; a bullet naming several works joined by ``+`` or ``;``
+    (``Import AI 455 + MiMo``) that no note is named after as a whole is a connection to
+    each, with the same annotation."""
     out: list[Resolution] = []
     for bullet in digest.connections:
         if not bullet.name:
             continue
-        nid, candidates = matcher.match(bullet.name)
         relation = infer_relation(bullet.annotation)
-        out.append(Resolution(bullet.name, nid or bullet.name, relation, bullet.annotation,
-                              nid is not None, bullet.line, candidates))
+        names = [bullet.name]
+        if matcher.match(bullet.name, parts=False)[0] is None:
+            names = [n for n in _SEVERAL.split(bullet.name) if n.strip()] or names
+        for name in names:
+            nid, candidates = matcher.match(name)
+            out.append(Resolution(name, nid or name, relation, bullet.annotation,
+                                  nid is not None, bullet.line, candidates))
     return tuple(out)
 
 

@@ -171,6 +171,26 @@ def test_unresolved_targets_become_placeholders(write_wiki, tmp_path: Path) -> N
     assert "some-unknown-paper" in wiki.placeholders
 
 
+def test_a_bullet_joining_works_with_a_plus_connects_to_each(write_wiki, tmp_path: Path) -> None:
+    config = write_wiki({"import-ai-455.md": "---\ntitle: Import AI 455\n---\n",
+                         "mimo.md": "---\ntitle: MiMo\n---\n",
+                         "r-and-d.md": "---\ntitle: R + D\n---\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text("a · 2026-01-01 · Tier 3\nJoined\n\nConnections\n"
+                      "• Import AI 455 + MiMo — builds on both.\n"
+                      "• R + D — named as a whole.\n"
+                      "• MiMo; Unwritten Paper — extends them.\n", encoding="utf-8")
+    [done] = import_digests(config, [digest])
+    assert [(c.name, c.target, c.relation.name, c.annotation, c.resolved)
+            for c in done.connections] == [
+        ("Import AI 455", "import-ai-455", "extends", "builds on both.", True),
+        ("MiMo", "mimo", "extends", "builds on both.", True),
+        ("R + D", "r-and-d", "related", "named as a whole.", True),
+        ("MiMo", "mimo", "extends", "extends them.", True),
+        ("Unwritten Paper", "Unwritten Paper", "extends", "extends them.", False),
+    ]
+
+
 def test_a_batch_may_connect_to_itself(write_wiki, tmp_path: Path) -> None:
     config = write_wiki({"x.md": "# X\n"})
     first = tmp_path / "1.txt"
