@@ -32,7 +32,7 @@ from kg.workers import jobs_wanted
 if TYPE_CHECKING:  # the records are imported when there is something to build
     from kg.model import Wiki
 
-SITE_MARKER = ".kg-site"
+SITE_MARKER = inc.SITE_MARKER
 
 Progress = Callable[[str], None]
 
@@ -124,7 +124,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
            jobs: int | None, published: Callable[[BuildResult], None]) -> BuildResult:
     from kg.theme import template_dirs
 
-    previous = None if full else inc.read_manifest(config, config.out / SITE_MARKER)
+    last = inc.read_manifest(config, config.out / SITE_MARKER)
+    previous = None if full else last
     stamp, trusted = inc.sources_stamp(config, {"unsafe_html": unsafe_html},
                                        template_dirs(config))
     if (previous is not None and previous.stamp == stamp
@@ -133,6 +134,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         if done is not None:
             published(done)
             return done
+    if last is not None:
+        _refuse_foreign_files(config, last)
     say(f"reading {config.wiki}")
     # the records' modules: imported once there is something to build
     from kg import depends, splice
@@ -165,6 +168,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         if workers > 1:
             site.prepare(previous.pages if previous else {})
         made = list(inc.emit_all(site.tasks(), emitter, workers, site.page_count()))
+        made += [emitter.emit(p) for p in site.static([m.path for m in made])]
         made.append(emitter.emit(site.sitemap(m.path for m in made)))
         pages = {m.path: m.key for m in made}
         # the marker's stat pairs the manifest with this site: taken before the swap, as
@@ -193,6 +197,19 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
                         search_now.with_files(staging_out(config.out)))
     return result
+
+
+def _refuse_foreign_files(config: Config, last: inc.Manifest) -> None:
+    """A build replaces the site folder whole: files put there by hand would be lost."""
+    foreign = inc.foreign_files(staging_out(config.out), last, SITE_MARKER)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5
+                                          else "")
+        raise ConfigError(
+            f"{config.out} holds files that kg did not write: {shown}; a build replaces the "
+            "folder whole and would lose them",
+            hint=f"put files to publish with the site in {config.root / 'static'} (copied "
+                 "into every build), move the others elsewhere, then build again")
 
 
 def _summary(result: BuildResult) -> dict[str, Any]:

@@ -43,6 +43,8 @@ from kg.config import Config
 from kg.workers import can_fork
 
 FORMAT = 1
+SITE_MARKER = ".kg-site"
+"""The file every build writes into the site folder: only a folder holding it is replaced."""
 PARALLEL_MIN = 400
 """Below this many pages a build stays in one process: forking costs more than it saves."""
 
@@ -207,7 +209,8 @@ def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequen
 
     started = time.time_ns()
     notes = scan(config.wiki)
-    extra = files_stamp([config.wiki / "queries"], "*.rq") + files_stamp(template_dirs)
+    extra = (files_stamp([config.wiki / "queries"], "*.rq") + files_stamp(template_dirs)
+             + files_stamp([config.root / "static"]))
     # plain values only: hashed through marshal, a tenth of the time of key_of's pickler;
     # the notes in the order the folders list them (the same folders list the same files in
     # the same order; any other order only costs a build that finds nothing to do)
@@ -279,6 +282,20 @@ def folder_times(out: Path, pages: Iterable[str]) -> dict[str, int]:
         with contextlib.suppress(OSError):
             times[folder] = (out / folder).stat().st_mtime_ns
     return times
+
+
+def foreign_files(out: Path, manifest: Manifest, marker: str) -> list[str]:
+    """The files of the site at ``out`` that the build of ``manifest`` did not write (a
+    ``CNAME``, a ``.git`` folder put there by hand), by path in the site."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(out):
+        dirs.sort()
+        rel = os.path.relpath(folder, out)
+        for name in sorted(files):
+            path = name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+            if path not in manifest.pages and path != marker:
+                found.append(path)
+    return sorted(found)
 
 
 def site_untouched(out: Path, manifest: Manifest) -> bool:

@@ -175,7 +175,8 @@ def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
 
 def watched_paths(config: Config) -> list[Path]:
     paths = [config.wiki]
-    for extra in (config.root / "templates", config.root / "kg.toml", config.templates):
+    for extra in (config.root / "templates", config.root / "static", config.root / "kg.toml",
+                  config.templates):
         if extra is not None and extra.exists():
             paths.append(extra)
     return paths

@@ -29,11 +29,11 @@ from markupsafe import Markup, escape
 from kg.body import parse_wikilink
 from kg.config import Config
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
-from kg.errors import KgError, ResolveError
+from kg.errors import ConfigError, KgError, ResolveError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify
 from kg.ids import relative_url as link
-from kg.incremental import Made, Page, Task, code_stamp, data_key, key_of
+from kg.incremental import SITE_MARKER, Made, Page, Task, code_stamp, data_key, key_of
 from kg.markdown import WIKILINK_SPAN, LinkResolver, LinkTarget, make_renderer, render
 from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES
@@ -820,8 +820,31 @@ class Site:
             for made in task():
                 paths.append(made.path)
                 yield Output(PagePath(made.path), made.make())
+        for made in self.static(paths):
+            paths.append(made.path)
+            yield Output(PagePath(made.path), made.make())
         sitemap = self.sitemap(paths)
         yield Output(PagePath(sitemap.path), sitemap.make())
+
+    def static(self, made: Iterable[str]) -> list[Page]:
+        """The files of ``static/`` beside kg.toml, as they are, at the same paths in the
+        site (a ``CNAME``, a ``.nojekyll``, a ``robots.txt``); none may take the path of a
+        page kg ``made``."""
+        folder = self.config.root / "static"
+        if not folder.is_dir():
+            return []
+        taken = set(made)
+        pages = []
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.is_symlink():
+                continue
+            rel = path.relative_to(folder).as_posix()
+            if rel in taken or rel == SITE_MARKER:
+                raise ConfigError(f"{path} has the path of a file kg makes ({rel})",
+                                  file=path, hint="rename it, or remove it from static/")
+            data = path.read_bytes()
+            pages.append(Page(page(rel), data_key(data), partial(bytes, data)))
+        return pages
 
 
 def static_assets(dirs: Sequence[Path] | None = None) -> list[Page]:

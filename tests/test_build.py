@@ -370,6 +370,49 @@ def test_refuses_an_output_folder_it_did_not_make(write_wiki, tmp_path) -> None:
     assert sorted(p.name for p in foreign.iterdir()) == ["thesis.tex"]
 
 
+@pytest.mark.parametrize("full", [False, True])
+def test_files_put_into_the_site_by_hand_are_never_lost(write_wiki, tmp_path, full) -> None:
+    """A build replaces the site folder whole: one that would lose a file kg did not write
+    (a CNAME, a .git folder) refuses, naming them, and leaves the site as it was."""
+    config = write_wiki(GOOD)
+    build(config)
+    (config.out / "CNAME").write_text("wiki.example.org\n")
+    (config.out / ".git").mkdir()
+    (config.out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
+    before = sorted(p.relative_to(config.out).as_posix() for p in config.out.rglob("*"))
+    write_wiki({"c.md": "---\ntitle: C\n---\nNew.\n"})
+    with pytest.raises(ConfigError, match=r"did not write: \.git/HEAD, CNAME") as err:
+        build(config, full=full)
+    assert "static" in (err.value.hint or "")
+    assert sorted(p.relative_to(config.out).as_posix() for p in config.out.rglob("*")) == before
+    assert (config.out / "CNAME").read_text() == "wiki.example.org\n"
+    (config.out / "CNAME").unlink()
+    import shutil
+
+    shutil.rmtree(config.out / ".git")
+    assert build(config).files > 0 and (config.out / "notes/c.html").is_file()
+
+
+def test_static_files_are_published_with_every_build(write_wiki, tmp_path) -> None:
+    config = write_wiki(GOOD)
+    static = tmp_path / "static"
+    (static / "docs").mkdir(parents=True)
+    (static / "CNAME").write_text("wiki.example.org\n")
+    (static / ".nojekyll").write_text("")
+    (static / "docs" / "about.html").write_text("<p>About</p>")
+    build(config)
+    assert (config.out / "CNAME").read_text() == "wiki.example.org\n"
+    assert (config.out / ".nojekyll").is_file()
+    assert "docs/about.html" in (config.out / "sitemap.xml").read_text()
+    (static / "CNAME").write_text("kg.example.org\n")  # a change to static/ is a change
+    assert build(config).rendered >= 1
+    assert (config.out / "CNAME").read_text() == "kg.example.org\n"
+    (static / "index.html").write_text("mine")
+    with pytest.raises(ConfigError, match=r"index\.html"):
+        build(config)
+    assert "mine" not in (config.out / "index.html").read_text()
+
+
 @pytest.mark.parametrize("where", ["wiki", "wiki/site", "."])
 def test_refuses_an_output_folder_overlapping_the_wiki(write_wiki, tmp_path, where) -> None:
     config = write_wiki(GOOD)
