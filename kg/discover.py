@@ -39,7 +39,7 @@ def discover(wiki: Path) -> Discovery:
     if not wiki.is_dir():
         raise NoteError(f"no wiki folder at {wiki}", hint="run `kg init`, or pass --wiki DIR")
     wiki = wiki.resolve()
-    found: dict[NoteId, NoteFile] = {}
+    claims: dict[NoteId, list[NoteFile]] = {}  # each id, with the files whose names give it
     warnings: list[Finding] = []
     errors: list[Finding] = []
     stack = [(wiki, "")]
@@ -77,17 +77,39 @@ def discover(wiki: Path) -> Discovery:
                                          "file-skipped"))
                 continue
             nid = _id_of(name, rel, errors)
-            if nid is None:
-                continue
-            if nid in found:
-                errors.append(_collision(rel, found[nid].rel, nid))
-                continue
-            found[nid] = NoteFile(nid, path, rel)
+            if nid is not None:
+                claims.setdefault(nid, []).append(NoteFile(nid, path, rel))
         stack += reversed(folders)
+    found = _ids(claims, errors)
     if errors:
         raise BuildFailed(f"{len(errors)} note file name(s) cannot be ids", findings=tuple(errors))
     files_ = tuple(sorted(found.values(), key=lambda f: f.id))
     return Discovery(files_, tuple(warnings))
+
+
+def _ids(claims: dict[NoteId, list[NoteFile]], errors: list[Finding]) -> dict[NoteId, NoteFile]:
+    """Each file under its id. Files of one name in different folders (a ``README.md`` in
+    each) take ids made of their paths (``daily-readme``), and links to them name the folder
+    (``[[daily/README]]``); two names in one folder that give one id (``Foo.md``, ``foo.md``)
+    are an error, as is a path id that another file's name gives."""
+    found: dict[NoteId, NoteFile] = {}
+    by_path: list[NoteFile] = []
+    for nid, files in claims.items():
+        folders = [f.rel.rpartition("/")[0] for f in files]
+        if len(files) == 1 or len(set(folders)) < len(files):
+            found[nid] = files[0]
+            errors.extend(_collision(f.rel, files[0].rel, nid) for f in files[1:])
+        else:
+            by_path += files
+    for file in by_path:
+        pid = _id_of(file.rel.replace("/", " "), file.rel, errors)
+        if pid is None:
+            continue
+        if pid in found:
+            errors.append(_collision(file.rel, found[pid].rel, pid))
+            continue
+        found[pid] = NoteFile(pid, file.path, file.rel)
+    return found
 
 
 def _is(test: Callable[[], bool]) -> bool:

@@ -17,7 +17,7 @@ from kg.errors import BuildFailed, Finding
 def walked(wiki: Path) -> tuple[list[tuple[str, str, str]], list[Finding], list[Finding]]:
     """The files, warnings and errors of discover() as it was: os.walk, sorted names."""
     wiki = wiki.resolve()
-    found: dict[str, disc.NoteFile] = {}
+    claims: dict[disc.NoteId, list[disc.NoteFile]] = {}
     warnings: list[Finding] = []
     errors: list[Finding] = []
     for folder, dirs, files in os.walk(wiki, followlinks=False):
@@ -45,12 +45,9 @@ def walked(wiki: Path) -> tuple[list[tuple[str, str, str]], list[Finding], list[
                                               "file-skipped"))
                 continue
             nid = disc._id_of(name, rel, errors)
-            if nid is None:
-                continue
-            if nid in found:
-                errors.append(disc._collision(rel, found[nid].rel, nid))
-                continue
-            found[nid] = disc.NoteFile(nid, path, rel)
+            if nid is not None:
+                claims.setdefault(nid, []).append(disc.NoteFile(nid, path, rel))
+    found = disc._ids(claims, errors)  # which file takes which id: tested on its own below
     files = sorted(found.values(), key=lambda f: f.id)
     return [(f.id, str(f.path), f.rel) for f in files], warnings, errors
 
@@ -63,8 +60,8 @@ def tree(root: Path, collide: bool) -> Path:
     names = ["a.md", "B.md", "c.txt", ".hidden.md", "z/deep/x.md", "z/deep/y.MD", "z/a-b.md",
              "m/n/o/p.md", ".git/g.md", "templates/t.md", "node_modules/n.md", ".kg/k.md",
              "dir.md/inside.md", "Café.md", "tab\tname.md", "sub/zeta.md", "sub/alpha.md"]
-    if collide:
-        names += ["sub/A.md", "z/Cafe\u0301.md"]
+    if collide:  # two names of one folder giving one id
+        names += ["sub/Zeta.md", "Cafe\u0301.md"]
     for rel in names:
         path = wiki / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,4 +99,25 @@ def test_the_same_collisions_in_the_same_order(tmp_path: Path) -> None:
         disc.discover(wiki)
     assert list(raised.value.findings) == errors
     assert [e.code for e in errors] == ["duplicate-id", "duplicate-id"]
-    assert "both have the id 'cafe'" in str(errors[1])  # Café.md and z/Café.md (NFD)
+    assert "both have the id 'cafe'" in str(errors[0])  # Café.md and Café.md (NFD)
+    assert "both have the id 'zeta'" in str(errors[1])
+
+
+def test_one_name_in_several_folders_takes_ids_of_the_paths(tmp_path: Path) -> None:
+    """A README.md in each folder, as vaults have them: each takes the id of its path, and a
+    path id another file's name gives is a collision."""
+    wiki = tmp_path / "wiki"
+    for rel in ["README.md", "Daily/README.md", "Projects/Sub Folder/README.md", "b.md",
+                "x/b.md", "y/B.md"]:
+        (wiki / rel).parent.mkdir(parents=True, exist_ok=True)
+        (wiki / rel).write_text(f"# {rel}\n")
+    found = disc.discover(wiki)
+    assert [(f.id, f.rel) for f in found.files] == [
+        ("b", "b.md"), ("daily-readme", "Daily/README.md"),
+        ("projects-sub-folder-readme", "Projects/Sub Folder/README.md"),
+        ("readme", "README.md"), ("x-b", "x/b.md"), ("y-b", "y/B.md")]
+    (wiki / "daily-readme.md").write_text("# taken\n")
+    with pytest.raises(BuildFailed) as raised:
+        disc.discover(wiki)
+    assert [str(f) for f in raised.value.findings] == [
+        str(disc._collision("Daily/README.md", "daily-readme.md", disc.NoteId("daily-readme")))]

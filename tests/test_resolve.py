@@ -150,12 +150,29 @@ def test_questions_stay_open_without_answers(notes) -> None:
 def test_duplicate_ids_in_the_wiki_are_an_error(write_wiki) -> None:
     from kg.build import load_wiki
 
-    config = write_wiki({"Foo Bar.md": "---\ntitle: A\n---\n",
+    config = write_wiki({"sub/Foo Bar.md": "---\ntitle: A\n---\n",
                          "sub/foo-bar.md": "---\ntitle: B\n---\n"})
     with pytest.raises(KgError) as info:
         load_wiki(config)
     text = str(info.value)
-    assert "foo-bar" in text and "Foo Bar.md" in text and "sub/foo-bar.md" in text
+    assert "foo-bar" in text and "sub/Foo Bar.md" in text and "sub/foo-bar.md" in text
+
+
+def test_one_name_in_two_folders_is_reached_by_its_folder(write_wiki) -> None:
+    from kg.build import load_wiki
+
+    config = write_wiki({"Daily/README.md": "---\ntitle: Daily\n---\n",
+                         "Projects/README.md": "---\ntitle: Projects\n---\n",
+                         "a.md": "---\ntitle: A\nconnections: [Daily/README]\n---\n"
+                                 "See [[Projects/README|the projects]].\n"})
+    wiki = load_wiki(config)
+    assert sorted(wiki.notes) == ["a", "daily-readme", "projects-readme"]
+    assert {(e.target, e.kind.value) for e in wiki.edges} == {
+        ("daily-readme", "connection"), ("projects-readme", "mention")}
+    write_wiki({"b.md": "---\ntitle: B\n---\nWhich [[README]]?\n"})
+    with pytest.raises(KgError) as info:
+        load_wiki(config)
+    assert "b.md:4" in str(info.value) and "daily-readme" in str(info.value)
 
 
 def test_suggestions_for_a_misspelt_name(notes) -> None:
