@@ -7,8 +7,10 @@ the file line it was written on. Rendering to HTML is :mod:`kg.markdown`'s job, 
 from __future__ import annotations
 
 import bisect
+import posixpath
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -119,6 +121,29 @@ def _code_ranges(body: str) -> list[tuple[int, int]]:
     return ranges
 
 
+MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+                     r"\(\s*(<[^<>\n]*>|[^\s()<>]+)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+"""An inline Markdown link, ``[text](destination "title")``: its text and destination."""
+
+
+def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | None:
+    """The note a Markdown link's destination names (``other.md``, ``../b/c.md#Part``,
+    ``My%20Note.md``): its path in the wiki without ``.md``, as links are resolved, and the
+    heading; None for anything else (a URL, a path from the root or out of the wiki, a file
+    of another kind). ``folder`` is the linking note's, in the wiki."""
+    destination = destination.strip("<>")
+    parts = urlsplit(destination)
+    if parts.scheme or parts.netloc or destination.startswith("/"):
+        return None
+    path = unquote(parts.path)
+    if not path.lower().endswith(".md"):
+        return None
+    rel = posixpath.normpath(posixpath.join(folder, path))
+    if rel == ".." or rel.startswith("../") or not rel[:-3].strip("/."):
+        return None
+    return rel[:-3], (unquote(parts.fragment).strip() or None)
+
+
 def section_key(heading: str) -> str:
     """The known section a heading names (``Research angle (Tier 1)`` → ``angles``), or ''."""
     text = _MARKUP.sub("", heading).strip().lower().rstrip(":")
@@ -179,8 +204,9 @@ class _Sentences:
         return found
 
 
-def scan(body: str, first_line: int) -> Body:
-    """Split the body into sections and collect its links; ``first_line`` is its file line."""
+def scan(body: str, first_line: int, folder: str = "") -> Body:
+    """Split the body into sections and collect its links (``[[wikilinks]]``, and Markdown
+    links to notes, relative to ``folder``); ``first_line`` is its file line."""
     h1: str | None = None
     in_fence: str | None = None
     sections: list[RawSection] = []
@@ -209,15 +235,22 @@ def scan(body: str, first_line: int) -> Body:
         code_free = (_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), joined)
                      if "`" in joined else joined)
         starts = [off for off, _ in offsets]
-        sentences: _Sentences | None = None
+        found: list[tuple[int, str, str | None, str | None]] = []
         for match in WIKILINK.finditer(code_free):  # an embed of a note links to it too
             parsed = parse_wikilink(match.group(2))
-            if parsed is None:
-                continue
-            target, heading, label = parsed
-            line = offsets[bisect.bisect_right(starts, match.start()) - 1][1]
-            sentences = sentences or _Sentences(joined)
-            links.append(Link(target, label, heading, line, sentences.around(match.start())))
+            if parsed is not None:
+                found.append((match.start(), *parsed))
+        if "](" in code_free:
+            for match in MD_LINK.finditer(code_free):
+                note = note_link_target(match.group(2), folder)
+                if note is not None:
+                    found.append((match.start(), note[0], note[1],
+                                  plain_text(match.group(1)) or None))
+        if found:
+            sentences = _Sentences(joined)
+            for start, target, heading, label in sorted(found, key=lambda f: f[0]):
+                line = offsets[bisect.bisect_right(starts, start) - 1][1]
+                links.append(Link(target, label, heading, line, sentences.around(start)))
         paragraph.clear()
 
     def close_section() -> None:

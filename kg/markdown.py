@@ -24,7 +24,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from kg.body import parse_wikilink
+from kg.body import note_link_target, parse_wikilink
 from kg.ids import slugify
 from kg.urls import is_safe_link
 
@@ -118,6 +118,31 @@ def _heading_ids(md: MarkdownIt) -> None:
     md.core.ruler.push("heading_ids", rule)
 
 
+def _note_links(md: MarkdownIt) -> None:
+    """A Markdown link to a note's file (``[B](b.md)``, ``[C](../c.md#Part)``) leads to the
+    note's page, as a ``[[link]]`` does; the file's own path would lead nowhere in the site.
+    Relative to the folder of the note being rendered (``env["folder"]``)."""
+
+    def rule(state: Any) -> None:
+        resolve: LinkResolver | None = state.env.get("resolve")
+        if resolve is None:
+            return
+        folder = state.env.get("folder", "")
+        for token in state.tokens:
+            for child in token.children or ():
+                if child.type != "link_open":
+                    continue
+                note = note_link_target(str(child.attrGet("href") or ""), folder)
+                found = resolve(note[0], note[1]) if note is not None else None
+                if note is not None and found is not None:
+                    href = found.href
+                    if note[1]:
+                        href = f"{href.split('#', 1)[0]}#{heading_anchor(note[1])}"
+                    child.attrSet("href", href)
+
+    md.core.ruler.push("note_links", rule)
+
+
 class _SanitizingMarkdownIt(MarkdownIt):
     """A renderer that lets raw HTML in and cleans every rendered document with nh3."""
 
@@ -168,9 +193,11 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.add_render_rule("wikilink", _render_wikilink)
     _heading_ids(md)
+    _note_links(md)
     return md
 
 
-def render(md: MarkdownIt, text: str, resolve: LinkResolver) -> str:
-    html: str = md.render(text, {"resolve": resolve})
+def render(md: MarkdownIt, text: str, resolve: LinkResolver, folder: str = "") -> str:
+    """``text`` as HTML; links resolved by ``resolve``, relative ones from ``folder``."""
+    html: str = md.render(text, {"resolve": resolve, "folder": folder})
     return html

@@ -111,7 +111,7 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     fields = load(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
     reader = _Fields(fields, path)
     body = bodymod.strip_comments(parts.body)
-    scanned = bodymod.scan(body, parts.body_line)
+    scanned = bodymod.scan(body, parts.body_line, path.rpartition("/")[0])
     return _build_note(nid, path, reader, scanned, body, parts.body_line, data)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from kg.body import parse_wikilink
+from kg.body import MD_LINK, note_link_target, parse_wikilink
 from kg.config import Config
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, KgError, ResolveError
@@ -424,20 +424,26 @@ class Site:
 
         return resolve
 
-    def _links(self, texts: Iterable[str], here: PagePath,
-               targets: set[str] | None = None) -> tuple[Any, ...]:
-        """Where every ``[[wikilink]]`` in ``texts`` leads, as the renderer will ask: part of
-        the key of a page that renders them (a note made later may take a link's name).
-        The names looked up are added to ``targets``."""
+    def _links(self, texts: Iterable[str], here: PagePath, targets: set[str] | None = None,
+               folder: str = "") -> tuple[Any, ...]:
+        """Where every ``[[wikilink]]`` and Markdown link to a note (from ``folder``) in
+        ``texts`` leads, as the renderer will ask: part of the key of a page that renders
+        them (a note made later may take a link's name). The names looked up are added to
+        ``targets``."""
         resolve = self._link_resolver(here)
         found: list[Any] = []
         for text in texts:
-            if "[[" not in text:
-                continue
-            for match in WIKILINK_SPAN.finditer(text):
-                parsed = parse_wikilink(match.group(1))
+            asked: list[tuple[str, tuple[str, str | None] | None]] = []
+            if "[[" in text:
+                for m in WIKILINK_SPAN.finditer(text):
+                    wikilink = parse_wikilink(m.group(1))
+                    asked.append((m.group(1), wikilink[:2] if wikilink else None))
+            if "](" in text:
+                asked += [(m.group(0), note_link_target(m.group(2), folder))
+                          for m in MD_LINK.finditer(text)]
+            for written, parsed in asked:
                 if parsed is not None:
-                    found.append((match.group(1), resolve(parsed[0], parsed[1])))
+                    found.append((written, resolve(parsed[0], parsed[1])))
                     if targets is not None:
                         targets.add(parsed[0])
         return tuple(found)
@@ -482,7 +488,8 @@ class Site:
         texts = [note.body, *(q.question.text for q in questions),
                  *(t for a in note.angles for t in (a.title, a.text))]
         targets: set[str] = set()
-        links = self._links(texts, path, targets)
+        folder = note.path.rpartition("/")[0]
+        links = self._links(texts, path, targets, folder)
         answered_by = {nid for q in questions for nid in q.answered_by}
         local_graph = self.graphs.local_graph(note.id)
         shown = {note.id, *self._ends(note.id), *answered_by,
@@ -495,7 +502,8 @@ class Site:
                  self._labels(answered_by),
                  [(t, self.views.tag_slugs[t]) for t in note.tags],
                  self.today if note.forecasts else None),
-            late={"body": lambda: Markup(render(self.md, note.body, self._link_resolver(path)))},
+            late={"body": lambda: Markup(render(self.md, note.body, self._link_resolver(path),
+                                                folder))},
             note=note,
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),

@@ -142,6 +142,22 @@ def test_a_far_edit_that_reorders_a_local_graph_reaches_it(tmp_path: Path) -> No
     rebuild(config)
 
 
+def test_markdown_links_to_notes_follow_edits_as_wikilinks_do(wiki: Config,
+                                                              keyed: list[str]) -> None:
+    change(wiki, "paper-00003", lambda t: t + "\nSee [the new one](sub/fresh.md) and "
+           "[a sibling](paper-00004.md#Open%20questions).\n")
+    rebuild(wiki)
+    (wiki.wiki / "sub").mkdir()
+    (wiki.wiki / "sub" / "fresh.md").write_text("---\ntitle: Fresh\n---\nNew.\n",
+                                                encoding="utf-8")
+    keyed.clear()
+    rebuild(wiki, keyed=keyed)  # the page of paper-00003 now links to fresh's own page
+    assert "paper-00003" in keyed
+    page = (wiki.out / "notes" / "paper-00003.html").read_text(encoding="utf-8")
+    assert 'href="fresh.html">the new one</a>' in page
+    assert 'href="paper-00004.html#h-open-questions">a sibling</a>' in page
+
+
 def test_a_new_day_reaches_the_pages_with_forecasts(wiki: Config,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     change(wiki, "paper-00007", lambda t: t.replace(

@@ -580,6 +580,30 @@ def test_comments_are_nowhere_and_embeds_link_to_pages_that_exist(write_wiki: Wr
     assert "!" not in doc.select_one("div.body").text.replace("![[pic.png]]", "")
 
 
+def test_markdown_links_to_note_files_lead_to_their_pages(write_wiki: WriteWiki) -> None:
+    """``[B](b.md)`` is a link to a note as ``[[b]]`` is: its page, a mention in the graph;
+    relative to the linking note's folder; other links are left as written."""
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\nSee [B](b.md), [C's part](sub/c.md#Part%20Two), "
+                "[gone](gone.md), [a file](notes.pdf) and [web](https://example.org/x.md).\n",
+        "b.md": "---\ntitle: B\n---\nText.\n",
+        "sub/c.md": "---\ntitle: C\n---\nUp to [B](../b.md) and [A](<../a.md> \"A\").\n\n"
+                    "## Part Two\nText.\n",
+    })
+    wiki = load_wiki(config)
+    assert sorted((e.source, e.target) for e in wiki.edges) == [
+        ("a", "b"), ("a", "c"), ("a", "gone"), ("c", "a"), ("c", "b")]
+    outputs = render(config)
+    a = page(outputs, "notes/a.html")
+    hrefs = {x.text: x.attrs["href"] for x in a.select("div.body a")}
+    assert hrefs == {"B": "b.html", "C's part": "c.html#h-part-two", "gone": "gone.html",
+                     "a file": "notes.pdf", "web": "https://example.org/x.md"}
+    assert "notes/gone.html" in outputs
+    c = page(outputs, "notes/c.html")
+    assert [x.attrs["href"] for x in c.select("div.body a")] == ["b.html", "a.html"]
+    assert c.select_one("#h-part-two") is not None
+
+
 def test_a_wiki_overrides_templates_and_assets(write_wiki: WriteWiki, tmp_path: Path) -> None:
     config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"})
     (tmp_path / "templates" / "assets").mkdir(parents=True)
