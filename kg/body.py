@@ -154,9 +154,13 @@ def section_key(heading: str) -> str:
 
 
 def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
-    """``target#heading|label`` → (target, heading, label); None for embeds of files."""
+    """``target#heading|label`` → (target, heading, label); None for embeds of files and for
+    links within the note (``#heading``). A block reference (``#^id``) is no heading: the
+    link leads to the note."""
     target, _, label = inner.partition("|")
     target, _, heading = target.partition("#")
+    if heading.lstrip().startswith("^"):
+        heading = ""
     target = target.strip()
     if target.lower().endswith(".md"):
         target = target[:-3]

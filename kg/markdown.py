@@ -54,6 +54,8 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         return False
     parsed = parse_wikilink(match.group(1))
     if parsed is None:
+        parsed = _within_note(match.group(1))
+    if parsed is None:
         return False
     if not silent:
         target, heading, label = parsed
@@ -64,6 +66,15 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _within_note(inner: str) -> tuple[str, str | None, str | None] | None:
+    """``#Heading`` or ``#Heading|label``: a link to a heading of the note itself."""
+    target, _, label = inner.partition("|")
+    heading = target.strip()[1:].strip() if target.strip().startswith("#") else ""
+    if not heading or heading.startswith("^"):
+        return None
+    return "", heading, label.strip() or None
+
+
 def _render_wikilink(
     renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -71,7 +82,9 @@ def _render_wikilink(
 
     meta = tokens[idx].meta
     target, heading, label = meta["target"], meta["heading"], meta["label"]
-    text = label or (f"{target} › {heading}" if heading else target)
+    text = label or (f"{target} › {heading}" if heading and target else heading or target)
+    if not target and heading:  # within the note
+        return f'<a class="wikilink" href="#{escape(heading_anchor(heading))}">{escape(text)}</a>'
     resolver: LinkResolver | None = env.get("resolve")
     found = resolver(target, heading) if resolver else None
     if found is None:

@@ -30,6 +30,8 @@ def mentions(parse, body: str) -> list[tuple[str, str | None, str | None]]:
         ("pic.png", None),
         ("paper.pdf", None),
         ("#Only a heading", None),
+        ("note#^abc123", ("note", None, None)),  # a block reference leads to the note
+        ("Café Notes#^b1|see", ("Café Notes", None, "see")),
     ],
 )
 def test_parse_wikilink(inner: str, expected: tuple[str, str | None, str | None] | None) -> None:

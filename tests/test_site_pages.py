@@ -577,6 +577,12 @@ def test_comments_are_nowhere_and_embeds_link_to_pages_that_exist(write_wiki: Wr
     assert links == {"b.html": "wikilink embed", "other-note.html": "wikilink ghost embed"}
     assert "notes/other-note.html" in outputs  # the embed's note, not written yet: a page
     assert "![[pic.png]]" in doc.select_one("div.body").text
+    config = write_wiki({"d.md": "---\ntitle: D\n---\nJump to [[#Part Two]], "
+                                 "[[#Part Two|below]] or a block [[b#^x1]].\n\n## Part Two\n"})
+    d = page(render(config), "notes/d.html")
+    assert [(a.text, a.attrs["href"]) for a in d.select("div.body a")] == [
+        ("Part Two", "#h-part-two"), ("below", "#h-part-two"), ("b", "b.html")]
+    assert d.select_one("#h-part-two") is not None
     assert "!" not in doc.select_one("div.body").text.replace("![[pic.png]]", "")
 
 
