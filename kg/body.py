@@ -70,7 +70,8 @@ class Body:
     words: int
 
 
-_COMMENT = re.compile(r"%%.*?%%|<!--.*?-->", re.S)
+_COMMENT_OPEN = re.compile(r"%%|<!--")
+_COMMENT_CLOSE = {"%%": "%%", "<!--": "-->"}
 
 
 def strip_comments(body: str) -> str:
@@ -82,17 +83,36 @@ def strip_comments(body: str) -> str:
     if "%%" not in body and "<!--" not in body:
         return body
     code = _code_ranges(body)
+    starts = [start for start, _ in code]
+
+    def code_end(at: int) -> int | None:
+        """The end of the code ``at`` is in, if it is in code."""
+        i = bisect.bisect_right(starts, at) - 1
+        return code[i][1] if i >= 0 and at < code[i][1] else None
+
+    unclosed: set[str] = set()  # marks with no closing mark after the last one tried
     out: list[str] = []
     pos = 0
-    while (match := _COMMENT.search(body, pos)) is not None:
-        inside = next((end for start, end in code if start <= match.start() < end), None)
-        if inside is not None:  # the mark is code: go on after the code
-            out.append(body[pos:inside])
-            pos = inside
+    search = 0
+    while (opened := _COMMENT_OPEN.search(body, search)) is not None:
+        mark = opened.group()
+        if (skip := code_end(opened.start())) is not None:
+            search = skip
             continue
-        out.append(body[pos:match.start()])
-        out.append("\n" * match.group().count("\n"))
-        pos = match.end()
+        if mark in unclosed:
+            search = opened.end()
+            continue
+        close = _COMMENT_CLOSE[mark]
+        at = opened.end()
+        while (end := body.find(close, at)) >= 0 and (skip := code_end(end)) is not None:
+            at = skip  # a closing mark in code is code: look after it
+        if end < 0:
+            unclosed.add(mark)
+            search = opened.end()
+            continue
+        out.append(body[pos:opened.start()])
+        out.append("\n" * body.count("\n", opened.start(), end + len(close)))
+        pos = search = end + len(close)
     out.append(body[pos:])
     return "".join(out)
 

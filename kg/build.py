@@ -134,8 +134,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         if done is not None:
             published(done)
             return done
-    if last is not None:
-        _refuse_foreign_files(config, last)
+    _refuse_foreign_files(config, last)
     say(f"reading {config.wiki}")
     # the records' modules: imported once there is something to build
     from kg import depends, splice
@@ -171,6 +170,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         made += [emitter.emit(p) for p in site.static([m.path for m in made])]
         made.append(emitter.emit(site.sitemap(m.path for m in made)))
         pages = {m.path: m.key for m in made}
+        inc.write_marker(tmp, pages)
         # the marker's stat pairs the manifest with this site: taken before the swap, as
         # another build of the same folder could swap its own in right after
         marker = inc.marker_stat(tmp / SITE_MARKER)
@@ -188,7 +188,6 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         out=config.out,
     )
     published(result)
-    graph.settle()
     inc.write_manifest(config, inc.Manifest(
         marker, stamp if trusted else None, pages, _summary(result),
         inc.folder_times(staging_out(config.out), pages)))
@@ -196,12 +195,21 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     graph_now, search_now = site.splices.states(graph_was, search_was)
     splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
                         search_now.with_files(staging_out(config.out)))
+    graph.settle()  # the slowest of them (seconds at 10,000 notes): last
     return result
 
 
-def _refuse_foreign_files(config: Config, last: inc.Manifest) -> None:
-    """A build replaces the site folder whole: files put there by hand would be lost."""
-    foreign = inc.foreign_files(staging_out(config.out), last, SITE_MARKER)
+def _refuse_foreign_files(config: Config, last: inc.Manifest | None) -> None:
+    """A build replaces the site folder whole: files put there by hand would be lost. The
+    files a build wrote are listed in its marker (or, for a site of an older kg, in the
+    manifest of the build that wrote it, if that is still beside the cache)."""
+    out = staging_out(config.out)
+    written = inc.marker_files(out)
+    if written is None and last is not None:
+        written = set(last.pages)
+    if written is None:
+        return
+    foreign = inc.foreign_files(out, written)
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5
                                           else "")
@@ -282,9 +290,7 @@ class staging:
         _recover(self.out)
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir()
-        (self.tmp / SITE_MARKER).write_text(
-            "written by kg build, which replaces this folder whole on every build;\n"
-            "while this file is here (and only then) kg may replace the folder\n")
+        (self.tmp / SITE_MARKER).write_text(inc.MARKER_TEXT)
         return self.tmp
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:

@@ -95,12 +95,15 @@ def _ids(claims: dict[NoteId, list[NoteFile]], errors: list[Finding]) -> dict[No
     found: dict[NoteId, NoteFile] = {}
     by_path: list[NoteFile] = []
     for nid, files in claims.items():
-        folders = [f.rel.rpartition("/")[0] for f in files]
-        if len(files) == 1 or len(set(folders)) < len(files):
+        first: dict[str, NoteFile] = {}  # the first file of each folder to claim the id
+        for file in files:
+            other = first.setdefault(file.rel.rpartition("/")[0], file)
+            if other is not file:
+                errors.append(_collision(file.rel, other.rel, nid))
+        if len(first) == 1:
             found[nid] = files[0]
-            errors.extend(_collision(f.rel, files[0].rel, nid) for f in files[1:])
         else:
-            by_path += files
+            by_path += first.values()
     for file in by_path:
         pid = _id_of(file.rel.replace("/", " "), file.rel, errors)
         if pid is None:

@@ -44,7 +44,11 @@ from kg.workers import can_fork
 
 FORMAT = 1
 SITE_MARKER = ".kg-site"
-"""The file every build writes into the site folder: only a folder holding it is replaced."""
+"""The file every build writes into the site folder: only a folder holding it is replaced.
+It lists every file of the build (:func:`write_marker`)."""
+MARKER_TEXT = ("written by kg build, which replaces this folder whole on every build;\n"
+               "while this file is here (and only then) kg may replace the folder\n")
+_FILES = "files of this build:\n"
 PARALLEL_MIN = 400
 """Below this many pages a build stays in one process: forking costs more than it saves."""
 
@@ -284,16 +288,39 @@ def folder_times(out: Path, pages: Iterable[str]) -> dict[str, int]:
     return times
 
 
-def foreign_files(out: Path, manifest: Manifest, marker: str) -> list[str]:
-    """The files of the site at ``out`` that the build of ``manifest`` did not write (a
-    ``CNAME``, a ``.git`` folder put there by hand), by path in the site."""
+def write_marker(folder: Path, files: Iterable[str]) -> None:
+    """The site's marker, listing every file the build wrote: what a later build may
+    replace without losing anything (the manifest beside the cache may be gone)."""
+    (folder / SITE_MARKER).write_text(MARKER_TEXT + _FILES + "".join(
+        f"{path}\n" for path in sorted(files)), encoding="utf-8")
+
+
+def marker_files(out: Path) -> set[str] | None:
+    """The files the build of the site at ``out`` wrote, as its marker lists them; None
+    when it lists none (a site of an older kg)."""
+    try:
+        text = (out / SITE_MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    _, found, listed = text.partition(_FILES)
+    return set(listed.splitlines()) if found else None
+
+
+OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""Files a file manager leaves in any folder it shows: nobody's work, never worth keeping."""
+
+
+def foreign_files(out: Path, written: set[str]) -> list[str]:
+    """The files (and symlinks) in the site at ``out`` that its build did not write
+    (``written``): a ``CNAME`` or a ``.git`` folder put there by hand, by path in the site."""
     found: list[str] = []
     for folder, dirs, files in os.walk(out):
-        dirs.sort()
         rel = os.path.relpath(folder, out)
-        for name in sorted(files):
-            path = name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
-            if path not in manifest.pages and path != marker:
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for name in [*files, *links]:
+            path = prefix + name
+            if path not in written and path != SITE_MARKER and name not in OS_LITTER:
                 found.append(path)
     return sorted(found)
 

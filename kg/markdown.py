@@ -24,7 +24,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from kg.body import note_link_target, parse_wikilink
+from kg.body import MD_LINK, note_link_target, parse_wikilink
 from kg.ids import slugify
 from kg.urls import is_safe_link
 
@@ -138,15 +138,18 @@ def _note_links(md: MarkdownIt) -> None:
 
     def rule(state: Any) -> None:
         resolve: LinkResolver | None = state.env.get("resolve")
-        if resolve is None:
+        if resolve is None or "](" not in state.src:
             return
         folder = state.env.get("folder", "")
+        # only the links the note scanner and the page keys see (:data:`kg.body.MD_LINK`):
+        # a reference link or an odd destination stays as written, never a stale page
+        seen = {note_link_target(m.group(2), folder) for m in MD_LINK.finditer(state.src)}
         for token in state.tokens:
             for child in token.children or ():
                 if child.type != "link_open":
                     continue
                 note = note_link_target(str(child.attrGet("href") or ""), folder)
-                found = resolve(note[0], note[1]) if note is not None else None
+                found = resolve(note[0], note[1]) if note in seen and note else None
                 if note is not None and found is not None:
                     href = found.href
                     if note[1]:

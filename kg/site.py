@@ -839,19 +839,27 @@ class Site:
         site (a ``CNAME``, a ``.nojekyll``, a ``robots.txt``); none may take the path of a
         page kg ``made``."""
         folder = self.config.root / "static"
-        if not folder.is_dir():
-            return []
-        taken = set(made)
+        if not folder.is_dir() or not (self.config.root / "kg.toml").is_file():
+            return []  # a project's own static/ is not the wiki's without a kg.toml
+        taken = {*made, "sitemap.xml", SITE_MARKER}
         pages = []
         for path in sorted(folder.rglob("*")):
             if not path.is_file() or path.is_symlink():
                 continue
             rel = path.relative_to(folder).as_posix()
-            if rel in taken or rel == SITE_MARKER:
+            if rel in taken:
                 raise ConfigError(f"{path} has the path of a file kg makes ({rel})",
                                   file=path, hint="rename it, or remove it from static/")
-            data = path.read_bytes()
-            pages.append(Page(page(rel), data_key(data), partial(bytes, data)))
+            try:
+                if not rel.isprintable():
+                    raise ValueError(rel)
+                target = page(rel)
+                data = path.read_bytes()
+            except (ValueError, OSError) as err:
+                raise ConfigError(f"{path} cannot be published: {err}", file=path,
+                                  hint="rename it (printable characters, no backslash), "
+                                       "or make it readable") from err
+            pages.append(Page(target, data_key(data), partial(bytes, data)))
         return pages
 
 

@@ -148,6 +148,14 @@ def test_a_paragraph_of_ten_thousand_links_is_split_into_sentences_once(
         (10_002, "Line 9998 target."), (10_003, "Line 9999 target.")]
 
 
+def test_a_comment_mark_in_code_neither_opens_nor_closes(parse) -> None:
+    note = parse("---\ntitle: T\n---\nA %% draft\n~~~\nx %% y\n~~~\nstill hidden %% "
+                 "shown [[after]].\n" + "<!-- never closed " * 2000 + "\n[[last]]\n")
+    assert [m.target for m in note.mentions] == ["after", "last"]
+    assert "draft" not in note.body and "still hidden" not in note.body
+    assert note.body.count("<!-- never closed") == 2000
+
+
 def test_mention_context_strips_markup(parse) -> None:
     note = parse("---\ntitle: T\n---\nA **bold** claim about [[x#Part]] and [a link](https://e.org).\n")
     assert note.mentions[0].context == "A bold claim about x › Part and a link."

@@ -393,6 +393,44 @@ def test_files_put_into_the_site_by_hand_are_never_lost(write_wiki, tmp_path, fu
     assert build(config).files > 0 and (config.out / "notes/c.html").is_file()
 
 
+def test_the_site_lists_its_files_so_the_guard_needs_no_cache(write_wiki, tmp_path) -> None:
+    """The marker in the site lists every file its build wrote: with the manifest beside the
+    cache gone (a fresh clone, a cleared cache), a hand-made file is still found; a file
+    manager's litter is not precious, a symlinked folder is."""
+    import shutil
+
+    config = write_wiki(GOOD)
+    build(config)
+    shutil.rmtree(tmp_path / ".kg")
+    (config.out / ".DS_Store").write_bytes(b"\0")
+    (config.out / "notes" / "Thumbs.db").write_bytes(b"\0")
+    assert build(config).files > 0  # litter only: replaced
+    (config.out / "CNAME").write_text("wiki.example.org\n")
+    (config.out / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    shutil.rmtree(tmp_path / ".kg")
+    with pytest.raises(ConfigError, match="did not write: CNAME, elsewhere"):
+        build(config, full=True)
+    assert (config.out / "CNAME").is_file()
+
+
+def test_static_files_that_cannot_be_published_are_errors(write_wiki, tmp_path) -> None:
+    config = write_wiki(GOOD)
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "sitemap.xml").write_text("<mine/>")
+    with pytest.raises(ConfigError, match=r"sitemap\.xml"):
+        build(config)
+    (static / "sitemap.xml").unlink()
+    (static / "a\\b.txt").write_text("x")
+    with pytest.raises(ConfigError, match="cannot be published"):
+        build(config)
+    (static / "a\\b.txt").unlink()
+    (tmp_path / "kg.toml").unlink()  # without a kg.toml, static/ is not the wiki's
+    (static / "app.js").write_text("x")
+    build(config)
+    assert not (config.out / "app.js").exists()
+
+
 def test_static_files_are_published_with_every_build(write_wiki, tmp_path) -> None:
     config = write_wiki(GOOD)
     static = tmp_path / "static"

@@ -121,3 +121,9 @@ def test_one_name_in_several_folders_takes_ids_of_the_paths(tmp_path: Path) -> N
         disc.discover(wiki)
     assert [str(f) for f in raised.value.findings] == [
         str(disc._collision("Daily/README.md", "daily-readme.md", disc.NoteId("daily-readme")))]
+    (wiki / "daily-readme.md").unlink()
+    (wiki / "Daily" / "readme.md").write_text("# twin\n")  # a twin in one folder only
+    with pytest.raises(BuildFailed) as raised:
+        disc.discover(wiki)
+    assert [str(f) for f in raised.value.findings] == [
+        str(disc._collision("Daily/readme.md", "Daily/README.md", disc.NoteId("readme")))]

@@ -610,6 +610,21 @@ def test_markdown_links_to_note_files_lead_to_their_pages(write_wiki: WriteWiki)
     assert c.select_one("#h-part-two") is not None
 
 
+def test_a_reference_link_the_scanner_does_not_read_stays_as_written(
+        write_wiki: WriteWiki) -> None:
+    """Only the Markdown links the note scanner reads (and page keys hash) lead to notes: a
+    reference-style link stays as written, never a link the page's key would miss."""
+    config = write_wiki({
+        "sub/a.md": "---\ntitle: A\n---\nInline [B](b.md), by reference [C][c].\n\n"
+                    "[c]: c.md\n",
+        "sub/b.md": "---\ntitle: B\n---\nText.\n",
+        "sub/c.md": "---\ntitle: C\n---\nText.\n",
+    })
+    note = page(render(config), "notes/a.html")
+    assert [x.attrs["href"] for x in note.select("div.body a")] == ["b.html", "c.md"]
+    assert [(e.source, e.target) for e in load_wiki(config).edges] == [("a", "b")]
+
+
 def test_a_wiki_overrides_templates_and_assets(write_wiki: WriteWiki, tmp_path: Path) -> None:
     config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"})
     (tmp_path / "templates" / "assets").mkdir(parents=True)
