@@ -249,7 +249,24 @@ def code_key() -> str:
             h.update(f"|{name}:{st.st_size}:{st.st_mtime_ns}".encode())
         except OSError:
             h.update(f"|{name}:missing".encode())
+    h.update(f"|anyascii:{library_stamp('anyascii')}".encode())  # it spells ids and slugs
     return h.hexdigest()
+
+
+def library_stamp(name: str) -> str:
+    """Where a library's package is and its ``__init__``'s size and mtime (it moves when the
+    library is upgraded); "" if absent. Found, not imported."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if not origin:
+            return ""
+        st = os.stat(origin)
+    except (ImportError, ValueError, OSError):
+        return ""
+    return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def scan(wiki: Path) -> dict[str, Stat]:

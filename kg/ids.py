@@ -37,11 +37,12 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     A slug is always safe as a file name: never a Windows device name (``con`` becomes
     ``con-0``), never empty, never longer than ``max_length``.
     """
-    if text.isascii():  # the common case: NFKD leaves ASCII as it is
+    if text.isascii():  # the common case
         ascii_text = text
-    else:
-        decomposed = unicodedata.normalize("NFKD", text)
-        ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    else:  # every script spelled in ASCII: Привет → Privet, 中文 → ZhongWen, Straße → Strasse
+        from anyascii import anyascii
+
+        ascii_text = anyascii(unicodedata.normalize("NFC", text))
     slug = _NOT_SLUG.sub("-", ascii_text.casefold()).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rstrip("-")

@@ -38,7 +38,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from kg.cachefile import blake2b
+from kg.cachefile import blake2b, library_stamp
 from kg.config import Config
 from kg.workers import can_fork
 
@@ -149,7 +149,7 @@ def data_key(data: bytes) -> str:
 
 
 RENDERING_LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "nh3", "pyoxigraph", "networkx",
-                       "numpy", "pyvis")
+                       "numpy", "pyvis", "anyascii")
 """Libraries whose version changes the bytes of pages (numpy's presence decides the graph
 layout): found, not imported, for the code stamp."""
 
@@ -166,23 +166,8 @@ def code_stamp() -> str:
         st = path.stat()
         h.update(f"|{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
     for name in RENDERING_LIBRARIES:
-        h.update(f"|{name}:{_library_stamp(name)}".encode())
+        h.update(f"|{name}:{library_stamp(name)}".encode())
     return h.hexdigest()
-
-
-def _library_stamp(name: str) -> str:
-    """Where a library's package is and its ``__init__``'s size and mtime; "" if absent."""
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec(name)
-        origin = spec.origin if spec is not None else None
-        if not origin:
-            return ""
-        st = os.stat(origin)
-    except (ImportError, ValueError, OSError):
-        return ""
-    return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def files_stamp(folders: Iterable[Path], pattern: str = "**/*"

@@ -127,3 +127,15 @@ def test_one_name_in_several_folders_takes_ids_of_the_paths(tmp_path: Path) -> N
         disc.discover(wiki)
     assert [str(f) for f in raised.value.findings] == [
         str(disc._collision("Daily/readme.md", "Daily/README.md", disc.NoteId("readme")))]
+
+
+def test_names_in_any_script_take_readable_distinct_ids(tmp_path: Path) -> None:
+    """Ids spell every script in ASCII (they are file names, URLs and IRIs): names that
+    differ only in their non-Latin words stay apart, none becomes an opaque hash."""
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    for name in ["Notes 中文.md", "Notes 日本語.md", "中文笔记.md", "Привет мир.md",
+                 "Ελληνικά.md", "Straße.md"]:
+        (wiki / name).write_text("# x\n")
+    assert sorted(f.id for f in disc.discover(wiki).files) == [
+        "ellinika", "notes-ribenyu", "notes-zhongwen", "privet-mir", "strasse", "zhongwenbiji"]

@@ -677,7 +677,8 @@ def test_raw_path_check(path: str, problem: str | None) -> None:
 @pytest.mark.parametrize(("text", "slug"), [
     ("CON", "con-0"), ("aux", "aux-0"), ("Lpt1", "lpt1-0"), ("con.txt", "con-txt"),
     ("Café", "cafe"), ("Cafe\u0301", "cafe"), ("<script>", "script"), ("../..", None),
-    ("", None), ("日本語", None),
+    ("", None), ("日本語", "ribenyu"), ("Привет мир", "privet-mir"), ("Straße", "strasse"),
+    ("🚀", "rocket"),
 ])
 def test_slugs_are_always_safe_file_names(text: str, slug: str | None) -> None:
     from kg.ids import is_note_id, slugify
