@@ -149,8 +149,10 @@ def _note_links(md: MarkdownIt) -> None:
                 if child.type != "link_open":
                     continue
                 note = note_link_target(str(child.attrGet("href") or ""), folder)
-                found = resolve(note[0], note[1]) if note in seen and note else None
-                if note is not None and found is not None:
+                if note is None or note not in seen:
+                    continue
+                found = resolve(*note)
+                if found is not None:
                     href = found.href
                     if note[1]:
                         href = f"{href.split('#', 1)[0]}#{heading_anchor(note[1])}"
