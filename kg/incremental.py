@@ -313,7 +313,15 @@ def foreign_files(out: Path, written: set[str]) -> list[str]:
 def site_untouched(out: Path, manifest: Manifest) -> bool:
     """Whether no file of the site was removed or added by hand since the manifest's build
     (which moves the mtime of its folder); a page edited in place is not looked for."""
-    return bool(manifest.folders) and folder_times(out, manifest.pages) == manifest.folders
+    if not manifest.folders:
+        return False
+    for folder, mtime in manifest.folders.items():  # the folders of its pages, as written
+        try:
+            if (out / folder).stat().st_mtime_ns != mtime:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def write_manifest(config: Config, manifest: Manifest) -> None:
