@@ -115,6 +115,7 @@ def config_for(root: Path) -> Config:
 def write(root: Path, files: dict[str, bytes]) -> Config:
     (root / "wiki").mkdir()
     for name, data in files.items():
+        (root / "wiki" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "wiki" / name).write_bytes(data)
     return config_for(root)
 
@@ -224,6 +225,59 @@ def test_any_bytes_build_or_fail_with_a_kg_error(data: bytes) -> None:
 @given(body=st.text(max_size=300))
 def test_any_text_builds_or_fails_with_a_kg_error(body: str) -> None:
     only_kg_errors({"note.md": body.encode("utf-8", "surrogatepass")})
+
+
+BODY_PIECES = st.sampled_from([
+    "%%", "<!--", "-->", "![[", "[[", "]]", "[[#", "#^", "|", "](", ")", "[", "]", ".md",
+    "../", "sub/", "alpha", "beta", "Beta", "<", ">", "`", "```", "~~~", "\n", "\n\n",
+    "    ", "- ", "1. ", "## ", "[r]: ", "<script>", "javascript:", "%20", "#", " ", "(",
+    "![[pic.png]]", "![[beta]]", "[B](beta.md)", "[A](../alpha.md#Part)", "[[#Part]]",
+])
+
+
+class Hrefs(HTMLParser):
+    """Every href and src of a page, and whether it holds a script of its own."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "script":  # the page's own: assets, and its JSON data islands
+            self.scripts.append(found.get("src") or found.get("type") or "inline")
+        if tag == "a" and found.get("href"):
+            self.links.append(found["href"] or "")
+
+
+@SETTINGS
+@given(body=st.lists(st.one_of(BODY_PIECES, text), max_size=40).map("".join))
+def test_any_links_comments_and_embeds_build_and_lead_to_pages_that_exist(body: str) -> None:
+    """Bodies of wikilinks, embeds, Markdown links, comments and code in any order build
+    (or fail with a KgError), and every link the note's page makes to a page of the site
+    leads to a file the build wrote."""
+    files = {"sub/note.md": f"---\ntitle: Note\n---\n{body}\n\n## Part\n".encode(),
+             "alpha.md": b"---\ntitle: Alpha\n---\n## Part\nText.\n",
+             "sub/beta.md": b"---\ntitle: Beta\n---\nText.\n"}
+    with tempfile.TemporaryDirectory() as folder:
+        config = write(Path(folder), files)
+        try:
+            build(config)
+        except KgError as err:
+            assert err.findings or err.as_finding().where is not None, str(err)
+            return
+        parser = Hrefs()
+        parser.feed((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+        assert all(src.startswith("../assets/") or src in ("application/json",
+                                                            "application/ld+json")
+                   for src in parser.scripts), parser.scripts
+        for href in parser.links:
+            target = href.split("#", 1)[0]
+            if not target or "://" in target or target.startswith(("mailto:", "../")):
+                continue
+            if target.endswith(".html"):
+                assert (config.out / "notes" / target).is_file(), href
 
 
 YAML_PIECES = st.sampled_from([
