@@ -138,7 +138,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     say(f"reading {config.wiki}")
     # the records' modules: imported once there is something to build
     from kg import depends, splice
-    from kg.cache import keep_ntriples, load_ntriples_cached, open_graph
+    from kg.cache import keep_ntriples, ntriples_file, open_graph
 
     # Through the query cache: unchanged notes are not parsed again, and the first query
     # after a build answers from what the build just read. The N-Triples come from the same
@@ -150,7 +150,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     from kg.site import Site
 
     site = Site(wiki, config, unsafe_html=unsafe_html,
-                ntriples=lambda: load_ntriples_cached(config, graph),
+                ntriples=lambda: ntriples_file(config, graph),
                 kept_ntriples=lambda path: keep_ntriples(config, graph, path))
     manifest = inc.manifest_path(config)
     trace = site.reuse(depends.read_trace(manifest, previous.marker) if previous else None,
@@ -163,10 +163,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     with staging(config.out) as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
         emitter = inc.Emitter(tmp, before)
-        workers = jobs or jobs_wanted()
-        if workers > 1:
-            site.prepare(previous.pages if previous else {})
-        made = list(inc.emit_all(site.tasks(), emitter, workers, site.page_count()))
+        made = list(inc.emit_all(site.tasks(), emitter, jobs or jobs_wanted(),
+                                 site.page_count()))
         made += [emitter.emit(p) for p in site.static([m.path for m in made])]
         made.append(emitter.emit(site.sitemap(m.path for m in made)))
         pages = {m.path: m.key for m in made}

@@ -74,7 +74,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RECORD_MODULES", "CachedResolver", "Graph", "cache_file", "clear", "code_key",
            "derived", "digest_of", "load_notes", "load_ntriples_cached", "load_wiki_cached",
-           "open_graph", "scan", "write_atomic"]
+           "ntriples_file", "open_graph", "scan", "write_atomic"]
 
 T = TypeVar("T")
 
@@ -644,33 +644,61 @@ def _ntriples_key(config: Config, graph: Graph) -> str:
             f"{code_stamp()}\n")
 
 
-def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
-    """The wiki's N-Triples (:func:`kg.rdf.ntriples`), cached beside the records."""
+def ntriples_file(config: Config, graph: Graph | None = None) -> Path:
+    """The wiki's N-Triples (:func:`kg.rdf.ntriples`) as a file beside the records, made
+    when stale; its first line is a comment holding what it was made from. Never the
+    whole text in memory (160 MB at 10,000 notes, and twice that as a Python string).
+    Where the cache cannot be written, a temporary file removed when the process ends."""
     graph = graph or open_graph(config)
     path = cache_file(config).with_suffix(".nt")
-    key = _ntriples_key(config, graph)
+    key = _ntriples_key(config, graph).encode("utf-8")
+    with contextlib.suppress(OSError), open(path, "rb") as f:
+        if f.readline() == key:
+            return path
+    from kg.rdf import write_ntriples
+
+    wiki = graph.wiki()
+
+    def write(f: IO[bytes]) -> None:
+        f.write(key)
+        write_ntriples(wiki, config, f)
+
     try:
-        with open(path, encoding="utf-8") as f:
-            if f.readline() == key:
-                return f.read()
-    except (OSError, UnicodeDecodeError):
-        pass
-    from kg.rdf import ntriples
+        write_atomic(path, write)
+    except OSError:
+        return temporary_file(".nt", write)
+    return path
 
-    nt = ntriples(graph.wiki(), config)
 
-    def write(f: IO[bytes]) -> None:  # a megabyte at a time: never a second copy of the text
-        f.write(key.encode("utf-8"))
-        for start in range(0, len(nt), 1 << 20):
-            f.write(nt[start:start + (1 << 20)].encode("utf-8"))
+def temporary_file(suffix: str, write: Callable[[IO[bytes]], object]) -> Path:
+    """A new temporary file written by ``write``, removed when the process ends."""
+    import atexit
+    import os
+    import tempfile
 
-    write_quietly(write, path)
-    return nt
+    fd, name = tempfile.mkstemp(prefix="kg-", suffix=suffix)
+
+    def remove() -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+    atexit.register(remove)
+    with os.fdopen(fd, "wb") as f:
+        write(f)
+    return Path(name)
+
+
+def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
+    """The wiki's N-Triples (:func:`kg.rdf.ntriples`) as text, from :func:`ntriples_file`."""
+    with open(ntriples_file(config, graph), encoding="utf-8") as f:
+        if not f.readline().startswith("#"):
+            f.seek(0)
+        return f.read()
 
 
 def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
     """Cache the N-Triples file ``source`` (a build's graph.nt, spliced rather than made from
-    :func:`load_ntriples_cached`) as the N-Triples of ``graph``."""
+    :func:`ntriples_file`) as the N-Triples of ``graph``."""
     import shutil
 
     key = _ntriples_key(config, graph).encode("utf-8")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 FORMATS = ("ttl", "jsonld", "nt", "graphml")
 
 
-def export(wiki: Wiki, nt: str, fmt: str) -> bytes:
+def export(wiki: Wiki, nt: str | bytes, fmt: str) -> bytes:
     """The graph in ``fmt``; ``nt`` is the wiki's N-Triples (:func:`kg.rdf.ntriples`).
 
     Every format is deterministic: the same wiki gives the same bytes.
@@ -30,10 +30,11 @@ def export(wiki: Wiki, nt: str, fmt: str) -> bytes:
 
 def export_wiki(config: Config, fmt: str) -> bytes:
     """The wiki of ``config`` in ``fmt``, from the graph cache."""
-    from kg.cache import load_ntriples_cached, open_graph
+    from kg.cache import ntriples_file, open_graph
+    from kg.rdf import ntriples_bytes
 
     graph = open_graph(config)
-    nt = "" if fmt == "graphml" else load_ntriples_cached(config, graph)
+    nt = b"" if fmt == "graphml" else ntriples_bytes(ntriples_file(config, graph))
     return export(graph.wiki(), nt, fmt)
 
 

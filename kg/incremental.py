@@ -36,11 +36,14 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.cachefile import blake2b, library_stamp
 from kg.config import Config
 from kg.workers import can_fork
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 FORMAT = 1
 SITE_MARKER = ".kg-site"
@@ -411,7 +414,8 @@ def _run_task(index: int) -> list[Made]:
 
 
 def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> Iterator[Made]:
-    """Run every task, in worker processes when ``jobs`` > 1 and ``pages`` make it pay."""
+    """Run every task, in ``jobs`` processes when ``jobs`` > 1 and ``pages`` make it pay:
+    this one and ``jobs - 1`` forked workers."""
     if jobs <= 1 or pages < PARALLEL_MIN or not can_fork():
         for task in tasks:
             yield from emitter.run(task)
@@ -428,9 +432,40 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
     try:
         # an executor, not a Pool: a worker killed outright (out of memory) fails the build
         # (BrokenProcessPool) instead of leaving it waiting forever
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for made in pool.map(_run_task, range(len(tasks))):
-                yield from made
+        with ProcessPoolExecutor(jobs - 1,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from _shared(tasks, emitter, pool, jobs - 1)
     finally:
         gc.unfreeze()
         _STATE = None
+
+
+def _shared(tasks: Sequence[Task], emitter: Emitter, pool: ProcessPoolExecutor,
+            workers: int) -> Iterator[Made]:
+    """The tasks' pages in the tasks' order, made by the workers and by this process: each
+    worker has one task running and one waiting, and this process makes the next task
+    whenever they have. A worker would cost as much memory as this process holds; here this
+    process works instead of waiting for them."""
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
+
+    results: dict[int, list[Made]] = {}
+    pending: dict[Future[list[Made]], int] = {}
+    handed = shown = 0
+    try:
+        while shown < len(tasks):
+            while handed < len(tasks) and len(pending) < 2 * workers:
+                pending[pool.submit(_run_task, handed)] = handed
+                handed += 1
+            if handed < len(tasks):
+                results[handed] = emitter.run(tasks[handed])
+                handed += 1
+            elif pending:
+                wait(pending, return_when=FIRST_COMPLETED)
+            for future in [f for f in pending if f.done()]:
+                results[pending.pop(future)] = future.result()
+            while shown in results:
+                yield from results.pop(shown)
+                shown += 1
+    finally:
+        for future in pending:
+            future.cancel()

@@ -16,7 +16,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kg.config import Config
@@ -415,6 +415,20 @@ def edges_by_source(wiki: Wiki) -> dict[str, list[Edge]]:
 
 def ntriples(wiki: Wiki, config: Config) -> str:
     """The whole graph as sorted, de-duplicated N-Triples: the canonical, diffable form."""
+    unique = _sorted_lines(wiki, config)
+    return "\n".join(unique) + "\n" if unique else ""
+
+
+def write_ntriples(wiki: Wiki, config: Config, f: IO[bytes]) -> None:
+    """:func:`ntriples` into the binary file ``f``, never the whole text in memory: at
+    10,000 notes it is 160 MB, and as a Python string twice that (one non-ASCII character
+    makes every character of it two bytes)."""
+    unique = _sorted_lines(wiki, config)
+    for start in range(0, len(unique), 8192):
+        f.write(("\n".join(unique[start:start + 8192]) + "\n").encode("utf-8"))
+
+
+def _sorted_lines(wiki: Wiki, config: Config) -> list[str]:
     iris = Iris(config.base_iri)
     by_source = edges_by_source(wiki)
     lines = list(wiki_lines(wiki, config))
@@ -425,15 +439,18 @@ def ntriples(wiki: Wiki, config: Config) -> str:
     # a set's hash order is five times slower at a million lines). Equal lines are then
     # neighbours, and groupby keeps one of each.
     lines.sort()
-    unique = [line for line, _ in itertools.groupby(lines)]
-    return "\n".join(unique) + "\n" if unique else ""
+    return [line for line, _ in itertools.groupby(lines)]
 
 
-def to_store(nt: str) -> pyoxigraph.Store:
+def to_store(nt: str | Path) -> pyoxigraph.Store:
+    """An in-memory store of the N-Triples text ``nt``, or of the N-Triples file at ``nt``."""
     import pyoxigraph
 
     store = pyoxigraph.Store()
-    store.bulk_load(nt.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    if isinstance(nt, Path):
+        store.bulk_load(path=nt, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    else:
+        store.bulk_load(nt.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
     return store
 
 
@@ -496,15 +513,35 @@ def serialize_file(source: Path | str, fmt: str, target: Path) -> None:
                          prefixes=PREFIXES if fmt == "ttl" else None)
 
 
-def serialize(nt: str, fmt: str) -> bytes:
+def serialize(nt: str | bytes, fmt: str) -> bytes:
     """Turtle, JSON-LD or N-Triples of the sorted N-Triples ``nt``, deterministic bytes."""
     import pyoxigraph
 
+    data = nt.encode("utf-8") if isinstance(nt, str) else nt
     if fmt == "nt":
-        return nt.encode("utf-8")
+        return data
     formats = {"ttl": pyoxigraph.RdfFormat.TURTLE, "jsonld": pyoxigraph.RdfFormat.JSON_LD}
-    quads = pyoxigraph.parse(nt.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    quads = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES)
     prefixes = PREFIXES if fmt == "ttl" else None
     out = pyoxigraph.serialize(quads, format=formats[fmt], prefixes=prefixes)
     assert out is not None
     return bytes(out)
+
+
+def ntriples_bytes(source: Path) -> bytes:
+    """The N-Triples of the file ``source`` without the comment line a cached file begins
+    with (:func:`kg.cache.ntriples_file`)."""
+    with open(source, "rb") as f:
+        if not f.readline().startswith(b"#"):
+            f.seek(0)
+        return f.read()
+
+
+def copy_ntriples(source: Path, target: Path) -> None:
+    """:func:`ntriples_bytes` of ``source`` into the file ``target``, a megabyte at a time."""
+    import shutil
+
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        if not src.readline().startswith(b"#"):
+            src.seek(0)
+        shutil.copyfileobj(src, dst, 1 << 20)

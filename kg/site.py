@@ -36,7 +36,7 @@ from kg.ids import relative_url as link
 from kg.incremental import SITE_MARKER, Made, Page, Task, code_stamp, data_key, key_of
 from kg.markdown import WIKILINK_SPAN, LinkResolver, LinkTarget, make_renderer, render
 from kg.model import Note, TrackedQuestion, Wiki
-from kg.rdf import TYPE_CLASSES
+from kg.rdf import TYPE_CLASSES, copy_ntriples, ntriples_bytes
 from kg.resolve import resolver_of
 from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
 from kg.search import (
@@ -263,14 +263,14 @@ _MARKUP = re.compile(r"[\[\]*_`\\<>&!~]|https?:")
 class Site:
     """The pages of one wiki. Build it once; :meth:`tasks` lists every page to make.
 
-    ``ntriples`` gives the wiki's N-Triples when a graph export or a saved query needs them
-    (a build passes the cached ones); it is called at most once. ``kept_ntriples`` is told
+    ``ntriples`` gives a file of the wiki's N-Triples when a graph export or a saved query
+    needs them (a build passes the cache's); it is called at most once. ``kept_ntriples`` is told
     where graph.nt was written when it was spliced rather than made from them (a build
     caches it).
     """
 
     def __init__(self, wiki: Wiki, config: Config, *, unsafe_html: bool = False,
-                 ntriples: Callable[[], str] | None = None,
+                 ntriples: Callable[[], Path] | None = None,
                  kept_ntriples: Callable[[Path], None] | None = None) -> None:
         self.wiki = wiki
         self.config = config
@@ -307,10 +307,11 @@ class Site:
         self.plan = plan(old, now, keys)
         return now
 
-    def _make_ntriples(self) -> str:
-        from kg.rdf import ntriples
+    def _make_ntriples(self) -> Path:
+        from kg.cache import temporary_file
+        from kg.rdf import write_ntriples
 
-        return ntriples(self.wiki, self.config)
+        return temporary_file(".nt", lambda f: write_ntriples(self.wiki, self.config, f))
 
     def _global_key(self, unsafe_html: bool, own: bool) -> str:
         """What every page depends on: code, templates, settings. With templates of the
@@ -693,51 +694,31 @@ class Site:
     # -- the graph's files and the saved queries -----------------------------------------
 
     def graph_files(self) -> Iterator[Page]:
-        """graph.nt, graph.ttl, vocab.ttl and the saved queries' pages: one task, since all of
-        them are made from one N-Triples text (graph.jsonld, as slow as the rest together,
-        is a task of its own)."""
+        """graph.nt, graph.ttl, graph.jsonld, vocab.ttl and the saved queries' pages: one
+        task, since all of them are made from one N-Triples file, made at most once (or
+        none: the exports spliced from the last build's, :mod:`kg.splice`)."""
         from kg import rdf
         from kg.vocab import vocabulary_turtle
 
         nt = self._ntriples
 
-        def nt_whole(target: Path) -> None:
-            text = nt()
-            with open(target, "w", encoding="utf-8", newline="") as f:
-                for start in range(0, len(text), 1 << 20):  # never the whole text encoded
-                    f.write(text[start:start + (1 << 20)])
-
         def write_nt(target: Path) -> None:
-            if self.splices.write_graph("nt", target, nt_whole) and self._kept_ntriples:
+            if (self.splices.write_graph("nt", target, lambda _: copy_ntriples(nt(), target))
+                    and self._kept_ntriples):
                 self._kept_ntriples(target)
 
-        def write_ttl(target: Path) -> None:  # from graph.nt, just made or kept above
-            self.splices.write_graph("ttl", target, lambda _: rdf.serialize_file(
-                target.with_name("graph.nt"), "ttl", target))
+        def write_from_nt(fmt: str, target: Path) -> None:  # from graph.nt, just made above
+            self.splices.write_graph(fmt, target, lambda _: rdf.serialize_file(
+                target.with_name("graph.nt"), fmt, target))
 
-        yield Page(page("graph.nt"), self.rdf_key, lambda: nt().encode("utf-8"), write_nt)
-        yield Page(page("graph.ttl"), self.rdf_key, lambda: rdf.serialize(nt(), "ttl"),
-                   write_ttl)
+        yield Page(page("graph.nt"), self.rdf_key, lambda: ntriples_bytes(nt()), write_nt)
+        for fmt in ("ttl", "jsonld"):
+            yield Page(page(f"graph.{fmt}"), self.rdf_key,
+                       partial(lambda f: rdf.serialize(ntriples_bytes(nt()), f), fmt),
+                       partial(write_from_nt, fmt))
         vocab = vocabulary_turtle().encode("utf-8")
         yield Page(page("vocab.ttl"), data_key(vocab), lambda: vocab)
         yield from self.query_pages(self.rdf_key)
-
-    def graph_jsonld(self) -> list[Page]:
-        from kg import rdf
-
-        nt = self._ntriples
-        def write(target: Path) -> None:
-            self.splices.write_graph(
-                "jsonld", target, lambda _: rdf.serialize_file(nt(), "jsonld", target))
-
-        return [Page(page("graph.jsonld"), self.rdf_key, lambda: rdf.serialize(nt(), "jsonld"),
-                     write)]
-
-    def prepare(self, previous: dict[str, str]) -> None:
-        """Before the pages are made in several processes: the N-Triples, if they changed,
-        made once here, where every worker shares them."""
-        if previous.get("graph.nt") != self.rdf_key and not self.splices.graph_planned:
-            self._ntriples()
 
     def query_pages(self, graph_key: str) -> Iterator[Page]:
         results = cache(self._run_queries)
@@ -799,7 +780,7 @@ class Site:
         """Every page but the sitemap, in groups made together; the slowest first, so that
         a pool of workers finishes together."""
         tasks: list[Task] = [
-            self.graph_jsonld, self.graph_files, self.graph, self.search,
+            self.graph_files, self.graph, self.search,
             lambda: [self.questions()], lambda: [self.angles()], lambda: [self.timeline()],
             self.tag_pages, self.tier_pages,
             lambda: [self.index(), self.forecasts(), self.placeholders(), self.not_found(),

@@ -79,8 +79,8 @@ def read_query(text_or_file: str) -> str:
     return text_or_file
 
 
-def load_store(nt: str) -> pyoxigraph.Store:
-    """An in-memory store of N-Triples ``nt``."""
+def load_store(nt: str | Path) -> pyoxigraph.Store:
+    """An in-memory store of N-Triples ``nt`` (the text, or a file of it)."""
     from kg.rdf import to_store
 
     return to_store(nt)
@@ -100,7 +100,7 @@ def open_store(config: Config, graph: Graph | None = None, *,
     """
     import pyoxigraph
 
-    from kg.cache import cache_file, load_ntriples_cached, open_graph
+    from kg.cache import cache_file, ntriples_file, open_graph
 
     graph = graph or open_graph(config)
     base = cache_file(config)
@@ -110,8 +110,8 @@ def open_store(config: Config, graph: Graph | None = None, *,
     if (folder / "complete").is_file():
         with contextlib.suppress(OSError):
             return pyoxigraph.Store.read_only(str(folder))
-    nt = load_ntriples_cached(config, graph)
-    if len(nt) < min_bytes:
+    nt = ntriples_file(config, graph)
+    if nt.stat().st_size < min_bytes:
         return load_store(nt)
     try:
         _build_store(folder, nt)
@@ -120,7 +120,7 @@ def open_store(config: Config, graph: Graph | None = None, *,
         return load_store(nt)
 
 
-def _build_store(folder: Path, nt: str) -> None:
+def _build_store(folder: Path, nt: Path) -> None:
     import gc
     import os
     import shutil
@@ -131,7 +131,7 @@ def _build_store(folder: Path, nt: str) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     store = pyoxigraph.Store(str(tmp))
     try:
-        store.bulk_load(nt.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.bulk_load(path=nt, format=pyoxigraph.RdfFormat.N_TRIPLES)
         store.flush()
     finally:
         del store

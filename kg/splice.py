@@ -303,10 +303,6 @@ class Splices:
             if entries is not None:
                 self._search_plan = (out, entries)
 
-    @property
-    def graph_planned(self) -> bool:
-        return self._graph_plan is not None
-
     def write_graph(self, fmt: str, target: Path, whole: Callable[[Path], None]) -> bool:
         """Write the graph export ``target`` spliced, if planned and it can be (True), else
         whole. Whatever stops a splice (an old file not as expected, a serialiser's error)

@@ -245,3 +245,42 @@ def test_the_graph_exports_streamed_to_disk_equal_the_ones_made_in_memory(
     assert sorted(made) == ["graph.jsonld", "graph.nt", "graph.ttl"]
     for path, data in made.items():
         assert (sample.out / path).read_bytes() == data, path
+
+
+def _slow_page(number: int) -> list[kg.incremental.Page]:
+    import time
+
+    time.sleep(0.02 * (number % 3))  # uneven tasks, so that both processes take some
+    return [kg.incremental.Page(f"p{number:02d}.txt", str(number),
+                                lambda: str(os.getpid()).encode())]
+
+
+def test_this_process_and_a_worker_share_the_tasks_and_keep_their_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from functools import partial
+
+    monkeypatch.setattr(kg.incremental, "can_fork", lambda: True)
+    tasks = [partial(_slow_page, n) for n in range(24)]
+    emitter = kg.incremental.Emitter(tmp_path, None)
+    made = list(kg.incremental.emit_all(tasks, emitter, jobs=2, pages=10_000))
+    assert [m.path for m in made] == [f"p{n:02d}.txt" for n in range(24)]
+    makers = {(tmp_path / m.path).read_text() for m in made}
+    assert str(os.getpid()) in makers and len(makers) == 2  # this one and one worker
+
+
+@pytest.mark.parametrize("bad", [1, 2])  # tasks 0 and 1 go to the worker, 2 is made here
+def test_a_task_that_fails_fails_the_whole_in_either_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: int) -> None:
+    from functools import partial
+
+    monkeypatch.setattr(kg.incremental, "can_fork", lambda: True)
+
+    def failing(number: int) -> list[kg.incremental.Page]:
+        if number == bad:
+            raise ValueError(f"task {number}")
+        return _slow_page(number)
+
+    tasks = [partial(failing, n) for n in range(12)]
+    with pytest.raises(ValueError, match=f"task {bad}"):
+        list(kg.incremental.emit_all(tasks, kg.incremental.Emitter(tmp_path, None), jobs=2,
+                                     pages=10_000))

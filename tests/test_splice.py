@@ -92,7 +92,7 @@ def spliced_build(config: Config, monkeypatch: pytest.MonkeyPatch, jobs: int = 1
         raise AssertionError("the exports were made whole, not spliced")
 
     with monkeypatch.context() as patch:
-        patch.setattr(kg.rdf, "ntriples", whole_made)
+        patch.setattr(kg.rdf, "write_ntriples", whole_made)
         patch.setattr(kg.rdf, "serialize_file", whole_made)
         patch.setattr(kg.site, "search_index", whole_made)
         build(config, jobs=jobs)
@@ -154,7 +154,7 @@ def test_a_query_after_a_spliced_build_reads_the_spliced_triples(
     EDITS["title"](wiki)
     spliced_build(wiki, monkeypatch)
     with monkeypatch.context() as patch:  # from the cache the build left, not made again
-        patch.setattr(kg.rdf, "ntriples", lambda *_: pytest.fail("N-Triples made again"))
+        patch.setattr(kg.rdf, "write_ntriples", lambda *_: pytest.fail("N-Triples made again"))
         assert load_ntriples_cached(wiki).encode("utf-8") == exports(wiki)["graph.nt"]
     assert '"Bees"' in load_ntriples_cached(wiki)
 
@@ -180,8 +180,8 @@ def test_other_settings_make_the_exports_whole(wiki: Config,
 
     moved = load_config(wiki.root).with_options(wiki=wiki.wiki, out=wiki.out)
     made: list[object] = []
-    original = kg.rdf.ntriples
-    monkeypatch.setattr(kg.rdf, "ntriples", lambda *a: made.append(a) or original(*a))
+    original = kg.rdf.write_ntriples
+    monkeypatch.setattr(kg.rdf, "write_ntriples", lambda *a: made.append(a) or original(*a))
     build(moved, jobs=1)
     assert made, "a new base IRI changes every line: the exports are made whole"
     assert exports(moved) == whole(moved)
@@ -205,8 +205,8 @@ def test_an_edit_of_most_notes_makes_the_files_whole(wiki: Config,
     for name in ("alpha.md", "bee.md"):  # two notes of three: splicing would cost more
         edit_note(wiki, name, lambda t: t.replace("## TL;DR\n", "## TL;DR\nAll edited. "))
     made: list[object] = []
-    original = kg.rdf.ntriples
-    monkeypatch.setattr(kg.rdf, "ntriples", lambda *a: made.append(a) or original(*a))
+    original = kg.rdf.write_ntriples
+    monkeypatch.setattr(kg.rdf, "write_ntriples", lambda *a: made.append(a) or original(*a))
     build(wiki, jobs=1)
     assert made
     assert exports(wiki) == whole(wiki)
