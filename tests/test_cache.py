@@ -245,6 +245,39 @@ def test_ntriples_are_cached_and_follow_edits(write_wiki) -> None:
     assert "second version" in nt and "first version" not in nt
 
 
+
+def test_ntriples_file_is_the_text_behind_one_comment_line(write_wiki) -> None:
+    import pyoxigraph
+
+    from kg.cache import ntriples_file
+    from kg.rdf import ntriples, ntriples_bytes
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    path = ntriples_file(config)
+    first, rest = path.read_bytes().split(b"\n", 1)
+    assert first.startswith(b"# kg-cache ")
+    assert rest == ntriples_bytes(path) == ntriples(load_wiki(config), config).encode()
+    store = pyoxigraph.Store()
+    store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES)  # the comment is N-Triples
+    assert len(store) == rest.count(b"\n")
+
+
+def test_ntriples_without_a_writable_cache_are_a_temporary_file(
+        write_wiki, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.cache
+    from kg.rdf import ntriples, ntriples_bytes
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    kg.cache.open_graph(config)
+
+    def refuse(path: Path, write: object) -> None:
+        raise PermissionError(13, "read-only", str(path))
+
+    monkeypatch.setattr(kg.cache, "write_atomic", refuse)
+    path = kg.cache.ntriples_file(config)
+    assert path.parent != cache_file(config).parent and path.is_file()
+    assert ntriples_bytes(path) == ntriples(load_wiki(config), config).encode()
+
 def test_cli_connections_reflects_an_edit(sample_copy: Config) -> None:
     runner = CliRunner()
     args = ["connections", "import-ai-455", "--wiki", str(sample_copy.wiki), "--rel",
