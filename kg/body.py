@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from kg import attachments
+
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
@@ -68,6 +70,8 @@ class Body:
     sections: tuple[RawSection, ...]
     links: tuple[Link, ...]
     words: int
+    files: tuple[str, ...] = ()
+    """The attachments it links or embeds, as written (:mod:`kg.attachments`)."""
 
 
 _COMMENT_OPEN = re.compile(r"%%|<!--")
@@ -144,6 +148,15 @@ def _code_ranges(body: str) -> list[tuple[int, int]]:
 MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
                      r"\(\s*(<[^<>\n]*>|[^\s()<>]+)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 """An inline Markdown link, ``[text](destination "title")``: its text and destination."""
+
+MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
+""":data:`MD_LINK`, or an image (``![alt](destination)``)."""
+
+
+def wikilink_file(inner: str) -> str | None:
+    """The attachment a ``[[…]]`` names (``chart.png|300``, ``paper.pdf#page=2``), if any."""
+    target = inner.partition("|")[0].partition("#")[0].strip()
+    return target if attachments.kind(target) else None
 
 
 def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | None:
@@ -237,6 +250,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
     current: tuple[str, str, int] | None = None
     current_lines: list[tuple[int, str]] = []
     links: list[Link] = []
+    files: list[str] = []
     words = 0
     paragraph: list[tuple[int, str]] = []
     previous_blank, in_list, in_code = True, False, False
@@ -264,7 +278,11 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             parsed = parse_wikilink(match.group(2))
             if parsed is not None:
                 found.append((match.start(), *parsed))
+            elif (ref := wikilink_file(match.group(2))) is not None:
+                files.append(ref)
         if "](" in code_free:
+            files.extend(ref for match in MD_LINK_OR_IMAGE.finditer(code_free)
+                         if (ref := attachments.destination_ref(match.group(2))) is not None)
             for match in MD_LINK.finditer(code_free):
                 note = note_link_target(match.group(2), folder)
                 if note is not None:
@@ -331,7 +349,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
     if current is None and current_lines:
         current = ("", "", first_line)
     close_section()
-    return Body(h1, tuple(sections), tuple(links), words)
+    return Body(h1, tuple(sections), tuple(links), words, tuple(dict.fromkeys(files)))
 
 
 def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Item, ...]:

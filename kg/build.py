@@ -127,7 +127,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     last = inc.read_manifest(config, config.out / SITE_MARKER)
     previous = None if full else last
     stamp, trusted = inc.sources_stamp(config, {"unsafe_html": unsafe_html},
-                                       template_dirs(config))
+                                       template_dirs(config), last.pages if last else ())
     if (previous is not None and previous.stamp == stamp
             and inc.site_untouched(staging_out(config.out), previous)):
         done = _unchanged(previous, config.out, time.perf_counter() - started)
@@ -186,6 +186,9 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         out=config.out,
     )
     published(result)
+    # a note naming a file the wiki lacks: adding the file is no change to the notes' stat,
+    # so the next build must not stop at the stamp
+    trusted = trusted and not site.unresolved_attachments
     inc.write_manifest(config, inc.Manifest(
         marker, stamp if trusted else None, pages, _summary(result),
         inc.folder_times(staging_out(config.out), pages)))

@@ -18,7 +18,7 @@ from pathlib import Path
 from kg.errors import BuildFailed, Finding, Location, NoteError, Severity
 from kg.ids import NoteId, note_id
 
-_SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
+SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ def discover(wiki: Path) -> Discovery:
             name = entry.name
             if not _is(entry.is_dir):
                 files.append(entry)
-            elif name in _SKIP_DIRS or name.startswith("."):
+            elif name in SKIP_DIRS or name.startswith("."):
                 continue
             elif not _is(entry.is_symlink):
                 folders.append((here / name, f"{prefix}{name}/"))

@@ -175,14 +175,15 @@ def code_stamp() -> str:
 
 def files_stamp(folders: Iterable[Path], pattern: str = "**/*"
                 ) -> list[tuple[str, int, int, int, int]]:
-    """(path, size, mtime, ctime, inode) of every file under ``folders``: templates, saved
-    queries. The change time moves on every write and cannot be set back (``cp -p`` and
+    """(path, size, mtime, ctime, inode) of every file under ``folders`` (or, with no
+    ``pattern``, of ``folders`` themselves, if files): templates, saved queries,
+    attachments. The change time moves on every write and cannot be set back (``cp -p`` and
     ``rsync -t`` keep the size and mtime)."""
     found: list[tuple[str, int, int, int, int]] = []
     for folder in folders:
-        if not folder.is_dir():
+        if pattern and not folder.is_dir():
             continue
-        for path in sorted(folder.glob(pattern)):
+        for path in sorted(folder.glob(pattern)) if pattern else [folder]:
             with contextlib.suppress(OSError):
                 st = path.stat()
                 if path.is_file():
@@ -191,18 +192,38 @@ def files_stamp(folders: Iterable[Path], pattern: str = "**/*"
     return found
 
 
-def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequence[Path]
-                  ) -> tuple[str, bool]:
+def folder_stamp(wiki: Path) -> list[tuple[str, int, int, int, int]]:
+    """(path, 0, mtime, ctime, inode) of every folder of the wiki a build reads: a file
+    added to or removed from a folder moves its times."""
+    from kg.discover import SKIP_DIRS
+
+    found: list[tuple[str, int, int, int, int]] = []
+    for top, folders, _files in os.walk(wiki):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in SKIP_DIRS)
+        with contextlib.suppress(OSError):
+            st = os.stat(top)
+            found.append((top, 0, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return found
+
+
+def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequence[Path],
+                  pages: Iterable[str] = ()) -> tuple[str, bool]:
     """A hash of everything a build reads, by stat, and whether it can be trusted: a file
-    changed within the last seconds could change again without its stat moving."""
+    changed within the last seconds could change again without its stat moving. ``pages``
+    are the last build's: the attachments among them are read from the wiki too."""
     import time
 
+    from kg.attachments import FOLDER
     from kg.cachefile import plain_digest, racy, scan
 
     started = time.time_ns()
     notes = scan(config.wiki)
+    attached = [config.wiki / p.removeprefix(f"{FOLDER}/") for p in pages
+                if p.startswith(f"{FOLDER}/")]
     extra = (files_stamp([config.wiki / "queries"], "*.rq") + files_stamp(template_dirs)
-             + files_stamp([config.root / "static"]))
+             + files_stamp([config.root / "static"]) + files_stamp(sorted(attached), ""))
+    if attached:  # a file added anywhere may be the one a note's link now finds
+        extra += folder_stamp(config.wiki)
     # plain values only: hashed through marshal, a tenth of the time of key_of's pickler;
     # the notes in the order the folders list them (the same folders list the same files in
     # the same order; any other order only costs a build that finds nothing to do)

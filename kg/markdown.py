@@ -24,7 +24,8 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from kg.body import MD_LINK, note_link_target, parse_wikilink
+from kg.attachments import destination_ref, is_image
+from kg.body import MD_LINK, note_link_target, parse_wikilink, wikilink_file
 from kg.ids import slugify
 from kg.urls import is_safe_link
 
@@ -56,7 +57,15 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if parsed is None:
         parsed = _within_note(match.group(1))
     if parsed is None:
-        return False
+        ref = wikilink_file(match.group(1))
+        if ref is None or state.env.get("attachment") is None:
+            return False
+        if not silent:
+            token = state.push("attachment", "", 0)
+            token.meta = {"ref": ref, "options": match.group(1).split("|")[1:], "embed": embed}
+            token.content = state.src[state.pos:match.end()]
+        state.pos = match.end()
+        return True
     if not silent:
         target, heading, label = parsed
         token = state.push("wikilink", "", 0)
@@ -96,6 +105,60 @@ def _render_wikilink(
         href = f"{href.split('#', 1)[0]}#{heading_anchor(heading)}"
     return (f'<a class="{cls}" href="{escape(href)}" title="{escape(found.title)}">'
             f"{escape(text)}</a>")
+
+
+_SIZE = re.compile(r"^\s*(\d{1,5})(?:\s*x\s*(\d{1,5}))?\s*$")
+
+
+def _render_attachment(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """``![[chart.png|300]]`` as the image, ``[[paper.pdf|the paper]]`` as a link to the
+    file; the text as written if the wiki has no such file (:mod:`kg.attachments`)."""
+    from markupsafe import escape
+
+    token = tokens[idx]
+    meta = token.meta
+    ref: str = meta["ref"]
+    found = env["attachment"](ref)
+    if found is None:
+        return str(escape(token.content))
+    size = ""
+    labels = []
+    for option in meta["options"]:
+        if (dims := _SIZE.match(option)) is not None:
+            size = f' width="{dims.group(1)}"' + (f' height="{dims.group(2)}"' if dims.group(2)
+                                                  else "")
+        elif option.strip():
+            labels.append(option.strip())
+    text = labels[0] if labels else ref.rsplit("/", 1)[-1]
+    if meta["embed"] and is_image(ref):
+        return f'<img src="{escape(found)}" alt="{escape(text)}" loading="lazy"{size} />'
+    return f'<a class="attachment" href="{escape(found)}">{escape(text)}</a>'
+
+
+def _attachment_links(md: MarkdownIt) -> None:
+    """A Markdown image or link whose destination is a file of the wiki
+    (``![plot](img/plot.png)``, ``[the paper](papers/x.pdf#page=2)``) leads to its copy in
+    the site; found as the note scanner finds it, from the note's folder."""
+
+    def rule(state: Any) -> None:
+        find = state.env.get("attachment")
+        if find is None or "](" not in state.src:
+            return
+        for token in state.tokens:
+            for child in token.children or ():
+                attr = {"image": "src", "link_open": "href"}.get(child.type)
+                if attr is None:
+                    continue
+                destination = str(child.attrGet(attr) or "")
+                ref = destination_ref(destination)
+                found = find(ref) if ref is not None else None
+                if found is not None:
+                    fragment = destination.partition("#")[2]
+                    child.attrSet(attr, f"{found}#{fragment}" if fragment else found)
+
+    md.core.ruler.push("attachment_links", rule)
 
 
 HEADING_PREFIX = "h-"
@@ -210,12 +273,21 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.add_render_rule("wikilink", _render_wikilink)
+    md.add_render_rule("attachment", _render_attachment)
     _heading_ids(md)
     _note_links(md)
+    _attachment_links(md)
     return md
 
 
-def render(md: MarkdownIt, text: str, resolve: LinkResolver, folder: str = "") -> str:
-    """``text`` as HTML; links resolved by ``resolve``, relative ones from ``folder``."""
-    html: str = md.render(text, {"resolve": resolve, "folder": folder})
+AttachmentResolver = Callable[[str], str | None]
+"""An attachment's reference as written → its URL from the page, or None if not found."""
+
+
+def render(md: MarkdownIt, text: str, resolve: LinkResolver, folder: str = "",
+           attachment: AttachmentResolver | None = None) -> str:
+    """``text`` as HTML; links resolved by ``resolve``, relative ones from ``folder``;
+    attachments by ``attachment`` (left as written without it)."""
+    html: str = md.render(text, {"resolve": resolve, "folder": folder,
+                                 "attachment": attachment})
     return html

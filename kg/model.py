@@ -133,6 +133,8 @@ class Note:
     sections: tuple[Section, ...] = ()
     summary: str = ""
     words: int = 0
+    files: tuple[str, ...] = ()
+    """The attachments the body links or embeds, as written (:mod:`kg.attachments`)."""
     field_lines: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[Finding, ...] = ()
     digest: str = ""

@@ -223,6 +223,7 @@ def _build_note(
         sections=sections,
         summary=summary[:600],
         words=scanned.words,
+        files=scanned.files,
         field_lines=MappingProxyType({k: n.line for k, n in f.fields.items()}),
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),

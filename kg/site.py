@@ -26,6 +26,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from kg.attachments import Attachments, site_path
+from kg.attachments import href as attachment_href
 from kg.body import MD_LINK, note_link_target, parse_wikilink
 from kg.config import Config
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
@@ -34,7 +36,14 @@ from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify
 from kg.ids import relative_url as link
 from kg.incremental import SITE_MARKER, Made, Page, Task, code_stamp, data_key, key_of
-from kg.markdown import WIKILINK_SPAN, LinkResolver, LinkTarget, make_renderer, render
+from kg.markdown import (
+    WIKILINK_SPAN,
+    AttachmentResolver,
+    LinkResolver,
+    LinkTarget,
+    make_renderer,
+    render,
+)
 from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES, copy_ntriples, ntriples_bytes
 from kg.resolve import resolver_of
@@ -293,6 +302,11 @@ class Site:
         self.rdf_key = key_of(self.global_key, "rdf", self.notes)
         self.search_key = key_of(self.global_key, "search", self.notes,
                                  list(self.wiki.placeholders.values()))
+        self.attachments = Attachments(config.wiki)
+        self.attached = {note.id: tuple((ref, self.attachments.find(ref, folder_of(note)))
+                                        for ref in note.files)
+                         for note in self.notes if note.files}
+        """Each note's attachments as written, with the file each names (None: not found)."""
         self.splices = Splices(wiki, config, self.rdf_key, self.search_key)
         """The graph exports and the search index spliced from the last build's, where the
         build plans it (:meth:`kg.splice.Splices.plan`)."""
@@ -302,7 +316,9 @@ class Site:
         """Plan which note pages keep their ``keys`` of the last build (whose trace is
         ``old``), by what changed since (:mod:`kg.depends`); gives this build's trace, to
         which the build adds each page's reads."""
-        now = Trace(self.global_key, node_facts(self.views), name_table(self.resolver),
+        names = name_table(self.resolver)
+        names.update((f"a:{nid}", found) for nid, found in self.attached.items())
+        now = Trace(self.global_key, node_facts(self.views), names,
                     dict(self.views.tag_slugs), self.today, {})
         self.plan = plan(old, now, keys)
         return now
@@ -489,7 +505,7 @@ class Site:
         texts = [note.body, *(q.question.text for q in questions),
                  *(t for a in note.angles for t in (a.title, a.text))]
         targets: set[str] = set()
-        folder = note.path.rpartition("/")[0]
+        folder = folder_of(note)
         links = self._links(texts, path, targets, folder)
         answered_by = {nid for q in questions for nid in q.answered_by}
         local_graph = self.graphs.local_graph(note.id)
@@ -502,9 +518,10 @@ class Site:
             key=(links,
                  self._labels(answered_by),
                  [(t, self.views.tag_slugs[t]) for t in note.tags],
-                 self.today if note.forecasts else None),
+                 self.today if note.forecasts else None,
+                 self.attached.get(note.id)),
             late={"body": lambda: Markup(render(self.md, note.body, self._link_resolver(path),
-                                                folder))},
+                                                folder, self._attachment_resolver(note, path)))},
             note=note,
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),
@@ -514,7 +531,37 @@ class Site:
             degree=self.views.degree.get(note.id, 0),
         )
         names = frozenset(name for t in targets for name in lookup_names(t))
+        if note.id in self.attached:
+            names |= {f"a:{note.id}"}
         return replace(page, reads=Reads((note.path, note.digest), tuple(sorted(shown)), names))
+
+    def _attachment_resolver(self, note: Note, here: PagePath) -> AttachmentResolver:
+        found = {ref: rel for ref, rel in self.attached.get(note.id, ()) if rel is not None}
+        up = "../" * here.count("/")
+        return lambda ref: up + attachment_href(found[ref]) if ref in found else None
+
+    def attachment_pages(self) -> list[Page]:
+        """The files notes embed or link, copied at their path in the wiki under ``files/``;
+        keyed by their stat, so a file is read only when it changed."""
+        rels = sorted({rel for found in self.attached.values() for _, rel in found if rel})
+        pages = []
+        for rel in rels:
+            source = self.config.wiki / rel
+            try:
+                st = source.stat()
+            except OSError:
+                continue  # removed since it was found: the reference shows as written
+            key = data_key(f"{rel}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|"
+                           f"{st.st_ino}".encode())
+            pages.append(Page(page(site_path(rel)), key, source.read_bytes,
+                              partial(_copy_file, source)))
+        return pages
+
+    @property
+    def unresolved_attachments(self) -> bool:
+        """Whether a note names a file the wiki does not have (yet: adding it must be seen
+        by the next build, which a stat of the notes would not show)."""
+        return any(rel is None for found in self.attached.values() for _, rel in found)
 
     def _ends(self, nid: NoteId) -> Iterator[NoteId]:
         """The other end of every edge of ``nid``."""
@@ -797,6 +844,7 @@ class Site:
         for start in range(0, len(ids), NOTES_PER_TASK):
             tasks.append(partial(map, self.placeholder, ids[start:start + NOTES_PER_TASK]))
         tasks.append(lambda: static_assets(self.dirs))
+        tasks.append(self.attachment_pages)
         return tasks
 
     def page_count(self) -> int:
@@ -842,6 +890,17 @@ class Site:
                                        "or make it readable") from err
             pages.append(Page(target, data_key(data), partial(bytes, data)))
         return pages
+
+
+def folder_of(note: Note) -> str:
+    """The folder of a note's file in the wiki ('' at its root)."""
+    return note.path.rpartition("/")[0]
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    import shutil
+
+    shutil.copyfile(source, target)
 
 
 def static_assets(dirs: Sequence[Path] | None = None) -> list[Page]:

@@ -22,7 +22,7 @@ def walked(wiki: Path) -> tuple[list[tuple[str, str, str]], list[Finding], list[
     errors: list[Finding] = []
     for folder, dirs, files in os.walk(wiki, followlinks=False):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if d not in disc._SKIP_DIRS and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in disc.SKIP_DIRS and not d.startswith("."))
         for d in list(dirs):
             if (here / d).is_symlink():
                 dirs.remove(d)

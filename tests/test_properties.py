@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import rdflib
@@ -232,6 +233,7 @@ BODY_PIECES = st.sampled_from([
     "../", "sub/", "alpha", "beta", "Beta", "<", ">", "`", "```", "~~~", "\n", "\n\n",
     "    ", "- ", "1. ", "## ", "[r]: ", "<script>", "javascript:", "%20", "#", " ", "(",
     "![[pic.png]]", "![[beta]]", "[B](beta.md)", "[A](../alpha.md#Part)", "[[#Part]]",
+    "pic.png", "![p](pic.png)", "[d](../doc.pdf)", "[[doc.pdf]]", "|300", "![[pic.png|",
 ])
 
 
@@ -249,6 +251,8 @@ class Hrefs(HTMLParser):
             self.scripts.append(found.get("src") or found.get("type") or "inline")
         if tag == "a" and found.get("href"):
             self.links.append(found["href"] or "")
+        if tag == "img" and found.get("src"):
+            self.links.append(found["src"] or "")
 
 
 @SETTINGS
@@ -259,7 +263,8 @@ def test_any_links_comments_and_embeds_build_and_lead_to_pages_that_exist(body: 
     leads to a file the build wrote."""
     files = {"sub/note.md": f"---\ntitle: Note\n---\n{body}\n\n## Part\n".encode(),
              "alpha.md": b"---\ntitle: Alpha\n---\n## Part\nText.\n",
-             "sub/beta.md": b"---\ntitle: Beta\n---\nText.\n"}
+             "sub/beta.md": b"---\ntitle: Beta\n---\nText.\n",
+             "sub/pic.png": b"\x89PNG\r\n\x1a\n", "doc.pdf": b"%PDF-1.4\n"}
     with tempfile.TemporaryDirectory() as folder:
         config = write(Path(folder), files)
         try:
@@ -274,6 +279,9 @@ def test_any_links_comments_and_embeds_build_and_lead_to_pages_that_exist(body: 
                    for src in parser.scripts), parser.scripts
         for href in parser.links:
             target = href.split("#", 1)[0]
+            if target.startswith("../files/"):  # an attachment: copied into the site
+                assert (config.out / unquote(target[3:])).is_file(), href
+                continue
             if not target or "://" in target or target.startswith(("mailto:", "../")):
                 continue
             if target.endswith(".html"):

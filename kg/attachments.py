@@ -1,0 +1,122 @@
+"""Attachments: the files of the wiki that notes embed or link (``![[chart.png]]``,
+``![plot](img/plot.png)``, ``[the paper](papers/x.pdf)``), copied into the site under
+``files/`` at their path in the wiki.
+
+Only files a note refers to are published, and only of the kinds in :data:`KINDS`: images a
+page shows, documents and media a browser opens inertly. Never a page or a script that would
+run in the site's origin (``.html``, ``.svg``, ``.js``), nor anything a note does not name.
+A reference is found as Obsidian finds it: a path from the note's folder, else from the
+wiki's root, else (a bare name) the file of that name nearest the note (in its folder, else
+the one with the shortest path). Nothing outside the wiki is read: folders a build skips,
+hidden files and symlinks are never attachments.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from kg.discover import SKIP_DIRS
+
+IMAGES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "avif", "bmp"})
+KINDS = IMAGES | frozenset({"pdf", "mp3", "mp4", "webm", "ogg", "oga", "wav", "m4a", "flac",
+                            "csv", "txt"})
+"""The kinds of file published: none that a browser runs (an ``.svg`` or ``.html`` opened
+from the site would run its scripts there)."""
+
+FOLDER = "files"
+"""Where attachments go in the site: ``files/<path in the wiki>``."""
+
+_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
+
+
+def kind(ref: str) -> str | None:
+    """The extension of ``ref`` if it names a file of :data:`KINDS`, lower-cased."""
+    found = _EXTENSION.search(ref)
+    ext = found.group(1).lower() if found else None
+    return ext if ext in KINDS else None
+
+
+def is_image(rel: str) -> bool:
+    return kind(rel) in IMAGES
+
+
+def destination_ref(destination: str) -> str | None:
+    """The file a Markdown link's or image's destination names in the wiki, as written
+    (unquoted, no ``#fragment``): a relative path with an attachment's extension; None for
+    a URL, a path from the root, a note or anything else."""
+    destination = destination.strip().strip("<>")
+    parts = urlsplit(destination)
+    if parts.scheme or parts.netloc or destination.startswith(("/", "#")):
+        return None
+    path = unquote(parts.path)
+    return path if kind(path) else None
+
+
+def site_path(rel: str) -> str:
+    return f"{FOLDER}/{rel}"
+
+
+def href(rel: str) -> str:
+    """The URL path of an attachment from the site's root, its name quoted."""
+    return quote(site_path(rel), safe="/")
+
+
+class Attachments:
+    """The attachments of one wiki, looked up by reference; the wiki's files are listed once,
+    and only when a bare name must be searched for."""
+
+    def __init__(self, wiki: Path) -> None:
+        self.wiki = wiki
+        self._by_name: dict[str, list[str]] | None = None
+
+    def find(self, ref: str, folder: str) -> str | None:
+        """The path in the wiki of the file ``ref`` names from a note in ``folder``."""
+        ref = ref.strip()
+        if not kind(ref) or "\\" in ref or not ref.isprintable():
+            return None
+        for base in (folder, ""):
+            rel = posixpath.normpath(posixpath.join(base, ref.lstrip("/")))
+            if self._is_attachment(rel):
+                return rel
+        if "/" in ref:
+            return None
+        named = self._names().get(ref.casefold(), [])
+        near = [rel for rel in named if rel.rpartition("/")[0] == folder]
+        return min(near or named, key=lambda rel: (rel.count("/"), rel), default=None)
+
+    def _is_attachment(self, rel: str) -> bool:
+        if rel.startswith("../") or rel in ("..", ".") or any(
+                part.startswith(".") or part in SKIP_DIRS for part in rel.split("/")):
+            return False
+        path = self.wiki / rel
+        return path.is_file() and not _linked(self.wiki, rel)
+
+    def _names(self) -> dict[str, list[str]]:
+        """Every attachment of the wiki by its name (case-folded)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for top, folders, files in os.walk(self.wiki):
+                folders[:] = sorted(f for f in folders
+                                    if not f.startswith(".") and f not in SKIP_DIRS)
+                prefix = Path(top).relative_to(self.wiki).as_posix()
+                for name in sorted(files):
+                    rel = name if prefix == "." else f"{prefix}/{name}"
+                    if (kind(name) and not name.startswith(".") and name.isprintable()
+                            and not os.path.islink(os.path.join(top, name))):
+                        self._by_name.setdefault(name.casefold(), []).append(rel)
+        return self._by_name
+
+
+def _linked(wiki: Path, rel: str) -> bool:
+    """Whether the path ``rel`` passes through a symlink (a file or a folder linked in):
+    its target may be anywhere, so it is never published."""
+    path = wiki
+    for part in rel.split("/"):
+        path = path / part
+        if path.is_symlink():
+            return True
+    return False
