@@ -72,6 +72,8 @@ class Body:
     words: int
     files: tuple[str, ...] = ()
     """The attachments it links or embeds, as written (:mod:`kg.attachments`)."""
+    tags: tuple[str, ...] = ()
+    """Its inline ``#tags``, as written."""
 
 
 _COMMENT_OPEN = re.compile(r"%%|<!--")
@@ -153,6 +155,12 @@ MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
 """:data:`MD_LINK`, or an image (``![alt](destination)``)."""
 
 
+HASHTAG = re.compile(r"#([\w/-]*[^\W\d][\w/-]*)")
+"""An inline tag, as Obsidian reads one after a space or at the start of a line: letters,
+digits, ``_``, ``-`` and ``/``, not only digits (``#2024`` is no tag)."""
+_TAG_IN_TEXT = re.compile(r"(?<!\S)" + HASHTAG.pattern)
+
+
 def wikilink_file(inner: str) -> str | None:
     """The attachment a ``[[…]]`` names (``chart.png|300``, ``paper.pdf#page=2``), if any."""
     target = inner.partition("|")[0].partition("#")[0].strip()
@@ -211,9 +219,15 @@ def wikilink_text(match: re.Match[str]) -> str:
     return label or (f"{target} › {heading}" if heading else target)
 
 
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]|\^\[[^\]]*\]")
+"""A footnote's mark, ``[^1]``, or an inline footnote, ``^[text]``."""
+
+
 def plain_text(markdown: str) -> str:
     """Markdown inline text made readable as plain text (for contexts and summaries)."""
     text = WIKILINK.sub(wikilink_text, markdown) if "[[" in markdown else markdown
+    if "^" in text:
+        text = _FOOTNOTE.sub("", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "`" in text:
@@ -251,6 +265,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
     current_lines: list[tuple[int, str]] = []
     links: list[Link] = []
     files: list[str] = []
+    tags: list[str] = []
     words = 0
     paragraph: list[tuple[int, str]] = []
     previous_blank, in_list, in_code = True, False, False
@@ -288,6 +303,9 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
                                   plain_text(match.group(1)) or None))
+        if "#" in code_free:  # not in a link's text or target, where the renderer sees none
+            text = MD_LINK_OR_IMAGE.sub(" ", WIKILINK.sub(" ", code_free))
+            tags.extend(m.group(1) for m in _TAG_IN_TEXT.finditer(text))
         if found:
             sentences = _Sentences(joined)
             for start, target, heading, label in sorted(found, key=lambda f: f[0]):
@@ -349,7 +367,8 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
     if current is None and current_lines:
         current = ("", "", first_line)
     close_section()
-    return Body(h1, tuple(sections), tuple(links), words, tuple(dict.fromkeys(files)))
+    return Body(h1, tuple(sections), tuple(links), words, tuple(dict.fromkeys(files)),
+                tuple(dict.fromkeys(tags)))
 
 
 def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Item, ...]:

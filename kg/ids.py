@@ -31,6 +31,12 @@ _WINDOWS_RESERVED = frozenset(
 )
 
 
+def tag_name(text: str) -> str:
+    """A tag as notes hold it: without ``#``, lower-cased, spaces as ``-`` (``#Deep RL`` →
+    ``deep-rl``)."""
+    return "-".join(text.strip().lstrip("#").lower().split())
+
+
 def slugify(text: str, *, max_length: int = 80) -> str:
     """Lowercase ASCII slug of any text; never empty (falls back to a short hash).
 

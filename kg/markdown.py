@@ -23,9 +23,10 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.footnote import footnote_plugin
 
 from kg.attachments import destination_ref, is_image
-from kg.body import MD_LINK, note_link_target, parse_wikilink, wikilink_file
+from kg.body import HASHTAG, MD_LINK, note_link_target, parse_wikilink, wikilink_file
 from kg.ids import slugify
 from kg.urls import is_safe_link
 
@@ -161,6 +162,90 @@ def _attachment_links(md: MarkdownIt) -> None:
     md.core.ruler.push("attachment_links", rule)
 
 
+_CALLOUT = re.compile(r"^\[!([A-Za-z][\w-]{0,40})\]([+-]?)[ \t]*(.*)$")
+
+
+def _callouts(md: MarkdownIt) -> None:
+    """Obsidian's callouts, and GitHub's alerts: a quote whose first line is ``[!type]``,
+    with a title after it or the type's name, ``[!type]-`` folded and ``[!type]+`` open
+    (a ``<details>``); any other quote stays a quote."""
+
+    def rule(state: Any) -> None:
+        tokens = state.tokens
+        i = 0
+        while i < len(tokens):
+            if (tokens[i].type == "blockquote_open" and i + 2 < len(tokens)
+                    and tokens[i + 1].type == "paragraph_open"):
+                _make_callout(state, tokens, i)
+            i += 1
+
+    md.core.ruler.push("callouts", rule)
+
+
+def _make_callout(state: Any, tokens: list[Token], at: int) -> None:
+    inline = tokens[at + 2]
+    first, _, rest = inline.content.partition("\n")
+    found = _CALLOUT.match(first)
+    if found is None:
+        return
+    kind, fold, title = found.group(1).lower(), found.group(2), found.group(3).strip()
+    opened = tokens[at]
+    depth = opened.level
+    close = next(j for j in range(at + 1, len(tokens))
+                 if tokens[j].type == "blockquote_close" and tokens[j].level == depth)
+    tag = "details" if fold else "div"
+    for token in (opened, tokens[close]):
+        token.type = token.type.replace("blockquote", "callout")
+        token.tag = tag
+    opened.attrs = {"class": f"callout callout-{kind}", "data-callout": kind}
+    if fold == "+":
+        opened.attrSet("open", "")
+    heading_open = Token("callout_title_open", "summary" if fold else "p", 1)
+    heading_open.attrSet("class", "callout-title")
+    heading = Token("inline", "", 0)
+    heading.content = title or kind.replace("-", " ").capitalize()
+    heading.children = []
+    state.md.inline.parse(heading.content, state.md, state.env, heading.children)
+    heading_close = Token("callout_title_close", heading_open.tag, -1)
+    heading_open.block = heading_close.block = True
+    if rest.strip():
+        inline.content = rest
+        inline.children = []
+        state.md.inline.parse(rest, state.md, state.env, inline.children)
+        tokens[at + 1:at + 1] = [heading_open, heading, heading_close]
+    else:  # the marker's line was the whole paragraph
+        tokens[at + 1:at + 4] = [heading_open, heading, heading_close]
+
+
+def _hashtag_rule(state: StateInline, silent: bool) -> bool:
+    """``#tag`` after a space or at the start: a link to the tag's page (the note scanner
+    gives the note the tag, :func:`kg.body.scan`)."""
+    pos = state.pos
+    if state.src[pos] != "#" or (pos > 0 and not state.src[pos - 1].isspace()):
+        return False
+    find = state.env.get("tag") if state.env else None
+    match = HASHTAG.match(state.src, pos)
+    if find is None or match is None:
+        return False
+    href = find(match.group(1))
+    if href is None:
+        return False
+    if not silent:
+        token = state.push("hashtag", "", 0)
+        token.meta = {"href": href, "text": match.group(0)}
+    state.pos = match.end()
+    return True
+
+
+def _render_hashtag(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    from markupsafe import escape
+
+    meta = tokens[idx].meta
+    return f'<a class="tag" href="{escape(meta["href"])}">{escape(meta["text"])}</a>'
+
+
 HEADING_PREFIX = "h-"
 
 
@@ -234,13 +319,14 @@ class _SanitizingMarkdownIt(MarkdownIt):
         return sanitize(super().renderInline(src, env))
 
 
-_HEADING_ID = re.compile(r"^h-[a-z0-9][a-z0-9-]*$")
+_HEADING_ID = re.compile(r"^(h-[a-z0-9][a-z0-9-]*|fn\d+|fnref\d+(:\d+)?)$")
+"""The ids a note's body may have: its headings' and its footnotes'."""
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute in ("href", "src", "cite"):
         return value if is_safe_link(value) else None
-    if attribute == "id":  # heading anchors only; no DOM clobbering of the site's own ids
+    if attribute == "id":  # headings' and footnotes' anchors only: no clobbering of the page's
         return value if _HEADING_ID.match(value) else None
     return value
 
@@ -251,12 +337,12 @@ def sanitize(html: str) -> str:
 
     attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
     attributes["*"] = {"class", "title", "lang", "dir"}
-    for level in range(1, 7):
-        attributes.setdefault(f"h{level}", set()).add("id")
+    for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li", "a"):  # headings, footnotes
+        attributes.setdefault(tag, set()).add("id")
     attributes.setdefault("img", set()).update({"src", "alt", "title"})
     return nh3.clean(
         html,
-        tags=set(nh3.ALLOWED_TAGS),
+        tags=set(nh3.ALLOWED_TAGS) | {"section"},  # footnotes
         attributes=attributes,
         url_schemes={"http", "https", "mailto", "data"},
         attribute_filter=_keep_attribute,
@@ -270,13 +356,18 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
         "commonmark", {"html": unsafe_html, "typographer": False}
     )
     md.enable(["table", "strikethrough"])
+    md.options["tasklists"] = True  # - [ ] and - [x]: disabled checkboxes
+    md.use(footnote_plugin)  # [^1] and ^[inline] footnotes
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.inline.ruler.before("link", "hashtag", _hashtag_rule)
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("attachment", _render_attachment)
+    md.add_render_rule("hashtag", _render_hashtag)
     _heading_ids(md)
     _note_links(md)
     _attachment_links(md)
+    _callouts(md)
     return md
 
 
@@ -284,10 +375,14 @@ AttachmentResolver = Callable[[str], str | None]
 """An attachment's reference as written → its URL from the page, or None if not found."""
 
 
+TagResolver = Callable[[str], str | None]
+"""An inline tag as written (without ``#``) → the URL of its page from the page, or None."""
+
+
 def render(md: MarkdownIt, text: str, resolve: LinkResolver, folder: str = "",
-           attachment: AttachmentResolver | None = None) -> str:
+           attachment: AttachmentResolver | None = None, tag: TagResolver | None = None) -> str:
     """``text`` as HTML; links resolved by ``resolve``, relative ones from ``folder``;
-    attachments by ``attachment`` (left as written without it)."""
+    attachments by ``attachment`` and inline tags by ``tag`` (left as written without)."""
     html: str = md.render(text, {"resolve": resolve, "folder": folder,
-                                 "attachment": attachment})
+                                 "attachment": attachment, "tag": tag})
     return html

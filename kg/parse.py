@@ -18,7 +18,7 @@ from typing import TypeVar
 from kg import body as bodymod
 from kg.errors import Finding, KgError, Location, NoteError, Severity
 from kg.frontmatter import Node, load, normalise_newlines, split
-from kg.ids import NoteId, item_slug
+from kg.ids import NoteId, item_slug, tag_name
 from kg.model import (
     Angle,
     Answer,
@@ -210,7 +210,8 @@ def _build_note(
         source=f.source("source"),
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases") or f.texts("alias"),
-        tags=tuple(dict.fromkeys(_tag(t) for t in f.texts("tags") + f.texts("tag") if _tag(t))),
+        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags"), *f.texts("tag"), *scanned.tags)
+                                 if (tag := tag_name(t)))),
         connections=f.connections("connections"),
         mentions=tuple(
             Mention(link.target, link.label, link.heading, link.line, link.context)
@@ -228,10 +229,6 @@ def _build_note(
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
-
-
-def _tag(text: str) -> str:
-    return "-".join(text.strip().lstrip("#").lower().split())
 
 
 def _unique(ids: list[str], base: str) -> str:

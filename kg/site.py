@@ -33,7 +33,7 @@ from kg.config import Config
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, KgError, ResolveError
 from kg.graphview import GraphBuilder
-from kg.ids import NoteId, PagePath, note_page, page, slugify
+from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
 from kg.ids import relative_url as link
 from kg.incremental import SITE_MARKER, Made, Page, Task, code_stamp, data_key, key_of
 from kg.markdown import (
@@ -41,6 +41,7 @@ from kg.markdown import (
     AttachmentResolver,
     LinkResolver,
     LinkTarget,
+    TagResolver,
     make_renderer,
     render,
 )
@@ -521,7 +522,8 @@ class Site:
                  self.today if note.forecasts else None,
                  self.attached.get(note.id)),
             late={"body": lambda: Markup(render(self.md, note.body, self._link_resolver(path),
-                                                folder, self._attachment_resolver(note, path)))},
+                                                folder, self._attachment_resolver(note, path),
+                                                self._tag_resolver(path)))},
             note=note,
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),
@@ -534,6 +536,13 @@ class Site:
         if note.id in self.attached:
             names |= {f"a:{note.id}"}
         return replace(page, reads=Reads((note.path, note.digest), tuple(sorted(shown)), names))
+
+    def _tag_resolver(self, here: PagePath) -> TagResolver:
+        def find(tag: str) -> str | None:
+            slug = self.views.tag_slugs.get(tag_name(tag))
+            return link(here, page(f"tags/{slug}.html")) if slug else None
+
+        return find
 
     def _attachment_resolver(self, note: Note, here: PagePath) -> AttachmentResolver:
         found = {ref: rel for ref, rel in self.attached.get(note.id, ()) if rel is not None}

@@ -1,0 +1,96 @@
+"""What notes of real vaults hold besides links: inline ``#tags``, callouts, footnotes and
+task lists, built into pages as a reader expects them, with nothing of the note's text
+becoming markup it did not ask for."""
+
+from __future__ import annotations
+
+from conftest import parse_html
+
+from kg.build import build, load_wiki
+
+NOTE = """---
+title: Vault note
+tags: [ml]
+---
+## TL;DR
+Notes on #Deep-RL and #agents/planning, not on#this nor #2024. A claim[^1] and an aside
+^[said in passing].
+
+> [!note] Read this first
+> It builds on [[other]] and #ml.
+
+> [!WARNING]
+> Careful.
+
+> [!faq]- Why *folded*?
+> Hidden until opened.
+
+> [!x" onclick="alert(1)] Not a callout: the type is a word.
+
+> Just a quote.
+
+- [ ] a task
+- [x] a done task
+
+`#code` and ```#fenced```
+
+[^1]: Where the claim comes from.
+"""
+
+
+def built(write_wiki, unsafe_html: bool = False):
+    config = write_wiki({"note.md": NOTE, "other.md": "---\ntitle: Other\n---\nText.\n"})
+    build(config, unsafe_html=unsafe_html)
+    return config, parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+
+
+def test_inline_tags_are_the_notes_tags_with_pages(write_wiki) -> None:
+    config, page = built(write_wiki)
+    note = load_wiki(config).notes["note"]
+    assert note.tags == ("ml", "deep-rl", "agents/planning")
+    body = page.select_one("div.body")
+    assert {a.text: a.attrs["href"] for a in body.select("a.tag")} == {
+        "#Deep-RL": "../tags/deep-rl.html", "#agents/planning": "../tags/agents-planning.html",
+        "#ml": "../tags/ml.html"}
+    assert "on#this" in body.text and "#2024" in body.text and "#code" in body.text
+    tag_page = parse_html((config.out / "tags" / "deep-rl.html").read_text(encoding="utf-8"))
+    assert "Vault note" in tag_page.select_one("main").text
+
+
+def test_callouts_are_titled_boxes_and_folded_ones_open_on_a_click(write_wiki) -> None:
+    _, page = built(write_wiki)
+    body = page.select_one("div.body")
+    boxes = body.select(".callout")
+    assert [(b.tag, b.attrs["data-callout"]) for b in boxes] == [
+        ("div", "note"), ("div", "warning"), ("details", "faq")]
+    assert [b.select_one(".callout-title").text for b in boxes] == [
+        "Read this first", "Warning", "Why folded ?"]
+    assert boxes[2].select_one("summary").select("em")  # the title is Markdown too
+    assert "open" not in boxes[2].attrs
+    assert boxes[0].select_one("a.wikilink").attrs["href"] == "other.html"
+    quotes = body.select("blockquote")
+    assert [q.text for q in quotes] == [
+        '[!x" onclick="alert(1)] Not a callout: the type is a word.', "Just a quote."]
+    assert all("onclick" not in el.attrs for el in page.iter())
+
+
+def test_footnotes_and_task_lists(write_wiki) -> None:
+    config, page = built(write_wiki)
+    body = page.select_one("div.body")
+    refs = body.select("sup.footnote-ref a")
+    assert [a.attrs["href"] for a in refs] == ["#fn1", "#fn2"]
+    notes = body.select("li.footnote-item")
+    assert [n.attrs["id"] for n in notes] == ["fn1", "fn2"]
+    assert "Where the claim comes from." in notes[0].text and "said in passing" in notes[1].text
+    boxes = body.select("input.task-list-item-checkbox")
+    assert [("checked" in b.attrs, "disabled" in b.attrs) for b in boxes] == [
+        (False, True), (True, True)]
+    summary = load_wiki(config).notes["note"].summary
+    assert "[^1]" not in summary and "^[" not in summary and "A claim and an aside" in summary
+
+
+def test_with_raw_html_allowed_footnotes_keep_their_anchors(write_wiki) -> None:
+    _, page = built(write_wiki, unsafe_html=True)
+    body = page.select_one("div.body")
+    assert [n.attrs.get("id") for n in body.select("li.footnote-item")] == ["fn1", "fn2"]
+    assert body.select(".callout") and not body.select("script")
