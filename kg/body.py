@@ -219,6 +219,8 @@ def wikilink_text(match: re.Match[str]) -> str:
     return label or (f"{target} › {heading}" if heading else target)
 
 
+_HIGHLIGHT = re.compile(r"==(?=[^\s=])(.+?)(?<=\S)==")
+"""``==highlighted==`` text."""
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]|\^\[[^\]]*\]")
 """A footnote's mark, ``[^1]``, or an inline footnote, ``^[text]``."""
 
@@ -228,6 +230,8 @@ def plain_text(markdown: str) -> str:
     text = WIKILINK.sub(wikilink_text, markdown) if "[[" in markdown else markdown
     if "^" in text:
         text = _FOOTNOTE.sub("", text)
+    if "==" in text:
+        text = _HIGHLIGHT.sub(r"\1", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "`" in text:

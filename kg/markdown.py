@@ -237,6 +237,27 @@ def _hashtag_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _mark_rule(state: StateInline, silent: bool) -> bool:
+    """``==highlighted==`` as ``<mark>``: the text between is Markdown too, and neither
+    begins nor ends with a space (``a == b`` stays as written)."""
+    start = state.pos
+    if not state.src.startswith("==", start) or start + 2 >= state.posMax:
+        return False
+    end = state.src.find("==", start + 3, state.posMax)
+    inner = state.src[start + 2:end] if end > 0 else ""
+    if not inner or inner[0].isspace() or inner[-1].isspace() or inner[0] == "=":
+        return False
+    if not silent:
+        limit = state.posMax
+        state.push("mark_open", "mark", 1)
+        state.pos, state.posMax = start + 2, end
+        state.md.inline.tokenize(state)
+        state.push("mark_close", "mark", -1)
+        state.posMax = limit
+    state.pos = end + 2
+    return True
+
+
 def _render_hashtag(
     renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -361,6 +382,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "hashtag", _hashtag_rule)
+    md.inline.ruler.before("emphasis", "mark", _mark_rule)
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("attachment", _render_attachment)
     md.add_render_rule("hashtag", _render_hashtag)

@@ -14,7 +14,7 @@ tags: [ml]
 ---
 ## TL;DR
 Notes on #Deep-RL and #agents/planning, not on#this nor #2024. A claim[^1] and an aside
-^[said in passing].
+^[said in passing]. ==The *key* point==, though x == y == z.
 
 > [!note] Read this first
 > It builds on [[other]] and #ml.
@@ -87,6 +87,14 @@ def test_footnotes_and_task_lists(write_wiki) -> None:
         (False, True), (True, True)]
     summary = load_wiki(config).notes["note"].summary
     assert "[^1]" not in summary and "^[" not in summary and "A claim and an aside" in summary
+    assert "The key point, though x == y == z." in summary
+
+
+def test_highlights_are_marked(write_wiki) -> None:
+    _, page = built(write_wiki)
+    marks = page.select_one("div.body").select("mark")
+    assert [m.text for m in marks] == ["The key point"] and marks[0].select("em")
+    assert "x == y == z" in page.select_one("div.body").text
 
 
 def test_with_raw_html_allowed_footnotes_keep_their_anchors(write_wiki) -> None:
