@@ -23,6 +23,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from kg.attachments import destination_ref, is_image
@@ -379,6 +380,8 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True  # - [ ] and - [x]: disabled checkboxes
     md.use(footnote_plugin)  # [^1] and ^[inline] footnotes
+    # $x_1$ and $$…$$ kept as TeX, not read as emphasis; "$5 and $10" stays text
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False)
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "hashtag", _hashtag_rule)

@@ -14,7 +14,12 @@ tags: [ml]
 ---
 ## TL;DR
 Notes on #Deep-RL and #agents/planning, not on#this nor #2024. A claim[^1] and an aside
-^[said in passing]. ==The *key* point==, though x == y == z.
+^[said in passing]. ==The *key* point==, though x == y == z. The loss $L = x_1 * y_2 + z_3 * w$
+costs $5 or $10.
+
+$$
+\\sum_{i=1}^n a_i < b
+$$
 
 > [!note] Read this first
 > It builds on [[other]] and #ml.
@@ -88,6 +93,14 @@ def test_footnotes_and_task_lists(write_wiki) -> None:
     summary = load_wiki(config).notes["note"].summary
     assert "[^1]" not in summary and "^[" not in summary and "A claim and an aside" in summary
     assert "The key point, though x == y == z." in summary
+
+
+def test_math_is_kept_as_written_tex(write_wiki) -> None:
+    _, page = built(write_wiki)
+    body = page.select_one("div.body")
+    assert [m.text for m in body.select("span.math")] == ["L = x_1 * y_2 + z_3 * w"]
+    assert [m.text for m in body.select("div.math")] == ["\\sum_{i=1}^n a_i < b"]
+    assert "costs $5 or $10." in body.text and not body.select("span.math em")
 
 
 def test_highlights_are_marked(write_wiki) -> None:
