@@ -394,18 +394,20 @@ class Emitter:
         self.tmp = tmp
         self.previous = previous
         self._folders: set[str] = set()
+        # paths joined as text: a kept page costs a link, and Path objects cost as much again
+        self._tmp = f"{tmp}/"
+        self._out = f"{previous.out}/" if previous is not None else ""
 
     def emit(self, page: Page) -> Made:
         folder = page.path.rpartition("/")[0]
         if folder not in self._folders:
             (self.tmp / folder).mkdir(parents=True, exist_ok=True)
             self._folders.add(folder)
-        target = self.tmp / page.path
         previous = self.previous
         if previous is not None and previous.keys.get(page.path) == page.key:
-            source = previous.out / page.path
+            source = self._out + page.path
             try:
-                os.link(source, target)
+                os.link(source, self._tmp + page.path)
                 return Made(page.path, page.key, False, page.reads)
             except FileNotFoundError:
                 pass  # removed by hand since: made again below
@@ -413,8 +415,9 @@ class Emitter:
                 import shutil
 
                 with contextlib.suppress(OSError):
-                    shutil.copyfile(source, target)
+                    shutil.copyfile(source, self._tmp + page.path)
                     return Made(page.path, page.key, False, page.reads)
+        target = self.tmp / page.path
         if page.write is not None:
             page.write(target)
         else:
