@@ -56,6 +56,17 @@ def destination_ref(destination: str) -> str | None:
     return path if kind(path) else None
 
 
+def possible(ref: str, folder: str) -> bool:
+    """Whether ``ref`` could name an attachment of the wiki, were the file there: not one
+    that leads out of it, nor of a kind or a name that is never published."""
+    if not kind(ref) or "\\" in ref or not ref.isprintable() or "\0" in ref:
+        return False
+    if "/" not in ref:
+        return True
+    inside = [posixpath.normpath(posixpath.join(base, ref.lstrip("/"))) for base in (folder, "")]
+    return any(not (rel.startswith("../") or rel == "..") for rel in inside)
+
+
 def site_path(rel: str) -> str:
     return f"{FOLDER}/{rel}"
 
@@ -76,7 +87,7 @@ class Attachments:
     def find(self, ref: str, folder: str) -> str | None:
         """The path in the wiki of the file ``ref`` names from a note in ``folder``."""
         ref = ref.strip()
-        if not kind(ref) or "\\" in ref or not ref.isprintable():
+        if not possible(ref, folder):
             return None
         for base in (folder, ""):
             rel = posixpath.normpath(posixpath.join(base, ref.lstrip("/")))
@@ -92,8 +103,10 @@ class Attachments:
         if rel.startswith("../") or rel in ("..", ".") or any(
                 part.startswith(".") or part in SKIP_DIRS for part in rel.split("/")):
             return False
-        path = self.wiki / rel
-        return path.is_file() and not _linked(self.wiki, rel)
+        try:
+            return (self.wiki / rel).is_file() and not _linked(self.wiki, rel)
+        except (OSError, ValueError):  # a name too long for the file system, a NUL
+            return False
 
     def _names(self) -> dict[str, list[str]]:
         """Every attachment of the wiki by its name (case-folded)."""

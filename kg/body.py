@@ -26,8 +26,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[\"“(])")
 _MARKUP = re.compile(r"[*_`]+")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _NON_NOTE_EXT = re.compile(
-    r"\.(png|jpe?g|gif|webp|svg|pdf|mp3|mp4|webm|wav|ogg|m4a|csv|xlsx?|zip|canvas)$", re.I
-)
+    r"\.(" + "|".join(sorted(attachments.KINDS | {"svg", "xls", "xlsx", "zip", "canvas"}))
+    + r")$", re.I)
+"""A target with one of these extensions names a file, not a note (``![[chart.png]]``)."""
 
 SECTION_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tldr", ("tl;dr", "tldr", "tl dr", "summary")),
@@ -221,7 +222,7 @@ def wikilink_text(match: re.Match[str]) -> str:
 
 _HIGHLIGHT = re.compile(r"==(?=[^\s=])(.+?)(?<=\S)==")
 """``==highlighted==`` text."""
-_FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]|\^\[[^\]]*\]")
+_FOOTNOTE = re.compile(r"\[\^[^\]\[\s]+\]|\^\[[^\]\[]*\]")
 """A footnote's mark, ``[^1]``, or an inline footnote, ``^[text]``."""
 
 

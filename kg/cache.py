@@ -670,8 +670,21 @@ def ntriples_file(config: Config, graph: Graph | None = None) -> Path:
     return path
 
 
+_TEMPORARY: set[Path] = set()
+
+
+def discard_temporary(path: Path) -> None:
+    """Remove ``path`` now if :func:`temporary_file` made it (a worker process that made
+    one ends without running exit handlers)."""
+    if path in _TEMPORARY:
+        _TEMPORARY.discard(path)
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
 def temporary_file(suffix: str, write: Callable[[IO[bytes]], object]) -> Path:
-    """A new temporary file written by ``write``, removed when the process ends."""
+    """A new temporary file written by ``write``, removed when the process ends (or by
+    :func:`discard_temporary`)."""
     import atexit
     import os
     import tempfile
@@ -683,6 +696,7 @@ def temporary_file(suffix: str, write: Callable[[IO[bytes]], object]) -> Path:
             os.unlink(name)
 
     atexit.register(remove)
+    _TEMPORARY.add(Path(name))
     with os.fdopen(fd, "wb") as f:
         write(f)
     return Path(name)

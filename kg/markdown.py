@@ -163,13 +163,32 @@ def _attachment_links(md: MarkdownIt) -> None:
     md.core.ruler.push("attachment_links", rule)
 
 
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,999}\]")
+
+
+def _bounded_footnote_refs(md: MarkdownIt) -> None:
+    """The footnote plugin looks for a reference's ``]`` to the end of the text from every
+    ``[^``: ``[^[^[^…`` took seconds a kilobyte. A label is 999 characters at most, as a
+    link's is; only a ``[^`` that closes within them is handed to the plugin."""
+    original = md.inline.ruler.__rules__[md.inline.ruler.__find__("footnote_ref")].fn
+
+    def bounded(state: StateInline, silent: bool) -> bool:
+        if _FOOTNOTE_REF.match(state.src, state.pos, state.posMax) is None:
+            return False
+        result: bool = original(state, silent)
+        return result
+
+    md.inline.ruler.at("footnote_ref", bounded)
+
+
 _CALLOUT = re.compile(r"^\[!([A-Za-z][\w-]{0,40})\]([+-]?)[ \t]*(.*)$")
 
 
 def _callouts(md: MarkdownIt) -> None:
     """Obsidian's callouts, and GitHub's alerts: a quote whose first line is ``[!type]``,
     with a title after it or the type's name, ``[!type]-`` folded and ``[!type]+`` open
-    (a ``<details>``); any other quote stays a quote."""
+    (a ``<details>``); any other quote stays a quote. Made from the block tokens, before
+    the inline parse, so that the title and the text are parsed as any other."""
 
     def rule(state: Any) -> None:
         tokens = state.tokens
@@ -177,13 +196,13 @@ def _callouts(md: MarkdownIt) -> None:
         while i < len(tokens):
             if (tokens[i].type == "blockquote_open" and i + 2 < len(tokens)
                     and tokens[i + 1].type == "paragraph_open"):
-                _make_callout(state, tokens, i)
+                _make_callout(tokens, i)
             i += 1
 
-    md.core.ruler.push("callouts", rule)
+    md.core.ruler.after("block", "callouts", rule)
 
 
-def _make_callout(state: Any, tokens: list[Token], at: int) -> None:
+def _make_callout(tokens: list[Token], at: int) -> None:
     inline = tokens[at + 2]
     first, _, rest = inline.content.partition("\n")
     found = _CALLOUT.match(first)
@@ -191,9 +210,8 @@ def _make_callout(state: Any, tokens: list[Token], at: int) -> None:
         return
     kind, fold, title = found.group(1).lower(), found.group(2), found.group(3).strip()
     opened = tokens[at]
-    depth = opened.level
     close = next(j for j in range(at + 1, len(tokens))
-                 if tokens[j].type == "blockquote_close" and tokens[j].level == depth)
+                 if tokens[j].type == "blockquote_close" and tokens[j].level == opened.level)
     tag = "details" if fold else "div"
     for token in (opened, tokens[close]):
         token.type = token.type.replace("blockquote", "callout")
@@ -201,18 +219,13 @@ def _make_callout(state: Any, tokens: list[Token], at: int) -> None:
     opened.attrs = {"class": f"callout callout-{kind}", "data-callout": kind}
     if fold == "+":
         opened.attrSet("open", "")
-    heading_open = Token("callout_title_open", "summary" if fold else "p", 1)
-    heading_open.attrSet("class", "callout-title")
-    heading = Token("inline", "", 0)
-    heading.content = title or kind.replace("-", " ").capitalize()
-    heading.children = []
-    state.md.inline.parse(heading.content, state.md, state.env, heading.children)
-    heading_close = Token("callout_title_close", heading_open.tag, -1)
-    heading_open.block = heading_close.block = True
+    heading_open = Token("callout_title_open", "summary" if fold else "p", 1, block=True,
+                         attrs={"class": "callout-title"})
+    heading = Token("inline", "", 0, content=title or kind.replace("-", " ").capitalize(),
+                    map=inline.map, children=[])
+    heading_close = Token("callout_title_close", heading_open.tag, -1, block=True)
     if rest.strip():
         inline.content = rest
-        inline.children = []
-        state.md.inline.parse(rest, state.md, state.env, inline.children)
         tokens[at + 1:at + 1] = [heading_open, heading, heading_close]
     else:  # the marker's line was the whole paragraph
         tokens[at + 1:at + 4] = [heading_open, heading, heading_close]
@@ -222,7 +235,8 @@ def _hashtag_rule(state: StateInline, silent: bool) -> bool:
     """``#tag`` after a space or at the start: a link to the tag's page (the note scanner
     gives the note the tag, :func:`kg.body.scan`)."""
     pos = state.pos
-    if state.src[pos] != "#" or (pos > 0 and not state.src[pos - 1].isspace()):
+    if (state.src[pos] != "#" or (pos > 0 and not state.src[pos - 1].isspace())
+            or state.linkLevel > 0):
         return False
     find = state.env.get("tag") if state.env else None
     match = HASHTAG.match(state.src, pos)
@@ -291,8 +305,9 @@ def _heading_ids(md: MarkdownIt) -> None:
             if token.type != "heading_open":
                 continue
             inline = tokens[i + 1]
-            text = "".join(c.content for c in inline.children or []
-                           if c.type in ("text", "code_inline"))
+            text = "".join(c.content if c.type != "hashtag" else c.meta["text"]
+                           for c in inline.children or []
+                           if c.type in ("text", "code_inline", "hashtag"))
             slug = heading_anchor(text or inline.content)
             n = seen.get(slug, 0)
             seen[slug] = n + 1
@@ -362,6 +377,9 @@ def sanitize(html: str) -> str:
     for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li", "a"):  # headings, footnotes
         attributes.setdefault(tag, set()).add("id")
     attributes.setdefault("img", set()).update({"src", "alt", "title"})
+    for tag in ("div", "details"):  # callouts
+        attributes.setdefault(tag, set()).add("data-callout")
+    attributes.setdefault("details", set()).add("open")
     return nh3.clean(
         html,
         tags=set(nh3.ALLOWED_TAGS) | {"section"},  # footnotes
@@ -380,6 +398,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True  # - [ ] and - [x]: disabled checkboxes
     md.use(footnote_plugin)  # [^1] and ^[inline] footnotes
+    _bounded_footnote_refs(md)
     # $x_1$ and $$…$$ kept as TeX, not read as emphasis; "$5 and $10" stays text
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False)
     md.validateLink = is_safe_link  # type: ignore[method-assign]

@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from kg.attachments import Attachments, site_path
+from kg.attachments import Attachments, possible, site_path
 from kg.attachments import href as attachment_href
 from kg.body import MD_LINK, note_link_target, parse_wikilink
 from kg.config import Config
@@ -305,9 +305,10 @@ class Site:
                                  list(self.wiki.placeholders.values()))
         self.attachments = Attachments(config.wiki)
         self.attached = {note.id: tuple((ref, self.attachments.find(ref, folder_of(note)))
-                                        for ref in note.files)
+                                        for ref in note.files if possible(ref, folder_of(note)))
                          for note in self.notes if note.files}
-        """Each note's attachments as written, with the file each names (None: not found)."""
+        """Each note's attachments as written, with the file each names (None: not yet);
+        references that could name no file of the wiki (``../out.png``) are left out."""
         self.splices = Splices(wiki, config, self.rdf_key, self.search_key)
         """The graph exports and the search index spliced from the last build's, where the
         build plans it (:meth:`kg.splice.Splices.plan`)."""
@@ -523,7 +524,7 @@ class Site:
                  self.attached.get(note.id)),
             late={"body": lambda: Markup(render(self.md, note.body, self._link_resolver(path),
                                                 folder, self._attachment_resolver(note, path),
-                                                self._tag_resolver(path)))},
+                                                self._tag_resolver(note, path)))},
             note=note,
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),
@@ -537,9 +538,14 @@ class Site:
             names |= {f"a:{note.id}"}
         return replace(page, reads=Reads((note.path, note.digest), tuple(sorted(shown)), names))
 
-    def _tag_resolver(self, here: PagePath) -> TagResolver:
+    def _tag_resolver(self, note: Note, here: PagePath) -> TagResolver:
+        """Links to the pages of the note's own tags, which its page's key holds: a ``#tag``
+        the note scanner did not take as one (in a table cell) stays text."""
+        own = set(note.tags)
+
         def find(tag: str) -> str | None:
-            slug = self.views.tag_slugs.get(tag_name(tag))
+            name = tag_name(tag)
+            slug = self.views.tag_slugs.get(name) if name in own else None
             return link(here, page(f"tags/{slug}.html")) if slug else None
 
         return find
@@ -775,6 +781,10 @@ class Site:
         vocab = vocabulary_turtle().encode("utf-8")
         yield Page(page("vocab.ttl"), data_key(vocab), lambda: vocab)
         yield from self.query_pages(self.rdf_key)
+        if nt.cache_info().currsize:  # made for these pages: a temporary file is done with
+            from kg.cache import discard_temporary
+
+            discard_temporary(nt())
 
     def query_pages(self, graph_key: str) -> Iterator[Page]:
         results = cache(self._run_queries)

@@ -126,3 +126,23 @@ def test_a_file_added_anywhere_is_seen_even_when_the_notes_did_not_change(
     write_wiki({"a/fig.png": PNG + b"beside"})  # nearer the note: the link now finds it
     assert "nothing changed" not in build(config).summary()
     assert 'src="../files/a/fig.png"' in body(config, "note")
+
+
+def test_odd_references_are_text_and_never_stop_the_build(write_wiki) -> None:
+    long = "a" * 300  # longer than a file name may be
+    config = write_wiki({"note.md": f"---\ntitle: N\n---\n![[{long}.png]] ![[pic.avif]] "
+                                    "[[data.txt]] ![x](../../out.png)\n"})
+    result = build(config)
+    assert result.placeholders == 0  # files, not notes
+    text = parse_html(body(config, "note")).select_one("main").text
+    assert f"![[{long}.png]]" in text and "![[pic.avif]]" in text
+
+
+def test_a_reference_out_of_the_wiki_does_not_keep_builds_from_stopping_early(
+        write_wiki, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.cachefile
+
+    monkeypatch.setattr(kg.cachefile, "RACY_NS", 0)
+    config = write_wiki({"note.md": "---\ntitle: N\n---\n![x](../../out.png)\n"})
+    build(config)
+    assert "nothing changed" in build(config).summary()

@@ -404,3 +404,22 @@ def test_flipped_bytes_never_give_a_wrong_answer(sample_copy: Config) -> None:
         assert connection_rows(open_graph(sample_copy), "import-ai-455") == rows
         cache_file(sample_copy).write_bytes(bytes(data))
         assert open_graph(sample_copy).wiki() == fresh
+
+
+def test_a_temporary_ntriples_file_is_removed_once_the_exports_are_made(
+        write_wiki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker process that made it ends without exit handlers: the task removes it."""
+    import kg.cache
+    from kg.site import Site
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    made: list[Path] = []
+    original = kg.cache.temporary_file
+
+    def recorded(suffix: str, write: object) -> Path:
+        made.append(original(suffix, write))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(kg.cache, "temporary_file", recorded)
+    outputs = {o.path: o.data for o in Site(load_wiki(config), config).outputs()}
+    assert outputs["graph.nt"] and len(made) == 1 and not made[0].exists()

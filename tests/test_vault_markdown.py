@@ -115,3 +115,41 @@ def test_with_raw_html_allowed_footnotes_keep_their_anchors(write_wiki) -> None:
     body = page.select_one("div.body")
     assert [n.attrs.get("id") for n in body.select("li.footnote-item")] == ["fn1", "fn2"]
     assert body.select(".callout") and not body.select("script")
+
+
+def test_a_callouts_title_and_text_are_read_as_any_other_markdown(write_wiki) -> None:
+    config = write_wiki({
+        "note.md": "---\ntitle: Note\n---\n> [!note] T \\* x &amp; y\n"
+                   "> see [B](b.md), ![p](pic.png), a claim[^1] and ^[an aside].\n\n"
+                   "[^1]: The source.\n",
+        "b.md": "---\ntitle: B\n---\nText.\n", "pic.png": b"\x89PNG\r\n\x1a\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    box = page.select_one("div.callout")
+    assert box.select_one(".callout-title").text == "T * x & y"
+    assert box.select_one("a[href='b.html']").text == "B"
+    assert box.select_one("img").attrs["src"] == "../files/pic.png"
+    assert [a.attrs["href"] for a in box.select("sup.footnote-ref a")] == ["#fn1", "#fn2"]
+    assert [li.attrs["id"] for li in page.select("li.footnote-item")] == ["fn1", "fn2"]
+
+
+def test_tags_link_only_where_the_note_has_them(write_wiki) -> None:
+    config = write_wiki({
+        "note.md": "---\ntitle: Note\n---\n## Plan #wip\n\n| a |\n|---|\n|#qux|\n\n"
+                   "[see #wip](https://example.org/) and [[note#Plan #wip]].\n",
+        "other.md": "---\ntitle: Other\ntags: [qux]\n---\nText.\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    body = page.select_one("div.body")
+    assert [a.text for a in body.select("a.tag")] == ["#wip"]  # the heading's; not the cell's
+    assert not [a for a in body.select("a") if any(p.tag == "a" for p in a.ancestors())]
+    assert body.select_one("h2").attrs["id"] == "h-plan-wip"
+    assert body.select_one("a.wikilink").attrs["href"] == "note.html#h-plan-wip"
+
+
+def test_callouts_keep_their_fold_and_kind_with_raw_html_allowed(write_wiki) -> None:
+    config = write_wiki({"note.md": "---\ntitle: Note\n---\n> [!tip]+ Open\n> Text.\n"})
+    build(config, unsafe_html=True)
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    box = page.select_one("details.callout")
+    assert box.attrs["data-callout"] == "tip" and "open" in box.attrs
