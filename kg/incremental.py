@@ -452,6 +452,7 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
     _STATE = (tasks, emitter)
     # the records the parent gathered are shared with the workers page by page; frozen, the
     # workers' garbage collector does not write to every one of them (and so copy it)
+    frozen_before = gc.get_freeze_count() > 0  # by the build, until it ends
     gc.freeze()
     try:
         # an executor, not a Pool: a worker killed outright (out of memory) fails the build
@@ -460,7 +461,8 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             yield from _shared(tasks, emitter, pool, jobs - 1)
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
         _STATE = None
 
 
