@@ -101,12 +101,21 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """A heading of the body and the line it starts on."""
+    """A heading of the body, the line it starts on, and where its text is in the body."""
 
     key: str
     heading: str
     line: int
-    text: str
+    source: str = field(default="", repr=False)
+    """The note's body: the very string, not a copy (a note's sections would hold its text
+    twice over, in memory and in the cache)."""
+    start: int = 0
+    end: int = 0
+
+    @property
+    def text(self) -> str:
+        """The lines under the heading, up to the next heading of its level or higher."""
+        return self.source[self.start:self.end]
 
 
 @dataclass(frozen=True, slots=True)

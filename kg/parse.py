@@ -187,10 +187,7 @@ def _build_note(
 ) -> Note:
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     title = f.text("title") or scanned.h1 or stem
-    sections = tuple(
-        Section(s.key, s.heading, s.line, "\n".join(t for _, t in s.lines))
-        for s in scanned.sections
-    )
+    sections = _sections(scanned, body, body_line)
     questions = _questions(nid, scanned)
     angles = _angles(nid, scanned)
     summary_from = next((s for s in scanned.sections if s.key == "tldr"), None) or next(
@@ -237,6 +234,24 @@ def _unique(ids: list[str], base: str) -> str:
         candidate, n = f"{base}-{n}", n + 1
     ids.append(candidate)
     return candidate
+
+
+def _sections(scanned: bodymod.Body, body: str, body_line: int) -> tuple[Section, ...]:
+    """Each section as the span of the body its lines take."""
+    starts = [0]
+    at = body.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = body.find("\n", at + 1)
+    found = []
+    for s in scanned.sections:
+        start = end = 0
+        if s.lines:
+            first, last = s.lines[0][0] - body_line, s.lines[-1][0] - body_line
+            start = starts[first]
+            end = starts[last + 1] - 1 if last + 1 < len(starts) else len(body)
+        found.append(Section(s.key, s.heading, s.line, body, start, end))
+    return tuple(found)
 
 
 def _questions(nid: NoteId, scanned: bodymod.Body) -> tuple[Question, ...]:

@@ -338,3 +338,13 @@ def test_heading_anchor_matches_wikilink_fragment() -> None:
 
     html = render(make_renderer(), "## The `kg` command\n", lambda t, h: None)
     assert f'id="{heading_anchor("The kg command")}"' in html
+
+
+def test_a_sections_text_is_its_span_of_the_body_not_a_copy(parse) -> None:
+    note = parse("---\ntitle: T\n---\nIntro.\n\n## TL;DR\nShort.\n\n```\n## not a heading\n```\n"
+                 "## Why it matters\nBecause.\n")
+    tldr, why = note.section("tldr"), note.section("why")
+    assert tldr is not None and why is not None
+    assert tldr.text == "Short.\n\n```\n## not a heading\n```"
+    assert why.text == "Because.\n"
+    assert all(s.source is note.body for s in note.sections)
