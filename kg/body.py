@@ -152,6 +152,9 @@ MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
                      r"\(\s*(<[^<>\n]*>|[^\s()<>]+)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 """An inline Markdown link, ``[text](destination "title")``: its text and destination."""
 
+_LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)")
+"""A link reference definition, ``[r]: img/plot.png``: the destination of ``![x][r]``."""
+
 MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
 """:data:`MD_LINK`, or an image (``![alt](destination)``)."""
 
@@ -366,6 +369,10 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             flush_paragraph()
         if text.strip():
             paragraph.append((lineno, text))
+            if "]:" in text and (definition := _LINK_DEFINITION.match(text)) is not None:
+                ref = attachments.destination_ref(definition.group(1))  # for ![x][r]
+                if ref is not None:
+                    files.append(ref)
             words += len(text.split())
         current_lines.append((lineno, text))
     flush_paragraph()

@@ -146,7 +146,7 @@ def _attachment_links(md: MarkdownIt) -> None:
 
     def rule(state: Any) -> None:
         find = state.env.get("attachment")
-        if find is None or "](" not in state.src:
+        if find is None or ("](" not in state.src and "]:" not in state.src):  # ![x][r]
             return
         for token in state.tokens:
             for child in token.children or ():

@@ -146,3 +146,13 @@ def test_a_reference_out_of_the_wiki_does_not_keep_builds_from_stopping_early(
     config = write_wiki({"note.md": "---\ntitle: N\n---\n![x](../../out.png)\n"})
     build(config)
     assert "nothing changed" in build(config).summary()
+
+
+def test_a_reference_style_image_is_published_too(write_wiki) -> None:
+    config = write_wiki({"note.md": "---\ntitle: N\n---\nThe plot: ![the plot][p].\n\n"
+                                    "[p]: img/plot.png \"Plot\"\n",
+                         "img/plot.png": PNG})
+    build(config)
+    img = parse_html(body(config, "note")).select_one("main img")
+    assert img.attrs["src"] == "../files/img/plot.png" and img.attrs["alt"] == "the plot"
+    assert files(config) == {"files/img/plot.png": PNG}
