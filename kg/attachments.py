@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from kg.discover import SKIP_DIRS
+from kg.discover import SKIP_DIRS, walk_folders
 
 IMAGES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "avif", "bmp"})
 KINDS = IMAGES | frozenset({"pdf", "mp3", "mp4", "webm", "ogg", "oga", "wav", "m4a", "flac",
@@ -112,9 +112,7 @@ class Attachments:
         """Every attachment of the wiki by its name (case-folded)."""
         if self._by_name is None:
             self._by_name = {}
-            for top, folders, files in os.walk(self.wiki):
-                folders[:] = sorted(f for f in folders
-                                    if not f.startswith(".") and f not in SKIP_DIRS)
+            for top, files in walk_folders(self.wiki):
                 prefix = Path(top).relative_to(self.wiki).as_posix()
                 for name in sorted(files):
                     rel = name if prefix == "." else f"{prefix}/{name}"

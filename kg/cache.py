@@ -704,10 +704,9 @@ def temporary_file(suffix: str, write: Callable[[IO[bytes]], object]) -> Path:
 
 def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
     """The wiki's N-Triples (:func:`kg.rdf.ntriples`) as text, from :func:`ntriples_file`."""
-    with open(ntriples_file(config, graph), encoding="utf-8") as f:
-        if not f.readline().startswith("#"):
-            f.seek(0)
-        return f.read()
+    from kg.rdf import ntriples_bytes
+
+    return ntriples_bytes(ntriples_file(config, graph)).decode("utf-8")
 
 
 def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:

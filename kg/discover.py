@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +85,15 @@ def discover(wiki: Path) -> Discovery:
         raise BuildFailed(f"{len(errors)} note file name(s) cannot be ids", findings=tuple(errors))
     files_ = tuple(sorted(found.values(), key=lambda f: f.id))
     return Discovery(files_, tuple(warnings))
+
+
+def walk_folders(wiki: Path) -> Iterator[tuple[str, list[str]]]:
+    """Every folder of the wiki a build reads, top-down (none hidden or skipped, none
+    reached through a symlink), with the names of its files: for what sits beside notes."""
+    for top, subfolders, files in os.walk(wiki):
+        subfolders[:] = sorted(f for f in subfolders
+                               if not f.startswith(".") and f not in SKIP_DIRS)
+        yield top, files
 
 
 def _ids(claims: dict[NoteId, list[NoteFile]], errors: list[Finding]) -> dict[NoteId, NoteFile]:

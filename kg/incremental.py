@@ -195,11 +195,10 @@ def files_stamp(folders: Iterable[Path], pattern: str = "**/*"
 def folder_stamp(wiki: Path) -> list[tuple[str, int, int, int, int]]:
     """(path, 0, mtime, ctime, inode) of every folder of the wiki a build reads: a file
     added to or removed from a folder moves its times."""
-    from kg.discover import SKIP_DIRS
+    from kg.discover import walk_folders
 
     found: list[tuple[str, int, int, int, int]] = []
-    for top, folders, _files in os.walk(wiki):
-        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in SKIP_DIRS)
+    for top, _files in walk_folders(wiki):
         with contextlib.suppress(OSError):
             st = os.stat(top)
             found.append((top, 0, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))

@@ -532,8 +532,7 @@ def ntriples_bytes(source: Path) -> bytes:
     """The N-Triples of the file ``source`` without the comment line a cached file begins
     with (:func:`kg.cache.ntriples_file`)."""
     with open(source, "rb") as f:
-        if not f.readline().startswith(b"#"):
-            f.seek(0)
+        _past_comment(f)
         return f.read()
 
 
@@ -542,6 +541,11 @@ def copy_ntriples(source: Path, target: Path) -> None:
     import shutil
 
     with open(source, "rb") as src, open(target, "wb") as dst:
-        if not src.readline().startswith(b"#"):
-            src.seek(0)
+        _past_comment(src)
         shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _past_comment(f: IO[bytes]) -> None:
+    """Move ``f`` past its first line if that is a comment (a cached file's key)."""
+    if not f.readline().startswith(b"#"):
+        f.seek(0)
