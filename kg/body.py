@@ -156,6 +156,8 @@ _LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+
 """A link reference definition, ``[r]: img/plot.png``: the destination of ``![x][r]``."""
 
 MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
+_MATH = re.compile(r"\$\$.+?\$\$|\$(?![\s$])[^$]*?(?<!\s)\$(?!\d)")
+"""TeX as :mod:`kg.markdown` keeps it from Markdown (``$x$``, ``$$x$$``): no tags in it."""
 """:data:`MD_LINK`, or an image (``![alt](destination)``)."""
 
 
@@ -274,6 +276,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
     links: list[Link] = []
     files: list[str] = []
     tags: list[str] = []
+    definitions: set[int] = set()  # lines of link reference definitions
     words = 0
     paragraph: list[tuple[int, str]] = []
     previous_blank, in_list, in_code = True, False, False
@@ -311,8 +314,14 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
                                   plain_text(match.group(1)) or None))
-        if "#" in code_free:  # not in a link's text or target, where the renderer sees none
-            text = MD_LINK_OR_IMAGE.sub(" ", WIKILINK.sub(" ", code_free))
+        if "#" in code_free:  # not where the renderer makes none: links, math, definitions
+            text = code_free
+            for (start, lineno), part in zip(offsets, parts, strict=True):
+                if lineno in definitions:  # ``[r]: url "title #x"`` shows nothing
+                    text = text[:start] + " " * len(part) + text[start + len(part):]
+            text = MD_LINK_OR_IMAGE.sub(" ", WIKILINK.sub(" ", text))
+            if "$" in text:
+                text = _MATH.sub(" ", text)
             tags.extend(m.group(1) for m in _TAG_IN_TEXT.finditer(text))
         if found:
             sentences = _Sentences(joined)
@@ -370,6 +379,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
         if text.strip():
             paragraph.append((lineno, text))
             if "]:" in text and (definition := _LINK_DEFINITION.match(text)) is not None:
+                definitions.add(lineno)
                 ref = attachments.destination_ref(definition.group(1))  # for ![x][r]
                 if ref is not None:
                     files.append(ref)

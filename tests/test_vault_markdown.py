@@ -153,3 +153,16 @@ def test_callouts_keep_their_fold_and_kind_with_raw_html_allowed(write_wiki) -> 
     page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
     box = page.select_one("details.callout")
     assert box.attrs["data-callout"] == "tip" and "open" in box.attrs
+
+
+def test_no_tags_from_math_or_link_definitions(write_wiki) -> None:
+    """Only a ``#tag`` the page links is the note's: none from TeX or a definition's title."""
+    config = write_wiki({"note.md": "---\ntitle: Note\n---\nSee $a #b$ and $$x #c$$, "
+                                    "$5 and #kept $3, and [r].\n\n"
+                                    '[r]: https://example.org/ "title #hidden"\n'})
+    build(config)
+    assert load_wiki(config).notes["note"].tags == ("kept",)
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    body = page.select_one("div.body")
+    assert [a.text for a in body.select("a.tag")] == ["#kept"]
+    assert body.select_one('a[href="https://example.org/"]').text == "r"
