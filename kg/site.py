@@ -654,13 +654,14 @@ class Site:
 
     def tier_pages(self) -> Iterator[Page]:
         rows = self.views.tier_rows(self.config.tiers)
-        # every tier page shows every tier's count, so each depends on all of them: the rows
-        # hashed once, not once a page (10,000 notes each time)
-        rows_key = key_of(rows, note_fields=LISTED)
+        # a tier page lists its own notes and shows the other tiers' counts: an edit to a
+        # note's summary makes its own tier's page again, not every tier's
+        counts = [(tier, len(notes)) for tier, notes in rows]
         for tier, notes in rows:
             name = "none" if tier is None else str(tier)
             yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers",
-                             key=(self.tags_key, rows_key), tier=tier,
+                             key=(self.tags_key, counts, key_of(notes, note_fields=LISTED)),
+                             tier=tier,
                              late={"notes": partial(list, notes), "all_tiers": lambda: rows})
 
     def tag_pages(self) -> Iterator[Page]:

@@ -78,6 +78,17 @@ def test_an_edit_of_a_note_s_text_renders_its_page_not_its_neighbours(sample: Co
     assert inode(sample, "notes/import-ai-455.html") == mentioned
 
 
+def test_a_new_summary_makes_its_own_tier_s_page_again_not_the_others(sample: Config) -> None:
+    """A tier page lists its notes' summaries and only counts the other tiers' notes."""
+    others = {page: inode(sample, page) for page in ("tiers/1.html", "tiers/3.html")}
+    own = inode(sample, "tiers/2.html")  # ahe is tier 2
+    edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nNew summary.\n", 1))
+    rebuild(sample)
+    assert "New summary." in (sample.out / "tiers/2.html").read_text(encoding="utf-8")
+    assert inode(sample, "tiers/2.html") != own
+    assert {page: inode(sample, page) for page in others} == others
+
+
 def test_a_new_title_reaches_every_page_that_shows_it(sample: Config) -> None:
     edit(sample, "ahe.md", lambda t: t.replace('title: "AHE: making harness evolution observable"',
                                                'title: "AHE, renamed"'))
