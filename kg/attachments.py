@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from kg.discover import SKIP_DIRS, walk_folders
+from kg.discover import skipped_folder, walk_folders
 
 IMAGES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "avif", "bmp"})
 KINDS = IMAGES | frozenset({"pdf", "mp3", "mp4", "webm", "ogg", "oga", "wav", "m4a", "flac",
@@ -100,9 +100,9 @@ class Attachments:
         return min(near or named, key=lambda rel: (rel.count("/"), rel), default=None)
 
     def _is_attachment(self, rel: str) -> bool:
-        if rel.startswith("../") or rel in ("..", ".") or any(
-                part.startswith(".") or part in SKIP_DIRS for part in rel.split("/")):
-            return False
+        *folders, name = rel.split("/")
+        if name.startswith(".") or any(skipped_folder(part) for part in folders):
+            return False  # hidden, or in a folder never read ("..", ".git", "Templates")
         try:
             return (self.wiki / rel).is_file() and not _linked(self.wiki, rel)
         except (OSError, ValueError):  # a name too long for the file system, a NUL

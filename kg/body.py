@@ -24,7 +24,7 @@ _TASK = re.compile(r"^\[([ xX])\][ \t]+")
 _STRIKE = re.compile(r"^~~(.+)~~[.!]?$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[\"“(])")
 _MARKUP = re.compile(r"[*_`]+")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 _NON_NOTE_EXT = re.compile(
     r"\.(" + "|".join(sorted(attachments.KINDS | {"svg", "xls", "xlsx", "zip", "canvas"}))
     + r")$", re.I)
@@ -149,16 +149,19 @@ def _code_ranges(body: str) -> list[tuple[int, int]]:
 
 
 MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
-                     r"\(\s*(<[^<>\n]*>|[^\s()<>]+)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
-"""An inline Markdown link, ``[text](destination "title")``: its text and destination."""
+                     r"\(\s*(<[^<>\n]*>|(?:[^\s()<>]|\([^\s()<>]*\))+)"
+                     r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+"""An inline Markdown link, ``[text](destination "title")``: its text and destination
+(which may hold balanced parentheses: ``BERT%20(2018).md``)."""
 
 _LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)")
 """A link reference definition, ``[r]: img/plot.png``: the destination of ``![x][r]``."""
 
 MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
+""":data:`MD_LINK`, or an image (``![alt](destination)``)."""
+
 _MATH = re.compile(r"\$\$.+?\$\$|\$(?![\s$])[^$]*?(?<!\s)\$(?!\d)")
 """TeX as :mod:`kg.markdown` keeps it from Markdown (``$x$``, ``$$x$$``): no tags in it."""
-""":data:`MD_LINK`, or an image (``![alt](destination)``)."""
 
 
 HASHTAG = re.compile(r"#([\w/-]*[^\W\d][\w/-]*)")
@@ -169,7 +172,7 @@ _TAG_IN_TEXT = re.compile(r"(?<!\S)" + HASHTAG.pattern)
 
 def wikilink_file(inner: str) -> str | None:
     """The attachment a ``[[…]]`` names (``chart.png|300``, ``paper.pdf#page=2``), if any."""
-    target = inner.partition("|")[0].partition("#")[0].strip()
+    target = inner.replace("\\|", "|").partition("|")[0].partition("#")[0].strip()
     return target if attachments.kind(target) else None
 
 
@@ -191,6 +194,16 @@ def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | 
     return rel[:-3], (unquote(parts.fragment).strip() or None)
 
 
+def from_folder(target: str, folder: str) -> str:
+    """A wikilink's target written from the linking note's ``folder`` (``../Papers/BERT``,
+    ``./child``, Obsidian's "relative path" links) as its path in the wiki; any other target
+    as it is, and one that leaves the wiki too (it names no note)."""
+    if not target.startswith(("./", "../")):
+        return target
+    rel = posixpath.normpath(posixpath.join(folder, target))
+    return target if rel in (".", "..") or rel.startswith("../") else rel
+
+
 def section_key(heading: str) -> str:
     """The known section a heading names (``Research angle (Tier 1)`` → ``angles``), or ''."""
     text = _MARKUP.sub("", heading).strip().lower().rstrip(":")
@@ -204,7 +217,8 @@ def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
     """``target#heading|label`` → (target, heading, label); None for embeds of files and for
     links within the note (``#heading``). A block reference (``#^id``) is no heading: the
     link leads to the note."""
-    target, _, label = inner.partition("|")
+    # in a table a link's pipe is escaped, [[note\\|label]]: the same link
+    target, _, label = inner.replace("\\|", "|").partition("|")
     target, _, heading = target.partition("#")
     if heading.lstrip().startswith("^"):
         heading = ""
@@ -303,7 +317,8 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
         for match in WIKILINK.finditer(code_free):  # an embed of a note links to it too
             parsed = parse_wikilink(match.group(2))
             if parsed is not None:
-                found.append((match.start(), *parsed))
+                target, heading, label = parsed
+                found.append((match.start(), from_folder(target, folder), heading, label))
             elif (ref := wikilink_file(match.group(2))) is not None:
                 files.append(ref)
         if "](" in code_free:

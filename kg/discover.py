@@ -19,6 +19,32 @@ from kg.errors import BuildFailed, Finding, Location, NoteError, Severity
 from kg.ids import NoteId, note_id
 
 SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
+"""Folders never read, whatever their case (an Obsidian vault's ``Templates/``)."""
+SKIP_SUFFIXES = (".excalidraw.md",)
+"""Files named like notes that are not: an Excalidraw drawing's data."""
+_TEMPLATE_SETTINGS = ((".obsidian/templates.json", "folder"),
+                      (".obsidian/plugins/templater-obsidian/data.json", "templates_folder"))
+"""Where an Obsidian vault names its folder of templates (the core plugin's, Templater's)."""
+
+
+def skipped_folder(name: str) -> bool:
+    return name.startswith(".") or name.casefold() in SKIP_DIRS
+
+
+def template_folders(wiki: Path) -> frozenset[str]:
+    """The folders (paths in the wiki, case-folded) the vault's settings name as holding
+    templates: notes with ``{{title}}`` placeholders, not notes of the wiki."""
+    import json
+
+    found: set[str] = set()
+    for setting, key in _TEMPLATE_SETTINGS:
+        try:
+            value = json.loads((wiki / setting).read_text(encoding="utf-8")).get(key)
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(value, str) and value.strip("/ "):
+            found.add(value.strip("/ ").replace("\\", "/").casefold())
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +66,7 @@ def discover(wiki: Path) -> Discovery:
         raise NoteError(f"no wiki folder at {wiki}", hint="run `kg init`, or pass --wiki DIR")
     wiki = wiki.resolve()
     claims: dict[NoteId, list[NoteFile]] = {}  # each id, with the files whose names give it
+    templates = template_folders(wiki)
     warnings: list[Finding] = []
     errors: list[Finding] = []
     stack = [(wiki, "")]
@@ -55,7 +82,7 @@ def discover(wiki: Path) -> Discovery:
             name = entry.name
             if not _is(entry.is_dir):
                 files.append(entry)
-            elif name in SKIP_DIRS or name.startswith("."):
+            elif skipped_folder(name) or f"{prefix}{name}".casefold() in templates:
                 continue
             elif not _is(entry.is_symlink):
                 folders.append((here / name, f"{prefix}{name}/"))
@@ -64,7 +91,8 @@ def discover(wiki: Path) -> Discovery:
                                          "outside the wiki are never read", "symlink-skipped"))
         for entry in files:
             name = entry.name
-            if not name.lower().endswith(".md") or name.startswith("."):
+            lower = name.lower()
+            if not lower.endswith(".md") or name.startswith(".") or lower.endswith(SKIP_SUFFIXES):
                 continue
             path = here / name
             rel = _display(prefix + name)
@@ -90,9 +118,12 @@ def discover(wiki: Path) -> Discovery:
 def walk_folders(wiki: Path) -> Iterator[tuple[str, list[str]]]:
     """Every folder of the wiki a build reads, top-down (none hidden or skipped, none
     reached through a symlink), with the names of its files: for what sits beside notes."""
+    templates = template_folders(wiki)
     for top, subfolders, files in os.walk(wiki):
-        subfolders[:] = sorted(f for f in subfolders
-                               if not f.startswith(".") and f not in SKIP_DIRS)
+        rel = os.path.relpath(top, wiki).replace(os.sep, "/")
+        prefix = "" if rel == "." else f"{rel}/"
+        subfolders[:] = sorted(f for f in subfolders if not skipped_folder(f)
+                               and f"{prefix}{f}".casefold() not in templates)
         yield top, files
 
 

@@ -284,6 +284,13 @@ class _Builder:
             key_lines: dict[str, int] = {}
             while not isinstance(nxt := self._next(), yaml.MappingEndEvent):
                 key = self._node(nxt)
+                if not isinstance(key.value, str) and getattr(event, "flow_style", False):
+                    raise NoteError(  # date: {{date}}, a template's placeholder
+                        "a value in braces is read as a YAML mapping, and this one cannot be",
+                        file=self.file,
+                        line=key.line,
+                        hint="put a template placeholder in quotes, e.g. date: \"{{date}}\"",
+                    )
                 if not isinstance(key.value, str):
                     raise NoteError(
                         "a front-matter key must be plain text",

@@ -27,7 +27,14 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from kg.attachments import destination_ref, is_image
-from kg.body import HASHTAG, MD_LINK, note_link_target, parse_wikilink, wikilink_file
+from kg.body import (
+    HASHTAG,
+    MD_LINK,
+    from_folder,
+    note_link_target,
+    parse_wikilink,
+    wikilink_file,
+)
 from kg.ids import slugify
 from kg.urls import is_safe_link
 
@@ -71,7 +78,8 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if not silent:
         target, heading, label = parsed
         token = state.push("wikilink", "", 0)
-        token.meta = {"target": target, "heading": heading, "label": label, "embed": embed}
+        token.meta = {"target": from_folder(target, state.env.get("folder", "")),
+                      "written": target, "heading": heading, "label": label, "embed": embed}
         token.content = match.group(0)
     state.pos = match.end()
     return True
@@ -93,7 +101,8 @@ def _render_wikilink(
 
     meta = tokens[idx].meta
     target, heading, label = meta["target"], meta["heading"], meta["label"]
-    text = label or (f"{target} › {heading}" if heading and target else heading or target)
+    written = meta.get("written", target)
+    text = label or (f"{written} › {heading}" if heading and written else heading or written)
     if not target and heading:  # within the note
         return f'<a class="wikilink" href="#{escape(heading_anchor(heading))}">{escape(text)}</a>'
     resolver: LinkResolver | None = env.get("resolve")

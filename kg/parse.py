@@ -206,8 +206,9 @@ def _build_note(
         authors=f.texts("authors") or f.texts("author"),
         source=f.source("source"),
         raw=f.raw_path("raw"),
-        aliases=f.texts("aliases") or f.texts("alias"),
-        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags"), *f.texts("tag"), *scanned.tags)
+        aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
+        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
+                                               *f.texts("tag", commas=True), *scanned.tags)
                                  if (tag := tag_name(t)))),
         connections=f.connections("connections"),
         mentions=tuple(
@@ -318,13 +319,15 @@ class _Fields:
         node = self.fields.get(key)
         return self._scalar(node, key) if node else None
 
-    def texts(self, key: str) -> tuple[str, ...]:
-        """A list of strings; a single string is a list of one; a comma-free scalar is kept."""
+    def texts(self, key: str, *, commas: bool = False) -> tuple[str, ...]:
+        """A list of strings; a single string is a list of one, or with ``commas``, of its
+        comma-separated parts (``tags: nlp, transformers``, as Obsidian reads it)."""
         node = self.fields.get(key)
         if node is None or node.value is None:
             return ()
         if isinstance(node.value, str):
-            return (node.value.strip(),) if node.value.strip() else ()
+            parts = node.value.split(",") if commas else [node.value]
+            return tuple(dict.fromkeys(part.strip() for part in parts if part.strip()))
         if isinstance(node.value, list):
             out: list[str] = []
             for item in node.value:

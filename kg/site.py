@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from kg.attachments import Attachments, possible, site_path
 from kg.attachments import href as attachment_href
-from kg.body import MD_LINK, note_link_target, parse_wikilink
+from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink
 from kg.config import Config
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, KgError, ResolveError
@@ -456,7 +456,8 @@ class Site:
             if "[[" in text:
                 for m in WIKILINK_SPAN.finditer(text):
                     wikilink = parse_wikilink(m.group(1))
-                    asked.append((m.group(1), wikilink[:2] if wikilink else None))
+                    asked.append((m.group(1), (from_folder(wikilink[0], folder), wikilink[1])
+                                  if wikilink else None))
             if "](" in text:
                 asked += [(m.group(0), note_link_target(m.group(2), folder))
                           for m in MD_LINK.finditer(text)]

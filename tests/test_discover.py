@@ -139,3 +139,22 @@ def test_names_in_any_script_take_readable_distinct_ids(tmp_path: Path) -> None:
         (wiki / name).write_text("# x\n")
     assert sorted(f.id for f in disc.discover(wiki).files) == [
         "ellinika", "notes-ribenyu", "notes-zhongwen", "privet-mir", "strasse", "zhongwenbiji"]
+
+
+def test_a_vault_s_templates_and_drawings_are_not_notes(tmp_path: Path) -> None:
+    """Obsidian's Templates/ (any case, or the folder its settings name) holds notes with
+    ``{{date}}`` placeholders, and an Excalidraw drawing is a ``.excalidraw.md`` file: none
+    is a note of the wiki, and attachments there are not looked for either."""
+    wiki = tmp_path / "wiki"
+    files = {"a.md": "# A\n", "Templates/Daily.md": "---\ndate: {{date}}\n---\n",
+             "Meta/Tpl/Paper.md": "# {{title}}\n", "Meta/kept.md": "# Kept\n",
+             "Sketch.excalidraw.md": "# Text Elements\n",
+             ".obsidian/plugins/templater-obsidian/data.json":
+                 '{"templates_folder": "Meta/Tpl/"}'}
+    for rel, text in files.items():
+        (wiki / rel).parent.mkdir(parents=True, exist_ok=True)
+        (wiki / rel).write_text(text)
+    assert [f.rel for f in disc.discover(wiki).files] == ["a.md", "Meta/kept.md"]
+    assert [top for top, _ in disc.walk_folders(wiki)] == [str(wiki), str(wiki / "Meta")]
+    (wiki / ".obsidian" / "templates.json").write_text('{"folder": "Meta"}')
+    assert [f.rel for f in disc.discover(wiki).files] == ["a.md"]

@@ -101,6 +101,15 @@ def test_tags_lose_hash_case_and_spaces(parse) -> None:
     assert note_with(parse, "tags:\n  - '#one'\n  - two/three\n").tags == ("one", "two/three")
 
 
+def test_tags_and_aliases_written_as_one_line_split_at_commas(parse) -> None:
+    """Obsidian's older form: ``tags: a, b`` is two tags, ``aliases: Foo, Bar`` two names
+    (a list item keeps its commas)."""
+    note = note_with(parse, "tags: 'nlp, transformers, #deep-learning'\naliases: Foo, Bar Baz\n")
+    assert note.tags == ("nlp", "transformers", "deep-learning")
+    assert note.aliases == ("Foo", "Bar Baz")
+    assert note_with(parse, "aliases: ['Smith, J.']\n").aliases == ("Smith, J.",)
+
+
 # -- connections ------------------------------------------------------------------------------
 
 
@@ -282,3 +291,11 @@ def test_same_text_same_digest_and_ids(parse) -> None:
     assert a.digest == b.digest
     assert a.questions == b.questions
     assert parse(text + "\n").digest != a.digest
+
+
+def test_a_template_s_placeholder_is_an_error_that_says_to_quote_it(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "title: T\ndate: {{date}}\n")
+    assert info.value.line == 3 and "braces" in info.value.message
+    assert 'date: "{{date}}"' in info.value.hint
+    assert note_with(parse, 'title: T\ncreated: "{{date}}"\n').title == "T"

@@ -166,3 +166,27 @@ def test_no_tags_from_math_or_link_definitions(write_wiki) -> None:
     body = page.select_one("div.body")
     assert [a.text for a in body.select("a.tag")] == ["#kept"]
     assert body.select_one('a[href="https://example.org/"]').text == "r"
+
+
+def test_links_as_vaults_write_them_lead_to_their_notes(write_wiki) -> None:
+    """A Markdown link to a file whose name holds parentheses, a wikilink written from the
+    note's folder (Obsidian's "relative path" format), and one whose pipe a table escapes:
+    each leads to its note on the page and is a mention in the graph."""
+    config = write_wiki({
+        "Papers/BERT (2018).md": "---\ntitle: BERT\n---\nText.\n",
+        "Papers/Plain.md": "---\ntitle: Plain\n---\n## History\nText.\n",
+        "Inbox/links.md": "---\ntitle: Links\n---\n"
+                          "See [to bert](../Papers/BERT%20(2018).md), "
+                          "[[../Papers/Plain#History|history]] and [[../../out]].\n\n"
+                          "| cell |\n|---|\n| [[Papers/Plain\\|the plain]] |\n"})
+    build(config)
+    wiki = load_wiki(config)
+    assert [(e.target, e.written) for e in wiki.edges if e.source == "links"] == [
+        ("bert-2018", "Papers/BERT (2018)"), ("plain", "Papers/Plain"), ("out", "../../out"),
+        ("plain", "Papers/Plain")]
+    assert "bert.md" not in wiki.edges[0].annotation  # the context reads as the page does
+    page = parse_html((config.out / "notes" / "links.html").read_text(encoding="utf-8"))
+    body = page.select_one("div.body")
+    assert [(a.text, a.attrs["href"]) for a in body.select("a")] == [
+        ("to bert", "bert-2018.html"), ("history", "plain.html#h-history"),
+        ("../../out", "out.html"), ("the plain", "plain.html")]
