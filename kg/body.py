@@ -204,6 +204,17 @@ def from_folder(target: str, folder: str) -> str:
     return target if rel in (".", "..") or rel.startswith("../") else rel
 
 
+def without_title(body: str, title: str) -> str:
+    """``body`` without its first line when that is a ``# heading`` saying ``title``: the
+    page shows the title above the body already (an Obsidian note begins so)."""
+    start = len(body) - len(body.lstrip("\n"))
+    first, newline, rest = body[start:].partition("\n")
+    heading = _HEADING.match(first)
+    if heading is None or len(heading.group(1)) != 1 or plain_text(heading.group(2)) != title:
+        return body
+    return body[:start] + rest if newline else body[:start]
+
+
 def section_key(heading: str) -> str:
     """The known section a heading names (``Research angle (Tier 1)`` → ``angles``), or ''."""
     text = _MARKUP.sub("", heading).strip().lower().rstrip(":")

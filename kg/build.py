@@ -192,7 +192,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         rendered=sum(1 for m in made if m.rendered),
         removed=len(previous.pages.keys() - pages.keys()) if previous else 0,
         seconds=time.perf_counter() - started,
-        warnings=tuple(w for w in wiki.warnings if w.severity is Severity.WARNING),
+        warnings=tuple(w for w in wiki.warnings
+                       if w.severity is Severity.WARNING and w.code not in config.ignore),
         out=config.out,
     )
     published(result)

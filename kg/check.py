@@ -57,7 +57,7 @@ def check(config: Config, *, today: dt.date | None = None,
     """Lint the wiki of ``config``; never raises for a problem in the notes themselves."""
     from kg.query import today as now
 
-    skip = set(ignore)
+    skip = {*ignore, *config.ignore}
     on = today or now()
     findings: list[Finding] = []
     try:

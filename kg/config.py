@@ -25,6 +25,9 @@ class Config:
     base_iri: str = DEFAULT_BASE_IRI
     tiers: MappingProxyType[int, str] = field(default_factory=lambda: DEFAULT_TIERS)
     templates: Path | None = None
+    ignore: tuple[str, ...] = ()
+    """Codes of warnings not worth showing for this wiki (``ignore = ["missing-tier"]``):
+    left out of ``kg check`` and of what ``kg build`` prints."""
 
     def tier_label(self, tier: int | None) -> str:
         if tier is None:
@@ -63,7 +66,7 @@ def load_config(root: Path | None = None) -> Config:
     section = data.get("kg", data)
     if not isinstance(section, dict):
         raise ConfigError("[kg] must be a table", file=path)
-    known = {"title", "wiki", "out", "base_url", "base_iri", "tiers", "templates"}
+    known = {"title", "wiki", "out", "base_url", "base_iri", "tiers", "templates", "ignore"}
     unknown = sorted(set(section) - known - {"kg"})
     if unknown:
         raise ConfigError(
@@ -81,6 +84,10 @@ def load_config(root: Path | None = None) -> Config:
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
     templates = section.get("templates")
+    ignore = section.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
+        raise ConfigError("ignore must be a list of finding codes", file=path,
+                          hint='ignore = ["missing-tier", "missing-date"]')
     return Config(
         root=root,
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),
@@ -90,4 +97,5 @@ def load_config(root: Path | None = None) -> Config:
         base_iri=base_iri,
         tiers=MappingProxyType(dict(sorted(tiers.items()))),
         templates=(root / str(templates)).resolve() if templates else None,
+        ignore=tuple(ignore),
     )

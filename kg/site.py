@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from kg.attachments import Attachments, possible, site_path
 from kg.attachments import href as attachment_href
-from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink
+from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
 from kg.config import Config
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, KgError, ResolveError
@@ -523,7 +523,8 @@ class Site:
                  [(t, self.views.tag_slugs[t]) for t in note.tags],
                  self.today if note.forecasts else None,
                  self.attached.get(note.id)),
-            late={"body": lambda: Markup(render(self.md, note.body, self._link_resolver(path),
+            late={"body": lambda: Markup(render(self.md, without_title(note.body, note.title),
+                                                self._link_resolver(path),
                                                 folder, self._attachment_resolver(note, path),
                                                 self._tag_resolver(note, path)))},
             note=note,

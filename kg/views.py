@@ -63,8 +63,19 @@ class ConnectionView:
         return by_context(self.mentions_out)
 
     @property
-    def mentions_in_by_context(self) -> tuple[tuple[str, tuple[Link, ...]], ...]:
-        return by_context(self.mentions_in)
+    def mentions_in_by_note(self) -> tuple[tuple[Link, tuple[str, ...]], ...]:
+        return by_note(self.mentions_in)
+
+
+def by_note(links: Iterable[Link]) -> tuple[tuple[Link, tuple[str, ...]], ...]:
+    """Mentions from one note together (a note that names this one 300 times is one entry):
+    each note's first link, with the sentences it mentions this one in."""
+    notes: dict[NoteId, tuple[Link, list[str]]] = {}
+    for link in links:
+        contexts = notes.setdefault(link.other, (link, []))[1]
+        if link.annotation and link.annotation not in contexts:
+            contexts.append(link.annotation)
+    return tuple((link, tuple(contexts)) for link, contexts in notes.values())
 
 
 def by_context(links: Iterable[Link]) -> tuple[tuple[str, tuple[Link, ...]], ...]:

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from kg.check import check
 from kg.config import load_config
-from kg.errors import Severity
+from kg.errors import ConfigError, Severity
 
 REPO = Path(__file__).resolve().parent.parent
 WIKI = str(REPO / "wiki")
@@ -83,6 +83,24 @@ def test_missing_fields(write_wiki) -> None:
     assert {("missing-title", "bare.md:1", "warning"), ("missing-date", "bare.md:1", "warning"),
             ("missing-tier", "bare.md:1", "warning")} <= got
     assert not {c for c, w, _ in got if w.startswith("full.md")}
+
+
+def test_kg_toml_leaves_out_the_warnings_a_wiki_does_not_want(write_wiki) -> None:
+    """A vault that never had tiers: ``ignore`` in kg.toml, for check and build alike."""
+    from kg.build import build
+
+    config = write_wiki({"bare.md": "---\ndate: someday\n---\nText.\n"})
+    assert {"missing-tier", "bad-date"} <= {c for c, _, _ in found(config)}
+    assert [w.code for w in build(config).warnings] == ["bad-date"]
+    toml = config.root / "kg.toml"
+    toml.write_text(toml.read_text() + 'ignore = ["missing-tier", "bad-date"]\n')
+    config = load_config(config.root).with_options(wiki=config.wiki, out=config.out)
+    assert not {c for c, _, _ in found(config)} & {"missing-tier", "bad-date"}
+    assert "missing-title" in {c for c, _, _ in found(config)}
+    assert build(config).warnings == ()
+    toml.write_text('[kg]\nignore = "missing-tier"\n')
+    with pytest.raises(ConfigError, match="ignore must be a list"):
+        load_config(config.root)
 
 
 def test_placeholders_typos_and_headings(write_wiki) -> None:

@@ -190,3 +190,35 @@ def test_links_as_vaults_write_them_lead_to_their_notes(write_wiki) -> None:
     assert [(a.text, a.attrs["href"]) for a in body.select("a")] == [
         ("to bert", "bert-2018.html"), ("history", "plain.html#h-history"),
         ("../../out", "out.html"), ("the plain", "plain.html")]
+
+
+def test_a_heading_that_is_the_title_is_shown_once(write_wiki) -> None:
+    """An Obsidian note begins with its name as a ``# heading``: the page's title says it."""
+    config = write_wiki({"Attention.md": "\n# Attention\n\nText [[other]].\n\n# Attention\n",
+                         "other.md": "---\ntitle: Other\n---\n# Not the title\nText.\n"})
+    build(config)
+
+    def headings(nid: str) -> list[str]:
+        html = (config.out / "notes" / f"{nid}.html").read_text(encoding="utf-8")
+        return [h.text for h in parse_html(html).select("div.body h1")]
+
+    assert load_wiki(config).notes["attention"].title == "Attention"
+    assert headings("attention") == ["Attention"]  # the second one is the note's own
+    assert headings("other") == ["Not the title"]
+
+
+def test_a_note_that_mentions_another_often_is_one_backlink(write_wiki) -> None:
+    """"Mentioned by" lists each mentioning note once, with its first sentences."""
+    sentences = "".join(f"Sentence {i} names [[target]].\n\n" for i in range(6))
+    config = write_wiki({"target.md": "---\ntitle: Target\n---\nText.\n",
+                         "long.md": f"---\ntitle: Long\n---\n{sentences}",
+                         "short.md": "---\ntitle: Short\n---\nOnce: [[target]].\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "target.html").read_text(encoding="utf-8"))
+    items = page.select("section.mentions-in li")
+    assert [li.select_one("a.note-link").text for li in items] == ["Long", "Short"]
+    assert [q.text for q in items[0].select("blockquote.context")] == [
+        "Sentence 0 names target.", "Sentence 1 names target.", "Sentence 2 names target."]
+    assert items[0].select_one("p.more").text == "and 3 more"
+    assert items[1].select_one("blockquote.context").text == "Once: target."
+    assert not items[1].select("p.more")
