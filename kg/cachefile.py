@@ -580,13 +580,22 @@ def load_paired(path: Path, fmt: int, marker: list[int]) -> tuple[Any, ...] | No
     return None
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write a file whole or not at all: a temporary file beside it, then ``os.replace``."""
+def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *,
+                 private: bool = True) -> None:
+    """Write a file whole or not at all: a temporary file beside it, then ``os.replace``.
+    ``private`` (a cache) leaves it readable by its owner only; otherwise (a file the user
+    asked for) it gets the mode of the file it replaces, or of any new file (the umask's)."""
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if not private:
+            try:
+                mode = os.stat(path).st_mode & 0o7777
+            except OSError:
+                mode = 0o666 & ~_umask()
+            os.chmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             write(f)
         os.replace(tmp, path)
@@ -596,3 +605,14 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         raise
 
 
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # elsewhere: set and put back at once
+    os.umask(mask)
+    return mask

@@ -138,7 +138,7 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
         if "title" not in note.field_lines and note.title == stem:
             out.append(Finding(WARNING, "missing-title", "no title: the file name stands in",
                                _at(note), 'add \'title: "…"\' to the front-matter'))
-        if "date" not in note.field_lines:
+        if note.date is None and "date" not in note.field_lines:
             out.append(Finding(WARNING, "missing-date", "no date", _at(note),
                                "add 'date: YYYY-MM-DD' to the front-matter"))
         if "tier" not in note.field_lines:

@@ -572,7 +572,7 @@ def export(fmt: str, out: str | None, wiki: str | None) -> None:
     from kg.errors import KgError
 
     try:
-        write_atomic(Path(out), lambda f: f.write(data))
+        write_atomic(Path(out), lambda f: f.write(data), private=False)
     except OSError as err:
         raise KgError(f"cannot write {out}: {err.strerror}", file=out) from None
     click.echo(f"wrote {_shown(Path(out))} ({len(data)} bytes)", err=True)

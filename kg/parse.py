@@ -38,7 +38,7 @@ from kg.workers import can_fork, jobs_wanted
 MAX_FILE_BYTES = 4 * 1024 * 1024
 # C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?$")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?$")
 _WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
 # what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
 # would reach the RDF graph as a malformed IRI
@@ -200,7 +200,7 @@ def _build_note(
         title=title,
         body=body,
         body_line=body_line,
-        date=f.date("date"),
+        date=_date_of(f, stem),
         tier=f.tier("tier"),
         type=(f.text("type") or "digest").lower(),
         authors=f.texts("authors") or f.texts("author"),
@@ -541,6 +541,19 @@ def _unwrap_link(text: str) -> str:
         parsed = bodymod.parse_wikilink(match.group(1))
         return parsed[0] if parsed else ""
     return text
+
+
+def _date_of(f: _Fields, stem: str) -> dt.date | None:
+    """``date``; in a vault without one, ``created``, or the name of a daily note
+    (``2024-05-01.md``)."""
+    if "date" in f.fields:
+        return f.date("date")
+    if "created" in f.fields:
+        return f.date("created")
+    return _parse_date(stem) if _DAILY.match(stem) else None
+
+
+_DAILY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _parse_date(value: str) -> dt.date | None:

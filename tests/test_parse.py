@@ -299,3 +299,12 @@ def test_a_template_s_placeholder_is_an_error_that_says_to_quote_it(parse) -> No
     assert info.value.line == 3 and "braces" in info.value.message
     assert 'date: "{{date}}"' in info.value.hint
     assert note_with(parse, 'title: T\ncreated: "{{date}}"\n').title == "T"
+
+
+def test_a_vault_s_dates_when_there_is_no_date_field(parse) -> None:
+    """``created:`` stands in for ``date``, as does a daily note's name; ``2024-1-5`` is a
+    date too."""
+    assert note_with(parse, "created: 2024-03-02T10:15\n").date == dt.date(2024, 3, 2)
+    assert note_with(parse, "date: 2024-1-5\ncreated: 2020-01-01\n").date == dt.date(2024, 1, 5)
+    assert note_with(parse, "title: D\n", path="Daily/2024-05-01.md").date == dt.date(2024, 5, 1)
+    assert note_with(parse, "title: D\n", path="2024-05-01 notes.md").date is None

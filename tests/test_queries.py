@@ -318,6 +318,23 @@ def test_export_rdf(fmt: str, tmp_path: Path) -> None:
     assert kg("export", "--format", fmt, "--wiki", WIKI).stdout_bytes == out.read_bytes()
 
 
+def test_an_exported_file_has_the_mode_of_any_new_file(tmp_path: Path) -> None:
+    """Not the private mode of a temporary file: a file the user asked for, the umask's,
+    or that of the file it replaces."""
+    import os
+
+    out = tmp_path / "graph.ttl"
+    old = os.umask(0o022)
+    try:
+        assert kg("export", "--format", "ttl", "--out", str(out), "--wiki", WIKI).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        out.chmod(0o640)
+        assert kg("export", "--format", "ttl", "--out", str(out), "--wiki", WIKI).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
+
+
 def test_export_graphml() -> None:
     import networkx as nx
 
