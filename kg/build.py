@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 from kg import incremental as inc
 from kg.config import Config
-from kg.errors import ConfigError, Finding, KgError, Location, Severity
+from kg.errors import (
+    BuildFailed,
+    ConfigError,
+    Finding,
+    KgError,
+    Location,
+    ResolveError,
+    Severity,
+)
 from kg.workers import jobs_wanted
 
 if TYPE_CHECKING:  # the records are imported when there is something to build
@@ -95,6 +103,9 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
         with output_lock(config):
             return _build(config, started, progress or (lambda _message: None), unsafe_html,
                           full, jobs, published or (lambda _result: None))
+    except (BuildFailed, ResolveError) as err:  # notes with errors: said as a build says it
+        raise type(err)(f"{err.message}; nothing was written", file=err.file, line=err.line,
+                        hint=err.hint, findings=err.findings) from None
     finally:
         import gc
 

@@ -599,7 +599,7 @@ def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
     errors = [item for item in results if isinstance(item, Finding)]
     if errors:
         noun = "note has" if len(errors) == 1 else "notes have"
-        raise BuildFailed(f"{len(errors)} {noun} errors; nothing was written",
+        raise BuildFailed(f"{len(errors)} {noun} errors",
                           findings=tuple(errors))
     notes = [item for item in results if isinstance(item, Note)]
     wiki = resolve_wiki(notes)

@@ -156,11 +156,17 @@ def _syntax_error(
         mark = context
         if err.context and err.problem:
             message = f"{err.problem} ({err.context} that starts here)"
+    at = min(mark.line, last) if mark is not None else 0
+    line_text = front.split("\n")[at] if at < len(front.split("\n")) else ""
+    tabbed = line_text[:len(line_text) - len(line_text.lstrip())].count("\t")
     return NoteError(
         f"front-matter is not valid YAML: {message}",
         file=file,
-        line=first_line + min(mark.line, last) if mark is not None else first_line,
-        hint="check quoting and indentation; quote text that holds ': ' or starts with [ { * &",
+        line=first_line + at,
+        hint=("YAML indents with spaces, never tabs: replace the tabs at the start of the line"
+              if tabbed else
+              "check quoting and indentation; quote text that holds ': ' or starts with "
+              "[ { * &"),
     )
 
 

@@ -84,12 +84,11 @@ def note_id(stem: str, *, file: str | None = None) -> NoteId:
             hint=f"rename the file, e.g. {device}-note.md",
         )
     slug = slugify(stem, max_length=10_000)
-    if len(slug) > MAX_ID_LENGTH:
-        raise NoteError(
-            f"file name too long for an id ({len(slug)} characters)",
-            file=file,
-            hint=f"shorten the file name to at most {MAX_ID_LENGTH} characters",
-        )
+    if len(slug) > MAX_ID_LENGTH:  # a long title as a name, or one spelled long in ASCII
+        import hashlib             # (80 Chinese characters are 400): cut, and told apart
+
+        tail = hashlib.sha1(unicodedata.normalize("NFC", stem).encode("utf-8", "surrogatepass"))
+        slug = f"{slug[:MAX_ID_LENGTH - 9].rstrip('-')}-{tail.hexdigest()[:8]}"
     return NoteId(slug)
 
 

@@ -45,7 +45,12 @@ def test_build_bad_note_exits_1_with_file_and_line(run, write_wiki) -> None:
     result = run("build", "--wiki", str(config.wiki), "--out", str(config.out))
     assert result.exit_code == 1
     assert "a.md:3" in result.stderr and "written twice" in result.stderr
+    assert "1 note has errors; nothing was written" in result.stderr
     assert not config.out.exists()
+    # a query writes nothing anyway: it says only what is wrong
+    result = run("connections", "a", "--wiki", str(config.wiki))
+    assert result.exit_code == 1 and "a.md:3" in result.stderr
+    assert "1 note has errors" in result.stderr and "written" not in result.stderr.split("\n")[0]
 
 
 def test_build_tmp_wiki_without_kg_toml_needs_only_titles(run, tmp_path) -> None:

@@ -308,3 +308,9 @@ def test_a_vault_s_dates_when_there_is_no_date_field(parse) -> None:
     assert note_with(parse, "date: 2024-1-5\ncreated: 2020-01-01\n").date == dt.date(2024, 1, 5)
     assert note_with(parse, "title: D\n", path="Daily/2024-05-01.md").date == dt.date(2024, 5, 1)
     assert note_with(parse, "title: D\n", path="2024-05-01 notes.md").date is None
+
+
+def test_a_tab_indented_front_matter_says_so(parse) -> None:
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "title: A\ntags:\n\t- a\n")
+    assert info.value.line == 4 and "never tabs" in info.value.hint
