@@ -84,8 +84,10 @@ def note_id(stem: str, *, file: str | None = None) -> NoteId:
             hint=f"rename the file, e.g. {device}-note.md",
         )
     slug = slugify(stem, max_length=10_000)
-    if len(slug) > MAX_ID_LENGTH:  # a long title as a name, or one spelled long in ASCII
-        import hashlib             # (80 Chinese characters are 400): cut, and told apart
+    if len(slug) > MAX_ID_LENGTH:
+        # a long title as a name, or one spelled long in ASCII (80 Chinese characters are
+        # 400): cut, and told apart from others by a hash of the whole name
+        import hashlib
 
         tail = hashlib.sha1(unicodedata.normalize("NFC", stem).encode("utf-8", "surrogatepass"))
         slug = f"{slug[:MAX_ID_LENGTH - 9].rstrip('-')}-{tail.hexdigest()[:8]}"
