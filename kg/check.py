@@ -224,7 +224,8 @@ def _headings(wiki: Wiki) -> list[Finding]:
             if not mention.heading:
                 continue
             try:
-                target = resolver.resolve(mention.target)
+                target = resolver.resolve(mention.target,
+                                          folder=note.path.rpartition("/")[0])
             except ResolveError:
                 continue
             if target is None:

@@ -2,8 +2,10 @@
 
 A target resolves, in this order, by note id, by path (``folder/note``), by file stem, by
 alias, and by title, each case-insensitively. A target two notes claim at the same step is
-ambiguous: an error naming both. A target nothing claims becomes a placeholder, kept in the
-graph with the label it was first written with.
+ambiguous: an error naming both; but a file stem two folders share (a ``Plan.md`` in each
+project) names, from a note in one of them, the file beside it, as in Obsidian. A target
+nothing claims becomes a placeholder, kept in the graph with the label it was first
+written with.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ class Resolver:
 
     def __init__(self, notes: Iterable[Note]) -> None:
         self.by_id: dict[str, NoteId] = {}
+        self.folders: dict[NoteId, str] = {}
         # one table per step, so an alias that equals another note's id never shadows it
         self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {})
         for note in notes:
             self.by_id[note.id] = note.id
+            self.folders[note.id] = note.path.rpartition("/")[0]
             path = note.path.removesuffix(".md")
             stem = path.rsplit("/", 1)[-1]
             names = (
@@ -46,16 +50,21 @@ class Resolver:
                 for value in values:
                     table.setdefault(name_key(value), set()).add(note.id)
 
-    def resolve(self, target: str, *, file: str | None = None, line: int | None = None
-                ) -> NoteId | None:
-        """The note ``target`` names, or None; an error if two notes claim it."""
+    def resolve(self, target: str, *, file: str | None = None, line: int | None = None,
+                folder: str | None = None) -> NoteId | None:
+        """The note ``target`` names (written in a note of ``folder``), or None; an error if
+        two notes claim it."""
         text = target_text(target)
         if text in self.by_id:
             return self.by_id[text]
         key = name_key(text)
-        for table in self.steps:
+        for step, table in enumerate(self.steps):
             found = table.get(key)
             if found:
+                if len(found) > 1 and step < 2 and folder is not None:
+                    beside = [nid for nid in found if self.folders.get(nid) == folder]
+                    if len(beside) == 1:
+                        return beside[0]
                 if len(found) > 1:
                     names = ", ".join(sorted(found))
                     raise ResolveError(
@@ -86,7 +95,8 @@ def resolve_wiki(notes: Iterable[Note]) -> Wiki:
 
     def target_of(note: Note, written: str, line: int) -> NoteId | None:
         try:
-            found = resolver.resolve(written, file=note.path, line=line)
+            found = resolver.resolve(written, file=note.path, line=line,
+                                     folder=note.path.rpartition("/")[0])
         except ResolveError as err:
             errors.append(err)
             return None

@@ -420,7 +420,7 @@ class Site:
             """A line of a note (question, angle) as inline Markdown with its wikilinks."""
             if not _MARKUP.search(text):
                 return escape(text)  # plain text, the common case: no parser needed
-            return Markup(self.md.renderInline(text, {"resolve": self._link_resolver(here)}))
+            return Markup(self.md.renderInline(text, {"resolve": self._link_resolver(here, None)}))
 
         helpers: dict[str, Callable[..., Any]] = {
             "url": url, "note_url": note_url, "tier_url": tier_url, "tag_url": tag_url,
@@ -430,9 +430,10 @@ class Site:
         self._helper_cache[key] = helpers
         return helpers
 
-    def _link_resolver(self, here: PagePath) -> LinkResolver:
+    def _link_resolver(self, here: PagePath, folder: str | None) -> LinkResolver:
+        """Where a link written in a note of ``folder`` leads (None: not in a note)."""
         def resolve(target: str, heading: str | None) -> LinkTarget | None:
-            nid = self._target_id(target)
+            nid = self._target_id(target, folder)
             if nid is None:
                 return None  # ambiguous: already reported by the resolve stage
             if nid not in self.wiki.notes and nid not in self.wiki.placeholders:
@@ -444,22 +445,22 @@ class Site:
         return resolve
 
     def _links(self, texts: Iterable[str], here: PagePath, targets: set[str] | None = None,
-               folder: str = "") -> tuple[Any, ...]:
+               folder: str | None = None) -> tuple[Any, ...]:
         """Where every ``[[wikilink]]`` and Markdown link to a note (from ``folder``) in
         ``texts`` leads, as the renderer will ask: part of the key of a page that renders
         them (a note made later may take a link's name). The names looked up are added to
         ``targets``."""
-        resolve = self._link_resolver(here)
+        resolve = self._link_resolver(here, folder)
         found: list[Any] = []
         for text in texts:
             asked: list[tuple[str, tuple[str, str | None] | None]] = []
             if "[[" in text:
                 for m in WIKILINK_SPAN.finditer(text):
                     wikilink = parse_wikilink(m.group(1))
-                    asked.append((m.group(1), (from_folder(wikilink[0], folder), wikilink[1])
+                    asked.append((m.group(1), (from_folder(wikilink[0], folder or ""), wikilink[1])
                                   if wikilink else None))
             if "](" in text:
-                asked += [(m.group(0), note_link_target(m.group(2), folder))
+                asked += [(m.group(0), note_link_target(m.group(2), folder or ""))
                           for m in MD_LINK.finditer(text)]
             for written, parsed in asked:
                 if parsed is not None:
@@ -468,10 +469,10 @@ class Site:
                         targets.add(parsed[0])
         return tuple(found)
 
-    def _target_id(self, target: str) -> NoteId | None:
+    def _target_id(self, target: str, folder: str | None) -> NoteId | None:
         """The node a link's target names, as :meth:`_link_resolver` finds it."""
         try:
-            return self.resolver.resolve(target) or NoteId(slugify(target))
+            return self.resolver.resolve(target, folder=folder) or NoteId(slugify(target))
         except ResolveError:
             return None
 
@@ -514,7 +515,7 @@ class Site:
         local_graph = self.graphs.local_graph(note.id)
         shown = {note.id, *self._ends(note.id), *answered_by,
                  *(row[0] for row in local_graph["nodes"]),
-                 *(nid for t in targets if (nid := self._target_id(t)) is not None)}
+                 *(nid for t in targets if (nid := self._target_id(t, folder)) is not None)}
         page = self._page(
             "note.html",
             path,
@@ -524,7 +525,7 @@ class Site:
                  self.today if note.forecasts else None,
                  self.attached.get(note.id)),
             late={"body": lambda: Markup(render(self.md, without_title(note.body, note.title),
-                                                self._link_resolver(path),
+                                                self._link_resolver(path, folder),
                                                 folder, self._attachment_resolver(note, path),
                                                 self._tag_resolver(note, path)))},
             note=note,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kg.build import load_wiki
 from kg.errors import KgError, ResolveError
 from kg.model import EdgeKind, QuestionStatus
 from kg.resolve import Resolver, resolve_wiki
@@ -177,3 +178,22 @@ def test_one_name_in_two_folders_is_reached_by_its_folder(write_wiki) -> None:
 
 def test_suggestions_for_a_misspelt_name(notes) -> None:
     assert "internal-links" in Resolver(notes).suggestions("internal-link")
+
+
+def test_a_name_two_folders_share_names_the_file_beside_the_link(write_wiki) -> None:
+    """``[[Plan]]`` in Project Beta/ is Project Beta/Plan.md, as in Obsidian; from a third
+    folder it is still ambiguous, and a title two notes share stays an error anywhere."""
+    from kg.build import build
+
+    files = {"Project Alpha/Plan.md": "# Plan\nAlpha's.\n",
+             "Project Beta/Plan.md": "# Plan\nBeta's.\n",
+             "Project Beta/Notes.md": "# Notes\nSee [[Plan]] and [Plan](Plan.md).\n"}
+    config = write_wiki(files)
+    build(config)
+    wiki = load_wiki(config)
+    assert {e.target for e in wiki.edges if e.source == "notes"} == {"project-beta-plan"}
+    html = (config.out / "notes" / "notes.html").read_text(encoding="utf-8")
+    assert html.count('href="project-beta-plan.html"') >= 2
+    write_wiki({"Elsewhere.md": "# Elsewhere\n[[Plan]]\n"})
+    with pytest.raises(ResolveError, match="'Plan' is ambiguous"):
+        build(config)
