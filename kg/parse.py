@@ -203,7 +203,8 @@ def _build_note(
         date=_date_of(f, stem),
         tier=f.tier("tier"),
         type=(f.text("type") or "digest").lower(),
-        authors=f.texts("authors") or f.texts("author"),
+        authors=tuple(dict.fromkeys(_unwrap_link(a) or a for a in
+                                    f.texts("authors") or f.texts("author"))),
         source=f.source("source"),
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
@@ -211,10 +212,10 @@ def _build_note(
                                                *f.texts("tag", commas=True), *scanned.tags)
                                  if (tag := tag_name(t)))),
         connections=f.connections("connections"),
-        mentions=tuple(
+        mentions=(*_property_links(f), *(
             Mention(link.target, link.label, link.heading, link.line, link.context)
             for link in scanned.links
-        ),
+        )),
         questions=questions,
         angles=angles,
         forecasts=f.forecasts("forecasts", nid),
@@ -526,6 +527,39 @@ class _Fields:
         if value in ("", "open", "pending"):
             return None
         raise self._error(node, f"'{key}: {value}' is not true or false", f"{key}: true")
+
+
+READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", "author",
+                         "source", "raw", "aliases", "alias", "tags", "tag", "connections",
+                         "forecasts", "answers"})
+"""The front-matter fields kg reads; a ``[[link]]`` in any other is a mention."""
+
+
+def _property_links(f: _Fields) -> list[Mention]:
+    """The ``[[wikilinks]]`` in fields kg does not read (a vault's ``up: "[[Topic]]"``,
+    ``related: ["[[A]]", "[[B]]"]``): mentions, with the field as their context."""
+    found: list[Mention] = []
+
+    def visit(key: str, node: Node) -> None:
+        if isinstance(node.value, str):
+            if "[[" in node.value:
+                context = f"{key}: {bodymod.plain_text(node.value)}"
+                for match in bodymod.WIKILINK.finditer(node.value):
+                    parsed = bodymod.parse_wikilink(match.group(2))
+                    if parsed is not None:
+                        found.append(Mention(parsed[0], parsed[2], parsed[1], node.line,
+                                             context))
+        elif isinstance(node.value, list):
+            for item in node.value:
+                visit(key, item)
+        elif isinstance(node.value, dict):
+            for item in node.value.values():
+                visit(key, item)
+
+    for key, node in f.fields.items():
+        if key not in READ_FIELDS:
+            visit(key, node)
+    return found
 
 
 def _optional(node: Node | None, read: Callable[[Node], T]) -> T | None:

@@ -314,3 +314,15 @@ def test_a_tab_indented_front_matter_says_so(parse) -> None:
     with pytest.raises(NoteError) as info:
         note_with(parse, "title: A\ntags:\n\t- a\n")
     assert info.value.line == 4 and "never tabs" in info.value.hint
+
+
+def test_links_in_a_vault_s_own_fields_are_mentions(parse) -> None:
+    """``up: "[[Topic]]"`` and ``related: ["[[A]]"]``: links in fields kg does not read are
+    mentions (with the field as their sentence); an author written as a link is a name."""
+    note = note_with(parse, 'title: N\nup: "[[Topic]]"\nrelated:\n  - "[[A|the A]]"\n'
+                            '  - plain\nauthors: ["[[Alice Müller]]", Bob]\nrating: 4\n',
+                     "Body [[C]].\n")
+    assert [(m.target, m.label, m.line, m.context) for m in note.mentions] == [
+        ("Topic", None, 3, "up: Topic"), ("A", "the A", 5, "related: the A"),
+        ("C", None, 10, "Body C.")]
+    assert note.authors == ("Alice Müller", "Bob")
