@@ -63,6 +63,9 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if match is None:
         return False
     parsed = parse_wikilink(match.group(1))
+    block = _BLOCK_LINK.match(match.group(1).replace("\\|", "|"))
+    if parsed is None and block is not None and not block.group(1).strip():
+        parsed = ("", None, (block.group(3) or "").strip() or None)  # [[#^id]]
     if parsed is None:
         parsed = _within_note(match.group(1))
     if parsed is None:
@@ -79,10 +82,47 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         target, heading, label = parsed
         token = state.push("wikilink", "", 0)
         token.meta = {"target": from_folder(target, state.env.get("folder", "")),
-                      "written": target, "heading": heading, "label": label, "embed": embed}
+                      "written": target, "heading": heading, "label": label, "embed": embed,
+                      "block": block.group(2) if block is not None else None}
         token.content = match.group(0)
     state.pos = match.end()
     return True
+
+
+_BLOCK_LINK = re.compile(r"^([^#|]*)#\^([A-Za-z0-9-]+)\s*(?:\|(.*))?$")
+"""A link to a block (``[[note#^id]]``, ``[[#^id|label]]``): its note, id and label."""
+_BLOCK_MARK = re.compile(r"(?:^|\s+)\^([A-Za-z0-9-]+)$")
+"""The id a block ends with, Obsidian's ``… text ^id``: not shown; the block's anchor."""
+
+
+def block_anchor(block: str) -> str:
+    return f"block-{block}"
+
+
+def _block_ids(md: MarkdownIt) -> None:
+    """A paragraph or list item that ends with ``^id`` loses the mark and takes the id as its
+    anchor, where ``[[note#^id]]`` leads."""
+
+    def rule(state: Any) -> None:
+        tokens = state.tokens
+        for i, token in enumerate(tokens):
+            last = token.children[-1] if token.type == "inline" and token.children else None
+            if last is None or last.type != "text" or "^" not in last.content:
+                continue
+            mark = _BLOCK_MARK.search(last.content)
+            if mark is None or (mark.start() == 0 and len(token.children) == 1):
+                continue  # a paragraph of nothing but "^id" is text
+            last.content = last.content[:mark.start()]
+            for j in range(i - 1, -1, -1):  # the block it ends: its paragraph, or list item
+                opened = tokens[j]
+                if opened.type == "list_item_open" or (
+                        opened.type == "paragraph_open" and not opened.hidden):
+                    opened.attrSet("id", block_anchor(mark.group(1)))
+                    break
+                if opened.type != "paragraph_open":
+                    break
+
+    md.core.ruler.push("block_ids", rule)
 
 
 def _within_note(inner: str) -> tuple[str, str | None, str | None] | None:
@@ -103,8 +143,10 @@ def _render_wikilink(
     target, heading, label = meta["target"], meta["heading"], meta["label"]
     written = meta.get("written", target)
     text = label or (f"{written} › {heading}" if heading and written else heading or written)
-    if not target and heading:  # within the note
-        return f'<a class="wikilink" href="#{escape(heading_anchor(heading))}">{escape(text)}</a>'
+    block = meta.get("block")
+    if not target and (heading or block):  # within the note
+        fragment = heading_anchor(heading) if heading else block_anchor(str(block))
+        return f'<a class="wikilink" href="#{escape(fragment)}">{escape(text or f"^{block}")}</a>'
     resolver: LinkResolver | None = env.get("resolve")
     found = resolver(target, heading) if resolver else None
     if found is None:
@@ -112,8 +154,9 @@ def _render_wikilink(
     cls = ("wikilink" if found.exists else "wikilink ghost") + (
         " embed" if meta.get("embed") else "")
     href = found.href
-    if heading:
-        href = f"{href.split('#', 1)[0]}#{heading_anchor(heading)}"
+    if heading or block:
+        fragment = heading_anchor(heading) if heading else block_anchor(str(block))
+        href = f"{href.split('#', 1)[0]}#{fragment}"
     return (f'<a class="{cls}" href="{escape(href)}" title="{escape(found.title)}">'
             f"{escape(text)}</a>")
 
@@ -365,8 +408,8 @@ class _SanitizingMarkdownIt(MarkdownIt):
         return sanitize(super().renderInline(src, env))
 
 
-_HEADING_ID = re.compile(r"^(h-[a-z0-9][a-z0-9-]*|fn\d+|fnref\d+(:\d+)?)$")
-"""The ids a note's body may have: its headings' and its footnotes'."""
+_HEADING_ID = re.compile(r"^(h-[a-z0-9][a-z0-9-]*|fn\d+|fnref\d+(:\d+)?|block-[A-Za-z0-9-]+)$")
+"""The ids a note's body may have: its headings', its footnotes' and its blocks'."""
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -383,7 +426,7 @@ def sanitize(html: str) -> str:
 
     attributes = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
     attributes["*"] = {"class", "title", "lang", "dir"}
-    for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li", "a"):  # headings, footnotes
+    for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li", "a", "p"):  # headings, notes, blocks
         attributes.setdefault(tag, set()).add("id")
     attributes.setdefault("img", set()).update({"src", "alt", "title"})
     for tag in ("div", "details"):  # callouts
@@ -418,6 +461,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.add_render_rule("attachment", _render_attachment)
     md.add_render_rule("hashtag", _render_hashtag)
     _heading_ids(md)
+    _block_ids(md)
     _note_links(md)
     _attachment_links(md)
     _callouts(md)

@@ -222,3 +222,24 @@ def test_a_note_that_mentions_another_often_is_one_backlink(write_wiki) -> None:
     assert items[0].select_one("p.more").text == "and 3 more"
     assert items[1].select_one("blockquote.context").text == "Once: target."
     assert not items[1].select("p.more")
+
+
+def test_block_ids_are_anchors_not_text(write_wiki) -> None:
+    """Obsidian's ``text ^id`` marks a block: the page shows the text, the block takes the
+    anchor ``[[note#^id]]`` and ``[[#^id]]`` lead to."""
+    config = write_wiki({
+        "note.md": "---\ntitle: Note\n---\nA claim. ^claim-1\n\n- first ^li\n- second\n\n"
+                   "See [[#^claim-1]] and [[other#^far|there]].\n",
+        "other.md": "---\ntitle: Other\n---\nFar away. ^far\n"})
+    for unsafe_html in (False, True):
+        build(config, unsafe_html=unsafe_html)
+        page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+        body = page.select_one("div.body")
+        claim = body.select("p")[0]
+        assert claim.text == "A claim." and claim.attrs["id"] == "block-claim-1"
+        assert body.select("li")[0].attrs["id"] == "block-li"
+        assert [(a.text, a.attrs["href"]) for a in body.select("a.wikilink")] == [
+            ("^claim-1", "#block-claim-1"), ("there", "other.html#block-far")]
+        other = (config.out / "notes" / "other.html").read_text(encoding="utf-8")
+        assert 'id="block-far"' in other
+    assert [e.target for e in load_wiki(config).edges] == ["other"]
