@@ -581,7 +581,7 @@ def test_comments_are_nowhere_and_embeds_link_to_pages_that_exist(write_wiki: Wr
                                  "[[#Part Two|below]] or a block [[b#^x1]].\n\n## Part Two\n"})
     d = page(render(config), "notes/d.html")
     assert [(a.text, a.attrs["href"]) for a in d.select("div.body a")] == [
-        ("Part Two", "#h-part-two"), ("below", "#h-part-two"), ("b", "b.html")]
+        ("Part Two", "#h-part-two"), ("below", "#h-part-two"), ("b", "b.html#block-x1")]
     assert d.select_one("#h-part-two") is not None
     assert "!" not in doc.select_one("div.body").text.replace("![[pic.png]]", "")
 
