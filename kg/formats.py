@@ -42,14 +42,18 @@ def _cell(value: Any) -> str:
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """A plain aligned table; the last column wraps to the terminal's width."""
+    """A plain aligned table; the last column wraps to the terminal's width. The first
+    column (what a row is about: a note, a file and line) is cut at 60 characters, the
+    others at 40, in the middle, so that a path keeps its file name and line."""
     if not rows:
         return "(none)"
     cells = [[_cell(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     total = terminal_width()
-    fixed = sum(min(w, 40) + 2 for w in widths[:-1])
-    widths = [min(w, 40) for w in widths[:-1]] + [max(20, min(widths[-1], total - fixed))]
+    caps = [60, *[40] * (len(columns) - 1)]
+    widths = [min(w, cap) for w, cap in zip(widths[:-1], caps, strict=False)] + widths[-1:]
+    fixed = sum(w + 2 for w in widths[:-1])
+    widths[-1] = max(20, min(widths[-1], total - fixed))
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     for row in cells:
         parts = [_fit(v, w) for v, w in zip(row[:-1], widths[:-1], strict=True)]
@@ -69,4 +73,7 @@ def terminal_width(default: int = 120) -> int:
 
 
 def _fit(value: str, width: int) -> str:
-    return value.ljust(width) if len(value) <= width else value[: width - 1] + "…"
+    if len(value) <= width:
+        return value.ljust(width)
+    head = (width - 1) // 2
+    return value[:head] + "…" + value[len(value) - (width - 1 - head):]

@@ -210,3 +210,12 @@ def test_cli_formats_when_clean(write_wiki, fmt: str) -> None:
     result = kg("check", "--wiki", str(config.wiki), "--format", fmt)
     assert result.exit_code == 0
     assert result.stdout.strip() in ("[]", "file,line,severity,code,message,hint")
+
+
+def test_the_table_keeps_a_long_path_s_file_and_line(write_wiki) -> None:
+    name = "Papers/Sequence to Sequence Learning with Neural Networks and More (2014).md"
+    config = write_wiki({name: "---\ntitle: S\ntier: 2\ndate: someday\n---\nText.\n"})
+    result = kg("check", "--wiki", str(config.wiki))
+    row = next(line for line in result.output.splitlines() if "bad-date" in line)
+    assert row.split()[0] == "Papers/Sequence"
+    assert "…" in row and "(2014).md:4 " in row
