@@ -248,14 +248,22 @@ def _heading_keys(note: Note) -> set[str]:
 
     keys: set[str] = set()
     in_fence = False
+    previous = ""  # the line before, which a setext underline (=== or ---) makes a heading
     for line in note.body.split("\n"):
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
+            previous = ""
             continue
         match = None if in_fence else _HEADING.match(line)
         if match:
             keys.add(_key(plain_text(match.group(1))))
+        elif not in_fence and previous.strip() and _SETEXT.match(line):
+            keys.add(_key(plain_text(previous.strip())))
+        previous = "" if in_fence else line
     return keys
+
+
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 
 
 def _one_way(wiki: Wiki) -> list[Finding]:

@@ -118,6 +118,8 @@ def test_placeholders_typos_and_headings(write_wiki) -> None:
     assert "alpha-beta" in typo.hint
     heading = next(f for f in report.findings if f.code == "broken-heading")
     assert "Method" in heading.message
+    write_wiki({"alpha-beta.md": note("Alpha Beta", "", "Results\n===\n\nMethod\n---\nText.\n")})
+    assert not [f for f in check(config).findings if f.code == "broken-heading"]  # setext
 
 
 def test_answers_to_unknown_questions(write_wiki) -> None:
