@@ -151,8 +151,8 @@ def data_key(data: bytes) -> str:
     return blake2b(data, digest_size=16).hexdigest()
 
 
-RENDERING_LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "nh3", "pyoxigraph", "networkx",
-                       "numpy", "pyvis", "anyascii")
+RENDERING_LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "mdit_py_plugins", "linkify_it",
+                       "nh3", "pyoxigraph", "networkx", "numpy", "pyvis", "anyascii")
 """Libraries whose version changes the bytes of pages (numpy's presence decides the graph
 layout): found, not imported, for the code stamp."""
 

@@ -445,9 +445,15 @@ def sanitize(html: str) -> str:
 
 def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md: MarkdownIt = (_SanitizingMarkdownIt if unsafe_html else MarkdownIt)(
-        "commonmark", {"html": unsafe_html, "typographer": False}
+        "commonmark", {"html": unsafe_html, "typographer": False, "linkify": True}
     )
-    md.enable(["table", "strikethrough"])
+    md.enable(["table", "strikethrough", "linkify"])
+    # a bare https://… URL is a link, as in Obsidian; "example.com" or "a@b.org" stays text
+    links = md.linkify
+    assert links is not None  # linkify-it-py, a dependency
+    links.set({"fuzzy_link": False, "fuzzy_email": False})
+    pretest = links.pretest  # its regex would triple the time of a note without links
+    links.pretest = lambda text: ("://" in text or "mailto:" in text) and pretest(text)
     md.options["tasklists"] = True  # - [ ] and - [x]: disabled checkboxes
     md.use(footnote_plugin)  # [^1] and ^[inline] footnotes
     _bounded_footnote_refs(md)

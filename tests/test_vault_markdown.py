@@ -243,3 +243,19 @@ def test_block_ids_are_anchors_not_text(write_wiki) -> None:
         other = (config.out / "notes" / "other.html").read_text(encoding="utf-8")
         assert 'id="block-far"' in other
     assert [e.target for e in load_wiki(config).edges] == ["other"]
+
+
+def test_a_bare_url_is_a_link(write_wiki) -> None:
+    """As in Obsidian: ``https://…`` written bare is a link; a name without a scheme, an
+    address, a URL in code and a script URL stay text."""
+    config = write_wiki({"note.md": "---\ntitle: Note\n---\nRead https://example.org/a?b=1. "
+                                    'or https://x.org/"onmouseover=alert(1) but not '
+                                    "example.com, a@b.org, `https://code.org` or "
+                                    "javascript://alert(1).\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    body = page.select_one("div.body")
+    assert [a.attrs["href"] for a in body.select("a")] == [
+        "https://example.org/a?b=1", "https://x.org/"]
+    assert not any("onmouseover" in name for a in body.select("a") for name in a.attrs)
+    assert "https://code.org" in body.select_one("code").text
