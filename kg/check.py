@@ -3,9 +3,9 @@
 Errors are what stops a build (a note that does not parse, an unknown relation, ids that
 collide, an ambiguous target) and what makes links mean two things (an alias two notes
 claim). Warnings are what a careful wiki fixes sooner or later: placeholders and targets that
-look like typos, links to headings that do not exist, missing title, date or tier, answers to
-questions nobody asked, one-way connections worth returning, orphans, and forecasts past
-their date that nobody resolved.
+look like typos, links to headings that do not exist, attachments the wiki lacks, missing
+title, date or tier, answers to questions nobody asked, one-way connections worth returning,
+orphans, and forecasts past their date that nobody resolved.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from kg.config import Config
 from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity
@@ -67,6 +68,7 @@ def check(config: Config, *, today: dt.date | None = None,
         wiki, notes, collected = _collect(config)
         findings += collected
     findings += lint(wiki, notes, on) if wiki else _lint_notes(notes)
+    findings += _attachments(config.wiki, notes)
     kept = sorted({f for f in findings if f.code not in skip}, key=_order)
     return Report(tuple(kept), len(notes))
 
@@ -121,6 +123,26 @@ def lint(wiki: Wiki, notes: list[Note], today: dt.date) -> list[Finding]:
     out += _one_way(wiki)
     out += _orphans(wiki)
     out += _forecasts(wiki, today)
+    return out
+
+
+def _attachments(wiki: Path, notes: list[Note]) -> list[Finding]:
+    """Files a note embeds or links that the wiki does not have (the page shows the
+    reference as written): a typo, or a file not yet copied in."""
+    from kg.attachments import Attachments
+
+    found = Attachments(wiki)
+    out: list[Finding] = []
+    for note in notes:
+        folder = note.path.rpartition("/")[0]
+        for ref in note.files:
+            if found.find(ref, folder) is None:
+                lines = note.body.split("\n")
+                at = next((i for i, text in enumerate(lines) if ref in text), 0)
+                out.append(Finding(WARNING, "missing-attachment",
+                                   f"'{ref}' is not a file of the wiki the site can show",
+                                   _at(note, line=note.body_line + at),
+                                   "copy the file into the wiki, or correct its name"))
     return out
 
 

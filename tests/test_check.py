@@ -221,3 +221,11 @@ def test_the_table_keeps_a_long_path_s_file_and_line(write_wiki) -> None:
     row = next(line for line in result.output.splitlines() if "bad-date" in line)
     assert row.split()[0] == "Papers/Sequence"
     assert "…" in row and "(2014).md:4 " in row
+
+
+def test_an_attachment_the_wiki_lacks_is_named_with_its_line(write_wiki) -> None:
+    config = write_wiki({"img/there.png": b"\x89PNG\r\n\x1a\n",
+                         "a.md": note("A", "", "Text.\n\n![[there.png]] and ![[gone.png|300]]\n"
+                                                 "[the paper](papers/x.pdf)\n")})
+    got = {(c, w) for c, w, _ in found(config) if c == "missing-attachment"}
+    assert got == {("missing-attachment", "a.md:8"), ("missing-attachment", "a.md:9")}
