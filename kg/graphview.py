@@ -305,16 +305,65 @@ def layout(count: int, pairs: Sequence[tuple[int, int]], seed: int = SEED
            ) -> list[tuple[int, int]] | None:
     """Integer positions of ``count`` nodes joined by ``pairs``; None without numpy.
 
-    Spread so the mean distance between neighbours is ~150 px whatever the size of the graph.
+    Spread so that neighbours are ~150 px apart whatever the size of the graph. The notes
+    linked to two others or more are drawn by a force layout; the notes with no edge, and
+    pairs linked only to each other, are set in rows below: drawn with the others, a force
+    layout pushes them to a far ring and shrinks the linked notes into a knot in the middle.
     """
     try:
-        import numpy as np
+        import numpy  # noqa: F401 - the layouts below need it
     except ImportError:
         return None
+    parts = _components(count, pairs)
+    drawn_together = [node for part in parts if len(part) > 2 for node in part]
+    if len(drawn_together) == count:
+        return _spread(count, pairs, seed)
+    index = {node: i for i, node in enumerate(drawn_together)}
+    inner = [(index[a], index[b]) for a, b in pairs if a != b and a in index]
+    found = dict(zip(drawn_together, _spread(len(drawn_together), inner, seed), strict=True))
+    small = [part for part in parts if len(part) <= 2]
+    left = min((x for x, _ in found.values()), default=0)
+    right = max((x for x, _ in found.values()), default=0)
+    width = max(right - left, 150 * math.ceil(math.sqrt(count)))
+    x, y = left, max((y for _, y in found.values()), default=-300) + 300
+    for part in small:  # pairs first (the parts come largest first), then single notes
+        if x > left and x + 150 * (len(part) - 1) > left + width:
+            x, y = left, y + 150
+        for node in part:
+            found[node] = (x, y)
+            x += 150
+    return [found[n] for n in range(count)]
+
+
+def _components(count: int, pairs: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """The connected parts of the graph, largest first (then by their first node)."""
+    parent = list(range(count))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    parts: dict[int, list[int]] = {}
+    for n in range(count):
+        parts.setdefault(root(n), []).append(n)
+    return sorted(parts.values(), key=lambda part: (-len(part), part[0]))
+
+
+def _spread(count: int, pairs: Sequence[tuple[int, int]], seed: int) -> list[tuple[int, int]]:
+    import numpy as np
+
     if count == 0:
         return []
     if count == 1:
         return [(0, 0)]
+    if count == 2 and pairs:
+        return [(0, 0), (150, 0)]
     if count <= SPRING_LIMIT:
         import networkx as nx
 
@@ -328,7 +377,14 @@ def layout(count: int, pairs: Sequence[tuple[int, int]], seed: int = SEED
     pos -= pos.mean(axis=0)
     spread = float(np.abs(pos).max()) or 1.0
     side = 150.0 * math.sqrt(count) + 200.0
-    pos *= side / spread / 2
+    scale = side / spread / 2
+    edges = np.array([(a, b) for a, b in pairs if a != b], dtype=np.int64).reshape(-1, 2)
+    if len(edges):  # neighbours ~150 px apart, however far the layout set its parts apart
+        lengths = np.linalg.norm(pos[edges[:, 0]] - pos[edges[:, 1]], axis=1)
+        typical = float(np.median(lengths))
+        if typical > 0:
+            scale = min(max(150.0 / typical, scale / 4), 4 * scale)
+    pos *= scale
     return [(round(float(x)), round(float(y))) for x, y in pos]
 
 

@@ -8,6 +8,7 @@ conftest's small HTML reader. Wikis made for one test are rendered in memory wit
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 import re
 import time
@@ -367,6 +368,23 @@ def test_large_graph_layout_is_seeded_and_linear() -> None:
     assert elapsed < 20
     small = sampled_layout(50, [(0, 1)], iterations=5)
     assert small.shape == (50, 2)
+
+
+def test_notes_without_links_are_set_in_rows_below_the_linked_ones() -> None:
+    """Not on a far ring, which would shrink the linked notes into a knot: neighbours stay
+    ~150 px apart, and the unlinked notes sit in rows under them."""
+    pytest.importorskip("numpy")
+    count = 40
+    pairs = [(i, (i + 1) % 20) for i in range(20)] + [(20, 21)]  # a ring of 20, a pair
+    pos = layout(count, pairs)
+    assert pos is not None and len(set(pos)) == count
+    ring = [pos[i] for i in range(20)]
+    bottom = max(y for _, y in ring)
+    assert all(y > bottom for _, y in pos[20:])
+    gaps = sorted(math.dist(pos[a], pos[b]) for a, b in pairs[:20])
+    assert 100 < gaps[10] < 200
+    assert math.dist(pos[20], pos[21]) == 150
+    assert pos == layout(count, pairs)
 
 
 def test_local_graph_is_capped_around_a_hub(write_wiki: WriteWiki) -> None:
