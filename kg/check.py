@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.body import without_title
 from kg.config import Config
 from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity
 from kg.ids import NoteId
@@ -157,7 +158,8 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
     out: list[Finding] = []
     for note in notes:
         stem = note.path.rsplit("/", 1)[-1].removesuffix(".md")
-        if "title" not in note.field_lines and note.title == stem:
+        if ("title" not in note.field_lines and note.title == stem
+                and without_title(note.body, note.title) == note.body):  # no "# Title"
             out.append(Finding(WARNING, "missing-title", "no title: the file name stands in",
                                _at(note), 'add \'title: "…"\' to the front-matter'))
         if note.date is None and "date" not in note.field_lines:

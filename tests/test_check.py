@@ -83,6 +83,9 @@ def test_missing_fields(write_wiki) -> None:
     assert {("missing-title", "bare.md:1", "warning"), ("missing-date", "bare.md:1", "warning"),
             ("missing-tier", "bare.md:1", "warning")} <= got
     assert not {c for c, w, _ in got if w.startswith("full.md")}
+    write_wiki({"Attention.md": "# Attention\n\nText.\n"})  # titled by its first heading
+    assert not {c for c, w, _ in found(config) if w.startswith("Attention.md")} & {
+        "missing-title"}
 
 
 def test_kg_toml_leaves_out_the_warnings_a_wiki_does_not_want(write_wiki) -> None:
