@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from kg.discover import skipped_folder, walk_folders
+from kg.ids import ATTACHMENTS
 
 IMAGES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "avif", "bmp"})
 KINDS = IMAGES | frozenset({"pdf", "mp3", "mp4", "webm", "ogg", "oga", "wav", "m4a", "flac",
@@ -27,8 +28,7 @@ KINDS = IMAGES | frozenset({"pdf", "mp3", "mp4", "webm", "ogg", "oga", "wav", "m
 """The kinds of file published: none that a browser runs (an ``.svg`` or ``.html`` opened
 from the site would run its scripts there)."""
 
-FOLDER = "files"
-"""Where attachments go in the site: ``files/<path in the wiki>``."""
+FOLDER = ATTACHMENTS
 
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
 

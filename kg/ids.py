@@ -112,6 +112,10 @@ def note_page(nid: str) -> PagePath:
     return PagePath(f"notes/{nid}.html")
 
 
+ATTACHMENTS = "files"
+"""Where attachments go in the site: ``files/<path in the wiki>`` (:mod:`kg.attachments`)."""
+
+
 def page(path: str) -> PagePath:
     """A site page path; refuses anything that could leave the site folder."""
     norm = posixpath.normpath(path)

@@ -212,8 +212,8 @@ def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequen
     are the last build's: the attachments among them are read from the wiki too."""
     import time
 
-    from kg.attachments import FOLDER
     from kg.cachefile import plain_digest, racy, scan
+    from kg.ids import ATTACHMENTS as FOLDER  # not kg.attachments: a no-change build is quick
 
     started = time.time_ns()
     notes = scan(config.wiki)
