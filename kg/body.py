@@ -16,7 +16,7 @@ from kg import attachments
 
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_ATX_OPEN = re.compile(r" {0,3}(#{1,6})[ \t]+")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _BULLET = re.compile(r"^( {0,3})[-*+][ \t]+(.*)$")
 _ORDERED = re.compile(r"^( {0,3})(\d{1,9})[.)][ \t]+(.*)$")
@@ -204,13 +204,26 @@ def from_folder(target: str, folder: str) -> str:
     return target if rel in (".", "..") or rel.startswith("../") else rel
 
 
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """The level and text of a ``## heading`` line (its closing ``##`` left out), or None.
+    In Python, not one regex: ``(.*?)[ \t]*#*[ \t]*$`` took seconds on a line of spaces."""
+    opened = _ATX_OPEN.match(line)
+    if opened is None:
+        return None
+    text = line[opened.end():].rstrip(" \t")
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):  # a closing sequence: "## A ##"
+        text = bare.rstrip(" \t")
+    return len(opened.group(1)), text
+
+
 def without_title(body: str, title: str) -> str:
     """``body`` without its first line when that is a ``# heading`` saying ``title``: the
     page shows the title above the body already (an Obsidian note begins so)."""
     start = len(body) - len(body.lstrip("\n"))
     first, newline, rest = body[start:].partition("\n")
-    heading = _HEADING.match(first)
-    if heading is None or len(heading.group(1)) != 1 or plain_text(heading.group(2)) != title:
+    heading = atx_heading(first)
+    if heading is None or heading[0] != 1 or plain_text(heading[1]) != title:
         return body
     return body[:start] + rest if newline else body[:start]
 
@@ -250,8 +263,9 @@ def wikilink_text(match: re.Match[str]) -> str:
     return label or (f"{target} › {heading}" if heading else target)
 
 
-_HIGHLIGHT = re.compile(r"==(?=[^\s=])(.+?)(?<=\S)==")
-"""``==highlighted==`` text."""
+_HIGHLIGHT = re.compile(r"==(?=[^\s=])|(?<=[^\s=])==")
+"""The marks of ``==highlighted==`` text, each found by itself (pairing them by one regex,
+``==(.+?)==``, took half a minute on a line of many unclosed ``==a``)."""
 _FOOTNOTE = re.compile(r"\[\^[^\]\[\s]+\]|\^\[[^\]\[]*\]")
 """A footnote's mark, ``[^1]``, or an inline footnote, ``^[text]``."""
 
@@ -262,7 +276,7 @@ def plain_text(markdown: str) -> str:
     if "^" in text:
         text = _FOOTNOTE.sub("", text)
     if "==" in text:
-        text = _HIGHLIGHT.sub(r"\1", text)
+        text = _HIGHLIGHT.sub("", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "`" in text:
@@ -382,10 +396,10 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             current_lines.append((lineno, ""))
             continue
         in_code = False
-        heading = _HEADING.match(text)
+        heading = atx_heading(text)
         if heading:
             flush_paragraph()
-            level, title = len(heading.group(1)), heading.group(2).strip()
+            level, title = heading
             paragraph.append((lineno, title))  # a link in a heading is a mention too
             flush_paragraph()
             previous_blank, in_list = True, False

@@ -26,7 +26,6 @@ from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
-_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$")
 SYMMETRIC = frozenset({"related", "counterpoint"})
 
 
@@ -268,7 +267,7 @@ def _headings(wiki: Wiki) -> list[Finding]:
 
 
 def _heading_keys(note: Note) -> set[str]:
-    from kg.body import plain_text
+    from kg.body import atx_heading, plain_text
 
     keys: set[str] = set()
     in_fence = False
@@ -278,9 +277,9 @@ def _heading_keys(note: Note) -> set[str]:
             in_fence = not in_fence
             previous = ""
             continue
-        match = None if in_fence else _HEADING.match(line)
-        if match:
-            keys.add(_key(plain_text(match.group(1))))
+        heading = None if in_fence else atx_heading(line)
+        if heading:
+            keys.add(_key(plain_text(heading[1])))
         elif not in_fence and previous.strip() and _SETEXT.match(line):
             keys.add(_key(plain_text(previous.strip())))
         previous = "" if in_fence else line

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -91,7 +92,7 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
 
 _BLOCK_LINK = re.compile(r"^([^#|]*)#\^([A-Za-z0-9-]+)\s*(?:\|(.*))?$")
 """A link to a block (``[[note#^id]]``, ``[[#^id|label]]``): its note, id and label."""
-_BLOCK_MARK = re.compile(r"(?:^|\s+)\^([A-Za-z0-9-]+)$")
+_BLOCK_MARK = re.compile(r"(?<!\S)\^([A-Za-z0-9-]+)$")
 """The id a block ends with, Obsidian's ``… text ^id``: not shown; the block's anchor."""
 
 
@@ -110,9 +111,10 @@ def _block_ids(md: MarkdownIt) -> None:
             if last is None or last.type != "text" or "^" not in last.content:
                 continue
             mark = _BLOCK_MARK.search(last.content)
-            if mark is None or (mark.start() == 0 and len(token.children) == 1):
+            before = last.content[:mark.start()].rstrip() if mark is not None else ""
+            if mark is None or (not before and len(token.children) == 1):
                 continue  # a paragraph of nothing but "^id" is text
-            last.content = last.content[:mark.start()]
+            last.content = before
             for j in range(i - 1, -1, -1):  # the block it ends: its paragraph, or list item
                 opened = tokens[j]
                 if opened.type == "list_item_open" or (
@@ -452,8 +454,10 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     links = md.linkify
     assert links is not None  # linkify-it-py, a dependency
     links.set({"fuzzy_link": False, "fuzzy_email": False})
-    pretest = links.pretest  # its regex would triple the time of a note without links
-    links.pretest = lambda text: ("://" in text or "mailto:" in text) and pretest(text)
+    links.pretest = partial(_few_links, links.pretest)
+    # markdown-it's inline rule searches all the text before each "://" again (quadratic);
+    # its core rule, on each paragraph's text once parsed, finds the same links
+    md.inline.ruler.disable("linkify")
     md.options["tasklists"] = True  # - [ ] and - [x]: disabled checkboxes
     md.use(footnote_plugin)  # [^1] and ^[inline] footnotes
     _bounded_footnote_refs(md)
@@ -472,6 +476,18 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _attachment_links(md)
     _callouts(md)
     return md
+
+
+LINKS_PER_PARAGRAPH = 64
+"""Bare URLs looked for in a paragraph with at most this many ``://`` (in one with more,
+they stay text): linkify-it's matching takes time quadratic in their number."""
+
+
+def _few_links(pretest: Callable[[str], bool], text: str) -> bool:
+    """linkify-it's pretest, asked only of text that holds a URL's ``://`` (its own pattern
+    tripled the time of every note) and not too many of them."""
+    count = text.count("://") + text.count("mailto:")
+    return 0 < count <= LINKS_PER_PARAGRAPH and pretest(text)
 
 
 AttachmentResolver = Callable[[str], str | None]

@@ -70,6 +70,8 @@ NOTES_PER_TASK = 48
 KEPT_PER_TASK = 1000
 """Note pages kept from the last build are only linked (~0.1 ms each): many to a task, as
 a worker's round trip costs more than linking fifty."""
+LISTED_TAGS = 12
+"""A list of notes shows this many of each note's tags, then how many more."""
 LISTED = ("id", "title", "tier", "date", "summary", "tags")
 """What a list of notes shows of each (``note_item``): a page of such lists depends on no more."""
 
@@ -208,8 +210,13 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
             found = tags[tag] = f'<a class="tag" href="{escape(tag_url(tag))}">#{escape(tag)}</a>'
         return found
 
-    def tag_list(names: Iterable[str]) -> Markup:
-        return Markup(" ".join(map(tag_link, names)))
+    def tag_list(names: Sequence[str], limit: int | None = None) -> Markup:
+        """The tags as links; past ``limit``, how many more (a note may have thousands, and
+        a list of notes would repeat them on each of their pages)."""
+        shown = names if limit is None or len(names) <= limit else names[:limit]
+        more = (f' <span class="more-tags">+{len(names) - len(shown)}</span>'
+                if len(shown) < len(names) else "")
+        return Markup(" ".join(map(tag_link, shown)) + more)
 
     def note_item(note: Note, summary: bool = True) -> Markup:
         """One note in a list: link, tier, date, and (with ``summary``) summary and tags."""
@@ -224,7 +231,7 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
                 note.summary[:237].rsplit(" ", 1)[0] + "...")
             html += f'\n  <p class="summary">{escape(text)}</p>'
         if summary and note.tags:
-            html += f'\n  <p class="note-tags">{" ".join(map(tag_link, note.tags))}</p>'
+            html += f'\n  <p class="note-tags">{tag_list(note.tags, LISTED_TAGS)}</p>'
         items[key] = made = Markup(html + "\n</li>")
         return made
 

@@ -12,6 +12,7 @@ import os
 import posixpath
 import re
 import shutil
+import time
 import tomllib
 import unicodedata
 from collections.abc import Iterator
@@ -710,3 +711,17 @@ def test_xml_outputs_stay_well_formed(rendered: tuple[BuildResult, Path]) -> Non
         tree = ElementTree.parse(path)
         assert not any(el.tag.endswith("script") for el in tree.iter()), path
     assert documents
+
+
+@pytest.mark.parametrize("body", [
+    "# a" + " " * 3000 + "b\n",                    # a heading of spaces: was cubic
+    "==a " * 20000 + "\n",                          # unclosed highlights: was quadratic
+    "x:// " * 12000 + "\n",                         # URL-like marks: linkify was quadratic
+    "a" + " " * 60000 + "b ^ c\n",                  # a block id's spaces: was quadratic
+])
+def test_notes_that_were_slow_build_in_seconds(tmp_path: Path, body: str) -> None:
+    """Each took a minute or more (one of them hours) before; a build is now quick."""
+    written(tmp_path, {"slow.md": "---\ntitle: Slow\n---\n" + body})
+    started = time.perf_counter()
+    build(make_config(tmp_path), jobs=1)
+    assert time.perf_counter() - started < 30

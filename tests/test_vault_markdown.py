@@ -259,3 +259,16 @@ def test_a_bare_url_is_a_link(write_wiki) -> None:
         "https://example.org/a?b=1", "https://x.org/"]
     assert not any("onmouseover" in name for a in body.select("a") for name in a.attrs)
     assert "https://code.org" in body.select_one("code").text
+
+
+def test_a_note_with_many_tags_is_listed_with_a_few(write_wiki) -> None:
+    """Every tag page lists the note: with all its tags each time, 5,000 tags made a
+    gigabyte of pages. Its own page shows them all."""
+    tags = " ".join(f"#t{i}" for i in range(30))
+    config = write_wiki({"note.md": f"---\ntitle: Note\n---\nTagged {tags}.\n"})
+    build(config)
+    tag_page = parse_html((config.out / "tags" / "t7.html").read_text(encoding="utf-8"))
+    listed = tag_page.select_one("p.note-tags")
+    assert len(listed.select("a.tag")) == 12 and listed.select_one(".more-tags").text == "+18"
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    assert len(page.select("dd.tags a.tag")) == 30
