@@ -13,7 +13,9 @@ import contextlib
 import html
 import http.server
 import mimetypes
+import os
 import posixpath
+import shutil
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -60,13 +62,19 @@ class ServeState:
 
 
 def is_local_host(header: str | None) -> bool:
+    """Whether a request's ``Host`` is this machine's: a local name or address, and at most a
+    port after it (``[::1]evil.com`` and ``localhost:80@evil.com`` are not)."""
     if not header:
         return False
     host = header.strip().lower()
     if host.startswith("["):
-        host = host[: host.find("]") + 1] if "]" in host else host
-    elif ":" in host:
-        host = host.rsplit(":", 1)[0]
+        end = host.find("]")
+        host, rest = (host[:end + 1], host[end + 1:]) if end > 0 else (host, "")
+    else:
+        host, colon, port = host.partition(":")
+        rest = colon + port
+    if rest and not (rest[0] == ":" and rest[1:].isdigit() and rest[1:].isascii()):
+        return False
     return host in _LOCAL_HOSTS
 
 
@@ -144,14 +152,31 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 body = missing.read_bytes() if missing else b"not found\n"
                 self._send(404, body, "text/html; charset=utf-8" if missing else "text/plain")
                 return
-            data = file.read_bytes()
             kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-            if kind == "text/html":
-                tag = f'<script src="{RELOAD_PATH}"></script>'.encode()
-                data = data.replace(b"</body>", tag + b"</body>", 1)
             charset = "; charset=utf-8" if kind.startswith("text/") or kind.endswith(
                 ("json", "javascript", "turtle")) else ""
+            if kind != "text/html":  # streamed: an attachment may be a gigabyte of video
+                self._stream(file, kind + charset)
+                return
+            tag = f'<script src="{RELOAD_PATH}"></script>'.encode()
+            data = file.read_bytes().replace(b"</body>", tag + b"</body>", 1)
             self._send(200, data, kind + charset)
+
+        def _stream(self, file: Path, content_type: str) -> None:
+            try:
+                f = open(file, "rb")  # noqa: SIM115 - closed below; a file gone is a 404
+            except OSError:
+                self._send(404, b"not found\n", "text/plain")
+                return
+            with f:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("X-Content-Type-Options", "nosniff")
+                self.end_headers()
+                if self.command != "HEAD":
+                    shutil.copyfileobj(f, self.wfile, 1 << 16)
 
     return Handler
 

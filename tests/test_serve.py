@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kg.config import Config
-from kg.serve import serve, site_file
+from kg.serve import is_local_host, serve, site_file
 
 NOTE = "---\ntitle: {title}\ntier: 1\n---\nBody of the note.\n"
 
@@ -87,6 +87,27 @@ def test_refuses_foreign_hosts_and_paths_outside(server, tmp_path: Path) -> None
     for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/notes/..%2f..%2fsecret.txt"):
         status, body = _get(port, path)
         assert status == 404 and "secret" not in body
+
+
+@pytest.mark.parametrize(("host", "local"), [
+    ("localhost", True), ("localhost:8000", True), ("127.0.0.1:80", True), ("[::1]:8000", True),
+    ("[::1]", True), ("LOCALHOST", True), ("evil.com", False), ("[::1]evil.com", False),
+    ("localhost:80@evil.com", False), ("[::1].attacker.example:8000", False),
+    ("localhost.evil.com", False), ("127.0.0.1:", False), ("localhost:8o", False), ("", False),
+])
+def test_only_local_hosts_are_local(host: str, local: bool) -> None:
+    assert is_local_host(host) is local
+
+
+def test_a_big_file_is_streamed_not_read_whole(server) -> None:  # type: ignore[no-untyped-def]
+    config, port, _ = server
+    (config.out / "big.bin").write_bytes(b"x" * (3 << 20))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", "/big.bin", headers={"Host": f"127.0.0.1:{port}"})
+    response = conn.getresponse()
+    assert response.status == 200 and response.getheader("Content-Length") == str(3 << 20)
+    assert response.read() == b"x" * (3 << 20)
+    conn.close()
 
 
 def test_symlink_out_of_site_is_not_served(tmp_path: Path) -> None:
