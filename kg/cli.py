@@ -568,13 +568,9 @@ def export(fmt: str, out: str | None, wiki: str | None) -> None:
         return
     from pathlib import Path
 
-    from kg.cache import write_atomic
-    from kg.errors import KgError
+    from kg.export import write_out
 
-    try:
-        write_atomic(Path(out), lambda f: f.write(data), private=False)
-    except OSError as err:
-        raise KgError(f"cannot write {out}: {err.strerror}", file=out) from None
+    write_out(Path(out), data)
     click.echo(f"wrote {_shown(Path(out))} ({len(data)} bytes)", err=True)
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.errors import ConfigError
+from kg.errors import ConfigError, KgError
 from kg.model import Wiki
 
 if TYPE_CHECKING:
@@ -61,3 +63,26 @@ def _plain(attrs: dict[str, Any]) -> None:
             del attrs[key]
         elif isinstance(value, list | tuple):
             attrs[key] = ", ".join(str(v) for v in value)
+
+
+def write_out(path: Path, data: bytes) -> None:
+    """``data`` into the file ``path`` names, as a shell's ``>`` would: through a symlink to
+    its target, and into a pipe or a device (``/dev/stdout``) as it is; a regular file is
+    replaced whole or not at all (never left half-written)."""
+    import stat
+
+    from kg.cache import write_atomic
+
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        mode = 0
+    try:
+        if mode and not stat.S_ISREG(mode):
+            with open(target, "wb") as f:
+                f.write(data)
+        else:
+            write_atomic(target, lambda f: f.write(data), private=False)
+    except OSError as err:
+        raise KgError(f"cannot write {path}: {err.strerror}", file=path) from None

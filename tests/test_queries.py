@@ -335,6 +335,23 @@ def test_an_exported_file_has_the_mode_of_any_new_file(tmp_path: Path) -> None:
         os.umask(old)
 
 
+def test_export_writes_through_a_symlink_and_into_a_device(tmp_path: Path) -> None:
+    """As a shell's ``>``: a symlink's target is written, not the link replaced; a device
+    is written into, never replaced by a file (``/dev/full`` says it is full)."""
+    import os
+
+    (tmp_path / "real.ttl").write_text("ORIGINAL")
+    (tmp_path / "link.ttl").symlink_to("real.ttl")
+    result = kg("export", "--format", "ttl", "--out", str(tmp_path / "link.ttl"), "--wiki", WIKI)
+    assert result.exit_code == 0
+    assert (tmp_path / "link.ttl").is_symlink()
+    assert (tmp_path / "real.ttl").read_text().startswith("@prefix")
+    if os.path.exists("/dev/full"):
+        result = kg("export", "--format", "nt", "--out", "/dev/full", "--wiki", WIKI)
+        assert result.exit_code == 1 and "No space left" in result.output
+        assert Path("/dev/full").is_char_device()
+
+
 def test_export_graphml() -> None:
     import networkx as nx
 
