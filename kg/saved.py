@@ -6,6 +6,7 @@ page. The same prefixes are declared as for ``kg sparql``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,21 @@ from kg.model import Wiki
 from kg.urls import safe_url
 
 ROW_LIMIT = 2000
+"""Rows a query's page shows."""
+READ_LIMIT = 50_000
+"""Rows of a result read at most (they are sorted before the first ROW_LIMIT are shown): a
+cross join of the whole graph must not fill the memory of a build."""
 _ORDER_BY = re.compile(r"\border\s+by\b", re.I)
+_NOT_CODE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                       r"|'(?:[^'\\\n]|\\.)*'|<[^<>\s]*>|#[^\n]*")
+"""What in a query is no keyword: strings, IRIs, comments."""
+_SERVICE = re.compile(r"(?<![?$\w:])SERVICE\b", re.I)
+
+
+def calls_out(text: str) -> bool:
+    """Whether a query asks another endpoint (``SERVICE <…>``): a saved query of a shared
+    wiki must not make a build reach hosts of its choosing, nor wait on them."""
+    return bool(_SERVICE.search(_NOT_CODE.sub(" ", text)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +60,8 @@ class QueryResult:
     rows: tuple[tuple[Cell, ...], ...]
     total: int
     error: str | None = None
+    more: bool = False
+    """More rows than :data:`READ_LIMIT` were found; ``total`` counts those read."""
 
 
 def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
@@ -94,6 +111,10 @@ class QueryRunner:
         from kg.rdf import PREFIXES
 
         here = query_page(query)
+        if calls_out(query.text):
+            return QueryResult((), (), 0, error="SERVICE (another endpoint) is not run when "
+                                                "the site is built; ask it with kg sparql")
+        more = False
         try:
             # the same prefixes as `kg sparql`: the vocabulary's, and note: for this wiki
             declared = {**PREFIXES, "note": f"{self.config.base_iri}note/"}
@@ -103,17 +124,19 @@ class QueryRunner:
             if isinstance(answer, pyoxigraph.QueryTriples):
                 columns: tuple[str, ...] = ("subject", "predicate", "object")
                 rows = [tuple(self.cell(t, here) for t in (tr.subject, tr.predicate, tr.object))
-                        for tr in answer]
+                        for tr in itertools.islice(answer, READ_LIMIT + 1)]
             else:
                 names = [v.value for v in answer.variables]
                 columns = tuple(names)
                 rows = [tuple(self.cell(solution[name], here) for name in names)
-                        for solution in answer]
-        except (SyntaxError, OSError, ValueError, TypeError) as err:
+                        for solution in itertools.islice(answer, READ_LIMIT + 1)]
+        except (SyntaxError, OSError, ValueError, TypeError, RuntimeError) as err:
             return QueryResult((), (), 0, error=str(err))
+        if len(rows) > READ_LIMIT:
+            more, rows = True, rows[:READ_LIMIT]
         if not _ORDER_BY.search(query.text):
             rows.sort(key=lambda row: [(c.text, c.href or "") for c in row])
-        return QueryResult(columns, tuple(rows[:ROW_LIMIT]), len(rows))
+        return QueryResult(columns, tuple(rows[:ROW_LIMIT]), len(rows), more=more)
 
     def cell(self, term: Any, here: PagePath) -> Cell:
         import pyoxigraph

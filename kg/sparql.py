@@ -172,13 +172,16 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
     names = {p: ns for p, ns in known.items() if p not in declared} if compact else {}
     if isinstance(answer, pyoxigraph.QueryBoolean):
         return Result("ask", boolean=bool(answer))
-    if isinstance(answer, pyoxigraph.QuerySolutions):
-        columns = tuple(v.value for v in answer.variables)
-        rows = tuple(
-            {c: _text(solution[c], names) for c in columns} for solution in answer
-        )
-        return Result("select", columns=columns, rows=rows)
-    triples = list(answer)
+    try:  # results are computed as they are read: a SERVICE that fails, fails here
+        if isinstance(answer, pyoxigraph.QuerySolutions):
+            columns = tuple(v.value for v in answer.variables)
+            rows = tuple(
+                {c: _text(solution[c], names) for c in columns} for solution in answer
+            )
+            return Result("select", columns=columns, rows=rows)
+        triples = list(answer)
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"the query failed: {err}", file=source) from None
     text = tuple((_text(t.subject, names) or "", _text(t.predicate, names) or "",
                   _text(t.object, names) or "") for t in triples)
     nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)

@@ -352,6 +352,12 @@ def test_export_writes_through_a_symlink_and_into_a_device(tmp_path: Path) -> No
         assert Path("/dev/full").is_char_device()
 
 
+def test_a_service_that_fails_is_an_error_not_a_traceback() -> None:
+    result = kg("sparql", "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
+                "--wiki", WIKI)
+    assert result.exit_code == 1 and "the query failed" in result.output
+
+
 def test_export_graphml() -> None:
     import networkx as nx
 

@@ -455,6 +455,29 @@ def test_a_broken_saved_query_shows_its_error(write_wiki: WriteWiki) -> None:
     assert ask.select_one("table.query-result tbody td").text == "yes"
 
 
+def test_a_saved_query_asks_no_other_endpoint_and_reads_bounded_rows(
+        write_wiki: WriteWiki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared wiki's query must not make the build reach a host (nor wait on one), and a
+    cross join is read only so far."""
+    import kg.saved
+
+    monkeypatch.setattr(kg.saved, "READ_LIMIT", 10)
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ntier: 1\n---\nText.\n",
+        "queries/remote.rq": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> "
+                             "{ ?s ?p ?o } }\n",
+        "queries/cross.rq": "SELECT ?a ?b WHERE { ?a ?p ?x . ?b ?q ?y }\n",
+        "queries/named.rq": "SELECT ?service WHERE { ?service a kg:Note }\n",
+    })
+    outputs = render(config)
+    remote = page(outputs, "queries/remote.html")
+    assert "SERVICE" in remote.select_one("p.error").text
+    cross = page(outputs, "queries/cross.html")
+    assert cross.select_one("p.muted").text.startswith("More than 10 rows")
+    assert len(cross.select("table.query-result tbody tr")) == 10
+    assert not page(outputs, "queries/named.html").select("p.error")
+
+
 def test_search_index(site: Path) -> None:
     index = json.loads((site / "search.json").read_bytes())
     script = script_json((site / "data/search.js").read_bytes(), b"window.KG_SEARCH_INDEX = ")
