@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -37,10 +38,23 @@ class Config:
     def with_options(self, **options: Any) -> Config:
         """A copy with the non-None options applied (paths made absolute)."""
         clean = {k: v for k, v in options.items() if v is not None}
+        if "base_url" in clean:
+            clean["base_url"] = checked_base_url(str(clean["base_url"]), None)
         for key in ("wiki", "out", "templates"):
             if key in clean:
                 clean[key] = Path(clean[key]).resolve()
         return replace(self, **clean)
+
+
+_WEB_URL = re.compile(r"https?://[^\s/?#]+", re.I)
+
+
+def checked_base_url(value: str, file: Path | None) -> str:
+    """The URL the site is served from: empty, or an http(s) URL (it is put in links)."""
+    if value and (not _WEB_URL.match(value) or any(c in value for c in ' <>"\'`')):
+        raise ConfigError(f"the base URL must be an http(s) URL, not '{value}'", file=file,
+                          hint="e.g. https://me.github.io/wiki/")
+    return value
 
 
 def find_root(start: Path) -> Path:
@@ -75,14 +89,25 @@ def load_config(root: Path | None = None) -> Config:
             hint=f"known settings: {', '.join(sorted(known))}",
         )
     tiers = dict(DEFAULT_TIERS)
+    if not isinstance(section.get("tiers") or {}, dict):
+        raise ConfigError("tiers must be a table of labels", file=path,
+                          hint='[kg.tiers]\n1 = "Research direction"')
     for key, label in (section.get("tiers") or {}).items():
         if not str(key).isdigit() or not isinstance(label, str):
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
                               hint='[kg.tiers]\n1 = "Research direction"')
         tiers[int(key)] = label
+    for key in ("title", "wiki", "out", "base_url", "base_iri", "templates"):
+        value = section.get(key)
+        if value is not None and (not isinstance(value, str) or "\0" in value):
+            raise ConfigError(f"{key} must be text", file=path, hint=f'{key} = "…"')
     base_iri = str(section.get("base_iri", DEFAULT_BASE_IRI))
+    if not _WEB_URL.match(base_iri) or any(c in base_iri for c in ' <>"{}|\\^`'):
+        raise ConfigError(f"base_iri must be an http(s) IRI, not '{base_iri}'", file=path,
+                          hint='base_iri = "https://example.org/kg/"')
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
+    base_url = checked_base_url(str(section.get("base_url", "")), path)
     templates = section.get("templates")
     ignore = section.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
@@ -93,7 +118,7 @@ def load_config(root: Path | None = None) -> Config:
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),
         out=(root / str(section.get("out", "site"))).resolve(),
         title=str(section.get("title", DEFAULT_TITLE)),
-        base_url=str(section.get("base_url", "")),
+        base_url=base_url,
         base_iri=base_iri,
         tiers=MappingProxyType(dict(sorted(tiers.items()))),
         templates=(root / str(templates)).resolve() if templates else None,

@@ -199,7 +199,11 @@ class Http:
 
 
 def check_url(url: str, service: str = "SPARQL") -> str:
-    parts = urllib.parse.urlsplit(url.strip())
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:  # "http://[::1": an unclosed address
+        parts = urllib.parse.urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         example = ("http://127.0.0.1:7878/store" if service == "Graph Store"
                    else "http://127.0.0.1:7878/query")

@@ -725,3 +725,28 @@ def test_notes_that_were_slow_build_in_seconds(tmp_path: Path, body: str) -> Non
     started = time.perf_counter()
     build(make_config(tmp_path), jobs=1)
     assert time.perf_counter() - started < 30
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("tiers = 5", "tiers must be a table"),
+    ('base_iri = "not an iri"', "base_iri must be an http(s) IRI"),
+    ('base_url = "javascript:alert(1)//"', "base URL must be an http(s) URL"),
+    ('wiki = "\\u0000"', "wiki must be text"),
+    ("title = 3", "title must be text"),
+])
+def test_settings_of_the_wrong_kind_are_errors_naming_kg_toml(tmp_path: Path, setting: str,
+                                                                message: str) -> None:
+    """Not a traceback, nor a javascript: link on every page."""
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_text(f"[kg]\n{setting}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_config(tmp_path)
+    assert caught.value.file is not None and caught.value.file.endswith("kg.toml")
+
+
+def test_a_base_url_option_that_is_no_web_url_is_an_error(tmp_path: Path) -> None:
+    from kg.config import load_config
+
+    with pytest.raises(ConfigError, match="base URL"):
+        load_config(tmp_path).with_options(base_url="javascript:alert(1)//")

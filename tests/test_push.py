@@ -504,8 +504,9 @@ def test_unreachable_store(tmp_path: Path) -> None:
 
 def test_not_a_url(tmp_path: Path) -> None:
     config = sample_copy(tmp_path)
-    with pytest.raises(ConfigError, match="not an http"):
-        push(load_wiki(config), config, "localhost:7878/store")
+    for url in ("localhost:7878/store", "http://[::1", "http://localhost:78x/store"):
+        with pytest.raises(ConfigError, match="not an http"):
+            push(load_wiki(config), config, url)
 
 
 def test_cli_push_reports_errors(fake: FakeStore, tmp_path: Path) -> None:
