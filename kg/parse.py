@@ -37,7 +37,7 @@ from kg.workers import can_fork, jobs_wanted
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 # C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?$")
 _WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
 # what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
@@ -75,7 +75,9 @@ def decode(data: bytes, *, file: str) -> str:
     """UTF-8 (with or without BOM); anything else is an error with the byte offset.
 
     Control characters other than tab, form feed and line ends are refused too: a NUL or an
-    ANSI escape in a note would reach the terminal through `kg connections` and the RDF.
+    ANSI escape in a note would reach the terminal through `kg connections` and the RDF; and
+    so are the noncharacters U+FFFE and U+FFFF, which no XML may hold (the feed, GraphML). A
+    form feed (an old page break) is read as a space, for the same reason.
     """
     if len(data) > MAX_FILE_BYTES:
         raise _too_large(len(data), file)
@@ -93,15 +95,16 @@ def decode(data: bytes, *, file: str) -> str:
     if control:
         offset = len(text[: control.start()].encode("utf-8"))
         line = data[:offset].count(b"\n") + 1
-        what = "NUL byte" if control.group() == "\x00" else (
-            f"control character U+{ord(control.group()):04X}")
+        char = control.group()
+        kind = "noncharacter" if char in "\ufffe\uffff" else "control character"
+        what = "NUL byte" if char == "\x00" else f"{kind} U+{ord(char):04X}"
         raise NoteError(
             f"file holds a {what} at byte offset {offset}",
             file=file,
             line=line,
             hint="is this a binary file? otherwise delete the invisible character",
         )
-    return normalise_newlines(text)
+    return normalise_newlines(text.replace("\f", " ") if "\f" in text else text)
 
 
 def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:

@@ -750,3 +750,14 @@ def test_a_base_url_option_that_is_no_web_url_is_an_error(tmp_path: Path) -> Non
 
     with pytest.raises(ConfigError, match="base URL"):
         load_config(tmp_path).with_options(base_url="javascript:alert(1)//")
+
+
+def test_a_form_feed_is_a_space_and_the_feed_stays_well_formed(tmp_path: Path) -> None:
+    """XML may hold no form feed: an old page break in a note must not break feed.xml."""
+    import xml.etree.ElementTree as ET
+
+    written(tmp_path, {"ff.md": "---\ntitle: Page\fbreak\ndate: 2026-01-05\n---\n"
+                                "## TL;DR\nOne\fpage.\n"})
+    build(make_config(tmp_path))
+    ET.parse(tmp_path / "site" / "feed.xml")
+    assert "One page." in (tmp_path / "site" / "feed.xml").read_text(encoding="utf-8")
