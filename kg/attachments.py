@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from kg.discover import skipped_folder, walk_folders
+from kg.discover import skipped_folder, template_folders, walk_folders
 from kg.ids import ATTACHMENTS
 
 IMAGES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "avif", "bmp"})
@@ -44,11 +44,20 @@ def is_image(rel: str) -> bool:
     return kind(rel) in IMAGES
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def unescape_destination(destination: str) -> str:
+    """A link destination without its backslash escapes (``D%20\\(2018\\).md``), as
+    CommonMark reads it and the renderer's link holds it."""
+    return _ESCAPED.sub(r"\1", destination) if "\\" in destination else destination
+
+
 def destination_ref(destination: str) -> str | None:
     """The file a Markdown link's or image's destination names in the wiki, as written
     (unquoted, no ``#fragment``): a relative path with an attachment's extension; None for
     a URL, a path from the root, a note or anything else."""
-    destination = destination.strip().strip("<>")
+    destination = unescape_destination(destination.strip().strip("<>"))
     parts = urlsplit(destination)
     if parts.scheme or parts.netloc or destination.startswith(("/", "#")):
         return None
@@ -83,6 +92,7 @@ class Attachments:
     def __init__(self, wiki: Path) -> None:
         self.wiki = wiki
         self._by_name: dict[str, list[str]] | None = None
+        self._templates = template_folders(wiki)
 
     def find(self, ref: str, folder: str) -> str | None:
         """The path in the wiki of the file ``ref`` names from a note in ``folder``."""
@@ -103,6 +113,9 @@ class Attachments:
         *folders, name = rel.split("/")
         if name.startswith(".") or any(skipped_folder(part) for part in folders):
             return False  # hidden, or in a folder never read ("..", ".git", "Templates")
+        if any("/".join(folders[:n]).casefold() in self._templates
+               for n in range(1, len(folders) + 1)):
+            return False  # in the folder of templates the vault's settings name
         try:
             return (self.wiki / rel).is_file() and not _linked(self.wiki, rel)
         except (OSError, ValueError):  # a name too long for the file system, a NUL

@@ -181,7 +181,7 @@ def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | 
     ``My%20Note.md``): its path in the wiki without ``.md``, as links are resolved, and the
     heading; None for anything else (a URL, a path from the root or out of the wiki, a file
     of another kind). ``folder`` is the linking note's, in the wiki."""
-    destination = destination.strip("<>")
+    destination = attachments.unescape_destination(destination.strip("<>"))
     parts = urlsplit(destination)
     if parts.scheme or parts.netloc or destination.startswith("/"):
         return None
@@ -197,7 +197,7 @@ def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | 
 def from_folder(target: str, folder: str) -> str:
     """A wikilink's target written from the linking note's ``folder`` (``../Papers/BERT``,
     ``./child``, Obsidian's "relative path" links) as its path in the wiki; any other target
-    as it is, and one that leaves the wiki too (it names no note)."""
+    as it is, as is one that would leave the wiki (then looked up as any name is)."""
     if not target.startswith(("./", "../")):
         return target
     rel = posixpath.normpath(posixpath.join(folder, target))
@@ -355,10 +355,9 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                     found.append((match.start(), note[0], note[1],
                                   plain_text(match.group(1)) or None))
         if "#" in code_free:  # not where the renderer makes none: links, math, definitions
-            text = code_free
-            for (start, lineno), part in zip(offsets, parts, strict=True):
-                if lineno in definitions:  # ``[r]: url "title #x"`` shows nothing
-                    text = text[:start] + " " * len(part) + text[start + len(part):]
+            text = code_free if not definitions else " ".join(  # ``[r]: url "#x"`` shows none
+                " " * len(part) if lineno in definitions else code_free[start:start + len(part)]
+                for (start, lineno), part in zip(offsets, parts, strict=True)) + " "
             text = MD_LINK_OR_IMAGE.sub(" ", WIKILINK.sub(" ", text))
             if "$" in text:
                 text = _MATH.sub(" ", text)

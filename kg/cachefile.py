@@ -270,6 +270,12 @@ def library_stamp(name: str) -> str:
     return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
+TEMPLATE_SETTINGS = ((".obsidian/templates.json", "folder"),
+                     (".obsidian/plugins/templater-obsidian/data.json", "templates_folder"))
+"""Where an Obsidian vault names its folder of templates (the core plugin's, Templater's):
+files that decide which files are notes (:func:`kg.discover.template_folders`)."""
+
+
 def scan(wiki: Path) -> dict[str, Stat]:
     """The stat of every Markdown file under ``wiki`` that could be a note, by relative path.
 
@@ -310,6 +316,10 @@ def scan(wiki: Path) -> dict[str, Stat]:
         finally:
             if dir_fd is not None:
                 os.close(dir_fd)
+    for setting, _key in TEMPLATE_SETTINGS:  # in a hidden folder, yet read: seen changing
+        with contextlib.suppress(OSError):
+            st = os.stat(os.path.join(wiki, setting))
+            found[setting] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     return found
 
 

@@ -135,15 +135,33 @@ def _attachments(wiki: Path, notes: list[Note]) -> list[Finding]:
     out: list[Finding] = []
     for note in notes:
         folder = note.path.rpartition("/")[0]
-        for ref in note.files:
-            if found.find(ref, folder) is None:
-                lines = note.body.split("\n")
-                at = next((i for i, text in enumerate(lines) if ref in text), 0)
-                out.append(Finding(WARNING, "missing-attachment",
-                                   f"'{ref}' is not a file of the wiki the site can show",
-                                   _at(note, line=note.body_line + at),
-                                   "copy the file into the wiki, or correct its name"))
+        missing = [ref for ref in note.files if found.find(ref, folder) is None]
+        lines = _reference_lines(note.body) if missing else {}
+        for ref in missing:
+            out.append(Finding(WARNING, "missing-attachment",
+                               f"'{ref}' is not a file of the wiki the site can show",
+                               _at(note, line=note.body_line + lines.get(ref, 0)),
+                               "copy the file into the wiki, or correct its name"))
     return out
+
+
+def _reference_lines(body: str) -> dict[str, int]:
+    """The line (from 0) each attachment is first named on, read as the scanner reads it."""
+    from kg.attachments import destination_ref
+    from kg.body import MD_LINK_OR_IMAGE, WIKILINK, wikilink_file
+
+    lines: dict[str, int] = {}
+    for number, text in enumerate(body.split("\n")):
+        if "[" not in text:
+            continue
+        refs = [wikilink_file(m.group(2)) for m in WIKILINK.finditer(text)]
+        refs += [destination_ref(m.group(2)) for m in MD_LINK_OR_IMAGE.finditer(text)]
+        if "]:" in text:
+            refs.append(destination_ref(text.partition("]:")[2].strip().split(" ")[0]))
+        for ref in refs:
+            if ref is not None:
+                lines.setdefault(ref, number)
+    return lines
 
 
 def _at(note: Note, key: str | None = None, line: int | None = None) -> Location:

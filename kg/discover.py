@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.cachefile import TEMPLATE_SETTINGS
 from kg.errors import BuildFailed, Finding, Location, NoteError, Severity
 from kg.ids import NoteId, note_id
 
@@ -22,9 +23,6 @@ SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates
 """Folders never read, whatever their case (an Obsidian vault's ``Templates/``)."""
 SKIP_SUFFIXES = (".excalidraw.md",)
 """Files named like notes that are not: an Excalidraw drawing's data."""
-_TEMPLATE_SETTINGS = ((".obsidian/templates.json", "folder"),
-                      (".obsidian/plugins/templater-obsidian/data.json", "templates_folder"))
-"""Where an Obsidian vault names its folder of templates (the core plugin's, Templater's)."""
 
 
 def skipped_folder(name: str) -> bool:
@@ -37,7 +35,7 @@ def template_folders(wiki: Path) -> frozenset[str]:
     import json
 
     found: set[str] = set()
-    for setting, key in _TEMPLATE_SETTINGS:
+    for setting, key in TEMPLATE_SETTINGS:
         try:
             value = json.loads((wiki / setting).read_text(encoding="utf-8")).get(key)
         except (OSError, ValueError, AttributeError):

@@ -86,11 +86,12 @@ def note_id(stem: str, *, file: str | None = None) -> NoteId:
     slug = slugify(stem, max_length=10_000)
     if len(slug) > MAX_ID_LENGTH:
         # a long title as a name, or one spelled long in ASCII (80 Chinese characters are
-        # 400): cut, and told apart from others by a hash of the whole name
+        # 400): cut, and told apart from others by a hash of the whole id, so that two
+        # names of one id still collide (Foo.md and foo.md), as short ones do
         import hashlib
 
-        tail = hashlib.sha1(unicodedata.normalize("NFC", stem).encode("utf-8", "surrogatepass"))
-        slug = f"{slug[:MAX_ID_LENGTH - 9].rstrip('-')}-{tail.hexdigest()[:8]}"
+        tail = hashlib.sha1(slug.encode("ascii")).hexdigest()[:8]
+        slug = f"{slug[:MAX_ID_LENGTH - 9].rstrip('-')}-{tail}"
     return NoteId(slug)
 
 

@@ -93,6 +93,7 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
 _BLOCK_LINK = re.compile(r"^([^#|]*)#\^([A-Za-z0-9-]+)\s*(?:\|(.*))?$")
 """A link to a block (``[[note#^id]]``, ``[[#^id|label]]``): its note, id and label."""
 _BLOCK_MARK = re.compile(r"(?<!\S)\^([A-Za-z0-9-]+)$")
+_BLOCK_MARK_WRITTEN = re.compile(r"\s\^([A-Za-z0-9-]+)$")
 """The id a block ends with, Obsidian's ``… text ^id``: not shown; the block's anchor."""
 
 
@@ -106,23 +107,28 @@ def _block_ids(md: MarkdownIt) -> None:
 
     def rule(state: Any) -> None:
         tokens = state.tokens
+        seen: set[str] = set()
         for i, token in enumerate(tokens):
             last = token.children[-1] if token.type == "inline" and token.children else None
             if last is None or last.type != "text" or "^" not in last.content:
                 continue
-            mark = _BLOCK_MARK.search(last.content)
-            before = last.content[:mark.start()].rstrip() if mark is not None else ""
-            if mark is None or (not before and len(token.children) == 1):
+            written = _BLOCK_MARK_WRITTEN.search(token.content)  # after a space as written:
+            mark = _BLOCK_MARK.search(last.content)               # m*c*^2 is no mark
+            if written is None or mark is None or written.group(1) in seen:
+                continue
+            before = last.content[:mark.start()].rstrip()
+            if not before and len(token.children) == 1:
                 continue  # a paragraph of nothing but "^id" is text
+            opened = tokens[i - 1]  # the block it ends: a paragraph, or a list item's
+            if opened.type == "paragraph_open" and opened.hidden:
+                opened = tokens[i - 2] if tokens[i - 2].type == "list_item_open" else opened
+            if opened.type == "paragraph_open" and opened.hidden:
+                continue
+            if opened.type not in ("paragraph_open", "list_item_open"):
+                continue  # a heading has its own anchor; a table cell none
             last.content = before
-            for j in range(i - 1, -1, -1):  # the block it ends: its paragraph, or list item
-                opened = tokens[j]
-                if opened.type == "list_item_open" or (
-                        opened.type == "paragraph_open" and not opened.hidden):
-                    opened.attrSet("id", block_anchor(mark.group(1)))
-                    break
-                if opened.type != "paragraph_open":
-                    break
+            opened.attrSet("id", block_anchor(mark.group(1)))
+            seen.add(mark.group(1))
 
     md.core.ruler.push("block_ids", rule)
 

@@ -215,7 +215,7 @@ def _build_note(
                                                *f.texts("tag", commas=True), *scanned.tags)
                                  if (tag := tag_name(t)))),
         connections=f.connections("connections"),
-        mentions=(*_property_links(f), *(
+        mentions=(*_property_links(f, path.rpartition("/")[0]), *(
             Mention(link.target, link.label, link.heading, link.line, link.context)
             for link in scanned.links
         )),
@@ -538,20 +538,23 @@ READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", 
 """The front-matter fields kg reads; a ``[[link]]`` in any other is a mention."""
 
 
-def _property_links(f: _Fields) -> list[Mention]:
+def _property_links(f: _Fields, folder: str) -> list[Mention]:
     """The ``[[wikilinks]]`` in fields kg does not read (a vault's ``up: "[[Topic]]"``,
-    ``related: ["[[A]]", "[[B]]"]``): mentions, with the field as their context."""
+    ``related: ["[[A]]", "[[B]]"]``) of a note in ``folder``: mentions, with the field as
+    their context (cut as a sentence of the body is)."""
     found: list[Mention] = []
 
     def visit(key: str, node: Node) -> None:
         if isinstance(node.value, str):
             if "[[" in node.value:
                 context = f"{key}: {bodymod.plain_text(node.value)}"
+                if len(context) > 400:
+                    context = context[:399] + "…"
                 for match in bodymod.WIKILINK.finditer(node.value):
                     parsed = bodymod.parse_wikilink(match.group(2))
                     if parsed is not None:
-                        found.append(Mention(parsed[0], parsed[2], parsed[1], node.line,
-                                             context))
+                        found.append(Mention(bodymod.from_folder(parsed[0], folder), parsed[2],
+                                             parsed[1], node.line, context))
         elif isinstance(node.value, list):
             for item in node.value:
                 visit(key, item)

@@ -228,7 +228,9 @@ def test_the_table_keeps_a_long_path_s_file_and_line(write_wiki) -> None:
 
 def test_an_attachment_the_wiki_lacks_is_named_with_its_line(write_wiki) -> None:
     config = write_wiki({"img/there.png": b"\x89PNG\r\n\x1a\n",
-                         "a.md": note("A", "", "Text.\n\n![[there.png]] and ![[gone.png|300]]\n"
-                                                 "[the paper](papers/x.pdf)\n")})
-    got = {(c, w) for c, w, _ in found(config) if c == "missing-attachment"}
-    assert got == {("missing-attachment", "a.md:8"), ("missing-attachment", "a.md:9")}
+                         "a.md": note("A", "", "Text ![[data.png]].\n\n![[there.png]] and "
+                                                 "![[a.png|300]]\n[the paper](my%20x.pdf)\n")})
+    got = {(w, f.split("'")[1]) for c, w, f in
+           ((f.code, str(f.where), f.message) for f in check(config).findings)
+           if c == "missing-attachment"}
+    assert got == {("a.md:6", "data.png"), ("a.md:8", "a.png"), ("a.md:9", "my x.pdf")}

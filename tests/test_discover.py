@@ -158,3 +158,32 @@ def test_a_vault_s_templates_and_drawings_are_not_notes(tmp_path: Path) -> None:
     assert [top for top, _ in disc.walk_folders(wiki)] == [str(wiki), str(wiki / "Meta")]
     (wiki / ".obsidian" / "templates.json").write_text('{"folder": "Meta"}')
     assert [f.rel for f in disc.discover(wiki).files] == ["a.md"]
+
+
+def test_a_change_to_the_vault_s_template_setting_is_seen_by_the_next_build(
+        tmp_path: Path) -> None:
+    from kg.build import build
+    from kg.config import load_config
+
+    wiki = tmp_path / "wiki"
+    for rel, text in {"a.md": "# A\n![[Tpl/pic.png]]\n", "Tpl/t.md": "# T\n",
+                      "Tpl/pic.png": "png"}.items():
+        (wiki / rel).parent.mkdir(parents=True, exist_ok=True)
+        (wiki / rel).write_text(text)
+    config = load_config(tmp_path).with_options(wiki=wiki, out=tmp_path / "site")
+    assert build(config).notes == 2
+    assert (tmp_path / "site" / "files" / "Tpl" / "pic.png").is_file()
+    (wiki / ".obsidian").mkdir()
+    (wiki / ".obsidian" / "templates.json").write_text('{"folder": "Tpl"}')
+    assert build(config).notes == 1
+    assert not (tmp_path / "site" / "notes" / "t.html").exists()
+    assert not (tmp_path / "site" / "files" / "Tpl").exists()  # not published by path either
+
+
+def test_long_names_of_one_id_still_collide(tmp_path: Path) -> None:
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    (wiki / ("A" * 101 + ".md")).write_text("# A\n")
+    (wiki / ("a" * 101 + ".md")).write_text("# a\n")
+    with pytest.raises(BuildFailed, match="differ only in case"):
+        disc.discover(wiki)

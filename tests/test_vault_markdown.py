@@ -272,3 +272,25 @@ def test_a_note_with_many_tags_is_listed_with_a_few(write_wiki) -> None:
     assert len(listed.select("a.tag")) == 12 and listed.select_one(".more-tags").text == "+18"
     page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
     assert len(page.select("dd.tags a.tag")) == 30
+
+
+def test_review_cases_of_vault_links(write_wiki) -> None:
+    """Block marks only after a space and only where a block takes the anchor; relative
+    links in front-matter from the note's folder; escaped parentheses in a link."""
+    config = write_wiki({
+        "A/x.md": "---\ntitle: X\nrelated: \"[[./Plan]]\"\n---\n"
+                  "E = m*c*^2 and **10**^6.\n\nOnce ^b1\n\nTwice ^b1\n\n| c ^t |\n|---|\n\n"
+                  "[esc](../D%20\\(2018\\).md)\n",
+        "A/Plan.md": "---\ntitle: Plan A\n---\nText.\n",
+        "Plan.md": "---\ntitle: Plan root\n---\nText.\n",
+        "D (2018).md": "---\ntitle: D\n---\nText.\n"})
+    build(config)
+    assert {e.target for e in load_wiki(config).edges if e.source == "x"} == {"a-plan", "d-2018"}
+    body = parse_html((config.out / "notes" / "x.html").read_text(encoding="utf-8")
+                      ).select_one("div.body")
+    paragraphs = body.select("p")
+    assert "^2" in paragraphs[0].text and "^6" in paragraphs[0].text
+    assert "id" not in paragraphs[0].attrs
+    assert [p.attrs.get("id") for p in paragraphs[1:3]] == ["block-b1", None]
+    assert "c ^t" in body.select_one("table").text
+    assert body.select_one('a[href="d-2018.html"]').text == "esc"
