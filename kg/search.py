@@ -26,8 +26,10 @@ TEXT_LIMIT = 5000
 # without the "!" of embeds and images, for the usual body that has none.
 _LINE_MARK = re.compile(r"\n[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)+")
 _FENCE = re.compile(r"\n[ \t]{0,3}(?:```|~~~).*")
-_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
-_MD_LINK_NO_IMAGE = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+# bounded, and no "[" in a destination: each "[" would otherwise scan the rest of its line
+# for "](…)", and a line of many unclosed "[a](" took minutes
+_MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,1000})\]\([^)\n\[]{0,2000}\)")
+_MD_LINK_NO_IMAGE = re.compile(r"\[([^\[\]\n]{0,1000})\]\([^)\n\[]{0,2000}\)")
 # WIKILINK without its "!": the empty group 1 keeps the target in group 2 for wikilink_text.
 _WIKILINK_NO_EMBED = re.compile(r"()\[\[([^\[\]\n]+?)\]\]")
 
