@@ -301,3 +301,18 @@ def test_seed_header_is_read() -> None:
 def test_authors_after_a_dash(line: str, title: str, authors: tuple[str, ...]) -> None:
     digest = parse_digest(f"x · 2026-01-01 · Tier 2\n{line}\n", file="d.txt")
     assert (digest.title, digest.authors) == (title, authors)
+
+
+@pytest.mark.parametrize("text", [
+    "a" + " " * 20000 + "b\nTitle\n",
+    "x · 2026-01-01 · Tier 1\nTitle\nConnections\n- x" + " " * 20000 + "y — z\n",
+])
+def test_long_runs_of_spaces_are_read_in_linear_time(text: str) -> None:
+    """Each of these took a minute or more: patterns that entered a run of spaces anywhere."""
+    import contextlib
+    import time
+
+    started = time.perf_counter()
+    with contextlib.suppress(KgError):  # it may be refused; not after minutes
+        parse_digest(text, file="d.txt")
+    assert time.perf_counter() - started < 10
