@@ -93,8 +93,9 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
 _BLOCK_LINK = re.compile(r"^([^#|]*)#\^([A-Za-z0-9-]+)\s*(?:\|(.*))?$")
 """A link to a block (``[[note#^id]]``, ``[[#^id|label]]``): its note, id and label."""
 _BLOCK_MARK = re.compile(r"(?<!\S)\^([A-Za-z0-9-]+)$")
-_BLOCK_MARK_WRITTEN = re.compile(r"\s\^([A-Za-z0-9-]+)$")
 """The id a block ends with, Obsidian's ``… text ^id``: not shown; the block's anchor."""
+_BLOCK_MARK_WRITTEN = re.compile(r"\s\^([A-Za-z0-9-]+)$")
+"""The same mark in the source as written, where a space must stand before it."""
 
 
 def block_anchor(block: str) -> str:
@@ -486,7 +487,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
 
 LINKS_PER_PARAGRAPH = 64
 """Bare URLs looked for in a paragraph with at most this many ``://`` (in one with more,
-they stay text): linkify-it's matching takes time quadratic in their number."""
+they stay text): a bound on what linkify-it is asked of one paragraph."""
 
 
 def _few_links(pretest: Callable[[str], bool], text: str) -> bool:

@@ -36,7 +36,8 @@ from kg.urls import check_path, check_url
 from kg.workers import can_fork, jobs_wanted
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
-# C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF)
+# C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF),
+# and the noncharacters U+FFFE and U+FFFF
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?$")
 _WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
