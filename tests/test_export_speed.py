@@ -80,7 +80,8 @@ def test_remembered_note_iri_is_the_note_iri(nid: str) -> None:
 _OLD_LINE_MARK = re.compile(
     r"^[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)+", re.M)
 _OLD_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~).*$", re.M)
-_OLD_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+# (its link pattern as it is now: bounded, no "[" in a link's text or destination)
+_OLD_MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,1000})\]\([^)\n\[]{0,2000}\)")
 
 
 def general_note_text(body: str, limit: int = TEXT_LIMIT) -> str:
