@@ -465,6 +465,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     # markdown-it's inline rule searches all the text before each "://" again (quadratic);
     # its core rule, on each paragraph's text once parsed, finds the same links
     md.inline.ruler.disable("linkify")
+    md.helpers = _bounded_helpers(md.helpers)
     md.options["tasklists"] = True  # - [ ] and - [x]: disabled checkboxes
     md.use(footnote_plugin)  # [^1] and ^[inline] footnotes
     _bounded_footnote_refs(md)
@@ -483,6 +484,28 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _attachment_links(md)
     _callouts(md)
     return md
+
+
+def _bounded_helpers(helpers: Any) -> Any:
+    """markdown-it's link helpers, with a link label that cannot close found at once: its
+    own search runs to the end of the paragraph from every ``[``, and a paragraph of many
+    unclosed ``[`` took time quadratic in its length (50 KB: 3 s; 4 MB: hours)."""
+    from types import SimpleNamespace
+
+    parse_label = helpers.parseLinkLabel
+    last: list[Any] = [None, 0, -1]  # the paragraph's text, its end, its last "]"
+
+    def parseLinkLabel(state: Any, start: int, disableNested: bool = False) -> int:
+        if last[0] is not state.src or last[1] != state.posMax:
+            last[:] = [state.src, state.posMax, state.src.rfind("]", 0, state.posMax)]
+        if last[2] <= start:  # no "]" after it: no label closes
+            return -1
+        result: int = parse_label(state, start, disableNested)
+        return result
+
+    return SimpleNamespace(parseLinkLabel=parseLinkLabel,
+                           parseLinkDestination=helpers.parseLinkDestination,
+                           parseLinkTitle=helpers.parseLinkTitle)
 
 
 LINKS_PER_PARAGRAPH = 64

@@ -719,6 +719,7 @@ def test_xml_outputs_stay_well_formed(rendered: tuple[BuildResult, Path]) -> Non
     "x:// " * 12000 + "\n",                         # URL-like marks: linkify was quadratic
     "a" + " " * 60000 + "b ^ c\n",                  # a block id's spaces: was quadratic
     "[a](" * 20000 + "\n",                          # unclosed links: the search index's
+    "[" * 60000 + "\n",                             # unclosed "[": markdown-it's label search
 ])
 def test_notes_that_were_slow_build_in_seconds(tmp_path: Path, body: str) -> None:
     """Each took a minute or more (one of them hours) before; a build is now quick."""
