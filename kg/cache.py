@@ -573,7 +573,7 @@ def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
     ``known`` gives the hash of files whose content is known unchanged (:func:`_previous`):
     one whose note ``reuse`` holds is not read at all.
     """
-    from kg.errors import BuildFailed
+    from kg.errors import BuildFailed, ResolveError
     from kg.model import Note, Wiki
     from kg.parse import parse_all
     from kg.resolve import resolve_wiki
@@ -597,11 +597,15 @@ def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
     parsed = iter(parse_all(todo, jobs=jobs))
     results = [next(parsed) if item is None else item for item in read]
     errors = [item for item in results if isinstance(item, Finding)]
+    notes = [item for item in results if isinstance(item, Note)]
     if errors:
+        try:  # the other notes' ambiguous links too: every error in one report
+            resolve_wiki(notes)
+        except ResolveError as err:
+            errors += err.findings
         noun = "note has" if len(errors) == 1 else "notes have"
         raise BuildFailed(f"{len(errors)} {noun} errors",
                           findings=tuple(errors))
-    notes = [item for item in results if isinstance(item, Note)]
     wiki = resolve_wiki(notes)
     warnings = found.warnings + wiki.warnings + tuple(w for n in notes for w in n.warnings)
     return Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, warnings), digests

@@ -336,6 +336,18 @@ def test_every_bad_note_is_reported_at_once(write_wiki) -> None:
     assert files == ["x.md", "y.md"]
 
 
+def test_a_bad_note_and_an_ambiguous_link_are_reported_together(write_wiki) -> None:
+    """Not the ambiguous link only once the bad note is fixed: every error at once."""
+    config = write_wiki({"x.md": "---\ntitle: [\n---\n", "one.md": "---\ntitle: Same\n---\n",
+                         "two.md": "---\ntitle: same\n---\n",
+                         "c.md": "---\ntitle: C\n---\nA link to [[Same]].\n"})
+    with pytest.raises(BuildFailed) as info:
+        build(config)
+    assert sorted((f.code, str(f.where)) for f in info.value.findings) == [
+        ("ambiguous-target", "c.md:4"), ("bad-note", "x.md:3")]
+    assert "2 notes have errors" in str(info.value)
+
+
 def test_ambiguous_link_fails_the_build_with_file_and_line(write_wiki) -> None:
     config = write_wiki({
         "one.md": "---\ntitle: Same\n---\n",
