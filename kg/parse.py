@@ -212,7 +212,9 @@ def _build_note(
         source=f.source("source"),
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
-        tags=tuple(dict.fromkeys((*f.tags(), *filter(None, map(tag_name, scanned.tags))))),
+        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
+                                               *f.texts("tag", commas=True), *scanned.tags)
+                                 if (tag := tag_name(t)))),
         connections=f.connections("connections"),
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
             Mention(link.target, link.label, link.heading, link.line, link.context)
@@ -339,21 +341,6 @@ class _Fields:
                     out.append(value)
             return tuple(dict.fromkeys(out))
         raise self._error(node, f"'{key}' must be a list", f"{key}: [first, second]")
-
-    def tags(self) -> tuple[str, ...]:
-        """``tags`` (or ``tag``) as tag names; one without a letter (``2024``) is no tag, as in
-        Obsidian and as an inline ``#2024`` is none: left out with a warning."""
-        found: list[str] = []
-        for key in ("tags", "tag"):
-            for text in self.texts(key, commas=True):
-                name = tag_name(text)
-                if name and _LETTER.search(name):
-                    found.append(name)
-                elif name:
-                    self._warn(self.fields[key], "bad-tag",
-                               f"'{text}' is no tag: a tag needs a letter; it is ignored",
-                               "write it with a word, e.g. y2024, or leave it out")
-        return tuple(found)
 
     def date(self, key: str) -> dt.date | None:
         node = self.fields.get(key)
@@ -607,8 +594,6 @@ def _date_of(f: _Fields, stem: str) -> dt.date | None:
     return _parse_date(stem) if _DAILY.match(stem) else None
 
 
-_LETTER = re.compile(r"[^\W\d]")
-"""A letter (or ``_``): what a tag needs, as :data:`kg.body.HASHTAG` reads one."""
 _DAILY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

@@ -326,10 +326,3 @@ def test_links_in_a_vault_s_own_fields_are_mentions(parse) -> None:
         ("Topic", None, 3, "up: Topic"), ("A", "the A", 5, "related: the A"),
         ("C", None, 10, "Body C.")]
     assert note.authors == ("Alice Müller", "Bob")
-
-
-def test_a_tag_without_a_letter_is_no_tag(parse) -> None:
-    note = note_with(parse, "tags: [2024, ml, '#2025', q_1]\n")
-    assert note.tags == ("ml", "q_1")
-    assert [(w.code, w.where.line if w.where else None) for w in note.warnings] == [
-        ("bad-tag", 2), ("bad-tag", 2)]
