@@ -154,7 +154,7 @@ MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
 """An inline Markdown link, ``[text](destination "title")``: its text and destination
 (which may hold balanced parentheses: ``BERT%20(2018).md``)."""
 
-_LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)")
+LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)")
 """A link reference definition, ``[r]: img/plot.png``: the destination of ``![x][r]``."""
 
 MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
@@ -417,7 +417,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             flush_paragraph()
         if text.strip():
             paragraph.append((lineno, text))
-            if "]:" in text and (definition := _LINK_DEFINITION.match(text)) is not None:
+            if "]:" in text and (definition := LINK_DEFINITION.match(text)) is not None:
                 definitions.add(lineno)
                 ref = attachments.destination_ref(definition.group(1))  # for ![x][r]
                 if ref is not None:

@@ -148,7 +148,7 @@ def _attachments(wiki: Path, notes: list[Note]) -> list[Finding]:
 def _reference_lines(body: str) -> dict[str, int]:
     """The line (from 0) each attachment is first named on, read as the scanner reads it."""
     from kg.attachments import destination_ref
-    from kg.body import MD_LINK_OR_IMAGE, WIKILINK, wikilink_file
+    from kg.body import LINK_DEFINITION, MD_LINK_OR_IMAGE, WIKILINK, wikilink_file
 
     lines: dict[str, int] = {}
     for number, text in enumerate(body.split("\n")):
@@ -156,8 +156,8 @@ def _reference_lines(body: str) -> dict[str, int]:
             continue
         refs = [wikilink_file(m.group(2)) for m in WIKILINK.finditer(text)]
         refs += [destination_ref(m.group(2)) for m in MD_LINK_OR_IMAGE.finditer(text)]
-        if "]:" in text:
-            refs.append(destination_ref(text.partition("]:")[2].strip().split(" ")[0]))
+        if "]:" in text and (definition := LINK_DEFINITION.match(text)) is not None:
+            refs.append(destination_ref(definition.group(1)))
         for ref in refs:
             if ref is not None:
                 lines.setdefault(ref, number)

@@ -114,7 +114,6 @@ class QueryRunner:
         if calls_out(query.text):
             return QueryResult((), (), 0, error="SERVICE (another endpoint) is not run when "
                                                 "the site is built; ask it with kg sparql")
-        more = False
         try:
             # the same prefixes as `kg sparql`: the vocabulary's, and note: for this wiki
             declared = {**PREFIXES, "note": f"{self.config.base_iri}note/"}
@@ -132,8 +131,7 @@ class QueryRunner:
                         for solution in itertools.islice(answer, READ_LIMIT + 1)]
         except (SyntaxError, OSError, ValueError, TypeError, RuntimeError) as err:
             return QueryResult((), (), 0, error=str(err))
-        if len(rows) > READ_LIMIT:
-            more, rows = True, rows[:READ_LIMIT]
+        more, rows = len(rows) > READ_LIMIT, rows[:READ_LIMIT]
         if not _ORDER_BY.search(query.text):
             rows.sort(key=lambda row: [(c.text, c.href or "") for c in row])
         return QueryResult(columns, tuple(rows[:ROW_LIMIT]), len(rows), more=more)

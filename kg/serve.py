@@ -117,14 +117,18 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _head(self, status: int, content_type: str, length: int) -> bool:
+            """The status and headers; whether the body is to be sent (not for HEAD)."""
             self.send_response(status)
             self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(length))
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
-            if self.command != "HEAD":
+            return self.command != "HEAD"
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            if self._head(status, content_type, len(body)):
                 self.wfile.write(body)
 
         def do_HEAD(self) -> None:
@@ -169,13 +173,7 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(404, b"not found\n", "text/plain")
                 return
             with f:
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("X-Content-Type-Options", "nosniff")
-                self.end_headers()
-                if self.command != "HEAD":
+                if self._head(200, content_type, os.fstat(f.fileno()).st_size):
                     shutil.copyfileobj(f, self.wfile, 1 << 16)
 
     return Handler
