@@ -142,8 +142,9 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
 
     last = inc.read_manifest(config, config.out / SITE_MARKER)
     previous = None if full else last
-    stamp, trusted = inc.sources_stamp(config, {"unsafe_html": unsafe_html},
-                                       template_dirs(config), last.pages if last else ())
+    sources = inc.sources_stamp(config, {"unsafe_html": unsafe_html}, template_dirs(config),
+                                last.pages if last else ())
+    stamp = sources.stamp
     if (previous is not None and previous.stamp == stamp
             and inc.site_untouched(staging_out(config.out), previous)):
         done = _unchanged(previous, config.out, time.perf_counter() - started)
@@ -160,7 +161,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     # after a build answers from what the build just read. The N-Triples come from the same
     # graph (held in memory after a rebuild), not from reading the cache file again. A
     # rebuilt cache is written once the site is in place.
-    graph = open_graph(config, write_later=True)
+    graph = open_graph(config, write_later=True, scanned=sources.notes)
     wiki = graph.wiki()
     # Millions of records, made once and never in a cycle: out of the collector's way. Each
     # full collection walked every one of them (two took 0.8 s of a one-note edit's build).
@@ -210,7 +211,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     published(result)
     # a note naming a file the wiki lacks: adding the file is no change to the notes' stat,
     # so the next build must not stop at the stamp
-    trusted = trusted and not site.unresolved_attachments
+    trusted = sources.trusted and not site.unresolved_attachments
     inc.write_manifest(config, inc.Manifest(
         marker, stamp if trusted else None, pages, _summary(result),
         inc.folder_times(staging_out(config.out), pages)))
@@ -219,6 +220,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
                         search_now.with_files(staging_out(config.out)))
     graph.settle()  # the slowest of them (seconds at 10,000 notes): last
+    inc.forget_field_keys(wiki.notes.values())
     return result
 
 

@@ -337,25 +337,28 @@ class Graph:
 # -- reading ----------------------------------------------------------------------------------
 
 
-def open_graph(config: Config, *, write_later: bool = False) -> Graph:
+def open_graph(config: Config, *, write_later: bool = False,
+               scanned: tuple[int, dict[str, Stat]] | None = None) -> Graph:
     """The wiki's records from the cache, rebuilt first when any note file changed.
 
     Never stale: every note file's stat is compared with the cache's, files whose stat is too
     recent to trust are compared by content, and a stat that differs is settled by content.
     ``write_later``: a rebuilt cache is written by :meth:`Graph.settle` (or when the graph
     is next read from its file), not now; a build puts it after its site is in place.
+    ``scanned``: the note files' stat as :func:`kg.cachefile.scan` just took it, and when
+    (a build has, from :func:`kg.incremental.sources_stamp`).
     """
     path = cache_file(config)
-    return _hold(path, _open(config, path, write_later))
+    return _hold(path, _open(config, path, write_later, scanned))
 
 
-def _open(config: Config, path: Path, write_later: bool = False) -> Graph:
+def _open(config: Config, path: Path, write_later: bool = False,
+          scanned: tuple[int, dict[str, Stat]] | None = None) -> Graph:
     if not config.wiki.is_dir():
         from kg.discover import discover
 
         discover(config.wiki)  # raises the error that names the missing folder
-    started = time.time_ns()
-    stats = scan(config.wiki)
+    started, stats = scanned if scanned is not None else (time.time_ns(), scan(config.wiki))
     code = code_key()
 
     def rebuild(old: Opened | None = None) -> Graph:

@@ -38,7 +38,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.cachefile import blake2b, library_stamp
+from kg.cachefile import Stat, blake2b, library_stamp
 from kg.config import Config
 from kg.workers import can_fork
 
@@ -119,14 +119,15 @@ class _KeyPickler(pickle.Pickler):
     def __init__(self, file: io.BytesIO, note_fields: tuple[str, ...] | None) -> None:
         super().__init__(file, protocol=5)
         self.fast = True  # no memo: the bytes depend on values, not on object identity
+        self.shown = note_fields
         self.note_fields = operator.attrgetter(*note_fields) if note_fields else None
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
         name = cls.__name__
         if name == "Note":
-            if self.note_fields is not None:
-                return _ref, ("note", self.note_fields(obj))
+            if self.shown is not None:
+                return _ref, ("note", self._fields_key(obj, self.shown))
             return _ref, ("note", obj.path, obj.digest)
         if name == "Wiki":
             return _ref, ("wiki",)
@@ -134,6 +135,33 @@ class _KeyPickler(pickle.Pickler):
         if reduce is None:
             reduce = _REDUCERS[cls] = _reducer(cls)
         return reduce(obj)
+
+    def _fields_key(self, note: Any, shown: tuple[str, ...]) -> bytes:
+        """The hash of what a list shows of ``note``, made once per record and field set:
+        a note is listed on many pages (timeline, its tier's, its tags'), and ``kg serve``'s
+        next build lists the same records again."""
+        found = _FIELD_KEYS.get((id(note), shown))
+        if found is not None and found[0] is note:
+            return found[1]
+        assert self.note_fields is not None
+        buffer = io.BytesIO()
+        _KeyPickler(buffer, None).dump(self.note_fields(note))
+        digest = blake2b(buffer.getbuffer(), digest_size=16).digest()
+        _FIELD_KEYS[id(note), shown] = (note, digest)
+        return digest
+
+
+_FIELD_KEYS: dict[tuple[int, tuple[str, ...]], tuple[Any, bytes]] = {}
+"""What lists show of each note record, hashed (:meth:`_KeyPickler._fields_key`): by the
+record's identity, which holds the record (frozen, so its fields stay what was hashed)."""
+
+
+def forget_field_keys(keep: Iterable[Any]) -> None:
+    """Drop the hashes of records other than ``keep`` (the wiki just built): what an edit
+    replaced is not held on to for the life of ``kg serve``."""
+    live = {id(note) for note in keep}
+    for key in [k for k in _FIELD_KEYS if k[0] not in live]:
+        del _FIELD_KEYS[key]
 
 
 def key_of(*parts: object, note_fields: tuple[str, ...] | None = None) -> str:
@@ -205,11 +233,23 @@ def folder_stamp(wiki: Path) -> list[tuple[str, int, int, int, int]]:
     return found
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Sources:
+    """What a build reads, by stat (:func:`sources_stamp`)."""
+
+    stamp: str
+    trusted: bool
+    """False when a file changed within the last seconds: it could change again without its
+    stat moving."""
+    notes: tuple[int, dict[str, Stat]]
+    """When the note files were listed (ns) and each one's stat (:func:`kg.cachefile.scan`):
+    what the graph cache compares with, so that a build lists the wiki once."""
+
+
 def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequence[Path],
-                  pages: Iterable[str] = ()) -> tuple[str, bool]:
-    """A hash of everything a build reads, by stat, and whether it can be trusted: a file
-    changed within the last seconds could change again without its stat moving. ``pages``
-    are the last build's: the attachments among them are read from the wiki too."""
+                  pages: Iterable[str] = ()) -> Sources:
+    """A hash of everything a build reads, by stat, and whether it can be trusted.
+    ``pages`` are the last build's: the attachments among them are read from the wiki too."""
     import time
 
     from kg.cachefile import plain_digest, racy, scan
@@ -229,7 +269,7 @@ def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequen
     stamp = plain_digest((code_stamp(), repr(config), sorted(options.items()),
                           os.environ.get("SOURCE_DATE_EPOCH"), notes, extra)).hex()
     recent = racy({**notes, **{p: (s, m, c) for p, s, m, c, _ in extra}}, started)
-    return stamp, not recent
+    return Sources(stamp, not recent, (started, notes))
 
 
 # -- the manifest of the last build ------------------------------------------------------------

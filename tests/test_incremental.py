@@ -295,3 +295,26 @@ def test_a_task_that_fails_fails_the_whole_in_either_process(
     with pytest.raises(ValueError, match=f"task {bad}"):
         list(kg.incremental.emit_all(tasks, kg.incremental.Emitter(tmp_path, None), jobs=2,
                                      pages=10_000))
+
+
+def test_a_lists_key_follows_what_it_shows_of_each_note() -> None:
+    """What a list shows of a note is hashed once per record (by identity) and kept
+    across builds; equal fields give equal keys, any shown field changed another key, and
+    the records a build no longer holds are forgotten."""
+    from kg.model import Note
+    from kg.site import LISTED
+
+    def note(summary: str, body: str = "") -> Note:
+        return Note(id="n", path="n.md", title="N", body=body, body_line=1, summary=summary)
+
+    first, same, other_body, other_summary = (note("a"), note("a"), note("a", "more"),
+                                              note("b"))
+    key = kg.incremental.key_of([first], note_fields=LISTED)
+    assert kg.incremental.key_of([first], note_fields=LISTED) == key  # from the memo
+    assert kg.incremental.key_of([same], note_fields=LISTED) == key
+    assert kg.incremental.key_of([other_body], note_fields=LISTED) == key  # not shown
+    assert kg.incremental.key_of([other_summary], note_fields=LISTED) != key
+    assert kg.incremental.key_of([first], note_fields=("id",)) != key
+    kg.incremental.forget_field_keys([same])
+    held = [note for note, _ in kg.incremental._FIELD_KEYS.values()]
+    assert held and all(note is same for note in held)
