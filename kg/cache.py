@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import pickle
 import time
 import zlib
@@ -457,9 +458,7 @@ def _rebuild(config: Config, path: Path, stats: dict[str, Stat], started: int, c
 
 def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: int, code: str,
                  old: Opened | None) -> Graph:
-    from kg.discover import discover
-
-    found = discover(config.wiki)
+    found = _discover(config.wiki, stats)
     previous = _previous(path, old, stats)
     wiki, digests = load_notes(found, {key: note for key, (note, _) in previous.notes.items()},
                                known=previous.digests)
@@ -476,6 +475,29 @@ def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: in
         return index, blobs
 
     return Graph(header, _UNWRITTEN, b"", wiki, write=write)
+
+
+_discovered: tuple[tuple[Any, ...], Discovery] | None = None
+"""The last discovery, with the listing it was made from (:func:`_discover`)."""
+
+
+def _discover(wiki: Path, stats: Mapping[str, Stat]) -> Discovery:
+    """The wiki's note files (:func:`kg.discover.discover`), found again only when the
+    listing says a file came, went or was replaced (another inode, a symlink's target) or
+    the templates' setting changed: an edit in ``kg serve`` does not walk the wiki twice."""
+    from kg.cachefile import TEMPLATE_SETTINGS
+    from kg.discover import discover
+
+    global _discovered
+    settings = {setting for setting, _ in TEMPLATE_SETTINGS}
+    listing = (os.path.realpath(wiki), tuple(
+        (rel, st if rel in settings else st[3:]) for rel, st in sorted(stats.items())))
+    last = _discovered
+    if last is not None and last[0] == listing:
+        return last[1]
+    found = discover(wiki)
+    _discovered = listing, found
+    return found
 
 
 class _Previous(NamedTuple):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 from kg.errors import Finding, Location, ResolveError, Severity
 from kg.ids import NoteId, name_key, slugify, target_text
@@ -84,44 +85,101 @@ class Resolver:
         return difflib.get_close_matches(name_key(target), names, n=limit, cutoff=0.6)
 
 
-def resolve_wiki(notes: Iterable[Note]) -> Wiki:
-    """Resolve every connection, mention and answer; collect placeholders and questions."""
-    ordered = sorted(notes, key=lambda n: n.id)
-    resolver = Resolver(ordered)
-    edges: list[Edge] = []
-    ghost_labels: dict[NoteId, str] = {}
-    ghost_refs: dict[NoteId, set[NoteId]] = defaultdict(set)
-    errors: list[ResolveError] = []
+class _NoteLinks(NamedTuple):
+    """One note's resolved edges, and the targets nothing claims, as (id, text written)."""
 
-    def target_of(note: Note, written: str, line: int) -> NoteId | None:
+    edges: tuple[Edge, ...]
+    ghosts: tuple[tuple[NoteId, str], ...]
+
+
+class _Resolved(NamedTuple):
+    """What :func:`resolve_wiki` last made: the notes, their resolver, each note's links."""
+
+    notes: Mapping[NoteId, Note]
+    resolver: Resolver
+    per_note: dict[NoteId, _NoteLinks]
+
+
+_last_resolved: _Resolved | None = None
+"""The last resolution, whose notes' links a resolution of the same records takes again."""
+
+
+def _same_names(before: Mapping[NoteId, Note], notes: list[Note]) -> bool:
+    """Whether ``notes`` give a resolver the names ``before`` gave it: the same ids, and
+    each note's path, title and aliases as they were (most notes the very same record)."""
+    if len(before) != len(notes):
+        return False
+    for note in notes:
+        old = before.get(note.id)
+        if old is not note and (old is None or old.path != note.path or old.title != note.title
+                                or old.aliases != note.aliases):
+            return False
+    return True
+
+
+def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError]) -> _NoteLinks:
+    """Resolve one note's connections and mentions; a target two notes claim goes to
+    ``errors``, one that nothing claims is a placeholder's."""
+    edges: list[Edge] = []
+    ghosts: list[tuple[NoteId, str]] = []
+    folder = note.path.rpartition("/")[0]
+
+    def target_of(written: str, line: int) -> NoteId | None:
         try:
-            found = resolver.resolve(written, file=note.path, line=line,
-                                     folder=note.path.rpartition("/")[0])
+            found = resolver.resolve(written, file=note.path, line=line, folder=folder)
         except ResolveError as err:
             errors.append(err)
             return None
         if found is None:
             found = NoteId(slugify(written))
-            ghost_labels.setdefault(found, written)
-            ghost_refs[found].add(note.id)
+            ghosts.append((found, written))
         return found
 
+    for conn in note.connections:
+        target = target_of(conn.target, conn.line)
+        if target is not None:
+            edges.append(Edge(note.id, target, EdgeKind.CONNECTION, conn.relation,
+                              conn.annotation, conn.line, conn.target))
+    for mention in note.mentions:
+        target = target_of(mention.target, mention.line)
+        if target is not None and target != note.id:
+            edges.append(Edge(note.id, target, EdgeKind.MENTION, None, mention.context,
+                              mention.line, mention.target))
+    return _NoteLinks(tuple(edges), tuple(ghosts))
+
+
+def resolve_wiki(notes: Iterable[Note]) -> Wiki:
+    """Resolve every connection, mention and answer; collect placeholders and questions.
+
+    What the last call made of each note is taken again for the very same record when no
+    note's names changed (``kg serve`` resolves the wiki again on every edit: one note's
+    links are resolved, not seventy thousand)."""
+    global _last, _last_resolved
+    ordered = sorted(notes, key=lambda n: n.id)
+    last = _last_resolved
+    same_names = last is not None and _same_names(last.notes, ordered)
+    resolver = last.resolver if last is not None and same_names else Resolver(ordered)
+    per_note: dict[NoteId, _NoteLinks] = {}
+    errors: list[ResolveError] = []
     for note in ordered:
-        for conn in note.connections:
-            target = target_of(note, conn.target, conn.line)
-            if target is not None:
-                edges.append(Edge(note.id, target, EdgeKind.CONNECTION, conn.relation,
-                                  conn.annotation, conn.line, conn.target))
-        for mention in note.mentions:
-            target = target_of(note, mention.target, mention.line)
-            if target is not None and target != note.id:
-                edges.append(Edge(note.id, target, EdgeKind.MENTION, None, mention.context,
-                                  mention.line, mention.target))
+        if same_names and last is not None and last.notes.get(note.id) is note:
+            per_note[note.id] = last.per_note[note.id]
+        else:
+            per_note[note.id] = _links_of(note, resolver, errors)
     if errors:
         raise ResolveError(
             f"{len(errors)} link target(s) are ambiguous",
             findings=tuple(e.as_finding("ambiguous-target") for e in errors),
         )
+    edges: list[Edge] = []
+    ghost_labels: dict[NoteId, str] = {}
+    ghost_refs: dict[NoteId, set[NoteId]] = defaultdict(set)
+    for note in ordered:
+        links = per_note[note.id]
+        edges += links.edges
+        for found, written in links.ghosts:
+            ghost_labels.setdefault(found, written)
+            ghost_refs[found].add(note.id)
     placeholders = {
         nid: Placeholder(nid, ghost_labels[nid], tuple(sorted(ghost_refs[nid])))
         for nid in sorted(ghost_labels)
@@ -134,8 +192,8 @@ def resolve_wiki(notes: Iterable[Note]) -> Wiki:
         questions=questions,
         warnings=tuple(warnings),
     )
-    global _last
     _last = wiki.notes, resolver
+    _last_resolved = _Resolved(wiki.notes, resolver, per_note)
     return wiki
 
 

@@ -197,3 +197,29 @@ def test_a_name_two_folders_share_names_the_file_beside_the_link(write_wiki) -> 
     write_wiki({"Elsewhere.md": "# Elsewhere\n[[Plan]]\n"})
     with pytest.raises(ResolveError, match="'Plan' is ambiguous"):
         build(config)
+
+
+def test_resolving_again_follows_changed_names(parse) -> None:
+    """A resolution takes the last one's links for the very same records only while no
+    note's names change: a note retitled, aliased or renamed resolves the links of the
+    notes that did not change again (as ``kg serve`` resolves after each edit)."""
+    linking = parse("---\ntitle: Linking\n---\nSee [[Target Paper]] and [[Other]].\n",
+                    "linking.md")
+    other = parse("---\ntitle: Other\n---\nbody\n", "other.md")
+    first = resolve_wiki([linking, other])
+    assert {e.target for e in first.edges} == {"target-paper", "other"}
+    assert set(first.placeholders) == {"target-paper"}
+    assert resolve_wiki([linking, other]).edges == first.edges
+
+    retitled = parse("---\ntitle: Target Paper\n---\nbody\n", "other.md")
+    again = resolve_wiki([linking, retitled])
+    assert {e.target for e in again.edges} == {"other"}  # both links now name other.md
+    assert not again.placeholders
+
+    aliased = parse("---\ntitle: Other\naliases: [Target Paper]\n---\nbody\n", "other.md")
+    assert not resolve_wiki([linking, aliased]).placeholders
+    assert set(resolve_wiki([linking, other]).placeholders) == {"target-paper"}
+    renamed = parse("---\ntitle: Other 2\n---\nbody\n", "target paper.md")
+    assert set(resolve_wiki([linking, renamed]).placeholders) == {"other"}
+    assert {e.target: e.written for e in resolve_wiki([linking, renamed]).edges} == {
+        "target-paper": "Target Paper", "other": "Other"}
