@@ -29,6 +29,9 @@ class Config:
     ignore: tuple[str, ...] = ()
     """Codes of warnings not worth showing for this wiki (``ignore = ["missing-tier"]``):
     left out of ``kg check`` and of what ``kg build`` prints."""
+    query_seconds: float = 30.0
+    """How long a saved query may run when the site is built; one that takes longer is
+    stopped, and its page says so."""
 
     def tier_label(self, tier: int | None) -> str:
         if tier is None:
@@ -80,7 +83,8 @@ def load_config(root: Path | None = None) -> Config:
     section = data.get("kg", data)
     if not isinstance(section, dict):
         raise ConfigError("[kg] must be a table", file=path)
-    known = {"title", "wiki", "out", "base_url", "base_iri", "tiers", "templates", "ignore"}
+    known = {"title", "wiki", "out", "base_url", "base_iri", "tiers", "templates", "ignore",
+             "query_seconds"}
     unknown = sorted(set(section) - known - {"kg"})
     if unknown:
         raise ConfigError(
@@ -113,6 +117,11 @@ def load_config(root: Path | None = None) -> Config:
     if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
         raise ConfigError("ignore must be a list of finding codes", file=path,
                           hint='ignore = ["missing-tier", "missing-date"]')
+    seconds = section.get("query_seconds", 30)
+    if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+            or not 0 < seconds <= 86_400):
+        raise ConfigError("query_seconds must be a number of seconds, above 0 and at most a "
+                          "day (86400)", file=path, hint="query_seconds = 30")
     return Config(
         root=root,
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),
@@ -123,4 +132,5 @@ def load_config(root: Path | None = None) -> Config:
         tiers=MappingProxyType(dict(sorted(tiers.items()))),
         templates=(root / str(templates)).resolve() if templates else None,
         ignore=tuple(ignore),
+        query_seconds=float(seconds),
     )

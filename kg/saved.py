@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,20 @@ class QueryRunner:
         if not _ORDER_BY.search(query.text):
             rows.sort(key=lambda row: [(c.text, c.href or "") for c in row])
         return QueryResult(columns, tuple(rows[:ROW_LIMIT]), len(rows), more=more)
+
+    def run_within(self, query: SavedQuery, seconds: float) -> QueryResult:
+        """:meth:`run`, stopped after ``seconds``: a query can run for hours (a join of
+        every triple with every other that finds nothing), and a build must end."""
+        from kg.workers import TimedOut, within
+
+        try:
+            return within(seconds, partial(self.run, query))
+        except TimedOut:
+            return QueryResult((), (), 0, error=(
+                f"stopped after {seconds:g} s (query_seconds in kg.toml); narrow the query, "
+                "or ask it with kg sparql"))
+        except RuntimeError as err:
+            return QueryResult((), (), 0, error=str(err))
 
     def cell(self, term: Any, here: PagePath) -> Cell:
         import pyoxigraph

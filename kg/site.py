@@ -812,7 +812,8 @@ class Site:
         from kg import rdf
 
         runner = QueryRunner(rdf.to_store(self._ntriples()), self.wiki, self.config)
-        return [(query, runner.run(query)) for query in self.queries]
+        seconds = self.config.query_seconds
+        return [(query, runner.run_within(query, seconds)) for query in self.queries]
 
     # -- feed, sitemap, 404 --------------------------------------------------------------
 

@@ -1,11 +1,17 @@
 """How many worker processes kg uses, and whether it may fork them: one answer for the
-parser's pool (:func:`kg.parse.parse_all`) and the page renderer's (:mod:`kg.incremental`)."""
+parser's pool (:func:`kg.parse.parse_all`) and the page renderer's (:mod:`kg.incremental`);
+and work given a deadline in a child of its own (:func:`within`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def jobs_wanted() -> int:
@@ -23,3 +29,65 @@ def can_fork() -> bool:
     """Fork only where it is safe: Linux, and no other thread (``kg serve``'s watcher) whose
     locks a child could inherit held."""
     return sys.platform == "linux" and threading.active_count() == 1
+
+
+class TimedOut(Exception):
+    """Raised by :func:`within` when the work took longer than it was allowed."""
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()``, stopped after ``seconds``: for work this process cannot interrupt (a
+    SPARQL query runs in Rust and hears no signal until it is done).
+
+    It runs in a forked child, killed at the deadline (:class:`TimedOut`); its result comes
+    back pickled, and what it took in memory goes with it. Where there is no fork (or other
+    threads run), it is called here, without a limit.
+    """
+    if not can_fork():
+        return call()
+    import pickle
+    import select
+    import signal
+    import time
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (measured by its parent's tests)
+        code = 0
+        try:
+            os.close(read)
+            try:
+                data = pickle.dumps((True, call()))
+            except Exception as err:  # said in the parent
+                data = pickle.dumps((False, RuntimeError(str(err) or type(err).__name__)))
+            with os.fdopen(write, "wb") as out:
+                out.write(data)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)  # no atexit handlers, no flush of buffers the parent holds too
+    os.close(write)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    finished = False
+    try:
+        while not finished:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read], [], [], left)[0]:
+                raise TimedOut(f"stopped after {seconds:g} s")
+            chunk = os.read(read, 1 << 16)
+            chunks.append(chunk)
+            finished = not chunk  # the child closed its end: done
+    finally:
+        os.close(read)
+        if not finished:  # out of time, or this process interrupted: the child goes too
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    try:
+        done, value = pickle.loads(b"".join(chunks))
+    except Exception as err:  # the child died before it could say (killed, out of memory)
+        raise RuntimeError("the work stopped before it was done") from err
+    if not done:
+        raise value
+    return value  # type: ignore[no-any-return]

@@ -735,6 +735,11 @@ def test_notes_that_were_slow_build_in_seconds(tmp_path: Path, body: str) -> Non
     ('base_url = "javascript:alert(1)//"', "base URL must be an http(s) URL"),
     ('wiki = "\\u0000"', "wiki must be text"),
     ("title = 3", "title must be text"),
+    ('query_seconds = "30"', "query_seconds must be a number"),
+    ("query_seconds = 0", "query_seconds must be a number"),
+    ("query_seconds = inf", "query_seconds must be a number"),
+    ("query_seconds = nan", "query_seconds must be a number"),
+    ("query_seconds = true", "query_seconds must be a number"),
 ])
 def test_settings_of_the_wrong_kind_are_errors_naming_kg_toml(tmp_path: Path, setting: str,
                                                                 message: str) -> None:

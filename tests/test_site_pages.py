@@ -478,6 +478,28 @@ def test_a_saved_query_asks_no_other_endpoint_and_reads_bounded_rows(
     assert not page(outputs, "queries/named.html").select("p.error")
 
 
+def test_a_saved_query_that_would_run_for_hours_is_stopped(write_wiki: WriteWiki) -> None:
+    """A join that finds nothing runs in Oxigraph until done, deaf to signals: it runs in a
+    child stopped at query_seconds, its page says so, and the build goes on."""
+    import time
+    from dataclasses import replace
+
+    config = write_wiki({
+        **{f"n{i}.md": f"---\ntitle: N{i}\ntier: 1\ntags: [t{i}]\n---\nSee [[n{i + 1}]].\n"
+           for i in range(20)},
+        "queries/forever.rq": "SELECT ?a WHERE { ?a ?p ?o . ?b ?q ?r . ?c ?s ?t . ?d ?u ?v . "
+                              "?e ?w ?x . FILTER(STRLEN(STR(?o)) + STRLEN(STR(?r)) + "
+                              "STRLEN(STR(?x)) < 0) }\n",
+        "queries/ask.rq": "ASK { ?n kg:tier ?t }\n",
+    })
+    started = time.monotonic()
+    outputs = render(replace(config, query_seconds=1.0))
+    assert time.monotonic() - started < 30
+    forever = page(outputs, "queries/forever.html")
+    assert "stopped after 1 s" in forever.select_one("p.error").text
+    assert page(outputs, "queries/ask.html").select_one("table.query-result tbody td").text == "yes"
+
+
 def test_search_index(site: Path) -> None:
     index = json.loads((site / "search.json").read_bytes())
     script = script_json((site / "data/search.js").read_bytes(), b"window.KG_SEARCH_INDEX = ")
