@@ -25,9 +25,11 @@ _STRIKE = re.compile(r"^~~(.+)~~[.!]?$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[\"“(])")
 _MARKUP = re.compile(r"[*_`]+")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+UNPUBLISHED_KINDS = frozenset({"svg", "xls", "xlsx", "zip", "canvas"})
+"""Files, not notes, that the site never publishes (an ``.svg`` would run its scripts in it;
+the others a browser does not show): ``[[plan.xlsx]]`` names no note."""
 _NON_NOTE_EXT = re.compile(
-    r"\.(" + "|".join(sorted(attachments.KINDS | {"svg", "xls", "xlsx", "zip", "canvas"}))
-    + r")$", re.I)
+    r"\.(" + "|".join(sorted(attachments.KINDS | UNPUBLISHED_KINDS)) + r")$", re.I)
 """A target with one of these extensions names a file, not a note (``![[chart.png]]``)."""
 
 SECTION_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -146,6 +148,22 @@ def _code_ranges(body: str) -> list[tuple[int, int]]:
     if fence is not None:
         ranges.append((fence_start, len(body)))
     return ranges
+
+
+def without_code(body: str) -> str:
+    """``body`` with its code (fenced blocks, inline spans) blanked, lines kept: what a
+    link in it is not."""
+    ranges = _code_ranges(body) if "`" in body or "~~~" in body else []
+    if not ranges:
+        return body
+    out: list[str] = []
+    pos = 0
+    for start, end in ranges:
+        out.append(body[pos:start])
+        out.append(re.sub(r"[^\n]", " ", body[start:end]))
+        pos = end
+    out.append(body[pos:])
+    return "".join(out)
 
 
 MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.body import without_title
+from kg.body import UNPUBLISHED_KINDS, without_title
 from kg.config import Config
 from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity
 from kg.ids import NoteId
@@ -135,6 +135,7 @@ def _attachments(wiki: Path, notes: list[Note]) -> list[Finding]:
     out: list[Finding] = []
     for note in notes:
         folder = note.path.rpartition("/")[0]
+        out += _unpublished(note)
         missing = [ref for ref in note.files if found.find(ref, folder) is None]
         lines = _reference_lines(note.body) if missing else {}
         for ref in missing:
@@ -142,6 +143,48 @@ def _attachments(wiki: Path, notes: list[Note]) -> list[Finding]:
                                f"'{ref}' is not a file of the wiki the site can show",
                                _at(note, line=note.body_line + lines.get(ref, 0)),
                                "copy the file into the wiki, or correct its name"))
+    return out
+
+
+_UNPUBLISHED = "|".join(sorted(UNPUBLISHED_KINDS))
+UNPUBLISHED = re.compile(rf"\.({_UNPUBLISHED})$", re.I)
+_UNPUBLISHED_ANYWHERE = re.compile(rf"\.({_UNPUBLISHED})\b", re.I)
+
+
+def _unpublished(note: Note) -> list[Finding]:
+    """Files a note embeds or links whose kind the site never publishes: the page shows
+    the reference as written, which the writer should know before a reader finds it."""
+    from urllib.parse import unquote, urlsplit
+
+    from kg.attachments import unescape_destination
+    from kg.body import MD_LINK_OR_IMAGE, WIKILINK, parse_wikilink, without_code
+
+    if not _UNPUBLISHED_ANYWHERE.search(note.body):  # most notes: no need to look closer
+        return []
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for number, line in enumerate(without_code(note.body).split("\n")):
+        if "[" not in line:
+            continue
+        refs = [m.group(2).replace("\\|", "|").partition("|")[0].partition("#")[0].strip()
+                for m in WIKILINK.finditer(line) if parse_wikilink(m.group(2)) is None]
+        for m in MD_LINK_OR_IMAGE.finditer(line):
+            parts = urlsplit(unescape_destination(m.group(2).strip("<>")))
+            if not (parts.scheme or parts.netloc):
+                refs.append(unquote(parts.path))
+        for ref in refs:
+            found = UNPUBLISHED.search(ref)
+            if found is None or ref in seen:
+                continue
+            seen.add(ref)
+            kind = found.group(1).lower()
+            why = ("an .svg would run its scripts in the site" if kind == "svg"
+                   else f"a browser does not show a .{kind}")
+            out.append(Finding(WARNING, "unpublished-attachment",
+                               f"'{ref}' is not published with the site: {why}",
+                               _at(note, line=note.body_line + number),
+                               "export it as a PNG or a PDF, or link to where it is "
+                               "hosted; until then the page shows its name"))
     return out
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from kg.build import build
 from kg.check import check
 from kg.config import load_config
 from kg.errors import ConfigError, Severity
@@ -234,3 +235,19 @@ def test_an_attachment_the_wiki_lacks_is_named_with_its_line(write_wiki) -> None
            ((f.code, str(f.where), f.message) for f in check(config).findings)
            if c == "missing-attachment"}
     assert got == {("a.md:6", "data.png"), ("a.md:8", "a.png"), ("a.md:9", "my x.pdf")}
+
+
+def test_a_file_the_site_never_publishes_is_named_with_its_line(write_wiki) -> None:
+    """An .svg (its scripts would run in the site) or a spreadsheet stays a name on the
+    page: kg check says so where it is written, and not for one in code."""
+    config = write_wiki({
+        "diagram.svg": "<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script></svg>",
+        "a.md": note("A", "", "See ![[diagram.svg]] and ![alt](img/flow%20chart.svg).\n\n"
+                              "```\n![[in-code.svg]]\n```\n`[[inline.zip]]`, [[plan.xlsx|the plan]]"
+                              " and [[page.html]]\n")})
+    got = {(str(f.where), f.message.split("'")[1], "scripts" in f.message)
+           for f in check(config).findings if f.code == "unpublished-attachment"}
+    assert got == {("a.md:6", "diagram.svg", True), ("a.md:6", "img/flow chart.svg", True),
+                   ("a.md:11", "plan.xlsx", False)}
+    page = build(config).out / "notes" / "a.html"
+    assert "<svg" not in page.read_text() and not (config.out / "files").exists()
