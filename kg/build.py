@@ -211,7 +211,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     published(result)
     # a note naming a file the wiki lacks: adding the file is no change to the notes' stat,
     # so the next build must not stop at the stamp
-    trusted = sources.trusted and not site.unresolved_attachments
+    trusted = (sources.trusted and not site.unresolved_attachments
+               and all(m.key != inc.UNSETTLED for m in made))  # a page to make again
     inc.write_manifest(config, inc.Manifest(
         marker, stamp if trusted else None, pages, _summary(result),
         inc.folder_times(staging_out(config.out), pages)))

@@ -496,7 +496,15 @@ def _discover(wiki: Path, stats: Mapping[str, Stat]) -> Discovery:
     if last is not None and last[0] == listing:
         return last[1]
     found = discover(wiki)
-    _discovered = listing, found
+    if last is None:  # the first in this process, which may ask once (kg build): not kept
+        _discovered = (), found
+        return found
+    # kept only if the wiki is still as listed: a file renamed between the listing and the
+    # walk would otherwise be found under a listing that no longer shows it
+    again = scan(wiki)
+    if again.keys() == stats.keys() and all(again[rel][3:] == st[3:]
+                                            for rel, st in stats.items()):
+        _discovered = listing, found
     return found
 
 

@@ -170,8 +170,8 @@ def _unpublished(note: Note) -> list[Finding]:
                 for m in WIKILINK.finditer(line) if parse_wikilink(m.group(2)) is None]
         for m in MD_LINK_OR_IMAGE.finditer(line):
             parts = urlsplit(unescape_destination(m.group(2).strip("<>")))
-            if not (parts.scheme or parts.netloc):
-                refs.append(unquote(parts.path))
+            if not (parts.scheme or parts.netloc or parts.path.startswith("/")):
+                refs.append(unquote(parts.path))  # not a URL, nor the site's own (static/)
         for ref in refs:
             found = UNPUBLISHED.search(ref)
             if found is None or ref in seen:

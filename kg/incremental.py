@@ -71,6 +71,14 @@ class Page:
     reads: Any = None
     """For a note's or placeholder's page, what it was made from (:class:`kg.depends.Reads`),
     so that the next build can tell without keying it again whether it changed."""
+    settled: Callable[[], bool] | None = None
+    """Asked once the page is made: False when what it shows may differ next time from the
+    same inputs (a saved query stopped for time). Such a page is recorded under
+    :data:`UNSETTLED`, so the next build makes it again."""
+
+
+UNSETTLED = ""
+"""The key a page is recorded under when it is not :attr:`Page.settled`: no key equals it."""
 
 
 Task = Callable[[], Iterable[Page]]
@@ -461,7 +469,8 @@ class Emitter:
             page.write(target)
         else:
             write_page(target, page.make())
-        return Made(page.path, page.key, True, page.reads)
+        settled = page.settled is None or page.settled()
+        return Made(page.path, page.key if settled else UNSETTLED, True, page.reads)
 
     def run(self, task: Task) -> list[Made]:
         return [self.emit(page) for page in task()]

@@ -63,6 +63,9 @@ class QueryResult:
     error: str | None = None
     more: bool = False
     """More rows than :data:`READ_LIMIT` were found; ``total`` counts those read."""
+    settled: bool = True
+    """False when the query was stopped (out of time, its process gone): another build, on
+    a quieter machine, may answer, so its page is not kept as made."""
 
 
 def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
@@ -147,9 +150,9 @@ class QueryRunner:
         except TimedOut:
             return QueryResult((), (), 0, error=(
                 f"stopped after {seconds:g} s (query_seconds in kg.toml); narrow the query, "
-                "or ask it with kg sparql"))
+                "or ask it with kg sparql"), settled=False)
         except RuntimeError as err:
-            return QueryResult((), (), 0, error=str(err))
+            return QueryResult((), (), 0, error=str(err), settled=False)
 
     def cell(self, term: Any, here: PagePath) -> Cell:
         import pyoxigraph

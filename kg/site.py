@@ -341,7 +341,8 @@ class Site:
     def _global_key(self, unsafe_html: bool, own: bool) -> str:
         """What every page depends on: code, templates, settings. With templates of the
         wiki's own, which may show anything of the wiki, every note is in it too."""
-        settings = repr(replace(self.config, out=Path(".")))  # not where: the same pages anywhere
+        # not where (the same pages anywhere), nor the queries' time (their pages' key)
+        settings = repr(replace(self.config, out=Path("."), query_seconds=0.0))
         parts: list[Any] = [code_stamp(), self.templates, settings, unsafe_html]
         if own:
             parts += [self.notes, list(self.wiki.placeholders.values()), self.today]
@@ -799,12 +800,16 @@ class Site:
 
     def query_pages(self, graph_key: str) -> Iterator[Page]:
         results = cache(self._run_queries)
+        key = (graph_key, self.config.query_seconds)
         for i, query in enumerate(self.queries):
-            yield self._page("query.html", query_page(query), nav="queries",
-                             key=graph_key, query=query,
-                             late={"result": partial(lambda n: results()[n][1], i)})
-        yield self._page("queries.html", page("queries.html"), nav="queries",
-                         key=(graph_key, self.queries), late={"results": results})
+            yield replace(
+                self._page("query.html", query_page(query), nav="queries", key=key,
+                           query=query, late={"result": partial(lambda n: results()[n][1], i)}),
+                settled=partial(lambda n: results()[n][1].settled, i))
+        yield replace(
+            self._page("queries.html", page("queries.html"), nav="queries",
+                       key=(key, self.queries), late={"results": results}),
+            settled=lambda: all(result.settled for _, result in results()))
 
     def _run_queries(self) -> list[tuple[SavedQuery, QueryResult]]:
         if not self.queries:

@@ -51,11 +51,22 @@ def within(seconds: float, call: Callable[[], T]) -> T:
     import time
 
     read, write = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as err:  # no process to spare (EAGAIN, ENOMEM)
+        os.close(read)
+        os.close(write)
+        raise RuntimeError(f"could not start a process for it: {err}") from err
     if pid == 0:  # pragma: no cover - the child (measured by its parent's tests)
         code = 0
         try:
             os.close(read)
+            with contextlib.suppress(ImportError, ValueError, OSError):
+                # an orphan (its parent killed outright) still stops: at most its time in CPU
+                import resource
+
+                limit = int(seconds) + 2
+                resource.setrlimit(resource.RLIMIT_CPU, (limit, limit))
             try:
                 data = pickle.dumps((True, call()))
             except Exception as err:  # said in the parent

@@ -244,7 +244,7 @@ def test_a_file_the_site_never_publishes_is_named_with_its_line(write_wiki) -> N
         "diagram.svg": "<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script></svg>",
         "a.md": note("A", "", "See ![[diagram.svg]] and ![alt](img/flow%20chart.svg).\n\n"
                               "```\n![[in-code.svg]]\n```\n`[[inline.zip]]`, [[plan.xlsx|the plan]]"
-                              " and [[page.html]]\n")})
+                              " and [[page.html]], [all](/downloads/data.zip)\n")})
     got = {(str(f.where), f.message.split("'")[1], "scripts" in f.message)
            for f in check(config).findings if f.code == "unpublished-attachment"}
     assert got == {("a.md:6", "diagram.svg", True), ("a.md:6", "img/flow chart.svg", True),

@@ -229,3 +229,38 @@ def test_the_server_pauses_while_a_rebuild_runs_and_answers_after(
     assert _wait_version(port, version) != version
     stop.set()
     thread.join(timeout=10)
+
+
+def test_serve_collects_garbage_when_the_wiki_is_quiet_not_in_a_build() -> None:
+    """Garbage in cycles waits, frozen, through builds, and goes once nothing changes (or
+    after a few builds in a row): a full collection walking every record held for the next
+    build is a second of a rebuild at 10,000 notes."""
+    import gc
+    import weakref
+
+    from kg.serve import Collector
+
+    class Cycle:
+        me: object
+
+    def garbage() -> weakref.ref[Cycle]:
+        made = Cycle()
+        made.me = made
+        return weakref.ref(made)
+
+    collector = Collector()
+    try:
+        ref = garbage()
+        collector.before_build()
+        gc.collect()
+        assert ref() is not None  # frozen during the build
+        collector.quiet()
+        assert ref() is None and collector.builds == 0
+        ref = garbage()
+        for _ in range(Collector.MOST_BUILDS):
+            collector.before_build()
+        assert ref() is not None
+        collector.before_build()  # one build too many without a quiet moment: collected first
+        assert ref() is None and collector.builds == 1
+    finally:
+        gc.unfreeze()

@@ -500,6 +500,28 @@ def test_a_saved_query_that_would_run_for_hours_is_stopped(write_wiki: WriteWiki
     assert page(outputs, "queries/ask.html").select_one("table.query-result tbody td").text == "yes"
 
 
+def test_a_query_stopped_for_time_is_asked_again_by_the_next_build(
+        write_wiki: WriteWiki) -> None:
+    """Stopped on a busy machine, a query may answer on a quiet one: its page is not kept
+    as made, and a build with nothing else changed asks it again."""
+    from dataclasses import replace
+
+    from kg.build import build
+
+    config = replace(write_wiki({
+        "a.md": "---\ntitle: A\ntier: 1\n---\nSee [[b]].\n",
+        "queries/forever.rq": "SELECT ?a WHERE { ?a ?p ?o . ?b ?q ?r . ?c ?s ?t . ?d ?u ?v . "
+                              "?e ?w ?x . ?f ?y ?z . FILTER(STRLEN(STR(?o)) + "
+                              "STRLEN(STR(?z)) < 0) }\n",
+    }), query_seconds=0.5)
+    first = build(config)
+    shown = parse_html((config.out / "queries/forever.html").read_text(encoding="utf-8"))
+    assert "stopped after 0.5 s" in shown.select_one("p.error").text
+    again = build(config)
+    assert again.rendered >= 2  # the query's page and the list of queries, made again
+    assert again.summary().count("nothing changed") == 0 and first.files == again.files
+
+
 def test_search_index(site: Path) -> None:
     index = json.loads((site / "search.json").read_bytes())
     script = script_json((site / "data/search.js").read_bytes(), b"window.KG_SEARCH_INDEX = ")
