@@ -197,36 +197,20 @@ def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
         return None
 
 
-class Collector:
-    """When ``kg serve`` collects its garbage: while the wiki is quiet, not in a build.
+def collect_between_builds() -> None:
+    """Collect what a build left behind, then freeze what is still held (the records the
+    next build reuses: millions of objects at 10,000 notes) out of the collector's walks.
 
-    A build ends with every object back in the collector's sight (:func:`kg.build.build`),
-    and the next one's first allocations would start a full collection walking them all: a
-    second of each rebuild at 10,000 notes (the records the next build reuses are millions
-    of objects). So before a build, everything is frozen out of the collector's walks; once
-    no change has come for a while (or after a few builds in a row, to bound what waits), the
-    garbage is collected and what is held frozen again. A frozen object that dies is still
-    freed by its count; only garbage in cycles waits for the quiet moment.
+    Otherwise the next build's first allocations start a full collection walking every one
+    of them (a second of each rebuild), and without the collection here its garbage would
+    hold memory the next build must take anew. Called once the build is wholly done (the
+    cache written, well after the page reloaded); a held object that dies later is still
+    freed by its count, and the next build's end puts everything back in the collector's
+    sight (:func:`kg.build.build`).
     """
-
-    MOST_BUILDS = 3
-    """Builds in a row, without a quiet moment, before one of them collects first."""
-
-    def __init__(self) -> None:
-        self.builds = 0  # since the last collection
-
-    def before_build(self) -> None:
-        if self.builds >= self.MOST_BUILDS:
-            self.quiet()
-        gc.freeze()
-        self.builds += 1
-
-    def quiet(self) -> None:
-        if self.builds:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-            self.builds = 0
+    gc.unfreeze()  # a build that failed early did not
+    gc.collect()
+    gc.freeze()
 
 
 def watched_paths(config: Config) -> list[Path]:
@@ -245,9 +229,8 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     from watchfiles import watch as watch_changes
 
     state = ServeState(config.out)
-    collector = Collector()
     rebuild(config, state, say)
-    collector.builds = 1
+    collect_between_builds()
     server = http.server.ThreadingHTTPServer((host, port), make_handler(state))
     listener = Listener(server)
     listener.start()
@@ -255,14 +238,10 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     stop = stop or threading.Event()
     try:
         if watch:
-            for changes in watch_changes(*watched_paths(config), stop_event=stop,
-                                         rust_timeout=QUIET_MS, yield_on_timeout=True):
-                if not changes:  # nothing changed for a while
-                    collector.quiet()
-                    continue
-                collector.before_build()
+            for _changes in watch_changes(*watched_paths(config), stop_event=stop):
                 with listener.paused() as resume:
                     rebuild(config, state, say, resume)
+                collect_between_builds()
         else:
             stop.wait()
     except KeyboardInterrupt:
@@ -270,11 +249,6 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     finally:
         stop.set()
         listener.close()
-
-
-QUIET_MS = 1500
-"""Milliseconds without a change after which the wiki counts as quiet (:class:`Collector`):
-the page has reloaded by then."""
 
 
 class Listener:

@@ -40,10 +40,12 @@ def within(seconds: float, call: Callable[[], T]) -> T:
     SPARQL query runs in Rust and hears no signal until it is done).
 
     It runs in a forked child, killed at the deadline (:class:`TimedOut`); its result comes
-    back pickled, and what it took in memory goes with it. Where there is no fork (or other
-    threads run), it is called here, without a limit.
+    back pickled, and what it took in memory goes with it. It forks even while other threads
+    run (:func:`can_fork` would not): a child that needs a lock one of them held would wait,
+    and is stopped at the deadline like any other. Where there is no fork (not Linux), it is
+    called here, without a limit.
     """
-    if not can_fork():
+    if not sys.platform.startswith("linux"):
         return call()
     import pickle
     import select

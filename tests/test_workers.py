@@ -34,3 +34,19 @@ def test_work_past_its_deadline_is_stopped_and_reaped() -> None:
 def test_a_child_that_dies_without_answering_is_an_error() -> None:
     with pytest.raises(RuntimeError, match="stopped before it was done"):
         within(10, lambda: os._exit(3))
+
+
+def test_other_threads_do_not_lift_the_deadline() -> None:
+    """A server's thread (kg serve's, a test's) must not turn the limit off."""
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        with pytest.raises(TimedOut):
+            within(0.5, lambda: time.sleep(60))
+        assert within(10, lambda: 7) == 7
+    finally:
+        stop.set()
+        other.join()
