@@ -170,6 +170,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     gc.freeze()
     from kg.model import EdgeKind
     from kg.site import Site
+    from kg.views import edge_kinds
 
     site = Site(wiki, config, unsafe_html=unsafe_html,
                 ntriples=lambda: ntriples_file(config, graph),
@@ -194,10 +195,11 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         # the marker's stat pairs the manifest with this site: taken before the swap, as
         # another build of the same folder could swap its own in right after
         marker = inc.marker_stat(tmp / SITE_MARKER)
+    kinds = edge_kinds(wiki)
     result = BuildResult(
         notes=len(wiki.notes),
-        connections=sum(1 for e in wiki.edges if e.kind is EdgeKind.CONNECTION),
-        mentions=sum(1 for e in wiki.edges if e.kind is EdgeKind.MENTION),
+        connections=kinds[EdgeKind.CONNECTION],
+        mentions=kinds[EdgeKind.MENTION],
         placeholders=len(wiki.placeholders),
         questions=len(wiki.questions),
         files=len(made),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -250,24 +249,9 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
             "date": date, "tag_list": tag_list, "timeline_item": timeline_item}
 
 
-TRACKER_NOTE_FIELDS = ("id", "title", "tier", "date", "tags")
-"""What the question tracker shows of each question's note."""
-_tracker_note = operator.attrgetter(*TRACKER_NOTE_FIELDS)
-
-
-def tracker_rows(rows: Iterable[tuple[TrackedQuestion, Note | None, int | None]]
-                 ) -> list[tuple[Any, ...]]:
-    """The tracker's rows as plain values, for its key: every field of each tracked question
-    and of its question but the source line (which no page shows), what the tracker shows of
-    the note, the age. Hashed as plain tuples, 25,000 rows cost a tenth of the records'
-    pickling (a test holds this to the records' fields)."""
-    out = []
-    for tq, note, age in rows:
-        q = tq.question
-        shown = _tracker_note(note) if note is not None else None
-        out.append((q.id, q.note, q.text, q.declared._value_, tq.status._value_, tq.answered_by,
-                    shown, age))
-    return out
+TRACKER_FIELDS = ("id", "title", "tier", "date", "tags", "questions")
+"""What the question tracker shows of each note that asks: its questions, and what a row
+shows of the note (a question's source line is not shown: :data:`kg.incremental.UNSHOWN`)."""
 
 
 # -- the site ------------------------------------------------------------------------------
@@ -694,19 +678,32 @@ class Site:
     # -- trackers ------------------------------------------------------------------------
 
     def questions(self) -> Page:
-        rows = []
-        for tq in sorted(self.wiki.questions, key=open_first):
-            note = self.wiki.notes.get(tq.question.note)
-            rows.append((tq, note, question_age(tq, note, self.today)))
-        tags = sorted({t for _, note, _ in rows if note for t in note.tags})
-        tiers = sorted({note.tier for _, note, _ in rows if note and note.tier is not None})
+        tracked = self.wiki.questions
+        notes = self.wiki.notes
+        asking = [notes[nid] for nid in dict.fromkeys(tq.question.note for tq in tracked)
+                  if nid in notes]
+
+        def rows() -> list[tuple[TrackedQuestion, Note | None, int | None]]:
+            made = []
+            for tq in sorted(tracked, key=open_first):
+                note = notes.get(tq.question.note)
+                made.append((tq, note, question_age(tq, note, self.today)))
+            return made
+
         path = page("questions.html")
+        # keyed by what the rows are made from, not by the rows (25,000 at 10,000 notes):
+        # each asking note's questions and the fields the tracker shows of it (hashed once
+        # per record), each question's status, the day (ages)
         return self._page("questions.html", path, nav="questions",
                           key=(self.today, self.tags_key,
-                               self._links((tq.question.text for tq, _, _ in rows), path),
-                               self._labels({n for tq, _, _ in rows for n in tq.answered_by}),
-                               tracker_rows(rows)),
-                          tags=tags, tiers=tiers, late={"rows": lambda: rows})
+                               self._links((tq.question.text for tq in tracked), path),
+                               self._labels({n for tq in tracked for n in tq.answered_by}),
+                               [(tq.question.id, tq.status._value_, tq.answered_by)
+                                for tq in tracked],
+                               key_of(asking, note_fields=TRACKER_FIELDS)),
+                          tags=sorted({t for note in asking for t in note.tags}),
+                          tiers=sorted({n.tier for n in asking if n.tier is not None}),
+                          late={"rows": rows})
 
     def angles(self) -> Page:
         notes = self.views.angle_rows()

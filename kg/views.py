@@ -7,7 +7,8 @@ only lay them out. The same views feed ``kg connections`` in the terminal.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import operator
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -87,6 +88,15 @@ def by_context(links: Iterable[Link]) -> tuple[tuple[str, tuple[Link, ...]], ...
 
 
 _ORDER = {r.name: i for i, r in enumerate(RELATIONS)}
+
+
+_KIND = operator.attrgetter("kind")
+_STATUS = operator.attrgetter("status")
+
+
+def edge_kinds(wiki: Wiki) -> Counter[EdgeKind]:
+    """How many edges of each kind (connections, mentions) the wiki has."""
+    return Counter(map(_KIND, wiki.edges))
 
 
 class Views:
@@ -267,15 +277,14 @@ class Views:
         return ForecastViews(tuple(due), tuple(resolved), tuple(track), overdue)
 
     def counts(self) -> dict[str, int]:
-        edges = self.wiki.edges
+        kinds = edge_kinds(self.wiki)
         return {
             "notes": len(self.wiki.notes),
-            "connections": sum(1 for e in edges if e.kind is EdgeKind.CONNECTION),
-            "mentions": sum(1 for e in edges if e.kind is EdgeKind.MENTION),
+            "connections": kinds[EdgeKind.CONNECTION],
+            "mentions": kinds[EdgeKind.MENTION],
             "placeholders": len(self.wiki.placeholders),
             "questions": len(self.wiki.questions),
-            "open_questions": sum(1 for q in self.wiki.questions
-                                  if q.status is QuestionStatus.OPEN),
+            "open_questions": Counter(map(_STATUS, self.wiki.questions))[QuestionStatus.OPEN],
             "angles": sum(len(n.angles) for n in self.wiki.notes.values()),
             "forecasts": sum(len(n.forecasts) for n in self.wiki.notes.values()),
             "tags": len(self.by_tag),

@@ -456,8 +456,9 @@ def test_the_tracker_follows_a_question_s_text_status_and_note(small: Config) ->
 
 
 def test_the_tracker_s_key_covers_every_field_of_its_records() -> None:
-    # tracker_rows lists the fields by hand, for speed: a field added to the records must be
-    # added there (or to UNSHOWN), or the tracker would not change when only it does
+    # the tracker's key lists a tracked question's own fields by hand (status, answered_by;
+    # the question itself is its note's): a field added to the records must be added there
+    # (or to UNSHOWN), or the tracker would not change when only it does
     from dataclasses import fields
 
     from kg.incremental import UNSHOWN
