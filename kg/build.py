@@ -183,7 +183,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     site.splices.plan(graph_was, search_was, staging_out(config.out) if previous else None,
                       previous.pages if previous else {})
     say(f"{len(wiki.notes)} notes read; rendering the pages that changed")
-    with staging(config.out) as tmp:
+    stage = staging(config.out)
+    with stage as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
         emitter = inc.Emitter(tmp, before)
         made = list(inc.emit_all(site.tasks(), emitter, jobs or jobs_wanted(),
@@ -211,6 +212,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         out=config.out,
     )
     published(result)
+    stage.discard()  # the previous site, swapped out: removed once the new one is shown
     # a note naming a file the wiki lacks: adding the file is no change to the notes' stat,
     # so the next build must not stop at the stamp
     trusted = (sources.trusted and not site.unresolved_attachments
@@ -300,7 +302,9 @@ class staging:
     """A temporary folder beside ``out``, swapped in for it on success, removed on failure.
 
     The swap is one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux, so there is no moment
-    without a site; elsewhere it is two renames. A build killed outright (SIGKILL, power cut)
+    without a site; elsewhere it is two renames. The site swapped out is removed by
+    :meth:`discard`, once the build has said the new one is in place. A build killed
+    outright (SIGKILL, power cut)
     leaves its temporary folder behind: the next build removes it, and puts back a site that
     was set aside between the two renames.
     """
@@ -310,6 +314,17 @@ class staging:
         out = self.out
         self.tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
         self.old = out.parent / f".{out.name}.old-{os.getpid()}"
+        self.swapped_out: Path | None = None
+        """Where the previous site is once the new one is in place, until :meth:`discard`."""
+
+    def discard(self) -> None:
+        """Remove the previous site (thousands of files: a build does it after it has told
+        that the new one is in place)."""
+        import shutil
+
+        if self.swapped_out is not None:
+            shutil.rmtree(self.swapped_out, ignore_errors=True)
+            self.swapped_out = None
 
     def __enter__(self) -> Path:
         import shutil  # here, not at the top: a build with nothing to do never stages
@@ -339,13 +354,12 @@ class staging:
             ) from error
 
     def _swap(self) -> None:
-        import shutil
 
         if not (self.out.exists() or self.out.is_symlink()):
             self.tmp.rename(self.out)
             return
         if _exchange(self.tmp, self.out):
-            shutil.rmtree(self.tmp, ignore_errors=True)  # it now holds the previous site
+            self.swapped_out = self.tmp  # it now holds the previous site
             return
         self.out.rename(self.old)
         try:
@@ -353,7 +367,7 @@ class staging:
         except OSError:
             self.old.rename(self.out)
             raise
-        shutil.rmtree(self.old, ignore_errors=True)
+        self.swapped_out = self.old
 
 
 def _recover(out: Path) -> None:
