@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import io
 import json
+import marshal
 import operator
 import os
 import pickle
@@ -152,12 +154,28 @@ class _KeyPickler(pickle.Pickler):
         if found is not None and found[0] is note:
             return found[1]
         assert self.note_fields is not None
-        buffer = io.BytesIO()
-        _KeyPickler(buffer, None).dump(self.note_fields(note))
-        digest = blake2b(buffer.getbuffer(), digest_size=16).digest()
+        digest = blake2b(_plain_bytes(self.note_fields(note)), digest_size=16).digest()
         _FIELD_KEYS[id(note), shown] = (note, digest)
         return digest
 
+
+def _plain_bytes(values: tuple[Any, ...]) -> bytes:
+    """``values`` as bytes that differ when they do: marshalled where they are plain (text,
+    numbers, tuples of text; a date as its ordinal), else pickled as :func:`key_of` does."""
+    plain = tuple(("date", v.toordinal()) if type(v) is _DATE else v for v in values)
+    try:
+        return b"m" + marshal.dumps(plain)
+    except ValueError:  # records (a note's questions, its angles)
+        _PICKLED.seek(0)
+        _PICKLED.truncate()
+        _FIELD_PICKLER.dump(values)
+        return b"p" + _PICKLED.getvalue()
+
+
+_DATE = dt.date
+_PICKLED = io.BytesIO()
+_FIELD_PICKLER = _KeyPickler(_PICKLED, None)
+"""One pickler for every note's fields (making one costs more than pickling them)."""
 
 _FIELD_KEYS: dict[tuple[int, tuple[str, ...]], tuple[Any, bytes]] = {}
 """What lists show of each note record, hashed (:meth:`_KeyPickler._fields_key`): by the
