@@ -304,9 +304,8 @@ class staging:
     The swap is one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux, so there is no moment
     without a site; elsewhere it is two renames. The site swapped out is removed by
     :meth:`discard`, once the build has said the new one is in place. A build killed
-    outright (SIGKILL, power cut)
-    leaves its temporary folder behind: the next build removes it, and puts back a site that
-    was set aside between the two renames.
+    outright (SIGKILL, power cut) leaves its temporary folder behind: the next build removes
+    it, and puts back a site that was set aside between the two renames.
     """
 
     def __init__(self, out: Path) -> None:
@@ -354,7 +353,6 @@ class staging:
             ) from error
 
     def _swap(self) -> None:
-
         if not (self.out.exists() or self.out.is_symlink()):
             self.tmp.rename(self.out)
             return

@@ -203,8 +203,8 @@ def collect_between_builds() -> None:
 
     Otherwise the next build's first allocations start a full collection walking every one
     of them (a second of each rebuild), and without the collection here its garbage would
-    hold memory the next build must take anew. Called once the build is wholly done (the
-    cache written, well after the page reloaded); a held object that dies later is still
+    hold memory the next build must take anew. Called once the build is wholly done (its
+    cache written: the page has reloaded meanwhile); a held object that dies later is still
     freed by its count, and the next build's end puts everything back in the collector's
     sight (:func:`kg.build.build`).
     """
