@@ -394,6 +394,16 @@ def _open(config: Config, path: Path, write_later: bool = False,
         return rebuild()
 
 
+def hold_records(config: Config) -> Wiki:
+    """The wiki's records, held in memory for the next rebuild in this process (``kg
+    serve``, once its first build is done): the held graph's when it has them in memory,
+    else read from the cache now. A rebuild takes its unchanged notes from them."""
+    held = _held
+    if held is not None and held[0] == cache_file(config) and held[1]._wiki is not None:
+        return held[1]._wiki
+    return open_graph(config).wiki()
+
+
 def load_wiki_cached(config: Config) -> Wiki:
     """The whole wiki, as :func:`load_notes` reads it, from the cache when current."""
     return open_graph(config).wiki()

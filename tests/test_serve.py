@@ -255,3 +255,28 @@ def test_serve_collects_between_builds_and_freezes_what_it_holds() -> None:
         assert gc.get_freeze_count() > 0 and held is not None
     finally:
         gc.unfreeze()
+
+
+def test_serve_reads_the_records_after_a_first_build_that_found_nothing_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first build with nothing to do reads no note: ``kg serve`` then reads the records
+    and resolves them while idle, so that its first rebuild takes them as the later ones do."""
+    import kg.cache
+    import kg.resolve
+    from kg.build import build
+    from kg.serve import warm_up
+
+    config = _config(tmp_path)
+    (config.wiki / "beta.md").write_text(NOTE.format(title="Beta") + "See [[Alpha]].\n",
+                                         encoding="utf-8")
+    build(config)
+    monkeypatch.setattr(kg.cache, "_held", None)  # as a new process finds it
+    monkeypatch.setattr(kg.resolve, "_last_resolved", None)
+    assert build(config).rendered == 0  # (its files too new to trust their stat: it read them)
+    monkeypatch.setattr(kg.cache, "_held", None)  # as a build that stopped at the stamp
+    warm_up(config)
+    held = kg.cache._held
+    assert held is not None and held[1]._wiki is not None
+    resolved = kg.resolve._last_resolved
+    assert resolved is not None and resolved.notes["beta"] is held[1]._wiki.notes["beta"]
+    assert [e.target for e in resolved.per_note["beta"].edges] == ["alpha"]
