@@ -211,8 +211,10 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
                        if w.severity is Severity.WARNING and w.code not in config.ignore),
         out=config.out,
     )
-    published(result)
-    stage.discard()  # the previous site, swapped out: removed once the new one is shown
+    try:
+        published(result)
+    finally:
+        stage.discard()  # the previous site, swapped out: removed once the new one is shown
     # a note naming a file the wiki lacks: adding the file is no change to the notes' stat,
     # so the next build must not stop at the stamp
     trusted = (sources.trusted and not site.unresolved_attachments

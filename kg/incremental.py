@@ -160,11 +160,13 @@ class _KeyPickler(pickle.Pickler):
 
 
 def _plain_bytes(values: tuple[Any, ...]) -> bytes:
-    """``values`` as bytes that differ when they do: marshalled where they are plain (text,
-    numbers, tuples of text; a date as its ordinal), else pickled as :func:`key_of` does."""
+    """``values`` as bytes that differ when they do, and only then: marshalled where they
+    are plain (text, numbers, tuples of text; a date as its ordinal), in version 2, which
+    writes no back-references (version 4's bytes depend on which strings other objects share),
+    else pickled as :func:`key_of` does. Not for threads: one buffer serves every call."""
     plain = tuple(("date", v.toordinal()) if type(v) is _DATE else v for v in values)
     try:
-        return b"m" + marshal.dumps(plain)
+        return b"m" + marshal.dumps(plain, 2)
     except ValueError:  # records (a note's questions, its angles)
         _PICKLED.seek(0)
         _PICKLED.truncate()

@@ -220,7 +220,7 @@ def warm_up(config: Config) -> None:
     from kg.cache import hold_records
     from kg.resolve import resolve_wiki
 
-    with contextlib.suppress(KgError):  # the build just read the same notes
+    with contextlib.suppress(Exception):  # only a head start: the next build reads anyway
         resolve_wiki(hold_records(config).notes.values())
 
 
@@ -242,6 +242,9 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     state = ServeState(config.out)
     if rebuild(config, state, say) is not None:
         warm_up(config)
+        # what changed meanwhile (the watcher starts below): a build that stops at the stamp
+        # when nothing did, and says nothing then
+        rebuild(config, state, lambda line: None if "nothing changed" in line else say(line))
     collect_between_builds()
     server = http.server.ThreadingHTTPServer((host, port), make_handler(state))
     listener = Listener(server)

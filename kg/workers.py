@@ -63,12 +63,11 @@ def within(seconds: float, call: Callable[[], T]) -> T:
         code = 0
         try:
             os.close(read)
-            with contextlib.suppress(ImportError, ValueError, OSError):
-                # an orphan (its parent killed outright) still stops: at most its time in CPU
-                import resource
-
-                limit = int(seconds) + 2
-                resource.setrlimit(resource.RLIMIT_CPU, (limit, limit))
+            # stopped by the clock too, whatever becomes of the parent (killed outright) or
+            # of the child (waiting on a lock another thread held when it forked)
+            with contextlib.suppress(ValueError):  # (the default already, unless set)
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.alarm(int(seconds) + 2)
             try:
                 data = pickle.dumps((True, call()))
             except Exception as err:  # said in the parent

@@ -305,7 +305,9 @@ def test_a_lists_key_follows_what_it_shows_of_each_note() -> None:
     from kg.site import LISTED
 
     def note(summary: str, body: str = "") -> Note:
-        return Note(id="n", path="n.md", title="N", body=body, body_line=1, summary=summary)
+        fresh = "".join  # strings made anew, referenced only by this record
+        return Note(id="n", path="n.md", title=fresh(["N", "!"]), body=body, body_line=1,
+                    summary=summary, tags=(fresh(["al", "pha"]), fresh(["be", "ta"])))
 
     first, same, other_body, other_summary = (note("a"), note("a"), note("a", "more"),
                                               note("b"))
@@ -315,6 +317,9 @@ def test_a_lists_key_follows_what_it_shows_of_each_note() -> None:
     assert kg.incremental.key_of([other_body], note_fields=LISTED) == key  # not shown
     assert kg.incremental.key_of([other_summary], note_fields=LISTED) != key
     assert kg.incremental.key_of([first], note_fields=("id",)) != key
+    shared = note("a")
+    held = {tag: [shared] for tag in (*shared.tags, shared.title)}  # as Views hold tags
+    assert kg.incremental.key_of([shared], note_fields=LISTED) == key and held  # same bytes
     kg.incremental.forget_field_keys([same])
     held = [note for note, _ in kg.incremental._FIELD_KEYS.values()]
     assert held and all(note is same for note in held)
