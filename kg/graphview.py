@@ -121,16 +121,21 @@ class GraphBuilder:
             self._nodes[ph.id] = self._node(ph.id, ph.label, None, (), True)
         seen: set[tuple[str, str, str]] = set()
         self._edges: list[dict[str, Any]] = []
-        for edge in sorted(self.wiki.edges, key=lambda e: (e.source, e.target, e.label)):
-            key = (edge.source, edge.target, edge.label)
-            if key in seen or edge.source == edge.target:
+        edges = self.wiki.edges
+        # sorted as plain tuples (no key function): by ends and label, then in the wiki's order
+        ordered = sorted((e.source, e.target, e.label, i) for i, e in enumerate(edges))
+        mention = EdgeKind.MENTION
+        for source, target, label, i in ordered:
+            key = (source, target, label)
+            if source == target or key in seen:
                 continue
             seen.add(key)
-            record: dict[str, Any] = {"from": edge.source, "to": edge.target, "rel": edge.label}
-            if edge.kind is EdgeKind.MENTION:
+            record: dict[str, Any] = {"from": source, "to": target, "rel": label}
+            edge = edges[i]
+            if edge.kind is mention:
                 record["dashes"] = True
             else:
-                record["label"] = edge.label
+                record["label"] = label
                 if edge.annotation:
                     record["note"] = short(edge.annotation, 240)
             self._edges.append(record)
