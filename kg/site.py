@@ -680,8 +680,7 @@ class Site:
     def questions(self) -> Page:
         tracked = self.wiki.questions
         notes = self.wiki.notes
-        asking = [notes[nid] for nid in dict.fromkeys(tq.question.note for tq in tracked)
-                  if nid in notes]
+        asking = [notes[nid] for nid in self.views.questions if nid in notes]  # in their order
 
         def rows() -> list[tuple[TrackedQuestion, Note | None, int | None]]:
             made = []

@@ -127,7 +127,7 @@ class Views:
         questions: dict[NoteId, list[TrackedQuestion]] = defaultdict(list)
         for tq in wiki.questions:
             questions[tq.question.note].append(tq)
-        self.questions: Mapping[NoteId, list[TrackedQuestion]] = questions
+        self.questions: Mapping[NoteId, list[TrackedQuestion]] = dict(questions)
 
         notes = sorted(wiki.notes.values(), key=newest_first)
         self.by_date: tuple[Note, ...] = tuple(notes)
