@@ -36,6 +36,7 @@ from kg.ids import NoteId, name_key, slugify, target_text
 from kg.resolve import Resolver
 
 if TYPE_CHECKING:
+    from kg.model import Edge, Note
     from kg.views import Views
 
 
@@ -86,33 +87,66 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
     their annotations (both directions, as the connection view lists them), its neighbours
     in the order a local graph reads them, its degree, and its questions' status. Source
     lines are left out, as page keys leave them out.
+
+    A note's hash is taken again from the last call when its record and every edge at it
+    are the very same objects and its neighbours, degree and questions' status are equal
+    (``kg serve``: an edit changes the edges of the notes it touched, not of the others).
     """
+    global _last_facts
     wiki = views.wiki
     questions = views.questions
-    facts: dict[NoteId, bytes] = {}
-    edges: dict[NoteId, list[tuple[Any, ...]]] = defaultdict(list)
-    # (an enum's ``_value_`` is its ``value`` without the property, which runs Python code:
-    # this loop reads a hundred thousand of them at 10,000 notes)
+    at: dict[NoteId, list[Edge]] = defaultdict(list)
     for e in wiki.edges:  # each edge once, listed at both ends in the wiki's order
-        row = (e.source, e.target, e.kind._value_, e.relation.name if e.relation else None,
-               e.annotation, e.written)
-        edges[e.source].append(row)
-        edges[e.target].append(row)
-    none: list[tuple[Any, ...]] = []
-
-    def tracked(nid: NoteId) -> tuple[tuple[Any, ...], ...]:
-        return tuple((tq.question.id, tq.status._value_, tq.answered_by)
-                     for tq in questions.get(nid, ()))
-
+        at[e.source].append(e)
+        at[e.target].append(e)
+    none: list[Edge] = []
+    last = _last_facts
+    facts: dict[NoteId, bytes] = {}
+    kept: dict[NoteId, _Facts] = {}
     for nid, note in wiki.notes.items():
-        facts[nid] = plain_digest((
-            1, note.title, note.tier, note.type, note.date.isoformat() if note.date else None,
-            note.tags, note.aliases, edges.get(nid, none), views.adjacent.get(nid, ()),
-            views.degree.get(nid, 0), tracked(nid)))
+        edges = tuple(at.get(nid, none))
+        adjacent, degree = views.adjacent.get(nid, ()), views.degree.get(nid, 0)
+        tracked = tuple((tq.question.id, tq.status._value_, tq.answered_by)
+                        for tq in questions.get(nid, ()))
+        old = last.get(nid)
+        if (old is not None and old.node is note and old.adjacent == adjacent
+                and old.degree == degree and old.tracked == tracked
+                and len(old.edges) == len(edges)
+                and all(a is b for a, b in zip(old.edges, edges, strict=True))):
+            facts[nid] = old.digest
+        else:
+            facts[nid] = plain_digest((
+                1, note.title, note.tier, note.type,
+                note.date.isoformat() if note.date else None, note.tags, note.aliases,
+                [_edge_row(e) for e in edges], adjacent, degree, tracked))
+        kept[nid] = _Facts(note, edges, adjacent, degree, tracked, facts[nid])
     for nid, ph in wiki.placeholders.items():
-        facts[nid] = plain_digest((0, ph.label, ph.referenced_by, edges.get(nid, none),
-                             views.adjacent.get(nid, ()), views.degree.get(nid, 0)))
+        facts[nid] = plain_digest((0, ph.label, ph.referenced_by,
+                                   [_edge_row(e) for e in at.get(nid, none)],
+                                   views.adjacent.get(nid, ()), views.degree.get(nid, 0)))
+    _last_facts = kept
     return facts
+
+
+def _edge_row(e: Edge) -> tuple[Any, ...]:
+    # (an enum's ``_value_`` is its ``value`` without the property, which runs Python code)
+    return (e.source, e.target, e.kind._value_, e.relation.name if e.relation else None,
+            e.annotation, e.written)
+
+
+class _Facts(NamedTuple):
+    """What a note's facts were made from, by identity where it is a record."""
+
+    node: Note
+    edges: tuple[Edge, ...]
+    adjacent: tuple[NoteId, ...]
+    degree: int
+    tracked: tuple[tuple[Any, ...], ...]
+    digest: bytes
+
+
+_last_facts: dict[NoteId, _Facts] = {}
+"""The last :func:`node_facts` call's notes, with what each one's hash was made from."""
 
 
 @dataclass(frozen=True, slots=True)

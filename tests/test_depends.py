@@ -323,3 +323,24 @@ def test_a_planted_trace_runs_nothing_and_costs_only_speed(wiki: Config, tmp_pat
     rebuild(wiki, keyed=keyed)
     assert not witness.exists()
     assert len(keyed) == NOTES
+
+
+def test_a_node_s_facts_are_taken_again_only_while_what_they_hash_is_the_same(
+        parse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kg serve`` resolves an edit's note anew and keeps the other records: a note's
+    facts come from the last call only while its record and the edges at it are the same
+    objects; an edit's neighbours are hashed again, and equal a cold computation."""
+    from kg.resolve import resolve_wiki
+    from kg.views import Views
+
+    def note(name: str, body: str):  # type: ignore[no-untyped-def]
+        return parse(f"---\ntitle: {name.upper()}\ntier: 1\n---\n{body}\n", f"{name}.md")
+
+    a, b, c = note("a", "See [[b]] for more."), note("b", "Body."), note("c", "Also [[b]].")
+    before = kg.depends.node_facts(Views(resolve_wiki([a, b, c])))
+    edited = note("a", "See [[b]] for much more.")  # the mention's sentence: the edge's text
+    after = kg.depends.node_facts(Views(resolve_wiki([edited, b, c])))
+    assert after["a"] != before["a"] and after["b"] != before["b"]  # b shows a's sentence
+    assert after["c"] == before["c"]
+    monkeypatch.setattr(kg.depends, "_last_facts", {})
+    assert kg.depends.node_facts(Views(resolve_wiki([edited, b, c]))) == after
