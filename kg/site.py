@@ -99,9 +99,18 @@ def read_templates(dirs: Sequence[Path]) -> tuple[dict[str, str], bool]:
     return dict(sorted(sources.items())), own
 
 
+_ENVIRONMENT: tuple[dict[str, str], jinja2.Environment] | None = None
+"""The last environment made from template sources, with them: ``kg serve`` builds again
+and again from the same templates, and Jinja compiles each template once an environment."""
+
+
 def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2.Environment:
-    """The Jinja environment of the site: ``sources`` (as :func:`read_templates` gives them),
-    else the template folders of ``config``."""
+    """The Jinja environment of the site: ``sources`` (as :func:`read_templates` gives them;
+    the last environment again for the same sources), else the template folders of
+    ``config``."""
+    global _ENVIRONMENT
+    if sources is not None and _ENVIRONMENT is not None and _ENVIRONMENT[0] == sources:
+        return _ENVIRONMENT[1]
     loader: jinja2.BaseLoader = (
         jinja2.DictLoader(sources) if sources is not None
         else jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]))
@@ -117,6 +126,8 @@ def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2
     env.filters["slug"] = slugify
     env.filters["safe_url"] = safe_url
     env.filters["percent"] = lambda p: f"{round(float(p) * 100)}%"
+    if sources is not None:
+        _ENVIRONMENT = dict(sources), env
     return env
 
 

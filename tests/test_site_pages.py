@@ -729,3 +729,17 @@ def test_rendering_twice_gives_the_same_bytes(write_wiki: WriteWiki) -> None:
              f"See [[n{(i + 1) % 12}]] and [[ghost-{i % 2}]].\n" for i in range(12)}
     config = write_wiki(files)
     assert render(config) == render(config)
+
+
+def test_the_template_environment_is_made_again_only_for_other_templates(tmp_path: Path) -> None:
+    """``kg serve`` renders with the last build's compiled templates while they are the
+    same text, and with the new text as soon as one changes."""
+    from kg.config import Config
+    from kg.site import environment
+
+    config = Config(root=tmp_path, wiki=tmp_path / "wiki", out=tmp_path / "site")
+    first = environment(config, {"a.html": "one {{ x }}"})
+    assert first.get_template("a.html").render(x=1) == "one 1"
+    assert environment(config, {"a.html": "one {{ x }}"}) is first
+    changed = environment(config, {"a.html": "two {{ x }}"})
+    assert changed is not first and changed.get_template("a.html").render(x=1) == "two 1"
