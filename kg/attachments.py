@@ -57,12 +57,18 @@ def destination_ref(destination: str) -> str | None:
     """The file a Markdown link's or image's destination names in the wiki, as written
     (unquoted, no ``#fragment``): a relative path with an attachment's extension; None for
     a URL, a path from the root, a note or anything else."""
+    path = destination_path(destination)
+    return path if path is not None and kind(path) else None
+
+
+def destination_path(destination: str) -> str | None:
+    """The relative path a Markdown link's destination names, of any kind, as written
+    (unquoted, no ``#fragment``); None for a URL, a path from the root or a fragment."""
     destination = unescape_destination(destination.strip().strip("<>"))
     parts = urlsplit(destination)
     if parts.scheme or parts.netloc or destination.startswith(("/", "#")):
         return None
-    path = unquote(parts.path)
-    return path if kind(path) else None
+    return unquote(parts.path)
 
 
 def possible(ref: str, folder: str) -> bool:

@@ -190,8 +190,13 @@ _TAG_IN_TEXT = re.compile(r"(?<!\S)" + HASHTAG.pattern)
 
 def wikilink_file(inner: str) -> str | None:
     """The attachment a ``[[…]]`` names (``chart.png|300``, ``paper.pdf#page=2``), if any."""
-    target = inner.replace("\\|", "|").partition("|")[0].partition("#")[0].strip()
+    target = wikilink_path(inner)
     return target if attachments.kind(target) else None
+
+
+def wikilink_path(inner: str) -> str:
+    """What a ``[[…]]`` names, without its label or ``#heading``: a note or a file."""
+    return inner.replace("\\|", "|").partition("|")[0].partition("#")[0].strip()
 
 
 def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | None:

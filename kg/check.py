@@ -154,10 +154,8 @@ _UNPUBLISHED_ANYWHERE = re.compile(rf"\.({_UNPUBLISHED})\b", re.I)
 def _unpublished(note: Note) -> list[Finding]:
     """Files a note embeds or links whose kind the site never publishes: the page shows
     the reference as written, which the writer should know before a reader finds it."""
-    from urllib.parse import unquote, urlsplit
-
-    from kg.attachments import unescape_destination
-    from kg.body import MD_LINK_OR_IMAGE, WIKILINK, parse_wikilink, without_code
+    from kg.attachments import destination_path
+    from kg.body import MD_LINK_OR_IMAGE, WIKILINK, parse_wikilink, wikilink_path, without_code
 
     if not _UNPUBLISHED_ANYWHERE.search(note.body):  # most notes: no need to look closer
         return []
@@ -166,12 +164,11 @@ def _unpublished(note: Note) -> list[Finding]:
     for number, line in enumerate(without_code(note.body).split("\n")):
         if "[" not in line:
             continue
-        refs = [m.group(2).replace("\\|", "|").partition("|")[0].partition("#")[0].strip()
-                for m in WIKILINK.finditer(line) if parse_wikilink(m.group(2)) is None]
-        for m in MD_LINK_OR_IMAGE.finditer(line):
-            parts = urlsplit(unescape_destination(m.group(2).strip("<>")))
-            if not (parts.scheme or parts.netloc or parts.path.startswith("/")):
-                refs.append(unquote(parts.path))  # not a URL, nor the site's own (static/)
+        refs = [wikilink_path(m.group(2)) for m in WIKILINK.finditer(line)
+                if parse_wikilink(m.group(2)) is None]
+        # not a URL, nor a path of the site's own (static/)
+        refs += [path for m in MD_LINK_OR_IMAGE.finditer(line)
+                 if (path := destination_path(m.group(2))) is not None]
         for ref in refs:
             found = UNPUBLISHED.search(ref)
             if found is None or ref in seen:

@@ -181,13 +181,16 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
 
 
 def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
-            resume: Callable[[], None] = lambda: None) -> BuildResult | None:
+            resume: Callable[[], None] = lambda: None, *,
+            quiet: bool = False) -> BuildResult | None:
     """Build, and tell the page to reload; ``resume`` is called (to serve again) as soon as
-    the new site is in place, while the build writes what the next one reads."""
+    the new site is in place, while the build writes what the next one reads. ``quiet``:
+    a build that found nothing to do says nothing."""
     def published(result: BuildResult) -> None:
         state.built()
         resume()
-        say(result.summary())
+        if not (quiet and result.rendered == 0 and result.removed == 0):
+            say(result.summary())
 
     try:
         return build(config, published=published)
@@ -244,7 +247,7 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
         warm_up(config)
         # what changed meanwhile (the watcher starts below): a build that stops at the stamp
         # when nothing did, and says nothing then
-        rebuild(config, state, lambda line: None if "nothing changed" in line else say(line))
+        rebuild(config, state, say, quiet=True)
     collect_between_builds()
     server = http.server.ThreadingHTTPServer((host, port), make_handler(state))
     listener = Listener(server)
