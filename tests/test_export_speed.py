@@ -8,14 +8,17 @@ N-Triples that Oxigraph parses.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pyoxigraph
+import pytest
 from conftest import WriteWiki
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import kg.extsort
 from kg.body import WIKILINK, wikilink_text
 from kg.build import load_wiki
 from kg.model import Note
@@ -31,6 +34,7 @@ from kg.rdf import (
     ntriples,
     serialize,
     wiki_lines,
+    write_ntriples,
 )
 from kg.search import TEXT_LIMIT, note_text
 
@@ -153,7 +157,8 @@ EXTRA_NOTES = {
 }
 
 
-def test_hostile_wiki_exports_parseable_ntriples(write_wiki: WriteWiki) -> None:
+def test_hostile_wiki_exports_parseable_ntriples(write_wiki: WriteWiki,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     files: dict[str, str | bytes] = {p.name: p.read_bytes() for p in HOSTILE.glob("*.md")}
     config = write_wiki({**files, **EXTRA_NOTES})
     wiki = load_wiki(config)
@@ -168,6 +173,12 @@ def test_hostile_wiki_exports_parseable_ntriples(write_wiki: WriteWiki) -> None:
     for note in wiki.notes.values():
         expected.update(note_lines(note, [e for e in wiki.edges if e.source == note.id], iris))
     assert nt == "".join(line + "\n" for line in sorted(expected))
+
+    # Written to a file in runs of a few lines, merged: the same bytes.
+    monkeypatch.setattr(kg.extsort, "RUN_LINES", 7)
+    out = io.BytesIO()
+    write_ntriples(wiki, config, out)
+    assert out.getvalue() == nt.encode("utf-8")
 
 
 def test_a_source_url_with_two_hash_marks_makes_a_valid_iri(write_wiki) -> None:

@@ -1,0 +1,50 @@
+"""Sorting in bounded runs (:mod:`kg.extsort`): the same bytes as sorting every line at once."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.extsort import write_sorted_unique
+
+# Lines as N-Triples lines are: no line the start of another and then a character below "\n"
+# (here: none below " "), some not ASCII.
+LINE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x2FFF,
+                             exclude_categories=("Cs",)), max_size=12).map(lambda s: s + " .")
+
+
+def sorted_at_once(groups: list[list[str]]) -> bytes:
+    return "".join(line + "\n" for line in sorted({x for g in groups for x in g})).encode()
+
+
+def written(groups: list[list[str]], run_lines: int) -> bytes:
+    out = io.BytesIO()
+    write_sorted_unique(iter(groups), out, run_lines=run_lines)
+    return out.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(groups=st.lists(st.lists(LINE, max_size=8), max_size=30),
+       run_lines=st.integers(min_value=1, max_value=12))
+def test_runs_merged_are_the_lines_sorted_each_once(groups: list[list[str]],
+                                                   run_lines: int) -> None:
+    assert written(groups, run_lines) == sorted_at_once(groups)
+
+
+def test_a_line_in_every_run_is_written_once() -> None:
+    groups = [["b .", "a .", "z ."], ["a .", "m ."], ["a .", "é ."], ["a .", "b ."]]
+    assert written(groups, run_lines=2) == b"a .\nb .\nm .\nz .\n\xc3\xa9 .\n"
+
+
+def test_runs_that_do_not_overlap_are_copied_in_order() -> None:
+    groups = [[f"{i:06d} ."] for i in range(5000)]
+    out = written(groups, run_lines=100)
+    assert out == sorted_at_once(groups)
+    assert out.count(b"\n") == 5000
+
+
+def test_nothing_to_sort_writes_nothing() -> None:
+    assert written([], run_lines=3) == b""
+    assert written([[], []], run_lines=3) == b""
