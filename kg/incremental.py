@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.cachefile import Stat, blake2b, library_stamp
 from kg.config import Config
-from kg.workers import can_fork
+from kg.workers import can_fork, release_memory
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -493,7 +493,10 @@ class Emitter:
         return Made(page.path, page.key if settled else UNSETTLED, True, page.reads)
 
     def run(self, task: Task) -> list[Made]:
-        return [self.emit(page) for page in task()]
+        made = [self.emit(page) for page in task()]
+        if any(m.rendered for m in made):  # the pages made are garbage now
+            release_memory()
+        return made
 
 
 _STATE: tuple[Sequence[Task], Emitter] | None = None

@@ -10,8 +10,10 @@ the two trees file by file.
 from __future__ import annotations
 
 import os
+import platform
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -323,3 +325,29 @@ def test_a_lists_key_follows_what_it_shows_of_each_note() -> None:
     kg.incremental.forget_field_keys([same])
     held = [note for note, _ in kg.incremental._FIELD_KEYS.values()]
     assert held and all(note is same for note in held)
+
+
+def test_a_task_that_made_pages_hands_its_memory_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    released: list[str] = []
+    monkeypatch.setattr(kg.incremental, "release_memory", lambda: released.append("trim"))
+    previous_site = tmp_path / "old"
+    previous_site.mkdir()
+    (previous_site / "kept.txt").write_bytes(b"kept")
+    (tmp_path / "new").mkdir()
+    emitter = kg.incremental.Emitter(tmp_path / "new",
+                                     kg.incremental.Previous(previous_site, {"kept.txt": "k"}))
+
+    kept = emitter.run(lambda: [kg.incremental.Page("kept.txt", "k", lambda: b"new")])
+    assert [m.rendered for m in kept] == [False] and released == []  # nothing made: no trim
+    made = emitter.run(lambda: [kg.incremental.Page("made.txt", "m", lambda: b"made")])
+    assert [m.rendered for m in made] == [True] and released == ["trim"]
+    assert (tmp_path / "new" / "made.txt").read_bytes() == b"made"
+
+
+def test_memory_is_handed_back_where_the_system_allows_it() -> None:
+    from kg.workers import _malloc_trim, release_memory
+
+    release_memory()  # glibc's malloc_trim on Linux; nothing elsewhere
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert _malloc_trim() is not None
