@@ -36,6 +36,7 @@ from kg.cachefile import (
     AMBIGUOUS,
     FORMAT,
     RECORD_MODULES,
+    BlobArea,
     EdgeRow,
     Header,
     Index,
@@ -129,7 +130,7 @@ class Graph:
 
     def __init__(self, header: Header, index: Index, blobs: bytes | memoryview,
                  wiki: Wiki | None = None, recover: Callable[[], Graph] | None = None,
-                 write: Callable[[], tuple[Index, bytes]] | None = None) -> None:
+                 write: Callable[[], tuple[Index, bytes | memoryview]] | None = None) -> None:
         self.header = header
         self._index = index
         self._blobs = blobs
@@ -435,7 +436,8 @@ def _restat(old: Opened, path: Path, stats: dict[str, Stat], started: int,
     """The same records under new stats (files were touched, not changed)."""
     digests, index, blobs = old.digests(), old.index(), old.blobs()
     header = old.header._replace(stats_key=stats_key(stats), racy=racy(stats, started))
-    write_quietly(lambda f: write_file(f, header, stats, digests, index, blobs), path)
+    write_quietly(lambda f: write_file(f, header, stats, digests, index, BlobArea.of(blobs)),
+                  path)
     return Graph(header, index, blobs, recover=recover)
 
 
@@ -478,11 +480,11 @@ def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: in
                      fingerprint(code, digests))
     pickler = _pickler(previous)
 
-    def write() -> tuple[Index, bytes]:
+    def write() -> tuple[Index, bytes | memoryview]:
         with _no_collection():
-            index, blobs = layout(wiki, pickler)
+            index, blobs = layout(wiki, pickler, path.parent)
         write_quietly(lambda f: write_file(f, header, stats, digests, index, blobs), path)
-        return index, blobs
+        return index, blobs.view
 
     return Graph(header, _UNWRITTEN, b"", wiki, write=write)
 
