@@ -436,8 +436,8 @@ def _restat(old: Opened, path: Path, stats: dict[str, Stat], started: int,
     """The same records under new stats (files were touched, not changed)."""
     digests, index, blobs = old.digests(), old.index(), old.blobs()
     header = old.header._replace(stats_key=stats_key(stats), racy=racy(stats, started))
-    write_quietly(lambda f: write_file(f, header, stats, digests, index, BlobArea.of(blobs)),
-                  path)
+    area = BlobArea(blobs, old.header.sections[3][2])  # its checksum, checked as read
+    write_quietly(lambda f: write_file(f, header, stats, digests, index, area), path)
     return Graph(header, index, blobs, recover=recover)
 
 
@@ -483,7 +483,15 @@ def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: in
     def write() -> tuple[Index, bytes | memoryview]:
         with _no_collection():
             index, blobs = layout(wiki, pickler, path.parent)
-        write_quietly(lambda f: write_file(f, header, stats, digests, index, blobs), path)
+        # The graph reads the blobs from the temporary file's map, not from the cache file:
+        # a map of a file that another program cuts short kills the process (SIGBUS), and
+        # the temporary file has no name. Closing it leaves the map, and the disk space, to
+        # the graph (in ``kg serve``, until the next build).
+        try:
+            write_quietly(lambda f: write_file(f, header, stats, digests, index, blobs), path)
+        finally:
+            if blobs.file is not None:
+                blobs.file.close()
         return index, blobs.view
 
     return Graph(header, _UNWRITTEN, b"", wiki, write=write)

@@ -508,10 +508,6 @@ class BlobArea(NamedTuple):
     crc: int
     file: IO[bytes] | None = None
 
-    @classmethod
-    def of(cls, data: bytes | memoryview) -> BlobArea:
-        return cls(data, zlib.crc32(data))
-
     def write_into(self, f: IO[bytes]) -> None:
         if self.file is None:
             f.write(self.view)
@@ -530,9 +526,24 @@ def layout(wiki: Wiki, pickle_note: Callable[[Note], bytes | memoryview] = dumps
     while it wrote the cache, and ``kg serve`` between builds. Where no temporary file
     can be made, it is bytes.
     """
+    out = scratch_file("kg-blobs-", folder)
+    try:
+        index, crc = _lay_out(wiki, pickle_note, out)
+        return index, _blob_area(out, crc)
+    except OSError:  # the disk filled up, or its file system maps no file
+        out.close()
+        if isinstance(out, io.BytesIO):
+            raise
+    memory = io.BytesIO()
+    index, crc = _lay_out(wiki, pickle_note, memory)
+    return index, BlobArea(memory.getvalue(), crc)
+
+
+def _lay_out(wiki: Wiki, pickle_note: Callable[[Note], bytes | memoryview],
+             out: IO[bytes]) -> tuple[Index, int]:
+    """:func:`layout` into ``out``: the index, and the checksum of all that was written."""
     from kg.resolve import resolver_of
 
-    out = _blob_file(folder)
     crc = 0
 
     def put(value: Any, pickled: Callable[[Any], bytes | memoryview] = dumps) -> Span:
@@ -579,24 +590,30 @@ def layout(wiki: Wiki, pickle_note: Callable[[Note], bytes | memoryview] = dumps
         questions=put(wiki.questions),
         warnings=put(wiki.warnings),
     )
+    return index, crc
+
+
+def _blob_area(out: IO[bytes], crc: int) -> BlobArea:
     if isinstance(out, io.BytesIO):
-        return index, BlobArea(out.getvalue(), crc)
+        return BlobArea(out.getvalue(), crc)
     out.flush()
     if out.tell() == 0:  # nothing to map
         out.close()
-        return index, BlobArea(b"", crc)
-    return index, BlobArea(memoryview(mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ)),
-                           crc, out)
+        return BlobArea(b"", crc)
+    return BlobArea(memoryview(mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ)), crc, out)
 
 
-def _blob_file(folder: Path | None) -> IO[bytes]:
+def scratch_file(prefix: str, folder: Path | None = None) -> IO[bytes]:
+    """A temporary file for work too large to hold in memory, in ``folder`` (made if
+    missing) else the system's temporary folder (which may itself be memory), else, where
+    neither takes a file, in memory. Gone once closed."""
     import tempfile
 
     for where in (folder, None):
         with contextlib.suppress(OSError):
             if where is not None:
                 where.mkdir(parents=True, exist_ok=True)
-            return tempfile.TemporaryFile(prefix="kg-blobs-", dir=where)
+            return tempfile.TemporaryFile(prefix=prefix, dir=where)
     return io.BytesIO()
 
 

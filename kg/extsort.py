@@ -15,9 +15,11 @@ import bisect
 import contextlib
 import itertools
 import shutil
-import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO
+
+from kg.cachefile import scratch_file
 
 RUN_LINES = 200_000
 """Lines sorted together in memory (about 40 MB of N-Triples)."""
@@ -27,10 +29,12 @@ _READ = 1 << 20
 
 
 def write_sorted_unique(groups: Iterable[list[str]], out: IO[bytes], *,
-                        run_lines: int | None = None) -> None:
+                        run_lines: int | None = None, folder: Path | None = None) -> None:
     """Every line of ``groups`` (lists of lines without their newlines), sorted, each once,
     into ``out`` as UTF-8 lines ending in ``\\n``; ``run_lines`` (default
-    :data:`RUN_LINES`) sorted together at most.
+    :data:`RUN_LINES`) sorted together at most, the runs kept in ``folder`` (else the
+    system's temporary folder, which may be memory; where neither takes a file, the runs
+    are kept in memory).
 
     A line is merged with its newline, which orders the lines as without unless one line
     is the start of another followed by a character below ``\\n`` (a tab): an N-Triples
@@ -39,30 +43,32 @@ def write_sorted_unique(groups: Iterable[list[str]], out: IO[bytes], *,
     with contextlib.ExitStack() as stack:
         runs: list[IO[bytes]] = []
         batch: list[str] = []
+
+        def spill() -> None:
+            run = stack.enter_context(scratch_file("kg-sort-", folder))
+            _spill(batch, run)
+            run.seek(0)
+            runs.append(run)
+            batch.clear()
+
         for group in groups:
             batch += group
             if len(batch) >= run_lines:
-                runs.append(_spill(batch, stack.enter_context(
-                    tempfile.TemporaryFile(prefix="kg-sort-"))))
-                batch.clear()
+                spill()
         if not runs:  # all of it fitted in one run: no file
             _spill(batch, out)
             return
         if batch:
-            runs.append(_spill(batch, stack.enter_context(
-                tempfile.TemporaryFile(prefix="kg-sort-"))))
+            spill()
         _merge(runs, out)
 
 
-def _spill(batch: list[str], f: IO[bytes]) -> IO[bytes]:
-    """``batch`` sorted, each line once, into ``f``; ``f`` rewound to read it back."""
+def _spill(batch: list[str], f: IO[bytes]) -> None:
+    """``batch`` sorted, each line once, into ``f``."""
     batch.sort()  # made note by note, nearly in order: timsort takes the runs as they are
     unique = [line for line, _ in itertools.groupby(batch)]
     for start in range(0, len(unique), 8192):
         f.write(("\n".join(unique[start:start + 8192]) + "\n").encode("utf-8"))
-    if f.seekable():
-        f.seek(0)
-    return f
 
 
 def _merge(runs: list[IO[bytes]], out: IO[bytes]) -> None:

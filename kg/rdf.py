@@ -422,10 +422,12 @@ def ntriples(wiki: Wiki, config: Config) -> str:
 def write_ntriples(wiki: Wiki, config: Config, f: IO[bytes]) -> None:
     """:func:`ntriples` into the binary file ``f``, never the whole graph in memory: at
     10,000 notes it is a million lines, 160 MB of text and 220 MB as Python strings
-    (sorted in bounded runs, :mod:`kg.extsort`)."""
+    (sorted in bounded runs, :mod:`kg.extsort`, kept beside ``f`` when it is a file)."""
     from kg.extsort import write_sorted_unique
 
-    write_sorted_unique(_line_groups(wiki, config), f)
+    name = getattr(f, "name", None)  # the runs beside the file written, when it is one
+    write_sorted_unique(_line_groups(wiki, config), f,
+                        folder=Path(name).parent if isinstance(name, str) else None)
 
 
 def _sorted_lines(wiki: Wiki, config: Config) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -426,33 +427,56 @@ def test_a_temporary_ntriples_file_is_removed_once_the_exports_are_made(
     assert outputs["graph.nt"] and len(made) == 1 and not made[0].exists()
 
 
-def test_a_rebuilt_cache_lays_its_records_out_in_a_mapped_file_not_in_memory(
+def test_a_rebuilt_cache_lays_its_records_out_in_a_file_not_in_memory(
         sample_copy: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     """The blob area (130 MB at 10,000 notes) goes through a temporary file beside the cache,
-    mapped; where none can be made, through memory: the same cache file either way."""
+    which the graph then reads, mapped; where no temporary file can be made or written,
+    through memory: the same cache file either way."""
     import tempfile
+    import zlib
 
     import kg.cachefile
 
+    monkeypatch.setattr(kg.cachefile, "RACY_NS", 0)  # the same header, however slow the run
     areas: list[kg.cachefile.BlobArea] = []
+    folders: list[Any] = []
 
     def layout(*args: Any) -> tuple[kg.cachefile.Index, kg.cachefile.BlobArea]:
         index, area = kg.cachefile.layout(*args)
         areas.append(area)
         return index, area
 
+    made = tempfile.TemporaryFile
+
+    def temporary(*args: Any, **kwargs: Any) -> Any:
+        folders.append(kwargs.get("dir"))
+        return made(*args, **kwargs)
+
     monkeypatch.setattr(cache, "layout", layout)
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary)
     graph = open_graph(sample_copy)
-    assert areas[-1].file is not None and isinstance(graph._blobs, memoryview)
     assert graph.wiki() == load_wiki(sample_copy)
-    mapped = cache_file(sample_copy).read_bytes()
+    area = areas[-1]
+    assert area.file is not None and area.file.closed  # laid out in a file, closed once written
+    assert folders == [cache_file(sample_copy).parent]
+    assert area.crc == zlib.crc32(area.view)
+    written = cache_file(sample_copy).read_bytes()
+    assert graph._blobs is area.view and written.endswith(bytes(area.view))
     assert load_wiki_cached(sample_copy) == load_wiki(sample_copy)  # read back from the file
 
-    def refused(*_a: object, **_k: object) -> object:
+    class Full(io.BufferedRandom):
+        def write(self, data: Any) -> int:
+            raise OSError(28, "No space left on device")
+
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
         raise OSError("no temporary files here")
 
-    monkeypatch.setattr(tempfile, "TemporaryFile", refused)
-    cache.clear(sample_copy)
-    open_graph(sample_copy).wiki()
-    assert areas[-1].file is None and isinstance(areas[-1].view, bytes)
-    assert cache_file(sample_copy).read_bytes() == mapped
+    def full(*_args: Any, **_kwargs: Any) -> Any:
+        return Full(io.BytesIO())
+
+    for cannot in (full, refused):  # the disk fills up; no temporary file at all
+        monkeypatch.setattr(tempfile, "TemporaryFile", cannot)
+        cache.clear(sample_copy)
+        assert open_graph(sample_copy).wiki() == load_wiki(sample_copy)
+        assert areas[-1].file is None and isinstance(areas[-1].view, bytes)
+        assert cache_file(sample_copy).read_bytes() == written
