@@ -186,7 +186,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     stage = staging(config.out)
     with stage as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
-        emitter = inc.Emitter(tmp, before)
+        emitter = inc.Emitter(tmp, before, site.task_done)
         made = list(inc.emit_all(site.tasks(), emitter, jobs or jobs_wanted(),
                                  site.page_count()))
         made += [emitter.emit(p) for p in site.static([m.path for m in made])]

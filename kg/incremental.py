@@ -457,9 +457,12 @@ class Emitter:
     """Puts pages into the staging folder: linked from the previous site when their key is
     unchanged, made and written otherwise."""
 
-    def __init__(self, tmp: Path, previous: Previous | None) -> None:
+    def __init__(self, tmp: Path, previous: Previous | None,
+                 done: Callable[[], None] | None = None) -> None:
         self.tmp = tmp
         self.previous = previous
+        self.done = done
+        """Told when a task has made its pages (a site drops what it kept for them)."""
         self._folders: set[str] = set()
         # paths joined as text: a kept page costs a link, and Path objects cost as much again
         self._tmp = f"{tmp}/"
@@ -495,6 +498,8 @@ class Emitter:
     def run(self, task: Task) -> list[Made]:
         made = [self.emit(page) for page in task()]
         if any(m.rendered for m in made):  # the pages made are garbage now
+            if self.done is not None:
+                self.done()
             release_memory()
         return made
 

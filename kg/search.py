@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import IO, Any
 
 from kg.body import WIKILINK, wikilink_text
 from kg.ids import note_page
@@ -82,6 +82,28 @@ def note_entry(note: Note) -> dict[str, Any]:
 
 def placeholder_entry(ph: Placeholder) -> dict[str, Any]:
     return {"id": ph.id, "t": ph.label, "u": note_page(ph.id), "p": 1}
+
+
+def index_entries(wiki: Wiki) -> list[bytes]:
+    """The entries of :func:`search_index` as their JSON, in its order: what a site writes
+    (held as the bytes to write: as dicts of text they were twice that, and the index
+    joined whole, twice over, as much again)."""
+    items: list[tuple[str, Note | Placeholder]] = [(str(n.id), n) for n in wiki.notes.values()]
+    items += [(str(ph.id), ph) for ph in wiki.placeholders.values()]
+    items.sort(key=lambda item: item[0])
+    return [entry_json(note_entry(x) if isinstance(x, Note) else placeholder_entry(x))
+            for _, x in items]
+
+
+def write_index(f: IO[bytes], entries: list[bytes], head: bytes, tail: bytes) -> None:
+    """``entries`` between ``head`` and ``tail`` (:data:`INDEX_HEAD`, :data:`SCRIPT_HEAD`),
+    into ``f`` one by one: the same bytes as :func:`index_json`, never joined whole."""
+    f.write(head)
+    for i, entry in enumerate(entries):
+        if i:
+            f.write(b",")
+        f.write(entry)
+    f.write(tail)
 
 
 def search_index(wiki: Wiki) -> dict[str, Any]:

@@ -12,7 +12,10 @@ package; all of them autoescape, and scripts live in files (the pages' CSP forbi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import itertools
 import json
 import os
 import re
@@ -20,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -53,9 +56,8 @@ from kg.search import (
     INDEX_TAIL,
     SCRIPT_HEAD,
     SCRIPT_TAIL,
-    index_json,
-    index_script,
-    search_index,
+    index_entries,
+    write_index,
 )
 from kg.splice import Splices
 from kg.theme import template_dirs, theme_dir
@@ -347,27 +349,42 @@ class Site:
 
     def _page(self, template: str, path: PagePath, *, nav: str = "", absolute: bool = False,
               key: object = None, late: dict[str, Callable[[], Any]] | None = None,
-              shows: tuple[str, ...] | None = None, **context: Any) -> Page:
+              shows: tuple[str, ...] | None = None, stream: bool = False,
+              **context: Any) -> Page:
         """The page at ``path`` from ``template``: keyed by ``context`` and ``key`` (what it
         shows that the context does not hold), rendered with ``late``'s values added, which
         are made only if the page is (a note's body). A page that lists notes names the
-        fields it ``shows`` of each, so that other edits of a note leave it alone."""
+        fields it ``shows`` of each, so that other edits of a note leave it alone. A
+        ``stream`` page (a list of every note or question: 30 MB of HTML at 10,000 notes)
+        is written to its file as it renders, never held whole."""
         absolute = absolute and bool(self.base_url)
         page_key = key_of(self.global_key, template, path, nav, absolute, key, context,
                           note_fields=shows)
 
-        def make() -> bytes:
-            values = dict(context)
+        def values() -> dict[str, Any]:
+            found = dict(context)
             for name, value in (late or {}).items():
-                values[name] = value()
-            return self._render(template, path, nav, absolute, values)
+                found[name] = value()
+            return self._context(path, nav, absolute, found)
 
-        return Page(path, page_key, make)
+        def make() -> bytes:
+            with self._template_errors(template, path):
+                html = self.env.get_template(template).render(values())
+            return html.encode("utf-8")
 
-    def _render(self, template: str, path: PagePath, nav: str, absolute: bool,
-                context: dict[str, Any]) -> bytes:
+        def write(target: Path) -> None:
+            with self._template_errors(template, path), open(target, "wb") as f:
+                pieces = self.env.get_template(template).generate(values())
+                while chunk := "".join(itertools.islice(pieces, 4096)):
+                    f.write(chunk.encode("utf-8"))
+
+        return Page(path, page_key, make, write if stream else None)
+
+    @contextlib.contextmanager
+    def _template_errors(self, template: str, path: PagePath) -> Iterator[None]:
+        """A template's error as kg's, naming the template and the page."""
         try:
-            return self._render_template(template, path, nav, absolute, context)
+            yield
         except jinja2.TemplateSyntaxError as err:
             raise KgError(f"template {err.name or template}: {err.message}",
                           file=err.filename or err.name, line=err.lineno,
@@ -376,21 +393,21 @@ class Site:
             raise KgError(f"template {template} failed on {path}: {err}",
                           hint="fix the template, or remove it to use the theme's") from err
 
-    def _render_template(self, template: str, path: PagePath, nav: str, absolute: bool,
-                         context: dict[str, Any]) -> bytes:
-        html = self.env.get_template(template).render(
-            site=self.config,
-            wiki=self.wiki,
-            page_path=path,
-            root=self.base_url if absolute else "../" * path.count("/"),
-            nav=nav,
-            canonical=self.base_url + path if self.base_url else "",
-            tier_label=self.config.tier_label,
-            today=self.today,
+    def _context(self, path: PagePath, nav: str, absolute: bool,
+                 context: dict[str, Any]) -> dict[str, Any]:
+        """What every template is given, and ``context``."""
+        return {
+            "site": self.config,
+            "wiki": self.wiki,
+            "page_path": path,
+            "root": self.base_url if absolute else "../" * path.count("/"),
+            "nav": nav,
+            "canonical": self.base_url + path if self.base_url else "",
+            "tier_label": self.config.tier_label,
+            "today": self.today,
             **self._helpers(path, absolute),
             **context,
-        )
-        return html.encode("utf-8")
+        }
 
     def _helpers(self, path: PagePath, absolute: bool) -> dict[str, Callable[..., Any]]:
         """The URL and snippet helpers of the templates, made once per folder of the site.
@@ -665,7 +682,7 @@ class Site:
         counts = [(tier, len(notes)) for tier, notes in rows]
         for tier, notes in rows:
             name = "none" if tier is None else str(tier)
-            yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers",
+            yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers", stream=True,
                              key=(self.tags_key, counts, key_of(notes, note_fields=LISTED)),
                              tier=tier,
                              late={"notes": partial(list, notes), "all_tiers": lambda: rows})
@@ -675,10 +692,11 @@ class Site:
                          tags=self.views.top_tags())
         for tag, notes in self.views.by_tag.items():
             yield self._page("tag.html", page(f"tags/{self.views.tag_slugs[tag]}.html"),
-                             nav="tags", key=self.tags_key, shows=LISTED, tag=tag, notes=notes)
+                             nav="tags", key=self.tags_key, shows=LISTED, stream=True,
+                             tag=tag, notes=notes)
 
     def timeline(self) -> Page:
-        return self._page("timeline.html", page("timeline.html"), nav="timeline",
+        return self._page("timeline.html", page("timeline.html"), nav="timeline", stream=True,
                           shows=("id", "title", "tier", "date", "summary"),
                           months=self.views.timeline())
 
@@ -704,7 +722,7 @@ class Site:
         # keyed by what the rows are made from, not by the rows (25,000 at 10,000 notes):
         # each asking note's questions and the fields the tracker shows of it (hashed once
         # per record), each question's status, the day (ages)
-        return self._page("questions.html", path, nav="questions",
+        return self._page("questions.html", path, nav="questions", stream=True,
                           key=(self.today, self.tags_key,
                                self._links((tq.question.text for tq in tracked), path),
                                self._labels({n for tq in tracked for n in tq.answered_by}),
@@ -719,7 +737,8 @@ class Site:
         notes = self.views.angle_rows()
         path = page("angles.html")
         texts = (t for note in notes for a in note.angles for t in (a.title, a.text))
-        return self._page("angles.html", path, nav="angles", key=self._links(texts, path),
+        return self._page("angles.html", path, nav="angles", stream=True,
+                          key=self._links(texts, path),
                           shows=("id", "title", "tier", "date", "angles"), notes=notes)
 
     def forecasts(self) -> Page:
@@ -761,13 +780,18 @@ class Site:
                          late={"data": data})
 
     def search(self) -> Iterator[Page]:
-        index = cache(lambda: search_index(self.wiki))
-        for path, head, tail, make in (("search.json", INDEX_HEAD, INDEX_TAIL, index_json),
-                                       ("data/search.js", SCRIPT_HEAD, SCRIPT_TAIL, index_script)):
-            def whole(make: Callable[[dict[str, Any]], bytes] = make) -> bytes:
-                return make(index())
+        entries = cache(lambda: index_entries(self.wiki))
+        for path, head, tail in (("search.json", INDEX_HEAD, INDEX_TAIL),
+                                 ("data/search.js", SCRIPT_HEAD, SCRIPT_TAIL)):
+            def whole(f: IO[bytes], head: bytes = head, tail: bytes = tail) -> None:
+                write_index(f, entries(), head, tail)
 
-            yield Page(page(path), self.search_key, whole, partial(
+            def made(whole: Callable[[IO[bytes]], None] = whole) -> bytes:
+                buffer = io.BytesIO()
+                whole(buffer)
+                return buffer.getvalue()
+
+            yield Page(page(path), self.search_key, made, partial(
                 self.splices.write_search, path, head=head, tail=tail, whole=whole))
         yield self._page("search.html", page("search.html"), nav="search",
                          key=len(self.wiki.notes))
@@ -889,6 +913,13 @@ class Site:
         tasks.append(lambda: static_assets(self.dirs))
         tasks.append(self.attachment_pages)
         return tasks
+
+    def task_done(self) -> None:
+        """Forget the snippets rendered for the last task's pages: a task makes a group of
+        pages together (every tag page, a run of notes), and what its lists repeat is
+        rendered once for the group. Kept for the whole build, they were 40 MB of the
+        build's process at 10,000 notes, and as much again in each worker."""
+        self._helper_cache.clear()
 
     def page_count(self) -> int:
         return len(self.wiki.notes) + len(self.wiki.placeholders)

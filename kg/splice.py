@@ -38,7 +38,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from kg.cachefile import dump_paired, dumps, load_paired, plain_digest
 from kg.ids import NoteId
@@ -316,15 +316,16 @@ class Splices:
         return False
 
     def write_search(self, path: str, target: Path, head: bytes, tail: bytes,
-                     whole: Callable[[], bytes]) -> None:
+                     whole: Callable[[IO[bytes]], None]) -> None:
         """Write the search index ``target`` (``path`` in the site) spliced, if planned and
-        it can be, else whole."""
+        it can be, else whole (``whole`` writes it into a file)."""
         if self._search_plan is not None:
             out, entries = self._search_plan
             with contextlib.suppress(Exception):
                 splice_entries(out / path, target, head, tail, entries)
                 return
-        target.write_bytes(whole())
+        with open(target, "wb") as f:
+            whole(f)
 
 
 # -- the files ----------------------------------------------------------------------------------

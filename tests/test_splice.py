@@ -94,7 +94,7 @@ def spliced_build(config: Config, monkeypatch: pytest.MonkeyPatch, jobs: int = 1
     with monkeypatch.context() as patch:
         patch.setattr(kg.rdf, "write_ntriples", whole_made)
         patch.setattr(kg.rdf, "serialize_file", whole_made)
-        patch.setattr(kg.site, "search_index", whole_made)
+        patch.setattr(kg.site, "index_entries", whole_made)
         build(config, jobs=jobs)
 
 
