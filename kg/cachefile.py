@@ -24,7 +24,6 @@ import marshal
 import mmap
 import os
 import pickle
-import shutil
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -512,6 +511,8 @@ class BlobArea(NamedTuple):
         if self.file is None:
             f.write(self.view)
         else:  # through the file, not the map: the pages are not mapped into this process
+            import shutil  # here: a query imports this module, and shutil costs it 5 ms
+
             self.file.seek(0)
             shutil.copyfileobj(self.file, f, 1 << 20)
 
