@@ -525,7 +525,7 @@ def layout(wiki: Wiki, pickle_note: Callable[[Note], bytes | memoryview] = dumps
     The blob area goes into a temporary file in ``folder`` (else the system's), mapped
     into memory: at 10,000 notes it is 130 MB, which a build's process held as bytes
     while it wrote the cache, and ``kg serve`` between builds. Where no temporary file
-    can be made, it is bytes.
+    can be made or written (a full disk), it is bytes.
     """
     out = scratch_file("kg-blobs-", folder)
     try:
