@@ -718,7 +718,7 @@ def ntriples_file(config: Config, graph: Graph | None = None) -> Path:
 
     def write(f: IO[bytes]) -> None:
         f.write(key)
-        write_ntriples(wiki, config, f)
+        write_ntriples(wiki, config, f, path.parent)  # its sort runs beside it, on disk
 
     try:
         write_atomic(path, write)

@@ -535,6 +535,9 @@ def layout(wiki: Wiki, pickle_note: Callable[[Note], bytes | memoryview] = dumps
         out.close()
         if isinstance(out, io.BytesIO):
             raise
+    except BaseException:
+        out.close()
+        raise
     memory = io.BytesIO()
     index, crc = _lay_out(wiki, pickle_note, memory)
     return index, BlobArea(memory.getvalue(), crc)

@@ -419,15 +419,15 @@ def ntriples(wiki: Wiki, config: Config) -> str:
     return "\n".join(unique) + "\n" if unique else ""
 
 
-def write_ntriples(wiki: Wiki, config: Config, f: IO[bytes]) -> None:
+def write_ntriples(wiki: Wiki, config: Config, f: IO[bytes],
+                   folder: Path | None = None) -> None:
     """:func:`ntriples` into the binary file ``f``, never the whole graph in memory: at
     10,000 notes it is a million lines, 160 MB of text and 220 MB as Python strings
-    (sorted in bounded runs, :mod:`kg.extsort`, kept beside ``f`` when it is a file)."""
+    (sorted in bounded runs, :mod:`kg.extsort`, kept in ``folder``, else in the system's
+    temporary folder)."""
     from kg.extsort import write_sorted_unique
 
-    name = getattr(f, "name", None)  # the runs beside the file written, when it is one
-    write_sorted_unique(_line_groups(wiki, config), f,
-                        folder=Path(name).parent if isinstance(name, str) else None)
+    write_sorted_unique(_line_groups(wiki, config), f, folder=folder)
 
 
 def _sorted_lines(wiki: Wiki, config: Config) -> list[str]:

@@ -375,8 +375,8 @@ class Site:
         def write(target: Path) -> None:
             with self._template_errors(template, path), open(target, "wb") as f:
                 pieces = self.env.get_template(template).generate(values())
-                while chunk := "".join(itertools.islice(pieces, 4096)):
-                    f.write(chunk.encode("utf-8"))
+                while batch := list(itertools.islice(pieces, 4096)):  # a piece may be ""
+                    f.write("".join(batch).encode("utf-8"))
 
         return Page(path, page_key, make, write if stream else None)
 

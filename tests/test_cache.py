@@ -480,3 +480,28 @@ def test_a_rebuilt_cache_lays_its_records_out_in_a_file_not_in_memory(
         assert open_graph(sample_copy).wiki() == load_wiki(sample_copy)
         assert areas[-1].file is None and isinstance(areas[-1].view, bytes)
         assert cache_file(sample_copy).read_bytes() == written
+
+
+def test_the_ntriples_sort_runs_are_kept_beside_the_cache(
+        sample_copy: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sorted in runs (:mod:`kg.extsort`) kept on the cache's disk, not in a temporary
+    folder that may be memory: the same N-Triples."""
+    import tempfile
+
+    import kg.extsort
+    from kg.cache import ntriples_file
+    from kg.rdf import ntriples, ntriples_bytes
+
+    folders: list[Any] = []
+    made = tempfile.TemporaryFile
+
+    def temporary(*args: Any, **kwargs: Any) -> Any:
+        folders.append(kwargs.get("dir"))
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary)
+    monkeypatch.setattr(kg.extsort, "RUN_LINES", 50)
+    written = ntriples_file(sample_copy)
+    expected = ntriples(load_wiki(sample_copy), sample_copy).encode("utf-8")
+    assert ntriples_bytes(written) == expected
+    assert len(folders) > 2 and set(folders) == {cache_file(sample_copy).parent}

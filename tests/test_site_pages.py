@@ -763,15 +763,40 @@ def test_a_list_page_written_as_it_renders_is_the_page_made_whole(
         assert target.read_bytes() == made.make() == (sample_config.out / made.path).read_bytes()
 
 
-def test_a_template_error_in_a_streamed_page_names_the_template(
+def test_a_streamed_page_of_many_empty_pieces_is_written_whole(write_wiki: WriteWiki) -> None:
+    """A template's output comes in pieces, written a few thousand at a time; a run of
+    empty ones (an empty date, a blank badge) does not end the page."""
+    from kg.build import build
+
+    config = write_wiki({"a.md": "---\ntitle: A\ndate: 2026-01-01\n---\nText.\n"})
+    (config.root / "templates").mkdir()
+    (config.root / "templates" / "timeline.html").write_text(
+        '{% for i in range(9000) %}{{ "" }}{% endfor %}middle'
+        "{% for i in range(5000) %}{{ i }},{% endfor %}end", encoding="utf-8")
+    build(config)
+    written = (config.out / "timeline.html").read_text(encoding="utf-8")
+    assert written.startswith("middle0,1,2,") and written.endswith("4999,end")
+    timeline = Site(load_wiki(config), config).timeline()
+    assert timeline.write is not None and timeline.make() == written.encode("utf-8")
+
+
+def test_a_template_error_in_a_streamed_page_leaves_the_site_as_it_was(
         write_wiki: WriteWiki) -> None:
     from kg.build import build
     from kg.errors import KgError
 
     config = write_wiki({"a.md": "---\ntitle: A\ndate: 2026-01-01\n---\nText.\n"})
+    build(config)
+    before = (config.out / "timeline.html").read_bytes()
     (config.root / "templates").mkdir()
-    (config.root / "templates" / "timeline.html").write_text(
-        "{% for m in months %}{{ m.nothing_here() }}{% endfor %}", encoding="utf-8")
+    template = config.root / "templates" / "timeline.html"
+    # fails after thousands of pieces: some of the page was written when it fails
+    template.write_text("{% for i in range(9000) %}{{ i }}{% endfor %}{{ months.nothing() }}",
+                        encoding="utf-8")
     with pytest.raises(KgError, match=r"template timeline\.html failed on timeline\.html"):
         build(config)
-    assert not config.out.exists()  # nothing half-written
+    assert (config.out / "timeline.html").read_bytes() == before
+    assert not list(config.out.parent.glob(f".{config.out.name}.tmp-*"))  # none left behind
+    template.write_text("{% for i in range(9000) %}{{ i }}{% endfor %}", encoding="utf-8")
+    build(config)
+    assert (config.out / "timeline.html").read_text(encoding="utf-8").endswith("89988999")
