@@ -517,6 +517,10 @@ def split_title(text: str) -> tuple[str, str]:
     return plain_text(text)[:140], ""
 
 
+_BLOCK_ID_AT_END = re.compile(r"\s\^[A-Za-z0-9-]+$")
+"""A block id ending a line (``The claim. ^claim1``): an anchor, not text to show."""
+
+
 def first_paragraph(section: RawSection) -> str:
     parts: list[str] = []
     for _, text in section.lines:
@@ -526,5 +530,5 @@ def first_paragraph(section: RawSection) -> str:
             continue
         if (_BULLET.match(text) or _ORDERED.match(text)) and parts:
             break
-        parts.append(text.strip())
+        parts.append(_BLOCK_ID_AT_END.sub("", text.strip()))
     return plain_text(" ".join(parts))

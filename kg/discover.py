@@ -2,9 +2,10 @@
 
 Nothing outside the wiki is ever read: a symlink (file or folder) that leads outside is
 skipped with a warning, and a symlinked folder that stays inside is skipped quietly, since its
-notes are read at their real place. Only regular files are read, so a named pipe called
-``x.md`` cannot hang a build. Two files whose names give one id (``Foo.md`` and ``foo.md``,
-``Café.md`` in NFC and in NFD) are an error naming both.
+notes are read at their real place; so is a symlinked file that leads to a note of the wiki
+(a link to anything else inside is read as a note of its own). Only regular files are
+read, so a named pipe called ``x.md`` cannot hang a build. Two files whose names give one
+id (``Foo.md`` and ``foo.md``, ``Café.md`` in NFC and in NFD) are an error naming both.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def discover(wiki: Path) -> Discovery:
     templates = template_folders(wiki)
     warnings: list[Finding] = []
     errors: list[Finding] = []
+    linked: dict[Path, str] = {}  # a symlinked note file inside the wiki → its target's path
     stack = [(wiki, "")]
     while stack:  # top-down, folders and files in name order (os.walk's, a tenth the cost)
         here, prefix = stack.pop()
@@ -94,10 +96,13 @@ def discover(wiki: Path) -> Discovery:
                 continue
             path = here / name
             rel = _display(prefix + name)
-            if _is(entry.is_symlink) and not _inside(path, wiki):
-                warnings.append(_skipped(path, wiki, "symlinked file skipped: links outside "
-                                         "the wiki are never read", "symlink-skipped"))
-                continue
+            if _is(entry.is_symlink):
+                if not _inside(path, wiki):
+                    warnings.append(_skipped(path, wiki, "symlinked file skipped: links "
+                                             "outside the wiki are never read",
+                                             "symlink-skipped"))
+                    continue
+                linked[path] = path.resolve().relative_to(wiki).as_posix()
             if not _is(entry.is_file):
                 warnings.append(_skipped(path, wiki, "skipped: not a regular file",
                                          "file-skipped"))
@@ -106,6 +111,14 @@ def discover(wiki: Path) -> Discovery:
             if nid is not None:
                 claims.setdefault(nid, []).append(NoteFile(nid, path, rel))
         stack += reversed(folders)
+    if linked:  # a link to a note of the wiki is that note, read at its own place
+        real = {f.rel for claimed in claims.values() for f in claimed if f.path not in linked}
+        for nid, claimed in list(claims.items()):
+            kept = [f for f in claimed if linked.get(f.path) not in real]
+            if kept:
+                claims[nid] = kept
+            else:
+                del claims[nid]
     found = _ids(claims, errors)
     if errors:
         raise BuildFailed(f"{len(errors)} note file name(s) cannot be ids", findings=tuple(errors))

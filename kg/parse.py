@@ -332,7 +332,7 @@ class _Fields:
             return ()
         if isinstance(node.value, str):
             parts = node.value.split(",") if commas else [node.value]
-            return tuple(dict.fromkeys(part.strip() for part in parts if part.strip()))
+            return tuple(dict.fromkeys(part for part in map(_unquoted, parts) if part))
         if isinstance(node.value, list):
             out: list[str] = []
             for item in node.value:
@@ -567,6 +567,15 @@ def _property_links(f: _Fields, folder: str) -> list[Mention]:
         if key not in READ_FIELDS:
             visit(key, node)
     return found
+
+
+def _unquoted(part: str) -> str:
+    """One part of a comma-separated line, without the quotes it was written in
+    (``tags: nlp, "weird tag"``: YAML reads the line as one string, quotes and all)."""
+    part = part.strip()
+    if len(part) >= 2 and part[0] == part[-1] and part[0] in "\"'":
+        part = part[1:-1].strip()
+    return part
 
 
 def _optional(node: Node | None, read: Callable[[Node], T]) -> T | None:

@@ -232,6 +232,13 @@ def test_intro_before_first_heading_is_kept_and_is_the_summary(parse) -> None:
     assert note.summary == "The intro says what this is."
 
 
+def test_a_block_id_is_not_in_the_summary(parse) -> None:
+    """``^id`` ending a line names the block for links; the lists and feeds show no id."""
+    note = parse("---\ntitle: T\n---\n## TL;DR\nThe transformer. ^blk1\nIt scales ^2 ways.\n")
+    assert note.summary == "The transformer. It scales ^2 ways."
+    assert parse("---\ntitle: T\n---\n## TL;DR\nE = mc^2\n").summary == "E = mc^2"
+
+
 def test_no_headings_is_one_section_and_the_summary(parse) -> None:
     note = parse("Just text, no headings. Second sentence.\n")
     assert [(s.key, s.line) for s in note.sections] == [("", 1)]

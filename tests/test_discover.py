@@ -47,6 +47,11 @@ def walked(wiki: Path) -> tuple[list[tuple[str, str, str]], list[Finding], list[
             nid = disc._id_of(name, rel, errors)
             if nid is not None:
                 claims.setdefault(nid, []).append(disc.NoteFile(nid, path, rel))
+    # a link to a note of the wiki is that note (read at its own place), not another
+    real = {f.rel for claimed in claims.values() for f in claimed if not f.path.is_symlink()}
+    claims = {nid: kept for nid, claimed in claims.items()
+              if (kept := [f for f in claimed if not f.path.is_symlink()
+                           or f.path.resolve().relative_to(wiki).as_posix() not in real])}
     found = disc._ids(claims, errors)  # which file takes which id: tested on its own below
     files = sorted(found.values(), key=lambda f: f.id)
     return [(f.id, str(f.path), f.rel) for f in files], warnings, errors
@@ -69,6 +74,7 @@ def tree(root: Path, collide: bool) -> Path:
     (wiki / "leak.md").symlink_to(outside / "secret.md")
     (wiki / "leakdir").symlink_to(outside, target_is_directory=True)
     (wiki / "twin.md").symlink_to(wiki / "a.md")
+    (wiki / "other-name.md").symlink_to(wiki / "c.txt")
     (wiki / "m" / "again").symlink_to(wiki / "z", target_is_directory=True)
     (wiki / "loop-a.md").symlink_to(wiki / "loop-b.md")
     (wiki / "loop-b.md").symlink_to(wiki / "loop-a.md")
@@ -87,6 +93,9 @@ def test_the_same_files_and_warnings_as_the_walk_it_replaced(tmp_path: Path) -> 
     assert list(found.warnings) == warnings
     assert {w.code for w in warnings} == {"symlink-skipped", "file-skipped"}
     assert "z/deep/y.MD" in [rel for _, _, rel in files]  # any case of .md
+    rels = [rel for _, _, rel in files]
+    assert "twin.md" not in rels and "a.md" in rels  # a link to a note: that note, once
+    assert "other-name.md" in rels  # a link to a file inside that is no note: a note
     assert not any(rel.startswith((".git", "templates", "node_modules", ".kg", "m/again"))
                    for _, _, rel in files)
 

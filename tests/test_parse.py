@@ -110,6 +110,12 @@ def test_tags_and_aliases_written_as_one_line_split_at_commas(parse) -> None:
     assert note_with(parse, "aliases: ['Smith, J.']\n").aliases == ("Smith, J.",)
 
 
+def test_a_comma_separated_line_s_quoted_parts_lose_their_quotes(parse) -> None:
+    note = note_with(parse, 'tags: unicode, "weird tag", \'nlp\'\naliases: Foo, "Bar Baz"\n')
+    assert note.tags == ("unicode", "weird-tag", "nlp")
+    assert note.aliases == ("Foo", "Bar Baz")
+
+
 # -- connections ------------------------------------------------------------------------------
 
 
