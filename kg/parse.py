@@ -427,8 +427,17 @@ class _Fields:
 
     def connections(self, key: str) -> tuple[Connection, ...]:
         out: list[Connection] = []
+        seen: dict[tuple[str, str], int] = {}  # (target, relation) → the line it came first
         for item in self._items(key):
-            out.append(self._connection(item))
+            made = self._connection(item)
+            first = seen.setdefault((made.target.casefold(), made.relation.name), made.line)
+            if first != made.line:
+                self._warn(item, "duplicate-connection",
+                           f"the connection to '{made.target}' as '{made.relation.name}' is "
+                           f"written twice (first at line {first}); the graph holds one "
+                           "citation of it, with both notes",
+                           "write both reasons in one connection's note, or remove one")
+            out.append(made)
         return tuple(out)
 
     def _connection(self, item: Node) -> Connection:

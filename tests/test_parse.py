@@ -119,6 +119,19 @@ def test_a_comma_separated_line_s_quoted_parts_lose_their_quotes(parse) -> None:
 # -- connections ------------------------------------------------------------------------------
 
 
+def test_the_same_connection_twice_is_a_warning_at_the_second(parse) -> None:
+    note = note_with(parse, """connections:
+  - {to: crlf, rel: supports, note: first reason}
+  - {to: other, rel: supports, note: another note}
+  - {to: crlf, rel: extends, note: another relation}
+  - {to: CRLF, rel: supports, note: second reason}
+""")
+    assert len(note.connections) == 4  # all kept, as written
+    found = [(w.code, w.where.line) for w in note.warnings if w.where]
+    assert found == [("duplicate-connection", 6)]
+    assert "first at line 3" in note.warnings[0].message
+
+
 def test_shorthand_and_full_connections(parse) -> None:
     note = note_with(parse, """\
 title: A
