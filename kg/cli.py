@@ -211,8 +211,8 @@ date_type = click.DateTime(formats=["%Y-%m-%d"])
 def init(directory: str, title: str) -> None:
     """Start a new wiki in DIRECTORY (default: here): kg.toml, wiki/ and a first note.
 
-    It builds at once: `kg build` renders the site into site/. A folder with a kg.toml is
-    refused; notes already in wiki/ are kept.
+    It is ready to build at once (init itself builds nothing): `kg build` renders the site
+    into site/. A folder with a kg.toml is refused; notes already in wiki/ are kept.
     """
     from pathlib import Path
 
