@@ -317,7 +317,10 @@ class _Fields:
         if node.value is None:
             return None
         if not isinstance(node.value, str):
-            raise self._error(node, f"'{key}' must be text, not a list or mapping", f"{key}: ...")
+            link = _unquoted_wikilink(node)
+            hint = (f'quote it: {key}: "[[{link}]]" (unquoted, YAML reads [[…]] as a list)'
+                    if link else f"{key}: ...")
+            raise self._error(node, f"'{key}' must be text, not a list or mapping", hint)
         return node.value.strip()
 
     def text(self, key: str) -> str | None:
@@ -576,6 +579,16 @@ def _property_links(f: _Fields, folder: str) -> list[Mention]:
         if key not in READ_FIELDS:
             visit(key, node)
     return found
+
+
+def _unquoted_wikilink(node: Node) -> str | None:
+    """``x`` when ``node`` is what YAML makes of an unquoted ``[[x]]``: a list in a list."""
+    outer = node.value
+    if isinstance(outer, list) and len(outer) == 1 and isinstance(outer[0].value, list):
+        inner = outer[0].value
+        if len(inner) == 1 and isinstance(inner[0].value, str):
+            return inner[0].value
+    return None
 
 
 def _unquoted(part: str) -> str:

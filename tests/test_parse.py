@@ -119,6 +119,16 @@ def test_a_comma_separated_line_s_quoted_parts_lose_their_quotes(parse) -> None:
 # -- connections ------------------------------------------------------------------------------
 
 
+def test_an_unquoted_wikilink_target_is_an_error_saying_to_quote_it(parse) -> None:
+    with pytest.raises(NoteError) as raised:
+        note_with(parse, "connections:\n  - to: [[crlf]]\n    rel: supports\n")
+    assert raised.value.line == 3 and "must be text" in raised.value.message
+    assert raised.value.hint is not None and 'to: "[[crlf]]"' in raised.value.hint
+    with pytest.raises(NoteError) as raised:
+        note_with(parse, "title: [a, b]\n")
+    assert raised.value.hint == "title: ..."  # a list, not a link: no such hint
+
+
 def test_the_same_connection_twice_is_a_warning_at_the_second(parse) -> None:
     note = note_with(parse, """connections:
   - {to: crlf, rel: supports, note: first reason}
