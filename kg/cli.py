@@ -424,6 +424,9 @@ def path(source: str, target: str, directed: bool, no_mentions: bool, limit: int
     if not found:
         click.echo(f"no path from {a} to {b}", err=True)
         sys.exit(1)
+    if not rows and fmt == "table":  # from a note to itself
+        click.echo(f"{a} is {b}: a path of no hops")
+        return
     click.echo(render_rows(rows, columns, fmt))
 
 

@@ -115,6 +115,12 @@ def test_path_gives_each_hop_relation_and_annotation() -> None:
     assert {r["path"] for r in found} == {1}
 
 
+def test_a_path_from_a_note_to_itself_has_no_hops() -> None:
+    result = kg("path", "ahe", "ahe", "--wiki", WIKI)
+    assert result.exit_code == 0 and result.stdout == "ahe is ahe: a path of no hops\n"
+    assert rows(kg("path", "ahe", "ahe", "--wiki", WIKI, "--format", "json")) == []
+
+
 def test_every_shortest_path(write_wiki) -> None:
     config = write_wiki({
         "a.md": "---\ntitle: A\nconnections:\n  - {to: b, rel: extends, note: via b}\n"
