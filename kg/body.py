@@ -354,6 +354,8 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             stripped = item.group(2) if item else text
             item = _ORDERED.match(stripped)
             stripped = (item.group(3) if item else stripped).strip()
+            if "^" in stripped:  # a block id ending the line: an anchor, not a sentence's
+                stripped = _BLOCK_ID_AT_END.sub("", stripped)
             offsets.append((length, lineno))
             parts.append(stripped)
             length += len(stripped) + 1

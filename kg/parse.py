@@ -191,6 +191,10 @@ def _build_note(
 ) -> Note:
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
     title = f.text("title") or scanned.h1 or stem
+    written = f.fields.get("title")
+    if written is not None and not (f.text("title") or "").strip():  # `title:` and nothing
+        f._warn(written, "empty-title", f"'title' is empty: the note is titled '{title}'",
+                  "write the title, or remove the line to take it from the heading or name")
     sections = _sections(scanned, body, body_line)
     questions = _questions(nid, scanned)
     angles = _angles(nid, scanned)

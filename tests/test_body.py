@@ -239,6 +239,14 @@ def test_a_block_id_is_not_in_the_summary(parse) -> None:
     assert parse("---\ntitle: T\n---\n## TL;DR\nE = mc^2\n").summary == "E = mc^2"
 
 
+def test_a_block_id_is_not_in_a_link_s_sentence(parse) -> None:
+    note = parse("---\ntitle: T\n---\n## Why it matters\nIt extends [[other]]. ^why1\n"
+                 "Next [[third]] here.\n- item [[fourth]] ^b2\n")
+    assert [(m.target, m.line, m.context) for m in note.mentions] == [
+        ("other", 5, "It extends other."), ("third", 6, "Next third here."),
+        ("fourth", 7, "item fourth")]
+
+
 def test_no_headings_is_one_section_and_the_summary(parse) -> None:
     note = parse("Just text, no headings. Second sentence.\n")
     assert [(s.key, s.line) for s in note.sections] == [("", 1)]

@@ -52,6 +52,14 @@ def test_title_no_stays_text(parse) -> None:
     assert note_with(parse, "title: 012345\n").title == "012345"
 
 
+def test_an_empty_title_warns_and_takes_the_heading_or_name(parse) -> None:
+    note = note_with(parse, "title:\n", "# The Heading\nText.\n")
+    assert note.title == "The Heading"
+    assert [(w.code, w.where.line) for w in note.warnings if w.where] == [("empty-title", 2)]
+    assert note_with(parse, "title: ''\n").title == "a"  # the file's name
+    assert note_with(parse, "date: 2026-01-01\n").warnings == ()  # no title line: no warning
+
+
 def test_missing_date_and_tier_build_and_bad_ones_warn(parse) -> None:
     assert note_with(parse, "title: A\n").date is None
     note = note_with(parse, "title: A\ndate: soon\ntier: high\n")
