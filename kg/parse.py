@@ -190,11 +190,11 @@ def _build_note(
     data: bytes,
 ) -> Note:
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
-    title = f.text("title") or scanned.h1 or stem
-    written = f.fields.get("title")
-    if written is not None and not (f.text("title") or "").strip():  # `title:` and nothing
-        f._warn(written, "empty-title", f"'title' is empty: the note is titled '{title}'",
-                  "write the title, or remove the line to take it from the heading or name")
+    given = f.text("title")
+    title = given or scanned.h1 or stem
+    if (line := f.fields.get("title")) is not None and not (given or "").strip():
+        f._warn(line, "empty-title", f"'title' is empty: the note is titled '{title}'",
+                "write the title, or remove the line to take it from the heading or name")
     sections = _sections(scanned, body, body_line)
     questions = _questions(nid, scanned)
     angles = _angles(nid, scanned)

@@ -160,6 +160,20 @@ class Output:
     data: bytes
 
 
+@contextlib.contextmanager
+def _template_errors(template: str, path: PagePath) -> Iterator[None]:
+    """A template's error as kg's, naming the template and the page."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as err:
+        raise KgError(f"template {err.name or template}: {err.message}",
+                      file=err.filename or err.name, line=err.lineno,
+                      hint="fix the template, or remove it to use the theme's") from err
+    except jinja2.TemplateError as err:  # a missing template or variable, a filter's error
+        raise KgError(f"template {template} failed on {path}: {err}",
+                      hint="fix the template, or remove it to use the theme's") from err
+
+
 def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
              tag_url: Callable[[str], str], tier_label: Callable[[int | None], str]
              ) -> dict[str, Callable[..., Markup]]:
@@ -368,30 +382,17 @@ class Site:
             return self._context(path, nav, absolute, found)
 
         def make() -> bytes:
-            with self._template_errors(template, path):
+            with _template_errors(template, path):
                 html = self.env.get_template(template).render(values())
             return html.encode("utf-8")
 
         def write(target: Path) -> None:
-            with self._template_errors(template, path), open(target, "wb") as f:
+            with _template_errors(template, path), open(target, "wb") as f:
                 pieces = self.env.get_template(template).generate(values())
                 while batch := list(itertools.islice(pieces, 4096)):  # a piece may be ""
                     f.write("".join(batch).encode("utf-8"))
 
         return Page(path, page_key, make, write if stream else None)
-
-    @contextlib.contextmanager
-    def _template_errors(self, template: str, path: PagePath) -> Iterator[None]:
-        """A template's error as kg's, naming the template and the page."""
-        try:
-            yield
-        except jinja2.TemplateSyntaxError as err:
-            raise KgError(f"template {err.name or template}: {err.message}",
-                          file=err.filename or err.name, line=err.lineno,
-                          hint="fix the template, or remove it to use the theme's") from err
-        except jinja2.TemplateError as err:  # a missing template or variable, a filter's error
-            raise KgError(f"template {template} failed on {path}: {err}",
-                          hint="fix the template, or remove it to use the theme's") from err
 
     def _context(self, path: PagePath, nav: str, absolute: bool,
                  context: dict[str, Any]) -> dict[str, Any]:

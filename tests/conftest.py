@@ -86,6 +86,23 @@ def write_wiki(tmp_path: Path) -> WriteWiki:
 
 
 @pytest.fixture
+def temporary_folders(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The folder (``dir``) each ``tempfile.TemporaryFile`` is asked for, in order; the
+    files are made as usual."""
+    import tempfile
+
+    folders: list[Any] = []
+    made = tempfile.TemporaryFile
+
+    def temporary(*args: Any, **kwargs: Any) -> Any:
+        folders.append(kwargs.get("dir"))
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", temporary)
+    return folders
+
+
+@pytest.fixture
 def sample_config(tmp_path: Path) -> Config:
     """The sample wiki's settings (kg.toml at the repo root) with the site in ``tmp_path``."""
     return load_config(REPO).with_options(out=tmp_path / "site")

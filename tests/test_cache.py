@@ -428,7 +428,8 @@ def test_a_temporary_ntriples_file_is_removed_once_the_exports_are_made(
 
 
 def test_a_rebuilt_cache_lays_its_records_out_in_a_file_not_in_memory(
-        sample_copy: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_copy: Config, monkeypatch: pytest.MonkeyPatch,
+        temporary_folders: list[Any]) -> None:
     """The blob area (130 MB at 10,000 notes) goes through a temporary file beside the cache,
     which the graph then reads, mapped; where no temporary file can be made or written,
     through memory: the same cache file either way."""
@@ -439,26 +440,18 @@ def test_a_rebuilt_cache_lays_its_records_out_in_a_file_not_in_memory(
 
     monkeypatch.setattr(kg.cachefile, "RACY_NS", 0)  # the same header, however slow the run
     areas: list[kg.cachefile.BlobArea] = []
-    folders: list[Any] = []
 
     def layout(*args: Any) -> tuple[kg.cachefile.Index, kg.cachefile.BlobArea]:
         index, area = kg.cachefile.layout(*args)
         areas.append(area)
         return index, area
 
-    made = tempfile.TemporaryFile
-
-    def temporary(*args: Any, **kwargs: Any) -> Any:
-        folders.append(kwargs.get("dir"))
-        return made(*args, **kwargs)
-
     monkeypatch.setattr(cache, "layout", layout)
-    monkeypatch.setattr(tempfile, "TemporaryFile", temporary)
     graph = open_graph(sample_copy)
     assert graph.wiki() == load_wiki(sample_copy)
     area = areas[-1]
     assert area.file is not None and area.file.closed  # laid out in a file, closed once written
-    assert folders == [cache_file(sample_copy).parent]
+    assert temporary_folders == [cache_file(sample_copy).parent]
     assert area.crc == zlib.crc32(area.view)
     written = cache_file(sample_copy).read_bytes()
     assert graph._blobs is area.view and written.endswith(bytes(area.view))
@@ -483,25 +476,18 @@ def test_a_rebuilt_cache_lays_its_records_out_in_a_file_not_in_memory(
 
 
 def test_the_ntriples_sort_runs_are_kept_beside_the_cache(
-        sample_copy: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_copy: Config, monkeypatch: pytest.MonkeyPatch,
+        temporary_folders: list[Any]) -> None:
     """Sorted in runs (:mod:`kg.extsort`) kept on the cache's disk, not in a temporary
     folder that may be memory: the same N-Triples."""
-    import tempfile
 
     import kg.extsort
     from kg.cache import ntriples_file
     from kg.rdf import ntriples, ntriples_bytes
 
-    folders: list[Any] = []
-    made = tempfile.TemporaryFile
-
-    def temporary(*args: Any, **kwargs: Any) -> Any:
-        folders.append(kwargs.get("dir"))
-        return made(*args, **kwargs)
-
-    monkeypatch.setattr(tempfile, "TemporaryFile", temporary)
     monkeypatch.setattr(kg.extsort, "RUN_LINES", 50)
     written = ntriples_file(sample_copy)
     expected = ntriples(load_wiki(sample_copy), sample_copy).encode("utf-8")
     assert ntriples_bytes(written) == expected
-    assert len(folders) > 2 and set(folders) == {cache_file(sample_copy).parent}
+    assert len(temporary_folders) > 2  # runs, each in a file beside the cache
+    assert set(temporary_folders) == {cache_file(sample_copy).parent}

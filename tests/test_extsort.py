@@ -56,18 +56,10 @@ def test_runs_that_do_not_overlap_are_copied_in_order(read: int) -> None:
 
 
 def test_runs_are_kept_in_the_folder_given_else_in_memory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, temporary_folders: list[Any]) -> None:
     groups = [[f"{i % 7} {i} ."] for i in range(40)]
-    folders: list[Any] = []
-    made = tempfile.TemporaryFile
-
-    def temporary(*args: Any, **kwargs: Any) -> Any:
-        folders.append(kwargs.get("dir"))
-        return made(*args, **kwargs)
-
-    monkeypatch.setattr(tempfile, "TemporaryFile", temporary)
     assert written(groups, run_lines=10, folder=tmp_path) == sorted_at_once(groups)
-    assert folders == [tmp_path] * 4
+    assert temporary_folders == [tmp_path] * 4
 
     def refused(*_args: Any, **_kwargs: Any) -> Any:
         raise OSError("no room for temporary files")
