@@ -87,6 +87,19 @@ Task = Callable[[], Iterable[Page]]
 """A group of pages made together (a note's page; the graph exports, which share one parse)."""
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Alone:
+    """A task made by the build's own process once its workers have exited, after every
+    other task: one that imports libraries a process then holds to its end (the global
+    graph's layout: numpy, networkx and pyvis, 50 MB), which would otherwise be held
+    beside everything the workers hold, at the build's peak of memory."""
+
+    task: Task
+
+    def __call__(self) -> Iterable[Page]:
+        return self.task()
+
+
 # -- keys ------------------------------------------------------------------------------------
 
 
@@ -515,9 +528,12 @@ def _run_task(index: int) -> list[Made]:
 
 def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> Iterator[Made]:
     """Run every task, in ``jobs`` processes when ``jobs`` > 1 and ``pages`` make it pay:
-    this one and ``jobs - 1`` forked workers."""
+    this one and ``jobs - 1`` forked workers. The :class:`Alone` tasks come last, made by
+    this process after the workers have exited."""
+    alone: list[Task] = [task for task in tasks if isinstance(task, Alone)]
+    tasks = [task for task in tasks if not isinstance(task, Alone)]
     if jobs <= 1 or pages < PARALLEL_MIN or not can_fork():
-        for task in tasks:
+        for task in [*tasks, *alone]:
             yield from emitter.run(task)
         return
     import gc
@@ -536,10 +552,22 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
         with ProcessPoolExecutor(jobs - 1,
                                  mp_context=multiprocessing.get_context("fork")) as pool:
             yield from _shared(tasks, emitter, pool, jobs - 1)
+        for task in alone:
+            yield from emitter.run(task)
     finally:
         if not frozen_before:
             gc.unfreeze()
         _STATE = None
+
+
+def _received(made: Made) -> Made:
+    """A page a worker made, its reads sharing this process's strings (see
+    :meth:`kg.depends.Reads.interned`)."""
+    from kg.depends import Reads
+
+    if isinstance(made.reads, Reads):
+        return dataclasses.replace(made, reads=made.reads.interned())
+    return made
 
 
 def _shared(tasks: Sequence[Task], emitter: Emitter, pool: ProcessPoolExecutor,
@@ -564,7 +592,7 @@ def _shared(tasks: Sequence[Task], emitter: Emitter, pool: ProcessPoolExecutor,
             elif pending:
                 wait(pending, return_when=FIRST_COMPLETED)
             for future in [f for f in pending if f.done()]:
-                results[pending.pop(future)] = future.result()
+                results[pending.pop(future)] = [_received(m) for m in future.result()]
             while shown in results:
                 yield from results.pop(shown)
                 shown += 1

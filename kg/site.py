@@ -37,7 +37,7 @@ from kg.errors import ConfigError, KgError, ResolveError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
 from kg.ids import relative_url as link
-from kg.incremental import SITE_MARKER, Made, Page, Task, code_stamp, data_key, key_of
+from kg.incremental import SITE_MARKER, Alone, Made, Page, Task, code_stamp, data_key, key_of
 from kg.markdown import (
     WIKILINK_SPAN,
     AttachmentResolver,
@@ -57,6 +57,7 @@ from kg.search import (
     SCRIPT_HEAD,
     SCRIPT_TAIL,
     index_entries,
+    rewrap,
     write_index,
 )
 from kg.splice import Splices
@@ -557,10 +558,10 @@ class Site:
             jsonld=self._jsonld(note),
             degree=self.views.degree.get(note.id, 0),
         )
-        names = frozenset(name for t in targets for name in lookup_names(t))
+        names = [name for t in targets for name in lookup_names(t)]
         if note.id in self.attached:
-            names |= {f"a:{note.id}"}
-        return replace(page, reads=Reads((note.path, note.digest), tuple(sorted(shown)), names))
+            names.append(f"a:{note.id}")
+        return replace(page, reads=Reads.of((note.path, note.digest), shown, names))
 
     def _tag_resolver(self, note: Note, here: PagePath) -> TagResolver:
         """Links to the pages of the note's own tags, which its page's key holds: a ``#tag``
@@ -621,7 +622,7 @@ class Site:
         page = self._page("placeholder.html", path, placeholder=self.wiki.placeholders[nid],
                           view=self.views.connections(nid), local_graph=local_graph)
         shown = {nid, *self._ends(nid), *(row[0] for row in local_graph["nodes"])}
-        return replace(page, reads=Reads(None, tuple(sorted(shown)), frozenset()))
+        return replace(page, reads=Reads.of(None, shown, ()))
 
     def _jsonld(self, note: Note) -> dict[str, Any]:
         note_iri = f"{self.config.base_iri}note/"
@@ -781,19 +782,33 @@ class Site:
                          late={"data": data})
 
     def search(self) -> Iterator[Page]:
-        entries = cache(lambda: index_entries(self.wiki))
-        for path, head, tail in (("search.json", INDEX_HEAD, INDEX_TAIL),
-                                 ("data/search.js", SCRIPT_HEAD, SCRIPT_TAIL)):
-            def whole(f: IO[bytes], head: bytes = head, tail: bytes = tail) -> None:
-                write_index(f, entries(), head, tail)
+        """``search.json``, its entries made one at a time into the file (40 MB at 10,000
+        notes, never held), then ``data/search.js``, the same entries copied from it."""
+        def made(head: bytes, tail: bytes) -> bytes:  # (tests, small sites)
+            buffer = io.BytesIO()
+            write_index(buffer, index_entries(self.wiki), head, tail)
+            return buffer.getvalue()
 
-            def made(whole: Callable[[IO[bytes]], None] = whole) -> bytes:
-                buffer = io.BytesIO()
-                whole(buffer)
-                return buffer.getvalue()
+        def json_file(target: Path) -> None:
+            def whole(f: IO[bytes]) -> None:
+                write_index(f, index_entries(self.wiki), INDEX_HEAD, INDEX_TAIL)
 
-            yield Page(page(path), self.search_key, made, partial(
-                self.splices.write_search, path, head=head, tail=tail, whole=whole))
+            self.splices.write_search("search.json", target, INDEX_HEAD, INDEX_TAIL, whole=whole)
+
+        def script_file(target: Path) -> None:
+            def whole(f: IO[bytes]) -> None:
+                try:  # the index this task has just put in the same folder
+                    rewrap(target.parent.parent / "search.json", f, SCRIPT_HEAD, SCRIPT_TAIL)
+                except FileNotFoundError:
+                    write_index(f, index_entries(self.wiki), SCRIPT_HEAD, SCRIPT_TAIL)
+
+            self.splices.write_search("data/search.js", target, SCRIPT_HEAD, SCRIPT_TAIL,
+                                      whole=whole)
+
+        yield Page(page("search.json"), self.search_key, partial(made, INDEX_HEAD, INDEX_TAIL),
+                   json_file)
+        yield Page(page("data/search.js"), self.search_key,
+                   partial(made, SCRIPT_HEAD, SCRIPT_TAIL), script_file)
         yield self._page("search.html", page("search.html"), nav="search",
                          key=len(self.wiki.notes))
 
@@ -893,9 +908,10 @@ class Site:
 
     def tasks(self) -> list[Task]:
         """Every page but the sitemap, in groups made together; the slowest first, so that
-        a pool of workers finishes together."""
+        a pool of workers finishes together, but the global graph's, made last and
+        :class:`~kg.incremental.Alone` (its layout imports numpy, networkx and pyvis)."""
         tasks: list[Task] = [
-            self.graph_files, self.graph, self.search,
+            self.graph_files, self.search,
             lambda: [self.questions()], lambda: [self.angles()], lambda: [self.timeline()],
             self.tag_pages, self.tier_pages,
             lambda: [self.index(), self.forecasts(), self.placeholders(), self.not_found(),
@@ -913,6 +929,7 @@ class Site:
             tasks.append(partial(map, self.placeholder, ids[start:start + NOTES_PER_TASK]))
         tasks.append(lambda: static_assets(self.dirs))
         tasks.append(self.attachment_pages)
+        tasks.append(Alone(self.graph))
         return tasks
 
     def task_done(self) -> None:

@@ -44,6 +44,46 @@ def test_records_round_trip(sample_config) -> None:  # type: ignore[no-untyped-d
     assert isinstance(SafeUnpickler, type)
 
 
+class _RecordOf:
+    """Pickles as the cache's record maker applied to ``kind``."""
+
+    def __init__(self, kind: type, fields: tuple[object, ...]) -> None:
+        self.kind, self.fields = kind, fields
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        from kg.cachefile import _record
+
+        return (_record, (self.kind, self.fields))
+
+
+def test_the_record_maker_makes_only_records() -> None:
+    """Loading makes records without their ``__init__``; a pickle that hands the maker a
+    class that is not a record (here kg's settings) is refused, and so is one outside kg."""
+    from kg.config import Config
+    from kg.model import Section
+
+    made = safe_loads(pickle.dumps(_RecordOf(Section, ("tldr", "TL;DR", 3, "body", 0, 4))))
+    assert made == Section("tldr", "TL;DR", 3, "body", 0, 4)
+    with pytest.raises(Exception, match=r"not a record|may not"):
+        safe_loads(pickle.dumps(_RecordOf(Config, ())))
+    with pytest.raises(pickle.UnpicklingError):
+        safe_loads(pickle.dumps(_RecordOf(Path, ("x",))))
+
+
+def test_loaded_notes_share_their_front_matter_names(sample_config) -> None:  # type: ignore[no-untyped-def]
+    """The names of a note's front-matter fields (the same few in every note) are one
+    string each once loaded, not a copy per note."""
+    from kg.build import load_wiki
+    from kg.cachefile import dumps
+
+    notes = list(load_wiki(sample_config).notes.values())
+    loaded = [safe_loads(dumps(note)) for note in notes]
+    assert loaded == notes
+    names = [next(k for k in note.field_lines if k == "title") for note in loaded
+             if "title" in note.field_lines]
+    assert len(names) > 3 and all(name is names[0] for name in names)
+
+
 def test_a_planted_cache_file_is_rebuilt_not_run(tmp_path: Path) -> None:
     import shutil
 

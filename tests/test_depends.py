@@ -344,3 +344,22 @@ def test_a_node_s_facts_are_taken_again_only_while_what_they_hash_is_the_same(
     assert after["c"] == before["c"]
     monkeypatch.setattr(kg.depends, "_last_facts", {})
     assert kg.depends.node_facts(Views(resolve_wiki([edited, b, c]))) == after
+
+
+def test_reads_are_sorted_and_share_one_copy_of_each_string() -> None:
+    """A build holds every page's reads until it writes the trace: equal strings from
+    different pages (and from a worker, which sends new copies) are one object."""
+    from kg.depends import Reads
+    from kg.ids import NoteId
+
+    def fresh(text: str) -> str:
+        return "".join(list(text))  # a new string object, equal to ``text``
+
+    a = Reads.of((fresh("a.md"), fresh("0f")), [NoteId(fresh("b")), NoteId(fresh("a"))],
+                 [fresh("k:b"), fresh("i:a"), fresh("k:b")])
+    b = Reads((fresh("a.md"), fresh("0f")), (NoteId(fresh("a")), NoteId(fresh("b"))),
+              (fresh("i:a"), fresh("k:b"))).interned()
+    assert a == b and a.nodes == ("a", "b") and a.names == ("i:a", "k:b")
+    assert all(x is y for x, y in zip((*a.own, *a.nodes, *a.names),  # type: ignore[misc]
+                                      (*b.own, *b.nodes, *b.names), strict=True))
+    assert Reads.of(None, [], []).own is None

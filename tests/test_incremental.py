@@ -281,6 +281,32 @@ def test_this_process_and_a_worker_share_the_tasks_and_keep_their_order(
     assert str(os.getpid()) in makers and len(makers) == 2  # this one and one worker
 
 
+def test_a_task_made_alone_is_made_here_after_the_workers_have_exited(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The global graph's task imports numpy, networkx and pyvis: made by the build's own
+    process once the workers are gone, last, whatever its place among the tasks."""
+    import multiprocessing
+    from functools import partial
+
+    monkeypatch.setattr(kg.incremental, "can_fork", lambda: True)
+    seen: list[int] = []
+
+    def alone() -> list[kg.incremental.Page]:
+        seen.append(len(multiprocessing.active_children()))
+        return [kg.incremental.Page("alone.txt", "a", lambda: str(os.getpid()).encode())]
+
+    tasks: list[kg.incremental.Task] = [partial(_slow_page, n) for n in range(12)]
+    tasks.insert(1, kg.incremental.Alone(alone))
+    made = list(kg.incremental.emit_all(tasks, kg.incremental.Emitter(tmp_path, None),
+                                        jobs=2, pages=10_000))
+    assert [m.path for m in made] == [f"p{n:02d}.txt" for n in range(12)] + ["alone.txt"]
+    assert (tmp_path / "alone.txt").read_text() == str(os.getpid())
+    assert seen == [0]  # no worker left when it ran
+    one = list(kg.incremental.emit_all(tasks, kg.incremental.Emitter(tmp_path / "one", None),
+                                       jobs=1, pages=10_000))
+    assert [m.path for m in one] == [m.path for m in made]  # the same order in one process
+
+
 @pytest.mark.parametrize("bad", [1, 2])  # tasks 0 and 1 go to the worker, 2 is made here
 def test_a_task_that_fails_fails_the_whole_in_either_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: int) -> None:

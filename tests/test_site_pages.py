@@ -7,6 +7,7 @@ conftest's small HTML reader. Wikis made for one test are rendered in memory wit
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import posixpath
@@ -534,6 +535,32 @@ def test_search_index(site: Path) -> None:
     assert "uplift" in ptb["x"] and "[[" not in ptb["x"] and "##" not in ptb["x"]
     assert entries["tip"]["p"] == 1
     assert list(entries) == sorted(entries)
+
+
+def test_the_script_index_is_copied_from_the_json_index(sample_config: Config,
+                                                        tmp_path: Path) -> None:
+    """data/search.js is search.json's entries copied between other ends, not made again;
+    written alone (no search.json beside it) it is made from the notes, the same bytes."""
+    from kg.search import INDEX_HEAD, INDEX_TAIL, SCRIPT_HEAD, SCRIPT_TAIL, rewrap
+
+    site = Site(load_wiki(sample_config), sample_config)
+    pages = {p.path: p for p in site.search()}
+    json_page, script_page = pages["search.json"], pages["data/search.js"]
+    assert json_page.write is not None and script_page.write is not None
+    (tmp_path / "data").mkdir()
+    json_page.write(tmp_path / "search.json")
+    script_page.write(tmp_path / "data/search.js")
+    made = (tmp_path / "search.json").read_bytes()
+    assert made == json_page.make() and made.startswith(INDEX_HEAD) and made.endswith(INDEX_TAIL)
+    script = (tmp_path / "data/search.js").read_bytes()
+    entries = made[len(INDEX_HEAD):-len(INDEX_TAIL)]
+    assert script == script_page.make() == SCRIPT_HEAD + entries + SCRIPT_TAIL
+    (tmp_path / "search.json").unlink()
+    script_page.write(tmp_path / "data/search.js")
+    assert (tmp_path / "data/search.js").read_bytes() == script
+    (tmp_path / "other.json").write_bytes(b'{"something":"else"}')
+    with pytest.raises(ValueError, match="not a search index"):
+        rewrap(tmp_path / "other.json", io.BytesIO(), SCRIPT_HEAD, SCRIPT_TAIL)
 
 
 def test_feed_and_sitemap(site: Path) -> None:
