@@ -236,11 +236,14 @@ def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path) -
     config = make_wiki(tmp_path, 40)
     build(config)
     make_wiki(tmp_path, 40, version="v2")
-    first, _ = slow_build(config, pages=5)
+    first, staging = slow_build(config, pages=5)
     try:
         make_wiki(tmp_path, 40, version="v3")
         build(config)  # waits for the first build's lock
-        assert first.poll() is not None and first.returncode == 0
+        # the first had swapped its site in and removed the one it replaced (under the lock);
+        # the process itself may still be exiting
+        assert not staging.exists()
+        assert first.wait(timeout=60) == 0
     finally:
         first.kill()
         first.wait()
