@@ -252,7 +252,7 @@ AMBIGUOUS = ""
 def flat_names(resolver: Resolver) -> dict[str, str]:
     """A :class:`~kg.resolve.Resolver`'s answer for every name it knows, as one flat table
     (``""`` for a name two notes claim): looking a name up reads one bucket of it, not the
-    resolver's four tables of sets."""
+    resolver's tables of sets."""
     names: dict[str, str] = {}
     for table in resolver.steps:  # the first table that knows a name decides it
         for key, found in table.items():

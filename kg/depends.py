@@ -79,8 +79,8 @@ class Kept(Enum):
 
 def lookup_names(target: str) -> tuple[str, str, str]:
     """The entries of the name table :meth:`kg.resolve.Resolver.resolve` reads for
-    ``target``: its text as an id, its folded text in the path/stem/alias/title tables, and
-    its slug as an id."""
+    ``target``: its text as an id, its folded text in the tables of paths, ends of paths,
+    stems, aliases and titles, and its slug as an id."""
     text = target_text(target)
     return f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}"
 
@@ -89,7 +89,8 @@ def name_table(resolver: Resolver) -> dict[str, tuple[Any, ...]]:
     """Every entry a lookup can read, with what it holds: a change to an entry changes the
     resolution of every name that reads it, and of no other."""
     table: dict[str, tuple[Any, ...]] = {f"i:{nid}": (nid,) for nid in resolver.by_id}
-    steps: dict[str, list[tuple[str, ...]]] = defaultdict(lambda: [(), (), (), ()])
+    empty: list[tuple[str, ...]] = [() for _ in resolver.steps]
+    steps: dict[str, list[tuple[str, ...]]] = defaultdict(empty.copy)
     for i, step in enumerate(resolver.steps):
         for key, ids in step.items():
             steps[key][i] = tuple(sorted(ids))

@@ -1,8 +1,9 @@
 """Every note together: resolve each target the way Obsidian does, and track questions.
 
-A target resolves, in this order, by note id, by path (``folder/note``), by file stem, by
-alias, and by title, each case-insensitively. A target two notes claim at the same step is
-ambiguous: an error naming both; but a file stem two folders share (a ``Plan.md`` in each
+A target resolves, in this order, by note id, by path (``folder/note``), by the end of a
+path (``Alpha/Plan`` for ``projects/Alpha/Plan.md``), by file stem, by alias, and by title,
+each case-insensitively. A target two notes claim at the same step is ambiguous: an error
+naming both; but a file stem (or end of a path) two folders share (a ``Plan.md`` in each
 project) names, from a note in one of them, the file beside it, as in Obsidian. A target
 nothing claims becomes a placeholder, kept in the graph with the label it was first
 written with.
@@ -35,15 +36,16 @@ class Resolver:
         self.by_id: dict[str, NoteId] = {}
         self.folders: dict[NoteId, str] = {}
         # one table per step, so an alias that equals another note's id never shadows it
-        self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {})
+        self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {}, {})
         for note in notes:
             self.by_id[note.id] = note.id
             self.folders[note.id] = note.path.rpartition("/")[0]
             path = note.path.removesuffix(".md")
-            stem = path.rsplit("/", 1)[-1]
+            parts = path.split("/")
             names = (
                 [path],
-                [stem],
+                ["/".join(parts[i:]) for i in range(1, len(parts) - 1)],  # partial paths
+                [parts[-1]],
                 list(note.aliases),
                 [note.title],
             )
@@ -62,7 +64,7 @@ class Resolver:
         for step, table in enumerate(self.steps):
             found = table.get(key)
             if found:
-                if len(found) > 1 and step < 2 and folder is not None:
+                if len(found) > 1 and step < _BY_PLACE and folder is not None:
                     beside = [nid for nid in found if self.folders.get(nid) == folder]
                     if len(beside) == 1:
                         return beside[0]
@@ -81,8 +83,13 @@ class Resolver:
     def suggestions(self, target: str, limit: int = 3) -> list[str]:
         import difflib
 
-        names = list(self.by_id) + [k for table in self.steps[2:] for k in table]
+        names = list(self.by_id) + [k for table in self.steps[_BY_PLACE:] for k in table]
         return difflib.get_close_matches(name_key(target), names, n=limit, cutoff=0.6)
+
+
+_BY_PLACE = 3
+"""The steps that name a note by where its file is (path, end of a path, stem): of two
+notes they name alike, a note's link finds the one in its own folder."""
 
 
 class _NoteLinks(NamedTuple):

@@ -199,6 +199,24 @@ def test_a_name_two_folders_share_names_the_file_beside_the_link(write_wiki) -> 
         build(config)
 
 
+def test_the_end_of_a_path_names_the_note_whose_path_ends_so(write_wiki) -> None:
+    """``[[Project Alpha/Plan]]`` is work/Project Alpha/Plan.md, as in Obsidian, where the
+    stem alone is ambiguous; an end of a path two notes share is ambiguous in turn."""
+    files = {"work/Project Alpha/Plan.md": "# Plan\nAlpha's.\n",
+             "work/Project Beta/Plan.md": "# Plan\nBeta's.\n",
+             "old/Project Beta/Plan.md": "# Plan\nOld.\n",
+             "Elsewhere.md": "# Elsewhere\n[[Project Alpha/Plan]], [[project alpha/plan.md]] "
+                             "and [[Work/Project Beta/Plan|the plan]].\n"}
+    wiki = load_wiki(write_wiki(files))
+    assert sorted(e.target for e in wiki.edges if e.source == "elsewhere") == [
+        "work-project-alpha-plan", "work-project-alpha-plan", "work-project-beta-plan"]
+    assert not wiki.placeholders
+    write_wiki({"Later.md": "# Later\n[[Project Beta/Plan]]\n"})
+    with pytest.raises(ResolveError, match="'Project Beta/Plan' is ambiguous") as info:
+        load_wiki(write_wiki({}))
+    assert "old-project-beta-plan" in str(info.value)
+
+
 def test_resolving_again_follows_changed_names(parse) -> None:
     """A resolution takes the last one's links for the very same records only while no
     note's names change: a note retitled, aliased or renamed resolves the links of the
