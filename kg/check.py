@@ -88,7 +88,7 @@ def _collect(config: Config) -> tuple[Wiki | None, list[Note], list[Finding]]:
     """Load note by note, keeping every error instead of stopping at the first."""
     from kg.discover import discover
     from kg.parse import parse_note
-    from kg.resolve import resolve_wiki
+    from kg.resolve import resolve_leniently
 
     try:
         found = discover(config.wiki)
@@ -106,10 +106,8 @@ def _collect(config: Config) -> tuple[Wiki | None, list[Note], list[Finding]]:
             findings.append(Finding(ERROR, "unreadable", f"cannot read the note: {err}",
                                     Location(file.rel), "check the file's permissions"))
     findings += [w for n in notes for w in n.warnings]
-    try:
-        wiki = resolve_wiki(notes)
-    except ResolveError as err:
-        return None, notes, findings + list(err.findings)
+    wiki, ambiguous = resolve_leniently(notes)
+    findings += ambiguous
     findings += wiki.warnings
     return Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, ()), notes, findings
 

@@ -157,10 +157,29 @@ def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError]) -> _No
 
 def resolve_wiki(notes: Iterable[Note]) -> Wiki:
     """Resolve every connection, mention and answer; collect placeholders and questions.
+    A target two notes claim is an error (all of them in one :class:`ResolveError`).
 
     What the last call made of each note is taken again for the very same record when no
     note's names changed (``kg serve`` resolves the wiki again on every edit: one note's
     links are resolved, not seventy thousand)."""
+    wiki, errors = _resolve(notes)
+    if errors:
+        raise ResolveError(
+            f"{len(errors)} link target(s) are ambiguous",
+            findings=tuple(e.as_finding("ambiguous-target") for e in errors),
+        )
+    return wiki
+
+
+def resolve_leniently(notes: Iterable[Note]) -> tuple[Wiki, tuple[Finding, ...]]:
+    """The wiki as :func:`resolve_wiki` makes it, but a target two notes claim is left out
+    (no edge) and given as an error finding instead of stopping: what ``kg check`` lints,
+    so that one ambiguous link does not hide every other finding."""
+    wiki, errors = _resolve(notes)
+    return wiki, tuple(e.as_finding("ambiguous-target") for e in errors)
+
+
+def _resolve(notes: Iterable[Note]) -> tuple[Wiki, list[ResolveError]]:
     global _last, _last_resolved
     ordered = sorted(notes, key=lambda n: n.id)
     last = _last_resolved
@@ -173,11 +192,6 @@ def resolve_wiki(notes: Iterable[Note]) -> Wiki:
             per_note[note.id] = last.per_note[note.id]
         else:
             per_note[note.id] = _links_of(note, resolver, errors)
-    if errors:
-        raise ResolveError(
-            f"{len(errors)} link target(s) are ambiguous",
-            findings=tuple(e.as_finding("ambiguous-target") for e in errors),
-        )
     edges: list[Edge] = []
     ghost_labels: dict[NoteId, str] = {}
     ghost_refs: dict[NoteId, set[NoteId]] = defaultdict(set)
@@ -199,9 +213,10 @@ def resolve_wiki(notes: Iterable[Note]) -> Wiki:
         questions=questions,
         warnings=tuple(warnings),
     )
-    _last = wiki.notes, resolver
-    _last_resolved = _Resolved(wiki.notes, resolver, per_note)
-    return wiki
+    if not errors:  # a note's links with one left out are not its links
+        _last = wiki.notes, resolver
+        _last_resolved = _Resolved(wiki.notes, resolver, per_note)
+    return wiki, errors
 
 
 _last: tuple[Mapping[NoteId, Note], Resolver] | None = None

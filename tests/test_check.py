@@ -169,6 +169,23 @@ def test_ambiguous_target_is_an_error(write_wiki) -> None:
     assert ("ambiguous-target", "z.md:6", "error") in got
 
 
+def test_an_ambiguous_target_hides_no_other_finding(write_wiki) -> None:
+    """The wiki is linted whole with the ambiguous link left out: the findings that need
+    the resolved wiki (placeholders, headings, one-way connections, orphans) are all there."""
+    config = write_wiki({
+        "x.md": note("Twin", "", "## Results\n"), "y.md": note("Twin"),
+        "z.md": note("Z", "connections:\n  - {to: x, rel: counterpoint}\n",
+                     "Which [[Twin]]? See [[x#Method]] and [[Nobody Yet]].\n"),
+        "lonely.md": note("Lonely"),
+    })
+    got = found(config)
+    assert {("ambiguous-target", "z.md:8", "error"), ("broken-heading", "z.md:8", "warning"),
+            ("placeholder", "z.md:8", "warning"), ("one-way", "z.md:6", "warning"),
+            ("orphan", "lonely.md:1", "warning"), ("duplicate-title", "y.md:2", "warning")
+            } <= got, got
+    assert check(config).errors == 1
+
+
 def test_a_note_that_does_not_parse_and_the_rest_still_checked(write_wiki) -> None:
     config = write_wiki({"bad.md": "---\ntitle: [unclosed\n---\n",
                          "ok.md": "Links [[nowhere]].\n"})
