@@ -3,7 +3,7 @@
 Errors are what stops a build (a note that does not parse, an unknown relation, ids that
 collide, an ambiguous target) and what makes links mean two things (an alias two notes
 claim). Warnings are what a careful wiki fixes sooner or later: placeholders and targets that
-look like typos, links to headings that do not exist, attachments the wiki lacks, missing
+look like typos, links to headings and blocks that do not exist, attachments the wiki lacks, missing
 title, date or tier, answers to questions nobody asked, one-way connections worth returning,
 orphans, and forecasts past their date that nobody resolved.
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.body import UNPUBLISHED_KINDS, without_title
+from kg.body import UNPUBLISHED_KINDS, without_code, without_title
 from kg.config import Config
 from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity
 from kg.ids import NoteId
@@ -118,6 +118,7 @@ def lint(wiki: Wiki, notes: list[Note], today: dt.date) -> list[Finding]:
     out += _lint_notes(notes)
     out += _targets(wiki)
     out += _headings(wiki)
+    out += _anchors(wiki)
     out += _one_way(wiki)
     out += _orphans(wiki)
     out += _forecasts(wiki, today)
@@ -153,7 +154,7 @@ def _unpublished(note: Note) -> list[Finding]:
     """Files a note embeds or links whose kind the site never publishes: the page shows
     the reference as written, which the writer should know before a reader finds it."""
     from kg.attachments import destination_path
-    from kg.body import MD_LINK_OR_IMAGE, WIKILINK, parse_wikilink, wikilink_path, without_code
+    from kg.body import MD_LINK_OR_IMAGE, WIKILINK, parse_wikilink, wikilink_path
 
     if not _UNPUBLISHED_ANYWHERE.search(note.body):  # most notes: no need to look closer
         return []
@@ -269,12 +270,15 @@ def _targets(wiki: Wiki) -> list[Finding]:
     """Placeholder targets; a target close to an existing note's name is likely a typo."""
     out: list[Finding] = []
     resolver = Resolver(wiki.notes.values())
+    suggested: dict[str, list[str]] = {}  # a placeholder is often linked many times
     for edge in wiki.edges:
         if edge.target not in wiki.placeholders:
             continue
         source = wiki.notes[edge.source]
         what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
-        near = [n for n in resolver.suggestions(edge.written) if n != edge.target]
+        if edge.written not in suggested:
+            suggested[edge.written] = resolver.suggestions(edge.written)
+        near = [n for n in suggested[edge.written] if n != edge.target]
         if near:
             out.append(Finding(WARNING, "broken-target",
                                f"{what} to '{edge.written}', which no note defines",
@@ -312,14 +316,73 @@ def _headings(wiki: Wiki) -> list[Finding]:
             if target not in headings:
                 headings[target] = _heading_keys(wiki.notes[target])
             if _key(mention.heading) not in headings[target]:
-                known = sorted(headings[target])
-                near = difflib.get_close_matches(_key(mention.heading), known, n=1)
-                hint = (f"did you mean '#{near[0]}'?" if near else
-                        f"{target} has the headings: {', '.join(known) or 'none'}")
-                out.append(Finding(WARNING, "broken-heading",
-                                   f"link to a heading '{mention.heading}' that {target} lacks",
-                                   _at(note, line=mention.line), hint))
+                out.append(_missing_heading(mention.heading, target, headings[target],
+                                            _at(note, line=mention.line)))
     return out
+
+
+def _missing_heading(heading: str, target: NoteId, known: set[str], where: Location
+                     ) -> Finding:
+    near = difflib.get_close_matches(_key(heading), sorted(known), n=1)
+    hint = (f"did you mean '#{near[0]}'?" if near else
+            f"{target} has the headings: {', '.join(sorted(known)) or 'none'}")
+    return Finding(WARNING, "broken-heading",
+                   f"link to a heading '{heading}' that {target} lacks", where, hint)
+
+
+def _anchors(wiki: Wiki) -> list[Finding]:
+    """Links to a place the note lacks that :func:`_headings` does not see (mentions are
+    links to other notes): ``[[#Heading]]`` within the note, and a block, ``[[note#^id]]``
+    or ``[[#^id]]``, where no paragraph or list item ends with ``^id``."""
+    from kg.body import WIKILINK, from_folder, wikilink_file
+
+    out: list[Finding] = []
+    resolver = Resolver(wiki.notes.values())
+    blocks: dict[NoteId, set[str]] = {}
+    for note in wiki.notes.values():
+        if "#" not in note.body or "[[" not in note.body:
+            continue
+        folder = note.path.rpartition("/")[0]
+        for number, line in enumerate(without_code(note.body).split("\n")):
+            for match in WIKILINK.finditer(line):
+                inner = match.group(2).replace("\\|", "|").partition("|")[0]
+                path, _, fragment = (part.strip() for part in inner.partition("#"))
+                if not fragment or wikilink_file(inner) or (path and fragment[0] != "^"):
+                    continue  # no place named; a file's page; another note's heading
+                where = _at(note, line=note.body_line + number)
+                target: NoteId | None = note.id
+                if path:
+                    try:
+                        target = resolver.resolve(from_folder(path, folder), folder=folder)
+                    except ResolveError:
+                        continue  # said as such
+                if target is None:
+                    continue  # a placeholder: said as such
+                if fragment[0] != "^":
+                    known = _heading_keys(note)
+                    if _key(fragment) not in known:
+                        out.append(_missing_heading(fragment, target, known, where))
+                    continue
+                if target not in blocks:
+                    blocks[target] = _block_ids(wiki.notes[target])
+                block = fragment[1:].strip()
+                if block not in blocks[target]:
+                    listed = ", ".join(f"^{b}" for b in sorted(blocks[target]))
+                    out.append(Finding(
+                        WARNING, "broken-block",
+                        f"link to a block '^{block}' that {target} lacks", where,
+                        f"{target} has the blocks: {listed}" if listed else
+                        f"end a paragraph or list item of {target} with ' ^{block}'"))
+    return out
+
+
+_BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)$")
+"""A block id as a line ends with it (``The claim. ^claim1``), as :mod:`kg.markdown` finds it."""
+
+
+def _block_ids(note: Note) -> set[str]:
+    return {m.group(1) for line in without_code(note.body).split("\n")
+            if (m := _BLOCK_ID.search(line.rstrip()))}
 
 
 def _heading_keys(note: Note) -> set[str]:

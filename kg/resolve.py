@@ -37,6 +37,7 @@ class Resolver:
         self.folders: dict[NoteId, str] = {}
         # one table per step, so an alias that equals another note's id never shadows it
         self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {}, {})
+        self._names: list[str] | None = None  # what suggestions choose from, once asked
         for note in notes:
             self.by_id[note.id] = note.id
             self.folders[note.id] = note.path.rpartition("/")[0]
@@ -81,10 +82,17 @@ class Resolver:
         return self.by_id.get(slug)
 
     def suggestions(self, target: str, limit: int = 3) -> list[str]:
-        import difflib
+        """The ids, aliases and titles closest to ``target`` (a typo's), best first: those
+        at least 60 % alike (difflib's ratio; rapidfuzz computes it in C, where difflib took
+        0.2 s a name at 10,000 notes, minutes for a wiki's placeholders)."""
+        from rapidfuzz import fuzz, process
 
-        names = list(self.by_id) + [k for table in self.steps[_BY_PLACE:] for k in table]
-        return difflib.get_close_matches(name_key(target), names, n=limit, cutoff=0.6)
+        if self._names is None:
+            self._names = list(dict.fromkeys(
+                [*self.by_id, *(k for table in self.steps[_BY_PLACE:] for k in table)]))
+        found = process.extract(name_key(target), self._names, scorer=fuzz.ratio,
+                                score_cutoff=60, limit=limit)
+        return [name for name, _score, _index in found]
 
 
 _BY_PLACE = 3

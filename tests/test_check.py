@@ -126,6 +126,26 @@ def test_placeholders_typos_and_headings(write_wiki) -> None:
     assert not [f for f in check(config).findings if f.code == "broken-heading"]  # setext
 
 
+def test_links_to_places_within_a_note_or_to_blocks_it_lacks(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": note("A", "", "## Results\nThe claim. ^claim1\n\n- an item ^item-2\n\n"
+                              "[[#Results]], [[#Resluts]], [[#^claim1]] and [[#^nope|see]].\n"
+                              "```\n[[#In code]]\n```\n"),
+        "b.md": note("B", "", "[[a#^item-2]], [[a#^claim2]], [[a#Results]], [[nobody#^x]].\n"),
+    })
+    report = check(config)
+    got = {(f.code, str(f.where), f.message) for f in report.findings
+           if f.code in ("broken-heading", "broken-block")}
+    assert got == {
+        ("broken-heading", "a.md:11", "link to a heading 'Resluts' that a lacks"),
+        ("broken-block", "a.md:11", "link to a block '^nope' that a lacks"),
+        ("broken-block", "b.md:6", "link to a block '^claim2' that a lacks"),
+    }
+    hints = {f.message: f.hint for f in report.findings}
+    assert hints["link to a heading 'Resluts' that a lacks"] == "did you mean '#results'?"
+    assert hints["link to a block '^claim2' that a lacks"] == "a has the blocks: ^claim1, ^item-2"
+
+
 def test_answers_to_unknown_questions(write_wiki) -> None:
     config = write_wiki({
         "q.md": note("Q", "", "## Open questions\n- Is it so?\n[[a]]\n"),
