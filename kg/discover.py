@@ -86,9 +86,8 @@ def discover(wiki: Path) -> Discovery:
                 continue
             elif not _is(entry.is_symlink):
                 folders.append((here / name, f"{prefix}{name}/"))
-            elif not _inside(here / name, wiki):
-                warnings.append(_skipped(here / name, wiki, "symlinked folder skipped: links "
-                                         "outside the wiki are never read", "symlink-skipped"))
+            elif (why := _not_followed(here / name, wiki)) is not None:
+                warnings.append(_skipped(here / name, wiki, "symlinked folder", why))
         for entry in files:
             name = entry.name
             lower = name.lower()
@@ -97,15 +96,14 @@ def discover(wiki: Path) -> Discovery:
             path = here / name
             rel = _display(prefix + name)
             if _is(entry.is_symlink):
-                if not _inside(path, wiki):
-                    warnings.append(_skipped(path, wiki, "symlinked file skipped: links "
-                                             "outside the wiki are never read",
-                                             "symlink-skipped"))
+                if (why := _not_followed(path, wiki)) is not None:
+                    warnings.append(_skipped(path, wiki, "symlinked file", why))
                     continue
                 linked[path] = path.resolve().relative_to(wiki).as_posix()
             if not _is(entry.is_file):
-                warnings.append(_skipped(path, wiki, "skipped: not a regular file",
-                                         "file-skipped"))
+                warnings.append(Finding(Severity.WARNING, "file-skipped",
+                                        "skipped: not a regular file", Location(rel),
+                                        "make it a note file, or rename it not to end in .md"))
                 continue
             nid = _id_of(name, rel, errors)
             if nid is not None:
@@ -222,14 +220,21 @@ def _display(rel: str) -> str:
     )
 
 
-def _inside(path: Path, wiki: Path) -> bool:
+_OUTSIDE = "links outside the wiki are never read"
+_LOOP = "it is a symlink loop (it leads back to itself)"
+
+
+def _not_followed(link: Path, wiki: Path) -> str | None:
+    """Why a symlink of the wiki is not followed; None when it leads inside the wiki."""
     try:
-        return path.resolve().is_relative_to(wiki)
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
+        return None if link.resolve().is_relative_to(wiki) else _OUTSIDE
+    except (OSError, RuntimeError):  # Python's word for a loop (ELOOP from the system)
+        return _LOOP
 
 
-def _skipped(path: Path, wiki: Path, message: str, code: str) -> Finding:
+def _skipped(path: Path, wiki: Path, what: str, why: str) -> Finding:
     rel = _display(path.relative_to(wiki).as_posix())
-    return Finding(Severity.WARNING, code, message, Location(rel),
-                   "copy the note into the wiki instead")
+    hint = ("remove the link, or point it at a note or folder" if why == _LOOP
+            else "copy the note into the wiki instead")
+    return Finding(Severity.WARNING, "symlink-skipped", f"{what} skipped: {why}",
+                   Location(rel), hint)

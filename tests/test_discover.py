@@ -26,23 +26,20 @@ def walked(wiki: Path) -> tuple[list[tuple[str, str, str]], list[Finding], list[
         for d in list(dirs):
             if (here / d).is_symlink():
                 dirs.remove(d)
-                if not disc._inside(here / d, wiki):
-                    warnings.append(disc._skipped(here / d, wiki, "symlinked folder skipped: "
-                                                  "links outside the wiki are never read",
-                                                  "symlink-skipped"))
+                if (why := disc._not_followed(here / d, wiki)) is not None:
+                    warnings.append(disc._skipped(here / d, wiki, "symlinked folder", why))
         for name in sorted(files):
             if not name.lower().endswith(".md") or name.startswith("."):
                 continue
             path = here / name
             rel = disc._display(path.relative_to(wiki).as_posix())
-            if path.is_symlink() and not disc._inside(path, wiki):
-                warnings.append(disc._skipped(path, wiki, "symlinked file skipped: links "
-                                              "outside the wiki are never read",
-                                              "symlink-skipped"))
+            if path.is_symlink() and (why := disc._not_followed(path, wiki)) is not None:
+                warnings.append(disc._skipped(path, wiki, "symlinked file", why))
                 continue
             if not path.is_file():
-                warnings.append(disc._skipped(path, wiki, "skipped: not a regular file",
-                                              "file-skipped"))
+                warnings.append(Finding(disc.Severity.WARNING, "file-skipped",
+                                        "skipped: not a regular file", disc.Location(rel),
+                                        "make it a note file, or rename it not to end in .md"))
                 continue
             nid = disc._id_of(name, rel, errors)
             if nid is not None:
@@ -92,6 +89,10 @@ def test_the_same_files_and_warnings_as_the_walk_it_replaced(tmp_path: Path) -> 
     assert [(f.id, str(f.path), f.rel) for f in found.files] == files
     assert list(found.warnings) == warnings
     assert {w.code for w in warnings} == {"symlink-skipped", "file-skipped"}
+    said = {str(w.where): w.message for w in warnings}
+    assert said["loop-a.md"] == ("symlinked file skipped: it is a symlink loop "
+                                 "(it leads back to itself)")
+    assert said["leak.md"] == "symlinked file skipped: links outside the wiki are never read"
     assert "z/deep/y.MD" in [rel for _, _, rel in files]  # any case of .md
     rels = [rel for _, _, rel in files]
     assert "twin.md" not in rels and "a.md" in rels  # a link to a note: that note, once
