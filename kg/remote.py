@@ -54,7 +54,7 @@ from kg.relations import BY_NAME, CITO
 if TYPE_CHECKING:
     from kg.analysis import Hop, Neighbour
     from kg.resolve import Resolver
-    from kg.sparql import Result
+    from kg.sparql import Integer, Real, Result
     from kg.views import Link
 
 T = TypeVar("T")
@@ -364,9 +364,12 @@ def query(store: Store, text_or_file: str, *, base_iri: str, compact: bool = Fal
         {c: _text(b.get(c), names) for c in columns} for b in bindings))
 
 
-def _text(term: Mapping[str, str] | None, names: Mapping[str, str]) -> str | None:
-    """A term as ``kg sparql`` shows it: an IRI (compacted when asked), a literal's value, a
-    blank node's id."""
+def _text(term: Mapping[str, str] | None, names: Mapping[str, str]
+          ) -> str | Integer | Real | None:
+    """A term as ``kg sparql`` shows it: an IRI (compacted when asked), a literal's value (a
+    number where it is typed as one), a blank node's id."""
+    from kg.sparql import literal_value
+
     if term is None:
         return None
     kind, text = term.get("type"), term.get("value", "")
@@ -374,7 +377,7 @@ def _text(term: Mapping[str, str] | None, names: Mapping[str, str]) -> str | Non
         return _compact(text, names)
     if kind == "bnode":
         return f"_:{text}"
-    return text
+    return literal_value(text, term.get("datatype"))
 
 
 def _compact(text: str, names: Mapping[str, str]) -> str:

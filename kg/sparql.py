@@ -31,13 +31,60 @@ class QueryError(KgError):
     """A SPARQL query that does not parse or cannot run."""
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGERS = frozenset(_XSD + name for name in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+    "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+    "unsignedByte"))
+_REALS = frozenset(_XSD + name for name in ("decimal", "double", "float"))
+
+
+class Integer(int):
+    """A query's ``xsd:integer`` (or a type derived from it): a number in JSON, and as text
+    the lexical form the store gave (``007`` stays ``007`` in a table)."""
+
+    lexical: str
+
+    def __str__(self) -> str:
+        return self.lexical
+
+
+class Real(float):
+    """A query's ``xsd:decimal``, ``xsd:double`` or ``xsd:float``: as :class:`Integer`."""
+
+    lexical: str
+
+    def __str__(self) -> str:
+        return self.lexical
+
+
+def literal_value(text: str, datatype: str | None) -> str | Integer | Real:
+    """A literal of a query's result as rows hold it: a number where its type is one (so that
+    ``--format json`` gives ``{"n": 774}``, not ``"774"``), else its text. A number that
+    JSON cannot hold (``INF``, ``NaN``) or that does not parse stays text."""
+    made: Integer | Real
+    try:
+        if datatype in _INTEGERS:
+            made = Integer(text.strip())
+        elif datatype in _REALS:
+            made = Real(text.strip())
+            if made != made or made in (float("inf"), float("-inf")):
+                return text
+        else:
+            return text
+    except ValueError:
+        return text
+    made.lexical = text
+    return made
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """What a query gave: ``rows`` for SELECT, ``boolean`` for ASK, ``triples`` for a graph."""
 
     kind: str  # "select" | "ask" | "graph"
     columns: tuple[str, ...] = ()
-    rows: tuple[dict[str, str | None], ...] = ()
+    rows: tuple[dict[str, str | Integer | Real | None], ...] = ()
     boolean: bool | None = None
     triples: tuple[tuple[str, str, str], ...] = ()
     ntriples: str = ""
@@ -182,14 +229,15 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
         triples = list(answer)
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"the query failed: {err}", file=source) from None
-    text = tuple((_text(t.subject, names) or "", _text(t.predicate, names) or "",
-                  _text(t.object, names) or "") for t in triples)
+    text = tuple((str(_text(t.subject, names) or ""), str(_text(t.predicate, names) or ""),
+                  str(_text(t.object, names) or "")) for t in triples)
     nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
     return Result("graph", triples=text, ntriples=nt)
 
 
-def _text(term: Any, names: Mapping[str, str]) -> str | None:
-    """A term as text: an IRI (compacted when asked), a literal's value, a blank node's id."""
+def _text(term: Any, names: Mapping[str, str]) -> str | Integer | Real | None:
+    """A term as text: an IRI (compacted when asked), a literal's value (a number where it
+    is typed as one), a blank node's id."""
     import pyoxigraph
 
     if term is None:
@@ -201,7 +249,7 @@ def _text(term: Any, names: Mapping[str, str]) -> str | None:
                 return f"{prefix}:{iri[len(ns):]}"
         return iri
     if isinstance(term, pyoxigraph.Literal):
-        return str(term.value)
+        return literal_value(str(term.value), term.datatype.value)
     if isinstance(term, pyoxigraph.BlankNode):
         return f"_:{term.value}"
     return str(term)

@@ -239,6 +239,21 @@ def test_sparql_annotations_via_the_citation_node() -> None:
     assert found[0]["comment"].startswith("Cited directly")
 
 
+def test_sparql_numbers_are_numbers_in_json_and_as_the_store_writes_them_in_tables() -> None:
+    text = ('SELECT (COUNT(?n) AS ?notes) (1.5 AS ?half) ("12"^^xsd:long AS ?long) '
+            '("2.5e0"^^xsd:double AS ?double) ("INF"^^xsd:double AS ?inf) ("3" AS ?text) '
+            'WHERE { ?n a schema:CreativeWork }')
+    found = rows(kg("sparql", text, "--wiki", WIKI, "--format", "json"))
+    count = found[0]["notes"]
+    assert isinstance(count, int) and count > 5
+    assert found == [{"notes": count, "half": 1.5, "long": 12, "double": 2.5, "inf": "INF",
+                      "text": "3"}]
+    csv_rows = list(csv.DictReader(io.StringIO(
+        kg("sparql", text, "--wiki", WIKI, "--format", "csv").stdout)))
+    assert csv_rows == [{"notes": str(count), "half": "1.5", "long": "12", "double": "2.5",
+                         "inf": "INF", "text": "3"}]
+
+
 def test_sparql_ask_construct_and_file(tmp_path: Path) -> None:
     assert rows(kg("sparql", "ASK { note:ahe ?p ?o }", "--wiki", WIKI,
                    "--format", "json")) == [{"result": True}]
