@@ -66,7 +66,7 @@ from kg.cachefile import (
     write_quietly,
 )
 from kg.errors import Finding, KgError
-from kg.ids import NoteId, name_key, slugify, target_text
+from kg.ids import NoteId, loose_id, name_key, slugify, target_text
 
 if TYPE_CHECKING:
     from kg.config import Config
@@ -102,8 +102,8 @@ class CachedResolver:
             return self._graph.full_resolver().resolve(target, file=file, line=line)
         if found is not None:
             return NoteId(found)
-        slug = NoteId(slugify(text))
-        return slug if self._graph.exists(slug) else None
+        loose = loose_id(text)
+        return NoteId(loose) if loose is not None and self._graph.exists(NoteId(loose)) else None
 
     def suggestions(self, target: str, limit: int = 3) -> list[str]:
         return self._graph.full_resolver().suggestions(target, limit)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import NewType
 
 from kg.errors import NoteError
@@ -60,6 +61,33 @@ def slugify(text: str, *, max_length: int = 80) -> str:
     if slug in _WINDOWS_RESERVED:
         slug = f"{slug}-0"
     return slug
+
+
+_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def loose_id(text: str) -> str | None:
+    """The id ``text`` writes loosely (``Some Title`` or ``some_title`` for ``some-title``):
+    its slug when only case and separators differ from it; else None. ``C++`` is no way of
+    writing ``c``, nor ``Über`` of ``uber``: a link to them is no link to those notes."""
+    slug = slugify(text)
+    return slug if _SEPARATORS.sub("-", text.casefold()).strip("-") == slug else None
+
+
+def placeholder_id(text: str, taken: Callable[[str], bool]) -> NoteId:
+    """The id of the placeholder a link to ``text`` that no note claims makes: its slug,
+    unless that is a note's id (``taken``), as ``C++``'s is where ``C.md`` is: then the
+    slug and a hash of the name (``c-3f9a1c``), so that the link stays apart from the note."""
+    slug = slugify(text)
+    if not taken(slug):
+        return NoteId(slug)
+    try:
+        from _blake2 import blake2b  # not hashlib's: loading OpenSSL costs a query's start-up
+    except ImportError:  # pragma: no cover - a Python without the builtin module
+        from hashlib import blake2b
+    digest = blake2b(name_key(target_text(text)).encode("utf-8", "surrogatepass"),
+                     digest_size=3).hexdigest()
+    return NoteId(f"{slug[:72]}-{digest}")
 
 
 def is_note_id(text: str) -> bool:

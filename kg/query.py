@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kg.errors import ConfigError, NotFound
-from kg.ids import NoteId, slugify
+from kg.ids import NoteId, placeholder_id, slugify
 
 if TYPE_CHECKING:
     from kg.cache import Graph
@@ -47,8 +47,9 @@ def today() -> dt.date:
 def lookup(name: str, resolver: NameLookup, placeholders: Collection[str]) -> NoteId:
     """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests."""
     nid = resolver.resolve(name)
-    if nid is None and slugify(name) in placeholders:
-        nid = NoteId(slugify(name))
+    if nid is None:  # a placeholder's id: its slug, or beside a note of that id, hashed
+        nid = next((pid for pid in (NoteId(slugify(name)), placeholder_id(name, bool))
+                    if pid in placeholders), None)
     if nid is None:
         near = resolver.suggestions(name)
         hint = f"did you mean {', '.join(near)}?" if near else "list notes with `kg stats`"

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from kg.errors import Finding, Location, ResolveError, Severity
-from kg.ids import NoteId, name_key, slugify, target_text
+from kg.ids import NoteId, loose_id, name_key, placeholder_id, target_text
 from kg.model import (
     Edge,
     EdgeKind,
@@ -35,13 +35,15 @@ class Resolver:
     def __init__(self, notes: Iterable[Note]) -> None:
         self.by_id: dict[str, NoteId] = {}
         self.folders: dict[NoteId, str] = {}
+        self.paths: dict[NoteId, str] = {}
+        """Each note's path in the wiki without ``.md``: how a link names it unambiguously."""
         # one table per step, so an alias that equals another note's id never shadows it
         self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {}, {})
         self._names: list[str] | None = None  # what suggestions choose from, once asked
         for note in notes:
             self.by_id[note.id] = note.id
             self.folders[note.id] = note.path.rpartition("/")[0]
-            path = note.path.removesuffix(".md")
+            path = self.paths[note.id] = note.path.removesuffix(".md")
             parts = path.split("/")
             names = (
                 [path],
@@ -62,6 +64,13 @@ class Resolver:
         if text in self.by_id:
             return self.by_id[text]
         key = name_key(text)
+        if folder is not None and "/" not in key:
+            # a file name: the file at the top of the wiki (its path) is one more file of
+            # that name, and the one beside the link is the one it means
+            named = self.steps[0].get(key, set()) | self.steps[_STEM].get(key, set())
+            beside = [nid for nid in named if self.folders.get(nid) == folder]
+            if len(named) > 1 and len(beside) == 1:
+                return beside[0]
         for step, table in enumerate(self.steps):
             found = table.get(key)
             if found:
@@ -75,11 +84,16 @@ class Resolver:
                         f"'{target}' is ambiguous: it names {names}",
                         file=file,
                         line=line,
-                        hint="link by note id instead, e.g. [[" + sorted(found)[0] + "]]",
+                        hint="link by the note's path instead, e.g. [["
+                             + self.paths[sorted(found)[0]] + "]]",
                     )
                 return next(iter(found))
-        slug = slugify(text)
-        return self.by_id.get(slug)
+        loose = loose_id(text)
+        return self.by_id.get(loose) if loose is not None else None
+
+    def placeholder(self, target: str) -> NoteId:
+        """The id of the placeholder a link to ``target``, which no note claims, makes."""
+        return placeholder_id(target, self.by_id.__contains__)
 
     def suggestions(self, target: str, limit: int = 3) -> list[str]:
         """The ids, aliases and titles closest to ``target`` (a typo's), best first: those
@@ -95,7 +109,7 @@ class Resolver:
         return [name for name, _score, _index in found]
 
 
-_BY_PLACE = 3
+_STEM, _BY_PLACE = 2, 3
 """The steps that name a note by where its file is (path, end of a path, stem): of two
 notes they name alike, a note's link finds the one in its own folder."""
 
@@ -146,7 +160,7 @@ def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError]) -> _No
             errors.append(err)
             return None
         if found is None:
-            found = NoteId(slugify(written))
+            found = resolver.placeholder(written)
             ghosts.append((found, written))
         return found
 

@@ -494,7 +494,8 @@ class Site:
     def _target_id(self, target: str, folder: str | None) -> NoteId | None:
         """The node a link's target names, as :meth:`_link_resolver` finds it."""
         try:
-            return self.resolver.resolve(target, folder=folder) or NoteId(slugify(target))
+            return (self.resolver.resolve(target, folder=folder)
+                    or self.resolver.placeholder(target))
         except ResolveError:
             return None
 

@@ -217,6 +217,51 @@ def test_the_end_of_a_path_names_the_note_whose_path_ends_so(write_wiki) -> None
     assert "old-project-beta-plan" in str(info.value)
 
 
+def test_a_file_name_beside_the_link_wins_over_one_at_the_top(write_wiki) -> None:
+    """``[[Plan]]`` in A/ is A/Plan.md though a Plan.md sits at the top of the wiki (whose
+    path is also "Plan"); from any other folder it is the one at the top."""
+    config = write_wiki({"Plan.md": "# Plan\nTop.\n", "A/Plan.md": "# Plan\nA's.\n",
+                         "A/Index.md": "# Index\n[[Plan]]\n",
+                         "B/Other.md": "# Other\n[[Plan]]\n"})
+    wiki = load_wiki(config)
+    assert {(e.source, e.target) for e in wiki.edges} == {("index", "a-plan"),
+                                                          ("other", "plan")}
+
+
+def test_a_name_is_no_link_to_the_note_whose_id_its_slug_is(write_wiki) -> None:
+    """``[[C++]]`` is not C.md, nor ``[[Über]]`` Uber.md (Obsidian leaves both unresolved):
+    each is a placeholder of its own, apart from the note; ``[[some_title]]`` is still a way
+    of writing the id some-title (only case and separators differ)."""
+    config = write_wiki({"C.md": "# C\n", "Uber.md": "# Uber\n", "some-title.md": "# X\n",
+                         "langs.md": "# Langs\n[[C++]], [[Über]], [[C+]], [[some_title]], "
+                                     "[[Some Title]] and [[c]].\n"})
+    wiki = load_wiki(config)
+    targets = [e.target for e in wiki.edges if e.source == "langs"]
+    assert targets[3:] == ["some-title", "some-title", "c"]
+    ghosts = targets[:3]
+    assert len(set(ghosts)) == 3 and not set(ghosts) & set(wiki.notes)
+    assert ghosts[0].startswith("c-") and ghosts[1].startswith("uber-")
+    assert [wiki.placeholders[g].label for g in ghosts] == ["C++", "Über", "C+"]
+    from kg.build import build
+
+    build(config)
+    html = (config.out / "notes" / "langs.html").read_text(encoding="utf-8")
+    import re
+
+    hrefs = dict((text, href) for href, text in re.findall(r'href="([^"]+)"[^>]*>([^<]+)</a>',
+                                                          html))
+    assert hrefs["C++"] == f"{ghosts[0]}.html" and hrefs["Über"] == f"{ghosts[1]}.html"
+    assert hrefs["c"] == "c.html" and 'href="uber.html"' not in html
+
+
+def test_an_ambiguous_name_is_told_to_be_written_as_a_path(write_wiki) -> None:
+    config = write_wiki({"Concepts/Notes.md": "# Notes\n", "Daily/Notes.md": "# Notes\n",
+                         "x.md": "# X\n[[Notes]]\n"})
+    with pytest.raises(ResolveError) as info:
+        load_wiki(config)
+    assert "[[Concepts/Notes]]" in str(info.value.findings[0])
+
+
 def test_resolving_again_follows_changed_names(parse) -> None:
     """A resolution takes the last one's links for the very same records only while no
     note's names change: a note retitled, aliased or renamed resolves the links of the
