@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kg.cachefile import TEMPLATE_SETTINGS
 from kg.errors import BuildFailed, Finding, Location, NoteError, Severity
-from kg.ids import NoteId, note_id
+from kg.ids import NoteId, loose_id, note_id, placeholder_id
 
 SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
 """Folders never read, whatever their case (an Obsidian vault's ``Templates/``)."""
@@ -143,6 +143,7 @@ def _ids(claims: dict[NoteId, list[NoteFile]], errors: list[Finding]) -> dict[No
     are an error, as is a path id that another file's name gives."""
     found: dict[NoteId, NoteFile] = {}
     by_path: list[NoteFile] = []
+    claims = _apart(claims)
     for nid, files in claims.items():
         first: dict[str, NoteFile] = {}  # the first file of each folder to claim the id
         for file in files:
@@ -162,6 +163,32 @@ def _ids(claims: dict[NoteId, list[NoteFile]], errors: list[Finding]) -> dict[No
             continue
         found[pid] = NoteFile(pid, file.path, file.rel)
     return found
+
+
+def _apart(claims: dict[NoteId, list[NoteFile]]) -> dict[NoteId, list[NoteFile]]:
+    """Names of one folder that give one id but are different names (``C.md`` and
+    ``C++.md``, ``Uber.md`` and ``Über.md``): the one that writes the id (``C``) keeps it,
+    the others take it with a hash of their name (``c-3ce177``, the id a link to ``[[C++]]``
+    gave its placeholder before the file was written). Names that differ only in case or
+    Unicode form stay one id's claims: an error (:func:`_ids`)."""
+    if all(len(files) == 1 for files in claims.values()):
+        return claims
+    out: dict[NoteId, list[NoteFile]] = {}
+    for nid, files in claims.items():
+        for file in files:
+            stem = unicodedata.normalize("NFC", file.rel.rpartition("/")[2][:-3])
+            kept = (len(files) == 1 or loose_id(stem) == nid
+                    or any(other is not file and _same_name(other.rel, file.rel)
+                           for other in files))
+            own = nid if kept else placeholder_id(stem, bool)
+            out.setdefault(own, []).append(file if kept else NoteFile(own, file.path, file.rel))
+    return out
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether two paths are one name in another case or Unicode form."""
+    return (unicodedata.normalize("NFC", a).casefold()
+            == unicodedata.normalize("NFC", b).casefold())
 
 
 def _is(test: Callable[[], bool]) -> bool:
