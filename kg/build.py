@@ -35,6 +35,7 @@ from kg.errors import (
     ResolveError,
     Severity,
 )
+from kg.ids import small_number
 from kg.workers import jobs_wanted
 
 if TYPE_CHECKING:  # the records are imported when there is something to build
@@ -377,7 +378,7 @@ def _recover(out: Path) -> None:
     for kind in ("old", "tmp"):
         for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.{kind}-*")):
             pid = path.name.rsplit("-", 1)[-1]
-            if not pid.isdigit() or _alive(int(pid)) or not path.is_dir():
+            if not small_number(pid, 12) or _alive(int(pid)) or not path.is_dir():
                 continue
             if kind == "old" and not (out.exists() or out.is_symlink()):
                 path.rename(out)

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from kg.errors import ConfigError
+from kg.ids import small_number
 
 DEFAULT_TIERS = MappingProxyType({1: "Research direction", 2: "Notable", 3: "Background"})
 CONFIG_NAME = "kg.toml"
@@ -97,7 +98,7 @@ def load_config(root: Path | None = None) -> Config:
         raise ConfigError("tiers must be a table of labels", file=path,
                           hint='[kg.tiers]\n1 = "Research direction"')
     for key, label in (section.get("tiers") or {}).items():
-        if not str(key).isdigit() or not isinstance(label, str):
+        if not small_number(str(key)) or not isinstance(label, str):
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
                               hint='[kg.tiers]\n1 = "Research direction"')
         tiers[int(key)] = label

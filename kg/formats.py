@@ -10,6 +10,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from kg.ids import small_number
+
 FORMATS = ("table", "json", "csv")
 
 
@@ -64,7 +66,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 def terminal_width(default: int = 120) -> int:
     """``$COLUMNS``, else the terminal's width, else ``default`` (as ``shutil`` decides)."""
     columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
+    if small_number(columns) and int(columns) > 0:
         return int(columns)
     try:
         return os.get_terminal_size(1).columns or default

@@ -90,6 +90,13 @@ def placeholder_id(text: str, taken: Callable[[str], bool]) -> NoteId:
     return NoteId(f"{slug[:72]}-{digest}")
 
 
+def small_number(text: str, most: int = 4) -> bool:
+    """Whether ``text`` is a number of at most ``most`` digits 0-9, as ``int`` reads it:
+    ``str.isdigit`` is also true of ``²`` (which ``int`` refuses) and of 5,000 digits
+    (which it refuses too)."""
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+
+
 def is_note_id(text: str) -> bool:
     return bool(_ID.match(text)) and text not in _WINDOWS_RESERVED
 

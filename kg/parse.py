@@ -18,7 +18,7 @@ from typing import TypeVar
 from kg import body as bodymod
 from kg.errors import Finding, KgError, Location, NoteError, Severity
 from kg.frontmatter import Node, load, normalise_newlines, split
-from kg.ids import NoteId, item_slug, tag_name
+from kg.ids import NoteId, item_slug, small_number, tag_name
 from kg.model import (
     Angle,
     Answer,
@@ -365,9 +365,10 @@ class _Fields:
         if node is None or node.value is None:
             return None
         value = self._scalar(node, key) or ""
-        if value.isdigit() and 1 <= int(value) <= 9:
+        if small_number(value) and 1 <= int(value) <= 9:
             return int(value)
-        self._warn(node, "bad-tier", f"'tier: {value}' is not a tier; it is ignored",
+        shown = value if len(value) <= 40 else f"{value[:37]}..."
+        self._warn(node, "bad-tier", f"'tier: {shown}' is not a tier; it is ignored",
                    "tier is a number: 1 research direction, 2 notable, 3 background")
         return None
 

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kg.errors import ConfigError, NotFound
-from kg.ids import NoteId, placeholder_id, slugify
+from kg.ids import NoteId, placeholder_id, slugify, small_number
 
 if TYPE_CHECKING:
     from kg.cache import Graph
@@ -39,7 +39,7 @@ STATUSES = ("open", "answered", "dropped", "all")
 def today() -> dt.date:
     """The date queries measure from: ``SOURCE_DATE_EPOCH`` when set (tests, builds), else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if small_number(epoch, 12):
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
 

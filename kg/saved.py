@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.config import Config
-from kg.ids import NoteId, PagePath, note_page, page, slugify
+from kg.ids import NoteId, PagePath, note_page, page, slugify, small_number
 from kg.ids import relative_url as link
 from kg.model import Wiki
 from kg.urls import safe_url
@@ -177,7 +177,7 @@ class QueryRunner:
                             link(here, note_page(nid), fragment))
         if value.startswith(base + "tier/"):
             tier = value[len(base) + 5:]
-            if tier.isdigit():
+            if small_number(tier):
                 return Cell(self.config.tier_label(int(tier)),
                             link(here, page(f"tiers/{tier}.html")))
         for prefix, namespace in sorted(PREFIXES.items()):

@@ -35,7 +35,7 @@ from kg.config import Config
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, KgError, ResolveError
 from kg.graphview import GraphBuilder
-from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
+from kg.ids import NoteId, PagePath, note_page, page, slugify, small_number, tag_name
 from kg.ids import relative_url as link
 from kg.incremental import SITE_MARKER, Alone, Made, Page, Task, code_stamp, data_key, key_of
 from kg.markdown import (
@@ -146,8 +146,8 @@ def json_island(value: Any, pretty: bool = True) -> Markup:
 
 def today(wiki: Wiki) -> dt.date:
     """The build's "now": SOURCE_DATE_EPOCH, else the newest note date; never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if small_number(epoch, 12):
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     dates = [n.date for n in wiki.notes.values() if n.date]
     return max(dates) if dates else dt.date(1970, 1, 1)

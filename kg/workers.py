@@ -13,13 +13,15 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kg.ids import small_number
+
 T = TypeVar("T")
 
 
 def jobs_wanted() -> int:
     """Worker processes: ``KG_JOBS`` if set (1 turns the pools off), else the CPUs usable."""
     value = os.environ.get("KG_JOBS", "").strip()
-    if value.isdigit() and int(value) > 0:
+    if small_number(value) and int(value) > 0:
         return int(value)
     try:
         return len(os.sched_getaffinity(0))

@@ -68,6 +68,17 @@ def test_missing_date_and_tier_build_and_bad_ones_warn(parse) -> None:
     assert codes == {("bad-date", 3), ("bad-tier", 4)}
 
 
+@pytest.mark.parametrize("tier", ["²", "٣", "9" * 5000, "00000000000000000000001"])
+def test_a_tier_of_digits_int_refuses_or_too_many_warns(parse, tier: str) -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` fails; 5,000 digits exceed int's limit:
+    each is a bad tier at its line, not a traceback."""
+    note = note_with(parse, f"title: A\ntier: {tier}\n")
+    assert note.tier is None
+    (warning,) = note.warnings
+    assert (warning.code, warning.where.line if warning.where else 0) == ("bad-tier", 3)
+    assert len(warning.message) < 100
+
+
 def test_date_with_time_keeps_the_day(parse) -> None:
     assert note_with(parse, "date: 2026-05-04T10:20:00Z\n").date == dt.date(2026, 5, 4)
 
