@@ -11,6 +11,7 @@ id (``Foo.md`` and ``foo.md``, ``Café.md`` in NFC and in NFD) are an error nami
 from __future__ import annotations
 
 import os
+import stat
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,17 +34,36 @@ def skipped_folder(name: str) -> bool:
 def template_folders(wiki: Path) -> frozenset[str]:
     """The folders (paths in the wiki, case-folded) the vault's settings name as holding
     templates: notes with ``{{title}}`` placeholders, not notes of the wiki."""
-    import json
-
     found: set[str] = set()
     for setting, key in TEMPLATE_SETTINGS:
-        try:
-            value = json.loads((wiki / setting).read_text(encoding="utf-8")).get(key)
-        except (OSError, ValueError, AttributeError):
-            continue
+        settings = _settings(wiki / setting, wiki)
+        value = settings.get(key) if isinstance(settings, dict) else None
         if isinstance(value, str) and value.strip("/ "):
             found.add(value.strip("/ ").replace("\\", "/").casefold())
     return frozenset(found)
+
+
+SETTINGS_MOST = 1 << 20
+"""The largest vault settings file read (Obsidian's are a few hundred bytes)."""
+
+
+def _settings(path: Path, wiki: Path) -> object:
+    """A vault settings file's JSON, or None: read only when it is a regular file inside
+    the wiki of at most :data:`SETTINGS_MOST` bytes (not a pipe, which would never end,
+    nor a link to ``/dev/zero`` or out of the wiki), and when it parses (JSON nested past
+    Python's recursion limit does not)."""
+    import json
+
+    try:
+        if not path.resolve().is_relative_to(wiki.resolve()):
+            return None
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size > SETTINGS_MOST:
+            return None
+        with open(path, "rb") as f:
+            return json.loads(f.read(SETTINGS_MOST + 1).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,6 +191,30 @@ def test_a_vault_s_templates_and_drawings_are_not_notes(tmp_path: Path) -> None:
     assert [f.rel for f in disc.discover(wiki).files] == ["a.md"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX pipes")
+def test_a_hostile_template_setting_is_not_read(tmp_path: Path) -> None:
+    """JSON nested past the recursion limit, a pipe (which would never end), a link to
+    /dev/zero or out of the wiki: the setting is left unread, the wiki read as it is."""
+    wiki = tmp_path / "wiki"
+    (wiki / ".obsidian").mkdir(parents=True)
+    (wiki / "a.md").write_text("# A\n")
+    (wiki / "Meta").mkdir()
+    (wiki / "Meta" / "t.md").write_text("# T\n")
+    (tmp_path / "outside.json").write_text('{"folder": "Meta"}')
+    setting = wiki / ".obsidian" / "templates.json"
+    makers = [lambda: setting.write_text("[" * 100_000 + "]" * 100_000),
+              lambda: os.mkfifo(setting),
+              lambda: setting.symlink_to("/dev/zero"),
+              lambda: setting.symlink_to(tmp_path / "outside.json")]
+    for make in makers:
+        setting.unlink(missing_ok=True)
+        make()
+        assert [f.rel for f in disc.discover(wiki).files] == ["a.md", "Meta/t.md"]
+    setting.unlink()
+    setting.write_text('{"folder": "Meta"}')  # the same setting, in the wiki: read
+    assert [f.rel for f in disc.discover(wiki).files] == ["a.md"]
+
+
 def test_a_change_to_the_vault_s_template_setting_is_seen_by_the_next_build(
         tmp_path: Path) -> None:
     from kg.build import build
