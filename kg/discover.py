@@ -227,6 +227,12 @@ def _id_of(name: str, rel: str, errors: list[Finding]) -> NoteId | None:
         errors.append(Finding(Severity.ERROR, "bad-id", "the file name is not valid UTF-8",
                               Location(rel), "rename the file"))
         return None
+    control = next((c for c in name if c != "\t" and unicodedata.category(c) == "Cc"), None)
+    if control is not None:  # it would be the title, and ESC or BEL break XML and terminals
+        errors.append(Finding(Severity.ERROR, "bad-id",
+                              f"the file name holds the control character U+{ord(control):04X}",
+                              Location(rel), "rename the file without it"))
+        return None
     stem = unicodedata.normalize("NFC", name[:-3])
     try:
         return note_id(stem, file=rel)
@@ -261,7 +267,7 @@ def _display(rel: str) -> str:
     if rel.isprintable():  # no control (Cc) or surrogate (Cs) character, nor a few others
         return rel
     return "".join(
-        c.encode("ascii", "backslashreplace").decode("ascii")
+        c.encode("unicode_escape").decode("ascii")  # \x1b, \t, \udc80 (ESC is ASCII)
         if unicodedata.category(c) in ("Cc", "Cs") else c
         for c in rel
     )

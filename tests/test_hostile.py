@@ -450,6 +450,20 @@ def test_file_names_that_cannot_be_ids(tmp_path: Path, name: str, message: str) 
     assert not (tmp_path / "site").exists()
 
 
+def test_a_file_name_with_control_characters_is_an_error_shown_escaped(tmp_path: Path) -> None:
+    """ESC and BEL in a file name would be the note's title (breaking the feed's and
+    GraphML's XML) and, printed, a terminal's command (OSC: set the title, the clipboard)."""
+    name = "x\x1b]0;PWNED\x07y.md"
+    written(tmp_path, {name: NOTE.format(title="x"), "fine.md": NOTE.format(title="y")})
+    with pytest.raises(KgError) as caught:
+        build(make_config(tmp_path))
+    (finding,) = findings(caught.value)
+    assert finding.where is not None and finding.where.file == "x\\x1b]0;PWNED\\x07y.md"
+    assert "control character U+001B" in finding.message
+    assert "\x1b" not in str(caught.value) + str(finding)
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_long_file_name_takes_a_shortened_id_of_its_own(tmp_path: Path) -> None:
     """A long name (or one spelled long in ASCII: 中 is "Zhong") is no error: its id is
     cut to 100 characters and told apart from the others by a hash of the whole name."""
