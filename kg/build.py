@@ -294,7 +294,7 @@ def check_output_folder(config: Config) -> None:
         )
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output {out} is a file", hint="choose a folder for --out")
-    if out.is_dir() and any(out.iterdir()) and not (out / SITE_MARKER).exists():
+    if out.is_dir() and any(out.iterdir()) and not inc.is_site(out):
         raise ConfigError(
             f"{out} holds files that kg did not write; refusing to replace it",
             hint="choose an empty or new folder for --out",

@@ -384,6 +384,19 @@ def write_marker(folder: Path, files: Iterable[str]) -> None:
         f"{path}\n" for path in sorted(files)), encoding="utf-8")
 
 
+def is_site(out: Path) -> bool:
+    """Whether ``out`` holds a site kg built: its marker is a file that kg wrote (a
+    ``.kg-site`` of anyone else's, or a folder of that name, does not make it one)."""
+    marker = out / SITE_MARKER
+    try:
+        if marker.is_symlink() or not marker.is_file():
+            return False
+        with open(marker, "rb") as f:
+            return f.read(len(MARKER_TEXT.encode())) == MARKER_TEXT.encode()
+    except OSError:
+        return False
+
+
 def marker_files(out: Path) -> set[str] | None:
     """The files the build of the site at ``out`` wrote, as its marker lists them; None
     when it lists none (a site of an older kg)."""

@@ -547,6 +547,27 @@ def test_an_output_folder_overlapping_the_wiki_is_refused(tmp_path: Path, where:
     assert leftovers(tmp_path) == [] and leftovers(wiki) == []
 
 
+@pytest.mark.parametrize("marker", ["file", "folder", "symlink"])
+def test_a_folder_with_a_site_marker_kg_did_not_write_is_never_replaced(
+        tmp_path: Path, marker: str) -> None:
+    """Only a marker kg wrote makes a folder a site kg may replace: a ``.kg-site`` of
+    another's (a file of other text, a folder, a link to kg's own marker) does not."""
+    written(tmp_path, {"a.md": NOTE.format(title="A")})
+    build(Config(root=tmp_path, wiki=tmp_path / "wiki", out=tmp_path / "real"))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "thesis.txt").write_text("years of work")
+    if marker == "file":
+        (docs / ".kg-site").write_text("x\n")
+    elif marker == "folder":
+        (docs / ".kg-site").mkdir()
+    else:
+        (docs / ".kg-site").symlink_to(tmp_path / "real" / ".kg-site")
+    with pytest.raises(ConfigError, match="kg did not write"):
+        build(Config(root=tmp_path, wiki=tmp_path / "wiki", out=docs))
+    assert (docs / "thesis.txt").read_text() == "years of work"
+
+
 def test_a_folder_kg_did_not_write_is_never_replaced(tmp_path: Path) -> None:
     written(tmp_path, {"a.md": NOTE.format(title="A")})
     (tmp_path / "site").mkdir()
