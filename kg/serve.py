@@ -17,11 +17,13 @@ import mimetypes
 import os
 import posixpath
 import shutil
+import sys
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kg.build import BuildResult, build
 from kg.config import Config
@@ -249,7 +251,7 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
         # when nothing did, and says nothing then
         rebuild(config, state, say, quiet=True)
     collect_between_builds()
-    server = http.server.ThreadingHTTPServer((host, port), make_handler(state))
+    server = Server((host, port), make_handler(state))
     listener = Listener(server)
     listener.start()
     say(f"serving {config.out} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
@@ -267,6 +269,16 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     finally:
         stop.set()
         listener.close()
+
+
+class Server(http.server.ThreadingHTTPServer):
+    """The threaded HTTP server, quiet about browsers that hang up mid-answer (they do, on
+    every reload and every page left early): that is no error to print a traceback of."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 class Listener:

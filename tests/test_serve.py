@@ -110,6 +110,24 @@ def test_a_big_file_is_streamed_not_read_whole(server) -> None:  # type: ignore[
     conn.close()
 
 
+def test_a_browser_hanging_up_mid_answer_prints_no_traceback(server, capfd) -> None:  # type: ignore[no-untyped-def]
+    import socket
+    import struct
+
+    config, port, _ = server
+    (config.out / "big.bin").write_bytes(b"x" * (8 << 20))
+    capfd.readouterr()
+    for _ in range(3):
+        client = socket.create_connection(("127.0.0.1", port), timeout=5)
+        client.sendall(f"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        client.recv(1024)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()  # a reset, as a browser leaving the page sends
+    time.sleep(0.5)
+    assert _get(port, "/index.html")[0] == 200  # still serving
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_symlink_out_of_site_is_not_served(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
