@@ -34,6 +34,7 @@ from kg.body import (
     from_folder,
     note_link_target,
     parse_wikilink,
+    plain_text,
     wikilink_file,
 )
 from kg.ids import slugify
@@ -366,15 +367,26 @@ def _heading_ids(md: MarkdownIt) -> None:
             if token.type != "heading_open":
                 continue
             inline = tokens[i + 1]
-            text = "".join(c.content if c.type != "hashtag" else c.meta["text"]
-                           for c in inline.children or []
-                           if c.type in ("text", "code_inline", "hashtag"))
+            text = "".join(_heading_text(c) for c in inline.children or [])
             slug = heading_anchor(text or inline.content)
             n = seen.get(slug, 0)
             seen[slug] = n + 1
             token.attrSet("id", slug if n == 0 else f"{slug}-{n}")
 
     md.core.ruler.push("heading_ids", rule)
+
+
+def _heading_text(token: Any) -> str:
+    """What a heading's inline token adds to its text, as :func:`kg.body.plain_text` reads
+    the heading (which ``kg check`` matches links against): a ``[[link]]`` its label or
+    target (``## About [[Other]] stuff`` is "About Other stuff", as in Obsidian)."""
+    if token.type in ("text", "code_inline"):
+        return str(token.content)
+    if token.type == "hashtag":
+        return str(token.meta["text"])
+    if token.type == "wikilink":
+        return plain_text(token.content.removeprefix("!"))
+    return ""
 
 
 def _note_links(md: MarkdownIt) -> None:

@@ -355,6 +355,26 @@ def test_heading_anchor_matches_wikilink_fragment() -> None:
     assert f'id="{heading_anchor("The kg command")}"' in html
 
 
+def test_a_heading_holding_links_is_anchored_as_check_reads_it(write_wiki) -> None:
+    """``## About [[Other]] stuff`` is "About Other stuff" (as in Obsidian): its anchor is
+    where ``[[Private#About Other stuff]]`` leads, and ``kg check`` agrees on which link
+    lands and which does not."""
+    from kg.build import build
+    from kg.check import check
+
+    config = write_wiki({
+        "Private.md": "## About [[Other]] stuff\ntext\n\n## See [[Other|the other]] ![[Other]]\n",
+        "Other.md": "[[Private#About Other stuff]], [[Private#See the other Other]] and "
+                    "[[Private#About stuff]]\n"})
+    build(config)
+    private = (config.out / "notes" / "private.html").read_text(encoding="utf-8")
+    other = (config.out / "notes" / "other.html").read_text(encoding="utf-8")
+    for anchor in ("h-about-other-stuff", "h-see-the-other-other"):
+        assert f'id="{anchor}"' in private and f'href="private.html#{anchor}"' in other
+    broken = [f.message for f in check(config).findings if f.code == "broken-heading"]
+    assert broken == ["link to a heading 'About stuff' that private lacks"]
+
+
 def test_a_sections_text_is_its_span_of_the_body_not_a_copy(parse) -> None:
     note = parse("---\ntitle: T\n---\nIntro.\n\n## TL;DR\nShort.\n\n```\n## not a heading\n```\n"
                  "## Why it matters\nBecause.\n")
