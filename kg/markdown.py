@@ -76,7 +76,9 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
             return False
         if not silent:
             token = state.push("attachment", "", 0)
-            token.meta = {"ref": ref, "options": match.group(1).split("|")[1:], "embed": embed}
+            inner = match.group(1).replace("\\|", "|").partition("|")[0]
+            token.meta = {"ref": ref, "options": match.group(1).split("|")[1:], "embed": embed,
+                          "fragment": inner.partition("#")[2].strip()}  # a PDF's page=2
             token.content = state.src[state.pos:match.end()]
         state.pos = match.end()
         return True
@@ -198,6 +200,10 @@ def _render_attachment(
     text = labels[0] if labels else ref.rsplit("/", 1)[-1]
     if meta["embed"] and is_image(ref):
         return f'<img src="{escape(found)}" alt="{escape(text)}" loading="lazy"{size} />'
+    if fragment := meta.get("fragment"):
+        from urllib.parse import quote
+
+        found += "#" + quote(fragment, safe="=&;,:+-._~!$'()*/?@")
     return f'<a class="attachment" href="{escape(found)}">{escape(text)}</a>'
 
 

@@ -23,7 +23,7 @@ title: Charts
 ## TL;DR
 The curve: ![[curve.png|320x200]] and ![[curve.png|The curve]]. A plot:
 ![the plot](img/My%20plot.png). The paper: [read it](papers/paper.pdf#page=2) or
-[[paper.pdf|the paper]].
+[[paper.pdf|the paper]], its [[paper.pdf#page=3|third page]] (![[paper.pdf#page=4]]).
 
 ## Why it matters
 Not there: ![[missing.png]]. Not published: ![[drawing.svg]], ![x](../../outside.png),
@@ -71,6 +71,8 @@ def test_embedded_and_linked_files_are_published_and_shown(write_wiki, tmp_path:
     links = {a.text: a.attrs["href"] for a in page.select("main a")}
     assert links["read it"] == "../files/papers/paper.pdf#page=2"
     assert links["the paper"] == "../files/papers/paper.pdf"
+    assert links["third page"] == "../files/papers/paper.pdf#page=3"  # as the Markdown link
+    assert links["paper.pdf"] == "../files/papers/paper.pdf#page=4"
     for img in page.select("main img"):  # every src leads to a file of the site
         assert (config.out / "notes" / unquote(img.attrs["src"])).resolve().is_file()
     text = page.select_one("main").text
