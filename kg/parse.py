@@ -558,27 +558,32 @@ READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", 
 
 def _property_links(f: _Fields, folder: str) -> list[Mention]:
     """The ``[[wikilinks]]`` in fields kg does not read (a vault's ``up: "[[Topic]]"``,
-    ``related: ["[[A]]", "[[B]]"]``) of a note in ``folder``: mentions, with the field as
-    their context (cut as a sentence of the body is)."""
+    ``related: ["[[A]]", "[[B]]"]``, or ``up: [[Topic]]`` unquoted) of a note in ``folder``:
+    mentions, with the field as their context (cut as a sentence of the body is)."""
     found: list[Mention] = []
 
     def visit(key: str, node: Node) -> None:
-        if isinstance(node.value, str):
+        if (bare := _unquoted_wikilink(node)) is not None:
+            links(key, f"[[{bare}]]", node.line)  # up: [[Topic]], unquoted: a list in a list
+        elif isinstance(node.value, str):
             if "[[" in node.value:
-                context = f"{key}: {bodymod.plain_text(node.value)}"
-                if len(context) > 400:
-                    context = context[:399] + "…"
-                for match in bodymod.WIKILINK.finditer(node.value):
-                    parsed = bodymod.parse_wikilink(match.group(2))
-                    if parsed is not None:
-                        found.append(Mention(bodymod.from_folder(parsed[0], folder), parsed[2],
-                                             parsed[1], node.line, context))
+                links(key, node.value, node.line)
         elif isinstance(node.value, list):
             for item in node.value:
                 visit(key, item)
         elif isinstance(node.value, dict):
             for item in node.value.values():
                 visit(key, item)
+
+    def links(key: str, text: str, line: int) -> None:
+        context = f"{key}: {bodymod.plain_text(text)}"
+        if len(context) > 400:
+            context = context[:399] + "…"
+        for match in bodymod.WIKILINK.finditer(text):
+            parsed = bodymod.parse_wikilink(match.group(2))
+            if parsed is not None:
+                found.append(Mention(bodymod.from_folder(parsed[0], folder), parsed[2],
+                                     parsed[1], line, context))
 
     for key, node in f.fields.items():
         if key not in READ_FIELDS:

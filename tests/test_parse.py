@@ -374,3 +374,6 @@ def test_links_in_a_vault_s_own_fields_are_mentions(parse) -> None:
         ("Topic", None, 3, "up: Topic"), ("A", "the A", 5, "related: the A"),
         ("C", None, 10, "Body C.")]
     assert note.authors == ("Alice Müller", "Bob")
+    unquoted = note_with(parse, "title: N\nup: [[Deep Learning MOC]]\nnext:\n  - [[B]]\n")
+    assert [(m.target, m.line, m.context) for m in unquoted.mentions] == [
+        ("Deep Learning MOC", 3, "up: Deep Learning MOC"), ("B", 5, "next: B")]
