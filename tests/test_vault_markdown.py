@@ -261,6 +261,18 @@ def test_a_bare_url_is_a_link(write_wiki) -> None:
     assert "https://code.org" in body.select_one("code").text
 
 
+def test_an_image_from_the_web_is_shown_and_the_page_s_policy_lets_it_load(write_wiki) -> None:
+    """``![chart](https://…)``: the image, which the page's Content-Security-Policy allows
+    to load (it allowed the site's own and data: images only); scripts stay the site's."""
+    config = write_wiki({"note.md": "---\ntitle: Note\n---\n![chart](https://example.org/a.png)\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    assert page.select_one("div.body img").attrs["src"] == "https://example.org/a.png"
+    policy = dict(part.strip().split(" ", 1) for part in page.select_one(
+        'meta[http-equiv="Content-Security-Policy"]').attrs["content"].split(";"))
+    assert "https:" in policy["img-src"].split() and policy["script-src"] == "'self'"
+
+
 def test_a_note_with_many_tags_is_listed_with_a_few(write_wiki) -> None:
     """Every tag page lists the note: with all its tags each time, 5,000 tags made a
     gigabyte of pages. Its own page shows them all."""
