@@ -52,6 +52,9 @@ format_option = click.option(
 )
 wiki_option = click.option("--wiki", type=click.Path(file_okay=False), default=None,
                            help="The wiki folder (default: from kg.toml, else ./wiki).")
+out_option = click.option("--out", type=click.Path(file_okay=False), default=None,
+                          help="Where to write the site (default: from kg.toml, else site/ "
+                               "beside the wiki folder).")
 
 
 def auth_options(func: F) -> F:
@@ -104,8 +107,7 @@ def main() -> None:
 
 @main.command()
 @wiki_option
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Where to write the site (default: from kg.toml, else ./site).")
+@out_option
 @click.option("--base-url", default=None, help="The URL the site will be served from.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 @click.option("--unsafe-html", is_flag=True,
@@ -171,8 +173,7 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
 
 @main.command()
 @wiki_option
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Where to write the site (default: from kg.toml, else ./site).")
+@out_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @reports_errors

@@ -210,9 +210,13 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
         answer = store.query(full)
     except SyntaxError as err:
         message, line = _located(str(err), len(known), max(1, len(query.splitlines())))
+        hint = "check the syntax; the prefixes "
+        if "Prefix not found" in str(err):  # Oxigraph's message lists every character
+            message, name = _unknown_prefix(message, query, line)
+            hint = f"declare it first (PREFIX {name or 'ex'}: <http://…/>); "
         raise QueryError(f"the query does not parse: {message}", file=source, line=line,
-                         hint="check the syntax; the prefixes "
-                         f"{', '.join(p + ':' for p in known)} are predeclared") from None
+                         hint=f"{hint}{', '.join(p + ':' for p in known)} are predeclared"
+                         ) from None
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"the query failed: {err}", file=source) from None
     declared = {m.group(1) or "" for m in _PREFIX.finditer(query)}
@@ -253,6 +257,21 @@ def _text(term: Any, names: Mapping[str, str]) -> str | Integer | Real | None:
     if isinstance(term, pyoxigraph.BlankNode):
         return f"_:{term.value}"
     return str(term)
+
+
+def _unknown_prefix(message: str, query: str, line: int | None) -> tuple[str, str | None]:
+    """"line 1, column 29: an unknown prefix 'foo:'" for Oxigraph's list of expected
+    characters, and the prefix: the one of the name that ends at the column, if found."""
+    where = message.split(": ", 1)[0] if message.startswith(("line ", "the end")) else ""
+    column = re.search(r"column (\d+)", where)
+    lines = query.splitlines()
+    name = None
+    if line is not None and column is not None and 0 < line <= len(lines):
+        before = lines[line - 1][:int(column.group(1))]
+        found = re.search(r"([A-Za-z][\w.-]*)?:[\w.%-]*\s*$", before)
+        name = found.group(1) if found is not None else None
+    said = f"an unknown prefix '{name}:'" if name is not None else "an unknown prefix"
+    return (f"{where}: {said}" if where else said), name
 
 
 def _located(message: str, offset: int, last: int) -> tuple[str, int | None]:

@@ -281,6 +281,17 @@ def test_sparql_errors_name_file_and_line(tmp_path: Path) -> None:
     assert select.exit_code == 1 and "CONSTRUCT" in select.stderr
 
 
+def test_sparql_an_unknown_prefix_is_named_at_its_line(tmp_path: Path) -> None:
+    rq = tmp_path / "cites.rq"
+    rq.write_text("SELECT ?a\nWHERE {\n  ?a schema:name ?n ;\n     bibo:cites ?b }\n",
+                  encoding="utf-8")
+    result = kg("sparql", str(rq), "--wiki", WIKI)
+    assert result.exit_code == 1
+    assert f"{rq}:4" in result.stderr and "an unknown prefix 'bibo:'" in result.stderr
+    assert "PREFIX bibo: <" in result.stderr and "'\\u{" not in result.stderr
+    assert len(result.stderr) < 400
+
+
 # -- stats ------------------------------------------------------------------------------------
 
 
