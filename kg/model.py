@@ -147,6 +147,9 @@ class Note:
     field_lines: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[Finding, ...] = ()
     digest: str = ""
+    published: bool = True
+    """False for a draft (``publish: false``, ``draft: true``): left out of the wiki when
+    it is resolved (:func:`kg.resolve.resolve_wiki`), so of the site and the graph."""
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)

@@ -233,6 +233,7 @@ def _build_note(
         words=scanned.words,
         files=scanned.files,
         field_lines=MappingProxyType({k: n.line for k, n in f.fields.items()}),
+        published=f.published(),
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
@@ -330,6 +331,24 @@ class _Fields:
     def text(self, key: str) -> str | None:
         node = self.fields.get(key)
         return self._scalar(node, key) if node else None
+
+    def published(self) -> bool:
+        """False for ``publish: false`` (Obsidian Publish's property) or ``draft: true``
+        (Hugo's and Quartz's): a note kept out of the site and the graph. A value that is
+        neither true nor false is a warning, and the note published."""
+        for key, kept_out_when in (("publish", False), ("draft", True)):
+            node = self.fields.get(key)
+            if node is None or node.value is None:
+                continue
+            value = node.value.strip().lower() if isinstance(node.value, str) else ""
+            if value in ("true", "yes", "false", "no"):
+                if (value in ("true", "yes")) is kept_out_when:
+                    return False
+                continue
+            self._warn(node, "bad-publish", f"'{key}' is not true or false; it is ignored",
+                       f"{key}: {'false' if key == 'publish' else 'true'} keeps the note out "
+                       "of the site")
+        return True
 
     def texts(self, key: str, *, commas: bool = False) -> tuple[str, ...]:
         """A list of strings; a single string is a list of one, or with ``commas``, of its
@@ -552,7 +571,7 @@ class _Fields:
 
 READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", "author",
                          "source", "raw", "aliases", "alias", "tags", "tag", "connections",
-                         "forecasts", "answers"})
+                         "forecasts", "answers", "publish", "draft"})
 """The front-matter fields kg reads; a ``[[link]]`` in any other is a mention."""
 
 

@@ -203,7 +203,7 @@ def resolve_leniently(notes: Iterable[Note]) -> tuple[Wiki, tuple[Finding, ...]]
 
 def _resolve(notes: Iterable[Note]) -> tuple[Wiki, list[ResolveError]]:
     global _last, _last_resolved
-    ordered = sorted(notes, key=lambda n: n.id)
+    ordered = sorted((n for n in notes if n.published), key=lambda n: n.id)  # drafts: out
     last = _last_resolved
     same_names = last is not None and _same_names(last.notes, ordered)
     resolver = last.resolver if last is not None and same_names else Resolver(ordered)

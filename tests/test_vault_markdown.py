@@ -273,6 +273,30 @@ def test_an_image_from_the_web_is_shown_and_the_page_s_policy_lets_it_load(write
     assert "https:" in policy["img-src"].split() and policy["script-src"] == "'self'"
 
 
+def test_a_draft_is_kept_out_of_the_site_and_the_graph(write_wiki) -> None:
+    """``publish: false`` (Obsidian Publish) or ``draft: true`` (Hugo, Quartz): no page, no
+    search entry, no node; a link to it is a placeholder, which shows nothing of it."""
+    config = write_wiki({
+        "Secret Plan.md": "---\ntitle: Secret Plan\npublish: false\ntags: [hidden]\n---\n"
+                          "The confidential text.\n",
+        "wip.md": "---\ndraft: true\n---\nWork in progress [[open]].\n",
+        "open.md": "---\ntitle: Open\npublish: true\ndraft: no\n---\nSee [[Secret Plan]].\n",
+        "odd.md": "---\ntitle: Odd\npublish: maybe\n---\nText.\n",
+    })
+    wiki = load_wiki(config)
+    assert sorted(wiki.notes) == ["odd", "open"]
+    assert [(e.source, e.target) for e in wiki.edges] == [("open", "secret-plan")]
+    assert "secret-plan" in wiki.placeholders
+    warning = next(w for w in wiki.notes["odd"].warnings if w.code == "bad-publish")
+    assert warning.where is not None and warning.where.line == 3
+    build(config)
+    site = {p.relative_to(config.out).as_posix(): p for p in config.out.rglob("*") if p.is_file()}
+    assert "notes/wip.html" not in site and "tags/hidden.html" not in site
+    for path in site.values():
+        data = path.read_bytes()
+        assert b"confidential" not in data and b"Work in progress" not in data, path
+
+
 def test_a_note_with_many_tags_is_listed_with_a_few(write_wiki) -> None:
     """Every tag page lists the note: with all its tags each time, 5,000 tags made a
     gigabyte of pages. Its own page shows them all."""
