@@ -280,8 +280,12 @@ def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
 def wikilink_text(match: re.Match[str]) -> str:
     """What a reader sees of a :data:`WIKILINK` match: its label, else target › heading."""
     parsed = parse_wikilink(match.group(2))
-    if parsed is None:
-        return ""
+    if parsed is None:  # a file, or a place within the note: its label, else its name
+        if match.group(1):  # an embed (an image in a sentence): no words
+            return ""
+        inner = match.group(2).replace("\\|", "|")
+        name, _, label_text = inner.partition("|")
+        return label_text.strip() or name.strip().lstrip("#^").rsplit("/", 1)[-1]
     target, heading, label = parsed
     return label or (f"{target} › {heading}" if heading else target)
 
@@ -523,14 +527,36 @@ _BLOCK_ID_AT_END = re.compile(r"\s\^[A-Za-z0-9-]+$")
 """A block id ending a line (``The claim. ^claim1``): an anchor, not text to show."""
 
 
+_LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+\][+-]?[ \t]*)?(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?"
+                   r"(?:\[[ xX]\][ \t]+)?")
+"""What opens a line of a paragraph but is no text of it: quote marks, a callout's type
+(``> [!warning]-``, its title kept), a list marker, a task's box."""
+
+
 def first_paragraph(section: RawSection) -> str:
+    """The section's first paragraph (or first list item) as plain text: a note's summary.
+    Tables and fenced code are passed over; quote and list marks are not text."""
     parts: list[str] = []
+    fenced = False
     for _, text in section.lines:
-        if not text.strip():
+        stripped = text.strip()
+        if stripped.startswith(("```", "~~~")):
+            fenced = not fenced
+            if parts:
+                break
+            continue
+        if fenced:
+            continue
+        if stripped.startswith("|"):  # a table row: no sentence to show
+            if parts:
+                break
+            continue
+        line = _LEAD.sub("", stripped).strip()
+        if not line:
             if parts:
                 break
             continue
         if (_BULLET.match(text) or _ORDERED.match(text)) and parts:
             break
-        parts.append(_BLOCK_ID_AT_END.sub("", text.strip()))
+        parts.append(_BLOCK_ID_AT_END.sub("", line))
     return plain_text(" ".join(parts))

@@ -226,6 +226,21 @@ Because.
     assert tldr is not None and tldr.text.strip() == "Short."
 
 
+@pytest.mark.parametrize(("tldr", "summary"), [
+    ("> [!warning]- Folded\n> The claim is big. ^idea1", "Folded The claim is big."),
+    ("| Model | Link |\n|---|---|\n| a | b |\n\nAfter the table.", "After the table."),
+    ("- [ ] a task item\n- [x] done", "a task item"),
+    ("1. numbered start\n2. next", "numbered start"),
+    ("```python\ncode\n```\nText after code.", "Text after code."),
+    ("See [[paper.pdf|the PDF]], [[#Local Part]] and ![[img.png]] here.",
+     "See the PDF, Local Part and here."),
+])
+def test_a_summary_is_text_without_the_marks_around_it(parse, tldr: str, summary: str) -> None:
+    """What lists and the timeline show of a note: no callout, quote, list or task marks,
+    no table, no code, a file's or a heading's link by its words."""
+    assert parse(f"---\ntitle: T\n---\n## TL;DR\n{tldr}\n").summary == summary
+
+
 def test_intro_before_first_heading_is_kept_and_is_the_summary(parse) -> None:
     note = parse("---\ntitle: T\n---\nThe intro says what this is.\n\n## Details\nMore.\n")
     assert [(s.key, s.line) for s in note.sections] == [("", 4), ("", 6)]
