@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -345,18 +346,38 @@ def by_tier_then_date(note: Note) -> tuple[bool, int, tuple[int, int, str, str]]
 
 
 def unique_slugs(names: Iterable[str]) -> dict[str, str]:
-    """A page slug per name; names that slug alike get ``-2``, ``-3`` in sorted order."""
+    """A page slug per name (a tag's), which other names coming and going do not move.
+
+    A name of words (letters and digits of any script, and separators: ``deep-learning``,
+    ``Deep Learning``, ``ml/ai``, ``über``) is its slug; a name with other signs
+    (``c++``, ``c#``), which its slug would lose, is the slug and a hash of the name
+    (``c-3ce177``), so that ``#c`` arriving later does not take its page. Of names of words
+    that slug alike, the one that is its slug (else the first in sorted order) keeps it and
+    the others are hashed too.
+    """
+    from kg.ids import placeholder_id
+
     slugs: dict[str, str] = {}
     taken: set[str] = set()
-    for name in sorted(names):
-        base = slug = slugify(name)
-        n = 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
+    for name in sorted(names, key=lambda n: (slugify(n) != n, n)):
+        slug = slugify(name)
+        if not _words(name) or slug in taken or slug == "index":  # tags/index.html: the folder's
+            base = slug = placeholder_id(name, bool)
+            n = 1
+            while slug in taken:
+                n += 1
+                slug = f"{base}-{n}"
         taken.add(slug)
         slugs[name] = slug
-    return slugs
+    return dict(sorted(slugs.items()))
+
+
+_NOT_WORDS = re.compile(r"[^\w\s/.-]")
+"""A sign a slug drops that is not a separator: a name holding one is not only words."""
+
+
+def _words(name: str) -> bool:
+    return _NOT_WORDS.search(name) is None
 
 
 def question_age(tq: TrackedQuestion, note: Note | None, today: dt.date) -> int | None:

@@ -62,6 +62,21 @@ def test_inline_tags_are_the_notes_tags_with_pages(write_wiki) -> None:
     assert "Vault note" in tag_page.select_one("main").text
 
 
+def test_a_tag_s_page_stays_where_it_is_as_other_tags_come(write_wiki) -> None:
+    """``#c++`` is at tags/c-<hash>.html from the first, so ``#c`` arriving takes tags/c.html
+    and moves nothing; a tag of words is its slug (tags/agents-planning.html); ``#index``
+    does not take the folder's index.html."""
+    config = write_wiki({"a.md": "---\ntitle: A\ntags: [c++]\n---\nOn #agents/planning, #index.\n"})
+    build(config)
+    before = {p.name for p in (config.out / "tags").iterdir()}
+    assert "agents-planning.html" in before and "index.html" not in before
+    assert "c.html" not in before
+    write_wiki({"b.md": "---\ntitle: B\n---\nOn #c.\n"})
+    build(config)
+    after = {p.name for p in (config.out / "tags").iterdir()}
+    assert after == before | {"c.html"}
+
+
 def test_callouts_are_titled_boxes_and_folded_ones_open_on_a_click(write_wiki) -> None:
     _, page = built(write_wiki)
     body = page.select_one("div.body")
