@@ -424,7 +424,7 @@ class _Fields:
             value = node.value.strip()
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) and not value.startswith("[["):
                 return Source(url=self.url(key, relative_ok=False, node=node))
-            return Source(title=value)
+            return Source(title=_unwrap_link(value) or value)  # "[[Import AI]]": its name
         if isinstance(node.value, dict):
             known = {"title", "url", "publisher", "name"}
             for name, sub in node.value.items():
