@@ -212,7 +212,8 @@ def _build_note(
         tier=f.tier("tier"),
         type=(f.text("type") or "digest").lower(),
         authors=tuple(dict.fromkeys(_unwrap_link(a) or a for a in
-                                    f.texts("authors") or f.texts("author"))),
+                                    f.texts("authors", links=True)
+                                    or f.texts("author", links=True))),
         source=f.source("source"),
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
@@ -350,19 +351,25 @@ class _Fields:
                        "of the site")
         return True
 
-    def texts(self, key: str, *, commas: bool = False) -> tuple[str, ...]:
+    def texts(self, key: str, *, commas: bool = False, links: bool = False
+              ) -> tuple[str, ...]:
         """A list of strings; a single string is a list of one, or with ``commas``, of its
-        comma-separated parts (``tags: nlp, transformers``, as Obsidian reads it)."""
+        comma-separated parts (``tags: nlp, transformers``, as Obsidian reads it). With
+        ``links``, a ``[[link]]`` written unquoted (which YAML reads as a list in a list) is
+        the link's text (``authors: [[Alice]]``)."""
         node = self.fields.get(key)
         if node is None or node.value is None:
             return ()
         if isinstance(node.value, str):
             parts = node.value.split(",") if commas else [node.value]
             return tuple(dict.fromkeys(part for part in map(_unquoted, parts) if part))
+        if links and (bare := _unquoted_wikilink(node)) is not None:  # authors: [[Alice]]
+            return (f"[[{bare}]]",)
         if isinstance(node.value, list):
             out: list[str] = []
-            for item in node.value:
-                value = self._scalar(item, key)
+            for item in node.value:  # [[[Alice]], Bob]: an item that is a link, unquoted
+                bare = _unquoted_wikilink(item) if links else None
+                value = f"[[{bare}]]" if bare is not None else self._scalar(item, key)
                 if value:
                     out.append(value)
             return tuple(dict.fromkeys(out))

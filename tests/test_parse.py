@@ -375,6 +375,9 @@ def test_links_in_a_vault_s_own_fields_are_mentions(parse) -> None:
         ("Topic", None, 3, "up: Topic"), ("A", "the A", 5, "related: the A"),
         ("C", None, 10, "Body C.")]
     assert note.authors == ("Alice Müller", "Bob")
+    for written in ("authors: [[Alice Müller]]", "authors: [[[Alice Müller]], Bob]",
+                    "author:\n  - [[Alice Müller]]\n  - Bob"):  # links unquoted
+        assert note_with(parse, f"title: N\n{written}\n").authors[0] == "Alice Müller"
     unquoted = note_with(parse, "title: N\nup: [[Deep Learning MOC]]\nnext:\n  - [[B]]\n")
     assert [(m.target, m.line, m.context) for m in unquoted.mentions] == [
         ("Deep Learning MOC", 3, "up: Deep Learning MOC"), ("B", 5, "next: B")]
