@@ -62,6 +62,7 @@ RELATION_CUES: tuple[tuple[str, str], ...] = (
     ("critiques", r"\bcritique[sd]?\b|\bcriticis|\bcriticiz"),
     ("supports", r"\bsupports\b|\bconfirms\b|\bcorroborat"),
     ("applies", r"\bapplies the method\b|\buses the method\b"),
+    ("discusses", r"\bdiscuss(?:es|ed)\b"),
 )
 
 
@@ -343,7 +344,11 @@ def _clean_name(name: str) -> tuple[str, dt.date | None, str]:
 
 
 def infer_relation(annotation: str) -> Relation:
-    """The relation the words say (the earliest cue in the text wins), else ``related``."""
+    """The relation the words say: a relation's own name opening them (``— discusses``),
+    else the earliest cue in the text, else ``related``."""
+    first = re.match(r"\s*([A-Za-z][\w-]*)", annotation)
+    if first is not None and first.group(1).lower() in BY_NAME:
+        return BY_NAME[first.group(1).lower()]
     best: tuple[int, str] | None = None
     for name, pattern in RELATION_CUES:
         match = re.search(pattern, annotation, re.IGNORECASE)
@@ -451,20 +456,24 @@ def note_fields(digest: Digest, links: Sequence[Resolution]) -> dict[str, Any]:
 def note_body(digest: Digest, links: Sequence[Resolution], titles: dict[str, str]) -> str:
     """The Markdown body: the digest's sections in order, lists as Markdown lists."""
     parts: list[str] = []
-    by_line = {link.line: link for link in links}
+    by_line: dict[int, list[Resolution]] = {}
+    for link in links:  # a bullet naming several works: a link to each, on its line
+        by_line.setdefault(link.line, []).append(link)
     for key, heading, lines in digest.sections:
         title = heading.lstrip("#").strip()
         if key == "connections":
             items = []
             for bullet in digest.connections:
-                link = by_line.get(bullet.line)
-                if link is None:
+                named = by_line.get(bullet.line)
+                if not named:
                     continue
-                label = titles.get(link.target, bullet.name)
+                shown = " + ".join(
+                    f"[[{link.target}|{_safe_label(titles.get(link.target, link.name))}]]"
+                    for link in named)
                 when = f" ({bullet.date.isoformat()})" if bullet.date else ""
                 extra = f" ({bullet.extra})" if bullet.extra else ""
                 text = f" — {bullet.annotation}" if bullet.annotation else ""
-                items.append(f"- [[{link.target}|{_safe_label(label)}]]{when}{extra}{text}")
+                items.append(f"- {shown}{when}{extra}{text}")
             parts.append(f"## {title}\n" + "\n".join(items))
         elif key == "angles":
             items = [f"{i}. **{lead}.** {rest}".rstrip()

@@ -189,6 +189,20 @@ def test_a_bullet_joining_works_with_a_plus_connects_to_each(write_wiki, tmp_pat
         ("MiMo", "mimo", "extends", "extends them.", True),
         ("Unwritten Paper", "Unwritten Paper", "extends", "extends them.", False),
     ]
+    body = done.path.read_text(encoding="utf-8")  # each work linked in its bullet
+    assert "- [[import-ai-455|Import AI 455]] + [[mimo|MiMo]] — builds on both." in body
+    assert "- [[mimo|MiMo]] + [[Unwritten Paper|Unwritten Paper]] — extends them." in body
+
+
+def test_a_relation_named_first_in_the_annotation_is_the_relation(write_wiki,
+                                                                  tmp_path: Path) -> None:
+    config = write_wiki({"a.md": "# A\n", "b.md": "# B\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text("a · 2026-01-01 · Tier 3\nRelations\n\nConnections\n"
+                      "• A — discusses\n• B — critiques it at length, and discusses more.\n",
+                      encoding="utf-8")
+    [done] = import_digests(config, [digest])
+    assert [c.relation.name for c in done.connections] == ["discusses", "critiques"]
 
 
 def test_a_batch_may_connect_to_itself(write_wiki, tmp_path: Path) -> None:
