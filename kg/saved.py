@@ -68,6 +68,9 @@ class QueryResult:
     a quieter machine, may answer, so its page is not kept as made."""
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
     """Every ``*.rq`` in ``folder``, sorted by file name; read once, before rendering."""
     if not folder.is_dir():
@@ -77,7 +80,8 @@ def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
     for path in sorted(folder.glob("*.rq")):
         if not path.is_file() or path.is_symlink():
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
+        # what does not decode, and controls (a NUL), would be shown in its page as they are
+        text = _CONTROLS.sub("\ufffd", path.read_text(encoding="utf-8", errors="replace"))
         comments: list[str] = []
         for line in text.splitlines():
             if not line.startswith("#"):

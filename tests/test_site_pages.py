@@ -456,6 +456,16 @@ def test_a_broken_saved_query_shows_its_error(write_wiki: WriteWiki) -> None:
     assert ask.select_one("table.query-result tbody td").text == "yes"
 
 
+def test_a_saved_query_s_controls_and_bad_bytes_are_not_copied_into_its_page(
+        write_wiki: WriteWiki) -> None:
+    config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n",
+                         "queries/odd.rq": b"# Odd \x00\x1b[31m\xff\nASK { ?s ?p ?o }\n"})
+    outputs = render(config)
+    html = outputs["queries/odd.html"]
+    assert b"\x00" not in html and b"\x1b" not in html
+    assert "Odd \ufffd\ufffd[31m\ufffd" in page(outputs, "queries/odd.html").select_one("h1").text
+
+
 def test_a_saved_query_asks_no_other_endpoint_and_reads_bounded_rows(
         write_wiki: WriteWiki, monkeypatch: pytest.MonkeyPatch) -> None:
     """A shared wiki's query must not make the build reach a host (nor wait on one), and a
