@@ -77,12 +77,15 @@ class Kept(Enum):
     READS = "kept"
 
 
-def lookup_names(target: str) -> tuple[str, str, str]:
+def lookup_names(target: str) -> tuple[str, ...]:
     """The entries of the name table :meth:`kg.resolve.Resolver.resolve` reads for
     ``target``: its text as an id, its folded text in the tables of paths, ends of paths,
-    stems, aliases and titles, and its slug as an id."""
+    stems, aliases and titles, and its slug as an id; for ``b#Part``, those of ``b`` too."""
     text = target_text(target)
-    return f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}"
+    names = (f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}")
+    if "#" in text.strip("#"):
+        return names + lookup_names(text.partition("#")[0])
+    return names
 
 
 def name_table(resolver: Resolver) -> dict[str, tuple[Any, ...]]:

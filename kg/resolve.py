@@ -89,7 +89,11 @@ class Resolver:
                     )
                 return next(iter(found))
         loose = loose_id(text)
-        return self.by_id.get(loose) if loose is not None else None
+        if loose is not None and loose in self.by_id:
+            return self.by_id[loose]
+        if "#" in text.strip("#"):  # to: "b#^block" or "b#Part": note b
+            return self.resolve(text.partition("#")[0], file=file, line=line, folder=folder)
+        return None
 
     def placeholder(self, target: str) -> NoteId:
         """The id of the placeholder a link to ``target``, which no note claims, makes."""

@@ -262,6 +262,16 @@ def test_an_ambiguous_name_is_told_to_be_written_as_a_path(write_wiki) -> None:
     assert "[[Concepts/Notes]]" in str(info.value.findings[0])
 
 
+def test_a_connection_to_a_place_in_a_note_is_to_the_note(parse) -> None:
+    """``to: "b#^blk"`` or ``to: "B#Part"`` connects to b (it had made a placeholder
+    "b-blk"); a name that holds a ``#`` itself (``C# tips``) is still that note's."""
+    a = parse("---\ntitle: A\nconnections:\n  - to: 'b#^blk'\n  - to: 'B#Part'\n"
+              "  - to: 'C# tips'\n  - to: 'nobody#x'\n---\nx\n", "a.md")
+    wiki = resolve_wiki([a, parse("---\ntitle: B\n---\nx ^blk\n", "b.md"),
+                         parse("---\ntitle: C# tips\n---\nx\n", "c-tips.md")])
+    assert [e.target for e in wiki.edges] == ["b", "b", "c-tips", "nobody-x"]
+
+
 def test_resolving_again_follows_changed_names(parse) -> None:
     """A resolution takes the last one's links for the very same records only while no
     note's names change: a note retitled, aliased or renamed resolves the links of the
