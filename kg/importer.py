@@ -53,8 +53,6 @@ _NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.\-]*|and|&|de|van|von|der|la|le|et|al
 RELATION_CUES: tuple[tuple[str, str], ...] = (
     ("counterpoint", r"\bcounter-?(?:part|point|argument)\b|\bcontradict|\bdisagree|"
                      r"\bpushes back\b|\bin tension with\b|\brebut"),
-    ("example-of", r"\bproduct(?:ized|ised)\b|\bproduct form\b|\binstance of\b|"
-                   r"\bexample of\b|\bshipped (?:form|version)\b"),
     ("cites", r"\breferenced explicitly\b|\bexplicitly referenced\b|"
               r"\bcited (?:explicitly|directly|by name)\b"),
     ("evidence", r"\bproof[- ]of[- ]concept\b|\bevidence (?:for|that)\b"),

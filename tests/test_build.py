@@ -69,7 +69,7 @@ def test_every_outgoing_connection_of_import_ai_455_is_shown(sample_site, read_h
         "defense-trilemma.html": "Counterpoint to",
         "ahe.html": "Related to",
         "anthropic-automated-alignment-researcher.html": "Cites as evidence",
-        "openai-symphony.html": "Example of",
+        "openai-symphony.html": "Related to",
         "posttrainbench.html": "Cites",
     }
     for href, heading in expected.items():

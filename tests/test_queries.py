@@ -51,7 +51,7 @@ def test_connections_json_has_relation_and_annotation() -> None:
     assert {(r["note"], r["relation"]) for r in found} == {
         ("defense-trilemma", "counterpoint"), ("ahe", "related"),
         ("anthropic-automated-alignment-researcher", "evidence"),
-        ("openai-symphony", "example-of"), ("posttrainbench", "cites")}
+        ("openai-symphony", "related"), ("posttrainbench", "cites")}
     assert all(r["annotation"] for r in found)
 
 

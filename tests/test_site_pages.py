@@ -114,7 +114,7 @@ def test_note_page_connection_view(site: Path, read_html: ReadHtml) -> None:
     view = doc.select_one("section.connections")
     out = view.select_one("section.outgoing")
     groups = {g.attrs["data-relation"]: g for g in out.select("section.rel-group")}
-    assert set(groups) == {"related", "counterpoint", "evidence", "example-of", "cites"}
+    assert set(groups) == {"related", "counterpoint", "evidence", "cites"}
     counter = groups["counterpoint"]
     assert "Counterpoint to" in counter.select_one("h4").text
     assert counter.select_one("a.note-link").attrs["href"] == "defense-trilemma.html"
