@@ -371,8 +371,9 @@ class Site:
         are made only if the page is (a note's body). A page that lists notes names the
         fields it ``shows`` of each, so that other edits of a note leave it alone. A
         ``stream`` page (a list of every note or question: 30 MB of HTML at 10,000 notes)
-        is written to its file as it renders, never held whole."""
-        absolute = absolute and bool(self.base_url)
+        is written to its file as it renders, never held whole. An ``absolute`` page (the
+        404 page, served at any address) links from the site's root: ``base_url``, else
+        ``/``."""
         page_key = key_of(self.global_key, template, path, nav, absolute, key, context,
                           note_fields=shows)
 
@@ -402,7 +403,7 @@ class Site:
             "site": self.config,
             "wiki": self.wiki,
             "page_path": path,
-            "root": self.base_url if absolute else "../" * path.count("/"),
+            "root": (self.base_url or "/") if absolute else "../" * path.count("/"),
             "nav": nav,
             "canonical": self.base_url + path if self.base_url else "",
             "tier_label": self.config.tier_label,
@@ -423,7 +424,7 @@ class Site:
         if found is not None:
             return found
         here = PagePath(f"{folder}/_" if folder else "_")
-        base = self.base_url if absolute else None
+        base = (self.base_url or "/") if absolute else None
 
         def url(to: str, fragment: str = "") -> str:
             target = base + page(to) if base is not None else link(here, page(to))

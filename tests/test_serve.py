@@ -89,6 +89,21 @@ def test_refuses_foreign_hosts_and_paths_outside(server, tmp_path: Path) -> None
         assert status == 404 and "secret" not in body
 
 
+def test_the_404_page_at_a_nested_address_links_from_the_root(server) -> None:  # type: ignore[no-untyped-def]
+    """A host serves 404.html at whatever address was missing (/notes/nope.html): its
+    style, script and links lead from the site's root, not from the missing folder."""
+    import re
+
+    _, port, _ = server
+    status, body = _get(port, "/notes/deep/nope.html")
+    assert status == 404
+    refs = re.findall(r'(?:href|src)="([^"#]+)"', body)
+    assert refs and all(ref.startswith(("/", "https://")) for ref in refs), refs
+    for ref in refs:
+        if ref.startswith("/") and not ref.startswith("/__kg/"):
+            assert _get(port, ref)[0] == 200, ref
+
+
 @pytest.mark.parametrize(("host", "local"), [
     ("localhost", True), ("localhost:8000", True), ("127.0.0.1:80", True), ("[::1]:8000", True),
     ("[::1]", True), ("LOCALHOST", True), ("evil.com", False), ("[::1]evil.com", False),
