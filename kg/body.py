@@ -354,10 +354,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
         offsets: list[tuple[int, int]] = []  # (offset in joined, file line)
         length = 0
         for lineno, text in paragraph:
-            item = _BULLET.match(text)
-            stripped = item.group(2) if item else text
-            item = _ORDERED.match(stripped)
-            stripped = (item.group(3) if item else stripped).strip()
+            stripped = _LEAD.sub("", text.strip()).strip()  # > [!note], - [ ], 1.: no words
             if "^" in stripped:  # a block id ending the line: an anchor, not a sentence's
                 stripped = _BLOCK_ID_AT_END.sub("", stripped)
             offsets.append((length, lineno))

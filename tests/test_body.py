@@ -241,6 +241,14 @@ def test_a_summary_is_text_without_the_marks_around_it(parse, tldr: str, summary
     assert parse(f"---\ntitle: T\n---\n## TL;DR\n{tldr}\n").summary == summary
 
 
+def test_a_mention_s_sentence_is_text_without_quote_callout_or_list_marks(parse) -> None:
+    note = parse("---\ntitle: T\n---\n> [!warning]- Folded warning\n> Hidden text about "
+                 "[[AHE]].\n\n- [ ] task on [[B]] item\n1. first [[C]] point\n")
+    assert [(m.target, m.context, m.line) for m in note.mentions] == [
+        ("AHE", "Folded warning Hidden text about AHE.", 5), ("B", "task on B item", 7),
+        ("C", "first C point", 8)]
+
+
 def test_intro_before_first_heading_is_kept_and_is_the_summary(parse) -> None:
     note = parse("---\ntitle: T\n---\nThe intro says what this is.\n\n## Details\nMore.\n")
     assert [(s.key, s.line) for s in note.sections] == [("", 4), ("", 6)]
