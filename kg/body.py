@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -290,10 +291,10 @@ def wikilink_text(match: re.Match[str]) -> str:
     return label or (f"{target} › {heading}" if heading else target)
 
 
-_HIGHLIGHT = re.compile(r"==(?=[^\s=])|(?<=[^\s=])==")
+HIGHLIGHT_MARK = re.compile(r"==(?=[^\s=])|(?<=[^\s=])==")
 """The marks of ``==highlighted==`` text, each found by itself (pairing them by one regex,
 ``==(.+?)==``, took half a minute on a line of many unclosed ``==a``)."""
-_FOOTNOTE = re.compile(r"\[\^[^\]\[\s]+\]|\^\[[^\]\[]*\]")
+FOOTNOTE_MARK = re.compile(r"\[\^[^\]\[\s]+\]|\^\[[^\]\[]*\]")
 """A footnote's mark, ``[^1]``, or an inline footnote, ``^[text]``."""
 
 
@@ -301,14 +302,29 @@ def plain_text(markdown: str) -> str:
     """Markdown inline text made readable as plain text (for contexts and summaries)."""
     text = WIKILINK.sub(wikilink_text, markdown) if "[[" in markdown else markdown
     if "^" in text:
-        text = _FOOTNOTE.sub("", text)
+        text = FOOTNOTE_MARK.sub("", text)
     if "==" in text:
-        text = _HIGHLIGHT.sub("", text)
+        text = HIGHLIGHT_MARK.sub("", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "`" in text:
-        text = _MARKUP.sub("", text)
+        if "$" in text:  # TeX is kept as written: x_1 * y_2 is no emphasis
+            text = _outside_math(lambda part: _MARKUP.sub("", part), text)
+        else:
+            text = _MARKUP.sub("", text)
     return " ".join(text.split())
+
+
+def _outside_math(change: Callable[[str], str], text: str) -> str:
+    """``text`` with ``change`` made to what is not TeX (``$…$``, ``$$…$$``)."""
+    out: list[str] = []
+    pos = 0
+    for match in _MATH.finditer(text):
+        out.append(change(text[pos:match.start()]))
+        out.append(match.group(0))
+        pos = match.end()
+    out.append(change(text[pos:]))
+    return "".join(out)
 
 
 class _Sentences:

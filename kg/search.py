@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from kg.body import WIKILINK, wikilink_text
+from kg.body import FOOTNOTE_MARK, HIGHLIGHT_MARK, WIKILINK, wikilink_text
 from kg.ids import note_page
 from kg.model import Note, Placeholder, Wiki
 
@@ -27,7 +27,14 @@ TEXT_LIMIT = 5000
 # is tried at every position of every note's body. So the line-start patterns begin with
 # "\n" and run through :func:`_sub_at_line_starts`, and the link patterns have variants
 # without the "!" of embeds and images, for the usual body that has none.
-_LINE_MARK = re.compile(r"\n[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)+")
+_LINE_MARK = re.compile(r"\n[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?"
+                        r"|\[\^[^\]\s]{1,100}\]:[ \t]*)+"
+                        r"(?:\[[ xX]\][ \t]+|\[![\w-]+\][+-]?[ \t]*)?")
+"""A line's marks: heading, list item, quote, footnote's label, and a task's box or a
+callout's type after them."""
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
+"""``_`` that opens or closes emphasis; not one inside a word (``reward_hacking``,
+``x_1``) nor TeX's (``\\sum_{i=1}``)."""
 _FENCE = re.compile(r"\n[ \t]{0,3}(?:```|~~~).*")
 # bounded, and no "[" in a destination: each "[" would otherwise scan the rest of its line
 # for "](…)", and a line of many unclosed "[a](" took minutes
@@ -61,7 +68,13 @@ def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
     if "](" in text:
         md_link = _MD_LINK if "![" in text else _MD_LINK_NO_IMAGE
         text = md_link.sub(r"\1", text)
-    text = " ".join(text.replace("*", "").replace("`", "").replace("_", "").split())
+    if "[^" in text or "^[" in text:
+        text = FOOTNOTE_MARK.sub("", text)
+    if "==" in text:
+        text = HIGHLIGHT_MARK.sub("", text)
+    if "_" in text:
+        text = _EMPHASIS_UNDERSCORE.sub("", text)
+    text = " ".join(text.replace("*", "").replace("`", "").split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 

@@ -234,6 +234,7 @@ Because.
     ("```python\ncode\n```\nText after code.", "Text after code."),
     ("See [[paper.pdf|the PDF]], [[#Local Part]] and ![[img.png]] here.",
      "See the PDF, Local Part and here."),
+    ("The math $x_1 * y_2$ is *kept*.", "The math $x_1 * y_2$ is kept."),
 ])
 def test_a_summary_is_text_without_the_marks_around_it(parse, tldr: str, summary: str) -> None:
     """What lists and the timeline show of a note: no callout, quote, list or task marks,

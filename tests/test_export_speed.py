@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kg.extsort
-from kg.body import WIKILINK, wikilink_text
+from kg.body import FOOTNOTE_MARK, HIGHLIGHT_MARK, WIKILINK, wikilink_text
 from kg.build import load_wiki
 from kg.model import Note
 from kg.rdf import (
@@ -82,7 +82,9 @@ def test_remembered_note_iri_is_the_note_iri(nid: str) -> None:
 # -- note_text ---------------------------------------------------------------------------------
 
 _OLD_LINE_MARK = re.compile(
-    r"^[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)+", re.M)
+    r"^[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?"
+    r"|\[\^[^\]\s]{1,100}\]:[ \t]*)+(?:\[[ xX]\][ \t]+|\[![\w-]+\][+-]?[ \t]*)?", re.M)
+_OLD_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
 _OLD_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~).*$", re.M)
 # (its link pattern as it is now: bounded, no "[" in a link's text or destination)
 _OLD_MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,1000})\]\([^)\n\[]{0,2000}\)")
@@ -95,7 +97,9 @@ def general_note_text(body: str, limit: int = TEXT_LIMIT) -> str:
     text = _OLD_LINE_MARK.sub("", text)
     text = WIKILINK.sub(wikilink_text, text)
     text = _OLD_MD_LINK.sub(r"\1", text)
-    text = " ".join(text.replace("*", "").replace("`", "").replace("_", "").split())
+    text = HIGHLIGHT_MARK.sub("", FOOTNOTE_MARK.sub("", text))
+    text = _OLD_UNDERSCORE.sub("", text)
+    text = " ".join(text.replace("*", "").replace("`", "").split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 
@@ -104,6 +108,8 @@ _MARKDOWN_PIECES = [
     "12) ", "> ", ">", "```", "```python", "~~~", "**", "_", "`", "[[", "]]", "![[", "|", "#",
     "[", "]", "](", "(", ")", "!", "![", "text", "Note", "x y", "é", "[[a]]", "[[b|label]]",
     "[[c#Heading]]", "![[img.png]]", "[link](https://x.org)", "![alt](pic.png)", "[a\n](b)",
+    "[ ] ", "[x] ", "[!note]+ ", "[^1]", "[^1]: ", "^[inline]", "==", "$", "\\sum_{i}",
+    "snake_case", "_em_",
 ]
 markdown = st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=40).map("".join)
 
@@ -135,6 +141,17 @@ def test_note_text_on_every_kind_of_syntax() -> None:
         "[[unclosed and ]] [not a link] (nor this)\n"
     )
     assert note_text(note_with(body)) == general_note_text(body)
+
+
+def test_note_text_is_what_a_reader_reads() -> None:
+    """The search index's text: no callout, task or footnote marks, no highlight marks,
+    TeX and words with ``_`` as written (``\\sum_{i=1}`` had become ``\\sum{i=1}``)."""
+    body = ("> [!note]+ Title\n> text ==highlighted== here[^1].\n- [ ] todo item\n"
+            "- [x] done\nThe $\\sum_{i=1}^n x_i$ and reward_hacking, _emph_ and **bold**.\n\n"
+            "[^1]: the footnote\n")
+    assert note_text(note_with(body)) == (
+        "Title text highlighted here. todo item done The $\\sum_{i=1}^n x_i$ and "
+        "reward_hacking, emph and bold. the footnote")
 
 
 # -- ntriples ----------------------------------------------------------------------------------
