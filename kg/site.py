@@ -129,9 +129,15 @@ def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2
     env.filters["slug"] = slugify
     env.filters["safe_url"] = safe_url
     env.filters["percent"] = lambda p: f"{round(float(p) * 100)}%"
+    env.filters["counted"] = counted
     if sources is not None:
         _ENVIRONMENT = dict(sources), env
     return env
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``1 note``, ``2 notes``: a count and its noun (``{{ notes | length | counted("note") }}``)."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def json_island(value: Any, pretty: bool = True) -> Markup:

@@ -75,6 +75,8 @@ def test_a_tag_s_page_stays_where_it_is_as_other_tags_come(write_wiki) -> None:
     build(config)
     after = {p.name for p in (config.out / "tags").iterdir()}
     assert after == before | {"c.html"}
+    one = parse_html((config.out / "tags" / "c.html").read_text(encoding="utf-8"))
+    assert one.select_one("h1 .count").text == "1 note"  # not "1 notes"
 
 
 def test_callouts_are_titled_boxes_and_folded_ones_open_on_a_click(write_wiki) -> None:

@@ -620,7 +620,8 @@
         if (!tiers[tier]) { return false; }
         return !tag || (n.tags || []).indexOf(tag) >= 0;
       }, rels);
-      if (count) { count.textContent = shown === total ? total + " nodes" : shown + " of " + total + " nodes"; }
+      if (count) { count.textContent = shown === total ? total + (total === 1 ? " node" : " nodes")
+          : shown + " of " + total + (total === 1 ? " node" : " nodes"); }
     }
     form.addEventListener("change", apply);
     form.addEventListener("submit", function (event) { event.preventDefault(); });
