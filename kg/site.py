@@ -136,7 +136,8 @@ def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2
 
 
 def counted(n: int, word: str, plural: str | None = None) -> str:
-    """``1 note``, ``2 notes``: a count and its noun (``{{ notes | length | counted("note") }}``)."""
+    """``1 note``, ``2 notes``: a count and its noun, in a template
+    ``{{ notes | length | counted("note") }}``."""
     return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
