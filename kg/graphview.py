@@ -310,7 +310,8 @@ def layout(count: int, pairs: Sequence[tuple[int, int]], seed: int = SEED
            ) -> list[tuple[int, int]] | None:
     """Integer positions of ``count`` nodes joined by ``pairs``; None without numpy.
 
-    Spread so that neighbours are ~150 px apart whatever the size of the graph. The notes
+    Spread so that neighbours are ~150 px apart whatever the size of the graph (more in a
+    small one: :func:`neighbour_distance`). The notes
     linked to two others or more are drawn by a force layout; the notes with no edge, and
     pairs linked only to each other, are set in rows below: drawn with the others, a force
     layout pushes them to a far ring and shrinks the linked notes into a knot in the middle.
@@ -321,11 +322,13 @@ def layout(count: int, pairs: Sequence[tuple[int, int]], seed: int = SEED
         return None
     parts = _components(count, pairs)
     drawn_together = [node for part in parts if len(part) > 2 for node in part]
+    apart = neighbour_distance(count)
     if len(drawn_together) == count:
-        return _spread(count, pairs, seed)
+        return _spread(count, pairs, seed, apart)
     index = {node: i for i, node in enumerate(drawn_together)}
     inner = [(index[a], index[b]) for a, b in pairs if a != b and a in index]
-    found = dict(zip(drawn_together, _spread(len(drawn_together), inner, seed), strict=True))
+    found = dict(zip(drawn_together, _spread(len(drawn_together), inner, seed, apart),
+                     strict=True))
     small = [part for part in parts if len(part) <= 2]
     left = min((x for x, _ in found.values()), default=0)
     right = max((x for x, _ in found.values()), default=0)
@@ -360,7 +363,15 @@ def _components(count: int, pairs: Sequence[tuple[int, int]]) -> list[list[int]]
     return sorted(parts.values(), key=lambda part: (-len(part), part[0]))
 
 
-def _spread(count: int, pairs: Sequence[tuple[int, int]], seed: int) -> list[tuple[int, int]]:
+def neighbour_distance(count: int) -> float:
+    """How far apart (px at zoom 1) neighbours are drawn: 150, and up to 270 in a graph of
+    fewer than 60 notes, whose labels would otherwise overlap in the middle of a canvas the
+    browser does not zoom into past 1:1."""
+    return 150.0 * min(1.8, max(1.0, math.sqrt(60 / max(count, 1))))
+
+
+def _spread(count: int, pairs: Sequence[tuple[int, int]], seed: int, apart: float
+            ) -> list[tuple[int, int]]:
     import numpy as np
 
     if count == 0:
@@ -381,14 +392,14 @@ def _spread(count: int, pairs: Sequence[tuple[int, int]], seed: int) -> list[tup
         pos = sampled_layout(count, pairs, seed)
     pos -= pos.mean(axis=0)
     spread = float(np.abs(pos).max()) or 1.0
-    side = 150.0 * math.sqrt(count) + 200.0
+    side = apart * math.sqrt(count) + 200.0
     scale = side / spread / 2
     edges = np.array([(a, b) for a, b in pairs if a != b], dtype=np.int64).reshape(-1, 2)
     if len(edges):  # neighbours ~150 px apart, however far the layout set its parts apart
         lengths = np.linalg.norm(pos[edges[:, 0]] - pos[edges[:, 1]], axis=1)
         typical = float(np.median(lengths))
         if typical > 0:
-            scale = min(max(150.0 / typical, scale / 4), 4 * scale)
+            scale = min(max(apart / typical, scale / 4), 4 * scale)
     pos *= scale
     return [(round(float(x)), round(float(y))) for x, y in pos]
 
