@@ -177,3 +177,9 @@ def test_phone_and_dark_mode(watch: Any) -> None:
     w.screenshot("note-phone-dark")
     w.go("questions.html")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    # each question is read whole on the phone: no cell runs past the screen's edge (the
+    # table had scrolled sideways in its box, the question cut mid-word, its source unseen)
+    edges = page.evaluate("""[...document.querySelectorAll('#tracker tbody tr.question')]
+        .map(tr => [tr.querySelector('.qtext'), tr.querySelector('td:nth-child(3)')]
+        .map(td => td.getBoundingClientRect().right))""")
+    assert edges and all(right <= 390 for row in edges for right in row), edges
