@@ -61,9 +61,12 @@ def dangerous_url(value: str) -> bool:
 
 
 def own_file(src: str, suffix: str = ".js") -> bool:
-    """A relative URL to the site's own files (``assets/`` or ``data/``)."""
-    if _SCHEME.match(src.lower()) or src.startswith(("/", "\\")):
+    """A relative URL to the site's own files (``assets/`` or ``data/``), or one from the
+    site's root (``/assets/``: the 404 page's, served at any address); never one of another
+    host (``//evil.example/x.js``, ``/\\evil.example``)."""
+    if _SCHEME.match(src.lower()) or src.startswith(("//", "\\", "/\\")):
         return False
+    src = src.removeprefix("/")
     parts = [p for p in posixpath.normpath(src).split("/") if p != ".."]
     return bool(parts) and parts[0] in ("assets", "data") and src.endswith(suffix)
 
@@ -605,6 +608,9 @@ CSP = ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self
 @pytest.mark.parametrize("html", [
     "<script>alert(1)</script>",
     "<script src='https://cdn.example/x.js'></script>",
+    "<script src='//evil.example/assets/x.js'></script>",
+    "<script src='/\\evil.example/assets/x.js'></script>",
+    "<link rel='stylesheet' href='//evil.example/assets/x.css'>",
     "<script src='../assets/../../x.js'></script>",
     "<script type='module'>import x from 'y'</script>",
     "<script type='application/ld+json'>{}</script><script>alert(1)</script>",
