@@ -116,9 +116,10 @@ def lint(wiki: Wiki, notes: list[Note], today: dt.date) -> list[Finding]:
     """Every finding about a resolved wiki (its own warnings included)."""
     out = list(wiki.warnings)
     out += _lint_notes(notes)
-    out += _targets(wiki)
-    out += _headings(wiki)
-    out += _anchors(wiki)
+    resolver = Resolver(wiki.notes.values())  # one for the three that look names up
+    out += _targets(wiki, resolver)
+    out += _headings(wiki, resolver)
+    out += _anchors(wiki, resolver)
     out += _one_way(wiki)
     out += _orphans(wiki)
     out += _forecasts(wiki, today)
@@ -266,10 +267,9 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
     return out
 
 
-def _targets(wiki: Wiki) -> list[Finding]:
+def _targets(wiki: Wiki, resolver: Resolver) -> list[Finding]:
     """Placeholder targets; a target close to an existing note's name is likely a typo."""
     out: list[Finding] = []
-    resolver = Resolver(wiki.notes.values())
     suggested: dict[str, list[str]] = {}  # a placeholder is often linked many times
     for edge in wiki.edges:
         if edge.target not in wiki.placeholders:
@@ -297,10 +297,9 @@ def _targets(wiki: Wiki) -> list[Finding]:
     return out
 
 
-def _headings(wiki: Wiki) -> list[Finding]:
+def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
     """``[[note#Heading]]`` links whose heading the target note does not have."""
     out: list[Finding] = []
-    resolver = Resolver(wiki.notes.values())
     headings: dict[NoteId, set[str]] = {}
     for note in wiki.notes.values():
         for mention in note.mentions:
@@ -330,14 +329,13 @@ def _missing_heading(heading: str, target: NoteId, known: set[str], where: Locat
                    f"link to a heading '{heading}' that {target} lacks", where, hint)
 
 
-def _anchors(wiki: Wiki) -> list[Finding]:
+def _anchors(wiki: Wiki, resolver: Resolver) -> list[Finding]:
     """Links to a place the note lacks that :func:`_headings` does not see (mentions are
     links to other notes): ``[[#Heading]]`` within the note, and a block, ``[[note#^id]]``
     or ``[[#^id]]``, where no paragraph or list item ends with ``^id``."""
     from kg.body import WIKILINK, from_folder, wikilink_file
 
     out: list[Finding] = []
-    resolver = Resolver(wiki.notes.values())
     blocks: dict[NoteId, set[str]] = {}
     for note in wiki.notes.values():
         if "#" not in note.body or "[[" not in note.body:
