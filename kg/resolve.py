@@ -61,16 +61,16 @@ class Resolver:
         """The note ``target`` names (written in a note of ``folder``), or None; an error if
         two notes claim it."""
         text = target_text(target)
-        if text in self.by_id:
-            return self.by_id[text]
         key = name_key(text)
         if folder is not None and "/" not in key:
-            # a file name: the file at the top of the wiki (its path) is one more file of
-            # that name, and the one beside the link is the one it means
+            # a file name (in any case, even one that is the id of the file of that name at
+            # the top of the wiki): of the files so named, the one beside the link
             named = self.steps[0].get(key, set()) | self.steps[_STEM].get(key, set())
             beside = [nid for nid in named if self.folders.get(nid) == folder]
             if len(named) > 1 and len(beside) == 1:
                 return beside[0]
+        if text in self.by_id:
+            return self.by_id[text]
         for step, table in enumerate(self.steps):
             found = table.get(key)
             if found:
