@@ -206,6 +206,12 @@ def _refuse_taken(config: Config, wiki: Wiki, resolver: Resolver, nid: NoteId, t
     if target.exists():
         raise KgError(f"{target.name} exists already", file=target,
                       hint="pick another title, or pass --id another-id")
+    from kg.discover import discover
+
+    taken = next((f for f in discover(config.wiki).files if f.id == nid), None)
+    if taken is not None:  # a draft (not in the wiki's notes), or Draft.md for draft.md
+        raise KgError(f"{taken.rel} has the id '{nid}' already", file=taken.path,
+                      hint="pick another title, or pass --id another-id")
     try:
         named = resolver.resolve(nid)
     except KgError:

@@ -148,6 +148,16 @@ def test_unknown_targets_and_relations_are_refused(sample_copy: Config) -> None:
     assert not (sample_copy.wiki / "x.md").exists()
 
 
+def test_new_takes_no_id_a_draft_has(sample_copy: Config) -> None:
+    """A draft is no note of the wiki, but its file has its id: a new note of that id would
+    stop every build (Draft.md and draft.md both 'draft')."""
+    (sample_copy.wiki / "Draft.md").write_text("---\ndraft: true\n---\nNot yet.\n",
+                                               encoding="utf-8")
+    with pytest.raises(KgError, match=r"Draft\.md has the id 'draft' already"):
+        new_note(sample_copy, "Draft")
+    assert sorted(p.name for p in sample_copy.wiki.glob("[Dd]raft.md")) == ["Draft.md"]
+
+
 def test_new_never_overwrites(sample_copy: Config) -> None:
     before = (sample_copy.wiki / "ahe.md").read_bytes()
     with pytest.raises(KgError, match="exists already"):
