@@ -25,6 +25,10 @@ _TASK = re.compile(r"^\[([ xX])\][ \t]+")
 _STRIKE = re.compile(r"^~~(.+)~~[.!]?$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[\"“(])")
 _MARKUP = re.compile(r"[*_`]+")
+_MARKS = re.compile(r"[*`]+")
+EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
+"""``_`` that opens or closes emphasis; not one inside a word (``reward_hacking``,
+``x_1``) nor TeX's (``\\sum_{i=1}``)."""
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 UNPUBLISHED_KINDS = frozenset({"svg", "xls", "xlsx", "zip", "canvas"})
 """Files, not notes, that the site never publishes (an ``.svg`` would run its scripts in it;
@@ -307,12 +311,15 @@ def plain_text(markdown: str) -> str:
         text = HIGHLIGHT_MARK.sub("", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
-    if "*" in text or "_" in text or "`" in text:
-        if "$" in text:  # TeX is kept as written: x_1 * y_2 is no emphasis
-            text = _outside_math(lambda part: _MARKUP.sub("", part), text)
-        else:
-            text = _MARKUP.sub("", text)
+    if "*" in text or "_" in text or "`" in text:  # TeX is kept: x_1 * y_2 is no emphasis
+        text = _outside_math(_unmarked, text) if "$" in text else _unmarked(text)
     return " ".join(text.split())
+
+
+def _unmarked(text: str) -> str:
+    """``text`` without emphasis and code marks; a ``_`` inside a word stays."""
+    text = _MARKS.sub("", text) if "*" in text or "`" in text else text
+    return EMPHASIS_UNDERSCORE.sub("", text) if "_" in text else text
 
 
 def _outside_math(change: Callable[[str], str], text: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from kg.body import UNPUBLISHED_KINDS, without_code, without_title
 from kg.config import Config
 from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity
-from kg.ids import NoteId
+from kg.ids import NoteId, slugify
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -300,7 +300,7 @@ def _targets(wiki: Wiki, resolver: Resolver) -> list[Finding]:
 def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
     """``[[note#Heading]]`` links whose heading the target note does not have."""
     out: list[Finding] = []
-    headings: dict[NoteId, set[str]] = {}
+    headings: dict[NoteId, dict[str, str]] = {}
     for note in wiki.notes.values():
         for mention in note.mentions:
             if not mention.heading:
@@ -314,17 +314,18 @@ def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
                 continue
             if target not in headings:
                 headings[target] = _heading_keys(wiki.notes[target])
-            if _key(mention.heading) not in headings[target]:
+            if slugify(mention.heading) not in headings[target]:
                 out.append(_missing_heading(mention.heading, target, headings[target],
                                             _at(note, line=mention.line)))
     return out
 
 
-def _missing_heading(heading: str, target: NoteId, known: set[str], where: Location
+def _missing_heading(heading: str, target: NoteId, known: dict[str, str], where: Location
                      ) -> Finding:
-    near = difflib.get_close_matches(_key(heading), sorted(known), n=1)
+    readable = sorted(set(known.values()))
+    near = difflib.get_close_matches(_key(heading), readable, n=1)
     hint = (f"did you mean '#{near[0]}'?" if near else
-            f"{target} has the headings: {', '.join(sorted(known)) or 'none'}")
+            f"{target} has the headings: {', '.join(readable) or 'none'}")
     return Finding(WARNING, "broken-heading",
                    f"link to a heading '{heading}' that {target} lacks", where, hint)
 
@@ -341,6 +342,7 @@ def _anchors(wiki: Wiki, resolver: Resolver) -> list[Finding]:
         if "#" not in note.body or "[[" not in note.body:
             continue
         folder = note.path.rpartition("/")[0]
+        own: dict[str, str] | None = None  # the note's headings, once a link needs them
         for number, line in enumerate(without_code(note.body).split("\n")):
             for match in WIKILINK.finditer(line):
                 inner = match.group(2).replace("\\|", "|").partition("|")[0]
@@ -357,9 +359,10 @@ def _anchors(wiki: Wiki, resolver: Resolver) -> list[Finding]:
                 if target is None:
                     continue  # a placeholder: said as such
                 if fragment[0] != "^":
-                    known = _heading_keys(note)
-                    if _key(fragment) not in known:
-                        out.append(_missing_heading(fragment, target, known, where))
+                    if own is None:
+                        own = _heading_keys(note)
+                    if slugify(fragment) not in own:
+                        out.append(_missing_heading(fragment, target, own, where))
                     continue
                 if target not in blocks:
                     blocks[target] = _block_ids(wiki.notes[target])
@@ -383,10 +386,12 @@ def _block_ids(note: Note) -> set[str]:
             if (m := _BLOCK_ID.search(line.rstrip()))}
 
 
-def _heading_keys(note: Note) -> set[str]:
+def _heading_keys(note: Note) -> dict[str, str]:
+    """The note's headings by the slug of their anchor (which :mod:`kg.markdown` makes of the
+    heading's text, where a link to it leads), each as it reads, in lower case."""
     from kg.body import atx_heading, plain_text
 
-    keys: set[str] = set()
+    keys: dict[str, str] = {}
     in_fence = False
     previous = ""  # the line before, which a setext underline (=== or ---) makes a heading
     for line in note.body.split("\n"):
@@ -395,10 +400,11 @@ def _heading_keys(note: Note) -> set[str]:
             previous = ""
             continue
         heading = None if in_fence else atx_heading(line)
-        if heading:
-            keys.add(_key(plain_text(heading[1])))
-        elif not in_fence and previous.strip() and _SETEXT.match(line):
-            keys.add(_key(plain_text(previous.strip())))
+        text = (heading[1] if heading else previous.strip()
+                if not in_fence and previous.strip() and _SETEXT.match(line) else None)
+        if text is not None:
+            readable = plain_text(text)
+            keys.setdefault(slugify(readable), _key(readable))
         previous = "" if in_fence else line
     return keys
 

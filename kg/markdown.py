@@ -386,12 +386,12 @@ def _heading_text(token: Any) -> str:
     """What a heading's inline token adds to its text, as :func:`kg.body.plain_text` reads
     the heading (which ``kg check`` matches links against): a ``[[link]]`` its label or
     target (``## About [[Other]] stuff`` is "About Other stuff", as in Obsidian)."""
-    if token.type in ("text", "code_inline"):
+    if token.type in ("text", "code_inline", "math_inline"):  # TeX by its source
         return str(token.content)
     if token.type == "hashtag":
         return str(token.meta["text"])
-    if token.type == "wikilink":
-        return plain_text(token.content.removeprefix("!"))
+    if token.type in ("wikilink", "attachment"):  # [[paper.pdf]] reads "paper.pdf"
+        return plain_text(token.content)
     return ""
 
 

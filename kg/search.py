@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from kg.body import FOOTNOTE_MARK, HIGHLIGHT_MARK, WIKILINK, wikilink_text
+from kg.body import EMPHASIS_UNDERSCORE, FOOTNOTE_MARK, HIGHLIGHT_MARK, WIKILINK, wikilink_text
 from kg.ids import note_page
 from kg.model import Note, Placeholder, Wiki
 
@@ -32,9 +32,6 @@ _LINE_MARK = re.compile(r"\n[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \
                         r"(?:\[[ xX]\][ \t]+|\[![\w-]+\][+-]?[ \t]*)?")
 """A line's marks: heading, list item, quote, footnote's label, and a task's box or a
 callout's type after them."""
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
-"""``_`` that opens or closes emphasis; not one inside a word (``reward_hacking``,
-``x_1``) nor TeX's (``\\sum_{i=1}``)."""
 _FENCE = re.compile(r"\n[ \t]{0,3}(?:```|~~~).*")
 # bounded, and no "[" in a destination: each "[" would otherwise scan the rest of its line
 # for "](…)", and a line of many unclosed "[a](" took minutes
@@ -73,7 +70,7 @@ def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
     if "==" in text:
         text = HIGHLIGHT_MARK.sub("", text)
     if "_" in text:
-        text = _EMPHASIS_UNDERSCORE.sub("", text)
+        text = EMPHASIS_UNDERSCORE.sub("", text)
     text = " ".join(text.replace("*", "").replace("`", "").split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kg.body import parse_wikilink, scan, section_key
@@ -397,6 +399,33 @@ def test_a_heading_holding_links_is_anchored_as_check_reads_it(write_wiki) -> No
         assert f'id="{anchor}"' in private and f'href="private.html#{anchor}"' in other
     broken = [f.message for f in check(config).findings if f.code == "broken-heading"]
     assert broken == ["link to a heading 'About stuff' that private lacks"]
+
+
+def test_kg_check_and_the_site_agree_on_every_heading_s_anchor(write_wiki) -> None:
+    """A link kg check accepts leads to an anchor the page has, and one it flags does not:
+    headings with a word_with_underscores, a file's link, code, emphasis and a tag."""
+    from kg.build import build
+    from kg.check import check
+
+    headings = ["The reward_hacking problem", "See [[paper.pdf]] here", "The `kg` *tool*",
+                "Plans for #later", "Math $x_1$ now"]
+    links = ["The reward_hacking problem", "See paper.pdf here", "The kg tool",
+             "Plans for #later", "Math $x_1$ now", "See here", "The rewardhacking problem"]
+    config = write_wiki({
+        "t.md": "".join(f"## {h}\ntext\n\n" for h in headings),
+        "paper.pdf": b"%PDF-1.4\n%%EOF\n",
+        "u.md": " ".join(f"[[t#{link}]]" for link in links) + "\n"})
+    build(config)
+    page = (config.out / "notes" / "t.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'id="(h-[^"]+)"', page))
+    linking = (config.out / "notes" / "u.html").read_text(encoding="utf-8")
+    led = re.findall(r'href="t\.html#(h-[^"]+)"', linking)
+    flagged = {f.message.split("'")[1] for f in check(config).findings
+               if f.code == "broken-heading"}
+    assert len(led) == len(links)
+    for link, anchor in zip(links, led, strict=True):
+        assert (anchor in anchors) == (link not in flagged), (link, anchor, anchors)
+    assert flagged == {"See here", "The rewardhacking problem"}
 
 
 def test_a_sections_text_is_its_span_of_the_body_not_a_copy(parse) -> None:
