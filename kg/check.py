@@ -382,8 +382,34 @@ _BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)$")
 
 
 def _block_ids(note: Note) -> set[str]:
-    return {m.group(1) for line in without_code(note.body).split("\n")
-            if (m := _BLOCK_ID.search(line.rstrip()))}
+    """The ids the note's blocks end with, where the page makes them anchors: the last line
+    of a paragraph or list item (the next is blank, a new item or a heading), not a heading
+    or a table row."""
+    from kg.body import atx_heading
+
+    lines = without_code(note.body).split("\n")
+    found: set[str] = set()
+    table = False  # the lines run since a blank one hold a table's delimiter row
+    for i, line in enumerate(lines):
+        if not line.strip():
+            table = False
+            continue
+        table = table or bool(_TABLE_DELIMITER.match(line))
+        mark = _BLOCK_ID.search(line.rstrip())
+        if mark is None or table or atx_heading(line):
+            continue
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        if _TABLE_DELIMITER.match(after):
+            continue  # a table's head
+        if not after.strip() or _BLOCK_START.match(after) or atx_heading(after):
+            found.add(mark.group(1))
+    return found
+
+
+_BLOCK_START = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])[ \t]")
+"""A line that opens a list item, ending the block before it."""
+_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+"""A table's delimiter row (``|---|:--:|``): the lines around it are the table's."""
 
 
 def _heading_keys(note: Note) -> dict[str, str]:

@@ -146,6 +146,25 @@ def test_links_to_places_within_a_note_or_to_blocks_it_lacks(write_wiki) -> None
     assert hints["link to a block '^claim2' that a lacks"] == "a has the blocks: ^claim1, ^item-2"
 
 
+def test_kg_check_and_the_site_agree_on_which_blocks_are_anchors(write_wiki) -> None:
+    """A block id is an anchor where it ends a paragraph or a list item, not a heading, a
+    line inside a paragraph or a table: check flags a link exactly where the page has none."""
+    import re
+
+    config = write_wiki({
+        "t.md": "Text ^blk1\ntwo line para ^blk2\ncontinues here\n\n- item ^blk3\n- next\n\n"
+                "## Head ^blk4\n\n| a | b ^blk5\n\n| x | y |\n|---|---|\n| 1 | 2 ^blk7\n\n"
+                "Last ^blk6\n",
+        "u.md": " ".join(f"[[t#^blk{i}]]" for i in range(1, 8)) + "\n"})
+    build(config)
+    page = (config.out / "notes" / "t.html").read_text(encoding="utf-8")
+    anchored = set(re.findall(r'id="block-(blk\d)"', page))
+    flagged = {f.message.split("'^")[1].split("'")[0] for f in check(config).findings
+               if f.code == "broken-block"}
+    assert anchored == {"blk3", "blk5", "blk6"}
+    assert flagged == {f"blk{i}" for i in range(1, 8)} - anchored
+
+
 def test_answers_to_unknown_questions(write_wiki) -> None:
     config = write_wiki({
         "q.md": note("Q", "", "## Open questions\n- Is it so?\n[[a]]\n"),
