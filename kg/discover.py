@@ -19,7 +19,7 @@ from pathlib import Path
 
 from kg.cachefile import TEMPLATE_SETTINGS
 from kg.errors import BuildFailed, Finding, Location, NoteError, Severity
-from kg.ids import NoteId, loose_id, note_id, placeholder_id
+from kg.ids import NoteId, hashed_id, loose_id, note_id
 
 SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
 """Folders never read, whatever their case (an Obsidian vault's ``Templates/``)."""
@@ -175,7 +175,10 @@ def _ids(claims: dict[NoteId, list[NoteFile]], errors: list[Finding]) -> dict[No
         else:
             by_path += first.values()
     for file in by_path:
-        pid = _id_of(file.rel.replace("/", " "), file.rel, errors)
+        if file.id != _id_of(file.rel.rpartition("/")[2], file.rel, []):
+            pid: NoteId | None = hashed_id(file.rel[:-3].replace("/", " "))  # apart (C++)
+        else:
+            pid = _id_of(file.rel.replace("/", " "), file.rel, errors)
         if pid is None:
             continue
         if pid in found:
@@ -186,11 +189,12 @@ def _ids(claims: dict[NoteId, list[NoteFile]], errors: list[Finding]) -> dict[No
 
 
 def _apart(claims: dict[NoteId, list[NoteFile]]) -> dict[NoteId, list[NoteFile]]:
-    """Names of one folder that give one id but are different names (``C.md`` and
-    ``C++.md``, ``Uber.md`` and ``Über.md``): the one that writes the id (``C``) keeps it,
-    the others take it with a hash of their name (``c-3ce177``, the id a link to ``[[C++]]``
-    gave its placeholder before the file was written). Names that differ only in case or
-    Unicode form stay one id's claims: an error (:func:`_ids`)."""
+    """Names that give one id but are different names (``C.md`` and ``C++.md``, ``Uber.md``
+    and ``Über.md``): the ones that write the id (``C``) keep it, the others take it with a
+    hash of their name (``c-3ce177``, the id a link to ``[[C++]]`` gave its placeholder
+    before the file was written); in several folders, each then takes the id of its path
+    (:func:`_ids`). Names that differ only in case or Unicode form stay one id's claims,
+    an error in one folder."""
     if all(len(files) == 1 for files in claims.values()):
         return claims
     out: dict[NoteId, list[NoteFile]] = {}
@@ -200,7 +204,7 @@ def _apart(claims: dict[NoteId, list[NoteFile]]) -> dict[NoteId, list[NoteFile]]
             kept = (len(files) == 1 or loose_id(stem) == nid
                     or any(other is not file and _same_name(other.rel, file.rel)
                            for other in files))
-            own = nid if kept else placeholder_id(stem, bool)
+            own = nid if kept else hashed_id(stem)
             out.setdefault(own, []).append(file if kept else NoteFile(own, file.path, file.rel))
     return out
 

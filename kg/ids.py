@@ -79,15 +79,19 @@ def placeholder_id(text: str, taken: Callable[[str], bool]) -> NoteId:
     unless that is a note's id (``taken``), as ``C++``'s is where ``C.md`` is: then the
     slug and a hash of the name (``c-3f9a1c``), so that the link stays apart from the note."""
     slug = slugify(text)
-    if not taken(slug):
-        return NoteId(slug)
+    return hashed_id(text) if taken(slug) else NoteId(slug)
+
+
+def hashed_id(text: str) -> NoteId:
+    """The slug of ``text`` and a hash of the name it writes (``C++`` → ``c-3ce177``), any
+    case and Unicode form alike: the id of a name whose slug another name has."""
     try:
         from _blake2 import blake2b  # not hashlib's: loading OpenSSL costs a query's start-up
     except ImportError:  # pragma: no cover - a Python without the builtin module
         from hashlib import blake2b
-    digest = blake2b(name_key(target_text(text)).encode("utf-8", "surrogatepass"),
-                     digest_size=3).hexdigest()
-    return NoteId(f"{slug[:72]}-{digest}")
+    name = unicodedata.normalize("NFC", name_key(target_text(text)))
+    digest = blake2b(name.encode("utf-8", "surrogatepass"), digest_size=3).hexdigest()
+    return NoteId(f"{slugify(text)[:72]}-{digest}")
 
 
 def small_number(text: str, most: int = 4) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kg.errors import ConfigError, NotFound
-from kg.ids import NoteId, placeholder_id, slugify, small_number
+from kg.ids import NoteId, hashed_id, slugify, small_number
 
 if TYPE_CHECKING:
     from kg.cache import Graph
@@ -48,7 +48,7 @@ def lookup(name: str, resolver: NameLookup, placeholders: Collection[str]) -> No
     """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests."""
     nid = resolver.resolve(name)
     if nid is None:  # a placeholder's id: its slug, or beside a note of that id, hashed
-        nid = next((pid for pid in (NoteId(slugify(name)), placeholder_id(name, bool))
+        nid = next((pid for pid in (NoteId(slugify(name)), hashed_id(name))
                     if pid in placeholders), None)
     if nid is None:
         near = resolver.suggestions(name)

@@ -355,14 +355,14 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
     that slug alike, the one that is its slug (else the first in sorted order) keeps it and
     the others are hashed too.
     """
-    from kg.ids import placeholder_id
+    from kg.ids import hashed_id
 
     slugs: dict[str, str] = {}
     taken: set[str] = set()
     for name in sorted(names, key=lambda n: (slugify(n) != n, n)):
         slug = slugify(name)
         if not _words(name) or slug in taken or slug == "index":  # tags/index.html: the folder's
-            base = slug = placeholder_id(name, bool)
+            base = slug = hashed_id(name)
             n = 1
             while slug in taken:
                 n += 1

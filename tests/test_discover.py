@@ -117,21 +117,30 @@ def test_names_of_one_id_that_are_other_names_are_kept_apart(tmp_path: Path) -> 
     """C.md and C++.md (Uber.md and Über.md) in one folder: the name that writes the id keeps
     it, the other takes the id a link to it gave its placeholder; Foo.md and foo.md (one
     name in two cases) stay an error."""
-    from kg.ids import placeholder_id
+    from kg.ids import hashed_id
 
     wiki = tmp_path / "wiki"
     wiki.mkdir()
     for name in ["C.md", "C++.md", "Uber.md", "Über.md", "C+.md"]:
         (wiki / name).write_text("# x\n", encoding="utf-8")
     ids = {f.rel: f.id for f in disc.discover(wiki).files}
-    assert ids == {"C.md": "c", "C++.md": placeholder_id("C++", bool),
-                   "C+.md": placeholder_id("C+", bool), "Uber.md": "uber",
-                   "Über.md": placeholder_id("Über", bool)}
+    assert ids == {"C.md": "c", "C++.md": hashed_id("C++"),
+                   "C+.md": hashed_id("C+"), "Uber.md": "uber",
+                   "Über.md": hashed_id("Über")}
     assert len(set(ids.values())) == 5 and ids["C++.md"].startswith("c-")
     (wiki / "c.md").write_text("# x\n", encoding="utf-8")
     if len(list(wiki.iterdir())) == 6:  # a file system that tells case apart
         with pytest.raises(BuildFailed, match="differ only in case"):
             disc.discover(wiki)
+    for folder in ("a", "b"):  # in two folders each: four notes, by their paths
+        (wiki / "c.md").unlink(missing_ok=True)
+        (wiki / folder).mkdir()
+        for name in ["C.md", "C++.md"]:
+            (wiki / folder / name).write_text("# x\n", encoding="utf-8")
+    ids = {f.rel: f.id for f in disc.discover(wiki).files}
+    assert (ids["a/C.md"], ids["b/C.md"]) == ("a-c", "b-c")
+    assert ids["a/C++.md"] == hashed_id("a C++") and ids["b/C++.md"] == hashed_id("b C++")
+    assert len(set(ids.values())) == len(ids)
 
 
 def test_one_name_in_several_folders_takes_ids_of_the_paths(tmp_path: Path) -> None:

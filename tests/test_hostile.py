@@ -423,14 +423,14 @@ def test_names_differing_in_accents_are_two_notes_and_folders_tell_them_apart(
         tmp_path: Path) -> None:
     """Café.md and cafe.md are two names (as Obsidian has them): cafe.md keeps the id it
     writes, Café.md takes it with a hash of its name; a/x.md and b/x.md take a-x and b-x."""
-    from kg.ids import placeholder_id
+    from kg.ids import hashed_id
 
     written(tmp_path, {n: NOTE.format(title=f"note {i}")
                        for i, n in enumerate(["Café.md", "cafe.md", "a/x.md", "b/x.md"])})
     build(make_config(tmp_path))
     pages = sorted(p.name for p in (tmp_path / "site" / "notes").iterdir())
     assert pages == sorted(["a-x.html", "b-x.html", "cafe.html",
-                            f"{placeholder_id('Café', bool)}.html"])
+                            f"{hashed_id('Café')}.html"])
 
 
 @pytest.mark.parametrize(("name", "message"), [
