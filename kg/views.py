@@ -346,7 +346,8 @@ def by_tier_then_date(note: Note) -> tuple[bool, int, tuple[int, int, str, str]]
 
 
 def unique_slugs(names: Iterable[str]) -> dict[str, str]:
-    """A page slug per name (a tag's), which other names coming and going do not move.
+    """A page slug per name (a tag's), which other names coming and going move only where
+    two names of words slug alike.
 
     A name of words (letters and digits of any script, and separators: ``deep-learning``,
     ``Deep Learning``, ``ml/ai``, ``über``) is its slug; a name with other signs
