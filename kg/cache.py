@@ -103,7 +103,11 @@ class CachedResolver:
         if found is not None:
             return NoteId(found)
         loose = loose_id(text)
-        return NoteId(loose) if loose is not None and self._graph.exists(NoteId(loose)) else None
+        if loose is not None and self._graph.exists(NoteId(loose)):
+            return NoteId(loose)
+        if "#" in text.strip("#"):  # "b#Part": note b, as Resolver.resolve reads it
+            return self.resolve(text.partition("#")[0], file=file, line=line)
+        return None
 
     def suggestions(self, target: str, limit: int = 3) -> list[str]:
         return self._graph.full_resolver().suggestions(target, limit)

@@ -73,6 +73,13 @@ def test_connections_of_an_unknown_note_suggests() -> None:
     assert "posttrainbench" in result.stderr
 
 
+def test_connections_of_a_place_in_a_note_are_the_note_s() -> None:
+    """``ahe#Why it matters`` is note ahe, from the cache's names as in a build."""
+    whole = rows(kg("connections", "ahe", "--wiki", WIKI, "--format", "json"))
+    assert whole and rows(kg("connections", "AHE#Why it matters", "--wiki", WIKI,
+                             "--format", "json")) == whole
+
+
 def test_connections_of_a_placeholder() -> None:
     found = rows(kg("connections", "wang-huang-reward-hacking", "--wiki", WIKI,
                     "--format", "json"))
