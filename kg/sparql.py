@@ -63,19 +63,19 @@ def literal_value(text: str, datatype: str | None) -> str | Integer | Real:
     ``--format json`` gives ``{"n": 774}``, not ``"774"``), else its text. A number that
     JSON cannot hold (``INF``, ``NaN``) or that does not parse stays text."""
     made: Integer | Real
-    try:
-        if datatype in _INTEGERS:
-            made = Integer(text.strip())
-        elif datatype in _REALS:
-            made = Real(text.strip())
-            if made != made or made in (float("inf"), float("-inf")):
-                return text
-        else:
-            return text
-    except ValueError:
+    if datatype in _INTEGERS and _INTEGER.fullmatch(text):
+        made = Integer(text)
+    elif datatype in _REALS and _REAL.fullmatch(text):  # not INF or NaN: JSON has none
+        made = Real(text)
+    else:  # Python's int() and float() read more than XSD writes ("1_000", " 7 ")
         return text
     made.lexical = text
     return made
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,4000}")
+_REAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""The lexical forms of XSD's integers and of its decimals and doubles that are numbers."""
 
 
 @dataclass(frozen=True, slots=True)
