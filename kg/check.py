@@ -105,7 +105,7 @@ def _collect(config: Config) -> tuple[Wiki | None, list[Note], list[Finding]]:
         except OSError as err:
             findings.append(Finding(ERROR, "unreadable", f"cannot read the note: {err}",
                                     Location(file.rel), "check the file's permissions"))
-    notes = [n for n in notes if n.published]  # drafts are checked when they are not
+    notes = [n for n in notes if n.published]  # a draft is no note of the wiki: not checked
     findings += [w for n in notes for w in n.warnings]
     wiki, ambiguous = resolve_leniently(notes)
     findings += ambiguous

@@ -468,9 +468,9 @@ class Site:
                 return None  # ambiguous: already reported by the resolve stage
             if nid not in self.wiki.notes and nid not in self.wiki.placeholders:
                 return None  # no page to link to (a link the graph does not hold)
-            fragment = slugify(heading) if heading else ""
-            return LinkTarget(link(here, note_page(nid), fragment),
-                              self.wiki.node_label(nid), nid in self.wiki.notes)
+            # the page (the renderer adds the heading's or block's anchor)
+            return LinkTarget(link(here, note_page(nid)), self.wiki.node_label(nid),
+                              nid in self.wiki.notes)
 
         return resolve
 
