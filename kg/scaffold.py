@@ -170,6 +170,10 @@ def new_note(
     placeholder = placeholders.get(nid)
     if placeholder is None and not note_id and title in placeholders:
         nid, placeholder = NoteId(title), placeholders[NoteId(title)]
+    if placeholder is None and not note_id:  # [[C++]] beside C.md: its placeholder's id
+        placeholder = placeholders.get(resolver.placeholder(title))
+        if placeholder is not None:
+            nid = placeholder.id
     if placeholder is not None and title in (placeholder.id, placeholder.label):
         title = _title_of(placeholder)
     _refuse_taken(config, wiki, resolver, nid, title, explicit=bool(note_id))

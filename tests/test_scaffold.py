@@ -187,6 +187,19 @@ def test_new_on_a_placeholder_makes_it_a_note(sample_copy: Config) -> None:
     assert created.id == "safety-drift" and created.placeholder is not None
 
 
+def test_new_on_a_placeholder_whose_slug_is_a_note_s_id(sample_copy: Config) -> None:
+    """``[[C++]]`` beside C.md is a placeholder of its own (c-<hash>): ``kg new "C++"``
+    writes that note, under that id, and the link leads to it."""
+    (sample_copy.wiki / "C.md").write_text("# C\n", encoding="utf-8")
+    (sample_copy.wiki / "langs.md").write_text("# Langs\nSee [[C++]].\n", encoding="utf-8")
+    ghost = next(p for p in load_wiki(sample_copy).placeholders.values() if p.label == "C++")
+    created = new_note(sample_copy, "C++")
+    assert created.id == ghost.id and created.placeholder is not None
+    wiki = load_wiki(sample_copy)
+    assert [e.target for e in wiki.edges if e.source == "langs"] == [ghost.id]
+    assert wiki.notes[ghost.id].title == "C++" and "c" in wiki.notes
+
+
 def test_new_cli_prints_the_path_and_opens_the_editor(sample_copy: Config,
                                                       tmp_path: Path) -> None:
     editor = tmp_path / "editor.py"
