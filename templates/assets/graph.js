@@ -526,6 +526,8 @@
       network.once("stabilizationIterationsDone", function () {
         network.setOptions({ physics: { enabled: false } });
         network.fit({ animation: false });
+        // fit() frames the dots; a margin keeps the labels of those at the edge whole
+        network.moveTo({ scale: network.getScale() * 0.85, animation: false });
       });
     }
 
