@@ -13,7 +13,7 @@ A key is computed from the values the template will receive, not from a list of 
 someone must keep up to date: a note's page hashes its own record, its connection view (the
 neighbours' titles, tiers, annotations), its local graph, its questions with their status and
 where each of its ``[[wikilinks]]`` leads (:meth:`kg.site.Site.note`). A note record is
-hashed as its file's path and content hash, which determine it.
+hashed as its id, its file's path and its content hash, which determine it.
 
 When nothing changed at all (the same note files by stat, templates, settings and code as the
 last build into the folder), the build stops before reading a note: :func:`sources_stamp`.
@@ -132,8 +132,10 @@ def _reducer(cls: type) -> Callable[[Any], Any]:
 class _KeyPickler(pickle.Pickler):
     """Pickles a page's inputs for hashing.
 
-    A note stands for itself by its file's path and content hash (its record is made from
-    nothing else), or, for a page that lists notes, by the fields the page shows of each
+    A note stands for itself by its id, its file's path and its content hash (its record is
+    made from nothing else; the id, from other files too: ``C++.md`` beside a ``C.md`` is
+    ``c-3ce177``, and a README beside another is named by its folder), or, for a page that
+    lists notes, by the fields the page shows of each
     (``note_fields``), so that an edit elsewhere in a note leaves the list alone. The wiki
     object, which templates receive whole, stands for nothing: a page's key names what it
     shows of it.
@@ -151,7 +153,7 @@ class _KeyPickler(pickle.Pickler):
         if name == "Note":
             if self.shown is not None:
                 return _ref, ("note", self._fields_key(obj, self.shown))
-            return _ref, ("note", obj.path, obj.digest)
+            return _ref, ("note", obj.id, obj.path, obj.digest)
         if name == "Wiki":
             return _ref, ("wiki",)
         reduce = _REDUCERS.get(cls)

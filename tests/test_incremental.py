@@ -116,6 +116,27 @@ def test_a_new_note_takes_a_placeholder_s_place(sample: Config) -> None:
     assert (sample.out / "tags/brand-new-tag.html").is_file()
 
 
+@pytest.mark.parametrize("added", ["Daily/README.md", "Papers/Uber Notes.md"])
+def test_a_note_whose_id_another_file_changes_is_shown_under_its_new_id(
+        sample: Config, added: str) -> None:
+    """A note's id depends on other files too: Projects/README.md is "readme" alone and
+    "projects-readme" beside a Daily/README.md; "Uber Notes" keeps "uber-notes" and
+    "Über Notes" is hashed beside it. Every page showing the note (its entry in the feed)
+    follows, though its own file did not change."""
+    readme = sample.wiki / "Projects" / "README.md"
+    readme.parent.mkdir()
+    readme.write_text("---\ntitle: Projects\ndate: 2026-06-01\n---\nThe projects.\n",
+                      encoding="utf-8")
+    (sample.wiki / "Papers").mkdir()
+    (sample.wiki / "Papers" / "Über Notes.md").write_text(
+        "---\ntitle: Über\ndate: 2026-06-02\n---\nText.\n", encoding="utf-8")
+    rebuild(sample)
+    target = sample.wiki / added
+    target.parent.mkdir(exist_ok=True)
+    target.write_text("---\ntitle: Other\n---\nMore.\n", encoding="utf-8")  # not in the feed
+    rebuild(sample)  # the same bytes as a full build: the feed names the new ids
+
+
 def test_a_deleted_note_loses_its_page_and_its_neighbours_forget_it(sample: Config) -> None:
     assert (sample.out / "notes/ahe.html").is_file()
     (sample.wiki / "ahe.md").unlink()
