@@ -2,8 +2,8 @@
 
 The wiki has what makes a note's id, a link's target or a page's content depend on other
 files: one file name in several folders (and at the top), names that slug alike (``C`` and
-``C++``), drafts, aliases, tags with signs, links by title, alias, path and heading. A seed
-that finds a difference is printed with the steps that led to it.
+``C++``), drafts, aliases, tags with signs, links by path, end of a path, name and heading.
+A seed that finds a difference is printed with the steps that led to it.
 """
 
 from __future__ import annotations
