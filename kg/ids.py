@@ -77,7 +77,7 @@ def loose_id(text: str) -> str | None:
 def placeholder_id(text: str, taken: Callable[[str], bool]) -> NoteId:
     """The id of the placeholder a link to ``text`` that no note claims makes: its slug,
     unless that is a note's id (``taken``), as ``C++``'s is where ``C.md`` is: then the
-    slug and a hash of the name (``c-3f9a1c``), so that the link stays apart from the note."""
+    slug and a hash of the name (``c-3ce177``), so that the link stays apart from the note."""
     slug = slugify(text)
     return hashed_id(text) if taken(slug) else NoteId(slug)
 

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kg.ids import NoteId, slugify
+from kg.ids import NoteId, hashed_id, slugify
 from kg.model import (
     Edge,
     EdgeKind,
@@ -356,8 +356,6 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
     that slug alike, the one that is its slug (else the first in sorted order) keeps it and
     the others are hashed too.
     """
-    from kg.ids import hashed_id
-
     slugs: dict[str, str] = {}
     taken: set[str] = set()
     for name in sorted(names, key=lambda n: (slugify(n) != n, n)):
