@@ -33,6 +33,13 @@ def reports_errors(func: F) -> F:
         except KgError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(1)
+        except RuntimeError as err:  # Path.resolve of a symlink loop (Python before 3.13)
+            if not str(err).startswith("Symlink loop"):
+                raise
+            click.echo(f"error: {str(err).replace('Symlink loop from', 'a symlink loop:')}"
+                       "\n  hint: a --wiki or --out that is a link leading back to itself; "
+                       "remove it or point it at a folder", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 

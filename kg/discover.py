@@ -50,8 +50,8 @@ SETTINGS_MOST = 1 << 20
 def _settings(path: Path, wiki: Path) -> object:
     """A vault settings file's JSON, or None: read only when it is a regular file inside
     the wiki of at most :data:`SETTINGS_MOST` bytes (not a pipe, which would never end,
-    nor a link to ``/dev/zero`` or out of the wiki), and when it parses (JSON nested past
-    Python's recursion limit does not)."""
+    nor a link to ``/dev/zero``, out of the wiki or to itself), and when it parses (JSON
+    nested past Python's recursion limit does not)."""
     import json
 
     try:
@@ -62,7 +62,7 @@ def _settings(path: Path, wiki: Path) -> object:
             return None
         with open(path, "rb") as f:
             return json.loads(f.read(SETTINGS_MOST + 1).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError, RuntimeError):  # RecursionError; a symlink loop's error
         return None
 
 

@@ -229,6 +229,23 @@ def test_a_symlinked_output_folder_keeps_its_link(tmp_path: Path) -> None:
     assert leftovers(tmp_path / "project") == [] and leftovers(tmp_path / "www") == []
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+@pytest.mark.parametrize("which", ["--wiki", "--out"])
+def test_a_wiki_or_site_that_is_a_symlink_loop_is_said_to_be_one(tmp_path: Path,
+                                                                   which: str) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    config = make_wiki(tmp_path, 2)
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    paths = {"--wiki": str(config.wiki), "--out": str(tmp_path / "site"), which: str(loop)}
+    result = CliRunner().invoke(main, ["build", *[x for kv in paths.items() for x in kv]])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"a symlink loop: '{loop}'" in result.output and "Traceback" not in result.output
+
+
 @pytest.mark.skipif(os.name != "posix", reason="flock")
 def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path) -> None:
     """Two builds of one folder (kg serve's and one from the shell) take turns: the second

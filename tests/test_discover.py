@@ -214,7 +214,8 @@ def test_a_hostile_template_setting_is_not_read(tmp_path: Path) -> None:
     makers = [lambda: setting.write_text("[" * 100_000 + "]" * 100_000),
               lambda: os.mkfifo(setting),
               lambda: setting.symlink_to("/dev/zero"),
-              lambda: setting.symlink_to(tmp_path / "outside.json")]
+              lambda: setting.symlink_to(tmp_path / "outside.json"),
+              lambda: setting.symlink_to(setting)]  # a loop
     for make in makers:
         setting.unlink(missing_ok=True)
         make()
