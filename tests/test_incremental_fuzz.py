@@ -117,11 +117,17 @@ class Wiki:
         return self.add()
 
     def write(self, folder: Path) -> None:
-        shutil.rmtree(folder, ignore_errors=True)
-        for path, note in self.notes.items():
+        """The files of ``folder`` made the notes': only those that changed are written,
+        as an editor would (the build then tells the others unchanged by their stat)."""
+        want = {path: note.text() for path, note in self.notes.items()}
+        for old in sorted(folder.rglob("*.md")) if folder.exists() else []:
+            if old.relative_to(folder).as_posix() not in want:
+                old.unlink()
+        for path, text in want.items():
             target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(note.text(), encoding="utf-8")
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
 
 
 def outcome(config: Config, *, full: bool) -> dict[str, bytes] | str:
@@ -133,7 +139,7 @@ def outcome(config: Config, *, full: bool) -> dict[str, bytes] | str:
     return site_tree(config.out)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [4, 5, 8, 11])  # each found the stale ids that 5d4e8fd fixed
 def test_incremental_builds_equal_full_builds_through_random_edits(tmp_path: Path,
                                                                    seed: int) -> None:
     rng = random.Random(seed)
