@@ -191,7 +191,9 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         made = list(inc.emit_all(site.tasks(), emitter, jobs or jobs_wanted(),
                                  site.page_count()))
         made += [emitter.emit(p) for p in site.static([m.path for m in made])]
-        made.append(emitter.emit(site.sitemap(m.path for m in made)))
+        sitemap = site.sitemap(m.path for m in made)
+        if sitemap is not None:  # with a base_url
+            made.append(emitter.emit(sitemap))
         pages = {m.path: m.key for m in made}
         inc.write_marker(tmp, pages)
         # the marker's stat pairs the manifest with this site: taken before the swap, as

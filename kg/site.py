@@ -5,7 +5,8 @@ indexes once (:class:`~kg.views.Views`), and never opens a note file. Each page 
 a :class:`~kg.incremental.Page`: its path, the key of what it is made from, and a function
 that renders it, so a build renders only the pages whose key changed.
 Every URL is relative, so the site works from ``file://`` and under any sub-path; only the
-feed, the sitemap and the 404 page use ``--base-url``, where relative URLs cannot work.
+feed, the sitemap (written only with one) and the 404 page use ``--base-url``, where
+relative URLs cannot work.
 Templates come from the wiki's own ``templates/`` first, then the theme shipped in the
 package; all of them autoescape, and scripts live in files (the pages' CSP forbids inline).
 """
@@ -895,8 +896,11 @@ class Site:
 
         return Page(page("feed.xml"), key_of(self.global_key, "feed", entries, updated), make)
 
-    def sitemap(self, paths: Iterable[str]) -> Page:
-        """The sitemap of the pages made (every ``.html`` but the 404 page)."""
+    def sitemap(self, paths: Iterable[str]) -> Page | None:
+        """The sitemap of the pages made (every ``.html`` but the 404 page); None without a
+        ``base_url``: a sitemap lists full URLs, and readers reject relative ones."""
+        if not self.base_url:
+            return None
         pages = sorted(p for p in paths if p.endswith(".html") and p != "404.html")
         dates: dict[str, dt.date] = {
             note_page(n.id): n.date for n in self.notes if n.date
@@ -962,7 +966,8 @@ class Site:
             paths.append(made.path)
             yield Output(PagePath(made.path), made.make())
         sitemap = self.sitemap(paths)
-        yield Output(PagePath(sitemap.path), sitemap.make())
+        if sitemap is not None:
+            yield Output(PagePath(sitemap.path), sitemap.make())
 
     def static(self, made: Iterable[str]) -> list[Page]:
         """The files of ``static/`` beside kg.toml, as they are, at the same paths in the
@@ -971,7 +976,7 @@ class Site:
         folder = self.config.root / "static"
         if not folder.is_dir() or not (self.config.root / "kg.toml").is_file():
             return []  # a project's own static/ is not the wiki's without a kg.toml
-        taken = {*made, "sitemap.xml", SITE_MARKER}
+        taken = {*made, SITE_MARKER, *(["sitemap.xml"] if self.base_url else [])}
         pages = []
         for path in sorted(folder.rglob("*")):
             if not path.is_file() or path.is_symlink():

@@ -434,7 +434,7 @@ def test_the_site_lists_its_files_so_the_guard_needs_no_cache(write_wiki, tmp_pa
 
 
 def test_static_files_that_cannot_be_published_are_errors(write_wiki, tmp_path) -> None:
-    config = write_wiki(GOOD)
+    config = write_wiki(GOOD, base_url="https://example.net/")  # a site with a sitemap
     static = tmp_path / "static"
     static.mkdir()
     (static / "sitemap.xml").write_text("<mine/>")
@@ -452,7 +452,7 @@ def test_static_files_that_cannot_be_published_are_errors(write_wiki, tmp_path) 
 
 
 def test_static_files_are_published_with_every_build(write_wiki, tmp_path) -> None:
-    config = write_wiki(GOOD)
+    config = write_wiki(GOOD, base_url="https://example.net/")  # a site with a sitemap
     static = tmp_path / "static"
     (static / "docs").mkdir(parents=True)
     (static / "CNAME").write_text("wiki.example.org\n")

@@ -59,7 +59,7 @@ def test_every_page_is_written(site: Path) -> None:
     expected = [
         "index.html", "graph.html", "questions.html", "angles.html", "forecasts.html",
         "timeline.html", "placeholders.html", "tags.html", "search.html", "queries.html",
-        "404.html", "feed.xml", "sitemap.xml", "search.json", "data/search.js", "data/graph.js",
+        "404.html", "feed.xml", "search.json", "data/search.js", "data/graph.js",
         "graph.ttl", "graph.jsonld", "graph.nt", "vocab.ttl",
         "tiers/1.html", "tiers/2.html", "tiers/3.html", "tags/benchmarks.html",
         "notes/import-ai-455.html", "notes/posttrainbench.html", "notes/tip.html",
@@ -70,6 +70,7 @@ def test_every_page_is_written(site: Path) -> None:
     ]
     missing = [p for p in expected if not (site / p).is_file()]
     assert not missing
+    assert not (site / "sitemap.xml").exists()  # no base_url: a sitemap lists full URLs
 
 
 def test_vis_network_ships_in_the_site_without_a_source_map(site: Path) -> None:
@@ -573,7 +574,7 @@ def test_the_script_index_is_copied_from_the_json_index(sample_config: Config,
         rewrap(tmp_path / "other.json", io.BytesIO(), SCRIPT_HEAD, SCRIPT_TAIL)
 
 
-def test_feed_and_sitemap(site: Path) -> None:
+def test_feed(site: Path) -> None:
     feed = ET.fromstring((site / "feed.xml").read_bytes())
     assert feed.findtext(f"{ATOM}title") == "AI R&D digest wiki"
     assert feed.findtext(f"{ATOM}updated") == "2026-05-04T00:00:00Z"
@@ -582,10 +583,6 @@ def test_feed_and_sitemap(site: Path) -> None:
     first = entries[0]
     assert first.findtext(f"{ATOM}id", "").startswith("https://example.org/kg/note/")
     assert first.find(f"{ATOM}link").attrib["href"].startswith("notes/")  # type: ignore[union-attr]
-    sitemap = ET.fromstring((site / "sitemap.xml").read_bytes())
-    locs = [u.findtext(f"{SITEMAP}loc") for u in sitemap.findall(f"{SITEMAP}url")]
-    assert "notes/import-ai-455.html" in locs and "index.html" in locs
-    assert "404.html" not in locs and locs == sorted(locs)
 
 
 def test_base_url_makes_feed_sitemap_and_404_absolute(write_wiki: WriteWiki) -> None:
@@ -596,7 +593,12 @@ def test_base_url_makes_feed_sitemap_and_404_absolute(write_wiki: WriteWiki) -> 
     feed = ET.fromstring(outputs["feed.xml"])
     link = feed.find(f"{ATOM}entry/{ATOM}link")
     assert link is not None and link.attrib["href"] == "https://example.net/wiki/notes/a.html"
-    assert b"<loc>https://example.net/wiki/notes/b.html</loc>" in outputs["sitemap.xml"]
+    sitemap = ET.fromstring(outputs["sitemap.xml"])
+    locs = [u.findtext(f"{SITEMAP}loc") for u in sitemap.findall(f"{SITEMAP}url")]
+    assert "https://example.net/wiki/notes/b.html" in locs
+    assert "https://example.net/wiki/index.html" in locs
+    assert "https://example.net/wiki/404.html" not in locs and locs == sorted(locs)
+    assert b'href="sitemap.xml">Sitemap' in outputs["index.html"]  # linked where written
     missing = page(outputs, "404.html")
     assert missing.select_one("link[rel=stylesheet]").attrs["href"] == (
         "https://example.net/wiki/assets/style.css")
