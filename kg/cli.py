@@ -182,7 +182,8 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
 @wiki_option
 @out_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free one).")
 @reports_errors
 def serve(wiki: str | None, out: str | None, host: str, port: int) -> None:
     """Build, serve the site on localhost, and rebuild and reload on every change.

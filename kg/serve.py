@@ -245,13 +245,13 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     from watchfiles import watch as watch_changes
 
     state = ServeState(config.out)
+    server = listen(host, port, state)  # first: a port in use is said before a long build
     if rebuild(config, state, say) is not None:
         warm_up(config)
         # what changed meanwhile (the watcher starts below): a build that stops at the stamp
         # when nothing did, and says nothing then
         rebuild(config, state, say, quiet=True)
     collect_between_builds()
-    server = Server((host, port), make_handler(state))
     listener = Listener(server)
     listener.start()
     say(f"serving {config.out} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
@@ -269,6 +269,22 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     finally:
         stop.set()
         listener.close()
+
+
+def listen(host: str, port: int, state: ServeState) -> Server:
+    """The server, bound to ``host:port`` (requests wait in its queue until it serves);
+    an address that cannot be listened on is an error saying why."""
+    import socket
+
+    try:
+        return Server((host, port), make_handler(state))
+    except (OSError, OverflowError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        hint = ("--host takes an address of this machine, e.g. 127.0.0.1"
+                if isinstance(err, socket.gaierror) or getattr(err, "errno", None) == 99
+                else "another kg serve may be running; pick another --port, e.g. "
+                     f"--port {port + 1 if 0 < port < 65535 else 8001}")
+        raise KgError(f"cannot listen on {host}:{port}: {reason}", hint=hint) from None
 
 
 class Server(http.server.ThreadingHTTPServer):

@@ -80,6 +80,24 @@ def test_serves_pages_with_reload_script(server) -> None:  # type: ignore[no-unt
     assert status == 200 and "Alpha" in index
 
 
+def test_a_port_in_use_is_said_before_any_build(tmp_path: Path) -> None:
+    """No traceback, and no build first: the port is taken before the wiki is read."""
+    import socket
+
+    from kg.errors import KgError
+    from kg.serve import serve
+
+    config = _config(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(KgError, match=f"cannot listen on 127.0.0.1:{port}") as err:
+            serve(config, port=port, say=lambda _m: None, watch=False)
+    assert "--port" in (err.value.hint or "")
+    assert not config.out.exists()
+
+
 def test_refuses_foreign_hosts_and_paths_outside(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, port, _ = server
     assert _get(port, "/", host="evil.example")[0] == 403
