@@ -333,11 +333,18 @@ class staging:
     def __enter__(self) -> Path:
         import shutil  # here, not at the top: a build with nothing to do never stages
 
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        _recover(self.out)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir()
-        (self.tmp / SITE_MARKER).write_text(inc.MARKER_TEXT)
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            _recover(self.out)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp.mkdir()
+            (self.tmp / SITE_MARKER).write_text(inc.MARKER_TEXT)
+        except OSError as err:  # a file where a folder must be, a folder we may not write
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            file = next((p for p in self.out.parents if p.exists() and not p.is_dir()), None)
+            why = f"{file} is a file" if file else err.strerror or str(err)
+            raise KgError(f"cannot write the site in {self.out.parent}: {why}",
+                          file=self.out, hint="choose --out in a folder you can write") from None
         return self.tmp
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:

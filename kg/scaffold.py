@@ -328,7 +328,11 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
         raise ConfigError(f"{root} is a file", hint="pass a folder to `kg init`")
     wiki = root / "wiki"
     written: list[Path] = []
-    wiki.mkdir(parents=True, exist_ok=True)
+    try:
+        wiki.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file on the way (afile/sub), a folder we may not write
+        raise ConfigError(f"cannot make the wiki folder {wiki}: {err.strerror or err}",
+                          hint="pass a folder you can write to `kg init`") from None
     config_path.write_text(_TOML.format(title=json.dumps(title, ensure_ascii=False)),
                            encoding="utf-8")
     written.append(config_path)

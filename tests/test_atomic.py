@@ -229,6 +229,15 @@ def test_a_symlinked_output_folder_keeps_its_link(tmp_path: Path) -> None:
     assert leftovers(tmp_path / "project") == [] and leftovers(tmp_path / "www") == []
 
 
+def test_a_site_folder_under_a_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    config = make_wiki(tmp_path, 2)
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "x" / "site"
+    with pytest.raises(KgError, match=f"{tmp_path / 'afile'} is a file"):
+        build(Config(root=config.root, wiki=config.wiki, out=out))
+    assert (tmp_path / "afile").read_text() == "x"
+
+
 @pytest.mark.skipif(os.name != "posix", reason="symlinks")
 @pytest.mark.parametrize("which", ["--wiki", "--out"])
 def test_a_wiki_or_site_that_is_a_symlink_loop_is_said_to_be_one(tmp_path: Path,

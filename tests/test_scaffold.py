@@ -54,6 +54,13 @@ def test_init_gives_a_wiki_that_builds_and_checks_clean(tmp_path: Path) -> None:
     assert (tmp_path / "lab/.gitignore").read_text() == "site/\n.kg/\n"
 
 
+def test_init_under_a_file_is_an_error_saying_so(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    result = kg("init", str(tmp_path / "afile" / "sub"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot make the wiki folder" in result.stderr and "Not a directory" in result.stderr
+
+
 def test_init_refuses_an_existing_wiki_and_keeps_notes(tmp_path: Path) -> None:
     (tmp_path / "wiki").mkdir()
     (tmp_path / "wiki/mine.md").write_text("# Mine\n", encoding="utf-8")
