@@ -565,16 +565,17 @@ def stats(top: int, wiki: str | None, fmt: str) -> None:
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nt", "graphml"]),
-              default="ttl", show_default=True, help="Turtle, JSON-LD, N-Triples or GraphML.")
+              default=None, help="Turtle, JSON-LD, N-Triples or GraphML (default: as --out's "
+              "extension says, else ttl).")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (default: standard output).")
 @wiki_option
 @reports_errors
-def export(fmt: str, out: str | None, wiki: str | None) -> None:
+def export(fmt: str | None, out: str | None, wiki: str | None) -> None:
     """The knowledge graph as Turtle, JSON-LD or N-Triples, or its NetworkX view as GraphML."""
-    from kg.export import export_wiki
+    from kg.export import export_wiki, format_of
 
-    data = export_wiki(_config(wiki), fmt)
+    data = export_wiki(_config(wiki), fmt or format_of(out))
     if out is None:
         click.echo(data, nl=False)
         return

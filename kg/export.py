@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 FORMATS = ("ttl", "jsonld", "nt", "graphml")
 
 
+_EXTENSIONS = {".ttl": "ttl", ".turtle": "ttl", ".jsonld": "jsonld", ".json": "jsonld",
+               ".nt": "nt", ".graphml": "graphml", ".xml": "graphml"}
+
+
+def format_of(out: str | None) -> str:
+    """The format a file name asks for by its extension (``g.graphml``: GraphML), else
+    Turtle: ``kg export --out g.graphml`` without ``--format`` had written Turtle there."""
+    return _EXTENSIONS.get(Path(out).suffix.lower(), "ttl") if out else "ttl"
+
+
 def export(wiki: Wiki, nt: str | bytes, fmt: str) -> bytes:
     """The graph in ``fmt``; ``nt`` is the wiki's N-Triples (:func:`kg.rdf.ntriples`).
 

@@ -400,6 +400,19 @@ def test_a_service_that_fails_is_an_error_not_a_traceback() -> None:
     assert result.exit_code == 1 and "the query failed" in result.output
 
 
+def test_export_takes_the_format_the_file_name_asks_for(tmp_path: Path) -> None:
+    import networkx as nx
+    import pyoxigraph
+
+    for name in ("g.graphml", "g.nt", "g.jsonld"):
+        assert kg("export", "--out", str(tmp_path / name), "--wiki", WIKI).exit_code == 0
+    assert nx.read_graphml(tmp_path / "g.graphml").number_of_nodes() > 10
+    for name, fmt in (("g.nt", pyoxigraph.RdfFormat.N_TRIPLES),
+                      ("g.jsonld", pyoxigraph.RdfFormat.JSON_LD)):
+        assert len(list(pyoxigraph.parse(path=str(tmp_path / name), format=fmt))) > 100
+    assert kg("export", "--wiki", WIKI).stdout.startswith("@prefix")  # Turtle by default
+
+
 def test_export_graphml() -> None:
     import networkx as nx
 
