@@ -329,9 +329,10 @@ def value(binding: Binding, name: str) -> str | None:
 def query(store: Store, text_or_file: str, *, base_iri: str, compact: bool = False) -> Result:
     """Run a query on the store as ``kg sparql`` runs it locally: kg's prefixes declared, the
     same :class:`~kg.sparql.Result` back."""
-    from kg.sparql import Result, prefixes, prologue, read_query
+    from kg.sparql import Result, prefixes, prologue, read_query, refuse_update
 
     text = read_query(text_or_file)
+    refuse_update(text)
     full = prologue(base_iri) + text
     declared = {m.group(1) or "" for m in re.finditer(
         r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<", text, re.IGNORECASE | re.MULTILINE)}

@@ -204,6 +204,7 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
     """
     import pyoxigraph
 
+    refuse_update(query, source)
     known = prefixes(base_iri)
     full = prologue(base_iri) + query
     try:
@@ -237,6 +238,23 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
                   str(_text(t.object, names) or "")) for t in triples)
     nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
     return Result("graph", triples=text, ntriples=nt)
+
+
+_UPDATE = re.compile(
+    r"(?:\s|#[^\n]*\n|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)*"
+    r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
+
+
+def refuse_update(query: str, source: str | None = None) -> None:
+    """An update (``INSERT DATA``, ``DELETE WHERE``, ``CLEAR ALL``…) is an error saying so:
+    Oxigraph's parser would only say it expected a query's first word."""
+    found = _UPDATE.match(query)
+    if found is not None:
+        raise QueryError(
+            f"kg sparql runs queries, not updates ({found.group(1).upper()}): the graph is "
+            "made from the notes", file=source,
+            hint="change the notes and build again; SELECT, ASK, CONSTRUCT and DESCRIBE "
+                 "read the graph")
 
 
 def _text(term: Any, names: Mapping[str, str]) -> str | Integer | Real | None:

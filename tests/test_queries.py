@@ -291,6 +291,15 @@ def test_sparql_errors_name_file_and_line(tmp_path: Path) -> None:
     assert select.exit_code == 1 and "CONSTRUCT" in select.stderr
 
 
+@pytest.mark.parametrize("update", ["INSERT DATA { note:a kg:tier 1 }", "DELETE WHERE { ?s ?p ?o }",
+                                    "# c\nPREFIX x: <http://x/>\nCLEAR ALL"])
+def test_sparql_an_update_is_said_to_be_one(update: str) -> None:
+    result = kg("sparql", update, "--wiki", WIKI)
+    assert result.exit_code == 1
+    assert "kg sparql runs queries, not updates" in result.stderr
+    assert "expected" not in result.stderr  # not Oxigraph's "expected CONSTRUCT"
+
+
 def test_sparql_an_unknown_prefix_is_named_at_its_line(tmp_path: Path) -> None:
     rq = tmp_path / "cites.rq"
     rq.write_text("SELECT ?a\nWHERE {\n  ?a schema:name ?n ;\n     bibo:cites ?b }\n",
