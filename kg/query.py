@@ -175,7 +175,8 @@ def relation_name(name: str | None) -> str | None:
     if found is None:
         near = closest(name)
         raise ConfigError(f"unknown relation '{name}'",
-                          hint=f"did you mean '{near}'?" if near else "see `kg --help`")
+                          hint=f"did you mean '{near}'?" if near
+                          else "`kg relations` lists them (and `mentions`)")
     return found.name
 
 
