@@ -465,6 +465,7 @@ def test_relation_filters_take_synonyms_and_refuse_unknown_names() -> None:
     assert result.exit_code == 1 and "did you mean 'counterpoint'" in result.stderr
     result = kg("neighbors", "ahe", "--rel", "nonsense", "--wiki", WIKI)
     assert result.exit_code == 1 and "unknown relation" in result.stderr
+    result = kg("neighbors", "ahe", "--rel", "zzz", "--wiki", WIKI)  # near none
     assert "`kg relations` lists them" in result.stderr  # kg --help does not
 
 
