@@ -209,7 +209,24 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-date_type = click.DateTime(formats=["%Y-%m-%d"])
+class _Date(click.DateTime):
+    """YYYY-MM-DD; one written so that is no date (2024-02-30) is said to be none, where
+    click says it does not match the format."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str):
+            import datetime as dt
+            import re
+
+            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value.strip()):
+                try:
+                    dt.datetime.strptime(value.strip(), "%Y-%m-%d")
+                except ValueError as err:
+                    self.fail(f"{value!r} is no date: {err}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+date_type = _Date(formats=["%Y-%m-%d"])
 
 
 @main.command()
@@ -269,7 +286,11 @@ def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
         refs = ", ".join(created.placeholder.referenced_by)
         click.echo(f"(was a placeholder; linked from {refs})", err=True)
     if edit:
-        click.edit(filename=str(created.path))
+        try:
+            click.edit(filename=str(created.path))
+        except click.ClickException as err:  # $EDITOR missing or failing: the note is there
+            raise click.ClickException(f"{err.message}; the note is written at "
+                                       f"{_shown(created.path)} (check $EDITOR)") from None
 
 
 @main.command("import")

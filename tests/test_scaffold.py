@@ -207,6 +207,20 @@ def test_new_on_a_placeholder_whose_slug_is_a_note_s_id(sample_copy: Config) -> 
     assert wiki.notes[ghost.id].title == "C++" and "c" in wiki.notes
 
 
+def test_a_date_that_does_not_exist_is_said_to_be_none(sample_copy: Config) -> None:
+    result = kg("new", "Leap", "--date", "2025-02-29", "--wiki", str(sample_copy.wiki))
+    assert result.exit_code == 2 and "'2025-02-29' is no date" in result.stderr
+    assert "does not match the format" not in result.stderr
+
+
+def test_a_failing_editor_says_the_note_is_written(sample_copy: Config,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDITOR", "/nonexistent/editor")
+    result = kg("new", "Edit me", "--edit", "--wiki", str(sample_copy.wiki))
+    assert result.exit_code == 1 and (sample_copy.wiki / "edit-me.md").is_file()
+    assert "the note is written at" in result.stderr and "edit-me.md" in result.stderr
+
+
 def test_new_cli_prints_the_path_and_opens_the_editor(sample_copy: Config,
                                                       tmp_path: Path) -> None:
     editor = tmp_path / "editor.py"
