@@ -379,7 +379,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
         for lineno, text in paragraph:
             stripped = _LEAD.sub("", text.strip()).strip()  # > [!note], - [ ], 1.: no words
             if "^" in stripped:  # a block id ending the line: an anchor, not a sentence's
-                stripped = _BLOCK_ID_AT_END.sub("", stripped)
+                stripped = BLOCK_ID_AT_END.sub("", stripped)
             offsets.append((length, lineno))
             parts.append(stripped)
             length += len(stripped) + 1
@@ -543,8 +543,9 @@ def split_title(text: str) -> tuple[str, str]:
     return plain_text(text)[:140], ""
 
 
-_BLOCK_ID_AT_END = re.compile(r"\s\^[A-Za-z0-9-]+$")
-"""A block id ending a line (``The claim. ^claim1``): an anchor, not text to show."""
+BLOCK_ID_AT_END = re.compile(r"\s\^([A-Za-z0-9-]+)$")
+"""A block id ending a line as written (``The claim. ^claim1``): an anchor, not text to show
+(:mod:`kg.markdown` makes it one, ``kg check`` lists it)."""
 
 
 _LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+\][+-]?[ \t]*)?(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?"
@@ -578,5 +579,5 @@ def first_paragraph(section: RawSection) -> str:
             continue
         if (_BULLET.match(text) or _ORDERED.match(text)) and parts:
             break
-        parts.append(_BLOCK_ID_AT_END.sub("", line))
+        parts.append(BLOCK_ID_AT_END.sub("", line))
     return plain_text(" ".join(parts))

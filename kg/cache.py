@@ -66,7 +66,7 @@ from kg.cachefile import (
     write_quietly,
 )
 from kg.errors import Finding, KgError
-from kg.ids import NoteId, loose_id, name_key, slugify, target_text
+from kg.ids import NoteId, loose_id, name_key, note_part, slugify, target_text
 
 if TYPE_CHECKING:
     from kg.config import Config
@@ -105,8 +105,8 @@ class CachedResolver:
         loose = loose_id(text)
         if loose is not None and self._graph.exists(NoteId(loose)):
             return NoteId(loose)
-        if "#" in text.strip("#"):  # "b#Part": note b, as Resolver.resolve reads it
-            return self.resolve(text.partition("#")[0], file=file, line=line)
+        if (note := note_part(text)) is not None:  # "b#Part": as Resolver.resolve reads it
+            return self.resolve(note, file=file, line=line)
         return None
 
     def suggestions(self, target: str, limit: int = 3) -> list[str]:

@@ -3,9 +3,9 @@
 Errors are what stops a build (a note that does not parse, an unknown relation, ids that
 collide, an ambiguous target) and what makes links mean two things (an alias two notes
 claim). Warnings are what a careful wiki fixes sooner or later: placeholders and targets that
-look like typos, links to headings and blocks that do not exist, attachments the wiki lacks, missing
-title, date or tier, answers to questions nobody asked, one-way connections worth returning,
-orphans, and forecasts past their date that nobody resolved.
+look like typos, links to headings and blocks that do not exist, attachments the wiki lacks,
+missing title, date or tier, answers to questions nobody asked, one-way connections worth
+returning, orphans, and forecasts past their date that nobody resolved.
 """
 
 from __future__ import annotations
@@ -378,15 +378,11 @@ def _anchors(wiki: Wiki, resolver: Resolver) -> list[Finding]:
     return out
 
 
-_BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)$")
-"""A block id as a line ends with it (``The claim. ^claim1``), as :mod:`kg.markdown` finds it."""
-
-
 def _block_ids(note: Note) -> set[str]:
     """The ids the note's blocks end with, where the page makes them anchors: the last line
     of a paragraph or list item (the next is blank, a new item or a heading), not a heading
     or a table row."""
-    from kg.body import atx_heading
+    from kg.body import BLOCK_ID_AT_END, atx_heading
 
     lines = without_code(note.body).split("\n")
     found: set[str] = set()
@@ -396,7 +392,7 @@ def _block_ids(note: Note) -> set[str]:
             table = False
             continue
         table = table or bool(_TABLE_DELIMITER.match(line))
-        mark = _BLOCK_ID.search(line.rstrip())
+        mark = BLOCK_ID_AT_END.search(line.rstrip())
         if mark is None or table or atx_heading(line):
             continue
         after = lines[i + 1] if i + 1 < len(lines) else ""
@@ -427,8 +423,9 @@ def _heading_keys(note: Note) -> dict[str, str]:
             previous = ""
             continue
         heading = None if in_fence else atx_heading(line)
-        text = (heading[1] if heading else previous.strip()
-                if not in_fence and previous.strip() and _SETEXT.match(line) else None)
+        text = heading[1] if heading else None
+        if text is None and not in_fence and previous.strip() and _SETEXT.match(line):
+            text = previous.strip()  # a setext heading: the line above its underline
         if text is not None:
             readable = plain_text(text)
             keys.setdefault(slugify(readable), _key(readable))

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from kg.cachefile import dump_paired, load_paired, plain_digest
-from kg.ids import NoteId, name_key, slugify, target_text
+from kg.ids import NoteId, name_key, note_part, slugify, target_text
 from kg.resolve import Resolver
 
 if TYPE_CHECKING:
@@ -83,8 +83,8 @@ def lookup_names(target: str) -> tuple[str, ...]:
     stems, aliases and titles, and its slug as an id; for ``b#Part``, those of ``b`` too."""
     text = target_text(target)
     names = (f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}")
-    if "#" in text.strip("#"):
-        return names + lookup_names(text.partition("#")[0])
+    if (note := note_part(text)) is not None:
+        return names + lookup_names(note)
     return names
 
 

@@ -182,6 +182,12 @@ def name_key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def note_part(text: str) -> str | None:
+    """The note a target names a place in (``b`` of ``b#^block`` or ``b#Part``), looked up
+    when the whole names nothing; None when it names no place."""
+    return text.partition("#")[0] if "#" in text.strip("#") else None
+
+
 def target_text(target: str) -> str:
     """A link's target as it is looked up: trimmed, without ``.md`` and outer slashes."""
     return target.strip().removesuffix(".md").strip("/")

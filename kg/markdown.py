@@ -29,6 +29,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from kg.attachments import destination_ref, is_image
 from kg.body import (
+    BLOCK_ID_AT_END,
     HASHTAG,
     MD_LINK,
     from_folder,
@@ -97,8 +98,6 @@ _BLOCK_LINK = re.compile(r"^([^#|]*)#\^([A-Za-z0-9-]+)\s*(?:\|(.*))?$")
 """A link to a block (``[[note#^id]]``, ``[[#^id|label]]``): its note, id and label."""
 _BLOCK_MARK = re.compile(r"(?<!\S)\^([A-Za-z0-9-]+)$")
 """The id a block ends with, Obsidian's ``… text ^id``: not shown; the block's anchor."""
-_BLOCK_MARK_WRITTEN = re.compile(r"\s\^([A-Za-z0-9-]+)$")
-"""The same mark in the source as written, where a space must stand before it."""
 
 
 def block_anchor(block: str) -> str:
@@ -116,7 +115,7 @@ def _block_ids(md: MarkdownIt) -> None:
             last = token.children[-1] if token.type == "inline" and token.children else None
             if last is None or last.type != "text" or "^" not in last.content:
                 continue
-            written = _BLOCK_MARK_WRITTEN.search(token.content)  # after a space as written:
+            written = BLOCK_ID_AT_END.search(token.content)  # after a space as written:
             mark = _BLOCK_MARK.search(last.content)               # m*c*^2 is no mark
             if written is None or mark is None or written.group(1) in seen:
                 continue

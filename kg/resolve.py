@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from kg.errors import Finding, Location, ResolveError, Severity
-from kg.ids import NoteId, loose_id, name_key, placeholder_id, target_text
+from kg.ids import NoteId, loose_id, name_key, note_part, placeholder_id, target_text
 from kg.model import (
     Edge,
     EdgeKind,
@@ -91,8 +91,8 @@ class Resolver:
         loose = loose_id(text)
         if loose is not None and loose in self.by_id:
             return self.by_id[loose]
-        if "#" in text.strip("#"):  # to: "b#^block" or "b#Part": note b
-            return self.resolve(text.partition("#")[0], file=file, line=line, folder=folder)
+        if (note := note_part(text)) is not None:  # to: "b#^block" or "b#Part": note b
+            return self.resolve(note, file=file, line=line, folder=folder)
         return None
 
     def placeholder(self, target: str) -> NoteId:
