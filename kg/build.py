@@ -19,7 +19,7 @@ import glob
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,9 +196,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
             made.append(emitter.emit(sitemap))
         pages = {m.path: m.key for m in made}
         inc.write_marker(tmp, pages)
-        # the marker's stat pairs the manifest with this site: taken before the swap, as
-        # another build of the same folder could swap its own in right after
-        marker = inc.marker_stat(tmp / SITE_MARKER)
+        stage.settle(made, previous.pages if previous else None, emitter.link)
+    marker = stage.marker  # its stat pairs the manifest with this site
     kinds = edge_kinds(wiki)
     result = BuildResult(
         notes=len(wiki.notes),
@@ -303,14 +302,25 @@ def check_output_folder(config: Config) -> None:
         )
 
 
-class staging:
-    """A temporary folder beside ``out``, swapped in for it on success, removed on failure.
+IN_PLACE_MAX = 200
+"""A build that changes at most this many files (or a tenth of the site, if more) moves
+them into the site in place; one that changes more swaps in a whole new folder."""
 
-    The swap is one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux, so there is no moment
-    without a site; elsewhere it is two renames. The site swapped out is removed by
-    :meth:`discard`, once the build has said the new one is in place. A build killed
-    outright (SIGKILL, power cut) leaves its temporary folder behind: the next build removes
-    it, and puts back a site that was set aside between the two renames.
+
+class staging:
+    """A temporary folder beside ``out`` that the pages made are written to; on success they
+    go into place, on failure it is removed and the previous site is as it was.
+
+    Into place, one of two ways (:meth:`settle`). A build that changed a few files of a site
+    (an edit: a dozen of 10,000) moves them into it and removes the pages that are gone,
+    each file whole (a rename), in milliseconds; the marker file is first rewritten to
+    list both sites' files, so that a build killed meanwhile is followed by a whole one.
+    Otherwise the pages kept from the previous site are linked beside the new ones and the
+    folder is swapped in whole: one atomic ``renameat2(RENAME_EXCHANGE)`` on Linux, so
+    there is no moment without a site; elsewhere two renames. The site swapped out is
+    removed by :meth:`discard`, once the build has said the new one is in place. A build
+    killed outright (SIGKILL, power cut) leaves its temporary folder behind: the next build
+    removes it, and puts back a site that was set aside between the two renames.
     """
 
     def __init__(self, out: Path) -> None:
@@ -320,6 +330,24 @@ class staging:
         self.old = out.parent / f".{out.name}.old-{os.getpid()}"
         self.swapped_out: Path | None = None
         """Where the previous site is once the new one is in place, until :meth:`discard`."""
+        self.marker: list[int] = []
+        """The stat of the new site's marker, once it is in place."""
+        self._in_place: tuple[list[str], list[str], list[str]] | None = None
+
+    def settle(self, made: Sequence[inc.Made], previous: dict[str, str] | None,
+               link: Callable[[str], None]) -> None:
+        """Choose how the pages ``made`` go into place, beside the ``previous`` site's
+        pages (their keys), kept where they are unless ``link`` puts them into the staging
+        folder."""
+        kept = [m.path for m in made if not m.rendered]
+        if previous is not None:
+            written = [m.path for m in made if m.rendered]
+            gone = sorted(previous.keys() - {m.path for m in made})
+            if len(written) + len(gone) <= max(IN_PLACE_MAX, len(made) // 10):
+                self._in_place = (written, gone, sorted({*previous, *(m.path for m in made)}))
+                return
+        for path in kept:
+            link(path)
 
     def discard(self) -> None:
         """Remove the previous site (thousands of files: a build does it after it has told
@@ -350,8 +378,18 @@ class staging:
     def __exit__(self, kind: object, error: object, tb: object) -> None:
         import shutil
 
+        if error is None and self._in_place is not None:
+            try:
+                self._update(*self._in_place)
+            except OSError as err:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise KgError(f"could not write the site: {err}", file=self.out,
+                              hint="check free space and permissions; the next build writes "
+                                   "the site whole again") from err
+            return
         if error is None:
             try:
+                self.marker = inc.marker_stat(self.tmp / SITE_MARKER)
                 self._swap()
                 return
             except OSError as err:
@@ -363,6 +401,39 @@ class staging:
                 file=self.out,
                 hint="the previous site is unchanged; check free space and permissions",
             ) from error
+
+    def _update(self, written: list[str], gone: list[str], both: list[str]) -> None:
+        """Move the pages ``written`` into the site, remove those ``gone``."""
+        out, tmp = self.out, self.tmp
+        # listing both sites' files (what is there while this runs), the marker no longer
+        # pairs with the manifest: a build stopped half way is followed by a whole one
+        inc.write_marker(tmp, both, name=f"{SITE_MARKER}.both")
+        os.replace(tmp / f"{SITE_MARKER}.both", out / SITE_MARKER)
+        # the pages replaced or gone are moved into the staging folder, removed with it once
+        # the new site is shown: freeing the blocks of the graph exports replaced (hundreds
+        # of megabytes) is no part of the build's time
+        was = tmp / ".was"
+        was.mkdir()
+        for n, path in enumerate(gone):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(out / path, was / str(n))
+        for folder in sorted({f for p in gone for f in _folders(p)}, key=len, reverse=True):
+            with contextlib.suppress(OSError):  # one still holding files stays
+                os.rmdir(out / folder)
+        made: set[str] = set()
+        for n, path in enumerate(written):
+            folder = path.rpartition("/")[0]
+            if folder not in made:
+                (out / folder).mkdir(parents=True, exist_ok=True)
+                made.add(folder)
+            # the page replaced is moved aside first: a rename over it would have ext4 write
+            # the new file out there and then (auto_da_alloc; 0.2 s for the exports)
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(out / path, was / f"{n}.was")
+            os.rename(tmp / path, out / path)
+        os.replace(tmp / SITE_MARKER, out / SITE_MARKER)
+        self.marker = inc.marker_stat(out / SITE_MARKER)
+        self.swapped_out = tmp  # what is left of it: folders, and linked pages
 
     def _swap(self) -> None:
         if not (self.out.exists() or self.out.is_symlink()):
@@ -378,6 +449,12 @@ class staging:
             self.old.rename(self.out)
             raise
         self.swapped_out = self.old
+
+
+def _folders(path: str) -> list[str]:
+    """The folders ``path`` is in, innermost first: ``a/b/c.html`` → ``a/b``, ``a``."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:n]) for n in range(len(parts), 0, -1)]
 
 
 def _recover(out: Path) -> None:

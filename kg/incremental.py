@@ -379,10 +379,10 @@ def folder_times(out: Path, pages: Iterable[str]) -> dict[str, int]:
     return times
 
 
-def write_marker(folder: Path, files: Iterable[str]) -> None:
+def write_marker(folder: Path, files: Iterable[str], name: str = SITE_MARKER) -> None:
     """The site's marker, listing every file the build wrote: what a later build may
     replace without losing anything (the manifest beside the cache may be gone)."""
-    (folder / SITE_MARKER).write_text(MARKER_TEXT + _FILES + "".join(
+    (folder / name).write_text(MARKER_TEXT + _FILES + "".join(
         f"{path}\n" for path in sorted(files)), encoding="utf-8")
 
 
@@ -482,8 +482,9 @@ def write_page(target: Path, data: bytes) -> None:
 
 
 class Emitter:
-    """Puts pages into the staging folder: linked from the previous site when their key is
-    unchanged, made and written otherwise."""
+    """Puts the pages made into the staging folder; a page whose key is unchanged is kept
+    where it is, in the previous site (:meth:`kg.build.staging.settle` then either moves the
+    pages made into that site or links the kept ones beside them)."""
 
     def __init__(self, tmp: Path, previous: Previous | None,
                  done: Callable[[], None] | None = None) -> None:
@@ -492,29 +493,63 @@ class Emitter:
         self.done = done
         """Told when a task has made its pages (a site drops what it kept for them)."""
         self._folders: set[str] = set()
-        # paths joined as text: a kept page costs a link, and Path objects cost as much again
+        # paths joined as text: a kept page costs a stat, and Path objects cost as much again
         self._tmp = f"{tmp}/"
         self._out = f"{previous.out}/" if previous is not None else ""
 
     def emit(self, page: Page) -> Made:
-        folder = page.path.rpartition("/")[0]
-        if folder not in self._folders:
-            (self.tmp / folder).mkdir(parents=True, exist_ok=True)
-            self._folders.add(folder)
-        previous = self.previous
-        if previous is not None and previous.keys.get(page.path) == page.key:
-            source = self._out + page.path
-            try:
-                os.link(source, self._tmp + page.path)
-                return Made(page.path, page.key, False, page.reads)
-            except FileNotFoundError:
-                pass  # removed by hand since: made again below
-            except OSError:  # no hard links here (another file system, FAT): a copy
-                import shutil
+        return self._kept(page) or self._make(page)
 
-                with contextlib.suppress(OSError):
-                    shutil.copyfile(source, self._tmp + page.path)
-                    return Made(page.path, page.key, False, page.reads)
+    def run(self, task: Task) -> list[Made]:
+        made: list[Made] = []
+        # a page may read the task's earlier pages in the staging folder (the Turtle is made
+        # from the N-Triples beside it): the kept ones are linked there before one is made
+        unlinked: list[str] = []
+        for page in task():
+            kept = self._kept(page)
+            if kept is not None:
+                unlinked.append(page.path)
+                made.append(kept)
+                continue
+            for path in unlinked:
+                self.link(path)
+            unlinked.clear()
+            made.append(self._make(page))
+        if any(m.rendered for m in made):  # the pages made are garbage now
+            if self.done is not None:
+                self.done()
+            release_memory()
+        return made
+
+    def link(self, path: str) -> None:
+        """Put the previous site's page ``path`` into the staging folder: a hard link, or a
+        copy where there are none (another file system, FAT)."""
+        self._folder(path)
+        source, target = self._out + path, self._tmp + path
+        try:
+            os.link(source, target)
+        except FileExistsError:
+            pass
+        except OSError as err:
+            if isinstance(err, FileNotFoundError):
+                raise
+            import shutil
+
+            shutil.copyfile(source, target)
+
+    def _kept(self, page: Page) -> Made | None:
+        """The page as the previous site has it, when its key is unchanged and it is there."""
+        previous = self.previous
+        if previous is None or previous.keys.get(page.path) != page.key:
+            return None
+        try:
+            os.stat(self._out + page.path)
+        except OSError:  # removed by hand since: made again
+            return None
+        return Made(page.path, page.key, False, page.reads)
+
+    def _make(self, page: Page) -> Made:
+        self._folder(page.path)
         target = self.tmp / page.path
         if page.write is not None:
             page.write(target)
@@ -523,13 +558,11 @@ class Emitter:
         settled = page.settled is None or page.settled()
         return Made(page.path, page.key if settled else UNSETTLED, True, page.reads)
 
-    def run(self, task: Task) -> list[Made]:
-        made = [self.emit(page) for page in task()]
-        if any(m.rendered for m in made):  # the pages made are garbage now
-            if self.done is not None:
-                self.done()
-            release_memory()
-        return made
+    def _folder(self, path: str) -> None:
+        folder = path.rpartition("/")[0]
+        if folder not in self._folders:
+            (self.tmp / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
 
 
 _STATE: tuple[Sequence[Task], Emitter] | None = None

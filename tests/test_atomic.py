@@ -1,9 +1,10 @@
-"""A build either replaces the whole site or leaves the previous one untouched.
+"""A build either puts its whole site in place or leaves the previous one untouched.
 
-The site is written into ``.<out>.tmp-<pid>`` beside the output and swapped in at the end;
-these tests break a build half way (an exception, a full disk, SIGKILL of a real ``kg build``)
-and check that the previous site is byte for byte what it was, and that no temporary folder
-outlives the next build.
+The pages are written into ``.<out>.tmp-<pid>`` beside the output; at the end they are moved
+into the site (an edit's dozen pages) or the folder is swapped in whole. These tests break a
+build half way (an exception, a full disk, SIGKILL of a real ``kg build``) and check that the
+previous site is byte for byte what it was, and that no temporary folder outlives the next
+build; and that a site updated in place is the same as one built whole.
 """
 
 from __future__ import annotations
@@ -123,6 +124,87 @@ def test_without_an_atomic_exchange_the_two_renames_work(
     build(config)
     assert "v2" in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
     assert leftovers(tmp_path) == []
+
+
+def tree(folder: Path) -> tuple[dict[str, str], list[str]]:
+    """Every file's digest, and every folder (an emptied one left behind would show)."""
+    folders = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir())
+    return snapshot(folder), folders
+
+
+def full_build(config: Config, out: Path) -> Config:
+    fresh = Config(root=config.root, wiki=config.wiki, out=out)
+    build(fresh, full=True)
+    return fresh
+
+
+def test_an_edit_moves_the_pages_it_made_into_the_site_in_place(tmp_path: Path) -> None:
+    config = make_wiki(tmp_path, 12)
+    (config.wiki / "figs" / "deep").mkdir(parents=True)
+    (config.wiki / "figs" / "deep" / "plot.png").write_bytes(b"\x89PNG plot")
+    note = config.wiki / "note-0003.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\n![[figs/deep/plot.png]]\n",
+                    encoding="utf-8")
+    build(config)
+    assert (config.out / "files" / "figs" / "deep" / "plot.png").is_file()
+    folder = config.out.stat().st_ino
+    kept = (config.out / "notes" / "note-0007.html").stat().st_ino
+    # one note edited, another loses its figure (and the site the figure's folders)
+    edited = config.wiki / "note-0001.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("## TL;DR\n",
+                                                                 "## TL;DR\nEdited. "))
+    note.write_text(note.read_text(encoding="utf-8").replace("![[figs/deep/plot.png]]", ""))
+    (config.wiki / "figs" / "deep" / "plot.png").unlink()
+    result = build(config)
+
+    assert 0 < result.rendered < result.files // 2 and result.removed == 1
+    assert config.out.stat().st_ino == folder  # the same folder, not a new one swapped in
+    assert (config.out / "notes" / "note-0007.html").stat().st_ino == kept
+    assert "Edited." in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
+    assert not (config.out / "files").exists()  # emptied folders go with their files
+    assert tree(config.out) == tree(full_build(config, tmp_path / "full").out)
+    assert leftovers(tmp_path) == []
+    assert build(config).rendered == 0  # the site written in place is the manifest's
+
+
+def test_a_build_changing_much_of_the_site_swaps_in_a_new_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kg.build, "IN_PLACE_MAX", 0)
+    config = make_wiki(tmp_path, 12)
+    build(config)
+    folder = config.out.stat().st_ino
+    make_wiki(tmp_path, 12, version="v2")  # every note: more than a tenth of the pages
+    build(config)
+    assert config.out.stat().st_ino != folder
+    assert tree(config.out) == tree(full_build(config, tmp_path / "full").out)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_site_updated_in_place_half_way_is_made_whole_by_the_next_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_wiki(tmp_path, 12)
+    build(config)
+    make_wiki(tmp_path, 12, version="v2")
+    real = os.rename
+    moved: list[str] = []
+
+    def failing(source: object, target: object) -> None:
+        if Path(str(target)).parent.name == "notes" and Path(str(target)).is_relative_to(
+                config.out):
+            if len(moved) == 3:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            moved.append(str(target))
+        real(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kg.build.os, "rename", failing)
+    with pytest.raises(KgError, match="could not write the site") as caught:
+        build(config)
+    assert "the next build writes the site whole again" in (caught.value.hint or "")
+    monkeypatch.setattr(kg.build.os, "rename", real)
+    assert len(moved) == 3 and leftovers(tmp_path) == []
+    result = build(config)  # the marker no longer pairs with the manifest: all made again
+    assert result.rendered == result.files
+    assert tree(config.out) == tree(full_build(config, tmp_path / "full").out)
 
 
 def dead_pid() -> int:
