@@ -116,7 +116,8 @@ def main() -> None:
 @wiki_option
 @out_option
 @click.option("--base-url", default=None, help="The URL the site will be served from.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress or warnings: only the one-line summary, or the error.")
 @click.option("--unsafe-html", is_flag=True,
               help="Let raw HTML in notes through (cleaned by nh3); default: shown as text.")
 @click.option("--full", is_flag=True,

@@ -60,6 +60,8 @@ class Split:
     front_line: int
     body: str
     body_line: int
+    toml: bool = False
+    """The front-matter is TOML between ``+++`` lines (Hugo's), not YAML."""
 
 
 def normalise_newlines(text: str) -> str:
@@ -78,20 +80,22 @@ def split(text: str, *, file: str | None = None) -> Split:
     ``...``. An opening with no close is an error: reading it as body would silently lose
     every field (python-frontmatter's behaviour).
     """
-    if not text.startswith(_FENCE) or text[3:4] not in ("\n", " ", "\t", ""):
+    fence = text[:3]
+    if fence not in (_FENCE, _TOML_FENCE) or text[3:4] not in ("\n", " ", "\t", ""):
         return Split(None, 0, text, 1)
     first_nl = text.find("\n")
-    if first_nl == -1 or text[:first_nl].strip() != _FENCE:
+    if first_nl == -1 or text[:first_nl].strip() != fence:
         return Split(None, 0, text, 1)
+    closers = _CLOSERS if fence == _FENCE else (_TOML_FENCE,)
     pos = first_nl + 1
     line = 2
     while pos <= len(text):
         end = text.find("\n", pos)
         current = text[pos:] if end == -1 else text[pos:end]
-        if current.rstrip() in _CLOSERS:
+        if current.rstrip() in closers:
             front = text[first_nl + 1 : pos]
             body = "" if end == -1 else text[end + 1 :]
-            return Split(front, 2, body, line + 1)
+            return Split(front, 2, body, line + 1, toml=fence == _TOML_FENCE)
         if end == -1:
             break
         pos = end + 1
@@ -100,8 +104,62 @@ def split(text: str, *, file: str | None = None) -> Split:
         "front-matter opened on line 1 is never closed",
         file=file,
         line=1,
-        hint="end the front-matter with a line holding only ---",
+        hint=f"end the front-matter with a line holding only {fence}",
     )
+
+
+def load_toml(front: str, *, first_line: int = 2, file: str | None = None
+              ) -> dict[str, Node]:
+    """Read TOML front-matter (Hugo's, between ``+++`` lines) into the same :class:`Node`
+    values as YAML's: every scalar the text TOML gives it (``true``, ``2024-03-05``), each
+    value at the line of its top-level key (TOML's reader tells no lines)."""
+    import tomllib
+
+    if len(front) > MAX_FRONT_MATTER:
+        return load(front, first_line=first_line, file=file)  # the same error as YAML's
+    try:
+        data = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as err:
+        found = re.search(r"\(at line (\d+)", str(err))
+        raise NoteError(
+            f"front-matter is not valid TOML: {re.sub(r' [(]at .*', '', str(err))}",
+            file=file,
+            line=first_line + int(found.group(1)) - 1 if found else first_line,
+            hint='write fields as key = "value" lines, e.g. title = "My note"',
+        ) from None
+    lines: dict[str, int] = {}
+    for n, text in enumerate(front.split("\n")):
+        key = _TOML_KEY.match(text)
+        if key:
+            lines.setdefault((key.group(1) or key.group(2) or key.group(3)).strip('"'),
+                             first_line + n)
+    return {key: _toml_node(value, lines.get(key, first_line), file, 1)
+            for key, value in data.items()}
+
+
+_TOML_FENCE = "+++"
+_TOML_KEY = re.compile(r'^\s*(?:\[+\s*([^\]."]+)|("[^"]*"|[A-Za-z0-9_-]+)\s*=|'
+                       r"'([^']*)'\s*=)")
+
+
+def _toml_node(value: object, line: int, file: str | None, depth: int) -> Node:
+    if depth > MAX_DEPTH:
+        raise NoteError(f"front-matter is nested more than {MAX_DEPTH} levels deep",
+                        file=file, line=line,
+                        hint="flatten the value; no field of a note needs that much nesting")
+    if isinstance(value, dict):
+        return Node({str(k): _toml_node(v, line, file, depth + 1) for k, v in value.items()},
+                    line)
+    if isinstance(value, list):
+        return Node([_toml_node(v, line, file, depth + 1) for v in value], line)
+    if isinstance(value, bool):
+        return Node("true" if value else "false", line)
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if len(text) > MAX_SCALAR or _CONTROL.search(text):
+        raise NoteError("a front-matter value is too long or holds a control character",
+                        file=file, line=line, hint=f"keep values under {MAX_SCALAR} "
+                        "characters of printable text")
+    return Node(text, line)
 
 
 def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[str, Node]:

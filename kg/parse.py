@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from kg import body as bodymod
 from kg.errors import Finding, KgError, Location, NoteError, Severity
-from kg.frontmatter import Node, load, normalise_newlines, split
+from kg.frontmatter import Node, load, load_toml, normalise_newlines, split
 from kg.ids import NoteId, item_slug, small_number, tag_name
 from kg.model import (
     Angle,
@@ -39,7 +39,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 # C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF),
 # and the noncharacters U+FFFE and U+FFFF
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?$")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]*(?: ?(?:Z|[+\-][0-9:]+))?)?$")
 _WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
 # what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
 # would reach the RDF graph as a malformed IRI
@@ -112,8 +112,13 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     """Parse one file's bytes; ``path`` is relative to the wiki, for messages."""
     text = decode(data, file=path)
     parts = split(text, file=path)
-    fields = load(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
+    read = load_toml if parts.toml else load
+    fields = read(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
     reader = _Fields(fields, path)
+    if parts.front is None:
+        reader.unread_front_matter(text)
+    elif not parts.toml:
+        reader.comments_in_values(parts.front, parts.front_line)
     body = bodymod.strip_comments(parts.body)
     scanned = bodymod.scan(body, parts.body_line, path.rpartition("/")[0])
     return _build_note(nid, path, reader, scanned, body, parts.body_line, data)
@@ -218,7 +223,8 @@ def _build_note(
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
         tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
-                                               *f.texts("tag", commas=True), *scanned.tags)
+                                               *f.texts("tag", commas=True),
+                                               *f.texts("keywords", commas=True), *scanned.tags)
                                  if (tag := tag_name(t)))),
         connections=f.connections("connections"),
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
@@ -303,11 +309,36 @@ def _angles(nid: NoteId, scanned: bodymod.Body) -> tuple[Angle, ...]:
     return tuple(out)
 
 
+KNOWN_FIELDS = frozenset({
+    "title", "date", "created", "tier", "type", "authors", "author", "source", "raw",
+    "aliases", "alias", "tags", "tag", "keywords", "connections", "forecasts", "answers",
+    "publish", "published", "draft",
+})
+"""The front-matter keys kg reads; in any case (``Title:``, ``Tags:``), as other tools write
+them. ``keywords`` (Pandoc's, Zettlr's) are tags."""
+
+
+def _lower_case_keys(fields: dict[str, Node], path: str) -> dict[str, Node]:
+    """``fields`` with the keys kg reads in lower case; one written in two cases is an error."""
+    if all(key.islower() or key.lower() not in KNOWN_FIELDS for key in fields):
+        return fields
+    out: dict[str, Node] = {}
+    written: dict[str, str] = {}
+    for key, node in fields.items():
+        name = key.lower() if key.lower() in KNOWN_FIELDS else key
+        if name in out:
+            raise NoteError(f"'{name}' is written twice, as '{written[name]}' on line "
+                            f"{out[name].line} and as '{key}' on line {node.line}",
+                            file=path, line=node.line, hint="keep one of them")
+        out[name], written[name] = node, key
+    return out
+
+
 class _Fields:
     """Typed readers over the front-matter of one file; each error names the value's line."""
 
     def __init__(self, fields: dict[str, Node], path: str) -> None:
-        self.fields = fields
+        self.fields = _lower_case_keys(fields, path)
         self.path = path
         self.warnings: list[Finding] = []
 
@@ -318,6 +349,39 @@ class _Fields:
         self.warnings.append(
             Finding(Severity.WARNING, code, message, Location(self.path, node.line), hint)
         )
+
+    def unread_front_matter(self, text: str) -> None:
+        """Warn of fields written where they are not read: front-matter after blank lines,
+        in JSON (Hugo's), or as Logseq's ``key:: value`` properties."""
+        lead = len(text) - len(text.lstrip("\n"))
+        first = text[lead:].partition("\n")[0].rstrip()
+        if lead and first in (_FENCE_YAML, "+++") and f"\n{first}\n" in text[lead + 3:]:
+            self._warn(Node(None, lead + 1), "unread-front-matter",
+                       f"front-matter after {lead} blank line{'s' if lead > 1 else ''} is "
+                       "read as text", "front-matter must begin on the first line: delete the "
+                       "blank lines above it")
+        elif not lead and first == "{" and "\n}" in text:
+            self._warn(Node(None, 1), "unread-front-matter", "JSON front-matter is not read",
+                       "write the fields as YAML between --- lines")
+        elif _LOGSEQ_PROPERTY.match(text):
+            self._warn(Node(None, 1), "unread-front-matter",
+                       "'key:: value' properties (Logseq's) are not read",
+                       "write them as YAML front-matter between --- lines (title: …)")
+
+    def comments_in_values(self, front: str, first_line: int) -> None:
+        """Warn of a ``#word`` that YAML reads as a comment, losing it from the value
+        (``tags: #ml``, ``- #ml``, ``title: The #1 paper``)."""
+        if "#" not in front:
+            return
+        for n, line in enumerate(front.split("\n")):
+            found = _COMMENTED.match(line)
+            if found:
+                lost = found.group(1)
+                lost = lost if len(lost) <= 30 else lost[:27] + "..."
+                self._warn(Node(None, first_line + n), "yaml-comment",
+                           f"'{lost}' is a YAML comment here, not part of the value",
+                           "quote the value ('#ml', \"The #1 paper\"), or write tags "
+                           "without # (tags: [ml])")
 
     def _scalar(self, node: Node, key: str) -> str | None:
         if node.value is None:
@@ -334,10 +398,11 @@ class _Fields:
         return self._scalar(node, key) if node else None
 
     def published(self) -> bool:
-        """False for ``publish: false`` (Obsidian Publish's property) or ``draft: true``
-        (Hugo's and Quartz's): a note kept out of the site and the graph. A value that is
+        """False for ``publish: false`` (Obsidian Publish's property), ``published: false``
+        (Jekyll's) or ``draft: true`` (Hugo's and Quartz's): a note kept out of the site and
+        the graph. A value that is
         neither true nor false is a warning, and the note published."""
-        for key, kept_out_when in (("publish", False), ("draft", True)):
+        for key, kept_out_when in (("publish", False), ("published", False), ("draft", True)):
             node = self.fields.get(key)
             if node is None or node.value is None:
                 continue
@@ -658,10 +723,17 @@ def _date_of(f: _Fields, stem: str) -> dt.date | None:
         return f.date("date")
     if "created" in f.fields:
         return f.date("created")
-    return _parse_date(stem) if _DAILY.match(stem) else None
+    daily = _DAILY.match(stem)
+    return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}") if daily else None
 
 
-_DAILY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
+"""A daily note's name (``2024-05-01``, Logseq's ``2024_05_01``), or a post's
+(``2024-05-01-title``, Jekyll's)."""
+_FENCE_YAML = "---"
+_LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*:: ")
+_COMMENTED = re.compile(r"""^\s*(?:-\s+|[^\s#'"-][^:#]*:\s+)(?![|>'"])(?:[^#\n]*\s)?(#[^\s#].*)$""")
+"""A YAML line whose plain value holds ``#word`` at its start or after a space."""
 
 
 def _parse_date(value: str) -> dt.date | None:

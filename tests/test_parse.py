@@ -351,12 +351,13 @@ def test_a_template_s_placeholder_is_an_error_that_says_to_quote_it(parse) -> No
 
 
 def test_a_vault_s_dates_when_there_is_no_date_field(parse) -> None:
-    """``created:`` stands in for ``date``, as does a daily note's name; ``2024-1-5`` is a
-    date too."""
+    """``created:`` stands in for ``date``, as does a daily note's name (or one that starts
+    with a date: ``2024-05-01 notes``); ``2024-1-5`` is a date too."""
     assert note_with(parse, "created: 2024-03-02T10:15\n").date == dt.date(2024, 3, 2)
     assert note_with(parse, "date: 2024-1-5\ncreated: 2020-01-01\n").date == dt.date(2024, 1, 5)
     assert note_with(parse, "title: D\n", path="Daily/2024-05-01.md").date == dt.date(2024, 5, 1)
-    assert note_with(parse, "title: D\n", path="2024-05-01 notes.md").date is None
+    assert note_with(parse, "title: D\n", path="2024-05-01 notes.md").date == dt.date(2024, 5, 1)
+    assert note_with(parse, "title: D\n", path="20240501 notes.md").date is None
 
 
 def test_a_tab_indented_front_matter_says_so(parse) -> None:
@@ -381,3 +382,72 @@ def test_links_in_a_vault_s_own_fields_are_mentions(parse) -> None:
     unquoted = note_with(parse, "title: N\nup: [[Deep Learning MOC]]\nnext:\n  - [[B]]\n")
     assert [(m.target, m.line, m.context) for m in unquoted.mentions] == [
         ("Deep Learning MOC", 3, "up: Deep Learning MOC"), ("B", 5, "next: B")]
+
+
+# -- what other tools write ---------------------------------------------------------------------
+
+
+def test_toml_front_matter_is_read_as_hugo_writes_it(parse) -> None:
+    note = parse('+++\ntitle = "Hugo post"\ndate = 2024-03-05T10:00:00Z\ntier = 2\n'
+                 'tags = ["a", "b"]\ndraft = false\n\n[source]\nurl = "https://x.org/"\n'
+                 'title = "X"\n+++\n## TL;DR\nText.\n', "post.md")
+    assert (note.title, note.date, note.tier, note.tags) == (
+        "Hugo post", dt.date(2024, 3, 5), 2, ("a", "b"))
+    assert note.source == Source("X", "https://x.org/") and note.published
+    assert note.field_lines["source"] == 8 and note.summary == "Text."
+    assert not parse('+++\ntitle = "Secret"\ndraft = true\n+++\nx\n', "s.md").published
+
+
+def test_toml_front_matter_that_is_not_toml_is_an_error_at_its_line(parse) -> None:
+    with pytest.raises(NoteError, match="not valid TOML") as caught:
+        parse('+++\ntitle = "T"\ntags = [a]\n+++\n', "t.md")
+    assert caught.value.line == 3
+
+
+def test_known_keys_are_read_in_any_case_and_keywords_are_tags(parse) -> None:
+    note = note_with(parse, "Title: Capital\nTags: [cap]\nDate: 2024-03-05\nkeywords: [kw]\n")
+    assert (note.title, note.tags, note.date) == ("Capital", ("cap", "kw"), dt.date(2024, 3, 5))
+    assert note.field_lines["title"] == 2
+    with pytest.raises(NoteError, match="as 'title' on line 2 and as 'Title' on line 3"):
+        note_with(parse, "title: A\nTitle: B\n")
+
+
+@pytest.mark.parametrize("front", ["published: false\n", "Draft: true\n", "publish: no\n"])
+def test_jekyll_s_published_false_keeps_a_note_out_too(parse, front: str) -> None:
+    assert not note_with(parse, f"title: T\n{front}").published
+
+
+@pytest.mark.parametrize(("name", "date"), [
+    ("2024-05-01.md", dt.date(2024, 5, 1)), ("journals/2024_05_01.md", dt.date(2024, 5, 1)),
+    ("2024-05-01-my-post.md", dt.date(2024, 5, 1)), ("2024-05-011.md", None),
+    ("2024-13-01.md", None),
+])
+def test_a_date_is_taken_from_a_daily_note_s_or_a_post_s_name(parse, name: str, date) -> None:
+    assert parse("text\n", name).date == date
+
+
+def test_jekyll_s_date_with_a_spaced_offset_is_a_date(parse) -> None:
+    note = note_with(parse, "date: 2024-03-06 10:00:00 +0100\n")
+    assert note.date == dt.date(2024, 3, 6) and note.warnings == ()
+
+
+def test_a_hash_word_that_yaml_reads_as_a_comment_is_a_warning_at_its_line(parse) -> None:
+    note = note_with(parse, 'title: The #1 paper\ntags:\n  - #ml\n  - nlp\n'
+                     'url: https://x.org/#frag\nalias: "x #y"\n# a comment\ntier: 1 # high\n')
+    found = [(w.code, w.where.line, w.message) for w in note.warnings if w.where]
+    assert found == [
+        ("yaml-comment", 2, "'#1 paper' is a YAML comment here, not part of the value"),
+        ("yaml-comment", 4, "'#ml' is a YAML comment here, not part of the value")]
+    assert note.title == "The" and note.tags == ("nlp",)
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("\n\n---\ntitle: T\n---\nbody\n", 3, "front-matter after 2 blank lines is read as text"),
+    ('{\n "title": "J"\n}\nbody\n', 1, "JSON front-matter is not read"),
+    ("title:: Transformer\nalias:: TF\n\n- x\n", 1, "'key:: value' properties (Logseq's)"),
+])
+def test_fields_written_where_they_are_not_read_are_a_warning(parse, text: str, line: int,
+                                                             message: str) -> None:
+    found = [w for w in parse(text, "n.md").warnings if w.code == "unread-front-matter"]
+    assert len(found) == 1 and found[0].where and found[0].where.line == line
+    assert found[0].message.startswith(message)
