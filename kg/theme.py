@@ -13,13 +13,24 @@ from kg.config import Config
 
 
 def template_dirs(config: Config) -> list[Path]:
-    """The wiki's own templates first (overrides), then the shipped theme."""
+    """The wiki's own templates first (overrides), then the shipped theme. The theme itself
+    is no override (a wiki built in kg's own source checkout, whose ``templates/`` is the
+    theme): a page that a wiki's own templates make may show anything, and is keyed so."""
+    theme = theme_dir()
     dirs: list[Path] = []
     for candidate in (config.templates, config.root / "templates"):
-        if candidate is not None and candidate.is_dir() and candidate not in dirs:
+        if (candidate is not None and candidate.is_dir() and candidate not in dirs
+                and not _same(candidate, theme)):
             dirs.append(candidate)
-    dirs.append(theme_dir())
+    dirs.append(theme)
     return dirs
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
 
 
 def theme_dir() -> Path:

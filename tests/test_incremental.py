@@ -80,6 +80,17 @@ def test_an_edit_of_a_note_s_text_renders_its_page_not_its_neighbours(sample: Co
     assert inode(sample, "notes/import-ai-455.html") == mentioned
 
 
+def test_a_wiki_built_in_kg_s_own_checkout_keeps_builds_incremental(sample: Config) -> None:
+    """There the project's ``templates/`` is the theme itself, no override of the wiki's
+    (whose pages are keyed as showing anything): an edit renders a few pages, not all."""
+    from kg.theme import theme_dir
+
+    (sample.root / "templates").symlink_to(theme_dir(), target_is_directory=True)
+    edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nAdded.\n", 1))
+    result = rebuild(sample)
+    assert 0 < result.rendered < result.files // 2, result.summary()
+
+
 def test_a_new_summary_makes_its_own_tier_s_page_again_not_the_others(sample: Config) -> None:
     """A tier page lists its notes' summaries and only counts the other tiers' notes."""
     others = {page: inode(sample, page) for page in ("tiers/1.html", "tiers/3.html")}
