@@ -194,7 +194,8 @@ def serve(wiki: str | None, out: str | None, host: str, port: int) -> None:
     """
     from kg.serve import serve as run_server
 
-    run_server(_config(wiki, out), host=host, port=port, say=click.echo)
+    run_server(_config(wiki, out), host=host, port=port, say=click.echo,
+               settings=lambda: _config(wiki, out))
 
 
 # -- adding notes: kg init, kg new, kg import, kg check ---------------------------------------

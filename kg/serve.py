@@ -10,6 +10,7 @@ shows it (file, line, what is wrong) until the next good build.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import html
 import http.server
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.build import BuildResult, build
-from kg.config import Config
+from kg.config import CONFIG_NAME, Config
 from kg.errors import KgError
 
 RELOAD_PATH = "/__kg/reload.js"
@@ -230,18 +231,44 @@ def warm_up(config: Config) -> None:
 
 
 def watched_paths(config: Config) -> list[Path]:
-    paths = [config.wiki]
-    for extra in (config.root / "templates", config.root / "static", config.root / "kg.toml",
-                  config.templates):
-        if extra is not None and extra.exists():
-            paths.append(extra)
-    return paths
+    """The wiki, and the project folder of ``kg.toml`` (its ``templates/`` and ``static/``
+    may be made while serving; :func:`watched` keeps those of its changes that matter)."""
+    project = config.root if (config.root / CONFIG_NAME).is_file() else None
+    found = [p.resolve() for p in (config.wiki, project, config.root / "templates",
+                                   config.root / "static", config.templates)
+             if p is not None and p.exists()]
+    return [p for n, p in enumerate(found) if p not in found[:n]
+            and not any(p != q and p.is_relative_to(q) for q in found)]
+
+
+def watched(config: Config) -> Callable[[Any, str], bool]:
+    """Which changed paths make a rebuild: those in the wiki, ``kg.toml``, the project's
+    ``templates/`` and ``static/`` and the templates kg.toml names; not the site written
+    (which may be in the project folder) nor kg's cache, nor what editors and version
+    control leave (watchfiles' own filter)."""
+    from watchfiles import DefaultFilter
+
+    ignored = DefaultFilter()
+    inside = [str(p.resolve()) for p in (config.wiki, config.root / "templates",
+                                          config.root / "static", config.templates) if p]
+    toml = str((config.root / CONFIG_NAME).resolve())
+
+    def keep(change: Any, path: str) -> bool:
+        if path == toml:
+            return True
+        return ignored(change, path) and any(
+            path == folder or path.startswith(folder + os.sep) for folder in inside)
+
+    return keep
 
 
 def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
           say: Callable[[str], None] = print, watch: bool = True,
-          stop: threading.Event | None = None) -> None:
-    """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change."""
+          stop: threading.Event | None = None,
+          settings: Callable[[], Config] | None = None) -> None:
+    """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change;
+    ``settings`` reads kg.toml again (its changes show without a restart; the wiki and
+    site folders stay those serve began with)."""
     from watchfiles import watch as watch_changes
 
     state = ServeState(config.out)
@@ -258,9 +285,13 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     stop = stop or threading.Event()
     try:
         if watch:
-            for _changes in watch_changes(*watched_paths(config), stop_event=stop):
+            for _changes in watch_changes(*watched_paths(config), watch_filter=watched(config),
+                                          stop_event=stop):
                 with listener.paused() as resume:
-                    rebuild(config, state, say, resume)
+                    now = reread(config, settings, state, say)
+                    if now is not None:
+                        config = now
+                        rebuild(config, state, say, resume)
                 collect_between_builds()
         else:
             stop.wait()
@@ -269,6 +300,24 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     finally:
         stop.set()
         listener.close()
+
+
+def reread(config: Config, settings: Callable[[], Config] | None, state: ServeState,
+           say: Callable[[str], None]) -> Config | None:
+    """The settings as kg.toml now has them, in the wiki and site folders serve began
+    with; None for a kg.toml with an error, which is said (and the pages show it until a
+    change is read)."""
+    if settings is None:
+        return config
+    try:
+        now = settings()
+    except KgError as err:
+        state.failed(str(err))
+        say(f"error: {err}")
+        return None
+    if (now.wiki, now.out) != (config.wiki, config.out):
+        say("kg.toml names another wiki or site folder: restart kg serve to use it")
+    return dataclasses.replace(now, wiki=config.wiki, out=config.out)
 
 
 def listen(host: str, port: int, state: ServeState) -> Server:

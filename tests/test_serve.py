@@ -23,14 +23,15 @@ def _config(tmp_path: Path) -> Config:
     return Config(root=tmp_path, wiki=wiki, out=tmp_path / "site")
 
 
-def _serve_in_thread(config: Config, name: str | None = None
+def _serve_in_thread(config: Config, name: str | None = None, **options: Any
                      ) -> tuple[threading.Thread, threading.Event, list[str], int]:
     """``serve`` on a free port in a thread: the thread, its stop event, what it said, the
     port, once it says it is serving."""
     lines: list[str] = []
     stop = threading.Event()
     thread = threading.Thread(
-        target=serve, kwargs={"config": config, "port": 0, "say": lines.append, "stop": stop},
+        target=serve, kwargs={"config": config, "port": 0, "say": lines.append, "stop": stop,
+                              **options},
         daemon=True, name=name,
     )
     thread.start()
@@ -188,6 +189,43 @@ def test_edit_rebuilds_and_bad_note_shows_error_until_fixed(server) -> None:  # 
     _wait_version(port, version)
     status, body = _get(port, "/notes/alpha.html")
     assert status == 200 and "Alpha fixed" in body
+
+
+def test_kg_toml_templates_and_static_made_while_serving_are_seen(tmp_path: Path) -> None:
+    """kg.toml is read again on a change, and a templates/ or static/ folder made after
+    serve began is watched as the wiki is (the site, in the project folder, is not)."""
+    from kg.config import load_config
+
+    _config(tmp_path)
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "First title"\n', encoding="utf-8")
+    config = load_config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config, settings=lambda: load_config(tmp_path))
+    try:
+        _, version = _get(port, "/__kg/version")
+        assert "First title" in _get(port, "/")[1]
+        (tmp_path / "kg.toml").write_text('[kg]\ntitle = "Second title"\n', encoding="utf-8")
+        version = _wait_version(port, version)
+        assert "Second title" in _get(port, "/")[1]
+
+        (tmp_path / "static").mkdir()
+        (tmp_path / "static" / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+        version = _wait_version(port, version)
+        assert _get(port, "/robots.txt") == (200, "User-agent: *\n")
+
+        (tmp_path / "kg.toml").write_text('[kg]\ntitle = "unclosed\n', encoding="utf-8")
+        version = _wait_version(port, version)
+        status, body = _get(port, "/")
+        assert status == 500 and "kg.toml" in body
+        (tmp_path / "kg.toml").write_text('[kg]\ntitle = "Third title"\n', encoding="utf-8")
+        _wait_version(port, version)
+        status, body = _get(port, "/")
+        assert status == 200 and "Third title" in body
+        builds = sum(1 for line in lines if line.startswith("Built"))
+        time.sleep(1.5)  # the builds' own writes to site/ and .kg/ start no build
+        assert sum(1 for line in lines if line.startswith("Built")) == builds
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 def test_the_page_reloads_once_the_site_is_in_place_not_after_the_bookkeeping(
