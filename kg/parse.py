@@ -31,7 +31,7 @@ from kg.model import (
     Section,
     Source,
 )
-from kg.relations import DEFAULT, closest, lookup
+from kg.relations import DEFAULT, lookup, unknown_hint
 from kg.urls import check_path, check_url
 from kg.workers import can_fork, jobs_wanted
 
@@ -565,9 +565,8 @@ class _Fields:
             name = self._scalar(rel_node, "rel") or ""
             found = lookup(name)
             if found is None:
-                near = closest(name)
-                hint = f"did you mean '{near}'?" if near else "see `kg relations` for the list"
-                raise self._error(rel_node, f"unknown relation '{name}'", hint)
+                raise self._error(rel_node, f"unknown relation '{name}'",
+                                  unknown_hint(name, target))
             relation = found
         note_node = fields.get("note") or fields.get("annotation") or fields.get("why")
         annotation = (self._scalar(note_node, "note") or "") if note_node else ""

@@ -89,6 +89,31 @@ DEFAULT = BY_NAME["related"]
 MENTION_IRI = _kg("mentions")
 
 
+def _key(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+INVERSES: dict[str, Relation] = {_key(r.inverse): r for r in RELATIONS}
+"""The inverse labels the cited note's page shows ('supported-by'), each of its relation."""
+
+
+def inverse_of(name: str) -> Relation | None:
+    """The relation whose inverse label ``name`` is (``Supported by`` → supports), or None."""
+    return INVERSES.get(_key(name))
+
+
+def unknown_hint(name: str, target: str | None = None) -> str:
+    """What to say of a relation ``name`` that is none: the relation it is the inverse of,
+    to be written in the other note (``target``'s), or the nearest name."""
+    inverse = inverse_of(name)
+    if inverse is not None:
+        where = f"in {target}'s note, " if target else "in the other note, "
+        return (f"'{name}' is the inverse of '{inverse.name}': connections are written from "
+                f"the citing note, so write it {where}to this one, with rel: {inverse.name}")
+    near = closest(name)
+    return f"did you mean '{near}'?" if near else "`kg relations` lists them"
+
+
 def closest(name: str) -> str | None:
     candidates = list(BY_NAME) + list(SYNONYMS)
     import difflib  # only for a name that is not a relation
@@ -101,6 +126,6 @@ def closest(name: str) -> str | None:
 
 def lookup(name: str) -> Relation | None:
     """The relation called ``name`` (case, spaces and underscores forgiven), or None."""
-    key = name.strip().lower().replace("_", "-").replace(" ", "-")
+    key = _key(name)
     key = SYNONYMS.get(key, key)
     return BY_NAME.get(key)

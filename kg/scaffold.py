@@ -19,7 +19,7 @@ from kg.config import CONFIG_NAME, Config
 from kg.errors import ConfigError, KgError, NoteError, NotFound
 from kg.ids import NoteId, as_note_id, slugify
 from kg.model import Placeholder, Wiki
-from kg.relations import DEFAULT, Relation, closest, lookup
+from kg.relations import DEFAULT, Relation, lookup, unknown_hint
 from kg.resolve import Resolver
 
 
@@ -107,11 +107,8 @@ def parse_connect(spec: str, resolver: Resolver, placeholders: dict[NoteId, Plac
         if relation is None:
             if i < len(parts) - 1 and lookup(parts[i + 1].strip()):
                 continue  # the target itself held a colon
-            near = closest(rel_name)
-            raise ConfigError(
-                f"unknown relation '{rel_name}' in --connect {spec}",
-                hint=f"did you mean '{near}'?" if near else "see the relations in the README",
-            )
+            raise ConfigError(f"unknown relation '{rel_name}' in --connect {spec}",
+                              hint=unknown_hint(rel_name, target))
         annotation = " ".join(":".join(rest[1:]).split())
         exists = nid in wiki.notes
         title = wiki.notes[nid].title if exists else placeholders[nid].label

@@ -232,6 +232,22 @@ def test_unknown_relation_names_line_and_closest(parse) -> None:
     assert str(err).startswith("x/a.md:5: ")
 
 
+@pytest.mark.parametrize(("written", "relation"), [
+    ("Supported by", "supports"), ("extended-by", "extends"), ("cited_by", "cites"),
+    ("Countered by", "counterpoint"), ("background for", "background"),
+])
+def test_an_inverse_label_says_which_relation_to_write_in_the_other_note(
+        parse, written: str, relation: str) -> None:
+    """The cited note's page shows 'Supported by'; written as a relation it is not the
+    nearest name ('supports', the opposite claim) but that relation, from the other note."""
+    with pytest.raises(NoteError) as info:
+        note_with(parse, f"title: A\nconnections:\n  - to: b\n    rel: {written}\n")
+    hint = info.value.hint or ""
+    assert f"'{written}' is the inverse of '{relation}'" in hint
+    assert f"in b's note, to this one, with rel: {relation}" in hint
+    assert "did you mean" not in hint
+
+
 def test_unknown_relation_synonym_suggests_the_relation_name(parse) -> None:
     with pytest.raises(NoteError) as info:
         note_with(parse, "connections:\n  - {to: b, rel: disagree}\n")
