@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -385,7 +386,7 @@ def _heading_text(token: Any) -> str:
     """What a heading's inline token adds to its text, as :func:`kg.body.plain_text` reads
     the heading (which ``kg check`` matches links against): a ``[[link]]`` its label or
     target (``## About [[Other]] stuff`` is "About Other stuff", as in Obsidian)."""
-    if token.type in ("text", "code_inline", "math_inline"):  # TeX by its source
+    if token.type in ("text", "code_inline", "math_inline", "math_inline_double"):  # as written
         return str(token.content)
     if token.type == "hashtag":
         return str(token.meta["text"])
@@ -486,8 +487,10 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.options["tasklists"] = True  # - [ ] and - [x]: disabled checkboxes
     md.use(footnote_plugin)  # [^1] and ^[inline] footnotes
     _bounded_footnote_refs(md)
-    # $x_1$ and $$…$$ kept as TeX, not read as emphasis; "$5 and $10" stays text
-    md.use(dollarmath_plugin, allow_space=False, allow_digits=False)
+    # $x_1$ and $$…$$ kept as TeX, not read as emphasis; "$5 and $10" stays text; $$…$$
+    # within a line is display math, as Obsidian shows it (a span: a div may not be in a <p>)
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.add_render_rule("math_inline_double", _render_display_math)
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "hashtag", _hashtag_rule)
@@ -501,6 +504,11 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _attachment_links(md)
     _callouts(md)
     return md
+
+
+def _render_display_math(self: Any, tokens: list[Token], idx: int, options: Any,
+                         env: Any) -> str:
+    return f'<span class="math block">{escapeHtml(tokens[idx].content)}</span>'
 
 
 def _bounded_helpers(helpers: Any) -> Any:

@@ -22,6 +22,8 @@ $\\frac{1}{$.
 $$
 \\sum_{i=1}^{n} x_i^2 \\le \\lambda
 $$
+
+Within a line, as Obsidian shows it: $$E = mc^2$$ on its own.
 """
 
 
@@ -48,7 +50,8 @@ def test_tex_is_typeset_as_mathml_without_errors(tmp_path: Path, browser: Any) -
         body = page.inner_text(".body")
     finally:
         context.close()
-    assert [(t[0], t[1]) for t in typeset] == [(True, None), (False, None), (True, "block")]
+    assert [(t[0], t[1]) for t in typeset] == [
+        (True, None), (False, None), (True, "block"), (True, "block")]
     assert typeset[1][2] == "\\frac{1}{"  # KaTeX could not read it: left as written
     assert "for $5 and $10 of compute" in body
     assert errors == []
