@@ -22,7 +22,8 @@ _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _BULLET = re.compile(r"^( {0,3})[-*+][ \t]+(.*)$")
 _ORDERED = re.compile(r"^( {0,3})(\d{1,9})[.)][ \t]+(.*)$")
 _TASK = re.compile(r"^\[([ xX])\][ \t]+")
-_STRIKE = re.compile(r"^~~(.+)~~[.!]?$")
+_STRIKE = re.compile(r"^~~(.+?)~~")
+_NESTED_ITEM = re.compile(r"^\s+(?:[-*+]|\d{1,9}[.)])[ \t]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[\"“(])")
 _MARKUP = re.compile(r"[*_`]+")
 _MARKS = re.compile(r"[*`]+")
@@ -57,11 +58,14 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """A list item of a section: its text (continuation lines joined) and first line."""
+    """A list item of a section: its text (continuation lines joined), first line, and its
+    lead: its text before a list nested in it or a blank line (an open question's own
+    words, without the bullets of detail under it)."""
 
     text: str
     line: int
     number: int | None = None
+    lead: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,13 +492,16 @@ def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Ite
     """
     items: list[Item] = []
     text_parts: list[str] = []
+    lead = 0  # how many of the parts are the item's lead; -1 while it is still running
     start = 0
     number: int | None = None
     indent_limit = 0
 
     def finish() -> None:
         if text_parts:
-            items.append(Item(" ".join(text_parts).strip(), start, number))
+            own = text_parts if lead < 0 else text_parts[:lead]
+            items.append(Item(" ".join(text_parts).strip(), start, number,
+                              " ".join(own).strip()))
         text_parts.clear()
 
     for lineno, text in section.lines:
@@ -502,16 +509,20 @@ def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Ite
         numbered = _ORDERED.match(text) if ordered is not False else None
         if bullet and len(bullet.group(1)) <= indent_limit:
             finish()
-            start, number, indent_limit = lineno, None, len(bullet.group(1))
+            start, number, indent_limit, lead = lineno, None, len(bullet.group(1)), -1
             text_parts.append(bullet.group(2).strip())
         elif numbered and len(numbered.group(1)) <= indent_limit:
             finish()
-            start, number = lineno, int(numbered.group(2))
+            start, number, lead = lineno, int(numbered.group(2)), -1
             indent_limit = len(numbered.group(1))
             text_parts.append(numbered.group(3).strip())
         elif text_parts and text.strip() and (text.startswith((" ", "\t"))):
+            if lead < 0 and _NESTED_ITEM.match(text):
+                lead = len(text_parts)
             text_parts.append(text.strip())
         elif not text.strip():
+            if lead < 0:
+                lead = len(text_parts)
             continue
         else:
             finish()
@@ -521,7 +532,8 @@ def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Ite
 
 
 def task_state(text: str) -> tuple[str, str]:
-    """``[x] text`` → ("done", text); ``~~text~~`` → ("dropped", text); else ("open", text)."""
+    """``[x] text`` → ("done", text); ``~~text~~`` → ("dropped", text), also with a word on
+    why after it (``~~text~~ moot since v2``); else ("open", text)."""
     task = _TASK.match(text)
     if task:
         state = "done" if task.group(1) in "xX" else "open"

@@ -279,7 +279,7 @@ def _questions(nid: NoteId, scanned: bodymod.Body) -> tuple[Question, ...]:
         if section.key != "questions":
             continue
         for item in bodymod.list_items(section, ordered=None):
-            state, text = bodymod.task_state(item.text)
+            state, text = bodymod.task_state(item.lead)  # not the bullets of detail under it
             declared = {
                 "done": QuestionStatus.ANSWERED,
                 "dropped": QuestionStatus.DROPPED,

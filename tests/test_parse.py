@@ -467,3 +467,16 @@ def test_fields_written_where_they_are_not_read_are_a_warning(parse, text: str, 
     found = [w for w in parse(text, "n.md").warnings if w.code == "unread-front-matter"]
     assert len(found) == 1 and found[0].where and found[0].where.line == line
     assert found[0].message.startswith(message)
+
+
+def test_a_question_is_its_item_s_own_words_not_the_bullets_of_detail_under_it(parse) -> None:
+    """Detail added under a question changes neither its text nor its id (which `answers:`
+    of other notes name); a struck question with a word on why is dropped."""
+    note = parse("## Open questions\n- Does scaling continue?\n  - Chinchilla says yes\n"
+                 "  - and more\n- ~~Is it data?~~ moot since v2\n- [x] Answered? with words\n"
+                 "  that run on\n\n  A second paragraph.\n", "q.md")
+    assert [(q.id, q.text, q.declared.value) for q in note.questions] == [
+        ("q#q-does-scaling-continue", "Does scaling continue?", "open"),
+        ("q#q-is-it-data", "Is it data?", "dropped"),
+        ("q#q-answered-with-words-that-run-on", "Answered? with words that run on", "answered"),
+    ]
