@@ -31,6 +31,7 @@ EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
 """``_`` that opens or closes emphasis; not one inside a word (``reward_hacking``,
 ``x_1``) nor TeX's (``\\sum_{i=1}``)."""
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+_FULL_REF_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
 UNPUBLISHED_KINDS = frozenset({"svg", "xls", "xlsx", "zip", "canvas"})
 """Files, not notes, that the site never publishes (an ``.svg`` would run its scripts in it;
 the others a browser does not show): ``[[plan.xlsx]]`` names no note."""
@@ -184,6 +185,30 @@ MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
 LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)")
 """A link reference definition, ``[r]: img/plot.png``: the destination of ``![x][r]``."""
 
+NOTE_DEFINITION = re.compile(r"^ {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)", re.M)
+"""A link reference definition with its label (``[c]: sub/child.md``)."""
+
+REF_LINK = re.compile(r"(?<![!\]\\])\[([^\[\]\n]+)\](?:\[([^\[\]\n]*)\])?(?![(:\[])")
+"""A reference link, ``[text][label]``, ``[text][]`` or ``[text]``: its text and label."""
+
+
+def ref_label(label: str) -> str:
+    """A reference label as Markdown matches it: case and runs of spaces ignored."""
+    return " ".join(label.split()).casefold()
+
+
+def note_definitions(body: str, folder: str) -> dict[str, tuple[str, str | None]]:
+    """The reference definitions of ``body`` that name a note's file, by label: what
+    ``[text][label]`` links to (:func:`note_link_target`)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    if "]:" in body:
+        for match in NOTE_DEFINITION.finditer(body):
+            note = note_link_target(match.group(2), folder)
+            if note is not None:
+                found.setdefault(ref_label(match.group(1)), note)  # the first one counts
+    return found
+
+
 MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
 """:data:`MD_LINK`, or an image (``![alt](destination)``)."""
 
@@ -315,6 +340,8 @@ def plain_text(markdown: str) -> str:
         text = HIGHLIGHT_MARK.sub("", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
+    if "][" in text:  # a reference link, [text][label]: its text
+        text = _FULL_REF_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "`" in text:  # TeX is kept: x_1 * y_2 is no emphasis
         text = _outside_math(_unmarked, text) if "$" in text else _unmarked(text)
     return " ".join(text.split())
@@ -370,6 +397,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
     files: list[str] = []
     tags: list[str] = []
     definitions: set[int] = set()  # lines of link reference definitions
+    note_refs = note_definitions(body, folder)  # [text][label] to a note's file
     words = 0
     paragraph: list[tuple[int, str]] = []
     previous_blank, in_list, in_code = True, False, False
@@ -404,6 +432,13 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                          if (ref := attachments.destination_ref(match.group(2))) is not None)
             for match in MD_LINK.finditer(code_free):
                 note = note_link_target(match.group(2), folder)
+                if note is not None:
+                    found.append((match.start(), note[0], note[1],
+                                  plain_text(match.group(1)) or None))
+        if note_refs and "]" in code_free:
+            text = WIKILINK.sub(lambda m: " " * len(m.group(0)), code_free)
+            for match in REF_LINK.finditer(text):
+                note = note_refs.get(ref_label(match.group(2) or match.group(1)))
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
                                   plain_text(match.group(1)) or None))

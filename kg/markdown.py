@@ -34,6 +34,7 @@ from kg.body import (
     HASHTAG,
     MD_LINK,
     from_folder,
+    note_definitions,
     note_link_target,
     parse_wikilink,
     plain_text,
@@ -402,12 +403,14 @@ def _note_links(md: MarkdownIt) -> None:
 
     def rule(state: Any) -> None:
         resolve: LinkResolver | None = state.env.get("resolve")
-        if resolve is None or "](" not in state.src:
+        if resolve is None or ("](" not in state.src and "]:" not in state.src):
             return
         folder = state.env.get("folder", "")
-        # only the links the note scanner and the page keys see (:data:`kg.body.MD_LINK`):
-        # a reference link or an odd destination stays as written, never a stale page
+        # only the links the note scanner and the page keys see (:data:`kg.body.MD_LINK`,
+        # and reference links to a note's file): an odd destination stays as written,
+        # never a stale page
         seen = {note_link_target(m.group(2), folder) for m in MD_LINK.finditer(state.src)}
+        seen.update(note_definitions(state.src, folder).values())
         for token in state.tokens:
             for child in token.children or ():
                 if child.type != "link_open":

@@ -739,19 +739,25 @@ def test_markdown_links_to_note_files_lead_to_their_pages(write_wiki: WriteWiki)
     assert c.select_one("#h-part-two") is not None
 
 
-def test_a_reference_link_the_scanner_does_not_read_stays_as_written(
-        write_wiki: WriteWiki) -> None:
-    """Only the Markdown links the note scanner reads (and page keys hash) lead to notes: a
-    reference-style link stays as written, never a link the page's key would miss."""
+def test_reference_links_to_note_files_lead_to_their_pages(write_wiki: WriteWiki) -> None:
+    """``[C][c]``, ``[C][]`` and ``[c]`` with ``[c]: c.md`` below lead to C's page and are
+    mentions of C, as ``[C](c.md)`` is (the labels in any case); an undefined label stays
+    text, and a definition of a web address a link to it."""
     config = write_wiki({
-        "sub/a.md": "---\ntitle: A\n---\nInline [B](b.md), by reference [C][c].\n\n"
-                    "[c]: c.md\n",
+        "sub/a.md": "---\ntitle: A\n---\nInline [B](b.md), by reference [C][c], [Part][], "
+                    "[C] and [none][nope]; [web][w]; not in [[c]] ([x]).\n\n"
+                    "[c]: c.md\n[PART]: <c.md#Part Two>\n[w]: https://example.org/\n",
         "sub/b.md": "---\ntitle: B\n---\nText.\n",
-        "sub/c.md": "---\ntitle: C\n---\nText.\n",
+        "sub/c.md": "---\ntitle: C\n---\nText.\n\n## Part Two\nMore.\n",
     })
     note = page(render(config), "notes/a.html")
-    assert [x.attrs["href"] for x in note.select("div.body a")] == ["b.html", "c.md"]
-    assert [(e.source, e.target) for e in load_wiki(config).edges] == [("a", "b")]
+    assert [(x.text, x.attrs["href"]) for x in note.select("div.body a")] == [
+        ("B", "b.html"), ("C", "c.html"), ("Part", "c.html#h-part-two"), ("C", "c.html"),
+        ("web", "https://example.org/"), ("c", "c.html")]
+    assert "[none][nope]" in note.select_one("div.body").text
+    mentions = [(m.target, m.label, m.heading) for m in load_wiki(config).notes["a"].mentions]
+    assert mentions == [("sub/b", "B", None), ("sub/c", "C", None),
+                        ("sub/c", "Part", "Part Two"), ("sub/c", "C", None), ("c", None, None)]
 
 
 def test_a_wiki_overrides_templates_and_assets(write_wiki: WriteWiki, tmp_path: Path) -> None:
