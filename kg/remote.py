@@ -648,7 +648,11 @@ def find(graph: RemoteGraph, name: str) -> NoteId:
 
     if graph.kind_of(NoteId(name)) == "note":
         return NoteId(name)
-    return lookup(name, graph.resolver(), graph.placeholders)
+    resolver = graph.resolver()
+    unknown = (f"the store holds no note under {graph.prefix}: fill it with `kg push`"
+               if not resolver.by_id else
+               "if it was written since the last push, `kg push` sends it to the store")
+    return lookup(name, resolver, graph.placeholders, unknown=unknown)
 
 
 # -- the remote commands -----------------------------------------------------------------------
