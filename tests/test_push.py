@@ -640,6 +640,27 @@ def test_cli_push_reports_errors(fake: FakeStore, tmp_path: Path) -> None:
     assert "put 14 graph(s)" in result.stderr
 
 
+def test_password_env_that_is_not_set_is_an_error(fake: FakeStore, tmp_path: Path) -> None:
+    config = sample_copy(tmp_path)
+    fake.login = ("bob", "pw")
+    login = ["--user", "bob", "--password-env", "KG_TEST_UNSET"]
+    runner = CliRunner()
+    for args in (["push", "--endpoint", fake.url],
+                 ["connections", "ahe", "--endpoint", fake.url]):
+        result = runner.invoke(main, [*args, "--wiki", str(config.wiki), *login],
+                               env={"KG_TEST_UNSET": None}, input="pw\n")
+        assert result.exit_code == 1, result.output
+        assert "error: $KG_TEST_UNSET is not set" in result.stderr
+        assert "hint: export KG_TEST_UNSET=" in result.stderr
+        assert "password for bob:" not in result.output  # no prompt, though input was there
+    # the default variable, unset, with no terminal to ask on: the same error, not a prompt
+    result = runner.invoke(main, ["push", "--endpoint", fake.url, "--wiki", str(config.wiki),
+                                  "--user", "bob"], env={"KG_PASSWORD": None})
+    assert result.exit_code == 1 and "error: $KG_PASSWORD is not set" in result.stderr
+    assert "Aborted" not in result.output
+    assert fake.requests == [] and not state_path(config).exists()
+
+
 def test_a_deadlocked_put_is_retried_and_a_refused_one_is_not() -> None:
     from kg.push import NamedGraph, put_graph
     from kg.remote import StoreError
