@@ -68,7 +68,8 @@ def auth_options(func: F) -> F:
     """``--user`` and ``--password-env`` for a SPARQL store."""
     func = click.option("--password-env", default="KG_PASSWORD", show_default=True,
                         metavar="NAME",
-                        help="The environment variable holding the password (else prompted).")(func)
+                        help="The environment variable holding the password (if "
+                        "KG_PASSWORD is unset, it is asked for in a terminal).")(func)
     return click.option("--user", default=None,
                         help="User name at the store (HTTP Basic or Digest).")(func)
 
@@ -83,16 +84,17 @@ def remote_options(func: F) -> F:
 
 
 def _auth(user: str | None, password_env: str) -> Any:
-    """The store login: the password from ``$password_env``, else asked for."""
-    if not user:
-        return None
+    """The store login: the password from ``$password_env``; asked for in a terminal when
+    the variable is the default one and unset."""
     import os
 
-    from kg.remote import Auth
+    from kg.remote import login
 
-    password = os.environ.get(password_env) or click.prompt(
-        f"password for {user}", hide_input=True, err=True)
-    return Auth(user, password)
+    named = (click.get_current_context().get_parameter_source("password_env")
+             is click.core.ParameterSource.COMMANDLINE)
+    ask = None if named or not sys.stdin.isatty() else (
+        lambda prompt: click.prompt(prompt, hide_input=True, err=True))
+    return login(user, password_env, os.environ, ask=ask)
 
 
 def _remote(endpoint: str, user: str | None, password_env: str, wiki: str | None) -> Any:

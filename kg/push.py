@@ -10,7 +10,9 @@ question status). A content hash of every graph is kept per endpoint in
 ``<root>/.kg/push-state.json``, so a push sends only the graphs that changed since the last one
 and deletes the graphs of notes that are gone. The state records a graph only once the store
 has confirmed it: a push that fails half-way leaves the rest as it was, and the next push
-resumes where it stopped.
+resumes where it stopped. Before trusting the state, a push asks the store whether it still
+has one note's graph the state records (a ``HEAD``); a store that no longer has it (restarted
+in memory, wiped, restored from an old backup) gets every graph again.
 
 Authentication is HTTP Basic or Digest, whichever the store asks for (Virtuoso's ``-auth``
 endpoints accept only Digest); the password never goes out before the store asks for it.
@@ -26,7 +28,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +174,16 @@ def plan_push(wiki: Wiki, config: Config, endpoint: str, *, force: bool = False)
     return Plan(endpoint, tuple(put), delete, len(current) - len(put), known)
 
 
+def probe_graph(known: Mapping[str, str], config: Config) -> str | None:
+    """The recorded graph whose presence in the store vouches for the record: a note's when
+    there is one (small, and this wiki's own, where the vocabulary graph is every wiki's)."""
+    from kg.rdf import Iris
+
+    notes = Iris(config.base_iri).note("")
+    ranked = sorted(known, key=lambda iri: (not iri.startswith(notes), iri == VOCAB_GRAPH, iri))
+    return ranked[0] if ranked else None
+
+
 # -- talking to the store ----------------------------------------------------------------------
 
 
@@ -208,6 +220,24 @@ def put_graph(http: Http, endpoint: str, graph: NamedGraph) -> None:
         what=f"graph of {graph.name}"))
 
 
+def has_graph(http: Http, endpoint: str, iri: str) -> bool:
+    """Whether the store holds graph ``iri``: a ``HEAD``, or a ``GET`` where the store does
+    not answer ``HEAD``."""
+    url, what = graph_url(endpoint, iri), f"graph {iri}"
+    try:
+        try:
+            http.request("HEAD", url, what=what)
+        except StoreError as err:
+            if err.status not in (405, 501):  # Virtuoso answers HEAD with 501
+                raise
+            http.request("GET", url, headers={"Accept": NTRIPLES}, what=what)
+    except StoreError as err:
+        if err.status == 404:
+            return False
+        raise
+    return True
+
+
 def delete_graph(http: Http, endpoint: str, iri: str) -> None:
     """Remove a graph; one the store does not have is already gone."""
     try:
@@ -241,6 +271,8 @@ class PushReport:
     unchanged: int
     seconds: float
     dry_run: bool = False
+    lost: str | None = None
+    """A graph the last push recorded and the store no longer has: every graph was sent."""
 
     @property
     def put(self) -> tuple[Sent, ...]:
@@ -254,8 +286,12 @@ class PushReport:
         if self.dry_run:
             return (f"would put {len(self.put)} graph(s) and delete {len(self.deleted)}; "
                     f"{self.unchanged} unchanged ({self.endpoint}; dry run, nothing sent)")
-        return (f"put {len(self.put)} graph(s), deleted {len(self.deleted)}, "
+        done = (f"put {len(self.put)} graph(s), deleted {len(self.deleted)}, "
                 f"{self.unchanged} unchanged → {self.endpoint} in {self.seconds:.2f}s")
+        if self.lost:
+            done += (f"; the store no longer had the graph of {self.lost} from the last "
+                     "push, so every graph was sent again")
+        return done
 
 
 def _name_of(iri: str, config: Config) -> str:
@@ -285,17 +321,29 @@ def push(
     """Put every changed graph and delete every removed note's graph; return what was done.
 
     The push state records each graph once the store has confirmed it, so after a failure
-    (a :class:`~kg.remote.StoreError`) the next push sends only what is still missing.
+    (a :class:`~kg.remote.StoreError`) the next push sends only what is still missing. The
+    state is trusted only once the store shows it still has one graph the state records
+    (:func:`has_graph`); if it does not, every graph is sent again. A dry run asks the store
+    nothing: its plan is the state's.
     """
     started = time.perf_counter()
-    plan = plan_push(wiki, config, endpoint, force=force)
+    endpoint = check_url(endpoint, "Graph Store")
     if dry_run:
+        plan = plan_push(wiki, config, endpoint, force=force)
         sent = [Sent("put", g.iri, g.name, g.triples) for g in plan.put]
         sent += [Sent("delete", iri, _name_of(iri, config), 0) for iri in plan.delete]
         return PushReport(plan.endpoint, tuple(sent), plan.unchanged, 0.0, dry_run=True)
-    http = Http(plan.endpoint, auth, service="Graph Store")
-    return _send(plan, config, http, workers=max(1, workers), progress=progress,
-                 started=started)
+    http = Http(endpoint, auth, service="Graph Store")
+    probe = None if force else probe_graph(read_state(state_path(config), endpoint), config)
+    lost = probe if probe is not None and not has_graph(http, endpoint, probe) else None
+    plan = plan_push(wiki, config, endpoint, force=force or lost is not None)
+    if lost is not None:
+        # forget the record but for the graphs still to delete: should this push fail
+        # half-way, the next one then resends whatever this one did not confirm
+        plan = replace(plan, known={iri: plan.known[iri] for iri in plan.delete})
+    report = _send(plan, config, http, workers=max(1, workers), progress=progress,
+                   started=started)
+    return replace(report, lost=_name_of(lost, config) if lost else None)
 
 
 def _send(plan: Plan, config: Config, http: Http, *, workers: int, progress: Progress | None,

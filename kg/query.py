@@ -44,15 +44,17 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def lookup(name: str, resolver: NameLookup, placeholders: Collection[str]) -> NoteId:
-    """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests."""
+def lookup(name: str, resolver: NameLookup, placeholders: Collection[str], *,
+           unknown: str = "list notes with `kg stats`") -> NoteId:
+    """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests
+    near names, else gives the ``unknown`` hint."""
     nid = resolver.resolve(name)
     if nid is None:  # a placeholder's id: its slug, or beside a note of that id, hashed
         nid = next((pid for pid in (NoteId(slugify(name)), hashed_id(name))
                     if pid in placeholders), None)
     if nid is None:
         near = resolver.suggestions(name)
-        hint = f"did you mean {', '.join(near)}?" if near else "list notes with `kg stats`"
+        hint = f"did you mean {', '.join(near)}?" if near else unknown
         raise NotFound(f"no note called '{name}'", hint=hint)
     return nid
 

@@ -30,7 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from types import MappingProxyType
@@ -81,6 +81,26 @@ class StoreError(KgError):
 class Auth:
     user: str
     password: str
+
+
+def login(user: str | None, password_env: str, environ: Mapping[str, str], *,
+          ask: Callable[[str], str] | None = None) -> Auth | None:
+    """The login for ``user`` (None without one): the password from ``$password_env``.
+
+    ``ask`` prompts for it when the variable is unset; pass None when the user named the
+    variable (``--password-env NAME``: they meant it to be set) or there is no terminal.
+    """
+    if not user:
+        return None
+    password = environ.get(password_env)
+    if password:
+        return Auth(user, password)
+    if ask is not None:
+        return Auth(user, ask(f"password for {user}"))
+    state = "is empty" if password == "" else "is not set"
+    raise ConfigError(f"${password_env} {state}: no password for {user}",
+                      hint=f"export {password_env}=… with the password of {user}; "
+                      "without --password-env, kg asks for it in a terminal")
 
 
 # -- HTTP --------------------------------------------------------------------------------------
@@ -648,7 +668,11 @@ def find(graph: RemoteGraph, name: str) -> NoteId:
 
     if graph.kind_of(NoteId(name)) == "note":
         return NoteId(name)
-    return lookup(name, graph.resolver(), graph.placeholders)
+    resolver = graph.resolver()
+    unknown = (f"the store holds no note under {graph.prefix}: fill it with `kg push`"
+               if not resolver.by_id else
+               "if it was written since the last push, `kg push` sends it to the store")
+    return lookup(name, resolver, graph.placeholders, unknown=unknown)
 
 
 # -- the remote commands -----------------------------------------------------------------------

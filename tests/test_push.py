@@ -17,7 +17,10 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -195,6 +198,85 @@ def test_push_force_sends_everything(pushed: tuple[RealStore, Config]) -> None:
     report = push(load_wiki(config), config, store.gsp, auth=store.auth, force=True)
     assert len(report.put) == len(list(config.wiki.glob("*.md"))) + 2
     assert report.unchanged == 0
+
+
+def test_push_resends_what_the_store_lost(pushed: tuple[RealStore, Config]) -> None:
+    store, config = pushed
+    total = len(list(config.wiki.glob("*.md"))) + 2
+    http = Http(store.gsp, store.auth, service="Graph Store")
+    for graph in read_state(state_path(config), store.gsp):  # as if the store were wiped
+        delete_graph(http, store.gsp, graph)
+    assert server_graphs(store, config) == {}
+    report = push(load_wiki(config), config, store.gsp, auth=store.auth)
+    assert len(report.put) == total and report.unchanged == 0
+    assert "no longer had the graph of agenticqwen" in report.summary()
+    assert server_graphs(store, config) == local_graphs(config)
+    assert push(load_wiki(config), config, store.gsp, auth=store.auth).sent == ()
+
+
+class MemoryOxigraph:
+    """``oxigraph serve`` without a database folder: a restart forgets every graph."""
+
+    def __init__(self) -> None:
+        found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        if not os.access(found, os.X_OK):
+            _unavailable("the oxigraph server is not installed")
+        self.binary = found
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        base = f"http://127.0.0.1:{self.port}"
+        self.store = RealStore("oxigraph-in-memory", f"{base}/store", f"{base}/query", None)
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen([self.binary, "serve", "--bind", f"127.0.0.1:{self.port}"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                remote.Store(self.store.sparql).results("ASK { ?s ?p ?o }")
+                return process
+            except StoreError:
+                time.sleep(0.1)
+        process.kill()
+        raise AssertionError(f"oxigraph did not answer on port {self.port}")
+
+    def restart(self) -> None:
+        self.stop()
+        self.process = self._start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def test_push_after_the_store_restarted_empty(tmp_path: Path) -> None:
+    server = MemoryOxigraph()
+    try:
+        store = server.store
+        config = sample_copy(tmp_path)
+        wiki = load_wiki(config)
+        total = len(wiki.notes) + 2
+        assert len(push(wiki, config, store.gsp).put) == total
+        server.restart()
+
+        # a remote query says the store is empty, not to list notes with kg stats (local only)
+        runner = CliRunner()
+        far = runner.invoke(main, ["connections", "ahe", "--wiki", str(config.wiki),
+                                   "--endpoint", store.sparql])
+        assert far.exit_code == 1
+        assert "no note called 'ahe'" in far.stderr
+        assert f"the store holds no note under {config.base_iri}note/" in far.stderr
+        assert "kg push" in far.stderr and "kg stats" not in far.stderr
+
+        done = runner.invoke(main, ["push", "--endpoint", store.gsp, "--wiki", str(config.wiki)])
+        assert done.exit_code == 0, done.output
+        assert f"put {total} graph(s), deleted 0, 0 unchanged" in done.stderr
+        assert "every graph was sent again" in done.stderr
+        assert server_graphs(store, config) == local_graphs(config)
+        assert push(wiki, config, store.gsp).sent == ()
+    finally:
+        server.stop()
 
 
 # -- remote queries give the local answers -----------------------------------------------------
@@ -452,6 +534,38 @@ def test_a_failed_push_resumes_where_it_stopped(fake: FakeStore, tmp_path: Path)
     assert push(wiki, config, fake.url).sent == ()
 
 
+def test_a_resend_to_a_wiped_store_that_fails_half_way_resumes(fake: FakeStore,
+                                                               tmp_path: Path) -> None:
+    config = sample_copy(tmp_path)
+    wiki = load_wiki(config)
+    total = len(wiki.notes) + 2
+    push(wiki, config, fake.url)
+    fake.graphs.clear()  # the store lost everything; the state still lists every graph
+    fake.requests.clear()
+    fake.fail_after = 5
+    with pytest.raises(StoreError, match="disk full"):
+        push(wiki, config, fake.url)
+    # the state forgot what the store lost: it holds exactly what the store has again
+    assert set(read_state(state_path(config), fake.url)) == set(fake.graphs)
+    fake.fail_after = None
+    resumed = push(wiki, config, fake.url)
+    assert len(fake.graphs) == total and resumed.lost is None
+    assert push(wiki, config, fake.url).sent == ()
+
+
+def test_an_unchanged_push_asks_the_store_once(fake: FakeStore, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    config = sample_copy(tmp_path)
+    wiki = load_wiki(config)
+    push(wiki, config, fake.url)
+    asked: list[str] = []
+    send = Http.request
+    monkeypatch.setattr(Http, "request", lambda self, method, url, **kw: (
+        asked.append(method), send(self, method, url, **kw))[1])
+    assert push(wiki, config, fake.url).sent == ()
+    assert asked == ["HEAD"]
+
+
 def test_dry_run_sends_nothing(fake: FakeStore, tmp_path: Path) -> None:
     config = sample_copy(tmp_path)
     report = push(load_wiki(config), config, fake.url, dry_run=True)
@@ -524,6 +638,27 @@ def test_cli_push_reports_errors(fake: FakeStore, tmp_path: Path) -> None:
                                 env={"KG_TEST_PW": "pw"})
     assert result.exit_code == 0, result.output
     assert "put 14 graph(s)" in result.stderr
+
+
+def test_password_env_that_is_not_set_is_an_error(fake: FakeStore, tmp_path: Path) -> None:
+    config = sample_copy(tmp_path)
+    fake.login = ("bob", "pw")
+    login = ["--user", "bob", "--password-env", "KG_TEST_UNSET"]
+    runner = CliRunner()
+    for args in (["push", "--endpoint", fake.url],
+                 ["connections", "ahe", "--endpoint", fake.url]):
+        result = runner.invoke(main, [*args, "--wiki", str(config.wiki), *login],
+                               env={"KG_TEST_UNSET": None}, input="pw\n")
+        assert result.exit_code == 1, result.output
+        assert "error: $KG_TEST_UNSET is not set" in result.stderr
+        assert "hint: export KG_TEST_UNSET=" in result.stderr
+        assert "password for bob:" not in result.output  # no prompt, though input was there
+    # the default variable, unset, with no terminal to ask on: the same error, not a prompt
+    result = runner.invoke(main, ["push", "--endpoint", fake.url, "--wiki", str(config.wiki),
+                                  "--user", "bob"], env={"KG_PASSWORD": None})
+    assert result.exit_code == 1 and "error: $KG_PASSWORD is not set" in result.stderr
+    assert "Aborted" not in result.output
+    assert fake.requests == [] and not state_path(config).exists()
 
 
 def test_a_deadlocked_put_is_retried_and_a_refused_one_is_not() -> None:
