@@ -296,7 +296,10 @@ def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Print the notes instead of writing them.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the notes instead of writing them (on stdout, the connections on "
+                   "stderr; with --format json or csv, the notes on stderr and the rows on "
+                   "stdout).")
 @wiki_option
 @format_option
 @reports_errors
@@ -314,9 +317,11 @@ def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -
 
     done = import_digests(_config(wiki), [Path(f) for f in files], dry_run=dry_run)
     rows = []
+    # a table is for reading beside the notes; JSON and CSV alone on stdout, for a program
+    notes_to_stderr = fmt != "table"
     for item in done:
         if dry_run:
-            click.echo(item.text)
+            click.echo(item.text, err=notes_to_stderr)
         else:
             click.echo(f"created {_shown(item.path)} from {item.source}", err=True)
         rows += [{"note": item.id, **link.as_dict(),
@@ -327,7 +332,7 @@ def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -
             click.echo(f"{item.source}: not in the wiki, kept as placeholders: {names}", err=True)
     columns = (["note", "name", "target", "relation", "status"] if fmt == "table" else
                ["note", "name", "target", "relation", "status", "annotation", "line"])
-    click.echo(render_rows(rows, columns, fmt), err=dry_run)
+    click.echo(render_rows(rows, columns, fmt), err=dry_run and not notes_to_stderr)
 
 
 @main.command()

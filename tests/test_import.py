@@ -171,6 +171,27 @@ def test_unresolved_targets_become_placeholders(write_wiki, tmp_path: Path) -> N
     assert "some-unknown-paper" in wiki.placeholders
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_dry_run_as_json_or_csv_puts_only_the_rows_on_stdout(write_wiki, tmp_path: Path,
+                                                              fmt: str) -> None:
+    import csv
+    import io
+
+    config = write_wiki({"posttrainbench.md": "---\ntitle: PostTrainBench\n---\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    result = kg("import", str(digest), "--wiki", str(config.wiki), "--dry-run", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        found = json.loads(result.stdout)
+    else:
+        found = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["target"] for r in found] == [
+        "Some Unknown Paper", "posttrainbench", "The Defense Trilemma & friends"]
+    assert "title: A New Benchmark" in result.stderr  # the preview, beside the stream
+    assert not (config.wiki / "a-new-benchmark.md").exists()
+
+
 def test_a_bullet_joining_works_with_a_plus_connects_to_each(write_wiki, tmp_path: Path) -> None:
     config = write_wiki({"import-ai-455.md": "---\ntitle: Import AI 455\n---\n",
                          "mimo.md": "---\ntitle: MiMo\n---\n",
