@@ -306,6 +306,18 @@ def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
 def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -> None:
     """Convert plain-text digests (FILES) into notes, connections resolved by title/alias.
 
+    A digest is UTF-8 text of this form (the first line is the header, the next the title;
+    a file that does not open with a header is refused):
+
+    \b
+      llms-foundation-models · 2026-05-04 · Tier 1
+      Import AI 455: AI Systems Are About to Start Building Themselves — Jack Clark
+      Source: Import AI 455, 2026-05-04 · Post Raw: raw/rss/x.md Tier: 1 (research direction)
+      TL;DR                    (and Why it matters: paragraphs)
+      Connections              • Title (YYYY-MM-DD) — how it connects
+      Research angle           1. Lead sentence. More text
+      Open questions           • A question
+
     Lists each "Connections" bullet: the note it resolved to and the relation inferred from
     its words. Bullets no note matches become placeholders. All files are checked before any
     note is written.

@@ -242,13 +242,36 @@ def test_not_a_digest_names_the_file(write_wiki, tmp_path: Path) -> None:
     config = write_wiki({"x.md": "# X\n"})
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n", encoding="utf-8")
-    with pytest.raises(NoteError, match="no title line") as err:
+    with pytest.raises(NoteError, match="not a digest: it is empty") as err:
         import_digests(config, [empty])
     assert str(err.value).startswith(f"{empty}:1:")
+    untitled = tmp_path / "untitled.txt"
+    untitled.write_text("a · 2026-01-01 · Tier 3\n", encoding="utf-8")
+    with pytest.raises(NoteError, match="no title line"):
+        import_digests(config, [untitled])
     latin = tmp_path / "latin.txt"
     latin.write_bytes("Caf\xe9 digest\n".encode("latin-1"))
     result = kg("import", str(latin), "--wiki", str(config.wiki))
     assert result.exit_code == 1 and f"{latin}:1" in result.stderr and "UTF-8" in result.stderr
+
+
+def test_a_text_file_that_is_no_digest_is_refused_at_its_first_line(write_wiki,
+                                                                     tmp_path: Path) -> None:
+    config = write_wiki({"x.md": "# X\n"})
+    bad = tmp_path / "bad.txt"
+    bad.write_text("garbage\nno header\n", encoding="utf-8")
+    result = kg("import", str(bad), "--wiki", str(config.wiki))
+    assert result.exit_code == 1
+    assert f"{bad}:1: not a digest" in result.stderr
+    assert "hint: a digest starts with a line such as 'llms-foundation-models · 2026-05-04 · " \
+        "Tier 1'" in result.stderr
+    assert sorted(p.name for p in config.wiki.iterdir()) == ["x.md"]  # no garbage.md
+    note = tmp_path / "note.md"  # a Markdown note is no digest either: it goes in as it is
+    note.write_text("\n---\ntitle: A note\n---\nText.\n", encoding="utf-8")
+    with pytest.raises(NoteError, match="not a digest") as err:
+        import_digests(config, [note, bad])
+    assert str(err.value).startswith(f"{note}:2:") and "wiki folder as it is" in err.value.hint
+    assert sorted(p.name for p in config.wiki.iterdir()) == ["x.md"]
 
 
 def test_a_failed_batch_writes_nothing(write_wiki, tmp_path: Path) -> None:
