@@ -403,6 +403,31 @@ def test_export_writes_through_a_symlink_and_into_a_device(tmp_path: Path) -> No
         assert Path("/dev/full").is_char_device()
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="no /proc (not Linux)")
+@pytest.mark.parametrize("out", ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"])
+def test_export_writes_into_standard_output_that_is_a_pipe(out: str, tmp_path: Path) -> None:
+    """``kg export -o /dev/stdout | wc -l``: the link leads to ``pipe:[…]``, which no path
+    names; the pipe is written into, as a shell's ``>`` does. And into a file opened with
+    ``>>``, appended to."""
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from kg.cli import main; main()", "export", "-o", out,
+               "--format", "nt", "--wiki", WIKI]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    piped = subprocess.run(command, capture_output=True, env=env, check=False)
+    assert piped.returncode == 0, piped.stderr.decode()
+    assert piped.stdout == kg("export", "--format", "nt", "--wiki", WIKI).stdout_bytes
+    assert piped.stdout.count(b"\n") > 100 and b"wrote " in piped.stderr
+    appended = tmp_path / "log.nt"
+    appended.write_bytes(b"# before\n")
+    with open(appended, "ab") as f:
+        subprocess.run(command, stdout=f, env=env, check=True, capture_output=False,
+                       stderr=subprocess.DEVNULL)
+    assert appended.read_bytes() == b"# before\n" + piped.stdout
+
+
 def test_a_service_that_fails_is_an_error_not_a_traceback() -> None:
     result = kg("sparql", "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
                 "--wiki", WIKI)
