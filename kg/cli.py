@@ -494,6 +494,7 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
               endpoint: str | None, user: str | None, password_env: str, fmt: str) -> None:
     """The open-question tracker: each question, its status, age, source note and answers.
 
+    The table has an ANSWERED BY column (the notes that answered each) when any row has one.
     A later note answers one with `answers: [<question id>]`; the ids are in --format json.
     With --endpoint, asked of a SPARQL store.
     """
@@ -513,19 +514,24 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
     columns = (["status", "age", "note", "question"] if fmt == "table" else
                ["id", "status", "note", "title", "tier", "date", "age", "question",
                 "answered_by", "where"])
+    if fmt == "table" and any(row.get("answered_by") for row in rows):
+        rows = [{**row, "answered by": row.get("answered_by")} for row in rows]
+        columns = ["status", "age", "note", "answered by", "question"]
     click.echo(render_rows(rows, columns, fmt))
 
 
 @main.command()
 @format_option
 def relations(fmt: str) -> None:
-    """The relations a connection's `rel:` may name, their labels both ways and RDF terms."""
+    """The relations a connection's `rel:` may name, their labels both ways and RDF terms
+    (TERM: cito:… or kg:…; the whole IRI too in json and csv)."""
     from kg.formats import render_rows
     from kg.relations import RELATIONS
 
-    rows = [{"rel": r.name, "label": r.label, "inverse": r.inverse, "iri": r.iri,
-             "meaning": r.description} for r in RELATIONS]
-    columns = ["rel", "label", "inverse", "meaning"] if fmt == "table" else list(rows[0])
+    rows = [{"rel": r.name, "label": r.label, "inverse": r.inverse, "term": r.term,
+             "iri": r.iri, "meaning": r.description} for r in RELATIONS]
+    columns = (["rel", "label", "inverse", "term", "meaning"] if fmt == "table"
+               else list(rows[0]))
     click.echo(render_rows(rows, columns, fmt))
 
 

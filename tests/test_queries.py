@@ -192,6 +192,28 @@ def test_questions_cli(write_wiki) -> None:
     assert "Who pays?" in table and "What next?" not in table
 
 
+def test_the_questions_table_shows_what_answered_each_when_one_is_answered(write_wiki) -> None:
+    config = write_wiki(QUESTIONS)
+    table = kg("questions", "--wiki", str(config.wiki), "--status", "answered").stdout
+    header, *lines = table.splitlines()
+    assert header.split() == ["STATUS", "AGE", "NOTE", "ANSWERED", "BY", "QUESTION"]
+    scale = next(line for line in lines if "Does it scale?" in line)
+    assert scale.split()[:4] == ["answered", scale.split()[1], "q", "r"]
+    plain = kg("questions", "--wiki", str(config.wiki), "--status", "open").stdout
+    assert plain.splitlines()[0].split() == ["STATUS", "AGE", "NOTE", "QUESTION"]
+
+
+def test_the_relations_table_shows_each_rdf_term() -> None:
+    table = kg("relations").stdout
+    assert table.splitlines()[0].split() == ["REL", "LABEL", "INVERSE", "TERM", "MEANING"]
+    assert "cito:disagreesWith" in next(line for line in table.splitlines()
+                                        if line.startswith("counterpoint "))
+    assert "kg:exampleOf" in table
+    found = rows(kg("relations", "--format", "json"))
+    assert found[0]["term"] == "cito:citesAsRelated"
+    assert found[0]["iri"] == "http://purl.org/spar/cito/citesAsRelated"
+
+
 def test_sample_questions_are_open() -> None:
     found = rows(kg("questions", "--wiki", WIKI, "--format", "json"))
     assert len([r for r in found if r["note"] == "import-ai-455"]) == 4
