@@ -239,7 +239,8 @@ def init(directory: str, title: str) -> None:
     """Start a new wiki in DIRECTORY (default: here): kg.toml, wiki/ and a first note.
 
     It is ready to build at once (init itself builds nothing): `kg build` renders the site
-    into site/. A folder with a kg.toml is refused; notes already in wiki/ are kept.
+    into site/. A folder with a kg.toml is refused; notes already in wiki/ are kept, and so
+    is a .gitignore, with site/ and .kg/ added to it when it lacks them.
     """
     from pathlib import Path
 
@@ -248,6 +249,8 @@ def init(directory: str, title: str) -> None:
     done = run_init(Path(directory), title=title)
     for path in done.written:
         click.echo(f"created {_shown(path)}")
+    if done.ignored:
+        click.echo(f"added {' and '.join(done.ignored)} to {_shown(done.root / '.gitignore')}")
     here = _shown(done.root)
     click.echo(f"next: {'' if here == '.' else f'cd {here} && '}kg build")
 
