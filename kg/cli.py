@@ -407,8 +407,10 @@ def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: s
               endpoint: str | None, user: str | None, password_env: str, fmt: str) -> None:
     """The notes within --depth hops of NOTE (edges either way), nearest first.
 
-    Each row says how far, and the edge it was first reached by. With --endpoint, the walk
-    asks a SPARQL store.
+    Each row says how far, and the edge it was first reached by, as `kg path` shows a hop:
+    VIA DIR RELATION ID, where '->' is an edge from VIA to the note and '<-' one from the
+    note to VIA (`import-ai-455 <- supports x`: x supports import-ai-455). In json and csv,
+    direction is out or in as seen from VIA. With --endpoint, the walk asks a SPARQL store.
     """
     from kg.analysis import find, neighbours
     from kg.formats import render_rows
@@ -424,9 +426,9 @@ def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: s
         graph = open_graph(_config(wiki))
         found = neighbours(graph, find(graph, note), depth, mentions=not no_mentions,
                            relation=rel)
-    columns = (["distance", "id", "via", "relation", "title"] if fmt == "table" else
-               ["id", "title", "placeholder", "distance", "via", "relation", "direction",
-                "annotation"])
+    columns = (["distance", "via", "dir", "relation", "id", "title"] if fmt == "table" else
+               ["id", "title", "placeholder", "distance", "via", "dir", "relation",
+                "direction", "annotation"])
     click.echo(render_rows([n.as_dict() for n in found], columns, fmt))
 
 

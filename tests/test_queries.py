@@ -111,6 +111,27 @@ def test_neighbours_cli_typed_only() -> None:
     assert kg("neighbors", "ahe", "--depth", "0", "--wiki", WIKI).exit_code == 2
 
 
+def test_neighbours_say_which_way_the_edge_they_were_reached_by_points(write_wiki) -> None:
+    """``hub  supports`` beside ``a`` read as hub supports a, whichever way it pointed."""
+    config = write_wiki({
+        "hub.md": "---\ntitle: Hub\nconnections:\n  - {to: b, rel: extends}\n---\n",
+        "a.md": "---\ntitle: A\nconnections:\n  - {to: hub, rel: supports}\n---\n",
+        "b.md": "---\ntitle: B\n---\n",
+    })
+    table = kg("neighbors", "hub", "--wiki", str(config.wiki)).stdout.splitlines()
+    assert table[0].split() == ["DISTANCE", "VIA", "DIR", "RELATION", "ID", "TITLE"]
+    assert [line.split()[:5] for line in table[1:]] == [
+        ["1", "hub", "<-", "supports", "a"],   # a supports hub
+        ["1", "hub", "->", "extends", "b"],    # hub extends b
+    ]
+    for fmt in ("json", "csv"):
+        out = kg("neighbors", "hub", "--wiki", str(config.wiki), "--format", fmt).stdout
+        found = (json.loads(out) if fmt == "json" else list(csv.DictReader(io.StringIO(out))))
+        assert [(r["via"], r["dir"], r["relation"], r["id"], r["direction"])
+                for r in found] == [("hub", "<-", "supports", "a", "in"),
+                                    ("hub", "->", "extends", "b", "out")]
+
+
 # -- path -------------------------------------------------------------------------------------
 
 
