@@ -105,11 +105,18 @@ class Neighbour:
     direction: str
     annotation: str
 
+    @property
+    def arrow(self) -> str:
+        """``->`` when the edge points from ``via`` to this node, ``<-`` when from this node
+        to ``via`` (as ``kg path`` marks a hop): ``via <- supports id`` is id supports via."""
+        return "->" if self.direction == "out" else "<-"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "title": self.title, "placeholder": not self.exists,
-            "distance": self.distance, "via": self.via, "relation": self.relation,
-            "direction": self.direction, "annotation": self.annotation,
+            "distance": self.distance, "via": self.via, "dir": self.arrow,
+            "relation": self.relation, "direction": self.direction,
+            "annotation": self.annotation,
         }
 
 

@@ -71,10 +71,13 @@ class BuildResult:
             made = f"{self.rendered} rendered"
             if self.removed:
                 made += f", {self.removed} removed"
+        from kg.formats import plural
+
         return (
-            f"Built {self.notes} notes, {self.connections} connections, {self.mentions} mentions, "
-            f"{self.placeholders} placeholders, {self.questions} questions "
-            f"→ {self.out} ({self.files} files, {made}) in {self.seconds:.2f}s"
+            f"Built {plural(self.notes, 'note')}, {plural(self.connections, 'connection')}, "
+            f"{plural(self.mentions, 'mention')}, {plural(self.placeholders, 'placeholder')}, "
+            f"{plural(self.questions, 'question')} "
+            f"→ {self.out} ({plural(self.files, 'file')}, {made}) in {self.seconds:.2f}s"
         )
 
 

@@ -46,8 +46,7 @@ class Report:
         return bool(self.errors or (strict and self.warnings))
 
     def summary(self) -> str:
-        def plural(n: int, word: str) -> str:
-            return f"{n} {word}{'' if n == 1 else 's'}"
+        from kg.formats import plural
 
         return (f"{plural(self.errors, 'error')}, {plural(self.warnings, 'warning')} "
                 f"in {plural(self.notes, 'note')}")

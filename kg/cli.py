@@ -242,7 +242,8 @@ def init(directory: str, title: str) -> None:
     """Start a new wiki in DIRECTORY (default: here): kg.toml, wiki/ and a first note.
 
     It is ready to build at once (init itself builds nothing): `kg build` renders the site
-    into site/. A folder with a kg.toml is refused; notes already in wiki/ are kept.
+    into site/. A folder with a kg.toml is refused; notes already in wiki/ are kept, and so
+    is a .gitignore, with site/ and .kg/ added to it when it lacks them.
     """
     from pathlib import Path
 
@@ -251,6 +252,8 @@ def init(directory: str, title: str) -> None:
     done = run_init(Path(directory), title=title)
     for path in done.written:
         click.echo(f"created {_shown(path)}")
+    if done.ignored:
+        click.echo(f"added {' and '.join(done.ignored)} to {_shown(done.root / '.gitignore')}")
     here = _shown(done.root)
     click.echo(f"next: {'' if here == '.' else f'cd {here} && '}kg build")
 
@@ -299,12 +302,27 @@ def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Print the notes instead of writing them.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the notes instead of writing them (on stdout, the connections on "
+                   "stderr; with --format json or csv, the notes on stderr and the rows on "
+                   "stdout).")
 @wiki_option
 @format_option
 @reports_errors
 def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -> None:
     """Convert plain-text digests (FILES) into notes, connections resolved by title/alias.
+
+    A digest is UTF-8 text of this form (the first line is the header, the next the title;
+    a file that does not open with a header is refused):
+
+    \b
+      llms-foundation-models · 2026-05-04 · Tier 1
+      Import AI 455: AI Systems Are About to Start Building Themselves — Jack Clark
+      Source: Import AI 455, 2026-05-04 · Post Raw: raw/rss/x.md Tier: 1 (research direction)
+      TL;DR                    (and Why it matters: paragraphs)
+      Connections              • Title (YYYY-MM-DD) — how it connects
+      Research angle           1. Lead sentence. More text
+      Open questions           • A question
 
     Lists each "Connections" bullet: the note it resolved to and the relation inferred from
     its words. Bullets no note matches become placeholders. All files are checked before any
@@ -317,9 +335,11 @@ def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -
 
     done = import_digests(_config(wiki), [Path(f) for f in files], dry_run=dry_run)
     rows = []
+    # a table is for reading beside the notes; JSON and CSV alone on stdout, for a program
+    notes_to_stderr = fmt != "table"
     for item in done:
         if dry_run:
-            click.echo(item.text)
+            click.echo(item.text, err=notes_to_stderr)
         else:
             click.echo(f"created {_shown(item.path)} from {item.source}", err=True)
         rows += [{"note": item.id, **link.as_dict(),
@@ -330,7 +350,7 @@ def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -
             click.echo(f"{item.source}: not in the wiki, kept as placeholders: {names}", err=True)
     columns = (["note", "name", "target", "relation", "status"] if fmt == "table" else
                ["note", "name", "target", "relation", "status", "annotation", "line"])
-    click.echo(render_rows(rows, columns, fmt), err=dry_run)
+    click.echo(render_rows(rows, columns, fmt), err=dry_run and not notes_to_stderr)
 
 
 @main.command()
@@ -390,8 +410,10 @@ def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: s
               endpoint: str | None, user: str | None, password_env: str, fmt: str) -> None:
     """The notes within --depth hops of NOTE (edges either way), nearest first.
 
-    Each row says how far, and the edge it was first reached by. With --endpoint, the walk
-    asks a SPARQL store.
+    Each row says how far, and the edge it was first reached by, as `kg path` shows a hop:
+    VIA DIR RELATION ID, where '->' is an edge from VIA to the note and '<-' one from the
+    note to VIA (`import-ai-455 <- supports x`: x supports import-ai-455). In json and csv,
+    direction is out or in as seen from VIA. With --endpoint, the walk asks a SPARQL store.
     """
     from kg.analysis import find, neighbours
     from kg.formats import render_rows
@@ -407,9 +429,9 @@ def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: s
         graph = open_graph(_config(wiki))
         found = neighbours(graph, find(graph, note), depth, mentions=not no_mentions,
                            relation=rel)
-    columns = (["distance", "id", "via", "relation", "title"] if fmt == "table" else
-               ["id", "title", "placeholder", "distance", "via", "relation", "direction",
-                "annotation"])
+    columns = (["distance", "via", "dir", "relation", "id", "title"] if fmt == "table" else
+               ["id", "title", "placeholder", "distance", "via", "dir", "relation",
+                "direction", "annotation"])
     click.echo(render_rows([n.as_dict() for n in found], columns, fmt))
 
 
@@ -480,6 +502,7 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
               endpoint: str | None, user: str | None, password_env: str, fmt: str) -> None:
     """The open-question tracker: each question, its status, age, source note and answers.
 
+    The table has an ANSWERED BY column (the notes that answered each) when any row has one.
     A later note answers one with `answers: [<question id>]`; the ids are in --format json.
     With --endpoint, asked of a SPARQL store.
     """
@@ -499,19 +522,24 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
     columns = (["status", "age", "note", "question"] if fmt == "table" else
                ["id", "status", "note", "title", "tier", "date", "age", "question",
                 "answered_by", "where"])
+    if fmt == "table" and any(row.get("answered_by") for row in rows):
+        rows = [{**row, "answered by": row.get("answered_by")} for row in rows]
+        columns = ["status", "age", "note", "answered by", "question"]
     click.echo(render_rows(rows, columns, fmt))
 
 
 @main.command()
 @format_option
 def relations(fmt: str) -> None:
-    """The relations a connection's `rel:` may name, their labels both ways and RDF terms."""
+    """The relations a connection's `rel:` may name, their labels both ways and RDF terms
+    (TERM: cito:… or kg:…; the whole IRI too in json and csv)."""
     from kg.formats import render_rows
     from kg.relations import RELATIONS
 
-    rows = [{"rel": r.name, "label": r.label, "inverse": r.inverse, "iri": r.iri,
-             "meaning": r.description} for r in RELATIONS]
-    columns = ["rel", "label", "inverse", "meaning"] if fmt == "table" else list(rows[0])
+    rows = [{"rel": r.name, "label": r.label, "inverse": r.inverse, "term": r.term,
+             "iri": r.iri, "meaning": r.description} for r in RELATIONS]
+    columns = (["rel", "label", "inverse", "term", "meaning"] if fmt == "table"
+               else list(rows[0]))
     click.echo(render_rows(rows, columns, fmt))
 
 

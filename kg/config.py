@@ -114,6 +114,13 @@ def load_config(root: Path | None = None) -> Config:
         base_iri += "/"
     base_url = checked_base_url(str(section.get("base_url", "")), path)
     templates = section.get("templates")
+    if templates and not (root / str(templates)).is_dir():
+        what = "is not a folder" if (root / str(templates)).exists() else "does not exist"
+        raise ConfigError(
+            f"templates = \"{templates}\": {root / str(templates)} {what}", file=path,
+            line=_line_of(path, "templates"),
+            hint="the folder of templates that override the theme's, relative to kg.toml: "
+                 "make it, or remove the setting (a templates/ beside kg.toml is read anyway)")
     ignore = section.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
         raise ConfigError("ignore must be a list of finding codes", file=path,
@@ -135,3 +142,13 @@ def load_config(root: Path | None = None) -> Config:
         ignore=tuple(ignore),
         query_seconds=float(seconds),
     )
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    """The line of ``path`` that sets ``key`` (``key = …``), for an error about it."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    return next((n for n, line in enumerate(lines, start=1) if pattern.match(line)), None)

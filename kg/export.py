@@ -78,21 +78,50 @@ def _plain(attrs: dict[str, Any]) -> None:
 def write_out(path: Path, data: bytes) -> None:
     """``data`` into the file ``path`` names, as a shell's ``>`` would: through a symlink to
     its target, and into a pipe or a device (``/dev/stdout``) as it is; a regular file is
-    replaced whole or not at all (never left half-written)."""
+    replaced whole or not at all (never left half-written).
+
+    A path to one of this process's descriptors (``/dev/stdout``, ``/proc/self/fd/1``,
+    ``/dev/fd/1``) is written into that descriptor, as a shell does: its link leads to
+    ``pipe:[…]``, which no path names, or to a file the shell opened (with ``>>``, to
+    append), which opening again or replacing would not write as asked."""
     import stat
 
     from kg.cache import write_atomic
 
-    target = path.resolve() if path.is_symlink() else path
     try:
-        mode = os.stat(target).st_mode
-    except OSError:
-        mode = 0
-    try:
+        descriptor = _descriptor(path)
+        if descriptor is not None:
+            with open(os.dup(descriptor), "wb") as f:
+                f.write(data)
+            return
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = 0
         if mode and not stat.S_ISREG(mode):
-            with open(target, "wb") as f:
+            with open(path, "wb") as f:
                 f.write(data)
         else:
+            target = Path(os.path.realpath(path)) if path.is_symlink() else path
             write_atomic(target, lambda f: f.write(data), private=False)
     except OSError as err:
         raise KgError(f"cannot write {path}: {err.strerror}", file=path) from None
+
+
+def _descriptor(path: Path, hops: int = 40) -> int | None:
+    """The descriptor of this process that ``path``, or a link on the way to its target,
+    names (``/dev/stdout`` → ``/proc/self/fd/1``: 1), else None."""
+    own = {"self", str(os.getpid())}
+    current = os.path.abspath(path)
+    for _ in range(hops):
+        parts = Path(current).parts
+        if len(parts) == 5 and parts[1] == "proc" and parts[2] in own and parts[3] == "fd":
+            return int(parts[4]) if parts[4].isdigit() else None
+        if len(parts) == 4 and parts[1:3] == ("dev", "fd"):
+            return int(parts[3]) if parts[3].isdigit() else None
+        try:
+            link = os.readlink(current)
+        except OSError:  # not a link, or not there: the end of the chain
+            return None
+        current = os.path.abspath(os.path.join(os.path.dirname(current), link))
+    return None

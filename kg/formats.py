@@ -30,9 +30,22 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
                                 lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: _cell(row.get(c)) for c in columns})
+            writer.writerow({c: _csv_cell(row.get(c)) for c in columns})
         return buf.getvalue().rstrip("\n")
     return table(rows, columns)
+
+
+def plural(n: int, word: str) -> str:
+    """``1 note``, ``2 notes``, ``0 notes``: a count for a message."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV field: booleans as ``true``/``false`` (as JSON writes them, not Python's
+    ``True``), the rest as in a table."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:

@@ -10,6 +10,8 @@ The form, as an LLM or a newsletter pipeline writes it::
     Research angle (Tier 1)           1. Lead sentence. More text
     Open questions                    • A question
 
+The first line that is not blank must be the header (``tags · YYYY-MM-DD · Tier N``) and the
+next one the title: any other text file is refused at its first line, not made a note.
 Each "Connections" bullet becomes a typed connection: its target resolved to an existing note
 by title, alias or id (tolerant of "+"/"&" joins, dashes, date suffixes and parentheticals),
 its annotation the bullet's text, its relation inferred from the words where they say so.
@@ -157,10 +159,13 @@ class Imported:
 
 
 def parse_digest(text: str, *, file: str) -> Digest:
-    """Read the seed's plain-text form; a text with no title line is an error naming the file."""
+    """Read the seed's plain-text form. A text that does not open with the header line
+    (``tags · YYYY-MM-DD · Tier N``), or has no title line after it, is an error naming the
+    file and line."""
     from kg.frontmatter import normalise_newlines
 
     lines = normalise_newlines(text).split("\n")
+    _refuse_what_is_no_digest(lines, file)
     header: list[tuple[int, str]] = []
     sections: list[tuple[str, str, list[tuple[int, str]]]] = []
     for number, raw in enumerate(lines, start=1):
@@ -190,8 +195,9 @@ def parse_digest(text: str, *, file: str) -> Digest:
         elif line != title and not source:
             continue  # a subtitle or repeated title: the first title line wins
     if not title:
-        raise NoteError("no title line: is this a digest?", file=file, line=1,
-                        hint="a digest starts with 'tags · YYYY-MM-DD · Tier N', then its title")
+        raise NoteError("no title line after the header", file=file,
+                        line=header[0][0] if header else 1,
+                        hint=f"a digest starts with '{FIRST_LINE}', then its title")
     title, authors = _split_authors(title)
     if date is None and source.get("date"):
         date = _date(source["date"] or "")
@@ -217,6 +223,27 @@ def parse_digest(text: str, *, file: str) -> Digest:
         sections=tuple((k, h, tuple(b)) for k, h, b in sections),
         connections=tuple(connections), angles=tuple(angles), questions=tuple(questions),
     )
+
+
+FIRST_LINE = "tags · YYYY-MM-DD · Tier N"
+FIRST_LINE_EXAMPLE = "llms-foundation-models · 2026-05-04 · Tier 1"
+
+
+def _refuse_what_is_no_digest(lines: Sequence[str], file: str) -> None:
+    """A digest opens with its header line (``tags · YYYY-MM-DD · Tier N``); any other text
+    file (a log, a Markdown note, notes of one's own) would become a note named after its
+    first line, so it is refused at that line."""
+    first = next(((n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()),
+                 None)
+    if first is not None and _HEADER.match(first[1]):
+        return
+    number, line = first or (1, "")
+    what = "it is empty" if first is None else f"its first line is not '{FIRST_LINE}'"
+    hint = (f"a digest starts with a line such as '{FIRST_LINE_EXAMPLE}', then its title "
+            "(`kg import --help` shows the whole form)")
+    if line in ("---", "+++"):
+        hint += "; a Markdown note goes into the wiki folder as it is"
+    raise NoteError(f"not a digest: {what}", file=file, line=number, hint=hint)
 
 
 def _heading(line: str) -> str:

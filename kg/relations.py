@@ -21,6 +21,14 @@ class Relation:
     iri: str
     description: str
 
+    @property
+    def term(self) -> str:
+        """The property as its vocabulary's prefix writes it: ``cito:extends``, ``kg:answers``."""
+        for prefix, base in (("cito", CITO), ("kg", KG_VOCAB)):
+            if self.iri.startswith(base):
+                return f"{prefix}:{self.iri[len(base):]}"
+        return self.iri
+
 
 def _cito(term: str) -> str:
     return CITO + term

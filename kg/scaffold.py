@@ -308,6 +308,8 @@ class Initialised:
     wiki: Path
     first_note: Path | None
     written: tuple[Path, ...]
+    ignored: tuple[str, ...] = ()
+    """The lines added to a ``.gitignore`` that was there already."""
 
 
 def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = None
@@ -334,9 +336,12 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
                            encoding="utf-8")
     written.append(config_path)
     ignore = root / ".gitignore"
+    added: tuple[str, ...] = ()
     if not ignore.exists():
-        ignore.write_text("site/\n.kg/\n", encoding="utf-8")
+        ignore.write_text("".join(f"{line}\n" for line in IGNORED), encoding="utf-8")
         written.append(ignore)
+    else:
+        added = _add_to_gitignore(ignore)
     first: Path | None = None
     if not any(wiki.rglob("*.md")):
         first = wiki / "start-here.md"
@@ -344,7 +349,33 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
         with open(first, "x", encoding="utf-8", newline="\n") as f:
             f.write(_FIRST_NOTE.replace("{date}", day))
         written.append(first)
-    return Initialised(root, config_path, wiki, first, tuple(written))
+    return Initialised(root, config_path, wiki, first, tuple(written), added)
+
+
+IGNORED = ("site/", ".kg/")
+"""What git should not track in a wiki: the built site and kg's cache."""
+
+
+def _add_to_gitignore(path: Path) -> tuple[str, ...]:
+    """Append the lines of :data:`IGNORED` that ``path`` lacks (``site``, ``/site/`` and the
+    like count as there); the lines added."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read {path.name}: {getattr(err, 'strerror', None) or err}",
+                          file=path, hint="add site/ and .kg/ to it by hand") from None
+    present = {line.strip().strip("/") for line in text.splitlines()}
+    missing = tuple(line for line in IGNORED if line.strip("/") not in present)
+    if missing:
+        lead = "" if not text or text.endswith("\n") else "\n"
+        try:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(lead + "".join(f"{line}\n" for line in missing))
+        except OSError as err:
+            raise ConfigError(f"cannot add {', '.join(missing)} to {path.name}: "
+                              f"{err.strerror or err}", file=path,
+                              hint="add them by hand") from None
+    return missing
 
 
 _TOML = """\

@@ -40,6 +40,21 @@ def test_build_sample_wiki(run, tmp_path) -> None:
     assert (out / "graph.ttl").is_file() and (out / "graph.jsonld").is_file()
 
 
+def test_the_build_summary_counts_one_of_a_kind_in_the_singular(run, write_wiki) -> None:
+    from kg.build import BuildResult
+
+    config = write_wiki({"a.md": "---\ntitle: A\nconnections: [b]\n---\nSee [[b]].\n\n"
+                                 "## Open questions\n- Why?\n"})
+    result = run("build", "--wiki", str(config.wiki), "--out", str(config.out), "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Built 1 note, 1 connection, 1 mention, 1 placeholder, "
+                                    "1 question → "), result.stdout
+    one = BuildResult(notes=1, connections=0, mentions=2, placeholders=1, questions=0,
+                      files=1, seconds=0.5, warnings=(), out=Path("site"), rendered=1)
+    assert one.summary() == ("Built 1 note, 0 connections, 2 mentions, 1 placeholder, "
+                             "0 questions → site (1 file, all rendered) in 0.50s")
+
+
 def test_build_bad_note_exits_1_with_file_and_line(run, write_wiki) -> None:
     config = write_wiki({"a.md": "---\ntitle: A\ntitle: B\n---\n"})
     result = run("build", "--wiki", str(config.wiki), "--out", str(config.out))
@@ -104,7 +119,8 @@ def test_connections_csv(run) -> None:
     row = next(r for r in rows if r["note"] == "defense-trilemma" and r["direction"] == "out"
                and r["relation"] == "counterpoint")
     assert "adversarial" in row["annotation"]
-    assert row["placeholder"] == "False"
+    assert row["placeholder"] == "false"  # as JSON writes it, not Python's False
+    assert {r["placeholder"] for r in rows} == {"true", "false"}
 
 
 def test_connections_by_alias_and_filters(run) -> None:

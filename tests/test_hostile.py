@@ -801,6 +801,30 @@ def test_settings_of_the_wrong_kind_are_errors_naming_kg_toml(tmp_path: Path, se
     assert caught.value.file is not None and caught.value.file.endswith("kg.toml")
 
 
+def test_a_templates_setting_naming_no_folder_is_an_error_naming_kg_toml(tmp_path: Path) -> None:
+    """It had been taken silently, and the theme's templates used instead of the wiki's."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\ntemplates = "nowhere"\n',
+                                      encoding="utf-8")
+    (tmp_path / "wiki").mkdir()
+    with pytest.raises(ConfigError, match=r'templates = "nowhere": .* does not exist') as caught:
+        load_config(tmp_path)
+    assert caught.value.file is not None and caught.value.file.endswith("kg.toml")
+    assert caught.value.line == 3
+    result = CliRunner().invoke(main, ["build", "--wiki", str(tmp_path / "wiki")])
+    assert result.exit_code == 1 and "kg.toml:3: templates = \"nowhere\"" in result.stderr
+    (tmp_path / "nowhere").write_text("a file")
+    with pytest.raises(ConfigError, match="is not a folder"):
+        load_config(tmp_path)
+    (tmp_path / "nowhere").unlink()
+    (tmp_path / "nowhere").mkdir()
+    assert load_config(tmp_path).templates == (tmp_path / "nowhere").resolve()
+
+
 def test_a_base_url_option_that_is_no_web_url_is_an_error(tmp_path: Path) -> None:
     from kg.config import load_config
 

@@ -171,6 +171,27 @@ def test_unresolved_targets_become_placeholders(write_wiki, tmp_path: Path) -> N
     assert "some-unknown-paper" in wiki.placeholders
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_dry_run_as_json_or_csv_puts_only_the_rows_on_stdout(write_wiki, tmp_path: Path,
+                                                              fmt: str) -> None:
+    import csv
+    import io
+
+    config = write_wiki({"posttrainbench.md": "---\ntitle: PostTrainBench\n---\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    result = kg("import", str(digest), "--wiki", str(config.wiki), "--dry-run", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        found = json.loads(result.stdout)
+    else:
+        found = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["target"] for r in found] == [
+        "Some Unknown Paper", "posttrainbench", "The Defense Trilemma & friends"]
+    assert "title: A New Benchmark" in result.stderr  # the preview, beside the stream
+    assert not (config.wiki / "a-new-benchmark.md").exists()
+
+
 def test_a_bullet_joining_works_with_a_plus_connects_to_each(write_wiki, tmp_path: Path) -> None:
     config = write_wiki({"import-ai-455.md": "---\ntitle: Import AI 455\n---\n",
                          "mimo.md": "---\ntitle: MiMo\n---\n",
@@ -221,13 +242,36 @@ def test_not_a_digest_names_the_file(write_wiki, tmp_path: Path) -> None:
     config = write_wiki({"x.md": "# X\n"})
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n", encoding="utf-8")
-    with pytest.raises(NoteError, match="no title line") as err:
+    with pytest.raises(NoteError, match="not a digest: it is empty") as err:
         import_digests(config, [empty])
     assert str(err.value).startswith(f"{empty}:1:")
+    untitled = tmp_path / "untitled.txt"
+    untitled.write_text("a · 2026-01-01 · Tier 3\n", encoding="utf-8")
+    with pytest.raises(NoteError, match="no title line"):
+        import_digests(config, [untitled])
     latin = tmp_path / "latin.txt"
     latin.write_bytes("Caf\xe9 digest\n".encode("latin-1"))
     result = kg("import", str(latin), "--wiki", str(config.wiki))
     assert result.exit_code == 1 and f"{latin}:1" in result.stderr and "UTF-8" in result.stderr
+
+
+def test_a_text_file_that_is_no_digest_is_refused_at_its_first_line(write_wiki,
+                                                                     tmp_path: Path) -> None:
+    config = write_wiki({"x.md": "# X\n"})
+    bad = tmp_path / "bad.txt"
+    bad.write_text("garbage\nno header\n", encoding="utf-8")
+    result = kg("import", str(bad), "--wiki", str(config.wiki))
+    assert result.exit_code == 1
+    assert f"{bad}:1: not a digest" in result.stderr
+    assert "hint: a digest starts with a line such as 'llms-foundation-models · 2026-05-04 · " \
+        "Tier 1'" in result.stderr
+    assert sorted(p.name for p in config.wiki.iterdir()) == ["x.md"]  # no garbage.md
+    note = tmp_path / "note.md"  # a Markdown note is no digest either: it goes in as it is
+    note.write_text("\n---\ntitle: A note\n---\nText.\n", encoding="utf-8")
+    with pytest.raises(NoteError, match="not a digest") as err:
+        import_digests(config, [note, bad])
+    assert str(err.value).startswith(f"{note}:2:") and "wiki folder as it is" in err.value.hint
+    assert sorted(p.name for p in config.wiki.iterdir()) == ["x.md"]
 
 
 def test_a_failed_batch_writes_nothing(write_wiki, tmp_path: Path) -> None:

@@ -111,6 +111,27 @@ def test_neighbours_cli_typed_only() -> None:
     assert kg("neighbors", "ahe", "--depth", "0", "--wiki", WIKI).exit_code == 2
 
 
+def test_neighbours_say_which_way_the_edge_they_were_reached_by_points(write_wiki) -> None:
+    """``hub  supports`` beside ``a`` read as hub supports a, whichever way it pointed."""
+    config = write_wiki({
+        "hub.md": "---\ntitle: Hub\nconnections:\n  - {to: b, rel: extends}\n---\n",
+        "a.md": "---\ntitle: A\nconnections:\n  - {to: hub, rel: supports}\n---\n",
+        "b.md": "---\ntitle: B\n---\n",
+    })
+    table = kg("neighbors", "hub", "--wiki", str(config.wiki)).stdout.splitlines()
+    assert table[0].split() == ["DISTANCE", "VIA", "DIR", "RELATION", "ID", "TITLE"]
+    assert [line.split()[:5] for line in table[1:]] == [
+        ["1", "hub", "<-", "supports", "a"],   # a supports hub
+        ["1", "hub", "->", "extends", "b"],    # hub extends b
+    ]
+    for fmt in ("json", "csv"):
+        out = kg("neighbors", "hub", "--wiki", str(config.wiki), "--format", fmt).stdout
+        found = (json.loads(out) if fmt == "json" else list(csv.DictReader(io.StringIO(out))))
+        assert [(r["via"], r["dir"], r["relation"], r["id"], r["direction"])
+                for r in found] == [("hub", "<-", "supports", "a", "in"),
+                                    ("hub", "->", "extends", "b", "out")]
+
+
 # -- path -------------------------------------------------------------------------------------
 
 
@@ -190,6 +211,28 @@ def test_questions_cli(write_wiki) -> None:
     assert next(r for r in found if r["id"] == "q#q-does-it-scale")["where"] == "q.md:8"
     table = kg("questions", "--wiki", str(config.wiki), "--tier", "1").stdout
     assert "Who pays?" in table and "What next?" not in table
+
+
+def test_the_questions_table_shows_what_answered_each_when_one_is_answered(write_wiki) -> None:
+    config = write_wiki(QUESTIONS)
+    table = kg("questions", "--wiki", str(config.wiki), "--status", "answered").stdout
+    header, *lines = table.splitlines()
+    assert header.split() == ["STATUS", "AGE", "NOTE", "ANSWERED", "BY", "QUESTION"]
+    scale = next(line for line in lines if "Does it scale?" in line)
+    assert scale.split()[:4] == ["answered", scale.split()[1], "q", "r"]
+    plain = kg("questions", "--wiki", str(config.wiki), "--status", "open").stdout
+    assert plain.splitlines()[0].split() == ["STATUS", "AGE", "NOTE", "QUESTION"]
+
+
+def test_the_relations_table_shows_each_rdf_term() -> None:
+    table = kg("relations").stdout
+    assert table.splitlines()[0].split() == ["REL", "LABEL", "INVERSE", "TERM", "MEANING"]
+    assert "cito:disagreesWith" in next(line for line in table.splitlines()
+                                        if line.startswith("counterpoint "))
+    assert "kg:exampleOf" in table
+    found = rows(kg("relations", "--format", "json"))
+    assert found[0]["term"] == "cito:citesAsRelated"
+    assert found[0]["iri"] == "http://purl.org/spar/cito/citesAsRelated"
 
 
 def test_sample_questions_are_open() -> None:
@@ -401,6 +444,31 @@ def test_export_writes_through_a_symlink_and_into_a_device(tmp_path: Path) -> No
         result = kg("export", "--format", "nt", "--out", "/dev/full", "--wiki", WIKI)
         assert result.exit_code == 1 and "No space left" in result.output
         assert Path("/dev/full").is_char_device()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="no /proc (not Linux)")
+@pytest.mark.parametrize("out", ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"])
+def test_export_writes_into_standard_output_that_is_a_pipe(out: str, tmp_path: Path) -> None:
+    """``kg export -o /dev/stdout | wc -l``: the link leads to ``pipe:[…]``, which no path
+    names; the pipe is written into, as a shell's ``>`` does. And into a file opened with
+    ``>>``, appended to."""
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from kg.cli import main; main()", "export", "-o", out,
+               "--format", "nt", "--wiki", WIKI]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    piped = subprocess.run(command, capture_output=True, env=env, check=False)
+    assert piped.returncode == 0, piped.stderr.decode()
+    assert piped.stdout == kg("export", "--format", "nt", "--wiki", WIKI).stdout_bytes
+    assert piped.stdout.count(b"\n") > 100 and b"wrote " in piped.stderr
+    appended = tmp_path / "log.nt"
+    appended.write_bytes(b"# before\n")
+    with open(appended, "ab") as f:
+        subprocess.run(command, stdout=f, env=env, check=True, capture_output=False,
+                       stderr=subprocess.DEVNULL)
+    assert appended.read_bytes() == b"# before\n" + piped.stdout
 
 
 def test_a_service_that_fails_is_an_error_not_a_traceback() -> None:

@@ -79,6 +79,24 @@ def test_init_cli(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "kg.toml" in again.stderr
 
 
+def test_init_adds_what_an_existing_gitignore_lacks_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w/.gitignore").write_text("*.pyc\n/site\n.venv/", encoding="utf-8")
+    result = kg("init", str(tmp_path / "w"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "w/.gitignore").read_text() == "*.pyc\n/site\n.venv/\n.kg/\n"
+    assert "added .kg/ to " in result.stdout and ".gitignore" in result.stdout
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v/.gitignore").write_text("", encoding="utf-8")
+    done = init(tmp_path / "v")
+    assert done.ignored == ("site/", ".kg/")
+    assert (tmp_path / "v/.gitignore").read_text() == "site/\n.kg/\n"
+    (tmp_path / "u").mkdir()
+    (tmp_path / "u/.gitignore").write_text("site/\n.kg/\n", encoding="utf-8")
+    quiet = kg("init", str(tmp_path / "u"))
+    assert "added" not in quiet.stdout and ".gitignore" not in quiet.stdout
+
+
 # -- front-matter -----------------------------------------------------------------------------
 
 
