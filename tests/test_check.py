@@ -274,13 +274,41 @@ def test_cli_formats_when_clean(write_wiki, fmt: str) -> None:
     assert result.stdout.strip() in ("[]", "file,line,severity,code,message,hint")
 
 
-def test_the_table_keeps_a_long_path_s_file_and_line(write_wiki) -> None:
+def test_the_table_keeps_a_long_path_s_file_and_line(write_wiki, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
     name = "Papers/Sequence to Sequence Learning with Neural Networks and More (2014).md"
     config = write_wiki({name: "---\ntitle: S\ntier: 2\ndate: someday\n---\nText.\n"})
     result = kg("check", "--wiki", str(config.wiki))
     row = next(line for line in result.output.splitlines() if "bad-date" in line)
-    assert row.split()[0] == "Papers/Sequence"
-    assert "…" in row and "(2014).md:4 " in row
+    assert row.startswith(("Papers/", "…/"))  # a folder may be cut, never a file's name
+    assert "/Sequence to Sequence Learning with Neural Networks and More (2014).md:4 " in row
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_the_table_cuts_a_long_folder_not_the_file_names_in_it(write_wiki, monkeypatch,
+                                                                columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    folder = "Research notes on sequence models and their many descendants/Attention"
+    config = write_wiki({f"{folder}/Attention is all you need {n}.md":
+                         "---\ntitle: S\ntier: 2\ndate: someday\n---\nText.\n"
+                         for n in ("one", "two")})
+    result = kg("check", "--wiki", str(config.wiki))
+    rows = [line for line in result.output.splitlines() if "bad-date" in line]
+    assert len(rows) == 2 and rows[0].split("  ")[0] != rows[1].split("  ")[0]
+    for row, n in zip(rows, ("one", "two"), strict=True):
+        assert row.startswith("Research not") and "…" in row.partition(" warning")[0]
+        assert f"/Attention is all you need {n}.md:4 " in row
+    header = result.output.splitlines()[0]
+    assert header.index("SEVERITY") == rows[0].index("warning")  # still aligned
+
+
+def test_the_table_shows_a_whole_path_where_the_terminal_is_wide(write_wiki,
+                                                                  monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    rel = "Research notes on sequence models and their many descendants/Attention/a.md"
+    config = write_wiki({rel: "---\ntitle: S\ntier: 2\ndate: someday\n---\nText.\n"})
+    result = kg("check", "--wiki", str(config.wiki))
+    assert f"{rel}:4 " in result.output and "…" not in result.output
 
 
 def test_an_attachment_the_wiki_lacks_is_named_with_its_line(write_wiki) -> None:
