@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kg.body import UNPUBLISHED_KINDS, without_code, without_title
 from kg.config import Config
-from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity
+from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity, unknown_codes
 from kg.ids import NoteId, slugify
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
@@ -33,6 +33,8 @@ SYMMETRIC = frozenset({"related", "counterpoint"})
 class Report:
     findings: tuple[Finding, ...]
     notes: int
+    """The note files checked, those with errors (a name that gives no id, front-matter
+    that does not parse) too; drafts (``published: false``) are not checked."""
 
     @property
     def errors(self) -> int:
@@ -49,27 +51,33 @@ class Report:
         from kg.formats import plural
 
         return (f"{plural(self.errors, 'error')}, {plural(self.warnings, 'warning')} "
-                f"in {plural(self.notes, 'note')}")
+                f"in {plural(self.notes, 'note')} checked")
 
 
 def check(config: Config, *, today: dt.date | None = None,
           ignore: Iterable[str] = ()) -> Report:
-    """Lint the wiki of ``config``; never raises for a problem in the notes themselves."""
+    """Lint the wiki of ``config``; never raises for a problem in the notes themselves.
+    ``ignore`` holds codes of :data:`~kg.errors.CODES` (``--ignore``); another is an error."""
     from kg.query import today as now
 
+    ignore = tuple(ignore)
+    if (wrong := unknown_codes(ignore, where="--ignore")) is not None:
+        raise wrong
     skip = {*ignore, *config.ignore}
     on = today or now()
     findings: list[Finding] = []
     try:
         wiki: Wiki | None = _load(config)
         notes = list(wiki.notes.values()) if wiki else []
+        checked = len(notes)
     except (BuildFailed, ResolveError):
-        wiki, notes, collected = _collect(config)
+        wiki, notes, checked, collected = _collect(config)
         findings += collected
     findings += lint(wiki, notes, on) if wiki else _lint_notes(notes)
     findings += _attachments(config.wiki, notes)
+    findings += _saved_queries(config)
     kept = sorted({f for f in findings if f.code not in skip}, key=_order)
-    return Report(tuple(kept), len(notes))
+    return Report(tuple(kept), checked)
 
 
 def _load(config: Config) -> Wiki:
@@ -83,33 +91,49 @@ def _order(f: Finding) -> tuple[str, int, int, str, str]:
     return (where.file, where.line or 0, f.severity is not ERROR, f.code, f.message)
 
 
-def _collect(config: Config) -> tuple[Wiki | None, list[Note], list[Finding]]:
-    """Load note by note, keeping every error instead of stopping at the first."""
-    from kg.discover import discover
+def _collect(config: Config) -> tuple[Wiki, list[Note], int, list[Finding]]:
+    """Load note by note, keeping every error instead of stopping at the first: the notes,
+    how many note files were checked (see :attr:`Report.notes`), and the findings."""
+    from kg.discover import discover_leniently
     from kg.parse import parse_note
     from kg.resolve import resolve_leniently
 
-    try:
-        found = discover(config.wiki)
-    except BuildFailed as err:
-        return None, [], list(err.findings)
-    findings = list(found.warnings)
+    found, misnamed = discover_leniently(config.wiki)
+    findings = [*misnamed, *found.warnings]
+    named = {file.rel for file in found.files}
+    unnamed = {f.where.file for f in misnamed if f.where} - named  # a file kept out, no id
     notes: list[Note] = []
     for file in found.files:
         try:
             notes.append(parse_note(file.path.read_bytes(), nid=file.id, path=file.rel))
         except KgError as err:
-            code = "unknown-relation" if err.message.startswith("unknown relation") else "bad-note"
-            findings.append(err.as_finding(code))
+            findings.append(err.as_finding(
+                "unknown-relation" if err.message.startswith("unknown relation") else "bad-note"))
         except OSError as err:
             findings.append(Finding(ERROR, "unreadable", f"cannot read the note: {err}",
                                     Location(file.rel), "check the file's permissions"))
+    drafts = sum(1 for n in notes if not n.published)
     notes = [n for n in notes if n.published]  # a draft is no note of the wiki: not checked
+    checked = len(found.files) + len(unnamed) - drafts
     findings += [w for n in notes for w in n.warnings]
     wiki, ambiguous = resolve_leniently(notes)
     findings += ambiguous
     findings += wiki.warnings
-    return Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, ()), notes, findings
+    return (Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, ()), notes, checked,
+            findings)
+
+
+def _saved_queries(config: Config) -> list[Finding]:
+    """Saved queries that do not parse, or are updates: parsed, never run."""
+    from kg.saved import load_queries, parse_problem
+
+    out: list[Finding] = []
+    for query in load_queries(config.wiki / "queries"):
+        problem = parse_problem(query, config.base_iri)
+        if problem is not None:
+            out.append(Finding(WARNING, "bad-query", problem.message,
+                               Location(f"queries/{query.file}", problem.line), problem.hint))
+    return out
 
 
 def lint(wiki: Wiki, notes: list[Note], today: dt.date) -> list[Finding]:

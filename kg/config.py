@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from kg.errors import ConfigError
+from kg.errors import ConfigError, unknown_codes
 from kg.ids import small_number
 
 DEFAULT_TIERS = MappingProxyType({1: "Research direction", 2: "Notable", 3: "Background"})
@@ -125,6 +125,8 @@ def load_config(root: Path | None = None) -> Config:
     if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
         raise ConfigError("ignore must be a list of finding codes", file=path,
                           hint='ignore = ["missing-tier", "missing-date"]')
+    if (wrong := unknown_codes(ignore, where="ignore", file=path)) is not None:
+        raise wrong
     seconds = section.get("query_seconds", 30)
     if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
             or not 0 < seconds <= 86_400):

@@ -81,6 +81,16 @@ class Discovery:
 
 def discover(wiki: Path) -> Discovery:
     """Every note file under ``wiki``, sorted by id; ids that collide are an error."""
+    found, errors = discover_leniently(wiki)
+    if errors:
+        raise BuildFailed(f"{len(errors)} note file name(s) cannot be ids", findings=errors)
+    return found
+
+
+def discover_leniently(wiki: Path) -> tuple[Discovery, tuple[Finding, ...]]:
+    """Every note file under ``wiki`` that has an id, and the errors of the names that give
+    none or collide (of two names one id, the first in name order keeps it): for
+    ``kg check``, which checks every other note all the same."""
     if not wiki.is_dir():
         raise NoteError(f"no wiki folder at {wiki}", hint="run `kg init`, or pass --wiki DIR")
     wiki = wiki.resolve()
@@ -138,10 +148,8 @@ def discover(wiki: Path) -> Discovery:
             else:
                 del claims[nid]
     found = _ids(claims, errors)
-    if errors:
-        raise BuildFailed(f"{len(errors)} note file name(s) cannot be ids", findings=tuple(errors))
     files_ = tuple(sorted(found.values(), key=lambda f: f.id))
-    return Discovery(files_, tuple(warnings))
+    return Discovery(files_, tuple(warnings)), tuple(errors)
 
 
 def walk_folders(wiki: Path) -> Iterator[tuple[str, list[str]]]:

@@ -7,9 +7,11 @@ non-zero exit; the library raises it and never prints.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath
+from types import MappingProxyType
 
 
 class Severity(str, Enum):
@@ -95,3 +97,64 @@ class NotFound(KgError):
 
 class BuildFailed(KgError):
     """The wiki has errors; ``findings`` holds every one of them."""
+
+
+CODES: Mapping[str, str] = MappingProxyType({
+    # errors: what stops a build, or makes a link mean two things
+    "bad-id": "a note file whose name gives no id (no letters or digits, a reserved or "
+              "undecodable name, a control character)",
+    "duplicate-id": "two note files whose names give one id",
+    "unreadable": "a note file that cannot be opened",
+    "bad-note": "a note that cannot be read (its encoding, its front-matter)",
+    "unknown-relation": "a connection's rel: that is no relation",
+    "ambiguous-target": "a link or connection that names more than one note",
+    "duplicate-alias": "an alias two notes claim",
+    # warnings
+    "file-skipped": "a file ending in .md that is no regular file",
+    "symlink-skipped": "a symlink that leads out of the wiki, or in a loop",
+    "unread-front-matter": "fields written where they are not read (after blank lines, JSON, "
+                           "Logseq's key:: value)",
+    "yaml-comment": "a #word that YAML reads as a comment, lost from the value",
+    "empty-title": "an empty title:",
+    "bad-publish": "a publish:/published: that is not true or false",
+    "bad-date": "a date that is no date",
+    "bad-tier": "a tier that is no tier",
+    "duplicate-connection": "the same connection written twice",
+    "missing-title": "no title",
+    "missing-date": "no date",
+    "missing-tier": "no tier",
+    "alias-shadowed": "an alias that is another note's id",
+    "duplicate-title": "a title two notes share",
+    "broken-target": "a link to no note, close to a note's name (a typo?)",
+    "placeholder": "a link to no note yet",
+    "self-connection": "a note that connects to itself",
+    "broken-heading": "a link to a heading the note lacks",
+    "broken-block": "a link to a block (^id) the note lacks",
+    "unknown-question": "an answer to a question nobody asked",
+    "missing-attachment": "a file a note embeds or links that the wiki lacks",
+    "unpublished-attachment": "a file a note embeds or links that the site never publishes",
+    "one-way": "a typed connection the other note does not return",
+    "orphan": "a note no note links to, that links to none",
+    "forecast-due": "a forecast past its date, unresolved",
+    "unknown-resolver": "a forecast resolved by a note that does not exist",
+    "bad-query": "a saved query (queries/*.rq) that does not parse, or is an update",
+})
+"""Every code a :class:`Finding` of ``kg check`` or ``kg build`` can have, with what it
+finds: what ``--ignore`` and ``ignore`` in kg.toml accept."""
+
+
+def unknown_codes(codes: Iterable[str], *, where: str, file: str | PurePath | None = None
+                  ) -> ConfigError | None:
+    """The error for the first of ``codes`` that is no :data:`CODES` code (None when all
+    are): it names the valid codes, the closest to the one written first."""
+    wrong = next((code for code in codes if code not in CODES), None)
+    if wrong is None:
+        return None
+    from rapidfuzz import fuzz, process
+
+    near = process.extractOne(wrong, list(CODES), scorer=fuzz.ratio, score_cutoff=60)
+    first = [near[0]] if near else []
+    listed = ", ".join([*first, *sorted(c for c in CODES if c not in first)])
+    guess = f"did you mean '{first[0]}'? " if first else ""
+    return ConfigError(f"unknown finding code '{wrong}' in {where}", file=file,
+                       hint=f"{guess}the codes are {listed}")

@@ -56,22 +56,34 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+PATH_COLUMNS = frozenset({"where", "file"})
+"""Columns of file paths (``kg check``'s ``where``): never cut in their file's name."""
+
+
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     """A plain aligned table; the last column wraps to the terminal's width. The first
     column (what a row is about: a note, a file and line) is cut at 60 characters, the
-    others at 40, in the middle, so that a path keeps its file name and line."""
+    others at 40, in the middle. A first column of paths (:data:`PATH_COLUMNS`) takes what
+    the terminal leaves the others (40 for the last) and is cut in its folders, never in
+    its file's name, so that two files of a long folder stay two."""
     if not rows:
         return "(none)"
     cells = [[_cell(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     total = terminal_width()
     caps = [60, *[40] * (len(columns) - 1)]
+    paths = columns[0] in PATH_COLUMNS and len(columns) > 1
+    if paths:
+        others = sum(min(w, 40) + 2 for w in widths[1:-1]) + 2 + min(widths[-1], 40)
+        caps[0] = max(caps[0], total - others, *(_narrowest(row[0]) for row in cells))
     widths = [min(w, cap) for w, cap in zip(widths[:-1], caps, strict=False)] + widths[-1:]
     fixed = sum(w + 2 for w in widths[:-1])
     widths[-1] = max(20, min(widths[-1], total - fixed))
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     for row in cells:
         parts = [_fit(v, w) for v, w in zip(row[:-1], widths[:-1], strict=True)]
+        if paths:
+            parts[0] = _fit_path(row[0], widths[0])
         lines.append("  ".join([*parts, row[-1]]).rstrip())
     return "\n".join(lines)
 
@@ -92,3 +104,19 @@ def _fit(value: str, width: int) -> str:
         return value.ljust(width)
     head = (width - 1) // 2
     return value[:head] + "…" + value[len(value) - (width - 1 - head):]
+
+
+def _narrowest(path: str) -> int:
+    """The width ``path`` takes with its folders cut to ``…``: its file name is never cut."""
+    _, slash, name = path.rpartition("/")
+    return len(name) + (2 if slash else 0)
+
+
+def _fit_path(path: str, width: int) -> str:
+    """``path`` in ``width``, its folders cut in the middle (or to ``…``) to keep the name."""
+    if len(path) <= width:
+        return path.ljust(width)
+    folder, _, name = path.rpartition("/")
+    room = width - len(name) - 1
+    short = _fit(folder, room) if room >= 5 else "…"
+    return f"{short}/{name}".ljust(width)

@@ -215,17 +215,39 @@ def _syntax_error(
         if err.context and err.problem:
             message = f"{err.problem} ({err.context} that starts here)"
     at = min(mark.line, last) if mark is not None else 0
-    line_text = front.split("\n")[at] if at < len(front.split("\n")) else ""
+    if at >= last and (opened := _unclosed_flow(front)) is not None:
+        # libyaml's context is then the empty node at the end ("while parsing a flow node")
+        at, bracket = opened
+        message = f"{err.problem or message} (the {bracket} opened here is never closed)"
+    lines = front.split("\n")
+    line_text = lines[at] if at < len(lines) else ""
     tabbed = line_text[:len(line_text) - len(line_text.lstrip())].count("\t")
-    return NoteError(
-        f"front-matter is not valid YAML: {message}",
-        file=file,
-        line=first_line + at,
-        hint=("YAML indents with spaces, never tabs: replace the tabs at the start of the line"
-              if tabbed else
-              "check quoting and indentation; quote text that holds ': ' or starts with "
-              "[ { * &"),
-    )
+    if tabbed:
+        hint = "YAML indents with spaces, never tabs: replace the tabs at the start of the line"
+    elif " #" in line_text or "[#" in line_text:
+        hint = ("a # after a space or a [ starts a YAML comment, which hides the rest of the "
+                "line: quote the value ('#ml'), or write tags without # (tags: [ml])")
+    else:
+        hint = "check quoting and indentation; quote text that holds ': ' or starts with [ { * &"
+    return NoteError(f"front-matter is not valid YAML: {message}", file=file,
+                     line=first_line + at, hint=hint)
+
+
+def _unclosed_flow(front: str) -> tuple[int, str] | None:
+    """The line (from 0) of the innermost ``[`` or ``{`` that is never closed, and which,
+    read with PyYAML's scanner as far as it goes (only for text that does not parse)."""
+    opened: list[tuple[int, str]] = []
+    try:
+        for token in yaml.scan(front, Loader=yaml.BaseLoader):
+            if isinstance(token, yaml.FlowSequenceStartToken | yaml.FlowMappingStartToken):
+                bracket = "[" if isinstance(token, yaml.FlowSequenceStartToken) else "{"
+                opened.append((token.start_mark.line, bracket))
+            elif opened and isinstance(token, yaml.FlowSequenceEndToken
+                                       | yaml.FlowMappingEndToken):
+                opened.pop()
+    except yaml.YAMLError:
+        pass  # the brackets opened before the scanner stopped
+    return opened[-1] if opened else None
 
 
 def _newlines_before(text: str, position: int) -> int:

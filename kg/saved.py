@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.config import Config
+from kg.errors import KgError
 from kg.ids import NoteId, PagePath, note_page, page, slugify, small_number
 from kg.ids import relative_url as link
 from kg.model import Wiki
@@ -101,6 +102,32 @@ def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
     return tuple(queries)
 
 
+SAVED = "kg build runs saved"
+"""Who refuses an update among the saved queries, in its error."""
+
+
+def parse_problem(query: SavedQuery, base_iri: str) -> KgError | None:
+    """Why ``query`` cannot run, found by parsing it, never by running it: it is an update,
+    or it does not parse (at the line at fault, in the parser's words). A query that asks
+    another endpoint is not parsed (Oxigraph would ask it for an ASK); a build does not run
+    it either, and its page says so."""
+    import pyoxigraph
+
+    from kg.sparql import prefixes, syntax_error, update_error
+
+    update = update_error(query.text, runner=SAVED)
+    if update is not None or calls_out(query.text):
+        return update
+    known = prefixes(base_iri)
+    try:  # on an empty store; solutions are computed as they are read, and none is
+        pyoxigraph.Store().query(query.text, prefixes=known)
+    except SyntaxError as err:
+        return syntax_error(err, query.text, known, 0)
+    except (OSError, ValueError, TypeError, RuntimeError):
+        return None  # not the text's fault: the build's run says what it is
+    return None
+
+
 def query_page(query: SavedQuery) -> PagePath:
     return page(f"queries/{query.slug}.html")
 
@@ -117,11 +144,15 @@ class QueryRunner:
         import pyoxigraph
 
         from kg.rdf import PREFIXES
+        from kg.sparql import update_error
 
         here = query_page(query)
         if calls_out(query.text):
             return QueryResult((), (), 0, error="SERVICE (another endpoint) is not run when "
                                                 "the site is built; ask it with kg sparql")
+        update = update_error(query.text, runner=SAVED)
+        if update is not None:  # Oxigraph would say it expected CONSTRUCT
+            return QueryResult((), (), 0, error=f"{update.message} ({update.hint})")
         try:
             # the same prefixes as `kg sparql`: the vocabulary's, and note: for this wiki
             declared = {**PREFIXES, "note": f"{self.config.base_iri}note/"}

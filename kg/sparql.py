@@ -210,14 +210,7 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
     try:
         answer = store.query(full)
     except SyntaxError as err:
-        message, line = _located(str(err), len(known), max(1, len(query.splitlines())))
-        hint = "check the syntax; the prefixes "
-        if "Prefix not found" in str(err):  # Oxigraph's message lists every character
-            message, name = _unknown_prefix(message, query, line)
-            hint = f"declare it first (PREFIX {name or 'ex'}: <http://…/>); "
-        raise QueryError(f"the query does not parse: {message}", file=source, line=line,
-                         hint=f"{hint}{', '.join(p + ':' for p in known)} are predeclared"
-                         ) from None
+        raise syntax_error(err, query, known, len(known), source) from None
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"the query failed: {err}", file=source) from None
     declared = {m.group(1) or "" for m in _PREFIX.finditer(query)}
@@ -248,13 +241,36 @@ _UPDATE = re.compile(
 def refuse_update(query: str, source: str | None = None) -> None:
     """An update (``INSERT DATA``, ``DELETE WHERE``, ``CLEAR ALL``…) is an error saying so:
     Oxigraph's parser would only say it expected a query's first word."""
+    error = update_error(query, source)
+    if error is not None:
+        raise error
+
+
+def update_error(query: str, source: str | None = None, *, runner: str = "kg sparql runs"
+                 ) -> QueryError | None:
+    """The error :func:`refuse_update` raises for an update, at the line of its first word;
+    ``runner`` says who refuses it (``kg build runs saved``, for a saved query)."""
     found = _UPDATE.match(query)
-    if found is not None:
-        raise QueryError(
-            f"kg sparql runs queries, not updates ({found.group(1).upper()}): the graph is "
-            "made from the notes", file=source,
-            hint="change the notes and build again; SELECT, ASK, CONSTRUCT and DESCRIBE "
-                 "read the graph")
+    if found is None:
+        return None
+    return QueryError(
+        f"{runner} queries, not updates ({found.group(1).upper()}): the graph is "
+        "made from the notes", file=source, line=query.count("\n", 0, found.start(1)) + 1,
+        hint="change the notes and build again; SELECT, ASK, CONSTRUCT and DESCRIBE "
+             "read the graph")
+
+
+def syntax_error(err: SyntaxError, query: str, known: Mapping[str, str], offset: int,
+                 source: str | None = None) -> QueryError:
+    """Oxigraph's syntax error as the line of ``query`` at fault (``offset`` lines of
+    prologue were put before it) and what is wrong there."""
+    message, line = _located(str(err), offset, max(1, len(query.splitlines())))
+    hint = "check the syntax; the prefixes "
+    if "Prefix not found" in str(err):  # Oxigraph's message lists every character
+        message, name = _unknown_prefix(message, query, line)
+        hint = f"declare it first (PREFIX {name or 'ex'}: <http://…/>); "
+    return QueryError(f"the query does not parse: {message}", file=source, line=line,
+                      hint=f"{hint}{', '.join(p + ':' for p in known)} are predeclared")
 
 
 def _text(term: Any, names: Mapping[str, str]) -> str | Integer | Real | None:

@@ -60,8 +60,34 @@ def test_unknown_relation_names_line_and_closest(write_wiki) -> None:
 def test_duplicate_ids(write_wiki) -> None:
     config = write_wiki({"Same.md": "# S\n", "same.md": "# s\n", "other.md": "# O\n"})
     report = check(config)
-    assert [f.code for f in report.findings] == ["duplicate-id"]
-    assert report.failed() and "same.md" in str(report.findings[0]).lower()
+    [error] = [f for f in report.findings if f.severity is Severity.ERROR]
+    assert error.code == "duplicate-id"
+    assert report.failed() and "same.md" in str(error).lower()
+    # the first name keeps the id and is checked, as is the other note
+    assert {("missing-date", "Same.md:1"), ("missing-date", "other.md:1")} <= {
+        (f.code, str(f.where)) for f in report.findings}
+    assert report.notes == 3
+
+
+@pytest.mark.parametrize("name", ["---.md", "CON.md", "bell\x07.md", "Foo.md"],
+                         ids=["no-letters", "reserved", "control", "case-twin"])
+def test_a_bad_file_name_hides_no_other_finding(write_wiki, name: str) -> None:
+    """The names that give no id (or one another name has) are errors beside every other
+    note's findings; the count is of the note files checked, those with errors too."""
+    config = write_wiki({
+        name: "# I\n",
+        "bad.md": "---\ntitle: X\nconnections:\n  - to: foo\n    rel: counterpont\n---\n",
+        "foo.md": "# A\n",
+    })
+    report = check(config)
+    got = {(f.code, f.severity.value) for f in report.findings}
+    assert {("unknown-relation", "error"), ("missing-date", "warning")} <= got
+    assert {f.code for f in report.findings if f.severity is Severity.ERROR} == {
+        "unknown-relation", "duplicate-id" if name == "Foo.md" else "bad-id"}
+    assert report.notes == 3
+    assert report.summary().endswith("in 3 notes checked")
+    result = kg("check", "--wiki", str(config.wiki))
+    assert "bad.md:5" in result.stdout and "in 3 notes checked" in result.stderr
 
 
 def test_duplicate_aliases_titles_and_shadowed_alias(write_wiki) -> None:
@@ -105,6 +131,73 @@ def test_kg_toml_leaves_out_the_warnings_a_wiki_does_not_want(write_wiki) -> Non
     toml.write_text('[kg]\nignore = "missing-tier"\n')
     with pytest.raises(ConfigError, match="ignore must be a list"):
         load_config(config.root)
+
+
+def test_an_unknown_code_to_ignore_is_an_error_naming_the_codes(write_wiki) -> None:
+    from kg.errors import CODES
+
+    config = write_wiki({"a.md": note("A")})
+    with pytest.raises(ConfigError, match="unknown finding code 'one-wya' in --ignore") as info:
+        check(config, ignore=["one-way", "one-wya"])
+    assert info.value.hint.startswith("did you mean 'one-way'? the codes are one-way, ")
+    assert all(code in info.value.hint for code in CODES)
+    result = kg("check", "--wiki", str(config.wiki), "--ignore", "one-wya")
+    assert result.exit_code != 0 and "did you mean 'one-way'?" in result.output
+    toml = config.root / "kg.toml"
+    toml.write_text(toml.read_text() + 'ignore = ["missing-tier", "nonexistent-code"]\n')
+    with pytest.raises(ConfigError, match="unknown finding code 'nonexistent-code' in ignore"
+                       ) as info:
+        load_config(config.root)
+    assert info.value.file == str(toml) and "the codes are alias-shadowed, " in info.value.hint
+
+
+def _emitted_codes() -> set[str]:
+    """Every code the library writes into a Finding: the second argument of ``Finding(…)``
+    and of ``_warn(…)``, the first of ``as_finding(…)``, wherever it is a literal (or a
+    choice of literals); anywhere else a code is passed on, not made."""
+    import ast
+
+    def literals(node: ast.expr) -> set[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.IfExp):
+            return literals(node.body) | literals(node.orelse)
+        return set()
+
+    passed_on = {("parse.py", "_warn"), ("build.py", "_unchanged"),  # _warn's own; a cache's
+                 ("errors.py", "as_finding")}
+    codes: set[str] = set()
+    for path in sorted((REPO / "kg").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            for call in ast.walk(function):
+                if not isinstance(call, ast.Call):
+                    continue
+                name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+                at = {"Finding": 1, "_warn": 1, "as_finding": 0}.get(str(name))
+                if at is None:
+                    continue
+                if len(call.args) <= at:  # as_finding()'s default
+                    codes.add("error")
+                    continue
+                found = literals(call.args[at])
+                if not found:
+                    assert (path.name, function.name) in passed_on, (path.name, call.lineno)
+                codes |= found
+    return codes
+
+
+def test_every_code_the_library_emits_is_one_of_the_codes_and_in_the_readme() -> None:
+    """``CODES`` is what --ignore accepts: a code emitted but not listed could not be left
+    out, a code listed but never emitted would be accepted for nothing."""
+    from kg.errors import CODES
+
+    emitted = _emitted_codes()
+    assert emitted == set(CODES), (emitted ^ set(CODES))
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert [code for code in CODES if f"`{code}`" not in readme] == []
 
 
 def test_placeholders_typos_and_headings(write_wiki) -> None:
@@ -274,13 +367,65 @@ def test_cli_formats_when_clean(write_wiki, fmt: str) -> None:
     assert result.stdout.strip() in ("[]", "file,line,severity,code,message,hint")
 
 
-def test_the_table_keeps_a_long_path_s_file_and_line(write_wiki) -> None:
+def test_the_table_keeps_a_long_path_s_file_and_line(write_wiki, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
     name = "Papers/Sequence to Sequence Learning with Neural Networks and More (2014).md"
     config = write_wiki({name: "---\ntitle: S\ntier: 2\ndate: someday\n---\nText.\n"})
     result = kg("check", "--wiki", str(config.wiki))
     row = next(line for line in result.output.splitlines() if "bad-date" in line)
-    assert row.split()[0] == "Papers/Sequence"
-    assert "…" in row and "(2014).md:4 " in row
+    assert row.startswith(("Papers/", "…/"))  # a folder may be cut, never a file's name
+    assert "/Sequence to Sequence Learning with Neural Networks and More (2014).md:4 " in row
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_the_table_cuts_a_long_folder_not_the_file_names_in_it(write_wiki, monkeypatch,
+                                                                columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    folder = "Research notes on sequence models and their many descendants/Attention"
+    config = write_wiki({f"{folder}/Attention is all you need {n}.md":
+                         "---\ntitle: S\ntier: 2\ndate: someday\n---\nText.\n"
+                         for n in ("one", "two")})
+    result = kg("check", "--wiki", str(config.wiki))
+    rows = [line for line in result.output.splitlines() if "bad-date" in line]
+    assert len(rows) == 2 and rows[0].split("  ")[0] != rows[1].split("  ")[0]
+    for row, n in zip(rows, ("one", "two"), strict=True):
+        assert row.startswith("Research not") and "…" in row.partition(" warning")[0]
+        assert f"/Attention is all you need {n}.md:4 " in row
+    header = result.output.splitlines()[0]
+    assert header.index("SEVERITY") == rows[0].index("warning")  # still aligned
+
+
+def test_the_table_shows_a_whole_path_where_the_terminal_is_wide(write_wiki,
+                                                                  monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    rel = "Research notes on sequence models and their many descendants/Attention/a.md"
+    config = write_wiki({rel: "---\ntitle: S\ntier: 2\ndate: someday\n---\nText.\n"})
+    result = kg("check", "--wiki", str(config.wiki))
+    assert f"{rel}:4 " in result.output and "…" not in result.output
+
+
+def test_saved_queries_that_do_not_parse_or_are_updates_are_warned_of(write_wiki) -> None:
+    """Parsed, never run: an update, a syntax error and an unknown prefix, at their lines;
+    a good query, and one that asks another endpoint (a build does not run it), are not."""
+    config = write_wiki({
+        "a.md": note("A"),
+        "queries/broken.rq": "# Broken\nSELECT ?x\nWHERE { ?x ?y }\n",
+        "queries/prefix.rq": "SELECT ?x\nWHERE { ?x foo:y ?z }\n",
+        "queries/update.rq": "# Add a tier\nPREFIX x: <http://x/>\n"
+                             "INSERT DATA { note:a kg:tier 1 }\n",
+        "queries/fine.rq": "ASK { ?n kg:tier ?t }\n",
+        "queries/remote.rq": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> "
+                             "{ ?s ?p ?o } }\n",
+    })
+    report = check(config)
+    got = {str(f.where): f for f in report.findings if f.code == "bad-query"}
+    assert set(got) == {"queries/broken.rq:3", "queries/prefix.rq:2", "queries/update.rq:3"}
+    assert all(f.severity is Severity.WARNING for f in got.values())
+    assert got["queries/broken.rq:3"].message.startswith("the query does not parse: ")
+    assert "an unknown prefix 'foo:'" in got["queries/prefix.rq:2"].message
+    assert got["queries/update.rq:3"].message.startswith(
+        "kg build runs saved queries, not updates (INSERT)")
+    assert not report.failed() and report.failed(strict=True)
 
 
 def test_an_attachment_the_wiki_lacks_is_named_with_its_line(write_wiki) -> None:

@@ -198,6 +198,28 @@ def test_invalid_yaml_points_into_the_file(parse) -> None:
     assert "not valid YAML" in err.message
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "said"),
+    [('---\ntitle: T\ntags: [#ml, "#nlp"]\n---\n', 3, "the [ opened here is never closed"),
+     ("---\ntitle: T\ntags: [ml, nlp] #x\nsource: {title: S, tags: [#a]}\n---\n", 4,
+      "the [ opened here is never closed"),
+     ("---\ntitle: T\nsource: {title: S #1}\n---\n", 3, "flow mapping that starts here")],
+    ids=["list", "inner-list", "mapping"],
+)
+def test_an_unclosed_flow_is_reported_where_it_opened(parse, text: str, line: int,
+                                                      said: str) -> None:
+    """A # in a flow list comments out its end: the parser runs out of text at the closing
+    ---, but the line to fix is the one where the [ (or {) opened, and the # is why."""
+    err = error_of(parse, text)
+    assert err.line == line and said in err.message, str(err)
+    assert "starts a YAML comment" in err.hint and "quote the value" in err.hint
+
+
+def test_an_unclosed_flow_without_a_comment_keeps_the_usual_hint(parse) -> None:
+    err = error_of(parse, "---\ntitle: T\ntags: [ml, nlp\n---\n")
+    assert err.line == 3 and "comment" not in err.hint
+
+
 def test_non_utf8_names_byte_offset_and_line(parse) -> None:
     data = b"---\ntitle: A\n---\nfirst\nsecond caf\xe9\n"
     err = error_of(parse, data)

@@ -457,6 +457,17 @@ def test_a_broken_saved_query_shows_its_error(write_wiki: WriteWiki) -> None:
     assert ask.select_one("table.query-result tbody td").text == "yes"
 
 
+def test_a_saved_update_s_page_says_it_is_an_update(write_wiki: WriteWiki) -> None:
+    """Not Oxigraph's "expected CONSTRUCT": what kg sparql says of an update, and kg check."""
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ntier: 1\n---\nText.\n",
+        "queries/update.rq": "# Add\nINSERT DATA { note:a kg:tier 2 }\n",
+    })
+    said = page(render(config), "queries/update.html").select_one("p.error").text
+    assert "kg build runs saved queries, not updates (INSERT)" in said
+    assert "expected" not in said
+
+
 def test_a_saved_query_s_controls_and_bad_bytes_are_not_copied_into_its_page(
         write_wiki: WriteWiki) -> None:
     config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n",
