@@ -71,14 +71,16 @@ class BuildResult:
             made = f"{self.rendered} rendered"
             if self.removed:
                 made += f", {self.removed} removed"
-        from kg.formats import plural
+        from kg.formats import plural, shown_path
 
         return (
             f"Built {plural(self.notes, 'note')}, {plural(self.connections, 'connection')}, "
             f"{plural(self.mentions, 'mention')}, {plural(self.placeholders, 'placeholder')}, "
             f"{plural(self.questions, 'question')} "
-            f"→ {self.out} ({plural(self.files, 'file')}, {made}) in {self.seconds:.2f}s"
+            f"→ {shown_path(self.out)} ({plural(self.files, 'file')}, {made}) in "
+            f"{self.seconds:.2f}s"
         )
+
 
 
 def load_wiki(config: Config) -> Wiki:

@@ -204,13 +204,9 @@ def serve(wiki: str | None, out: str | None, host: str, port: int) -> None:
 
 
 def _shown(path: Path) -> str:
-    """A path as the user would type it: relative to the current folder when inside it."""
-    from pathlib import Path
+    from kg.formats import shown_path
 
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    return shown_path(path)
 
 
 class _Date(click.DateTime):

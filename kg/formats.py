@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from kg.ids import small_number
@@ -120,3 +121,13 @@ def _fit_path(path: str, width: int) -> str:
     room = width - len(name) - 1
     short = _fit(folder, room) if room >= 5 else "…"
     return f"{short}/{name}".ljust(width)
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)

@@ -13,23 +13,31 @@ from kg.config import Config
 
 
 def template_dirs(config: Config) -> list[Path]:
-    """The wiki's own templates first (overrides), then the shipped theme. The theme itself
-    is no override (a wiki built in kg's own source checkout, whose ``templates/`` is the
-    theme): a page that a wiki's own templates make may show anything, and is keyed so."""
+    """The wiki's own templates first (overrides), then the shipped theme. The theme itself,
+    or a copy of it, is no override (a wiki built in a clone of kg's source, whose
+    ``templates/`` is the theme, kg installed from it or not): a page that a wiki's own
+    templates make may show anything, and is keyed so."""
     theme = theme_dir()
     dirs: list[Path] = []
     for candidate in (config.templates, config.root / "templates"):
         if (candidate is not None and candidate.is_dir() and candidate not in dirs
-                and not _same(candidate, theme)):
+                and not _theme_copy(candidate, theme)):
             dirs.append(candidate)
     dirs.append(theme)
     return dirs
 
 
-def _same(a: Path, b: Path) -> bool:
+def _theme_copy(folder: Path, theme: Path) -> bool:
+    """Whether ``folder`` is the theme, or holds nothing but its files as they are."""
+    import filecmp
+
     try:
-        return a.samefile(b)
-    except OSError:
+        if folder.samefile(theme):
+            return True
+        files = [p for p in folder.rglob("*") if not p.is_dir()]
+        return bool(files) and all(
+            filecmp.cmp(p, theme / p.relative_to(folder), shallow=True) for p in files)
+    except OSError:  # a file the theme lacks, or one that cannot be read
         return False
 
 
