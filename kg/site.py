@@ -154,11 +154,16 @@ def json_island(value: Any, pretty: bool = True) -> Markup:
 
 def today(wiki: Wiki) -> dt.date:
     """The build's "now": SOURCE_DATE_EPOCH, else the newest note date; never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if small_number(epoch, 12):
+    if today_from_epoch():
+        epoch = os.environ["SOURCE_DATE_EPOCH"].strip()
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     dates = [n.date for n in wiki.notes.values() if n.date]
     return max(dates) if dates else dt.date(1970, 1, 1)
+
+
+def today_from_epoch() -> bool:
+    """Whether the build's "now" is SOURCE_DATE_EPOCH's (else the newest note's date)."""
+    return small_number(os.environ.get("SOURCE_DATE_EPOCH", "").strip(), 12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +323,9 @@ class Site:
         self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
         self.today = today(wiki)
+        self.today_basis = "epoch" if today_from_epoch() else "notes"
+        """What "today" is on the pages that count days: SOURCE_DATE_EPOCH's, or the
+        newest note's date (said there, since it is not the reader's today)."""
         self.resolver = resolver_of(wiki)
         self.queries = load_queries(config.wiki / "queries")
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
@@ -416,6 +424,7 @@ class Site:
             "canonical": self.base_url + path if self.base_url else "",
             "tier_label": self.config.tier_label,
             "today": self.today,
+            "today_basis": self.today_basis,
             **self._helpers(path, absolute),
             **context,
         }
@@ -735,7 +744,7 @@ class Site:
         # each asking note's questions and the fields the tracker shows of it (hashed once
         # per record), each question's status, the day (ages)
         return self._page("questions.html", path, nav="questions", stream=True,
-                          key=(self.today, self.tags_key,
+                          key=(self.today, self.today_basis, self.tags_key,
                                self._links((tq.question.text for tq in tracked), path),
                                self._labels({n for tq in tracked for n in tq.answered_by}),
                                [(tq.question.id, tq.status._value_, tq.answered_by)
@@ -759,8 +768,8 @@ class Site:
                         if f.resolved_by})
         resolved = {name: self._resolved_by(name) for name in names}
         return self._page("forecasts.html", page("forecasts.html"), nav="forecasts",
-                          key=(self.today, resolved, self._labels(n for n in resolved.values()
-                                                                  if n is not None)),
+                          key=(self.today, self.today_basis, resolved,
+                               self._labels(n for n in resolved.values() if n is not None)),
                           shows=("id", "title"), fv=fv,
                           late={"resolver_link": lambda: self._resolved_by})
 

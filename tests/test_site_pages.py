@@ -324,6 +324,30 @@ def test_forecast_track_record_and_resolution(write_wiki: WriteWiki) -> None:
     assert [td.text for td in row.select("td")] == ["3", "2", "1", "0.425"]
 
 
+def test_the_pages_that_count_days_say_what_today_is(write_wiki: WriteWiki,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The site never reads the clock: its "today" is the newest note's date, which the
+    forecasts and questions pages say (it is not the reader's today), or SOURCE_DATE_EPOCH's."""
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ndate: 2024-05-01\nforecasts:\n"
+                "  - {claim: X happens, p: 0.8, by: 2025-01-01}\n---\n"
+                "## Open questions\n- Why?\n",
+    })
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    outputs = render(config)
+    forecasts, questions = page(outputs, "forecasts.html"), page(outputs, "questions.html")
+    lede = " ".join(forecasts.select("p.lede")[0].text.split())
+    assert '"Today" for this build is 2024-05-01, the date of the newest note' in lede
+    assert "SOURCE_DATE_EPOCH=$(date +%s)" in lede
+    assert forecasts.select_one("h2#due").text.startswith("Unresolved")
+    assert "in 245 days" in forecasts.text
+    assert "2024-05-01, the date of the newest note" in questions.select("p.lede")[0].text
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764201600")  # 2025-11-27
+    forecasts = page(render(config), "forecasts.html")
+    lede = " ".join(forecasts.select("p.lede")[0].text.split())
+    assert lede.endswith('"Today" for this build is 2025-11-27.') and "overdue" in forecasts.text
+
+
 # -- the graph -----------------------------------------------------------------------------
 
 
