@@ -282,6 +282,10 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     listener = Listener(server)
     listener.start()
     say(f"serving {config.out} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
+    if host.strip().lower() not in _LOCAL_HOSTS:
+        say(f"note: only requests for a local Host (localhost, 127.0.0.1, [::1]) are answered; "
+            f"from another machine, http://<this machine>:{server.server_address[1]}/ gets "
+            "403 (kg serve is a preview, not a web server: publish the built site instead)")
     stop = stop or threading.Event()
     try:
         if watch:

@@ -133,6 +133,20 @@ def test_only_local_hosts_are_local(host: str, local: bool) -> None:
     assert is_local_host(host) is local
 
 
+def test_listening_on_every_address_says_that_other_machines_get_403(tmp_path: Path) -> None:
+    thread, stop, lines, port = _serve_in_thread(_config(tmp_path), host="0.0.0.0")
+    try:
+        deadline = time.monotonic() + 10  # said right after "serving", in serve's thread
+        while not any(line.startswith("note: only requests for a local Host") and "403" in line
+                      for line in lines):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.02)
+        assert _get(port, "/", host="192.0.2.7")[0] == 403
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_a_big_file_is_streamed_not_read_whole(server) -> None:  # type: ignore[no-untyped-def]
     config, port, _ = server
     (config.out / "big.bin").write_bytes(b"x" * (3 << 20))
