@@ -82,7 +82,6 @@ class BuildResult:
         )
 
 
-
 def load_wiki(config: Config) -> Wiki:
     """Discover, parse and resolve every note, bypassing the cache: the records every output
     is made from. (``build`` reads through the graph cache, :func:`kg.cache.open_graph`, which

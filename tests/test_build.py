@@ -302,7 +302,7 @@ def test_summary_line_has_the_counts(write_wiki) -> None:
     result = build(write_wiki(GOOD))
     line = result.summary()
     assert "\n" not in line
-    for words in ("2 notes", "2 connections", "1 mentions", "1 placeholders", "2 questions"):
+    for words in ("2 notes", "2 connections", "1 mention,", "1 placeholder,", "2 questions"):
         assert words in line, line
     assert re.search(r"in \d+\.\d+s", line)
     assert (result.notes, result.connections, result.mentions, result.placeholders,
@@ -352,7 +352,7 @@ def test_a_bad_note_and_an_ambiguous_link_are_reported_together(write_wiki) -> N
     with pytest.raises(BuildFailed) as info:
         build(config)
     assert sorted((f.code, str(f.where)) for f in info.value.findings) == [
-        ("ambiguous-target", "c.md:4"), ("bad-note", "x.md:3")]
+        ("ambiguous-target", "c.md:4"), ("bad-note", "x.md:2")]  # where the [ opened
     assert "2 notes have errors" in str(info.value)
 
 
