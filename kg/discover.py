@@ -24,6 +24,8 @@ from kg.ids import NoteId, hashed_id, loose_id, note_id
 SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
 """Folders never read, whatever their case (an Obsidian vault's ``Templates/``)."""
 SKIP_SUFFIXES = (".excalidraw.md",)
+OTHER_MARKDOWN = (".markdown", ".mdown", ".mkd", ".mkdn")
+"""Other endings of Markdown files (Jekyll's ``.markdown``): not notes, said so."""
 """Files named like notes that are not: an Excalidraw drawing's data."""
 
 
@@ -122,6 +124,12 @@ def discover_leniently(wiki: Path) -> tuple[Discovery, tuple[Finding, ...]]:
             name = entry.name
             lower = name.lower()
             if not lower.endswith(".md") or name.startswith(".") or lower.endswith(SKIP_SUFFIXES):
+                if lower.endswith(OTHER_MARKDOWN) and not name.startswith("."):
+                    md = name[:name.rfind(".")] + ".md"
+                    warnings.append(Finding(Severity.WARNING, "file-skipped",
+                                            "not read: notes are the files ending in .md",
+                                            Location(_display(prefix + name)),
+                                            f"rename it {md} to make it a note"))
                 continue
             path = here / name
             rel = _display(prefix + name)

@@ -110,7 +110,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "ambiguous-target": "a link or connection that names more than one note",
     "duplicate-alias": "an alias two notes claim",
     # warnings
-    "file-skipped": "a file ending in .md that is no regular file",
+    "file-skipped": "a file ending in .md that is no regular file, or a Markdown file "
+                    "ending otherwise (.markdown), which is no note",
     "symlink-skipped": "a symlink that leads out of the wiki, or in a loop",
     "unread-front-matter": "fields written where they are not read (after blank lines, JSON, "
                            "Logseq's key:: value)",

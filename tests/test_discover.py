@@ -252,3 +252,17 @@ def test_long_names_of_one_id_still_collide(tmp_path: Path) -> None:
     (wiki / ("a" * 101 + ".md")).write_text("# a\n")
     with pytest.raises(BuildFailed, match="differ only in case"):
         disc.discover(wiki)
+
+
+def test_a_markdown_file_of_another_ending_is_said_not_to_be_a_note(tmp_path: Path) -> None:
+    """Jekyll's ``.markdown`` (and .mdown, .mkd): not read, and said so, with the name to
+    give it; a link to it is then no longer a mystery placeholder."""
+    wiki = tmp_path / "wiki"
+    (wiki / "posts").mkdir(parents=True)
+    (wiki / "posts" / "old.markdown").write_text("# Old\n", encoding="utf-8")
+    (wiki / "a.md").write_text("# A\n", encoding="utf-8")
+    (wiki / ".hidden.markdown").write_text("# H\n", encoding="utf-8")
+    found = disc.discover(wiki)
+    assert [f.rel for f in found.files] == ["a.md"]
+    assert [(w.code, str(w.where), w.hint) for w in found.warnings] == [
+        ("file-skipped", "posts/old.markdown", "rename it old.md to make it a note")]
