@@ -300,8 +300,10 @@ def check_output_folder(config: Config) -> None:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output {out} is a file", hint="choose a folder for --out")
     if out.is_dir() and any(out.iterdir()) and not inc.is_site(out):
+        held = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
+        shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
         raise ConfigError(
-            f"{out} holds files that kg did not write; refusing to replace it",
+            f"{out} holds files that kg did not write ({shown}); refusing to replace it",
             hint="choose an empty or new folder for --out",
         )
 
