@@ -187,8 +187,11 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free one).")
+@click.option("--unsafe-html", is_flag=True,
+              help="Let raw HTML in notes through (cleaned by nh3), as kg build --unsafe-html.")
 @reports_errors
-def serve(wiki: str | None, out: str | None, host: str, port: int) -> None:
+def serve(wiki: str | None, out: str | None, host: str, port: int,
+          unsafe_html: bool = False) -> None:
     """Build, serve the site on localhost, and rebuild and reload on every change.
 
     A note with an error does not stop the server: every page shows the error until the
@@ -197,7 +200,7 @@ def serve(wiki: str | None, out: str | None, host: str, port: int) -> None:
     from kg.serve import serve as run_server
 
     run_server(_config(wiki, out), host=host, port=port, say=click.echo,
-               settings=lambda: _config(wiki, out))
+               settings=lambda: _config(wiki, out), unsafe_html=unsafe_html)
 
 
 # -- adding notes: kg init, kg new, kg import, kg check ---------------------------------------

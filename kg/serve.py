@@ -185,7 +185,7 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
 
 def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
             resume: Callable[[], None] = lambda: None, *,
-            quiet: bool = False) -> BuildResult | None:
+            quiet: bool = False, unsafe_html: bool = False) -> BuildResult | None:
     """Build, and tell the page to reload; ``resume`` is called (to serve again) as soon as
     the new site is in place, while the build writes what the next one reads. ``quiet``:
     a build that found nothing to do says nothing."""
@@ -196,7 +196,7 @@ def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
             say(result.summary())
 
     try:
-        return build(config, published=published)
+        return build(config, published=published, unsafe_html=unsafe_html)
     except KgError as err:
         state.failed(str(err))
         say(f"error: {err}")
@@ -265,19 +265,19 @@ def watched(config: Config) -> Callable[[Any, str], bool]:
 def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
           say: Callable[[str], None] = print, watch: bool = True,
           stop: threading.Event | None = None,
-          settings: Callable[[], Config] | None = None) -> None:
+          settings: Callable[[], Config] | None = None, unsafe_html: bool = False) -> None:
     """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change;
     ``settings`` reads kg.toml again (its changes show without a restart; the wiki and
-    site folders stay those serve began with)."""
+    site folders stay those serve began with); ``unsafe_html`` as ``kg build`` takes it."""
     from watchfiles import watch as watch_changes
 
     state = ServeState(config.out)
     server = listen(host, port, state)  # first: a port in use is said before a long build
-    if rebuild(config, state, say) is not None:
+    if rebuild(config, state, say, unsafe_html=unsafe_html) is not None:
         warm_up(config)
         # what changed meanwhile (the watcher starts below): a build that stops at the stamp
         # when nothing did, and says nothing then
-        rebuild(config, state, say, quiet=True)
+        rebuild(config, state, say, quiet=True, unsafe_html=unsafe_html)
     collect_between_builds()
     listener = Listener(server)
     listener.start()
@@ -295,7 +295,7 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
                     now = reread(config, settings, state, say)
                     if now is not None:
                         config = now
-                        rebuild(config, state, say, resume)
+                        rebuild(config, state, say, resume, unsafe_html=unsafe_html)
                 collect_between_builds()
         else:
             stop.wait()

@@ -133,6 +133,23 @@ def test_only_local_hosts_are_local(host: str, local: bool) -> None:
     assert is_local_host(host) is local
 
 
+@pytest.mark.parametrize("unsafe_html", [False, True])
+def test_serve_lets_raw_html_through_only_when_asked_as_build_does(
+        tmp_path: Path, unsafe_html: bool) -> None:
+    config = _config(tmp_path)
+    (config.wiki / "alpha.md").write_text(
+        "---\ntitle: Alpha\n---\nA <kbd>Ctrl</kbd> key.<script>alert(1)</script>\n",
+        encoding="utf-8")
+    thread, stop, _, port = _serve_in_thread(config, unsafe_html=unsafe_html)
+    try:
+        body = _get(port, "/notes/alpha.html")[1]
+        assert ("<kbd>Ctrl</kbd>" in body) is unsafe_html
+        assert "<script>alert" not in body  # cleaned by nh3, or shown as text
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_listening_on_every_address_says_that_other_machines_get_403(tmp_path: Path) -> None:
     thread, stop, lines, port = _serve_in_thread(_config(tmp_path), host="0.0.0.0")
     try:
