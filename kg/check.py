@@ -73,7 +73,7 @@ def check(config: Config, *, today: dt.date | None = None,
     except (BuildFailed, ResolveError):
         wiki, notes, checked, collected = _collect(config)
         findings += collected
-    findings += lint(wiki, notes, on) if wiki else _lint_notes(notes)
+    findings += lint(wiki, notes, on, _drafts(config, wiki)) if wiki else _lint_notes(notes)
     findings += _attachments(config.wiki, notes)
     findings += _saved_queries(config)
     kept = sorted({f for f in findings if f.code not in skip}, key=_order)
@@ -136,12 +136,14 @@ def _saved_queries(config: Config) -> list[Finding]:
     return out
 
 
-def lint(wiki: Wiki, notes: list[Note], today: dt.date) -> list[Finding]:
-    """Every finding about a resolved wiki (its own warnings included)."""
+def lint(wiki: Wiki, notes: list[Note], today: dt.date,
+         drafts: Resolver | None = None) -> list[Finding]:
+    """Every finding about a resolved wiki (its own warnings included); ``drafts`` finds
+    the unpublished notes a placeholder may be named for."""
     out = list(wiki.warnings)
     out += _lint_notes(notes)
     resolver = Resolver(wiki.notes.values())  # one for the three that look names up
-    out += _targets(wiki, resolver)
+    out += _targets(wiki, resolver, drafts)
     out += _headings(wiki, resolver)
     out += _anchors(wiki, resolver)
     out += _one_way(wiki)
@@ -291,8 +293,36 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
     return out
 
 
-def _targets(wiki: Wiki, resolver: Resolver) -> list[Finding]:
-    """Placeholder targets; a target close to an existing note's name is likely a typo."""
+def _drafts(config: Config, wiki: Wiki) -> Resolver | None:
+    """The notes kept out as drafts (``draft: true``, ``publish: false``), by their names:
+    a link to one is a placeholder, which is not to be written again with kg new."""
+    from kg.discover import discover_leniently
+    from kg.parse import parse_note
+
+    drafts: list[Note] = []
+    for file in discover_leniently(config.wiki)[0].files:
+        if file.id in wiki.notes:
+            continue
+        try:
+            note = parse_note(file.path.read_bytes(), nid=file.id, path=file.rel)
+        except (KgError, OSError):
+            continue  # said as the note's own error
+        if not note.published:
+            drafts.append(note)
+    return Resolver(drafts) if drafts else None
+
+
+def _draft_path(drafts: Resolver, written: str) -> str | None:
+    try:
+        found = drafts.resolve(written)
+    except ResolveError:  # two drafts of that name: either
+        return None
+    return f"{drafts.paths[found]}.md" if found is not None else None
+
+
+def _targets(wiki: Wiki, resolver: Resolver, drafts: Resolver | None = None) -> list[Finding]:
+    """Placeholder targets; a target close to an existing note's name is likely a typo,
+    one a draft's name is that draft."""
     out: list[Finding] = []
     suggested: dict[str, list[str]] = {}  # a placeholder is often linked many times
     for edge in wiki.edges:
@@ -300,6 +330,15 @@ def _targets(wiki: Wiki, resolver: Resolver) -> list[Finding]:
             continue
         source = wiki.notes[edge.source]
         what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
+        draft = _draft_path(drafts, edge.written) if drafts else None
+        if draft is not None:
+            out.append(Finding(WARNING, "placeholder",
+                               f"{what} to '{edge.written}', a draft ({draft} is kept out of "
+                               "the site): shown as a placeholder until published",
+                               _at(source, line=edge.line),
+                               "publish it (remove draft: true or publish: false), or link "
+                               "another note"))
+            continue
         if edge.written not in suggested:
             suggested[edge.written] = resolver.suggestions(edge.written)
         near = [n for n in suggested[edge.written] if n != edge.target]
