@@ -219,7 +219,7 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
         return Result("ask", boolean=bool(answer))
     try:  # results are computed as they are read: a SERVICE that fails, fails here
         if isinstance(answer, pyoxigraph.QuerySolutions):
-            columns = tuple(v.value for v in answer.variables)
+            columns = in_query_order(tuple(v.value for v in answer.variables), query)
             rows = tuple(
                 {c: _text(solution[c], names) for c in columns} for solution in answer
             )
@@ -236,6 +236,20 @@ def run(store: pyoxigraph.Store, query: str, *, base_iri: str, compact: bool = F
 _UPDATE = re.compile(
     r"(?:\s|#[^\n]*\n|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)*"
     r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
+
+
+_VARIABLE = re.compile(r"[?$]([A-Za-z_0-9\u00b7\u00c0-\uffff]+)")
+
+
+def in_query_order(columns: tuple[str, ...], query: str) -> tuple[str, ...]:
+    """``SELECT *``'s columns in the order the query first names each (Oxigraph gives
+    them sorted: ``?o ?p ?s`` for ``{ ?s ?p ?o }``); a listed SELECT keeps its order."""
+    if not re.search(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", query, re.I):
+        return columns
+    first: dict[str, int] = {}
+    for match in _VARIABLE.finditer(query):
+        first.setdefault(match.group(1), match.start())
+    return tuple(sorted(columns, key=lambda c: first.get(c, len(query))))
 
 
 def refuse_update(query: str, source: str | None = None) -> None:

@@ -280,6 +280,15 @@ def test_sparql_select_with_predeclared_prefixes() -> None:
     assert "note:import-ai-455" in table.stdout
 
 
+def test_select_star_s_columns_come_in_the_order_the_query_names_them() -> None:
+    table = kg("sparql", "SELECT * WHERE { ?subject cito:disagreesWith ?b } LIMIT 1",
+               "--wiki", WIKI)
+    assert table.stdout.split()[:2] == ["SUBJECT", "B"]
+    listed = kg("sparql", "SELECT ?b ?subject WHERE { ?subject cito:disagreesWith ?b }",
+                "--wiki", WIKI)
+    assert listed.stdout.split()[:2] == ["B", "SUBJECT"]
+
+
 def test_sparql_annotations_via_the_citation_node() -> None:
     text = """SELECT ?target ?comment WHERE {
       ?c a cito:Citation ; cito:hasCitingEntity note:import-ai-455 ;
