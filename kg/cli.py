@@ -569,7 +569,7 @@ def forecasts(due: bool, wiki: str | None, fmt: str) -> None:
 @reports_errors
 def sparql(query: str, fmt: str, wiki: str | None, endpoint: str | None, user: str | None,
            password_env: str) -> None:
-    """Run a SPARQL QUERY (text, or a .rq file) over the knowledge graph.
+    """Run a SPARQL QUERY (text, a .rq file, or - for standard input) over the graph.
 
     SELECT, ASK, CONSTRUCT and DESCRIBE. The prefixes rdf rdfs xsd schema dcterms skos prov
     cito kg are declared, and note: for this wiki's notes:

@@ -110,7 +110,15 @@ def prologue(base_iri: str) -> str:
 
 
 def read_query(text_or_file: str) -> str:
-    """The query text: the argument itself, or the file it names (``.rq``/``.sparql``)."""
+    """The query text: the argument itself, the file it names (``.rq``/``.sparql``), or
+    for ``-``, standard input."""
+    if text_or_file == "-":
+        import sys
+
+        try:
+            return sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as err:
+            raise QueryError(f"cannot read the query from standard input: {err}") from None
     candidate = Path(text_or_file)
     looks_like_file = text_or_file.endswith((".rq", ".sparql")) or (
         "\n" not in text_or_file and "{" not in text_or_file and len(text_or_file) < 4096

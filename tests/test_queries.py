@@ -289,6 +289,18 @@ def test_select_star_s_columns_come_in_the_order_the_query_names_them() -> None:
     assert listed.stdout.split()[:2] == ["B", "SUBJECT"]
 
 
+def test_sparql_reads_the_query_from_standard_input_for_a_dash() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from kg.cli import main; main()", "sparql", "-", "--wiki", WIKI,
+         "--format", "json"], input="SELECT ?b WHERE { note:ahe cito:citesAsRelated ?b }",
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert any(r["b"].endswith("/note/import-ai-455") for r in json.loads(done.stdout))
+
+
 def test_sparql_annotations_via_the_citation_node() -> None:
     text = """SELECT ?target ?comment WHERE {
       ?c a cito:Citation ; cito:hasCitingEntity note:import-ai-455 ;
