@@ -295,19 +295,23 @@ def _display(rel: str) -> str:
 
 _OUTSIDE = "links outside the wiki are never read"
 _LOOP = "it is a symlink loop (it leads back to itself)"
+_DANGLING = "what it links to is not there"
 
 
 def _not_followed(link: Path, wiki: Path) -> str | None:
     """Why a symlink of the wiki is not followed; None when it leads inside the wiki."""
     try:
-        return None if link.resolve().is_relative_to(wiki) else _OUTSIDE
+        target = link.resolve()
     except (OSError, RuntimeError):  # Python's word for a loop (ELOOP from the system)
         return _LOOP
+    if not target.exists():
+        return _DANGLING
+    return None if target.is_relative_to(wiki) else _OUTSIDE
 
 
 def _skipped(path: Path, wiki: Path, what: str, why: str) -> Finding:
     rel = _display(path.relative_to(wiki).as_posix())
-    hint = ("remove the link, or point it at a note or folder" if why == _LOOP
+    hint = ("remove the link, or point it at a note or folder" if why in (_LOOP, _DANGLING)
             else "copy the note into the wiki instead")
     return Finding(Severity.WARNING, "symlink-skipped", f"{what} skipped: {why}",
                    Location(rel), hint)

@@ -112,7 +112,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     # warnings
     "file-skipped": "a file ending in .md that is no regular file, or a Markdown file "
                     "ending otherwise (.markdown), which is no note",
-    "symlink-skipped": "a symlink that leads out of the wiki, or in a loop",
+    "symlink-skipped": "a symlink that leads out of the wiki, in a loop, or to nothing",
     "unread-front-matter": "fields written where they are not read (after blank lines, JSON, "
                            "Logseq's key:: value)",
     "yaml-comment": "a #word that YAML reads as a comment, lost from the value",

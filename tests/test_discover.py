@@ -266,3 +266,16 @@ def test_a_markdown_file_of_another_ending_is_said_not_to_be_a_note(tmp_path: Pa
     assert [f.rel for f in found.files] == ["a.md"]
     assert [(w.code, str(w.where), w.hint) for w in found.warnings] == [
         ("file-skipped", "posts/old.markdown", "rename it old.md to make it a note")]
+
+
+def test_a_symlink_to_nothing_is_said_to_lead_nowhere(tmp_path: Path) -> None:
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    (wiki / "a.md").write_text("# A\n", encoding="utf-8")
+    (wiki / "gone.md").symlink_to(wiki / "was-here.md")
+    (wiki / "far.md").symlink_to(tmp_path / "elsewhere" / "x.md")
+    said = {str(w.where): (w.code, w.message) for w in disc.discover(wiki).warnings}
+    assert said == {
+        "far.md": ("symlink-skipped", "symlinked file skipped: what it links to is not there"),
+        "gone.md": ("symlink-skipped", "symlinked file skipped: what it links to is not there"),
+    }
