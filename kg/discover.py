@@ -24,9 +24,9 @@ from kg.ids import NoteId, hashed_id, loose_id, note_id
 SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
 """Folders never read, whatever their case (an Obsidian vault's ``Templates/``)."""
 SKIP_SUFFIXES = (".excalidraw.md",)
+"""Files named like notes that are not: an Excalidraw drawing's data."""
 OTHER_MARKDOWN = (".markdown", ".mdown", ".mkd", ".mkdn")
 """Other endings of Markdown files (Jekyll's ``.markdown``): not notes, said so."""
-"""Files named like notes that are not: an Excalidraw drawing's data."""
 
 
 def skipped_folder(name: str) -> bool:
