@@ -22,7 +22,7 @@ _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _BULLET = re.compile(r"^( {0,3})[-*+][ \t]+(.*)$")
 _ORDERED = re.compile(r"^( {0,3})(\d{1,9})[.)][ \t]+(.*)$")
 _TASK = re.compile(r"^\[([ xX])\][ \t]+")
-_STRIKE = re.compile(r"^~~(.+?)~~")
+_STRIKE = re.compile(r"^~~(?!~)(.+?)(?<!~)~~(?!~)(.*)$")
 _NESTED_ITEM = re.compile(r"^\s+(?:[-*+]|\d{1,9}[.)])[ \t]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[\"“(])")
 _MARKUP = re.compile(r"[*_`]+")
@@ -568,13 +568,17 @@ def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Ite
 
 def task_state(text: str) -> tuple[str, str]:
     """``[x] text`` → ("done", text); ``~~text~~`` → ("dropped", text), also with a word on
-    why after it (``~~text~~ moot since v2``); else ("open", text)."""
+    why after it (``~~text~~ moot since v2``), but not with a question after it, which is
+    the question reworded (``~~Old?~~ New?`` → ("open", "New?")); else ("open", text)."""
     task = _TASK.match(text)
     if task:
         state = "done" if task.group(1) in "xX" else "open"
         return state, text[task.end() :].strip()
     strike = _STRIKE.match(text.strip())
     if strike:
+        after = strike.group(2).strip()
+        if "?" in after:  # ~~Old wording?~~ New wording? — the question as it stands now
+            return "open", after
         return "dropped", strike.group(1).strip()
     return "open", text
 

@@ -137,7 +137,7 @@ def _saved_queries(config: Config) -> list[Finding]:
 
 
 def lint(wiki: Wiki, notes: list[Note], today: dt.date,
-         drafts: Resolver | None = None) -> list[Finding]:
+         drafts: _Drafts | None = None) -> list[Finding]:
     """Every finding about a resolved wiki (its own warnings included); ``drafts`` finds
     the unpublished notes a placeholder may be named for."""
     out = list(wiki.warnings)
@@ -293,7 +293,7 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
     return out
 
 
-def _drafts(config: Config, wiki: Wiki) -> Resolver | None:
+def _drafts(config: Config, wiki: Wiki) -> _Drafts | None:
     """The notes kept out as drafts (``draft: true``, ``publish: false``), by their names:
     a link to one is a placeholder, which is not to be written again with kg new."""
     from kg.discover import discover_leniently
@@ -309,18 +309,26 @@ def _drafts(config: Config, wiki: Wiki) -> Resolver | None:
             continue  # said as the note's own error
         if not note.published:
             drafts.append(note)
-    return Resolver(drafts) if drafts else None
+    return _Drafts(Resolver(drafts), {n.id: n.path for n in drafts}) if drafts else None
 
 
-def _draft_path(drafts: Resolver, written: str) -> str | None:
-    try:
-        found = drafts.resolve(written)
-    except ResolveError:  # two drafts of that name: either
-        return None
-    return f"{drafts.paths[found]}.md" if found is not None else None
+@dataclass(frozen=True, slots=True)
+class _Drafts:
+    """The drafts' names, and each draft's file."""
+
+    resolver: Resolver
+    paths: dict[NoteId, str]
+
+    def path(self, written: str) -> str | None:
+        """The file of the draft ``written`` names, if one does."""
+        try:
+            found = self.resolver.resolve(written)
+        except ResolveError:  # two drafts of that name: either
+            return None
+        return self.paths[found] if found is not None else None
 
 
-def _targets(wiki: Wiki, resolver: Resolver, drafts: Resolver | None = None) -> list[Finding]:
+def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> list[Finding]:
     """Placeholder targets; a target close to an existing note's name is likely a typo,
     one a draft's name is that draft."""
     out: list[Finding] = []
@@ -330,7 +338,7 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: Resolver | None = None) -> 
             continue
         source = wiki.notes[edge.source]
         what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
-        draft = _draft_path(drafts, edge.written) if drafts else None
+        draft = drafts.path(edge.written) if drafts else None
         if draft is not None:
             out.append(Finding(WARNING, "placeholder",
                                f"{what} to '{edge.written}', a draft ({draft} is kept out of "

@@ -35,8 +35,9 @@ except ImportError:  # pragma: no cover - libyaml missing
 MAX_FRONT_MATTER = 256 * 1024
 MAX_SCALAR = 64 * 1024
 MAX_DEPTH = 16
-# C0/C1 controls other than tab and newline; YAML escapes ("\0", "\x07") can write them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls other than tab and newline, and the noncharacters U+FFFE and U+FFFF (no XML
+# may hold them); YAML and TOML escapes ("\0", "\x07", "\uFFFE") can write them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _FENCE = "---"
 _CLOSERS = ("---", "...")
 
@@ -127,19 +128,59 @@ def load_toml(front: str, *, first_line: int = 2, file: str | None = None
             line=first_line + int(found.group(1)) - 1 if found else first_line,
             hint='write fields as key = "value" lines, e.g. title = "My note"',
         ) from None
-    lines: dict[str, int] = {}
-    for n, text in enumerate(front.split("\n")):
-        key = _TOML_KEY.match(text)
-        if key:
-            lines.setdefault((key.group(1) or key.group(2) or key.group(3)).strip('"'),
-                             first_line + n)
-    return {key: _toml_node(value, lines.get(key, first_line), file, 1)
-            for key, value in data.items()}
+    except (ValueError, RecursionError) as err:  # a number of 5,000 digits; [[[[… nested
+        raise NoteError(
+            "front-matter is not valid TOML: " + ("it is nested too deeply" if isinstance(
+                err, RecursionError) else "it holds a number too long to read"),
+            file=file, line=first_line,
+            hint=f"keep numbers short and nesting under {MAX_DEPTH} levels") from None
+    lines, tables = _toml_lines(front, first_line)
+    out: dict[str, Node] = {}
+    for key, value in data.items():
+        line = lines.get(key, first_line)
+        headers = tables.get(key, [])
+        if isinstance(value, list) and headers and all(isinstance(v, dict) for v in value):
+            # [[connections]] tables: each item at the line of its own header
+            items = [_toml_node(v, headers[min(i, len(headers) - 1)], file, 2)
+                     for i, v in enumerate(value)]
+            out[key] = Node(items, headers[0])
+        else:
+            out[key] = _toml_node(value, line, file, 1)
+    return out
 
 
 _TOML_FENCE = "+++"
-_TOML_KEY = re.compile(r'^\s*(?:\[+\s*([^\]."]+)|("[^"]*"|[A-Za-z0-9_-]+)\s*=|'
-                       r"'([^']*)'\s*=)")
+_TOML_HEADER = re.compile(r'^\s*(\[\[?)\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)')
+_TOML_KEY = re.compile(r'^\s*("[^"]*"|\'[^\']*\'|[A-Za-z0-9_-]+)\s*[.=]')
+
+
+def _toml_lines(front: str, first_line: int) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The file line of each top-level key of TOML ``front`` (``key = …``, ``key.sub = …``
+    or a ``[key]`` table's header), and each ``[[key]]`` header's line, in order; lines
+    inside a multi-line string are text, not keys."""
+    lines: dict[str, int] = {}
+    tables: dict[str, list[int]] = {}
+    in_table = False  # after a [header], keys are the table's, not the top level's
+    quote: str | None = None
+    for n, text in enumerate(front.split("\n")):
+        if quote is not None:  # inside a multi-line string: only its end matters
+            if text.count(quote) % 2:
+                quote = None
+            continue
+        header = _TOML_HEADER.match(text)
+        if header:
+            name = header.group(2).strip("\"'")
+            if header.group(1) == "[[":
+                tables.setdefault(name, []).append(first_line + n)
+            lines.setdefault(name, first_line + n)
+            in_table = True
+        elif not in_table and (key := _TOML_KEY.match(text)):
+            lines.setdefault(key.group(1).strip("\"'"), first_line + n)
+        for opener in ('"""', "'''"):
+            if text.count(opener) % 2:
+                quote = opener
+                break
+    return lines, tables
 
 
 def _toml_node(value: object, line: int, file: str | None, depth: int) -> Node:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
@@ -194,7 +194,8 @@ def _build_note(
     body_line: int,
     data: bytes,
 ) -> Note:
-    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+    name = path.rsplit("/", 1)[-1]
+    stem = name[:-3] if name.lower().endswith(".md") else name  # Note.MD too
     given = f.text("title")
     title = given or scanned.h1 or stem
     if (line := f.fields.get("title")) is not None and not (given or "").strip():
@@ -373,15 +374,12 @@ class _Fields:
         (``tags: #ml``, ``- #ml``, ``title: The #1 paper``)."""
         if "#" not in front:
             return
-        for n, line in enumerate(front.split("\n")):
-            found = _COMMENTED.match(line)
-            if found:
-                lost = found.group(1)
-                lost = lost if len(lost) <= 30 else lost[:27] + "..."
-                self._warn(Node(None, first_line + n), "yaml-comment",
-                           f"'{lost}' is a YAML comment here, not part of the value",
-                           "quote the value ('#ml', \"The #1 paper\"), or write tags "
-                           "without # (tags: [ml])")
+        for n, lost in commented_words(front):
+            lost = lost if len(lost) <= 30 else lost[:27] + "..."
+            self._warn(Node(None, first_line + n), "yaml-comment",
+                       f"'{lost}' is a YAML comment here, not part of the value",
+                       "quote the value ('#ml', \"The #1 paper\"), or write tags "
+                       "without # (tags: [ml])")
 
     def _scalar(self, node: Node, key: str) -> str | None:
         if node.value is None:
@@ -400,8 +398,8 @@ class _Fields:
     def published(self) -> bool:
         """False for ``publish: false`` (Obsidian Publish's property), ``published: false``
         (Jekyll's) or ``draft: true`` (Hugo's and Quartz's): a note kept out of the site and
-        the graph. A value that is
-        neither true nor false is a warning, and the note published."""
+        the graph. A value that is neither true nor false is a warning, and the note
+        published."""
         for key, kept_out_when in (("publish", False), ("published", False), ("draft", True)):
             node = self.fields.get(key)
             if node is None or node.value is None:
@@ -412,7 +410,7 @@ class _Fields:
                     return False
                 continue
             self._warn(node, "bad-publish", f"'{key}' is not true or false; it is ignored",
-                       f"{key}: {'false' if key == 'publish' else 'true'} keeps the note out "
+                       f"{key}: {'true' if kept_out_when else 'false'} keeps the note out "
                        "of the site")
         return True
 
@@ -731,8 +729,57 @@ _DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
 (``2024-05-01-title``, Jekyll's)."""
 _FENCE_YAML = "---"
 _LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*:: ")
-_COMMENTED = re.compile(r"""^\s*(?:-\s+|[^\s#'"-][^:#]*:\s+)(?![|>'"])(?:[^#\n]*\s)?(#[^\s#].*)$""")
-"""A YAML line whose plain value holds ``#word`` at its start or after a space."""
+_KEY_COLON = re.compile(r"""^[^\s#'"\[\]{}][^:#]*?:(?=\s|$)""")
+"""A block mapping's key and its colon, at the start of a line's text (``title:``)."""
+
+
+def commented_words(front: str) -> Iterator[tuple[int, str]]:
+    """Each line (counted from 0) of YAML ``front`` whose plain value holds ``#word`` at
+    its start or after a space, which YAML reads as a comment, and the text lost. Block
+    scalars (``|``, ``>``) and quoted or bracketed values are text that keeps its ``#``,
+    and are passed over; each line is read once, in time linear in its length."""
+    block_indent: int | None = None  # the indent a block scalar's lines are deeper than
+    quote: str | None = None  # a quoted value that runs on past its line
+    for n, line in enumerate(front.split("\n")):
+        text = line.lstrip(" ")
+        indent = len(line) - len(text)
+        if block_indent is not None:
+            if not text or indent > block_indent:
+                continue
+            block_indent = None
+        if quote is not None:
+            if line.count(quote) % 2:
+                quote = None
+            continue
+        if not text or text.startswith("#"):
+            continue
+        value = text
+        while True:  # "- - value", "- key: value"
+            if value.startswith("- ") or value == "-":
+                value = value[2:].lstrip(" ")
+                continue
+            key = _KEY_COLON.match(value)
+            if key is None:
+                break
+            value = value[key.end():].lstrip(" ")
+        if not value:
+            continue
+        if value[0] in "|>":
+            block_indent = indent
+            continue
+        if value[0] in "\"'":
+            if value.count(value[0]) % 2:  # not closed on this line
+                quote = value[0]
+            continue
+        if value[0] in "[{":
+            continue  # a flow collection: a # in it is an error YAML reports, or quoted
+        at = 0 if value[0] == "#" else value.find(" #")
+        while at != -1:
+            start = at if value[at] == "#" else at + 1
+            if start + 1 < len(value) and value[start + 1] not in " #\t":
+                yield n, value[start:]
+                break
+            at = value.find(" #", start + 1)
 
 
 def _parse_date(value: str) -> dt.date | None:

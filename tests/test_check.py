@@ -457,7 +457,7 @@ def test_a_file_the_site_never_publishes_is_named_with_its_line(write_wiki) -> N
 def test_a_link_to_a_draft_is_said_to_be_one_not_to_be_written_with_kg_new(write_wiki) -> None:
     config = write_wiki({
         "drafty.md": "---\ntitle: Drafty\ndraft: true\n---\nx\n",
-        "plans/sp.md": "---\ntitle: Secret Plan\npublish: false\n---\nx\n",
+        "plans/sp.MD": "---\ntitle: Secret Plan\npublish: false\n---\nx\n",
         "pub.md": "---\ntitle: Pub\n---\n[[Drafty]], [[Secret Plan]] and [[Nothing]].\n",
     })
     said = {f.message: f.hint for f in check(config).findings if f.code == "placeholder"}
@@ -465,7 +465,7 @@ def test_a_link_to_a_draft_is_said_to_be_one_not_to_be_written_with_kg_new(write
         "link to 'Drafty', a draft (drafty.md is kept out of the site): shown as a "
         "placeholder until published":
             "publish it (remove draft: true or publish: false), or link another note",
-        "link to 'Secret Plan', a draft (plans/sp.md is kept out of the site): shown as a "
+        "link to 'Secret Plan', a draft (plans/sp.MD is kept out of the site): shown as a "
         "placeholder until published":
             "publish it (remove draft: true or publish: false), or link another note",
         "link to 'Nothing', a placeholder: no note yet": 'write it with `kg new "Nothing"`',

@@ -480,3 +480,43 @@ def test_a_question_is_its_item_s_own_words_not_the_bullets_of_detail_under_it(p
         ("q#q-is-it-data", "Is it data?", "dropped"),
         ("q#q-answered-with-words-that-run-on", "Answered? with words that run on", "answered"),
     ]
+
+
+@pytest.mark.parametrize("front", [
+    "summary: |\n  Step 1: see #3\n  - item #2\ntitle: T\n",
+    "summary: >-\n  folded #3 text\n",
+    'title: "A long title\n  note: with #hash inside"\n',
+    'aliases: ["The #1 paper", other]\n',
+    'source: {url: "https://x.org", title: "Report #5"}\n',
+    'connections: [{to: b, note: "see #3"}]\n',
+    "title: T # a comment, as meant\n# a line of comment\ncolor: '#fff'\n",
+])
+def test_a_hash_yaml_keeps_in_the_value_is_no_warning(parse, front: str) -> None:
+    assert [w for w in note_with(parse, front).warnings if w.code == "yaml-comment"] == []
+
+
+def test_looking_for_hash_words_takes_time_linear_in_a_line(parse) -> None:
+    import time
+
+    started = time.perf_counter()
+    note = note_with(parse, 'color: "#fff"\nb:' + " " * 200_000 + "x\n")
+    assert time.perf_counter() - started < 2  # a quadratic search: 31 s for 60,000 spaces
+    assert [w for w in note.warnings if w.code == "yaml-comment"] == []
+
+
+def test_a_struck_wording_followed_by_a_new_question_is_the_new_question_open(parse) -> None:
+    note = parse("## Open questions\n- ~~Does A scale?~~ Does A scale past 1B params?\n"
+                 "- ~~~tilde three~~~\n- ~~Gone~~ as v2 settled it\n", "q.md")
+    assert [(q.text, q.declared.value) for q in note.questions] == [
+        ("Does A scale past 1B params?", "open"), ("~~~tilde three~~~", "open"),
+        ("Gone", "dropped")]
+
+
+def test_published_s_hint_says_false_keeps_the_note_out(parse) -> None:
+    [warning] = [w for w in note_with(parse, "title: x\npublished: 0\n").warnings
+                 if w.code == "bad-publish"]
+    assert warning.hint == "published: false keeps the note out of the site"
+
+
+def test_a_daily_note_named_in_capitals_md_has_its_date(parse) -> None:
+    assert parse("text\n", "2024-05-04.MD").date == dt.date(2024, 5, 4)
