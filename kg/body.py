@@ -31,7 +31,6 @@ EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
 """``_`` that opens or closes emphasis; not one inside a word (``reward_hacking``,
 ``x_1``) nor TeX's (``\\sum_{i=1}``)."""
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
-_FULL_REF_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\[[^\[\]\n]*\]")
 UNPUBLISHED_KINDS = frozenset({"svg", "xls", "xlsx", "zip", "canvas"})
 """Files, not notes, that the site never publishes (an ``.svg`` would run its scripts in it;
 the others a browser does not show): ``[[plan.xlsx]]`` names no note."""
@@ -197,16 +196,22 @@ def ref_label(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
+def reference_definitions(body: str) -> dict[str, str]:
+    """The reference definitions of ``body``: each label's destination. The first definition
+    of a label counts, as Markdown reads them; none in code, nor a footnote's (``[^1]:``)."""
+    first: dict[str, str] = {}
+    if "]:" in body:
+        for match in NOTE_DEFINITION.finditer(without_code(body)):
+            if not match.group(1).startswith("^"):
+                first.setdefault(ref_label(match.group(1)), match.group(2))
+    return first
+
+
 def note_definitions(body: str, folder: str) -> dict[str, tuple[str, str | None]]:
     """The reference definitions of ``body`` that name a note's file, by label: what
     ``[text][label]`` links to (:func:`note_link_target`)."""
-    found: dict[str, tuple[str, str | None]] = {}
-    if "]:" in body:
-        for match in NOTE_DEFINITION.finditer(body):
-            note = note_link_target(match.group(2), folder)
-            if note is not None:
-                found.setdefault(ref_label(match.group(1)), note)  # the first one counts
-    return found
+    return {label: note for label, destination in reference_definitions(body).items()
+            if (note := note_link_target(destination, folder)) is not None}
 
 
 MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
@@ -340,8 +345,6 @@ def plain_text(markdown: str) -> str:
         text = HIGHLIGHT_MARK.sub("", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
-    if "][" in text:  # a reference link, [text][label]: its text
-        text = _FULL_REF_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "`" in text:  # TeX is kept: x_1 * y_2 is no emphasis
         text = _outside_math(_unmarked, text) if "$" in text else _unmarked(text)
     return " ".join(text.split())
@@ -380,7 +383,7 @@ class _Sentences:
         i = bisect.bisect_right(self.bounds, start) - 1
         found = self.texts.get(i)
         if found is None:
-            text = plain_text(self.paragraph[self.bounds[i]:self.bounds[i + 1]])
+            text = plain_text(self.paragraph[self.bounds[i]:self.bounds[i + 1]].replace("\0", ""))
             found = self.texts[i] = text if len(text) <= 400 else text[:397] + "…"
         return found
 
@@ -397,7 +400,9 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
     files: list[str] = []
     tags: list[str] = []
     definitions: set[int] = set()  # lines of link reference definitions
-    note_refs = note_definitions(body, folder)  # [text][label] to a note's file
+    refs = reference_definitions(body)  # [text][label]: shown as its text
+    note_refs = {label: note for label, destination in refs.items()  # to a note's file
+                 if (note := note_link_target(destination, folder)) is not None}
     words = 0
     paragraph: list[tuple[int, str]] = []
     previous_blank, in_list, in_code = True, False, False
@@ -435,13 +440,26 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
                                   plain_text(match.group(1)) or None))
-        if note_refs and "]" in code_free:
+        readable = joined  # what a mention's sentence is made from
+        if refs and "]" in code_free:
             text = WIKILINK.sub(lambda m: " " * len(m.group(0)), code_free)
+            shown: list[tuple[int, int, str]] = []
             for match in REF_LINK.finditer(text):
-                note = note_refs.get(ref_label(match.group(2) or match.group(1)))
+                label = ref_label(match.group(2) or match.group(1))
+                if label not in refs:
+                    continue
+                shown.append((match.start(), match.end(), match.group(1)))
+                note = note_refs.get(label)
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
                                   plain_text(match.group(1)) or None))
+            if shown:  # [text][label] reads "text", padded with NULs (which no note holds,
+                # and a sentence drops) so that offsets stay
+                readable = "".join(
+                    joined[end_before:start] + words.ljust(end - start, "\0")
+                    for (start, end, words), end_before in zip(
+                        shown, [0, *(e for _, e, _ in shown)], strict=False)
+                ) + joined[shown[-1][1]:]
         if "#" in code_free:  # not where the renderer makes none: links, math, definitions
             text = code_free if not definitions else " ".join(  # ``[r]: url "#x"`` shows none
                 " " * len(part) if lineno in definitions else code_free[start:start + len(part)]
@@ -451,7 +469,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 text = _MATH.sub(" ", text)
             tags.extend(m.group(1) for m in _TAG_IN_TEXT.finditer(text))
         if found:
-            sentences = _Sentences(joined)
+            sentences = _Sentences(readable)
             for start, target, heading, label in sorted(found, key=lambda f: f[0]):
                 line = offsets[bisect.bisect_right(starts, start) - 1][1]
                 links.append(Link(target, label, heading, line, sentences.around(start)))

@@ -795,6 +795,29 @@ def test_reference_links_to_note_files_lead_to_their_pages(write_wiki: WriteWiki
                         ("sub/c", "Part", "Part Two"), ("sub/c", "C", None), ("c", None, None)]
 
 
+def test_only_the_reference_links_the_page_shows_are_mentions(write_wiki: WriteWiki) -> None:
+    """The first definition of a label counts, whatever it names (Markdown's rule); a
+    footnote's and one in code are no definitions; ``M[i][j]`` with nothing defined is text,
+    in the summary as on the page; a mention's sentence reads the link's text."""
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\n## TL;DR\nThe entry M[i][j] is a weight; see [the "
+                "other one][o], [dup][d], a note[^f] and [inside].\n\n```\n[inside]: third.md\n"
+                "```\n\n[d]: https://example.com/\n[d]: other.md\n[o]: other.md\n"
+                "[^f]: third.md\n",
+        "other.md": "---\ntitle: Other\n---\nx\n",
+        "third.md": "---\ntitle: Third\n---\nx\n",
+    })
+    wiki = load_wiki(config)
+    note = wiki.notes["a"]
+    assert [(m.target, m.label) for m in note.mentions] == [("other", "the other one")]
+    assert note.mentions[0].context.startswith("The entry M[i][j] is a weight; see the other "
+                                               "one, dup, a note and [inside].")
+    assert note.summary.startswith("The entry M[i][j] is a weight;")
+    doc = page(render(config), "notes/a.html")
+    assert [(x.text, x.attrs["href"]) for x in doc.select("div.body p a")][:2] == [
+        ("the other one", "other.html"), ("dup", "https://example.com/")]
+
+
 def test_a_wiki_overrides_templates_and_assets(write_wiki: WriteWiki, tmp_path: Path) -> None:
     config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"})
     (tmp_path / "templates" / "assets").mkdir(parents=True)
