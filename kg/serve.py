@@ -190,9 +190,11 @@ def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
     the new site is in place, while the build writes what the next one reads. ``quiet``:
     a build that found nothing to do says nothing."""
     def published(result: BuildResult) -> None:
-        state.built()
+        unchanged = result.rendered == 0 and result.removed == 0
+        if not (quiet and unchanged and state.error is None):
+            state.built()  # the open pages reload
         resume()
-        if not (quiet and result.rendered == 0 and result.removed == 0):
+        if not (quiet and unchanged):
             say(result.summary())
 
     try:
@@ -231,35 +233,31 @@ def warm_up(config: Config) -> None:
 
 
 def watched_paths(config: Config) -> list[Path]:
-    """The wiki, and the project folder of ``kg.toml`` (its ``templates/`` and ``static/``
-    may be made while serving; :func:`watched` keeps those of its changes that matter)."""
-    project = config.root if (config.root / CONFIG_NAME).is_file() else None
-    found = [p.resolve() for p in (config.wiki, project, config.root / "templates",
+    """The folders whose changes make a rebuild: the wiki, the project's ``templates/`` and
+    ``static/``, and the templates kg.toml names, those that are there (see :func:`project`
+    for the rest of the project: its folder is not watched whole, which may hold a
+    virtualenv or a home folder's thousands of folders)."""
+    found = [p.resolve() for p in (config.wiki, config.root / "templates",
                                    config.root / "static", config.templates)
-             if p is not None and p.exists()]
+             if p is not None and p.is_dir()]
     return [p for n, p in enumerate(found) if p not in found[:n]
             and not any(p != q and p.is_relative_to(q) for q in found)]
 
 
-def watched(config: Config) -> Callable[[Any, str], bool]:
-    """Which changed paths make a rebuild: those in the wiki, ``kg.toml``, the project's
-    ``templates/`` and ``static/`` and the templates kg.toml names; not the site written
-    (which may be in the project folder) nor kg's cache, nor what editors and version
-    control leave (watchfiles' own filter)."""
-    from watchfiles import DefaultFilter
+def project(config: Config) -> tuple[tuple[int, int, int] | None, tuple[Path, ...]]:
+    """What of the project folder a change of makes a rebuild, looked at once a second:
+    kg.toml (its stat), and which of the watched folders are there (one made or removed
+    while serving changes what is watched)."""
+    try:
+        st = (config.root / CONFIG_NAME).stat()
+        toml: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        toml = None
+    return toml, tuple(watched_paths(config))
 
-    ignored = DefaultFilter()
-    inside = [str(p.resolve()) for p in (config.wiki, config.root / "templates",
-                                          config.root / "static", config.templates) if p]
-    toml = str((config.root / CONFIG_NAME).resolve())
 
-    def keep(change: Any, path: str) -> bool:
-        if path == toml:
-            return True
-        return ignored(change, path) and any(
-            path == folder or path.startswith(folder + os.sep) for folder in inside)
-
-    return keep
+POLL_MS = 1000
+"""How often (ms) serve looks at kg.toml and the folders it watches when nothing changed."""
 
 
 def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
@@ -288,16 +286,41 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
             "403 (kg serve is a preview, not a web server: publish the built site instead)")
     stop = stop or threading.Event()
     try:
-        if watch:
-            for _changes in watch_changes(*watched_paths(config), watch_filter=watched(config),
-                                          stop_event=stop):
-                with listener.paused() as resume:
-                    now = reread(config, settings, state, say)
-                    if now is not None:
-                        config = now
-                        rebuild(config, state, say, resume, unsafe_html=unsafe_html)
-                collect_between_builds()
-        else:
+        def build_again(quiet: bool = False) -> None:
+            nonlocal config
+            with listener.paused() as resume:
+                now = reread(config, settings, state, say)
+                if now is not None:
+                    config = now
+                    rebuild(config, state, say, resume, quiet=quiet, unsafe_html=unsafe_html)
+            collect_between_builds()
+
+        # what the last build read of the project: taken before it, so that a change made
+        # while it runs is seen after it
+        seen = project(config)
+        while watch and not stop.is_set():
+            if not seen[1]:  # no wiki folder (removed, or being replaced): wait for one
+                stop.wait(POLL_MS / 1000)
+                if (now := project(config)) != seen:
+                    seen = now
+                    build_again()
+                continue
+            anew = True
+            for changes in watch_changes(*seen[1], stop_event=stop, rust_timeout=POLL_MS,
+                                          yield_on_timeout=True):
+                now = project(config)
+                if not changes and now == seen:
+                    if anew:  # watching other folders: what changed before it began
+                        build_again(quiet=True)
+                    anew = False
+                    continue
+                anew, seen = False, now
+                build_again()
+                folders = project(config)[1]  # as the settings just read name them
+                if folders != seen[1]:
+                    seen = (seen[0], folders)
+                    break  # other folders to watch: watched anew
+        if not watch:
             stop.wait()
     except KeyboardInterrupt:
         pass

@@ -230,6 +230,10 @@ def test_kg_toml_templates_and_static_made_while_serving_are_seen(tmp_path: Path
     _config(tmp_path)
     (tmp_path / "kg.toml").write_text('[kg]\ntitle = "First title"\n', encoding="utf-8")
     config = load_config(tmp_path)
+    from kg.serve import watched_paths
+
+    # the wiki and such folders only, never the project's whole tree (a virtualenv, ~)
+    assert watched_paths(config) == [config.wiki.resolve()]
     thread, stop, lines, port = _serve_in_thread(config, settings=lambda: load_config(tmp_path))
     try:
         _, version = _get(port, "/__kg/version")
@@ -252,8 +256,21 @@ def test_kg_toml_templates_and_static_made_while_serving_are_seen(tmp_path: Path
         status, body = _get(port, "/")
         assert status == 200 and "Third title" in body
         builds = sum(1 for line in lines if line.startswith("Built"))
-        time.sleep(1.5)  # the builds' own writes to site/ and .kg/ start no build
+        time.sleep(2.5)  # the builds' own writes to site/ and .kg/ start no build
         assert sum(1 for line in lines if line.startswith("Built")) == builds
+
+        # templates that kg.toml comes to name are watched from then on
+        (tmp_path / "mytpl").mkdir()
+        (tmp_path / "mytpl" / "404.html").write_text(
+            '{% extends "base.html" %}{% block main %}ONE{% endblock %}', encoding="utf-8")
+        (tmp_path / "kg.toml").write_text('[kg]\ntitle = "Third title"\ntemplates = "mytpl"\n',
+                                          encoding="utf-8")
+        version = _wait_version(port, _get(port, "/__kg/version")[1])
+        assert "ONE" in (config.out / "404.html").read_text(encoding="utf-8")
+        (tmp_path / "mytpl" / "404.html").write_text(
+            '{% extends "base.html" %}{% block main %}TWO{% endblock %}', encoding="utf-8")
+        _wait_version(port, version)
+        assert "TWO" in (config.out / "404.html").read_text(encoding="utf-8")
     finally:
         stop.set()
         thread.join(timeout=10)
