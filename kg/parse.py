@@ -354,18 +354,28 @@ class _Fields:
     def unread_front_matter(self, text: str) -> None:
         """Warn of fields written where they are not read: front-matter after blank lines,
         in JSON (Hugo's), or as Logseq's ``key:: value`` properties."""
-        lead = len(text) - len(text.lstrip("\n"))
-        first = text[lead:].partition("\n")[0].rstrip()
-        if lead and first in (_FENCE_YAML, "+++") and f"\n{first}\n" in text[lead + 3:]:
-            self._warn(Node(None, lead + 1), "unread-front-matter",
-                       f"front-matter after {lead} blank line{'s' if lead > 1 else ''} is "
-                       "read as text", "front-matter must begin on the first line: delete the "
-                       "blank lines above it")
-        elif not lead and first == "{" and "\n}" in text:
-            self._warn(Node(None, 1), "unread-front-matter", "JSON front-matter is not read",
+        lines = text.split("\n", 200)[:200]  # the head of the note is enough
+        first = next((n for n, line in enumerate(lines) if line.strip()), None)
+        if first is None:
+            return
+        head = lines[first].strip()
+        if head in (_FENCE_YAML, "+++") and first:
+            closers = (_FENCE_YAML, "...") if head == _FENCE_YAML else ("+++",)
+            end = next((n for n in range(first + 1, len(lines))
+                        if lines[n].rstrip() in closers), None)
+            inside = [line for line in lines[first + 1:end] if line.strip()] if end else []
+            if inside and _FIELD_LINE.match(inside[0]):
+                blank = "a blank line" if first == 1 else f"{first} blank lines"
+                self._warn(Node(None, first + 1), "unread-front-matter",
+                           f"front-matter after {blank} is read as text",
+                           "front-matter must begin on the first line: delete the blank "
+                           "lines above it")
+        elif head == "{" and any(line.rstrip() == "}" for line in lines[first + 1:]):
+            self._warn(Node(None, first + 1), "unread-front-matter",
+                       "JSON front-matter is not read",
                        "write the fields as YAML between --- lines")
-        elif _LOGSEQ_PROPERTY.match(text):
-            self._warn(Node(None, 1), "unread-front-matter",
+        elif _LOGSEQ_PROPERTY.match(head):
+            self._warn(Node(None, first + 1), "unread-front-matter",
                        "'key:: value' properties (Logseq's) are not read",
                        "write them as YAML front-matter between --- lines (title: …)")
 
@@ -729,6 +739,8 @@ _DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
 (``2024-05-01-title``, Jekyll's)."""
 _FENCE_YAML = "---"
 _LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*:: ")
+_FIELD_LINE = re.compile(r"""^\s*["']?[A-Za-z_][\w .-]*["']?\s*(?::(?:\s|$)|=)""")
+"""A line that sets a field, as YAML (``title: …``) or TOML (``title = …``) writes it."""
 _KEY_COLON = re.compile(r"""^[^\s#'"\[\]{}][^:#]*?:(?=\s|$)""")
 """A block mapping's key and its colon, at the start of a line's text (``title:``)."""
 

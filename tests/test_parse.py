@@ -520,3 +520,20 @@ def test_published_s_hint_says_false_keeps_the_note_out(parse) -> None:
 
 def test_a_daily_note_named_in_capitals_md_has_its_date(parse) -> None:
     assert parse("text\n", "2024-05-04.MD").date == dt.date(2024, 5, 4)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("\n---\ntitle: x\n---", 2),  # the closing line last, with no newline after it
+    ("\n---\ntitle: x\n...\nbody\n", 2),
+    ("  \n---\ntitle: x\n---\nbody\n", 2),  # a line of spaces above it
+    ("\n\ntitle:: Logseq\n", 3),
+])
+def test_unread_fields_are_found_in_the_forms_people_leave_them(parse, text: str,
+                                                                line: int) -> None:
+    found = [w for w in parse(text, "n.md").warnings if w.code == "unread-front-matter"]
+    assert [w.where.line for w in found if w.where] == [line]
+
+
+def test_rules_around_a_section_are_no_front_matter(parse) -> None:
+    text = "\n---\n\nA section between rules.\n\n---\n\nend\n"
+    assert [w for w in parse(text, "n.md").warnings if w.code == "unread-front-matter"] == []
