@@ -319,20 +319,27 @@ KNOWN_FIELDS = frozenset({
 them. ``keywords`` (Pandoc's, Zettlr's) are tags."""
 
 
-def _lower_case_keys(fields: dict[str, Node], path: str) -> dict[str, Node]:
-    """``fields`` with the keys kg reads in lower case; one written in two cases is an error."""
-    if all(key.islower() or key.lower() not in KNOWN_FIELDS for key in fields):
+def _lower_case_keys(fields: dict[str, Node], path: str,
+                     known: frozenset[str] = KNOWN_FIELDS) -> dict[str, Node]:
+    """``fields`` with the keys kg reads (``known``) in lower case; one written in two cases
+    is an error."""
+    if all(key.islower() or key.lower() not in known for key in fields):
         return fields
     out: dict[str, Node] = {}
     written: dict[str, str] = {}
     for key, node in fields.items():
-        name = key.lower() if key.lower() in KNOWN_FIELDS else key
+        name = key.lower() if key.lower() in known else key
         if name in out:
             raise NoteError(f"'{name}' is written twice, as '{written[name]}' on line "
                             f"{out[name].line} and as '{key}' on line {node.line}",
                             file=path, line=node.line, hint="keep one of them")
         out[name], written[name] = node, key
     return out
+
+
+_SOURCE_FIELDS = frozenset({"title", "url", "publisher", "name"})
+_CONNECTION_FIELDS = frozenset({"to", "rel", "relation", "note", "annotation", "why"})
+_FORECAST_FIELDS = frozenset({"claim", "p", "by", "source", "resolved", "resolved_by"})
 
 
 class _Fields:
@@ -506,14 +513,14 @@ class _Fields:
                 return Source(url=self.url(key, relative_ok=False, node=node))
             return Source(title=_unwrap_link(value) or value)  # "[[Import AI]]": its name
         if isinstance(node.value, dict):
-            known = {"title", "url", "publisher", "name"}
-            for name, sub in node.value.items():
-                if name not in known:
+            fields = _lower_case_keys(node.value, self.path, _SOURCE_FIELDS)
+            for name, sub in fields.items():
+                if name not in _SOURCE_FIELDS:
                     raise self._error(sub, f"unknown source field '{name}'",
                                       "source takes title, url and publisher")
-            title_node = node.value.get("title") or node.value.get("name")
-            url_node = node.value.get("url")
-            pub_node = node.value.get("publisher")
+            title_node = fields.get("title") or fields.get("name")
+            url_node = fields.get("url")
+            pub_node = fields.get("publisher")
             return Source(
                 title=self._scalar(title_node, "source.title") if title_node else None,
                 url=self.url("source.url", relative_ok=False, node=url_node) if url_node else None,
@@ -556,10 +563,9 @@ class _Fields:
         if not isinstance(item.value, dict):
             raise self._error(item, "a connection must be an id or a mapping",
                               "- to: other-note\n    rel: supports\n    note: \"why\"")
-        fields = item.value
-        allowed = {"to", "rel", "relation", "note", "annotation", "why"}
+        fields = _lower_case_keys(item.value, self.path, _CONNECTION_FIELDS)
         for name, sub in fields.items():
-            if name not in allowed:
+            if name not in _CONNECTION_FIELDS:
                 raise self._error(sub, f"unknown connection field '{name}'",
                                   "a connection takes to, rel and note")
         to_node = fields.get("to")
@@ -609,7 +615,7 @@ class _Fields:
             if not isinstance(item.value, dict):
                 raise self._error(item, "a forecast must be a mapping",
                                   '- {claim: "…", p: 0.6, by: 2028-12-31}')
-            f = item.value
+            f = _lower_case_keys(item.value, self.path, _FORECAST_FIELDS)
 
             def need(name: str, node: Node = item, f: dict[str, Node] = f) -> Node:
                 if name not in f or f[name].value is None:

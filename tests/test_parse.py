@@ -537,3 +537,13 @@ def test_unread_fields_are_found_in_the_forms_people_leave_them(parse, text: str
 def test_rules_around_a_section_are_no_front_matter(parse) -> None:
     text = "\n---\n\nA section between rules.\n\n---\n\nend\n"
     assert [w for w in parse(text, "n.md").warnings if w.code == "unread-front-matter"] == []
+
+
+def test_the_keys_of_connections_sources_and_forecasts_are_read_in_any_case(parse) -> None:
+    note = note_with(parse, "Connections:\n  - To: b\n    Rel: supports\n    Note: why\n"
+                     "Source: {URL: 'https://x.org/', Title: X}\n"
+                     "Forecasts:\n  - {Claim: C, P: 0.5, By: 2030-01-01}\n")
+    assert [(c.target, c.relation.name, c.annotation) for c in note.connections] == [
+        ("b", "supports", "why")]
+    assert note.source == Source("X", "https://x.org/")
+    assert [(f.claim, f.p) for f in note.forecasts] == [("C", 0.5)]
