@@ -387,11 +387,13 @@ class staging:
         if error is None and self._in_place is not None:
             try:
                 self._update(*self._in_place)
-            except OSError as err:
+            except Undone as err:
                 shutil.rmtree(self.tmp, ignore_errors=True)
-                raise KgError(f"could not write the site: {err}", file=self.out,
-                              hint="check free space and permissions; the next build writes "
-                                   "the site whole again") from err
+                where = ("the previous site is as it was" if err.whole else
+                         "the site is part old, part new until the next build, which writes "
+                         "it whole")
+                raise KgError(f"could not write the site: {err.strerror}", file=self.out,
+                              hint=f"check free space and permissions; {where}") from err
             return
         if error is None:
             try:
@@ -409,35 +411,51 @@ class staging:
             ) from error
 
     def _update(self, written: list[str], gone: list[str], both: list[str]) -> None:
-        """Move the pages ``written`` into the site, remove those ``gone``."""
+        """Move the pages ``written`` into the site, remove those ``gone``; on an error,
+        move back what was moved (:class:`Undone` says whether all of it went back)."""
         out, tmp = self.out, self.tmp
-        # listing both sites' files (what is there while this runs), the marker no longer
-        # pairs with the manifest: a build stopped half way is followed by a whole one
-        inc.write_marker(tmp, both, name=f"{SITE_MARKER}.both")
-        os.replace(tmp / f"{SITE_MARKER}.both", out / SITE_MARKER)
         # the pages replaced or gone are moved into the staging folder, removed with it once
         # the new site is shown: freeing the blocks of the graph exports replaced (hundreds
         # of megabytes) is no part of the build's time
         was = tmp / ".was"
         was.mkdir()
-        for n, path in enumerate(gone):
-            with contextlib.suppress(FileNotFoundError):
-                os.replace(out / path, was / str(n))
-        for folder in sorted({f for p in gone for f in _folders(p)}, key=len, reverse=True):
-            with contextlib.suppress(OSError):  # one still holding files stays
-                os.rmdir(out / folder)
-        made: set[str] = set()
-        for n, path in enumerate(written):
-            folder = path.rpartition("/")[0]
-            if folder not in made:
-                (out / folder).mkdir(parents=True, exist_ok=True)
-                made.add(folder)
-            # the page replaced is moved aside first: a rename over it would have ext4 write
-            # the new file out there and then (auto_da_alloc; 0.2 s for the exports)
-            with contextlib.suppress(FileNotFoundError):
-                os.rename(out / path, was / f"{n}.was")
-            os.rename(tmp / path, out / path)
-        os.replace(tmp / SITE_MARKER, out / SITE_MARKER)
+        moved: list[tuple[Path | None, Path]] = []  # (from, to), undone on an error; from
+        # None: a folder made
+
+        def move(source: Path, target: Path) -> None:
+            os.rename(source, target)
+            moved.append((source, target))
+
+        try:
+            # listing both sites' files (what is there while this runs), the marker no
+            # longer pairs with the manifest: a build stopped half way is followed by a
+            # whole one
+            os.link(out / SITE_MARKER, was / SITE_MARKER)
+            inc.write_marker(tmp, both, name=f"{SITE_MARKER}.both")
+            move(tmp / f"{SITE_MARKER}.both", out / SITE_MARKER)
+            for n, path in enumerate(gone):
+                with contextlib.suppress(FileNotFoundError):
+                    move(out / path, was / str(n))
+            for folder in sorted({f for p in gone for f in _folders(p)}, key=len, reverse=True):
+                with contextlib.suppress(OSError):  # one still holding files stays
+                    os.rmdir(out / folder)
+            made: set[str] = set()
+            for n, path in enumerate(written):
+                folder = path.rpartition("/")[0]
+                if folder not in made:
+                    for new in reversed(_folders(path)):
+                        if not (out / new).is_dir():
+                            (out / new).mkdir()
+                            moved.append((None, out / new))
+                    made.add(folder)
+                # the page replaced is moved aside first: a rename over it would have ext4
+                # write the new file out there and then (auto_da_alloc; 0.2 s for the exports)
+                with contextlib.suppress(FileNotFoundError):
+                    move(out / path, was / f"{n}.was")
+                move(tmp / path, out / path)
+            os.replace(tmp / SITE_MARKER, out / SITE_MARKER)
+        except OSError as err:
+            raise Undone(err, _move_back(moved, was / SITE_MARKER, out / SITE_MARKER)) from err
         self.marker = inc.marker_stat(out / SITE_MARKER)
         self.swapped_out = tmp  # what is left of it: folders, and linked pages
 
@@ -455,6 +473,34 @@ class staging:
             self.old.rename(self.out)
             raise
         self.swapped_out = self.old
+
+
+class Undone(OSError):
+    """An update in place that failed (``error``), its moves undone: ``whole`` when every
+    file went back, so that the site is the previous one."""
+
+    def __init__(self, error: OSError, whole: bool) -> None:
+        super().__init__(error.errno, error.strerror or str(error), error.filename)
+        self.whole = whole
+
+
+def _move_back(moved: list[tuple[Path | None, Path]], marker: Path, site_marker: Path) -> bool:
+    """Undo ``moved`` (last first) and put the site's ``marker`` back; whether all went."""
+    whole = True
+    for source, target in reversed(moved):
+        try:
+            if source is None:  # a folder made for new pages
+                os.rmdir(target)
+                continue
+            source.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(target, source)
+        except OSError:
+            whole = False
+    try:
+        os.replace(marker, site_marker)  # the same file: its stat (ctime) is not, so the
+    except OSError:  # next build, not trusting the manifest, makes every page
+        whole = False
+    return whole
 
 
 def _folders(path: str) -> list[str]:
