@@ -369,25 +369,28 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
 
 
 def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
-    """``[[note#Heading]]`` links whose heading the target note does not have."""
+    """``[[note#Heading]]`` links (and ``to: note#Heading`` connections) whose heading the
+    target note does not have."""
     out: list[Finding] = []
     headings: dict[NoteId, dict[str, str]] = {}
     for note in wiki.notes.values():
-        for mention in note.mentions:
-            if not mention.heading:
-                continue
+        places = [(m.target, m.heading, m.line) for m in note.mentions if m.heading]
+        places += [(name, heading, c.line) for c in note.connections
+                   if "#" in c.target.strip("#")
+                   for name, _, heading in [c.target.partition("#")]
+                   if heading and not heading.startswith("^")]
+        for written, heading, line in places:
             try:
-                target = resolver.resolve(mention.target,
-                                          folder=note.path.rpartition("/")[0])
+                target = resolver.resolve(written, folder=note.path.rpartition("/")[0])
             except ResolveError:
                 continue
             if target is None:
                 continue
             if target not in headings:
                 headings[target] = _heading_keys(wiki.notes[target])
-            if slugify(mention.heading) not in headings[target]:
-                out.append(_missing_heading(mention.heading, target, headings[target],
-                                            _at(note, line=mention.line)))
+            if slugify(heading) not in headings[target]:
+                out.append(_missing_heading(heading, target, headings[target],
+                                            _at(note, line=line)))
     return out
 
 

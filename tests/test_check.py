@@ -470,3 +470,14 @@ def test_a_link_to_a_draft_is_said_to_be_one_not_to_be_written_with_kg_new(write
             "publish it (remove draft: true or publish: false), or link another note",
         "link to 'Nothing', a placeholder: no note yet": 'write it with `kg new "Nothing"`',
     }
+
+
+def test_a_connection_to_a_heading_the_note_lacks_is_a_warning(write_wiki) -> None:
+    config = write_wiki({
+        "b.md": "---\ntitle: B\n---\n## Part\nx\n",
+        "a.md": "---\ntitle: A\nconnections:\n  - to: \"b#Part\"\n  - to: \"b#No such heading\"\n"
+                "    rel: supports\n---\nx\n",
+    })
+    found = [(f.code, f.where.line if f.where else None, f.message)
+             for f in check(config).findings if f.code == "broken-heading"]
+    assert found == [("broken-heading", 5, "link to a heading 'No such heading' that b lacks")]
