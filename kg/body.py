@@ -184,8 +184,9 @@ MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
 LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)")
 """A link reference definition, ``[r]: img/plot.png``: the destination of ``![x][r]``."""
 
-NOTE_DEFINITION = re.compile(r"^ {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)", re.M)
-"""A link reference definition with its label (``[c]: sub/child.md``)."""
+NOTE_DEFINITION = re.compile(
+    r"^(?: {0,3}>)* {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)", re.M)
+"""A link reference definition with its label (``[c]: sub/child.md``), in a quote too."""
 
 REF_LINK = re.compile(r"(?<![!\]\\])\[([^\[\]\n]+)\](?:\[([^\[\]\n]*)\])?(?![(:\[])")
 """A reference link, ``[text][label]``, ``[text][]`` or ``[text]``: its text and label."""

@@ -818,6 +818,16 @@ def test_only_the_reference_links_the_page_shows_are_mentions(write_wiki: WriteW
         ("the other one", "other.html"), ("dup", "https://example.com/")]
 
 
+def test_a_reference_defined_in_a_quote_leads_to_its_note(write_wiki: WriteWiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\nSee [the third][q].\n\n> A quote.\n> [q]: third.md\n",
+        "third.md": "---\ntitle: Third\n---\nx\n",
+    })
+    assert [m.target for m in load_wiki(config).notes["a"].mentions] == ["third"]
+    doc = page(render(config), "notes/a.html")
+    assert [x.attrs["href"] for x in doc.select("div.body a")] == ["third.html"]
+
+
 def test_a_wiki_overrides_templates_and_assets(write_wiki: WriteWiki, tmp_path: Path) -> None:
     config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"})
     (tmp_path / "templates" / "assets").mkdir(parents=True)
