@@ -184,9 +184,10 @@ MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
 LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)")
 """A link reference definition, ``[r]: img/plot.png``: the destination of ``![x][r]``."""
 
-NOTE_DEFINITION = re.compile(
-    r"^(?: {0,3}>)* {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)", re.M)
-"""A link reference definition with its label (``[c]: sub/child.md``), in a quote too."""
+NOTE_DEFINITION = re.compile(r" {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)")
+"""A link reference definition with its label (``[c]: sub/child.md``)."""
+_QUOTE_MARKS = re.compile(r"^(?: {0,3}> ?)+")
+_RULE = re.compile(r"^(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 
 REF_LINK = re.compile(r"(?<![!\]\\])\[([^\[\]\n]+)\](?:\[([^\[\]\n]*)\])?(?![(:\[])")
 """A reference link, ``[text][label]``, ``[text][]`` or ``[text]``: its text and label."""
@@ -199,12 +200,22 @@ def ref_label(label: str) -> str:
 
 def reference_definitions(body: str) -> dict[str, str]:
     """The reference definitions of ``body``: each label's destination. The first definition
-    of a label counts, as Markdown reads them; none in code, nor a footnote's (``[^1]:``)."""
+    of a label counts, as Markdown reads them; none in code, nor a footnote's (``[^1]:``),
+    nor one that would go on a paragraph (a definition cannot interrupt one: it begins
+    after a blank line, a heading, a rule or another definition, in a quote too)."""
     first: dict[str, str] = {}
-    if "]:" in body:
-        for match in NOTE_DEFINITION.finditer(without_code(body)):
-            if not match.group(1).startswith("^"):
-                first.setdefault(ref_label(match.group(1)), match.group(2))
+    if "]:" not in body:
+        return first
+    may_begin = True
+    for line in without_code(body).split("\n"):
+        inner = _QUOTE_MARKS.sub("", line)
+        found = NOTE_DEFINITION.match(inner) if may_begin and "]:" in inner else None
+        if found is not None:
+            if not found.group(1).startswith("^"):
+                first.setdefault(ref_label(found.group(1)), found.group(2))
+            continue
+        text = inner.strip()
+        may_begin = not text or text.startswith("#") or _RULE.match(text) is not None
     return first
 
 

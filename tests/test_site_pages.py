@@ -820,9 +820,11 @@ def test_only_the_reference_links_the_page_shows_are_mentions(write_wiki: WriteW
 
 def test_a_reference_defined_in_a_quote_leads_to_its_note(write_wiki: WriteWiki) -> None:
     config = write_wiki({
-        "a.md": "---\ntitle: A\n---\nSee [the third][q].\n\n> A quote.\n> [q]: third.md\n",
+        "a.md": "---\ntitle: A\n---\nSee [the third][q] and [fourth][f].\n\n> A quote.\n>\n"
+                "> [q]: third.md\n\nA paragraph goes on\n[f]: fourth.md\n",
         "third.md": "---\ntitle: Third\n---\nx\n",
-    })
+        "fourth.md": "---\ntitle: Fourth\n---\nx\n",
+    })  # [f]: fourth.md goes on the paragraph above it: no definition, as on the page
     assert [m.target for m in load_wiki(config).notes["a"].mentions] == ["third"]
     doc = page(render(config), "notes/a.html")
     assert [x.attrs["href"] for x in doc.select("div.body a")] == ["third.html"]
