@@ -53,6 +53,8 @@ class ServeState:
     version: int = 0
     error: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    said_moved: bool = False
+    """Whether serve said that kg.toml names other folders than those it serves."""
 
     def built(self) -> None:
         with self.lock:
@@ -244,16 +246,23 @@ def watched_paths(config: Config) -> list[Path]:
             and not any(p != q and p.is_relative_to(q) for q in found)]
 
 
-def project(config: Config) -> tuple[tuple[int, int, int] | None, tuple[Path, ...]]:
+@dataclass(frozen=True, slots=True)
+class Project:
     """What of the project folder a change of makes a rebuild, looked at once a second:
-    kg.toml (its stat), and which of the watched folders are there (one made or removed
-    while serving changes what is watched)."""
+    kg.toml (its stat), and the folders watched (one made or removed while serving
+    changes what is watched)."""
+
+    toml: tuple[int, int, int] | None
+    folders: tuple[Path, ...]
+
+
+def project(config: Config) -> Project:
     try:
         st = (config.root / CONFIG_NAME).stat()
         toml: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
     except OSError:
         toml = None
-    return toml, tuple(watched_paths(config))
+    return Project(toml, tuple(watched_paths(config)))
 
 
 POLL_MS = 1000
@@ -299,26 +308,27 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
         # while it runs is seen after it
         seen = project(config)
         while watch and not stop.is_set():
-            if not seen[1]:  # no wiki folder (removed, or being replaced): wait for one
+            watching = seen.folders
+            if not watching:  # no wiki folder (removed, or being replaced): wait for one
                 stop.wait(POLL_MS / 1000)
                 if (now := project(config)) != seen:
                     seen = now
                     build_again()
                 continue
-            anew = True
-            for changes in watch_changes(*seen[1], stop_event=stop, rust_timeout=POLL_MS,
+            caught_up = False  # with what changed before this watcher began
+            for changes in watch_changes(*watching, stop_event=stop, rust_timeout=POLL_MS,
                                           yield_on_timeout=True):
                 now = project(config)
                 if not changes and now == seen:
-                    if anew:  # watching other folders: what changed before it began
+                    if not caught_up:
                         build_again(quiet=True)
-                    anew = False
+                    caught_up = True
                     continue
-                anew, seen = False, now
+                caught_up, seen = True, now
                 build_again()
-                folders = project(config)[1]  # as the settings just read name them
-                if folders != seen[1]:
-                    seen = (seen[0], folders)
+                folders = project(config).folders  # as the settings just read name them
+                if folders != watching:
+                    seen = dataclasses.replace(seen, folders=folders)
                     break  # other folders to watch: watched anew
         if not watch:
             stop.wait()
@@ -342,8 +352,10 @@ def reread(config: Config, settings: Callable[[], Config] | None, state: ServeSt
         state.failed(str(err))
         say(f"error: {err}")
         return None
-    if (now.wiki, now.out) != (config.wiki, config.out):
+    moved = (now.wiki, now.out) != (config.wiki, config.out)
+    if moved and not state.said_moved:  # once, not on every change after it
         say("kg.toml names another wiki or site folder: restart kg serve to use it")
+    state.said_moved = moved
     return dataclasses.replace(now, wiki=config.wiki, out=config.out)
 
 

@@ -246,6 +246,10 @@ def test_kg_toml_templates_and_static_made_while_serving_are_seen(tmp_path: Path
         (tmp_path / "static" / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
         version = _wait_version(port, version)
         assert _get(port, "/robots.txt") == (200, "User-agent: *\n")
+        time.sleep(1.5)  # static/ is watched from now on: an edit in it is seen
+        (tmp_path / "static" / "robots.txt").write_text("User-agent: kg\n", encoding="utf-8")
+        version = _wait_version(port, version)
+        assert _get(port, "/robots.txt") == (200, "User-agent: kg\n")
 
         (tmp_path / "kg.toml").write_text('[kg]\ntitle = "unclosed\n', encoding="utf-8")
         version = _wait_version(port, version)
