@@ -430,7 +430,12 @@ class staging:
             # listing both sites' files (what is there while this runs), the marker no
             # longer pairs with the manifest: a build stopped half way is followed by a
             # whole one
-            os.link(out / SITE_MARKER, was / SITE_MARKER)
+            try:
+                os.link(out / SITE_MARKER, was / SITE_MARKER)
+            except OSError:  # no hard links here (FAT, some network shares): a copy
+                import shutil
+
+                shutil.copyfile(out / SITE_MARKER, was / SITE_MARKER)
             inc.write_marker(tmp, both, name=f"{SITE_MARKER}.both")
             move(tmp / f"{SITE_MARKER}.both", out / SITE_MARKER)
             for n, path in enumerate(gone):
@@ -496,10 +501,11 @@ def _move_back(moved: list[tuple[Path | None, Path]], marker: Path, site_marker:
             os.rename(target, source)
         except OSError:
             whole = False
-    try:
-        os.replace(marker, site_marker)  # the same file: its stat (ctime) is not, so the
-    except OSError:  # next build, not trusting the manifest, makes every page
-        whole = False
+    if marker.exists():  # set aside before anything was moved
+        try:
+            os.replace(marker, site_marker)  # the same file: its stat (ctime) is not, so the
+        except OSError:  # next build, not trusting the manifest, makes every page
+            whole = False
     return whole
 
 

@@ -370,3 +370,23 @@ def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path: Path) -
     full = Config(root=tmp_path, wiki=config.wiki, out=tmp_path / "full")
     build(full, full=True)
     assert snapshot(full.out) == snapshot(config.out)
+
+
+def test_an_edit_is_moved_into_a_site_where_there_are_no_hard_links(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAT, exFAT, some network shares: os.link fails; the kept pages and the marker set
+    aside are copies instead, and the site updated in place is a full build's."""
+    config = make_wiki(tmp_path, 12)
+    build(config)
+
+    def no_links(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    note = config.wiki / "note-0001.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("## TL;DR\n", "## TL;DR\nNew. "),
+                    encoding="utf-8")
+    result = build(config)
+    assert 0 < result.rendered < result.files // 2
+    assert tree(config.out) == tree(full_build(config, tmp_path / "full").out)
+    assert build(config).rendered == 0 and leftovers(tmp_path) == []
