@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -86,6 +86,8 @@ class Body:
     """The attachments it links or embeds, as written (:mod:`kg.attachments`)."""
     tags: tuple[str, ...] = ()
     """Its inline ``#tags``, as written."""
+    refs: frozenset[str] = frozenset()
+    """The labels its reference definitions define (``[c]: …``): ``[text][c]`` reads "text"."""
 
 
 _COMMENT_OPEN = re.compile(r"%%|<!--")
@@ -189,8 +191,10 @@ NOTE_DEFINITION = re.compile(r" {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S
 _QUOTE_MARKS = re.compile(r"^(?: {0,3}> ?)+")
 _RULE = re.compile(r"^(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 
-REF_LINK = re.compile(r"(?<![!\]\\])\[([^\[\]\n]+)\](?:\[([^\[\]\n]*)\])?(?![(:\[])")
-"""A reference link, ``[text][label]``, ``[text][]`` or ``[text]``: its text and label."""
+REF_LINK = re.compile(r"(?<![!\]\\])\[((?:[^\[\]\n]|\[[^\[\]\n]*\])+)\]"
+                      r"(?:\[([^\[\]\n]*)\])?(?![(:\[])")
+"""A reference link, ``[text][label]``, ``[text][]`` or ``[text]``: its text and label;
+the text may hold brackets one deep (an image: ``[![plot](p.png)][c]``)."""
 
 
 def ref_label(label: str) -> str:
@@ -224,6 +228,19 @@ def note_definitions(body: str, folder: str) -> dict[str, tuple[str, str | None]
     ``[text][label]`` links to (:func:`note_link_target`)."""
     return {label: note for label, destination in reference_definitions(body).items()
             if (note := note_link_target(destination, folder)) is not None}
+
+
+def referenced_notes(body: str, folder: str) -> set[tuple[str, str | None]]:
+    """The notes that reference links of ``body`` (:data:`REF_LINK`, outside code and
+    wikilinks) lead to: those the scanner makes mentions of, and so the only ones the
+    renderer may link (a link it reads that the scanner does not would go stale)."""
+    refs = note_definitions(body, folder)
+    if not refs:
+        return set()
+    # a paragraph's lines read as one, as the scanner joins them
+    text = WIKILINK.sub(lambda m: " " * len(m.group(0)), without_code(body)).replace("\n", " ")
+    return {note for match in REF_LINK.finditer(text)
+            if (note := refs.get(ref_label(match.group(2) or match.group(1)))) is not None}
 
 
 MD_LINK_OR_IMAGE = re.compile("!?" + MD_LINK.pattern.removeprefix("(?<!!)"))
@@ -348,8 +365,10 @@ FOOTNOTE_MARK = re.compile(r"\[\^[^\]\[\s]+\]|\^\[[^\]\[]*\]")
 """A footnote's mark, ``[^1]``, or an inline footnote, ``^[text]``."""
 
 
-def plain_text(markdown: str) -> str:
-    """Markdown inline text made readable as plain text (for contexts and summaries)."""
+def plain_text(markdown: str, refs: Collection[str] = ()) -> str:
+    """Markdown inline text made readable as plain text (for contexts and summaries); a
+    reference link whose label ``refs`` defines reads as its text (``M[i][j]``, with no
+    definition of ``j``, stays as written)."""
     text = WIKILINK.sub(wikilink_text, markdown) if "[[" in markdown else markdown
     if "^" in text:
         text = FOOTNOTE_MARK.sub("", text)
@@ -357,6 +376,9 @@ def plain_text(markdown: str) -> str:
         text = HIGHLIGHT_MARK.sub("", text)
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
+    if refs and "]" in text:
+        text = REF_LINK.sub(lambda m: m.group(1) if ref_label(m.group(2) or m.group(1)) in refs
+                            else m.group(0), text)
     if "*" in text or "_" in text or "`" in text:  # TeX is kept: x_1 * y_2 is no emphasis
         text = _outside_math(_unmarked, text) if "$" in text else _unmarked(text)
     return " ".join(text.split())
@@ -521,10 +543,10 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             flush_paragraph()
             previous_blank, in_list = True, False
             if level == 1 and h1 is None:
-                h1 = plain_text(title)
+                h1 = plain_text(title, refs)
             if level <= 3:
                 close_section()
-                current = (section_key(title), plain_text(title), lineno)
+                current = (section_key(title), plain_text(title, refs), lineno)
                 current_lines = []
                 continue
         is_item = bool(_BULLET.match(text) or _ORDERED.match(text))
@@ -547,7 +569,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
         current = ("", "", first_line)
     close_section()
     return Body(h1, tuple(sections), tuple(links), words, tuple(dict.fromkeys(files)),
-                tuple(dict.fromkeys(tags)))
+                tuple(dict.fromkeys(tags)), frozenset(refs))
 
 
 def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Item, ...]:
@@ -635,9 +657,10 @@ _LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+\][+-]?[ \t]*)?(?:[-*+][ \t]+|\d{1
 (``> [!warning]-``, its title kept), a list marker, a task's box."""
 
 
-def first_paragraph(section: RawSection) -> str:
-    """The section's first paragraph (or first list item) as plain text: a note's summary.
-    Tables and fenced code are passed over; quote and list marks are not text."""
+def first_paragraph(section: RawSection, refs: Collection[str] = ()) -> str:
+    """The section's first paragraph (or first list item) as plain text: a note's summary
+    (``refs``: the labels its note defines). Tables and fenced code are passed over; quote
+    and list marks are not text."""
     parts: list[str] = []
     fenced = False
     for _, text in section.lines:
@@ -661,4 +684,4 @@ def first_paragraph(section: RawSection) -> str:
         if (_BULLET.match(text) or _ORDERED.match(text)) and parts:
             break
         parts.append(BLOCK_ID_AT_END.sub("", line))
-    return plain_text(" ".join(parts))
+    return plain_text(" ".join(parts), refs)

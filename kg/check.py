@@ -485,8 +485,9 @@ _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 def _heading_keys(note: Note) -> dict[str, str]:
     """The note's headings by the slug of their anchor (which :mod:`kg.markdown` makes of the
     heading's text, where a link to it leads), each as it reads, in lower case."""
-    from kg.body import atx_heading, plain_text
+    from kg.body import atx_heading, plain_text, reference_definitions
 
+    refs = reference_definitions(note.body)  # [text][label] reads "text", as on the page
     keys: dict[str, str] = {}
     in_fence = False
     previous = ""  # the line before, which a setext underline (=== or ---) makes a heading
@@ -500,7 +501,7 @@ def _heading_keys(note: Note) -> dict[str, str]:
         if text is None and not in_fence and previous.strip() and _SETEXT.match(line):
             text = previous.strip()  # a setext heading: the line above its underline
         if text is not None:
-            readable = plain_text(text)
+            readable = plain_text(text, refs)
             keys.setdefault(slugify(readable), _key(readable))
         previous = "" if in_fence else line
     return keys

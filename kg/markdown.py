@@ -34,10 +34,10 @@ from kg.body import (
     HASHTAG,
     MD_LINK,
     from_folder,
-    note_definitions,
     note_link_target,
     parse_wikilink,
     plain_text,
+    referenced_notes,
     wikilink_file,
 )
 from kg.ids import slugify
@@ -410,7 +410,7 @@ def _note_links(md: MarkdownIt) -> None:
         # and reference links to a note's file): an odd destination stays as written,
         # never a stale page
         seen = {note_link_target(m.group(2), folder) for m in MD_LINK.finditer(state.src)}
-        seen.update(note_definitions(state.src, folder).values())
+        seen.update(referenced_notes(state.src, folder))
         for token in state.tokens:
             for child in token.children or ():
                 if child.type != "link_open":

@@ -207,7 +207,7 @@ def _build_note(
     summary_from = next((s for s in scanned.sections if s.key == "tldr"), None) or next(
         (s for s in scanned.sections if s.key == ""), None
     )
-    summary = bodymod.first_paragraph(summary_from) if summary_from else ""
+    summary = bodymod.first_paragraph(summary_from, scanned.refs) if summary_from else ""
     return Note(
         id=nid,
         path=path,

@@ -481,3 +481,12 @@ def test_a_connection_to_a_heading_the_note_lacks_is_a_warning(write_wiki) -> No
     found = [(f.code, f.where.line if f.where else None, f.message)
              for f in check(config).findings if f.code == "broken-heading"]
     assert found == [("broken-heading", 5, "link to a heading 'No such heading' that b lacks")]
+
+
+def test_a_heading_with_a_reference_link_is_found_by_its_text(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\n## About [child][c] things\nx\n\n[c]: b.md\n",
+        "b.md": "---\ntitle: B\n---\nSee [[a#About child things]] and [[a#Nope]].\n",
+    })
+    found = [f.message for f in check(config).findings if f.code == "broken-heading"]
+    assert found == ["link to a heading 'Nope' that a lacks"]

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from conftest import Element, WriteWiki, parse_html
 
-from kg.build import load_wiki
+from kg.build import build, load_wiki
 from kg.config import Config
 from kg.graphview import LOCAL_LIMIT, layout, sampled_layout
 from kg.site import Site
@@ -812,10 +812,32 @@ def test_only_the_reference_links_the_page_shows_are_mentions(write_wiki: WriteW
     assert [(m.target, m.label) for m in note.mentions] == [("other", "the other one")]
     assert note.mentions[0].context.startswith("The entry M[i][j] is a weight; see the other "
                                                "one, dup, a note and [inside].")
-    assert note.summary.startswith("The entry M[i][j] is a weight;")
+    assert note.summary == ("The entry M[i][j] is a weight; see the other one, dup, a note and "
+                            "[inside].")
     doc = page(render(config), "notes/a.html")
     assert [(x.text, x.attrs["href"]) for x in doc.select("div.body p a")][:2] == [
         ("the other one", "other.html"), ("dup", "https://example.com/")]
+
+
+def test_a_reference_link_around_an_image_is_a_mention_and_goes_when_its_note_does(
+        write_wiki: WriteWiki) -> None:
+    """The renderer links only the reference links the scanner reads: a link it made that
+    no mention records would outlive the note it leads to."""
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\nSee [![plot](p.png)][c] and [a [nested] one][c].\n\n"
+                "[c]: c.md\n",
+        "c.md": "---\ntitle: C\n---\nx\n",
+    })
+    (config.wiki / "p.png").write_bytes(b"\x89PNG")
+    assert [m.target for m in load_wiki(config).notes["a"].mentions] == ["c", "c"]
+    build(config)
+    doc = parse_html((config.out / "notes" / "a.html").read_text(encoding="utf-8"))
+    assert [x.attrs["href"] for x in doc.select("div.body a")] == ["c.html", "c.html"]
+    (config.wiki / "c.md").unlink()
+    build(config)
+    doc = parse_html((config.out / "notes" / "a.html").read_text(encoding="utf-8"))
+    assert [x.attrs["href"] for x in doc.select("div.body a")] == ["c.html", "c.html"]
+    assert "not written yet" in (config.out / "notes" / "c.html").read_text(encoding="utf-8")
 
 
 def test_a_reference_defined_in_a_quote_leads_to_its_note(write_wiki: WriteWiki) -> None:
