@@ -249,8 +249,10 @@ def _refuse_foreign_files(config: Config, last: inc.Manifest | None) -> None:
         return
     foreign = inc.foreign_files(out, written)
     if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5
-                                          else "")
+        from kg.discover import printable
+
+        shown = ", ".join(printable(f) for f in foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise ConfigError(
             f"{config.out} holds files that kg did not write: {shown}; a build replaces the "
             "folder whole and would lose them",
@@ -300,7 +302,9 @@ def check_output_folder(config: Config) -> None:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output {out} is a file", hint="choose a folder for --out")
     if out.is_dir() and any(out.iterdir()) and not inc.is_site(out):
-        held = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
+        from kg.discover import printable
+
+        held = sorted(printable(p.name) + ("/" if p.is_dir() else "") for p in out.iterdir())
         shown = ", ".join(held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
         raise ConfigError(
             f"{out} holds files that kg did not write ({shown}); refusing to replace it",

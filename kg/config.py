@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -154,3 +155,21 @@ def _line_of(path: Path, key: str) -> int | None:
         return None
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
     return next((n for n, line in enumerate(lines, start=1) if pattern.match(line)), None)
+
+
+def epoch_date() -> dt.date | None:
+    """The day of ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC), which reproducible builds
+    set; None when it is not set. A value that is no such day is an error saying so."""
+    import os
+
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        if not small_number(value, 12):
+            raise ValueError(value)
+        return dt.datetime.fromtimestamp(int(value), dt.UTC).date()
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError(f"SOURCE_DATE_EPOCH={value[:40]} is no day",
+                          hint="set it to seconds since 1970 (e.g. $(date +%s)), or unset it"
+                          ) from None

@@ -128,11 +128,11 @@ def discover_leniently(wiki: Path) -> tuple[Discovery, tuple[Finding, ...]]:
                     md = name[:name.rfind(".")] + ".md"
                     warnings.append(Finding(Severity.WARNING, "file-skipped",
                                             "not read: notes are the files ending in .md",
-                                            Location(_display(prefix + name)),
+                                            Location(printable(prefix + name)),
                                             f"rename it {md} to make it a note"))
                 continue
             path = here / name
-            rel = _display(prefix + name)
+            rel = printable(prefix + name)
             if _is(entry.is_symlink):
                 if (why := _not_followed(path, wiki)) is not None:
                     warnings.append(_skipped(path, wiki, "symlinked file", why))
@@ -282,7 +282,7 @@ def _spelled(rel: str) -> str:
     return rel.encode("ascii", "backslashreplace").decode("ascii")
 
 
-def _display(rel: str) -> str:
+def printable(rel: str) -> str:
     """A relative path safe to print: undecodable bytes and controls shown as escapes."""
     if rel.isprintable():  # no control (Cc) or surrogate (Cs) character, nor a few others
         return rel
@@ -310,7 +310,7 @@ def _not_followed(link: Path, wiki: Path) -> str | None:
 
 
 def _skipped(path: Path, wiki: Path, what: str, why: str) -> Finding:
-    rel = _display(path.relative_to(wiki).as_posix())
+    rel = printable(path.relative_to(wiki).as_posix())
     hint = ("remove the link, or point it at a note or folder" if why in (_LOOP, _DANGLING)
             else "copy the note into the wiki instead")
     return Finding(Severity.WARNING, "symlink-skipped", f"{what} skipped: {why}",

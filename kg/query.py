@@ -9,12 +9,11 @@ used: :func:`connection_rows` answers from the cache without them.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kg.errors import ConfigError, NotFound
-from kg.ids import NoteId, hashed_id, slugify, small_number
+from kg.ids import NoteId, hashed_id, slugify
 
 if TYPE_CHECKING:
     from kg.cache import Graph
@@ -38,10 +37,9 @@ STATUSES = ("open", "answered", "dropped", "all")
 
 def today() -> dt.date:
     """The date queries measure from: ``SOURCE_DATE_EPOCH`` when set (tests, builds), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if small_number(epoch, 12):
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
+    from kg.config import epoch_date
+
+    return epoch_date() or dt.date.today()
 
 
 def lookup(name: str, resolver: NameLookup, placeholders: Collection[str], *,

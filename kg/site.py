@@ -18,7 +18,6 @@ import datetime as dt
 import io
 import itertools
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -32,11 +31,11 @@ from markupsafe import Markup, escape
 from kg.attachments import Attachments, possible, site_path
 from kg.attachments import href as attachment_href
 from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
-from kg.config import Config
+from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, KgError, ResolveError
 from kg.graphview import GraphBuilder
-from kg.ids import NoteId, PagePath, note_page, page, slugify, small_number, tag_name
+from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
 from kg.ids import relative_url as link
 from kg.incremental import SITE_MARKER, Alone, Made, Page, Task, code_stamp, data_key, key_of
 from kg.markdown import (
@@ -62,7 +61,7 @@ from kg.search import (
     write_index,
 )
 from kg.splice import Splices
-from kg.theme import template_dirs, theme_dir
+from kg.theme import hidden, template_dirs, theme_dir
 from kg.urls import safe_url
 from kg.views import Views, open_first, question_age
 
@@ -92,8 +91,7 @@ def read_templates(dirs: Sequence[Path]) -> tuple[dict[str, str], bool]:
     for folder in reversed(dirs):
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
-            if (not path.is_file() or rel.parts[0] == "assets"
-                    or any(part.startswith(".") for part in rel.parts)):
+            if not path.is_file() or rel.parts[0] == "assets" or hidden(rel):
                 continue
             try:  # an editor's swap file, an image: not a template
                 sources[rel.as_posix()] = path.read_text(encoding="utf-8")
@@ -152,18 +150,14 @@ def json_island(value: Any, pretty: bool = True) -> Markup:
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def today(wiki: Wiki) -> dt.date:
-    """The build's "now": SOURCE_DATE_EPOCH, else the newest note date; never the clock."""
-    if today_from_epoch():
-        epoch = os.environ["SOURCE_DATE_EPOCH"].strip()
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+def today(wiki: Wiki) -> tuple[dt.date, str]:
+    """The build's "now" and what it is: SOURCE_DATE_EPOCH's day ("epoch"), else the newest
+    note's date ("notes"); never the clock."""
+    epoch = epoch_date()
+    if epoch is not None:
+        return epoch, "epoch"
     dates = [n.date for n in wiki.notes.values() if n.date]
-    return max(dates) if dates else dt.date(1970, 1, 1)
-
-
-def today_from_epoch() -> bool:
-    """Whether the build's "now" is SOURCE_DATE_EPOCH's (else the newest note's date)."""
-    return small_number(os.environ.get("SOURCE_DATE_EPOCH", "").strip(), 12)
+    return (max(dates) if dates else dt.date(1970, 1, 1)), "notes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,10 +316,9 @@ class Site:
         self.templates, own = read_templates(self.dirs)
         self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
-        self.today = today(wiki)
-        self.today_basis = "epoch" if today_from_epoch() else "notes"
-        """What "today" is on the pages that count days: SOURCE_DATE_EPOCH's, or the
-        newest note's date (said there, since it is not the reader's today)."""
+        self.today, self.today_basis = today(wiki)
+        """The pages' "today", and what it is: SOURCE_DATE_EPOCH's, or the newest note's
+        date (said on the pages that count days, since it is not the reader's today)."""
         self.resolver = resolver_of(wiki)
         self.queries = load_queries(config.wiki / "queries")
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""

@@ -6,7 +6,7 @@ nothing to do stops before rendering anything).
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import kg
 from kg.config import Config
@@ -27,6 +27,12 @@ def template_dirs(config: Config) -> list[Path]:
     return dirs
 
 
+def hidden(rel: PurePath) -> bool:
+    """Whether a file of a templates folder (its path in it) is none of kg's: a Finder's
+    ``.DS_Store``, an editor's ``.x.swp``, a ``.git`` folder's."""
+    return any(part.startswith(".") for part in rel.parts)
+
+
 def _theme_copy(folder: Path, theme: Path) -> bool:
     """Whether ``folder`` is the theme, or holds nothing but its files as they are."""
     import filecmp
@@ -34,7 +40,8 @@ def _theme_copy(folder: Path, theme: Path) -> bool:
     try:
         if folder.samefile(theme):
             return True
-        files = [p for p in folder.rglob("*") if not p.is_dir()]
+        files = [p for p in folder.rglob("*")
+                 if not p.is_dir() and not hidden(p.relative_to(folder))]
         return bool(files) and all(
             filecmp.cmp(p, theme / p.relative_to(folder), shallow=True) for p in files)
     except OSError:  # a file the theme lacks, or one that cannot be read

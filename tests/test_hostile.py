@@ -841,3 +841,13 @@ def test_a_form_feed_is_a_space_and_the_feed_stays_well_formed(tmp_path: Path) -
     build(make_config(tmp_path))
     ET.parse(tmp_path / "site" / "feed.xml")
     assert "One page." in (tmp_path / "site" / "feed.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="control characters in file names")
+def test_a_foreign_folder_s_file_names_are_shown_escaped(tmp_path: Path) -> None:
+    written(tmp_path, {"a.md": NOTE.format(title="A")})
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "x\x1b]0;pwned\x07").write_text("years of work")
+    with pytest.raises(ConfigError) as caught:
+        build(make_config(tmp_path))
+    assert "\x1b" not in str(caught.value) and "x\\x1b]0;pwned\\x07" in str(caught.value)

@@ -87,6 +87,7 @@ def test_a_wiki_built_in_kg_s_own_checkout_keeps_builds_incremental(sample: Conf
     from kg.theme import theme_dir
 
     shutil.copytree(theme_dir(), sample.root / "templates")
+    (sample.root / "templates" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")  # a Finder's
     edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nAdded.\n", 1))
     result = rebuild(sample)
     assert 0 < result.rendered < result.files // 2, result.summary()
@@ -410,3 +411,29 @@ def test_memory_is_handed_back_where_the_system_allows_it() -> None:
     release_memory()  # glibc's malloc_trim on Linux; nothing elsewhere
     if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
         assert _malloc_trim() is not None
+
+
+def test_source_date_epoch_of_the_newest_note_s_day_still_changes_what_pages_say(
+        sample: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same "today", but no longer the newest note's date: the pages that said so are
+    made again (their keys hold what today is, not only its day)."""
+    import datetime as dt
+
+    from kg.build import load_wiki
+
+    newest = max(n.date for n in load_wiki(sample).notes.values() if n.date)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(
+        newest.year, newest.month, newest.day, tzinfo=dt.UTC).timestamp())))
+    rebuild(sample)
+    lede = (sample.out / "forecasts.html").read_text(encoding="utf-8")
+    assert f'"Today" for this build is {newest.isoformat()}.</p>' in lede
+
+
+@pytest.mark.parametrize("value", ["999999999999", "soon", "-5"])
+def test_a_source_date_epoch_that_is_no_day_is_an_error(sample: Config, value: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.errors import ConfigError
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    with pytest.raises(ConfigError, match=f"SOURCE_DATE_EPOCH={value} is no day"):
+        build(sample)
