@@ -327,6 +327,9 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
         raise ConfigError(f"{root} is a file", hint="pass a folder to `kg init`")
     wiki = root / "wiki"
     written: list[Path] = []
+    ignore = root / ".gitignore"
+    # read before anything is written: one that cannot be read leaves no half-made wiki
+    missing = _missing_ignores(ignore) if ignore.exists() else None
     try:
         wiki.mkdir(parents=True, exist_ok=True)
     except OSError as err:  # a file on the way (afile/sub), a folder we may not write
@@ -335,13 +338,12 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
     config_path.write_text(_TOML.format(title=json.dumps(title, ensure_ascii=False)),
                            encoding="utf-8")
     written.append(config_path)
-    ignore = root / ".gitignore"
     added: tuple[str, ...] = ()
-    if not ignore.exists():
+    if missing is None:
         ignore.write_text("".join(f"{line}\n" for line in IGNORED), encoding="utf-8")
         written.append(ignore)
     else:
-        added = _add_to_gitignore(ignore)
+        added = _add_to_gitignore(ignore, missing)
     first: Path | None = None
     if not any(wiki.rglob("*.md")):
         first = wiki / "start-here.md"
@@ -356,17 +358,22 @@ IGNORED = ("site/", ".kg/")
 """What git should not track in a wiki: the built site and kg's cache."""
 
 
-def _add_to_gitignore(path: Path) -> tuple[str, ...]:
-    """Append the lines of :data:`IGNORED` that ``path`` lacks (``site``, ``/site/`` and the
-    like count as there); the lines added."""
+def _missing_ignores(path: Path) -> tuple[str, ...]:
+    """The lines of :data:`IGNORED` that the ``.gitignore`` at ``path`` lacks (``site``,
+    ``/site/`` and the like count as there); one that cannot be read is an error."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read {path.name}: {getattr(err, 'strerror', None) or err}",
                           file=path, hint="add site/ and .kg/ to it by hand") from None
     present = {line.strip().strip("/") for line in text.splitlines()}
-    missing = tuple(line for line in IGNORED if line.strip("/") not in present)
+    return tuple(line for line in IGNORED if line.strip("/") not in present)
+
+
+def _add_to_gitignore(path: Path, missing: tuple[str, ...]) -> tuple[str, ...]:
+    """Append the lines ``missing`` to the ``.gitignore`` at ``path``; the lines added."""
     if missing:
+        text = path.read_text(encoding="utf-8")
         lead = "" if not text or text.endswith("\n") else "\n"
         try:
             with open(path, "a", encoding="utf-8") as f:

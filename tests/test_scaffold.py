@@ -275,3 +275,13 @@ def test_a_broken_template_writes_nothing(write_wiki, tmp_path: Path) -> None:
         new_note(config, "Fresh")
     assert err.value.line is not None
     assert not (config.wiki / "fresh.md").exists()
+
+
+def test_init_beside_a_gitignore_it_cannot_read_writes_nothing(tmp_path: Path) -> None:
+    from kg.errors import ConfigError
+    from kg.scaffold import init
+
+    (tmp_path / ".gitignore").write_bytes(b"\xff\xfe not text")
+    with pytest.raises(ConfigError, match="cannot read .gitignore"):
+        init(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore"]  # no kg.toml, no wiki/
