@@ -121,6 +121,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "bad-date": "a date that is no date",
     "bad-tier": "a tier that is no tier",
     "duplicate-connection": "the same connection written twice",
+    "duplicate-key": "a front-matter key written again in another case (Tags: beside tags:)",
     "missing-title": "no title",
     "missing-date": "no date",
     "missing-tier": "no tier",

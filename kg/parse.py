@@ -319,22 +319,26 @@ KNOWN_FIELDS = frozenset({
 them. ``keywords`` (Pandoc's, Zettlr's) are tags."""
 
 
-def _lower_case_keys(fields: dict[str, Node], path: str,
-                     known: frozenset[str] = KNOWN_FIELDS) -> dict[str, Node]:
-    """``fields`` with the keys kg reads (``known``) in lower case; one written in two cases
-    is an error."""
+def _lower_case_keys(fields: dict[str, Node], known: frozenset[str] = KNOWN_FIELDS
+                     ) -> tuple[dict[str, Node], list[tuple[str, str, Node]]]:
+    """``fields`` with the keys kg reads (``known``) in lower case, and those left out: a
+    key written again in another case (``Tags:`` beside ``tags:``) as (the key read, the
+    one left out, its value). The one in lower case is read, else the first."""
     if all(key.islower() or key.lower() not in known for key in fields):
-        return fields
+        return fields, []
     out: dict[str, Node] = {}
     written: dict[str, str] = {}
+    dropped: list[tuple[str, str, Node]] = []
     for key, node in fields.items():
         name = key.lower() if key.lower() in known else key
         if name in out:
-            raise NoteError(f"'{name}' is written twice, as '{written[name]}' on line "
-                            f"{out[name].line} and as '{key}' on line {node.line}",
-                            file=path, line=node.line, hint="keep one of them")
+            if key == name:  # the lower-case one wins over one read before it
+                dropped.append((key, written[name], out[name]))
+            else:
+                dropped.append((written[name], key, node))
+                continue
         out[name], written[name] = node, key
-    return out
+    return out, dropped
 
 
 _SOURCE_FIELDS = frozenset({"title", "url", "publisher", "name"})
@@ -346,9 +350,20 @@ class _Fields:
     """Typed readers over the front-matter of one file; each error names the value's line."""
 
     def __init__(self, fields: dict[str, Node], path: str) -> None:
-        self.fields = _lower_case_keys(fields, path)
         self.path = path
         self.warnings: list[Finding] = []
+        self.fields = self._keys(fields)
+
+    def _keys(self, fields: dict[str, Node], known: frozenset[str] = KNOWN_FIELDS
+              ) -> dict[str, Node]:
+        """``fields`` with the keys kg reads in lower case (:func:`_lower_case_keys`); one
+        written twice in two cases is a warning at the one not read."""
+        out, dropped = _lower_case_keys(fields, known)
+        for kept, other, node in dropped:
+            self._warn(node, "duplicate-key",
+                       f"'{other}' is '{kept}' written again in another case; it is not read",
+                       f"keep one of them (the one read is '{kept}')")
+        return out
 
     def _error(self, node: Node, message: str, hint: str) -> NoteError:
         return NoteError(message, file=self.path, line=node.line, hint=hint)
@@ -513,7 +528,7 @@ class _Fields:
                 return Source(url=self.url(key, relative_ok=False, node=node))
             return Source(title=_unwrap_link(value) or value)  # "[[Import AI]]": its name
         if isinstance(node.value, dict):
-            fields = _lower_case_keys(node.value, self.path, _SOURCE_FIELDS)
+            fields = self._keys(node.value, _SOURCE_FIELDS)
             for name, sub in fields.items():
                 if name not in _SOURCE_FIELDS:
                     raise self._error(sub, f"unknown source field '{name}'",
@@ -563,7 +578,7 @@ class _Fields:
         if not isinstance(item.value, dict):
             raise self._error(item, "a connection must be an id or a mapping",
                               "- to: other-note\n    rel: supports\n    note: \"why\"")
-        fields = _lower_case_keys(item.value, self.path, _CONNECTION_FIELDS)
+        fields = self._keys(item.value, _CONNECTION_FIELDS)
         for name, sub in fields.items():
             if name not in _CONNECTION_FIELDS:
                 raise self._error(sub, f"unknown connection field '{name}'",
@@ -615,7 +630,7 @@ class _Fields:
             if not isinstance(item.value, dict):
                 raise self._error(item, "a forecast must be a mapping",
                                   '- {claim: "…", p: 0.6, by: 2028-12-31}')
-            f = _lower_case_keys(item.value, self.path, _FORECAST_FIELDS)
+            f = self._keys(item.value, _FORECAST_FIELDS)
 
             def need(name: str, node: Node = item, f: dict[str, Node] = f) -> Node:
                 if name not in f or f[name].value is None:

@@ -424,8 +424,12 @@ def test_known_keys_are_read_in_any_case_and_keywords_are_tags(parse) -> None:
     note = note_with(parse, "Title: Capital\nTags: [cap]\nDate: 2024-03-05\nkeywords: [kw]\n")
     assert (note.title, note.tags, note.date) == ("Capital", ("cap", "kw"), dt.date(2024, 3, 5))
     assert note.field_lines["title"] == 2
-    with pytest.raises(NoteError, match="as 'title' on line 2 and as 'Title' on line 3"):
-        note_with(parse, "title: A\nTitle: B\n")
+    twice = note_with(parse, "Tags: [x]\ntitle: A\nTitle: B\ntags: [y]\n")
+    assert (twice.title, twice.tags) == ("A", ("y",))  # the lower-case key is read
+    assert sorted((w.code, w.where.line if w.where else 0, w.message) for w in twice.warnings) == [
+        ("duplicate-key", 2, "'Tags' is 'tags' written again in another case; it is not read"),
+        ("duplicate-key", 4, "'Title' is 'title' written again in another case; it is not "
+                             "read")]
 
 
 @pytest.mark.parametrize("front", ["published: false\n", "Draft: true\n", "publish: no\n"])

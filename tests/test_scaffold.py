@@ -282,6 +282,6 @@ def test_init_beside_a_gitignore_it_cannot_read_writes_nothing(tmp_path: Path) -
     from kg.scaffold import init
 
     (tmp_path / ".gitignore").write_bytes(b"\xff\xfe not text")
-    with pytest.raises(ConfigError, match="cannot read .gitignore"):
+    with pytest.raises(ConfigError, match=r"cannot read \.gitignore"):
         init(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore"]  # no kg.toml, no wiki/
