@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -64,8 +64,8 @@ class Item:
 
     text: str
     line: int
+    lead: str
     number: int | None = None
-    lead: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +223,12 @@ def reference_definitions(body: str) -> dict[str, str]:
     return first
 
 
-def note_definitions(body: str, folder: str) -> dict[str, tuple[str, str | None]]:
-    """The reference definitions of ``body`` that name a note's file, by label: what
-    ``[text][label]`` links to (:func:`note_link_target`)."""
-    return {label: note for label, destination in reference_definitions(body).items()
+def note_definitions(body: str, folder: str, defined: Mapping[str, str] | None = None
+                     ) -> dict[str, tuple[str, str | None]]:
+    """The reference definitions of ``body`` (``defined``, if already read) that name a
+    note's file, by label: what ``[text][label]`` links to (:func:`note_link_target`)."""
+    found = reference_definitions(body) if defined is None else defined
+    return {label: note for label, destination in found.items()
             if (note := note_link_target(destination, folder)) is not None}
 
 
@@ -435,8 +437,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
     tags: list[str] = []
     definitions: set[int] = set()  # lines of link reference definitions
     refs = reference_definitions(body)  # [text][label]: shown as its text
-    note_refs = {label: note for label, destination in refs.items()  # to a note's file
-                 if (note := note_link_target(destination, folder)) is not None}
+    note_refs = note_definitions(body, folder, refs)  # those to a note's file: links
     words = 0
     paragraph: list[tuple[int, str]] = []
     previous_blank, in_list, in_code = True, False, False
@@ -587,8 +588,8 @@ def list_items(section: RawSection, *, ordered: bool | None = None) -> tuple[Ite
     def finish() -> None:
         if text_parts:
             own = text_parts if lead < 0 else text_parts[:lead]
-            items.append(Item(" ".join(text_parts).strip(), start, number,
-                              " ".join(own).strip()))
+            items.append(Item(" ".join(text_parts).strip(), start, " ".join(own).strip(),
+                              number))
         text_parts.clear()
 
     for lineno, text in section.lines:

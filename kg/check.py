@@ -67,13 +67,13 @@ def check(config: Config, *, today: dt.date | None = None,
     on = today or now()
     findings: list[Finding] = []
     try:
-        wiki: Wiki | None = _load(config)
-        notes = list(wiki.notes.values()) if wiki else []
+        wiki = _load(config)
+        notes = list(wiki.notes.values())
         checked = len(notes)
     except (BuildFailed, ResolveError):
         wiki, notes, checked, collected = _collect(config)
         findings += collected
-    findings += lint(wiki, notes, on, _drafts(config, wiki)) if wiki else _lint_notes(notes)
+    findings += lint(wiki, notes, on, _drafts(config, wiki))
     findings += _attachments(config.wiki, notes)
     findings += _saved_queries(config)
     kept = sorted({f for f in findings if f.code not in skip}, key=_order)
