@@ -32,7 +32,7 @@ def walked(wiki: Path) -> tuple[list[tuple[str, str, str]], list[Finding], list[
             if not name.lower().endswith(".md") or name.startswith("."):
                 continue
             path = here / name
-            rel = disc._display(path.relative_to(wiki).as_posix())
+            rel = disc.printable(path.relative_to(wiki).as_posix())
             if path.is_symlink() and (why := disc._not_followed(path, wiki)) is not None:
                 warnings.append(disc._skipped(path, wiki, "symlinked file", why))
                 continue
