@@ -177,6 +177,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     from kg.site import Site
     from kg.views import edge_kinds
 
+    field_keys = inc.manifest_path(config).with_name("field-keys.pickle")
+    inc.load_field_keys(field_keys)
     site = Site(wiki, config, unsafe_html=unsafe_html,
                 ntriples=lambda: ntriples_file(config, graph),
                 kept_ntriples=lambda path: keep_ntriples(config, graph, path))
@@ -232,6 +234,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     graph_now, search_now = site.splices.states(graph_was, search_was)
     splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
                         search_now.with_files(staging_out(config.out)))
+    inc.save_field_keys(field_keys, wiki.notes.values())
     graph.settle()  # the slowest of them (seconds at 10,000 notes): last
     inc.forget_field_keys(wiki.notes.values())
     return result

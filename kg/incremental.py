@@ -168,8 +168,10 @@ class _KeyPickler(pickle.Pickler):
         found = _FIELD_KEYS.get((id(note), shown))
         if found is not None and found[0] is note:
             return found[1]
-        assert self.note_fields is not None
-        digest = blake2b(_plain_bytes(self.note_fields(note)), digest_size=16).digest()
+        digest = _STORED.get((note.id, note.path, note.digest, shown)) if note.digest else None
+        if digest is None:
+            assert self.note_fields is not None
+            digest = blake2b(_plain_bytes(self.note_fields(note)), digest_size=16).digest()
         _FIELD_KEYS[id(note), shown] = (note, digest)
         return digest
 
@@ -197,6 +199,43 @@ _FIELD_PICKLER = _KeyPickler(_PICKLED, None)
 _FIELD_KEYS: dict[tuple[int, tuple[str, ...]], tuple[Any, bytes]] = {}
 """What lists show of each note record, hashed (:meth:`_KeyPickler._fields_key`): by the
 record's identity, which holds the record (frozen, so its fields stay what was hashed)."""
+
+
+_STORED: dict[tuple[str, str, str, tuple[str, ...]], bytes] = {}
+"""The hashes the last build made, read from the cache: by a record's id, path and file's
+content hash, which make the record (with kg's code, which the file is of), so that a new
+process hashes only the notes that changed (40,000 hashes, 0.5 s at 10,000 notes)."""
+FIELD_KEYS_FORMAT = 1
+
+
+def load_field_keys(path: Path) -> None:
+    """Read the hashes :func:`save_field_keys` wrote at ``path``, if they are this code's;
+    once a process (``kg serve``'s next builds hold the records' hashes themselves)."""
+    if _STORED:
+        return
+    from kg.cachefile import safe_load
+
+    with contextlib.suppress(Exception), open(path, "rb") as f:
+        found = safe_load(f)
+        if (isinstance(found, tuple) and len(found) == 3
+                and found[:2] == (FIELD_KEYS_FORMAT, code_stamp())
+                and isinstance(found[2], dict)):
+            _STORED.update(found[2])
+
+
+def save_field_keys(path: Path, notes: Iterable[Any]) -> None:
+    """Write the hashes of what lists show of ``notes`` (the wiki just built): those made
+    in this process, and those read that are still of a current record (a worker's are not
+    sent back; they are made again, once, for a changed note)."""
+    from kg.cachefile import write_quietly
+
+    current = {(n.id, n.path, n.digest) for n in notes if n.digest}
+    found = {key: digest for key, digest in _STORED.items() if key[:3] in current}
+    for (_, shown), (note, digest) in _FIELD_KEYS.items():
+        if (note.id, note.path, note.digest) in current:
+            found[note.id, note.path, note.digest, shown] = digest
+    write_quietly(lambda f: pickle.dump((FIELD_KEYS_FORMAT, code_stamp(), found), f,
+                                        protocol=pickle.HIGHEST_PROTOCOL), path)
 
 
 def forget_field_keys(keep: Iterable[Any]) -> None:

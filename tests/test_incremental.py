@@ -437,3 +437,24 @@ def test_a_source_date_epoch_that_is_no_day_is_an_error(sample: Config, value: s
     monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
     with pytest.raises(ConfigError, match=f"SOURCE_DATE_EPOCH={value} is no day"):
         build(sample)
+
+
+def test_a_new_process_takes_what_lists_show_of_unchanged_notes_from_the_cache(
+        sample: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hashes of what index pages show of each note are kept beside the cache, by the
+    note's id, path and content hash: a new process (here: one whose in-memory hashes are
+    gone) hashes only the notes that changed, and its site is a full build's."""
+    field_keys = kg.incremental.manifest_path(sample).with_name("field-keys.pickle")
+    assert field_keys.is_file()
+    monkeypatch.setattr(kg.incremental, "_FIELD_KEYS", {})
+    monkeypatch.setattr(kg.incremental, "_STORED", {})
+    hashed: list[str] = []
+    real = kg.incremental._plain_bytes
+    monkeypatch.setattr(kg.incremental, "_plain_bytes",
+                        lambda values: hashed.append("x") or real(values))
+    edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nA new process.\n", 1))
+    build(sample)
+    assert kg.incremental._STORED and 0 < len(hashed) <= 6  # ahe's, not every note's
+    full = replace(sample, out=sample.root / "full")
+    build(full, full=True)
+    assert_same_tree(sample.out, full.out)
