@@ -276,8 +276,6 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change;
     ``settings`` reads kg.toml again (its changes show without a restart; the wiki and
     site folders stay those serve began with); ``unsafe_html`` as ``kg build`` takes it."""
-    from watchfiles import watch as watch_changes
-
     state = ServeState(config.out)
     server = listen(host, port, state)  # first: a port in use is said before a long build
     if rebuild(config, state, say, unsafe_html=unsafe_html) is not None:
@@ -294,49 +292,75 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
             f"from another machine, http://<this machine>:{server.server_address[1]}/ gets "
             "403 (kg serve is a preview, not a web server: publish the built site instead)")
     stop = stop or threading.Event()
+    builder = Rebuilder(config, state, listener, say, settings, unsafe_html)
     try:
-        def build_again(quiet: bool = False) -> None:
-            nonlocal config
-            with listener.paused() as resume:
-                now = reread(config, settings, state, say)
-                if now is not None:
-                    config = now
-                    rebuild(config, state, say, resume, quiet=quiet, unsafe_html=unsafe_html)
-            collect_between_builds()
-
-        # what the last build read of the project: taken before it, so that a change made
-        # while it runs is seen after it
-        seen = project(config)
-        while watch and not stop.is_set():
-            watching = seen.folders
-            if not watching:  # no wiki folder (removed, or being replaced): wait for one
-                stop.wait(POLL_MS / 1000)
-                if (now := project(config)) != seen:
-                    seen = now
-                    build_again()
-                continue
-            caught_up = False  # with what changed before this watcher began
-            for changes in watch_changes(*watching, stop_event=stop, rust_timeout=POLL_MS,
-                                          yield_on_timeout=True):
-                now = project(config)
-                if not changes and now == seen:
-                    if not caught_up:
-                        build_again(quiet=True)
-                    caught_up = True
-                    continue
-                caught_up, seen = True, now
-                build_again()
-                folders = project(config).folders  # as the settings just read name them
-                if folders != watching:
-                    seen = dataclasses.replace(seen, folders=folders)
-                    break  # other folders to watch: watched anew
-        if not watch:
+        if watch:
+            watch_project(builder, stop)
+        else:
             stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
         listener.close()
+
+
+@dataclass
+class Rebuilder:
+    """Builds the site again on a change: kg.toml read again first, the HTTP thread paused
+    while the build runs. ``config`` is the settings the last build read."""
+
+    config: Config
+    state: ServeState
+    listener: Listener
+    say: Callable[[str], None]
+    settings: Callable[[], Config] | None = None
+    unsafe_html: bool = False
+
+    def __call__(self, quiet: bool = False) -> None:
+        with self.listener.paused() as resume:
+            now = reread(self.config, self.settings, self.state, self.say)
+            if now is not None:
+                self.config = now
+                rebuild(now, self.state, self.say, resume, quiet=quiet,
+                        unsafe_html=self.unsafe_html)
+        collect_between_builds()
+
+
+def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
+    """Build again on every change of the wiki and its project (:func:`project`) until
+    ``stop`` is set. The folders are watched for their changes (watchfiles), kg.toml and
+    which folders there are looked at once a second; a folder made or named while serving
+    is watched from then on, and what changed while a watcher was being made is caught up
+    by a quiet build (which reloads nothing when nothing changed)."""
+    from watchfiles import watch as watch_changes
+
+    # what the last build read of the project: taken before it, so that a change made
+    # while it runs is seen after it
+    seen = project(builder.config)
+    while not stop.is_set():
+        watching = seen.folders
+        if not watching:  # no wiki folder (removed, or being replaced): wait for one
+            stop.wait(POLL_MS / 1000)
+            if (now := project(builder.config)) != seen:
+                seen = now
+                builder()
+            continue
+        caught_up = False  # with what changed before this watcher began
+        for changes in watch_changes(*watching, stop_event=stop, rust_timeout=POLL_MS,
+                                      yield_on_timeout=True):
+            now = project(builder.config)
+            if not changes and now == seen:
+                if not caught_up:
+                    builder(quiet=True)
+                caught_up = True
+                continue
+            caught_up, seen = True, now
+            builder()
+            folders = project(builder.config).folders  # as the settings just read name them
+            if folders != watching:
+                seen = dataclasses.replace(seen, folders=folders)
+                break  # other folders to watch: watched anew
 
 
 def reread(config: Config, settings: Callable[[], Config] | None, state: ServeState,
