@@ -315,6 +315,16 @@ def check_output_folder(config: Config) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class InPlace:
+    """An update of a site in place: the pages ``written`` (in the staging folder) and
+    ``gone``, and ``both`` sites' files (what the marker lists while it runs)."""
+
+    written: list[str]
+    gone: list[str]
+    both: list[str]
+
+
 IN_PLACE_MAX = 200
 """A build that changes at most this many files (or a tenth of the site, if more) moves
 them into the site in place; one that changes more swaps in a whole new folder."""
@@ -345,19 +355,20 @@ class staging:
         """Where the previous site is once the new one is in place, until :meth:`discard`."""
         self.marker: list[int] = []
         """The stat of the new site's marker, once it is in place."""
-        self._in_place: tuple[list[str], list[str], list[str]] | None = None
+        self._in_place: InPlace | None = None
 
     def settle(self, made: Sequence[inc.Made], previous: dict[str, str] | None,
                link: Callable[[str], None]) -> None:
-        """Choose how the pages ``made`` go into place, beside the ``previous`` site's
-        pages (their keys), kept where they are unless ``link`` puts them into the staging
-        folder."""
+        """Choose how the pages ``made`` go into place beside the ``previous`` site's
+        (their keys): moved into it, if few changed; else the folder swapped in whole, the
+        pages kept from it put beside the new ones by ``link``."""
         kept = [m.path for m in made if not m.rendered]
         if previous is not None:
             written = [m.path for m in made if m.rendered]
             gone = sorted(previous.keys() - {m.path for m in made})
             if len(written) + len(gone) <= max(IN_PLACE_MAX, len(made) // 10):
-                self._in_place = (written, gone, sorted({*previous, *(m.path for m in made)}))
+                self._in_place = InPlace(written, gone,
+                                         sorted({*previous, *(m.path for m in made)}))
                 return
         for path in kept:
             link(path)
@@ -393,7 +404,7 @@ class staging:
 
         if error is None and self._in_place is not None:
             try:
-                self._update(*self._in_place)
+                self._update(self._in_place)
             except Undone as err:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 where = ("the previous site is as it was" if err.whole else
@@ -417,10 +428,11 @@ class staging:
                 hint="the previous site is unchanged; check free space and permissions",
             ) from error
 
-    def _update(self, written: list[str], gone: list[str], both: list[str]) -> None:
-        """Move the pages ``written`` into the site, remove those ``gone``; on an error,
-        move back what was moved (:class:`Undone` says whether all of it went back)."""
+    def _update(self, plan: InPlace) -> None:
+        """Move the pages written into the site, remove those gone; on an error, move back
+        what was moved (:class:`Undone` says whether all of it went back)."""
         out, tmp = self.out, self.tmp
+        written, gone, both = plan.written, plan.gone, plan.both
         # the pages replaced or gone are moved into the staging folder, removed with it once
         # the new site is shown: freeing the blocks of the graph exports replaced (hundreds
         # of megabytes) is no part of the build's time
