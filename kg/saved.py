@@ -113,9 +113,9 @@ def parse_problem(query: SavedQuery, base_iri: str) -> KgError | None:
     it either, and its page says so."""
     import pyoxigraph
 
-    from kg.sparql import prefixes, syntax_error, update_error
+    from kg.sparql import nesting_error, prefixes, syntax_error, update_error
 
-    update = update_error(query.text, runner=SAVED)
+    update = update_error(query.text, runner=SAVED) or nesting_error(query.text, query.file)
     if update is not None or calls_out(query.text):
         return update
     known = prefixes(base_iri)
@@ -144,14 +144,14 @@ class QueryRunner:
         import pyoxigraph
 
         from kg.rdf import PREFIXES
-        from kg.sparql import update_error
+        from kg.sparql import nesting_error, update_error
 
         here = query_page(query)
         if calls_out(query.text):
             return QueryResult((), (), 0, error="SERVICE (another endpoint) is not run when "
                                                 "the site is built; ask it with kg sparql")
-        update = update_error(query.text, runner=SAVED)
-        if update is not None:  # Oxigraph would say it expected CONSTRUCT
+        update = update_error(query.text, runner=SAVED) or nesting_error(query.text)
+        if update is not None:  # Oxigraph would say it expected CONSTRUCT, or crash
             return QueryResult((), (), 0, error=f"{update.message} ({update.hint})")
         try:
             # the same prefixes as `kg sparql`: the vocabulary's, and note: for this wiki

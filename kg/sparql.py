@@ -260,10 +260,43 @@ def in_query_order(columns: tuple[str, ...], query: str) -> tuple[str, ...]:
     return tuple(sorted(columns, key=lambda c: first.get(c, len(query))))
 
 
+MAX_NESTING = 256
+"""How deep a query's brackets may nest: Oxigraph's parser recurses, and 5,000 nested
+parentheses overflow its stack (a segmentation fault, not an error)."""
+
+
+def nesting_error(query: str, source: str | None = None) -> QueryError | None:
+    """The error for a query nested deeper than :data:`MAX_NESTING`, at its line."""
+    depth = deepest = 0
+    for char in query:
+        if char in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    break
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+    if deepest <= MAX_NESTING:
+        return None
+    at = 0
+    depth = 0
+    for n, char in enumerate(query):  # where it went too deep
+        depth += char in "([{"
+        depth -= char in ")]}" and depth > 0
+        if depth > MAX_NESTING:
+            at = n
+            break
+    return QueryError(f"the query nests brackets more than {MAX_NESTING} deep", file=source,
+                      line=query.count("\n", 0, at) + 1 if source else None,
+                      hint="write it flatter; no query needs that much nesting")
+
+
 def refuse_update(query: str, source: str | None = None) -> None:
     """An update (``INSERT DATA``, ``DELETE WHERE``, ``CLEAR ALL``…) is an error saying so:
-    Oxigraph's parser would only say it expected a query's first word."""
-    error = update_error(query, source)
+    Oxigraph's parser would only say it expected a query's first word; so is a query
+    nested too deep to parse (:func:`nesting_error`)."""
+    error = update_error(query, source) or nesting_error(query, source)
     if error is not None:
         raise error
 

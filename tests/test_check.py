@@ -490,3 +490,13 @@ def test_a_heading_with_a_reference_link_is_found_by_its_text(write_wiki) -> Non
     })
     found = [f.message for f in check(config).findings if f.code == "broken-heading"]
     assert found == ["link to a heading 'Nope' that a lacks"]
+
+
+def test_a_saved_query_nested_too_deep_is_a_warning_not_a_crash(write_wiki) -> None:
+    config = write_wiki({"a.md": "---\ntitle: A\n---\nx\n",
+                         "queries/deep.rq": "SELECT * WHERE { FILTER(" + "(" * 5000 + "1"
+                                            + ")" * 5000 + ") }\n"})
+    found = [(f.code, str(f.where), f.message) for f in check(config).findings
+             if f.code == "bad-query"]
+    assert found == [("bad-query", "queries/deep.rq:1",
+                      "the query nests brackets more than 256 deep")]

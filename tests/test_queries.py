@@ -587,3 +587,13 @@ def test_questions_and_forecasts_follow_an_edit(write_wiki) -> None:
     assert "Anything new?" in {r["question"] for r in after}
     assert [r["status"] for r in rows(kg("forecasts", "--wiki", wiki, "--format", "json"))] == [
         "due"]
+
+
+def test_a_query_nested_too_deep_to_parse_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    """5,000 nested parentheses overflow Oxigraph's parser's stack (a segfault)."""
+    query = tmp_path / "deep.rq"
+    query.write_text("SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
+                     encoding="utf-8")
+    result = kg("sparql", str(query), "--wiki", WIKI)
+    assert result.exit_code == 1
+    assert f"{query}:1: the query nests brackets more than 256 deep" in result.output
