@@ -528,7 +528,7 @@ def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = Fal
     """Convert each digest into a note of the wiki; all are checked before any is written,
     and a failure while writing removes the notes this call already wrote."""
     from kg.parse import decode, parse_note
-    from kg.scaffold import render_note
+    from kg.scaffold import refuse_taken, render_note
 
     if not files:
         raise NotFound("no digest files given", hint="kg import digest.txt ...")
@@ -544,6 +544,7 @@ def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = Fal
             raise NotFound(f"cannot read {file}: {err.strerror}", file=file) from None
         digests.append(parse_digest(decode(data, file=str(file)), file=str(file)))
     taken: dict[NoteId, str] = {}
+    resolver = Resolver(wiki.notes.values())
     for digest in digests:
         nid = digest.note_id
         existing = wiki.notes.get(nid)
@@ -551,6 +552,13 @@ def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = Fal
             where = existing.path if existing else f"{nid}.md"
             raise KgError(f"the wiki already has {where}; nothing was imported",
                           file=digest.file, hint="remove or rename that note to import again")
+        try:  # as kg new refuses: a name another note has would take over its links
+            refuse_taken(config, wiki, resolver, nid, digest.title, digest.aliases,
+                         explicit=False)
+        except KgError as err:
+            raise KgError(f"{err.message}; nothing was imported", file=digest.file,
+                          hint="give the digest another title, or write the note with "
+                               "kg new --id") from None
         if nid in taken:
             raise KgError(f"{digest.file} and {taken[nid]} would both be {nid}.md",
                           file=digest.file, hint="import them one at a time")

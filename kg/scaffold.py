@@ -173,7 +173,7 @@ def new_note(
             nid = placeholder.id
     if placeholder is not None and title in (placeholder.id, placeholder.label):
         title = _title_of(placeholder)
-    _refuse_taken(config, wiki, resolver, nid, title, explicit=bool(note_id))
+    refuse_taken(config, wiki, resolver, nid, title, aliases, explicit=bool(note_id))
 
     links = [parse_connect(spec, resolver, placeholders, wiki) for spec in connect]
     fields: dict[str, Any] = {
@@ -197,8 +197,11 @@ def _title_of(placeholder: Placeholder) -> str:
     return " ".join(word.capitalize() for word in label.split("-"))
 
 
-def _refuse_taken(config: Config, wiki: Wiki, resolver: Resolver, nid: NoteId, title: str,
-                  *, explicit: bool) -> None:
+def refuse_taken(config: Config, wiki: Wiki, resolver: Resolver, nid: NoteId, title: str,
+                 aliases: Sequence[str] = (), *, explicit: bool) -> None:
+    """Refuse a new note whose id, file name, title (unless its id was ``explicit``) or an
+    alias another note already has: written, it would take over that note's links, or
+    make a name two notes claim (an error of every later build)."""
     if nid in wiki.notes:
         raise KgError(f"a note with the id '{nid}' exists already",
                       file=config.wiki / wiki.notes[nid].path,
@@ -232,6 +235,15 @@ def _refuse_taken(config: Config, wiki: Wiki, resolver: Resolver, nid: NoteId, t
             raise KgError(f"'{title}' is already a note: {same}",
                           file=config.wiki / wiki.notes[same].path,
                           hint="edit that note, or pass --id to write another one")
+    for alias in aliases:
+        try:
+            claimed = resolver.resolve(alias)
+        except KgError:
+            claimed = None
+        if claimed is not None:
+            raise KgError(f"the alias '{alias}' already names {claimed}",
+                          file=config.wiki / wiki.notes[claimed].path,
+                          hint="leave the alias out, or pick another")
 
 
 def _connection(link: Link) -> dict[str, str]:

@@ -375,3 +375,18 @@ def test_long_runs_of_spaces_are_read_in_linear_time(text: str) -> None:
     with contextlib.suppress(KgError):  # it may be refused; not after minutes
         parse_digest(text, file="d.txt")
     assert time.perf_counter() - started < 10
+
+
+def test_a_digest_whose_name_another_note_has_is_refused_as_kg_new_refuses_it(
+        write_wiki, tmp_path: Path) -> None:
+    """'Symphony' is a note's alias: a symphony.md would take over [[Symphony]] links."""
+    config = write_wiki({
+        "openai-symphony.md": "---\ntitle: OpenAI Symphony\naliases: [Symphony]\n---\nx\n",
+        "linker.md": "---\ntitle: Linker\n---\nSee [[Symphony]].\n",
+    })
+    digest = tmp_path / "s.txt"
+    digest.write_text("agents · 2026-05-10 · Tier 2\nSymphony\nTL;DR\nx\n", encoding="utf-8")
+    with pytest.raises(KgError, match="'symphony' already names openai-symphony") as caught:
+        import_digests(config, [digest])
+    assert "nothing was imported" in caught.value.message
+    assert sorted(p.name for p in config.wiki.iterdir()) == ["linker.md", "openai-symphony.md"]

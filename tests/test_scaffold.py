@@ -285,3 +285,13 @@ def test_init_beside_a_gitignore_it_cannot_read_writes_nothing(tmp_path: Path) -
     with pytest.raises(ConfigError, match=r"cannot read \.gitignore"):
         init(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore"]  # no kg.toml, no wiki/
+
+
+def test_kg_new_refuses_an_alias_another_note_has(write_wiki) -> None:
+    from kg.errors import KgError
+    from kg.scaffold import new_note
+
+    config = write_wiki({"ahe.md": "---\ntitle: AHE\n---\nx\n"})
+    with pytest.raises(KgError, match="the alias 'AHE' already names ahe"):
+        new_note(config, "Another", aliases=["AHE"])
+    assert not (config.wiki / "another.md").exists()
