@@ -182,12 +182,18 @@ def parse_digest(text: str, *, file: str) -> Digest:
     tier: int | None = None
     title: str | None = None
     source: dict[str, str | None] = {}
-    for _, line in header:
+    for number, line in header:
         match = _HEADER.match(line)
         if match and date is None:
             tags = _tags(re.split(r"[,·]", match.group("tags")))
             date = _date(match.group("date"))
             tier = int(match.group("tier"))
+            if date is None or not 1 <= tier <= 9:
+                what = (f"'{match.group('date')}' is no date" if date is None
+                        else f"Tier {tier} is no tier (tiers are 1 to 9)")
+                raise NoteError(f"the header's {what}", file=file, line=number,
+                                hint=f"a digest starts with a line such as "
+                                     f"'{FIRST_LINE_EXAMPLE}'")
         elif re.match(r"^Source\s*:", line, re.IGNORECASE):
             source = _source_line(line)
         elif title is None:

@@ -390,3 +390,14 @@ def test_a_digest_whose_name_another_note_has_is_refused_as_kg_new_refuses_it(
         import_digests(config, [digest])
     assert "nothing was imported" in caught.value.message
     assert sorted(p.name for p in config.wiki.iterdir()) == ["linker.md", "openai-symphony.md"]
+
+
+@pytest.mark.parametrize(("header", "said"), [
+    ("x · 2026-02-30 · Tier 1", "the header's '2026-02-30' is no date"),
+    ("x · 2026-05-01 · Tier 0", "the header's Tier 0 is no tier (tiers are 1 to 9)"),
+])
+def test_a_header_with_no_such_date_or_tier_is_an_error_at_its_line(header: str,
+                                                                   said: str) -> None:
+    with pytest.raises(NoteError, match=said.replace("(", r"\(").replace(")", r"\)")) as caught:
+        parse_digest(f"\n{header}\nTitle\nTL;DR\nx\n", file="d.txt")
+    assert (caught.value.file, caught.value.line) == ("d.txt", 2)
