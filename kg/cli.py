@@ -294,8 +294,11 @@ def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
     if edit:
         try:
             click.edit(filename=str(created.path))
-        except click.ClickException as err:  # $EDITOR missing or failing: the note is there
-            raise click.ClickException(f"{err.message}; the note is written at "
+        except (click.ClickException, ValueError) as err:  # $EDITOR missing, failing or
+            # unreadable ('"unclosed': shlex's ValueError): the note is there all the same
+            said = err.message if isinstance(err, click.ClickException) else (
+                f"$EDITOR cannot be read: {err}")
+            raise click.ClickException(f"{said}; the note is written at "
                                        f"{_shown(created.path)} (check $EDITOR)") from None
 
 

@@ -231,12 +231,14 @@ def test_a_date_that_does_not_exist_is_said_to_be_none(sample_copy: Config) -> N
     assert "does not match the format" not in result.stderr
 
 
-def test_a_failing_editor_says_the_note_is_written(sample_copy: Config,
+@pytest.mark.parametrize("editor", ["/nonexistent/editor", '"unclosed'])
+def test_a_failing_editor_says_the_note_is_written(sample_copy: Config, editor: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EDITOR", "/nonexistent/editor")
+    monkeypatch.setenv("EDITOR", editor)
     result = kg("new", "Edit me", "--edit", "--wiki", str(sample_copy.wiki))
     assert result.exit_code == 1 and (sample_copy.wiki / "edit-me.md").is_file()
     assert "the note is written at" in result.stderr and "edit-me.md" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_new_cli_prints_the_path_and_opens_the_editor(sample_copy: Config,
