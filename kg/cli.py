@@ -8,6 +8,8 @@ included (``pathlib`` and the records' dataclasses cost as much as the help itse
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -39,6 +41,17 @@ def reports_errors(func: F) -> F:
             click.echo(f"error: {str(err).replace('Symlink loop from', 'a symlink loop:')}"
                        "\n  hint: a --wiki or --out that is a link leading back to itself; "
                        "remove it or point it at a folder", err=True)
+            sys.exit(1)
+        except BrokenPipeError:  # kg export | head: the reader has what it wanted
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+            sys.exit(1)
+        except OSError as err:  # writing the output: > /dev/full, a disk that filled up
+            if err.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+                raise
+            with contextlib.suppress(OSError):
+                click.echo(f"error: cannot write the output: {err.strerror}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -597,3 +597,16 @@ def test_a_query_nested_too_deep_to_parse_is_an_error_not_a_crash(tmp_path: Path
     result = kg("sparql", str(query), "--wiki", WIKI)
     assert result.exit_code == 1
     assert f"{query}:1: the query nests brackets more than 256 deep" in result.output
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="Linux's /dev/full")
+def test_output_into_a_full_disk_is_an_error_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-c", "from kg.cli import main; main()", "stats",
+                               "--wiki", WIKI, "--format", "json"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: cannot write the output: No space left on device"
