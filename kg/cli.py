@@ -493,6 +493,8 @@ def path(source: str, target: str, directed: bool, no_mentions: bool, limit: int
                else ["path", "hop", "from", "dir", "relation", "label", "to", "title",
                      "annotation"])
     if not found:
+        if fmt != "table":  # a reader of the rows gets none: [] or the header
+            click.echo(render_rows(rows, columns, fmt))
         click.echo(f"no path from {a} to {b}", err=True)
         sys.exit(1)
     if not rows and fmt == "table":  # from a note to itself

@@ -176,6 +176,8 @@ def test_no_path_exits_1(write_wiki) -> None:
     result = kg("path", "a", "b", "--wiki", str(config.wiki))
     assert result.exit_code == 1
     assert "no path from a to b" in result.stderr
+    as_json = kg("path", "a", "b", "--wiki", str(config.wiki), "--format", "json")
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout) == []  # rows: none
 
 
 # -- questions and forecasts ------------------------------------------------------------------
