@@ -229,6 +229,12 @@ def check_url(url: str, service: str = "SPARQL") -> str:
                    else "http://127.0.0.1:7878/query")
         raise ConfigError(f"the endpoint '{url}' is not an http(s) URL",
                           hint=f"the store's {service} URL, e.g. {example}")
+    if "@" in parts.netloc:  # user:password@host: never sent so, nor printed
+        host = parts.netloc.rpartition("@")[2]
+        raise ConfigError(f"the endpoint names a user in its address "
+                          f"({parts.scheme}://…@{host}{parts.path})",
+                          hint="give the user with --user and the password in $KG_PASSWORD "
+                               "(or --password-env NAME), not in the URL")
     return url.strip()
 
 

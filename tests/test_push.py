@@ -682,3 +682,12 @@ def test_a_deadlocked_put_is_retried_and_a_refused_one_is_not() -> None:
     with pytest.raises(StoreError):
         put_graph(refused, "http://127.0.0.1:1/store", graph)  # type: ignore[arg-type]
     assert refused.calls == 1
+
+
+def test_an_endpoint_with_a_password_in_its_address_is_refused_and_not_printed() -> None:
+    from kg.errors import ConfigError
+    from kg.remote import check_url
+
+    with pytest.raises(ConfigError) as caught:
+        check_url("http://user:s3cret@127.0.0.1:9/store", "Graph Store")
+    assert "s3cret" not in str(caught.value) and "--user" in (caught.value.hint or "")
