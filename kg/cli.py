@@ -33,7 +33,11 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except KgError as err:
-            click.echo(f"error: {err}", err=True)
+            from kg.discover import printable
+
+            # a name from the wiki or the command line may hold ESC or BEL: shown escaped
+            said = "\n".join(printable(line) for line in f"error: {err}".split("\n"))
+            click.echo(said, err=True)
             sys.exit(1)
         except RuntimeError as err:  # Path.resolve of a symlink loop (Python before 3.13)
             if not str(err).startswith("Symlink loop"):

@@ -124,10 +124,13 @@ def _fit_path(path: str, width: int) -> str:
 
 
 def shown_path(path: Path) -> str:
-    """A path as the user would type it: relative to the current folder when inside it."""
+    """A path as the user would type it: relative to the current folder when inside it;
+    control characters in it shown escaped."""
+    from kg.discover import printable
+
     if not path.is_absolute():
-        return str(path)
+        return printable(str(path))
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return printable(str(path.resolve().relative_to(Path.cwd().resolve())))
     except (ValueError, OSError):
-        return str(path)
+        return printable(str(path))

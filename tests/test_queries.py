@@ -612,3 +612,10 @@ def test_output_into_a_full_disk_is_an_error_not_a_traceback() -> None:
                               stderr=subprocess.PIPE, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.strip() == "error: cannot write the output: No space left on device"
+
+
+def test_a_name_with_terminal_escapes_is_shown_escaped_in_the_error() -> None:
+    result = kg("connections", "x\x1b]0;pwned\x07", "--wiki", WIKI)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "x\\x1b]0;pwned\\x07" in result.stderr
