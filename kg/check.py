@@ -71,7 +71,7 @@ def check(config: Config, *, today: dt.date | None = None,
         notes = list(wiki.notes.values())
         checked = len(notes)
     except (BuildFailed, ResolveError):
-        wiki, notes, checked, collected = _collect(config)
+        wiki, notes, checked, collected = collect_leniently(config)
         findings += collected
     findings += lint(wiki, notes, on, _drafts(config, wiki))
     findings += _attachments(config.wiki, notes)
@@ -91,7 +91,7 @@ def _order(f: Finding) -> tuple[str, int, int, str, str]:
     return (where.file, where.line or 0, f.severity is not ERROR, f.code, f.message)
 
 
-def _collect(config: Config) -> tuple[Wiki, list[Note], int, list[Finding]]:
+def collect_leniently(config: Config) -> tuple[Wiki, list[Note], int, list[Finding]]:
     """Load note by note, keeping every error instead of stopping at the first: the notes,
     how many note files were checked (see :attr:`Report.notes`), and the findings."""
     from kg.discover import discover_leniently

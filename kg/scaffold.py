@@ -159,7 +159,10 @@ def new_note(
         except KgError:
             if connect:
                 raise
-            wiki = Wiki({}, (), {}, ())
+            # a note with an error elsewhere: the names of the others are still taken
+            from kg.check import collect_leniently
+
+            wiki = collect_leniently(config)[0]
     resolver = Resolver(wiki.notes.values())
     placeholders = dict(wiki.placeholders)
 

@@ -297,3 +297,14 @@ def test_kg_new_refuses_an_alias_another_note_has(write_wiki) -> None:
     with pytest.raises(KgError, match="the alias 'AHE' already names ahe"):
         new_note(config, "Another", aliases=["AHE"])
     assert not (config.wiki / "another.md").exists()
+
+
+def test_kg_new_beside_a_broken_note_still_refuses_names_the_others_have(write_wiki) -> None:
+    from kg.errors import KgError
+    from kg.scaffold import new_note
+
+    config = write_wiki({"ahe.md": "---\ntitle: AHE\naliases: [Harness evolution]\n---\nx\n",
+                         "broken.md": "---\ntitle: [broken\n---\n"})
+    with pytest.raises(KgError, match="'Harness evolution' is already a note: ahe"):
+        new_note(config, "Harness evolution")
+    assert new_note(config, "Something else").path.name == "something-else.md"
