@@ -69,8 +69,10 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     its file's name, so that two files of a long folder stay two."""
     if not rows:
         return "(none)"
-    cells = [[_cell(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    from kg.discover import printable  # a tab or ESC in a title: shown escaped, not let loose
+
+    cells = [[printable(_cell(r.get(c)).replace("\n", " ")) for c in columns] for r in rows]
+    widths = [max(len(c), *(_width(row[i]) for row in cells)) for i, c in enumerate(columns)]
     total = terminal_width()
     caps = [60, *[40] * (len(columns) - 1)]
     paths = columns[0] in PATH_COLUMNS and len(columns) > 1
@@ -100,27 +102,56 @@ def terminal_width(default: int = 120) -> int:
         return default
 
 
+def _width(text: str) -> int:
+    """The columns ``text`` takes in a terminal: two for a wide character (CJK, most
+    emoji), none for a combining mark."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
 def _fit(value: str, width: int) -> str:
-    if len(value) <= width:
-        return value.ljust(width)
-    head = (width - 1) // 2
-    return value[:head] + "…" + value[len(value) - (width - 1 - head):]
+    """``value`` in ``width`` columns, cut in the middle with ``…`` if it is wider."""
+    if _width(value) <= width:
+        return _pad(value, width)
+    half = (width - 1) // 2
+    if value.isascii():
+        return value[:half] + "…" + value[len(value) - (width - 1 - half):]
+    start, end = _columns(value, half), _columns(value[::-1], width - 1 - half)[::-1]
+    return _pad(start + "…" + end, width)
+
+
+def _columns(text: str, width: int) -> str:
+    """The start of ``text`` that fits in ``width`` columns."""
+    taken = 0
+    for n, char in enumerate(text):
+        taken += _width(char)
+        if taken > width:
+            return text[:n]
+    return text
 
 
 def _narrowest(path: str) -> int:
     """The width ``path`` takes with its folders cut to ``…``: its file name is never cut."""
     _, slash, name = path.rpartition("/")
-    return len(name) + (2 if slash else 0)
+    return _width(name) + (2 if slash else 0)
 
 
 def _fit_path(path: str, width: int) -> str:
     """``path`` in ``width``, its folders cut in the middle (or to ``…``) to keep the name."""
-    if len(path) <= width:
-        return path.ljust(width)
+    if _width(path) <= width:
+        return _pad(path, width)
     folder, _, name = path.rpartition("/")
-    room = width - len(name) - 1
+    room = width - _width(name) - 1
     short = _fit(folder, room) if room >= 5 else "…"
-    return f"{short}/{name}".ljust(width)
+    return _pad(f"{short}/{name}", width)
 
 
 def shown_path(path: Path) -> str:

@@ -500,3 +500,14 @@ def test_a_saved_query_nested_too_deep_is_a_warning_not_a_crash(write_wiki) -> N
              if f.code == "bad-query"]
     assert found == [("bad-query", "queries/deep.rq:1",
                       "the query nests brackets more than 256 deep")]
+
+
+def test_a_table_aligns_wide_characters_and_shows_a_tab_escaped() -> None:
+    from kg.formats import table
+
+    shown = table([{"name": "深度学习的未来", "to": "x"}, {"name": "AHE", "to": "ahe"},
+                   {"name": "Tab\there", "to": "t"}], ["name", "to"]).splitlines()
+    # the second column starts at the same terminal column on every line: 14 + 2
+    assert shown[0] == "NAME            TO"
+    assert shown[1] == "深度学习的未来  x" and shown[2] == "AHE             ahe"
+    assert shown[3] == "Tab\\there       t"
