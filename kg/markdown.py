@@ -424,6 +424,9 @@ def _note_links(md: MarkdownIt) -> None:
                     if note[1]:
                         href = f"{href.split('#', 1)[0]}#{heading_anchor(note[1])}"
                     child.attrSet("href", href)
+                    if not found.exists:  # a placeholder: shown as [[it]] is
+                        child.attrSet("class", "ghost")
+                        child.attrSet("title", "not written yet")
 
     md.core.ruler.push("note_links", rule)
 

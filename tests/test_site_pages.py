@@ -768,6 +768,8 @@ def test_markdown_links_to_note_files_lead_to_their_pages(write_wiki: WriteWiki)
     hrefs = {x.text: x.attrs["href"] for x in a.select("div.body a")}
     assert hrefs == {"B": "b.html", "C's part": "c.html#h-part-two", "gone": "gone.html",
                      "a file": "notes.pdf", "web": "https://example.org/x.md"}
+    ghosts = [x.text for x in a.select("div.body a.ghost")]
+    assert ghosts == ["gone"]  # a placeholder's link looks like [[gone]]'s: not written yet
     assert "notes/gone.html" in outputs
     c = page(outputs, "notes/c.html")
     assert [x.attrs["href"] for x in c.select("div.body a")] == ["b.html", "a.html"]

@@ -1,0 +1,36 @@
+"""A note's own wide table on a phone scrolls in its box; the page does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.build import build
+from kg.config import load_config
+
+pytestmark = pytest.mark.browser
+
+ROW = "| " + " | ".join(f"column {c} with words" for c in "abcdefg") + " |\n"
+NOTE = ("---\ntitle: Wide\n---\n## TL;DR\nA table.\n\n" + ROW
+        + "|" + "---|" * 7 + "\n" + ROW)
+
+
+def test_a_wide_table_in_a_note_scrolls_in_its_box_on_a_phone(tmp_path: Path,
+                                                              browser: Any) -> None:
+    (tmp_path / "wiki").mkdir()
+    (tmp_path / "wiki" / "wide.md").write_text(NOTE, encoding="utf-8")
+    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
+    build(config)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto((config.out / "notes" / "wide.html").as_uri())
+        page_overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        table = page.evaluate("(() => { const t = document.querySelector('.body table');"
+                              " return [t.scrollWidth, t.clientWidth]; })()")
+    finally:
+        context.close()
+    assert page_overflow <= 1  # the page itself does not scroll sideways
+    assert table[0] > table[1]  # the table scrolls in its own box
