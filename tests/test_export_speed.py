@@ -19,7 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kg.extsort
-from kg.body import FOOTNOTE_MARK, HIGHLIGHT_MARK, WIKILINK, wikilink_text
+from kg.body import (
+    FOOTNOTE_MARK,
+    HIGHLIGHT_MARK,
+    REF_LINK,
+    WIKILINK,
+    ref_label,
+    reference_definitions,
+    wikilink_text,
+)
 from kg.build import load_wiki
 from kg.model import Note
 from kg.rdf import (
@@ -88,6 +96,9 @@ _OLD_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
 _OLD_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~).*$", re.M)
 # (its link pattern as it is now: bounded, no "[" in a link's text or destination)
 _OLD_MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,1000})\]\([^)\n\[]{0,2000}\)")
+_OLD_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\[\]\n]{1,999}\]:.*$", re.M)
+_OLD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*"
+                             r"(?=\n)", re.M)
 
 
 def general_note_text(body: str, limit: int = TEXT_LIMIT) -> str:
@@ -97,6 +108,11 @@ def general_note_text(body: str, limit: int = TEXT_LIMIT) -> str:
     text = _OLD_LINE_MARK.sub("", text)
     text = WIKILINK.sub(wikilink_text, text)
     text = _OLD_MD_LINK.sub(r"\1", text)
+    text = _OLD_DEFINITION.sub(" ", text)
+    if refs := reference_definitions(body):
+        text = REF_LINK.sub(lambda m: m.group(1) if ref_label(m.group(2) or m.group(1)) in refs
+                            else m.group(0), text)
+    text = _OLD_TABLE_RULE.sub(" ", text).replace("|", " ")
     text = HIGHLIGHT_MARK.sub("", FOOTNOTE_MARK.sub("", text))
     text = _OLD_UNDERSCORE.sub("", text)
     text = " ".join(text.replace("*", "").replace("`", "").split())
@@ -206,3 +222,9 @@ def test_a_source_url_with_two_hash_marks_makes_a_valid_iri(write_wiki) -> None:
     list(pyoxigraph.parse(nt.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES))
     for fmt in ("ttl", "jsonld"):
         assert serialize(nt, fmt)
+
+
+def test_the_search_text_reads_reference_links_and_tables_as_words(parse) -> None:
+    note = parse("See [the beta note][b] and [gamma][] and M[i][j].\n\n| col a | col b |\n"
+                 "|---|:-:|\n| 1 | 2 |\n\n[b]: beta.md\n[gamma]: g.md\n", "t.md")
+    assert note_text(note) == "See the beta note and gamma and M[i][j]. col a col b 1 2"
