@@ -225,8 +225,11 @@ class GraphBuilder:
                 j = index.get(e["to"])
                 if j is not None:
                     edges.append([i, j, 1 if "dashes" in e else 0])
-        return {"compact": 1, "nodes": nodes, "edges": edges, "focus": nid,
-                "options": self._local_options}
+        found = {"compact": 1, "nodes": nodes, "edges": edges, "focus": nid,
+                 "options": self._local_options}
+        if len(keep) >= limit:  # the nearest of more: the page says so
+            found["capped"] = 1
+        return found
 
     def _out_to(self, source: NoteId, keep: list[NoteId]) -> Sequence[dict[str, Any]]:
         """The edges from ``source``, in order, that may end in ``keep``: all of them, or

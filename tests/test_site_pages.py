@@ -944,3 +944,16 @@ def test_a_template_error_in_a_streamed_page_leaves_the_site_as_it_was(
     template.write_text("{% for i in range(9000) %}{{ i }}{% endfor %}", encoding="utf-8")
     build(config)
     assert (config.out / "timeline.html").read_text(encoding="utf-8").endswith("89988999")
+
+
+def test_a_hub_s_local_graph_says_it_shows_the_nearest_notes_only(write_wiki: WriteWiki) -> None:
+    notes = {f"n{i:02d}.md": f"---\ntitle: N{i}\n---\nSee [[hub]].\n"
+             for i in range(LOCAL_LIMIT + 5)}
+    config = write_wiki({**notes, "hub.md": "---\ntitle: Hub\n---\nx\n",
+                         "leaf.md": "---\ntitle: Leaf\n---\nSee [[hub]].\n"})
+    outputs = render(config)
+    hub = page(outputs, "notes/hub.html").select_one("p.graph-caption").text
+    assert hub.startswith(f"The {LOCAL_LIMIT - 1} nearest of the notes within two links")
+    few = write_wiki({"a.md": "---\ntitle: A\n---\n[[b]]\n", "b.md": "---\ntitle: B\n---\nx\n"})
+    caption = page(render(few), "notes/a.html").select_one("p.graph-caption").text
+    assert caption.startswith("1 other note within two links")
