@@ -219,34 +219,32 @@ def refuse_taken(config: Config, wiki: Wiki, resolver: Resolver, nid: NoteId, ti
     if taken is not None:  # a draft (not in the wiki's notes), or Draft.md for draft.md
         raise KgError(f"{taken.rel} has the id '{nid}' already", file=taken.path,
                       hint="pick another title, or pass --id another-id")
-    try:
-        named = resolver.resolve(nid)
-    except KgError:
-        named = None
+    named = _named(resolver, nid)
     if named is not None:
         raise KgError(
             f"'{nid}' already names {named}: a note with that file name would take over "
             "its links", file=config.wiki / wiki.notes[named].path,
             hint="pass --id another-id",
         )
-    if not explicit:
-        try:
-            same = resolver.resolve(title)
-        except KgError:
-            same = None
-        if same is not None:
-            raise KgError(f"'{title}' is already a note: {same}",
-                          file=config.wiki / wiki.notes[same].path,
-                          hint="edit that note, or pass --id to write another one")
+    same = None if explicit else _named(resolver, title)
+    if same is not None:
+        raise KgError(f"'{title}' is already a note: {same}",
+                      file=config.wiki / wiki.notes[same].path,
+                      hint="edit that note, or pass --id to write another one")
     for alias in aliases:
-        try:
-            claimed = resolver.resolve(alias)
-        except KgError:
-            claimed = None
+        claimed = _named(resolver, alias)
         if claimed is not None:
             raise KgError(f"the alias '{alias}' already names {claimed}",
                           file=config.wiki / wiki.notes[claimed].path,
                           hint="leave the alias out, or pick another")
+
+
+def _named(resolver: Resolver, name: str) -> NoteId | None:
+    """The note ``name`` names (an ambiguous one: none in particular)."""
+    try:
+        return resolver.resolve(name)
+    except KgError:
+        return None
 
 
 def _connection(link: Link) -> dict[str, str]:
