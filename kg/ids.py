@@ -94,6 +94,14 @@ def hashed_id(text: str) -> NoteId:
     return NoteId(f"{slugify(text)[:72]}-{digest}")
 
 
+def title_id(title: str) -> NoteId:
+    """The id a new note titled ``title`` is written under: its slug, or, when the slug is
+    longer than 80 characters, its first 72 and a hash of the whole title (as a long file
+    name's id has), so that two long titles alike in their first words are two notes."""
+    slug = slugify(title, max_length=MAX_ID_LENGTH * 100)
+    return NoteId(slug) if len(slug) <= 80 else hashed_id(title)
+
+
 def small_number(text: str, most: int = 4) -> bool:
     """Whether ``text`` is a number of at most ``most`` digits 0-9, as ``int`` reads it:
     ``str.isdigit`` is also true of ``²`` (which ``int`` refuses) and of 5,000 digits

@@ -30,7 +30,7 @@ from typing import Any
 from kg.body import section_key
 from kg.config import Config
 from kg.errors import KgError, NoteError, NotFound, ResolveError
-from kg.ids import NoteId, slugify
+from kg.ids import NoteId, slugify, title_id
 from kg.model import Note, Wiki
 from kg.relations import BY_NAME, DEFAULT, Relation
 from kg.resolve import Resolver
@@ -108,8 +108,8 @@ class Digest:
     def note_id(self) -> NoteId:
         """The source's name when the title starts with it (``import-ai-455``), else the title."""
         if self.source_title and self.title.casefold().startswith(self.source_title.casefold()):
-            return NoteId(slugify(self.source_title))
-        return NoteId(slugify(self.title))
+            return title_id(self.source_title)
+        return title_id(self.title)
 
     @property
     def aliases(self) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from kg.config import CONFIG_NAME, Config
 from kg.errors import ConfigError, KgError, NoteError, NotFound
-from kg.ids import NoteId, as_note_id, slugify
+from kg.ids import NoteId, as_note_id, slugify, title_id
 from kg.model import Placeholder, Wiki
 from kg.relations import DEFAULT, Relation, lookup, unknown_hint
 from kg.resolve import Resolver
@@ -166,7 +166,7 @@ def new_note(
     resolver = Resolver(wiki.notes.values())
     placeholders = dict(wiki.placeholders)
 
-    nid = as_note_id(note_id) if note_id else NoteId(slugify(title))
+    nid = as_note_id(note_id) if note_id else title_id(title)
     placeholder = placeholders.get(nid)
     if placeholder is None and not note_id and title in placeholders:
         nid, placeholder = NoteId(title), placeholders[NoteId(title)]

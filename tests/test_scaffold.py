@@ -308,3 +308,17 @@ def test_kg_new_beside_a_broken_note_still_refuses_names_the_others_have(write_w
     with pytest.raises(KgError, match="'Harness evolution' is already a note: ahe"):
         new_note(config, "Harness evolution")
     assert new_note(config, "Something else").path.name == "something-else.md"
+
+
+def test_two_long_titles_alike_in_their_first_words_are_two_notes(write_wiki) -> None:
+    from kg.build import load_wiki
+    from kg.scaffold import new_note
+
+    config = write_wiki({"a.md": "---\ntitle: A\n---\nx\n"})
+    first = new_note(config, "A" * 20 + " " + "B" * 300)
+    second = new_note(config, "A" * 20 + " " + "B" * 300 + "C")
+    assert first.path != second.path and len(first.path.stem) <= 80
+    assert {n.id for n in load_wiki(config).notes.values()} >= {first.path.stem,
+                                                               second.path.stem}
+    short = new_note(config, "A short title")
+    assert short.path.name == "a-short-title.md"
