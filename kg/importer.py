@@ -168,13 +168,21 @@ def parse_digest(text: str, *, file: str) -> Digest:
     _refuse_what_is_no_digest(lines, file)
     header: list[tuple[int, str]] = []
     sections: list[tuple[str, str, list[tuple[int, str]]]] = []
+    current: list[tuple[int, str]] | None = None
+    again = False  # in a section written a second time: its lines joined to the first's
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         key = _heading(line)
-        if key:
-            sections.append((key, line, []))
-        elif sections:
-            sections[-1][2].append((number, raw.rstrip()))
+        if key:  # a section written twice (two "Open questions") is one
+            current = next((found for k, _, found in sections if k == key), None)
+            again = current is not None
+            if current is None:
+                current = []
+                sections.append((key, line, current))
+        elif current is not None:
+            if again and line and any(text.strip() == line for _, text in current):
+                continue  # a line the first time had (the section pasted twice)
+            current.append((number, raw.rstrip()))
         elif line:
             header.append((number, line))
     tags: tuple[str, ...] = ()

@@ -401,3 +401,13 @@ def test_a_header_with_no_such_date_or_tier_is_an_error_at_its_line(header: str,
     with pytest.raises(NoteError, match=said.replace("(", r"\(").replace(")", r"\)")) as caught:
         parse_digest(f"\n{header}\nTitle\nTL;DR\nx\n", file="d.txt")
     assert (caught.value.file, caught.value.line) == ("d.txt", 2)
+
+
+def test_a_section_written_twice_is_one_without_the_lines_it_repeats() -> None:
+    text = ("ai · 2026-05-01 · Tier 1\nTitle\nTL;DR\nShort.\nOpen questions\n• Why?\n• How?\n"
+            "Connections\n• AHE — applies it.\nOpen questions\n• Why?\n• When?\n")
+    digest = parse_digest(text, file="d.txt")
+    questions = [lines for key, _, lines in digest.sections if key == "questions"]
+    assert len(questions) == 1
+    assert [line.strip() for _, line in questions[0] if line.strip()] == [
+        "• Why?", "• How?", "• When?"]
