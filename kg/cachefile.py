@@ -709,7 +709,8 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *,
     asked for) it gets the mode of the file it replaces, or of any new file (the umask's)."""
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if private:  # kg's own: its folder made; a file the user named goes where a shell's >
+        path.parent.mkdir(parents=True, exist_ok=True)  # would put it, or nowhere
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if not private:

@@ -619,3 +619,14 @@ def test_a_name_with_terminal_escapes_is_shown_escaped_in_the_error() -> None:
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "x\\x1b]0;pwned\\x07" in result.stderr
+
+
+def test_export_into_a_folder_that_is_not_there_fails_as_a_shell_s_redirect_would(
+        tmp_path: Path) -> None:
+    missing = tmp_path / "nofolder" / "x.ttl"
+    result = kg("export", "--wiki", WIKI, "-o", str(missing))
+    assert result.exit_code == 1 and "No such file or directory" in result.stderr
+    assert not missing.parent.exists()  # no folder made on the way
+    (tmp_path / "afile").write_text("x")
+    result = kg("export", "--wiki", WIKI, "-o", str(tmp_path / "afile" / "x.ttl"))
+    assert result.exit_code == 1 and "Not a directory" in result.stderr
