@@ -183,11 +183,9 @@ MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
 """An inline Markdown link, ``[text](destination "title")``: its text and destination
 (which may hold balanced parentheses: ``BERT%20(2018).md``)."""
 
-LINK_DEFINITION = re.compile(r" {0,3}\[[^\[\]\n]{1,999}\]:[ \t]*(<[^<>\n]*>|\S+)")
-"""A link reference definition, ``[r]: img/plot.png``: the destination of ``![x][r]``."""
-
-NOTE_DEFINITION = re.compile(r" {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)")
-"""A link reference definition with its label (``[c]: sub/child.md``)."""
+LINK_DEFINITION = re.compile(r" {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)")
+"""A link reference definition, ``[r]: img/plot.png``: its label and destination (what
+``![x][r]`` embeds, ``[x][r]`` links)."""
 _QUOTE_MARKS = re.compile(r"^(?: {0,3}> ?)+")
 _RULE = re.compile(r"^(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 
@@ -213,7 +211,7 @@ def reference_definitions(body: str) -> dict[str, str]:
     may_begin = True
     for line in without_code(body).split("\n"):
         inner = _QUOTE_MARKS.sub("", line)
-        found = NOTE_DEFINITION.match(inner) if may_begin and "]:" in inner else None
+        found = LINK_DEFINITION.match(inner) if may_begin and "]:" in inner else None
         if found is not None:
             if not found.group(1).startswith("^"):
                 first.setdefault(ref_label(found.group(1)), found.group(2))
@@ -560,7 +558,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             paragraph.append((lineno, text))
             if "]:" in text and (definition := LINK_DEFINITION.match(text)) is not None:
                 definitions.add(lineno)
-                ref = attachments.destination_ref(definition.group(1))  # for ![x][r]
+                ref = attachments.destination_ref(definition.group(2))  # for ![x][r]
                 if ref is not None:
                     files.append(ref)
             words += len(text.split())

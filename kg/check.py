@@ -223,7 +223,7 @@ def _reference_lines(body: str) -> dict[str, int]:
         refs = [wikilink_file(m.group(2)) for m in WIKILINK.finditer(text)]
         refs += [destination_ref(m.group(2)) for m in MD_LINK_OR_IMAGE.finditer(text)]
         if "]:" in text and (definition := LINK_DEFINITION.match(text)) is not None:
-            refs.append(destination_ref(definition.group(1)))
+            refs.append(destination_ref(definition.group(2)))
         for ref in refs:
             if ref is not None:
                 lines.setdefault(ref, number)
