@@ -178,7 +178,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     from kg.views import edge_kinds
 
     field_keys = inc.manifest_path(config).with_name("field-keys.pickle")
-    inc.load_field_keys(field_keys)
+    if not full:  # --full trusts nothing kept from before
+        inc.load_field_keys(field_keys)
     site = Site(wiki, config, unsafe_html=unsafe_html,
                 ntriples=lambda: ntriples_file(config, graph),
                 kept_ntriples=lambda path: keep_ntriples(config, graph, path))

@@ -52,7 +52,7 @@ def reports_errors(func: F) -> F:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
             sys.exit(1)
         except OSError as err:  # writing the output: > /dev/full, a disk that filled up
-            if err.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+            if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                 raise
             with contextlib.suppress(OSError):
                 click.echo(f"error: cannot write the output: {err.strerror}", err=True)

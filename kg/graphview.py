@@ -227,8 +227,8 @@ class GraphBuilder:
                     edges.append([i, j, 1 if "dashes" in e else 0])
         found = {"compact": 1, "nodes": nodes, "edges": edges, "focus": nid,
                  "options": self._local_options}
-        if len(keep) >= limit:  # the nearest of more: the page says so
-            found["capped"] = 1
+        if len(keep) >= limit and len(self.views.neighbourhood(nid, 2, limit + 1)) > limit:
+            found["capped"] = 1  # the nearest of more: the page says so
         return found
 
     def _out_to(self, source: NoteId, keep: list[NoteId]) -> Sequence[dict[str, Any]]:

@@ -91,14 +91,15 @@ def hashed_id(text: str) -> NoteId:
         from hashlib import blake2b
     name = unicodedata.normalize("NFC", name_key(target_text(text)))
     digest = blake2b(name.encode("utf-8", "surrogatepass"), digest_size=3).hexdigest()
-    return NoteId(f"{slugify(text)[:72]}-{digest}")
+    return NoteId(f"{slugify(text)[:72].rstrip('-')}-{digest}")  # no "--": a file's id
 
 
 def title_id(title: str) -> NoteId:
-    """The id a new note titled ``title`` is written under: its slug, or, when the slug is
-    longer than 80 characters, its first 72 and a hash of the whole title (as a long file
-    name's id has), so that two long titles alike in their first words are two notes."""
-    slug = slugify(title, max_length=MAX_ID_LENGTH * 100)
+    """The id a new note titled ``title`` is written under (its file's name, whose id it
+    is again): its slug, or, when the slug is longer than 80 characters, its first 72 and a
+    hash of the whole title (:func:`hashed_id`), so that two long titles alike in their
+    first words are two notes."""
+    slug = slugify(title, max_length=10_000)
     return NoteId(slug) if len(slug) <= 80 else hashed_id(title)
 
 

@@ -169,6 +169,7 @@ def parse_digest(text: str, *, file: str) -> Digest:
     header: list[tuple[int, str]] = []
     sections: list[tuple[str, str, list[tuple[int, str]]]] = []
     current: list[tuple[int, str]] | None = None
+    had: set[str] = set()  # the lines a section's first writing had, when it comes again
     again = False  # in a section written a second time: its lines joined to the first's
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
@@ -179,8 +180,10 @@ def parse_digest(text: str, *, file: str) -> Digest:
             if current is None:
                 current = []
                 sections.append((key, line, current))
+            else:
+                had = {text.strip() for _, text in current}
         elif current is not None:
-            if again and line and any(text.strip() == line for _, text in current):
+            if again and line and line in had:
                 continue  # a line the first time had (the section pasted twice)
             current.append((number, raw.rstrip()))
         elif line:
@@ -570,7 +573,8 @@ def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = Fal
             refuse_taken(config, wiki, resolver, nid, digest.title, digest.aliases,
                          explicit=False)
         except KgError as err:
-            raise KgError(f"{err.message}; nothing was imported", file=digest.file,
+            clash = f" ({err.file})" if err.file else ""
+            raise KgError(f"{err.message}{clash}; nothing was imported", file=digest.file,
                           hint="give the digest another title, or write the note with "
                                "kg new --id") from None
         if nid in taken:

@@ -426,7 +426,8 @@ def _note_links(md: MarkdownIt) -> None:
                     child.attrSet("href", href)
                     if not found.exists:  # a placeholder: shown as [[it]] is
                         child.attrSet("class", "ghost")
-                        child.attrSet("title", "not written yet")
+                        if not child.attrGet("title"):  # the author's own title stays
+                            child.attrSet("title", "not written yet")
 
     md.core.ruler.push("note_links", rule)
 

@@ -219,6 +219,7 @@ class Http:
 
 
 def check_url(url: str, service: str = "SPARQL") -> str:
+    shown = re.sub(r"^([^:/?#]*://)[^/?#]*@", r"\1…@", url.strip())  # never a password
     try:
         parts = urllib.parse.urlsplit(url.strip())
         parts.port  # noqa: B018 - raises for a port that is not a number
@@ -227,12 +228,10 @@ def check_url(url: str, service: str = "SPARQL") -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         example = ("http://127.0.0.1:7878/store" if service == "Graph Store"
                    else "http://127.0.0.1:7878/query")
-        raise ConfigError(f"the endpoint '{url}' is not an http(s) URL",
+        raise ConfigError(f"the endpoint '{shown}' is not an http(s) URL",
                           hint=f"the store's {service} URL, e.g. {example}")
     if "@" in parts.netloc:  # user:password@host: never sent so, nor printed
-        host = parts.netloc.rpartition("@")[2]
-        raise ConfigError(f"the endpoint names a user in its address "
-                          f"({parts.scheme}://…@{host}{parts.path})",
+        raise ConfigError(f"the endpoint names a user in its address ({shown})",
                           hint="give the user with --user and the password in $KG_PASSWORD "
                                "(or --password-env NAME), not in the URL")
     return url.strip()

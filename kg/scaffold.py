@@ -17,7 +17,7 @@ from typing import Any
 
 from kg.config import CONFIG_NAME, Config
 from kg.errors import ConfigError, KgError, NoteError, NotFound
-from kg.ids import NoteId, as_note_id, slugify, title_id
+from kg.ids import NoteId, as_note_id, name_key, slugify, title_id
 from kg.model import Placeholder, Wiki
 from kg.relations import DEFAULT, Relation, lookup, unknown_hint
 from kg.resolve import Resolver
@@ -172,8 +172,10 @@ def new_note(
         nid, placeholder = NoteId(title), placeholders[NoteId(title)]
     if placeholder is None and not note_id:  # [[C++]] beside C.md: its placeholder's id
         placeholder = placeholders.get(resolver.placeholder(title))
-        if placeholder is not None:
+        if placeholder is not None and name_key(placeholder.label) == name_key(title):
             nid = placeholder.id
+        else:  # another name whose id is cut alike (two long titles): not this one's
+            placeholder = None
     if placeholder is not None and title in (placeholder.id, placeholder.label):
         title = _title_of(placeholder)
     refuse_taken(config, wiki, resolver, nid, title, aliases, explicit=bool(note_id))

@@ -42,7 +42,7 @@ _LINE_MARK = re.compile(r"\n[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \
 """A line's marks: heading, list item, quote, footnote's label, and a task's box or a
 callout's type after them."""
 _FENCE = re.compile(r"\n[ \t]{0,3}(?:```|~~~).*")
-_DEFINITION = re.compile(r"\n[ \t]{0,3}\[[^\[\]\n]{1,999}\]:.*")
+_DEFINITION = re.compile(r"(?<=\n)[ \t]{0,3}\[([^\[\]\n]{1,999})\]:.*")
 """A reference definition (``[d]: other.md``): no words."""
 _TABLE_RULE = re.compile(r"\n[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*"
                          r"\|?[ \t]*(?=\n)")
@@ -79,12 +79,12 @@ def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
     if "](" in text:
         md_link = _MD_LINK if "![" in text else _MD_LINK_NO_IMAGE
         text = md_link.sub(r"\1", text)
-    if "]:" in text:  # reference definitions are no text; [text][label] reads "text"
-        refs = reference_definitions(note.body)
-        text = _sub_at_line_starts(_DEFINITION, " ", text)
-        if refs:
-            text = REF_LINK.sub(lambda m: m.group(1) if ref_label(m.group(2) or m.group(1))
-                                in refs else m.group(0), text)
+    if "]:" in text and (refs := reference_definitions(note.body)):
+        # the definitions Markdown reads are no text; [text][label] reads "text"
+        text = _DEFINITION.sub(lambda m: " " if ref_label(m.group(1)) in refs else m.group(0),
+                               "\n" + text)[1:]
+        text = REF_LINK.sub(lambda m: m.group(1) if ref_label(m.group(2) or m.group(1))
+                            in refs else m.group(0), text)
     if "|" in text:  # a table: its rule rows and pipes are no words
         text = _sub_at_line_starts(_TABLE_RULE, " ", text).replace("|", " ")
     if "[^" in text or "^[" in text:

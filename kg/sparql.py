@@ -261,35 +261,32 @@ def in_query_order(columns: tuple[str, ...], query: str) -> tuple[str, ...]:
 
 
 MAX_NESTING = 256
-"""How deep a query's brackets may nest: Oxigraph's parser recurses, and 5,000 nested
-parentheses overflow its stack (a segmentation fault, not an error)."""
+"""How deep a query may nest (brackets, prefix operators): Oxigraph's parser recurses, and
+5,000 nested parentheses or 100,000 ``!`` overflow its stack (a segmentation fault, not an
+error)."""
 
 
 def nesting_error(query: str, source: str | None = None) -> QueryError | None:
-    """The error for a query nested deeper than :data:`MAX_NESTING`, at its line."""
-    depth = deepest = 0
-    for char in query:
+    """The error for a query nested deeper than :data:`MAX_NESTING`, at its line: brackets
+    in brackets, or a run of prefix operators (``!!!!…``, ``- - -…``), each of which the
+    parser recurses into."""
+    depth = run = 0
+    for at, char in enumerate(query):
         if char in "([{":
             depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_NESTING:
-                    break
+            run = 0
         elif char in ")]}":
             depth = max(0, depth - 1)
-    if deepest <= MAX_NESTING:
-        return None
-    at = 0
-    depth = 0
-    for n, char in enumerate(query):  # where it went too deep
-        depth += char in "([{"
-        depth -= char in ")]}" and depth > 0
-        if depth > MAX_NESTING:
-            at = n
-            break
-    return QueryError(f"the query nests brackets more than {MAX_NESTING} deep", file=source,
-                      line=query.count("\n", 0, at) + 1 if source else None,
-                      hint="write it flatter; no query needs that much nesting")
+            run = 0
+        elif char in "!+-":
+            run += 1
+        elif not char.isspace():
+            run = 0
+        if depth + run > MAX_NESTING:
+            return QueryError(f"the query nests more than {MAX_NESTING} deep",
+                              file=source, line=query.count("\n", 0, at) + 1,
+                              hint="write it flatter; no query needs that much nesting")
+    return None
 
 
 def refuse_update(query: str, source: str | None = None) -> None:

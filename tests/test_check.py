@@ -499,7 +499,7 @@ def test_a_saved_query_nested_too_deep_is_a_warning_not_a_crash(write_wiki) -> N
     found = [(f.code, str(f.where), f.message) for f in check(config).findings
              if f.code == "bad-query"]
     assert found == [("bad-query", "queries/deep.rq:1",
-                      "the query nests brackets more than 256 deep")]
+                      "the query nests more than 256 deep")]
 
 
 def test_a_table_aligns_wide_characters_and_shows_a_tab_escaped() -> None:

@@ -96,7 +96,7 @@ _OLD_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
 _OLD_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~).*$", re.M)
 # (its link pattern as it is now: bounded, no "[" in a link's text or destination)
 _OLD_MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,1000})\]\([^)\n\[]{0,2000}\)")
-_OLD_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\[\]\n]{1,999}\]:.*$", re.M)
+_OLD_DEFINITION = re.compile(r"^[ \t]{0,3}\[([^\[\]\n]{1,999})\]:.*$", re.M)
 _OLD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*"
                              r"(?=\n)", re.M)
 
@@ -108,8 +108,9 @@ def general_note_text(body: str, limit: int = TEXT_LIMIT) -> str:
     text = _OLD_LINE_MARK.sub("", text)
     text = WIKILINK.sub(wikilink_text, text)
     text = _OLD_MD_LINK.sub(r"\1", text)
-    text = _OLD_DEFINITION.sub(" ", text)
     if refs := reference_definitions(body):
+        text = _OLD_DEFINITION.sub(lambda m: " " if ref_label(m.group(1)) in refs
+                                   else m.group(0), text)
         text = REF_LINK.sub(lambda m: m.group(1) if ref_label(m.group(2) or m.group(1)) in refs
                             else m.group(0), text)
     text = _OLD_TABLE_RULE.sub(" ", text).replace("|", " ")

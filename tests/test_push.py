@@ -691,3 +691,7 @@ def test_an_endpoint_with_a_password_in_its_address_is_refused_and_not_printed()
     with pytest.raises(ConfigError) as caught:
         check_url("http://user:s3cret@127.0.0.1:9/store", "Graph Store")
     assert "s3cret" not in str(caught.value) and "--user" in (caught.value.hint or "")
+    for malformed in ("http://u:s3cret@127.0.0.1:x/store", "htps://u:s3cret@host/"):
+        with pytest.raises(ConfigError) as caught:
+            check_url(malformed, "Graph Store")
+        assert "s3cret" not in str(caught.value)

@@ -598,7 +598,11 @@ def test_a_query_nested_too_deep_to_parse_is_an_error_not_a_crash(tmp_path: Path
                      encoding="utf-8")
     result = kg("sparql", str(query), "--wiki", WIKI)
     assert result.exit_code == 1
-    assert f"{query}:1: the query nests brackets more than 256 deep" in result.output
+    assert f"{query}:1: the query nests more than 256 deep" in result.output
+    query.write_text("SELECT * WHERE { ?s ?p ?o FILTER(" + "!" * 100_000 + " true) }",
+                     encoding="utf-8")  # a run of prefix operators recurses as deep
+    result = kg("sparql", str(query), "--wiki", WIKI)
+    assert result.exit_code == 1 and "nests more than 256 deep" in result.output
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="Linux's /dev/full")

@@ -322,3 +322,11 @@ def test_two_long_titles_alike_in_their_first_words_are_two_notes(write_wiki) ->
                                                                second.path.stem}
     short = new_note(config, "A short title")
     assert short.path.name == "a-short-title.md"
+
+
+def test_a_long_title_s_id_is_its_file_s_id() -> None:
+    from kg.ids import note_id, title_id
+
+    title = ("Why large language models trained on synthetic data from themselves col lapse "
+             "over generations of training")
+    assert "--" not in title_id(title) and note_id(title_id(title)) == title_id(title)

@@ -954,6 +954,11 @@ def test_a_hub_s_local_graph_says_it_shows_the_nearest_notes_only(write_wiki: Wr
     outputs = render(config)
     hub = page(outputs, "notes/hub.html").select_one("p.graph-caption").text
     assert hub.startswith(f"The {LOCAL_LIMIT - 1} nearest of the notes within two links")
+    exactly = write_wiki({**{f"m{i:02d}.md": f"---\ntitle: M{i}\n---\nSee [[hub2]].\n"
+                             for i in range(LOCAL_LIMIT - 1)},
+                          "hub2.md": "---\ntitle: Hub2\n---\nx\n"})
+    caption = page(render(exactly), "notes/hub2.html").select_one("p.graph-caption").text
+    assert caption.startswith(f"{LOCAL_LIMIT - 1} other notes within two links")  # all shown
     few = write_wiki({"a.md": "---\ntitle: A\n---\n[[b]]\n", "b.md": "---\ntitle: B\n---\nx\n"})
     caption = page(render(few), "notes/a.html").select_one("p.graph-caption").text
     assert caption.startswith("1 other note within two links")
