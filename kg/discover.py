@@ -283,14 +283,21 @@ def _spelled(rel: str) -> str:
 
 
 def printable(rel: str) -> str:
-    """A relative path safe to print: undecodable bytes and controls shown as escapes."""
-    if rel.isprintable():  # no control (Cc) or surrogate (Cs) character, nor a few others
+    """Text (a path, a name, a message) safe to print to a terminal: undecodable bytes,
+    controls and the bidirectional overrides that reorder what follows (U+202E) shown as
+    escapes."""
+    if rel.isprintable():  # no control (Cc), format (Cf) or surrogate (Cs) character
         return rel
     return "".join(
-        c.encode("unicode_escape").decode("ascii")  # \x1b, \t, \udc80 (ESC is ASCII)
-        if unicodedata.category(c) in ("Cc", "Cs") else c
+        c.encode("unicode_escape").decode("ascii")  # \x1b, \t, \udc80, \u202e
+        if unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI_CONTROLS else c
         for c in rel
     )
+
+
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           "\u2066\u2067\u2068\u2069")
+"""The characters that change the direction of the text after them."""
 
 
 _OUTSIDE = "links outside the wiki are never read"

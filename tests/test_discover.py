@@ -279,3 +279,9 @@ def test_a_symlink_to_nothing_is_said_to_lead_nowhere(tmp_path: Path) -> None:
         "far.md": ("symlink-skipped", "symlinked file skipped: what it links to is not there"),
         "gone.md": ("symlink-skipped", "symlinked file skipped: what it links to is not there"),
     }
+
+
+def test_printable_escapes_controls_and_direction_overrides_not_scripts() -> None:
+    assert disc.printable("abc\u202eevil.md") == "abc\\u202eevil.md"  # "Trojan source"
+    assert disc.printable("x\x1b]0;t\x07") == "x\\x1b]0;t\\x07"
+    assert disc.printable("שלום/مرحبا/中文.md") == "שלום/مرحبا/中文.md"
