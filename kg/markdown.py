@@ -498,6 +498,10 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     # within a line is display math, as Obsidian shows it (a span: a div may not be in a <p>)
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     md.add_render_rule("math_inline_double", _render_display_math)
+    # a wide table scrolls in a box of its own, not the page (on a phone): the site's own
+    # tables' wrapper, which keeps the table a table (display: block on it would not)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("table_close", _render_table_close)
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "hashtag", _hashtag_rule)
@@ -511,6 +515,16 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _attachment_links(md)
     _callouts(md)
     return md
+
+
+def _render_table_open(self: Any, tokens: list[Token], idx: int, options: Any,
+                       env: Any) -> str:
+    return '<div class="table-wrap">\n' + str(self.renderToken(tokens, idx, options, env))
+
+
+def _render_table_close(self: Any, tokens: list[Token], idx: int, options: Any,
+                        env: Any) -> str:
+    return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
 
 
 def _render_display_math(self: Any, tokens: list[Token], idx: int, options: Any,
