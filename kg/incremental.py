@@ -567,11 +567,11 @@ class Emitter:
         source, target = self._out + path, self._tmp + path
         try:
             os.link(source, target)
-        except FileExistsError:
+        except FileExistsError:  # linked already, as a page its task made read it
             pass
-        except OSError as err:
-            if isinstance(err, FileNotFoundError):
-                raise
+        except FileNotFoundError:
+            raise
+        except OSError:  # no hard links here
             import shutil
 
             shutil.copyfile(source, target)
