@@ -588,11 +588,19 @@ def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryvi
     graph.settle()
     held = graph._wiki
     found: dict[tuple[str, str], tuple[Note, bytes | memoryview]] = {}
-    for nid, (span, _out, _in) in graph._all_spans():
+    rows: list[EdgeRow] = []
+    for nid, (span, out, _in) in graph._all_spans():
         if span is not None:
             data = checked(graph._blobs[span[0] : span[0] + span[1]], span)
             note: Note = held.notes[nid] if held is not None else safe_loads(data)
             found[note.path, note.digest] = note, data
+        if held is None and out is not None:
+            rows += graph._read(out)
+    if held is None:  # a new process: the records' resolution is the cache's too
+        from kg.resolve import remember
+
+        rows.sort()
+        remember([note for note, _ in found.values()], (edge for _, edge in edge_records(rows)))
     return found
 
 

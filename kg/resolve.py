@@ -137,6 +137,32 @@ _last_resolved: _Resolved | None = None
 """The last resolution, whose notes' links a resolution of the same records takes again."""
 
 
+def remember(notes: Iterable[Note], edges: Iterable[Edge]) -> None:
+    """Take ``edges`` as what :func:`resolve_wiki` last made of ``notes``, without resolving
+    them: a build in a new process reads them from the cache the last build wrote, so that
+    its resolution of the same records, while no note's names changed, resolves only the
+    edited notes' links (at 10,000 notes, 0.65 s for all, 0.25 s to read them back).
+
+    ``edges`` must be what those very records resolved to (the cache's, written by the same
+    code), each note's in their order; a target that is no note is a placeholder, whose
+    label each note's links offer as written (its ghosts, as :func:`_links_of` lists them).
+    Their ids are made the records' own objects, as a resolution gives them: the cache
+    pickles edges by object, and must be the same bytes however its edges were made.
+    """
+    global _last_resolved
+    ordered = sorted((n for n in notes if n.published), key=lambda n: n.id)
+    ids = {note.id: note.id for note in ordered}
+    found: dict[NoteId, list[Edge]] = {nid: [] for nid in ids}
+    for e in edges:
+        source = ids[e.source]
+        found[source].append(Edge(source, ids.get(e.target, e.target), e.kind, e.relation,
+                                  e.annotation, e.line, e.written))
+    _last_resolved = _Resolved(MappingProxyType({n.id: n for n in ordered}), Resolver(ordered), {
+        nid: _NoteLinks(tuple(own), tuple((e.target, e.written) for e in own
+                                          if e.target not in ids))
+        for nid, own in found.items()})
+
+
 def _same_names(before: Mapping[NoteId, Note], notes: list[Note]) -> bool:
     """Whether ``notes`` give a resolver the names ``before`` gave it: the same ids, and
     each note's path, title and aliases as they were (most notes the very same record)."""
