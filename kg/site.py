@@ -341,6 +341,7 @@ class Site:
         """The graph exports and the search index spliced from the last build's, where the
         build plans it (:meth:`kg.splice.Splices.plan`)."""
         self.plan: Plan | None = None
+        self._split: tuple[Plan | None, tuple[list[Note], list[Note]]] | None = None
 
     def reuse(self, old: Trace | None, keys: Mapping[str, str]) -> Trace:
         """Plan which note pages keep their ``keys`` of the last build (whose trace is
@@ -932,10 +933,7 @@ class Site:
             lambda: [self.index(), self.forecasts(), self.placeholders(), self.not_found(),
                      self.feed()],
         ]
-        made: list[Note] = []
-        kept: list[Note] = []
-        for note in self.notes:
-            (made if self._kept(note) is None else kept).append(note)
+        made, kept = self._notes_made_kept()
         for notes, size in ((made, NOTES_PER_TASK), (kept, KEPT_PER_TASK)):
             for start in range(0, len(notes), size):
                 tasks.append(partial(map, self.note, notes[start:start + size]))
@@ -954,8 +952,26 @@ class Site:
         build's process at 10,000 notes, and as much again in each worker."""
         self._helper_cache.clear()
 
+    def _notes_made_kept(self) -> tuple[list[Note], list[Note]]:
+        """The notes whose pages are made, and those the plan keeps as they were."""
+        if self._split is not None and self._split[0] is self.plan:
+            return self._split[1]
+        made: list[Note] = []
+        kept: list[Note] = []
+        for note in self.notes:
+            (made if self._kept(note) is None else kept).append(note)
+        self._split = self.plan, (made, kept)
+        return made, kept
+
     def page_count(self) -> int:
-        return len(self.wiki.notes) + len(self.wiki.placeholders)
+        """How many note and placeholder pages are made (not kept): whether a pool pays.
+        An edit makes a dozen pages, for which forking a worker of a process that holds
+        10,000 notes costs more than it saves."""
+        if self.plan is None:
+            return len(self.wiki.notes) + len(self.wiki.placeholders)
+        plan = self.plan
+        return len(self._notes_made_kept()[0]) + sum(
+            1 for nid in self.wiki.placeholders if plan.kept(note_page(nid), None) is None)
 
     def outputs(self) -> Iterator[Output]:
         """Every file of the site, made in this process (tests, and small sites)."""

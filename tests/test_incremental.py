@@ -282,6 +282,30 @@ def test_the_worker_pool_writes_the_same_site(sample: Config,
     assert_same_tree(pooled.out, full.out)
 
 
+def test_an_edit_s_few_pages_are_made_without_forking_a_worker(
+        sample: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool pays for the pages to make, not for the wiki's size: an edit that makes a
+    dozen pages of a large wiki makes them in the build's own process."""
+    first = build(sample, full=True, jobs=1)
+    pages = first.notes + first.placeholders  # note and placeholder pages
+    monkeypatch.setattr(kg.incremental, "PARALLEL_MIN", pages - 1)
+    monkeypatch.setattr(kg.incremental, "can_fork", lambda: True)
+    pooled: list[int] = []
+    real = kg.incremental._shared
+
+    def shared(*args: object) -> object:
+        pooled.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kg.incremental, "_shared", shared)
+    build(sample, full=True, jobs=2)
+    assert pooled  # every page: a worker helps
+    pooled.clear()
+    edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nOne edit.\n", 1))
+    assert build(sample, jobs=2).rendered > 0
+    assert not pooled
+
+
 def test_the_graph_exports_streamed_to_disk_equal_the_ones_made_in_memory(
         sample: Config) -> None:
     from kg.build import load_wiki
