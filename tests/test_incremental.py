@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SAMPLE_WIKI
@@ -304,6 +305,28 @@ def test_an_edit_s_few_pages_are_made_without_forking_a_worker(
     edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nOne edit.\n", 1))
     assert build(sample, jobs=2).rendered > 0
     assert not pooled
+
+
+def test_a_note_added_beside_a_hub_leaves_the_pages_that_draw_it_two_hops_away(
+        write_wiki: Any) -> None:
+    """A page's local graph draws the notes two hops away, sized by their degree's class:
+    a hub's next link seldom changes how it is drawn, so a note added beside it makes
+    again the hub's page and its own, not every page whose local graph draws the hub."""
+    leaves = {f"leaf-{i:02}.md": "---\ntitle: Leaf {i}\nconnections: [hub]\n---\nText.\n"
+              for i in range(40)}
+    far = "---\ntitle: Far\nconnections: [leaf-00]\n---\nTwo hops from the hub.\n"
+    config = write_wiki({"hub.md": "---\ntitle: Hub\n---\nThe hub.\n", "far.md": far,
+                         **leaves})
+    build(config)
+    far_page, hub_page = inode(config, "notes/far.html"), inode(config, "notes/hub.html")
+    assert '"Hub"' in (config.out / "notes/far.html").read_text(encoding="utf-8")
+    write_wiki({"new.md": "---\ntitle: New\nconnections: [hub]\n---\nOne more.\n"})
+    build(config)
+    assert inode(config, "notes/far.html") == far_page
+    assert inode(config, "notes/hub.html") != hub_page
+    full = replace(config, out=config.root / "full")
+    build(full, full=True)
+    assert_same_tree(config.out, full.out)
 
 
 def test_the_graph_exports_streamed_to_disk_equal_the_ones_made_in_memory(
