@@ -109,6 +109,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "unknown-relation": "a connection's rel: that is no relation",
     "ambiguous-target": "a link or connection that names more than one note",
     "duplicate-alias": "an alias two notes claim",
+    "duplicate-id-field": "an id: in front-matter that another note claims as its id: or alias",
     # warnings
     "file-skipped": "a file ending in .md that is no regular file, or a Markdown file "
                     "ending otherwise (.markdown), which is no note",
@@ -125,7 +126,9 @@ CODES: Mapping[str, str] = MappingProxyType({
     "missing-title": "no title",
     "missing-date": "no date",
     "missing-tier": "no tier",
+    "bad-id-field": "an id: in front-matter that is a list or mapping, not one name",
     "alias-shadowed": "an alias that is another note's id",
+    "id-field-shadowed": "an id: in front-matter that is another note's id",
     "duplicate-title": "a title two notes share",
     "broken-target": "a link to no note, close to a note's name (a typo?)",
     "placeholder": "a link to no note yet",

@@ -18,7 +18,7 @@ from typing import TypeVar
 from kg import body as bodymod
 from kg.errors import Finding, KgError, Location, NoteError, Severity
 from kg.frontmatter import Node, load, load_toml, normalise_newlines, split
-from kg.ids import NoteId, item_slug, small_number, tag_name
+from kg.ids import NoteId, item_slug, name_key, small_number, tag_name
 from kg.model import (
     Angle,
     Answer,
@@ -223,6 +223,7 @@ def _build_note(
         source=f.source("source"),
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
+        frontmatter_id=f.other_id("id", nid),
         tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
                                                *f.texts("tag", commas=True),
                                                *f.texts("keywords", commas=True), *scanned.tags)
@@ -312,8 +313,8 @@ def _angles(nid: NoteId, scanned: bodymod.Body) -> tuple[Angle, ...]:
 
 KNOWN_FIELDS = frozenset({
     "title", "date", "created", "tier", "type", "authors", "author", "source", "raw",
-    "aliases", "alias", "tags", "tag", "keywords", "connections", "forecasts", "answers",
-    "publish", "published", "draft",
+    "aliases", "alias", "id", "tags", "tag", "keywords", "connections", "forecasts",
+    "answers", "publish", "published", "draft",
 })
 """The front-matter keys kg reads; in any case (``Title:``, ``Tags:``), as other tools write
 them. ``keywords`` (Pandoc's, Zettlr's) are tags."""
@@ -469,6 +470,22 @@ class _Fields:
                     out.append(value)
             return tuple(dict.fromkeys(out))
         raise self._error(node, f"'{key}' must be a list", f"{key}: [first, second]")
+
+    def other_id(self, key: str, nid: NoteId) -> str | None:
+        """The ``id:`` other tools write (Dendron's random one, a Zettelkasten's
+        ``202405011230``), as written: YAML's number is its text, leading zeros and all.
+        None when it is the note's own id (in any case), or absent; a list or mapping is a
+        warning, and no id."""
+        node = self.fields.get(key)
+        if node is None or node.value is None:
+            return None
+        if not isinstance(node.value, str):
+            kind = "a list" if isinstance(node.value, list) else "a mapping"
+            self._warn(node, "bad-id-field", f"'{key}' is {kind}, not one name; it is ignored",
+                       f"write one id, as the tool that made the note did: {key}: 202405011230")
+            return None
+        value = " ".join(node.value.split())
+        return value if value and name_key(value) != nid else None
 
     def date(self, key: str) -> dt.date | None:
         node = self.fields.get(key)
@@ -670,8 +687,8 @@ class _Fields:
 
 
 READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", "author",
-                         "source", "raw", "aliases", "alias", "tags", "tag", "connections",
-                         "forecasts", "answers", "publish", "draft"})
+                         "source", "raw", "aliases", "alias", "id", "tags", "tag",
+                         "connections", "forecasts", "answers", "publish", "draft"})
 """The front-matter fields kg reads; a ``[[link]]`` in any other is a mention."""
 
 
