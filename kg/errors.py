@@ -120,6 +120,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "empty-title": "an empty title:",
     "bad-publish": "a publish:/published: that is not true or false",
     "bad-date": "a date that is no date",
+    "partial-date": "a date that names only a year or a month, read as its first day",
     "bad-tier": "a tier that is no tier",
     "duplicate-connection": "the same connection written twice",
     "duplicate-key": "a front-matter key written again in another case (Tags: beside tags:)",

@@ -488,14 +488,24 @@ class _Fields:
         return value if value and name_key(value) != nid else None
 
     def date(self, key: str) -> dt.date | None:
+        """An ISO date; epoch seconds (10 digits) or milliseconds (13, Dendron's
+        ``created:``) as the UTC day; a bare year or year-month as its first day, with a
+        warning that says so. Anything else is a warning, and no date."""
         node = self.fields.get(key)
         if node is None or node.value is None:
             return None
         value = self._scalar(node, key) or ""
-        parsed = _parse_date(value)
+        parsed = _parse_date(value) or _epoch_date(value)
+        if parsed is None and (partial := _partial_date(value)) is not None:
+            parsed, precise = partial
+            self._warn(node, "partial-date",
+                       f"'{key}: {value}' names no day; it is read as {parsed.isoformat()}, "
+                       f"the first day of that {precise}",
+                       f"write the whole date if you know it: {key}: YYYY-MM-DD")
         if parsed is None:
             self._warn(node, "bad-date", f"'{key}: {value}' is not a date; it is ignored",
-                       f"write {key} as YYYY-MM-DD, e.g. {key}: 2026-05-04")
+                       f"write {key} as YYYY-MM-DD, e.g. {key}: 2026-05-04, or as epoch "
+                       "seconds (10 digits) or milliseconds (13 digits)")
         return parsed
 
     def tier(self, key: str) -> int | None:
@@ -762,14 +772,12 @@ def _unwrap_link(text: str) -> str:
 
 
 def _date_of(f: _Fields, stem: str) -> dt.date | None:
-    """``date``; in a vault without one, ``created``, or the name of a daily note
-    (``2024-05-01.md``)."""
-    if "date" in f.fields:
-        return f.date("date")
-    if "created" in f.fields:
-        return f.date("created")
-    daily = _DAILY.match(stem)
-    return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}") if daily else None
+    """``date``; where it gives none (absent, empty, or unreadable, which is warned of),
+    ``created``, then the name of a daily note (``2024-05-01.md``)."""
+    found = f.date("date") or f.date("created")
+    if found is None and (daily := _DAILY.match(stem)):
+        return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}")
+    return found
 
 
 _DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
@@ -838,6 +846,35 @@ def _parse_date(value: str) -> dt.date | None:
         return None
     try:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+_EPOCH = re.compile(r"^(?:[0-9]{9,10}|([0-9]{13}))$")
+"""Seconds since 1970 (9 or 10 digits: 1973 to 2286), or milliseconds (13 digits: 2001 to
+2286, Dendron's). Other lengths are left unread: 8 digits are rather ``YYYYMMDD`` and 12 or
+14 a Zettelkasten's ``YYYYMMDDHHMM[SS]``, which as milliseconds or seconds would be a wrong
+day, not none."""
+_PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{1,2}))?$")
+
+
+def _epoch_date(value: str) -> dt.date | None:
+    """The UTC day of epoch seconds or milliseconds written as :data:`_EPOCH` says."""
+    match = _EPOCH.match(value.strip())
+    if not match:
+        return None
+    seconds = int(match.group(0)) // (1000 if match.group(1) else 1)
+    return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)).date()
+
+
+def _partial_date(value: str) -> tuple[dt.date, str] | None:
+    """A bare year (``2024``) or year-month (``2024-05``) as its first day, and which."""
+    match = _PARTIAL_DATE.match(value.strip())
+    if not match:
+        return None
+    year, month = int(match.group(1)), match.group(2)
+    try:
+        return dt.date(year, int(month or 1), 1), "month" if month else "year"
     except ValueError:
         return None
 

@@ -1,5 +1,6 @@
 """Vaults of other note tools, read as they are: the ``id:`` Dendron, Zettlr and many
-Obsidian vaults write in front-matter, another name the note answers to."""
+Obsidian vaults write in front-matter (another name the note answers to), and the dates
+they write that are no ISO date (Dendron's epoch milliseconds, a bare year or month)."""
 
 from __future__ import annotations
 
@@ -211,3 +212,91 @@ def test_an_id_added_and_removed_is_followed_by_the_incremental_build(write_wiki
     rebuild(config)
     assert wikilinks(page(config, "linker"))["0202405011230"] == "0202405011230.html"
     assert "not written yet" in page(config, "0202405011230")
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+
+def dates(config: Config) -> dict[str, str | None]:
+    """Each note's date as its page says it (the first <time> of the page), by id."""
+    out: dict[str, str | None] = {}
+    for path in sorted((config.out / "notes").glob("*.html")):
+        found = re.search(r'<time datetime="([^"]+)"', path.read_text(encoding="utf-8"))
+        out[path.stem] = found.group(1) if found else None
+    return out
+
+
+def test_epoch_seconds_and_milliseconds_are_the_day_in_utc(write_wiki, monkeypatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: the local day is the next one
+    time.tzset()
+    try:
+        config = write_wiki({
+            "project.alpha.md": DENDRON,  # created: 1636492098692, 2021-11-09T21:08:18.692Z
+            "late.md": "---\ntitle: Late\ndate: 1636502399\n---\nText.\n",  # 23:59:59 UTC
+            "toml.md": '+++\ntitle = "T"\ncreated = 1700000000000\n+++\nText.\n',
+        })
+        build(config)
+        assert dates(config) == {"late": "2021-11-09", "project-alpha": "2021-11-09",
+                                 "toml": "2023-11-14"}
+        assert not [f for f in findings(config) if "date" in f[0]]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_bare_year_or_month_is_its_first_day_with_a_warning(write_wiki) -> None:
+    config = write_wiki({
+        "year.md": "---\ntitle: Year\ntier: 1\ndate: 2024\n---\nText.\n",
+        "month.md": "---\ntitle: Month\ntier: 1\ncreated: 2024-5\n---\nText.\n",
+        "hugo.md": '+++\ntitle = "Hugo"\ntier = 1\ndate = 1998\n+++\nText.\n',
+    })
+    build(config)
+    assert dates(config) == {"hugo": "1998-01-01", "month": "2024-05-01", "year": "2024-01-01"}
+    assert findings(config) == [
+        ("partial-date", "hugo.md:4", "warning",
+         "'date: 1998' names no day; it is read as 1998-01-01, the first day of that year"),
+        ("partial-date", "month.md:4", "warning",
+         "'created: 2024-5' names no day; it is read as 2024-05-01, the first day of that "
+         "month"),
+        ("partial-date", "year.md:4", "warning",
+         "'date: 2024' names no day; it is read as 2024-01-01, the first day of that year")]
+    result = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    row = next(r for r in json.loads(result.stdout) if r["code"] == "partial-date"
+               and r["file"] == "year.md")
+    assert (row["line"], row["hint"]) == (4, "write the whole date if you know it: "
+                                             "date: YYYY-MM-DD")
+
+
+@pytest.mark.parametrize("written", ["202405011230", "20240501", "2024-13", "0000", "soon",
+                                     "16364920986", "1636492098.692"])
+def test_a_number_that_is_no_date_stays_a_warning(write_wiki, written: str) -> None:
+    """12 and 14 digits are a Zettelkasten's YYYYMMDDHHMM[SS], 8 are YYYYMMDD: read as
+    epoch time they would be a wrong day (1976, 1970), so they are no date, as before."""
+    config = write_wiki({"a.md": f"---\ntitle: A\ntier: 1\ndate: {written}\n---\nText.\n"})
+    build(config)
+    assert dates(config) == {"a": None}
+    [(code, where, severity, message)] = findings(config)
+    assert (code, where, severity) == ("bad-date", "a.md:4", "warning")
+    assert message == f"'date: {written}' is not a date; it is ignored"
+
+
+def test_a_date_that_is_no_date_gives_way_to_created(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ntier: 1\ndate: someday\ncreated: 1636492098692\n---\nText.\n",
+        "2024-05-01.md": "---\ntitle: Daily\ntier: 1\ndate:\n---\nText.\n",
+    })
+    build(config)
+    assert dates(config) == {"2024-05-01": "2024-05-01", "a": "2021-11-09"}
+    assert [(f[0], f[1]) for f in findings(config)] == [("bad-date", "a.md:4")]
+
+
+def test_dates_of_other_tools_build_the_same_incrementally(write_wiki) -> None:
+    config = write_wiki({"project.alpha.md": DENDRON, "linker.md": LINKER,
+                         "year.md": "---\ntitle: Year\ndate: 2024\n---\n[[project.alpha]]\n"})
+    build(config)
+    write_wiki({"project.alpha.md": DENDRON.replace("created: 1636492098692",
+                                                    "created: 1700000000000")})
+    rebuild(config)
+    assert dates(config)["project-alpha"] == "2023-11-14"
