@@ -260,26 +260,49 @@ def _key(text: str) -> str:
 
 
 def _duplicate_names(notes: list[Note]) -> list[Finding]:
+    """Names two notes claim: an alias or a front-matter ``id:`` (the resolver looks both
+    up in one table, so one note's alias and another's ``id:`` clash too), and one that is
+    another note's id, which wins; then titles two notes share."""
     out: list[Finding] = []
-    aliases: dict[str, list[Note]] = defaultdict(list)
+    claims: dict[str, list[tuple[Note, str]]] = defaultdict(list)  # name → (note, field)
     for note in notes:
-        for alias in dict.fromkeys(_key(a) for a in note.aliases):
-            aliases[alias].append(note)
+        own_id = _key(note.frontmatter_id) if note.frontmatter_id is not None else None
+        named = dict.fromkeys(_key(a) for a in note.aliases)
+        if own_id is not None:
+            named[own_id] = None
+        for name in named:
+            claims[name].append((note, "id" if name == own_id else "aliases"))
     ids = {n.id: n for n in notes}
-    for alias, owners in sorted(aliases.items()):
-        if len(owners) > 1:
-            names = ", ".join(n.id for n in owners)
-            for note in owners:
-                out.append(Finding(ERROR, "duplicate-alias",
-                                   f"the alias '{alias}' is claimed by {names}",
-                                   _at(note, "aliases"),
-                                   "keep the alias on one note; links by alias are ambiguous"))
-        other = ids.get(NoteId(alias))
-        for note in owners:
-            if other is not None and other.id != note.id:
+    for name, claimants in sorted(claims.items()):
+        if len(claimants) > 1:
+            names = ", ".join(n.id for n, _ in claimants)
+            for note, key in claimants:
+                if key == "aliases":
+                    out.append(Finding(ERROR, "duplicate-alias",
+                                       f"the alias '{name}' is claimed by {names}",
+                                       _at(note, "aliases"),
+                                       "keep the alias on one note; links by alias are "
+                                       "ambiguous"))
+                else:
+                    out.append(Finding(ERROR, "duplicate-id-field",
+                                       f"the id '{name}' (id: in the front-matter) is "
+                                       f"claimed by {names}",
+                                       _at(note, "id"),
+                                       "keep the id on one note, or link by the note's file "
+                                       "name; links by this id are ambiguous"))
+        other = ids.get(NoteId(name))
+        for note, key in claimants:
+            if other is None or other.id == note.id:
+                continue
+            if key == "aliases":
                 out.append(Finding(WARNING, "alias-shadowed",
-                                   f"the alias '{alias}' is the id of another note, which wins",
+                                   f"the alias '{name}' is the id of another note, which wins",
                                    _at(note, "aliases"), "drop or change the alias"))
+            else:
+                out.append(Finding(WARNING, "id-field-shadowed",
+                                   f"the id '{name}' (id: in the front-matter) is the id of "
+                                   f"{other.path}, which links by it reach",
+                                   _at(note, "id"), "change the id, or rename the file"))
     titles: dict[str, list[Note]] = defaultdict(list)
     for note in notes:
         titles[_key(note.title)].append(note)

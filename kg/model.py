@@ -132,6 +132,9 @@ class Note:
     source: Source | None = None
     raw: str | None = None
     aliases: tuple[str, ...] = ()
+    frontmatter_id: str | None = None
+    """The ``id:`` of its front-matter as written (``202405011230``, Dendron's random one):
+    another name the note answers to, as an alias does; None when it is the note's own id."""
     tags: tuple[str, ...] = ()
     connections: tuple[Connection, ...] = ()
     mentions: tuple[Mention, ...] = ()

@@ -18,7 +18,7 @@ from typing import TypeVar
 from kg import body as bodymod
 from kg.errors import Finding, KgError, Location, NoteError, Severity
 from kg.frontmatter import Node, load, load_toml, normalise_newlines, split
-from kg.ids import NoteId, item_slug, small_number, tag_name
+from kg.ids import NoteId, item_slug, name_key, small_number, tag_name
 from kg.model import (
     Angle,
     Answer,
@@ -223,6 +223,7 @@ def _build_note(
         source=f.source("source"),
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
+        frontmatter_id=f.other_id("id", nid),
         tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
                                                *f.texts("tag", commas=True),
                                                *f.texts("keywords", commas=True), *scanned.tags)
@@ -312,8 +313,8 @@ def _angles(nid: NoteId, scanned: bodymod.Body) -> tuple[Angle, ...]:
 
 KNOWN_FIELDS = frozenset({
     "title", "date", "created", "tier", "type", "authors", "author", "source", "raw",
-    "aliases", "alias", "tags", "tag", "keywords", "connections", "forecasts", "answers",
-    "publish", "published", "draft",
+    "aliases", "alias", "id", "tags", "tag", "keywords", "connections", "forecasts",
+    "answers", "publish", "published", "draft",
 })
 """The front-matter keys kg reads; in any case (``Title:``, ``Tags:``), as other tools write
 them. ``keywords`` (Pandoc's, Zettlr's) are tags."""
@@ -470,15 +471,41 @@ class _Fields:
             return tuple(dict.fromkeys(out))
         raise self._error(node, f"'{key}' must be a list", f"{key}: [first, second]")
 
+    def other_id(self, key: str, nid: NoteId) -> str | None:
+        """The ``id:`` other tools write (Dendron's random one, a Zettelkasten's
+        ``202405011230``), as written: YAML's number is its text, leading zeros and all.
+        None when it is the note's own id (in any case), or absent; a list or mapping is a
+        warning, and no id."""
+        node = self.fields.get(key)
+        if node is None or node.value is None:
+            return None
+        if not isinstance(node.value, str):
+            kind = "a list" if isinstance(node.value, list) else "a mapping"
+            self._warn(node, "bad-id-field", f"'{key}' is {kind}, not one name; it is ignored",
+                       f"write one id, as the tool that made the note did: {key}: 202405011230")
+            return None
+        value = " ".join(node.value.split())
+        return value if value and name_key(value) != nid else None
+
     def date(self, key: str) -> dt.date | None:
+        """An ISO date; epoch seconds (10 digits) or milliseconds (13, Dendron's
+        ``created:``) as the UTC day; a bare year or year-month as its first day, with a
+        warning that says so. Anything else is a warning, and no date."""
         node = self.fields.get(key)
         if node is None or node.value is None:
             return None
         value = self._scalar(node, key) or ""
-        parsed = _parse_date(value)
+        parsed = _parse_date(value) or _epoch_date(value)
+        if parsed is None and (partial := _partial_date(value)) is not None:
+            parsed, precise = partial
+            self._warn(node, "partial-date",
+                       f"'{key}: {value}' names no day; it is read as {parsed.isoformat()}, "
+                       f"the first day of that {precise}",
+                       f"write the whole date if you know it: {key}: YYYY-MM-DD")
         if parsed is None:
             self._warn(node, "bad-date", f"'{key}: {value}' is not a date; it is ignored",
-                       f"write {key} as YYYY-MM-DD, e.g. {key}: 2026-05-04")
+                       f"write {key} as YYYY-MM-DD, e.g. {key}: 2026-05-04, or as epoch "
+                       "seconds (10 digits) or milliseconds (13 digits)")
         return parsed
 
     def tier(self, key: str) -> int | None:
@@ -670,8 +697,8 @@ class _Fields:
 
 
 READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", "author",
-                         "source", "raw", "aliases", "alias", "tags", "tag", "connections",
-                         "forecasts", "answers", "publish", "draft"})
+                         "source", "raw", "aliases", "alias", "id", "tags", "tag",
+                         "connections", "forecasts", "answers", "publish", "draft"})
 """The front-matter fields kg reads; a ``[[link]]`` in any other is a mention."""
 
 
@@ -745,14 +772,12 @@ def _unwrap_link(text: str) -> str:
 
 
 def _date_of(f: _Fields, stem: str) -> dt.date | None:
-    """``date``; in a vault without one, ``created``, or the name of a daily note
-    (``2024-05-01.md``)."""
-    if "date" in f.fields:
-        return f.date("date")
-    if "created" in f.fields:
-        return f.date("created")
-    daily = _DAILY.match(stem)
-    return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}") if daily else None
+    """``date``; where it gives none (absent, empty, or unreadable, which is warned of),
+    ``created``, then the name of a daily note (``2024-05-01.md``)."""
+    found = f.date("date") or f.date("created")
+    if found is None and (daily := _DAILY.match(stem)):
+        return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}")
+    return found
 
 
 _DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
@@ -821,6 +846,35 @@ def _parse_date(value: str) -> dt.date | None:
         return None
     try:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+_EPOCH = re.compile(r"^(?:[0-9]{9,10}|([0-9]{13}))$")
+"""Seconds since 1970 (9 or 10 digits: 1973 to 2286), or milliseconds (13 digits: 2001 to
+2286, Dendron's). Other lengths are left unread: 8 digits are rather ``YYYYMMDD`` and 12 or
+14 a Zettelkasten's ``YYYYMMDDHHMM[SS]``, which as milliseconds or seconds would be a wrong
+day, not none."""
+_PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{1,2}))?$")
+
+
+def _epoch_date(value: str) -> dt.date | None:
+    """The UTC day of epoch seconds or milliseconds written as :data:`_EPOCH` says."""
+    match = _EPOCH.match(value.strip())
+    if not match:
+        return None
+    seconds = int(match.group(0)) // (1000 if match.group(1) else 1)
+    return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)).date()
+
+
+def _partial_date(value: str) -> tuple[dt.date, str] | None:
+    """A bare year (``2024``) or year-month (``2024-05``) as its first day, and which."""
+    match = _PARTIAL_DATE.match(value.strip())
+    if not match:
+        return None
+    year, month = int(match.group(1)), match.group(2)
+    try:
+        return dt.date(year, int(month or 1), 1), "month" if month else "year"
     except ValueError:
         return None
 

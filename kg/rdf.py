@@ -211,6 +211,8 @@ def _description(note: Note, s: str, iris: Iris) -> list[str]:
         f"{s} <{RDF}type> <{KG}Note> .",
         f"{s} <{RDF}type> <{SCHEMA}{TYPE_CLASSES.get(note.type, 'CreativeWork')}> .",
         f"{s} <{DCTERMS}identifier> {lit(note.id)} .",
+        *([f"{s} <{DCTERMS}identifier> {lit(note.frontmatter_id)} ."]
+          if note.frontmatter_id is not None else []),  # the id: another tool gave it
         f"{s} <{DCTERMS}title> {title} .",
         f"{s} <{SCHEMA}name> {title} .",
         f"{s} <{KG}noteType> {lit(note.type)} .",

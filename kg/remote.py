@@ -515,24 +515,28 @@ class RemoteGraph:
     # -- fetching
 
     def all_notes(self) -> dict[NoteId, Note]:
-        """Every note with the fields names resolve by: id, file, title, aliases."""
-        rows = self.store.select(_P + f"""SELECT DISTINCT ?n ?title ?path ?alias WHERE {{
+        """Every note with the fields names resolve by: id, file, title, aliases, and the
+        ``id:`` of its front-matter (its other ``dcterms:identifier``)."""
+        rows = self.store.select(_P + f"""SELECT DISTINCT ?n ?title ?path ?alias ?ident WHERE {{
           GRAPH ?g {{ ?n a kg:Note ; dcterms:title ?title ; kg:sourceFile ?path .
-                     OPTIONAL {{ ?n skos:altLabel ?alias }} }} {self.ours("n")} }}""")
-        fields: dict[NoteId, tuple[str, str, list[str]]] = {}
+                     OPTIONAL {{ ?n skos:altLabel ?alias }}
+                     OPTIONAL {{ ?n dcterms:identifier ?ident }} }} {self.ours("n")} }}""")
+        fields: dict[NoteId, tuple[str, str, list[str], list[str]]] = {}
         for row in rows:
             nid = self.nid(value(row, "n") or "")
             if nid is None:
                 continue
-            aliases = fields.setdefault(
-                nid, (value(row, "title") or nid, value(row, "path") or f"{nid}.md", []))[2]
-            alias = value(row, "alias")
+            _, _, aliases, idents = fields.setdefault(
+                nid, (value(row, "title") or nid, value(row, "path") or f"{nid}.md", [], []))
+            alias, ident = value(row, "alias"), value(row, "ident")
             if alias is not None and alias not in aliases:
                 aliases.append(alias)
+            if ident is not None and ident != nid and ident not in idents:
+                idents.append(ident)
         return {
             nid: Note(id=nid, path=path, title=title, body="", body_line=0,
-                      aliases=tuple(sorted(aliases)))
-            for nid, (title, path, aliases) in sorted(fields.items())
+                      aliases=tuple(sorted(aliases)), frontmatter_id=min(idents, default=None))
+            for nid, (title, path, aliases, idents) in sorted(fields.items())
         }
 
     def kind_of(self, nid: NoteId) -> str | None:

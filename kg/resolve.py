@@ -1,12 +1,13 @@
 """Every note together: resolve each target the way Obsidian does, and track questions.
 
 A target resolves, in this order, by note id, by path (``folder/note``), by the end of a
-path (``Alpha/Plan`` for ``projects/Alpha/Plan.md``), by file stem, by alias, and by title,
-each case-insensitively. A target two notes claim at the same step is ambiguous: an error
-naming both; but a file stem (or end of a path) two folders share (a ``Plan.md`` in each
-project) names, from a note in one of them, the file beside it, as in Obsidian. A target
-nothing claims becomes a placeholder, kept in the graph with the label it was first
-written with.
+path (``Alpha/Plan`` for ``projects/Alpha/Plan.md``), by file stem, by alias or the ``id:``
+other tools write in front-matter (one table: one note's alias and another's ``id:`` clash),
+and by title, each case-insensitively. A target two notes claim at the same step is
+ambiguous: an error naming both; but a file stem (or end of a path) two folders share (a
+``Plan.md`` in each project) names, from a note in one of them, the file beside it, as in
+Obsidian. A target nothing claims becomes a placeholder, kept in the graph with the label
+it was first written with.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Resolver:
                 [path],
                 ["/".join(parts[i:]) for i in range(1, len(parts) - 1)],  # partial paths
                 [parts[-1]],
-                list(note.aliases),
+                [*note.aliases, *filter(None, [note.frontmatter_id])],  # id: is one more
                 [note.title],
             )
             for table, values in zip(self.steps, names, strict=True):
@@ -165,13 +166,15 @@ def remember(notes: Iterable[Note], edges: Iterable[Edge]) -> None:
 
 def _same_names(before: Mapping[NoteId, Note], notes: list[Note]) -> bool:
     """Whether ``notes`` give a resolver the names ``before`` gave it: the same ids, and
-    each note's path, title and aliases as they were (most notes the very same record)."""
+    each note's path, title, aliases and front-matter id as they were (most notes the very
+    same record)."""
     if len(before) != len(notes):
         return False
     for note in notes:
         old = before.get(note.id)
         if old is not note and (old is None or old.path != note.path or old.title != note.title
-                                or old.aliases != note.aliases):
+                                or old.aliases != note.aliases
+                                or old.frontmatter_id != note.frontmatter_id):
             return False
     return True
 

@@ -301,6 +301,34 @@ def test_remote_connections_match_local(pushed: tuple[RealStore, Config]) -> Non
         remote.find(graph, "no-such-note")
 
 
+def test_remote_finds_a_note_by_its_front_matter_id(store: RealStore, tmp_path: Path) -> None:
+    """The ``id:`` another tool wrote travels as a second ``dcterms:identifier``, and
+    names the note in the store as in the local graph."""
+    root = tmp_path / "ids"
+    (root / "wiki").mkdir(parents=True)
+    base = f"https://example.org/kg-test/{uuid.uuid4().hex[:12]}/"
+    (root / "kg.toml").write_text(f'[kg]\ntitle = "Ids"\nbase_iri = "{base}"\n',
+                                  encoding="utf-8")
+    (root / "wiki" / "kernel.md").write_text("---\ntitle: Kernel\nid: 0202405011230\n---\n"
+                                             "Text.\n", encoding="utf-8")
+    (root / "wiki" / "linker.md").write_text("---\ntitle: Linker\n---\nSee [[0202405011230]].\n",
+                                             encoding="utf-8")
+    config = load_config(root)
+    wiki = load_wiki(config)
+    try:
+        push(wiki, config, store.gsp, auth=store.auth)
+        graph = remote.connect(store.sparql, config.base_iri)
+        assert remote.find(graph, "0202405011230") == "kernel"
+        assert remote.find(graph, "linker") == "linker"
+        assert remote.connections(graph, "0202405011230") == query.connections(
+            wiki, "0202405011230")
+    finally:
+        http = Http(store.gsp, store.auth, service="Graph Store")
+        for graph_iri in read_state(state_path(config), store.gsp):
+            if graph_iri != VOCAB_GRAPH:
+                delete_graph(http, store.gsp, graph_iri)
+
+
 def test_remote_questions_match_local(pushed: tuple[RealStore, Config]) -> None:
     store, config = pushed
     wiki = load_wiki(config)

@@ -1,0 +1,302 @@
+"""Vaults of other note tools, read as they are: the ``id:`` Dendron, Zettlr and many
+Obsidian vaults write in front-matter (another name the note answers to), and the dates
+they write that are no ISO date (Dendron's epoch milliseconds, a bare year or month)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import replace
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import site_tree
+
+from kg.build import build, load_wiki
+from kg.check import check
+from kg.config import Config
+from kg.errors import ResolveError
+
+ZETTEL = """---
+title: Attention is a kernel
+id: 0202405011230
+tier: 2
+---
+A zettel.
+"""
+
+DENDRON = """---
+id: 4x9k2mqhf0w3lz8yd7c1bn5
+title: Project Alpha
+desc: ''
+updated: 1636492098692
+created: 1636492098692
+---
+# Project Alpha
+"""
+
+LINKER = """---
+title: Linker
+date: 2024-05-01
+tier: 1
+connections:
+  - to: "0202405011230"
+    rel: extends
+    note: "Takes the kernel view further."
+---
+See [[4x9k2mqhf0w3lz8yd7c1bn5|the project]] and [[0202405011230]].
+"""
+
+
+def kg(*args: str) -> Result:
+    from kg.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def page(config: Config, nid: str) -> str:
+    return (config.out / "notes" / f"{nid}.html").read_text(encoding="utf-8")
+
+
+def wikilinks(html: str) -> dict[str, str]:
+    """Each wikilink's text on a page and the page it leads to."""
+    return {text: href for href, text in
+            re.findall(r'<a class="wikilink(?: ghost)?" href="([^"]*)"[^>]*>([^<]*)</a>',
+                       html)}
+
+
+NOT_ASKED = frozenset({"orphan", "missing-title", "missing-date", "missing-tier", "one-way"})
+
+
+def findings(config: Config) -> list[tuple[str, str, str, str]]:
+    """(code, file:line, severity, message) of each finding of ``kg check`` but those of
+    what these notes leave out on purpose (:data:`NOT_ASKED`)."""
+    return [(f.code, str(f.where), f.severity.value, f.message)
+            for f in check(config).findings if f.code not in NOT_ASKED]
+
+
+def rebuild(config: Config) -> None:
+    """An incremental build into the site, which must equal a full build of the same wiki."""
+    build(config)
+    full = replace(config, out=config.root / "full")
+    shutil.rmtree(full.out, ignore_errors=True)
+    build(full, full=True)
+    ours, fresh = site_tree(config.out), site_tree(full.out)
+    assert sorted(p for p in ours.keys() | fresh.keys() if ours.get(p) != fresh.get(p)) == []
+
+
+# -- id: in front-matter ----------------------------------------------------------------------
+
+
+def test_links_and_connections_by_a_front_matter_id_reach_the_note(write_wiki) -> None:
+    config = write_wiki({"Attention is a kernel.md": ZETTEL, "project.alpha.md": DENDRON,
+                         "linker.md": LINKER})
+    build(config)
+    links = wikilinks(page(config, "linker"))
+    assert links == {"the project": "project-alpha.html",
+                     "0202405011230": "attention-is-a-kernel.html"}
+    assert not (config.out / "notes" / "0202405011230.html").exists()  # no placeholder
+    incoming = page(config, "attention-is-a-kernel")
+    assert "Extended by" in incoming and "Takes the kernel view further." in incoming
+    # the id is the note's own id still; the front-matter id is one more dcterms:identifier
+    graph = (config.out / "graph.nt").read_text(encoding="utf-8")
+    note = "<https://example.org/kg/note/attention-is-a-kernel>"
+    assert f'{note} <http://purl.org/dc/terms/identifier> "attention-is-a-kernel" .' in graph
+    assert f'{note} <http://purl.org/dc/terms/identifier> "0202405011230" .' in graph
+
+
+def test_kg_connections_finds_a_note_by_its_front_matter_id(write_wiki) -> None:
+    config = write_wiki({"Attention is a kernel.md": ZETTEL + "Read on in [[linker]].\n",
+                         "linker.md": LINKER})
+    for _ in range(2):  # the cache written by the first call answers the second
+        result = kg("connections", "0202405011230", "--wiki", str(config.wiki),
+                    "--format", "json")
+        assert result.exit_code == 0, result.output
+        rows = json.loads(result.stdout)
+        assert [(r["direction"], r["relation"], r["note"]) for r in rows] == [
+            ("out", "mentions", "linker"), ("in", "extends", "linker"),
+            ("in", "mentions", "linker")]  # the note's, not a placeholder's of that name
+    write_wiki({"project.alpha.md": DENDRON + "Started from [[0202405011230]].\n"})
+    result = kg("connections", "4X9K2MQHF0W3LZ8YD7C1BN5", "--wiki", str(config.wiki),
+                "--format", "json")  # in any case, as an alias
+    assert [(r["direction"], r["note"]) for r in json.loads(result.stdout)] == [
+        ("out", "attention-is-a-kernel"), ("in", "linker")]
+
+
+def test_a_numeric_id_keeps_its_leading_zeros(write_wiki) -> None:
+    config = write_wiki({
+        "bond.md": "---\ntitle: Bond\nid: 007\n---\nText.\n",
+        "hugo.md": '+++\ntitle = "Hugo"\nid = 202405011230\n+++\nText.\n',
+        "reader.md": "---\ntitle: Reader\n---\n[[007]], [[7]] and [[202405011230]].\n",
+    })
+    build(config)
+    links = wikilinks(page(config, "reader"))
+    assert links["007"] == "bond.html" and links["202405011230"] == "hugo.html"
+    assert links["7"] == "7.html"  # a placeholder: 7 is not 007
+    notes = load_wiki(config).notes
+    assert (notes["bond"].frontmatter_id, notes["hugo"].frontmatter_id) == ("007", "202405011230")
+
+
+def test_an_id_two_notes_claim_is_the_ambiguity_error_naming_both(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\nid: 4x9k2\n---\nText.\n",
+        "b.md": "---\ntitle: B\ntags: [x]\nid: 4X9K2\n---\nText.\n",
+        "c.md": "---\ntitle: C\naliases: [shared]\n---\nText.\n",
+        "d.md": "---\ntitle: D\nID: Shared\n---\nText.\n",  # ID: is id:, as Title: is title:
+        "linker.md": "---\ntitle: Linker\n---\nSee [[4x9k2]].\n",
+    })
+    got = findings(config)
+    assert ("duplicate-id-field", "a.md:3", "error",
+            "the id '4x9k2' (id: in the front-matter) is claimed by a, b") in got
+    assert ("duplicate-id-field", "b.md:4", "error",
+            "the id '4x9k2' (id: in the front-matter) is claimed by a, b") in got
+    assert ("duplicate-alias", "c.md:3", "error", "the alias 'shared' is claimed by c, d") in got
+    assert ("duplicate-id-field", "d.md:3", "error",
+            "the id 'shared' (id: in the front-matter) is claimed by c, d") in got
+    assert ("ambiguous-target", "linker.md:4", "error",
+            "'4x9k2' is ambiguous: it names a, b") in got
+    with pytest.raises(ResolveError) as info:
+        build(config)
+    [finding] = info.value.findings
+    assert (str(finding.where), finding.message) == ("linker.md:4",
+                                                    "'4x9k2' is ambiguous: it names a, b")
+    assert not config.out.exists()
+
+
+def test_an_id_that_is_the_note_s_own_is_nothing_new(write_wiki) -> None:
+    config = write_wiki({
+        "alpha.md": "---\ntitle: Alpha\ndate: 2024-05-01\ntier: 1\nid: Alpha\n---\n[[beta]]\n",
+        "beta.md": "---\ntitle: Beta\ndate: 2024-05-01\ntier: 1\nid: alpha\n---\n[[alpha]]\n",
+    })
+    assert load_wiki(config).notes["alpha"].frontmatter_id is None
+    assert findings(config) == [
+        ("id-field-shadowed", "beta.md:5", "warning",
+         "the id 'alpha' (id: in the front-matter) is the id of alpha.md, which links by it "
+         "reach")]
+    build(config)
+    assert wikilinks(page(config, "beta")) == {"alpha": "alpha.html"}
+    graph = (config.out / "graph.nt").read_text(encoding="utf-8")
+    assert graph.count('<http://purl.org/dc/terms/identifier> "alpha" .') == 2  # each its own
+
+
+@pytest.mark.parametrize(("written", "kind"), [("[a1, b2]", "a list"),
+                                               ("{zettel: a1}", "a mapping"),
+                                               ("[[a1]]", "a list")])
+def test_an_id_that_is_no_single_name_is_a_warning(write_wiki, written: str, kind: str) -> None:
+    config = write_wiki({
+        "Odd.md": f"---\ntitle: Odd\ndate: 2024-05-01\ntier: 1\nid: {written}\n---\n[[b]]\n",
+        "b.md": "---\ntitle: B\ndate: 2024-05-01\ntier: 1\n---\n[[a1]] and [[odd]]\n",
+    })
+    assert findings(config) == [
+        ("bad-id-field", "Odd.md:5", "warning", f"'id' is {kind}, not one name; it is ignored"),
+        ("placeholder", "b.md:6", "warning", "link to 'a1', a placeholder: no note yet")]
+    result = kg("check", "--wiki", str(config.wiki))
+    assert result.exit_code == 0
+    assert "Odd.md:5" in result.stdout and "write one id" in result.stdout
+    build(config)
+    assert wikilinks(page(config, "b"))["odd"] == "odd.html"
+
+
+def test_an_id_added_and_removed_is_followed_by_the_incremental_build(write_wiki) -> None:
+    config = write_wiki({"linker.md": LINKER,
+                         "kernel.md": ZETTEL.replace("id: 0202405011230\n", "")})
+    build(config)
+    assert wikilinks(page(config, "linker"))["0202405011230"] == "0202405011230.html"
+    write_wiki({"kernel.md": ZETTEL})
+    rebuild(config)
+    assert wikilinks(page(config, "linker"))["0202405011230"] == "kernel.html"
+    assert not (config.out / "notes" / "0202405011230.html").exists()
+    assert "Extended by" in page(config, "kernel")
+    write_wiki({"kernel.md": ZETTEL.replace("0202405011230", "0202405011231")})
+    rebuild(config)
+    assert wikilinks(page(config, "linker"))["0202405011230"] == "0202405011230.html"
+    assert "not written yet" in page(config, "0202405011230")
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+
+def dates(config: Config) -> dict[str, str | None]:
+    """Each note's date as its page says it (the first <time> of the page), by id."""
+    out: dict[str, str | None] = {}
+    for path in sorted((config.out / "notes").glob("*.html")):
+        found = re.search(r'<time datetime="([^"]+)"', path.read_text(encoding="utf-8"))
+        out[path.stem] = found.group(1) if found else None
+    return out
+
+
+def test_epoch_seconds_and_milliseconds_are_the_day_in_utc(write_wiki, monkeypatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: the local day is the next one
+    time.tzset()
+    try:
+        config = write_wiki({
+            "project.alpha.md": DENDRON,  # created: 1636492098692, 2021-11-09T21:08:18.692Z
+            "late.md": "---\ntitle: Late\ndate: 1636502399\n---\nText.\n",  # 23:59:59 UTC
+            "toml.md": '+++\ntitle = "T"\ncreated = 1700000000000\n+++\nText.\n',
+        })
+        build(config)
+        assert dates(config) == {"late": "2021-11-09", "project-alpha": "2021-11-09",
+                                 "toml": "2023-11-14"}
+        assert not [f for f in findings(config) if "date" in f[0]]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_bare_year_or_month_is_its_first_day_with_a_warning(write_wiki) -> None:
+    config = write_wiki({
+        "year.md": "---\ntitle: Year\ntier: 1\ndate: 2024\n---\nText.\n",
+        "month.md": "---\ntitle: Month\ntier: 1\ncreated: 2024-5\n---\nText.\n",
+        "hugo.md": '+++\ntitle = "Hugo"\ntier = 1\ndate = 1998\n+++\nText.\n',
+    })
+    build(config)
+    assert dates(config) == {"hugo": "1998-01-01", "month": "2024-05-01", "year": "2024-01-01"}
+    assert findings(config) == [
+        ("partial-date", "hugo.md:4", "warning",
+         "'date: 1998' names no day; it is read as 1998-01-01, the first day of that year"),
+        ("partial-date", "month.md:4", "warning",
+         "'created: 2024-5' names no day; it is read as 2024-05-01, the first day of that "
+         "month"),
+        ("partial-date", "year.md:4", "warning",
+         "'date: 2024' names no day; it is read as 2024-01-01, the first day of that year")]
+    result = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    row = next(r for r in json.loads(result.stdout) if r["code"] == "partial-date"
+               and r["file"] == "year.md")
+    assert (row["line"], row["hint"]) == (4, "write the whole date if you know it: "
+                                             "date: YYYY-MM-DD")
+
+
+@pytest.mark.parametrize("written", ["202405011230", "20240501", "2024-13", "0000", "soon",
+                                     "16364920986", "1636492098.692"])
+def test_a_number_that_is_no_date_stays_a_warning(write_wiki, written: str) -> None:
+    """12 and 14 digits are a Zettelkasten's YYYYMMDDHHMM[SS], 8 are YYYYMMDD: read as
+    epoch time they would be a wrong day (1976, 1970), so they are no date, as before."""
+    config = write_wiki({"a.md": f"---\ntitle: A\ntier: 1\ndate: {written}\n---\nText.\n"})
+    build(config)
+    assert dates(config) == {"a": None}
+    [(code, where, severity, message)] = findings(config)
+    assert (code, where, severity) == ("bad-date", "a.md:4", "warning")
+    assert message == f"'date: {written}' is not a date; it is ignored"
+
+
+def test_a_date_that_is_no_date_gives_way_to_created(write_wiki) -> None:
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ntier: 1\ndate: someday\ncreated: 1636492098692\n---\nText.\n",
+        "2024-05-01.md": "---\ntitle: Daily\ntier: 1\ndate:\n---\nText.\n",
+    })
+    build(config)
+    assert dates(config) == {"2024-05-01": "2024-05-01", "a": "2021-11-09"}
+    assert [(f[0], f[1]) for f in findings(config)] == [("bad-date", "a.md:4")]
+
+
+def test_dates_of_other_tools_build_the_same_incrementally(write_wiki) -> None:
+    config = write_wiki({"project.alpha.md": DENDRON, "linker.md": LINKER,
+                         "year.md": "---\ntitle: Year\ndate: 2024\n---\n[[project.alpha]]\n"})
+    build(config)
+    write_wiki({"project.alpha.md": DENDRON.replace("created: 1636492098692",
+                                                    "created: 1700000000000")})
+    rebuild(config)
+    assert dates(config)["project-alpha"] == "2023-11-14"
