@@ -329,6 +329,45 @@ def test_a_note_added_beside_a_hub_leaves_the_pages_that_draw_it_two_hops_away(
     assert_same_tree(config.out, full.out)
 
 
+def test_builds_in_one_process_render_again_only_the_list_items_that_changed(
+        sample: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kg serve`` builds again and again in one process: the timeline's and the lists'
+    items of the notes an edit left alone are the last build's, unless what they are made
+    from changed (here the tiers' labels, in kg.toml); the site is a full build's."""
+    import kg.site
+
+    looked: list[tuple[object, bool]] = []
+    real = kg.site.Remembered.get
+
+    def get(self: kg.site.Remembered, key: tuple[object, ...]) -> object:
+        found = real(self, key)
+        if key[1] == 1:  # a timeline item, which shows the summary
+            looked.append((key[2], found is not None))
+        return found
+
+    monkeypatch.setattr(kg.site.Remembered, "get", get)
+    for n in (1, 2):
+        edit(sample, "ahe.md", lambda t, n=n: t.replace("## TL;DR\n", f"## TL;DR\nEdit {n}.\n", 1))
+        looked.clear()
+        build(sample)
+    again = {nid for nid, hit in looked if hit}
+    assert "ahe" not in again and {"mimo", "import-ai-455"} <= again
+    assert {nid for nid, hit in looked if not hit} == {"ahe"}
+
+    toml = sample.root / "kg.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") if toml.exists() else ""
+                    + '[kg.tiers]\n2 = "Worth a look"\n', encoding="utf-8")
+    config = replace(load_config(sample.root), out=sample.out)
+    edit(config, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nEdit 3.\n", 1))
+    looked.clear()
+    build(config)
+    assert not any(hit for _, hit in looked)
+    assert 'title="Worth a look"' in (config.out / "timeline.html").read_text(encoding="utf-8")
+    full = replace(config, out=config.root / "full")
+    build(full, full=True)
+    assert_same_tree(config.out, full.out)
+
+
 def test_the_graph_exports_streamed_to_disk_equal_the_ones_made_in_memory(
         sample: Config) -> None:
     from kg.build import load_wiki
