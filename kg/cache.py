@@ -588,19 +588,22 @@ def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryvi
     graph.settle()
     held = graph._wiki
     found: dict[tuple[str, str], tuple[Note, bytes | memoryview]] = {}
-    rows: list[EdgeRow] = []
+    outs: list[Span] = []
     for nid, (span, out, _in) in graph._all_spans():
         if span is not None:
             data = checked(graph._blobs[span[0] : span[0] + span[1]], span)
             note: Note = held.notes[nid] if held is not None else safe_loads(data)
             found[note.path, note.digest] = note, data
-        if held is None and out is not None:
-            rows += graph._read(out)
+        if out is not None:
+            outs.append(out)
     if held is None:  # a new process: the records' resolution is the cache's too
         from kg.resolve import remember
 
-        rows.sort()
-        remember([note for note, _ in found.values()], (edge for _, edge in edge_records(rows)))
+        def edges() -> Iterator[Edge]:  # read while the rebuild has the old cache open
+            rows = sorted(row for out in outs for row in graph._read(out))
+            return (edge for _, edge in edge_records(rows))
+
+        remember([note for note, _ in found.values()], edges)
     return found
 
 

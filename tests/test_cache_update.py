@@ -230,10 +230,12 @@ def test_a_new_process_resolves_only_the_edited_notes_links(wiki_config: Config,
     assert updated == open_graph(_scratch(config)).wiki()
 
 
-def test_a_damaged_old_record_is_not_carried_over(wiki_config: Config,
+@pytest.mark.parametrize("part", [0, 1], ids=["record", "edges"])
+def test_a_damaged_old_record_is_not_carried_over(wiki_config: Config, part: int,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A flipped byte in an unchanged note's record: that record is not copied into the new
-    cache (whose checksums would then vouch for it); the update is a full rebuild."""
+    """A flipped byte in an unchanged note's record (or in its edges, which a new process
+    takes as the record's resolution): it is not carried into the new cache (whose checksums
+    would then vouch for it); the update is a full rebuild (or a full resolution)."""
     config = wiki_config
     open_graph(config)
     monkeypatch.setattr(cache, "_held", None)
@@ -244,7 +246,7 @@ def test_a_damaged_old_record_is_not_carried_over(wiki_config: Config,
         start = opened.start + opened.header.sections[3][0]
         span = Graph(opened.header, opened.index(), opened.blobs()).lookup("spans", "paper-00050")
     data = bytearray(path.read_bytes())
-    data[start + span[0][0] + span[0][1] // 2] ^= 0x10
+    data[start + span[part][0] + span[part][1] // 2] ^= 0x10
     path.write_bytes(bytes(data))
     edit_note(config, "paper-00004.md", lambda t: t + "\nOne more sentence.\n")
     updated = open_graph(config)
