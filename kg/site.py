@@ -798,15 +798,17 @@ class Site:
                                key_of(asking, note_fields=TRACKER_FIELDS)),
                           tags=sorted({t for note in asking for t in note.tags}),
                           tiers=sorted({n.tier for n in asking if n.tier is not None}),
+                          math=any("$" in tq.question.text for tq in tracked),
                           late={"rows": rows})
 
     def angles(self) -> Page:
         notes = self.views.angle_rows()
         path = page("angles.html")
-        texts = (t for note in notes for a in note.angles for t in (a.title, a.text))
+        texts = [t for note in notes for a in note.angles for t in (a.title, a.text)]
         return self._page("angles.html", path, nav="angles", stream=True,
                           key=self._links(texts, path),
-                          shows=("id", "title", "tier", "date", "angles"), notes=notes)
+                          shows=("id", "title", "tier", "date", "angles"), notes=notes,
+                          math=any("$" in t for t in texts))
 
     def forecasts(self) -> Page:
         fv = self.views.forecasts(self.today)

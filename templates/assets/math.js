@@ -1,10 +1,11 @@
-// The TeX of a note's $…$ and $$…$$, which the build keeps as written, typeset by KaTeX as
+// The TeX of a note's $…$ and $$…$$ (in its body, its questions and angles, and on the pages
+// that list those), which the build keeps as written, typeset by KaTeX as
 // MathML (drawn by the browser itself: no style sheet, no fonts, no inline style). A formula
 // KaTeX cannot read stays as written.
 (function () {
   "use strict";
   if (typeof katex === "undefined") return;
-  document.querySelectorAll(".body .math").forEach(function (el) {
+  document.querySelectorAll("main .math").forEach(function (el) {
     var tex = el.textContent;
     try {
       katex.render(tex, el, {

@@ -55,3 +55,33 @@ def test_tex_is_typeset_as_mathml_without_errors(tmp_path: Path, browser: Any) -
     assert typeset[1][2] == "\\frac{1}{"  # KaTeX could not read it: left as written
     assert "for $5 and $10 of compute" in body
     assert errors == []
+
+
+def test_tex_in_questions_and_angles_is_typeset_where_they_are_listed(
+        tmp_path: Path, browser: Any) -> None:
+    """A question's or an angle's TeX, on the note's page outside its body and on the
+    tracker and the angles page; a tracker without TeX loads no KaTeX."""
+    note = ("---\ntitle: Bounds\n---\n## Research angle\n1. **Bound** the $L_2$ norm.\n\n"
+            "## Open questions\n- Is $\\alpha < 1$ always?\n")
+    (tmp_path / "wiki").mkdir()
+    (tmp_path / "wiki" / "bounds.md").write_text(note, encoding="utf-8")
+    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
+    build(config)
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        for name, count in (("notes/bounds.html", 4), ("questions.html", 1),
+                            ("angles.html", 1)):
+            page.goto((config.out / name).as_uri())
+            page.wait_for_selector(".math.typeset math")
+            typeset = page.eval_on_selector_all(
+                "main .math", "els => els.map(e => e.classList.contains('typeset'))")
+            assert typeset == [True] * count, name
+    finally:
+        context.close()
+    assert errors == []
+    (tmp_path / "wiki" / "bounds.md").write_text(note.replace("$", ""), encoding="utf-8")
+    build(config)
+    assert "katex" not in (config.out / "questions.html").read_text(encoding="utf-8")
