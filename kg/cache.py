@@ -625,9 +625,11 @@ def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryvi
             data = checked(graph._blobs[span[0] : span[0] + span[1]], span)
             note: Note = held.notes[nid] if held is not None else safe_loads(data)
             found[note.path, note.digest] = note, data
-        if held is None and out is not None:
+        if held is None and out is not None and graph.left_out is None:
             rows += graph._read(out)
-    if held is None:  # a new process: the records' resolution is the cache's too
+    # a new process: the records' resolution is the cache's too; but not a broken wiki's,
+    # whose notes' links lack the ambiguous ones (their errors would be lost with them)
+    if held is None and graph.left_out is None:
         from kg.resolve import remember
 
         rows.sort()

@@ -246,3 +246,21 @@ def test_a_built_site_stays_as_it_was_while_a_note_is_broken(write_wiki) -> None
     write_wiki({"b.md": FIXED_B})
     assert kg("build", "--wiki", str(config.wiki), "--out", str(config.out)).exit_code == 0
     assert kg("questions", "--wiki", str(config.wiki)).stderr == ""
+
+
+def test_an_ambiguous_link_is_found_again_by_the_next_process_after_an_edit(
+        write_wiki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new process's rebuild takes the unchanged notes' links from the cache it replaces
+    (:func:`kg.resolve.remember`); a's links there lack the ambiguous one, so they are not
+    taken: else an edit of c would lose a's error, and the build would succeed."""
+    from kg import resolve
+
+    config = write_wiki({**WIKI, "b.md": FIXED_B})
+    _warned(kg("connections", "a", "--wiki", str(config.wiki)), notes=0)
+    for edit in range(2):
+        monkeypatch.setattr(cache, "_held", None)  # as in a new process
+        monkeypatch.setattr(resolve, "_last_resolved", None)
+        write_wiki({"c.md": WIKI["c.md"] + "More.\n" * (edit + 1)})
+        _warned(kg("connections", "a", "--wiki", str(config.wiki)), notes=0)
+        with pytest.raises(ResolveError):
+            build(config)
