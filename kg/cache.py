@@ -8,6 +8,11 @@ change, was added or removed, only the changed files are parsed again; the other
 the cache, and the wiki is resolved anew. The file itself, one per wiki folder under
 ``<root>/.kg/cache/``, is :mod:`kg.cachefile`'s business.
 
+A wiki with a broken note is cached too: the records of the notes that parse, and the
+errors of those that do not (and of links two notes claim). A query answers from them and
+says what it left out; a build, which asks for the wiki strictly, fails with those errors
+(:func:`open_graph`), read from the cache as they were found, until the note is fixed.
+
 A :class:`Graph` reads only what a query needs: ``kg connections`` on a 10,000-note wiki
 reads a small header, one bucket of spans, the note's edges and the table of labels, not
 100 MB of records, and as plain values: the record classes are not even imported.
@@ -65,7 +70,7 @@ from kg.cachefile import (
     write_file,
     write_quietly,
 )
-from kg.errors import Finding, KgError
+from kg.errors import Finding, KgError, LeftOut
 from kg.ids import NoteId, loose_id, name_key, note_part, slugify, target_text
 
 if TYPE_CHECKING:
@@ -158,6 +163,12 @@ class Graph:
         write, self._write = self._write, None
         if write is not None:
             self._index, self._blobs = write()
+
+    @property
+    def left_out(self) -> LeftOut | None:
+        """The notes and links with errors that the records are without (None when the wiki
+        has none): only a graph opened ``lenient`` has any."""
+        return self.header.left_out
 
     @property
     def fingerprint(self) -> str:
@@ -344,7 +355,8 @@ class Graph:
 
 
 def open_graph(config: Config, *, write_later: bool = False,
-               scanned: tuple[int, dict[str, Stat]] | None = None) -> Graph:
+               scanned: tuple[int, dict[str, Stat]] | None = None,
+               lenient: bool = False) -> Graph:
     """The wiki's records from the cache, rebuilt first when any note file changed.
 
     Never stale: every note file's stat is compared with the cache's, files whose stat is too
@@ -353,13 +365,22 @@ def open_graph(config: Config, *, write_later: bool = False,
     is next read from its file), not now; a build puts it after its site is in place.
     ``scanned``: the note files' stat as :func:`kg.cachefile.scan` just took it, and when
     (a build has, from :func:`kg.incremental.sources_stamp`).
+
+    A note with an error (or a file whose name gives no id, or an ambiguous link) is the
+    error :func:`load_notes` raises; ``lenient`` (a query), the records without them and
+    their errors in :attr:`Graph.left_out`. The cache keeps those errors as it keeps the
+    records, so neither asks the broken wiki's notes to be parsed again.
     """
     path = cache_file(config)
-    return _hold(path, _open(config, path, write_later, scanned))
+    graph = _hold(path, _open(config, path, write_later, scanned, lenient))
+    failed = None if lenient or graph.left_out is None else graph.left_out.error()
+    if failed is not None:
+        raise failed
+    return graph
 
 
 def _open(config: Config, path: Path, write_later: bool = False,
-          scanned: tuple[int, dict[str, Stat]] | None = None) -> Graph:
+          scanned: tuple[int, dict[str, Stat]] | None = None, lenient: bool = False) -> Graph:
     if not config.wiki.is_dir():
         from kg.discover import discover
 
@@ -369,6 +390,14 @@ def _open(config: Config, path: Path, write_later: bool = False,
 
     def rebuild(old: Opened | None = None) -> Graph:
         return _rebuild(config, path, stats, started, code, old, write_later)
+
+    def recover() -> Graph:
+        """A graph rebuilt for one whose blobs were damaged: as strict as that one was."""
+        graph = rebuild()
+        failed = None if lenient or graph.left_out is None else graph.left_out.error()
+        if failed is not None:
+            raise failed
+        return graph
 
     try:
         old = open_file(path, code, str(config.wiki))
@@ -381,17 +410,17 @@ def _open(config: Config, path: Path, write_later: bool = False,
             same = old.header.stats_key == stats_key(stats) or old.stats() == stats
             if same and _unchanged(config.wiki, old, old.header.racy):
                 if old.header.racy and not racy(stats, started):
-                    return _restat(old, path, stats, started, rebuild)  # settled now
+                    return _restat(old, path, stats, started, recover)  # settled now
                 blobs = old.mapped()
                 if blobs is None:  # cut short or grown: never read a blob past its end
                     return rebuild()
-                return Graph(old.header, old.index(), blobs, recover=rebuild)
+                return Graph(old.header, old.index(), blobs, recover=recover)
             if not same:
                 before = old.stats()
                 changed = [rel for rel, st in stats.items() if before.get(rel) != st]
                 if (not before.keys() - stats.keys()
                         and _unchanged(config.wiki, old, [*changed, *old.header.racy])):
-                    return _restat(old, path, stats, started, rebuild)  # touched, not changed
+                    return _restat(old, path, stats, started, recover)  # touched, not changed
             return rebuild(old)
     except KgError:
         raise
@@ -474,14 +503,15 @@ def _rebuild(config: Config, path: Path, stats: dict[str, Stat], started: int, c
 
 def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: int, code: str,
                  old: Opened | None) -> Graph:
-    found = _discover(config.wiki, stats)
+    found, misnamed = _discover(config.wiki, stats)
     previous = _previous(path, old, stats)
-    wiki, digests = load_notes(found, {key: note for key, (note, _) in previous.notes.items()},
-                               known=previous.digests)
-    # a file whose stat was taken but whose content was not read (not a note) has no hash;
-    # a later change to it costs a rebuild, never a stale answer
+    wiki, digests, left_out = load_notes_leniently(
+        found, {key: note for key, (note, _) in previous.notes.items()},
+        known=previous.digests, misnamed=misnamed)
+    # a file whose stat was taken but whose content was not read (not a note, a name that
+    # gives no id) has no hash; a later change to it costs a rebuild, never a stale answer
     header = Header(FORMAT, code, str(config.wiki), stats_key(stats), racy(stats, started),
-                     fingerprint(code, digests))
+                     fingerprint(code, digests), left_out=left_out or None)
     pickler = _pickler(previous)
 
     def write() -> tuple[Index, bytes | memoryview]:
@@ -501,16 +531,17 @@ def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: in
     return Graph(header, _UNWRITTEN, b"", wiki, write=write)
 
 
-_discovered: tuple[tuple[Any, ...], Discovery] | None = None
+_discovered: tuple[tuple[Any, ...], tuple[Discovery, tuple[Finding, ...]]] | None = None
 """The last discovery, with the listing it was made from (:func:`_discover`)."""
 
 
-def _discover(wiki: Path, stats: Mapping[str, Stat]) -> Discovery:
-    """The wiki's note files (:func:`kg.discover.discover`), found again only when the
-    listing says a file came, went or was replaced (another inode, a symlink's target) or
-    the templates' setting changed: an edit in ``kg serve`` does not walk the wiki twice."""
+def _discover(wiki: Path, stats: Mapping[str, Stat]) -> tuple[Discovery, tuple[Finding, ...]]:
+    """The wiki's note files, and the errors of the files whose names give no id
+    (:func:`kg.discover.discover_leniently`), found again only when the listing says a
+    file came, went or was replaced (another inode, a symlink's target) or the templates'
+    setting changed: an edit in ``kg serve`` does not walk the wiki twice."""
     from kg.cachefile import TEMPLATE_SETTINGS
-    from kg.discover import discover
+    from kg.discover import discover_leniently as discover
 
     global _discovered
     settings = {setting for setting, _ in TEMPLATE_SETTINGS}
@@ -596,7 +627,9 @@ def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryvi
             found[note.path, note.digest] = note, data
         if out is not None:
             outs.append(out)
-    if held is None:  # a new process: the records' resolution is the cache's too
+    # a new process: the records' resolution is the cache's too; but not a broken wiki's,
+    # whose notes' links lack the ambiguous ones (their errors would be lost with them)
+    if held is None and graph.left_out is None:
         from kg.resolve import remember
 
         def edges() -> Iterator[Edge]:  # read while the rebuild has the old cache open
@@ -639,12 +672,27 @@ def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
 
     Gives the content hash of every file read, too; the hash is of the very bytes parsed.
     ``known`` gives the hash of files whose content is known unchanged (:func:`_previous`):
-    one whose note ``reuse`` holds is not read at all.
+    one whose note ``reuse`` holds is not read at all. A note with an error, or an
+    ambiguous link, is a :class:`~kg.errors.BuildFailed` (or ResolveError) naming all.
     """
-    from kg.errors import BuildFailed, ResolveError
+    wiki, digests, left_out = load_notes_leniently(found, reuse, jobs=jobs, known=known)
+    failed = left_out.error()
+    if failed is not None:
+        raise failed
+    return wiki, digests
+
+
+def load_notes_leniently(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
+                         jobs: int | None = None, known: Mapping[str, str] | None = None,
+                         misnamed: tuple[Finding, ...] = ()
+                         ) -> tuple[Wiki, dict[str, str], LeftOut]:
+    """:func:`load_notes`, but a note that cannot be read or parsed, and a link two notes
+    claim, are left out of the wiki and given with their errors, as is each of
+    ``misnamed`` (the files :func:`kg.discover.discover_leniently` found no id for):
+    what a query answers from while a note is broken."""
     from kg.model import Note, Wiki
     from kg.parse import parse_all
-    from kg.resolve import resolve_wiki
+    from kg.resolve import resolve_leniently
 
     known = known or {}
     read: list[Note | Finding | None] = []  # in file order; None: parsed below
@@ -664,19 +712,12 @@ def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
             read.append(item)
     parsed = iter(parse_all(todo, jobs=jobs))
     results = [next(parsed) if item is None else item for item in read]
-    errors = [item for item in results if isinstance(item, Finding)]
+    errors = tuple(item for item in results if isinstance(item, Finding))
     notes = [item for item in results if isinstance(item, Note)]
-    if errors:
-        try:  # the other notes' ambiguous links too: every error in one report
-            resolve_wiki(notes)
-        except ResolveError as err:
-            errors += err.findings
-        noun = "note has" if len(errors) == 1 else "notes have"
-        raise BuildFailed(f"{len(errors)} {noun} errors",
-                          findings=tuple(errors))
-    wiki = resolve_wiki(notes)
+    wiki, ambiguous = resolve_leniently(notes)  # the others' links too: every error at once
     warnings = found.warnings + wiki.warnings + tuple(w for n in notes for w in n.warnings)
-    return Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, warnings), digests
+    return (Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, warnings), digests,
+            LeftOut(misnamed, errors, ambiguous))
 
 
 def _unread(file: NoteFile, reuse: Mapping[tuple[str, str], Note],

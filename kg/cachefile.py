@@ -1,11 +1,12 @@
 """The cache's file: how the records of a wiki are laid out on disk, and read back checked.
 
 One file per wiki folder: a small header (a key of every note file's stat, the files too
-recently changed to trust their stat, the fingerprint of the content, and where each section
-lies with its CRC-32), then the stats, the content hashes, an index, and the blob area of one
-pickle per note and per note's edges. :mod:`kg.cache` decides when this file is current;
-this module only writes it whole (a temporary file, then ``os.replace``) and reads it back,
-refusing any part whose checksum does not match.
+recently changed to trust their stat, the fingerprint of the content, where each section
+lies with its CRC-32, and the errors of the notes and links the records are without), then
+the stats, the content hashes, an index, and the blob area of one pickle per note and per
+note's edges. :mod:`kg.cache` decides when this file is current; this module only writes it
+whole (a temporary file, then ``os.replace``) and reads it back, refusing any part whose
+checksum does not match.
 
 Records are pickled as their constructor's arguments, relations by name, read-only mappings
 as dicts: about twice as fast to read back as the dataclasses' own pickling. What a warm
@@ -41,11 +42,12 @@ except ImportError:  # pragma: no cover - a Python built without it
 
 if TYPE_CHECKING:
     from kg.config import Config
+    from kg.errors import LeftOut
     from kg.model import Edge, Note, Wiki
     from kg.relations import Relation
     from kg.resolve import Resolver
 
-FORMAT = 5
+FORMAT = 6
 """Bumped whenever the layout changes; a cache of another format is rebuilt."""
 
 RACY_NS = 3_000_000_000
@@ -406,6 +408,8 @@ class Header(NamedTuple):
     racy: tuple[str, ...]
     fingerprint: str
     sections: tuple[Span, Span, Span, Span] = ((0, 0, 0),) * 4  # stats, hashes, index, blobs
+    left_out: LeftOut | None = None
+    """The notes and links with errors, which the records are without; None when none."""
 
 
 class Index(NamedTuple):
@@ -672,7 +676,9 @@ def write_file(f: IO[bytes], header: Header, stats: dict[str, Stat],
         (start, len(part), zlib.crc32(part)) for start, part in zip(starts, parts, strict=False))
     blobs_at = (starts[-1], len(blobs.view), blobs.crc)
     header = header._replace(sections=(stats_at, hashes_at, index_at, blobs_at))
-    pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
+    flat = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
+    flat.fast = True  # no memo: the same bytes whichever strings the findings share
+    flat.dump(header)
     for part in parts:
         f.write(part)
     blobs.write_into(f)

@@ -33,11 +33,7 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except KgError as err:
-            from kg.discover import printable
-
-            # a name from the wiki or the command line may hold ESC or BEL: shown escaped
-            said = "\n".join(printable(line) for line in f"error: {err}".split("\n"))
-            click.echo(said, err=True)
+            _say_escaped(f"error: {err}")
             sys.exit(1)
         except RuntimeError as err:  # Path.resolve of a symlink loop (Python before 3.13)
             if not str(err).startswith("Symlink loop"):
@@ -59,6 +55,26 @@ def reports_errors(func: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _say_escaped(text: str) -> None:
+    """``text`` on standard error, escaped: a name from the wiki or the command line may
+    hold ESC or BEL."""
+    from kg.discover import printable
+
+    click.echo("\n".join(printable(line) for line in text.split("\n")), err=True)
+
+
+def _graph(config: Any) -> Any:
+    """The wiki's graph for a query, from the cache: a note with an error (or an ambiguous
+    link) is left out, and said so on standard error before the answer, which goes to
+    standard output as ever (the exit code is that of the query: 0 when it answered)."""
+    from kg.cache import open_graph
+
+    graph = open_graph(config, lenient=True)
+    if graph.left_out is not None:
+        _say_escaped(graph.left_out.warning())
+    return graph
 
 
 def _config(wiki: str | None = None, out: str | None = None, **options: Any) -> Any:
@@ -127,7 +143,8 @@ def main() -> None:
 
     Notes are Markdown files with YAML front-matter under wiki/. `kg build` turns them into
     one knowledge graph (RDF and NetworkX) and a static site; the query commands ask the
-    graph from the shell.
+    graph from the shell. A note with an error stops the build; the queries answer without
+    it, and say on stderr what they left out.
     """
 
 
@@ -188,10 +205,9 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
                                          mentions=not no_mentions)
         rows = link_rows(links)
     else:
-        from kg.cache import open_graph
         from kg.query import connection_rows
 
-        _nid, rows = connection_rows(open_graph(_config(wiki)), note, relation=rel,
+        _nid, rows = connection_rows(_graph(_config(wiki)), note, relation=rel,
                                      direction=direction, mentions=not no_mentions)
     columns = ["direction", "relation", "note", "annotation"] if fmt == "table" else [
         "direction", "relation", "label", "note", "title", "placeholder", "annotation"]
@@ -443,9 +459,7 @@ def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: s
         found = remote_neighbours(_remote(endpoint, user, password_env, wiki), note, depth,
                                   mentions=not no_mentions, relation=rel)
     else:
-        from kg.cache import open_graph
-
-        graph = open_graph(_config(wiki))
+        graph = _graph(_config(wiki))
         found = neighbours(graph, find(graph, note), depth, mentions=not no_mentions,
                            relation=rel)
     columns = (["distance", "via", "dir", "relation", "id", "title"] if fmt == "table" else
@@ -482,9 +496,7 @@ def path(source: str, target: str, directed: bool, no_mentions: bool, limit: int
         a, b, found = remote_paths(_remote(endpoint, user, password_env, wiki), source, target,
                                    mentions=not no_mentions, directed=directed, limit=limit)
     else:
-        from kg.cache import open_graph
-
-        graph = open_graph(_config(wiki))
+        graph = _graph(_config(wiki))
         a, b = find(graph, source), find(graph, target)
         found = paths(graph, a, b, mentions=not no_mentions, directed=directed, limit=limit)
     rows = [
@@ -537,8 +549,9 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
     else:
         from kg.query import questions_in
 
+        config = _config(wiki)
         rows = [r.as_dict() for r in questions_in(
-            _config(wiki), status=status, tier=tier, tag=tag,
+            config, graph=_graph(config), status=status, tier=tier, tag=tag,
             since=since.date() if since else None)]
     columns = (["status", "age", "note", "question"] if fmt == "table" else
                ["id", "status", "note", "title", "tier", "date", "age", "question",
@@ -574,7 +587,8 @@ def forecasts(due: bool, wiki: str | None, fmt: str) -> None:
     from kg.formats import render_rows
     from kg.query import forecasts_in
 
-    rows = forecasts_in(_config(wiki), due=due)
+    config = _config(wiki)
+    rows = forecasts_in(config, due=due, graph=_graph(config))
     columns = (["by", "p", "status", "forecaster", "claim"] if fmt == "table" else
                ["id", "note", "claim", "p", "by", "status", "forecaster", "resolved_by",
                 "where"])
@@ -612,7 +626,8 @@ def sparql(query: str, fmt: str, wiki: str | None, endpoint: str | None, user: s
         store = Store(endpoint, _auth(user, password_env))
         result = remote_query(store, query, base_iri=config.base_iri, compact=fmt == "table")
     else:
-        result = query_wiki(_config(wiki), query, compact=fmt == "table")
+        config = _config(wiki)
+        result = query_wiki(config, query, compact=fmt == "table", graph=_graph(config))
     if fmt in ("ttl", "nt"):
         click.echo(serialize_graph(result, fmt), nl=False)
         return
@@ -632,7 +647,9 @@ def stats(top: int, wiki: str | None, fmt: str) -> None:
     from kg.cache import derived
     from kg.formats import render_rows
 
-    rows = derived(_config(wiki), f"stats-{top}", lambda loaded: run_stats(loaded, top=top))
+    config = _config(wiki)
+    rows = derived(config, f"stats-{top}", lambda loaded: run_stats(loaded, top=top),
+                   graph=_graph(config))
     click.echo(render_rows([r.as_dict() for r in rows], ["section", "name", "value", "detail"],
                            fmt))
 
@@ -649,7 +666,8 @@ def export(fmt: str | None, out: str | None, wiki: str | None) -> None:
     """The knowledge graph as Turtle, JSON-LD or N-Triples, or its NetworkX view as GraphML."""
     from kg.export import export_wiki, format_of
 
-    data = export_wiki(_config(wiki), fmt or format_of(out))
+    config = _config(wiki)
+    data = export_wiki(config, fmt or format_of(out), graph=_graph(config))
     if out is None:
         click.echo(data, nl=False)
         return

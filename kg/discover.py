@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.cachefile import TEMPLATE_SETTINGS
-from kg.errors import BuildFailed, Finding, Location, NoteError, Severity
+from kg.errors import Finding, LeftOut, Location, NoteError, Severity
 from kg.ids import NoteId, hashed_id, loose_id, note_id
 
 SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
@@ -84,8 +84,9 @@ class Discovery:
 def discover(wiki: Path) -> Discovery:
     """Every note file under ``wiki``, sorted by id; ids that collide are an error."""
     found, errors = discover_leniently(wiki)
-    if errors:
-        raise BuildFailed(f"{len(errors)} note file name(s) cannot be ids", findings=errors)
+    failed = LeftOut(names=errors).error()
+    if failed is not None:
+        raise failed
     return found
 
 

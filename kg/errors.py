@@ -99,6 +99,62 @@ class BuildFailed(KgError):
     """The wiki has errors; ``findings`` holds every one of them."""
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """What a lenient read of the wiki left out, each with its error: the files whose names
+    give no id (or another file's), the notes that cannot be read or parsed, and the links
+    that name two notes. A query answers without them and says so (:meth:`warning`); a
+    build fails with :meth:`error`, the very error a strict read raises."""
+
+    names: tuple[Finding, ...] = ()
+    notes: tuple[Finding, ...] = ()
+    links: tuple[Finding, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.notes or self.links)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return (*self.names, *self.notes, *self.links)
+
+    @property
+    def files(self) -> int:
+        """How many note files were left out whole (a finding without a file: one each)."""
+        files = {str(f.where.file) if f.where else f"#{n}"
+                 for n, f in enumerate((*self.names, *self.notes))}
+        return len(files)
+
+    def error(self) -> KgError | None:
+        """What stops a strict read, as :func:`kg.discover.discover` and
+        :func:`kg.cache.load_notes` raise it: the names first (nothing is parsed before they
+        are ids), then the notes with the ambiguous links of the others, then the links."""
+        if self.names:
+            return BuildFailed(f"{len(self.names)} note file name(s) cannot be ids",
+                               findings=self.names)
+        if self.notes:
+            errors = (*self.notes, *self.links)
+            noun = "note has" if len(errors) == 1 else "notes have"
+            return BuildFailed(f"{len(errors)} {noun} errors", findings=errors)
+        if self.links:
+            return ResolveError(f"{len(self.links)} link target(s) are ambiguous",
+                                findings=self.links)
+        return None
+
+    def warning(self) -> str:
+        """What a query says on standard error before it answers without them: how many
+        notes and links, and each one's finding (file:line: what is wrong)."""
+        parts = []
+        if self.files:
+            parts.append(f"{self.files} note{'' if self.files == 1 else 's'} with errors")
+        if self.links:
+            links = len(self.links)
+            parts.append(f"{links} ambiguous link{'' if links == 1 else 's'}")
+        them = "it is" if self.files + len(self.links) == 1 else "they are"
+        head = (f"warning: {' and '.join(parts)} left out of the answer "
+                f"(`kg build` fails until {them} fixed):")
+        return "\n".join([head, *(f"  {f}" for f in self.findings)])
+
+
 CODES: Mapping[str, str] = MappingProxyType({
     # errors: what stops a build, or makes a link mean two things
     "bad-id": "a note file whose name gives no id (no letters or digits, a reserved or "

@@ -11,6 +11,7 @@ from kg.errors import ConfigError, KgError
 from kg.model import Wiki
 
 if TYPE_CHECKING:
+    from kg.cache import Graph
     from kg.config import Config
 
 FORMATS = ("ttl", "jsonld", "nt", "graphml")
@@ -40,12 +41,13 @@ def export(wiki: Wiki, nt: str | bytes, fmt: str) -> bytes:
     return serialize(nt, fmt)
 
 
-def export_wiki(config: Config, fmt: str) -> bytes:
-    """The wiki of ``config`` in ``fmt``, from the graph cache."""
+def export_wiki(config: Config, fmt: str, *, graph: Graph | None = None) -> bytes:
+    """The wiki of ``config`` in ``fmt``, from the graph cache (or its ``graph``, opened
+    already)."""
     from kg.cache import ntriples_file, open_graph
     from kg.rdf import ntriples_bytes
 
-    graph = open_graph(config)
+    graph = graph or open_graph(config)
     nt = b"" if fmt == "graphml" else ntriples_bytes(ntriples_file(config, graph))
     return export(graph.wiki(), nt, fmt)
 

@@ -276,11 +276,13 @@ def questions(
     return rows
 
 
-def questions_in(config: Config, **filters: Any) -> list[QuestionRow]:
-    """:func:`questions` of the wiki of ``config``, its rows kept by the cache."""
+def questions_in(config: Config, *, graph: Graph | None = None, **filters: Any
+                 ) -> list[QuestionRow]:
+    """:func:`questions` of the wiki of ``config`` (or of its ``graph``, opened already),
+    its rows kept by the cache."""
     from kg.cache import derived
 
-    return questions(derived(config, "questions", question_rows), **filters)
+    return questions(derived(config, "questions", question_rows, graph=graph), **filters)
 
 
 # -- forecasts --------------------------------------------------------------------------------
@@ -340,8 +342,10 @@ def forecasts(wiki: Wiki | Sequence[ForecastRow], *, due: bool = False,
     return rows
 
 
-def forecasts_in(config: Config, *, due: bool = False) -> list[ForecastRow]:
-    """:func:`forecasts` of the wiki of ``config``, its rows kept by the cache."""
+def forecasts_in(config: Config, *, due: bool = False, graph: Graph | None = None
+                 ) -> list[ForecastRow]:
+    """:func:`forecasts` of the wiki of ``config`` (or of its ``graph``, opened already),
+    its rows kept by the cache."""
     from kg.cache import derived
 
-    return forecasts(derived(config, "forecasts", forecast_rows), due=due)
+    return forecasts(derived(config, "forecasts", forecast_rows, graph=graph), due=due)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-from kg.errors import Finding, Location, ResolveError, Severity
+from kg.errors import Finding, LeftOut, Location, ResolveError, Severity
 from kg.ids import NoteId, loose_id, name_key, note_part, placeholder_id, target_text
 from kg.model import (
     Edge,
@@ -234,12 +234,10 @@ def resolve_wiki(notes: Iterable[Note]) -> Wiki:
     What the last call made of each note is taken again for the very same record when no
     note's names changed (``kg serve`` resolves the wiki again on every edit: one note's
     links are resolved, not seventy thousand)."""
-    wiki, errors = _resolve(notes)
-    if errors:
-        raise ResolveError(
-            f"{len(errors)} link target(s) are ambiguous",
-            findings=tuple(e.as_finding("ambiguous-target") for e in errors),
-        )
+    wiki, ambiguous = resolve_leniently(notes)
+    failed = LeftOut(links=ambiguous).error()
+    if failed is not None:
+        raise failed
     return wiki
 
 

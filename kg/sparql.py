@@ -387,9 +387,11 @@ def serialize_graph(result: Result, fmt: str) -> bytes:
     return serialize("".join(sorted(result.ntriples.splitlines(keepends=True))), fmt)
 
 
-def query_wiki(config: Config, text_or_file: str, *, compact: bool = False) -> Result:
-    """Run a query (text, or a ``.rq`` file) over the wiki's graph, from the cache."""
+def query_wiki(config: Config, text_or_file: str, *, compact: bool = False,
+               graph: Graph | None = None) -> Result:
+    """Run a query (text, or a ``.rq`` file) over the wiki's graph, from the cache (or
+    its ``graph``, opened already)."""
     query = read_query(text_or_file)
     source = text_or_file if query is not text_or_file else None
-    return run(open_store(config), query, base_iri=config.base_iri, compact=compact,
+    return run(open_store(config, graph), query, base_iri=config.base_iri, compact=compact,
                source=source)

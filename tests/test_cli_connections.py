@@ -62,10 +62,12 @@ def test_build_bad_note_exits_1_with_file_and_line(run, write_wiki) -> None:
     assert "a.md:3" in result.stderr and "written twice" in result.stderr
     assert "1 note has errors; nothing was written" in result.stderr
     assert not config.out.exists()
-    # a query writes nothing anyway: it says only what is wrong
+    # a query answers without the note, and says why: here it asks for that very note
     result = run("connections", "a", "--wiki", str(config.wiki))
     assert result.exit_code == 1 and "a.md:3" in result.stderr
-    assert "1 note has errors" in result.stderr and "written" not in result.stderr.split("\n")[0]
+    assert result.stderr.startswith("warning: 1 note with errors left out of the answer")
+    assert "error: no note called 'a'" in result.stderr
+    assert "nothing was written" not in result.stderr
 
 
 def test_build_tmp_wiki_without_kg_toml_needs_only_titles(run, tmp_path) -> None:
