@@ -65,6 +65,14 @@ class Split:
     """The front-matter is TOML between ``+++`` lines (Hugo's), not YAML."""
 
 
+def unwritable(value: str) -> str | None:
+    """The first character of ``value`` that no front-matter value may hold (a control
+    character, U+FFFE, U+FFFF: :func:`load` refuses them, written raw or as an escape), else
+    None: what ``kg new`` checks before it writes a note that would not parse."""
+    found = _CONTROL.search(value)
+    return found.group() if found else None
+
+
 def normalise_newlines(text: str) -> str:
     """Strip a BOM and turn CRLF and CR-only line ends into LF."""
     if text.startswith("\ufeff"):

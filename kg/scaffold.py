@@ -84,6 +84,19 @@ def _tag(text: str) -> str:
 # -- kg new -----------------------------------------------------------------------------------
 
 
+def _refuse_unwritable(values: Iterable[tuple[str, str]]) -> None:
+    """A control character, U+FFFE or U+FFFF in what a note would hold: refused before the
+    note is written, since its front-matter would not parse (it would stop every build)."""
+    from kg.discover import printable
+    from kg.frontmatter import unwritable
+
+    for what, value in values:
+        char = unwritable(value)
+        if char is not None:
+            raise ConfigError(f"the {what} '{printable(value)}' holds U+{ord(char):04X},"
+                              " which a note cannot hold", hint="leave that character out")
+
+
 def parse_connect(spec: str, resolver: Resolver, placeholders: dict[NoteId, Placeholder],
                   wiki: Wiki) -> Link:
     """``ID[:REL[:ANNOTATION]]``: the target is the shortest prefix that names a note."""
@@ -147,6 +160,9 @@ def new_note(
     title = " ".join(title.split())
     if not title:
         raise ConfigError("the title is empty", hint='kg new "Title of the note"')
+    _refuse_unwritable([("title", title), *(("tag", t) for t in tags),
+                        *(("alias", a) for a in aliases), *(("--connect", c) for c in connect),
+                        *((("--id", note_id),) if note_id else ())])
     if tier is not None and not 1 <= tier <= 9:
         raise ConfigError(f"tier {tier} is not a tier", hint="tiers are 1 to 9")
     if not config.wiki.is_dir():

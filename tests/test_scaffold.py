@@ -102,7 +102,7 @@ def test_init_adds_what_an_existing_gitignore_lacks_and_says_so(tmp_path: Path) 
 
 TITLES = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
-                           blacklist_characters="\ufeff\x85"),
+                           blacklist_characters="\ufeff\x85\ufffe\uffff"),  # refused
     min_size=1, max_size=80,
 ).map(lambda t: " ".join(t.split())).filter(bool)
 
@@ -118,6 +118,20 @@ def test_front_matter_round_trips_any_title(title: str, alias: str) -> None:
     assert note.aliases == (alias,)
     assert note.connections[0].annotation == title
     assert note.date == dt.date(2026, 5, 4) and note.tier == 1
+
+
+@pytest.mark.parametrize("field", ["title", "alias", "tag"])
+@pytest.mark.parametrize("char", ["\ufffe", "\uffff", "\x07"])
+def test_new_refuses_what_no_note_can_hold(sample_copy: Config, field: str, char: str) -> None:
+    """A noncharacter or a control character would make a note that stops every build."""
+    before = sorted(sample_copy.wiki.rglob("*"))
+    given = {"title": f"Odd{char}title", "aliases": [f"a{char}b"] if field == "alias" else [],
+             "tags": [f"t{char}"] if field == "tag" else []}
+    if field != "title":
+        given["title"] = "Plain title"
+    with pytest.raises(ConfigError, match=f"holds U\\+{ord(char):04X}"):
+        new_note(sample_copy, **given)  # type: ignore[arg-type]
+    assert sorted(sample_copy.wiki.rglob("*")) == before
 
 
 @pytest.mark.parametrize("title", [
