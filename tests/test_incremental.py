@@ -283,30 +283,6 @@ def test_the_worker_pool_writes_the_same_site(sample: Config,
     assert_same_tree(pooled.out, full.out)
 
 
-def test_an_edit_s_few_pages_are_made_without_forking_a_worker(
-        sample: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A pool pays for the pages to make, not for the wiki's size: an edit that makes a
-    dozen pages of a large wiki makes them in the build's own process."""
-    first = build(sample, full=True, jobs=1)
-    pages = first.notes + first.placeholders  # note and placeholder pages
-    monkeypatch.setattr(kg.incremental, "PARALLEL_MIN", pages - 1)
-    monkeypatch.setattr(kg.incremental, "can_fork", lambda: True)
-    pooled: list[int] = []
-    real = kg.incremental._shared
-
-    def shared(*args: object) -> object:
-        pooled.append(1)
-        return real(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(kg.incremental, "_shared", shared)
-    build(sample, full=True, jobs=2)
-    assert pooled  # every page: a worker helps
-    pooled.clear()
-    edit(sample, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nOne edit.\n", 1))
-    assert build(sample, jobs=2).rendered > 0
-    assert not pooled
-
-
 def test_a_note_added_beside_a_hub_leaves_the_pages_that_draw_it_two_hops_away(
         write_wiki: Any) -> None:
     """A page's local graph draws the notes two hops away, sized by their degree's class:
@@ -355,7 +331,7 @@ def test_builds_in_one_process_render_again_only_the_list_items_that_changed(
     assert {nid for nid, hit in looked if not hit} == {"ahe"}
 
     toml = sample.root / "kg.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") if toml.exists() else ""
+    toml.write_text((toml.read_text(encoding="utf-8") if toml.exists() else "")
                     + '[kg.tiers]\n2 = "Worth a look"\n', encoding="utf-8")
     config = replace(load_config(sample.root), out=sample.out)
     edit(config, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nEdit 3.\n", 1))
