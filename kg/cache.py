@@ -619,24 +619,11 @@ def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryvi
     graph.settle()
     held = graph._wiki
     found: dict[tuple[str, str], tuple[Note, bytes | memoryview]] = {}
-    outs: list[Span] = []
-    for nid, (span, out, _in) in graph._all_spans():
+    for nid, (span, _out, _in) in graph._all_spans():
         if span is not None:
             data = checked(graph._blobs[span[0] : span[0] + span[1]], span)
             note: Note = held.notes[nid] if held is not None else safe_loads(data)
             found[note.path, note.digest] = note, data
-        if out is not None:
-            outs.append(out)
-    # a new process: the records' resolution is the cache's too; but not a broken wiki's,
-    # whose notes' links lack the ambiguous ones (their errors would be lost with them)
-    if held is None and graph.left_out is None:
-        from kg.resolve import remember
-
-        def edges() -> Iterator[Edge]:  # read while the rebuild has the old cache open
-            rows = sorted(row for out in outs for row in graph._read(out))
-            return (edge for _, edge in edge_records(rows))
-
-        remember([note for note, _ in found.values()], edges)
     return found
 
 

@@ -13,7 +13,7 @@ it was first written with.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -134,51 +134,8 @@ class _Resolved(NamedTuple):
     per_note: dict[NoteId, _NoteLinks]
 
 
-class _Remembered(NamedTuple):
-    """A resolution read back from the cache (:func:`remember`), made only when a
-    resolution of the same names asks for it."""
-
-    notes: Mapping[NoteId, Note]
-    edges: Callable[[], Iterable[Edge]]
-
-    def made(self) -> _Resolved | None:
-        """The resolution, or None if its edges cannot be read (a damaged cache)."""
-        ids = {nid: nid for nid in self.notes}  # the records' own id objects
-        found: dict[NoteId, list[Edge]] = {nid: [] for nid in ids}
-        try:
-            for e in self.edges():
-                source = ids[e.source]
-                found[source].append(Edge(source, ids.get(e.target, e.target), e.kind,
-                                          e.relation, e.annotation, e.line, e.written))
-        except Exception:  # only a slower resolution
-            return None
-        return _Resolved(self.notes, Resolver(self.notes.values()), {
-            nid: _NoteLinks(tuple(own), tuple((e.target, e.written) for e in own
-                                              if e.target not in ids))
-            for nid, own in found.items()})
-
-
-_last_resolved: _Resolved | _Remembered | None = None
+_last_resolved: _Resolved | None = None
 """The last resolution, whose notes' links a resolution of the same records takes again."""
-
-
-def remember(notes: Iterable[Note], edges: Callable[[], Iterable[Edge]]) -> None:
-    """Take ``edges()`` as what :func:`resolve_wiki` last made of ``notes``, without
-    resolving them: a build in a new process reads them from the cache the last build
-    wrote, so that its resolution of the same records, while no note's names changed,
-    resolves only the edited notes' links (at 10,000 notes, 0.65 s for all; 0.25 s to read
-    them back, which is done only then: an added note's names make every link resolved
-    again).
-
-    ``edges()`` must give what those very records resolved to (the cache's, written by the
-    same code), each note's in their order; a target that is no note is a placeholder,
-    whose label each note's links offer as written (its ghosts, as :func:`_links_of` lists
-    them). Their ids are made the records' own objects, as a resolution gives them: the
-    cache pickles edges by object, and must be the same bytes however its edges were made.
-    """
-    global _last_resolved
-    ordered = sorted((n for n in notes if n.published), key=lambda n: n.id)
-    _last_resolved = _Remembered(MappingProxyType({n.id: n for n in ordered}), edges)
 
 
 def _same_names(before: Mapping[NoteId, Note], notes: list[Note]) -> bool:
@@ -253,8 +210,6 @@ def _resolve(notes: Iterable[Note]) -> tuple[Wiki, list[ResolveError]]:
     global _last, _last_resolved
     ordered = sorted((n for n in notes if n.published), key=lambda n: n.id)  # drafts: out
     last = _last_resolved
-    if isinstance(last, _Remembered):  # made now if it serves, never kept unmade
-        last = _last_resolved = last.made() if _same_names(last.notes, ordered) else None
     same_names = last is not None and _same_names(last.notes, ordered)
     resolver = last.resolver if last is not None and same_names else Resolver(ordered)
     per_note: dict[NoteId, _NoteLinks] = {}

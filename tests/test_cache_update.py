@@ -194,48 +194,10 @@ def test_a_file_whose_stat_is_unchanged_is_not_read_again(wiki_config: Config,
     assert updated == open_graph(scratch).wiki()
 
 
-def test_a_new_process_resolves_only_the_edited_notes_links(wiki_config: Config,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
-    """The other notes' links are the old cache's (``kg build`` after an edit), as long as
-    no note's names changed; once one did, every note's are resolved again."""
-    import kg.resolve
-
-    config = wiki_config
-    open_graph(config)
-    monkeypatch.setattr(cache, "_held", None)  # a new process: nothing in memory
-    monkeypatch.setattr(kg.resolve, "_last_resolved", None)
-    resolved: list[str] = []
-    real = kg.resolve._links_of
-
-    def counting(note: Any, *args: Any) -> Any:
-        resolved.append(note.id)
-        return real(note, *args)
-
-    monkeypatch.setattr(kg.resolve, "_links_of", counting)
-    edit_note(config, "paper-00004.md",
-              lambda t: t.replace("## TL;DR\n", "## TL;DR\nSee [[paper-00009]] and [[Nowhere]].\n"))
-    updated = open_graph(config).wiki()
-    assert resolved == ["paper-00004"]
-    scratch = _scratch(config)
-    assert updated == open_graph(scratch).wiki()
-    assert _blob_parts(config) == _blob_parts(scratch)
-
-    monkeypatch.setattr(cache, "_held", None)
-    monkeypatch.setattr(kg.resolve, "_last_resolved", None)
-    resolved.clear()
-    edit_note(config, "paper-00007.md", lambda t: t.replace("title: ", "title: Renamed ", 1))
-    updated = open_graph(config).wiki()
-    assert len(resolved) == NOTES
-    assert updated == open_graph(_scratch(config)).wiki()
-
-
-@pytest.mark.parametrize("part", [0, 1], ids=["record", "edges"])
-def test_a_damaged_old_record_is_not_carried_over(wiki_config: Config, part: int,
+def test_a_damaged_old_record_is_not_carried_over(wiki_config: Config,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A flipped byte in an unchanged note's record (or in its edges, which a new process
-    takes as the record's resolution): it is not carried into the new cache (whose checksums
-    would then vouch for it); the update is a full rebuild (or a full resolution)."""
+    """A flipped byte in an unchanged note's record: that record is not copied into the new
+    cache (whose checksums would then vouch for it); the update is a full rebuild."""
     config = wiki_config
     open_graph(config)
     monkeypatch.setattr(cache, "_held", None)
@@ -246,7 +208,7 @@ def test_a_damaged_old_record_is_not_carried_over(wiki_config: Config, part: int
         start = opened.start + opened.header.sections[3][0]
         span = Graph(opened.header, opened.index(), opened.blobs()).lookup("spans", "paper-00050")
     data = bytearray(path.read_bytes())
-    data[start + span[part][0] + span[part][1] // 2] ^= 0x10
+    data[start + span[0][0] + span[0][1] // 2] ^= 0x10
     path.write_bytes(bytes(data))
     edit_note(config, "paper-00004.md", lambda t: t + "\nOne more sentence.\n")
     updated = open_graph(config)

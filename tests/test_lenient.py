@@ -250,9 +250,9 @@ def test_a_built_site_stays_as_it_was_while_a_note_is_broken(write_wiki) -> None
 
 def test_an_ambiguous_link_is_found_again_by_the_next_process_after_an_edit(
         write_wiki, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A new process's rebuild takes the unchanged notes' links from the cache it replaces
-    (:func:`kg.resolve.remember`); a's links there lack the ambiguous one, so they are not
-    taken: else an edit of c would lose a's error, and the build would succeed."""
+    """A new process's rebuild after an edit elsewhere finds a's ambiguous link again: the
+    links of a broken wiki's notes (which lack it) are never taken as they were, else its
+    error would be lost and the build would succeed."""
     from kg import resolve
 
     config = write_wiki({**WIKI, "b.md": FIXED_B})
