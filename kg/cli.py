@@ -136,6 +136,31 @@ def _remote(endpoint: str, user: str | None, password_env: str, wiki: str | None
     return connect(endpoint, _config(wiki).base_iri, _auth(user, password_env))
 
 
+def run() -> None:
+    """The ``kg`` command (:func:`main`), left without tearing the process down: a build holds
+    millions of records, which Python's own exit freed one by one (a second of a one-note
+    edit's build at 10,000 notes, after the site and the cache were written). What must
+    happen at exit still does: the output is flushed and the ``atexit`` handlers run (they
+    remove temporary files); the exit code is the command's."""
+    import atexit
+    import os
+
+    try:
+        main()
+        code = 0
+    except SystemExit as done:  # click ends every command so
+        if done.code is None or isinstance(done.code, int):
+            code = done.code or 0
+        else:
+            print(done.code, file=sys.stderr)
+            code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nobody reads it
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kg")
 def main() -> None:

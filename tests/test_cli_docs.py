@@ -80,3 +80,33 @@ def test_an_unknown_relation_names_a_command_that_lists_them(write_wiki) -> None
     listed = CliRunner().invoke(main, [named.group(1)], prog_name="kg")
     assert listed.exit_code == 0
     assert {"related", "extends", "counterpoint", "supports"} <= set(listed.output.split())
+
+
+def _kg_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``kg`` as the installed command runs it (:func:`kg.cli.run`), in a process of its own."""
+    return subprocess.run([sys.executable, "-c", "from kg.cli import run; run()", *args],
+                          capture_output=True, text=True, env=env)
+
+
+def test_the_command_leaves_as_python_would_without_tearing_down(write_wiki, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The exit code is the command's, the output all there (through a pipe, buffered), and
+    the atexit handlers ran: the N-Triples an export wrote to a temporary file are gone."""
+    import os
+
+    config = write_wiki({"a.md": "---\ntitle: A\nconnections: [b]\n---\nSee [[b]].\n",
+                         "b.md": "---\ntitle: B\n---\nText.\n"})
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    (config.root / ".kg").write_text("not a folder: no cache, so the triples go to TMPDIR\n")
+    env = {**os.environ, "TMPDIR": str(temp)}
+    exported = _kg_process("export", "--format", "ttl", "--wiki", str(config.wiki), env=env)
+    assert exported.returncode == 0, exported.stderr
+    in_process = CliRunner().invoke(main, ["export", "--format", "ttl", "--wiki",
+                                           str(config.wiki)])
+    assert exported.stdout == in_process.output and exported.stdout.count("\n") > 10
+    assert list(temp.iterdir()) == []
+    missing = _kg_process("connections", "nowhere", "--wiki", str(config.wiki))
+    assert missing.returncode == 1 and "nowhere" in missing.stderr
+    usage = _kg_process("connections")
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr
+    assert _kg_process("--version").returncode == 0
