@@ -39,6 +39,7 @@ from kg.ids import small_number
 from kg.workers import jobs_wanted
 
 if TYPE_CHECKING:  # the records are imported when there is something to build
+    from kg.cache import Graph
     from kg.model import Wiki
 
 SITE_MARKER = inc.SITE_MARKER
@@ -159,8 +160,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     _refuse_foreign_files(config, last)
     say(f"reading {config.wiki}")
     # the records' modules: imported once there is something to build
-    from kg import depends, splice
-    from kg.cache import keep_ntriples, ntriples_file, open_graph
+    from kg.cache import open_graph
 
     # Through the query cache: unchanged notes are not parsed again, and the first query
     # after a build answers from what the build just read. The N-Triples come from the same
@@ -173,6 +173,22 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     import gc
 
     gc.freeze()
+    if previous is not None:  # an edit: its cache is written beside the pages (not a whole
+        graph.settle_aside()  # build's: its child would copy every record, for memory)
+    try:
+        return _build_site(config, started, say, unsafe_html, full, jobs, published, last,
+                           previous, sources, graph, wiki)
+    except BaseException:
+        graph.forget_aside()
+        raise
+
+
+def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,
+                jobs: int | None, published: Callable[[BuildResult], None],
+                last: inc.Manifest | None, previous: inc.Manifest | None,
+                sources: inc.Sources, graph: Graph, wiki: Wiki) -> BuildResult:
+    from kg import depends, splice
+    from kg.cache import keep_ntriples, ntriples_file
     from kg.model import EdgeKind
     from kg.site import Site
     from kg.views import edge_kinds
@@ -229,7 +245,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     trusted = (sources.trusted and not site.unresolved_attachments
                and all(m.key != inc.UNSETTLED for m in made))  # a page to make again
     inc.write_manifest(config, inc.Manifest(
-        marker, stamp if trusted else None, pages, _summary(result),
+        marker, sources.stamp if trusted else None, pages, _summary(result),
         inc.folder_times(staging_out(config.out), pages)))
     depends.write_trace(manifest, marker, dataclasses.replace(trace, pages=site.page_reads(made)))
     graph_now, search_now = site.splices.states(graph_was, search_was)

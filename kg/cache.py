@@ -139,11 +139,15 @@ class Graph:
 
     def __init__(self, header: Header, index: Index, blobs: bytes | memoryview,
                  wiki: Wiki | None = None, recover: Callable[[], Graph] | None = None,
-                 write: Callable[[], tuple[Index, bytes | memoryview]] | None = None) -> None:
+                 write: Callable[[], tuple[Index, bytes | memoryview]] | None = None,
+                 written: Callable[[], tuple[Index, bytes | memoryview] | None] | None = None
+                 ) -> None:
         self.header = header
         self._index = index
         self._blobs = blobs
         self._write = write
+        self._written = written
+        self._aside: int | None = None
         self._wiki = wiki
         self._recover = recover
         self._loaded: dict[tuple[str, int], dict[str, Any]] = {}
@@ -159,10 +163,56 @@ class Graph:
 
     def settle(self) -> None:
         """Lay out and write the cache file, if the rebuild that made this graph put it off
-        (``open_graph(write_later=True)``: a build writes it once its site is in place)."""
+        (``open_graph(write_later=True)``: a build writes it once its site is in place), or
+        wait for the child :meth:`settle_aside` left it to."""
+        aside, self._aside = self._aside, None
+        if aside is not None:
+            _pid, status = os.waitpid(aside, 0)
+            found = self._written() if status == 0 and self._written is not None else None
+            if found is not None:
+                self._write = None
+                self._index, self._blobs = found
+                return
+            # the child failed (a full disk, killed): written here, as without it
         write, self._write = self._write, None
         if write is not None:
             self._index, self._blobs = write()
+
+    def settle_aside(self) -> None:
+        """Start :meth:`settle` in a forked child, which lays out and writes the cache file
+        while this process goes on; :meth:`settle` waits for it and reads the index it
+        wrote. ``kg build`` after an edit so puts the 0.7 s of it (at 10,000 notes) beside
+        the pages it makes, on the other CPU. Where it may not fork (another thread, as in
+        ``kg serve``; not Linux; ``KG_JOBS=1``), nothing: :meth:`settle` writes it here."""
+        from kg.workers import can_fork, jobs_wanted
+
+        if (self._write is None or self._written is None or self._aside is not None
+                or jobs_wanted() < 2 or not can_fork()):
+            return
+        import sys
+
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered that both would write
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare: written here later
+            return
+        if pid == 0:  # pragma: no cover - the child (its work is checked by the parent)
+            code = 1
+            try:
+                self._write()
+                code = 0
+            finally:
+                os._exit(code)  # no atexit handlers, no flush of the parent's buffers
+        self._aside = pid
+
+    def forget_aside(self) -> None:
+        """Wait for the child of :meth:`settle_aside`, if any, and take nothing from it: a
+        build that failed after it began (the cache it writes is still whole and right)."""
+        aside, self._aside = self._aside, None
+        if aside is not None:
+            os.waitpid(aside, 0)
 
     @property
     def left_out(self) -> LeftOut | None:
@@ -528,7 +578,21 @@ def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: in
                 blobs.file.close()
         return index, blobs.view
 
-    return Graph(header, _UNWRITTEN, b"", wiki, write=write)
+    def written() -> tuple[Index, bytes | memoryview] | None:
+        """The index and blobs another process (:meth:`Graph.settle_aside`) wrote."""
+        try:
+            opened = open_file(path, code, str(config.wiki))
+        except Exception:  # gone, or damaged meanwhile
+            return None
+        if opened is None:
+            return None
+        with opened:
+            blobs = opened.mapped()
+            if blobs is None or opened.header.fingerprint != header.fingerprint:
+                return None
+            return opened.index(), blobs
+
+    return Graph(header, _UNWRITTEN, b"", wiki, write=write, written=written)
 
 
 _discovered: tuple[tuple[Any, ...], tuple[Discovery, tuple[Finding, ...]]] | None = None

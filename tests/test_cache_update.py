@@ -231,3 +231,45 @@ def test_a_racy_file_is_read_again_though_its_stat_is_as_recorded(
     (config.wiki / "alpha.md").write_text("# Alpha\n[[gamma]]\n", encoding="utf-8")
     (config.wiki / "beta.md").write_text("# Betb\n", encoding="utf-8")
     assert open_graph(config).wiki() == load_wiki(config)
+
+
+def test_a_cache_written_aside_is_the_cache_written_here(wiki_config: Config,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kg build`` of an edit writes the cache in a forked child (:meth:`Graph.settle_aside`):
+    the same bytes as written in this process, read back once it is done; a child that
+    fails leaves the writing to this process."""
+    import kg.workers
+
+    monkeypatch.setattr(kg.workers, "can_fork", lambda: True)
+    monkeypatch.setattr(kg.workers, "jobs_wanted", lambda: 2)
+    config = wiki_config
+    open_graph(config)
+    edit_note(config, "paper-00004.md", lambda t: t + "\nOne more sentence.\n")
+    updated = open_graph(config, write_later=True)
+    updated.settle_aside()
+    assert updated._aside is not None
+    updated.settle()
+    assert updated.lookup("spans", "paper-00004") is not None  # its index, read back
+    scratch = _scratch(config)
+    open_graph(scratch)
+    assert _blob_parts(config) == _blob_parts(scratch)
+
+    edit_note(config, "paper-00005.md", lambda t: t + "\nAnother sentence.\n")
+    failing = open_graph(config, write_later=True)
+    monkeypatch.setattr(failing, "_write", _failing_in_child(failing._write))
+    failing.settle_aside()
+    failing.settle()  # the child failed: written here
+    clear(scratch)
+    open_graph(scratch)
+    assert _blob_parts(config) == _blob_parts(scratch)
+
+
+def _failing_in_child(write: Any) -> Any:
+    parent = os.getpid()
+
+    def written() -> Any:
+        if os.getpid() != parent:
+            raise OSError("no space left on the device")
+        return write()
+
+    return written
