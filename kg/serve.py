@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.build import BuildResult, build
+from kg.build import BuildResult, build, check_output_folder
 from kg.config import CONFIG_NAME, Config
 from kg.errors import KgError
 
@@ -276,6 +276,11 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change;
     ``settings`` reads kg.toml again (its changes show without a restart; the wiki and
     site folders stay those serve began with); ``unsafe_html`` as ``kg build`` takes it."""
+    # An output folder a build refuses (the wiki, or one kg did not make) is refused before
+    # anything is served: the server serves that folder, and a build that fails does not
+    # stop it (it shows a note's error until the note is fixed), so it would have answered
+    # with the folder's own files (the notes, the cache, whatever was there).
+    check_output_folder(config)
     state = ServeState(config.out)
     server = listen(host, port, state)  # first: a port in use is said before a long build
     if rebuild(config, state, say, unsafe_html=unsafe_html) is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import threading
 import time
@@ -421,3 +422,36 @@ def test_serve_reads_the_records_after_a_first_build_that_found_nothing_changed(
     resolved = kg.resolve._last_resolved
     assert resolved is not None and resolved.notes["beta"] is held[1]._wiki.notes["beta"]
     assert [e.target for e in resolved.per_note["beta"].edges] == ["alpha"]
+
+
+@pytest.mark.parametrize("where", ["inside-wiki", "foreign-folder", "project-folder"])
+def test_an_output_folder_build_refuses_is_refused_before_anything_is_served(
+        tmp_path: Path, where: str) -> None:
+    """``kg build`` refuses to write over the wiki or a folder it did not make; ``kg serve``
+    did so too, then went on serving that folder: its files (a secret beside the notes, the
+    notes themselves, the cache) were answered to any local page. It stops at once now, as
+    a build does, before it listens or builds."""
+    import socket
+
+    from kg.errors import KgError
+
+    config = _config(tmp_path)
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\n', encoding="utf-8")
+    out = {"inside-wiki": config.wiki / "site", "foreign-folder": tmp_path / "docs",
+           "project-folder": tmp_path}[where]
+    if where == "foreign-folder":
+        out.mkdir()
+        (out / "secret.txt").write_text("secret", encoding="utf-8")
+    with socket.socket() as probe:  # a free port, to see that nothing listens on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    said: list[str] = []
+    stopped = threading.Event()
+    stopped.set()  # were it served, it would stop at once rather than hang the test
+    with pytest.raises(KgError, match=r"overlaps the wiki|did not write"):
+        serve(dataclasses.replace(config, out=out), port=port, say=said.append, watch=False,
+              stop=stopped)
+    assert said == []  # no build, no "serving"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    assert not (config.wiki / "site").exists()
