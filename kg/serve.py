@@ -81,7 +81,21 @@ def is_local_host(header: str | None) -> bool:
         rest = colon + port
     if rest and not (rest[0] == ":" and rest[1:].isdigit() and rest[1:].isascii()):
         return False
-    return host in _LOCAL_HOSTS
+    return host in _LOCAL_HOSTS or _loopback_address(host)
+
+
+def _loopback_address(host: str) -> bool:
+    """Whether ``host`` is written as an address of the loopback (``127.0.0.2``,
+    ``[0:0:0:0:0:0:0:1]``; an IPv6 one in brackets, as a URL has it): what a browser sends
+    for ``--host 127.0.0.2``. An address, not a name, so no DNS answer can rebind it."""
+    import ipaddress
+
+    bracketed = host.startswith("[") and host.endswith("]")
+    try:
+        address = ipaddress.ip_address(host[1:-1] if bracketed else host)
+    except ValueError:
+        return False
+    return address.is_loopback and bracketed == (address.version == 6)
 
 
 def site_file(root: Path, url_path: str) -> Path | None:
@@ -282,6 +296,7 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     # with the folder's own files (the notes, the cache, whatever was there).
     check_output_folder(config)
     state = ServeState(config.out)
+    host = bind_address(host)
     server = listen(host, port, state)  # first: a port in use is said before a long build
     if rebuild(config, state, say, unsafe_html=unsafe_html) is not None:
         warm_up(config)
@@ -291,8 +306,9 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     collect_between_builds()
     listener = Listener(server)
     listener.start()
-    say(f"serving {config.out} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
-    if host.strip().lower() not in _LOCAL_HOSTS:
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as a URL writes it
+    say(f"serving {config.out} at http://{shown}:{server.server_address[1]}/ (Ctrl-C stops)")
+    if not is_local_host(shown):
         say(f"note: only requests for a local Host (localhost, 127.0.0.1, [::1]) are answered; "
             f"from another machine, http://<this machine>:{server.server_address[1]}/ gets "
             "403 (kg serve is a preview, not a web server: publish the built site instead)")
@@ -388,6 +404,13 @@ def reread(config: Config, settings: Callable[[], Config] | None, state: ServeSt
     return dataclasses.replace(now, wiki=config.wiki, out=config.out)
 
 
+def bind_address(host: str) -> str:
+    """``--host`` as a socket takes it: an IPv6 address without the brackets a URL puts
+    around it (``[::1]`` → ``::1``)."""
+    host = host.strip()
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
 def listen(host: str, port: int, state: ServeState) -> Server:
     """The server, bound to ``host:port`` (requests wait in its queue until it serves);
     an address that cannot be listened on is an error saying why."""
@@ -406,7 +429,16 @@ def listen(host: str, port: int, state: ServeState) -> Server:
 
 class Server(http.server.ThreadingHTTPServer):
     """The threaded HTTP server, quiet about browsers that hang up mid-answer (they do, on
-    every reload and every page left early): that is no error to print a traceback of."""
+    every reload and every page left early): that is no error to print a traceback of.
+    An IPv6 address (``::1``) is listened on as one (the server is IPv4 by default)."""
+
+    def __init__(self, address: tuple[str, int],
+                 handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        if ":" in address[0]:
+            import socket
+
+            self.address_family = socket.AF_INET6
+        super().__init__(address, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):

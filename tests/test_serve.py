@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import re
 import threading
 import time
 from pathlib import Path
@@ -40,7 +41,7 @@ def _serve_in_thread(config: Config, name: str | None = None, **options: Any
     while not any(line.startswith("serving") for line in lines):
         assert time.monotonic() < deadline, lines
         time.sleep(0.05)
-    port = int(next(li for li in lines if li.startswith("serving")).split(":")[2].split("/")[0])
+    port = int(re.search(r":(\d+)/ ", next(li for li in lines if li.startswith("serving")))[1])
     return thread, stop, lines, port
 
 
@@ -129,6 +130,11 @@ def test_the_404_page_at_a_nested_address_links_from_the_root(server) -> None:  
     ("[::1]", True), ("LOCALHOST", True), ("evil.com", False), ("[::1]evil.com", False),
     ("localhost:80@evil.com", False), ("[::1].attacker.example:8000", False),
     ("localhost.evil.com", False), ("127.0.0.1:", False), ("localhost:8o", False), ("", False),
+    # this machine's other loopback addresses, as a browser writes them: `--host 127.0.0.2`
+    # is reached at http://127.0.0.2:8000/ (an address, which no DNS can rebind)
+    ("127.0.0.2:8000", True), ("127.255.255.254", True), ("[0:0:0:0:0:0:0:1]:8000", True),
+    ("10.0.0.1", False), ("0.0.0.0:8000", False), ("[::]:8000", False), ("127.0.0.1.evil", False),
+    ("[fe80::1]", False), ("2130706433", False),
 ])
 def test_only_local_hosts_are_local(host: str, local: bool) -> None:
     assert is_local_host(host) is local
@@ -455,3 +461,36 @@ def test_an_output_folder_build_refuses_is_refused_before_anything_is_served(
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert not (config.wiki / "site").exists()
+
+
+@pytest.mark.parametrize(("host", "family", "url_host"), [
+    ("::1", "AF_INET6", "[::1]"), ("[::1]", "AF_INET6", "[::1]"),
+    ("127.0.0.2", "AF_INET", "127.0.0.2"),
+])
+def test_serves_on_an_ipv6_or_other_loopback_address_to_its_own_url(
+        tmp_path: Path, host: str, family: str, url_host: str) -> None:
+    """``--host ::1`` could not listen (the server was IPv4 only: "Address family for
+    hostname not supported"), and ``--host 127.0.0.2`` listened but answered 403 to the
+    very URL it printed, its Host being no name of the short list; neither is another
+    machine's, so neither is told that other machines get 403."""
+    import socket
+
+    thread, stop, lines, port = _serve_in_thread(_config(tmp_path), host=host)
+    try:
+        serving = next(line for line in lines if line.startswith("serving"))
+        assert f" at http://{url_host}:{port}/ " in serving
+        with socket.socket(getattr(socket, family)) as client:
+            client.settimeout(5)
+            client.connect((url_host.strip("[]"), port))
+            client.sendall(f"GET /notes/alpha.html HTTP/1.0\r\nHost: {url_host}:{port}\r\n\r\n"
+                           .encode())
+            answer = b""
+            while chunk := client.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.0 200"), answer[:200]
+        assert b"Alpha" in answer
+        time.sleep(0.3)  # the note would be said right after "serving"
+        assert not any(line.startswith("note: only requests") for line in lines), lines
+    finally:
+        stop.set()
+        thread.join(timeout=10)
