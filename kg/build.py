@@ -434,6 +434,12 @@ class staging:
         what was moved (:class:`Undone` says whether all of it went back)."""
         out, tmp = self.out, self.tmp
         written, gone, both = plan.written, plan.gone, plan.both
+        if not written and not gone:  # the site as it was (a build that could not trust its
+            # stamp, the files being new): left as it is, its marker too, which tells
+            # whoever serves it (kg serve) that it changed
+            self.marker = inc.marker_stat(out / SITE_MARKER)
+            self.swapped_out = tmp
+            return
         # the pages replaced or gone are moved into the staging folder, removed with it once
         # the new site is shown: freeing the blocks of the graph exports replaced (hundreds
         # of megabytes) is no part of the build's time

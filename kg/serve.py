@@ -47,10 +47,9 @@ _RELOAD_JS = b"""(function () {
 
 @dataclass
 class ServeState:
-    """What the server shows: the site folder, a build counter, and the last error if any."""
+    """What the server shows: the site folder, and the last error if any."""
 
     out: Path
-    version: int = 0
     error: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     said_moved: bool = False
@@ -58,13 +57,29 @@ class ServeState:
 
     def built(self) -> None:
         with self.lock:
-            self.version += 1
             self.error = None
 
     def failed(self, message: str) -> None:
         with self.lock:
-            self.version += 1
             self.error = message
+
+    def version(self) -> str:
+        """What the open pages poll, to reload when it moves: the site's marker file (every
+        build that changes a file of the site writes it anew; one that finds nothing to do
+        leaves it) and the error shown. So a save that changes nothing reloads no page, a
+        site built by another process (``kg build``, a second ``kg serve``) reloads them,
+        and so does a new ``kg serve`` only if the site changed meanwhile."""
+        from hashlib import blake2b
+
+        from kg.build import staging_out
+        from kg.incremental import SITE_MARKER, marker_stat
+
+        with self.lock:
+            error = self.error
+        site = ".".join(map(str, marker_stat(staging_out(self.out) / SITE_MARKER))) or "none"
+        if error is None:
+            return site
+        return f"{site}-{blake2b(error.encode(), digest_size=8).hexdigest()}"
 
 
 def is_local_host(header: str | None) -> bool:
@@ -163,7 +178,7 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(200, _RELOAD_JS, "text/javascript; charset=utf-8")
                 return
             if path == VERSION_PATH:
-                self._send(200, str(state.version).encode(), "text/plain")
+                self._send(200, state.version().encode(), "text/plain")
                 return
             with state.lock:
                 error = state.error
@@ -202,13 +217,13 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
 def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
             resume: Callable[[], None] = lambda: None, *,
             quiet: bool = False, unsafe_html: bool = False) -> BuildResult | None:
-    """Build, and tell the page to reload; ``resume`` is called (to serve again) as soon as
-    the new site is in place, while the build writes what the next one reads. ``quiet``:
-    a build that found nothing to do says nothing."""
+    """Build, and show the new site (the open pages reload if it changed or an error
+    was shown: :meth:`ServeState.version`); ``resume`` is called (to serve again) as soon
+    as the new site is in place, while the build writes what the next one reads.
+    ``quiet``: a build that found nothing to do says nothing."""
     def published(result: BuildResult) -> None:
         unchanged = result.rendered == 0 and result.removed == 0
-        if not (quiet and unchanged and state.error is None):
-            state.built()  # the open pages reload
+        state.built()
         resume()
         if not (quiet and unchanged):
             say(result.summary())

@@ -494,3 +494,73 @@ def test_serves_on_an_ipv6_or_other_loopback_address_to_its_own_url(
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def _builds(lines: list[str]) -> int:
+    return sum(1 for line in lines if line.startswith(("Built", "error:")))
+
+
+def _wait_builds(lines: list[str], more_than: int) -> None:
+    deadline = time.monotonic() + 20
+    while _builds(lines) <= more_than:
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
+
+
+def test_a_build_that_changes_nothing_reloads_no_page(tmp_path: Path) -> None:
+    """A save that changes nothing (``:w`` again, an editor's scratch file beside the
+    note) makes a build that finds nothing to do: the open page was reloaded all the same,
+    losing what the reader was looking at. The page's version is now the site's (its
+    marker file, which every build that writes anything writes anew) and the error shown:
+    it moves when, and only when, what the page would show does."""
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        _, version = _get(port, "/__kg/version")
+        time.sleep(1.2)  # the watcher is watching
+        builds = _builds(lines)
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        _wait_builds(lines, builds)
+        assert "nothing changed" in lines[-1]
+        assert _get(port, "/__kg/version")[1] == version
+
+        (config.wiki / "alpha.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+        version = _wait_version(port, version)  # the error shows
+        builds = _builds(lines)
+        (config.wiki / "beta.md").write_text(NOTE.format(title="Beta"), encoding="utf-8")
+        _wait_builds(lines, builds)  # the same error again: nothing new to show
+        assert _get(port, "/__kg/version")[1] == version
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        version = _wait_version(port, version)  # fixed: the pages come back
+        assert _get(port, "/notes/beta.html")[0] == 200
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    # a new kg serve on the same site: the pages left open stay as they are
+    thread, stop, lines, port2 = _serve_in_thread(config, watch=False)
+    try:
+        assert _get(port2, "/__kg/version")[1] == version
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_site_built_by_another_process_reloads_the_page(tmp_path: Path) -> None:
+    """``kg build`` from the shell, or a second ``kg serve`` of the wiki that built the edit
+    first (this one's build then finds nothing to do), changes the site served: its pages
+    reload as after a build of its own."""
+    from kg.build import build
+
+    config = _config(tmp_path)
+    thread, stop, _lines, port = _serve_in_thread(config, watch=False)
+    try:
+        _, version = _get(port, "/__kg/version")
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha elsewhere"),
+                                              encoding="utf-8")
+        build(config)
+        assert _get(port, "/__kg/version")[1] != version
+        assert "Alpha elsewhere" in _get(port, "/notes/alpha.html")[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
