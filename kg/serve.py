@@ -363,6 +363,25 @@ class Rebuilder:
         collect_between_builds()
 
 
+EDITORS_SCRATCH = (r"^#.*#$", r"^4913$", r"___jb_(tmp|old)___$")
+"""Names of the files editors write beside a file they edit that watchfiles' own filter
+lets through (it drops Vim's ``.swp``, backups ending in ``~``, Emacs's ``.#`` lock
+links): Emacs's ``#auto-save#`` file, written every 30 s of idle time, the ``4913`` Vim
+makes and removes to see whether it may write a folder, and a JetBrains IDE's
+``note.md___jb_tmp___`` (watchfiles' pattern wants a dot before it). No build reads them,
+nor would one find anything changed."""
+
+
+def watch_filter() -> Callable[[Any, str], bool]:
+    """watchfiles' default filter, and :data:`EDITORS_SCRATCH`."""
+    from watchfiles import DefaultFilter
+
+    class Filter(DefaultFilter):
+        ignore_entity_patterns = (*DefaultFilter.ignore_entity_patterns, *EDITORS_SCRATCH)
+
+    return Filter()
+
+
 def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
     """Build again on every change of the wiki and its project (:func:`project`) until
     ``stop`` is set. The folders are watched for their changes (watchfiles), kg.toml and
@@ -383,8 +402,8 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
                 builder()
             continue
         caught_up = False  # with what changed before this watcher began
-        for changes in watch_changes(*watching, stop_event=stop, rust_timeout=POLL_MS,
-                                      yield_on_timeout=True):
+        for changes in watch_changes(*watching, watch_filter=watch_filter(), stop_event=stop,
+                                      rust_timeout=POLL_MS, yield_on_timeout=True):
             now = project(builder.config)
             if not changes and now == seen:
                 if not caught_up:

@@ -564,3 +564,30 @@ def test_a_site_built_by_another_process_reloads_the_page(tmp_path: Path) -> Non
         stop.set()
         thread.join(timeout=10)
 
+
+def test_editors_scratch_files_start_no_build(tmp_path: Path) -> None:
+    """What editors write beside a note while it is open or saved: Vim's swap file and the
+    ``4913`` it makes and removes to see that it may write the folder, Emacs's ``#auto-save#``
+    file (every 30 s of idle time) and ``.#lock`` link, backups ending in ``~``, a JetBrains
+    IDE's ``___jb_tmp___``. None of them is a note or anything a build reads: a build for
+    them did nothing but say "nothing changed" again and again."""
+    config = _config(tmp_path)
+    thread, stop, lines, _port = _serve_in_thread(config)
+    try:
+        time.sleep(1.5)  # the watcher is watching
+        builds = _builds(lines)
+        wiki = config.wiki
+        (wiki / "4913").write_text("", encoding="utf-8")
+        (wiki / "4913").unlink()
+        (wiki / ".alpha.md.swp").write_bytes(b"b0VIM 9.0")
+        (wiki / "#alpha.md#").write_text("autosaved", encoding="utf-8")
+        (wiki / ".#alpha.md").symlink_to("user@host.1234:1700000000")
+        (wiki / "alpha.md~").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        (wiki / "alpha.md___jb_tmp___").write_text("", encoding="utf-8")
+        time.sleep(3)  # the watcher's debounce, and a build's time
+        assert _builds(lines) == builds, lines[builds:]
+        (wiki / "alpha.md").write_text(NOTE.format(title="Alpha saved"), encoding="utf-8")
+        _wait_builds(lines, builds)  # a note saved is built
+    finally:
+        stop.set()
+        thread.join(timeout=10)
