@@ -24,7 +24,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kg.build import BuildResult, build, check_output_folder
 from kg.config import CONFIG_NAME, Config
@@ -275,14 +275,23 @@ def watched_paths(config: Config) -> list[Path]:
             and not any(p != q and p.is_relative_to(q) for q in found)]
 
 
+class Folder(NamedTuple):
+    """A folder watched, and which folder it is (another put at its path is not it)."""
+
+    path: Path
+    device: int
+    inode: int
+
+
 @dataclass(frozen=True, slots=True)
 class Project:
     """What of the project folder a change of makes a rebuild, looked at once a second:
     kg.toml (its stat), and the folders watched (one made or removed while serving
-    changes what is watched)."""
+    changes what is watched, and so does one put in the place of another: a watcher
+    follows the folder it watches wherever it is moved)."""
 
     toml: tuple[int, int, int] | None
-    folders: tuple[Path, ...]
+    folders: tuple[Folder, ...]
 
 
 def project(config: Config) -> Project:
@@ -291,7 +300,12 @@ def project(config: Config) -> Project:
         toml: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
     except OSError:
         toml = None
-    return Project(toml, tuple(watched_paths(config)))
+    folders = []
+    for path in watched_paths(config):
+        with contextlib.suppress(OSError):  # gone since: not watched
+            st = path.stat()
+            folders.append(Folder(path, st.st_dev, st.st_ino))
+    return Project(toml, tuple(folders))
 
 
 POLL_MS = 1000
@@ -402,8 +416,9 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
                 builder()
             continue
         caught_up = False  # with what changed before this watcher began
-        for changes in watch_changes(*watching, watch_filter=watch_filter(), stop_event=stop,
-                                      rust_timeout=POLL_MS, yield_on_timeout=True):
+        for changes in watch_changes(*(f.path for f in watching), watch_filter=watch_filter(),
+                                      stop_event=stop, rust_timeout=POLL_MS,
+                                      yield_on_timeout=True):
             now = project(builder.config)
             if not changes and now == seen:
                 if not caught_up:

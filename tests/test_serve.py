@@ -591,3 +591,31 @@ def test_editors_scratch_files_start_no_build(tmp_path: Path) -> None:
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def test_a_wiki_folder_replaced_while_serving_is_watched_in_its_new_place(tmp_path: Path) -> None:
+    """A wiki folder moved aside and another put at its path (a clone, a backup restored, a
+    sync tool's swap) within the second between serve's looks: the watcher went on watching
+    the folder moved aside, and no edit of the new one was built again."""
+    import shutil
+
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        time.sleep(1.2)  # the watcher is watching
+        fresh = tmp_path / "fresh"
+        shutil.copytree(config.wiki, fresh)
+        (fresh / "beta.md").write_text(NOTE.format(title="Beta"), encoding="utf-8")
+        builds = _builds(lines)
+        config.wiki.rename(tmp_path / "aside")
+        fresh.rename(config.wiki)
+        _wait_builds(lines, builds)  # the new wiki, built
+        assert _get(port, "/notes/beta.html")[0] == 200
+        time.sleep(1.5)
+        _, version = _get(port, "/__kg/version")
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha anew"), encoding="utf-8")
+        _wait_version(port, version)
+        assert "Alpha anew" in _get(port, "/notes/alpha.html")[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
