@@ -114,7 +114,9 @@ def _loopback_address(host: str) -> bool:
 
 
 def site_file(root: Path, url_path: str) -> Path | None:
-    """The file of the site that ``url_path`` names, or None if it is outside or missing."""
+    """The file of the site that ``url_path`` names, or None if it is outside or missing.
+    A folder's address names its ``index.html`` only with its slash, and a file's only
+    without (see :func:`folder_address`)."""
     path = urllib.parse.unquote(urllib.parse.urlsplit(url_path).path)
     if "\x00" in path or "\\" in path:
         return None
@@ -122,8 +124,13 @@ def site_file(root: Path, url_path: str) -> Path | None:
     if any(part == ".." for part in norm.split("/")):
         return None
     candidate = root / norm.lstrip("/")
+    slash = path.endswith("/") or norm == "/"
     if candidate.is_dir():
+        if not slash:
+            return None
         candidate = candidate / "index.html"
+    elif slash:
+        return None
     try:
         resolved = candidate.resolve(strict=True)
     except (FileNotFoundError, RuntimeError, OSError):
@@ -131,6 +138,20 @@ def site_file(root: Path, url_path: str) -> Path | None:
     if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
         return None
     return resolved
+
+
+def folder_address(root: Path, url_path: str) -> str | None:
+    """The address with a slash of the folder of the site that ``url_path`` names without
+    one, if it has an ``index.html``: a browser reads a page's relative links from its
+    address, so ``docs/index.html`` served at ``/docs`` would have its ``style.css`` read
+    from ``/style.css``. A static host redirects there; so does ``kg serve``."""
+    parts = urllib.parse.urlsplit(url_path)
+    if parts.path.endswith("/") or site_file(root, parts.path + "/") is None:
+        return None
+    folder = posixpath.normpath("/" + urllib.parse.unquote(parts.path)).strip("/")
+    # one leading slash: ``//host/`` would be another site
+    address = urllib.parse.quote(f"/{folder}/" if folder else "/")
+    return address + (f"?{parts.query}" if parts.query else "")
 
 
 def error_page(message: str) -> bytes:
@@ -186,6 +207,12 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(500, error_page(error), "text/html; charset=utf-8")
                 return
             file = site_file(state.out, self.path)
+            if file is None and (folder := folder_address(state.out, self.path)) is not None:
+                self.send_response(301)
+                self.send_header("Location", folder)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if file is None:
                 missing = site_file(state.out, "/404.html")
                 body = missing.read_bytes() if missing else b"not found\n"

@@ -619,3 +619,37 @@ def test_a_wiki_folder_replaced_while_serving_is_watched_in_its_new_place(tmp_pa
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def test_a_folder_is_served_at_its_address_with_a_slash(tmp_path: Path) -> None:
+    """``/docs`` served ``docs/index.html`` as it was, so the browser read its relative
+    links from ``/`` (``style.css`` → ``/style.css``: a page without its style, links that
+    lead nowhere): a folder's address without its slash is redirected to it, as static
+    hosts do, and a file's address with one (``/index.html/``) is no file."""
+    config = _config(tmp_path)
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\n', encoding="utf-8")
+    docs = tmp_path / "static" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "index.html").write_text('<link rel=stylesheet href="style.css"><body>Docs</body>',
+                                     encoding="utf-8")
+    (docs / "style.css").write_text("body {}", encoding="utf-8")
+    thread, stop, _lines, port = _serve_in_thread(config)
+    try:
+        for asked, where in (("/docs", "/docs/"), ("/docs?lang=en", "/docs/?lang=en"),
+                             ("//docs", "/docs/")):  # never //docs/, the host "docs"
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", asked, headers={"Host": f"127.0.0.1:{port}"})
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            assert (response.status, response.getheader("Location")) == (301, where)
+        status, body = _get(port, "/docs/")
+        assert status == 200 and "Docs" in body
+        assert _get(port, "/docs/style.css")[0] == 200
+        assert _get(port, "/index.html/")[0] == 404
+        assert _get(port, "/docs/style.css/")[0] == 404
+        assert _get(port, "/")[0] == 200
+        assert _get(port, "/notes")[0] == 404  # a folder without an index.html is none
+    finally:
+        stop.set()
+        thread.join(timeout=10)
