@@ -430,6 +430,7 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
     is watched from then on, and what changed while a watcher was being made is caught up
     by a quiet build (which reloads nothing when nothing changed)."""
     from watchfiles import watch as watch_changes
+    from watchfiles._rust_notify import WatchfilesRustInternalError as Unnamed
 
     # what the last build read of the project: taken before it, so that a change made
     # while it runs is seen after it
@@ -443,21 +444,28 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
                 builder()
             continue
         caught_up = False  # with what changed before this watcher began
-        for changes in watch_changes(*(f.path for f in watching), watch_filter=watch_filter(),
-                                      stop_event=stop, rust_timeout=POLL_MS,
-                                      yield_on_timeout=True):
-            now = project(builder.config)
-            if not changes and now == seen:
-                if not caught_up:
-                    builder(quiet=True)
-                caught_up = True
-                continue
-            caught_up, seen = True, now
+        try:
+            for changes in watch_changes(*(f.path for f in watching),
+                                          watch_filter=watch_filter(), stop_event=stop,
+                                          rust_timeout=POLL_MS, yield_on_timeout=True):
+                now = project(builder.config)
+                if not changes and now == seen:
+                    if not caught_up:
+                        builder(quiet=True)
+                    caught_up = True
+                    continue
+                caught_up, seen = True, now
+                builder()
+                folders = project(builder.config).folders  # as the settings just read them
+                if folders != watching:
+                    seen = dataclasses.replace(seen, folders=folders)
+                    break  # other folders to watch: watched anew
+        except Unnamed:
+            # a change of a file whose name is not UTF-8 (made, or renamed to fix it: the
+            # build says so), which watchfiles cannot name and ends its watcher for: a
+            # build, and a new watcher
+            seen = project(builder.config)
             builder()
-            folders = project(builder.config).folders  # as the settings just read name them
-            if folders != watching:
-                seen = dataclasses.replace(seen, folders=folders)
-                break  # other folders to watch: watched anew
 
 
 def reread(config: Config, settings: Callable[[], Config] | None, state: ServeState,

@@ -653,3 +653,34 @@ def test_a_folder_is_served_at_its_address_with_a_slash(tmp_path: Path) -> None:
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def test_a_note_file_name_that_is_not_utf8_stops_no_server(tmp_path: Path) -> None:
+    """A file made or renamed in the wiki under a name that is not UTF-8: the build says
+    which (its name cannot be an id: rename it), but the watcher, which could not name the
+    change (watchfiles' "Unable to decode path"), ended ``kg serve`` with a traceback,
+    the first time on the very rename that fixes it."""
+    import os
+
+    config = _config(tmp_path)
+    thread, stop, _lines, port = _serve_in_thread(config)
+    try:
+        time.sleep(1.2)  # the watcher is watching
+        _, version = _get(port, "/__kg/version")
+        bad = os.fsencode(config.wiki) + b"/\xff-bad.md"
+        with open(bad, "wb") as f:
+            f.write(NOTE.format(title="Bad name").encode())
+        version = _wait_version(port, version)
+        status, body = _get(port, "/notes/alpha.html")
+        assert status == 500 and "not valid UTF-8" in body
+        os.rename(bad, config.wiki / "good-name.md")
+        version = _wait_version(port, version)
+        assert _get(port, "/notes/good-name.html")[0] == 200
+        assert thread.is_alive()
+        time.sleep(1.2)  # a new watcher is watching
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha later"), encoding="utf-8")
+        _wait_version(port, version)
+        assert "Alpha later" in _get(port, "/notes/alpha.html")[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
