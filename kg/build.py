@@ -303,6 +303,17 @@ def check_output_folder(config: Config) -> None:
             f"the output folder {out} overlaps the wiki {wiki}",
             hint="build into a folder outside the wiki, e.g. --out site",
         )
+    read = [(config.root / "static", "whose files are copied into every build: the site "
+             "would hold a copy of itself, one deeper every build")]
+    read += [(folder, "which the templates are read from: every build would change what "
+              "the next one reads") for folder in (config.templates, config.root / "templates")
+             if folder is not None]
+    for folder, why in read:
+        folder = folder.resolve()
+        if out.is_relative_to(folder):
+            where = "is" if out == folder else "is inside"
+            raise ConfigError(f"the output folder {out} {where} {folder}, {why}",
+                              hint="build into a folder outside it, e.g. --out site")
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output {out} is a file", hint="choose a folder for --out")
     if out.is_dir() and any(out.iterdir()) and not inc.is_site(out):

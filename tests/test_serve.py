@@ -430,7 +430,8 @@ def test_serve_reads_the_records_after_a_first_build_that_found_nothing_changed(
     assert [e.target for e in resolved.per_note["beta"].edges] == ["alpha"]
 
 
-@pytest.mark.parametrize("where", ["inside-wiki", "foreign-folder", "project-folder"])
+@pytest.mark.parametrize("where", ["inside-wiki", "foreign-folder", "project-folder",
+                                   "inside-static"])
 def test_an_output_folder_build_refuses_is_refused_before_anything_is_served(
         tmp_path: Path, where: str) -> None:
     """``kg build`` refuses to write over the wiki or a folder it did not make; ``kg serve``
@@ -444,7 +445,8 @@ def test_an_output_folder_build_refuses_is_refused_before_anything_is_served(
     config = _config(tmp_path)
     (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\n', encoding="utf-8")
     out = {"inside-wiki": config.wiki / "site", "foreign-folder": tmp_path / "docs",
-           "project-folder": tmp_path}[where]
+           "project-folder": tmp_path, "inside-static": tmp_path / "static" / "site"}[where]
+    (tmp_path / "static").mkdir()  # watched: a site built there made a build without end
     if where == "foreign-folder":
         out.mkdir()
         (out / "secret.txt").write_text("secret", encoding="utf-8")
@@ -454,7 +456,7 @@ def test_an_output_folder_build_refuses_is_refused_before_anything_is_served(
     said: list[str] = []
     stopped = threading.Event()
     stopped.set()  # were it served, it would stop at once rather than hang the test
-    with pytest.raises(KgError, match=r"overlaps the wiki|did not write"):
+    with pytest.raises(KgError, match=r"overlaps the wiki|did not write|copied into every build"):
         serve(dataclasses.replace(config, out=out), port=port, say=said.append, watch=False,
               stop=stopped)
     assert said == []  # no build, no "serving"
