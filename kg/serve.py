@@ -166,6 +166,12 @@ def error_page(message: str) -> bytes:
     ).encode()
 
 
+def with_reload(page: bytes) -> bytes:
+    """An HTML page with the reload script added (the built file stays as it is)."""
+    tag = f'<script src="{RELOAD_PATH}"></script>'.encode()
+    return page.replace(b"</body>", tag + b"</body>", 1)
+
+
 def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "kg-serve"
@@ -213,9 +219,10 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            if file is None:
+            if file is None:  # the site's 404 page, which reloads too: a note's page
+                # opened before the note is saved shows once it is
                 missing = site_file(state.out, "/404.html")
-                body = missing.read_bytes() if missing else b"not found\n"
+                body = with_reload(missing.read_bytes()) if missing else b"not found\n"
                 self._send(404, body, "text/html; charset=utf-8" if missing else "text/plain")
                 return
             kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
@@ -224,9 +231,7 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
             if kind != "text/html":  # streamed: an attachment may be a gigabyte of video
                 self._stream(file, kind + charset)
                 return
-            tag = f'<script src="{RELOAD_PATH}"></script>'.encode()
-            data = file.read_bytes().replace(b"</body>", tag + b"</body>", 1)
-            self._send(200, data, kind + charset)
+            self._send(200, with_reload(file.read_bytes()), kind + charset)
 
         def _stream(self, file: Path, content_type: str) -> None:
             try:

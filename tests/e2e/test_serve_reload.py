@@ -111,3 +111,18 @@ def test_pages_reload_on_a_change_and_only_then(served: tuple[Config, str, list[
     finally:
         note.close()
         timeline.close()
+
+
+def test_a_missing_page_reloads_once_its_note_is_written(
+        served: tuple[Config, str, list[str]], browser: Any) -> None:
+    """The page of a note not written yet (a link followed before saving it, a note renamed
+    while its page was open) is the site's 404 page: it had no reload script, so it stayed
+    "not found" after the note was saved."""
+    config, base, _lines = served
+    page, _loads = _open(browser, base + "notes/gamma.html")
+    try:
+        (config.wiki / "gamma.md").write_text(
+            NOTE.format(title="Gamma", day=3, body="Written at last."), encoding="utf-8")
+        _shows(page, "Written at last.")
+    finally:
+        page.close()
