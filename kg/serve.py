@@ -351,10 +351,11 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change;
     ``settings`` reads kg.toml again (its changes show without a restart; the wiki and
     site folders stay those serve began with); ``unsafe_html`` as ``kg build`` takes it."""
-    # An output folder a build refuses (the wiki, or one kg did not make) is refused before
-    # anything is served: the server serves that folder, and a build that fails does not
-    # stop it (it shows a note's error until the note is fixed), so it would have answered
-    # with the folder's own files (the notes, the cache, whatever was there).
+    # An output folder a build refuses (in the wiki, or one kg did not make: see
+    # check_output_folder) is refused before anything is served: the server serves that
+    # folder, and a build that fails does not stop it (it shows a note's error until the
+    # note is fixed), so it would have answered with the folder's own files (the notes, the
+    # cache, whatever was there).
     check_output_folder(config)
     state = ServeState(config.out)
     host = bind_address(host)
@@ -468,7 +469,9 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
         except Unnamed:
             # a change of a file whose name is not UTF-8 (made, or renamed to fix it: the
             # build says so), which watchfiles cannot name and ends its watcher for: a
-            # build, and a new watcher
+            # build, and a new watcher (not at once: an error that came again on every
+            # new watcher would be a build without end)
+            stop.wait(POLL_MS / 1000)
             seen = project(builder.config)
             builder()
 
