@@ -125,17 +125,17 @@ def site_file(root: Path, url_path: str) -> Path | None:
         return None
     candidate = root / norm.lstrip("/")
     slash = path.endswith("/") or norm == "/"
-    if candidate.is_dir():
-        if not slash:
+    try:  # a name or path longer than the system takes is an OSError of its own
+        if candidate.is_dir():
+            if not slash:
+                return None
+            candidate = candidate / "index.html"
+        elif slash:
             return None
-        candidate = candidate / "index.html"
-    elif slash:
-        return None
-    try:
         resolved = candidate.resolve(strict=True)
-    except (FileNotFoundError, RuntimeError, OSError):
-        return None
-    if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+        if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+            return None
+    except (RuntimeError, OSError):
         return None
     return resolved
 
@@ -231,7 +231,12 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
             if kind != "text/html":  # streamed: an attachment may be a gigabyte of video
                 self._stream(file, kind + charset)
                 return
-            self._send(200, with_reload(file.read_bytes()), kind + charset)
+            try:
+                page = file.read_bytes()
+            except OSError:  # gone since: another process's build swapped the site out
+                self._send(404, b"not found\n", "text/plain")
+                return
+            self._send(200, with_reload(page), kind + charset)
 
         def _stream(self, file: Path, content_type: str) -> None:
             try:

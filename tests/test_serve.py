@@ -686,3 +686,18 @@ def test_a_note_file_name_that_is_not_utf8_stops_no_server(tmp_path: Path) -> No
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def test_a_long_address_is_not_found_not_a_dropped_connection(server, capfd) -> None:  # type: ignore[no-untyped-def]
+    """A name longer than a file name may be (255 bytes), or a path longer than a path may
+    be: the lookup's "File name too long" was raised out of the handler, which closed the
+    connection without an answer and printed a traceback; and a request line past 64 KiB
+    is refused as too long."""
+    _, port, _ = server
+    capfd.readouterr()
+    for path in ("/" + "a" * 300, "/" + "a" * 300 + "/", "/" + "a/" * 3000 + "x.html",
+                 "/notes/" + "%41" * 400 + ".html"):
+        status, body = _get(port, path)
+        assert status == 404 and "<html" in body, path[:40]
+    assert _get(port, "/" + "a" * 70_000)[0] == 414
+    assert "Traceback" not in capfd.readouterr().err
