@@ -414,7 +414,27 @@ class staging:
     def __exit__(self, kind: object, error: object, tb: object) -> None:
         import shutil
 
-        if error is None and self._in_place is not None:
+        if error is None:
+            try:
+                with interrupts_deferred():  # the site put in place whole, then Ctrl-C stops
+                    self._settle()
+            except KeyboardInterrupt:
+                self.discard()  # the previous site, set aside
+                raise
+            return
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise KgError(
+                f"could not write the site: {error}",
+                file=self.out,
+                hint="the previous site is unchanged; check free space and permissions",
+            ) from error
+
+    def _settle(self) -> None:
+        """Put the pages made into place (:meth:`settle` chose how)."""
+        import shutil
+
+        if self._in_place is not None:
             try:
                 self._update(self._in_place)
             except Undone as err:
@@ -425,15 +445,11 @@ class staging:
                 raise KgError(f"could not write the site: {err.strerror}", file=self.out,
                               hint=f"check free space and permissions; {where}") from err
             return
-        if error is None:
-            try:
-                self.marker = inc.marker_stat(self.tmp / SITE_MARKER)
-                self._swap()
-                return
-            except OSError as err:
-                error = err
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if isinstance(error, OSError):
+        try:
+            self.marker = inc.marker_stat(self.tmp / SITE_MARKER)
+            self._swap()
+        except OSError as error:
+            shutil.rmtree(self.tmp, ignore_errors=True)
             raise KgError(
                 f"could not write the site: {error}",
                 file=self.out,
@@ -515,6 +531,28 @@ class staging:
             self.old.rename(self.out)
             raise
         self.swapped_out = self.old
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held back for the block, and raised after it: moving an edit's pages
+    into the site takes milliseconds, and a KeyboardInterrupt raised between two moves left
+    the site part new, part old (an error's moves are undone, but an interrupt may fall
+    between a move and its record). Only in the main thread, where Python handles signals."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+    if held and callable(before):
+        before(signal.SIGINT, None)
 
 
 class Undone(OSError):
