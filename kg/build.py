@@ -319,6 +319,17 @@ def check_output_folder(config: Config) -> None:
             f"the output folder {out} overlaps the wiki {wiki}",
             hint="build into a folder outside the wiki, e.g. --out site",
         )
+    read = [(config.root / "static", "whose files are copied into every build: the site "
+             "would hold a copy of itself, one deeper every build")]
+    read += [(folder, "which the templates are read from: every build would change what "
+              "the next one reads") for folder in (config.templates, config.root / "templates")
+             if folder is not None]
+    for folder, why in read:
+        folder = folder.resolve()
+        if out.is_relative_to(folder):
+            where = "is" if out == folder else "is inside"
+            raise ConfigError(f"the output folder {out} {where} {folder}, {why}",
+                              hint="build into a folder outside it, e.g. --out site")
     if out.exists() and not out.is_dir():
         raise ConfigError(f"the output {out} is a file", hint="choose a folder for --out")
     if out.is_dir() and any(out.iterdir()) and not inc.is_site(out):
@@ -419,7 +430,27 @@ class staging:
     def __exit__(self, kind: object, error: object, tb: object) -> None:
         import shutil
 
-        if error is None and self._in_place is not None:
+        if error is None:
+            try:
+                with interrupts_deferred():  # the site put in place whole, then Ctrl-C stops
+                    self._settle()
+            except KeyboardInterrupt:
+                self.discard()  # the previous site, set aside
+                raise
+            return
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise KgError(
+                f"could not write the site: {error}",
+                file=self.out,
+                hint="the previous site is unchanged; check free space and permissions",
+            ) from error
+
+    def _settle(self) -> None:
+        """Put the pages made into place (:meth:`settle` chose how)."""
+        import shutil
+
+        if self._in_place is not None:
             try:
                 self._update(self._in_place)
             except Undone as err:
@@ -430,15 +461,11 @@ class staging:
                 raise KgError(f"could not write the site: {err.strerror}", file=self.out,
                               hint=f"check free space and permissions; {where}") from err
             return
-        if error is None:
-            try:
-                self.marker = inc.marker_stat(self.tmp / SITE_MARKER)
-                self._swap()
-                return
-            except OSError as err:
-                error = err
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if isinstance(error, OSError):
+        try:
+            self.marker = inc.marker_stat(self.tmp / SITE_MARKER)
+            self._swap()
+        except OSError as error:
+            shutil.rmtree(self.tmp, ignore_errors=True)
             raise KgError(
                 f"could not write the site: {error}",
                 file=self.out,
@@ -450,6 +477,12 @@ class staging:
         what was moved (:class:`Undone` says whether all of it went back)."""
         out, tmp = self.out, self.tmp
         written, gone, both = plan.written, plan.gone, plan.both
+        if not written and not gone:  # the site as it was (a build that could not trust its
+            # stamp, the files being new): left as it is, its marker too, which tells
+            # whoever serves it (kg serve) that it changed
+            self.marker = inc.marker_stat(out / SITE_MARKER)
+            self.swapped_out = tmp
+            return
         # the pages replaced or gone are moved into the staging folder, removed with it once
         # the new site is shown: freeing the blocks of the graph exports replaced (hundreds
         # of megabytes) is no part of the build's time
@@ -514,6 +547,28 @@ class staging:
             self.old.rename(self.out)
             raise
         self.swapped_out = self.old
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held back for the block, and raised after it: moving an edit's pages
+    into the site takes milliseconds, and a KeyboardInterrupt raised between two moves left
+    the site part new, part old (an error's moves are undone, but an interrupt may fall
+    between a move and its record). Only in the main thread, where Python handles signals."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+    if held and callable(before):
+        before(signal.SIGINT, None)
 
 
 class Undone(OSError):

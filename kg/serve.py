@@ -24,9 +24,9 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from kg.build import BuildResult, build
+from kg.build import BuildResult, build, check_output_folder
 from kg.config import CONFIG_NAME, Config
 from kg.errors import KgError
 
@@ -47,10 +47,9 @@ _RELOAD_JS = b"""(function () {
 
 @dataclass
 class ServeState:
-    """What the server shows: the site folder, a build counter, and the last error if any."""
+    """What the server shows: the site folder, and the last error if any."""
 
     out: Path
-    version: int = 0
     error: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     said_moved: bool = False
@@ -58,13 +57,29 @@ class ServeState:
 
     def built(self) -> None:
         with self.lock:
-            self.version += 1
             self.error = None
 
     def failed(self, message: str) -> None:
         with self.lock:
-            self.version += 1
             self.error = message
+
+    def version(self) -> str:
+        """What the open pages poll, to reload when it moves: the site's marker file (every
+        build that changes a file of the site writes it anew; one that finds nothing to do
+        leaves it) and the error shown. So a save that changes nothing reloads no page, a
+        site built by another process (``kg build``, a second ``kg serve``) reloads them,
+        and so does a new ``kg serve`` only if the site changed meanwhile."""
+        from hashlib import blake2b
+
+        from kg.build import staging_out
+        from kg.incremental import SITE_MARKER, marker_stat
+
+        with self.lock:
+            error = self.error
+        site = ".".join(map(str, marker_stat(staging_out(self.out) / SITE_MARKER))) or "none"
+        if error is None:
+            return site
+        return f"{site}-{blake2b(error.encode(), digest_size=8).hexdigest()}"
 
 
 def is_local_host(header: str | None) -> bool:
@@ -81,11 +96,27 @@ def is_local_host(header: str | None) -> bool:
         rest = colon + port
     if rest and not (rest[0] == ":" and rest[1:].isdigit() and rest[1:].isascii()):
         return False
-    return host in _LOCAL_HOSTS
+    return host in _LOCAL_HOSTS or _loopback_address(host)
+
+
+def _loopback_address(host: str) -> bool:
+    """Whether ``host`` is written as an address of the loopback (``127.0.0.2``,
+    ``[0:0:0:0:0:0:0:1]``; an IPv6 one in brackets, as a URL has it): what a browser sends
+    for ``--host 127.0.0.2``. An address, not a name, so no DNS answer can rebind it."""
+    import ipaddress
+
+    bracketed = host.startswith("[") and host.endswith("]")
+    try:
+        address = ipaddress.ip_address(host[1:-1] if bracketed else host)
+    except ValueError:
+        return False
+    return address.is_loopback and bracketed == (address.version == 6)
 
 
 def site_file(root: Path, url_path: str) -> Path | None:
-    """The file of the site that ``url_path`` names, or None if it is outside or missing."""
+    """The file of the site that ``url_path`` names, or None if it is outside or missing.
+    A folder's address names its ``index.html`` only with its slash, and a file's only
+    without (see :func:`folder_address`)."""
     path = urllib.parse.unquote(urllib.parse.urlsplit(url_path).path)
     if "\x00" in path or "\\" in path:
         return None
@@ -93,15 +124,34 @@ def site_file(root: Path, url_path: str) -> Path | None:
     if any(part == ".." for part in norm.split("/")):
         return None
     candidate = root / norm.lstrip("/")
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    try:
+    slash = path.endswith("/") or norm == "/"
+    try:  # a name or path longer than the system takes is an OSError of its own
+        if candidate.is_dir():
+            if not slash:
+                return None
+            candidate = candidate / "index.html"
+        elif slash:
+            return None
         resolved = candidate.resolve(strict=True)
-    except (FileNotFoundError, RuntimeError, OSError):
-        return None
-    if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+        if not resolved.is_relative_to(root.resolve()) or not resolved.is_file():
+            return None
+    except (RuntimeError, OSError):
         return None
     return resolved
+
+
+def folder_address(root: Path, url_path: str) -> str | None:
+    """The address with a slash of the folder of the site that ``url_path`` names without
+    one, if it has an ``index.html``: a browser reads a page's relative links from its
+    address, so ``docs/index.html`` served at ``/docs`` would have its ``style.css`` read
+    from ``/style.css``. A static host redirects there; so does ``kg serve``."""
+    parts = urllib.parse.urlsplit(url_path)
+    if parts.path.endswith("/") or site_file(root, parts.path + "/") is None:
+        return None
+    folder = posixpath.normpath("/" + urllib.parse.unquote(parts.path)).strip("/")
+    # one leading slash: ``//host/`` would be another site
+    address = urllib.parse.quote(f"/{folder}/" if folder else "/")
+    return address + (f"?{parts.query}" if parts.query else "")
 
 
 def error_page(message: str) -> bytes:
@@ -114,6 +164,12 @@ def error_page(message: str) -> bytes:
         f'<pre style="white-space:pre-wrap">{body}</pre>'
         "<p>Fix the note and save; this page reloads by itself.</p></body></html>"
     ).encode()
+
+
+def with_reload(page: bytes) -> bytes:
+    """An HTML page with the reload script added (the built file stays as it is)."""
+    tag = f'<script src="{RELOAD_PATH}"></script>'.encode()
+    return page.replace(b"</body>", tag + b"</body>", 1)
 
 
 def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
@@ -149,7 +205,7 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(200, _RELOAD_JS, "text/javascript; charset=utf-8")
                 return
             if path == VERSION_PATH:
-                self._send(200, str(state.version).encode(), "text/plain")
+                self._send(200, state.version().encode(), "text/plain")
                 return
             with state.lock:
                 error = state.error
@@ -157,9 +213,16 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(500, error_page(error), "text/html; charset=utf-8")
                 return
             file = site_file(state.out, self.path)
-            if file is None:
+            if file is None and (folder := folder_address(state.out, self.path)) is not None:
+                self.send_response(301)
+                self.send_header("Location", folder)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if file is None:  # the site's 404 page, which reloads too: a note's page
+                # opened before the note is saved shows once it is
                 missing = site_file(state.out, "/404.html")
-                body = missing.read_bytes() if missing else b"not found\n"
+                body = with_reload(missing.read_bytes()) if missing else b"not found\n"
                 self._send(404, body, "text/html; charset=utf-8" if missing else "text/plain")
                 return
             kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
@@ -168,9 +231,12 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
             if kind != "text/html":  # streamed: an attachment may be a gigabyte of video
                 self._stream(file, kind + charset)
                 return
-            tag = f'<script src="{RELOAD_PATH}"></script>'.encode()
-            data = file.read_bytes().replace(b"</body>", tag + b"</body>", 1)
-            self._send(200, data, kind + charset)
+            try:
+                page = file.read_bytes()
+            except OSError:  # gone since: another process's build swapped the site out
+                self._send(404, b"not found\n", "text/plain")
+                return
+            self._send(200, with_reload(page), kind + charset)
 
         def _stream(self, file: Path, content_type: str) -> None:
             try:
@@ -188,13 +254,13 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
 def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
             resume: Callable[[], None] = lambda: None, *,
             quiet: bool = False, unsafe_html: bool = False) -> BuildResult | None:
-    """Build, and tell the page to reload; ``resume`` is called (to serve again) as soon as
-    the new site is in place, while the build writes what the next one reads. ``quiet``:
-    a build that found nothing to do says nothing."""
+    """Build, and show the new site (the open pages reload if it changed or an error
+    was shown: :meth:`ServeState.version`); ``resume`` is called (to serve again) as soon
+    as the new site is in place, while the build writes what the next one reads.
+    ``quiet``: a build that found nothing to do says nothing."""
     def published(result: BuildResult) -> None:
         unchanged = result.rendered == 0 and result.removed == 0
-        if not (quiet and unchanged and state.error is None):
-            state.built()  # the open pages reload
+        state.built()
         resume()
         if not (quiet and unchanged):
             say(result.summary())
@@ -246,14 +312,23 @@ def watched_paths(config: Config) -> list[Path]:
             and not any(p != q and p.is_relative_to(q) for q in found)]
 
 
+class Folder(NamedTuple):
+    """A folder watched, and which folder it is (another put at its path is not it)."""
+
+    path: Path
+    device: int
+    inode: int
+
+
 @dataclass(frozen=True, slots=True)
 class Project:
     """What of the project folder a change of makes a rebuild, looked at once a second:
     kg.toml (its stat), and the folders watched (one made or removed while serving
-    changes what is watched)."""
+    changes what is watched, and so does one put in the place of another: a watcher
+    follows the folder it watches wherever it is moved)."""
 
     toml: tuple[int, int, int] | None
-    folders: tuple[Path, ...]
+    folders: tuple[Folder, ...]
 
 
 def project(config: Config) -> Project:
@@ -262,7 +337,12 @@ def project(config: Config) -> Project:
         toml: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
     except OSError:
         toml = None
-    return Project(toml, tuple(watched_paths(config)))
+    folders = []
+    for path in watched_paths(config):
+        with contextlib.suppress(OSError):  # gone since: not watched
+            st = path.stat()
+            folders.append(Folder(path, st.st_dev, st.st_ino))
+    return Project(toml, tuple(folders))
 
 
 POLL_MS = 1000
@@ -276,7 +356,14 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change;
     ``settings`` reads kg.toml again (its changes show without a restart; the wiki and
     site folders stay those serve began with); ``unsafe_html`` as ``kg build`` takes it."""
+    # An output folder a build refuses (in the wiki, or one kg did not make: see
+    # check_output_folder) is refused before anything is served: the server serves that
+    # folder, and a build that fails does not stop it (it shows a note's error until the
+    # note is fixed), so it would have answered with the folder's own files (the notes, the
+    # cache, whatever was there).
+    check_output_folder(config)
     state = ServeState(config.out)
+    host = bind_address(host)
     server = listen(host, port, state)  # first: a port in use is said before a long build
     if rebuild(config, state, say, unsafe_html=unsafe_html) is not None:
         warm_up(config)
@@ -286,8 +373,9 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     collect_between_builds()
     listener = Listener(server)
     listener.start()
-    say(f"serving {config.out} at http://{host}:{server.server_address[1]}/ (Ctrl-C stops)")
-    if host.strip().lower() not in _LOCAL_HOSTS:
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as a URL writes it
+    say(f"serving {config.out} at http://{shown}:{server.server_address[1]}/ (Ctrl-C stops)")
+    if not is_local_host(shown):
         say(f"note: only requests for a local Host (localhost, 127.0.0.1, [::1]) are answered; "
             f"from another machine, http://<this machine>:{server.server_address[1]}/ gets "
             "403 (kg serve is a preview, not a web server: publish the built site instead)")
@@ -327,6 +415,25 @@ class Rebuilder:
         collect_between_builds()
 
 
+EDITORS_SCRATCH = (r"^#.*#$", r"^4913$", r"___jb_(tmp|old)___$")
+"""Names of the files editors write beside a file they edit that watchfiles' own filter
+lets through (it drops Vim's ``.swp``, backups ending in ``~``, Emacs's ``.#`` lock
+links): Emacs's ``#auto-save#`` file, written every 30 s of idle time, the ``4913`` Vim
+makes and removes to see whether it may write a folder, and a JetBrains IDE's
+``note.md___jb_tmp___`` (watchfiles' pattern wants a dot before it). No build reads them,
+nor would one find anything changed."""
+
+
+def watch_filter() -> Callable[[Any, str], bool]:
+    """watchfiles' default filter, and :data:`EDITORS_SCRATCH`."""
+    from watchfiles import DefaultFilter
+
+    class Filter(DefaultFilter):
+        ignore_entity_patterns = (*DefaultFilter.ignore_entity_patterns, *EDITORS_SCRATCH)
+
+    return Filter()
+
+
 def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
     """Build again on every change of the wiki and its project (:func:`project`) until
     ``stop`` is set. The folders are watched for their changes (watchfiles), kg.toml and
@@ -334,6 +441,7 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
     is watched from then on, and what changed while a watcher was being made is caught up
     by a quiet build (which reloads nothing when nothing changed)."""
     from watchfiles import watch as watch_changes
+    from watchfiles._rust_notify import WatchfilesRustInternalError as Unnamed
 
     # what the last build read of the project: taken before it, so that a change made
     # while it runs is seen after it
@@ -347,20 +455,30 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
                 builder()
             continue
         caught_up = False  # with what changed before this watcher began
-        for changes in watch_changes(*watching, stop_event=stop, rust_timeout=POLL_MS,
-                                      yield_on_timeout=True):
-            now = project(builder.config)
-            if not changes and now == seen:
-                if not caught_up:
-                    builder(quiet=True)
-                caught_up = True
-                continue
-            caught_up, seen = True, now
+        try:
+            for changes in watch_changes(*(f.path for f in watching),
+                                          watch_filter=watch_filter(), stop_event=stop,
+                                          rust_timeout=POLL_MS, yield_on_timeout=True):
+                now = project(builder.config)
+                if not changes and now == seen:
+                    if not caught_up:
+                        builder(quiet=True)
+                    caught_up = True
+                    continue
+                caught_up, seen = True, now
+                builder()
+                folders = project(builder.config).folders  # as the settings just read them
+                if folders != watching:
+                    seen = dataclasses.replace(seen, folders=folders)
+                    break  # other folders to watch: watched anew
+        except Unnamed:
+            # a change of a file whose name is not UTF-8 (made, or renamed to fix it: the
+            # build says so), which watchfiles cannot name and ends its watcher for: a
+            # build, and a new watcher (not at once: an error that came again on every
+            # new watcher would be a build without end)
+            stop.wait(POLL_MS / 1000)
+            seen = project(builder.config)
             builder()
-            folders = project(builder.config).folders  # as the settings just read name them
-            if folders != watching:
-                seen = dataclasses.replace(seen, folders=folders)
-                break  # other folders to watch: watched anew
 
 
 def reread(config: Config, settings: Callable[[], Config] | None, state: ServeState,
@@ -383,6 +501,13 @@ def reread(config: Config, settings: Callable[[], Config] | None, state: ServeSt
     return dataclasses.replace(now, wiki=config.wiki, out=config.out)
 
 
+def bind_address(host: str) -> str:
+    """``--host`` as a socket takes it: an IPv6 address without the brackets a URL puts
+    around it (``[::1]`` → ``::1``)."""
+    host = host.strip()
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
 def listen(host: str, port: int, state: ServeState) -> Server:
     """The server, bound to ``host:port`` (requests wait in its queue until it serves);
     an address that cannot be listened on is an error saying why."""
@@ -401,7 +526,16 @@ def listen(host: str, port: int, state: ServeState) -> Server:
 
 class Server(http.server.ThreadingHTTPServer):
     """The threaded HTTP server, quiet about browsers that hang up mid-answer (they do, on
-    every reload and every page left early): that is no error to print a traceback of."""
+    every reload and every page left early): that is no error to print a traceback of.
+    An IPv6 address (``::1``) is listened on as one (the server is IPv4 by default)."""
+
+    def __init__(self, address: tuple[str, int],
+                 handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        if ":" in address[0]:
+            import socket
+
+            self.address_family = socket.AF_INET6
+        super().__init__(address, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):

@@ -35,6 +35,16 @@ def can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
+def quiet_on_interrupt() -> None:
+    """A pool's worker's start: Ctrl-C, which the terminal sends to every process of the
+    command, ends the worker as it ends a program that does not handle it, without a word
+    (the command says that it stopped). Python's own handler printed the traceback of each
+    worker that was waiting for work."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class TimedOut(Exception):
     """Raised by :func:`within` when the work took longer than it was allowed."""
 

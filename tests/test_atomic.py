@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -216,6 +217,41 @@ def test_an_update_in_place_that_fails_half_way_moves_everything_back(
     result = build(config)  # the marker no longer pairs with the manifest: all made again
     assert result.rendered == result.files
     assert tree(config.out) == tree(full_build(config, tmp_path / "full").out)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
+def test_ctrl_c_while_an_edit_s_pages_are_moved_in_leaves_a_whole_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (``kg serve``'s, a ``kg build``'s) in the milliseconds an edit's pages are
+    moved into the site: the KeyboardInterrupt was raised between two moves and none was
+    undone (only an OSError's are), so the site was part new, part old, its temporary
+    folder left beside it. The moves are finished first, then the interrupt is raised."""
+    config = make_wiki(tmp_path, 12)
+    (config.wiki / "gone.md").write_text("---\ntitle: Gone\n---\nx\n", encoding="utf-8")
+    build(config)
+    edited = config.wiki / "note-0001.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("## TL;DR\n",
+                                                                 "## TL;DR\nEdited. "))
+    (config.wiki / "gone.md").unlink()
+    real = os.rename
+    moves: list[str] = []
+
+    def interrupted(source: object, target: object) -> None:
+        real(source, target)  # type: ignore[arg-type]
+        if Path(str(target)).is_relative_to(config.out):
+            moves.append(str(target))
+            if len(moves) == 2:  # as if Ctrl-C were pressed now
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    monkeypatch.setattr(kg.build.os, "rename", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(config)
+    monkeypatch.setattr(kg.build.os, "rename", real)
+    assert len(moves) > 2  # moved on after the interrupt
+    assert leftovers(tmp_path) == []
+    assert tree(config.out) == tree(full_build(config, tmp_path / "full").out)
+    build(config)  # the next build (not trusting a manifest it did not write) works
+    assert tree(config.out) == tree(tmp_path / "full")
 
 
 def dead_pid() -> int:

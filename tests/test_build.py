@@ -478,6 +478,25 @@ def test_refuses_an_output_folder_overlapping_the_wiki(write_wiki, tmp_path, whe
         build(config.with_options(out=tmp_path / where))
 
 
+@pytest.mark.parametrize("where", ["static/site", "static", "templates/site", "mytpl/out"])
+def test_refuses_an_output_folder_in_the_folders_a_build_reads(write_wiki, tmp_path,
+                                                               where) -> None:
+    """static/ is copied into every build and the templates are read by it: a site built
+    in static/ held a copy of itself, one deeper on every build (and ``kg serve``, which
+    watches static/, built it again and again without end); one in a templates folder
+    changed what the next build reads, so every build started another."""
+    (tmp_path / "mytpl").mkdir()
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\ntemplates = "mytpl"\n',
+                                      encoding="utf-8")
+    config = write_wiki(GOOD)
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    (tmp_path / "templates").mkdir()
+    with pytest.raises(ConfigError, match=r"copied into every build|templates are read from"):
+        build(config.with_options(out=tmp_path / where))
+    assert not (tmp_path / where / "index.html").exists()
+
+
 SMALL = {
     **GOOD,
     "later.md": "---\ntitle: Later\ndate: 2026-02-01\nanswers: [a#q-one]\n---\n",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
+import re
 import threading
 import time
 from pathlib import Path
@@ -39,7 +41,7 @@ def _serve_in_thread(config: Config, name: str | None = None, **options: Any
     while not any(line.startswith("serving") for line in lines):
         assert time.monotonic() < deadline, lines
         time.sleep(0.05)
-    port = int(next(li for li in lines if li.startswith("serving")).split(":")[2].split("/")[0])
+    port = int(re.search(r":(\d+)/ ", next(li for li in lines if li.startswith("serving")))[1])
     return thread, stop, lines, port
 
 
@@ -128,6 +130,11 @@ def test_the_404_page_at_a_nested_address_links_from_the_root(server) -> None:  
     ("[::1]", True), ("LOCALHOST", True), ("evil.com", False), ("[::1]evil.com", False),
     ("localhost:80@evil.com", False), ("[::1].attacker.example:8000", False),
     ("localhost.evil.com", False), ("127.0.0.1:", False), ("localhost:8o", False), ("", False),
+    # this machine's other loopback addresses, as a browser writes them: `--host 127.0.0.2`
+    # is reached at http://127.0.0.2:8000/ (an address, which no DNS can rebind)
+    ("127.0.0.2:8000", True), ("127.255.255.254", True), ("[0:0:0:0:0:0:0:1]:8000", True),
+    ("10.0.0.1", False), ("0.0.0.0:8000", False), ("[::]:8000", False), ("127.0.0.1.evil", False),
+    ("[fe80::1]", False), ("2130706433", False),
 ])
 def test_only_local_hosts_are_local(host: str, local: bool) -> None:
     assert is_local_host(host) is local
@@ -421,3 +428,276 @@ def test_serve_reads_the_records_after_a_first_build_that_found_nothing_changed(
     resolved = kg.resolve._last_resolved
     assert resolved is not None and resolved.notes["beta"] is held[1]._wiki.notes["beta"]
     assert [e.target for e in resolved.per_note["beta"].edges] == ["alpha"]
+
+
+@pytest.mark.parametrize("where", ["inside-wiki", "foreign-folder", "project-folder",
+                                   "inside-static"])
+def test_an_output_folder_build_refuses_is_refused_before_anything_is_served(
+        tmp_path: Path, where: str) -> None:
+    """``kg build`` refuses to write over the wiki or a folder it did not make; ``kg serve``
+    did so too, then went on serving that folder: its files (a secret beside the notes, the
+    notes themselves, the cache) were answered to any local page. It stops at once now, as
+    a build does, before it listens or builds."""
+    import socket
+
+    from kg.errors import KgError
+
+    config = _config(tmp_path)
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\n', encoding="utf-8")
+    out = {"inside-wiki": config.wiki / "site", "foreign-folder": tmp_path / "docs",
+           "project-folder": tmp_path, "inside-static": tmp_path / "static" / "site"}[where]
+    (tmp_path / "static").mkdir()  # watched: a site built there made a build without end
+    if where == "foreign-folder":
+        out.mkdir()
+        (out / "secret.txt").write_text("secret", encoding="utf-8")
+    with socket.socket() as probe:  # a free port, to see that nothing listens on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    said: list[str] = []
+    stopped = threading.Event()
+    stopped.set()  # were it served, it would stop at once rather than hang the test
+    with pytest.raises(KgError, match=r"overlaps the wiki|did not write|copied into every build"):
+        serve(dataclasses.replace(config, out=out), port=port, say=said.append, watch=False,
+              stop=stopped)
+    assert said == []  # no build, no "serving"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    assert not (config.wiki / "site").exists()
+
+
+@pytest.mark.parametrize(("host", "family", "url_host"), [
+    ("::1", "AF_INET6", "[::1]"), ("[::1]", "AF_INET6", "[::1]"),
+    ("127.0.0.2", "AF_INET", "127.0.0.2"),
+])
+def test_serves_on_an_ipv6_or_other_loopback_address_to_its_own_url(
+        tmp_path: Path, host: str, family: str, url_host: str) -> None:
+    """``--host ::1`` could not listen (the server was IPv4 only: "Address family for
+    hostname not supported"), and ``--host 127.0.0.2`` listened but answered 403 to the
+    very URL it printed, its Host being no name of the short list; neither is another
+    machine's, so neither is told that other machines get 403."""
+    import socket
+
+    thread, stop, lines, port = _serve_in_thread(_config(tmp_path), host=host)
+    try:
+        serving = next(line for line in lines if line.startswith("serving"))
+        assert f" at http://{url_host}:{port}/ " in serving
+        with socket.socket(getattr(socket, family)) as client:
+            client.settimeout(5)
+            client.connect((url_host.strip("[]"), port))
+            client.sendall(f"GET /notes/alpha.html HTTP/1.0\r\nHost: {url_host}:{port}\r\n\r\n"
+                           .encode())
+            answer = b""
+            while chunk := client.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.0 200"), answer[:200]
+        assert b"Alpha" in answer
+        time.sleep(0.3)  # the note would be said right after "serving"
+        assert not any(line.startswith("note: only requests") for line in lines), lines
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def _builds(lines: list[str]) -> int:
+    return sum(1 for line in lines if line.startswith(("Built", "error:")))
+
+
+def _wait_builds(lines: list[str], more_than: int) -> None:
+    deadline = time.monotonic() + 20
+    while _builds(lines) <= more_than:
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
+
+
+def test_a_build_that_changes_nothing_reloads_no_page(tmp_path: Path) -> None:
+    """A save that changes nothing (``:w`` again, an editor's scratch file beside the
+    note) makes a build that finds nothing to do: the open page was reloaded all the same,
+    losing what the reader was looking at. The page's version is now the site's (its
+    marker file, which every build that writes anything writes anew) and the error shown:
+    it moves when, and only when, what the page would show does."""
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        _, version = _get(port, "/__kg/version")
+        time.sleep(1.2)  # the watcher is watching
+        builds = _builds(lines)
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        _wait_builds(lines, builds)
+        assert "nothing changed" in lines[-1]
+        assert _get(port, "/__kg/version")[1] == version
+
+        (config.wiki / "alpha.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+        version = _wait_version(port, version)  # the error shows
+        builds = _builds(lines)
+        (config.wiki / "beta.md").write_text(NOTE.format(title="Beta"), encoding="utf-8")
+        _wait_builds(lines, builds)  # the same error again: nothing new to show
+        assert _get(port, "/__kg/version")[1] == version
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        version = _wait_version(port, version)  # fixed: the pages come back
+        assert _get(port, "/notes/beta.html")[0] == 200
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    # a new kg serve on the same site: the pages left open stay as they are
+    thread, stop, lines, port2 = _serve_in_thread(config, watch=False)
+    try:
+        assert _get(port2, "/__kg/version")[1] == version
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_site_built_by_another_process_reloads_the_page(tmp_path: Path) -> None:
+    """``kg build`` from the shell, or a second ``kg serve`` of the wiki that built the edit
+    first (this one's build then finds nothing to do), changes the site served: its pages
+    reload as after a build of its own."""
+    from kg.build import build
+
+    config = _config(tmp_path)
+    thread, stop, _lines, port = _serve_in_thread(config, watch=False)
+    try:
+        _, version = _get(port, "/__kg/version")
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha elsewhere"),
+                                              encoding="utf-8")
+        build(config)
+        assert _get(port, "/__kg/version")[1] != version
+        assert "Alpha elsewhere" in _get(port, "/notes/alpha.html")[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_editors_scratch_files_start_no_build(tmp_path: Path) -> None:
+    """What editors write beside a note while it is open or saved: Vim's swap file and the
+    ``4913`` it makes and removes to see that it may write the folder, Emacs's ``#auto-save#``
+    file (every 30 s of idle time) and ``.#lock`` link, backups ending in ``~``, a JetBrains
+    IDE's ``___jb_tmp___``. None of them is a note or anything a build reads: a build for
+    them did nothing but say "nothing changed" again and again."""
+    config = _config(tmp_path)
+    thread, stop, lines, _port = _serve_in_thread(config)
+    try:
+        time.sleep(1.5)  # the watcher is watching
+        builds = _builds(lines)
+        wiki = config.wiki
+        (wiki / "4913").write_text("", encoding="utf-8")
+        (wiki / "4913").unlink()
+        (wiki / ".alpha.md.swp").write_bytes(b"b0VIM 9.0")
+        (wiki / "#alpha.md#").write_text("autosaved", encoding="utf-8")
+        (wiki / ".#alpha.md").symlink_to("user@host.1234:1700000000")
+        (wiki / "alpha.md~").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        (wiki / "alpha.md___jb_tmp___").write_text("", encoding="utf-8")
+        time.sleep(3)  # the watcher's debounce, and a build's time
+        assert _builds(lines) == builds, lines[builds:]
+        (wiki / "alpha.md").write_text(NOTE.format(title="Alpha saved"), encoding="utf-8")
+        _wait_builds(lines, builds)  # a note saved is built
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_wiki_folder_replaced_while_serving_is_watched_in_its_new_place(tmp_path: Path) -> None:
+    """A wiki folder moved aside and another put at its path (a clone, a backup restored, a
+    sync tool's swap) within the second between serve's looks: the watcher went on watching
+    the folder moved aside, and no edit of the new one was built again."""
+    import shutil
+
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        time.sleep(1.2)  # the watcher is watching
+        fresh = tmp_path / "fresh"
+        shutil.copytree(config.wiki, fresh)
+        (fresh / "beta.md").write_text(NOTE.format(title="Beta"), encoding="utf-8")
+        builds = _builds(lines)
+        config.wiki.rename(tmp_path / "aside")
+        fresh.rename(config.wiki)
+        _wait_builds(lines, builds)  # the new wiki, built
+        assert _get(port, "/notes/beta.html")[0] == 200
+        time.sleep(1.5)
+        _, version = _get(port, "/__kg/version")
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha anew"), encoding="utf-8")
+        _wait_version(port, version)
+        assert "Alpha anew" in _get(port, "/notes/alpha.html")[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_folder_is_served_at_its_address_with_a_slash(tmp_path: Path) -> None:
+    """``/docs`` served ``docs/index.html`` as it was, so the browser read its relative
+    links from ``/`` (``style.css`` → ``/style.css``: a page without its style, links that
+    lead nowhere): a folder's address without its slash is redirected to it, as static
+    hosts do, and a file's address with one (``/index.html/``) is no file."""
+    config = _config(tmp_path)
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\n', encoding="utf-8")
+    docs = tmp_path / "static" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "index.html").write_text('<link rel=stylesheet href="style.css"><body>Docs</body>',
+                                     encoding="utf-8")
+    (docs / "style.css").write_text("body {}", encoding="utf-8")
+    thread, stop, _lines, port = _serve_in_thread(config)
+    try:
+        for asked, where in (("/docs", "/docs/"), ("/docs?lang=en", "/docs/?lang=en"),
+                             ("//docs", "/docs/")):  # never //docs/, the host "docs"
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", asked, headers={"Host": f"127.0.0.1:{port}"})
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            assert (response.status, response.getheader("Location")) == (301, where)
+        status, body = _get(port, "/docs/")
+        assert status == 200 and "Docs" in body
+        assert _get(port, "/docs/style.css")[0] == 200
+        assert _get(port, "/index.html/")[0] == 404
+        assert _get(port, "/docs/style.css/")[0] == 404
+        assert _get(port, "/")[0] == 200
+        assert _get(port, "/notes")[0] == 404  # a folder without an index.html is none
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_note_file_name_that_is_not_utf8_stops_no_server(tmp_path: Path) -> None:
+    """A file made or renamed in the wiki under a name that is not UTF-8: the build says
+    which (its name cannot be an id: rename it), but the watcher, which could not name the
+    change (watchfiles' "Unable to decode path"), ended ``kg serve`` with a traceback,
+    the first time on the very rename that fixes it."""
+    import os
+
+    config = _config(tmp_path)
+    thread, stop, _lines, port = _serve_in_thread(config)
+    try:
+        time.sleep(1.2)  # the watcher is watching
+        _, version = _get(port, "/__kg/version")
+        bad = os.fsencode(config.wiki) + b"/\xff-bad.md"
+        with open(bad, "wb") as f:
+            f.write(NOTE.format(title="Bad name").encode())
+        version = _wait_version(port, version)
+        status, body = _get(port, "/notes/alpha.html")
+        assert status == 500 and "not valid UTF-8" in body
+        os.rename(bad, config.wiki / "good-name.md")
+        version = _wait_version(port, version)
+        assert _get(port, "/notes/good-name.html")[0] == 200
+        assert thread.is_alive()
+        time.sleep(1.2)  # a new watcher is watching
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha later"), encoding="utf-8")
+        _wait_version(port, version)
+        assert "Alpha later" in _get(port, "/notes/alpha.html")[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_long_address_is_not_found_not_a_dropped_connection(server, capfd) -> None:  # type: ignore[no-untyped-def]
+    """A name longer than a file name may be (255 bytes), or a path longer than a path may
+    be: the lookup's "File name too long" was raised out of the handler, which closed the
+    connection without an answer and printed a traceback; and a request line past 64 KiB
+    is refused as too long."""
+    _, port, _ = server
+    capfd.readouterr()
+    for path in ("/" + "a" * 300, "/" + "a" * 300 + "/", "/" + "a/" * 3000 + "x.html",
+                 "/notes/" + "%41" * 400 + ".html"):
+        status, body = _get(port, path)
+        assert status == 404 and "<html" in body, path[:40]
+    assert _get(port, "/" + "a" * 70_000)[0] == 414
+    assert "Traceback" not in capfd.readouterr().err

@@ -57,3 +57,82 @@ def test_other_threads_do_not_lift_the_deadline() -> None:
     finally:
         stop.set()
         other.join()
+
+
+CTRL_C_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+import kg.incremental, kg.parse
+from kg.build import build
+from kg.config import Config
+
+root, pool = Path(sys.argv[1]), sys.argv[2]
+ready = root / "ready"
+parent = os.getpid()
+
+def first():  # whether this is the first process here: it says it has begun
+    try:
+        os.close(os.open(ready, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return False
+    return True
+
+real_run = kg.incremental.Emitter.run
+
+def run(self, task):  # this process makes a page slowly, its worker waits for more
+    if os.getpid() == parent and first():
+        time.sleep(60)
+    return real_run(self, task)
+
+def parse(chunk):  # one worker parses slowly, the other is done and waits for more
+    if first():
+        time.sleep(60)
+    return b""
+
+kg.incremental.PARALLEL_MIN = 1
+kg.parse.POOL_MIN = 2
+if pool == "pages":
+    kg.incremental.Emitter.run = run
+else:
+    kg.parse._parse_pickled = parse
+config = Config(root=root, wiki=root / "wiki", out=root / "site")
+try:
+    build(config, jobs=2 if pool == "pages" else 3)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+@pytest.mark.parametrize("pool", ["pages", "parse"])
+def test_ctrl_c_stops_a_pool_s_workers_without_a_traceback(tmp_path: Path, pool: str) -> None:
+    """Ctrl-C goes to every process of the command (``kg build``, ``kg serve`` in the
+    middle of a rebuild): each worker of the pool printed the traceback of the
+    KeyboardInterrupt that ended it. They end without a word; the command says it stopped."""
+    import signal
+    import subprocess
+    import sys
+
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    for n in range(60):
+        (wiki / f"n{n}.md").write_text(f"---\ntitle: N{n}\n---\nx\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process = subprocess.Popen([sys.executable, "-c", CTRL_C_SCRIPT, str(tmp_path), pool],
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "ready").exists():
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "no worker began"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        os.killpg(process.pid, signal.SIGINT)  # as the terminal sends Ctrl-C
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
