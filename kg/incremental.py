@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.cachefile import Stat, blake2b, library_stamp
 from kg.config import Config
-from kg.workers import can_fork, release_memory
+from kg.workers import can_fork, die_with_parent, release_memory
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -636,8 +636,8 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
     try:
         # an executor, not a Pool: a worker killed outright (out of memory) fails the build
         # (BrokenProcessPool) instead of leaving it waiting forever
-        with ProcessPoolExecutor(jobs - 1,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             yield from _shared(tasks, emitter, pool, jobs - 1)
         for task in alone:
             yield from emitter.run(task)
