@@ -155,6 +155,8 @@ def run() -> None:
             print(done.code, file=sys.stderr)
             code = 1
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with it closed (`kg build 2>&-`): nothing to flush
+            continue
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nobody reads it
             stream.flush()
     atexit._run_exitfuncs()
