@@ -73,7 +73,9 @@ def _graph(config: Any) -> Any:
 
     graph = open_graph(config, lenient=True)
     if graph.left_out is not None:
-        _say_escaped(graph.left_out.warning())
+        # said if it can be: stderr full or closed (`2>/dev/full`) must not stop the answer
+        with contextlib.suppress(OSError):
+            _say_escaped(graph.left_out.warning())
     return graph
 
 
