@@ -73,7 +73,9 @@ def _graph(config: Any) -> Any:
 
     graph = open_graph(config, lenient=True)
     if graph.left_out is not None:
-        _say_escaped(graph.left_out.warning())
+        # said if it can be: stderr full or closed (`2>/dev/full`) must not stop the answer
+        with contextlib.suppress(OSError):
+            _say_escaped(graph.left_out.warning())
     return graph
 
 
@@ -155,6 +157,8 @@ def run() -> None:
             print(done.code, file=sys.stderr)
             code = 1
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with it closed (`kg build 2>&-`): nothing to flush
+            continue
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nobody reads it
             stream.flush()
     atexit._run_exitfuncs()

@@ -106,6 +106,8 @@ def write_out(path: Path, data: bytes) -> None:
         else:
             target = Path(os.path.realpath(path)) if path.is_symlink() else path
             write_atomic(target, lambda f: f.write(data), private=False)
+    except BrokenPipeError:  # -o /dev/stdout | head: the reader has what it wanted, as
+        raise  # for the output written to stdout (kg.cli.reports_errors)
     except OSError as err:
         raise KgError(f"cannot write {path}: {err.strerror}", file=path) from None
 

@@ -38,6 +38,7 @@ MAX_DEPTH = 16
 # C0/C1 controls other than tab and newline, and the noncharacters U+FFFE and U+FFFF (no XML
 # may hold them); YAML and TOML escapes ("\0", "\x07", "\uFFFE") can write them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _FENCE = "---"
 _CLOSERS = ("---", "...")
 
@@ -67,9 +68,10 @@ class Split:
 
 def unwritable(value: str) -> str | None:
     """The first character of ``value`` that no front-matter value may hold (a control
-    character, U+FFFE, U+FFFF: :func:`load` refuses them, written raw or as an escape), else
+    character, U+FFFE, U+FFFF: :func:`load` refuses them, written raw or as an escape; a
+    surrogate, which is no character: a byte of the command line that was not UTF-8), else
     None: what ``kg new`` checks before it writes a note that would not parse."""
-    found = _CONTROL.search(value)
+    found = _CONTROL.search(value) or _SURROGATE.search(value)
     return found.group() if found else None
 
 

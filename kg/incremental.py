@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.cachefile import Stat, blake2b, library_stamp
 from kg.config import Config
-from kg.workers import can_fork, quiet_on_interrupt, release_memory
+from kg.workers import can_fork, release_memory, worker_started
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -637,7 +637,7 @@ def emit_all(tasks: Sequence[Task], emitter: Emitter, jobs: int, pages: int) -> 
         # an executor, not a Pool: a worker killed outright (out of memory) fails the build
         # (BrokenProcessPool) instead of leaving it waiting forever
         with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=quiet_on_interrupt) as pool:
+                                 initializer=worker_started, initargs=(os.getpid(),)) as pool:
             yield from _shared(tasks, emitter, pool, jobs - 1)
         for task in alone:
             yield from emitter.run(task)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -33,7 +34,7 @@ from kg.model import (
 )
 from kg.relations import DEFAULT, lookup, unknown_hint
 from kg.urls import check_path, check_url
-from kg.workers import can_fork, jobs_wanted, quiet_on_interrupt
+from kg.workers import can_fork, jobs_wanted, worker_started
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 # C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF),
@@ -154,8 +155,8 @@ def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None) -> list[N
     context = multiprocessing.get_context("fork" if can_fork() else "spawn")
     size = -(-len(sources) // (workers * 8))  # 8 chunks a worker: an even finish
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
-    with ProcessPoolExecutor(workers, mp_context=context,
-                             initializer=quiet_on_interrupt) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=worker_started,
+                             initargs=(os.getpid(),)) as pool:
         return [item for done in pool.map(_parse_pickled, chunks) for item in safe_loads(done)]
 
 

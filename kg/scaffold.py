@@ -92,6 +92,10 @@ def _refuse_unwritable(values: Iterable[tuple[str, str]]) -> None:
 
     for what, value in values:
         char = unwritable(value)
+        if char is not None and "\udc80" <= char <= "\udcff":  # argv's undecodable byte
+            raise ConfigError(f"the {what} '{printable(value)}' holds the byte "
+                              f"0x{ord(char) - 0xDC00:02X}, which is not UTF-8",
+                              hint="type it as UTF-8 (a terminal set to UTF-8: LANG=C.UTF-8)")
         if char is not None:
             raise ConfigError(f"the {what} '{printable(value)}' holds U+{ord(char):04X},"
                               " which a note cannot hold", hint="leave that character out")

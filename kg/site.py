@@ -338,8 +338,9 @@ shows of the note (a question's source line is not shown: :data:`kg.incremental.
 # -- the site ------------------------------------------------------------------------------
 
 
-_MARKUP = re.compile(r"[\[\]*_`\\<>&!~]|https?:")
-"""Characters that make a line of a note more than plain text (see ``inline``)."""
+_MARKUP = re.compile(r"[\[\]*_`\\<>&!~$]|https?:")
+"""Characters that make a line of a note more than plain text (see ``inline``): ``$`` too,
+as TeX (``$x^2$``) may hold none of the others and is typeset only once it is rendered."""
 
 
 class Site:

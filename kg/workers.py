@@ -1,6 +1,7 @@
 """How many worker processes kg uses, and whether it may fork them: one answer for the
 parser's pool (:func:`kg.parse.parse_all`) and the page renderer's (:mod:`kg.incremental`);
-work given a deadline in a child of its own (:func:`within`); and memory handed back
+work given a deadline in a child of its own (:func:`within`); workers that end with the
+process that made them (:func:`die_with_parent`); and memory handed back
 (:func:`release_memory`)."""
 
 from __future__ import annotations
@@ -117,6 +118,34 @@ def within(seconds: float, call: Callable[[], T]) -> T:
     if not done:
         raise value
     return value  # type: ignore[no-any-return]
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process end when ``parent``, the process that forked it, does (a
+    pool's ``initializer``, with ``initargs=(os.getpid(),)``). A pool's worker waits for
+    work on a pipe whose other end it holds too, so it never hears that its parent is gone:
+    a build killed by SIGTERM or SIGKILL (``timeout``, a cancelled CI job, the OOM killer)
+    left its workers waiting forever, holding the wiki's build lock
+    (:func:`kg.build.output_lock`), and every later build waited for them. Linux's
+    ``PR_SET_PDEATHSIG`` sends this one SIGKILL instead; elsewhere nothing is done."""
+    import ctypes
+    import signal
+
+    if sys.platform != "linux":  # pragma: no cover - pools fork only on Linux
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
+def worker_started(parent: int) -> None:
+    """A pool's worker's start (its ``initializer``, with ``initargs=(os.getpid(),)``):
+    quiet on Ctrl-C (:func:`quiet_on_interrupt`) and ended with its parent
+    (:func:`die_with_parent`)."""
+    quiet_on_interrupt()
+    die_with_parent(parent)
 
 
 def release_memory() -> None:

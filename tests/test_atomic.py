@@ -303,13 +303,16 @@ main()
 """
 
 
-def slow_build(config: Config, pages: int) -> tuple[subprocess.Popen[bytes], Path]:
-    """A real `kg build` (one page every 10 ms, one process) and its staging folder, once it
-    has written ``pages`` note pages there; it is still running."""
-    command = [sys.executable, "-c", KILLABLE_BUILD, "build", "--wiki", str(config.wiki),
+def slow_build(config: Config, pages: int, jobs: int = 1,
+               ) -> tuple[subprocess.Popen[bytes], Path]:
+    """A real `kg build` (one page every 10 ms, in ``jobs`` processes however few the pages)
+    and its staging folder, once it has written ``pages`` note pages there; it is still
+    running."""
+    script = KILLABLE_BUILD.replace("from kg.cli", "kg.incremental.PARALLEL_MIN = 1\nfrom kg.cli")
+    command = [sys.executable, "-c", script, "build", "--wiki", str(config.wiki),
                "--out", str(config.out), "-q"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "KG_JOBS": "1",
+                               env={**os.environ, "KG_JOBS": str(jobs),
                                     "PYTHONPATH": str(Path(kg.__file__).parents[1])})
     staging = config.out.parent / f".{config.out.name}.tmp-{process.pid}"
     deadline = time.monotonic() + 120
@@ -340,6 +343,60 @@ def test_sigkill_during_rendering_leaves_the_old_site_intact(tmp_path: Path) -> 
     assert leftovers(tmp_path) == [staging.name]  # killed outright: nothing could clean up
     build(config)
     assert leftovers(tmp_path) == []
+    assert "v2" in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a process, not yet reaped or a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux's /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forked workers, /proc")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_a_killed_build_leaves_no_worker_holding_the_wiki(tmp_path: Path, sig: str) -> None:
+    """`timeout 60 kg build`, a CI job cancelled, the OOM killer: the build's forked page
+    worker had gone on waiting for work that never came, holding the build lock, so that
+    every later build of the wiki waited for it forever."""
+    config = make_wiki(tmp_path, 80)
+    build(config)
+    make_wiki(tmp_path, 80, version="v2")
+    process, _ = slow_build(config, pages=10, jobs=2)
+    workers = children(process.pid)
+    assert workers  # the page worker
+    try:
+        process.send_signal(getattr(signal, sig))
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(running, workers)):
+        time.sleep(0.05)
+    alive = [w for w in workers if running(w)]
+    for worker in alive:  # not left running after a failed test
+        os.kill(worker, signal.SIGKILL)
+    assert alive == []
+    again = subprocess.run([sys.executable, "-c", "from kg.cli import run; run()", "build",
+                            "--wiki", str(config.wiki), "--out", str(config.out), "-q"],
+                           capture_output=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1])})
+    assert again.returncode == 0, again.stderr
     assert "v2" in (config.out / "notes" / "note-0001.html").read_text(encoding="utf-8")
 
 

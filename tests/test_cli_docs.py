@@ -3,7 +3,9 @@ the README's "Commands" section, and ``kg --help`` loads no heavy library."""
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+import kg
 from kg.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +94,6 @@ def _kg_process(*args: str, env: dict[str, str] | None = None) -> subprocess.Com
 def test_the_command_leaves_as_python_would_without_tearing_down(write_wiki, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The exit code is the command's, the output all there (through a pipe, buffered), and
     the atexit handlers ran: the N-Triples an export wrote to a temporary file are gone."""
-    import os
 
     config = write_wiki({"a.md": "---\ntitle: A\nconnections: [b]\n---\nSee [[b]].\n",
                          "b.md": "---\ntitle: B\n---\nText.\n"})
@@ -110,3 +112,18 @@ def test_the_command_leaves_as_python_would_without_tearing_down(write_wiki, tmp
     usage = _kg_process("connections")
     assert usage.returncode == 2 and "Missing argument" in usage.stderr
     assert _kg_process("--version").returncode == 0
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell's >&-")
+@pytest.mark.parametrize("closed", [">&-", "2>&-", ">&- 2>&-"])
+def test_the_command_with_a_closed_output_exits_as_its_command(write_wiki, closed: str) -> None:  # type: ignore[no-untyped-def]
+    """Run with standard output or error closed (``kg build 2>&-``, a daemon's job), Python
+    has no ``sys.stdout`` or ``sys.stderr`` (None): flushing it at exit had raised, so a
+    build that had written its site exited 1 with a traceback."""
+    config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"})
+    line = (f"{shlex.quote(sys.executable)} -c 'from kg.cli import run; run()' build "
+            f"--wiki {shlex.quote(str(config.wiki))} -q {closed}")
+    done = subprocess.run(["sh", "-c", line], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1])})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (config.out / "notes" / "a.html").is_file()

@@ -264,3 +264,23 @@ def test_an_ambiguous_link_is_found_again_by_the_next_process_after_an_edit(
         _warned(kg("connections", "a", "--wiki", str(config.wiki)), notes=0)
         with pytest.raises(ResolveError):
             build(config)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="Linux's /dev/full")
+def test_a_warning_that_cannot_be_written_does_not_stop_the_answer(write_wiki) -> None:  # type: ignore[no-untyped-def]
+    """The warning is said to standard error; were that full or gone (`2>/dev/full`, a
+    closed pipe), the query had failed with exit 1 before printing its answer."""
+    import os
+    import subprocess
+    import sys
+
+    import kg as package
+
+    config = write_wiki(WIKI)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", "from kg.cli import run; run()", "questions", "--format",
+             "json", "--wiki", str(config.wiki)], stdout=subprocess.PIPE, stderr=full,
+            text=True, env={**os.environ, "PYTHONPATH": str(Path(package.__file__).parents[1])})
+    assert done.returncode == 0
+    assert [q["note"] for q in json.loads(done.stdout)] == ["a"]

@@ -494,6 +494,27 @@ def test_export_writes_into_standard_output_that_is_a_pipe(out: str, tmp_path: P
     assert appended.read_bytes() == b"# before\n" + piped.stdout
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="no /proc (not Linux)")
+def test_export_into_a_closed_pipe_by_its_path_is_as_quiet_as_into_stdout() -> None:
+    """``kg export -o /dev/stdout | head -1``: the reader gone is no error, as it is for
+    ``kg export | head -1``; it had been "error: cannot write /dev/stdout: Broken pipe"."""
+    import os
+    import subprocess
+    import sys
+
+    answers = []
+    for extra in ([], ["-o", "/dev/stdout"]):
+        read, write = os.pipe()
+        os.close(read)  # the reader has gone
+        done = subprocess.run([sys.executable, "-c", "from kg.cli import run; run()",
+                               "export", "--format", "nt", *extra, "--wiki", WIKI],
+                              stdout=write, stderr=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+        os.close(write)
+        answers.append((done.returncode, done.stderr))
+    assert answers[1] == answers[0] == (1, b"")
+
+
 def test_a_service_that_fails_is_an_error_not_a_traceback() -> None:
     result = kg("sparql", "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
                 "--wiki", WIKI)

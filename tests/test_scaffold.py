@@ -134,6 +134,27 @@ def test_new_refuses_what_no_note_can_hold(sample_copy: Config, field: str, char
     assert sorted(sample_copy.wiki.rglob("*")) == before
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="argv as bytes")
+@pytest.mark.parametrize("option", [[], ["--alias"], ["--tag"]])
+def test_new_refuses_a_name_that_is_not_utf8(sample_copy: Config, option: list[str]) -> None:
+    """A name typed in a Latin-1 terminal reaches Python as lone surrogates (\\udce9): the
+    note was refused only as it was checked after writing, as if templates/note.md were
+    wrong."""
+    import os
+    import subprocess
+
+    before = sorted(sample_copy.wiki.rglob("*"))
+    name = b"Caf\xe9"
+    args = [b"Plain title", *(o.encode() for o in option), name] if option else [name]
+    done = subprocess.run([sys.executable, "-c", "from kg.cli import run; run()", "new",
+                           *args], cwd=sample_copy.root, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 1
+    assert b"holds the byte 0xE9, which is not UTF-8" in done.stderr
+    assert b"note.md" not in done.stderr
+    assert sorted(sample_copy.wiki.rglob("*")) == before
+
+
 @pytest.mark.parametrize("title", [
     'Import AI 455: "AI Systems" — building themselves', "NO", "yes", "2026-05-04",
     "# not a comment", "[[link]]", "- a list?", "key: value", "{braces}", "*star", "&anchor",

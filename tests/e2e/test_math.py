@@ -85,3 +85,28 @@ def test_tex_in_questions_and_angles_is_typeset_where_they_are_listed(
     (tmp_path / "wiki" / "bounds.md").write_text(note.replace("$", ""), encoding="utf-8")
     build(config)
     assert "katex" not in (config.out / "questions.html").read_text(encoding="utf-8")
+
+
+def test_tex_without_markdown_signs_is_typeset_where_questions_are_listed(
+        tmp_path: Path, browser: Any) -> None:
+    """`$x^2$` holds none of the signs that made a question's line go through the Markdown
+    renderer (`<`, `_`, `\\`…), so it was escaped as plain text: shown as written on the
+    tracker, the angles page and the note's own question list, typeset only in the body."""
+    note = ("---\ntitle: Squares\n---\n## Research angle\n1. **Bound** it by $x^2$.\n\n"
+            "## Open questions\n- Is $x^2$ enough?\n")
+    (tmp_path / "wiki").mkdir()
+    (tmp_path / "wiki" / "squares.md").write_text(note, encoding="utf-8")
+    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
+    build(config)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        for name, count in (("notes/squares.html", 4), ("questions.html", 1),
+                            ("angles.html", 1)):
+            page.goto((config.out / name).as_uri())
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(300)  # math.js runs deferred, after the load
+            typeset = page.eval_on_selector_all("main .math.typeset math", "els => els.length")
+            assert (typeset, "$x^2$" in page.inner_text("main")) == (count, False), name
+    finally:
+        context.close()
