@@ -155,6 +155,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
             and inc.site_untouched(staging_out(config.out), previous)):
         done = _unchanged(previous, config.out, time.perf_counter() - started)
         if done is not None:
+            with contextlib.suppress(OSError):  # a killed build's 50 MB folder: gone now,
+                _recover(config.out)  # not at the next build that makes a page
             published(done)
             return done
     _refuse_foreign_files(config, last)

@@ -274,6 +274,19 @@ def test_the_next_build_cleans_up_after_a_killed_one(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+def test_a_build_with_nothing_to_do_cleans_up_after_a_killed_one_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.cachefile
+
+    monkeypatch.setattr(kg.cachefile, "RACY_NS", 0)  # the notes' stat trusted at once
+    config = make_wiki(tmp_path, 3)
+    build(config)  # records the stamp the next build stops at
+    (tmp_path / f".site.tmp-{dead_pid()}" / "notes").mkdir(parents=True)
+    monkeypatch.setattr(kg.build, "staging", None)  # it stops at the stamp: stages nothing
+    assert build(config).rendered == 0
+    assert leftovers(tmp_path) == []
+
+
 def test_a_live_build_s_temp_folder_is_left_alone(tmp_path: Path) -> None:
     config = make_wiki(tmp_path, 2)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
