@@ -1040,7 +1040,7 @@ class Site:
         taken = {*made, SITE_MARKER, *(["sitemap.xml"] if self.base_url else [])}
         pages = []
         for path in sorted(folder.rglob("*")):
-            if not path.is_file() or path.is_symlink():
+            if not path.is_file() or path.is_symlink() or _SCRATCH.search(path.name):
                 continue
             rel = path.relative_to(folder).as_posix()
             if rel in taken:
@@ -1057,6 +1057,13 @@ class Site:
                                        "or make it readable") from err
             pages.append(Page(target, data_key(data), partial(bytes, data)))
         return pages
+
+
+_SCRATCH = re.compile(r"^#.*#$|^\.#|^4913$|___jb_(tmp|old)___$|~$|\.sw[a-p]$|^\.DS_Store$")
+"""Names of the files editors and Finder leave beside the files of ``static/`` (Vim's
+``.robots.txt.swp`` and ``4913``, backups ending in ``~``, Emacs's ``#auto-save#`` and
+``.#`` lock links, a JetBrains IDE's ``___jb_tmp___``, ``.DS_Store``): never published, as
+a ``.nojekyll`` or a ``.well-known/`` file is."""
 
 
 def folder_of(note: Note) -> str:

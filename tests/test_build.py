@@ -471,6 +471,23 @@ def test_static_files_are_published_with_every_build(write_wiki, tmp_path) -> No
     assert "mine" not in (config.out / "index.html").read_text()
 
 
+def test_editors_scratch_files_in_static_are_not_published(write_wiki, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = write_wiki(GOOD)
+    static = tmp_path / "static"
+    (static / ".well-known").mkdir(parents=True)
+    for name in ("robots.txt", ".nojekyll", ".well-known/security.txt", ".robots.txt.swp",
+                 "robots.txt~", "#robots.txt#", ".#robots.txt", "4913", ".DS_Store",
+                 "robots.txt___jb_tmp___"):
+        (static / name).write_text("x")
+    build(config)
+    published = sorted(p.relative_to(config.out).as_posix() for p in config.out.rglob("*")
+                       if p.is_file() and p.relative_to(config.out).parts[0] not in
+                       ("assets", "notes", "tags", "tiers", "data", "queries"))
+    assert {"robots.txt", ".nojekyll", ".well-known/security.txt"} <= set(published)
+    assert not {".robots.txt.swp", "robots.txt~", "#robots.txt#", ".#robots.txt", "4913",
+                ".DS_Store", "robots.txt___jb_tmp___"} & set(published)
+
+
 @pytest.mark.parametrize("where", ["wiki", "wiki/site", "."])
 def test_refuses_an_output_folder_overlapping_the_wiki(write_wiki, tmp_path, where) -> None:
     config = write_wiki(GOOD)
