@@ -95,9 +95,14 @@ def load_wiki(config: Config) -> Wiki:
 
 def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool = False,
           full: bool = False, jobs: int | None = None,
-          published: Callable[[BuildResult], None] | None = None) -> BuildResult:
+          published: Callable[[BuildResult], None] | None = None,
+          cache_aside: bool = True) -> BuildResult:
     """Build the site of ``config.wiki`` into ``config.out``; ``jobs`` worker processes
     (default: ``KG_JOBS``, else the CPUs), ``full`` to render every page again.
+    ``cache_aside``: an edit's graph cache may be written by a forked child beside the pages
+    (:meth:`kg.cache.Graph.settle_aside`); ``kg serve``, which keeps the graph for its next
+    build, writes it itself (the graph then reads the records from a file no other program
+    names, never from the cache file another one may cut short).
 
     ``published`` is told as soon as the new site is in place (``kg serve`` reloads the
     page then); what the next build reads (the graph cache, the manifest, the trace) is
@@ -108,7 +113,7 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
     try:
         with output_lock(config):
             return _build(config, started, progress or (lambda _message: None), unsafe_html,
-                          full, jobs, published or (lambda _result: None))
+                          full, jobs, published or (lambda _result: None), cache_aside)
     except (BuildFailed, ResolveError) as err:  # notes with errors: said as a build says it
         raise type(err)(f"{err.message}; nothing was written", file=err.file, line=err.line,
                         hint=err.hint, findings=err.findings) from None
@@ -143,7 +148,8 @@ def output_lock(config: Config) -> Iterator[None]:
 
 
 def _build(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,
-           jobs: int | None, published: Callable[[BuildResult], None]) -> BuildResult:
+           jobs: int | None, published: Callable[[BuildResult], None],
+           cache_aside: bool) -> BuildResult:
     from kg.theme import template_dirs
 
     last = inc.read_manifest(config, config.out / SITE_MARKER)
@@ -175,8 +181,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     import gc
 
     gc.freeze()
-    if previous is not None:  # an edit: its cache is written beside the pages (not a whole
-        graph.settle_aside()  # build's: its child would copy every record, for memory)
+    if previous is not None and cache_aside:  # an edit's cache, written beside its pages
+        graph.settle_aside()  # (not a whole build's: its child would copy every record)
     try:
         return _build_site(config, started, say, unsafe_html, full, jobs, published, last,
                            previous, sources, graph, wiki)

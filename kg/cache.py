@@ -165,9 +165,9 @@ class Graph:
         """Lay out and write the cache file, if the rebuild that made this graph put it off
         (``open_graph(write_later=True)``: a build writes it once its site is in place), or
         wait for the child :meth:`settle_aside` left it to."""
-        aside, self._aside = self._aside, None
-        if aside is not None:
-            _pid, status = os.waitpid(aside, 0)
+        if self._aside is not None:
+            status = _reaped(self._aside)  # (a Ctrl-C while waiting: forget_aside waits)
+            self._aside = None
             found = self._written() if status == 0 and self._written is not None else None
             if found is not None:
                 self._write = None
@@ -182,18 +182,16 @@ class Graph:
         """Start :meth:`settle` in a forked child, which lays out and writes the cache file
         while this process goes on; :meth:`settle` waits for it and reads the index it
         wrote. ``kg build`` after an edit so puts the 0.7 s of it (at 10,000 notes) beside
-        the pages it makes, on the other CPU. Where it may not fork (another thread, as in
-        ``kg serve``; not Linux; ``KG_JOBS=1``), nothing: :meth:`settle` writes it here."""
-        from kg.workers import can_fork, jobs_wanted
+        the pages it makes, on the other CPU (``kg serve`` does not ask: see
+        :func:`kg.build.build`). Where it may not fork (another thread; not Linux;
+        ``KG_JOBS=1``), nothing: :meth:`settle` writes it here. The child is not ended with
+        a killed parent: its file is written whole or not at all, in under a second."""
+        from kg.workers import can_fork, flush_output, jobs_wanted
 
         if (self._write is None or self._written is None or self._aside is not None
                 or jobs_wanted() < 2 or not can_fork()):
             return
-        import sys
-
-        for stream in (sys.stdout, sys.stderr):  # nothing buffered that both would write
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
+        flush_output()  # nothing buffered that both would write
         try:
             pid = os.fork()
         except OSError:  # no process to spare: written here later
@@ -210,9 +208,9 @@ class Graph:
     def forget_aside(self) -> None:
         """Wait for the child of :meth:`settle_aside`, if any, and take nothing from it: a
         build that failed after it began (the cache it writes is still whole and right)."""
-        aside, self._aside = self._aside, None
-        if aside is not None:
-            os.waitpid(aside, 0)
+        if self._aside is not None:
+            _reaped(self._aside)
+            self._aside = None
 
     @property
     def left_out(self) -> LeftOut | None:
@@ -399,6 +397,15 @@ class Graph:
             )
 
         return self._safely(read, lambda wiki: wiki)
+
+
+def _reaped(pid: int) -> int:
+    """The exit status of the child ``pid``, once it has ended; 0 when the system reaped it
+    already (SIGCHLD ignored by whoever started kg): what it wrote then tells, checked."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return 0
 
 
 # -- reading ----------------------------------------------------------------------------------

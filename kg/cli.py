@@ -156,12 +156,11 @@ def run() -> None:
         else:
             print(done.code, file=sys.stderr)
             code = 1
-    for stream in (sys.stdout, sys.stderr):
-        if stream is None:  # started with it closed (`kg build 2>&-`): nothing to flush
-            continue
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nobody reads it
-            stream.flush()
+    from kg.workers import flush_output
+
+    flush_output()
     atexit._run_exitfuncs()
+    flush_output()  # what a handler wrote
     os._exit(code)
 
 

@@ -107,7 +107,7 @@ def node_size(degree: int) -> float:
     9-10, 11-12, ..., 38-44, ...), each drawn at its lowest degree's size, so that a hub's
     next link seldom changes it. A hub is drawn in the local graph of every note page within
     two hops of it: with the size of each degree, a note added to a 10,000-note wiki made
-    411 pages again, 378 of them only for a hub drawn a tenth larger.
+    411 note pages again, 378 of them only for a hub drawn a tenth larger.
     """
     step = math.floor(4 * math.log2(degree + 1))
     lowest = math.ceil(2 ** (step / 4)) - 1

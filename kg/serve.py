@@ -266,7 +266,7 @@ def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
             say(result.summary())
 
     try:
-        return build(config, published=published, unsafe_html=unsafe_html)
+        return build(config, published=published, unsafe_html=unsafe_html, cache_aside=False)
     except KgError as err:
         state.failed(str(err))
         say(f"error: {err}")
@@ -441,11 +441,12 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
     is watched from then on, and what changed while a watcher was being made is caught up
     by a quiet build (which reloads nothing when nothing changed)."""
     from watchfiles import watch as watch_changes
-    from watchfiles._rust_notify import WatchfilesRustInternalError as Unnamed
+    from watchfiles._rust_notify import WatchfilesRustInternalError as WatcherError
 
     # what the last build read of the project: taken before it, so that a change made
     # while it runs is seen after it
     seen = project(builder.config)
+    said = ""  # the watcher's last error, said once
     while not stop.is_set():
         watching = seen.folders
         if not watching:  # no wiki folder (removed, or being replaced): wait for one
@@ -471,14 +472,20 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
                 if folders != watching:
                     seen = dataclasses.replace(seen, folders=folders)
                     break  # other folders to watch: watched anew
-        except Unnamed:
+        except WatcherError as err:
             # a change of a file whose name is not UTF-8 (made, or renamed to fix it: the
-            # build says so), which watchfiles cannot name and ends its watcher for: a
-            # build, and a new watcher (not at once: an error that came again on every
-            # new watcher would be a build without end)
+            # build says so), which watchfiles cannot name and ends its watcher for; or
+            # another of its errors (inotify's limits): said once, then a build, and a new
+            # watcher (not at once: an error that came again on every new watcher would be
+            # a build without end)
+            message = str(err)
+            if "decode" not in message and message != said:
+                builder.say(f"warning: watching the wiki failed ({message}); watching again"
+                            " each second")
+            said = message
             stop.wait(POLL_MS / 1000)
             seen = project(builder.config)
-            builder()
+            builder(quiet=True)
 
 
 def reread(config: Config, settings: Callable[[], Config] | None, state: ServeState,

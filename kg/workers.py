@@ -148,6 +148,16 @@ def worker_started(parent: int) -> None:
     die_with_parent(parent)
 
 
+def flush_output() -> None:
+    """Flush standard output and error, those there are (a process started with one closed
+    has None there) and that still take it (a closed pipe): before a fork, so that the
+    child does not write the parent's buffered text again, and before ``os._exit``."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+
+
 def release_memory() -> None:
     """Hand the memory freed since to the system (glibc's ``malloc_trim``): the heap of a
     process that made a large page keeps the freed space, and a build's two processes had

@@ -248,6 +248,7 @@ def test_a_cache_written_aside_is_the_cache_written_here(wiki_config: Config,
     updated = open_graph(config, write_later=True)
     updated.settle_aside()
     assert updated._aside is not None
+    monkeypatch.setattr(updated, "_write", _not_here)  # the child wrote it, or this fails
     updated.settle()
     assert updated.lookup("spans", "paper-00004") is not None  # its index, read back
     scratch = _scratch(config)
@@ -262,6 +263,10 @@ def test_a_cache_written_aside_is_the_cache_written_here(wiki_config: Config,
     clear(scratch)
     open_graph(scratch)
     assert _blob_parts(config) == _blob_parts(scratch)
+
+
+def _not_here() -> Any:
+    raise AssertionError("the cache was to be written by the child, not here")
 
 
 def _failing_in_child(write: Any) -> Any:

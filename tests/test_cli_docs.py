@@ -123,7 +123,30 @@ def test_the_command_with_a_closed_output_exits_as_its_command(write_wiki, close
     config = write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"})
     line = (f"{shlex.quote(sys.executable)} -c 'from kg.cli import run; run()' build "
             f"--wiki {shlex.quote(str(config.wiki))} -q {closed}")
-    done = subprocess.run(["sh", "-c", line], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1])})
+    env = {**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1]), "KG_JOBS": "2"}
+    done = subprocess.run(["sh", "-c", line], capture_output=True, text=True, env=env)
     assert (done.returncode, done.stderr) == (0, "")
     assert (config.out / "notes" / "a.html").is_file()
+    # an edit's build, whose cache a forked child writes (it flushes the output first)
+    write_wiki({"a.md": "---\ntitle: A\n---\nText, edited.\n"})
+    done = subprocess.run(["sh", "-c", line], capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "edited" in (config.out / "notes" / "a.html").read_text(encoding="utf-8")
+
+
+def test_an_edit_s_build_with_sigchld_ignored_writes_its_cache(write_wiki) -> None:  # type: ignore[no-untyped-def]
+    """Started by a program that ignores SIGCHLD, kg's children are reaped by the system:
+    waiting for the one that writes the cache found none, and the build ended in a
+    traceback after its site was in place. Now what the child wrote is read, checked."""
+    config = write_wiki({"a.md": "---\ntitle: A\n---\nSee [[b]].\n",
+                         "b.md": "---\ntitle: B\n---\nText.\n"})
+    script = ("import signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+              "from kg.cli import run; sys.argv = ['kg'] + sys.argv[1:]; run()")
+    env = {**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1]), "KG_JOBS": "2"}
+    command = [sys.executable, "-c", script, "build", "--wiki", str(config.wiki), "-q"]
+    assert subprocess.run(command, capture_output=True, text=True, env=env).returncode == 0
+    write_wiki({"a.md": "---\ntitle: A\n---\nSee [[b]], edited.\n"})
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stderr) == (0, "")
+    listed = _kg_process("connections", "a", "--wiki", str(config.wiki), env=env)
+    assert listed.returncode == 0 and "b" in listed.stdout

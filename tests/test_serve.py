@@ -701,3 +701,36 @@ def test_a_long_address_is_not_found_not_a_dropped_connection(server, capfd) -> 
         assert status == 404 and "<html" in body, path[:40]
     assert _get(port, "/" + "a" * 70_000)[0] == 414
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_serve_writes_its_graph_cache_itself(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kg build`` of an edit leaves its cache to a forked child; ``kg serve`` does not
+    (its HTTP thread is paused while it builds, so it could fork): it keeps the graph for
+    its next build, whose records are then read from a file no other program names, not
+    from the cache file another program may cut short."""
+    import kg.cache
+    import kg.workers
+    from kg.build import build
+    from kg.serve import ServeState, rebuild
+
+    monkeypatch.setattr(kg.workers, "can_fork", lambda: True)
+    monkeypatch.setattr(kg.workers, "jobs_wanted", lambda: 2)
+    asides: list[object] = []
+    real = kg.cache.Graph.settle_aside
+
+    def settle_aside(self: kg.cache.Graph) -> None:
+        asides.append(self)
+        real(self)
+
+    monkeypatch.setattr(kg.cache.Graph, "settle_aside", settle_aside)
+    config = _config(tmp_path)
+    build(config)
+    (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + "More.\n",
+                                          encoding="utf-8")
+    assert rebuild(config, ServeState(config.out), lambda _line: None) is not None
+    assert asides == []
+    (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + "Less.\n",
+                                          encoding="utf-8")
+    build(config)  # as kg build does it
+    assert len(asides) == 1
