@@ -168,7 +168,9 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     _refuse_foreign_files(config, last)
     say(f"reading {config.wiki}")
     # the records' modules: imported once there is something to build
-    from kg.cache import open_graph
+    from kg.cache import open_graph, sweep_stale
+
+    sweep_stale(config)  # a killed build's half-written cache
 
     # Through the query cache: unchanged notes are not parsed again, and the first query
     # after a build answers from what the build just read. The N-Triples come from the same

@@ -287,6 +287,23 @@ def test_a_build_with_nothing_to_do_cleans_up_after_a_killed_one_too(
     assert leftovers(tmp_path) == []
 
 
+def test_a_killed_build_s_half_written_cache_is_removed_by_a_later_build(
+        tmp_path: Path) -> None:
+    """Only an old one: a recent one may be another process's, writing now."""
+    from kg.cachefile import cache_file
+
+    config = make_wiki(tmp_path, 3)
+    build(config)
+    folder = cache_file(config).parent
+    old, recent = folder / ".wiki-0.pickle.abc.tmp", folder / ".wiki-0.pickle.def.tmp"
+    for path in (old, recent):
+        path.write_bytes(b"half a cache")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    (config.wiki / "note-0000.md").write_text("---\ntitle: Edited\n---\nText.\n")
+    build(config)
+    assert not old.exists() and recent.exists()
+
+
 def test_a_live_build_s_temp_folder_is_left_alone(tmp_path: Path) -> None:
     config = make_wiki(tmp_path, 2)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
