@@ -148,9 +148,15 @@ def run() -> None:
     import os
 
     try:
-        main()
-        code = 0
-    except SystemExit as done:  # click ends every command so
+        returned = main(standalone_mode=False)  # errors said here, as click would say them
+        code = returned if isinstance(returned, int) else 0  # --help, --version: ctx.exit
+    except click.exceptions.Abort as stopped:  # Ctrl-C (or the end of a prompt's input)
+        click.echo("Aborted!", err=True)
+        code = 130 if isinstance(stopped.__cause__, KeyboardInterrupt) else 1  # as shells do
+    except click.ClickException as err:  # a usage error: 2
+        err.show()
+        code = err.exit_code
+    except SystemExit as done:  # a command's own exit (a KgError: 1)
         if done.code is None or isinstance(done.code, int):
             code = done.code or 0
         else:

@@ -150,3 +150,52 @@ def test_an_edit_s_build_with_sigchld_ignored_writes_its_cache(write_wiki) -> No
     assert (done.returncode, done.stderr) == (0, "")
     listed = _kg_process("connections", "a", "--wiki", str(config.wiki), env=env)
     assert listed.returncode == 0 and "b" in listed.stdout
+
+
+CTRL_C_BUILD = """
+import os, sys, time
+from pathlib import Path
+import kg.incremental
+
+ready = Path(sys.argv[1]) / "ready"
+real_run = kg.incremental.Emitter.run
+
+def run(self, task):  # the build has begun: it waits here for Ctrl-C
+    if not ready.exists():
+        ready.touch()
+        time.sleep(60)
+    return real_run(self, task)
+
+kg.incremental.Emitter.run = run
+from kg.cli import run as kg
+sys.argv = ["kg", "build", "--wiki", str(Path(sys.argv[1]) / "wiki"), "-q"]
+kg()
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
+def test_ctrl_c_ends_the_command_with_130(tmp_path: Path) -> None:
+    """As a shell reports a command Ctrl-C stopped (128 + SIGINT), saying it stopped."""
+    import signal
+    import time
+
+    (tmp_path / "wiki").mkdir()
+    (tmp_path / "wiki" / "a.md").write_text("---\ntitle: A\n---\nText.\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1]), "KG_JOBS": "1"}
+    process = subprocess.Popen([sys.executable, "-c", CTRL_C_BUILD, str(tmp_path)],
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "ready").exists():
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "the build did not begin"
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, err
+    assert "Aborted!" in err and "Traceback" not in err
