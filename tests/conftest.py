@@ -21,6 +21,35 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_WIKI = REPO / "wiki"
 
 
+def ctrl_c_when_ready(script: str, *args: str, ready: Path, env: dict[str, str],
+                      settle: float = 0.0) -> tuple[int, str]:
+    """Run ``script`` (``python -c``) in a process group of its own; once it has made the
+    file ``ready`` (and ``settle`` seconds more), send the group SIGINT as a terminal's
+    Ctrl-C does. Gives the exit code and what it said on stderr."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-c", script, *args], stderr=subprocess.PIPE,
+                               text=True, start_new_session=True, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "it did not begin"
+            time.sleep(0.05)
+        time.sleep(settle)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return process.returncode, err
+
+
 def bench_generator() -> Any:
     """``bench/generate.py`` as a module: the benchmark's deterministic synthetic wikis
     (hubs, aliases, placeholders, mentions, questions), for tests that need many notes."""

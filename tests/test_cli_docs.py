@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import ctrl_c_when_ready
 
 import kg
 from kg.cli import main
@@ -176,26 +177,11 @@ kg()
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX process groups")
 def test_ctrl_c_ends_the_command_with_130(tmp_path: Path) -> None:
     """As a shell reports a command Ctrl-C stopped (128 + SIGINT), saying it stopped."""
-    import signal
-    import time
 
     (tmp_path / "wiki").mkdir()
     (tmp_path / "wiki" / "a.md").write_text("---\ntitle: A\n---\nText.\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1]), "KG_JOBS": "1"}
-    process = subprocess.Popen([sys.executable, "-c", CTRL_C_BUILD, str(tmp_path)],
-                               stderr=subprocess.PIPE, text=True, start_new_session=True,
-                               env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "ready").exists():
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "the build did not begin"
-            time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    assert process.returncode == 130, err
+    code, err = ctrl_c_when_ready(CTRL_C_BUILD, str(tmp_path), ready=tmp_path / "ready",
+                                  env=env)
+    assert code == 130, err
     assert "Aborted!" in err and "Traceback" not in err

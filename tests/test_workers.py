@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ctrl_c_when_ready
 
 from kg.workers import TimedOut, within
 
@@ -109,30 +110,13 @@ def test_ctrl_c_stops_a_pool_s_workers_without_a_traceback(tmp_path: Path, pool:
     """Ctrl-C goes to every process of the command (``kg build``, ``kg serve`` in the
     middle of a rebuild): each worker of the pool printed the traceback of the
     KeyboardInterrupt that ended it. They end without a word; the command says it stopped."""
-    import signal
-    import subprocess
-    import sys
 
     wiki = tmp_path / "wiki"
     wiki.mkdir()
     for n in range(60):
         (wiki / f"n{n}.md").write_text(f"---\ntitle: N{n}\n---\nx\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    process = subprocess.Popen([sys.executable, "-c", CTRL_C_SCRIPT, str(tmp_path), pool],
-                               stderr=subprocess.PIPE, text=True, start_new_session=True,
-                               env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "ready").exists():
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "no worker began"
-            time.sleep(0.05)
-        time.sleep(0.3)
-        os.killpg(process.pid, signal.SIGINT)  # as the terminal sends Ctrl-C
-        _, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    assert process.returncode == 130
+    code, err = ctrl_c_when_ready(CTRL_C_SCRIPT, str(tmp_path), pool, ready=tmp_path / "ready",
+                                  env=env, settle=0.3)
+    assert code == 130
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
