@@ -254,15 +254,20 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
     # so the next build must not stop at the stamp
     trusted = (sources.trusted and not site.unresolved_attachments
                and all(m.key != inc.UNSETTLED for m in made))  # a page to make again
-    inc.write_manifest(config, inc.Manifest(
-        marker, sources.stamp if trusted else None, pages, _summary(result),
-        inc.folder_times(staging_out(config.out), pages)))
-    depends.write_trace(manifest, marker, dataclasses.replace(trace, pages=site.page_reads(made)))
-    graph_now, search_now = site.splices.states(graph_was, search_was)
-    splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
-                        search_now.with_files(staging_out(config.out)))
-    inc.save_field_keys(field_keys, wiki.notes.values())
-    graph.settle()  # the slowest of them (seconds at 10,000 notes): last
+    # what the next build (and the next query) reads, written whole before a Ctrl-C stops
+    # the command: kg serve stopped right after a save had left the cache unwritten, and
+    # the next query made it again (seconds at 10,000 notes)
+    with interrupts_deferred():
+        inc.write_manifest(config, inc.Manifest(
+            marker, sources.stamp if trusted else None, pages, _summary(result),
+            inc.folder_times(staging_out(config.out), pages)))
+        depends.write_trace(manifest, marker,
+                            dataclasses.replace(trace, pages=site.page_reads(made)))
+        graph_now, search_now = site.splices.states(graph_was, search_was)
+        splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
+                            search_now.with_files(staging_out(config.out)))
+        inc.save_field_keys(field_keys, wiki.notes.values())
+        graph.settle()  # the slowest of them (seconds at 10,000 notes): last
     inc.forget_field_keys(wiki.notes.values())
     return result
 

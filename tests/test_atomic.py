@@ -24,10 +24,12 @@ import pytest
 
 import kg
 import kg.build
+import kg.cache
 import kg.incremental
 from kg.build import build
 from kg.config import Config
 from kg.errors import KgError
+from kg.ids import NoteId
 
 
 def make_wiki(root: Path, notes: int, *, version: str = "v1") -> Config:
@@ -252,6 +254,38 @@ def test_ctrl_c_while_an_edit_s_pages_are_moved_in_leaves_a_whole_site(
     assert tree(config.out) == tree(full_build(config, tmp_path / "full").out)
     build(config)  # the next build (not trusting a manifest it did not write) works
     assert tree(config.out) == tree(tmp_path / "full")
+
+
+def test_ctrl_c_after_the_site_is_in_place_lets_the_cache_be_written_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C just after a build put its site in place (``kg serve`` stopped right after a
+    save): what the next build and the next query read is written whole first, then the
+    interrupt is raised. The cache had been left unwritten, and the next query made it
+    again (seconds at 10,000 notes)."""
+    import kg.depends
+    import kg.workers
+    from kg.cache import open_graph
+
+    config = make_wiki(tmp_path, 6)
+    build(config)
+    edited = config.wiki / "note-0001.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("## TL;DR\n",
+                                                                 "## TL;DR\nEdited. "))
+    real = kg.depends.write_trace
+
+    def interrupted(*args: object) -> None:
+        real(*args)  # type: ignore[arg-type]
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    monkeypatch.setattr(kg.depends, "write_trace", interrupted)
+    monkeypatch.setattr(kg.cache, "_held", None)
+    monkeypatch.setattr(kg.workers, "jobs_wanted", lambda: 1)  # the cache written here
+    with pytest.raises(KeyboardInterrupt):
+        build(config)
+    monkeypatch.setattr(kg.cache, "_held", None)  # as the next process finds it
+    graph = open_graph(config)
+    assert graph._wiki is None  # read from the file the build wrote, not made again
+    assert "Edited." in graph.note(NoteId("note-0001")).body  # type: ignore[union-attr]
 
 
 def dead_pid() -> int:
