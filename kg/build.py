@@ -177,7 +177,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     # graph (held in memory after a rebuild), not from reading the cache file again. A
     # rebuilt cache is written once the site is in place.
     graph = open_graph(config, write_later=True, scanned=sources.notes)
-    wiki = graph.wiki()
+    graph.wiki()  # every record read now, before they are frozen below
     # Millions of records, made once and never in a cycle: out of the collector's way. Each
     # full collection walked every one of them (two took 0.8 s of a one-note edit's build).
     import gc
@@ -186,8 +186,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     if previous is not None and cache_aside:  # an edit's cache, written beside its pages
         graph.settle_aside()  # (not a whole build's: its child would copy every record)
     try:
-        return _build_site(config, started, say, unsafe_html, full, jobs, published, last,
-                           previous, sources, graph, wiki)
+        return _build_site(config, started, say, unsafe_html, full, jobs, published,
+                           previous, sources, graph)
     except BaseException:
         graph.forget_aside()
         raise
@@ -195,14 +195,17 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
 
 def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,
                 jobs: int | None, published: Callable[[BuildResult], None],
-                last: inc.Manifest | None, previous: inc.Manifest | None,
-                sources: inc.Sources, graph: Graph, wiki: Wiki) -> BuildResult:
+                previous: inc.Manifest | None, sources: inc.Sources,
+                graph: Graph) -> BuildResult:
+    """:func:`_build` once the records are read: the pages made and put in place, then what
+    the next build reads written."""
     from kg import depends, splice
     from kg.cache import keep_ntriples, ntriples_file
     from kg.model import EdgeKind
     from kg.site import Site
     from kg.views import edge_kinds
 
+    wiki = graph.wiki()  # held since _build read it (the same object)
     field_keys = inc.manifest_path(config).with_name("field-keys.pickle")
     if not full:  # --full trusts nothing kept from before
         inc.load_field_keys(field_keys)

@@ -415,18 +415,11 @@ class Rebuilder:
         collect_between_builds()
 
 
-EDITORS_SCRATCH = (r"^#.*#$", r"^4913$", r"___jb_(tmp|old)___$")
-"""Names of the files editors write beside a file they edit that watchfiles' own filter
-lets through (it drops Vim's ``.swp``, backups ending in ``~``, Emacs's ``.#`` lock
-links): Emacs's ``#auto-save#`` file, written every 30 s of idle time, the ``4913`` Vim
-makes and removes to see whether it may write a folder, and a JetBrains IDE's
-``note.md___jb_tmp___`` (watchfiles' pattern wants a dot before it). No build reads them,
-nor would one find anything changed."""
-
-
 def watch_filter() -> Callable[[Any, str], bool]:
-    """watchfiles' default filter, and :data:`EDITORS_SCRATCH`."""
+    """watchfiles' default filter, and :data:`kg.theme.EDITORS_SCRATCH`."""
     from watchfiles import DefaultFilter
+
+    from kg.theme import EDITORS_SCRATCH
 
     class Filter(DefaultFilter):
         ignore_entity_patterns = (*DefaultFilter.ignore_entity_patterns, *EDITORS_SCRATCH)

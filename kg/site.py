@@ -61,7 +61,7 @@ from kg.search import (
     write_index,
 )
 from kg.splice import Splices
-from kg.theme import hidden, template_dirs, theme_dir
+from kg.theme import hidden, scratch, template_dirs, theme_dir
 from kg.urls import safe_url
 from kg.views import Views, open_first, question_age
 
@@ -1040,7 +1040,7 @@ class Site:
         taken = {*made, SITE_MARKER, *(["sitemap.xml"] if self.base_url else [])}
         pages = []
         for path in sorted(folder.rglob("*")):
-            if not path.is_file() or path.is_symlink() or _SCRATCH.search(path.name):
+            if not path.is_file() or path.is_symlink() or scratch(path.name):
                 continue
             rel = path.relative_to(folder).as_posix()
             if rel in taken:
@@ -1057,13 +1057,6 @@ class Site:
                                        "or make it readable") from err
             pages.append(Page(target, data_key(data), partial(bytes, data)))
         return pages
-
-
-_SCRATCH = re.compile(r"^#.*#$|^\.#|^4913$|___jb_(tmp|old)___$|~$|\.sw[a-p]$|^\.DS_Store$")
-"""Names of the files editors and Finder leave beside the files of ``static/`` (Vim's
-``.robots.txt.swp`` and ``4913``, backups ending in ``~``, Emacs's ``#auto-save#`` and
-``.#`` lock links, a JetBrains IDE's ``___jb_tmp___``, ``.DS_Store``): never published, as
-a ``.nojekyll`` or a ``.well-known/`` file is."""
 
 
 def folder_of(note: Note) -> str:

@@ -6,6 +6,7 @@ nothing to do stops before rendering anything).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePath
 
 import kg
@@ -31,6 +32,24 @@ def hidden(rel: PurePath) -> bool:
     """Whether a file of a templates folder (its path in it) is none of kg's: a Finder's
     ``.DS_Store``, an editor's ``.x.swp``, a ``.git`` folder's."""
     return any(part.startswith(".") for part in rel.parts)
+
+
+EDITORS_SCRATCH = (r"^#.*#$", r"^\.#", r"^4913$", r"___jb_(tmp|old)___$", r"~$", r"\.sw[a-p]$",
+                   r"^\.DS_Store$")
+"""Names of the files editors and Finder leave beside a file being edited: Emacs's
+``#auto-save#`` (written every 30 s of idle time) and ``.#`` lock links, the ``4913`` Vim
+makes and removes to see whether it may write a folder, its ``.x.swp``, backups ending in
+``~``, a JetBrains IDE's ``note.md___jb_tmp___``, ``.DS_Store``. None is kg's to read:
+``static/`` publishes none (:func:`scratch`), and a change to one is no change for ``kg
+serve``'s watcher (which adds them to watchfiles' own filter, whose pattern for the
+JetBrains file wants a dot before it)."""
+
+_SCRATCH = re.compile("|".join(EDITORS_SCRATCH))
+
+
+def scratch(name: str) -> bool:
+    """Whether a file's ``name`` is one of :data:`EDITORS_SCRATCH`."""
+    return _SCRATCH.search(name) is not None
 
 
 def _theme_copy(folder: Path, theme: Path) -> bool:
