@@ -697,11 +697,16 @@ def stats(top: int, wiki: str | None, fmt: str) -> None:
 @wiki_option
 @reports_errors
 def export(fmt: str | None, out: str | None, wiki: str | None) -> None:
-    """The knowledge graph as Turtle, JSON-LD or N-Triples, or its NetworkX view as GraphML."""
+    """The knowledge graph as Turtle, JSON-LD or N-Triples, or its NetworkX view as GraphML.
+
+    Not lenient as the queries are: an export is a file others load (a CI job's artefact, a
+    store's import), and one without the notes that have errors would pass for the whole
+    graph. Those errors fail it, as they fail ``kg build``, and nothing is written."""
+    from kg.cache import open_graph
     from kg.export import export_wiki, format_of
 
     config = _config(wiki)
-    data = export_wiki(config, fmt or format_of(out), graph=_graph(config))
+    data = export_wiki(config, fmt or format_of(out), graph=open_graph(config))
     if out is None:
         click.echo(data, nl=False)
         return

@@ -39,7 +39,6 @@ QUERIES = [
     ["forecasts", "--format", "json"],
     ["stats", "--format", "json"],
     ["sparql", "SELECT ?n ?title WHERE { ?n dcterms:title ?title }", "--format", "json"],
-    ["export", "--format", "jsonld"],
 ]
 
 
@@ -112,6 +111,27 @@ def test_the_build_still_fails_with_the_same_error_and_writes_nothing(write_wiki
     with pytest.raises(BuildFailed):
         build(config)
     assert not config.out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "jsonld", "nt", "graphml"])
+def test_an_export_fails_with_the_errors_and_writes_nothing(write_wiki, fmt: str) -> None:
+    """An export is a file others load: without the broken notes it would pass for the whole
+    graph, so it fails as the build does (after a query has cached the errors, too)."""
+    config = write_wiki(WIKI)
+    assert kg("connections", "a", "--wiki", str(config.wiki)).exit_code == 0  # cached
+    target = config.root / f"graph.{fmt}"
+    for args in (["--out", str(target)], []):
+        result = kg("export", "--format", fmt, *args, "--wiki", str(config.wiki))
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""
+        assert "2 notes have errors" in result.stderr
+        assert "b.md:3" in result.stderr and "a.md:5" in result.stderr
+        assert not target.exists()
+    (config.wiki / "b.md").write_text(FIXED_B, encoding="utf-8")
+    (config.wiki / "two.md").unlink()
+    result = kg("export", "--format", fmt, "--out", str(target), "--wiki", str(config.wiki))
+    assert result.exit_code == 0, result.output
+    assert b"Same" in target.read_bytes()
 
 
 def test_an_ambiguous_link_alone_is_left_out_and_still_fails_the_build(write_wiki) -> None:
