@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from kg import incremental as inc
 from kg.config import Config
@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # the records are imported when there is something to build
 SITE_MARKER = inc.SITE_MARKER
 
 Progress = Callable[[str], None]
+CacheWrite = Literal["aside", "later"]
+"""When a build writes the graph cache (:func:`build`'s ``cache``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +98,16 @@ def load_wiki(config: Config) -> Wiki:
 def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool = False,
           full: bool = False, jobs: int | None = None,
           published: Callable[[BuildResult], None] | None = None,
-          cache_aside: bool = True) -> BuildResult:
+          cache: CacheWrite = "aside") -> BuildResult:
     """Build the site of ``config.wiki`` into ``config.out``; ``jobs`` worker processes
     (default: ``KG_JOBS``, else the CPUs), ``full`` to render every page again.
-    ``cache_aside``: an edit's graph cache may be written by a forked child beside the pages
-    (:meth:`kg.cache.Graph.settle_aside`); ``kg serve``, which keeps the graph for its next
-    build, writes it itself (the graph then reads the records from a file no other program
-    names, never from the cache file another one may cut short).
+    ``cache``: when the graph cache is written. ``"aside"``: an edit's by a forked child
+    beside the pages (:meth:`kg.cache.Graph.settle_aside`), a whole build's at its end.
+    ``"later"`` (``kg serve``, which keeps the graph for its next build): not by the build
+    but by :func:`kg.cache.settle_held` once no change has come for a while, and the next
+    build takes the records from the graph held, not from the file; the server writes it
+    itself, never in a child (the graph then reads the records from a file no other
+    program names, never from the cache file another one may cut short).
 
     ``published`` is told as soon as the new site is in place (``kg serve`` reloads the
     page then); what the next build reads (the graph cache, the manifest, the trace) is
@@ -113,7 +118,7 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
     try:
         with output_lock(config):
             return _build(config, started, progress or (lambda _message: None), unsafe_html,
-                          full, jobs, published or (lambda _result: None), cache_aside)
+                          full, jobs, published or (lambda _result: None), cache)
     except (BuildFailed, ResolveError) as err:  # notes with errors: said as a build says it
         raise type(err)(f"{err.message}; nothing was written", file=err.file, line=err.line,
                         hint=err.hint, findings=err.findings) from None
@@ -149,7 +154,7 @@ def output_lock(config: Config) -> Iterator[None]:
 
 def _build(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,
            jobs: int | None, published: Callable[[BuildResult], None],
-           cache_aside: bool) -> BuildResult:
+           cache: CacheWrite) -> BuildResult:
     from kg.theme import template_dirs
 
     last = inc.read_manifest(config, config.out / SITE_MARKER)
@@ -183,11 +188,11 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     import gc
 
     gc.freeze()
-    if previous is not None and cache_aside:  # an edit's cache, written beside its pages
+    if previous is not None and cache == "aside":  # an edit's cache, beside its pages
         graph.settle_aside()  # (not a whole build's: its child would copy every record)
     try:
         return _build_site(config, started, say, unsafe_html, full, jobs, published,
-                           previous, sources, graph)
+                           previous, sources, graph, cache)
     except BaseException:
         graph.forget_aside()
         raise
@@ -196,7 +201,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
 def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,
                 jobs: int | None, published: Callable[[BuildResult], None],
                 previous: inc.Manifest | None, sources: inc.Sources,
-                graph: Graph) -> BuildResult:
+                graph: Graph, cache: CacheWrite) -> BuildResult:
     """:func:`_build` once the records are read: the pages made and put in place, then what
     the next build reads written."""
     from kg import depends, splice
@@ -270,7 +275,8 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
         splice.write_states(manifest, marker, graph_now.with_files(staging_out(config.out)),
                             search_now.with_files(staging_out(config.out)))
         inc.save_field_keys(field_keys, wiki.notes.values())
-        graph.settle()  # the slowest of them (seconds at 10,000 notes): last
+        if cache != "later":
+            graph.settle()  # the slowest of them (seconds at 10,000 notes): last
     inc.forget_field_keys(wiki.notes.values())
     return result
 

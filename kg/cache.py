@@ -140,13 +140,14 @@ class Graph:
     def __init__(self, header: Header, index: Index, blobs: bytes | memoryview,
                  wiki: Wiki | None = None, recover: Callable[[], Graph] | None = None,
                  write: Callable[[], tuple[Index, bytes | memoryview]] | None = None,
-                 written: Callable[[], tuple[Index, bytes | memoryview] | None] | None = None
-                 ) -> None:
+                 written: Callable[[], tuple[Index, bytes | memoryview] | None] | None = None,
+                 pickled: Callable[[Note], bytes | memoryview] | None = None) -> None:
         self.header = header
         self._index = index
         self._blobs = blobs
         self._write = write
         self._written = written
+        self._pickled = pickled  # each note's record bytes as ``write`` will lay them out
         self._aside: int | None = None
         self._wiki = wiki
         self._recover = recover
@@ -204,6 +205,12 @@ class Graph:
             finally:
                 os._exit(code)  # no atexit handlers, no flush of the parent's buffers
         self._aside = pid
+
+    @property
+    def unwritten(self) -> bool:
+        """Whether the cache file of this graph is yet to be written by :meth:`settle` (a
+        rebuild's, opened ``write_later``), and no child is writing it."""
+        return self._write is not None and self._aside is None
 
     def forget_aside(self) -> None:
         """Wait for the child of :meth:`settle_aside`, if any, and take nothing from it: a
@@ -599,7 +606,7 @@ def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: in
                 return None
             return opened.index(), blobs
 
-    return Graph(header, _UNWRITTEN, b"", wiki, write=write, written=written)
+    return Graph(header, _UNWRITTEN, b"", wiki, write=write, written=written, pickled=pickler)
 
 
 _discovered: tuple[tuple[Any, ...], tuple[Discovery, tuple[Finding, ...]]] | None = None
@@ -662,6 +669,17 @@ def _hold(path: Path, graph: Graph) -> Graph:
     return graph
 
 
+def settle_held() -> bool:
+    """Write the cache file of the graph held, if its build left that for later (``kg
+    serve``, once no change has come for a while: :func:`kg.build.build`'s ``cache``);
+    whether there was one to write."""
+    held = _held  # read once: another thread may hold another graph meanwhile
+    if held is None or not held[1].unwritten:
+        return False
+    held[1].settle()
+    return True
+
+
 def _previous(path: Path, old: Opened | None, stats: Mapping[str, Stat]) -> _Previous:
     """What ``old`` (and the graph held in memory) offer a rebuild of ``path``; nothing when
     the cache is missing or damaged, which is only a slower rebuild."""
@@ -686,9 +704,15 @@ def _source(path: Path, old: Opened | None) -> Graph | None:
 def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryview]]:
     """Every note of ``graph`` with the bytes of its record, checked: a note held in memory,
     else unpickled. The bytes are a view, not a copy: an unchanged note is written back as
-    it is (:func:`_pickler`), not pickled again."""
-    graph.settle()
+    it is (:func:`_pickler`), not pickled again. A graph whose cache is not written yet
+    (``kg serve`` writes it once idle: :func:`settle_held`) gives the bytes its write would
+    lay out (mostly those of the last graph written), and is never written then: the
+    graph rebuilt from it replaces it."""
     held = graph._wiki
+    if held is not None and graph.unwritten and graph._pickled is not None:
+        pickled = graph._pickled
+        return {(note.path, note.digest): (note, pickled(note)) for note in held.notes.values()}
+    graph.settle()
     found: dict[tuple[str, str], tuple[Note, bytes | memoryview]] = {}
     for nid, (span, _out, _in) in graph._all_spans():
         if span is not None:

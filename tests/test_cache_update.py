@@ -265,6 +265,33 @@ def test_a_cache_written_aside_is_the_cache_written_here(wiki_config: Config,
     assert _blob_parts(config) == _blob_parts(scratch)
 
 
+def test_a_cache_put_off_is_replaced_unwritten_and_written_once_idle(
+        wiki_config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kg serve`` puts each build's cache off until no change has come for a while
+    (:func:`kg.cache.settle_held`): a rebuild takes its records from the graph held, not
+    written, which is then never written; the one written at last is the cache a rebuild
+    from nothing writes."""
+    config = wiki_config
+    open_graph(config)
+    laid: list[object] = []
+    real_layout = cache.layout
+    monkeypatch.setattr(cache, "layout", lambda *a, **k: laid.append(a) or real_layout(*a, **k))
+    edit_note(config, "paper-00004.md", lambda t: t + "\nOne more sentence.\n")
+    first = open_graph(config, write_later=True)
+    assert first.wiki() and first.unwritten
+    edit_note(config, "paper-00005.md", lambda t: t + "\nAnother sentence.\n")
+    edit_note(config, "paper-00004.md", lambda t: t + "\nAnd one more.\n")
+    second = open_graph(config, write_later=True)
+    assert "And one more." in second.wiki().notes["paper-00004"].body
+    assert laid == [] and first.unwritten  # the first was read, never written
+    assert cache.settle_held() and len(laid) == 1 and not second.unwritten
+    assert not cache.settle_held()  # nothing left to write
+    assert open_graph(config).wiki().notes == second.wiki().notes and len(laid) == 1
+    scratch = _scratch(config)
+    open_graph(scratch)
+    assert _blob_parts(config) == _blob_parts(scratch)
+
+
 def _not_here() -> Any:
     raise AssertionError("the cache was to be written by the child, not here")
 

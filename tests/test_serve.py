@@ -321,15 +321,19 @@ def test_the_page_reloads_once_the_site_is_in_place_not_after_the_bookkeeping(
         status, body = _get(port, "/notes/alpha.html")
         assert status == 200 and "Alpha early" in body
         release.set()
-        # then the graph cache, last: a query reads the edit from it
+        # then the graph cache, once no change has come for a second: a query reads the
+        # edit from it
         deadline = time.monotonic() + 20
         while True:
-            graph = kg.cachefile.open_file(kg.cache.cache_file(config), kg.cache.code_key(),
-                                           str(config.wiki))
-            assert graph is not None
-            with graph:
-                if graph.stats() == kg.cache.scan(config.wiki):
-                    break
+            try:
+                graph = kg.cachefile.open_file(kg.cache.cache_file(config),
+                                               kg.cache.code_key(), str(config.wiki))
+            except FileNotFoundError:  # not yet
+                graph = None
+            if graph is not None:
+                with graph:
+                    if graph.stats() == kg.cache.scan(config.wiki):
+                        break
             assert time.monotonic() < deadline, "the cache was never written"
             time.sleep(0.05)
     finally:
@@ -701,6 +705,83 @@ def test_a_long_address_is_not_found_not_a_dropped_connection(server, capfd) -> 
         assert status == 404 and "<html" in body, path[:40]
     assert _get(port, "/" + "a" * 70_000)[0] == 414
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_saves_close_together_wait_for_their_builds_alone(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The graph cache and the collection of garbage are put off until no change has come
+    for a second (:meth:`Rebuilder.idle`), so that a save made right after a build (an
+    editor's autosave) waits for its own build, not for them; then done once."""
+    import kg.cache
+    import kg.serve
+    from kg.build import build
+    from kg.serve import Listener, Rebuilder, ServeState, listen
+
+    config = _config(tmp_path)
+    build(config)
+    collected: list[int] = []
+    monkeypatch.setattr(kg.serve, "collect_between_builds", lambda: collected.append(1))
+    state = ServeState(config.out)
+    listener = Listener(listen("127.0.0.1", 0, state))
+    listener.start()
+
+    def cache_current() -> bool:
+        opened = kg.cache.open_file(kg.cache.cache_file(config), kg.cache.code_key(),
+                                    str(config.wiki))
+        assert opened is not None
+        with opened:
+            return opened.stats() == kg.cache.scan(config.wiki)
+
+    try:
+        builder = Rebuilder(config, state, listener, lambda _line: None)
+        for body in ("More.", "Much more.", "Less."):
+            (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + body + "\n",
+                                                  encoding="utf-8")
+            builder()
+            page = (config.out / "notes" / "alpha.html").read_text(encoding="utf-8")
+            assert body in page
+            assert not cache_current() and collected == []
+        builder.idle()
+        assert cache_current() and collected == [1]
+        builder.idle()  # nothing put off since
+        assert collected == [1]
+        assert "Less." in kg.cache.open_graph(config).wiki().notes["alpha"].body
+    finally:
+        listener.close()
+
+
+def test_serve_stopped_before_it_was_idle_writes_the_cache_it_put_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped (Ctrl-C) right after a build, kg serve first writes the graph cache that build
+    put off: the next query finds it current."""
+    import kg.cache
+    import kg.serve
+
+    stopping = threading.Event()
+    real_idle = kg.serve.Rebuilder.idle
+
+    def idle(self: kg.serve.Rebuilder) -> None:  # never idle until stopped
+        if stopping.is_set():
+            real_idle(self)
+
+    monkeypatch.setattr(kg.serve.Rebuilder, "idle", idle)
+    config = _config(tmp_path)
+    thread, stop, _lines, port = _serve_in_thread(config)
+    try:
+        _, version = _get(port, "/__kg/version")
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + "Later.\n",
+                                              encoding="utf-8")
+        _wait_version(port, version)
+    finally:
+        stopping.set()
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    opened = kg.cache.open_file(kg.cache.cache_file(config), kg.cache.code_key(),
+                                str(config.wiki))
+    assert opened is not None
+    with opened:
+        assert opened.stats() == kg.cache.scan(config.wiki)
 
 
 def test_serve_writes_its_graph_cache_itself(tmp_path: Path,
