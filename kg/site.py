@@ -45,6 +45,7 @@ from kg.markdown import (
     LinkTarget,
     TagResolver,
     make_renderer,
+    make_tex_renderer,
     render,
 )
 from kg.model import Note, TrackedQuestion, Wiki
@@ -363,6 +364,7 @@ class Site:
         self.templates, own = read_templates(self.dirs)
         self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
+        self.tex_md = make_tex_renderer()
         self.today, self.today_basis = today(wiki)
         """The pages' "today", and what it is: SOURCE_DATE_EPOCH's, or the newest note's
         date (said on the pages that count days, since it is not the reader's today)."""
@@ -505,9 +507,15 @@ class Site:
                 return escape(text)  # plain text, the common case: no parser needed
             return Markup(self.md.renderInline(text, {"resolve": self._link_resolver(here, None)}))
 
+        def tex(text: str) -> Markup:
+            """A line shown inside a link: its TeX typeset, nothing else read (see ``inline``)."""
+            if "$" not in text and "\\" not in text:
+                return escape(text)
+            return Markup(self.tex_md.renderInline(text))
+
         helpers: dict[str, Callable[..., Any]] = {
             "url": url, "note_url": note_url, "tier_url": tier_url, "tag_url": tag_url,
-            "inline": inline,
+            "inline": inline, "tex": tex,
         }
         context = (folder, absolute, base, tuple(sorted(self.config.tiers.items())),
                    self.tags_key)
