@@ -95,6 +95,11 @@ class NotFound(KgError):
     """A note, question or file asked for by name does not exist."""
 
 
+class EditorFailed(KgError):
+    """The editor a command opens (``kg new --edit``) cannot be run, or fails; the note it
+    was to open is written all the same."""
+
+
 class BuildFailed(KgError):
     """The wiki has errors; ``findings`` holds every one of them."""
 
