@@ -221,6 +221,7 @@ def _build_note(
         body=body,
         body_line=body_line,
         date=_date_of(f, stem),
+        modified=f.date("updated"),
         tier=f.tier("tier"),
         type=(f.text("type") or "digest").lower(),
         authors=tuple(dict.fromkeys(_unwrap_link(a) or a for a in
@@ -318,8 +319,8 @@ def _angles(nid: NoteId, scanned: bodymod.Body) -> tuple[Angle, ...]:
 
 
 KNOWN_FIELDS = frozenset({
-    "title", "date", "created", "tier", "type", "authors", "author", "source", "raw",
-    "aliases", "alias", "id", "tags", "tag", "keywords", "connections", "forecasts",
+    "title", "date", "created", "updated", "tier", "type", "authors", "author", "source",
+    "raw", "aliases", "alias", "id", "tags", "tag", "keywords", "connections", "forecasts",
     "answers", "publish", "published", "draft",
 })
 """The front-matter keys kg reads; in any case (``Title:``, ``Tags:``), as other tools write
@@ -711,8 +712,8 @@ class _Fields:
         raise self._error(node, f"'{key}: {value}' is not true or false", f"{key}: true")
 
 
-READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", "author",
-                         "source", "raw", "aliases", "alias", "id", "tags", "tag",
+READ_FIELDS = frozenset({"title", "date", "created", "updated", "tier", "type", "authors",
+                         "author", "source", "raw", "aliases", "alias", "id", "tags", "tag",
                          "connections", "forecasts", "answers", "publish", "draft"})
 """The front-matter fields kg reads; a ``[[link]]`` in any other is a mention."""
 

@@ -711,6 +711,8 @@ class Site:
             data["url"] = self.base_url + note_page(note.id)
         if note.date:
             data["datePublished"] = note.date.isoformat()
+        if note.modified:
+            data["dateModified"] = note.modified.isoformat()
         if note.authors:
             data["author"] = [{"@type": "Person", "name": a} for a in note.authors]
         if note.tags:

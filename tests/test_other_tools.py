@@ -357,6 +357,50 @@ def test_a_date_that_is_no_date_gives_way_to_created(write_wiki) -> None:
     assert [(f[0], f[1]) for f in findings(config)] == [("bad-date", "a.md:4")]
 
 
+def jsonld(config: Config, nid: str) -> dict[str, object]:
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page(config, nid),
+                      re.S)
+    assert found is not None
+    return dict(json.loads(found.group(1)))
+
+
+def test_dendron_updated_is_the_day_the_note_was_modified(write_wiki) -> None:
+    """Dendron writes ``created:`` and ``updated:`` (epoch milliseconds): the first is the
+    note's date, the second the day it was last changed: "Updated" on its page,
+    ``dateModified`` in its JSON-LD and ``dcterms:modified`` / ``schema:dateModified`` in the
+    graph. It is never the note's date: a note with ``updated:`` alone has none."""
+    config = write_wiki({
+        "project.alpha.md": DENDRON.replace("updated: 1636492098692",
+                                            "updated: 1700000000000"),  # 2023-11-14
+        "same.md": DENDRON.replace("Project Alpha", "Same").replace("4x9k", "5x9k"),
+        "alone.md": "---\ntitle: Alone\ntier: 1\nupdated: 2024-05-01\n---\nText.\n",
+        "bad.md": "---\ntitle: Bad\ntier: 1\ndate: 2024-05-01\nupdated: soon\n---\nText.\n",
+    })
+    build(config)
+    assert load_wiki(config).notes["alone"].date is None
+    assert dates(config) == {"alone": "2024-05-01", "bad": "2024-05-01",  # alone: Updated
+                             "project-alpha": "2021-11-09", "same": "2021-11-09"}
+    html = page(config, "project-alpha")
+    assert '<dt>Updated</dt><dd><time datetime="2023-11-14"' in html
+    assert "<dt>Updated</dt>" not in page(config, "same")  # the day of its date: said once
+    alone = page(config, "alone")
+    assert '<dt>Updated</dt><dd><time datetime="2024-05-01"' in alone and "<dt>Date" not in alone
+    data = jsonld(config, "project-alpha")
+    assert (data["datePublished"], data["dateModified"]) == ("2021-11-09", "2023-11-14")
+    assert "datePublished" not in jsonld(config, "alone")
+    graph = (config.out / "graph.nt").read_text(encoding="utf-8")
+    day = '"2023-11-14"^^<http://www.w3.org/2001/XMLSchema#date>'
+    note = "<https://example.org/kg/note/project-alpha>"
+    assert f"{note} <http://purl.org/dc/terms/modified> {day} ." in graph
+    assert f"{note} <https://schema.org/dateModified> {day} ." in graph
+    assert [(f[0], f[1], f[3]) for f in findings(config) if "date" in f[0]] == [
+        ("bad-date", "bad.md:5", "'updated: soon' is not a date; it is ignored")]
+    write_wiki({"project.alpha.md": DENDRON.replace("updated: 1636492098692",
+                                                    "updated: 1710000000000")})
+    rebuild(config)
+    assert '<dt>Updated</dt><dd><time datetime="2024-03-09"' in page(config, "project-alpha")
+
+
 def test_dates_of_other_tools_build_the_same_incrementally(write_wiki) -> None:
     config = write_wiki({"project.alpha.md": DENDRON, "linker.md": LINKER,
                          "year.md": "---\ntitle: Year\ndate: 2024\n---\n[[project.alpha]]\n"})
