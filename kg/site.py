@@ -33,7 +33,7 @@ from kg.attachments import href as attachment_href
 from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
-from kg.errors import ConfigError, KgError, ResolveError
+from kg.errors import ConfigError, ResolveError, TemplateError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
 from kg.ids import relative_url as link
@@ -175,12 +175,12 @@ def _template_errors(template: str, path: PagePath) -> Iterator[None]:
     try:
         yield
     except jinja2.TemplateSyntaxError as err:
-        raise KgError(f"template {err.name or template}: {err.message}",
-                      file=err.filename or err.name, line=err.lineno,
-                      hint="fix the template, or remove it to use the theme's") from err
+        raise TemplateError(f"template {err.name or template}: {err.message}",
+                            file=err.filename or err.name, line=err.lineno,
+                            hint="fix the template, or remove it to use the theme's") from err
     except jinja2.TemplateError as err:  # a missing template or variable, a filter's error
-        raise KgError(f"template {template} failed on {path}: {err}",
-                      hint="fix the template, or remove it to use the theme's") from err
+        raise TemplateError(f"template {template} failed on {path}: {err}",
+                            hint="fix the template, or remove it to use the theme's") from err
 
 
 class Remembered:
