@@ -338,7 +338,8 @@ def init(directory: str, title: str) -> None:
 @click.option("--id", "note_id", default=None,
               help="The note's id and file name (default: the slug of TITLE).")
 @click.option("--type", "note_type", default=None, help="digest, paper, concept, benchmark, ...")
-@click.option("--edit", is_flag=True, help="Open the new note in $EDITOR.")
+@click.option("--edit", is_flag=True,
+              help="Open the new note in $VISUAL or $EDITOR (else vim, nano or vi).")
 @wiki_option
 @reports_errors
 def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
@@ -359,14 +360,9 @@ def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
         refs = ", ".join(created.placeholder.referenced_by)
         click.echo(f"(was a placeholder; linked from {refs})", err=True)
     if edit:
-        try:
-            click.edit(filename=str(created.path))
-        except (click.ClickException, ValueError) as err:  # $EDITOR missing, failing or
-            # unreadable ('"unclosed': shlex's ValueError): the note is there all the same
-            said = err.message if isinstance(err, click.ClickException) else (
-                f"$EDITOR cannot be read: {err}")
-            raise click.ClickException(f"{said}; the note is written at "
-                                       f"{_shown(created.path)} (check $EDITOR)") from None
+        from kg.scaffold import open_in_editor
+
+        open_in_editor(created.path)
 
 
 @main.command("import")

@@ -95,6 +95,15 @@ class NotFound(KgError):
     """A note, question or file asked for by name does not exist."""
 
 
+class TemplateError(KgError):
+    """A template (the theme's, or one of the wiki's own) cannot be rendered."""
+
+
+class EditorFailed(KgError):
+    """The editor a command opens (``kg new --edit``) cannot be run, or fails; the note it
+    was to open is written all the same."""
+
+
 class BuildFailed(KgError):
     """The wiki has errors; ``findings`` holds every one of them."""
 

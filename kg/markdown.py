@@ -517,6 +517,17 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     return md
 
 
+def make_tex_renderer() -> MarkdownIt:
+    """A renderer of a line whose TeX alone is read, marked as :func:`make_renderer` marks
+    it (``$x^2$`` and ``$$…$$``, backslash escapes too); the rest is escaped text. For a line
+    shown inside a link (an angle's title on the angles page): the links, tags and URLs that
+    full inline Markdown makes could not nest there."""
+    md = MarkdownIt("zero").enable("escape")
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.add_render_rule("math_inline_double", _render_display_math)
+    return md
+
+
 def _render_table_open(self: Any, tokens: list[Token], idx: int, options: Any,
                        env: Any) -> str:
     return '<div class="table-wrap">\n' + str(self.renderToken(tokens, idx, options, env))

@@ -126,6 +126,9 @@ class Note:
     body: str
     body_line: int
     date: dt.date | None = None
+    modified: dt.date | None = None
+    """The day the note was last changed, as its front-matter says (Dendron's ``updated:``):
+    its page's "Updated" and ``dateModified``; never its date."""
     tier: int | None = None
     type: str = "digest"
     authors: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ that takes the YAML :class:`~kg.frontmatter.Node` and returns the typed value, o
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import os
@@ -40,7 +41,10 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 # C0 and C1 controls except tab, LF, form feed and CR (CR-only files are normalised to LF),
 # and the noncharacters U+FFFE and U+FFFF
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]*(?: ?(?:Z|[+\-][0-9:]+))?)?$")
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]([0-9:.]*)(?: ?(Z|[+\-][0-9:]+))?)?$")
+_COMPACT_DATE = re.compile(r"^([12]\d{3})(\d{2})(\d{2})$")
+"""``YYYYMMDD`` (``20240501``, as a YAML number or text), of the years 1000 to 2999: 8 digits
+are no epoch time kg reads (:data:`_EPOCH`)."""
 _WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
 # what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
 # would reach the RDF graph as a malformed IRI
@@ -217,6 +221,7 @@ def _build_note(
         body=body,
         body_line=body_line,
         date=_date_of(f, stem),
+        modified=f.date("updated"),
         tier=f.tier("tier"),
         type=(f.text("type") or "digest").lower(),
         authors=tuple(dict.fromkeys(_unwrap_link(a) or a for a in
@@ -314,8 +319,8 @@ def _angles(nid: NoteId, scanned: bodymod.Body) -> tuple[Angle, ...]:
 
 
 KNOWN_FIELDS = frozenset({
-    "title", "date", "created", "tier", "type", "authors", "author", "source", "raw",
-    "aliases", "alias", "id", "tags", "tag", "keywords", "connections", "forecasts",
+    "title", "date", "created", "updated", "tier", "type", "authors", "author", "source",
+    "raw", "aliases", "alias", "id", "tags", "tag", "keywords", "connections", "forecasts",
     "answers", "publish", "published", "draft",
 })
 """The front-matter keys kg reads; in any case (``Title:``, ``Tags:``), as other tools write
@@ -490,14 +495,22 @@ class _Fields:
         return value if value and name_key(value) != nid else None
 
     def date(self, key: str) -> dt.date | None:
-        """An ISO date; epoch seconds (10 digits) or milliseconds (13, Dendron's
-        ``created:``) as the UTC day; a bare year or year-month as its first day, with a
-        warning that says so. Anything else is a warning, and no date."""
+        """An ISO date, or ``YYYYMMDD``; epoch seconds (10 digits) or milliseconds (13,
+        Dendron's ``created:``) as the UTC day; a bare year or year-month as its first day,
+        with a warning that says so. Anything else is a warning, and no date: one written as
+        a day that the calendar or the clock does not have (``2024-02-30``, ``T25:00``) says
+        which part is out of range."""
         node = self.fields.get(key)
         if node is None or node.value is None:
             return None
         value = self._scalar(node, key) or ""
-        parsed = _parse_date(value) or _epoch_date(value)
+        day = _written_day(value)
+        if isinstance(day, tuple):  # written as a day, but none of the calendar's
+            why, what, example = day
+            self._warn(node, "bad-date", f"'{key}: {value}' is no real date: {why}; it is "
+                       "ignored", f"write {what}: {key}: {example}")
+            return None
+        parsed = day or _epoch_date(value)
         if parsed is None and (partial := _partial_date(value)) is not None:
             parsed, precise = partial
             self._warn(node, "partial-date",
@@ -674,9 +687,10 @@ class _Fields:
                 raise self._error(p_node, f"forecast probability {p_node.value!r} is not one",
                                   "write p as 0.6 or 60%")
             by_node = need("by")
-            by = _parse_date(self._scalar(by_node, "by") or "")
-            if by is None:
-                raise self._error(by_node, f"forecast date {by_node.value!r} is not a date",
+            by = _written_day(self._scalar(by_node, "by") or "")
+            if not isinstance(by, dt.date):
+                why = f": {by[0]}" if by else ""
+                raise self._error(by_node, f"forecast date {by_node.value!r} is not a date{why}",
                                   "write by as YYYY-MM-DD")
             resolved = _optional(f.get("resolved"), lambda n: self._bool(n, "resolved"))
             source = _optional(f.get("source"), lambda n: self._scalar(n, "source"))
@@ -698,8 +712,8 @@ class _Fields:
         raise self._error(node, f"'{key}: {value}' is not true or false", f"{key}: true")
 
 
-READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", "author",
-                         "source", "raw", "aliases", "alias", "id", "tags", "tag",
+READ_FIELDS = frozenset({"title", "date", "created", "updated", "tier", "type", "authors",
+                         "author", "source", "raw", "aliases", "alias", "id", "tags", "tag",
                          "connections", "forecasts", "answers", "publish", "draft"})
 """The front-matter fields kg reads; a ``[[link]]`` in any other is a mention."""
 
@@ -843,20 +857,54 @@ def commented_words(front: str) -> Iterator[tuple[int, str]]:
 
 
 def _parse_date(value: str) -> dt.date | None:
-    match = _DATE.match(value.strip())
+    """The day ``value`` writes (:func:`_written_day`), or None."""
+    day = _written_day(value)
+    return day if isinstance(day, dt.date) else None
+
+
+_CLOCK = (("hour", 23), ("minute", 59), ("second", 59))
+
+
+def _written_day(value: str) -> dt.date | tuple[str, str, str] | None:
+    """The day ``value`` writes as ``YYYY-MM-DD`` (a time after it or not, as Jekyll and
+    Hugo write it) or ``YYYYMMDD``. One so written that is no day of the calendar, or whose
+    time or offset from UTC no clock shows (``2024-02-30``, ``T25:00``), is why not, what
+    to write and an example of it; one written otherwise is None."""
+    text = value.strip()
+    match = _DATE.match(text) or _COMPACT_DATE.match(text)
     if not match:
         return None
-    try:
-        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    read = "" if match.re is _DATE else "as YYYYMMDD, "
+    if year < 1 or not 1 <= month <= 12:
+        why = "the year is 0" if year < 1 else f"the month is {month}, and months are 1 to 12"
+        return read + why, "a day of the calendar", "YYYY-MM-DD"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return (f"{read}{calendar.month_name[month]} {year} has {days} days",
+                "a day of the calendar", "YYYY-MM-DD")
+    date = dt.date(year, month, day)
+    time, zone = (match[4] or "", match[5] or "") if match.re is _DATE else ("", "")
+    numbers = [part.partition(".")[0] for part in time.split(":")] if time else []
+    if len(numbers) > 3 or not all(n.isdigit() for n in numbers):
+        why = f"'{time}' is no time of the day (HH:MM:SS)"
+    else:
+        why = next((f"the {unit} is {int(n)}, and {unit}s are 0 to {top}"
+                    for (unit, top), n in zip(_CLOCK, numbers, strict=False) if int(n) > top), "")
+    offset = zone.lstrip("+-").replace(":", "") if zone != "Z" else ""
+    if not why and offset and not (offset.isdigit() and len(offset) in (1, 2, 4)
+                                   and int(offset[:2]) <= 23 and int(offset[2:] or 0) <= 59):
+        why = f"'{zone}' is no offset from UTC (+HH:MM, under 24 hours)"
+    if why:
+        return why, "a time of the day, or the day alone", date.isoformat()
+    return date
 
 
 _EPOCH = re.compile(r"^(?:[0-9]{9,10}|([0-9]{13}))$")
 """Seconds since 1970 (9 or 10 digits: 1973 to 2286), or milliseconds (13 digits: 2001 to
-2286, Dendron's). Other lengths are left unread: 8 digits are rather ``YYYYMMDD`` and 12 or
-14 a Zettelkasten's ``YYYYMMDDHHMM[SS]``, which as milliseconds or seconds would be a wrong
-day, not none."""
+2286, Dendron's). Other lengths are no epoch time: 8 digits are ``YYYYMMDD``
+(:data:`_COMPACT_DATE`; one that is no such day is no date) and 12 or 14 a Zettelkasten's
+``YYYYMMDDHHMM[SS]``, which as milliseconds or seconds would be a wrong day, not none."""
 _PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{1,2}))?$")
 
 

@@ -223,6 +223,10 @@ def _description(note: Note, s: str, iris: Iris) -> list[str]:
     if note.date:
         date = date_lit(note.date)
         lines += [f"{s} <{DCTERMS}date> {date} .", f"{s} <{SCHEMA}datePublished> {date} ."]
+    if note.modified:
+        modified = date_lit(note.modified)
+        lines += [f"{s} <{DCTERMS}modified> {modified} .",
+                  f"{s} <{SCHEMA}dateModified> {modified} ."]
     if note.tier is not None:
         lines.append(f"{s} <{KG}tier> {iri(iris.tier(note.tier))} .")
     lines += [f"{s} <{SKOS}altLabel> {lit(alias)} ." for alias in note.aliases]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.config import CONFIG_NAME, Config
-from kg.errors import ConfigError, KgError, NoteError, NotFound
+from kg.errors import ConfigError, EditorFailed, KgError, NoteError, NotFound
 from kg.ids import NoteId, as_note_id, name_key, slugify, title_id
 from kg.model import Placeholder, Wiki
 from kg.relations import DEFAULT, Relation, lookup, unknown_hint
@@ -331,6 +331,54 @@ def write_note(config: Config, nid: NoteId, text: str, title: str,
         raise KgError(f"{rel} exists already; nothing was written", file=path,
                       hint="pick another title, or pass --id another-id") from None
     return Created(nid, path, rel, title, placeholder)
+
+
+FALLBACK_EDITORS = ("sensible-editor", "vim", "nano", "vi")
+"""The editors tried, the first installed, when neither $VISUAL nor $EDITOR names one."""
+
+
+def open_in_editor(path: Path) -> None:
+    """Open the note at ``path`` in the user's editor and wait for it to close: $VISUAL, then
+    $EDITOR (as git and click choose; one holding only spaces is unset), else the first of
+    :data:`FALLBACK_EDITORS` installed. An editor that cannot be found, read or run, or that
+    fails, is an :class:`EditorFailed` naming the note, which stays written."""
+    import os
+    import shlex
+    import shutil
+    import subprocess
+
+    def failed(why: str, hint: str = "set $EDITOR to your editor's command "
+               "(export EDITOR=nano; $VISUAL, if set, comes first), then open the note"
+               ) -> EditorFailed:
+        return EditorFailed(f"the note is written, but no editor opened it: {why}",
+                            file=path, hint=hint)
+
+    named = next(((f" (${key})", os.environ[key]) for key in ("VISUAL", "EDITOR")
+                  if os.environ.get(key, "").strip()), None)
+    if named is None:
+        found = next((e for e in FALLBACK_EDITORS if shutil.which(e)), None)
+        if found is None:
+            raise failed(f"$EDITOR is not set and none of {', '.join(FALLBACK_EDITORS)} "
+                         "is installed")
+        named = ("", found)
+    source, command = named
+    try:
+        words = shlex.split(command)
+    except ValueError as err:  # '"unclosed'
+        raise failed(f"the command{source} {command!r} cannot be read: {err}") from None
+    program = words[0] if words else ""
+    if not program:  # '""'
+        raise failed(f"the command{source} {command!r} names no program")
+    try:
+        code = subprocess.run([*words, str(path)], check=False).returncode
+    except FileNotFoundError:
+        raise failed(f"'{program}'{source} was not found") from None
+    except OSError as err:
+        raise failed(f"'{program}'{source} cannot be run: {err.strerror}") from None
+    if code:
+        what = f"was stopped by signal {-code}" if code < 0 else f"exited with status {code}"
+        raise failed(f"'{program}'{source} {what}",
+                     hint="what it saved is in the note; open the note again to finish it")
 
 
 # -- kg init ----------------------------------------------------------------------------------

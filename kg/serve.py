@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from kg.build import BuildResult, build, check_output_folder
 from kg.config import CONFIG_NAME, Config
-from kg.errors import KgError
+from kg.errors import BuildFailed, KgError, NoteError, ResolveError, TemplateError
 
 RELOAD_PATH = "/__kg/reload.js"
 VERSION_PATH = "/__kg/version"
@@ -50,7 +50,7 @@ class ServeState:
     """What the server shows: the site folder, and the last error if any."""
 
     out: Path
-    error: str | None = None
+    error: KgError | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     said_moved: bool = False
     """Whether serve said that kg.toml names other folders than those it serves."""
@@ -59,9 +59,9 @@ class ServeState:
         with self.lock:
             self.error = None
 
-    def failed(self, message: str) -> None:
+    def failed(self, error: KgError) -> None:
         with self.lock:
-            self.error = message
+            self.error = error
 
     def version(self) -> str:
         """What the open pages poll, to reload when it moves: the site's marker file (every
@@ -79,7 +79,7 @@ class ServeState:
         site = ".".join(map(str, marker_stat(staging_out(self.out) / SITE_MARKER))) or "none"
         if error is None:
             return site
-        return f"{site}-{blake2b(error.encode(), digest_size=8).hexdigest()}"
+        return f"{site}-{blake2b(str(error).encode(), digest_size=8).hexdigest()}"
 
 
 def is_local_host(header: str | None) -> bool:
@@ -154,16 +154,33 @@ def folder_address(root: Path, url_path: str) -> str | None:
     return address + (f"?{parts.query}" if parts.query else "")
 
 
-def error_page(message: str) -> bytes:
-    body = html.escape(message)
+def error_page(error: KgError) -> bytes:
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>kg: build error</title>"
         f'<script src="{RELOAD_PATH}"></script></head>'
         '<body style="font-family:system-ui;margin:2rem">'
         "<h1>The wiki does not build</h1>"
-        f'<pre style="white-space:pre-wrap">{body}</pre>'
-        "<p>Fix the note and save; this page reloads by itself.</p></body></html>"
+        f'<pre style="white-space:pre-wrap">{html.escape(str(error))}</pre>'
+        f"<p>{html.escape(what_to_fix(error))}; this page reloads by itself.</p></body></html>"
     ).encode()
+
+
+def what_to_fix(error: KgError) -> str:
+    """What the error page asks for, by where the error is: in notes (the files its findings
+    name), kg.toml, a template, another file it names, or none."""
+    files = sorted({f.where.file for f in error.findings if f.where}) or (
+        [error.file] if error.file else [])
+    if isinstance(error, TemplateError):
+        which = f"the template {Path(files[0]).name}" if files else "the template it names"
+        return f"Fix {which} (or remove it to use the theme's) and save"
+    if isinstance(error, (BuildFailed, NoteError, ResolveError)) and files:
+        which = f"the note {files[0]}" if len(files) == 1 else f"the {len(files)} notes"
+        return f"Fix {which} and save"
+    if files and Path(files[0]).name == CONFIG_NAME:
+        return f"Fix {CONFIG_NAME} and save"
+    if files:
+        return f"Fix {files[0]} and save"
+    return "Fix what it says, then save a note to build again"
 
 
 def with_reload(page: bytes) -> bytes:
@@ -268,7 +285,7 @@ def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
     try:
         return build(config, published=published, unsafe_html=unsafe_html, cache="later")
     except KgError as err:
-        state.failed(str(err))
+        state.failed(err)
         say(f"error: {err}")
         return None
 
@@ -526,7 +543,7 @@ def reread(config: Config, settings: Callable[[], Config] | None, state: ServeSt
     try:
         now = settings()
     except KgError as err:
-        state.failed(str(err))
+        state.failed(err)
         say(f"error: {err}")
         return None
     moved = (now.wiki, now.out) != (config.wiki, config.out)

@@ -33,7 +33,7 @@ from kg.attachments import href as attachment_href
 from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
-from kg.errors import ConfigError, KgError, ResolveError
+from kg.errors import ConfigError, ResolveError, TemplateError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
 from kg.ids import relative_url as link
@@ -45,6 +45,7 @@ from kg.markdown import (
     LinkTarget,
     TagResolver,
     make_renderer,
+    make_tex_renderer,
     render,
 )
 from kg.model import Note, TrackedQuestion, Wiki
@@ -174,12 +175,12 @@ def _template_errors(template: str, path: PagePath) -> Iterator[None]:
     try:
         yield
     except jinja2.TemplateSyntaxError as err:
-        raise KgError(f"template {err.name or template}: {err.message}",
-                      file=err.filename or err.name, line=err.lineno,
-                      hint="fix the template, or remove it to use the theme's") from err
+        raise TemplateError(f"template {err.name or template}: {err.message}",
+                            file=err.filename or err.name, line=err.lineno,
+                            hint="fix the template, or remove it to use the theme's") from err
     except jinja2.TemplateError as err:  # a missing template or variable, a filter's error
-        raise KgError(f"template {template} failed on {path}: {err}",
-                      hint="fix the template, or remove it to use the theme's") from err
+        raise TemplateError(f"template {template} failed on {path}: {err}",
+                            hint="fix the template, or remove it to use the theme's") from err
 
 
 class Remembered:
@@ -363,6 +364,7 @@ class Site:
         self.templates, own = read_templates(self.dirs)
         self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
+        self.tex_md = make_tex_renderer()
         self.today, self.today_basis = today(wiki)
         """The pages' "today", and what it is: SOURCE_DATE_EPOCH's, or the newest note's
         date (said on the pages that count days, since it is not the reader's today)."""
@@ -505,9 +507,15 @@ class Site:
                 return escape(text)  # plain text, the common case: no parser needed
             return Markup(self.md.renderInline(text, {"resolve": self._link_resolver(here, None)}))
 
+        def tex(text: str) -> Markup:
+            """A line shown inside a link: its TeX typeset, nothing else read (see ``inline``)."""
+            if "$" not in text and "\\" not in text:
+                return escape(text)
+            return Markup(self.tex_md.renderInline(text))
+
         helpers: dict[str, Callable[..., Any]] = {
             "url": url, "note_url": note_url, "tier_url": tier_url, "tag_url": tag_url,
-            "inline": inline,
+            "inline": inline, "tex": tex,
         }
         context = (folder, absolute, base, tuple(sorted(self.config.tiers.items())),
                    self.tags_key)
@@ -703,6 +711,8 @@ class Site:
             data["url"] = self.base_url + note_page(note.id)
         if note.date:
             data["datePublished"] = note.date.isoformat()
+        if note.modified:
+            data["dateModified"] = note.modified.isoformat()
         if note.authors:
             data["author"] = [{"@type": "Person", "name": a} for a in note.authors]
         if note.tags:

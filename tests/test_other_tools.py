@@ -269,17 +269,82 @@ def test_a_bare_year_or_month_is_its_first_day_with_a_warning(write_wiki) -> Non
                                              "date: YYYY-MM-DD")
 
 
-@pytest.mark.parametrize("written", ["202405011230", "20240501", "2024-13", "0000", "soon",
-                                     "16364920986", "1636492098.692"])
+@pytest.mark.parametrize("written", ["202405011230", "2024-13", "0000", "soon", "16364920986",
+                                     "1636492098.692", "09990101", "30000101"])
 def test_a_number_that_is_no_date_stays_a_warning(write_wiki, written: str) -> None:
-    """12 and 14 digits are a Zettelkasten's YYYYMMDDHHMM[SS], 8 are YYYYMMDD: read as
-    epoch time they would be a wrong day (1976, 1970), so they are no date, as before."""
+    """12 and 14 digits are a Zettelkasten's YYYYMMDDHHMM[SS]: read as epoch time they
+    would be a wrong day (1976), so they are no date, as before; nor are 8 digits that are
+    no YYYYMMDD of the years 1000 to 2999."""
     config = write_wiki({"a.md": f"---\ntitle: A\ntier: 1\ndate: {written}\n---\nText.\n"})
     build(config)
     assert dates(config) == {"a": None}
     [(code, where, severity, message)] = findings(config)
     assert (code, where, severity) == ("bad-date", "a.md:4", "warning")
     assert message == f"'date: {written}' is not a date; it is ignored"
+
+
+def test_yyyymmdd_is_that_day_and_epoch_time_stays_epoch_time(write_wiki) -> None:
+    """8 digits, a YAML or TOML number or text, are YYYYMMDD; 10 and 13 are still epoch
+    seconds and milliseconds (the two never meet: no epoch time of 8 digits is read)."""
+    config = write_wiki({
+        "int.md": "---\ntitle: Int\ndate: 20240501\n---\nText.\n",
+        "text.md": "---\ntitle: Text\ndate: '20240229'\n---\nText.\n",
+        "toml.md": '+++\ntitle = "Toml"\ndate = 10000101\n+++\nText.\n',
+        "created.md": "---\ntitle: Created\ncreated: 29991231\n---\nText.\n",
+        "seconds.md": "---\ntitle: Seconds\ndate: 1714521600\n---\nText.\n",
+        "millis.md": "---\ntitle: Millis\ndate: 1714521600000\n---\nText.\n",
+    })
+    build(config)
+    assert dates(config) == {"created": "2999-12-31", "int": "2024-05-01",
+                             "millis": "2024-05-01", "seconds": "2024-05-01",
+                             "text": "2024-02-29", "toml": "1000-01-01"}
+    assert not [f for f in findings(config) if "date" in f[0]]
+
+
+UNREAL_DATES = {
+    "2024-05-01T25:00:00": ("the hour is 25, and hours are 0 to 23",
+                            "write a time of the day, or the day alone: date: 2024-05-01"),
+    "2024-05-01 10:61": ("the minute is 61, and minutes are 0 to 59",
+                         "write a time of the day, or the day alone: date: 2024-05-01"),
+    "2024-05-01T10:00:75Z": ("the second is 75, and seconds are 0 to 59",
+                             "write a time of the day, or the day alone: date: 2024-05-01"),
+    "2024-05-01T10:00+25:00": ("'+25:00' is no offset from UTC (+HH:MM, under 24 hours)",
+                               "write a time of the day, or the day alone: date: 2024-05-01"),
+    "2024-02-30": ("February 2024 has 29 days", "write a day of the calendar: date: YYYY-MM-DD"),
+    "2023-2-29": ("February 2023 has 28 days", "write a day of the calendar: date: YYYY-MM-DD"),
+    "2024-13-01": ("the month is 13, and months are 1 to 12",
+                   "write a day of the calendar: date: YYYY-MM-DD"),
+    "20240230": ("as YYYYMMDD, February 2024 has 29 days",
+                 "write a day of the calendar: date: YYYY-MM-DD"),
+}
+
+
+@pytest.mark.parametrize("written", list(UNREAL_DATES))
+def test_a_date_the_calendar_or_clock_lacks_is_a_warning_saying_why(write_wiki,
+                                                                     written: str) -> None:
+    """``2024-05-01T25:00:00`` had been read as its day without a word; a day or time out of
+    range is a ``bad-date`` at its file and line that says which part and what to write."""
+    config = write_wiki({"a.md": f"---\ntitle: A\ntier: 1\ndate: {written}\n---\nText.\n"})
+    build(config)
+    assert dates(config) == {"a": None}
+    why, hint = UNREAL_DATES[written]
+    [finding] = [f for f in check(config).findings if f.code not in NOT_ASKED]
+    assert (finding.code, str(finding.where), finding.severity.value) == (
+        "bad-date", "a.md:4", "warning")
+    assert finding.message == f"'date: {written}' is no real date: {why}; it is ignored"
+    assert finding.hint == hint
+    result = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    [row] = [r for r in json.loads(result.stdout) if r["code"] == "bad-date"]
+    assert (row["file"], row["line"], row["hint"]) == ("a.md", 4, hint)
+
+
+def test_a_forecast_date_the_calendar_lacks_says_why(write_wiki) -> None:
+    config = write_wiki({"a.md": "---\ntitle: A\nforecasts:\n"
+                                 "  - {claim: C, p: 0.5, by: 2027-02-29}\n---\nText.\n"})
+    result = kg("build", "--wiki", str(config.wiki), "--out", str(config.out))
+    assert result.exit_code == 1
+    assert ("a.md:4: error: forecast date '2027-02-29' is not a date: February 2027 has 28 "
+            "days") in result.stderr
 
 
 def test_a_date_that_is_no_date_gives_way_to_created(write_wiki) -> None:
@@ -290,6 +355,50 @@ def test_a_date_that_is_no_date_gives_way_to_created(write_wiki) -> None:
     build(config)
     assert dates(config) == {"2024-05-01": "2024-05-01", "a": "2021-11-09"}
     assert [(f[0], f[1]) for f in findings(config)] == [("bad-date", "a.md:4")]
+
+
+def jsonld(config: Config, nid: str) -> dict[str, object]:
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page(config, nid),
+                      re.S)
+    assert found is not None
+    return dict(json.loads(found.group(1)))
+
+
+def test_dendron_updated_is_the_day_the_note_was_modified(write_wiki) -> None:
+    """Dendron writes ``created:`` and ``updated:`` (epoch milliseconds): the first is the
+    note's date, the second the day it was last changed: "Updated" on its page,
+    ``dateModified`` in its JSON-LD and ``dcterms:modified`` / ``schema:dateModified`` in the
+    graph. It is never the note's date: a note with ``updated:`` alone has none."""
+    config = write_wiki({
+        "project.alpha.md": DENDRON.replace("updated: 1636492098692",
+                                            "updated: 1700000000000"),  # 2023-11-14
+        "same.md": DENDRON.replace("Project Alpha", "Same").replace("4x9k", "5x9k"),
+        "alone.md": "---\ntitle: Alone\ntier: 1\nupdated: 2024-05-01\n---\nText.\n",
+        "bad.md": "---\ntitle: Bad\ntier: 1\ndate: 2024-05-01\nupdated: soon\n---\nText.\n",
+    })
+    build(config)
+    assert load_wiki(config).notes["alone"].date is None
+    assert dates(config) == {"alone": "2024-05-01", "bad": "2024-05-01",  # alone: Updated
+                             "project-alpha": "2021-11-09", "same": "2021-11-09"}
+    html = page(config, "project-alpha")
+    assert '<dt>Updated</dt><dd><time datetime="2023-11-14"' in html
+    assert "<dt>Updated</dt>" not in page(config, "same")  # the day of its date: said once
+    alone = page(config, "alone")
+    assert '<dt>Updated</dt><dd><time datetime="2024-05-01"' in alone and "<dt>Date" not in alone
+    data = jsonld(config, "project-alpha")
+    assert (data["datePublished"], data["dateModified"]) == ("2021-11-09", "2023-11-14")
+    assert "datePublished" not in jsonld(config, "alone")
+    graph = (config.out / "graph.nt").read_text(encoding="utf-8")
+    day = '"2023-11-14"^^<http://www.w3.org/2001/XMLSchema#date>'
+    note = "<https://example.org/kg/note/project-alpha>"
+    assert f"{note} <http://purl.org/dc/terms/modified> {day} ." in graph
+    assert f"{note} <https://schema.org/dateModified> {day} ." in graph
+    assert [(f[0], f[1], f[3]) for f in findings(config) if "date" in f[0]] == [
+        ("bad-date", "bad.md:5", "'updated: soon' is not a date; it is ignored")]
+    write_wiki({"project.alpha.md": DENDRON.replace("updated: 1636492098692",
+                                                    "updated: 1710000000000")})
+    rebuild(config)
+    assert '<dt>Updated</dt><dd><time datetime="2024-03-09"' in page(config, "project-alpha")
 
 
 def test_dates_of_other_tools_build_the_same_incrementally(write_wiki) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -14,15 +15,15 @@ from hypothesis import strategies as st
 
 from kg.build import build, load_wiki
 from kg.config import Config, load_config
-from kg.errors import ConfigError, KgError, NotFound
+from kg.errors import ConfigError, EditorFailed, KgError, NotFound
 from kg.ids import NoteId
 from kg.parse import parse_note
-from kg.scaffold import front_matter, init, new_note
+from kg.scaffold import front_matter, init, new_note, open_in_editor
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def kg(*args: str, env: dict[str, str] | None = None) -> Result:
+def kg(*args: str, env: dict[str, str | None] | None = None) -> Result:
     from kg.cli import main
 
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
@@ -266,14 +267,50 @@ def test_a_date_that_does_not_exist_is_said_to_be_none(sample_copy: Config) -> N
     assert "does not match the format" not in result.stderr
 
 
-@pytest.mark.parametrize("editor", ["/nonexistent/editor", '"unclosed'])
-def test_a_failing_editor_says_the_note_is_written(sample_copy: Config, editor: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EDITOR", editor)
-    result = kg("new", "Edit me", "--edit", "--wiki", str(sample_copy.wiki))
-    assert result.exit_code == 1 and (sample_copy.wiki / "edit-me.md").is_file()
-    assert "the note is written at" in result.stderr and "edit-me.md" in result.stderr
-    assert "Traceback" not in result.stderr
+FAILING_EDITORS = {
+    "not found": ("/nonexistent/editor", "'/nonexistent/editor' ($EDITOR) was not found"),
+    "unreadable": ('"unclosed', "the command ($EDITOR) '\"unclosed' cannot be read: "
+                                "No closing quotation"),
+    "no program": ('""', "the command ($EDITOR) '\"\"' names no program"),
+    "fails": (f"{shlex.quote(sys.executable)} -c 'raise SystemExit(3)'",
+              f"'{sys.executable}' ($EDITOR) exited with status 3"),
+    "not set, none installed": (None, "$EDITOR is not set and none of sensible-editor, vim, "
+                                      "nano, vi is installed"),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILING_EDITORS))
+def test_a_failing_editor_is_kgs_error_and_the_note_stays(sample_copy: Config, tmp_path: Path,
+                                                           case: str) -> None:
+    """``kg new --edit`` whose editor cannot run or fails says so as kg's other errors do
+    (``error: FILE: …`` and a hint, exit 1), not click's ``Error:``, and the note is kept."""
+    editor, why = FAILING_EDITORS[case]
+    env: dict[str, str | None] = {"EDITOR": editor, "VISUAL": "  "}  # spaces: unset
+    if editor is None:
+        (tmp_path / "bin").mkdir()
+        env["PATH"] = str(tmp_path / "bin")  # no vim, nano or vi to fall back on
+    result = kg("new", "Edit me", "--edit", "--wiki", str(sample_copy.wiki), env=env)
+    path = sample_copy.wiki / "edit-me.md"
+    assert result.exit_code == 1
+    assert load_wiki(sample_copy).notes[NoteId("edit-me")].title == "Edit me"
+    assert result.stdout.strip().endswith("edit-me.md")
+    error, hint = result.stderr.strip().split("\n")
+    assert error == f"error: {path}: the note is written, but no editor opened it: {why}"
+    assert hint.startswith("  hint: ") and ("EDITOR" in hint or "open the note again" in hint)
+    assert "Error:" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_open_in_editor_raises_editor_failed(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    note = tmp_path / "n.md"
+    note.write_text("---\ntitle: N\n---\n", encoding="utf-8")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} -c 'raise SystemExit(2)'")
+    with pytest.raises(EditorFailed) as failed:
+        open_in_editor(note)
+    assert failed.value.file == str(note) and "exited with status 2" in failed.value.message
+    monkeypatch.setenv("VISUAL", f"{shlex.quote(sys.executable)} -c pass")  # read first
+    open_in_editor(note)
 
 
 def test_new_cli_prints_the_path_and_opens_the_editor(sample_copy: Config,

@@ -229,6 +229,55 @@ def test_edit_rebuilds_and_bad_note_shows_error_until_fixed(server) -> None:  # 
     assert status == 200 and "Alpha fixed" in body
 
 
+def _fix_line(body: str) -> str:
+    """What the error page asks the reader to fix: its last paragraph's text."""
+    return re.findall(r"<p>(.*?)</p>", body)[-1]
+
+
+def test_the_error_page_asks_to_fix_what_has_the_error(tmp_path: Path) -> None:
+    """The error page had asked to "Fix the note" whatever failed: now it names the note,
+    kg.toml or the template that has the error."""
+    from kg.config import load_config
+
+    _config(tmp_path)
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\n', encoding="utf-8")
+    config = load_config(tmp_path)
+    thread, stop, _, port = _serve_in_thread(config, settings=lambda: load_config(tmp_path))
+    try:
+        _, version = _get(port, "/__kg/version")
+        time.sleep(1.2)  # the watcher is watching
+        (config.wiki / "alpha.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+        version = _wait_version(port, version)
+        status, body = _get(port, "/")
+        assert status == 500 and "alpha.md:" in body
+        assert _fix_line(body) == ("Fix the note alpha.md and save; this page reloads by "
+                                   "itself.")
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        version = _wait_version(port, version)
+
+        (tmp_path / "kg.toml").write_text('[kg]\ntitle = "unclosed\n', encoding="utf-8")
+        version = _wait_version(port, version)
+        status, body = _get(port, "/")
+        assert status == 500 and "kg.toml" in body
+        assert _fix_line(body) == "Fix kg.toml and save; this page reloads by itself."
+        (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\n', encoding="utf-8")
+        version = _wait_version(port, version)
+
+        (tmp_path / "templates").mkdir()
+        (tmp_path / "templates" / "base.html").write_text("{% if %}", encoding="utf-8")
+        version = _wait_version(port, version)
+        status, body = _get(port, "/")
+        assert status == 500 and "base.html" in body
+        assert _fix_line(body) == ("Fix the template base.html (or remove it to use the "
+                                   "theme&#x27;s) and save; this page reloads by itself.")
+        (tmp_path / "templates" / "base.html").unlink()
+        _wait_version(port, version)
+        assert _get(port, "/")[0] == 200
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_kg_toml_templates_and_static_made_while_serving_are_seen(tmp_path: Path) -> None:
     """kg.toml is read again on a change, and a templates/ or static/ folder made after
     serve began is watched as the wiki is (the site, in the project folder, is not)."""

@@ -296,6 +296,28 @@ def test_angles_page(site: Path, read_html: ReadHtml) -> None:
     assert items[1].select_one("a.anchor").attrs["href"].startswith("notes/import-ai-455.html#")
 
 
+def test_angle_titles_tex_is_typeset_inside_its_link(write_wiki: WriteWiki) -> None:
+    """An angle's title is the link to it on the angles page: its TeX is marked for KaTeX
+    there as on the note's page, and nothing else of it is read (no link in the link, no
+    HTML); a page without TeX loads no KaTeX."""
+    config = write_wiki({"bounds.md": (
+        "---\ntitle: Bounds\n---\n## Research angle\n"
+        "1. **Bound on $x^2$ <script>alert(1)</script> [[other]] \\$5.** the $y$ norm.\n")})
+    outputs = render(config)
+    doc = page(outputs, "angles.html")
+    link = doc.select_one("ol.angles li a.anchor")
+    assert [m.text for m in link.select("span.math")] == ["x^2"]
+    assert link.text == "Bound on x^2 <script>alert(1)</script> other $5"
+    assert not link.select("script") and not link.select("a")
+    assert doc.select("script[src=assets/math.js]")
+    assert [m.text for m in doc.select("main .math")] == ["x^2", "y"]
+    note = page(outputs, "notes/bounds.html")
+    assert [m.text for m in note.select("ol.angles .math")] == ["x^2", "y"]
+
+    plain = write_wiki({"bounds.md": "---\ntitle: Bounds\n---\n## Research angle\n1. **B.** c\n"})
+    assert not page(render(plain), "angles.html").select("script[src=assets/math.js]")
+
+
 def test_forecasts_page(site: Path, read_html: ReadHtml) -> None:
     doc = read_html(site / "forecasts.html")
     due = doc.select("section table.forecasts")[0].select("tbody tr")

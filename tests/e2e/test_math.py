@@ -63,8 +63,10 @@ def test_tex_in_questions_and_angles_is_typeset_where_they_are_listed(
     """A question's or an angle's TeX, on the note's page outside its body and on the
     tracker and the angles page; a tracker without TeX loads no KaTeX. `$x^2$` holds none
     of the other signs that send a line through the Markdown renderer (`<`, `_`, `\\`), and
-    had been escaped as plain text, shown as written."""
-    note = (f"---\ntitle: Bounds\n---\n## Research angle\n1. **Bound** the ${tex}$ norm.\n\n"
+    had been escaped as plain text, shown as written; the angle's title, a link on the angles
+    page, had been shown as written there."""
+    note = (f"---\ntitle: Bounds\n---\n## Research angle\n"
+            f"1. **Bound ${tex}$.** the ${tex}$ norm.\n\n"
             f"## Open questions\n- Is ${tex}$ always?\n")
     (tmp_path / "wiki").mkdir()
     (tmp_path / "wiki" / "bounds.md").write_text(note, encoding="utf-8")
@@ -75,8 +77,8 @@ def test_tex_in_questions_and_angles_is_typeset_where_they_are_listed(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        for name, count in (("notes/bounds.html", 4), ("questions.html", 1),
-                            ("angles.html", 1)):
+        for name, count in (("notes/bounds.html", 6), ("questions.html", 1),
+                            ("angles.html", 2)):
             page.goto((config.out / name).as_uri())
             page.wait_for_selector(".math.typeset math")
             typeset = page.eval_on_selector_all(
