@@ -83,8 +83,9 @@ class ServeState:
 
 
 def is_local_host(header: str | None) -> bool:
-    """Whether a request's ``Host`` is this machine's: a local name or address, and at most a
-    port after it (``[::1]evil.com`` and ``localhost:80@evil.com`` are not)."""
+    """Whether a request's ``Host`` is this machine's: a local name or address, in any case
+    and with at most the DNS root's dot after a name or IPv4 address (``localhost.``), and
+    at most a port after it (``[::1]evil.com`` and ``localhost:80@evil.com`` are not)."""
     if not header:
         return False
     host = header.strip().lower()
@@ -93,7 +94,7 @@ def is_local_host(header: str | None) -> bool:
         host, rest = (host[:end + 1], host[end + 1:]) if end > 0 else (host, "")
     else:
         host, colon, port = host.partition(":")
-        rest = colon + port
+        host, rest = host.removesuffix("."), colon + port
     if rest and not (rest[0] == ":" and rest[1:].isdigit() and rest[1:].isascii()):
         return False
     return host in _LOCAL_HOSTS or _loopback_address(host)

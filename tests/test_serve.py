@@ -135,9 +135,30 @@ def test_the_404_page_at_a_nested_address_links_from_the_root(server) -> None:  
     ("127.0.0.2:8000", True), ("127.255.255.254", True), ("[0:0:0:0:0:0:0:1]:8000", True),
     ("10.0.0.1", False), ("0.0.0.0:8000", False), ("[::]:8000", False), ("127.0.0.1.evil", False),
     ("[fe80::1]", False), ("2130706433", False),
+    # a name written with the DNS root's dot is the same name, in any case
+    ("localhost.", True), ("LOCALHOST.:8000", True), ("LocalHost", True), ("127.0.0.1.", True),
+    ("127.0.0.2.:8000", True), ("localhost..", False), ("localhost.:", False), (".", False),
+    ("[::1].", False), ("[::1]:8000.", False), ("localhost.evil.com.", False),
+    ("127.0.0.1.evil.", False), ("evil.com.", False), ("10.0.0.1.", False),
 ])
 def test_only_local_hosts_are_local(host: str, local: bool) -> None:
     assert is_local_host(host) is local
+
+
+def test_local_hosts_as_browsers_and_tools_write_them_are_served(server) -> None:  # type: ignore[no-untyped-def]
+    """``Host`` as sent over HTTP: a trailing dot (the DNS root) and any case are the same
+    local name; a foreign one, or none, is still refused."""
+    _, port, _ = server
+    for host in ("localhost.", "LOCALHOST", "LocalHost.", "127.0.0.1.", "[::1]"):
+        assert _get(port, "/", host=host)[0] == 200, host
+    for host in ("localhost.evil.com", "127.0.0.1.evil", "localhost..", "evil.com."):
+        assert _get(port, "/", host=host)[0] == 403, host
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.putrequest("GET", "/", skip_host=True)  # HTTP/1.1 with an empty Host
+    conn.putheader("Host", "")
+    conn.endheaders()
+    assert conn.getresponse().status == 403
+    conn.close()
 
 
 @pytest.mark.parametrize("unsafe_html", [False, True])
