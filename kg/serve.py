@@ -2,9 +2,10 @@
 
 The server answers only requests whose ``Host`` is local (a DNS-rebinding page cannot read
 the wiki through it), serves only files inside the built site (no ``..``, no encoded
-``%2e%2e``, no symlinks out), and adds a small reload script to HTML pages as it serves them;
-the built files stay exactly what ``kg build`` writes. While the wiki has an error, every page
-shows it (file, line, what is wrong) until the next good build.
+``%2e%2e``, no symlinks out), answers a ``Range`` of one span of a file (audio or video
+sought in), and adds a small reload script to HTML pages as it serves them (so a page is
+always sent whole); the built files stay exactly what ``kg build`` writes. While the wiki
+has an error, every page shows it (file, line, what is wrong) until the next good build.
 """
 
 from __future__ import annotations
@@ -155,6 +156,29 @@ def folder_address(root: Path, url_path: str) -> str | None:
     return address + (f"?{parts.query}" if parts.query else "")
 
 
+def byte_range(header: str, size: int) -> range | None:
+    """The bytes of a file of ``size`` bytes that a ``Range`` header asks for (RFC 9110
+    §14.1.2: ``bytes=a-b``, ``bytes=a-``, the last n as ``bytes=-n``): None to send the
+    whole file (no header, another unit, several ranges, a malformed one), an empty range
+    when none of the file is asked for (416)."""
+    unit, equals, spec = header.partition("=")
+    first, dash, last = spec.strip().partition("-")
+    if unit.strip().lower() != "bytes" or not equals or not dash or "," in spec:
+        return None
+    if not first:  # a suffix: the last ``last`` bytes, all if the file is shorter
+        n = _number(last)
+        return None if n is None else range(max(size - n, 0) if n else size, size)
+    start, end = _number(first), _number(last) if last else size  # ``a-``: to the end
+    if start is None or end is None or (last and end < start):
+        return None
+    return range(min(start, size), min(end + 1, size))
+
+
+def _number(text: str) -> int | None:
+    """A range's decimal position; None if it is not one (or absurdly long)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 30 else None
+
+
 def error_page(message: str) -> bytes:
     body = html.escape(message)
     return (
@@ -180,18 +204,22 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-        def _head(self, status: int, content_type: str, length: int) -> bool:
+        def _head(self, status: int, content_type: str, length: int,
+                  more: dict[str, str] | None = None) -> bool:
             """The status and headers; whether the body is to be sent (not for HEAD)."""
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(length))
+            for name, value in (more or {}).items():
+                self.send_header(name, value)
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
             return self.command != "HEAD"
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            if self._head(status, content_type, len(body)):
+        def _send(self, status: int, body: bytes, content_type: str,
+                  more: dict[str, str] | None = None) -> None:
+            if self._head(status, content_type, len(body), more):
                 self.wfile.write(body)
 
         def do_HEAD(self) -> None:
@@ -246,8 +274,28 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(404, b"not found\n", "text/plain")
                 return
             with f:
-                if self._head(200, content_type, os.fstat(f.fileno()).st_size):
-                    shutil.copyfileobj(f, self.wfile, 1 << 16)
+                st = os.fstat(f.fileno())
+                size, tag = st.st_size, f'"{st.st_ino:x}-{st.st_size:x}-{st.st_mtime_ns:x}"'
+                more = {"Accept-Ranges": "bytes", "ETag": tag}
+                # several Range fields are several ranges (whole file); an If-Range other
+                # than this file's ETag (an older file's, or a date) asks for the whole file
+                asked = ",".join(self.headers.get_all("Range") or [])
+                part = (byte_range(asked, size)
+                        if self.headers.get("If-Range", tag).strip() == tag else None)
+                if part is None:
+                    if self._head(200, content_type, size, more):
+                        shutil.copyfileobj(f, self.wfile, 1 << 16)
+                elif not part:
+                    more["Content-Range"] = f"bytes */{size}"
+                    self._send(416, b"range not satisfiable\n", "text/plain", more)
+                else:
+                    more["Content-Range"] = f"bytes {part.start}-{part.stop - 1}/{size}"
+                    if self._head(206, content_type, len(part), more):
+                        f.seek(part.start)
+                        left = len(part)
+                        while left and (chunk := f.read(min(left, 1 << 16))):
+                            self.wfile.write(chunk)
+                            left -= len(chunk)
 
     return Handler
 

@@ -203,6 +203,56 @@ def test_a_big_file_is_streamed_not_read_whole(server) -> None:  # type: ignore[
     conn.close()
 
 
+def _request(port: int, path: str, headers: dict[str, str], method: str = "GET"
+             ) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request(method, path, headers={"Host": f"127.0.0.1:{port}", **headers})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def test_range_requests_get_the_bytes_asked_for(server) -> None:  # type: ignore[no-untyped-def]
+    """A browser seeks in an audio or video attachment, or a PDF viewer reads a page, with
+    ``Range: bytes=a-b`` (RFC 9110): one range is answered with 206 and those bytes, what
+    is past the end with 416, and anything else with the whole file."""
+    config, port, _ = server
+    data = bytes(range(256)) * 4
+    (config.out / "clip.mp3").write_bytes(data)
+    status, headers, body = _request(port, "/clip.mp3", {})
+    assert (status, body, headers["accept-ranges"]) == (200, data, "bytes")
+    tag = headers["etag"]
+    for asked, first, last in [("bytes=0-9", 0, 9), ("bytes=1000-", 1000, 1023),
+                               ("bytes=-24", 1000, 1023), ("bytes=-5000", 0, 1023),
+                               ("bytes=1000-99999", 1000, 1023), ("bytes=5-5", 5, 5),
+                               ("Bytes=0-0", 0, 0)]:
+        for if_range in ({}, {"If-Range": tag}):
+            status, headers, body = _request(port, "/clip.mp3", {"Range": asked, **if_range})
+            assert status == 206, asked
+            assert headers["content-range"] == f"bytes {first}-{last}/1024", asked
+            assert headers["content-length"] == str(last + 1 - first)
+            assert body == data[first:last + 1], asked
+    for asked in ("bytes=1024-", "bytes=1024-2000", "bytes=-0"):
+        status, headers, _ = _request(port, "/clip.mp3", {"Range": asked})
+        assert (status, headers["content-range"]) == (416, "bytes */1024"), asked
+    for whole in ({"Range": "bytes=5-1"}, {"Range": "bytes=a-b"}, {"Range": "items=0-5"},
+                  {"Range": "bytes=0-1,4-5"}, {"Range": "bytes 0-5"}, {"Range": "bytes=-"},
+                  {"Range": "bytes=0x1-2"}, {"Range": "bytes=0-9", "If-Range": '"other"'},
+                  {"Range": "bytes=0-9", "If-Range": "Fri, 27 Nov 2026 20:00:00 GMT"}):
+        status, headers, body = _request(port, "/clip.mp3", whole)
+        assert (status, body) == (200, data), whole
+        assert "content-range" not in headers
+    status, headers, body = _request(port, "/clip.mp3", {"Range": "bytes=10-19"}, "HEAD")
+    assert (status, headers["content-range"], headers["content-length"], body) == (
+        206, "bytes 10-19/1024", "10", b"")
+    # a page gets the reload script as it is served: a range of the file would be the wrong
+    # bytes, so a page is always sent whole
+    status, headers, body = _request(port, "/notes/alpha.html", {"Range": "bytes=0-9"})
+    assert status == 200 and "accept-ranges" not in headers
+    assert b"/__kg/reload.js" in body and body.startswith(b"<!doctype html>")
+
+
 def test_a_browser_hanging_up_mid_answer_prints_no_traceback(server, capfd) -> None:  # type: ignore[no-untyped-def]
     import socket
     import struct
