@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from kg.build import BuildResult, build, check_output_folder
+from kg.build import SITE_MARKER, BuildResult, build, check_output_folder, staging_out
 from kg.config import CONFIG_NAME, Config
 from kg.errors import KgError
 
@@ -64,6 +64,10 @@ class ServeState:
         with self.lock:
             self.error = message
 
+    def site_there(self) -> bool:
+        """Whether there is a site to serve: not once the user removed it (``rm -rf site``)."""
+        return (staging_out(self.out) / SITE_MARKER).is_file()
+
     def version(self) -> str:
         """What the open pages poll, to reload when it moves: the site's marker file (every
         build that changes a file of the site writes it anew; one that finds nothing to do
@@ -72,8 +76,7 @@ class ServeState:
         and so does a new ``kg serve`` only if the site changed meanwhile."""
         from hashlib import blake2b
 
-        from kg.build import staging_out
-        from kg.incremental import SITE_MARKER, marker_stat
+        from kg.incremental import marker_stat
 
         with self.lock:
             error = self.error
@@ -197,6 +200,26 @@ def with_reload(page: bytes) -> bytes:
     return page.replace(b"</body>", tag + b"</body>", 1)
 
 
+def read_page(file: Path | None) -> bytes | None:
+    """A page of the site with the reload script added; None if it is not there, or no
+    longer (another process's build swapped the site out, or the user removed it)."""
+    try:
+        return with_reload(file.read_bytes()) if file is not None else None
+    except OSError:
+        return None
+
+
+REBUILDING_PAGE = (
+    # refreshed each second rather than by the reload script: the new site may be in place
+    # before the script first asks for its version, which it would then take as the old
+    b"<!doctype html><html lang=en><head><meta charset=utf-8>"
+    b"<meta http-equiv=refresh content=1><title>kg: building the site</title></head>"
+    b'<body style="font-family:system-ui;margin:2rem">'
+    b"<h1>The site was removed; kg serve is building it again</h1>"
+    b"<p>This page reloads by itself.</p></body></html>"
+)
+
+
 def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "kg-serve"
@@ -248,11 +271,14 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if file is None and not state.site_there():  # removed: the watcher builds it
+                self._send(503, REBUILDING_PAGE, "text/html; charset=utf-8", {"Retry-After": "1"})
+                return
             if file is None:  # the site's 404 page, which reloads too: a note's page
                 # opened before the note is saved shows once it is
-                missing = site_file(state.out, "/404.html")
-                body = with_reload(missing.read_bytes()) if missing else b"not found\n"
-                self._send(404, body, "text/html; charset=utf-8" if missing else "text/plain")
+                missing = read_page(site_file(state.out, "/404.html"))
+                self._send(404, missing or b"not found\n",
+                           "text/html; charset=utf-8" if missing else "text/plain")
                 return
             kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
             charset = "; charset=utf-8" if kind.startswith("text/") or kind.endswith(
@@ -260,12 +286,10 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
             if kind != "text/html":  # streamed: an attachment may be a gigabyte of video
                 self._stream(file, kind + charset)
                 return
-            try:
-                page = file.read_bytes()
-            except OSError:  # gone since: another process's build swapped the site out
+            if (page := read_page(file)) is None:
                 self._send(404, b"not found\n", "text/plain")
                 return
-            self._send(200, with_reload(page), kind + charset)
+            self._send(200, page, kind + charset)
 
         def _stream(self, file: Path, content_type: str) -> None:
             try:
@@ -429,7 +453,8 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
             f"from another machine, http://<this machine>:{server.server_address[1]}/ gets "
             "403 (kg serve is a preview, not a web server: publish the built site instead)")
     stop = stop or threading.Event()
-    builder = Rebuilder(config, state, listener, say, settings, unsafe_html)
+    builder = Rebuilder(config, state, listener, say, settings, unsafe_html,
+                        site_there=state.site_there())
     try:
         if watch:
             watch_project(builder, stop)
@@ -453,15 +478,30 @@ class Rebuilder:
     say: Callable[[str], None]
     settings: Callable[[], Config] | None = None
     unsafe_html: bool = False
+    site_there: bool = True
+    """Whether there was a site at the last look, or when the last build began or was done
+    (removed while a build ran, it is built again: see :meth:`site_removed`)."""
 
     def __call__(self, quiet: bool = False) -> None:
+        began, built = self.state.site_there(), None
         with self.listener.paused() as resume:
             now = reread(self.config, self.settings, self.state, self.say)
             if now is not None:
                 self.config = now
-                rebuild(now, self.state, self.say, resume, quiet=quiet,
-                        unsafe_html=self.unsafe_html)
+                built = rebuild(now, self.state, self.say, resume, quiet=quiet,
+                                unsafe_html=self.unsafe_html)
+        self.site_there = began or built is not None
         collect_between_builds()
+
+    def site_removed(self) -> bool:
+        """Whether the site was removed (``rm -rf site``) since the last look or build: it
+        is then built again, whole (the manifest pairs with no site: nothing is kept from
+        it). Once each time: a build that could not make it is not tried every second."""
+        there = self.state.site_there()
+        removed, self.site_there = self.site_there and not there, there
+        if removed:
+            self.say(f"{self.config.out} was removed: building the site again")
+        return removed
 
 
 def watch_filter() -> Callable[[Any, str], bool]:
@@ -481,7 +521,8 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
     ``stop`` is set. The folders are watched for their changes (watchfiles), kg.toml and
     which folders there are looked at once a second; a folder made or named while serving
     is watched from then on, and what changed while a watcher was being made is caught up
-    by a quiet build (which reloads nothing when nothing changed)."""
+    by a quiet build (which reloads nothing when nothing changed). A site removed is built
+    again (:meth:`Rebuilder.site_removed`)."""
     from watchfiles import watch as watch_changes
     from watchfiles._rust_notify import WatchfilesRustInternalError as WatcherError
 
@@ -493,7 +534,7 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
         watching = seen.folders
         if not watching:  # no wiki folder (removed, or being replaced): wait for one
             stop.wait(POLL_MS / 1000)
-            if (now := project(builder.config)) != seen:
+            if (now := project(builder.config)) != seen or builder.site_removed():
                 seen = now
                 builder()
             continue
@@ -504,7 +545,7 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
                                           rust_timeout=POLL_MS, yield_on_timeout=True):
                 now = project(builder.config)
                 if not changes and now == seen:
-                    if not caught_up:
+                    if not caught_up or builder.site_removed():
                         builder(quiet=True)
                     caught_up = True
                     continue

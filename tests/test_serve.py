@@ -618,6 +618,102 @@ def test_a_build_that_changes_nothing_reloads_no_page(tmp_path: Path) -> None:
         thread.join(timeout=10)
 
 
+def _wait_status(port: int, path: str, status: int) -> str:
+    deadline = time.monotonic() + 30
+    while (got := _get(port, path))[0] != status:
+        assert time.monotonic() < deadline, got
+        time.sleep(0.1)
+    return got[1]
+
+
+def _site_files(out: Path) -> list[str]:
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+
+
+def test_a_site_removed_while_serving_is_built_again_whole(tmp_path: Path) -> None:
+    """``rm -rf site`` while serving had every page 404 until the next save. The watcher
+    sees it within a second and builds the site again, whole (what the cache kept of the
+    last build describes the site removed: nothing of it is reused), each time."""
+    import shutil
+
+    config = _config(tmp_path)
+    (config.wiki / "beta.md").write_text(NOTE.format(title="Beta") + "See [[alpha]].\n",
+                                         encoding="utf-8")
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        files = _site_files(config.out)
+        time.sleep(1.5)  # the watcher is watching (its first look builds what changed)
+        for _ in range(2):
+            shutil.rmtree(config.out)
+            _wait_status(port, "/notes/alpha.html", 200)
+            assert _site_files(config.out) == files
+            assert "was removed: building the site again" in "\n".join(lines)
+            assert _get(port, "/notes/beta.html")[0] == 200
+        version = _get(port, "/__kg/version")[1]
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha again"), encoding="utf-8")
+        _wait_version(port, version)  # and the next edit builds on the new site
+        assert "Alpha again" in _get(port, "/notes/alpha.html")[1]
+        assert "Alpha again" in _get(port, "/notes/beta.html")[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_while_the_site_is_removed_pages_say_it_is_being_built(tmp_path: Path) -> None:
+    """Not a 404 that stays (a page open had reloaded to it, the site's version gone): a
+    page that says so and reloads itself until the site is back."""
+    import shutil
+
+    config = _config(tmp_path)
+    thread, stop, _lines, port = _serve_in_thread(config, watch=False)
+    try:
+        shutil.rmtree(config.out)
+        for path in ("/notes/alpha.html", "/", "/style.css", "/404.html"):
+            status, body = _get(port, path)
+            assert status == 503 and "building it again" in body, path
+            assert "http-equiv=refresh" in body
+        assert _get(port, "/__kg/version")[1] == "none"
+        assert _get(port, "/", host="evil.example")[0] == 403
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_site_removed_while_a_rebuild_puts_it_in_place_is_built_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Removed while a build of an edit was moving its pages into it: that build fails
+    (the site it was updating is gone), and the site is built again, whole, with the edit."""
+    import shutil
+
+    import kg.build
+
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        time.sleep(1.5)  # the watcher is watching
+        settle = kg.build.staging._settle
+        removed: list[bool] = []
+
+        def remove_first(self: Any) -> None:
+            if not removed:
+                removed.append(True)
+                shutil.rmtree(config.out)
+            settle(self)
+
+        monkeypatch.setattr(kg.build.staging, "_settle", remove_first)
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha again"), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while "Alpha again" not in (page := _get(port, "/notes/alpha.html"))[1]:
+            assert time.monotonic() < deadline, (page, lines)
+            time.sleep(0.1)
+        assert removed and page[0] == 200
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_a_site_built_by_another_process_reloads_the_page(tmp_path: Path) -> None:
     """``kg build`` from the shell, or a second ``kg serve`` of the wiki that built the edit
     first (this one's build then finds nothing to do), changes the site served: its pages
