@@ -660,6 +660,35 @@ def test_a_site_removed_while_serving_is_built_again_whole(tmp_path: Path) -> No
     assert not thread.is_alive()
 
 
+def test_a_site_removed_while_a_note_has_an_error_is_tried_once(tmp_path: Path) -> None:
+    """The build after the removal fails as the last one did: it is not tried again every
+    second, and the error shows until the note is fixed, which builds the site whole."""
+    import shutil
+
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        files = _site_files(config.out)
+        time.sleep(1.5)  # the watcher is watching
+        version = _get(port, "/__kg/version")[1]
+        (config.wiki / "alpha.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+        _wait_version(port, version)
+        shutil.rmtree(config.out)
+        deadline = time.monotonic() + 20
+        while sum(line.startswith("error:") for line in lines) < 2:
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.1)
+        time.sleep(2.5)  # two more looks at the site, which build nothing
+        assert [line.startswith("error:") for line in lines[2:]] == [True, False, True], lines
+        assert _get(port, "/notes/alpha.html")[0] == 500  # the note's error
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        _wait_status(port, "/notes/alpha.html", 200)
+        assert _site_files(config.out) == files
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_while_the_site_is_removed_pages_say_it_is_being_built(tmp_path: Path) -> None:
     """Not a 404 that stays (a page open had reloaded to it, the site's version gone): a
     page that says so and reloads itself until the site is back."""
