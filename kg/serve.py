@@ -2,9 +2,10 @@
 
 The server answers only requests whose ``Host`` is local (a DNS-rebinding page cannot read
 the wiki through it), serves only files inside the built site (no ``..``, no encoded
-``%2e%2e``, no symlinks out), and adds a small reload script to HTML pages as it serves them;
-the built files stay exactly what ``kg build`` writes. While the wiki has an error, every page
-shows it (file, line, what is wrong) until the next good build.
+``%2e%2e``, no symlinks out), answers a ``Range`` of one span of a file (audio or video
+sought in), and adds a small reload script to HTML pages as it serves them (so a page is
+always sent whole); the built files stay exactly what ``kg build`` writes. While the wiki
+has an error, every page shows it (file, line, what is wrong) until the next good build.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from kg.build import BuildResult, build, check_output_folder
+from kg.build import SITE_MARKER, BuildResult, build, check_output_folder, staging_out
 from kg.config import CONFIG_NAME, Config
 from kg.errors import BuildFailed, KgError, NoteError, ResolveError, TemplateError
 
@@ -63,6 +64,10 @@ class ServeState:
         with self.lock:
             self.error = error
 
+    def site_there(self) -> bool:
+        """Whether there is a site to serve: not once the user removed it (``rm -rf site``)."""
+        return (staging_out(self.out) / SITE_MARKER).is_file()
+
     def version(self) -> str:
         """What the open pages poll, to reload when it moves: the site's marker file (every
         build that changes a file of the site writes it anew; one that finds nothing to do
@@ -71,8 +76,7 @@ class ServeState:
         and so does a new ``kg serve`` only if the site changed meanwhile."""
         from hashlib import blake2b
 
-        from kg.build import staging_out
-        from kg.incremental import SITE_MARKER, marker_stat
+        from kg.incremental import marker_stat
 
         with self.lock:
             error = self.error
@@ -83,8 +87,9 @@ class ServeState:
 
 
 def is_local_host(header: str | None) -> bool:
-    """Whether a request's ``Host`` is this machine's: a local name or address, and at most a
-    port after it (``[::1]evil.com`` and ``localhost:80@evil.com`` are not)."""
+    """Whether a request's ``Host`` is this machine's: a local name or address, in any case
+    and with at most the DNS root's dot after a name or IPv4 address (``localhost.``), and
+    at most a port after it (``[::1]evil.com`` and ``localhost:80@evil.com`` are not)."""
     if not header:
         return False
     host = header.strip().lower()
@@ -93,7 +98,7 @@ def is_local_host(header: str | None) -> bool:
         host, rest = (host[:end + 1], host[end + 1:]) if end > 0 else (host, "")
     else:
         host, colon, port = host.partition(":")
-        rest = colon + port
+        host, rest = host.removesuffix("."), colon + port
     if rest and not (rest[0] == ":" and rest[1:].isdigit() and rest[1:].isascii()):
         return False
     return host in _LOCAL_HOSTS or _loopback_address(host)
@@ -154,6 +159,29 @@ def folder_address(root: Path, url_path: str) -> str | None:
     return address + (f"?{parts.query}" if parts.query else "")
 
 
+def byte_range(header: str, size: int) -> range | None:
+    """The bytes of a file of ``size`` bytes that a ``Range`` header asks for (RFC 9110
+    §14.1.2: ``bytes=a-b``, ``bytes=a-``, the last n as ``bytes=-n``): None to send the
+    whole file (no header, another unit, several ranges, a malformed one), an empty range
+    when none of the file is asked for (416)."""
+    unit, equals, spec = header.partition("=")
+    first, dash, last = spec.strip().partition("-")
+    if unit.strip().lower() != "bytes" or not equals or not dash or "," in spec:
+        return None
+    if not first:  # a suffix: the last ``last`` bytes, all if the file is shorter
+        n = _number(last)
+        return None if n is None else range(max(size - n, 0) if n else size, size)
+    start, end = _number(first), _number(last) if last else size  # ``a-``: to the end
+    if start is None or end is None or (last and end < start):
+        return None
+    return range(min(start, size), min(end + 1, size))
+
+
+def _number(text: str) -> int | None:
+    """A range's decimal position; None if it is not one (or absurdly long)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 30 else None
+
+
 def error_page(error: KgError) -> bytes:
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>kg: build error</title>"
@@ -189,6 +217,26 @@ def with_reload(page: bytes) -> bytes:
     return page.replace(b"</body>", tag + b"</body>", 1)
 
 
+def read_page(file: Path | None) -> bytes | None:
+    """A page of the site with the reload script added; None if it is not there, or no
+    longer (another process's build swapped the site out, or the user removed it)."""
+    try:
+        return with_reload(file.read_bytes()) if file is not None else None
+    except OSError:
+        return None
+
+
+REBUILDING_PAGE = (
+    # refreshed each second rather than by the reload script: the new site may be in place
+    # before the script first asks for its version, which it would then take as the old
+    b"<!doctype html><html lang=en><head><meta charset=utf-8>"
+    b"<meta http-equiv=refresh content=1><title>kg: building the site</title></head>"
+    b'<body style="font-family:system-ui;margin:2rem">'
+    b"<h1>The site was removed; kg serve is building it again</h1>"
+    b"<p>This page reloads by itself.</p></body></html>"
+)
+
+
 def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "kg-serve"
@@ -196,18 +244,22 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-        def _head(self, status: int, content_type: str, length: int) -> bool:
+        def _head(self, status: int, content_type: str, length: int,
+                  more: dict[str, str] | None = None) -> bool:
             """The status and headers; whether the body is to be sent (not for HEAD)."""
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(length))
+            for name, value in (more or {}).items():
+                self.send_header(name, value)
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
             return self.command != "HEAD"
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            if self._head(status, content_type, len(body)):
+        def _send(self, status: int, body: bytes, content_type: str,
+                  more: dict[str, str] | None = None) -> None:
+            if self._head(status, content_type, len(body), more):
                 self.wfile.write(body)
 
         def do_HEAD(self) -> None:
@@ -236,11 +288,14 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if file is None and not state.site_there():  # removed: the watcher builds it
+                self._send(503, REBUILDING_PAGE, "text/html; charset=utf-8", {"Retry-After": "1"})
+                return
             if file is None:  # the site's 404 page, which reloads too: a note's page
                 # opened before the note is saved shows once it is
-                missing = site_file(state.out, "/404.html")
-                body = with_reload(missing.read_bytes()) if missing else b"not found\n"
-                self._send(404, body, "text/html; charset=utf-8" if missing else "text/plain")
+                missing = read_page(site_file(state.out, "/404.html"))
+                self._send(404, missing or b"not found\n",
+                           "text/html; charset=utf-8" if missing else "text/plain")
                 return
             kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
             charset = "; charset=utf-8" if kind.startswith("text/") or kind.endswith(
@@ -248,12 +303,10 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
             if kind != "text/html":  # streamed: an attachment may be a gigabyte of video
                 self._stream(file, kind + charset)
                 return
-            try:
-                page = file.read_bytes()
-            except OSError:  # gone since: another process's build swapped the site out
+            if (page := read_page(file)) is None:
                 self._send(404, b"not found\n", "text/plain")
                 return
-            self._send(200, with_reload(page), kind + charset)
+            self._send(200, page, kind + charset)
 
         def _stream(self, file: Path, content_type: str) -> None:
             try:
@@ -262,8 +315,28 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(404, b"not found\n", "text/plain")
                 return
             with f:
-                if self._head(200, content_type, os.fstat(f.fileno()).st_size):
-                    shutil.copyfileobj(f, self.wfile, 1 << 16)
+                st = os.fstat(f.fileno())
+                size, tag = st.st_size, f'"{st.st_ino:x}-{st.st_size:x}-{st.st_mtime_ns:x}"'
+                more = {"Accept-Ranges": "bytes", "ETag": tag}
+                # several Range fields are several ranges (whole file); an If-Range other
+                # than this file's ETag (an older file's, or a date) asks for the whole file
+                asked = ",".join(self.headers.get_all("Range") or [])
+                part = (byte_range(asked, size)
+                        if self.headers.get("If-Range", tag).strip() == tag else None)
+                if part is None:
+                    if self._head(200, content_type, size, more):
+                        shutil.copyfileobj(f, self.wfile, 1 << 16)
+                elif not part:
+                    more["Content-Range"] = f"bytes */{size}"
+                    self._send(416, b"range not satisfiable\n", "text/plain", more)
+                else:
+                    more["Content-Range"] = f"bytes {part.start}-{part.stop - 1}/{size}"
+                    if self._head(206, content_type, len(part), more):
+                        f.seek(part.start)
+                        left = len(part)
+                        while left and (chunk := f.read(min(left, 1 << 16))):
+                            self.wfile.write(chunk)
+                            left -= len(chunk)
 
     return Handler
 
@@ -406,7 +479,8 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
             f"from another machine, http://<this machine>:{server.server_address[1]}/ gets "
             "403 (kg serve is a preview, not a web server: publish the built site instead)")
     stop = stop or threading.Event()
-    builder = Rebuilder(config, state, listener, say, settings, unsafe_html, put_off=True)
+    builder = Rebuilder(config, state, listener, say, settings, unsafe_html,
+                        site_there=state.site_there(), put_off=True)
     try:
         if watch:
             watch_project(builder, stop)
@@ -432,17 +506,22 @@ class Rebuilder:
     say: Callable[[str], None]
     settings: Callable[[], Config] | None = None
     unsafe_html: bool = False
+    site_there: bool = True
+    """Whether there was a site at the last look, or when the last build began or was done
+    (removed while a build ran, it is built again: see :meth:`site_removed`)."""
 
     put_off: bool = False
     """Whether a build's last work waits for :meth:`idle`."""
 
     def __call__(self, quiet: bool = False) -> None:
+        began, built = self.state.site_there(), None
         with self.listener.paused() as resume:
             now = reread(self.config, self.settings, self.state, self.say)
             if now is not None:
                 self.config = now
-                rebuild(now, self.state, self.say, resume, quiet=quiet,
-                        unsafe_html=self.unsafe_html)
+                built = rebuild(now, self.state, self.say, resume, quiet=quiet,
+                                unsafe_html=self.unsafe_html)
+        self.site_there = began or built is not None
         hold_over()
         self.put_off = True
 
@@ -462,6 +541,16 @@ class Rebuilder:
             settle_held()
         collect_between_builds()
 
+    def site_removed(self) -> bool:
+        """Whether the site was removed (``rm -rf site``) since the last look or build: it
+        is then built again, whole (the manifest pairs with no site: nothing is kept from
+        it). Once each time: a build that could not make it is not tried every second."""
+        there = self.state.site_there()
+        removed, self.site_there = self.site_there and not there, there
+        if removed:
+            self.say(f"{self.config.out} was removed: building the site again")
+        return removed
+
 
 def watch_filter() -> Callable[[Any, str], bool]:
     """watchfiles' default filter, and :data:`kg.theme.EDITORS_SCRATCH`."""
@@ -480,7 +569,8 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
     ``stop`` is set. The folders are watched for their changes (watchfiles), kg.toml and
     which folders there are looked at once a second; a folder made or named while serving
     is watched from then on, and what changed while a watcher was being made is caught up
-    by a quiet build (which reloads nothing when nothing changed)."""
+    by a quiet build (which reloads nothing when nothing changed). A site removed is built
+    again (:meth:`Rebuilder.site_removed`)."""
     from watchfiles import watch as watch_changes
     from watchfiles._rust_notify import WatchfilesRustInternalError as WatcherError
 
@@ -492,7 +582,7 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
         watching = seen.folders
         if not watching:  # no wiki folder (removed, or being replaced): wait for one
             stop.wait(POLL_MS / 1000)
-            if (now := project(builder.config)) != seen:
+            if (now := project(builder.config)) != seen or builder.site_removed():
                 seen = now
                 builder()
             else:
@@ -505,10 +595,10 @@ def watch_project(builder: Rebuilder, stop: threading.Event) -> None:
                                           rust_timeout=POLL_MS, yield_on_timeout=True):
                 now = project(builder.config)
                 if not changes and now == seen:  # a second without a change
-                    if caught_up:
-                        builder.idle()
-                    else:
+                    if not caught_up or builder.site_removed():
                         builder(quiet=True)
+                    else:
+                        builder.idle()
                     caught_up = True
                     continue
                 caught_up, seen = True, now

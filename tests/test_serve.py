@@ -135,9 +135,30 @@ def test_the_404_page_at_a_nested_address_links_from_the_root(server) -> None:  
     ("127.0.0.2:8000", True), ("127.255.255.254", True), ("[0:0:0:0:0:0:0:1]:8000", True),
     ("10.0.0.1", False), ("0.0.0.0:8000", False), ("[::]:8000", False), ("127.0.0.1.evil", False),
     ("[fe80::1]", False), ("2130706433", False),
+    # a name written with the DNS root's dot is the same name, in any case
+    ("localhost.", True), ("LOCALHOST.:8000", True), ("LocalHost", True), ("127.0.0.1.", True),
+    ("127.0.0.2.:8000", True), ("localhost..", False), ("localhost.:", False), (".", False),
+    ("[::1].", False), ("[::1]:8000.", False), ("localhost.evil.com.", False),
+    ("127.0.0.1.evil.", False), ("evil.com.", False), ("10.0.0.1.", False),
 ])
 def test_only_local_hosts_are_local(host: str, local: bool) -> None:
     assert is_local_host(host) is local
+
+
+def test_local_hosts_as_browsers_and_tools_write_them_are_served(server) -> None:  # type: ignore[no-untyped-def]
+    """``Host`` as sent over HTTP: a trailing dot (the DNS root) and any case are the same
+    local name; a foreign one, or none, is still refused."""
+    _, port, _ = server
+    for host in ("localhost.", "LOCALHOST", "LocalHost.", "127.0.0.1.", "[::1]"):
+        assert _get(port, "/", host=host)[0] == 200, host
+    for host in ("localhost.evil.com", "127.0.0.1.evil", "localhost..", "evil.com."):
+        assert _get(port, "/", host=host)[0] == 403, host
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.putrequest("GET", "/", skip_host=True)  # HTTP/1.1 with an empty Host
+    conn.putheader("Host", "")
+    conn.endheaders()
+    assert conn.getresponse().status == 403
+    conn.close()
 
 
 @pytest.mark.parametrize("unsafe_html", [False, True])
@@ -180,6 +201,56 @@ def test_a_big_file_is_streamed_not_read_whole(server) -> None:  # type: ignore[
     assert response.status == 200 and response.getheader("Content-Length") == str(3 << 20)
     assert response.read() == b"x" * (3 << 20)
     conn.close()
+
+
+def _request(port: int, path: str, headers: dict[str, str], method: str = "GET"
+             ) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request(method, path, headers={"Host": f"127.0.0.1:{port}", **headers})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def test_range_requests_get_the_bytes_asked_for(server) -> None:  # type: ignore[no-untyped-def]
+    """A browser seeks in an audio or video attachment, or a PDF viewer reads a page, with
+    ``Range: bytes=a-b`` (RFC 9110): one range is answered with 206 and those bytes, what
+    is past the end with 416, and anything else with the whole file."""
+    config, port, _ = server
+    data = bytes(range(256)) * 4
+    (config.out / "clip.mp3").write_bytes(data)
+    status, headers, body = _request(port, "/clip.mp3", {})
+    assert (status, body, headers["accept-ranges"]) == (200, data, "bytes")
+    tag = headers["etag"]
+    for asked, first, last in [("bytes=0-9", 0, 9), ("bytes=1000-", 1000, 1023),
+                               ("bytes=-24", 1000, 1023), ("bytes=-5000", 0, 1023),
+                               ("bytes=1000-99999", 1000, 1023), ("bytes=5-5", 5, 5),
+                               ("Bytes=0-0", 0, 0)]:
+        for if_range in ({}, {"If-Range": tag}):
+            status, headers, body = _request(port, "/clip.mp3", {"Range": asked, **if_range})
+            assert status == 206, asked
+            assert headers["content-range"] == f"bytes {first}-{last}/1024", asked
+            assert headers["content-length"] == str(last + 1 - first)
+            assert body == data[first:last + 1], asked
+    for asked in ("bytes=1024-", "bytes=1024-2000", "bytes=-0"):
+        status, headers, _ = _request(port, "/clip.mp3", {"Range": asked})
+        assert (status, headers["content-range"]) == (416, "bytes */1024"), asked
+    for whole in ({"Range": "bytes=5-1"}, {"Range": "bytes=a-b"}, {"Range": "items=0-5"},
+                  {"Range": "bytes=0-1,4-5"}, {"Range": "bytes 0-5"}, {"Range": "bytes=-"},
+                  {"Range": "bytes=0x1-2"}, {"Range": "bytes=0-9", "If-Range": '"other"'},
+                  {"Range": "bytes=0-9", "If-Range": "Fri, 27 Nov 2026 20:00:00 GMT"}):
+        status, headers, body = _request(port, "/clip.mp3", whole)
+        assert (status, body) == (200, data), whole
+        assert "content-range" not in headers
+    status, headers, body = _request(port, "/clip.mp3", {"Range": "bytes=10-19"}, "HEAD")
+    assert (status, headers["content-range"], headers["content-length"], body) == (
+        206, "bytes 10-19/1024", "10", b"")
+    # a page gets the reload script as it is served: a range of the file would be the wrong
+    # bytes, so a page is always sent whole
+    status, headers, body = _request(port, "/notes/alpha.html", {"Range": "bytes=0-9"})
+    assert status == 200 and "accept-ranges" not in headers
+    assert b"/__kg/reload.js" in body and body.startswith(b"<!doctype html>")
 
 
 def test_a_browser_hanging_up_mid_answer_prints_no_traceback(server, capfd) -> None:  # type: ignore[no-untyped-def]
@@ -595,6 +666,131 @@ def test_a_build_that_changes_nothing_reloads_no_page(tmp_path: Path) -> None:
     thread, stop, lines, port2 = _serve_in_thread(config, watch=False)
     try:
         assert _get(port2, "/__kg/version")[1] == version
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def _wait_status(port: int, path: str, status: int) -> str:
+    deadline = time.monotonic() + 30
+    while (got := _get(port, path))[0] != status:
+        assert time.monotonic() < deadline, got
+        time.sleep(0.1)
+    return got[1]
+
+
+def _site_files(out: Path) -> list[str]:
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+
+
+def test_a_site_removed_while_serving_is_built_again_whole(tmp_path: Path) -> None:
+    """``rm -rf site`` while serving had every page 404 until the next save. The watcher
+    sees it within a second and builds the site again, whole (what the cache kept of the
+    last build describes the site removed: nothing of it is reused), each time."""
+    import shutil
+
+    config = _config(tmp_path)
+    (config.wiki / "beta.md").write_text(NOTE.format(title="Beta") + "See [[alpha]].\n",
+                                         encoding="utf-8")
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        files = _site_files(config.out)
+        time.sleep(1.5)  # the watcher is watching (its first look builds what changed)
+        for _ in range(2):
+            shutil.rmtree(config.out)
+            _wait_status(port, "/notes/alpha.html", 200)
+            assert _site_files(config.out) == files
+            assert "was removed: building the site again" in "\n".join(lines)
+            assert _get(port, "/notes/beta.html")[0] == 200
+        version = _get(port, "/__kg/version")[1]
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha again"), encoding="utf-8")
+        _wait_version(port, version)  # and the next edit builds on the new site
+        assert "Alpha again" in _get(port, "/notes/alpha.html")[1]
+        assert "Alpha again" in _get(port, "/notes/beta.html")[1]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def test_a_site_removed_while_a_note_has_an_error_is_tried_once(tmp_path: Path) -> None:
+    """The build after the removal fails as the last one did: it is not tried again every
+    second, and the error shows until the note is fixed, which builds the site whole."""
+    import shutil
+
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        files = _site_files(config.out)
+        time.sleep(1.5)  # the watcher is watching
+        version = _get(port, "/__kg/version")[1]
+        (config.wiki / "alpha.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+        _wait_version(port, version)
+        shutil.rmtree(config.out)
+        deadline = time.monotonic() + 20
+        while sum(line.startswith("error:") for line in lines) < 2:
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.1)
+        time.sleep(2.5)  # two more looks at the site, which build nothing
+        assert [line.startswith("error:") for line in lines[2:]] == [True, False, True], lines
+        assert _get(port, "/notes/alpha.html")[0] == 500  # the note's error
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
+        _wait_status(port, "/notes/alpha.html", 200)
+        assert _site_files(config.out) == files
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_while_the_site_is_removed_pages_say_it_is_being_built(tmp_path: Path) -> None:
+    """Not a 404 that stays (a page open had reloaded to it, the site's version gone): a
+    page that says so and reloads itself until the site is back."""
+    import shutil
+
+    config = _config(tmp_path)
+    thread, stop, _lines, port = _serve_in_thread(config, watch=False)
+    try:
+        shutil.rmtree(config.out)
+        for path in ("/notes/alpha.html", "/", "/style.css", "/404.html"):
+            status, body = _get(port, path)
+            assert status == 503 and "building it again" in body, path
+            assert "http-equiv=refresh" in body
+        assert _get(port, "/__kg/version")[1] == "none"
+        assert _get(port, "/", host="evil.example")[0] == 403
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_site_removed_while_a_rebuild_puts_it_in_place_is_built_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Removed while a build of an edit was moving its pages into it: that build fails
+    (the site it was updating is gone), and the site is built again, whole, with the edit."""
+    import shutil
+
+    import kg.build
+
+    config = _config(tmp_path)
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        time.sleep(1.5)  # the watcher is watching
+        settle = kg.build.staging._settle
+        removed: list[bool] = []
+
+        def remove_first(self: Any) -> None:
+            if not removed:
+                removed.append(True)
+                shutil.rmtree(config.out)
+            settle(self)
+
+        monkeypatch.setattr(kg.build.staging, "_settle", remove_first)
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha again"), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while "Alpha again" not in (page := _get(port, "/notes/alpha.html"))[1]:
+            assert time.monotonic() < deadline, (page, lines)
+            time.sleep(0.1)
+        assert removed and page[0] == 200
+        assert thread.is_alive()
     finally:
         stop.set()
         thread.join(timeout=10)
