@@ -187,7 +187,11 @@ def relative_url(from_page: PagePath, to: PagePath, fragment: str = "") -> str:
 
 
 def name_key(text: str) -> str:
-    """A name as the resolver's tables hold it: case-folded, white space made one space."""
+    """A name as the resolver's tables hold it: case-folded, white space made one space, in
+    one Unicode form (a Mac writes ``Café.md`` decomposed, NFD, while a link typed as
+    ``[[Café]]`` is composed, NFC, and the Mac's file system takes them for one name)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     return " ".join(text.casefold().split())
 
 

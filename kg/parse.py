@@ -229,7 +229,7 @@ def _build_note(
         tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
                                                *f.texts("tag", commas=True),
                                                *f.texts("keywords", commas=True), *scanned.tags)
-                                 if (tag := tag_name(t)))),
+                                 for word in _hashed_words(t) if (tag := tag_name(word)))),
         connections=f.connections("connections"),
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
             Mention(link.target, link.label, link.heading, link.line, link.context)
@@ -756,6 +756,13 @@ def _unquoted(part: str) -> str:
     if len(part) >= 2 and part[0] == part[-1] and part[0] in "\"'":
         part = part[1:-1].strip()
     return part
+
+
+def _hashed_words(tag: str) -> list[str]:
+    """A tag as written, or the tags a line of ``#words`` writes (``tags: "#ml #nlp"``, as
+    Obsidian reads it); ``deep rl`` stays one tag."""
+    words = tag.split()
+    return words if len(words) > 1 and all(w.startswith("#") for w in words) else [tag]
 
 
 def _optional(node: Node | None, read: Callable[[Node], T]) -> T | None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import shutil
 from dataclasses import replace
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner, Result
@@ -300,3 +302,40 @@ def test_dates_of_other_tools_build_the_same_incrementally(write_wiki) -> None:
                                                     "created: 1700000000000")})
     rebuild(config)
     assert dates(config)["project-alpha"] == "2023-11-14"
+
+
+# -- an Obsidian vault as a Mac writes it ------------------------------------------------------
+
+
+def test_a_link_typed_composed_reaches_a_file_named_decomposed(write_wiki) -> None:
+    """macOS names files in NFD (``Cafe`` and a combining accent); a link typed in a note is
+    NFC. They are one name, as the Mac's file system and Obsidian take them."""
+    nfd = unicodedata.normalize("NFD", "Café")
+    image = unicodedata.normalize("NFD", "Résumé.png")
+    config = write_wiki({f"{nfd}.md": "A café, its name its title.\n",
+                         f"img/{image}": b"\x89PNG\r\n\x1a\n",
+                         "home.md": "---\ntitle: Home\n---\nSee [[Café]], [[café|the café]] "
+                                    "and ![[Résumé.png]].\n"})
+    build(config)
+    html = page(config, "home")
+    assert wikilinks(html) == {"Café": "cafe.html", "the café": "cafe.html"}
+    assert f'src="../files/img/{quote(image)}"' in html
+    assert sorted(p.name for p in (config.out / "notes").iterdir()) == ["cafe.html",
+                                                                         "home.html"]
+    assert findings(config) == []
+
+
+def test_a_line_of_hashed_words_is_one_tag_each(write_wiki) -> None:
+    """Obsidian reads ``tags: "#moc #index"`` (a line of ``#words``, quoted so that YAML
+    keeps it) as two tags; a line of words without ``#`` is one tag of words, as before."""
+    config = write_wiki({
+        "home.md": '---\ntitle: Home\ntags: "#moc #Index"\nkeywords: "#a, #b c"\n---\nText.\n',
+        "other.md": '---\ntitle: Other\ntags: deep rl, "#solo"\n---\nText.\n'})
+    build(config)
+    assert re.findall(r'<a class="tag" href="\.\./tags/([^"]+)">([^<]*)</a>',
+                      page(config, "home")) == [
+        ("moc.html", "#moc"), ("index-4351a0.html", "#index"), ("a.html", "#a"),
+        ("b-c.html", "#b-c")]
+    assert re.findall(r'<a class="tag" href="\.\./tags/([^"]+)">([^<]*)</a>',
+                      page(config, "other")) == [("deep-rl.html", "#deep-rl"),
+                                                 ("solo.html", "#solo")]
