@@ -262,11 +262,14 @@ def _key(text: str) -> str:
 def _duplicate_names(notes: list[Note]) -> list[Finding]:
     """Names two notes claim: an alias or a front-matter ``id:`` (the resolver looks both
     up in one table, so one note's alias and another's ``id:`` clash too), and one that is
-    another note's id, which wins; then titles two notes share."""
+    another note's id, which wins; then titles two notes share. An id a Zettelkasten's
+    file name starts with (``202405011230 Title.md``) is not said here: two notes made in
+    one minute are no mistake, and a link by it is said to be ambiguous where it is."""
     out: list[Finding] = []
     claims: dict[str, list[tuple[Note, str]]] = defaultdict(list)  # name → (note, field)
     for note in notes:
-        own_id = _key(note.frontmatter_id) if note.frontmatter_id is not None else None
+        own_id = (_key(note.frontmatter_id)
+                  if note.frontmatter_id is not None and "id" in note.field_lines else None)
         named = dict.fromkeys(_key(a) for a in note.aliases)
         if own_id is not None:
             named[own_id] = None

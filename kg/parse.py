@@ -225,7 +225,7 @@ def _build_note(
         source=f.source("source"),
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
-        frontmatter_id=f.other_id("id", nid),
+        frontmatter_id=f.other_id("id", nid) or _zettel_id(stem, nid),
         tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
                                                *f.texts("tag", commas=True),
                                                *f.texts("keywords", commas=True), *scanned.tags)
@@ -786,12 +786,28 @@ def _date_of(f: _Fields, stem: str) -> dt.date | None:
     found = f.date("date") or f.date("created")
     if found is None and (daily := _DAILY.match(stem)):
         return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}")
+    if found is None and (zettel := _ZETTEL.match(stem)):
+        return _parse_date(f"{zettel[2]}-{zettel[3]}-{zettel[4]}")
     return found
+
+
+def _zettel_id(stem: str, nid: NoteId) -> str | None:
+    """The id a Zettelkasten's note name starts with (``202405011230 Attention kernels``),
+    which its links name it by (``[[202405011230]]``); None for another name, or for a
+    note whose whole name it is (its id already)."""
+    zettel = _ZETTEL.match(stem)
+    if zettel is None or zettel[1] == nid or _parse_date(
+            f"{zettel[2]}-{zettel[3]}-{zettel[4]}") is None:
+        return None
+    return zettel[1]
 
 
 _DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
 """A daily note's name (``2024-05-01``, Logseq's ``2024_05_01``), or a post's
 (``2024-05-01-title``, Jekyll's)."""
+_ZETTEL = re.compile(r"^(([0-9]{4})([0-9]{2})([0-9]{2})[0-9]{4}(?:[0-9]{2})?)(?:[ _-]|$)")
+"""A Zettelkasten's note name, which starts with its id, the minute (or second) the note was
+made: ``202405011230 Attention kernels`` (The Archive's, Zettlr's, Foam's)."""
 _FENCE_YAML = "---"
 _LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*:: ")
 _FIELD_LINE = re.compile(r"""^\s*["']?[A-Za-z_][\w .-]*["']?\s*(?::(?:\s|$)|=)""")

@@ -339,3 +339,42 @@ def test_a_line_of_hashed_words_is_one_tag_each(write_wiki) -> None:
     assert re.findall(r'<a class="tag" href="\.\./tags/([^"]+)">([^<]*)</a>',
                       page(config, "other")) == [("deep-rl.html", "#deep-rl"),
                                                  ("solo.html", "#solo")]
+
+
+# -- a Zettelkasten: notes named by the minute they were made ----------------------------------
+
+
+def test_a_zettel_answers_to_the_id_its_name_starts_with(write_wiki) -> None:
+    """The Archive, Zettlr and Foam name a note ``202405011230 Title.md`` and link it as
+    ``[[202405011230]]``: that id is one more name of the note, and its day the note's date
+    when the note gives none."""
+    config = write_wiki({
+        "202405011230 Attention kernels.md": "# Attention kernels\nA kernel smoother.\n",
+        "20240502093000_Linear attention.md": "# Linear attention\nAfter [[202405011230]].\n",
+        "202405011230 Same minute.md": "# Same minute\nNot linked by its id.\n",
+        "hub/Index.md": "---\ntitle: Index\ndate: 2024-06-01\n---\n[[20240502093000]]\n",
+    })
+    with pytest.raises(ResolveError, match="'202405011230' is ambiguous"):
+        build(config)  # two notes of one minute: a link by their id names both
+    write_wiki({"202405011230 Same minute.md": "# Same minute\nA minute later, after all.\n"})
+    (config.wiki / "202405011230 Same minute.md").rename(
+        config.wiki / "202405011231 Same minute.md")
+    build(config)
+    assert wikilinks(page(config, "20240502093000-linear-attention")) == {
+        "202405011230": "202405011230-attention-kernels.html"}
+    assert wikilinks(page(config, "index")) == {
+        "20240502093000": "20240502093000-linear-attention.html"}
+    assert dates(config) == {"202405011230-attention-kernels": "2024-05-01",
+                             "202405011231-same-minute": "2024-05-01",
+                             "20240502093000-linear-attention": "2024-05-02",
+                             "index": "2024-06-01"}
+    assert findings(config) == []
+
+
+def test_notes_of_one_minute_are_no_check_error_until_a_link_names_both(write_wiki) -> None:
+    config = write_wiki({"202405011230 A.md": "# A\nText.\n", "202405011230 B.md": "# B\n",
+                         "202405011230.md": "# The minute's own\n[[202405011230 A]]\n"})
+    assert findings(config) == []
+    write_wiki({"202405011230.md": "# The minute's own\n[[202405011230 A]]\n"
+                                   "[[202405011230]] is this note: its id.\n"})
+    assert findings(config) == []
