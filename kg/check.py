@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +50,14 @@ class Report:
     def summary(self) -> str:
         from kg.formats import plural
 
+        counts = Counter(f.code for f in self.findings if f.severity is WARNING)
+        many = [f"{code} ({n})" for code, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))
+                if n >= max(20, self.warnings // 4)]
+        # a vault new to kg warns of every note's tier and date: say how to leave them out
+        hint = (f"; the most: {', '.join(many)}: --ignore CODE or kg.toml's ignore = [...] "
+                "leaves a kind out" if many else "")
         return (f"{plural(self.errors, 'error')}, {plural(self.warnings, 'warning')} "
-                f"in {plural(self.notes, 'note')} checked")
+                f"in {plural(self.notes, 'note')} checked{hint}")
 
 
 def check(config: Config, *, today: dt.date | None = None,
@@ -241,7 +247,7 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
     out: list[Finding] = []
     for note in notes:
         stem = note.path.rsplit("/", 1)[-1].removesuffix(".md")
-        if ("title" not in note.field_lines and note.title == stem
+        if ("title" not in note.field_lines and note.title == stem and _written_as_id(stem)
                 and without_title(note.body, note.title) == note.body):  # no "# Title"
             out.append(Finding(WARNING, "missing-title", "no title: the file name stands in",
                                _at(note), 'add \'title: "…"\' to the front-matter'))
@@ -253,6 +259,19 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
                                "add 'tier: 1', 2 or 3 to the front-matter"))
     out += _duplicate_names(notes)
     return out
+
+
+def _named_by_file(note: Note) -> bool:
+    """Whether a note's title is its file's name, none having been written."""
+    return "title" not in note.field_lines and note.title == note.path.rsplit("/", 1)[-1][:-3]
+
+
+def _written_as_id(name: str) -> bool:
+    """Whether a file's name reads as an id rather than a title (``import-ai-455``,
+    ``bert``), as a title it stands in for says it should not: a vault's ``Machine
+    Learning.md``, ``BERT.md`` or ``2024-05-01.md`` is its title as the vault shows it."""
+    return (name.isascii() and name == name.lower() and " " not in name
+            and any(c.isalpha() for c in name))
 
 
 def _key(text: str) -> str:
@@ -310,7 +329,9 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
     for note in notes:
         titles[_key(note.title)].append(note)
     for title, owners in sorted(titles.items()):
-        if len(owners) > 1:
+        if len(owners) > 1 and not all(_named_by_file(n) for n in owners):
+            # a vault's Plan.md in two folders: their names clash as files' do, which a
+            # link by the name is told of (ambiguous), and folders tell apart
             names = ", ".join(n.id for n in owners)
             for note in owners:
                 out.append(Finding(WARNING, "duplicate-title",
