@@ -31,9 +31,10 @@ EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
 """``_`` that opens or closes emphasis; not one inside a word (``reward_hacking``,
 ``x_1``) nor TeX's (``\\sum_{i=1}``)."""
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
-UNPUBLISHED_KINDS = frozenset({"svg", "xls", "xlsx", "zip", "canvas"})
+UNPUBLISHED_KINDS = frozenset({"svg", "xls", "xlsx", "zip", "canvas", "excalidraw"})
 """Files, not notes, that the site never publishes (an ``.svg`` would run its scripts in it;
-the others a browser does not show): ``[[plan.xlsx]]`` names no note."""
+the others a browser does not show): ``[[plan.xlsx]]`` names no note, nor does
+``![[Drawing.excalidraw]]`` (Obsidian's name of ``Drawing.excalidraw.md``, never read)."""
 _NON_NOTE_EXT = re.compile(
     r"\.(" + "|".join(sorted(attachments.KINDS | UNPUBLISHED_KINDS)) + r")$", re.I)
 """A target with one of these extensions names a file, not a note (``![[chart.png]]``)."""

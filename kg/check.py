@@ -179,7 +179,7 @@ def _attachments(wiki: Path, notes: list[Note]) -> list[Finding]:
 
 
 _UNPUBLISHED = "|".join(sorted(UNPUBLISHED_KINDS))
-UNPUBLISHED = re.compile(rf"\.({_UNPUBLISHED})$", re.I)
+UNPUBLISHED = re.compile(rf"\.({_UNPUBLISHED})(?:\.md)?$", re.I)  # Drawing.excalidraw.md
 _UNPUBLISHED_ANYWHERE = re.compile(rf"\.({_UNPUBLISHED})\b", re.I)
 
 

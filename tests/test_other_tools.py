@@ -325,6 +325,34 @@ def test_a_link_typed_composed_reaches_a_file_named_decomposed(write_wiki) -> No
     assert findings(config) == []
 
 
+def test_drawings_and_canvases_are_files_shown_by_their_names(write_wiki) -> None:
+    """Obsidian links an Excalidraw drawing, ``Drawing.excalidraw.md`` (never read as a
+    note), as ``![[Drawing.excalidraw]]``, and embeds a canvas as ``![[Board.canvas]]``:
+    files the site cannot show, kept on the page as written, said by kg check to be
+    unpublished, and no placeholders to write with kg new."""
+    config = write_wiki({
+        "Drawing.excalidraw.md": "---\nexcalidraw-plugin: parsed\n---\n# Text Elements\n",
+        "Board.canvas": '{"nodes": [], "edges": []}',
+        "home.md": "---\ntitle: Home\n---\nSee ![[Drawing.excalidraw]] and\n"
+                   "[[Drawing.excalidraw.md|the drawing]], ![[Board.canvas]].\n"})
+    build(config)
+    html = page(config, "home")
+    body = html[html.index('<div class="body">'):html.index("</article>")]
+    assert ("See ![[Drawing.excalidraw]] and\n[[Drawing.excalidraw.md|the drawing]], "
+            "![[Board.canvas]]." in body)
+    assert wikilinks(html) == {}
+    assert sorted(p.name for p in (config.out / "notes").iterdir()) == ["home.html"]
+    assert findings(config) == [
+        ("unpublished-attachment", "home.md:4", "warning",
+         "'Drawing.excalidraw' is not published with the site: a browser does not show a "
+         ".excalidraw"),
+        ("unpublished-attachment", "home.md:5", "warning",
+         "'Board.canvas' is not published with the site: a browser does not show a .canvas"),
+        ("unpublished-attachment", "home.md:5", "warning",
+         "'Drawing.excalidraw.md' is not published with the site: a browser does not show a "
+         ".excalidraw")]
+
+
 def test_a_line_of_hashed_words_is_one_tag_each(write_wiki) -> None:
     """Obsidian reads ``tags: "#moc #index"`` (a line of ``#words``, quoted so that YAML
     keeps it) as two tags; a line of words without ``#`` is one tag of words, as before."""
