@@ -406,3 +406,24 @@ def test_notes_of_one_minute_are_no_check_error_until_a_link_names_both(write_wi
     write_wiki({"202405011230.md": "# The minute's own\n[[202405011230 A]]\n"
                                    "[[202405011230]] is this note: its id.\n"})
     assert findings(config) == []
+
+
+def test_kg_in_a_vault_says_to_name_the_vault_not_to_init_a_wiki(tmp_path, monkeypatch) -> None:
+    """Run in an Obsidian vault (no kg.toml, no wiki/ folder), kg says the folder holds
+    notes and how to build it, rather than to make a wiki inside it with kg init."""
+    vault = tmp_path / "My Vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    (vault / "Daily").mkdir()
+    (vault / "Daily" / "2024-05-01.md").write_text("Met [[Alice]].\n", encoding="utf-8")
+    monkeypatch.chdir(vault)
+    result = kg("build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"  hint: {vault} holds notes already: pass --wiki . (the site is written beside it, "
+        "or where --out says), or set wiki in kg.toml")
+    assert kg("build", "--wiki", ".").exit_code == 0
+    assert (tmp_path / "site" / "notes" / "2024-05-01.html").is_file()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")
+    assert kg("check").stderr.splitlines()[-1] == "  hint: run `kg init`, or pass --wiki DIR"
