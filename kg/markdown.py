@@ -232,6 +232,31 @@ def _attachment_links(md: MarkdownIt) -> None:
     md.core.ruler.push("attachment_links", rule)
 
 
+_ALT_SIZE = re.compile(r"\|\s*(\d{1,5})(?:\s*x\s*(\d{1,5}))?\s*$")
+
+
+def _image_sizes(md: MarkdownIt) -> None:
+    """Obsidian's size in a Markdown image's text, ``![plot|300](x.png)`` or ``|300x200``:
+    the image's width (and height), not words of its alt text."""
+
+    def rule(state: Any) -> None:
+        if "|" not in state.src:
+            return
+        for token in state.tokens:
+            for child in token.children or ():
+                if child.type != "image" or not child.children:
+                    continue
+                last = child.children[-1]
+                if last.type != "text" or (size := _ALT_SIZE.search(last.content)) is None:
+                    continue
+                last.content = last.content[:size.start()].rstrip()
+                child.attrSet("width", size.group(1))
+                if size.group(2):
+                    child.attrSet("height", size.group(2))
+
+    md.core.ruler.push("image_sizes", rule)
+
+
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,999}\]")
 
 
@@ -513,6 +538,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _block_ids(md)
     _note_links(md)
     _attachment_links(md)
+    _image_sizes(md)
     _callouts(md)
     return md
 

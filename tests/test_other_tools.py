@@ -353,6 +353,22 @@ def test_drawings_and_canvases_are_files_shown_by_their_names(write_wiki) -> Non
          ".excalidraw")]
 
 
+def test_a_markdown_image_s_size_is_its_width_not_its_words(write_wiki) -> None:
+    """Obsidian sizes a Markdown image as it does an embed: ``![plot|300](x.png)``,
+    ``|300x200``; a ``|`` that is no size stays text."""
+    config = write_wiki({
+        "img/a b.png": b"\x89PNG\r\n\x1a\n",
+        "home.md": "---\ntitle: Home\n---\n![plot|300](<img/a b.png>) "
+                   "![web | 100x50](https://example.org/w.png) ![a|b](img/a%20b.png)\n\n"
+                   "| x |\n|---|\n| ![cell\\|64](img/a%20b.png) |\n"})
+    build(config)
+    assert re.findall(r"<img [^>]*>", page(config, "home")) == [
+        '<img src="../files/img/a%20b.png" alt="plot" width="300" />',
+        '<img src="https://example.org/w.png" alt="web" width="100" height="50" />',
+        '<img src="../files/img/a%20b.png" alt="a|b" />',
+        '<img src="../files/img/a%20b.png" alt="cell" width="64" />']
+
+
 def test_a_line_of_hashed_words_is_one_tag_each(write_wiki) -> None:
     """Obsidian reads ``tags: "#moc #index"`` (a line of ``#words``, quoted so that YAML
     keeps it) as two tags; a line of words without ``#`` is one tag of words, as before."""
