@@ -278,6 +278,9 @@ def _syntax_error(
     elif " #" in line_text or "[#" in line_text:
         hint = ("a # after a space or a [ starts a YAML comment, which hides the rest of the "
                 "line: quote the value ('#ml'), or write tags without # (tags: [ml])")
+    elif "[[" in line_text:  # related: [[A]], [[B]]: a list in a list, then more
+        hint = ('YAML reads [[ as a list in a list: quote each value that holds a [[link]], '
+                'as Obsidian writes them (related: ["[[A]]", "[[B]]"], up: "[[A]] and more")')
     else:
         hint = "check quoting and indentation; quote text that holds ': ' or starts with [ { * &"
     return NoteError(f"front-matter is not valid YAML: {message}", file=file,

@@ -706,8 +706,9 @@ READ_FIELDS = frozenset({"title", "date", "created", "tier", "type", "authors", 
 
 def _property_links(f: _Fields, folder: str) -> list[Mention]:
     """The ``[[wikilinks]]`` in fields kg does not read (a vault's ``up: "[[Topic]]"``,
-    ``related: ["[[A]]", "[[B]]"]``, or ``up: [[Topic]]`` unquoted) of a note in ``folder``:
-    mentions, with the field as their context (cut as a sentence of the body is)."""
+    ``related: ["[[A]]", "[[B]]"]``, or ``up: [[Topic]]`` unquoted), and in ``source`` (a
+    literature vault's ``source: "[[Smith 2020]]"``), of a note in ``folder``: mentions, with
+    the field as their context (cut as a sentence of the body is)."""
     found: list[Mention] = []
 
     def visit(key: str, node: Node) -> None:
@@ -734,7 +735,7 @@ def _property_links(f: _Fields, folder: str) -> list[Mention]:
                                      parsed[1], line, context))
 
     for key, node in f.fields.items():
-        if key not in READ_FIELDS:
+        if key not in READ_FIELDS or key == "source":  # source: "[[Smith 2020]]", a note
             visit(key, node)
     return found
 

@@ -400,6 +400,27 @@ def test_links_in_a_vault_s_own_fields_are_mentions(parse) -> None:
         ("Deep Learning MOC", 3, "up: Deep Learning MOC"), ("B", 5, "next: B")]
 
 
+def test_a_source_that_is_a_note_is_a_mention_of_it(parse) -> None:
+    """A literature vault names a note's source as a note of its own, ``source: "[[Smith
+    2020]]"``: the source's title is the note's name, and the link a mention."""
+    note = note_with(parse, 'title: N\nsource: "[[Smith 2020|Smith]]"\n')
+    assert note.source is not None and note.source.title == "Smith 2020"
+    assert [(m.target, m.label, m.line, m.context) for m in note.mentions] == [
+        ("Smith 2020", "Smith", 3, "source: Smith")]
+    note = note_with(parse, 'title: N\nsource: {title: "[[Doe 2021]]", url: "https://x.org/"}\n')
+    assert [(m.target, m.context) for m in note.mentions] == [("Doe 2021", "source: Doe 2021")]
+    assert note_with(parse, "title: N\nsource: https://x.org/\n").mentions == ()
+
+
+@pytest.mark.parametrize("front", ["related: [[A]], [[B]]\n", "up: [[A]] and more\n",
+                                   "related:\n  - [[A]]\n  - [[B]] too\n"])
+def test_an_unquoted_link_yaml_cannot_read_says_to_quote_it(parse, front: str) -> None:
+    with pytest.raises(NoteError, match="not valid YAML") as info:
+        note_with(parse, f"title: N\n{front}")
+    assert info.value.hint.startswith("YAML reads [[ as a list in a list: quote each value "
+                                      "that holds a [[link]]")
+
+
 # -- what other tools write ---------------------------------------------------------------------
 
 
