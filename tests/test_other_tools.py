@@ -1,13 +1,15 @@
 """Vaults of other note tools, read as they are: the ``id:`` Dendron, Zettlr and many
 Obsidian vaults write in front-matter (another name the note answers to), and the dates
-they write that are no ISO date (Dendron's epoch milliseconds, a bare year or month)."""
+they write that are no ISO date (Dendron's epoch milliseconds, a bare year or month); an
+Obsidian vault as a Mac writes it, its drawings, image sizes and tags; a Zettelkasten's
+notes named by the minute."""
 
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
 import shutil
+import unicodedata
 from dataclasses import replace
 from urllib.parse import quote
 
