@@ -391,8 +391,10 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
                                f"{what} to '{edge.written}', a draft ({draft} is kept out of "
                                "the site): shown as a placeholder until published",
                                _at(source, line=edge.line),
-                               "publish it (remove draft: true or publish: false), or link "
-                               "another note"))
+                               ("publish it (move it out of _drafts/), or link another note"
+                                if "_drafts" in draft.split("/")[:-1] else
+                                "publish it (remove draft: true or publish: false), or link "
+                                "another note")))
             continue
         if edge.written not in suggested:
             suggested[edge.written] = resolver.suggestions(edge.written)

@@ -21,8 +21,10 @@ from kg.cachefile import TEMPLATE_SETTINGS
 from kg.errors import Finding, LeftOut, Location, NoteError, Severity
 from kg.ids import NoteId, hashed_id, loose_id, note_id
 
-SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
-"""Folders never read, whatever their case (an Obsidian vault's ``Templates/``)."""
+SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg",
+                       "_site"})
+"""Folders never read, whatever their case (an Obsidian vault's ``Templates/``; the site
+Jekyll and Eleventy make, ``_site/``, which holds copies of notes)."""
 SKIP_SUFFIXES = (".excalidraw.md",)
 """Files named like notes that are not: an Excalidraw drawing's data."""
 OTHER_MARKDOWN = (".markdown", ".mdown", ".mkd", ".mkdn")

@@ -244,7 +244,7 @@ def _build_note(
         words=scanned.words,
         files=scanned.files,
         field_lines=MappingProxyType({k: n.line for k, n in f.fields.items()}),
-        published=f.published(),
+        published=f.published() and "_drafts" not in path.split("/")[:-1],  # Jekyll's
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )

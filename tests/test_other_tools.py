@@ -445,3 +445,27 @@ def test_kg_in_a_vault_says_to_name_the_vault_not_to_init_a_wiki(tmp_path, monke
     (tmp_path / "empty").mkdir()
     monkeypatch.chdir(tmp_path / "empty")
     assert kg("check").stderr.splitlines()[-1] == "  hint: run `kg init`, or pass --wiki DIR"
+
+
+# -- a Jekyll site's folder ----------------------------------------------------------------------
+
+
+def test_a_jekyll_site_s_drafts_are_drafts_and_its_built_site_no_notes(write_wiki) -> None:
+    """Jekyll keeps unpublished posts in ``_drafts/`` and builds into ``_site/``, where it
+    copies a Markdown file without front-matter as it is: a second README."""
+    config = write_wiki({
+        "_config.yml": "title: My blog\n",
+        "_posts/2024-05-01-hello.md": "---\nlayout: post\ntitle: Hello\n---\nSee [[wip]].\n",
+        "_drafts/wip.md": "---\nlayout: post\ntitle: WIP\n---\nUnfinished.\n",
+        "README.md": "# My blog\n",
+        "_site/README.md": "# My blog\n",
+    })
+    build(config)
+    assert sorted(p.name for p in (config.out / "notes").iterdir()) == [
+        "2024-05-01-hello.html", "readme.html", "wip.html"]  # wip: the draft's placeholder
+    assert "Unfinished" not in page(config, "wip")
+    assert [(f[0], f[1]) for f in findings(config)] == [
+        ("placeholder", "_posts/2024-05-01-hello.md:5")]
+    [draft] = [f for f in check(config).findings if f.code == "placeholder"]
+    assert "a draft (_drafts/wip.md is kept out of the site)" in draft.message
+    assert draft.hint == "publish it (move it out of _drafts/), or link another note"
