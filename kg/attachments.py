@@ -110,8 +110,14 @@ class Attachments:
             rel = posixpath.normpath(posixpath.join(base, ref.lstrip("/")))
             if self._is_attachment(rel):
                 return rel
-        if "/" in ref:
-            return None
+        if "/" in ref:  # a path: as written, or (from a Mac) in the other Unicode form
+            if ref.isascii():
+                return None
+            wanted = {unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(
+                base, ref.lstrip("/")))) for base in (folder, "")}
+            named = self._names().get(_name_key(ref.rpartition("/")[2]), [])
+            return next((rel for rel in named if unicodedata.normalize("NFC", rel) in wanted),
+                        None)
         named = self._names().get(_name_key(ref), [])
         near = [rel for rel in named if rel.rpartition("/")[0] == folder]
         return min(near or named, key=lambda rel: (rel.count("/"), rel), default=None)

@@ -314,14 +314,19 @@ def test_a_link_typed_composed_reaches_a_file_named_decomposed(write_wiki) -> No
     NFC. They are one name, as the Mac's file system and Obsidian take them."""
     nfd = unicodedata.normalize("NFD", "Café")
     image = unicodedata.normalize("NFD", "Résumé.png")
+    folder = unicodedata.normalize("NFD", "Photos de vacances")
     config = write_wiki({f"{nfd}.md": "A café, its name its title.\n",
                          f"img/{image}": b"\x89PNG\r\n\x1a\n",
+                         f"{folder}/Été.png": b"\x89PNG\r\n\x1a\n",
                          "home.md": "---\ntitle: Home\n---\nSee [[Café]], [[café|the café]] "
-                                    "and ![[Résumé.png]].\n"})
+                                    "and ![[Résumé.png]], ![[Photos de vacances/Été.png]], "
+                                    "![x](img/Résumé.png).\n"})
     build(config)
     html = page(config, "home")
     assert wikilinks(html) == {"Café": "cafe.html", "the café": "cafe.html"}
-    assert f'src="../files/img/{quote(image)}"' in html
+    assert re.findall(r'<img src="([^"]+)"', html) == [
+        f"../files/img/{quote(image)}", quote(f"../files/{folder}/Été.png"),
+        f"../files/img/{quote(image)}"]
     assert sorted(p.name for p in (config.out / "notes").iterdir()) == ["cafe.html",
                                                                          "home.html"]
     assert findings(config) == []
