@@ -138,6 +138,36 @@ def _block_ids(md: MarkdownIt) -> None:
     md.core.ruler.push("block_ids", rule)
 
 
+_BLOCK_PROPERTY = re.compile(r"(id|collapsed):: *(\S+)")
+"""The properties Logseq writes under a block (``id:: <uuid>`` once the block is referred
+to, ``collapsed:: true``): its own bookkeeping, not the block's text."""
+
+
+def _block_properties(md: MarkdownIt) -> None:
+    """A paragraph or list item's last lines that are Logseq's ``id::`` or ``collapsed::``
+    are not shown; the id is the block's anchor, as ``^id`` is."""
+
+    def rule(state: Any) -> None:
+        if ":: " not in state.src:
+            return
+        tokens = state.tokens
+        for i, token in enumerate(tokens):
+            children = token.children if token.type == "inline" else None
+            block = None
+            while (children and len(children) >= 3 and children[-2].type == "softbreak"
+                   and children[-1].type == "text"
+                   and (found := _BLOCK_PROPERTY.fullmatch(children[-1].content))):
+                del children[-2:]
+                block = found.group(2) if found.group(1) == "id" else block
+            opened = tokens[i - 1] if block is not None else None
+            if opened is not None and opened.type == "paragraph_open" and opened.hidden:
+                opened = tokens[i - 2] if tokens[i - 2].type == "list_item_open" else opened
+            if opened is not None and opened.attrGet("id") is None and block is not None:
+                opened.attrSet("id", block_anchor(block))
+
+    md.core.ruler.push("block_properties", rule)
+
+
 def _within_note(inner: str) -> tuple[str, str | None, str | None] | None:
     """``#Heading`` or ``#Heading|label``: a link to a heading of the note itself."""
     target, _, label = inner.partition("|")
@@ -539,6 +569,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _note_links(md)
     _attachment_links(md)
     _image_sizes(md)
+    _block_properties(md)
     _callouts(md)
     return md
 

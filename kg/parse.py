@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from kg import body as bodymod
 from kg.errors import Finding, KgError, Location, NoteError, Severity
-from kg.frontmatter import Node, load, load_toml, normalise_newlines, split
+from kg.frontmatter import Node, load, load_properties, load_toml, normalise_newlines, split
 from kg.ids import NoteId, item_slug, name_key, small_number, tag_name
 from kg.model import (
     Angle,
@@ -113,12 +113,12 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     """Parse one file's bytes; ``path`` is relative to the wiki, for messages."""
     text = decode(data, file=path)
     parts = split(text, file=path)
-    read = load_toml if parts.toml else load
+    read = load_toml if parts.toml else load_properties if parts.properties else load
     fields = read(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
     reader = _Fields(fields, path)
     if parts.front is None:
         reader.unread_front_matter(text)
-    elif not parts.toml:
+    elif not parts.toml and not parts.properties:
         reader.comments_in_values(parts.front, parts.front_line)
     body = bodymod.strip_comments(parts.body)
     scanned = bodymod.scan(body, parts.body_line, path.rpartition("/")[0])

@@ -474,3 +474,28 @@ def test_a_jekyll_site_s_drafts_are_drafts_and_its_built_site_no_notes(write_wik
     [draft] = [f for f in check(config).findings if f.code == "placeholder"]
     assert "a draft (_drafts/wip.md is kept out of the site)" in draft.message
     assert draft.hint == "publish it (move it out of _drafts/), or link another note"
+
+
+# -- a Logseq graph ------------------------------------------------------------------------------
+
+
+def test_a_logseq_graph_s_titles_aliases_and_block_ids(write_wiki) -> None:
+    """A Logseq page's ``title::`` (a namespaced page, ``ai/agents``, is the file
+    ``ai___agents.md``), ``alias::`` and ``tags::`` are read, so links by them lead to the
+    page; a block's ``id::`` line is its anchor, not its text."""
+    config = write_wiki({
+        "pages/ai___agents.md": "title:: ai/agents\nalias:: Agents, [[AI agents]]\n"
+                                "tags:: [[deep learning]], research\n\n"
+                                "- Agents act.\n  - A step\n    id:: 6634a1b2-1c2d\n"
+                                "    collapsed:: true\n    - a child\n",
+        "journals/2024_05_01.md": "- Read [[ai/agents]], [[Agents]] and [[AI agents]].\n",
+    })
+    build(config)
+    html = page(config, "ai-agents")
+    assert "<h1>ai/agents</h1>" in html and "::" not in html.split('<div class="body">')[1]
+    assert '<li id="block-6634a1b2-1c2d">A step\n<ul>\n<li>a child</li>' in html
+    assert re.findall(r'<a class="tag" href="\.\./tags/([^"]+)"', html) == [
+        "deep-learning.html", "research.html"]
+    assert wikilinks(page(config, "2024-05-01")) == {
+        "ai/agents": "ai-agents.html", "Agents": "ai-agents.html", "AI agents": "ai-agents.html"}
+    assert findings(config) == []

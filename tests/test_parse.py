@@ -424,6 +424,26 @@ def test_an_unquoted_link_yaml_cannot_read_says_to_quote_it(parse, front: str) -
 # -- what other tools write ---------------------------------------------------------------------
 
 
+def test_logseq_s_page_properties_are_its_front_matter(parse) -> None:
+    """Logseq writes a page's properties as its first lines, ``key:: value``; its pages'
+    names as links (``alias:: [[Agents]]``). Dataview's inline fields at the top of a note
+    are read alike."""
+    note = parse("title:: ai/agents\nalias:: [[Agents]], bots\ntags:: [[deep learning]], #nlp\n"
+                 "type:: concept\nup:: [[Topic]]\ntags:: ignored\n\n- About [[x]].\n",
+                 "pages/ai___agents.md")
+    assert (note.title, note.aliases, note.tags, note.type) == (
+        "ai/agents", ("Agents", "bots"), ("deep-learning", "nlp"), "concept")
+    assert [(m.target, m.line, m.context) for m in note.mentions] == [
+        ("Topic", 5, "up: Topic"), ("x", 8, "About x.")]
+    assert note.body == "\n- About [[x]].\n" and note.body_line == 7
+    assert note.warnings == () and note.field_lines["tags"] == 3
+    only = parse("status:: active\nrating:: 5", "n.md")  # nothing but properties
+    assert (only.title, only.body, only.warnings) == ("n", "", ())
+    with pytest.raises(NoteError, match="control character U\\+001B") as info:
+        parse("title:: A\nalias:: x\x1by\n", "n.md")
+    assert info.value.line == 2
+
+
 def test_toml_front_matter_is_read_as_hugo_writes_it(parse) -> None:
     note = parse('+++\ntitle = "Hugo post"\ndate = 2024-03-05T10:00:00Z\ntier = 2\n'
                  'tags = ["a", "b"]\ndraft = false\n\n[source]\nurl = "https://x.org/"\n'
@@ -485,7 +505,7 @@ def test_a_hash_word_that_yaml_reads_as_a_comment_is_a_warning_at_its_line(parse
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("\n\n---\ntitle: T\n---\nbody\n", 3, "front-matter after 2 blank lines is read as text"),
     ('{\n "title": "J"\n}\nbody\n', 1, "JSON front-matter is not read"),
-    ("title:: Transformer\nalias:: TF\n\n- x\n", 1, "'key:: value' properties (Logseq's)"),
+    ("\ntitle:: Transformer\nalias:: TF\n\n- x\n", 2, "'key:: value' properties (Logseq's)"),
 ])
 def test_fields_written_where_they_are_not_read_are_a_warning(parse, text: str, line: int,
                                                              message: str) -> None:
