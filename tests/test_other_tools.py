@@ -499,3 +499,18 @@ def test_a_logseq_graph_s_titles_aliases_and_block_ids(write_wiki) -> None:
     assert wikilinks(page(config, "2024-05-01")) == {
         "ai/agents": "ai-agents.html", "Agents": "ai-agents.html", "AI agents": "ai-agents.html"}
     assert findings(config) == []
+
+
+# -- a reference manager's export ----------------------------------------------------------------
+
+
+def test_authors_written_last_name_first_are_told_apart(write_wiki) -> None:
+    """Zotero and BibTeX write a name ``Smith, John``: a list of two such is shown with
+    semicolons between them, not as four names."""
+    config = write_wiki({
+        "refs/@smith2020.md": '---\ntitle: "Smith 2020"\nauthors: ["Smith, John", '
+                              '"Doe, Jane"]\n---\nText.\n',
+        "b.md": "---\ntitle: B\nauthors: [Jane Doe, John Smith]\n---\nText.\n"})
+    build(config)
+    assert "<dt>Authors</dt><dd>Smith, John; Doe, Jane</dd>" in page(config, "smith2020")
+    assert "<dt>Authors</dt><dd>Jane Doe, John Smith</dd>" in page(config, "b")
