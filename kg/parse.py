@@ -199,7 +199,7 @@ def _build_note(
     name = path.rsplit("/", 1)[-1]
     stem = name[:-3] if name.lower().endswith(".md") else name  # Note.MD too
     given = f.text("title")
-    title = given or scanned.h1 or stem
+    title = given or scanned.h1 or _journal_title(path, stem) or stem
     if (line := f.fields.get("title")) is not None and not (given or "").strip():
         f._warn(line, "empty-title", f"'title' is empty: the note is titled '{title}'",
                 "write the title, or remove the line to take it from the heading or name")
@@ -790,6 +790,23 @@ def _date_of(f: _Fields, stem: str) -> dt.date | None:
     if found is None and (zettel := _ZETTEL.match(stem)):
         return _parse_date(f"{zettel[2]}-{zettel[3]}-{zettel[4]}")
     return found
+
+
+def _journal_title(path: str, stem: str) -> str | None:
+    """A Logseq journal's title as Logseq shows it and its links name it, ``May 1st, 2024``
+    (its default format) for ``journals/2024_05_01.md``; None for any other note."""
+    found = _LOGSEQ_JOURNAL.fullmatch(stem)
+    if found is None or path.rpartition("/")[0].rpartition("/")[2] != "journals":
+        return None
+    day = _parse_date(f"{found[1]}-{found[2]}-{found[3]}")
+    if day is None:
+        return None
+    th = "th" if 10 <= day.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    return f"{_MONTHS[day.month - 1]} {day.day}{th}, {day.year}"
+
+
+_LOGSEQ_JOURNAL = re.compile(r"([0-9]{4})_([0-9]{2})_([0-9]{2})")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _zettel_id(stem: str, nid: NoteId) -> str | None:

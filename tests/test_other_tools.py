@@ -514,3 +514,23 @@ def test_authors_written_last_name_first_are_told_apart(write_wiki) -> None:
     build(config)
     assert "<dt>Authors</dt><dd>Smith, John; Doe, Jane</dd>" in page(config, "smith2020")
     assert "<dt>Authors</dt><dd>Jane Doe, John Smith</dd>" in page(config, "b")
+
+
+def test_a_logseq_journal_is_titled_and_linked_as_logseq_names_it(write_wiki) -> None:
+    """Logseq names a journal ``journals/2024_05_01.md`` and links it by the day as it
+    shows it, ``[[May 1st, 2024]]``."""
+    days = {"2024_05_01": "May 1st, 2024", "2024_05_22": "May 22nd, 2024",
+            "2024_05_13": "May 13th, 2024", "2023_12_03": "Dec 3rd, 2023"}
+    config = write_wiki({
+        **{f"journals/{day}.md": "- A day.\n" for day in days},
+        "pages/Plan.md": "- Since [[May 1st, 2024]], [[may 22nd, 2024]] and [[2023_12_03]].\n",
+        "notes/2024_05_01.md": "Not a journal of Logseq's.\n"})
+    build(config)
+    ids = {day: day.replace("_", "-") for day in days} | {"2024_05_01": "journals-2024-05-01"}
+    for day, title in days.items():  # one name in two folders: ids of their paths
+        assert f"<h1>{title}</h1>" in page(config, ids[day])
+    assert "<h1>2024_05_01</h1>" in page(config, "notes-2024-05-01")
+    assert wikilinks(page(config, "plan")) == {
+        "May 1st, 2024": "journals-2024-05-01.html", "may 22nd, 2024": "2024-05-22.html",
+        "2023_12_03": "2023-12-03.html"}
+    assert dates(config)["2024-05-13"] == "2024-05-13"
