@@ -124,8 +124,9 @@ def split(text: str, *, file: str | None = None) -> Split:
     )
 
 
-PROPERTY = re.compile(r"([A-Za-z][\w-]*):: ?(.*)")
-"""A ``key:: value`` line: Logseq's page property, Dataview's inline field."""
+PROPERTY = re.compile(r"([A-Za-z][\w-]*)::(?:[ \t]+(.*)|[ \t]*$)", re.M)
+"""A ``key:: value`` line: Logseq's page property, Dataview's inline field (``std::vector``
+is neither)."""
 
 
 def _properties(text: str) -> Split:
@@ -157,7 +158,7 @@ def load_properties(front: str, *, first_line: int = 1, file: str | None = None
         found = PROPERTY.fullmatch(line.rstrip())
         if found is None:
             continue
-        key, value = found.group(1), found.group(2).strip()
+        key, value = found.group(1), (found.group(2) or "").strip()
         if (bad := unwritable(value)) is not None:
             raise NoteError(f"the property '{key}' holds the control character "
                             f"U+{ord(bad):04X}", file=file, line=first_line + n,

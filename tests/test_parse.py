@@ -437,8 +437,11 @@ def test_logseq_s_page_properties_are_its_front_matter(parse) -> None:
         ("Topic", 5, "up: Topic"), ("x", 8, "About x.")]
     assert note.body == "\n- About [[x]].\n" and note.body_line == 7
     assert note.warnings == () and note.field_lines["tags"] == 3
-    only = parse("status:: active\nrating:: 5", "n.md")  # nothing but properties
+    only = parse("status:: active\nrating::\nnext:: [[B]]", "n.md")  # nothing but these
     assert (only.title, only.body, only.warnings) == ("n", "", ())
+    assert [(m.target, m.line) for m in only.mentions] == [("B", 3)]
+    code = parse("std::vector is a C++ container.\nkey:: value\n", "cpp.md")
+    assert code.body.startswith("std::vector") and code.field_lines == {}
     with pytest.raises(NoteError, match="control character U\\+001B") as info:
         parse("title:: A\nalias:: x\x1by\n", "n.md")
     assert info.value.line == 2
