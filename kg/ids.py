@@ -201,6 +201,15 @@ def note_part(text: str) -> str | None:
     return text.partition("#")[0] if "#" in text.strip("#") else None
 
 
+def from_root(text: str, folder: str | None) -> str | None:
+    """The path a Markdown link from a note of ``folder`` gives, ``folder/Areas/Plan``, as
+    from the wiki's root, ``Areas/Plan`` (Obsidian's "absolute path in vault" links): looked
+    up so when the folder holds no such note; None for a target not in ``folder``."""
+    if not folder or not text.startswith(folder + "/"):
+        return None
+    return text[len(folder) + 1:]
+
+
 def target_text(target: str) -> str:
     """A link's target as it is looked up: trimmed, without ``.md`` and outer slashes."""
     return target.strip().removesuffix(".md").strip("/")
