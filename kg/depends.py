@@ -83,7 +83,7 @@ def lookup_names(target: str, folder: str = "") -> tuple[str, ...]:
     tables of paths, ends of paths, stems, aliases and titles, and its slug as an id; for
     ``b#Part``, those of ``b`` too, and for ``folder/a/b``, those of ``a/b``."""
     text = target_text(target)
-    names = (f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}")
+    names: tuple[str, ...] = (f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}")
     if (note := note_part(text)) is not None:
         names += lookup_names(note, folder)
     if (rooted := from_root(text, folder)) is not None:
