@@ -287,6 +287,47 @@ def _image_sizes(md: MarkdownIt) -> None:
     md.core.ruler.push("image_sizes", rule)
 
 
+APP_LINK = re.compile(r"(?:zotero|obsidian|logseq)://", re.I)
+"""A link into a desktop app (Zotero's ``zotero://select/…`` of a paper or annotation,
+``obsidian://open?…``): no page of the site may lead there, so its text is shown alone."""
+
+
+def _is_shown_link(url: str) -> bool:
+    return is_safe_link(url) or APP_LINK.match(url) is not None
+
+
+def _app_links(md: MarkdownIt) -> None:
+    """A Markdown link into a desktop app (:data:`APP_LINK`) is its text, not a link: a
+    note digested in Zotero or Obsidian holds many, and showing them as written buried the
+    text in URLs (a link of any other scheme not allowed is shown as written)."""
+
+    def rule(state: Any) -> None:
+        if "://" not in state.src:
+            return
+        for token in state.tokens:
+            if not token.children:
+                continue
+            kept: list[Token] = []
+            closing = 0  # link_close tokens of dropped links still to drop
+            for child in token.children:
+                attr = {"link_open": "href", "image": "src"}.get(child.type)
+                if attr and APP_LINK.match(str(child.attrGet(attr) or "")):
+                    if child.type == "image":
+                        text = Token("text", "", 0)
+                        text.content = child.content
+                        kept.append(text)
+                    else:
+                        closing += 1
+                    continue
+                if child.type == "link_close" and closing:
+                    closing -= 1
+                    continue
+                kept.append(child)
+            token.children = kept
+
+    md.core.ruler.push("app_links", rule)
+
+
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,999}\]")
 
 
@@ -557,7 +598,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     # tables' wrapper, which keeps the table a table (display: block on it would not)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
-    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    md.validateLink = _is_shown_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.inline.ruler.before("link", "hashtag", _hashtag_rule)
     md.inline.ruler.before("emphasis", "mark", _mark_rule)
@@ -570,6 +611,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _attachment_links(md)
     _image_sizes(md)
     _block_properties(md)
+    _app_links(md)
     _callouts(md)
     return md
 

@@ -561,3 +561,22 @@ def test_a_markdown_link_by_its_path_in_the_vault_reaches_the_note(write_wiki) -
     from kg.depends import lookup_names
     assert {"k:daily/areas/projects/plan", "k:areas/projects/plan"} <= set(
         lookup_names("Daily/Areas/Projects/Plan", "Daily"))
+
+
+def test_links_into_zotero_or_obsidian_are_their_text(write_wiki) -> None:
+    """Zotero's notes of a paper link each annotation back into Zotero (``zotero://``), and
+    vaults link into Obsidian (``obsidian://``): no page may lead there, so each is its
+    text, where it was shown as written; a link of a scheme never allowed still is."""
+    config = write_wiki({"refs/@smith2020.md": (
+        '---\ntitle: "Smith 2020"\n---\n## Annotations\n'
+        '- "highlighted" ([Smith 2020, p. 3](zotero://open-pdf/library/items/AB12?page=3))\n'
+        "- [Open in Zotero](zotero://select/library/items/AB12) "
+        "![cover](zotero://attachment/x.png) <obsidian://open?vault=v&file=a>\n"
+        "- [bad](javascript:alert(1)) and [[a]]\n")})
+    build(config)
+    html = page(config, "smith2020")
+    body = html[html.index('<div class="body">'):html.index("</article>")]
+    assert not re.search(r'(href|src)="(zotero|obsidian)', body)
+    assert "<li>&quot;highlighted&quot; (Smith 2020, p. 3)</li>" in body
+    assert "<li>Open in Zotero cover obsidian://open?vault=v&amp;file=a</li>" in body
+    assert "<li>[bad](javascript:alert(1)) and" in body
