@@ -199,7 +199,7 @@ def _build_note(
     name = path.rsplit("/", 1)[-1]
     stem = name[:-3] if name.lower().endswith(".md") else name  # Note.MD too
     given = f.text("title")
-    title = given or scanned.h1 or _journal_title(path, stem) or stem
+    title = given or scanned.h1 or _logseq_title(path, stem) or stem
     if (line := f.fields.get("title")) is not None and not (given or "").strip():
         f._warn(line, "empty-title", f"'title' is empty: the note is titled '{title}'",
                 "write the title, or remove the line to take it from the heading or name")
@@ -792,11 +792,20 @@ def _date_of(f: _Fields, stem: str) -> dt.date | None:
     return found
 
 
-def _journal_title(path: str, stem: str) -> str | None:
-    """A Logseq journal's title as Logseq shows it and its links name it, ``May 1st, 2024``
-    (its default format) for ``journals/2024_05_01.md``; None for any other note."""
+def _logseq_title(path: str, stem: str) -> str | None:
+    """A Logseq page's title as Logseq shows it and its links name it: a journal's day in
+    its default format, ``May 1st, 2024`` for ``journals/2024_05_01.md``; a page of a
+    namespace, ``ai/agents`` for ``pages/ai___agents.md`` (``ai%2Fagents.md`` before
+    2022). None for any other note."""
+    folder = path.rpartition("/")[0].rpartition("/")[2]
+    if folder == "pages" and ("___" in stem or "%" in stem):
+        from urllib.parse import unquote
+
+        name = stem.replace("___", "/")
+        decoded = unquote(name, errors="replace")  # %1B or %FF: no title, the name stays
+        return decoded if decoded.isprintable() and "\ufffd" not in decoded else name
     found = _LOGSEQ_JOURNAL.fullmatch(stem)
-    if found is None or path.rpartition("/")[0].rpartition("/")[2] != "journals":
+    if found is None or folder != "journals":
         return None
     day = _parse_date(f"{found[1]}-{found[2]}-{found[3]}")
     if day is None:

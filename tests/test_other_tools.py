@@ -580,3 +580,22 @@ def test_links_into_zotero_or_obsidian_are_their_text(write_wiki) -> None:
     assert "<li>&quot;highlighted&quot; (Smith 2020, p. 3)</li>" in body
     assert "<li>Open in Zotero cover obsidian://open?vault=v&amp;file=a</li>" in body
     assert "<li>[bad](javascript:alert(1)) and" in body
+
+
+def test_a_logseq_namespace_page_is_titled_by_its_file_name_as_logseq_reads_it(
+        write_wiki) -> None:
+    """Logseq names a page ``ai/agents`` ``pages/ai___agents.md`` (``ai%2Fagents.md``
+    before 2022), without a title:: property: that is its title, which links name it by."""
+    config = write_wiki({
+        "pages/ai___agents.md": "- Agents.\n",
+        "pages/ai%2Ftools.md": "- Tools, of [[ai/agents]].\n",
+        "pages/bad%1Bname.md": "- Escaped, not decoded into a control character.\n",
+        "pages/bad%FFname.md": "- Not UTF-8 once decoded.\n",
+        "notes/a___b.md": "Not a page of Logseq's: [[ai/tools]].\n"})
+    build(config)
+    titles = {nid: re.findall(r"<h1>([^<]*)</h1>", page(config, nid))[0]
+              for nid in ("ai-agents", "ai-2ftools", "bad-1bname", "bad-ffname", "a-b")}
+    assert titles == {"ai-agents": "ai/agents", "ai-2ftools": "ai/tools",
+                      "bad-1bname": "bad%1Bname", "bad-ffname": "bad%FFname", "a-b": "a___b"}
+    assert wikilinks(page(config, "ai-2ftools")) == {"ai/agents": "ai-agents.html"}
+    assert wikilinks(page(config, "a-b")) == {"ai/tools": "ai-2ftools.html"}
