@@ -226,9 +226,12 @@ def _build_note(
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
         frontmatter_id=f.other_id("id", nid) or _zettel_id(stem, nid),
-        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
-                                               *f.texts("tag", commas=True),
-                                               *f.texts("keywords", commas=True), *scanned.tags)
+        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True, words=True),
+                                               *f.texts("tag", commas=True, words=True),
+                                               *f.texts("keywords", commas=True, words=True),
+                                               *f.texts("categories", commas=True, words=True),
+                                               *f.texts("category", commas=True),
+                                               *scanned.tags)
                                  for word in _hashed_words(t) if (tag := tag_name(word)))),
         connections=f.connections("connections"),
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
@@ -316,10 +319,10 @@ def _angles(nid: NoteId, scanned: bodymod.Body) -> tuple[Angle, ...]:
 KNOWN_FIELDS = frozenset({
     "title", "date", "created", "tier", "type", "authors", "author", "source", "raw",
     "aliases", "alias", "id", "tags", "tag", "keywords", "connections", "forecasts",
-    "answers", "publish", "published", "draft",
+    "answers", "publish", "published", "draft", "categories", "category",
 })
 """The front-matter keys kg reads; in any case (``Title:``, ``Tags:``), as other tools write
-them. ``keywords`` (Pandoc's, Zettlr's) are tags."""
+them. ``keywords`` (Pandoc's, Zettlr's) and ``categories`` (Hugo's, Jekyll's) are tags."""
 
 
 def _lower_case_keys(fields: dict[str, Node], known: frozenset[str] = KNOWN_FIELDS
@@ -449,17 +452,20 @@ class _Fields:
                        "of the site")
         return True
 
-    def texts(self, key: str, *, commas: bool = False, links: bool = False
-              ) -> tuple[str, ...]:
+    def texts(self, key: str, *, commas: bool = False, words: bool = False,
+              links: bool = False) -> tuple[str, ...]:
         """A list of strings; a single string is a list of one, or with ``commas``, of its
-        comma-separated parts (``tags: nlp, transformers``, as Obsidian reads it). With
-        ``links``, a ``[[link]]`` written unquoted (which YAML reads as a list in a list) is
-        the link's text (``authors: [[Alice]]``)."""
+        comma-separated parts (``tags: nlp, transformers``, as Obsidian reads it), and with
+        ``words`` too, one without commas of its words (``tags: nlp transformers``, as
+        Obsidian and Jekyll read it). With ``links``, a ``[[link]]`` written unquoted (which
+        YAML reads as a list in a list) is the link's text (``authors: [[Alice]]``)."""
         node = self.fields.get(key)
         if node is None or node.value is None:
             return ()
         if isinstance(node.value, str):
             parts = node.value.split(",") if commas else [node.value]
+            if words and len(parts) == 1 and _unquoted(parts[0]) == parts[0].strip():
+                parts = node.value.split()  # tags: '"deep rl"' is one, in its quotes
             return tuple(dict.fromkeys(part for part in map(_unquoted, parts) if part))
         if links and (bare := _unquoted_wikilink(node)) is not None:  # authors: [[Alice]]
             return (f"[[{bare}]]",)

@@ -378,18 +378,30 @@ def test_a_markdown_image_s_size_is_its_width_not_its_words(write_wiki) -> None:
 
 def test_a_line_of_hashed_words_is_one_tag_each(write_wiki) -> None:
     """Obsidian reads ``tags: "#moc #index"`` (a line of ``#words``, quoted so that YAML
-    keeps it) as two tags; a line of words without ``#`` is one tag of words, as before."""
+    keeps it) as two tags, and ``tags: ml nlp`` as two, as Jekyll does, and its
+    ``categories: ml research`` (Hugo's and Jekyll's categories are tags); in a line of
+    commas, words without ``#`` are one tag of words, as before."""
     config = write_wiki({
         "home.md": '---\ntitle: Home\ntags: "#moc #Index"\nkeywords: "#a, #b c"\n---\nText.\n',
-        "other.md": '---\ntitle: Other\ntags: deep rl, "#solo"\n---\nText.\n'})
+        "other.md": '---\ntitle: Other\ntags: deep rl, "#solo"\n---\nText.\n',
+        "post.md": "---\ntitle: Post\ntags: ml  nlp\ncategories: research ml\n"
+                   "category: Deep Learning\n---\nText.\n",
+        "hugo.md": '+++\ntitle = "Hugo"\ncategories = ["machine learning"]\n'
+                   'tags = \'"deep rl"\'\n+++\nText.\n'})
     build(config)
-    assert re.findall(r'<a class="tag" href="\.\./tags/([^"]+)">([^<]*)</a>',
-                      page(config, "home")) == [
-        ("moc.html", "#moc"), ("index-4351a0.html", "#index"), ("a.html", "#a"),
-        ("b-c.html", "#b-c")]
-    assert re.findall(r'<a class="tag" href="\.\./tags/([^"]+)">([^<]*)</a>',
-                      page(config, "other")) == [("deep-rl.html", "#deep-rl"),
-                                                 ("solo.html", "#solo")]
+
+    def tags(nid: str) -> list[tuple[str, str]]:
+        return re.findall(r'<a class="tag" href="\.\./tags/([^"]+)">([^<]*)</a>',
+                          page(config, nid))
+
+    assert tags("home") == [("moc.html", "#moc"), ("index-4351a0.html", "#index"),
+                            ("a.html", "#a"), ("b-c.html", "#b-c")]
+    assert tags("other") == [("deep-rl.html", "#deep-rl"), ("solo.html", "#solo")]
+    assert tags("post") == [("ml.html", "#ml"), ("nlp.html", "#nlp"),  # Jekyll's one
+                            ("research.html", "#research"),  # category: is not split
+                            ("deep-learning.html", "#deep-learning")]
+    assert tags("hugo") == [("deep-rl.html", "#deep-rl"),
+                            ("machine-learning.html", "#machine-learning")]
 
 
 # -- a Zettelkasten: notes named by the minute they were made ----------------------------------
