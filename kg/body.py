@@ -270,17 +270,19 @@ def wikilink_path(inner: str) -> str:
 
 def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | None:
     """The note a Markdown link's destination names (``other.md``, ``../b/c.md#Part``,
-    ``My%20Note.md``): its path in the wiki without ``.md``, as links are resolved, and the
-    heading; None for anything else (a URL, a path from the root or out of the wiki, a file
-    of another kind). ``folder`` is the linking note's, in the wiki."""
+    ``My%20Note.md``, ``/Areas/Plan.md`` from the wiki's root, as GitHub reads it): its
+    path in the wiki without ``.md``, as links are resolved, and the heading; None for
+    anything else (a URL, a path out of the wiki, a file of another kind). ``folder`` is
+    the linking note's, in the wiki."""
     destination = attachments.unescape_destination(destination.strip("<>"))
     parts = urlsplit(destination)
-    if parts.scheme or parts.netloc or destination.startswith("/"):
+    if parts.scheme or parts.netloc or destination.startswith("//"):
         return None
     path = unquote(parts.path)
     if not path.lower().endswith(".md"):
         return None
-    rel = posixpath.normpath(posixpath.join(folder, path))
+    rel = posixpath.normpath(posixpath.join(folder, path) if not path.startswith("/")
+                             else path.lstrip("/"))
     if rel == ".." or rel.startswith("../") or not rel[:-3].strip("/."):
         return None
     return rel[:-3], (unquote(parts.fragment).strip() or None)

@@ -551,24 +551,25 @@ def test_a_logseq_journal_is_titled_and_linked_as_logseq_names_it(write_wiki) ->
 def test_a_markdown_link_by_its_path_in_the_vault_reaches_the_note(write_wiki) -> None:
     """Obsidian's "absolute path in vault" links, ``[Plan](Areas/Projects/Plan.md)`` from
     ``Daily/today.md``: a path from the note's folder first, else from the vault's root, as
-    an image's is; the next build follows a note written where the path leads."""
+    an image's is; the next build follows a note written where the path leads. A path
+    that starts with ``/`` is from the root, as GitHub reads it."""
     config = write_wiki({
         "Areas/Projects/Plan.md": "# Plan\n## Top\n",
         "Home.md": "# Home\n",
         "Daily/today.md": "[Plan](Areas/Projects/Plan.md#Top), [home](Home.md), "
-                          "[near](near.md).\n",
+                          "[near](near.md), [root](/Areas/Projects/Plan.md).\n",
         "Daily/near.md": "# Near\n"})
     build(config)
 
     def links() -> list[str]:
         html = page(config, "today")
-        return re.findall(r'<a href="([^"]+)">', html[html.index('<div class="body">'):])[:3]
+        return re.findall(r'<a href="([^"]+)">', html[html.index('<div class="body">'):])[:4]
 
-    assert links() == ["plan.html#h-top", "home.html", "near.html"]
+    assert links() == ["plan.html#h-top", "home.html", "near.html", "plan.html"]
     assert findings(config) == []
     write_wiki({"Daily/Home.md": "# Daily home\n"})  # now the path from the folder is a note
     rebuild(config)
-    assert links() == ["plan.html#h-top", "daily-home.html", "near.html"]
+    assert links() == ["plan.html#h-top", "daily-home.html", "near.html", "plan.html"]
     # the page's trace holds the names read both ways, so either way's change renders it
     from kg.depends import lookup_names
     assert {"k:daily/areas/projects/plan", "k:areas/projects/plan"} <= set(
