@@ -11,7 +11,7 @@ import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from kg import attachments
 
@@ -178,11 +178,18 @@ def without_code(body: str) -> str:
     return "".join(out)
 
 
+SHORTCODE_LINK = re.compile(r'\{\{[<%]\s*(?:rel)?ref\s+"([^"\n]+)"\s*[>%]\}\}'
+                            r"|\{%\s*(link|post_url)\s+([^\s%]+)\s*%\}")
+"""A link's destination as Hugo writes it, ``{{< ref "posts/x.md" >}}`` (``relref``,
+``{{% %}}``), or Jekyll, ``{% link _posts/x.md %}``, ``{% post_url 2024-05-01-x %}``."""
+_SHORTCODE = (r'\{\{[<%]\s*(?:rel)?ref\s+"[^"\n]+"\s*[>%]\}\}'
+              r"|\{%\s*(?:link|post_url)\s+[^\s%]+\s*%\}")  # the same, as MD_LINK holds it
 MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
-                     r"\(\s*(<[^<>\n]*>|(?:[^\s()<>]|\([^\s()<>]*\))+)"
+                     r"\(\s*(<[^<>\n]*>|" + _SHORTCODE + r"|(?:[^\s()<>]|\([^\s()<>]*\))+)"
                      r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 """An inline Markdown link, ``[text](destination "title")``: its text and destination
-(which may hold balanced parentheses: ``BERT%20(2018).md``)."""
+(which may hold balanced parentheses: ``BERT%20(2018).md``, or be a site generator's
+shortcode, :data:`SHORTCODE_LINK`)."""
 
 LINK_DEFINITION = re.compile(r" {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)")
 """A link reference definition, ``[r]: img/plot.png``: its label and destination (what
@@ -274,6 +281,8 @@ def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | 
     path in the wiki without ``.md``, as links are resolved, and the heading; None for
     anything else (a URL, a path out of the wiki, a file of another kind). ``folder`` is
     the linking note's, in the wiki."""
+    if (shortcode := SHORTCODE_LINK.fullmatch(destination.strip())) is not None:
+        destination = _shortcode_path(shortcode)
     destination = attachments.unescape_destination(destination.strip("<>"))
     parts = urlsplit(destination)
     if parts.scheme or parts.netloc or destination.startswith("//"):
@@ -286,6 +295,19 @@ def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | 
     if rel == ".." or rel.startswith("../") or not rel[:-3].strip("/."):
         return None
     return rel[:-3], (unquote(parts.fragment).strip() or None)
+
+
+def _shortcode_path(shortcode: re.Match[str]) -> str:
+    """The file a :data:`SHORTCODE_LINK` names: Hugo's ``ref`` from the page's folder (or
+    the root, ``/posts/x.md``), ``.md`` optional; Jekyll's ``link`` from the root, and
+    ``post_url`` a post by its name."""
+    if shortcode.group(1) is not None:
+        path, _, fragment = shortcode.group(1).strip().partition("#")
+        path = path if path.lower().endswith(".md") else f"{path.rstrip('/')}.md"
+        return quote(path) + (f"#{quote(fragment)}" if fragment else "")
+    if shortcode.group(2) == "link":
+        return "/" + quote(shortcode.group(3).lstrip("/"))
+    return quote(shortcode.group(3)) + ".md"  # found by name, from the folder or anywhere
 
 
 def from_folder(target: str, folder: str) -> str:

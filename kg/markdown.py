@@ -33,6 +33,7 @@ from kg.body import (
     BLOCK_ID_AT_END,
     HASHTAG,
     MD_LINK,
+    SHORTCODE_LINK,
     from_folder,
     note_link_target,
     parse_wikilink,
@@ -168,6 +169,23 @@ def _block_properties(md: MarkdownIt) -> None:
     md.core.ruler.push("block_properties", rule)
 
 
+def _shortcode_link_rule(state: StateInline, silent: bool) -> bool:
+    """``[text]({{< ref "posts/x.md" >}})`` (Hugo's) or ``[text]({% link x.md %})``
+    (Jekyll's): a link, whose destination a link may not hold as written (spaces), to the
+    note's file, which the note-links rule then leads to the note's page."""
+    if state.src[state.pos] != "[" or "](" not in state.src:
+        return False
+    found = MD_LINK.match(state.src, state.pos)
+    if found is None or SHORTCODE_LINK.fullmatch(found.group(2)) is None:
+        return False
+    if not silent:
+        state.push("link_open", "a", 1).attrs = {"href": found.group(2)}
+        state.push("text", "", 0).content = found.group(1)
+        state.push("link_close", "a", -1)
+    state.pos = found.end()
+    return True
+
+
 def _within_note(inner: str) -> tuple[str, str | None, str | None] | None:
     """``#Heading`` or ``#Heading|label``: a link to a heading of the note itself."""
     target, _, label = inner.partition("|")
@@ -299,10 +317,11 @@ def _is_shown_link(url: str) -> bool:
 def _app_links(md: MarkdownIt) -> None:
     """A Markdown link into a desktop app (:data:`APP_LINK`) is its text, not a link: a
     note digested in Zotero or Obsidian holds many, and showing them as written buried the
-    text in URLs (a link of any other scheme not allowed is shown as written)."""
+    text in URLs (a link of any other scheme not allowed is shown as written); so is a
+    site generator's shortcode link that no note resolved."""
 
     def rule(state: Any) -> None:
-        if "://" not in state.src:
+        if "://" not in state.src and "{" not in state.src:
             return
         for token in state.tokens:
             if not token.children:
@@ -311,7 +330,8 @@ def _app_links(md: MarkdownIt) -> None:
             closing = 0  # link_close tokens of dropped links still to drop
             for child in token.children:
                 attr = {"link_open": "href", "image": "src"}.get(child.type)
-                if attr and APP_LINK.match(str(child.attrGet(attr) or "")):
+                target = str(child.attrGet(attr) or "") if attr else ""
+                if attr and (APP_LINK.match(target) or SHORTCODE_LINK.fullmatch(target)):
                     if child.type == "image":
                         text = Token("text", "", 0)
                         text.content = child.content
@@ -600,6 +620,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.add_render_rule("table_close", _render_table_close)
     md.validateLink = _is_shown_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.inline.ruler.before("link", "shortcode_link", _shortcode_link_rule)
     md.inline.ruler.before("link", "hashtag", _hashtag_rule)
     md.inline.ruler.before("emphasis", "mark", _mark_rule)
     md.add_render_rule("wikilink", _render_wikilink)

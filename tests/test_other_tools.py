@@ -612,3 +612,29 @@ def test_a_logseq_namespace_page_is_titled_by_its_file_name_as_logseq_reads_it(
                       "bad-1bname": "bad%1Bname", "bad-ffname": "bad%FFname", "a-b": "a___b"}
     assert wikilinks(page(config, "ai-2ftools")) == {"ai/agents": "ai-agents.html"}
     assert wikilinks(page(config, "a-b")) == {"ai/tools": "ai-2ftools.html"}
+
+
+# -- a Hugo content folder -----------------------------------------------------------------------
+
+
+def test_hugo_s_and_jekyll_s_link_shortcodes_lead_to_the_notes(write_wiki) -> None:
+    """Hugo links a page as ``[x]({{< ref "docs/page.md" >}})`` (``relref``, ``.md``
+    optional, ``/`` from the content root), Jekyll as ``[x]({% link _posts/a.md %})`` or
+    ``[x]({% post_url 2024-05-01-a %})``: links to the notes, mentions in the graph, where
+    the page showed the shortcode as written."""
+    config = write_wiki({
+        "docs/page.md": "---\ntitle: A page\n---\n## Body\nText.\n",
+        "posts/2024-05-01-a.md": "---\ntitle: A\n---\nText.\n",
+        "posts/third.md": '---\ntitle: Third\n---\nSee [the page]({{< ref "docs/page.md" >}}), '
+                          '[rel]({{< relref "2024-05-01-a" >}}), [root]({{% ref '
+                          '"/docs/page.md#Body" %}}), [j]({% link docs/page.md %}), '
+                          "[p]({% post_url 2024-05-01-a %}), [gone]({{< ref \"nope.md\" >}}) "
+                          'and `[code]({{< ref "docs/page.md" >}})`.\n'})
+    build(config)
+    html = page(config, "third")
+    body = html[html.index('<div class="body">'):html.index("</article>")]
+    assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]*)</a>', body) == [
+        ("page.html", "the page"), ("2024-05-01-a.html", "rel"), ("page.html#h-body", "root"),
+        ("page.html", "j"), ("2024-05-01-a.html", "p"), ("posts-nope.html", "gone")]
+    assert '<code>[code]({{&lt; ref &quot;docs/page.md&quot; &gt;}})</code>' in body
+    assert [(f[0], f[1]) for f in findings(config)] == [("placeholder", "posts/third.md:4")]
