@@ -31,10 +31,17 @@ EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
 """``_`` that opens or closes emphasis; not one inside a word (``reward_hacking``,
 ``x_1``) nor TeX's (``\\sum_{i=1}``)."""
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
-UNPUBLISHED_KINDS = frozenset({"svg", "xls", "xlsx", "zip", "canvas", "excalidraw"})
-"""Files, not notes, that the site never publishes (an ``.svg`` would run its scripts in it;
-the others a browser does not show): ``[[plan.xlsx]]`` names no note, nor does
-``![[Drawing.excalidraw]]`` (Obsidian's name of ``Drawing.excalidraw.md``, never read)."""
+UNPUBLISHED_KINDS = frozenset({
+    "svg", "html", "htm", "xls", "xlsx", "zip", "canvas", "excalidraw",
+    "heic", "heif", "tif", "tiff", "mov", "mkv", "avi", "doc", "docx", "ppt", "pptx", "odt",
+    "ods", "odp", "rtf", "epub", "bib", "ris", "ipynb", "json", "drawio", "gz", "tgz", "7z",
+    "rar",
+})
+"""Files, not notes, that the site never publishes (an ``.svg`` or ``.html`` would run its
+scripts in it; the others a browser does not show): ``[[plan.xlsx]]`` names no note, nor do
+a phone's photo, ``![[IMG_1.heic]]``, and ``![[Drawing.excalidraw]]`` (Obsidian's name of
+``Drawing.excalidraw.md``, never read). Not ``js`` nor ``net``: ``[[Node.js]]`` and
+``[[ASP.NET]]`` are notes."""
 _NON_NOTE_EXT = re.compile(
     r"\.(" + "|".join(sorted(attachments.KINDS | UNPUBLISHED_KINDS)) + r")$", re.I)
 """A target with one of these extensions names a file, not a note (``![[chart.png]]``)."""

@@ -207,7 +207,7 @@ def _unpublished(note: Note) -> list[Finding]:
                 continue
             seen.add(ref)
             kind = found.group(1).lower()
-            why = ("an .svg would run its scripts in the site" if kind == "svg"
+            why = (f"an .{kind} would run its scripts in the site" if kind in ("svg", "html", "htm")
                    else f"a browser does not show a .{kind}")
             out.append(Finding(WARNING, "unpublished-attachment",
                                f"'{ref}' is not published with the site: {why}",

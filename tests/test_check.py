@@ -490,7 +490,7 @@ def test_a_file_the_site_never_publishes_is_named_with_its_line(write_wiki) -> N
     got = {(str(f.where), f.message.split("'")[1], "scripts" in f.message)
            for f in check(config).findings if f.code == "unpublished-attachment"}
     assert got == {("a.md:6", "diagram.svg", True), ("a.md:6", "img/flow chart.svg", True),
-                   ("a.md:11", "plan.xlsx", False)}
+                   ("a.md:11", "plan.xlsx", False), ("a.md:11", "page.html", True)}
     page = build(config).out / "notes" / "a.html"
     assert "<svg" not in page.read_text() and not (config.out / "files").exists()
 

@@ -638,3 +638,21 @@ def test_hugo_s_and_jekyll_s_link_shortcodes_lead_to_the_notes(write_wiki) -> No
         ("page.html", "j"), ("2024-05-01-a.html", "p"), ("posts-nope.html", "gone")]
     assert '<code>[code]({{&lt; ref &quot;docs/page.md&quot; &gt;}})</code>' in body
     assert [(f[0], f[1]) for f in findings(config)] == [("placeholder", "posts/third.md:4")]
+
+
+def test_files_of_other_kinds_a_vault_holds_are_files_not_placeholders(write_wiki) -> None:
+    """A phone's photo (``![[IMG_1.heic]]``), a Word or PowerPoint file, a bibliography, a
+    notebook: files the site does not publish, said so by kg check, not notes to write with
+    kg new; ``[[Node.js]]`` is still a note."""
+    config = write_wiki({
+        "IMG_1.heic": b"x", "report.docx": b"x",
+        "home.md": "---\ntitle: Home\n---\n![[IMG_1.heic]] [[report.docx|the report]] "
+                   "[[talk.pptx]] [[refs.bib]] [[nb.ipynb]] [[Node.js]]\n"})
+    build(config)
+    assert sorted(p.name for p in (config.out / "notes").iterdir()) == ["home.html",
+                                                                         "node-js.html"]
+    found = findings(config)
+    assert sorted((f[0], f[3].split("'")[1]) for f in found) == [
+        ("placeholder", "Node.js"), ("unpublished-attachment", "IMG_1.heic"),
+        ("unpublished-attachment", "nb.ipynb"), ("unpublished-attachment", "refs.bib"),
+        ("unpublished-attachment", "report.docx"), ("unpublished-attachment", "talk.pptx")]
