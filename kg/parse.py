@@ -199,8 +199,13 @@ def _build_note(
     name = path.rsplit("/", 1)[-1]
     stem = name[:-3] if name.lower().endswith(".md") else name  # Note.MD too
     given = f.text("title")
-    title = given or scanned.h1 or _logseq_title(path, stem) or stem
-    if (line := f.fields.get("title")) is not None and not (given or "").strip():
+    unfilled = given if given and _TEMPLATE_FIELD.fullmatch(given.strip()) else None
+    title = (None if unfilled else given) or scanned.h1 or _logseq_title(path, stem) or stem
+    if (line := f.fields.get("title")) is not None and unfilled:  # a template's, copied
+        f._warn(line, "empty-title", f"'title: {unfilled}' is a template's placeholder, never "
+                f"filled in: the note is titled '{title}'",
+                "write the title, or remove the line to take it from the heading or name")
+    elif line is not None and not (given or "").strip():
         f._warn(line, "empty-title", f"'title' is empty: the note is titled '{title}'",
                 "write the title, or remove the line to take it from the heading or name")
     sections = _sections(scanned, body, body_line)
@@ -796,6 +801,11 @@ def _date_of(f: _Fields, stem: str) -> dt.date | None:
     if found is None and (zettel := _ZETTEL.match(stem)):
         return _parse_date(f"{zettel[2]}-{zettel[3]}-{zettel[4]}")
     return found
+
+
+_TEMPLATE_FIELD = re.compile(r"\{\{[^{}\n]*\}\}|<%[^\n]*%>")
+"""A value that is a template's placeholder, left as the template wrote it (a note copied
+from Obsidian's ``{{title}}``, Templater's ``<% tp.file.title %>``)."""
 
 
 def _logseq_title(path: str, stem: str) -> str | None:

@@ -656,3 +656,22 @@ def test_files_of_other_kinds_a_vault_holds_are_files_not_placeholders(write_wik
         ("placeholder", "Node.js"), ("unpublished-attachment", "IMG_1.heic"),
         ("unpublished-attachment", "nb.ipynb"), ("unpublished-attachment", "refs.bib"),
         ("unpublished-attachment", "report.docx"), ("unpublished-attachment", "talk.pptx")]
+
+
+def test_a_template_s_placeholder_left_in_a_title_is_no_title(write_wiki) -> None:
+    """A note copied from a template without it being filled in keeps ``title: "{{title}}"``
+    (Obsidian's) or ``<% tp.file.title %>`` (Templater's): the note is titled by its heading
+    or name, with a warning at the line, not "{{title}}" in every list."""
+    config = write_wiki({
+        "Attention.md": '---\ntitle: "{{title}}"\n---\n# Attention\nText.\n',
+        "Kernels.md": '---\ntitle: "<% tp.file.title %>"\n---\nText.\n',
+        "Braces.md": '---\ntitle: "The {{x}} paper"\n---\nText.\n'})
+    build(config)
+    assert "<h1>Attention</h1>" in page(config, "attention")
+    assert "<h1>Kernels</h1>" in page(config, "kernels")
+    assert "<h1>The {{x}} paper</h1>" in page(config, "braces")
+    assert findings(config) == [
+        ("empty-title", "Attention.md:2", "warning", "'title: {{title}}' is a template's "
+         "placeholder, never filled in: the note is titled 'Attention'"),
+        ("empty-title", "Kernels.md:2", "warning", "'title: <% tp.file.title %>' is a "
+         "template's placeholder, never filled in: the note is titled 'Kernels'")]
