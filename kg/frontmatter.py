@@ -144,7 +144,7 @@ def _properties(text: str) -> Split:
 _PAGE_REF = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _LISTS = frozenset({"alias", "aliases", "tags", "tag"})
 """Properties whose pages Logseq writes as links (``tags:: [[deep learning]], nlp``): here,
-names."""
+names, each one as a quoted part is."""
 
 
 def load_properties(front: str, *, first_line: int = 1, file: str | None = None
@@ -163,8 +163,8 @@ def load_properties(front: str, *, first_line: int = 1, file: str | None = None
             raise NoteError(f"the property '{key}' holds the control character "
                             f"U+{ord(bad):04X}", file=file, line=first_line + n,
                             hint="delete the invisible character")
-        if key.lower() in _LISTS:
-            value = _PAGE_REF.sub(r"\1", value)
+        if key.lower() in _LISTS:  # [[deep learning]] is one name, as "deep learning" is
+            value = _PAGE_REF.sub(r'"\1"', value)
         fields.setdefault(key, Node(value or None, first_line + n))
     return fields
 
