@@ -1,8 +1,9 @@
 """Vaults of other note tools, read as they are: the ``id:`` Dendron, Zettlr and many
 Obsidian vaults write in front-matter (another name the note answers to), and the dates
 they write that are no ISO date (Dendron's epoch milliseconds, a bare year or month); an
-Obsidian vault as a Mac writes it, its drawings, image sizes and tags; a Zettelkasten's
-notes named by the minute."""
+Obsidian vault as a Mac writes it, its drawings, files, image sizes, tags and links by path;
+a Zettelkasten's notes named by the minute; a Jekyll site's drafts and a Hugo folder's
+shortcode links; a Logseq graph's properties, journals and namespaces; Zotero's notes."""
 
 from __future__ import annotations
 
