@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -109,9 +110,15 @@ class Attachments:
             rel = posixpath.normpath(posixpath.join(base, ref.lstrip("/")))
             if self._is_attachment(rel):
                 return rel
-        if "/" in ref:
-            return None
-        named = self._names().get(ref.casefold(), [])
+        if "/" in ref:  # a path: as written, or (from a Mac) in the other Unicode form
+            if ref.isascii():
+                return None
+            wanted = {unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(
+                base, ref.lstrip("/")))) for base in (folder, "")}
+            named = self._names().get(_name_key(ref.rpartition("/")[2]), [])
+            return next((rel for rel in named if unicodedata.normalize("NFC", rel) in wanted),
+                        None)
+        named = self._names().get(_name_key(ref), [])
         near = [rel for rel in named if rel.rpartition("/")[0] == folder]
         return min(near or named, key=lambda rel: (rel.count("/"), rel), default=None)
 
@@ -137,8 +144,14 @@ class Attachments:
                     rel = name if prefix == "." else f"{prefix}/{name}"
                     if (kind(name) and not name.startswith(".") and name.isprintable()
                             and not os.path.islink(os.path.join(top, name))):
-                        self._by_name.setdefault(name.casefold(), []).append(rel)
+                        self._by_name.setdefault(_name_key(name), []).append(rel)
         return self._by_name
+
+
+def _name_key(name: str) -> str:
+    """A file's name as a bare reference finds it: in any case and either Unicode form
+    (a Mac writes ``Café.png`` decomposed; a link typed to it is composed)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _linked(wiki: Path, rel: str) -> bool:

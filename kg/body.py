@@ -11,7 +11,7 @@ import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from kg import attachments
 
@@ -31,9 +31,17 @@ EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_+(?=\w)|(?<=\w)_+(?![\w{])")
 """``_`` that opens or closes emphasis; not one inside a word (``reward_hacking``,
 ``x_1``) nor TeX's (``\\sum_{i=1}``)."""
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
-UNPUBLISHED_KINDS = frozenset({"svg", "xls", "xlsx", "zip", "canvas"})
-"""Files, not notes, that the site never publishes (an ``.svg`` would run its scripts in it;
-the others a browser does not show): ``[[plan.xlsx]]`` names no note."""
+UNPUBLISHED_KINDS = frozenset({
+    "svg", "html", "htm", "xls", "xlsx", "zip", "canvas", "excalidraw",
+    "heic", "heif", "tif", "tiff", "mov", "mkv", "avi", "doc", "docx", "ppt", "pptx", "odt",
+    "ods", "odp", "rtf", "epub", "bib", "ris", "ipynb", "json", "drawio", "gz", "tgz", "7z",
+    "rar",
+})
+"""Files, not notes, that the site never publishes (an ``.svg`` or ``.html`` would run its
+scripts in it; the others a browser does not show): ``[[plan.xlsx]]`` names no note, nor do
+a phone's photo, ``![[IMG_1.heic]]``, and ``![[Drawing.excalidraw]]`` (Obsidian's name of
+``Drawing.excalidraw.md``, never read). Not ``js`` nor ``net``: ``[[Node.js]]`` and
+``[[ASP.NET]]`` are notes."""
 _NON_NOTE_EXT = re.compile(
     r"\.(" + "|".join(sorted(attachments.KINDS | UNPUBLISHED_KINDS)) + r")$", re.I)
 """A target with one of these extensions names a file, not a note (``![[chart.png]]``)."""
@@ -177,11 +185,18 @@ def without_code(body: str) -> str:
     return "".join(out)
 
 
+SHORTCODE_LINK = re.compile(r'\{\{[<%]\s*(?:rel)?ref\s+"([^"\n]+)"\s*[>%]\}\}'
+                            r"|\{%\s*(link|post_url)\s+([^\s%]+)\s*%\}")
+"""A link's destination as Hugo writes it, ``{{< ref "posts/x.md" >}}`` (``relref``,
+``{{% %}}``), or Jekyll, ``{% link _posts/x.md %}``, ``{% post_url 2024-05-01-x %}``."""
+_SHORTCODE = (r'\{\{[<%]\s*(?:rel)?ref\s+"[^"\n]+"\s*[>%]\}\}'
+              r"|\{%\s*(?:link|post_url)\s+[^\s%]+\s*%\}")  # the same, as MD_LINK holds it
 MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
-                     r"\(\s*(<[^<>\n]*>|(?:[^\s()<>]|\([^\s()<>]*\))+)"
+                     r"\(\s*(<[^<>\n]*>|" + _SHORTCODE + r"|(?:[^\s()<>]|\([^\s()<>]*\))+)"
                      r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 """An inline Markdown link, ``[text](destination "title")``: its text and destination
-(which may hold balanced parentheses: ``BERT%20(2018).md``)."""
+(which may hold balanced parentheses: ``BERT%20(2018).md``, or be a site generator's
+shortcode, :data:`SHORTCODE_LINK`)."""
 
 LINK_DEFINITION = re.compile(r" {0,3}\[([^\[\]\n]{1,999})\]:[ \t]*(<[^<>\n]*>|\S+)")
 """A link reference definition, ``[r]: img/plot.png``: its label and destination (what
@@ -269,20 +284,37 @@ def wikilink_path(inner: str) -> str:
 
 def note_link_target(destination: str, folder: str) -> tuple[str, str | None] | None:
     """The note a Markdown link's destination names (``other.md``, ``../b/c.md#Part``,
-    ``My%20Note.md``): its path in the wiki without ``.md``, as links are resolved, and the
-    heading; None for anything else (a URL, a path from the root or out of the wiki, a file
-    of another kind). ``folder`` is the linking note's, in the wiki."""
+    ``My%20Note.md``, ``/Areas/Plan.md`` from the wiki's root, as GitHub reads it): its
+    path in the wiki without ``.md``, as links are resolved, and the heading; None for
+    anything else (a URL, a path out of the wiki, a file of another kind). ``folder`` is
+    the linking note's, in the wiki."""
+    if (shortcode := SHORTCODE_LINK.fullmatch(destination.strip())) is not None:
+        destination = _shortcode_path(shortcode)
     destination = attachments.unescape_destination(destination.strip("<>"))
     parts = urlsplit(destination)
-    if parts.scheme or parts.netloc or destination.startswith("/"):
+    if parts.scheme or parts.netloc or destination.startswith("//"):
         return None
     path = unquote(parts.path)
     if not path.lower().endswith(".md"):
         return None
-    rel = posixpath.normpath(posixpath.join(folder, path))
+    rel = posixpath.normpath(posixpath.join(folder, path) if not path.startswith("/")
+                             else path.lstrip("/"))
     if rel == ".." or rel.startswith("../") or not rel[:-3].strip("/."):
         return None
     return rel[:-3], (unquote(parts.fragment).strip() or None)
+
+
+def _shortcode_path(shortcode: re.Match[str]) -> str:
+    """The file a :data:`SHORTCODE_LINK` names: Hugo's ``ref`` from the page's folder (or
+    the root, ``/posts/x.md``), ``.md`` optional; Jekyll's ``link`` from the root, and
+    ``post_url`` a post by its name."""
+    if shortcode.group(1) is not None:
+        path, _, fragment = shortcode.group(1).strip().partition("#")
+        path = path if path.lower().endswith(".md") else f"{path.rstrip('/')}.md"
+        return quote(path) + (f"#{quote(fragment)}" if fragment else "")
+    if shortcode.group(2) == "link":
+        return "/" + quote(shortcode.group(3).lstrip("/"))
+    return quote(shortcode.group(3)) + ".md"  # found by name, from the folder or anywhere
 
 
 def from_folder(target: str, folder: str) -> str:

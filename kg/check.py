@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +50,14 @@ class Report:
     def summary(self) -> str:
         from kg.formats import plural
 
+        counts = Counter(f.code for f in self.findings if f.severity is WARNING)
+        many = [f"{code} ({n})" for code, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))
+                if n >= max(20, self.warnings // 4)]
+        # a vault new to kg warns of every note's tier and date: say how to leave them out
+        hint = (f"; the most: {', '.join(many)}: --ignore CODE or kg.toml's ignore = [...] "
+                "leaves a kind out" if many else "")
         return (f"{plural(self.errors, 'error')}, {plural(self.warnings, 'warning')} "
-                f"in {plural(self.notes, 'note')} checked")
+                f"in {plural(self.notes, 'note')} checked{hint}")
 
 
 def check(config: Config, *, today: dt.date | None = None,
@@ -173,7 +179,7 @@ def _attachments(wiki: Path, notes: list[Note]) -> list[Finding]:
 
 
 _UNPUBLISHED = "|".join(sorted(UNPUBLISHED_KINDS))
-UNPUBLISHED = re.compile(rf"\.({_UNPUBLISHED})$", re.I)
+UNPUBLISHED = re.compile(rf"\.({_UNPUBLISHED})(?:\.md)?$", re.I)  # Drawing.excalidraw.md
 _UNPUBLISHED_ANYWHERE = re.compile(rf"\.({_UNPUBLISHED})\b", re.I)
 
 
@@ -201,7 +207,7 @@ def _unpublished(note: Note) -> list[Finding]:
                 continue
             seen.add(ref)
             kind = found.group(1).lower()
-            why = ("an .svg would run its scripts in the site" if kind == "svg"
+            why = (f"an .{kind} would run its scripts in the site" if kind in ("svg", "html", "htm")
                    else f"a browser does not show a .{kind}")
             out.append(Finding(WARNING, "unpublished-attachment",
                                f"'{ref}' is not published with the site: {why}",
@@ -241,7 +247,7 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
     out: list[Finding] = []
     for note in notes:
         stem = note.path.rsplit("/", 1)[-1].removesuffix(".md")
-        if ("title" not in note.field_lines and note.title == stem
+        if ("title" not in note.field_lines and note.title == stem and _written_as_id(stem)
                 and without_title(note.body, note.title) == note.body):  # no "# Title"
             out.append(Finding(WARNING, "missing-title", "no title: the file name stands in",
                                _at(note), 'add \'title: "…"\' to the front-matter'))
@@ -255,6 +261,19 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
     return out
 
 
+def _named_by_file(note: Note) -> bool:
+    """Whether a note's title is its file's name, none having been written."""
+    return "title" not in note.field_lines and note.title == note.path.rsplit("/", 1)[-1][:-3]
+
+
+def _written_as_id(name: str) -> bool:
+    """Whether a file's name reads as an id rather than a title (``import-ai-455``,
+    ``bert``), as a title it stands in for says it should not: a vault's ``Machine
+    Learning.md``, ``BERT.md`` or ``2024-05-01.md`` is its title as the vault shows it."""
+    return (name.isascii() and name == name.lower() and " " not in name
+            and any(c.isalpha() for c in name))
+
+
 def _key(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -262,11 +281,14 @@ def _key(text: str) -> str:
 def _duplicate_names(notes: list[Note]) -> list[Finding]:
     """Names two notes claim: an alias or a front-matter ``id:`` (the resolver looks both
     up in one table, so one note's alias and another's ``id:`` clash too), and one that is
-    another note's id, which wins; then titles two notes share."""
+    another note's id, which wins; then titles two notes share. An id a Zettelkasten's
+    file name starts with (``202405011230 Title.md``) is not said here: two notes made in
+    one minute are no mistake, and a link by it is said to be ambiguous where it is."""
     out: list[Finding] = []
     claims: dict[str, list[tuple[Note, str]]] = defaultdict(list)  # name → (note, field)
     for note in notes:
-        own_id = _key(note.frontmatter_id) if note.frontmatter_id is not None else None
+        own_id = (_key(note.frontmatter_id)
+                  if note.frontmatter_id is not None and "id" in note.field_lines else None)
         named = dict.fromkeys(_key(a) for a in note.aliases)
         if own_id is not None:
             named[own_id] = None
@@ -307,7 +329,9 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
     for note in notes:
         titles[_key(note.title)].append(note)
     for title, owners in sorted(titles.items()):
-        if len(owners) > 1:
+        if len(owners) > 1 and not all(_named_by_file(n) for n in owners):
+            # a vault's Plan.md in two folders: their names clash as files' do, which a
+            # link by the name is told of (ambiguous), and folders tell apart
             names = ", ".join(n.id for n in owners)
             for note in owners:
                 out.append(Finding(WARNING, "duplicate-title",
@@ -367,8 +391,10 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
                                f"{what} to '{edge.written}', a draft ({draft} is kept out of "
                                "the site): shown as a placeholder until published",
                                _at(source, line=edge.line),
-                               "publish it (remove draft: true or publish: false), or link "
-                               "another note"))
+                               ("publish it (move it out of _drafts/), or link another note"
+                                if "_drafts" in draft.split("/")[:-1] else
+                                "publish it (remove draft: true or publish: false), or link "
+                                "another note")))
             continue
         if edge.written not in suggested:
             suggested[edge.written] = resolver.suggestions(edge.written)

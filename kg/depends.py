@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from kg.cachefile import dump_paired, load_paired, plain_digest
-from kg.ids import NoteId, name_key, note_part, slugify, target_text
+from kg.ids import NoteId, from_root, name_key, note_part, slugify, target_text
 from kg.resolve import Resolver
 
 if TYPE_CHECKING:
@@ -77,14 +77,17 @@ class Kept(Enum):
     READS = "kept"
 
 
-def lookup_names(target: str) -> tuple[str, ...]:
+def lookup_names(target: str, folder: str = "") -> tuple[str, ...]:
     """The entries of the name table :meth:`kg.resolve.Resolver.resolve` reads for
-    ``target``: its text as an id, its folded text in the tables of paths, ends of paths,
-    stems, aliases and titles, and its slug as an id; for ``b#Part``, those of ``b`` too."""
+    ``target`` written in a note of ``folder``: its text as an id, its folded text in the
+    tables of paths, ends of paths, stems, aliases and titles, and its slug as an id; for
+    ``b#Part``, those of ``b`` too, and for ``folder/a/b``, those of ``a/b``."""
     text = target_text(target)
-    names = (f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}")
+    names: tuple[str, ...] = (f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}")
     if (note := note_part(text)) is not None:
-        return names + lookup_names(note)
+        names += lookup_names(note, folder)
+    if (rooted := from_root(text, folder)) is not None:
+        names += lookup_names(rooted, folder)
     return names
 
 

@@ -21,8 +21,10 @@ from kg.cachefile import TEMPLATE_SETTINGS
 from kg.errors import Finding, LeftOut, Location, NoteError, Severity
 from kg.ids import NoteId, hashed_id, loose_id, note_id
 
-SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg"})
-"""Folders never read, whatever their case (an Obsidian vault's ``Templates/``)."""
+SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", "node_modules", "templates", ".kg",
+                       "_site"})
+"""Folders never read, whatever their case (an Obsidian vault's ``Templates/``; the site
+Jekyll and Eleventy make, ``_site/``, which holds copies of notes)."""
 SKIP_SUFFIXES = (".excalidraw.md",)
 """Files named like notes that are not: an Excalidraw drawing's data."""
 OTHER_MARKDOWN = (".markdown", ".mdown", ".mkd", ".mkdn")
@@ -90,12 +92,28 @@ def discover(wiki: Path) -> Discovery:
     return found
 
 
+def _no_wiki_hint(wiki: Path) -> str:
+    """What to do without a wiki folder: in a folder of notes already (an Obsidian vault),
+    name that folder, rather than make a wiki inside it with kg init."""
+    here = wiki.parent
+    try:
+        vault = (here / ".obsidian").is_dir() or (here / "logseq").is_dir() or any(
+            p.suffix.lower() == ".md" and p.is_file() for p in here.iterdir())
+        shown = "." if here.resolve() == Path.cwd().resolve() else str(here)
+    except OSError:
+        vault, shown = False, str(here)
+    if vault:
+        return (f"{here} holds notes already: pass --wiki {shown} (the site is written "
+                "beside it, or where --out says), or set wiki in kg.toml")
+    return "run `kg init`, or pass --wiki DIR"
+
+
 def discover_leniently(wiki: Path) -> tuple[Discovery, tuple[Finding, ...]]:
     """Every note file under ``wiki`` that has an id, and the errors of the names that give
     none or collide (of two names one id, the first in name order keeps it): for
     ``kg check``, which checks every other note all the same."""
     if not wiki.is_dir():
-        raise NoteError(f"no wiki folder at {wiki}", hint="run `kg init`, or pass --wiki DIR")
+        raise NoteError(f"no wiki folder at {wiki}", hint=_no_wiki_hint(wiki))
     wiki = wiki.resolve()
     claims: dict[NoteId, list[NoteFile]] = {}  # each id, with the files whose names give it
     templates = template_folders(wiki)

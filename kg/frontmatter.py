@@ -64,6 +64,9 @@ class Split:
     body_line: int
     toml: bool = False
     """The front-matter is TOML between ``+++`` lines (Hugo's), not YAML."""
+    properties: bool = False
+    """The front-matter is ``key:: value`` lines at the top of the file (Logseq's page
+    properties, Dataview's inline fields), not YAML."""
 
 
 def unwritable(value: str) -> str | None:
@@ -92,6 +95,8 @@ def split(text: str, *, file: str | None = None) -> Split:
     every field (python-frontmatter's behaviour).
     """
     fence = text[:3]
+    if PROPERTY.match(text):
+        return _properties(text)
     if fence not in (_FENCE, _TOML_FENCE) or text[3:4] not in ("\n", " ", "\t", ""):
         return Split(None, 0, text, 1)
     first_nl = text.find("\n")
@@ -117,6 +122,51 @@ def split(text: str, *, file: str | None = None) -> Split:
         line=1,
         hint=f"end the front-matter with a line holding only {fence}",
     )
+
+
+PROPERTY = re.compile(r"([A-Za-z][\w-]*)::(?:[ \t]+(.*)|[ \t]*$)", re.M)
+"""A ``key:: value`` line: Logseq's page property, Dataview's inline field (``std::vector``
+is neither)."""
+
+
+def _properties(text: str) -> Split:
+    """The ``key:: value`` lines a file opens with, as its front-matter (Logseq writes a
+    page's ``title::``, ``alias::`` and ``tags::`` so), and the rest as its body."""
+    pos, line = 0, 1
+    while pos < len(text) and PROPERTY.match(text, pos):
+        end = text.find("\n", pos)
+        if end == -1:
+            return Split(text, 1, "", line + 1, properties=True)
+        pos, line = end + 1, line + 1
+    return Split(text[:pos], 1, text[pos:], line, properties=True)
+
+
+_PAGE_REF = re.compile(r"\[\[([^\[\]\n]*)\]\]")
+_LISTS = frozenset({"alias", "aliases", "tags", "tag"})
+"""Properties whose pages Logseq writes as links (``tags:: [[deep learning]], nlp``): here,
+names, each one as a quoted part is."""
+
+
+def load_properties(front: str, *, first_line: int = 1, file: str | None = None
+                    ) -> dict[str, Node]:
+    """Read ``key:: value`` lines into the same :class:`Node` values as YAML's: each value
+    its text, the first of a key written twice read."""
+    if len(front) > MAX_FRONT_MATTER:
+        return load(front, first_line=first_line, file=file)  # the same error as YAML's
+    fields: dict[str, Node] = {}
+    for n, line in enumerate(front.split("\n")):
+        found = PROPERTY.fullmatch(line.rstrip())
+        if found is None:
+            continue
+        key, value = found.group(1), (found.group(2) or "").strip()
+        if (bad := unwritable(value)) is not None:
+            raise NoteError(f"the property '{key}' holds the control character "
+                            f"U+{ord(bad):04X}", file=file, line=first_line + n,
+                            hint="delete the invisible character")
+        if key.lower() in _LISTS:  # [[deep learning]] is one name, as "deep learning" is
+            value = _PAGE_REF.sub(r'"\1"', value)
+        fields.setdefault(key, Node(value or None, first_line + n))
+    return fields
 
 
 def load_toml(front: str, *, first_line: int = 2, file: str | None = None
@@ -278,6 +328,9 @@ def _syntax_error(
     elif " #" in line_text or "[#" in line_text:
         hint = ("a # after a space or a [ starts a YAML comment, which hides the rest of the "
                 "line: quote the value ('#ml'), or write tags without # (tags: [ml])")
+    elif "[[" in line_text:  # related: [[A]], [[B]]: a list in a list, then more
+        hint = ('YAML reads [[ as a list in a list: quote each value that holds a [[link]], '
+                'as Obsidian writes them (related: ["[[A]]", "[[B]]"], up: "[[A]] and more")')
     else:
         hint = "check quoting and indentation; quote text that holds ': ' or starts with [ { * &"
     return NoteError(f"front-matter is not valid YAML: {message}", file=file,

@@ -187,7 +187,11 @@ def relative_url(from_page: PagePath, to: PagePath, fragment: str = "") -> str:
 
 
 def name_key(text: str) -> str:
-    """A name as the resolver's tables hold it: case-folded, white space made one space."""
+    """A name as the resolver's tables hold it: case-folded, white space made one space, in
+    one Unicode form (a Mac writes ``Café.md`` decomposed, NFD, while a link typed as
+    ``[[Café]]`` is composed, NFC, and the Mac's file system takes them for one name)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     return " ".join(text.casefold().split())
 
 
@@ -195,6 +199,15 @@ def note_part(text: str) -> str | None:
     """The note a target names a place in (``b`` of ``b#^block`` or ``b#Part``), looked up
     when the whole names nothing; None when it names no place."""
     return text.partition("#")[0] if "#" in text.strip("#") else None
+
+
+def from_root(text: str, folder: str | None) -> str | None:
+    """The path a Markdown link from a note of ``folder`` gives, ``folder/Areas/Plan``, as
+    from the wiki's root, ``Areas/Plan`` (Obsidian's "absolute path in vault" links): looked
+    up so when the folder holds no such note; None for a target not in ``folder``."""
+    if not folder or not text.startswith(folder + "/"):
+        return None
+    return text[len(folder) + 1:]
 
 
 def target_text(target: str) -> str:

@@ -33,6 +33,7 @@ from kg.body import (
     BLOCK_ID_AT_END,
     HASHTAG,
     MD_LINK,
+    SHORTCODE_LINK,
     from_folder,
     note_link_target,
     parse_wikilink,
@@ -138,6 +139,53 @@ def _block_ids(md: MarkdownIt) -> None:
     md.core.ruler.push("block_ids", rule)
 
 
+_BLOCK_PROPERTY = re.compile(r"(id|collapsed):: *(\S+)")
+"""The properties Logseq writes under a block (``id:: <uuid>`` once the block is referred
+to, ``collapsed:: true``): its own bookkeeping, not the block's text."""
+
+
+def _block_properties(md: MarkdownIt) -> None:
+    """A paragraph or list item's last lines that are Logseq's ``id::`` or ``collapsed::``
+    are not shown; the id is the block's anchor, as ``^id`` is."""
+
+    def rule(state: Any) -> None:
+        if ":: " not in state.src:
+            return
+        tokens = state.tokens
+        for i, token in enumerate(tokens):
+            children = token.children if token.type == "inline" else None
+            block = None
+            while (children and len(children) >= 3 and children[-2].type == "softbreak"
+                   and children[-1].type == "text"
+                   and (found := _BLOCK_PROPERTY.fullmatch(children[-1].content))):
+                del children[-2:]
+                block = found.group(2) if found.group(1) == "id" else block
+            opened = tokens[i - 1] if block is not None else None
+            if opened is not None and opened.type == "paragraph_open" and opened.hidden:
+                opened = tokens[i - 2] if tokens[i - 2].type == "list_item_open" else opened
+            if opened is not None and opened.attrGet("id") is None and block is not None:
+                opened.attrSet("id", block_anchor(block))
+
+    md.core.ruler.push("block_properties", rule)
+
+
+def _shortcode_link_rule(state: StateInline, silent: bool) -> bool:
+    """``[text]({{< ref "posts/x.md" >}})`` (Hugo's) or ``[text]({% link x.md %})``
+    (Jekyll's): a link, whose destination a link may not hold as written (spaces), to the
+    note's file, which the note-links rule then leads to the note's page."""
+    if state.src[state.pos] != "[" or "](" not in state.src:
+        return False
+    found = MD_LINK.match(state.src, state.pos)
+    if found is None or SHORTCODE_LINK.fullmatch(found.group(2)) is None:
+        return False
+    if not silent:
+        state.push("link_open", "a", 1).attrs = {"href": found.group(2)}
+        state.push("text", "", 0).content = found.group(1)
+        state.push("link_close", "a", -1)
+    state.pos = found.end()
+    return True
+
+
 def _within_note(inner: str) -> tuple[str, str | None, str | None] | None:
     """``#Heading`` or ``#Heading|label``: a link to a heading of the note itself."""
     target, _, label = inner.partition("|")
@@ -230,6 +278,74 @@ def _attachment_links(md: MarkdownIt) -> None:
                     child.attrSet(attr, f"{found}#{fragment}" if fragment else found)
 
     md.core.ruler.push("attachment_links", rule)
+
+
+_ALT_SIZE = re.compile(r"\|\s*(\d{1,5})(?:\s*x\s*(\d{1,5}))?\s*$")
+
+
+def _image_sizes(md: MarkdownIt) -> None:
+    """Obsidian's size in a Markdown image's text, ``![plot|300](x.png)`` or ``|300x200``:
+    the image's width (and height), not words of its alt text."""
+
+    def rule(state: Any) -> None:
+        if "|" not in state.src:
+            return
+        for token in state.tokens:
+            for child in token.children or ():
+                if child.type != "image" or not child.children:
+                    continue
+                last = child.children[-1]
+                if last.type != "text" or (size := _ALT_SIZE.search(last.content)) is None:
+                    continue
+                last.content = last.content[:size.start()].rstrip()
+                child.attrSet("width", size.group(1))
+                if size.group(2):
+                    child.attrSet("height", size.group(2))
+
+    md.core.ruler.push("image_sizes", rule)
+
+
+APP_LINK = re.compile(r"(?:zotero|obsidian|logseq)://", re.I)
+"""A link into a desktop app (Zotero's ``zotero://select/…`` of a paper or annotation,
+``obsidian://open?…``): no page of the site may lead there, so its text is shown alone."""
+
+
+def _is_shown_link(url: str) -> bool:
+    return is_safe_link(url) or APP_LINK.match(url) is not None
+
+
+def _app_links(md: MarkdownIt) -> None:
+    """A Markdown link into a desktop app (:data:`APP_LINK`) is its text, not a link: a
+    note digested in Zotero or Obsidian holds many, and showing them as written buried the
+    text in URLs (a link of any other scheme not allowed is shown as written); so is a
+    site generator's shortcode link that no note resolved."""
+
+    def rule(state: Any) -> None:
+        if "://" not in state.src and "{" not in state.src:
+            return
+        for token in state.tokens:
+            if not token.children:
+                continue
+            kept: list[Token] = []
+            closing = 0  # link_close tokens of dropped links still to drop
+            for child in token.children:
+                attr = {"link_open": "href", "image": "src"}.get(child.type)
+                target = str(child.attrGet(attr) or "") if attr else ""
+                if attr and (APP_LINK.match(target) or SHORTCODE_LINK.fullmatch(target)):
+                    if child.type == "image":
+                        text = Token("text", "", 0)
+                        text.content = child.content
+                        kept.append(text)
+                    else:
+                        closing += 1
+                    continue
+                if child.type == "link_close" and closing:
+                    closing -= 1
+                    continue
+                kept.append(child)
+            token.children = kept
+
+    md.core.ruler.push("app_links", rule)
 
 
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,999}\]")
@@ -502,8 +618,9 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     # tables' wrapper, which keeps the table a table (display: block on it would not)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
-    md.validateLink = is_safe_link  # type: ignore[method-assign]
+    md.validateLink = _is_shown_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.inline.ruler.before("link", "shortcode_link", _shortcode_link_rule)
     md.inline.ruler.before("link", "hashtag", _hashtag_rule)
     md.inline.ruler.before("emphasis", "mark", _mark_rule)
     md.add_render_rule("wikilink", _render_wikilink)
@@ -513,6 +630,9 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _block_ids(md)
     _note_links(md)
     _attachment_links(md)
+    _image_sizes(md)
+    _block_properties(md)
+    _app_links(md)
     _callouts(md)
     return md
 

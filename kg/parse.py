@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from kg import body as bodymod
 from kg.errors import Finding, KgError, Location, NoteError, Severity
-from kg.frontmatter import Node, load, load_toml, normalise_newlines, split
+from kg.frontmatter import Node, load, load_properties, load_toml, normalise_newlines, split
 from kg.ids import NoteId, item_slug, name_key, small_number, tag_name
 from kg.model import (
     Angle,
@@ -117,12 +117,12 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     """Parse one file's bytes; ``path`` is relative to the wiki, for messages."""
     text = decode(data, file=path)
     parts = split(text, file=path)
-    read = load_toml if parts.toml else load
+    read = load_toml if parts.toml else load_properties if parts.properties else load
     fields = read(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
     reader = _Fields(fields, path)
     if parts.front is None:
         reader.unread_front_matter(text)
-    elif not parts.toml:
+    elif not parts.toml and not parts.properties:
         reader.comments_in_values(parts.front, parts.front_line)
     body = bodymod.strip_comments(parts.body)
     scanned = bodymod.scan(body, parts.body_line, path.rpartition("/")[0])
@@ -203,8 +203,13 @@ def _build_note(
     name = path.rsplit("/", 1)[-1]
     stem = name[:-3] if name.lower().endswith(".md") else name  # Note.MD too
     given = f.text("title")
-    title = given or scanned.h1 or stem
-    if (line := f.fields.get("title")) is not None and not (given or "").strip():
+    unfilled = given if given and _TEMPLATE_FIELD.fullmatch(given.strip()) else None
+    title = (None if unfilled else given) or scanned.h1 or _logseq_title(path, stem) or stem
+    if (line := f.fields.get("title")) is not None and unfilled:  # a template's, copied
+        f._warn(line, "empty-title", f"'title: {unfilled}' is a template's placeholder, never "
+                f"filled in: the note is titled '{title}'",
+                "write the title, or remove the line to take it from the heading or name")
+    elif line is not None and not (given or "").strip():
         f._warn(line, "empty-title", f"'title' is empty: the note is titled '{title}'",
                 "write the title, or remove the line to take it from the heading or name")
     sections = _sections(scanned, body, body_line)
@@ -230,11 +235,14 @@ def _build_note(
         source=f.source("source"),
         raw=f.raw_path("raw"),
         aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
-        frontmatter_id=f.other_id("id", nid),
-        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True),
-                                               *f.texts("tag", commas=True),
-                                               *f.texts("keywords", commas=True), *scanned.tags)
-                                 if (tag := tag_name(t)))),
+        frontmatter_id=f.other_id("id", nid) or _zettel_id(stem, nid),
+        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True, words=True),
+                                               *f.texts("tag", commas=True, words=True),
+                                               *f.texts("keywords", commas=True, words=True),
+                                               *f.texts("categories", commas=True, words=True),
+                                               *f.texts("category", commas=True),
+                                               *scanned.tags)
+                                 for word in _hashed_words(t) if (tag := tag_name(word)))),
         connections=f.connections("connections"),
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
             Mention(link.target, link.label, link.heading, link.line, link.context)
@@ -249,7 +257,7 @@ def _build_note(
         words=scanned.words,
         files=scanned.files,
         field_lines=MappingProxyType({k: n.line for k, n in f.fields.items()}),
-        published=f.published(),
+        published=f.published() and "_drafts" not in path.split("/")[:-1],  # Jekyll's
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
@@ -321,10 +329,10 @@ def _angles(nid: NoteId, scanned: bodymod.Body) -> tuple[Angle, ...]:
 KNOWN_FIELDS = frozenset({
     "title", "date", "created", "updated", "tier", "type", "authors", "author", "source",
     "raw", "aliases", "alias", "id", "tags", "tag", "keywords", "connections", "forecasts",
-    "answers", "publish", "published", "draft",
+    "answers", "publish", "published", "draft", "categories", "category",
 })
 """The front-matter keys kg reads; in any case (``Title:``, ``Tags:``), as other tools write
-them. ``keywords`` (Pandoc's, Zettlr's) are tags."""
+them. ``keywords`` (Pandoc's, Zettlr's) and ``categories`` (Hugo's, Jekyll's) are tags."""
 
 
 def _lower_case_keys(fields: dict[str, Node], known: frozenset[str] = KNOWN_FIELDS
@@ -454,17 +462,20 @@ class _Fields:
                        "of the site")
         return True
 
-    def texts(self, key: str, *, commas: bool = False, links: bool = False
-              ) -> tuple[str, ...]:
+    def texts(self, key: str, *, commas: bool = False, words: bool = False,
+              links: bool = False) -> tuple[str, ...]:
         """A list of strings; a single string is a list of one, or with ``commas``, of its
-        comma-separated parts (``tags: nlp, transformers``, as Obsidian reads it). With
-        ``links``, a ``[[link]]`` written unquoted (which YAML reads as a list in a list) is
-        the link's text (``authors: [[Alice]]``)."""
+        comma-separated parts (``tags: nlp, transformers``, as Obsidian reads it), and with
+        ``words`` too, one without commas of its words (``tags: nlp transformers``, as
+        Obsidian and Jekyll read it). With ``links``, a ``[[link]]`` written unquoted (which
+        YAML reads as a list in a list) is the link's text (``authors: [[Alice]]``)."""
         node = self.fields.get(key)
         if node is None or node.value is None:
             return ()
         if isinstance(node.value, str):
             parts = node.value.split(",") if commas else [node.value]
+            if words and len(parts) == 1 and _unquoted(parts[0]) == parts[0].strip():
+                parts = node.value.split()  # tags: '"deep rl"' is one, in its quotes
             return tuple(dict.fromkeys(part for part in map(_unquoted, parts) if part))
         if links and (bare := _unquoted_wikilink(node)) is not None:  # authors: [[Alice]]
             return (f"[[{bare}]]",)
@@ -720,8 +731,9 @@ READ_FIELDS = frozenset({"title", "date", "created", "updated", "tier", "type", 
 
 def _property_links(f: _Fields, folder: str) -> list[Mention]:
     """The ``[[wikilinks]]`` in fields kg does not read (a vault's ``up: "[[Topic]]"``,
-    ``related: ["[[A]]", "[[B]]"]``, or ``up: [[Topic]]`` unquoted) of a note in ``folder``:
-    mentions, with the field as their context (cut as a sentence of the body is)."""
+    ``related: ["[[A]]", "[[B]]"]``, or ``up: [[Topic]]`` unquoted), and in ``source`` (a
+    literature vault's ``source: "[[Smith 2020]]"``), of a note in ``folder``: mentions, with
+    the field as their context (cut as a sentence of the body is)."""
     found: list[Mention] = []
 
     def visit(key: str, node: Node) -> None:
@@ -748,7 +760,7 @@ def _property_links(f: _Fields, folder: str) -> list[Mention]:
                                      parsed[1], line, context))
 
     for key, node in f.fields.items():
-        if key not in READ_FIELDS:
+        if key not in READ_FIELDS or key == "source":  # source: "[[Smith 2020]]", a note
             visit(key, node)
     return found
 
@@ -772,6 +784,13 @@ def _unquoted(part: str) -> str:
     return part
 
 
+def _hashed_words(tag: str) -> list[str]:
+    """A tag as written, or the tags a line of ``#words`` writes (``tags: "#ml #nlp"``, as
+    Obsidian reads it); ``deep rl`` stays one tag."""
+    words = tag.split()
+    return words if len(words) > 1 and all(w.startswith("#") for w in words) else [tag]
+
+
 def _optional(node: Node | None, read: Callable[[Node], T]) -> T | None:
     if node is None or node.value is None:
         return None
@@ -793,12 +812,59 @@ def _date_of(f: _Fields, stem: str) -> dt.date | None:
     found = f.date("date") or f.date("created")
     if found is None and (daily := _DAILY.match(stem)):
         return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}")
+    if found is None and (zettel := _ZETTEL.match(stem)):
+        return _parse_date(f"{zettel[2]}-{zettel[3]}-{zettel[4]}")
     return found
+
+
+_TEMPLATE_FIELD = re.compile(r"\{\{[^{}\n]*\}\}|<%[^\n]*%>")
+"""A value that is a template's placeholder, left as the template wrote it (a note copied
+from Obsidian's ``{{title}}``, Templater's ``<% tp.file.title %>``)."""
+
+
+def _logseq_title(path: str, stem: str) -> str | None:
+    """A Logseq page's title as Logseq shows it and its links name it: a journal's day in
+    its default format, ``May 1st, 2024`` for ``journals/2024_05_01.md``; a page of a
+    namespace, ``ai/agents`` for ``pages/ai___agents.md`` (``ai%2Fagents.md`` before
+    2022). None for any other note."""
+    folder = path.rpartition("/")[0].rpartition("/")[2]
+    if folder == "pages" and ("___" in stem or "%" in stem):
+        from urllib.parse import unquote
+
+        name = stem.replace("___", "/")
+        decoded = unquote(name, errors="replace")  # %1B or %FF: no title, the name stays
+        return decoded if decoded.isprintable() and "\ufffd" not in decoded else name
+    found = _LOGSEQ_JOURNAL.fullmatch(stem)
+    if found is None or folder != "journals":
+        return None
+    day = _parse_date(f"{found[1]}-{found[2]}-{found[3]}")
+    if day is None:
+        return None
+    th = "th" if 10 <= day.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    return f"{_MONTHS[day.month - 1]} {day.day}{th}, {day.year}"
+
+
+_LOGSEQ_JOURNAL = re.compile(r"([0-9]{4})_([0-9]{2})_([0-9]{2})")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _zettel_id(stem: str, nid: NoteId) -> str | None:
+    """The id a Zettelkasten's note name starts with (``202405011230 Attention kernels``),
+    which its links name it by (``[[202405011230]]``); None for another name, or for a
+    note whose whole name it is (its id already)."""
+    zettel = _ZETTEL.match(stem)
+    if zettel is None or zettel[1] == nid or _parse_date(
+            f"{zettel[2]}-{zettel[3]}-{zettel[4]}") is None:
+        return None
+    return zettel[1]
 
 
 _DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
 """A daily note's name (``2024-05-01``, Logseq's ``2024_05_01``), or a post's
 (``2024-05-01-title``, Jekyll's)."""
+_ZETTEL = re.compile(r"^(([0-9]{4})([0-9]{2})([0-9]{2})[0-9]{4}(?:[0-9]{2})?)(?:[ _-]|$)")
+"""A Zettelkasten's note name, which starts with its id, the minute (or second) the note was
+made: ``202405011230 Attention kernels`` (The Archive's, Zettlr's, Foam's)."""
 _FENCE_YAML = "---"
 _LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*:: ")
 _FIELD_LINE = re.compile(r"""^\s*["']?[A-Za-z_][\w .-]*["']?\s*(?::(?:\s|$)|=)""")

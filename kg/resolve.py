@@ -18,7 +18,15 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from kg.errors import Finding, LeftOut, Location, ResolveError, Severity
-from kg.ids import NoteId, loose_id, name_key, note_part, placeholder_id, target_text
+from kg.ids import (
+    NoteId,
+    from_root,
+    loose_id,
+    name_key,
+    note_part,
+    placeholder_id,
+    target_text,
+)
 from kg.model import (
     Edge,
     EdgeKind,
@@ -94,6 +102,8 @@ class Resolver:
             return self.by_id[loose]
         if (note := note_part(text)) is not None:  # to: "b#^block" or "b#Part": note b
             return self.resolve(note, file=file, line=line, folder=folder)
+        if (rooted := from_root(text, folder)) is not None:
+            return self.resolve(rooted, file=file, line=line, folder=folder)
         return None
 
     def placeholder(self, target: str) -> NoteId:

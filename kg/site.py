@@ -631,7 +631,7 @@ class Site:
             jsonld=self._jsonld(note),
             degree=self.views.degree.get(note.id, 0),
         )
-        names = [name for t in targets for name in lookup_names(t)]
+        names = [name for t in targets for name in lookup_names(t, folder)]
         if note.id in self.attached:
             names.append(f"a:{note.id}")
         return replace(page, reads=Reads.of((note.path, note.digest), shown, names))

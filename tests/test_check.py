@@ -115,6 +115,47 @@ def test_missing_fields(write_wiki) -> None:
         "missing-title"}
 
 
+def test_a_vault_s_file_names_are_its_titles_and_a_slug_is_none(write_wiki) -> None:
+    """Obsidian shows a note's file name as its title: ``Machine Learning.md`` is titled,
+    as is ``BERT.md`` or a daily ``2024-05-01.md``; a name written as an id
+    (``import-ai-455.md``, ``bert_notes.md``) is no title to show."""
+    names = ["Machine Learning.md", "BERT.md", "2024-05-01.md", "日本語ノート.md",
+             "import-ai-455.md", "bert_notes.md", "papers/Deep/q&a.md"]
+    config = write_wiki({name: "Text.\n" for name in names})
+    assert sorted(w for c, w, _ in found(config) if c == "missing-title") == [
+        "bert_notes.md:1", "import-ai-455.md:1", "papers/Deep/q&a.md:1"]
+
+
+def test_one_file_name_in_two_folders_is_no_duplicate_title(write_wiki) -> None:
+    """A vault's ``Plan.md`` in two project folders: folders tell them apart, and a link by
+    the bare name is said to be ambiguous where it is written. A title written twice is
+    still a warning."""
+    config = write_wiki({"Alpha/Plan.md": "Alpha's plan.\n", "Beta/Plan.md": "Beta's.\n"})
+    assert not {c for c, _, _ in found(config)} & {"duplicate-title"}
+    write_wiki({"Gamma.md": "---\ntitle: Plan\n---\nGamma's.\n"})
+    assert {w for c, w, _ in found(config) if c == "duplicate-title"} == {
+        "Alpha/Plan.md:1", "Beta/Plan.md:1", "Gamma.md:2"}
+
+
+def test_the_summary_names_the_kinds_of_warning_a_vault_has_most(write_wiki) -> None:
+    """A vault new to kg has no tiers nor dates: the summary says which kinds of warning
+    make up the most, and how to leave one out."""
+    config = write_wiki({f"Note {i}.md": f"Text [[Note {i + 1}]].\n" for i in range(30)})
+    result = kg("check", "--wiki", str(config.wiki))
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] == (
+        "0 errors, 61 warnings in 30 notes checked; the most: missing-date (30), "
+        "missing-tier (30): --ignore CODE or kg.toml's ignore = [...] leaves a kind out")
+    result = kg("check", "--wiki", str(config.wiki), "--ignore", "missing-tier")
+    assert result.stderr.splitlines()[-1] == (
+        "0 errors, 31 warnings in 30 notes checked; the most: missing-date (30): "
+        "--ignore CODE or kg.toml's ignore = [...] leaves a kind out")
+    config = write_wiki({"Note 0.md": "---\ntier: 1\ndate: 2024-05-01\n---\n[[Note 1]]\n"})
+    assert kg("check", "--wiki", str(config.wiki), "--ignore", "missing-tier",
+              "--ignore", "missing-date").stderr.splitlines()[-1] == (
+        "0 errors, 1 warning in 30 notes checked")
+
+
 def test_kg_toml_leaves_out_the_warnings_a_wiki_does_not_want(write_wiki) -> None:
     """A vault that never had tiers: ``ignore`` in kg.toml, for check and build alike."""
     from kg.build import build
@@ -449,7 +490,7 @@ def test_a_file_the_site_never_publishes_is_named_with_its_line(write_wiki) -> N
     got = {(str(f.where), f.message.split("'")[1], "scripts" in f.message)
            for f in check(config).findings if f.code == "unpublished-attachment"}
     assert got == {("a.md:6", "diagram.svg", True), ("a.md:6", "img/flow chart.svg", True),
-                   ("a.md:11", "plan.xlsx", False)}
+                   ("a.md:11", "plan.xlsx", False), ("a.md:11", "page.html", True)}
     page = build(config).out / "notes" / "a.html"
     assert "<svg" not in page.read_text() and not (config.out / "files").exists()
 

@@ -1,13 +1,18 @@
 """Vaults of other note tools, read as they are: the ``id:`` Dendron, Zettlr and many
 Obsidian vaults write in front-matter (another name the note answers to), and the dates
-they write that are no ISO date (Dendron's epoch milliseconds, a bare year or month)."""
+they write that are no ISO date (Dendron's epoch milliseconds, a bare year or month); an
+Obsidian vault as a Mac writes it, its drawings, files, image sizes, tags and links by path;
+a Zettelkasten's notes named by the minute; a Jekyll site's drafts and a Hugo folder's
+shortcode links; a Logseq graph's properties, journals and namespaces; Zotero's notes."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import unicodedata
 from dataclasses import replace
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner, Result
@@ -409,3 +414,374 @@ def test_dates_of_other_tools_build_the_same_incrementally(write_wiki) -> None:
                                                     "created: 1700000000000")})
     rebuild(config)
     assert dates(config)["project-alpha"] == "2023-11-14"
+
+
+# -- an Obsidian vault as a Mac writes it ------------------------------------------------------
+
+
+def test_a_link_typed_composed_reaches_a_file_named_decomposed(write_wiki) -> None:
+    """macOS names files in NFD (``Cafe`` and a combining accent); a link typed in a note is
+    NFC. They are one name, as the Mac's file system and Obsidian take them."""
+    nfd = unicodedata.normalize("NFD", "Café")
+    image = unicodedata.normalize("NFD", "Résumé.png")
+    folder = unicodedata.normalize("NFD", "Photos de vacances")
+    config = write_wiki({f"{nfd}.md": "A café, its name its title.\n",
+                         f"img/{image}": b"\x89PNG\r\n\x1a\n",
+                         f"{folder}/Été.png": b"\x89PNG\r\n\x1a\n",
+                         "home.md": "---\ntitle: Home\n---\nSee [[Café]], [[café|the café]] "
+                                    "and ![[Résumé.png]], ![[Photos de vacances/Été.png]], "
+                                    "![x](img/Résumé.png).\n"})
+    build(config)
+    html = page(config, "home")
+    assert wikilinks(html) == {"Café": "cafe.html", "the café": "cafe.html"}
+    assert re.findall(r'<img src="([^"]+)"', html) == [
+        f"../files/img/{quote(image)}", quote(f"../files/{folder}/Été.png"),
+        f"../files/img/{quote(image)}"]
+    assert sorted(p.name for p in (config.out / "notes").iterdir()) == ["cafe.html",
+                                                                         "home.html"]
+    assert findings(config) == []
+
+
+def test_drawings_and_canvases_are_files_shown_by_their_names(write_wiki) -> None:
+    """Obsidian links an Excalidraw drawing, ``Drawing.excalidraw.md`` (never read as a
+    note), as ``![[Drawing.excalidraw]]``, and embeds a canvas as ``![[Board.canvas]]``:
+    files the site cannot show, kept on the page as written, said by kg check to be
+    unpublished, and no placeholders to write with kg new."""
+    config = write_wiki({
+        "Drawing.excalidraw.md": "---\nexcalidraw-plugin: parsed\n---\n# Text Elements\n",
+        "Board.canvas": '{"nodes": [], "edges": []}',
+        "home.md": "---\ntitle: Home\n---\nSee ![[Drawing.excalidraw]] and\n"
+                   "[[Drawing.excalidraw.md|the drawing]], ![[Board.canvas]].\n"})
+    build(config)
+    html = page(config, "home")
+    body = html[html.index('<div class="body">'):html.index("</article>")]
+    assert ("See ![[Drawing.excalidraw]] and\n[[Drawing.excalidraw.md|the drawing]], "
+            "![[Board.canvas]]." in body)
+    assert wikilinks(html) == {}
+    assert sorted(p.name for p in (config.out / "notes").iterdir()) == ["home.html"]
+    assert findings(config) == [
+        ("unpublished-attachment", "home.md:4", "warning",
+         "'Drawing.excalidraw' is not published with the site: a browser does not show a "
+         ".excalidraw"),
+        ("unpublished-attachment", "home.md:5", "warning",
+         "'Board.canvas' is not published with the site: a browser does not show a .canvas"),
+        ("unpublished-attachment", "home.md:5", "warning",
+         "'Drawing.excalidraw.md' is not published with the site: a browser does not show a "
+         ".excalidraw")]
+
+
+def test_a_markdown_image_s_size_is_its_width_not_its_words(write_wiki) -> None:
+    """Obsidian sizes a Markdown image as it does an embed: ``![plot|300](x.png)``,
+    ``|300x200``; a ``|`` that is no size stays text."""
+    config = write_wiki({
+        "img/a b.png": b"\x89PNG\r\n\x1a\n",
+        "home.md": "---\ntitle: Home\n---\n![plot|300](<img/a b.png>) "
+                   "![web | 100x50](https://example.org/w.png) ![a|b](img/a%20b.png)\n\n"
+                   "| x |\n|---|\n| ![cell\\|64](img/a%20b.png) |\n"})
+    build(config)
+    assert re.findall(r"<img [^>]*>", page(config, "home")) == [
+        '<img src="../files/img/a%20b.png" alt="plot" width="300" />',
+        '<img src="https://example.org/w.png" alt="web" width="100" height="50" />',
+        '<img src="../files/img/a%20b.png" alt="a|b" />',
+        '<img src="../files/img/a%20b.png" alt="cell" width="64" />']
+
+
+def test_a_line_of_hashed_words_is_one_tag_each(write_wiki) -> None:
+    """Obsidian reads ``tags: "#moc #index"`` (a line of ``#words``, quoted so that YAML
+    keeps it) as two tags, and ``tags: ml nlp`` as two, as Jekyll does, and its
+    ``categories: ml research`` (Hugo's and Jekyll's categories are tags); in a line of
+    commas, words without ``#`` are one tag of words, as before."""
+    config = write_wiki({
+        "home.md": '---\ntitle: Home\ntags: "#moc #Index"\nkeywords: "#a, #b c"\n---\nText.\n',
+        "other.md": '---\ntitle: Other\ntags: deep rl, "#solo"\n---\nText.\n',
+        "post.md": "---\ntitle: Post\ntags: ml  nlp\ncategories: research ml\n"
+                   "category: Deep Learning\n---\nText.\n",
+        "hugo.md": '+++\ntitle = "Hugo"\ncategories = ["machine learning"]\n'
+                   'tags = \'"deep rl"\'\n+++\nText.\n'})
+    build(config)
+
+    def tags(nid: str) -> list[tuple[str, str]]:
+        return re.findall(r'<a class="tag" href="\.\./tags/([^"]+)">([^<]*)</a>',
+                          page(config, nid))
+
+    assert tags("home") == [("moc.html", "#moc"), ("index-4351a0.html", "#index"),
+                            ("a.html", "#a"), ("b-c.html", "#b-c")]
+    assert tags("other") == [("deep-rl.html", "#deep-rl"), ("solo.html", "#solo")]
+    assert tags("post") == [("ml.html", "#ml"), ("nlp.html", "#nlp"),  # Jekyll's one
+                            ("research.html", "#research"),  # category: is not split
+                            ("deep-learning.html", "#deep-learning")]
+    assert tags("hugo") == [("deep-rl.html", "#deep-rl"),
+                            ("machine-learning.html", "#machine-learning")]
+
+
+# -- a Zettelkasten: notes named by the minute they were made ----------------------------------
+
+
+def test_a_zettel_answers_to_the_id_its_name_starts_with(write_wiki) -> None:
+    """The Archive, Zettlr and Foam name a note ``202405011230 Title.md`` and link it as
+    ``[[202405011230]]``: that id is one more name of the note, and its day the note's date
+    when the note gives none."""
+    config = write_wiki({
+        "202405011230 Attention kernels.md": "# Attention kernels\nA kernel smoother.\n",
+        "20240502093000_Linear attention.md": "# Linear attention\nAfter [[202405011230]].\n",
+        "202405011230 Same minute.md": "# Same minute\nNot linked by its id.\n",
+        "hub/Index.md": "---\ntitle: Index\ndate: 2024-06-01\n---\n[[20240502093000]]\n",
+    })
+    with pytest.raises(ResolveError, match="'202405011230' is ambiguous"):
+        build(config)  # two notes of one minute: a link by their id names both
+    write_wiki({"202405011230 Same minute.md": "# Same minute\nA minute later, after all.\n"})
+    (config.wiki / "202405011230 Same minute.md").rename(
+        config.wiki / "202405011231 Same minute.md")
+    build(config)
+    assert wikilinks(page(config, "20240502093000-linear-attention")) == {
+        "202405011230": "202405011230-attention-kernels.html"}
+    assert wikilinks(page(config, "index")) == {
+        "20240502093000": "20240502093000-linear-attention.html"}
+    assert dates(config) == {"202405011230-attention-kernels": "2024-05-01",
+                             "202405011231-same-minute": "2024-05-01",
+                             "20240502093000-linear-attention": "2024-05-02",
+                             "index": "2024-06-01"}
+    assert findings(config) == []
+
+
+def test_notes_of_one_minute_are_no_check_error_until_a_link_names_both(write_wiki) -> None:
+    config = write_wiki({"202405011230 A.md": "# A\nText.\n", "202405011230 B.md": "# B\n",
+                         "202405011230.md": "# The minute's own\n[[202405011230 A]]\n"})
+    assert findings(config) == []
+    write_wiki({"202405011230.md": "# The minute's own\n[[202405011230 A]]\n"
+                                   "[[202405011230]] is this note: its id.\n"})
+    assert findings(config) == []
+
+
+def test_kg_in_a_vault_says_to_name_the_vault_not_to_init_a_wiki(tmp_path, monkeypatch) -> None:
+    """Run in an Obsidian vault (no kg.toml, no wiki/ folder), kg says the folder holds
+    notes and how to build it, rather than to make a wiki inside it with kg init."""
+    vault = tmp_path / "My Vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    (vault / "Daily").mkdir()
+    (vault / "Daily" / "2024-05-01.md").write_text("Met [[Alice]].\n", encoding="utf-8")
+    monkeypatch.chdir(vault)
+    result = kg("build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"  hint: {vault} holds notes already: pass --wiki . (the site is written beside it, "
+        "or where --out says), or set wiki in kg.toml")
+    assert kg("build", "--wiki", ".").exit_code == 0
+    assert (tmp_path / "site" / "notes" / "2024-05-01.html").is_file()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path / "empty")
+    assert kg("check").stderr.splitlines()[-1] == "  hint: run `kg init`, or pass --wiki DIR"
+
+
+# -- a Jekyll site's folder ----------------------------------------------------------------------
+
+
+def test_a_jekyll_site_s_drafts_are_drafts_and_its_built_site_no_notes(write_wiki) -> None:
+    """Jekyll keeps unpublished posts in ``_drafts/`` and builds into ``_site/``, where it
+    copies a Markdown file without front-matter as it is: a second README."""
+    config = write_wiki({
+        "_config.yml": "title: My blog\n",
+        "_posts/2024-05-01-hello.md": "---\nlayout: post\ntitle: Hello\n---\nSee [[wip]].\n",
+        "_drafts/wip.md": "---\nlayout: post\ntitle: WIP\n---\nUnfinished.\n",
+        "README.md": "# My blog\n",
+        "_site/README.md": "# My blog\n",
+    })
+    build(config)
+    assert sorted(p.name for p in (config.out / "notes").iterdir()) == [
+        "2024-05-01-hello.html", "readme.html", "wip.html"]  # wip: the draft's placeholder
+    assert "Unfinished" not in page(config, "wip")
+    assert [(f[0], f[1]) for f in findings(config)] == [
+        ("placeholder", "_posts/2024-05-01-hello.md:5")]
+    [draft] = [f for f in check(config).findings if f.code == "placeholder"]
+    assert "a draft (_drafts/wip.md is kept out of the site)" in draft.message
+    assert draft.hint == "publish it (move it out of _drafts/), or link another note"
+
+
+# -- a Logseq graph ------------------------------------------------------------------------------
+
+
+def test_a_logseq_graph_s_titles_aliases_and_block_ids(write_wiki) -> None:
+    """A Logseq page's ``title::`` (a namespaced page, ``ai/agents``, is the file
+    ``ai___agents.md``), ``alias::`` and ``tags::`` are read, so links by them lead to the
+    page; a block's ``id::`` line is its anchor, not its text."""
+    config = write_wiki({
+        "pages/ai___agents.md": "title:: ai/agents\nalias:: Agents, [[AI agents]]\n"
+                                "tags:: [[deep learning]], research\n\n"
+                                "- Agents act.\n  - A step\n    id:: 6634a1b2-1c2d\n"
+                                "    collapsed:: true\n    - a child\n",
+        "journals/2024_05_01.md": "- Read [[ai/agents]], [[Agents]] and [[AI agents]].\n",
+    })
+    build(config)
+    html = page(config, "ai-agents")
+    assert "<h1>ai/agents</h1>" in html and "::" not in html.split('<div class="body">')[1]
+    assert '<li id="block-6634a1b2-1c2d">A step\n<ul>\n<li>a child</li>' in html
+    assert re.findall(r'<a class="tag" href="\.\./tags/([^"]+)"', html) == [
+        "deep-learning.html", "research.html"]
+    assert wikilinks(page(config, "2024-05-01")) == {
+        "ai/agents": "ai-agents.html", "Agents": "ai-agents.html", "AI agents": "ai-agents.html"}
+    assert findings(config) == []
+
+
+# -- a reference manager's export ----------------------------------------------------------------
+
+
+def test_authors_written_last_name_first_are_told_apart(write_wiki) -> None:
+    """Zotero and BibTeX write a name ``Smith, John``: a list of two such is shown with
+    semicolons between them, not as four names."""
+    config = write_wiki({
+        "refs/@smith2020.md": '---\ntitle: "Smith 2020"\nauthors: ["Smith, John", '
+                              '"Doe, Jane"]\n---\nText.\n',
+        "b.md": "---\ntitle: B\nauthors: [Jane Doe, John Smith]\n---\nText.\n"})
+    build(config)
+    assert "<dt>Authors</dt><dd>Smith, John; Doe, Jane</dd>" in page(config, "smith2020")
+    assert "<dt>Authors</dt><dd>Jane Doe, John Smith</dd>" in page(config, "b")
+
+
+def test_a_logseq_journal_is_titled_and_linked_as_logseq_names_it(write_wiki) -> None:
+    """Logseq names a journal ``journals/2024_05_01.md`` and links it by the day as it
+    shows it, ``[[May 1st, 2024]]``."""
+    days = {"2024_05_01": "May 1st, 2024", "2024_05_22": "May 22nd, 2024",
+            "2024_05_13": "May 13th, 2024", "2023_12_03": "Dec 3rd, 2023"}
+    config = write_wiki({
+        **{f"journals/{day}.md": "- A day.\n" for day in days},
+        "pages/Plan.md": "- Since [[May 1st, 2024]], [[may 22nd, 2024]] and [[2023_12_03]].\n",
+        "notes/2024_05_01.md": "Not a journal of Logseq's.\n"})
+    build(config)
+    ids = {day: day.replace("_", "-") for day in days} | {"2024_05_01": "journals-2024-05-01"}
+    for day, title in days.items():  # one name in two folders: ids of their paths
+        assert f"<h1>{title}</h1>" in page(config, ids[day])
+    assert "<h1>2024_05_01</h1>" in page(config, "notes-2024-05-01")
+    assert wikilinks(page(config, "plan")) == {
+        "May 1st, 2024": "journals-2024-05-01.html", "may 22nd, 2024": "2024-05-22.html",
+        "2023_12_03": "2023-12-03.html"}
+    assert dates(config)["2024-05-13"] == "2024-05-13"
+
+
+def test_a_markdown_link_by_its_path_in_the_vault_reaches_the_note(write_wiki) -> None:
+    """Obsidian's "absolute path in vault" links, ``[Plan](Areas/Projects/Plan.md)`` from
+    ``Daily/today.md``: a path from the note's folder first, else from the vault's root, as
+    an image's is; the next build follows a note written where the path leads. A path
+    that starts with ``/`` is from the root, as GitHub reads it."""
+    config = write_wiki({
+        "Areas/Projects/Plan.md": "# Plan\n## Top\n",
+        "Home.md": "# Home\n",
+        "Daily/today.md": "[Plan](Areas/Projects/Plan.md#Top), [home](Home.md), "
+                          "[near](near.md), [root](/Areas/Projects/Plan.md).\n",
+        "Daily/near.md": "# Near\n"})
+    build(config)
+
+    def links() -> list[str]:
+        html = page(config, "today")
+        return re.findall(r'<a href="([^"]+)">', html[html.index('<div class="body">'):])[:4]
+
+    assert links() == ["plan.html#h-top", "home.html", "near.html", "plan.html"]
+    assert findings(config) == []
+    write_wiki({"Daily/Home.md": "# Daily home\n"})  # now the path from the folder is a note
+    rebuild(config)
+    assert links() == ["plan.html#h-top", "daily-home.html", "near.html", "plan.html"]
+    # the page's trace holds the names read both ways, so either way's change renders it
+    from kg.depends import lookup_names
+    assert {"k:daily/areas/projects/plan", "k:areas/projects/plan"} <= set(
+        lookup_names("Daily/Areas/Projects/Plan", "Daily"))
+
+
+def test_links_into_zotero_or_obsidian_are_their_text(write_wiki) -> None:
+    """Zotero's notes of a paper link each annotation back into Zotero (``zotero://``), and
+    vaults link into Obsidian (``obsidian://``): no page may lead there, so each is its
+    text, where it was shown as written; a link of a scheme never allowed still is."""
+    config = write_wiki({"refs/@smith2020.md": (
+        '---\ntitle: "Smith 2020"\n---\n## Annotations\n'
+        '- "highlighted" ([Smith 2020, p. 3](zotero://open-pdf/library/items/AB12?page=3))\n'
+        "- [Open in Zotero](zotero://select/library/items/AB12) "
+        "![cover](zotero://attachment/x.png) <obsidian://open?vault=v&file=a>\n"
+        "- [bad](javascript:alert(1)) and [[a]]\n")})
+    build(config)
+    html = page(config, "smith2020")
+    body = html[html.index('<div class="body">'):html.index("</article>")]
+    assert not re.search(r'(href|src)="(zotero|obsidian)', body)
+    assert "<li>&quot;highlighted&quot; (Smith 2020, p. 3)</li>" in body
+    assert "<li>Open in Zotero cover obsidian://open?vault=v&amp;file=a</li>" in body
+    assert "<li>[bad](javascript:alert(1)) and" in body
+
+
+def test_a_logseq_namespace_page_is_titled_by_its_file_name_as_logseq_reads_it(
+        write_wiki) -> None:
+    """Logseq names a page ``ai/agents`` ``pages/ai___agents.md`` (``ai%2Fagents.md``
+    before 2022), without a title:: property: that is its title, which links name it by."""
+    config = write_wiki({
+        "pages/ai___agents.md": "- Agents.\n",
+        "pages/ai%2Ftools.md": "- Tools, of [[ai/agents]].\n",
+        "pages/bad%1Bname.md": "- Escaped, not decoded into a control character.\n",
+        "pages/bad%FFname.md": "- Not UTF-8 once decoded.\n",
+        "notes/a___b.md": "Not a page of Logseq's: [[ai/tools]].\n"})
+    build(config)
+    titles = {nid: re.findall(r"<h1>([^<]*)</h1>", page(config, nid))[0]
+              for nid in ("ai-agents", "ai-2ftools", "bad-1bname", "bad-ffname", "a-b")}
+    assert titles == {"ai-agents": "ai/agents", "ai-2ftools": "ai/tools",
+                      "bad-1bname": "bad%1Bname", "bad-ffname": "bad%FFname", "a-b": "a___b"}
+    assert wikilinks(page(config, "ai-2ftools")) == {"ai/agents": "ai-agents.html"}
+    assert wikilinks(page(config, "a-b")) == {"ai/tools": "ai-2ftools.html"}
+
+
+# -- a Hugo content folder -----------------------------------------------------------------------
+
+
+def test_hugo_s_and_jekyll_s_link_shortcodes_lead_to_the_notes(write_wiki) -> None:
+    """Hugo links a page as ``[x]({{< ref "docs/page.md" >}})`` (``relref``, ``.md``
+    optional, ``/`` from the content root), Jekyll as ``[x]({% link _posts/a.md %})`` or
+    ``[x]({% post_url 2024-05-01-a %})``: links to the notes, mentions in the graph, where
+    the page showed the shortcode as written."""
+    config = write_wiki({
+        "docs/page.md": "---\ntitle: A page\n---\n## Body\nText.\n",
+        "posts/2024-05-01-a.md": "---\ntitle: A\n---\nText.\n",
+        "posts/third.md": '---\ntitle: Third\n---\nSee [the page]({{< ref "docs/page.md" >}}), '
+                          '[rel]({{< relref "2024-05-01-a" >}}), [root]({{% ref '
+                          '"/docs/page.md#Body" %}}), [j]({% link docs/page.md %}), '
+                          "[p]({% post_url 2024-05-01-a %}), [gone]({{< ref \"nope.md\" >}}) "
+                          'and `[code]({{< ref "docs/page.md" >}})`.\n'})
+    build(config)
+    html = page(config, "third")
+    body = html[html.index('<div class="body">'):html.index("</article>")]
+    assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]*)</a>', body) == [
+        ("page.html", "the page"), ("2024-05-01-a.html", "rel"), ("page.html#h-body", "root"),
+        ("page.html", "j"), ("2024-05-01-a.html", "p"), ("posts-nope.html", "gone")]
+    assert '<code>[code]({{&lt; ref &quot;docs/page.md&quot; &gt;}})</code>' in body
+    assert [(f[0], f[1]) for f in findings(config)] == [("placeholder", "posts/third.md:4")]
+
+
+def test_files_of_other_kinds_a_vault_holds_are_files_not_placeholders(write_wiki) -> None:
+    """A phone's photo (``![[IMG_1.heic]]``), a Word or PowerPoint file, a bibliography, a
+    notebook: files the site does not publish, said so by kg check, not notes to write with
+    kg new; ``[[Node.js]]`` is still a note."""
+    config = write_wiki({
+        "IMG_1.heic": b"x", "report.docx": b"x",
+        "home.md": "---\ntitle: Home\n---\n![[IMG_1.heic]] [[report.docx|the report]] "
+                   "[[talk.pptx]] [[refs.bib]] [[nb.ipynb]] [[Node.js]]\n"})
+    build(config)
+    assert sorted(p.name for p in (config.out / "notes").iterdir()) == ["home.html",
+                                                                         "node-js.html"]
+    found = findings(config)
+    assert sorted((f[0], f[3].split("'")[1]) for f in found) == [
+        ("placeholder", "Node.js"), ("unpublished-attachment", "IMG_1.heic"),
+        ("unpublished-attachment", "nb.ipynb"), ("unpublished-attachment", "refs.bib"),
+        ("unpublished-attachment", "report.docx"), ("unpublished-attachment", "talk.pptx")]
+
+
+def test_a_template_s_placeholder_left_in_a_title_is_no_title(write_wiki) -> None:
+    """A note copied from a template without it being filled in keeps ``title: "{{title}}"``
+    (Obsidian's) or ``<% tp.file.title %>`` (Templater's): the note is titled by its heading
+    or name, with a warning at the line, not "{{title}}" in every list."""
+    config = write_wiki({
+        "Attention.md": '---\ntitle: "{{title}}"\n---\n# Attention\nText.\n',
+        "Kernels.md": '---\ntitle: "<% tp.file.title %>"\n---\nText.\n',
+        "Braces.md": '---\ntitle: "The {{x}} paper"\n---\nText.\n'})
+    build(config)
+    assert "<h1>Attention</h1>" in page(config, "attention")
+    assert "<h1>Kernels</h1>" in page(config, "kernels")
+    assert "<h1>The {{x}} paper</h1>" in page(config, "braces")
+    assert findings(config) == [
+        ("empty-title", "Attention.md:2", "warning", "'title: {{title}}' is a template's "
+         "placeholder, never filled in: the note is titled 'Attention'"),
+        ("empty-title", "Kernels.md:2", "warning", "'title: <% tp.file.title %>' is a "
+         "template's placeholder, never filled in: the note is titled 'Kernels'")]

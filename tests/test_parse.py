@@ -400,7 +400,55 @@ def test_links_in_a_vault_s_own_fields_are_mentions(parse) -> None:
         ("Deep Learning MOC", 3, "up: Deep Learning MOC"), ("B", 5, "next: B")]
 
 
+def test_a_source_that_is_a_note_is_a_mention_of_it(parse) -> None:
+    """A literature vault names a note's source as a note of its own, ``source: "[[Smith
+    2020]]"``: the source's title is the note's name, and the link a mention."""
+    note = note_with(parse, 'title: N\nsource: "[[Smith 2020|Smith]]"\n')
+    assert note.source is not None and note.source.title == "Smith 2020"
+    assert [(m.target, m.label, m.line, m.context) for m in note.mentions] == [
+        ("Smith 2020", "Smith", 3, "source: Smith")]
+    note = note_with(parse, 'title: N\nsource: {title: "[[Doe 2021]]", url: "https://x.org/"}\n')
+    assert [(m.target, m.context) for m in note.mentions] == [("Doe 2021", "source: Doe 2021")]
+    assert note_with(parse, "title: N\nsource: https://x.org/\n").mentions == ()
+
+
+@pytest.mark.parametrize("front", ["related: [[A]], [[B]]\n", "up: [[A]] and more\n",
+                                   "related:\n  - [[A]]\n  - [[B]] too\n"])
+def test_an_unquoted_link_yaml_cannot_read_says_to_quote_it(parse, front: str) -> None:
+    with pytest.raises(NoteError, match="not valid YAML") as info:
+        note_with(parse, f"title: N\n{front}")
+    assert info.value.hint.startswith("YAML reads [[ as a list in a list: quote each value "
+                                      "that holds a [[link]]")
+
+
 # -- what other tools write ---------------------------------------------------------------------
+
+
+def test_logseq_s_page_properties_are_its_front_matter(parse) -> None:
+    """Logseq writes a page's properties as its first lines, ``key:: value``; its pages'
+    names as links (``alias:: [[Agents]]``). Dataview's inline fields at the top of a note
+    are read alike."""
+    note = parse("title:: ai/agents\nalias:: [[Agents]], bots\ntags:: [[deep learning]], #nlp\n"
+                 "type:: concept\nup:: [[Topic]]\ntags:: ignored\n\n- About [[x]].\n",
+                 "pages/ai___agents.md")
+    assert (note.title, note.aliases, note.tags, note.type) == (
+        "ai/agents", ("Agents", "bots"), ("deep-learning", "nlp"), "concept")
+    assert [(m.target, m.line, m.context) for m in note.mentions] == [
+        ("Topic", 5, "up: Topic"), ("x", 8, "About x.")]
+    assert note.body == "\n- About [[x]].\n" and note.body_line == 7
+    assert note.warnings == () and note.field_lines["tags"] == 3
+    one = parse("tags:: [[deep learning]]\nalias:: [[AI agents]]\n", "one.md")
+    assert (one.tags, one.aliases) == (("deep-learning",), ("AI agents",))
+    words = parse("tags:: ml nlp\n", "words.md")  # a line of words, as a YAML one is
+    assert words.tags == ("ml", "nlp")
+    only = parse("status:: active\nrating::\nnext:: [[B]]", "n.md")  # nothing but these
+    assert (only.title, only.body, only.warnings) == ("n", "", ())
+    assert [(m.target, m.line) for m in only.mentions] == [("B", 3)]
+    code = parse("std::vector is a C++ container.\nkey:: value\n", "cpp.md")
+    assert code.body.startswith("std::vector") and code.field_lines == {}
+    with pytest.raises(NoteError, match="control character U\\+001B") as info:
+        parse("title:: A\nalias:: x\x1by\n", "n.md")
+    assert info.value.line == 2
 
 
 def test_toml_front_matter_is_read_as_hugo_writes_it(parse) -> None:
@@ -464,7 +512,7 @@ def test_a_hash_word_that_yaml_reads_as_a_comment_is_a_warning_at_its_line(parse
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("\n\n---\ntitle: T\n---\nbody\n", 3, "front-matter after 2 blank lines is read as text"),
     ('{\n "title": "J"\n}\nbody\n', 1, "JSON front-matter is not read"),
-    ("title:: Transformer\nalias:: TF\n\n- x\n", 1, "'key:: value' properties (Logseq's)"),
+    ("\ntitle:: Transformer\nalias:: TF\n\n- x\n", 2, "'key:: value' properties (Logseq's)"),
 ])
 def test_fields_written_where_they_are_not_read_are_a_warning(parse, text: str, line: int,
                                                              message: str) -> None:
