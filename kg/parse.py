@@ -931,6 +931,13 @@ def _parse_date(value: str) -> dt.date | None:
 _CLOCK = (("hour", 23), ("minute", 59), ("second", 59))
 
 
+def _clock_number(digits: str) -> str:
+    """A time's hour, minute or second as a message shows it: a number of thousands of
+    digits (a hostile note's) is not read as one, which Python refuses past 4,300."""
+    digits = digits.lstrip("0") or "0"
+    return digits if len(digits) <= 9 else f"a number of {len(digits):,} digits"
+
+
 def _written_day(value: str) -> dt.date | tuple[str, str, str] | None:
     """The day ``value`` writes as ``YYYY-MM-DD`` (a time after it or not, as Jekyll and
     Hugo write it) or ``YYYYMMDD``. One so written that is no day of the calendar, or whose
@@ -955,8 +962,9 @@ def _written_day(value: str) -> dt.date | tuple[str, str, str] | None:
     if len(numbers) > 3 or not all(n.isdigit() for n in numbers):
         why = f"'{time}' is no time of the day (HH:MM:SS)"
     else:
-        why = next((f"the {unit} is {int(n)}, and {unit}s are 0 to {top}"
-                    for (unit, top), n in zip(_CLOCK, numbers, strict=False) if int(n) > top), "")
+        why = next((f"the {unit} is {_clock_number(n)}, and {unit}s are 0 to {top}"
+                    for (unit, top), n in zip(_CLOCK, numbers, strict=False)
+                    if int(n.lstrip("0")[:3] or 0) > top), "")  # no int of 5,000 digits
     offset = zone.lstrip("+-").replace(":", "") if zone != "Z" else ""
     if not why and offset and not (offset.isdigit() and len(offset) in (1, 2, 4)
                                    and int(offset[:2]) <= 23 and int(offset[2:] or 0) <= 59):

@@ -778,6 +778,22 @@ def test_notes_that_were_slow_build_in_seconds(tmp_path: Path, body: str) -> Non
     assert time.perf_counter() - started < 30
 
 
+@pytest.mark.parametrize(("value", "warned"), [
+    ("2024-05-01T" + "1" * 5000, "the hour is a number of 5,000 digits"),
+    ("2024-05-01T1:" + "9" * 60000, "the minute is a number of 60,000 digits"),
+    ("2024-05-01 00:" + "0" * 5000 + "1", None),  # minute 1
+])
+def test_a_time_of_thousands_of_digits_is_a_bad_date_not_a_crash(
+        tmp_path: Path, value: str, warned: str | None) -> None:
+    """Python reads no number of more than 4,300 digits: the check of a date's time read the
+    hour, minute or second so, and the build ended in a ValueError's traceback."""
+    written(tmp_path, {"a.md": f"---\ntitle: A\ndate: {value}\nupdated: {value}\n---\nx\n"})
+    result = build(make_config(tmp_path))
+    bad = [w for w in result.warnings if w.code == "bad-date"]
+    assert [w.where.line for w in bad if w.where] == ([3, 4] if warned else []), bad
+    assert all(warned in w.message for w in bad), bad
+
+
 @pytest.mark.parametrize(("setting", "message"), [
     ("tiers = 5", "tiers must be a table"),
     ('base_iri = "not an iri"', "base_iri must be an http(s) IRI"),
