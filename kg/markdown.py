@@ -169,13 +169,24 @@ def _block_properties(md: MarkdownIt) -> None:
     md.core.ruler.push("block_properties", rule)
 
 
-def _shortcode_link_rule(state: StateInline, silent: bool) -> bool:
+def _shortcode_link_rule() -> Callable[[StateInline, bool], bool]:
     """``[text]({{< ref "posts/x.md" >}})`` (Hugo's) or ``[text]({% link x.md %})``
     (Jekyll's): a link, whose destination a link may not hold as written (spaces), to the
     note's file, which the note-links rule then leads to the note's page."""
-    if state.src[state.pos] != "[" or "](" not in state.src:
-        return False
-    found = MD_LINK.match(state.src, state.pos)
+    last: list[Any] = [None, -1]  # the paragraph's text, where its last "](" is
+
+    def rule(state: StateInline, silent: bool) -> bool:
+        if state.src[state.pos] != "[":
+            return False
+        if last[0] is not state.src:  # looked for once a paragraph, not from every "["
+            last[:] = [state.src, state.src.rfind("](") if "{" in state.src else -1]
+        return last[1] > state.pos and _shortcode_link(state, silent)
+
+    return rule
+
+
+def _shortcode_link(state: StateInline, silent: bool) -> bool:
+    found = MD_LINK.match(state.src, state.pos, state.posMax)
     if found is None or SHORTCODE_LINK.fullmatch(found.group(2)) is None:
         return False
     if not silent:
@@ -620,7 +631,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.add_render_rule("table_close", _render_table_close)
     md.validateLink = _is_shown_link  # type: ignore[method-assign]
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
-    md.inline.ruler.before("link", "shortcode_link", _shortcode_link_rule)
+    md.inline.ruler.before("link", "shortcode_link", _shortcode_link_rule())
     md.inline.ruler.before("link", "hashtag", _hashtag_rule)
     md.inline.ruler.before("emphasis", "mark", _mark_rule)
     md.add_render_rule("wikilink", _render_wikilink)
