@@ -86,8 +86,8 @@ def lookup_names(target: str, folder: str = "") -> tuple[str, ...]:
     names: tuple[str, ...] = (f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}")
     if (note := note_part(text)) is not None:
         names += lookup_names(note, folder)
-    if (rooted := from_root(text, folder)) is not None:
-        names += lookup_names(rooted, folder)
+    if (rooted := from_root(text, folder)) is not None:  # once, as the resolver does
+        names += lookup_names(rooted)
     return names
 
 

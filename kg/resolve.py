@@ -102,8 +102,8 @@ class Resolver:
             return self.by_id[loose]
         if (note := note_part(text)) is not None:  # to: "b#^block" or "b#Part": note b
             return self.resolve(note, file=file, line=line, folder=folder)
-        if (rooted := from_root(text, folder)) is not None:
-            return self.resolve(rooted, file=file, line=line, folder=folder)
+        if (rooted := from_root(text, folder)) is not None:  # once: a/a/a/…/x is no deeper
+            return self.resolve(rooted, file=file, line=line, folder=None)
         return None
 
     def placeholder(self, target: str) -> NoteId:

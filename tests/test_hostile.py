@@ -806,6 +806,16 @@ def test_a_time_of_thousands_of_digits_is_a_bad_date_not_a_crash(
     assert all(warned in w.message for w in bad), bad
 
 
+def test_a_link_repeating_its_note_s_folder_thousands_of_times_builds(tmp_path: Path) -> None:
+    """A link from a note in a/ to a/a/a/…/x was looked up from the root once for each a/,
+    each lookup calling the next: 3,000 of them (6 KB) ended the build in a RecursionError."""
+    deep = "a/" * 3000
+    written(tmp_path, {"a/n.md": f"---\ntitle: N\nconnections:\n  - to: {deep}x\n---\n"
+                                 f"[[{deep}y]] [z]({deep}z.md) [w](/{deep}w.md)\n"})
+    result = build(make_config(tmp_path))
+    assert (result.notes, result.connections, result.mentions) == (1, 1, 3)
+
+
 @pytest.mark.parametrize(("setting", "message"), [
     ("tiers = 5", "tiers must be a table"),
     ('base_iri = "not an iri"', "base_iri must be an http(s) IRI"),
