@@ -159,6 +159,10 @@ def load_properties(front: str, *, first_line: int = 1, file: str | None = None
         if found is None:
             continue
         key, value = found.group(1), (found.group(2) or "").strip()
+        if len(value) > MAX_SCALAR:  # as YAML's: a title of 200 KB on every list of notes
+            raise NoteError(f"the property '{key}' is {len(value)} characters long",
+                            file=file, line=first_line + n,
+                            hint=f"keep values under {MAX_SCALAR} characters")
         if (bad := unwritable(value)) is not None:
             raise NoteError(f"the property '{key}' holds the control character "
                             f"U+{ord(bad):04X}", file=file, line=first_line + n,

@@ -364,6 +364,10 @@ def _oversize_front_matter() -> bytes:
     return ("---\ntitle: ok\n" + lines + "---\nBody.\n").encode()
 
 
+def _oversize_property() -> bytes:  # Logseq's key:: value lines, read as front-matter
+    return ("title:: ok\nalias:: " + "x" * (64 * 1024 + 1) + "\n\nBody.\n").encode()
+
+
 def _oversize_file() -> bytes:
     return b"---\ntitle: big\n---\n" + b"word " * (1024 * 1024)
 
@@ -371,8 +375,9 @@ def _oversize_file() -> bytes:
 @pytest.mark.parametrize(("maker", "line", "message"), [
     (_oversize_value, 3, "a front-matter value is 65537 characters long"),
     (_oversize_front_matter, 2, "front-matter is"),
+    (_oversize_property, 2, "the property 'alias' is 65537 characters long"),
     (_oversize_file, None, "file is 5242899 bytes"),
-], ids=["value", "front-matter", "file"])
+], ids=["value", "front-matter", "property", "file"])
 def test_size_limits(tmp_path: Path, maker: object, line: int | None, message: str) -> None:
     assert callable(maker)
     written(tmp_path, {"big.md": maker()})
