@@ -24,6 +24,7 @@ import pytest
 from kg.build import BuildResult, build
 from kg.config import Config
 from kg.errors import ConfigError, Finding, KgError
+from kg.ids import ATTACHMENTS
 
 CORPUS = Path(__file__).parent / "hostile"
 RENDER = CORPUS / "render"
@@ -185,7 +186,8 @@ def audit_site(out: Path) -> dict[str, Audit]:
             problems += audits[rel].problems
         elif path.suffix == ".js" and rel.startswith("data/"):
             problems += audit_data_script(path, rel)
-        elif path.suffix in (".svg", ".xhtml", ".xml") and rel.startswith("attachments/"):
+        elif path.suffix in (".svg", ".xhtml", ".xml", ".html", ".htm") and rel.startswith(
+                f"{ATTACHMENTS}/"):
             problems.append(f"{rel}: a document type copied as an attachment")
     assert audits, f"no pages under {out}"
     assert not problems, "\n".join(problems)
