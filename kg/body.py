@@ -680,6 +680,10 @@ def split_title(text: str) -> tuple[str, str]:
 BLOCK_ID_AT_END = re.compile(r"\s\^([A-Za-z0-9-]+)$")
 """A block id ending a line as written (``The claim. ^claim1``): an anchor, not text to show
 (:mod:`kg.markdown` makes it one, ``kg check`` lists it)."""
+BLOCK_PROPERTY = re.compile(r"(id|collapsed):: *(\S+)")
+"""A line Logseq writes under a block (``id:: <uuid>`` once the block is referred to,
+``collapsed:: true``): its own bookkeeping, not the block's text; the id is the block's
+anchor, as ``^id`` is (:mod:`kg.markdown` makes it one, ``kg check`` lists it)."""
 
 
 _LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+\][+-]?[ \t]*)?(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?"

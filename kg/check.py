@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -503,8 +504,9 @@ def _anchors(wiki: Wiki, resolver: Resolver) -> list[Finding]:
 def _block_ids(note: Note) -> set[str]:
     """The ids the note's blocks end with, where the page makes them anchors: the last line
     of a paragraph or list item (the next is blank, a new item or a heading), not a heading
-    or a table row."""
-    from kg.body import BLOCK_ID_AT_END, atx_heading
+    or a table row; or Logseq's ``id::`` among the property lines that end a block of more
+    than them."""
+    from kg.body import BLOCK_ID_AT_END, BLOCK_PROPERTY, atx_heading
 
     lines = without_code(note.body).split("\n")
     found: set[str] = set()
@@ -514,6 +516,15 @@ def _block_ids(note: Note) -> set[str]:
             table = False
             continue
         table = table or bool(_TABLE_DELIMITER.match(line))
+        prop = BLOCK_PROPERTY.fullmatch(line.strip())
+        if (prop is not None and prop.group(1) == "id" and not table and i
+                and lines[i - 1].strip() and not atx_heading(lines[i - 1])
+                and not _BLOCK_START.match(line)):  # under a block's text, not one of its own
+            rest = itertools.takewhile(lambda more: more.strip() and not _BLOCK_START.match(
+                more) and not atx_heading(more), lines[i + 1:])
+            if all(BLOCK_PROPERTY.fullmatch(more.strip()) for more in rest):
+                found.add(prop.group(2))
+            continue
         mark = BLOCK_ID_AT_END.search(line.rstrip())
         if mark is None or table or atx_heading(line):
             continue

@@ -31,6 +31,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from kg.attachments import destination_ref, is_image
 from kg.body import (
     BLOCK_ID_AT_END,
+    BLOCK_PROPERTY,
     HASHTAG,
     MD_LINK,
     SHORTCODE_LINK,
@@ -139,11 +140,6 @@ def _block_ids(md: MarkdownIt) -> None:
     md.core.ruler.push("block_ids", rule)
 
 
-_BLOCK_PROPERTY = re.compile(r"(id|collapsed):: *(\S+)")
-"""The properties Logseq writes under a block (``id:: <uuid>`` once the block is referred
-to, ``collapsed:: true``): its own bookkeeping, not the block's text."""
-
-
 def _block_properties(md: MarkdownIt) -> None:
     """A paragraph or list item's last lines that are Logseq's ``id::`` or ``collapsed::``
     are not shown; the id is the block's anchor, as ``^id`` is."""
@@ -157,7 +153,7 @@ def _block_properties(md: MarkdownIt) -> None:
             block = None
             while (children and len(children) >= 3 and children[-2].type == "softbreak"
                    and children[-1].type == "text"
-                   and (found := _BLOCK_PROPERTY.fullmatch(children[-1].content))):
+                   and (found := BLOCK_PROPERTY.fullmatch(children[-1].content))):
                 del children[-2:]
                 block = found.group(2) if found.group(1) == "id" else block
             opened = tokens[i - 1] if block is not None else None

@@ -623,6 +623,24 @@ def test_a_logseq_graph_s_titles_aliases_and_block_ids(write_wiki) -> None:
     assert findings(config) == []
 
 
+
+def test_a_link_to_a_logseq_block_by_its_id_line_is_no_broken_block(write_wiki) -> None:
+    """``[[page#^id]]`` leads to the block whose last line is Logseq's ``id:: id`` (its
+    anchor on the page), so kg check finds that block; a block named by no ``id::`` line,
+    or by one that is a paragraph of its own, is still said to be missing."""
+    config = write_wiki({
+        "b.md": "---\ntitle: B\n---\n- item one\n  id:: 65f0-11\n- two\n"
+                "  collapsed:: true\n  id:: 77aa\n\n# Head\nid:: lone\n",
+        "a.md": "---\ntitle: A\n---\nSee [[b#^65f0-11]], [[b#^77aa]], [[b#^lone]] and "
+                "[[b#^zz]].\n",
+    })
+    build(config)
+    html = page(config, "b")
+    assert 'id="block-65f0-11"' in html and 'id="block-77aa"' in html
+    assert 'id="block-lone"' not in html
+    assert [f[3].split(" that ")[0] for f in findings(config)] == [
+        "link to a block '^lone'", "link to a block '^zz'"]
+
 # -- a reference manager's export ----------------------------------------------------------------
 
 
