@@ -22,7 +22,7 @@ from pathlib import Path
 from kg.body import UNPUBLISHED_KINDS, without_code, without_title
 from kg.config import Config
 from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity, unknown_codes
-from kg.ids import NoteId, slugify
+from kg.ids import NoteId, name_key, slugify
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -276,7 +276,9 @@ def _written_as_id(name: str) -> bool:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """A name as links look it up (:func:`kg.ids.name_key`: any case, either Unicode form),
+    so that two names check calls one are the ones a link finds ambiguous."""
+    return name_key(text)
 
 
 def _duplicate_names(notes: list[Note]) -> list[Finding]:

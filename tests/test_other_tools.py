@@ -442,6 +442,21 @@ def test_a_link_typed_composed_reaches_a_file_named_decomposed(write_wiki) -> No
     assert findings(config) == []
 
 
+
+def test_an_alias_written_in_both_unicode_forms_is_one_alias_to_kg_check(write_wiki) -> None:
+    """Links read ``Résumé`` composed and decomposed as one name, so a link by it is
+    ambiguous when two notes claim it in either form: kg check says so of the aliases
+    themselves (duplicate-alias), as of two written alike, and of two titles so written."""
+    nfd = unicodedata.normalize("NFD", "Résumé")
+    config = write_wiki({
+        "a.md": "---\ntitle: Vita\naliases: [Résumé]\n---\nA.\n",
+        "b.md": f"---\ntitle: Other\naliases: [{nfd}]\n---\nB.\n",
+        "c.md": f"---\ntitle: Menu {nfd}\n---\nC.\n",
+        "d.md": "---\ntitle: Menu Résumé\n---\nD.\n"})
+    assert sorted((f[0], f[1]) for f in findings(config)) == [
+        ("duplicate-alias", "a.md:3"), ("duplicate-alias", "b.md:3"),
+        ("duplicate-title", "c.md:2"), ("duplicate-title", "d.md:2")]
+
 def test_drawings_and_canvases_are_files_shown_by_their_names(write_wiki) -> None:
     """Obsidian links an Excalidraw drawing, ``Drawing.excalidraw.md`` (never read as a
     note), as ``![[Drawing.excalidraw]]``, and embeds a canvas as ``![[Board.canvas]]``:
