@@ -426,14 +426,15 @@ def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
     out: list[Finding] = []
     headings: dict[NoteId, dict[str, str]] = {}
     for note in wiki.notes.values():
-        places = [(m.target, m.heading, m.line) for m in note.mentions if m.heading]
-        places += [(name, heading, c.line) for c in note.connections
+        places = [(m.target, m.heading, m.line, m.rooted) for m in note.mentions if m.heading]
+        places += [(name, heading, c.line, False) for c in note.connections
                    if "#" in c.target.strip("#")
                    for name, _, heading in [c.target.partition("#")]
                    if heading and not heading.startswith("^")]
-        for written, heading, line in places:
+        for written, heading, line, rooted in places:
             try:
-                target = resolver.resolve(written, folder=note.path.rpartition("/")[0])
+                target = resolver.resolve(written, folder=note.path.rpartition("/")[0],
+                                          rooted=rooted)
             except ResolveError:
                 continue
             if target is None:

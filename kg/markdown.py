@@ -511,10 +511,11 @@ def _heading_text(token: Any) -> str:
 def _note_links(md: MarkdownIt) -> None:
     """A Markdown link to a note's file (``[B](b.md)``, ``[C](../c.md#Part)``) leads to the
     note's page, as a ``[[link]]`` does; the file's own path would lead nowhere in the site.
-    Relative to the folder of the note being rendered (``env["folder"]``)."""
+    Relative to the folder of the note being rendered (``env["folder"]``), else from the
+    wiki's root: ``env["resolve_file"]`` where given (:func:`render`), else ``resolve``."""
 
     def rule(state: Any) -> None:
-        resolve: LinkResolver | None = state.env.get("resolve")
+        resolve: LinkResolver | None = state.env.get("resolve_file") or state.env.get("resolve")
         if resolve is None or ("](" not in state.src and "]:" not in state.src):
             return
         folder = state.env.get("folder", "")
@@ -702,9 +703,14 @@ TagResolver = Callable[[str], str | None]
 
 
 def render(md: MarkdownIt, text: str, resolve: LinkResolver, folder: str = "",
-           attachment: AttachmentResolver | None = None, tag: TagResolver | None = None) -> str:
-    """``text`` as HTML; links resolved by ``resolve``, relative ones from ``folder``;
-    attachments by ``attachment`` and inline tags by ``tag`` (left as written without)."""
+           attachment: AttachmentResolver | None = None, tag: TagResolver | None = None,
+           resolve_file: LinkResolver | None = None) -> str:
+    """``text`` as HTML; links resolved by ``resolve``, relative ones from ``folder``, and
+    Markdown links to a note's file by ``resolve_file`` where given (a path from
+    ``folder``, else from the wiki's root: :meth:`kg.resolve.Resolver.resolve`'s
+    ``rooted``); attachments by ``attachment`` and inline tags by ``tag`` (left as written
+    without)."""
     html: str = md.render(text, {"resolve": resolve, "folder": folder,
-                                 "attachment": attachment, "tag": tag})
+                                 "attachment": attachment, "tag": tag,
+                                 "resolve_file": resolve_file})
     return html

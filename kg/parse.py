@@ -245,7 +245,7 @@ def _build_note(
                                  for word in _hashed_words(t) if (tag := tag_name(word)))),
         connections=f.connections("connections"),
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
-            Mention(link.target, link.label, link.heading, link.line, link.context)
+            Mention(link.target, link.label, link.heading, link.line, link.context, link.rooted)
             for link in scanned.links
         )),
         questions=questions,

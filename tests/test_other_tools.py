@@ -719,6 +719,29 @@ def test_a_markdown_link_by_its_path_in_the_vault_reaches_the_note(write_wiki) -
         lookup_names("Daily/Areas/Projects/Plan", "Daily"))
 
 
+
+def test_a_wikilink_by_a_path_that_is_not_there_is_no_note_of_that_name_elsewhere(
+        write_wiki) -> None:
+    """Only a Markdown link's path is looked up from the wiki's root when the note's folder
+    holds none: ``[[Projects/Plan]]`` (and ``[[./Plan]]``, a connection to
+    ``Projects/Plan``) written in ``Projects/`` is that path, a note not written yet, not
+    ``Areas/Plan.md``; ``[p](Plan.md)`` there is the Plan the vault has."""
+    config = write_wiki({
+        "Areas/Plan.md": "# Area plan\n",
+        "Projects/home.md": "---\ntitle: Home\nconnections: [Projects/Plan]\n---\n"
+                            "See [[Projects/Plan]], [[./Plan#Goals]] and [p](Plan.md).\n"})
+    build(config)
+    html = page(config, "home")
+    assert wikilinks(html) == {"Projects/Plan": "projects-plan.html",
+                               "./Plan › Goals": "projects-plan.html#h-goals"}
+    assert '<a href="plan.html">p</a>' in html
+    assert {(f[0], f[1]) for f in findings(config)} == {
+        ("placeholder", "Projects/home.md:3"), ("placeholder", "Projects/home.md:5")}
+    write_wiki({"Projects/Plan.md": "# Project plan\n"})
+    rebuild(config)
+    assert set(wikilinks(page(config, "home")).values()) == {
+        "projects-plan.html", "projects-plan.html#h-goals"}
+
 def test_links_into_zotero_or_obsidian_are_their_text(write_wiki) -> None:
     """Zotero's notes of a paper link each annotation back into Zotero (``zotero://``), and
     vaults link into Obsidian (``obsidian://``): no page may lead there, so each is its
