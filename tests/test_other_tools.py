@@ -457,6 +457,7 @@ def test_an_alias_written_in_both_unicode_forms_is_one_alias_to_kg_check(write_w
         ("duplicate-alias", "a.md:3"), ("duplicate-alias", "b.md:3"),
         ("duplicate-title", "c.md:2"), ("duplicate-title", "d.md:2")]
 
+
 def test_drawings_and_canvases_are_files_shown_by_their_names(write_wiki) -> None:
     """Obsidian links an Excalidraw drawing, ``Drawing.excalidraw.md`` (never read as a
     note), as ``![[Drawing.excalidraw]]``, and embeds a canvas as ``![[Board.canvas]]``:
@@ -638,7 +639,6 @@ def test_a_logseq_graph_s_titles_aliases_and_block_ids(write_wiki) -> None:
     assert findings(config) == []
 
 
-
 def test_a_link_to_a_logseq_block_by_its_id_line_is_no_broken_block(write_wiki) -> None:
     """``[[page#^id]]`` leads to the block whose last line is Logseq's ``id:: id`` (its
     anchor on the page), so kg check finds that block; a block named by no ``id::`` line,
@@ -655,6 +655,7 @@ def test_a_link_to_a_logseq_block_by_its_id_line_is_no_broken_block(write_wiki) 
     assert 'id="block-lone"' not in html
     assert [f[3].split(" that ")[0] for f in findings(config)] == [
         "link to a block '^lone'", "link to a block '^zz'"]
+
 
 # -- a reference manager's export ----------------------------------------------------------------
 
@@ -741,6 +742,7 @@ def test_a_wikilink_by_a_path_that_is_not_there_is_no_note_of_that_name_elsewher
     rebuild(config)
     assert set(wikilinks(page(config, "home")).values()) == {
         "projects-plan.html", "projects-plan.html#h-goals"}
+
 
 def test_links_into_zotero_or_obsidian_are_their_text(write_wiki) -> None:
     """Zotero's notes of a paper link each annotation back into Zotero (``zotero://``), and
