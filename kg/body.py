@@ -485,6 +485,8 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             stripped = _LEAD.sub("", text.strip()).strip()  # > [!note], - [ ], 1.: no words
             if "^" in stripped:  # a block id ending the line: an anchor, not a sentence's
                 stripped = BLOCK_ID_AT_END.sub("", stripped)
+            if parts and _block_property(text, stripped):  # not shown: no words either
+                continue
             offsets.append((length, lineno))
             parts.append(stripped)
             length += len(stripped) + 1
@@ -723,5 +725,14 @@ def first_paragraph(section: RawSection, refs: Collection[str] = ()) -> str:
             continue
         if (_BULLET.match(text) or _ORDERED.match(text)) and parts:
             break
+        if parts and _block_property(text, line):
+            continue
         parts.append(BLOCK_ID_AT_END.sub("", line))
     return plain_text(" ".join(parts), refs)
+
+
+def _block_property(text: str, line: str) -> bool:
+    """Whether ``text``, a line under a block's first (``line`` without its marks), is one
+    of Logseq's :data:`BLOCK_PROPERTY` lines, which the page does not show."""
+    return (":: " in line and BLOCK_PROPERTY.fullmatch(line) is not None
+            and not _BULLET.match(text) and not _ORDERED.match(text))

@@ -657,6 +657,22 @@ def test_a_link_to_a_logseq_block_by_its_id_line_is_no_broken_block(write_wiki) 
         "link to a block '^lone'", "link to a block '^zz'"]
 
 
+def test_a_logseq_block_s_property_lines_are_in_no_summary_or_context(write_wiki) -> None:
+    """The ``id::`` and ``collapsed::`` lines under a block, not shown on its page, are no
+    words of it elsewhere either: not in the note's summary (lists, search, description)
+    nor in the sentence a mention is shown with."""
+    config = write_wiki({
+        "pages/a.md": "- Agents act in loops [[b]].\n  id:: 6634a1b2-1c2d\n"
+                      "  collapsed:: true\n- Second.\n",
+        "pages/b.md": "- B page.\n"})
+    build(config)
+    site = "\n".join(p.read_text(encoding="utf-8") for p in config.out.rglob("*")
+                     if p.suffix in (".html", ".js", ".json"))
+    assert "Agents act in loops b." in site
+    assert "6634a1b2-1c2d" not in site.replace('id="block-6634a1b2-1c2d"', "")
+    assert "collapsed::" not in site
+
+
 # -- a reference manager's export ----------------------------------------------------------------
 
 
