@@ -169,14 +169,20 @@ def _shortcode_link_rule(state: StateInline, silent: bool) -> bool:
     """``[text]({{< ref "posts/x.md" >}})`` (Hugo's) or ``[text]({% link x.md %})``
     (Jekyll's): a link, whose destination a link may not hold as written (spaces), to the
     note's file, which the note-links rule then leads to the note's page."""
-    if state.src[state.pos] != "[" or "](" not in state.src:
+    if state.src[state.pos] != "[" or "](" not in state.src or "{" not in state.src:
         return False
     found = MD_LINK.match(state.src, state.pos)
-    if found is None or SHORTCODE_LINK.fullmatch(found.group(2)) is None:
+    if (found is None or found.end() > state.posMax
+            or SHORTCODE_LINK.fullmatch(found.group(2)) is None):
         return False
-    if not silent:
+    if not silent:  # the text read as a link's is (emphasis, code, TeX), as the link rule does
         state.push("link_open", "a", 1).attrs = {"href": found.group(2)}
-        state.push("text", "", 0).content = found.group(1)
+        end = state.posMax
+        state.pos, state.posMax = found.start(1), found.end(1)
+        state.linkLevel += 1
+        state.md.inline.tokenize(state)
+        state.linkLevel -= 1
+        state.posMax = end
         state.push("link_close", "a", -1)
     state.pos = found.end()
     return True

@@ -824,6 +824,22 @@ def test_hugo_s_and_jekyll_s_link_shortcodes_lead_to_the_notes(write_wiki) -> No
     assert [(f[0], f[1]) for f in findings(config)] == [("placeholder", "posts/third.md:4")]
 
 
+def test_a_shortcode_link_s_text_is_read_as_a_link_s_text_is(write_wiki) -> None:
+    """The words of ``[**the** `page`]({{< ref "page.md" >}})`` are shown as those of any
+    link are (bold, code), not as written with their marks; an unresolved one's too."""
+    config = write_wiki({
+        "page.md": "---\ntitle: A page\n---\nText.\n",
+        "home.md": '---\ntitle: Home\n---\n[**the** `page`]({{< ref "page.md" >}}) and '
+                   '[*gone*]({% link nope.md %}) and [plain *x*](page.md).\n'})
+    build(config)
+    html = page(config, "home")
+    body = html[html.index('<div class="body">'):html.index("</article>")]
+    assert '<a href="page.html"><strong>the</strong> <code>page</code></a>' in body
+    assert 'class="ghost" title="not written yet"><em>gone</em></a>' in body
+    assert '<a href="page.html">plain <em>x</em></a>' in body
+    assert "**" not in body and "`" not in body
+
+
 def test_files_of_other_kinds_a_vault_holds_are_files_not_placeholders(write_wiki) -> None:
     """A phone's photo (``![[IMG_1.heic]]``), a Word or PowerPoint file, a bibliography, a
     notebook: files the site does not publish, said so by kg check, not notes to write with
