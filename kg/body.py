@@ -62,6 +62,9 @@ class Link:
     heading: str | None
     line: int
     context: str
+    rooted: bool = False
+    """A Markdown link to a note's file: a path from the note's folder, else from the wiki's
+    root (:func:`kg.ids.from_root`); a ``[[wikilink]]`` is the path it writes alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,6 +485,8 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             stripped = _LEAD.sub("", text.strip()).strip()  # > [!note], - [ ], 1.: no words
             if "^" in stripped:  # a block id ending the line: an anchor, not a sentence's
                 stripped = BLOCK_ID_AT_END.sub("", stripped)
+            if parts and _block_property(text, stripped):  # not shown: no words either
+                continue
             offsets.append((length, lineno))
             parts.append(stripped)
             length += len(stripped) + 1
@@ -489,12 +494,13 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
         code_free = (_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), joined)
                      if "`" in joined else joined)
         starts = [off for off, _ in offsets]
-        found: list[tuple[int, str, str | None, str | None]] = []
+        found: list[tuple[int, str, str | None, str | None, bool]] = []
         for match in WIKILINK.finditer(code_free):  # an embed of a note links to it too
             parsed = parse_wikilink(match.group(2))
             if parsed is not None:
                 target, heading, label = parsed
-                found.append((match.start(), from_folder(target, folder), heading, label))
+                found.append((match.start(), from_folder(target, folder), heading, label,
+                              False))
             elif (ref := wikilink_file(match.group(2))) is not None:
                 files.append(ref)
         if "](" in code_free:
@@ -504,7 +510,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 note = note_link_target(match.group(2), folder)
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
-                                  plain_text(match.group(1)) or None))
+                                  plain_text(match.group(1)) or None, True))
         readable = joined  # what a mention's sentence is made from
         if refs and "]" in code_free:
             text = WIKILINK.sub(lambda m: " " * len(m.group(0)), code_free)
@@ -517,7 +523,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 note = note_refs.get(label)
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
-                                  plain_text(match.group(1)) or None))
+                                  plain_text(match.group(1)) or None, True))
             if shown:  # [text][label] reads "text", padded with NULs (which no note holds,
                 # and a sentence drops) so that offsets stay
                 readable = "".join(
@@ -535,9 +541,10 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             tags.extend(m.group(1) for m in _TAG_IN_TEXT.finditer(text))
         if found:
             sentences = _Sentences(readable)
-            for start, target, heading, label in sorted(found, key=lambda f: f[0]):
+            for start, target, heading, label, rooted in sorted(found, key=lambda f: f[0]):
                 line = offsets[bisect.bisect_right(starts, start) - 1][1]
-                links.append(Link(target, label, heading, line, sentences.around(start)))
+                links.append(Link(target, label, heading, line, sentences.around(start),
+                                  rooted))
         paragraph.clear()
 
     def close_section() -> None:
@@ -680,6 +687,10 @@ def split_title(text: str) -> tuple[str, str]:
 BLOCK_ID_AT_END = re.compile(r"\s\^([A-Za-z0-9-]+)$")
 """A block id ending a line as written (``The claim. ^claim1``): an anchor, not text to show
 (:mod:`kg.markdown` makes it one, ``kg check`` lists it)."""
+BLOCK_PROPERTY = re.compile(r"(id|collapsed):: *(\S+)")
+"""A line Logseq writes under a block (``id:: <uuid>`` once the block is referred to,
+``collapsed:: true``): its own bookkeeping, not the block's text; the id is the block's
+anchor, as ``^id`` is (:mod:`kg.markdown` makes it one, ``kg check`` lists it)."""
 
 
 _LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+\][+-]?[ \t]*)?(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?"
@@ -714,5 +725,14 @@ def first_paragraph(section: RawSection, refs: Collection[str] = ()) -> str:
             continue
         if (_BULLET.match(text) or _ORDERED.match(text)) and parts:
             break
+        if parts and _block_property(text, line):
+            continue
         parts.append(BLOCK_ID_AT_END.sub("", line))
     return plain_text(" ".join(parts), refs)
+
+
+def _block_property(text: str, line: str) -> bool:
+    """Whether ``text``, a line under a block's first (``line`` without its marks), is one
+    of Logseq's :data:`BLOCK_PROPERTY` lines, which the page does not show."""
+    return (":: " in line and BLOCK_PROPERTY.fullmatch(line) is not None
+            and not _BULLET.match(text) and not _ORDERED.match(text))

@@ -165,7 +165,10 @@ class Graph:
     def settle(self) -> None:
         """Lay out and write the cache file, if the rebuild that made this graph put it off
         (``open_graph(write_later=True)``: a build writes it once its site is in place), or
-        wait for the child :meth:`settle_aside` left it to."""
+        wait for the child :meth:`settle_aside` left it to. Then the records of the graph
+        this one was rebuilt from (which ``pickled`` lays out) are let go, and so the
+        removed file they were mapped from."""
+        self._pickled = None  # needed only while unwritten (:func:`_records`)
         if self._aside is not None:
             status = _reaped(self._aside)  # (a Ctrl-C while waiting: forget_aside waits)
             self._aside = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from pathlib import Path
 from kg.body import UNPUBLISHED_KINDS, without_code, without_title
 from kg.config import Config
 from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity, unknown_codes
-from kg.ids import NoteId, slugify
+from kg.ids import NoteId, name_key, slugify
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -275,7 +276,9 @@ def _written_as_id(name: str) -> bool:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """A name as links look it up (:func:`kg.ids.name_key`: any case, either Unicode form),
+    so that two names check calls one are the ones a link finds ambiguous."""
+    return name_key(text)
 
 
 def _duplicate_names(notes: list[Note]) -> list[Finding]:
@@ -423,14 +426,15 @@ def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
     out: list[Finding] = []
     headings: dict[NoteId, dict[str, str]] = {}
     for note in wiki.notes.values():
-        places = [(m.target, m.heading, m.line) for m in note.mentions if m.heading]
-        places += [(name, heading, c.line) for c in note.connections
+        places = [(m.target, m.heading, m.line, m.rooted) for m in note.mentions if m.heading]
+        places += [(name, heading, c.line, False) for c in note.connections
                    if "#" in c.target.strip("#")
                    for name, _, heading in [c.target.partition("#")]
                    if heading and not heading.startswith("^")]
-        for written, heading, line in places:
+        for written, heading, line, rooted in places:
             try:
-                target = resolver.resolve(written, folder=note.path.rpartition("/")[0])
+                target = resolver.resolve(written, folder=note.path.rpartition("/")[0],
+                                          rooted=rooted)
             except ResolveError:
                 continue
             if target is None:
@@ -503,8 +507,9 @@ def _anchors(wiki: Wiki, resolver: Resolver) -> list[Finding]:
 def _block_ids(note: Note) -> set[str]:
     """The ids the note's blocks end with, where the page makes them anchors: the last line
     of a paragraph or list item (the next is blank, a new item or a heading), not a heading
-    or a table row."""
-    from kg.body import BLOCK_ID_AT_END, atx_heading
+    or a table row; or Logseq's ``id::`` among the property lines that end a block of more
+    than them."""
+    from kg.body import BLOCK_ID_AT_END, BLOCK_PROPERTY, atx_heading
 
     lines = without_code(note.body).split("\n")
     found: set[str] = set()
@@ -514,6 +519,15 @@ def _block_ids(note: Note) -> set[str]:
             table = False
             continue
         table = table or bool(_TABLE_DELIMITER.match(line))
+        prop = BLOCK_PROPERTY.fullmatch(line.strip())
+        if (prop is not None and prop.group(1) == "id" and not table and i
+                and lines[i - 1].strip() and not atx_heading(lines[i - 1])
+                and not _BLOCK_START.match(line)):  # under a block's text, not one of its own
+            rest = itertools.takewhile(lambda more: more.strip() and not _BLOCK_START.match(
+                more) and not atx_heading(more), lines[i + 1:])
+            if all(BLOCK_PROPERTY.fullmatch(more.strip()) for more in rest):
+                found.add(prop.group(2))
+            continue
         mark = BLOCK_ID_AT_END.search(line.rstrip())
         if mark is None or table or atx_heading(line):
             continue

@@ -81,7 +81,9 @@ def lookup_names(target: str, folder: str = "") -> tuple[str, ...]:
     """The entries of the name table :meth:`kg.resolve.Resolver.resolve` reads for
     ``target`` written in a note of ``folder``: its text as an id, its folded text in the
     tables of paths, ends of paths, stems, aliases and titles, and its slug as an id; for
-    ``b#Part``, those of ``b`` too, and for ``folder/a/b``, those of ``a/b``."""
+    ``b#Part``, those of ``b`` too, and for ``folder/a/b``, those of ``a/b`` (read only
+    for a Markdown link's path, ``rooted``; a wikilink's names them too, which costs no more
+    than its page made again when they change)."""
     text = target_text(target)
     names: tuple[str, ...] = (f"i:{text}", f"k:{name_key(text)}", f"i:{slugify(text)}")
     if (note := note_part(text)) is not None:

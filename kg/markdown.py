@@ -31,6 +31,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from kg.attachments import destination_ref, is_image
 from kg.body import (
     BLOCK_ID_AT_END,
+    BLOCK_PROPERTY,
     HASHTAG,
     MD_LINK,
     SHORTCODE_LINK,
@@ -139,11 +140,6 @@ def _block_ids(md: MarkdownIt) -> None:
     md.core.ruler.push("block_ids", rule)
 
 
-_BLOCK_PROPERTY = re.compile(r"(id|collapsed):: *(\S+)")
-"""The properties Logseq writes under a block (``id:: <uuid>`` once the block is referred
-to, ``collapsed:: true``): its own bookkeeping, not the block's text."""
-
-
 def _block_properties(md: MarkdownIt) -> None:
     """A paragraph or list item's last lines that are Logseq's ``id::`` or ``collapsed::``
     are not shown; the id is the block's anchor, as ``^id`` is."""
@@ -157,7 +153,7 @@ def _block_properties(md: MarkdownIt) -> None:
             block = None
             while (children and len(children) >= 3 and children[-2].type == "softbreak"
                    and children[-1].type == "text"
-                   and (found := _BLOCK_PROPERTY.fullmatch(children[-1].content))):
+                   and (found := BLOCK_PROPERTY.fullmatch(children[-1].content))):
                 del children[-2:]
                 block = found.group(2) if found.group(1) == "id" else block
             opened = tokens[i - 1] if block is not None else None
@@ -189,9 +185,14 @@ def _shortcode_link(state: StateInline, silent: bool) -> bool:
     found = MD_LINK.match(state.src, state.pos, state.posMax)
     if found is None or SHORTCODE_LINK.fullmatch(found.group(2)) is None:
         return False
-    if not silent:
+    if not silent:  # the text read as a link's is (emphasis, code, TeX), as the link rule does
         state.push("link_open", "a", 1).attrs = {"href": found.group(2)}
-        state.push("text", "", 0).content = found.group(1)
+        end = state.posMax
+        state.pos, state.posMax = found.start(1), found.end(1)
+        state.linkLevel += 1
+        state.md.inline.tokenize(state)
+        state.linkLevel -= 1
+        state.posMax = end
         state.push("link_close", "a", -1)
     state.pos = found.end()
     return True
@@ -526,10 +527,11 @@ def _heading_text(token: Any) -> str:
 def _note_links(md: MarkdownIt) -> None:
     """A Markdown link to a note's file (``[B](b.md)``, ``[C](../c.md#Part)``) leads to the
     note's page, as a ``[[link]]`` does; the file's own path would lead nowhere in the site.
-    Relative to the folder of the note being rendered (``env["folder"]``)."""
+    Relative to the folder of the note being rendered (``env["folder"]``), else from the
+    wiki's root: ``env["resolve_file"]`` where given (:func:`render`), else ``resolve``."""
 
     def rule(state: Any) -> None:
-        resolve: LinkResolver | None = state.env.get("resolve")
+        resolve: LinkResolver | None = state.env.get("resolve_file") or state.env.get("resolve")
         if resolve is None or ("](" not in state.src and "]:" not in state.src):
             return
         folder = state.env.get("folder", "")
@@ -717,9 +719,14 @@ TagResolver = Callable[[str], str | None]
 
 
 def render(md: MarkdownIt, text: str, resolve: LinkResolver, folder: str = "",
-           attachment: AttachmentResolver | None = None, tag: TagResolver | None = None) -> str:
-    """``text`` as HTML; links resolved by ``resolve``, relative ones from ``folder``;
-    attachments by ``attachment`` and inline tags by ``tag`` (left as written without)."""
+           attachment: AttachmentResolver | None = None, tag: TagResolver | None = None,
+           resolve_file: LinkResolver | None = None) -> str:
+    """``text`` as HTML; links resolved by ``resolve``, relative ones from ``folder``, and
+    Markdown links to a note's file by ``resolve_file`` where given (a path from
+    ``folder``, else from the wiki's root: :meth:`kg.resolve.Resolver.resolve`'s
+    ``rooted``); attachments by ``attachment`` and inline tags by ``tag`` (left as written
+    without)."""
     html: str = md.render(text, {"resolve": resolve, "folder": folder,
-                                 "attachment": attachment, "tag": tag})
+                                 "attachment": attachment, "tag": tag,
+                                 "resolve_file": resolve_file})
     return html

@@ -44,6 +44,9 @@ class Mention:
     heading: str | None
     line: int
     context: str
+    rooted: bool = False
+    """A Markdown link to a note's file, ``[P](Areas/Plan.md)``: looked up from the note's
+    folder, else from the wiki's root (:func:`kg.ids.from_root`)."""
 
 
 class QuestionStatus(str, Enum):

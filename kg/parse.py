@@ -19,7 +19,15 @@ from typing import TypeVar
 
 from kg import body as bodymod
 from kg.errors import Finding, KgError, Location, NoteError, Severity
-from kg.frontmatter import Node, load, load_properties, load_toml, normalise_newlines, split
+from kg.frontmatter import (
+    PROPERTY,
+    Node,
+    load,
+    load_properties,
+    load_toml,
+    normalise_newlines,
+    split,
+)
 from kg.ids import NoteId, item_slug, name_key, small_number, tag_name
 from kg.model import (
     Angle,
@@ -245,7 +253,7 @@ def _build_note(
                                  for word in _hashed_words(t) if (tag := tag_name(word)))),
         connections=f.connections("connections"),
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
-            Mention(link.target, link.label, link.heading, link.line, link.context)
+            Mention(link.target, link.label, link.heading, link.line, link.context, link.rooted)
             for link in scanned.links
         )),
         questions=questions,
@@ -412,10 +420,12 @@ class _Fields:
             self._warn(Node(None, first + 1), "unread-front-matter",
                        "JSON front-matter is not read",
                        "write the fields as YAML between --- lines")
-        elif _LOGSEQ_PROPERTY.match(head):
+        elif PROPERTY.match(head) and first:  # (read where they open the file)
+            blank = "a blank line" if first == 1 else f"{first} blank lines"
             self._warn(Node(None, first + 1), "unread-front-matter",
-                       "'key:: value' properties (Logseq's) are not read",
-                       "write them as YAML front-matter between --- lines (title: …)")
+                       f"'key:: value' properties (Logseq's) after {blank} are read as text",
+                       "properties are read where they open the file: delete the blank lines "
+                       "above them")
 
     def comments_in_values(self, front: str, first_line: int) -> None:
         """Warn of a ``#word`` that YAML reads as a comment, losing it from the value
@@ -866,7 +876,6 @@ _ZETTEL = re.compile(r"^(([0-9]{4})([0-9]{2})([0-9]{2})[0-9]{4}(?:[0-9]{2})?)(?:
 """A Zettelkasten's note name, which starts with its id, the minute (or second) the note was
 made: ``202405011230 Attention kernels`` (The Archive's, Zettlr's, Foam's)."""
 _FENCE_YAML = "---"
-_LOGSEQ_PROPERTY = re.compile(r"^[A-Za-z][\w-]*:: ")
 _FIELD_LINE = re.compile(r"""^\s*["']?[A-Za-z_][\w .-]*["']?\s*(?::(?:\s|$)|=)""")
 """A line that sets a field, as YAML (``title: …``) or TOML (``title = …``) writes it."""
 _KEY_COLON = re.compile(r"""^[^\s#'"\[\]{}][^:#]*?:(?=\s|$)""")

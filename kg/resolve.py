@@ -66,9 +66,11 @@ class Resolver:
                     table.setdefault(name_key(value), set()).add(note.id)
 
     def resolve(self, target: str, *, file: str | None = None, line: int | None = None,
-                folder: str | None = None) -> NoteId | None:
+                folder: str | None = None, rooted: bool = False) -> NoteId | None:
         """The note ``target`` names (written in a note of ``folder``), or None; an error if
-        two notes claim it."""
+        two notes claim it. ``rooted``: a Markdown link's path, joined to ``folder``, which
+        names from the wiki's root what the folder does not hold (:func:`from_root`); a
+        ``[[Projects/Plan]]`` written in ``Projects/`` names no ``Plan`` elsewhere."""
         text = target_text(target)
         key = name_key(text)
         if folder is not None and "/" not in key:
@@ -101,9 +103,10 @@ class Resolver:
         if loose is not None and loose in self.by_id:
             return self.by_id[loose]
         if (note := note_part(text)) is not None:  # to: "b#^block" or "b#Part": note b
-            return self.resolve(note, file=file, line=line, folder=folder)
-        if (rooted := from_root(text, folder)) is not None:  # once: a/a/a/…/x is no deeper
-            return self.resolve(rooted, file=file, line=line, folder=None)
+            return self.resolve(note, file=file, line=line, folder=folder, rooted=rooted)
+        if rooted and (from_top := from_root(text, folder)) is not None:
+            # once: a/a/a/…/x is no deeper from the root
+            return self.resolve(from_top, file=file, line=line, folder=None)
         return None
 
     def placeholder(self, target: str) -> NoteId:
@@ -170,9 +173,10 @@ def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError]) -> _No
     ghosts: list[tuple[NoteId, str]] = []
     folder = note.path.rpartition("/")[0]
 
-    def target_of(written: str, line: int) -> NoteId | None:
+    def target_of(written: str, line: int, rooted: bool = False) -> NoteId | None:
         try:
-            found = resolver.resolve(written, file=note.path, line=line, folder=folder)
+            found = resolver.resolve(written, file=note.path, line=line, folder=folder,
+                                     rooted=rooted)
         except ResolveError as err:
             errors.append(err)
             return None
@@ -187,7 +191,7 @@ def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError]) -> _No
             edges.append(Edge(note.id, target, EdgeKind.CONNECTION, conn.relation,
                               conn.annotation, conn.line, conn.target))
     for mention in note.mentions:
-        target = target_of(mention.target, mention.line)
+        target = target_of(mention.target, mention.line, mention.rooted)
         if target is not None and target != note.id:
             edges.append(Edge(note.id, target, EdgeKind.MENTION, None, mention.context,
                               mention.line, mention.target))

@@ -369,6 +369,9 @@ def open_in_editor(path: Path) -> None:
     program = words[0] if words else ""
     if not program:  # '""'
         raise failed(f"the command{source} {command!r} names no program")
+    # ~/bin/ed and $HOME/bin/ed, as the shell that click.edit (and git) run it through reads
+    # them; the note's path is never read by a shell
+    words[0] = os.path.expanduser(os.path.expandvars(program))
     try:
         code = subprocess.run([*words, str(path)], check=False).returncode
     except FileNotFoundError:

@@ -47,6 +47,9 @@ _DEFINITION = re.compile(r"(?<=\n)[ \t]{0,3}\[([^\[\]\n]{1,999})\]:.*")
 _TABLE_RULE = re.compile(r"\n[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*"
                          r"\|?[ \t]*(?=\n)")
 """A table's rule row (``|---|:--:|``): no words."""
+_BLOCK_PROPERTY = re.compile(r"\n[ \t]*(?:id|collapsed):: *\S+[ \t]*(?=\n)")
+"""Logseq's ``id::`` or ``collapsed::`` line under a block (:data:`kg.body.BLOCK_PROPERTY`),
+which its page does not show: no words."""
 # bounded, and no "[" in a destination: each "[" would otherwise scan the rest of its line
 # for "](…)", and a line of many unclosed "[a](" took minutes
 _MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,1000})\]\([^)\n\[]{0,2000}\)")
@@ -72,6 +75,8 @@ def note_text(note: Note, limit: int = TEXT_LIMIT) -> str:
     text = note.body
     if "```" in text or "~~~" in text:
         text = _sub_at_line_starts(_FENCE, " ", text)
+    if ":: " in text:
+        text = _sub_at_line_starts(_BLOCK_PROPERTY, "", text + "\n")
     text = _sub_at_line_starts(_LINE_MARK, "", text)
     if "[[" in text:
         wikilink = WIKILINK if "![[" in text else _WIKILINK_NO_EMBED

@@ -524,10 +524,12 @@ class Site:
         self._helper_cache[key] = helpers
         return helpers
 
-    def _link_resolver(self, here: PagePath, folder: str | None) -> LinkResolver:
-        """Where a link written in a note of ``folder`` leads (None: not in a note)."""
+    def _link_resolver(self, here: PagePath, folder: str | None,
+                       rooted: bool = False) -> LinkResolver:
+        """Where a link written in a note of ``folder`` leads (None: not in a note);
+        ``rooted``, a Markdown link to a note's file (:meth:`Resolver.resolve`)."""
         def resolve(target: str, heading: str | None) -> LinkTarget | None:
-            nid = self._target_id(target, folder)
+            nid = self._target_id(target, folder, rooted)
             if nid is None:
                 return None  # ambiguous: already reported by the resolve stage
             if nid not in self.wiki.notes and nid not in self.wiki.placeholders:
@@ -538,35 +540,37 @@ class Site:
 
         return resolve
 
-    def _links(self, texts: Iterable[str], here: PagePath, targets: set[str] | None = None,
+    def _links(self, texts: Iterable[str], here: PagePath,
+               targets: set[tuple[str, bool]] | None = None,
                folder: str | None = None) -> tuple[Any, ...]:
         """Where every ``[[wikilink]]`` and Markdown link to a note (from ``folder``) in
         ``texts`` leads, as the renderer will ask: part of the key of a page that renders
         them (a note made later may take a link's name). The names looked up are added to
-        ``targets``."""
-        resolve = self._link_resolver(here, folder)
+        ``targets``, each with whether it is a Markdown link's (``rooted``)."""
+        resolvers = (self._link_resolver(here, folder), self._link_resolver(here, folder, True))
         found: list[Any] = []
         for text in texts:
-            asked: list[tuple[str, tuple[str, str | None] | None]] = []
+            asked: list[tuple[str, tuple[str, str | None] | None, bool]] = []
             if "[[" in text:
                 for m in WIKILINK_SPAN.finditer(text):
                     wikilink = parse_wikilink(m.group(1))
                     asked.append((m.group(1), (from_folder(wikilink[0], folder or ""), wikilink[1])
-                                  if wikilink else None))
+                                  if wikilink else None, False))
             if "](" in text:
-                asked += [(m.group(0), note_link_target(m.group(2), folder or ""))
+                asked += [(m.group(0), note_link_target(m.group(2), folder or ""), True)
                           for m in MD_LINK.finditer(text)]
-            for written, parsed in asked:
+            for written, parsed, rooted in asked:
                 if parsed is not None:
-                    found.append((written, resolve(parsed[0], parsed[1])))
+                    found.append((written, resolvers[rooted](parsed[0], parsed[1])))
                     if targets is not None:
-                        targets.add(parsed[0])
+                        targets.add((parsed[0], rooted))
         return tuple(found)
 
-    def _target_id(self, target: str, folder: str | None) -> NoteId | None:
+    def _target_id(self, target: str, folder: str | None, rooted: bool = False
+                   ) -> NoteId | None:
         """The node a link's target names, as :meth:`_link_resolver` finds it."""
         try:
-            return (self.resolver.resolve(target, folder=folder)
+            return (self.resolver.resolve(target, folder=folder, rooted=rooted)
                     or self.resolver.placeholder(target))
         except ResolveError:
             return None
@@ -603,14 +607,15 @@ class Site:
         questions = self.views.questions.get(note.id, [])
         texts = [note.body, *(q.question.text for q in questions),
                  *(t for a in note.angles for t in (a.title, a.text))]
-        targets: set[str] = set()
+        targets: set[tuple[str, bool]] = set()
         folder = folder_of(note)
         links = self._links(texts, path, targets, folder)
         answered_by = {nid for q in questions for nid in q.answered_by}
         local_graph = self.graphs.local_graph(note.id)
         shown = {note.id, *self._ends(note.id), *answered_by,
                  *(row[0] for row in local_graph["nodes"]),
-                 *(nid for t in targets if (nid := self._target_id(t, folder)) is not None)}
+                 *(nid for t, rooted in targets
+                   if (nid := self._target_id(t, folder, rooted)) is not None)}
         page = self._page(
             "note.html",
             path,
@@ -622,7 +627,8 @@ class Site:
             late={"body": lambda: Markup(render(self.md, without_title(note.body, note.title),
                                                 self._link_resolver(path, folder),
                                                 folder, self._attachment_resolver(note, path),
-                                                self._tag_resolver(note, path)))},
+                                                self._tag_resolver(note, path),
+                                                self._link_resolver(path, folder, True)))},
             note=note,
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),
@@ -631,7 +637,7 @@ class Site:
             jsonld=self._jsonld(note),
             degree=self.views.degree.get(note.id, 0),
         )
-        names = [name for t in targets for name in lookup_names(t, folder)]
+        names = [name for t, _ in targets for name in lookup_names(t, folder)]
         if note.id in self.attached:
             names.append(f"a:{note.id}")
         return replace(page, reads=Reads.of((note.path, note.digest), shown, names))

@@ -292,6 +292,33 @@ def test_a_cache_put_off_is_replaced_unwritten_and_written_once_idle(
     assert _blob_parts(config) == _blob_parts(scratch)
 
 
+
+def _mapped_scratch_files(config: Config) -> set[str]:
+    """The removed temporary files beside the cache that this process still maps: each
+    holds a graph's records and its disk space until its map is let go."""
+    folder = str(cache_file(config).parent)
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        return {line.split()[-2] for line in maps
+                if line.rstrip().endswith("(deleted)") and folder in line}
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="Linux's /proc")
+def test_a_graph_written_later_lets_the_graph_before_it_go(wiki_config: Config) -> None:
+    """``kg serve`` holds the last graph for its next build; once its cache is written (once
+    idle), the records of the graph before it, and the removed file they were mapped from
+    (as large as the cache), are let go: one graph's file is mapped at a time, as when
+    each build wrote its cache at once."""
+    import gc
+
+    config = wiki_config
+    open_graph(config).wiki()
+    for n in range(3):
+        edit_note(config, "paper-00004.md", lambda t, n=n: t + f"\nEdit {n}.\n")
+        open_graph(config, write_later=True).wiki()
+        assert cache.settle_held()
+        gc.collect()
+        assert len(_mapped_scratch_files(config)) == 1, n
+
 def _not_here() -> Any:
     raise AssertionError("the cache was to be written by the child, not here")
 

@@ -442,6 +442,22 @@ def test_a_link_typed_composed_reaches_a_file_named_decomposed(write_wiki) -> No
     assert findings(config) == []
 
 
+
+def test_an_alias_written_in_both_unicode_forms_is_one_alias_to_kg_check(write_wiki) -> None:
+    """Links read ``Résumé`` composed and decomposed as one name, so a link by it is
+    ambiguous when two notes claim it in either form: kg check says so of the aliases
+    themselves (duplicate-alias), as of two written alike, and of two titles so written."""
+    nfd = unicodedata.normalize("NFD", "Résumé")
+    config = write_wiki({
+        "a.md": "---\ntitle: Vita\naliases: [Résumé]\n---\nA.\n",
+        "b.md": f"---\ntitle: Other\naliases: [{nfd}]\n---\nB.\n",
+        "c.md": f"---\ntitle: Menu {nfd}\n---\nC.\n",
+        "d.md": "---\ntitle: Menu Résumé\n---\nD.\n"})
+    assert sorted((f[0], f[1]) for f in findings(config)) == [
+        ("duplicate-alias", "a.md:3"), ("duplicate-alias", "b.md:3"),
+        ("duplicate-title", "c.md:2"), ("duplicate-title", "d.md:2")]
+
+
 def test_drawings_and_canvases_are_files_shown_by_their_names(write_wiki) -> None:
     """Obsidian links an Excalidraw drawing, ``Drawing.excalidraw.md`` (never read as a
     note), as ``![[Drawing.excalidraw]]``, and embeds a canvas as ``![[Board.canvas]]``:
@@ -623,6 +639,40 @@ def test_a_logseq_graph_s_titles_aliases_and_block_ids(write_wiki) -> None:
     assert findings(config) == []
 
 
+def test_a_link_to_a_logseq_block_by_its_id_line_is_no_broken_block(write_wiki) -> None:
+    """``[[page#^id]]`` leads to the block whose last line is Logseq's ``id:: id`` (its
+    anchor on the page), so kg check finds that block; a block named by no ``id::`` line,
+    or by one that is a paragraph of its own, is still said to be missing."""
+    config = write_wiki({
+        "b.md": "---\ntitle: B\n---\n- item one\n  id:: 65f0-11\n- two\n"
+                "  collapsed:: true\n  id:: 77aa\n\n# Head\nid:: lone\n",
+        "a.md": "---\ntitle: A\n---\nSee [[b#^65f0-11]], [[b#^77aa]], [[b#^lone]] and "
+                "[[b#^zz]].\n",
+    })
+    build(config)
+    html = page(config, "b")
+    assert 'id="block-65f0-11"' in html and 'id="block-77aa"' in html
+    assert 'id="block-lone"' not in html
+    assert [f[3].split(" that ")[0] for f in findings(config)] == [
+        "link to a block '^lone'", "link to a block '^zz'"]
+
+
+def test_a_logseq_block_s_property_lines_are_in_no_summary_or_context(write_wiki) -> None:
+    """The ``id::`` and ``collapsed::`` lines under a block, not shown on its page, are no
+    words of it elsewhere either: not in the note's summary (lists, search, description)
+    nor in the sentence a mention is shown with."""
+    config = write_wiki({
+        "pages/a.md": "- Agents act in loops [[b]].\n  id:: 6634a1b2-1c2d\n"
+                      "  collapsed:: true\n- Second.\n",
+        "pages/b.md": "- B page.\n"})
+    build(config)
+    site = "\n".join(p.read_text(encoding="utf-8") for p in config.out.rglob("*")
+                     if p.suffix in (".html", ".js", ".json"))
+    assert "Agents act in loops b." in site
+    assert "6634a1b2-1c2d" not in site.replace('id="block-6634a1b2-1c2d"', "")
+    assert "collapsed::" not in site
+
+
 # -- a reference manager's export ----------------------------------------------------------------
 
 
@@ -684,6 +734,30 @@ def test_a_markdown_link_by_its_path_in_the_vault_reaches_the_note(write_wiki) -
     from kg.depends import lookup_names
     assert {"k:daily/areas/projects/plan", "k:areas/projects/plan"} <= set(
         lookup_names("Daily/Areas/Projects/Plan", "Daily"))
+
+
+
+def test_a_wikilink_by_a_path_that_is_not_there_is_no_note_of_that_name_elsewhere(
+        write_wiki) -> None:
+    """Only a Markdown link's path is looked up from the wiki's root when the note's folder
+    holds none: ``[[Projects/Plan]]`` (and ``[[./Plan]]``, a connection to
+    ``Projects/Plan``) written in ``Projects/`` is that path, a note not written yet, not
+    ``Areas/Plan.md``; ``[p](Plan.md)`` there is the Plan the vault has."""
+    config = write_wiki({
+        "Areas/Plan.md": "# Area plan\n",
+        "Projects/home.md": "---\ntitle: Home\nconnections: [Projects/Plan]\n---\n"
+                            "See [[Projects/Plan]], [[./Plan#Goals]] and [p](Plan.md).\n"})
+    build(config)
+    html = page(config, "home")
+    assert wikilinks(html) == {"Projects/Plan": "projects-plan.html",
+                               "./Plan › Goals": "projects-plan.html#h-goals"}
+    assert '<a href="plan.html">p</a>' in html
+    assert {(f[0], f[1]) for f in findings(config)} == {
+        ("placeholder", "Projects/home.md:3"), ("placeholder", "Projects/home.md:5")}
+    write_wiki({"Projects/Plan.md": "# Project plan\n"})
+    rebuild(config)
+    assert set(wikilinks(page(config, "home")).values()) == {
+        "projects-plan.html", "projects-plan.html#h-goals"}
 
 
 def test_links_into_zotero_or_obsidian_are_their_text(write_wiki) -> None:
@@ -748,6 +822,22 @@ def test_hugo_s_and_jekyll_s_link_shortcodes_lead_to_the_notes(write_wiki) -> No
         ("page.html", "j"), ("2024-05-01-a.html", "p"), ("posts-nope.html", "gone")]
     assert '<code>[code]({{&lt; ref &quot;docs/page.md&quot; &gt;}})</code>' in body
     assert [(f[0], f[1]) for f in findings(config)] == [("placeholder", "posts/third.md:4")]
+
+
+def test_a_shortcode_link_s_text_is_read_as_a_link_s_text_is(write_wiki) -> None:
+    """The words of ``[**the** `page`]({{< ref "page.md" >}})`` are shown as those of any
+    link are (bold, code), not as written with their marks; an unresolved one's too."""
+    config = write_wiki({
+        "page.md": "---\ntitle: A page\n---\nText.\n",
+        "home.md": '---\ntitle: Home\n---\n[**the** `page`]({{< ref "page.md" >}}) and '
+                   '[*gone*]({% link nope.md %}) and [plain *x*](page.md).\n'})
+    build(config)
+    html = page(config, "home")
+    body = html[html.index('<div class="body">'):html.index("</article>")]
+    assert '<a href="page.html"><strong>the</strong> <code>page</code></a>' in body
+    assert 'class="ghost" title="not written yet"><em>gone</em></a>' in body
+    assert '<a href="page.html">plain <em>x</em></a>' in body
+    assert "**" not in body and "`" not in body
 
 
 def test_files_of_other_kinds_a_vault_holds_are_files_not_placeholders(write_wiki) -> None:

@@ -512,13 +512,24 @@ def test_a_hash_word_that_yaml_reads_as_a_comment_is_a_warning_at_its_line(parse
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("\n\n---\ntitle: T\n---\nbody\n", 3, "front-matter after 2 blank lines is read as text"),
     ('{\n "title": "J"\n}\nbody\n', 1, "JSON front-matter is not read"),
-    ("\ntitle:: Transformer\nalias:: TF\n\n- x\n", 2, "'key:: value' properties (Logseq's)"),
+    ("\ntitle:: Transformer\nalias:: TF\n\n- x\n", 2,
+     "'key:: value' properties (Logseq's) after a blank line are read as text"),
 ])
 def test_fields_written_where_they_are_not_read_are_a_warning(parse, text: str, line: int,
                                                              message: str) -> None:
     found = [w for w in parse(text, "n.md").warnings if w.code == "unread-front-matter"]
     assert len(found) == 1 and found[0].where and found[0].where.line == line
     assert found[0].message.startswith(message)
+
+
+def test_properties_after_blank_lines_are_said_to_be_read_at_the_top(parse) -> None:
+    """``key:: value`` lines are read where they open the file: after blank lines, the hint
+    is to delete those, not to write the fields again as YAML."""
+    [found] = parse("\n\ntitle:: Transformer\n", "n.md").warnings
+    assert (found.code, found.message, found.hint) == (
+        "unread-front-matter",
+        "'key:: value' properties (Logseq's) after 2 blank lines are read as text",
+        "properties are read where they open the file: delete the blank lines above them")
 
 
 def test_a_question_is_its_item_s_own_words_not_the_bullets_of_detail_under_it(parse) -> None:

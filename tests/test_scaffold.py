@@ -330,6 +330,25 @@ def test_new_cli_prints_the_path_and_opens_the_editor(sample_copy: Config,
     assert note.date == dt.date(2026, 5, 7) and note.tags == ("agents",)
 
 
+def test_an_editor_named_from_home_or_a_variable_opens(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``EDITOR="~/bin/ed"`` or ``"$HOME/bin/ed"``, as a shell reads it (click.edit, which
+    kg used before, ran the editor through one), is the program in the home folder."""
+    (tmp_path / "bin").mkdir()
+    editor = tmp_path / "bin" / "ed"
+    editor.write_text(f"#!{sys.executable}\nimport sys\nopen(sys.argv[1], 'a').write('ed\\n')\n",
+                      encoding="utf-8")
+    editor.chmod(0o755)
+    note = tmp_path / "n.md"
+    note.write_text("---\ntitle: N\n---\n", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("VISUAL", raising=False)
+    for command in ("~/bin/ed", "$HOME/bin/ed", "${HOME}/bin/ed"):
+        monkeypatch.setenv("EDITOR", command)
+        open_in_editor(note)
+    assert note.read_text(encoding="utf-8").endswith("ed\ned\ned\n")
+
+
 def test_new_cli_errors(sample_copy: Config) -> None:
     wiki = str(sample_copy.wiki)
     result = kg("new", "X", "--connect", "mimoo", "--wiki", wiki)
