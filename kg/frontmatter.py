@@ -144,7 +144,8 @@ def _properties(text: str) -> Split:
 _PAGE_REF = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _LISTS = frozenset({"alias", "aliases", "tags", "tag"})
 """Properties whose pages Logseq writes as links (``tags:: [[deep learning]], nlp``): here,
-names, each one as a quoted part is."""
+names, each one as a quoted part is. Logseq separates them by commas alone: ``tags:: ml
+nlp`` is one page, where a YAML line of words is two tags, as Obsidian reads it."""
 
 
 def load_properties(front: str, *, first_line: int = 1, file: str | None = None
@@ -169,6 +170,8 @@ def load_properties(front: str, *, first_line: int = 1, file: str | None = None
                             hint="delete the invisible character")
         if key.lower() in _LISTS:  # [[deep learning]] is one name, as "deep learning" is
             value = _PAGE_REF.sub(r'"\1"', value)
+            if value and "," not in value and value[0] not in "\"'":
+                value = f'"{value}"'  # separated by commas alone: 'ml nlp' is one page
         fields.setdefault(key, Node(value or None, first_line + n))
     return fields
 

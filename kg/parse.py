@@ -246,7 +246,7 @@ def _build_note(
         frontmatter_id=f.other_id("id", nid) or _zettel_id(stem, nid),
         tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True, words=True),
                                                *f.texts("tag", commas=True, words=True),
-                                               *f.texts("keywords", commas=True, words=True),
+                                               *f.texts("keywords", commas=True),
                                                *f.texts("categories", commas=True, words=True),
                                                *f.texts("category", commas=True),
                                                *scanned.tags)
@@ -340,7 +340,8 @@ KNOWN_FIELDS = frozenset({
     "answers", "publish", "published", "draft", "categories", "category",
 })
 """The front-matter keys kg reads; in any case (``Title:``, ``Tags:``), as other tools write
-them. ``keywords`` (Pandoc's, Zettlr's) and ``categories`` (Hugo's, Jekyll's) are tags."""
+them. ``keywords`` (Pandoc's, Zettlr's: phrases, split at commas alone) and ``categories``
+(Hugo's, Jekyll's) are tags."""
 
 
 def _lower_case_keys(fields: dict[str, Node], known: frozenset[str] = KNOWN_FIELDS

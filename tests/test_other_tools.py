@@ -506,9 +506,11 @@ def test_a_line_of_hashed_words_is_one_tag_each(write_wiki) -> None:
     """Obsidian reads ``tags: "#moc #index"`` (a line of ``#words``, quoted so that YAML
     keeps it) as two tags, and ``tags: ml nlp`` as two, as Jekyll does, and its
     ``categories: ml research`` (Hugo's and Jekyll's categories are tags); in a line of
-    commas, words without ``#`` are one tag of words, as before."""
+    commas, words without ``#`` are one tag of words, as before, and Pandoc's ``keywords:``
+    are phrases, split at commas alone."""
     config = write_wiki({
         "home.md": '---\ntitle: Home\ntags: "#moc #Index"\nkeywords: "#a, #b c"\n---\nText.\n',
+        "paper.md": "---\ntitle: Paper\nkeywords: deep learning\n---\nText.\n",
         "other.md": '---\ntitle: Other\ntags: deep rl, "#solo"\n---\nText.\n',
         "post.md": "---\ntitle: Post\ntags: ml  nlp\ncategories: research ml\n"
                    "category: Deep Learning\n---\nText.\n",
@@ -526,6 +528,7 @@ def test_a_line_of_hashed_words_is_one_tag_each(write_wiki) -> None:
     assert tags("post") == [("ml.html", "#ml"), ("nlp.html", "#nlp"),  # Jekyll's one
                             ("research.html", "#research"),  # category: is not split
                             ("deep-learning.html", "#deep-learning")]
+    assert tags("paper") == [("deep-learning.html", "#deep-learning")]  # Pandoc's phrase
     assert tags("hugo") == [("deep-rl.html", "#deep-rl"),
                             ("machine-learning.html", "#machine-learning")]
 

@@ -439,8 +439,8 @@ def test_logseq_s_page_properties_are_its_front_matter(parse) -> None:
     assert note.warnings == () and note.field_lines["tags"] == 3
     one = parse("tags:: [[deep learning]]\nalias:: [[AI agents]]\n", "one.md")
     assert (one.tags, one.aliases) == (("deep-learning",), ("AI agents",))
-    words = parse("tags:: ml nlp\n", "words.md")  # a line of words, as a YAML one is
-    assert words.tags == ("ml", "nlp")
+    words = parse("tags:: ml nlp\nalias:: the bots\n", "words.md")  # one page each, as
+    assert (words.tags, words.aliases) == (("ml-nlp",), ("the bots",))  # Logseq reads them
     only = parse("status:: active\nrating::\nnext:: [[B]]", "n.md")  # nothing but these
     assert (only.title, only.body, only.warnings) == ("n", "", ())
     assert [(m.target, m.line) for m in only.mentions] == [("B", 3)]
