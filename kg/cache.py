@@ -563,6 +563,8 @@ def _rebuild(config: Config, path: Path, stats: dict[str, Stat], started: int, c
              old: Opened | None, write_later: bool = False) -> Graph:
     with _no_collection():
         graph = _rebuild_now(config, path, stats, started, code, old)
+        if write_later:  # a build's: the records frozen out of the collector's walks now
+            gc.freeze()  # (kg.build.build thaws them at its end), not first walked once more
     if not write_later:
         graph.settle()
     return graph

@@ -495,3 +495,25 @@ def test_the_ntriples_sort_runs_are_kept_beside_the_cache(
     assert ntriples_bytes(written) == expected
     assert len(temporary_folders) > 2  # runs, each in a file beside the cache
     assert set(temporary_folders) == {cache_file(sample_copy).parent}
+
+
+def test_a_build_s_rebuilt_records_are_frozen_before_the_collector_is_back(
+        sample_copy: Config) -> None:
+    """The records a build's rebuild makes (millions at 10,000 notes) are frozen out of the
+    collector's walks before it is enabled again: its first collection had walked every one
+    of them, a fifth of a second of an edit's build, just before the build froze them (and
+    :func:`kg.build.build` thaws them at its end). A query's records are not frozen."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    try:
+        notes = open_graph(sample_copy, write_later=True).wiki().notes
+        walked = {id(o) for o in gc.get_objects()}
+        assert notes and gc.get_freeze_count() > 0
+        assert not any(id(note) in walked for note in notes.values())
+    finally:
+        gc.unfreeze()
+    cache.clear(sample_copy)
+    notes = open_graph(sample_copy).wiki().notes  # a query's
+    walked = {id(o) for o in gc.get_objects()}
+    assert gc.get_freeze_count() == 0 and all(id(n) in walked for n in notes.values())
