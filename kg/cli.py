@@ -339,7 +339,8 @@ def init(directory: str, title: str) -> None:
               help="The note's id and file name (default: the slug of TITLE).")
 @click.option("--type", "note_type", default=None, help="digest, paper, concept, benchmark, ...")
 @click.option("--edit", is_flag=True,
-              help="Open the new note in $VISUAL or $EDITOR (else vim, nano or vi).")
+              help="Open the new note in $VISUAL or $EDITOR (else sensible-editor, vim, "
+              "nano or vi).")
 @wiki_option
 @reports_errors
 def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
