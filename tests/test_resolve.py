@@ -73,6 +73,26 @@ def test_ambiguous_target_in_a_wiki_is_an_error_naming_file_line_and_candidates(
     assert len(info.value.findings) == 1
 
 
+def test_a_target_written_again_is_the_same_note_and_the_same_error_at_each_place(
+        parse) -> None:
+    """What a name resolves to is asked once a folder (seventy thousand links name a few
+    thousand notes at 10,000 notes); an ambiguous one is still said at every place."""
+    one = parse("---\ntitle: Same Title\n---\n", "one.md")
+    two = parse("---\ntitle: Same Title\n---\n", "two.md")
+    a = parse("---\ntitle: A\n---\n[[same title]], [[B]] and [[Nowhere]]\n", "a.md")
+    b = parse("---\ntitle: B\n---\n[[B]]? [[A]] and [[Nowhere]]\n[[same title]]\n", "b.md")
+    c = parse("---\ntitle: C\n---\n[[A]] and [[Nowhere]]\n", "sub/c.md")
+    with pytest.raises(ResolveError) as info:
+        resolve_wiki([one, two, a, b, c])
+    assert [(f.where.file, f.where.line) for f in info.value.findings
+            if f.where is not None] == [("a.md", 4), ("b.md", 5)]
+    fixed = resolve_wiki([a, b, c, parse("---\ntitle: Same Title\n---\n", "one.md")])
+    assert sorted((e.source, e.target) for e in fixed.edges) == [
+        ("a", "b"), ("a", "nowhere"), ("a", "one"), ("b", "a"), ("b", "nowhere"),
+        ("b", "one"), ("c", "a"), ("c", "nowhere")]
+    assert fixed.placeholders["nowhere"].referenced_by == ("a", "b", "c")
+
+
 def test_edges_for_connections_and_mentions(notes, parse) -> None:
     linker = parse("""\
 ---
