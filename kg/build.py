@@ -206,6 +206,7 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
     the next build reads written."""
     from kg import depends, splice
     from kg.cache import keep_ntriples, ntriples_file
+    from kg.formats import plural
     from kg.model import EdgeKind
     from kg.site import Site
     from kg.views import edge_kinds
@@ -224,7 +225,7 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
                              else (None, None))
     site.splices.plan(graph_was, search_was, staging_out(config.out) if previous else None,
                       previous.pages if previous else {})
-    say(f"{len(wiki.notes)} notes read; rendering the pages that changed")
+    say(f"{plural(len(wiki.notes), 'note')} read; rendering the pages that changed")
     stage = staging(config.out)
     with stage as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None

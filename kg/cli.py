@@ -289,6 +289,10 @@ class _Date(click.DateTime):
             import re
 
             if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value.strip()):
+                _, month, day = map(int, value.strip().split("-"))
+                if not 1 <= month <= 12 or not 1 <= day <= 31:  # strptime: "does not match"
+                    what = f"month {month}" if not 1 <= month <= 12 else f"day {day}"
+                    self.fail(f"{value!r} is no date: there is no {what}", param, ctx)
                 try:
                     dt.datetime.strptime(value.strip(), "%Y-%m-%d")
                 except ValueError as err:

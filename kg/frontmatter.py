@@ -38,6 +38,23 @@ MAX_DEPTH = 16
 # C0/C1 controls other than tab and newline, and the noncharacters U+FFFE and U+FFFF (no XML
 # may hold them); YAML and TOML escapes ("\0", "\x07", "\uFFFE") can write them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\v": "\\v", "\f": "\\f",
+            "\x1b": "\\e", "\x85": "\\N"}
+"""The control characters YAML's double quotes write by a letter's escape."""
+
+
+def _control_hint(char: str, *, quoted: bool) -> str:
+    """What to do about a control character in a value: in double quotes it is an escape,
+    most often TeX written there (``"$\\alpha$"`` is BEL and ``lpha``)."""
+    if not quoted:
+        return "remove the escape (\\0, \\x.., \\u00..) that writes it"
+    escape = _ESCAPES.get(char, f"\\x{ord(char):02x}" if ord(char) < 0x100 else
+                          f"\\u{ord(char):04x}")
+    return (f"in double quotes YAML reads '{escape}' as U+{ord(char):04X}: write the value "
+            f"in single quotes, where a backslash is itself (TeX's '\\alpha'), or the "
+            f"backslash twice")
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _FENCE = "---"
 _CLOSERS = ("---", "...")
@@ -447,7 +464,7 @@ class _Builder:
                     f"U+{ord(control.group()):04X}",
                     file=self.file,
                     line=line,
-                    hint="remove the escape (\\0, \\x.., \\u00..) that writes it",
+                    hint=_control_hint(control.group(), quoted=event.style == '"'),
                 )
             plain = event.implicit[0] and not event.style
             if plain and value in ("", "~", "null", "Null", "NULL"):

@@ -42,8 +42,13 @@ def today() -> dt.date:
     return epoch_date() or dt.date.today()
 
 
+LIST_NOTES = ("every note's id: `kg sparql 'SELECT ?id { ?note a kg:Note ; dcterms:identifier "
+              "?id } ORDER BY ?id'`")
+"""The hint for a name near no note's (``kg stats`` lists only the first hubs)."""
+
+
 def lookup(name: str, resolver: NameLookup, placeholders: Collection[str], *,
-           unknown: str = "list notes with `kg stats`") -> NoteId:
+           unknown: str = LIST_NOTES) -> NoteId:
     """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests
     near names, else gives the ``unknown`` hint."""
     nid = resolver.resolve(name)

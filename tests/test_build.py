@@ -310,6 +310,12 @@ def test_summary_line_has_the_counts(write_wiki) -> None:
     assert (result.out / "notes/ghost.html").is_file()
 
 
+def test_progress_counts_one_note_in_the_singular(write_wiki) -> None:
+    said: list[str] = []
+    build(write_wiki({"a.md": "---\ntitle: A\n---\nText.\n"}), progress=said.append)
+    assert "1 note read; rendering the pages that changed" in said, said
+
+
 BAD_NOTE = "---\ntitle: Bad\nconnections:\n  - to: a\n    rel: counterpiont\n---\n"
 
 

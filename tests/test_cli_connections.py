@@ -157,6 +157,16 @@ def test_unknown_note_exits_1_with_did_you_mean(run) -> None:
     assert result.stdout == ""
 
 
+def test_unknown_note_without_a_near_name_names_a_command_that_lists_every_note(run) -> None:
+    result = run("connections", "zzzz", "--wiki", WIKI)
+    assert result.exit_code == 1 and "no note called 'zzzz'" in result.stderr
+    command = result.stderr.split("`")[1]  # kg stats lists only the ten first hubs
+    assert command.startswith("kg sparql '") and command.endswith("'")
+    listed = run("sparql", command.removeprefix("kg sparql '")[:-1], "--wiki", WIKI)
+    ids = {path.stem for path in (REPO / "wiki").glob("*.md")}
+    assert set(listed.stdout.split()[1:]) == ids
+
+
 def test_connections_of_a_placeholder_by_id(run) -> None:
     result = run("connections", "tip", "--wiki", WIKI, "--format", "json")
     assert result.exit_code == 0, result.output

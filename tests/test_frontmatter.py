@@ -176,6 +176,13 @@ def test_explicit_str_tag_is_allowed(parse) -> None:
     assert parse("---\ntitle: !!str 012\n---\n").title == "012"
 
 
+def test_tex_in_double_quotes_is_said_to_need_single_quotes(parse) -> None:
+    # YAML reads "\alpha" in double quotes as BEL and "lpha": a TeX title's usual trap.
+    err = error_of(parse, '---\ntitle: "Scaling $\\alpha$ laws"\n---\n')
+    assert err.line == 2 and "U+0007" in err.message
+    assert "'\\a'" in err.hint and "single quotes" in err.hint
+
+
 def test_unclosed_front_matter(parse) -> None:
     err = error_of(parse, "---\ntitle: A\n\nbody text\n")
     assert err.line == 1

@@ -261,10 +261,15 @@ def test_new_on_a_placeholder_whose_slug_is_a_note_s_id(sample_copy: Config) -> 
     assert wiki.notes[ghost.id].title == "C++" and "c" in wiki.notes
 
 
-def test_a_date_that_does_not_exist_is_said_to_be_none(sample_copy: Config) -> None:
-    result = kg("new", "Leap", "--date", "2025-02-29", "--wiki", str(sample_copy.wiki))
-    assert result.exit_code == 2 and "'2025-02-29' is no date" in result.stderr
-    assert "does not match the format" not in result.stderr
+@pytest.mark.parametrize(("date", "why"), [("2025-02-29", "day is out of range for month"),
+                                           ("2026-13-01", "there is no month 13"),
+                                           ("2026-01-00", "there is no day 0"),
+                                           ("2026-01-32", "there is no day 32")])
+def test_a_date_that_does_not_exist_is_said_to_be_none(sample_copy: Config, date: str,
+                                                        why: str) -> None:
+    result = kg("new", "Leap", "--date", date, "--wiki", str(sample_copy.wiki))
+    assert result.exit_code == 2 and f"'{date}' is no date: {why}" in result.stderr
+    assert "does not match" not in result.stderr
 
 
 FAILING_EDITORS = {

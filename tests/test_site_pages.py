@@ -968,6 +968,17 @@ def test_a_template_error_in_a_streamed_page_leaves_the_site_as_it_was(
     assert (config.out / "timeline.html").read_text(encoding="utf-8").endswith("89988999")
 
 
+def test_the_local_graph_s_caption_counts_placeholders_apart_from_notes(
+        write_wiki: WriteWiki) -> None:
+    config = write_wiki({"a.md": "---\ntitle: A\n---\n[[b]], [[ghost]] and [[other ghost]]\n",
+                         "b.md": "---\ntitle: B\n---\nx\n"})
+    outputs = render(config)
+    caption = page(outputs, "notes/a.html").select_one("p.graph-caption").text
+    assert caption.startswith("1 other note and 2 not written yet within two links"), caption
+    caption = page(outputs, "notes/ghost.html").select_one("p.graph-caption").text
+    assert caption.startswith("2 other notes and 1 not written yet within two links"), caption
+
+
 def test_a_hub_s_local_graph_says_it_shows_the_nearest_notes_only(write_wiki: WriteWiki) -> None:
     notes = {f"n{i:02d}.md": f"---\ntitle: N{i}\n---\nSee [[hub]].\n"
              for i in range(LOCAL_LIMIT + 5)}
