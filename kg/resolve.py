@@ -123,8 +123,22 @@ class Resolver:
             self._names = list(dict.fromkeys(
                 [*self.by_id, *(k for table in self.steps[_BY_PLACE:] for k in table)]))
         found = process.extract(name_key(target), self._names, scorer=fuzz.ratio,
-                                score_cutoff=60, limit=limit)
-        return [name for name, _score, _index in found]
+                                score_cutoff=60, limit=limit * 3)
+        named: set[frozenset[NoteId]] = set()
+        best: list[str] = []
+        for name, _score, _index in found:  # a note's best name only ('defense-trilemma'
+            notes = self._notes_named(name)  # and its title's key are one note)
+            if notes not in named:
+                named.add(notes)
+                best.append(name)
+        return best[:limit]
+
+    def _notes_named(self, name: str) -> frozenset[NoteId]:
+        """The notes a suggested name (an id, or an alias's or title's key) names."""
+        found = {self.by_id[name]} if name in self.by_id else set()
+        for table in self.steps[_BY_PLACE:]:
+            found |= table.get(name, set())
+        return frozenset(found)
 
 
 _STEM, _BY_PLACE = 2, 3

@@ -196,6 +196,15 @@ def test_one_name_in_two_folders_is_reached_by_its_folder(write_wiki) -> None:
     assert "b.md:4" in str(info.value) and "daily-readme" in str(info.value)
 
 
+def test_a_note_is_suggested_once_by_its_best_name(parse) -> None:
+    """A typo near a note's id and its title is one suggestion, the nearer name, not both
+    ('did you mean defense trilemma, defense-trilemma?'); other notes come after it."""
+    notes = [parse("---\ntitle: Defense Trilemma\n---\n", "defense-trilemma.md"),
+             parse("---\ntitle: Defense Dilemma\n---\n", "dilemma.md")]
+    found = Resolver(notes).suggestions("defense-trilema")
+    assert found == ["defense-trilemma", "defense dilemma"]
+
+
 def test_suggestions_for_a_misspelt_name(notes) -> None:
     assert "internal-links" in Resolver(notes).suggestions("internal-link")
 
