@@ -449,10 +449,10 @@ def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
 
 def _missing_heading(heading: str, target: NoteId, known: dict[str, str], where: Location
                      ) -> Finding:
-    readable = sorted(set(known.values()))
-    near = difflib.get_close_matches(_key(heading), readable, n=1)
-    hint = (f"did you mean '#{near[0]}'?" if near else
-            f"{target} has the headings: {', '.join(readable) or 'none'}")
+    written = {_key(text): text for text in known.values()}  # matched in any case, shown
+    near = difflib.get_close_matches(_key(heading), sorted(written), n=1)  # as written
+    hint = (f"did you mean '#{written[near[0]]}'?" if near else
+            f"{target} has the headings: {', '.join(sorted(written.values())) or 'none'}")
     return Finding(WARNING, "broken-heading",
                    f"link to a heading '{heading}' that {target} lacks", where, hint)
 
@@ -547,7 +547,7 @@ _TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 
 def _heading_keys(note: Note) -> dict[str, str]:
     """The note's headings by the slug of their anchor (which :mod:`kg.markdown` makes of the
-    heading's text, where a link to it leads), each as it reads, in lower case."""
+    heading's text, where a link to it leads), each as it reads."""
     from kg.body import atx_heading, plain_text, reference_definitions
 
     refs = reference_definitions(note.body)  # [text][label] reads "text", as on the page
@@ -565,7 +565,7 @@ def _heading_keys(note: Note) -> dict[str, str]:
             text = previous.strip()  # a setext heading: the line above its underline
         if text is not None:
             readable = plain_text(text, refs)
-            keys.setdefault(slugify(readable), _key(readable))
+            keys.setdefault(slugify(readable), readable)
         previous = "" if in_fence else line
     return keys
 

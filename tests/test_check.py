@@ -260,6 +260,19 @@ def test_placeholders_typos_and_headings(write_wiki) -> None:
     assert not [f for f in check(config).findings if f.code == "broken-heading"]  # setext
 
 
+def test_a_heading_is_suggested_as_it_is_written(write_wiki) -> None:
+    """The headings a broken heading link is told of read as in the note, not lower-cased:
+    the one near the link's, or, with none near, all of them."""
+    config = write_wiki({
+        "a.md": note("A", "", "## Research Angle (Tier 1)\nText.\n\n## GPT-4 Results\n"),
+        "b.md": note("B", "", "[[a#Research angle tier 1]], [[a#Resarch Angle (Tier 1)]] "
+                              "and [[a#Zzzz]].\n"),
+    })
+    hints = [f.hint for f in check(config).findings if f.code == "broken-heading"]
+    assert hints == ["did you mean '#Research Angle (Tier 1)'?",
+                     "a has the headings: GPT-4 Results, Research Angle (Tier 1)"]
+
+
 def test_links_to_places_within_a_note_or_to_blocks_it_lacks(write_wiki) -> None:
     config = write_wiki({
         "a.md": note("A", "", "## Results\nThe claim. ^claim1\n\n- an item ^item-2\n\n"
@@ -276,7 +289,7 @@ def test_links_to_places_within_a_note_or_to_blocks_it_lacks(write_wiki) -> None
         ("broken-block", "b.md:6", "link to a block '^claim2' that a lacks"),
     }
     hints = {f.message: f.hint for f in report.findings}
-    assert hints["link to a heading 'Resluts' that a lacks"] == "did you mean '#results'?"
+    assert hints["link to a heading 'Resluts' that a lacks"] == "did you mean '#Results'?"
     assert hints["link to a block '^claim2' that a lacks"] == "a has the blocks: ^claim1, ^item-2"
 
 
