@@ -37,6 +37,12 @@ from kg.model import (
     Wiki,
 )
 
+BUNDLE_PAGES = frozenset({"index", "_index"})
+"""The file names of a page that is its folder (Hugo's page bundles and sections,
+``posts/x/index.md``): the note answers to the folder's path and name too, as Hugo's
+``{{< ref "posts/x" >}}`` names it, where no note's path, name, alias or title claims them
+(the last step of :class:`Resolver`)."""
+
 
 class Resolver:
     """Looks up a target as written and gives the id of the note it names."""
@@ -47,23 +53,28 @@ class Resolver:
         self.paths: dict[NoteId, str] = {}
         """Each note's path in the wiki without ``.md``: how a link names it unambiguously."""
         # one table per step, so an alias that equals another note's id never shadows it
-        self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {}, {})
+        self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {}, {}, {})
         self._names: list[str] | None = None  # what suggestions choose from, once asked
         for note in notes:
             self.by_id[note.id] = note.id
             self.folders[note.id] = note.path.rpartition("/")[0]
             path = self.paths[note.id] = note.path.removesuffix(".md")
             parts = path.split("/")
+            bundle = parts[:-1] if parts[-1].lower() in BUNDLE_PAGES else []
             names = (
                 [path],
                 ["/".join(parts[i:]) for i in range(1, len(parts) - 1)],  # partial paths
                 [parts[-1]],
                 [*note.aliases, *filter(None, [note.frontmatter_id])],  # id: is one more
                 [note.title],
+                ["/".join(bundle[i:]) for i in range(len(bundle))],  # posts/x/index.md: x
             )
             for table, values in zip(self.steps, names, strict=True):
                 for value in values:
                     table.setdefault(name_key(value), set()).add(note.id)
+        bundles = self.steps[_BUNDLE]  # a folder name two bundles share names neither: it
+        for key in [key for key, found in bundles.items() if len(found) > 1]:  # was no
+            del bundles[key]  # note's before, and is none's now, not an error
 
     def resolve(self, target: str, *, file: str | None = None, line: int | None = None,
                 folder: str | None = None, rooted: bool = False) -> NoteId | None:
@@ -141,9 +152,10 @@ class Resolver:
         return frozenset(found)
 
 
-_STEM, _BY_PLACE = 2, 3
+_STEM, _BY_PLACE, _BUNDLE = 2, 3, 5
 """The steps that name a note by where its file is (path, end of a path, stem): of two
-notes they name alike, a note's link finds the one in its own folder."""
+notes they name alike, a note's link finds the one in its own folder; and the last step,
+a bundle's folder (:data:`BUNDLE_PAGES`)."""
 
 
 class _NoteLinks(NamedTuple):

@@ -878,3 +878,50 @@ def test_a_template_s_placeholder_left_in_a_title_is_no_title(write_wiki) -> Non
          "placeholder, never filled in: the note is titled 'Attention'"),
         ("empty-title", "Kernels.md:2", "warning", "'title: <% tp.file.title %>' is a "
          "template's placeholder, never filled in: the note is titled 'Kernels'")]
+
+
+def test_a_hugo_page_bundle_answers_to_its_folder(write_wiki) -> None:
+    """Hugo's page bundle ``posts/x/index.md`` (and a section's ``_index.md``) is the page of
+    its folder: ``{{< ref "posts/x" >}}``, ``{{< relref "x" >}}`` and ``[[posts/x]]`` reach
+    it; a bundle written after a link to it was a placeholder's takes the link, as a full
+    build makes it."""
+    from dataclasses import replace
+
+    from conftest import site_tree
+
+    config = write_wiki({
+        "posts/_index.md": "---\ntitle: Posts\n---\nAll posts.\n",
+        "posts/other/index.md": '---\ntitle: Other\n---\nSee [it]({{< ref "posts/my-post" >}}),'
+                                ' [again]({{< relref "my-post" >}}), [[posts/my-post]] and '
+                                "[[posts]].\n"})
+    build(config)
+    assert len(load_wiki(config).placeholders) == 3  # the bundle is not written yet
+    (config.wiki / "posts" / "my-post").mkdir()
+    (config.wiki / "posts" / "my-post" / "index.md").write_text(
+        "---\ntitle: My Post\n---\nA bundle.\n", encoding="utf-8")
+    build(config)
+    wiki = load_wiki(config)
+    assert not wiki.placeholders
+    assert sorted((e.source, e.target) for e in wiki.edges) == [
+        ("posts-other-index", "posts-index"), ("posts-other-index", "posts-my-post-index"),
+        ("posts-other-index", "posts-my-post-index"), ("posts-other-index", "posts-my-post-index")]
+    full = replace(config, out=config.root / "full")
+    build(full, full=True)
+    assert site_tree(config.out) == site_tree(full.out)
+
+
+def test_a_bundle_s_folder_name_gives_way_to_every_other_name(write_wiki) -> None:
+    """A bundle answers to its folder's name only where nothing else does: a note of that
+    name wins, and a name two bundles' folders share is no note's (a placeholder, as before
+    bundles were read), never an ambiguity that stops the build."""
+    config = write_wiki({
+        "projects.md": "---\ntitle: Projects\n---\nThe list.\n",
+        "projects/index.md": "---\ntitle: All projects\n---\nThe folder's page.\n",
+        "a/x/index.md": "---\ntitle: A's x\n---\nOne.\n",
+        "b/x/index.md": "---\ntitle: B's x\n---\nTwo.\n",
+        "home.md": "---\ntitle: Home\n---\n[[projects]], [[x]], [[a/x]] and [[b/x]].\n"})
+    build(config)
+    wiki = load_wiki(config)
+    assert sorted(e.target for e in wiki.edges if e.source == "home") == [
+        "a-x-index", "b-x-index", "projects", "x"]
+    assert list(wiki.placeholders) == ["x"]
