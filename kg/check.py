@@ -275,24 +275,20 @@ def _written_as_id(name: str) -> bool:
             and any(c.isalpha() for c in name))
 
 
-def _key(text: str) -> str:
-    """A name as links look it up (:func:`kg.ids.name_key`: any case, either Unicode form),
-    so that two names check calls one are the ones a link finds ambiguous."""
-    return name_key(text)
-
-
 def _duplicate_names(notes: list[Note]) -> list[Finding]:
     """Names two notes claim: an alias or a front-matter ``id:`` (the resolver looks both
     up in one table, so one note's alias and another's ``id:`` clash too), and one that is
     another note's id, which wins; then titles two notes share. An id a Zettelkasten's
     file name starts with (``202405011230 Title.md``) is not said here: two notes made in
-    one minute are no mistake, and a link by it is said to be ambiguous where it is."""
+    one minute are no mistake, and a link by it is said to be ambiguous where it is. Names
+    are compared as links look them up (:func:`kg.ids.name_key`: any case, either Unicode
+    form), so that the names said to clash are the ones a link finds ambiguous."""
     out: list[Finding] = []
     claims: dict[str, list[tuple[Note, str]]] = defaultdict(list)  # name → (note, field)
     for note in notes:
-        own_id = (_key(note.frontmatter_id)
+        own_id = (name_key(note.frontmatter_id)
                   if note.frontmatter_id is not None and "id" in note.field_lines else None)
-        named = dict.fromkeys(_key(a) for a in note.aliases)
+        named = dict.fromkeys(name_key(a) for a in note.aliases)
         if own_id is not None:
             named[own_id] = None
         for name in named:
@@ -330,7 +326,7 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
                                    _at(note, "id"), "change the id, or rename the file"))
     titles: dict[str, list[Note]] = defaultdict(list)
     for note in notes:
-        titles[_key(note.title)].append(note)
+        titles[name_key(note.title)].append(note)
     for title, owners in sorted(titles.items()):
         if len(owners) > 1 and not all(_named_by_file(n) for n in owners):
             # a vault's Plan.md in two folders: their names clash as files' do, which a
@@ -449,8 +445,8 @@ def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
 
 def _missing_heading(heading: str, target: NoteId, known: dict[str, str], where: Location
                      ) -> Finding:
-    written = {_key(text): text for text in known.values()}  # matched in any case, shown
-    near = difflib.get_close_matches(_key(heading), sorted(written), n=1)  # as written
+    written = {name_key(text): text for text in known.values()}  # matched in any case, shown
+    near = difflib.get_close_matches(name_key(heading), sorted(written), n=1)  # as written
     hint = (f"did you mean '#{written[near[0]]}'?" if near else
             f"{target} has the headings: {', '.join(sorted(written.values())) or 'none'}")
     return Finding(WARNING, "broken-heading",

@@ -623,10 +623,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.options["tasklists"] = True  # - [ ] and - [x]: disabled checkboxes
     md.use(footnote_plugin)  # [^1] and ^[inline] footnotes
     _bounded_footnote_refs(md)
-    # $x_1$ and $$…$$ kept as TeX, not read as emphasis; "$5 and $10" stays text; $$…$$
-    # within a line is display math, as Obsidian shows it (a span: a div may not be in a <p>)
-    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
-    md.add_render_rule("math_inline_double", _render_display_math)
+    _tex(md)
     # a wide table scrolls in a box of its own, not the page (on a phone): the site's own
     # tables' wrapper, which keeps the table a table (display: block on it would not)
     md.add_render_rule("table_open", _render_table_open)
@@ -656,9 +653,16 @@ def make_tex_renderer() -> MarkdownIt:
     shown inside a link (an angle's title on the angles page): the links, tags and URLs that
     full inline Markdown makes could not nest there."""
     md = MarkdownIt("zero").enable("escape")
+    _tex(md)
+    return md
+
+
+def _tex(md: MarkdownIt) -> None:
+    """$x_1$ and $$…$$ kept as TeX, not read as emphasis; "$5 and $10" stays text; $$…$$
+    within a line is display math, as Obsidian shows it (a span: a div may not be in a
+    <p>)."""
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     md.add_render_rule("math_inline_double", _render_display_math)
-    return md
 
 
 def _render_table_open(self: Any, tokens: list[Token], idx: int, options: Any,

@@ -64,6 +64,12 @@ def page(config: Config, nid: str) -> str:
     return (config.out / "notes" / f"{nid}.html").read_text(encoding="utf-8")
 
 
+def body_of(config: Config, nid: str) -> str:
+    """A note page's body as the reader sees it, without the connections beside it."""
+    html = page(config, nid)
+    return html[html.index('<div class="body">'):html.index("</article>")]
+
+
 def wikilinks(html: str) -> dict[str, str]:
     """Each wikilink's text on a page and the page it leads to."""
     return {text: href for href, text in
@@ -774,8 +780,7 @@ def test_links_into_zotero_or_obsidian_are_their_text(write_wiki) -> None:
         "![cover](zotero://attachment/x.png) <obsidian://open?vault=v&file=a>\n"
         "- [bad](javascript:alert(1)) and [[a]]\n")})
     build(config)
-    html = page(config, "smith2020")
-    body = html[html.index('<div class="body">'):html.index("</article>")]
+    body = body_of(config, "smith2020")
     assert not re.search(r'(href|src)="(zotero|obsidian)', body)
     assert "<li>&quot;highlighted&quot; (Smith 2020, p. 3)</li>" in body
     assert "<li>Open in Zotero cover obsidian://open?vault=v&amp;file=a</li>" in body
@@ -818,8 +823,7 @@ def test_hugo_s_and_jekyll_s_link_shortcodes_lead_to_the_notes(write_wiki) -> No
                           "[p]({% post_url 2024-05-01-a %}), [gone]({{< ref \"nope.md\" >}}) "
                           'and `[code]({{< ref "docs/page.md" >}})`.\n'})
     build(config)
-    html = page(config, "third")
-    body = html[html.index('<div class="body">'):html.index("</article>")]
+    body = body_of(config, "third")
     assert re.findall(r'<a href="([^"]+)"[^>]*>([^<]*)</a>', body) == [
         ("page.html", "the page"), ("2024-05-01-a.html", "rel"), ("page.html#h-body", "root"),
         ("page.html", "j"), ("2024-05-01-a.html", "p"), ("posts-nope.html", "gone")]
@@ -835,8 +839,7 @@ def test_a_shortcode_link_s_text_is_read_as_a_link_s_text_is(write_wiki) -> None
         "home.md": '---\ntitle: Home\n---\n[**the** `page`]({{< ref "page.md" >}}) and '
                    '[*gone*]({% link nope.md %}) and [plain *x*](page.md).\n'})
     build(config)
-    html = page(config, "home")
-    body = html[html.index('<div class="body">'):html.index("</article>")]
+    body = body_of(config, "home")
     assert '<a href="page.html"><strong>the</strong> <code>page</code></a>' in body
     assert 'class="ghost" title="not written yet"><em>gone</em></a>' in body
     assert '<a href="page.html">plain <em>x</em></a>' in body
