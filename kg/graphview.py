@@ -19,12 +19,12 @@ in view and at most a budget a frame, in the order given here, most important fi
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kg.ids import NoteId
-from kg.model import EdgeKind, Wiki
+from kg.model import Edge, EdgeKind, Wiki
 from kg.relations import RELATIONS
 from kg.views import Views
 
@@ -118,6 +118,54 @@ def short(text: str, limit: int = LABEL_LENGTH) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+class EdgeRecords(NamedTuple):
+    """The graph's edge records, made of the wiki's edges alone (read, never changed: one
+    build's may be the next one's): one per source, target and relation, self-links left
+    out, by ends and relation; and each source's."""
+
+    made_of: tuple[Edge, ...]
+    edges: tuple[dict[str, Any], ...]
+    out: Mapping[str, tuple[dict[str, Any], ...]]
+
+
+_last_records: EdgeRecords | None = None
+"""The last :func:`edge_records` (``kg serve`` builds again and again; an edit of a note's
+text leaves every edge as it was)."""
+
+
+def edge_records(edges: tuple[Edge, ...]) -> EdgeRecords:
+    """The :class:`EdgeRecords` of ``edges``: the last ones again while the edges are equal."""
+    global _last_records
+    last = _last_records
+    if last is not None and last.made_of == edges:
+        return last
+    seen: set[tuple[str, str, str]] = set()
+    records: list[dict[str, Any]] = []
+    # sorted as plain tuples (no key function): by ends and label, then in the wiki's order
+    ordered = sorted((e.source, e.target, e.label, i) for i, e in enumerate(edges))
+    mention = EdgeKind.MENTION
+    for source, target, label, i in ordered:
+        key = (source, target, label)
+        if source == target or key in seen:
+            continue
+        seen.add(key)
+        record: dict[str, Any] = {"from": source, "to": target, "rel": label}
+        edge = edges[i]
+        if edge.kind is mention:
+            record["dashes"] = True
+        else:
+            record["label"] = label
+            if edge.annotation:
+                record["note"] = short(edge.annotation, 240)
+        records.append(record)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        out.setdefault(record["from"], []).append(record)
+    _last_records = made = EdgeRecords(edges, tuple(records),
+                                       {source: tuple(found) for source, found in out.items()})
+    return made
+
+
 class GraphBuilder:
     """Node and edge records for every graph of a build, from one :class:`Views`."""
 
@@ -129,29 +177,9 @@ class GraphBuilder:
             self._nodes[note.id] = self._node(note.id, note.title, note.tier, note.tags, False)
         for ph in self.wiki.placeholders.values():
             self._nodes[ph.id] = self._node(ph.id, ph.label, None, (), True)
-        seen: set[tuple[str, str, str]] = set()
-        self._edges: list[dict[str, Any]] = []
-        edges = self.wiki.edges
-        # sorted as plain tuples (no key function): by ends and label, then in the wiki's order
-        ordered = sorted((e.source, e.target, e.label, i) for i, e in enumerate(edges))
-        mention = EdgeKind.MENTION
-        for source, target, label, i in ordered:
-            key = (source, target, label)
-            if source == target or key in seen:
-                continue
-            seen.add(key)
-            record: dict[str, Any] = {"from": source, "to": target, "rel": label}
-            edge = edges[i]
-            if edge.kind is mention:
-                record["dashes"] = True
-            else:
-                record["label"] = label
-                if edge.annotation:
-                    record["note"] = short(edge.annotation, 240)
-            self._edges.append(record)
-        self._out: dict[str, list[dict[str, Any]]] = {}
-        for record in self._edges:
-            self._out.setdefault(record["from"], []).append(record)
+        records = edge_records(self.wiki.edges)
+        self._edges: Sequence[dict[str, Any]] = records.edges
+        self._out: Mapping[str, Sequence[dict[str, Any]]] = records.out
         self._local_options = graph_options(LOCAL_LIMIT, False)
         self._out_at: dict[str, dict[str, list[int]]] = {}
 

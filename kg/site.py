@@ -213,6 +213,21 @@ class Remembered:
 _remembered = Remembered({})
 """The last build's items (:class:`Remembered`)."""
 
+_last_edges_key: tuple[Sequence[dict[str, Any]], str] | None = None
+
+
+def _edges_key(edges: Sequence[dict[str, Any]]) -> str:
+    """The key of the graph's edge records; the last one's while they are the same records
+    (:func:`kg.graphview.edge_records` keeps them while the wiki's edges are equal: 45,000
+    records at 10,000 notes need not be hashed again in ``kg serve``)."""
+    global _last_edges_key
+    last = _last_edges_key
+    if last is not None and last[0] is edges:
+        return last[1]
+    key = key_of(edges)
+    _last_edges_key = edges, key
+    return key
+
 
 def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
              tag_url: Callable[[str], str], tier_label: Callable[[int | None], str],
@@ -851,8 +866,8 @@ class Site:
         """The global graph: its data made (and laid out) once, only if nodes or edges
         changed; a note's text does not move it."""
         g = self.graphs
-        key = key_of(self.global_key, "graph", g._nodes, g._edges, g.relations(), g.tiers(),
-                     sorted(self.views.by_tag))
+        key = key_of(self.global_key, "graph", g._nodes, _edges_key(g._edges), g.relations(),
+                     g.tiers(), sorted(self.views.by_tag))
         data = cache(g.global_graph)
 
         def script() -> bytes:

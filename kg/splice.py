@@ -35,7 +35,7 @@ import contextlib
 import errno
 import mmap
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -55,6 +55,7 @@ from kg.rdf import (
     wiki_lines,
 )
 from kg.search import entry_json, note_entry, placeholder_entry
+from kg.views import edge_index
 
 if TYPE_CHECKING:
     from kg.config import Config
@@ -179,10 +180,35 @@ def changed_entries(old: SearchState, new: SearchState,
     return out
 
 
+_last_units: dict[NoteId, tuple[Note, Sequence[Edge], bytes]] = {}
+"""The last build's unit digests, each with the record and edges it was made of."""
+
+
+def _units(wiki: Wiki) -> dict[NoteId, bytes]:
+    """Every note's :func:`unit_digest`; the last build's again for a note whose record is
+    the very same and whose edges are equal (``kg serve``: an edit makes one or two again,
+    not 10,000)."""
+    global _last_units
+    last = _last_units
+    out = edge_index(wiki.edges).out  # kg.views's, made once a build
+    units: dict[NoteId, bytes] = {}
+    made: dict[NoteId, tuple[Note, Sequence[Edge], bytes]] = {}
+    for nid, note in wiki.notes.items():
+        edges = out.get(nid, ())
+        known = last.get(nid)
+        if known is not None and known[0] is note and (known[1] is edges or known[1] == edges):
+            unit = known[2]
+        else:
+            unit = unit_digest(note, edges)
+        units[nid] = unit
+        made[nid] = note, edges, unit
+    _last_units = made
+    return units
+
+
 def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
     iris = Iris(config.base_iri)
-    by_source = edges_by_source(wiki)
-    units = {nid: unit_digest(note, by_source.get(nid, ())) for nid, note in wiki.notes.items()}
+    units = _units(wiki)
     common = set(wiki_lines(wiki, config))
     # the notes' shared lines (:func:`kg.rdf.shared_lines`), each author, source and raw file
     # once: most are named by many notes

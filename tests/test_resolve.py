@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from kg.build import load_wiki
@@ -325,3 +327,42 @@ def test_resolving_again_follows_changed_names(parse) -> None:
     assert set(resolve_wiki([linking, renamed]).placeholders) == {"other"}
     assert {e.target: e.written for e in resolve_wiki([linking, renamed]).edges} == {
         "target-paper": "Target Paper", "other": "Other"}
+
+
+def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch) -> None:
+    """What is made of the edges alone (the views' neighbours and degrees, the graph's edge
+    records) and each note's export unit are the last build's while the edges are equal
+    (``kg serve`` after an edit of a note's text), and made again, equal to a fresh
+    computation, when an edge changed, even only its line."""
+    from kg import graphview, splice, views
+
+    for memo in (views, "_last_index"), (graphview, "_last_records"), (splice, "_last_units"):
+        monkeypatch.setattr(memo[0], memo[1], None if memo[1] != "_last_units" else {})
+    b = parse("---\ntitle: B\n---\nbody\n", "b.md")
+
+    def made(text: str) -> tuple[Any, ...]:
+        wiki = resolve_wiki([parse(text, "a.md"), b])
+        v = views.Views(wiki)
+        return wiki, v, graphview.GraphBuilder(v), splice._units(wiki)
+
+    def fresh(wiki: Any) -> tuple[Any, ...]:
+        monkeypatch.setattr(views, "_last_index", None)
+        monkeypatch.setattr(graphview, "_last_records", None)
+        monkeypatch.setattr(splice, "_last_units", {})
+        v = views.Views(wiki)
+        return v, graphview.GraphBuilder(v), splice._units(wiki)
+
+    _, first, graph, units = made("---\ntitle: A\n---\nSee [[B]].\n")
+    _, again, graph_again, units_again = made("---\ntitle: A\n---\nSee [[B]]. More text.\n")
+    assert again.adjacent is first.adjacent and graph_again._edges is graph._edges
+    assert units_again["b"] is units["b"] and units_again["a"] != units["a"]  # a's record
+
+    moved, later, graph_later, units_later = made("---\ntitle: A\n---\n\nSee [[B]].\n")
+    assert later.out is not first.out
+    assert [e.line for e in later.out["a"]] == [5]  # the line as it is now
+    assert later.connections("b").mentions_in[0].line == 5
+    v, g, u = fresh(moved)
+    assert (later.out, later.inc, later.degree, later.adjacent) == (v.out, v.inc, v.degree,
+                                                                    v.adjacent)
+    assert graph_later._edges == g._edges and graph_later._out == g._out
+    assert units_later == u
