@@ -181,6 +181,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "symlink-skipped": "a symlink that leads out of the wiki, in a loop, or to nothing",
     "unread-front-matter": "fields written where they are not read (after blank lines, JSON, "
                            "Logseq's key:: value)",
+    "unknown-property": "a key:: value line opening a note, read as a page property that kg "
+                        "does not use (Note:: read this twice), not on the page",
     "yaml-comment": "a #word that YAML reads as a comment, lost from the value",
     "empty-title": "an empty title:",
     "bad-publish": "a publish:/published: that is not true or false",

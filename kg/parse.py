@@ -130,7 +130,9 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     reader = _Fields(fields, path)
     if parts.front is None:
         reader.unread_front_matter(text)
-    elif not parts.toml and not parts.properties:
+    elif parts.properties:
+        reader.unused_properties()
+    elif not parts.toml:
         reader.comments_in_values(parts.front, parts.front_line)
     body = bodymod.strip_comments(parts.body)
     scanned = bodymod.scan(body, parts.body_line, path.rpartition("/")[0])
@@ -366,6 +368,18 @@ def _lower_case_keys(fields: dict[str, Node], known: frozenset[str] = KNOWN_FIEL
     return out, dropped
 
 
+LOGSEQ_SETTINGS = frozenset({
+    "collapsed", "public", "icon", "template", "template-including-parent", "filters",
+    "exclude-from-graph-view", "heading", "background-color", "background_color", "custom-id",
+    "created-at", "updated-at", "last-modified-at", "created_at", "last_modified_at",
+    "query-table", "query-properties", "query-sort-by", "query-sort-desc", "ls-type",
+    "hl-type", "hl-page", "hl-stamp", "hl-color", "card-next-schedule", "card-last-interval",
+    "card-repeats", "card-last-reviewed", "card-last-score", "card-ease-factor",
+})
+"""Logseq's built-in properties that set how Logseq shows or treats a page (folded, published,
+its icon, a template, a flashcard's schedule), none of them text of the note."""
+
+
 _SOURCE_FIELDS = frozenset({"title", "url", "publisher", "name"})
 _CONNECTION_FIELDS = frozenset({"to", "rel", "relation", "note", "annotation", "why"})
 _FORECAST_FIELDS = frozenset({"claim", "p", "by", "source", "resolved", "resolved_by"})
@@ -427,6 +441,24 @@ class _Fields:
                        f"'key:: value' properties (Logseq's) after {blank} are read as text",
                        "properties are read where they open the file: delete the blank lines "
                        "above them")
+
+    def unused_properties(self) -> None:
+        """Warn of each ``key:: value`` line the file opens with that kg neither reads nor
+        finds a ``[[link]]`` in: read as a page property, it is not on the page, where a note
+        that opens ``Note:: read this twice`` meant a line of text. Logseq's own settings
+        (``collapsed::``, ``public::``, ``icon::``…) are no text in Logseq either."""
+        for key, node in self.fields.items():
+            value = node.value if isinstance(node.value, str) else ""
+            if key in KNOWN_FIELDS or key.lower() in LOGSEQ_SETTINGS or "[[" in value:
+                continue
+            shown = f"{key}:: {value}".rstrip()
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            self._warn(node, "unknown-property",
+                       f"'{shown}' opens the note, so it is read as a page property "
+                       "(Logseq's, Dataview's) that kg does not use: the line is not on the "
+                       "page",
+                       f"to show it as text, write '{key}\\:: …' or put a line of text "
+                       "above it; a vault of such properties can ignore 'unknown-property'")
 
     def comments_in_values(self, front: str, first_line: int) -> None:
         """Warn of a ``#word`` that YAML reads as a comment, losing it from the value
