@@ -657,6 +657,23 @@ def make_tex_renderer() -> MarkdownIt:
     return md
 
 
+def make_links_renderer() -> MarkdownIt:
+    """A renderer of a line whose ``[[wikilinks]]`` alone are read, rendered as the body's
+    are; the rest is escaped text (no Markdown, no HTML). For a front-matter value shown on
+    a note's page (its ``source``)."""
+    md = MarkdownIt("zero")
+    md.inline.ruler.push("wikilink", _wikilink_rule)
+    md.add_render_rule("wikilink", _render_wikilink)
+    return md
+
+
+def render_links(md: MarkdownIt, text: str, resolve: LinkResolver, folder: str = "") -> str:
+    """``text`` on one line, its wikilinks resolved by ``resolve`` from ``folder``, by a
+    renderer of :func:`make_links_renderer`."""
+    html: str = md.renderInline(" ".join(text.split()), {"resolve": resolve, "folder": folder})
+    return html
+
+
 def _tex(md: MarkdownIt) -> None:
     """$x_1$ and $$…$$ kept as TeX, not read as emphasis; "$5 and $10" stays text; $$…$$
     within a line is display math, as Obsidian shows it (a span: a div may not be in a

@@ -618,11 +618,14 @@ class _Fields:
         node = self.fields.get(key)
         if node is None or node.value is None:
             return None
+        if (bare := _unquoted_wikilink(node)) is not None:  # source: [[Smith 2020]] unquoted
+            node = Node(f"[[{bare}]]", node.line)
         if isinstance(node.value, str):
             value = node.value.strip()
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) and not value.startswith("[["):
                 return Source(url=self.url(key, relative_ok=False, node=node))
-            return Source(title=_unwrap_link(value) or value)  # "[[Import AI]]": its name
+            return Source(title=_unwrap_link(value) or value,  # "[[Import AI]]": its name
+                          written=_linked(value))
         if isinstance(node.value, dict):
             fields = self._keys(node.value, _SOURCE_FIELDS)
             for name, sub in fields.items():
@@ -632,10 +635,12 @@ class _Fields:
             title_node = fields.get("title") or fields.get("name")
             url_node = fields.get("url")
             pub_node = fields.get("publisher")
+            title = self._scalar(title_node, "source.title") if title_node else None
             return Source(
-                title=self._scalar(title_node, "source.title") if title_node else None,
+                title=_unwrap_link(title) or title if title else title,
                 url=self.url("source.url", relative_ok=False, node=url_node) if url_node else None,
                 publisher=self._scalar(pub_node, "source.publisher") if pub_node else None,
+                written=_linked(title) if title else None,
             )
         raise self._error(node, "'source' must be text or a mapping",
                           'source: {title: "…", url: "https://…", publisher: "…"}')
@@ -838,6 +843,14 @@ def _optional(node: Node | None, read: Callable[[Node], T]) -> T | None:
     if node is None or node.value is None:
         return None
     return read(node)
+
+
+def _linked(text: str) -> str | None:
+    """``text`` where it holds a ``[[link]]`` to a note, else None."""
+    if "[[" not in text:
+        return None
+    links = (bodymod.parse_wikilink(m.group(2)) for m in bodymod.WIKILINK.finditer(text))
+    return text.strip() if any(found is not None for found in links) else None
 
 
 def _unwrap_link(text: str) -> str:

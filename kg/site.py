@@ -44,9 +44,11 @@ from kg.markdown import (
     LinkResolver,
     LinkTarget,
     TagResolver,
+    make_links_renderer,
     make_renderer,
     make_tex_renderer,
     render,
+    render_links,
 )
 from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES, copy_ntriples, ntriples_bytes
@@ -365,6 +367,7 @@ class Site:
         self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
         self.tex_md = make_tex_renderer()
+        self.links_md = make_links_renderer()
         self.today, self.today_basis = today(wiki)
         """The pages' "today", and what it is: SOURCE_DATE_EPOCH's, or the newest note's
         date (said on the pages that count days, since it is not the reader's today)."""
@@ -605,8 +608,9 @@ class Site:
 
     def _note(self, note: Note, path: PagePath) -> Page:
         questions = self.views.questions.get(note.id, [])
+        written = note.source.written if note.source else None  # source: "[[Smith 2020]]"
         texts = [note.body, *(q.question.text for q in questions),
-                 *(t for a in note.angles for t in (a.title, a.text))]
+                 *(t for a in note.angles for t in (a.title, a.text)), written or ""]
         targets: set[tuple[str, bool]] = set()
         folder = folder_of(note)
         links = self._links(texts, path, targets, folder)
@@ -628,7 +632,9 @@ class Site:
                                                 self._link_resolver(path, folder),
                                                 folder, self._attachment_resolver(note, path),
                                                 self._tag_resolver(note, path),
-                                                self._link_resolver(path, folder, True)))},
+                                                self._link_resolver(path, folder, True))),
+                  "source_links": lambda: written and Markup(render_links(
+                      self.links_md, written, self._link_resolver(path, folder), folder or ""))},
             note=note,
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),

@@ -90,7 +90,7 @@ def test_date_with_time_keeps_the_day(parse) -> None:
         ("https://example.org/post", Source(url="https://example.org/post")),
         ("{url: 'https://x.org', name: X}", Source(title="X", url="https://x.org")),
         ("\n  title: T\n  publisher: P\n", Source(title="T", publisher="P")),
-        ('"[[Import AI]]"', Source(title="Import AI")),
+        ('"[[Import AI]]"', Source(title="Import AI", written="[[Import AI]]")),
     ],
     ids=["string", "url", "flow-map", "block-map", "link"],
 )

@@ -747,6 +747,45 @@ def test_hostile_text_stays_text(write_wiki: WriteWiki) -> None:
     assert evil in {e["t"] for e in index["notes"]}
 
 
+def test_a_source_that_is_a_note_is_a_link_to_it(write_wiki: WriteWiki,
+                                                 read_html: ReadHtml) -> None:
+    """``source: "[[smith-2020]]"`` (a literature vault's note of the paper) is shown as a
+    link to that note, as a wikilink of the body is (a placeholder's, a ghost link), never
+    as the brackets or as HTML of the note's text; an incremental build follows the note
+    it names when that note is written."""
+    config = write_wiki({
+        "smith-2020.md": "---\ntitle: Attention kernels (Smith 2020)\n---\nThe paper.\n",
+        "a.md": '---\ntitle: A\nsource: "[[smith-2020]]"\n---\nText.\n',
+        "b.md": '---\ntitle: B\nsource: "<b>Preprint</b> of [[doe-2021|Doe]]"\n---\nText.\n',
+        "c.md": "---\ntitle: C\nsource: [[smith-2020]]\n---\nText.\n",  # unquoted
+        "d.md": '---\ntitle: D\nsource: {title: "[[smith-2020]]", url: "https://x.org/p"}\n'
+                "---\nText.\n",
+    })
+    build(config)
+
+    def source(nid: str) -> Element:
+        doc = read_html(config.out / f"notes/{nid}.html")
+        return next(dd for dt, dd in zip(doc.select(".meta dt"), doc.select(".meta dd"),
+                                          strict=True) if dt.text == "Source")
+
+    for nid in ("a", "c"):
+        link = source(nid).select_one("a")
+        assert (link.text, link.attrs["href"], link.classes) == (
+            "smith-2020", "smith-2020.html", {"wikilink"})
+        assert link.attrs["title"] == "Attention kernels (Smith 2020)"
+        assert "[[" not in source(nid).text
+    b = source("b")
+    assert b.text == "<b>Preprint</b> of Doe" and b.select("b") == []
+    ghost = b.select_one("a")
+    assert (ghost.text, ghost.attrs["href"], ghost.classes) == (
+        "Doe", "doe-2021.html", {"wikilink", "ghost"})
+    d = [(a.text, a.attrs["href"]) for a in source("d").select("a")]
+    assert d == [("smith-2020", "smith-2020.html"), ("https://x.org/p", "https://x.org/p")]
+    write_wiki({"doe-2021.md": "---\ntitle: Doe 2021\n---\nThe other paper.\n"})
+    build(config)
+    assert source("b").select_one("a").classes == {"wikilink"}
+
+
 def test_comments_are_nowhere_and_embeds_link_to_pages_that_exist(write_wiki: WriteWiki) -> None:
     config = write_wiki({
         "a.md": "---\ntitle: A\n---\n%%private draft: see [[secret plan]]%%\n"
