@@ -29,6 +29,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from kg.attachments import destination_ref, is_image
+from kg.bidi import isolate
 from kg.body import (
     BLOCK_ID_AT_END,
     BLOCK_PROPERTY,
@@ -219,11 +220,12 @@ def _render_wikilink(
     block = meta.get("block")
     if not target and (heading or block):  # within the note
         fragment = heading_anchor(heading) if heading else block_anchor(str(block))
-        return f'<a class="wikilink" href="#{escape(fragment)}">{escape(text or f"^{block}")}</a>'
+        shown = escape(isolate(text or f"^{block}"))
+        return f'<a class="wikilink" href="#{escape(fragment)}">{shown}</a>'
     resolver: LinkResolver | None = env.get("resolve")
     found = resolver(target, heading) if resolver else None
     if found is None:
-        return f'<span class="wikilink unresolved">{escape(text)}</span>'
+        return f'<span class="wikilink unresolved">{escape(isolate(text))}</span>'
     cls = ("wikilink" if found.exists else "wikilink ghost") + (
         " embed" if meta.get("embed") else "")
     href = found.href
@@ -231,7 +233,7 @@ def _render_wikilink(
         fragment = heading_anchor(heading) if heading else block_anchor(str(block))
         href = f"{href.split('#', 1)[0]}#{fragment}"
     return (f'<a class="{cls}" href="{escape(href)}" title="{escape(found.title)}">'
-            f"{escape(text)}</a>")
+            f"{escape(isolate(text))}</a>")
 
 
 _SIZE = re.compile(r"^\s*(\d{1,5})(?:\s*x\s*(\d{1,5}))?\s*$")
