@@ -12,12 +12,15 @@ import datetime as dt
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
 from kg import body as bodymod
+from kg.bidi import CONTROLS as BIDI_CONTROLS
 from kg.errors import Finding, KgError, Location, NoteError, Severity
 from kg.frontmatter import (
     PROPERTY,
@@ -229,7 +232,7 @@ def _build_note(
         (s for s in scanned.sections if s.key == ""), None
     )
     summary = bodymod.first_paragraph(summary_from, scanned.refs) if summary_from else ""
-    return Note(
+    note = Note(
         id=nid,
         path=path,
         title=title,
@@ -271,6 +274,38 @@ def _build_note(
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
+    overridden = _overrides(note, path)
+    return replace(note, warnings=(*note.warnings, *overridden)) if overridden else note
+
+
+_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")
+"""The bidirectional embeddings and overrides (U+202E RIGHT-TO-LEFT OVERRIDE…): what shows
+text in another order than it is written, and what right-to-left text never needs (marks and
+isolates, which it may, are not among them)."""
+
+
+def _overrides(note: Note, path: str) -> list[Finding]:
+    """A ``bidi-control`` warning for each name of ``note`` (title, alias, tag) that holds an
+    override or embedding, at the line of its field (the file, if it comes from elsewhere)."""
+    found: list[Finding] = []
+    names = [("title", "title", note.title),
+             *(("alias", "aliases" if "aliases" in note.field_lines else "alias", a)
+               for a in note.aliases),
+             *(("tag", "tags" if "tags" in note.field_lines else "tag", t) for t in note.tags)]
+    for what, key, name in names:
+        if _OVERRIDES.isdisjoint(name):
+            continue
+        char = next(c for c in name if c in _OVERRIDES)
+        shown = "".join(c.encode("unicode_escape").decode("ascii") if c in BIDI_CONTROLS
+                        else c for c in name)  # told as written, its order not changed
+        found.append(Finding(
+            Severity.WARNING, "bidi-control",
+            f"the {what} '{shown}' holds U+{ord(char):04X} {unicodedata.name(char)}, which "
+            f"shows the text after it in another order than it is written",
+            Location(path, note.field_lines.get(key)),
+            "delete the invisible character; right-to-left text needs none, and the site "
+            "keeps its effect to the name"))
+    return found
 
 
 def _unique(ids: list[str], base: str) -> str:
