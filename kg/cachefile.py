@@ -276,9 +276,9 @@ def cache_file(config: Config) -> Path:
     return config.root / ".kg" / "cache" / f"wiki-{key}.pickle"
 
 
-RECORD_MODULES = ("__init__", "attachments", "body", "cache", "cachefile", "discover", "errors",
-                  "frontmatter", "ids", "model", "parse", "relations", "resolve", "urls",
-                  "workers")
+RECORD_MODULES = ("__init__", "attachments", "bidi", "body", "cache", "cachefile", "discover",
+                  "errors", "frontmatter", "ids", "model", "parse", "relations", "resolve",
+                  "urls", "workers")
 """The modules the cached records depend on (a test keeps this list complete)."""
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.bidi import CONTROLS as BIDI_CONTROLS
 from kg.cachefile import TEMPLATE_SETTINGS
 from kg.errors import Finding, LeftOut, Location, NoteError, Severity
 from kg.ids import NoteId, hashed_id, loose_id, note_id
@@ -309,14 +310,9 @@ def printable(rel: str) -> str:
         return rel
     return "".join(
         c.encode("unicode_escape").decode("ascii")  # \x1b, \t, \udc80, \u202e
-        if unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI_CONTROLS else c
+        if unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS else c
         for c in rel
     )
-
-
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                           "\u2066\u2067\u2068\u2069")
-"""The characters that change the direction of the text after them."""
 
 
 _OUTSIDE = "links outside the wiki are never read"

@@ -181,7 +181,11 @@ CODES: Mapping[str, str] = MappingProxyType({
     "symlink-skipped": "a symlink that leads out of the wiki, in a loop, or to nothing",
     "unread-front-matter": "fields written where they are not read (after blank lines, JSON, "
                            "Logseq's key:: value)",
+    "unknown-property": "a key:: value line opening a note, read as a page property that kg "
+                        "does not use (Note:: read this twice), not on the page",
     "yaml-comment": "a #word that YAML reads as a comment, lost from the value",
+    "bidi-control": "a title, alias or tag holding a bidirectional override or embedding "
+                    "(U+202E), which shows text in another order than it is written",
     "empty-title": "an empty title:",
     "bad-publish": "a publish:/published: that is not true or false",
     "bad-date": "a date that is no date",

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from kg.bidi import isolate
 from kg.ids import NoteId
 from kg.model import Edge, EdgeKind, Wiki
 from kg.relations import RELATIONS
@@ -186,17 +187,18 @@ class GraphBuilder:
     def _node(self, nid: NoteId, title: str, tier: int | None, tags: Iterable[str],
               placeholder: bool) -> dict[str, Any]:
         degree = self.views.degree.get(nid, 0)
-        node: dict[str, Any] = {
+        label = short(title)
+        node: dict[str, Any] = {  # names isolated: drawn and joined with others by graph.js
             "id": nid,
-            "label": short(title),
+            "label": isolate(label),
             "group": group(tier, placeholder),
             "tier": tier,
-            "tags": sorted(tags),
+            "tags": sorted(map(isolate, tags)),
             "deg": degree,
             "size": node_size(degree),
         }
-        if node["label"] != title:
-            node["name"] = title
+        if label != title:
+            node["name"] = isolate(title)
         if placeholder:
             node["ph"] = True
         return node
@@ -225,7 +227,7 @@ class GraphBuilder:
             options=net.options,
             relations=self.relations(),
             tiers=self.tiers(),
-            tags=sorted(self.views.by_tag),
+            tags=sorted(map(isolate, self.views.by_tag)),
             lod=lod,
         )
 

@@ -29,6 +29,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from kg.attachments import destination_ref, is_image
+from kg.bidi import isolate
 from kg.body import (
     BLOCK_ID_AT_END,
     BLOCK_PROPERTY,
@@ -219,11 +220,12 @@ def _render_wikilink(
     block = meta.get("block")
     if not target and (heading or block):  # within the note
         fragment = heading_anchor(heading) if heading else block_anchor(str(block))
-        return f'<a class="wikilink" href="#{escape(fragment)}">{escape(text or f"^{block}")}</a>'
+        shown = escape(isolate(text or f"^{block}"))
+        return f'<a class="wikilink" href="#{escape(fragment)}">{shown}</a>'
     resolver: LinkResolver | None = env.get("resolve")
     found = resolver(target, heading) if resolver else None
     if found is None:
-        return f'<span class="wikilink unresolved">{escape(text)}</span>'
+        return f'<span class="wikilink unresolved">{escape(isolate(text))}</span>'
     cls = ("wikilink" if found.exists else "wikilink ghost") + (
         " embed" if meta.get("embed") else "")
     href = found.href
@@ -231,7 +233,7 @@ def _render_wikilink(
         fragment = heading_anchor(heading) if heading else block_anchor(str(block))
         href = f"{href.split('#', 1)[0]}#{fragment}"
     return (f'<a class="{cls}" href="{escape(href)}" title="{escape(found.title)}">'
-            f"{escape(text)}</a>")
+            f"{escape(isolate(text))}</a>")
 
 
 _SIZE = re.compile(r"^\s*(\d{1,5})(?:\s*x\s*(\d{1,5}))?\s*$")
@@ -655,6 +657,23 @@ def make_tex_renderer() -> MarkdownIt:
     md = MarkdownIt("zero").enable("escape")
     _tex(md)
     return md
+
+
+def make_links_renderer() -> MarkdownIt:
+    """A renderer of a line whose ``[[wikilinks]]`` alone are read, rendered as the body's
+    are; the rest is escaped text (no Markdown, no HTML). For a front-matter value shown on
+    a note's page (its ``source``)."""
+    md = MarkdownIt("zero")
+    md.inline.ruler.push("wikilink", _wikilink_rule)
+    md.add_render_rule("wikilink", _render_wikilink)
+    return md
+
+
+def render_links(md: MarkdownIt, text: str, resolve: LinkResolver, folder: str = "") -> str:
+    """``text`` on one line, its wikilinks resolved by ``resolve`` from ``folder``, by a
+    renderer of :func:`make_links_renderer`."""
+    html: str = md.renderInline(" ".join(text.split()), {"resolve": resolve, "folder": folder})
+    return html
 
 
 def _tex(md: MarkdownIt) -> None:

@@ -23,6 +23,10 @@ class Source:
     title: str | None = None
     url: str | None = None
     publisher: str | None = None
+    written: str | None = None
+    """The title as written where it holds a ``[[link]]`` (``source: "[[Smith 2020]]"``, a
+    literature vault's note of the paper), which the note's page shows as a link; ``title``
+    is its text (the name linked to)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,15 @@ import datetime as dt
 import hashlib
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
 from kg import body as bodymod
+from kg.bidi import CONTROLS as BIDI_CONTROLS
 from kg.errors import Finding, KgError, Location, NoteError, Severity
 from kg.frontmatter import (
     PROPERTY,
@@ -130,7 +133,9 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     reader = _Fields(fields, path)
     if parts.front is None:
         reader.unread_front_matter(text)
-    elif not parts.toml and not parts.properties:
+    elif parts.properties:
+        reader.unused_properties()
+    elif not parts.toml:
         reader.comments_in_values(parts.front, parts.front_line)
     body = bodymod.strip_comments(parts.body)
     scanned = bodymod.scan(body, parts.body_line, path.rpartition("/")[0])
@@ -227,7 +232,7 @@ def _build_note(
         (s for s in scanned.sections if s.key == ""), None
     )
     summary = bodymod.first_paragraph(summary_from, scanned.refs) if summary_from else ""
-    return Note(
+    note = Note(
         id=nid,
         path=path,
         title=title,
@@ -269,6 +274,38 @@ def _build_note(
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
+    overridden = _overrides(note, path)
+    return replace(note, warnings=(*note.warnings, *overridden)) if overridden else note
+
+
+_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")
+"""The bidirectional embeddings and overrides (U+202E RIGHT-TO-LEFT OVERRIDE…): what shows
+text in another order than it is written, and what right-to-left text never needs (marks and
+isolates, which it may, are not among them)."""
+
+
+def _overrides(note: Note, path: str) -> list[Finding]:
+    """A ``bidi-control`` warning for each name of ``note`` (title, alias, tag) that holds an
+    override or embedding, at the line of its field (the file, if it comes from elsewhere)."""
+    found: list[Finding] = []
+    names = [("title", "title", note.title),
+             *(("alias", "aliases" if "aliases" in note.field_lines else "alias", a)
+               for a in note.aliases),
+             *(("tag", "tags" if "tags" in note.field_lines else "tag", t) for t in note.tags)]
+    for what, key, name in names:
+        if _OVERRIDES.isdisjoint(name):
+            continue
+        char = next(c for c in name if c in _OVERRIDES)
+        shown = "".join(c.encode("unicode_escape").decode("ascii") if c in BIDI_CONTROLS
+                        else c for c in name)  # told as written, its order not changed
+        found.append(Finding(
+            Severity.WARNING, "bidi-control",
+            f"the {what} '{shown}' holds U+{ord(char):04X} {unicodedata.name(char)}, which "
+            f"shows the text after it in another order than it is written",
+            Location(path, note.field_lines.get(key)),
+            "delete the invisible character; right-to-left text needs none, and the site "
+            "keeps its effect to the name"))
+    return found
 
 
 def _unique(ids: list[str], base: str) -> str:
@@ -366,6 +403,18 @@ def _lower_case_keys(fields: dict[str, Node], known: frozenset[str] = KNOWN_FIEL
     return out, dropped
 
 
+LOGSEQ_SETTINGS = frozenset({
+    "collapsed", "public", "icon", "template", "template-including-parent", "filters",
+    "exclude-from-graph-view", "heading", "background-color", "background_color", "custom-id",
+    "created-at", "updated-at", "last-modified-at", "created_at", "last_modified_at",
+    "query-table", "query-properties", "query-sort-by", "query-sort-desc", "ls-type",
+    "hl-type", "hl-page", "hl-stamp", "hl-color", "card-next-schedule", "card-last-interval",
+    "card-repeats", "card-last-reviewed", "card-last-score", "card-ease-factor",
+})
+"""Logseq's built-in properties that set how Logseq shows or treats a page (folded, published,
+its icon, a template, a flashcard's schedule), none of them text of the note."""
+
+
 _SOURCE_FIELDS = frozenset({"title", "url", "publisher", "name"})
 _CONNECTION_FIELDS = frozenset({"to", "rel", "relation", "note", "annotation", "why"})
 _FORECAST_FIELDS = frozenset({"claim", "p", "by", "source", "resolved", "resolved_by"})
@@ -427,6 +476,24 @@ class _Fields:
                        f"'key:: value' properties (Logseq's) after {blank} are read as text",
                        "properties are read where they open the file: delete the blank lines "
                        "above them")
+
+    def unused_properties(self) -> None:
+        """Warn of each ``key:: value`` line the file opens with that kg neither reads nor
+        finds a ``[[link]]`` in: read as a page property, it is not on the page, where a note
+        that opens ``Note:: read this twice`` meant a line of text. Logseq's own settings
+        (``collapsed::``, ``public::``, ``icon::``…) are no text in Logseq either."""
+        for key, node in self.fields.items():
+            value = node.value if isinstance(node.value, str) else ""
+            if key in KNOWN_FIELDS or key.lower() in LOGSEQ_SETTINGS or "[[" in value:
+                continue
+            shown = f"{key}:: {value}".rstrip()
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            self._warn(node, "unknown-property",
+                       f"'{shown}' opens the note, so it is read as a page property "
+                       "(Logseq's, Dataview's) that kg does not use: the line is not on the "
+                       "page",
+                       f"to show it as text, write '{key}\\:: …' or put a line of text "
+                       "above it; a vault of such properties can ignore 'unknown-property'")
 
     def comments_in_values(self, front: str, first_line: int) -> None:
         """Warn of a ``#word`` that YAML reads as a comment, losing it from the value
@@ -586,11 +653,14 @@ class _Fields:
         node = self.fields.get(key)
         if node is None or node.value is None:
             return None
+        if (bare := _unquoted_wikilink(node)) is not None:  # source: [[Smith 2020]] unquoted
+            node = Node(f"[[{bare}]]", node.line)
         if isinstance(node.value, str):
             value = node.value.strip()
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) and not value.startswith("[["):
                 return Source(url=self.url(key, relative_ok=False, node=node))
-            return Source(title=_unwrap_link(value) or value)  # "[[Import AI]]": its name
+            return Source(title=_unwrap_link(value) or value,  # "[[Import AI]]": its name
+                          written=_linked(value))
         if isinstance(node.value, dict):
             fields = self._keys(node.value, _SOURCE_FIELDS)
             for name, sub in fields.items():
@@ -600,10 +670,12 @@ class _Fields:
             title_node = fields.get("title") or fields.get("name")
             url_node = fields.get("url")
             pub_node = fields.get("publisher")
+            title = self._scalar(title_node, "source.title") if title_node else None
             return Source(
-                title=self._scalar(title_node, "source.title") if title_node else None,
+                title=_unwrap_link(title) or title if title else title,
                 url=self.url("source.url", relative_ok=False, node=url_node) if url_node else None,
                 publisher=self._scalar(pub_node, "source.publisher") if pub_node else None,
+                written=_linked(title) if title else None,
             )
         raise self._error(node, "'source' must be text or a mapping",
                           'source: {title: "…", url: "https://…", publisher: "…"}')
@@ -806,6 +878,14 @@ def _optional(node: Node | None, read: Callable[[Node], T]) -> T | None:
     if node is None or node.value is None:
         return None
     return read(node)
+
+
+def _linked(text: str) -> str | None:
+    """``text`` where it holds a ``[[link]]`` to a note, else None."""
+    if "[[" not in text:
+        return None
+    links = (bodymod.parse_wikilink(m.group(2)) for m in bodymod.WIKILINK.finditer(text))
+    return text.strip() if any(found is not None for found in links) else None
 
 
 def _unwrap_link(text: str) -> str:

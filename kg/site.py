@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 
 from kg.attachments import Attachments, possible, site_path
 from kg.attachments import href as attachment_href
+from kg.bidi import isolate
 from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
@@ -44,9 +45,11 @@ from kg.markdown import (
     LinkResolver,
     LinkTarget,
     TagResolver,
+    make_links_renderer,
     make_renderer,
     make_tex_renderer,
     render,
+    render_links,
 )
 from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES, copy_ntriples, ntriples_bytes
@@ -124,8 +127,11 @@ def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_isolated,
     )
     env.filters["json_island"] = json_island
+    env.filters["isolate"] = lambda text: escape(isolate(text))  # names joined, each apart:
+    # {{ note.aliases | map("isolate") | join(", ") }}
     env.filters["slug"] = slugify
     env.filters["safe_url"] = safe_url
     env.filters["percent"] = lambda p: f"{round(float(p) * 100)}%"
@@ -133,6 +139,12 @@ def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2
     if sources is not None:
         _ENVIRONMENT = dict(sources), env
     return env
+
+
+def _isolated(value: Any) -> Any:
+    """What a template shows of ``value``: text (not markup made already) kept from
+    reordering what the page shows after it (:func:`kg.bidi.isolate`)."""
+    return isolate(value) if type(value) is str else value
 
 
 def counted(n: int, word: str, plural: str | None = None) -> str:
@@ -257,10 +269,10 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
             return found
         href = escape(url(note_page(nid), fragment))
         if exists:
-            html = f'<a class="note-link" href="{href}">{escape(title)}</a>'
+            html = f'<a class="note-link" href="{href}">{escape(isolate(title))}</a>'
         else:
             html = (f'<a class="note-link ghost" href="{href}" title="not written yet">'
-                    f"{escape(title)}</a>")
+                    f"{escape(isolate(title))}</a>")
             if mark:
                 html += ' <span class="ghost-mark">not written yet</span>'
         links[key] = made = Markup(html)
@@ -292,7 +304,8 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
     def tag_link(tag: str) -> str:
         found = tags.get(tag)
         if found is None:
-            found = tags[tag] = f'<a class="tag" href="{escape(tag_url(tag))}">#{escape(tag)}</a>'
+            found = tags[tag] = (f'<a class="tag" href="{escape(tag_url(tag))}">'
+                                 f"#{escape(isolate(tag))}</a>")
         return found
 
     def tag_list(names: Sequence[str], limit: int | None = None) -> Markup:
@@ -380,6 +393,7 @@ class Site:
         self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
         self.tex_md = make_tex_renderer()
+        self.links_md = make_links_renderer()
         self.today, self.today_basis = today(wiki)
         """The pages' "today", and what it is: SOURCE_DATE_EPOCH's, or the newest note's
         date (said on the pages that count days, since it is not the reader's today)."""
@@ -518,12 +532,14 @@ class Site:
 
         def inline(text: str) -> Markup:
             """A line of a note (question, angle) as inline Markdown with its wikilinks."""
+            text = isolate(text)  # a question's U+202E does not reverse the note named after it
             if not _MARKUP.search(text):
                 return escape(text)  # plain text, the common case: no parser needed
             return Markup(self.md.renderInline(text, {"resolve": self._link_resolver(here, None)}))
 
         def tex(text: str) -> Markup:
             """A line shown inside a link: its TeX typeset, nothing else read (see ``inline``)."""
+            text = isolate(text)
             if "$" not in text and "\\" not in text:
                 return escape(text)
             return Markup(self.tex_md.renderInline(text))
@@ -620,8 +636,9 @@ class Site:
 
     def _note(self, note: Note, path: PagePath) -> Page:
         questions = self.views.questions.get(note.id, [])
+        written = note.source.written if note.source else None  # source: "[[Smith 2020]]"
         texts = [note.body, *(q.question.text for q in questions),
-                 *(t for a in note.angles for t in (a.title, a.text))]
+                 *(t for a in note.angles for t in (a.title, a.text)), written or ""]
         targets: set[tuple[str, bool]] = set()
         folder = folder_of(note)
         links = self._links(texts, path, targets, folder)
@@ -643,7 +660,9 @@ class Site:
                                                 self._link_resolver(path, folder),
                                                 folder, self._attachment_resolver(note, path),
                                                 self._tag_resolver(note, path),
-                                                self._link_resolver(path, folder, True)))},
+                                                self._link_resolver(path, folder, True))),
+                  "source_links": lambda: written and Markup(render_links(
+                      self.links_md, written, self._link_resolver(path, folder), folder or ""))},
             note=note,
             source_url=safe_url(note.source.url if note.source else None),
             view=self.views.connections(note.id),

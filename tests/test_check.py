@@ -394,6 +394,24 @@ def test_cli_exit_codes_and_strict(write_wiki) -> None:
     assert strict.exit_code == 1 and "c.md:1" in strict.stdout
 
 
+def test_an_override_in_a_name_is_a_warning_that_shows_it_escaped(write_wiki) -> None:
+    """U+202E (or another override or embedding) in a title, alias or tag is invisible where
+    it is written and shows what follows it reversed: kg check names it, escaped, at the
+    line of its field, and prints no raw override to the terminal. A right-to-left title,
+    with the mark (U+200F) that may end it, is no warning."""
+    config = write_wiki({
+        "a.md": note("'\u202egnp.exe'", "aliases: ['\u202bone', two]\ntags: ['\u202dgat']\n"),
+        "b.md": note("'מאמר על קשב\u200f (2020)'", "", "[[a]]"),
+    })
+    assert {w for w in found(config) if w[0] == "bidi-control"} == {
+        ("bidi-control", "a.md:2", "warning"), ("bidi-control", "a.md:5", "warning"),
+        ("bidi-control", "a.md:6", "warning")}
+    result = kg("check", "--wiki", str(config.wiki), "--ignore", "orphan")
+    assert "\u202e" not in result.stdout + result.stderr
+    assert ("the title '\\u202egnp.exe' holds U+202E RIGHT-TO-LEFT OVERRIDE"
+            in " ".join(result.stdout.split()))
+
+
 def test_cli_json_names_file_and_line(write_wiki) -> None:
     config = write_wiki({"a.md": note("A", "connections:\n  - {to: b, rel: nope}\n"),
                          "b.md": note("B", "", "[[a]]")})

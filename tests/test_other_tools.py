@@ -682,6 +682,38 @@ def test_a_logseq_block_s_property_lines_are_in_no_summary_or_context(write_wiki
     assert "collapsed::" not in site
 
 
+def test_a_property_kg_does_not_use_is_a_warning_naming_its_line(write_wiki) -> None:
+    """A note that opens ``Note:: read this twice`` reads it as a page property (Logseq's,
+    Dataview's): kept off the page as a field of front-matter kg does not use is, but said
+    by kg check at its line, with how to keep it as text (``Note\\::``, shown as written).
+    Logseq's own settings (``collapsed::``, ``public::``), the fields kg reads and a
+    property that holds a ``[[link]]`` (a mention) are no warning: a Logseq graph checks
+    clean."""
+    config = write_wiki({
+        "plain.md": "Note:: read this twice\nSummary:: attention is a kernel\n\n"
+                    "The body.\n",
+        "escaped.md": "Note\\:: read this twice\n\nThe body.\n",
+        "pages/logseq.md": "title:: Logseq page\ncollapsed:: true\npublic:: true\n"
+                           "Tags:: research\nup:: [[plain]]\n\n- A block.\n",
+    })
+    build(config)
+    assert "read this twice" not in body_of(config, "plain")
+    assert "Note:: read this twice" in body_of(config, "escaped")
+    assert "::" not in body_of(config, "logseq")
+    assert findings(config) == [
+        ("unknown-property", "plain.md:1", "warning",
+         "'Note:: read this twice' opens the note, so it is read as a page property "
+         "(Logseq's, Dataview's) that kg does not use: the line is not on the page"),
+        ("unknown-property", "plain.md:2", "warning",
+         "'Summary:: attention is a kernel' opens the note, so it is read as a page "
+         "property (Logseq's, Dataview's) that kg does not use: the line is not on the page"),
+    ]
+    hints = [f.hint for f in check(config).findings if f.code == "unknown-property"]
+    assert hints[0].startswith("to show it as text, write 'Note\\:: …'")
+    quiet = replace(config, ignore=("unknown-property",))
+    assert [f for f in check(quiet).findings if f.code == "unknown-property"] == []
+
+
 # -- a reference manager's export ----------------------------------------------------------------
 
 

@@ -90,7 +90,7 @@ def test_date_with_time_keeps_the_day(parse) -> None:
         ("https://example.org/post", Source(url="https://example.org/post")),
         ("{url: 'https://x.org', name: X}", Source(title="X", url="https://x.org")),
         ("\n  title: T\n  publisher: P\n", Source(title="T", publisher="P")),
-        ('"[[Import AI]]"', Source(title="Import AI")),
+        ('"[[Import AI]]"', Source(title="Import AI", written="[[Import AI]]")),
     ],
     ids=["string", "url", "flow-map", "block-map", "link"],
 )
@@ -427,7 +427,7 @@ def test_an_unquoted_link_yaml_cannot_read_says_to_quote_it(parse, front: str) -
 def test_logseq_s_page_properties_are_its_front_matter(parse) -> None:
     """Logseq writes a page's properties as its first lines, ``key:: value``; its pages'
     names as links (``alias:: [[Agents]]``). Dataview's inline fields at the top of a note
-    are read alike."""
+    are read alike (one kg does not use, without a link, a warning)."""
     note = parse("title:: ai/agents\nalias:: [[Agents]], bots\ntags:: [[deep learning]], #nlp\n"
                  "type:: concept\nup:: [[Topic]]\ntags:: ignored\n\n- About [[x]].\n",
                  "pages/ai___agents.md")
@@ -442,7 +442,9 @@ def test_logseq_s_page_properties_are_its_front_matter(parse) -> None:
     words = parse("tags:: ml nlp\nalias:: the bots\n", "words.md")  # one page each, as
     assert (words.tags, words.aliases) == (("ml-nlp",), ("the bots",))  # Logseq reads them
     only = parse("status:: active\nrating::\nnext:: [[B]]", "n.md")  # nothing but these
-    assert (only.title, only.body, only.warnings) == ("n", "", ())
+    assert (only.title, only.body) == ("n", "")  # a field kg does not use, said so:
+    assert [(w.code, w.where.line if w.where else 0) for w in only.warnings] == [
+        ("unknown-property", 1), ("unknown-property", 2)]
     assert [(m.target, m.line) for m in only.mentions] == [("B", 3)]
     code = parse("std::vector is a C++ container.\nkey:: value\n", "cpp.md")
     assert code.body.startswith("std::vector") and code.field_lines == {}

@@ -747,6 +747,89 @@ def test_hostile_text_stays_text(write_wiki: WriteWiki) -> None:
     assert evil in {e["t"] for e in index["notes"]}
 
 
+def test_a_source_that_is_a_note_is_a_link_to_it(write_wiki: WriteWiki,
+                                                 read_html: ReadHtml) -> None:
+    """``source: "[[smith-2020]]"`` (a literature vault's note of the paper) is shown as a
+    link to that note, as a wikilink of the body is (a placeholder's, a ghost link), never
+    as the brackets or as HTML of the note's text; an incremental build follows the note
+    it names when that note is written."""
+    config = write_wiki({
+        "smith-2020.md": "---\ntitle: Attention kernels (Smith 2020)\n---\nThe paper.\n",
+        "a.md": '---\ntitle: A\nsource: "[[smith-2020]]"\n---\nText.\n',
+        "b.md": '---\ntitle: B\nsource: "<b>Preprint</b> of [[doe-2021|Doe]]"\n---\nText.\n',
+        "c.md": "---\ntitle: C\nsource: [[smith-2020]]\n---\nText.\n",  # unquoted
+        "d.md": '---\ntitle: D\nsource: {title: "[[smith-2020]]", url: "https://x.org/p"}\n'
+                "---\nText.\n",
+    })
+    build(config)
+
+    def source(nid: str) -> Element:
+        doc = read_html(config.out / f"notes/{nid}.html")
+        return next(dd for dt, dd in zip(doc.select(".meta dt"), doc.select(".meta dd"),
+                                          strict=True) if dt.text == "Source")
+
+    for nid in ("a", "c"):
+        link = source(nid).select_one("a")
+        assert (link.text, link.attrs["href"], link.classes) == (
+            "smith-2020", "smith-2020.html", {"wikilink"})
+        assert link.attrs["title"] == "Attention kernels (Smith 2020)"
+        assert "[[" not in source(nid).text
+    b = source("b")
+    assert b.text == "<b>Preprint</b> of Doe" and b.select("b") == []
+    ghost = b.select_one("a")
+    assert (ghost.text, ghost.attrs["href"], ghost.classes) == (
+        "Doe", "doe-2021.html", {"wikilink", "ghost"})
+    d = [(a.text, a.attrs["href"]) for a in source("d").select("a")]
+    assert d == [("smith-2020", "smith-2020.html"), ("https://x.org/p", "https://x.org/p")]
+    write_wiki({"doe-2021.md": "---\ntitle: Doe 2021\n---\nThe other paper.\n"})
+    build(config)
+    assert source("b").select_one("a").classes == {"wikilink"}
+
+
+def test_a_bidi_override_in_a_name_reorders_nothing_after_it(write_wiki: WriteWiki,
+                                                              read_html: ReadHtml) -> None:
+    """A title, alias, tag or link text holding U+202E (RIGHT-TO-LEFT OVERRIDE, "Trojan
+    source") is shown between U+2068 and U+2069 wherever the site shows it, in the page, its
+    <title>, a list, a link and the graph's data: the override ends with the name, and what
+    follows it (the next alias, the tier, the note of a connection) reads as written. A
+    stray U+2069 of the name's own cannot end the isolate early; a right-to-left title
+    without controls is shown as it is."""
+    rlo, fsi, pdi = "\u202e", "\u2068", "\u2069"
+    config = write_wiki({
+        "evil.md": f"---\ntitle: '{rlo}gnp.exe'\naliases: ['{rlo}one', two]\n"
+                   f"tags: ['{rlo}gat']\ntier: 1\n---\nText.\n",
+        "stray.md": f"---\ntitle: 'x{pdi}{rlo}y'\n---\nText.\n",
+        "arabic.md": "---\ntitle: مقالة عن الانتباه\n---\nنص.\n",
+        "b.md": f"---\ntitle: B\nconnections:\n  - to: evil\n    rel: supports\n---\n"
+                f"See [[evil|{rlo}label]], [[stray]] and [[arabic]].\n",
+    })
+    build(config)
+    name = f"{fsi}{rlo}gnp.exe{pdi}"
+    evil = read_html(config.out / "notes/evil.html")
+    assert evil.select_one("title").text == f"{name} · Test wiki"
+    assert evil.select_one("h1").text == name
+    meta = {dt.text: dd for dt, dd in zip(evil.select(".meta dt"), evil.select(".meta dd"),
+                                          strict=True)}
+    assert meta["Also called"].text == f"{fsi}{rlo}one{pdi}, two"
+    assert [a.text for a in meta["Tags"].select("a.tag")] == [f"#{fsi}{rlo}gat{pdi}"]
+    home = read_html(config.out / "tiers/1.html")
+    assert [a.text for a in home.select("a.note-link")] == [name]
+    b = read_html(config.out / "notes/b.html")
+    assert [a.text for a in b.select(".body a.wikilink")] == [
+        f"{fsi}{rlo}label{pdi}", "stray", "arabic"]
+    assert name in [a.text for a in b.select(".connections a.note-link")]
+    stray = read_html(config.out / "notes/stray.html").select_one("h1").text
+    assert stray == f"{fsi}x{rlo}y{pdi}"  # its own U+2069 would have closed the isolate
+    island = json.loads(b.select_one("script#local-graph-data").text)
+    assert name in {n[1] for n in island["nodes"]}
+    graph = script_json((config.out / "data/graph.js").read_bytes(), b"window.KG_GRAPH = ")
+    assert name in {n.get("name", n["label"]) for n in graph["nodes"]}
+    assert f"{fsi}{rlo}gat{pdi}" in graph["tags"]
+    arabic = (config.out / "notes/arabic.html").read_text(encoding="utf-8")
+    assert "<h1>مقالة عن الانتباه</h1>" in arabic
+    assert "<title>مقالة عن الانتباه · Test wiki</title>" in arabic
+
+
 def test_comments_are_nowhere_and_embeds_link_to_pages_that_exist(write_wiki: WriteWiki) -> None:
     config = write_wiki({
         "a.md": "---\ntitle: A\n---\n%%private draft: see [[secret plan]]%%\n"

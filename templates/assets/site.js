@@ -16,6 +16,22 @@
     return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
+  // A name that holds a bidirectional control (U+202E...) between U+2068 and U+2069, its own
+  // stray U+2069 left out and its open isolates closed, so that it cannot reorder the text
+  // shown after it (as kg.bidi.isolate does to the names of the pages).
+  var BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+  function iso(text) {
+    if (!text || !BIDI.test(text)) { return text; }
+    var depth = 0, kept = "";
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charAt(i);
+      if (c === "\u2066" || c === "\u2067" || c === "\u2068") { depth++; }
+      else if (c === "\u2069") { if (!depth) { continue; } depth--; }
+      kept += c;
+    }
+    return "\u2068" + kept + "\u2069".repeat(depth + 1);
+  }
+
   function prepare(data) {
     return (data.notes || []).map(function (e) {
       return {
@@ -111,7 +127,7 @@
     var list = el("ol", "result-list");
     hits.slice(0, limit).forEach(function (e) {
       var li = el("li", "result" + (e.placeholder ? " ghost" : ""));
-      var a = el("a", "result-title", e.title);
+      var a = el("a", "result-title", iso(e.title));
       a.href = root + e.url;
       li.appendChild(a);
       var meta = el("span", "result-meta");
@@ -119,11 +135,11 @@
       if (e.placeholder) { bits.push("not written yet"); }
       if (e.tier !== undefined && e.tier !== null) { bits.push("Tier " + e.tier); }
       if (e.date) { bits.push(e.date); }
-      if (e.tags.length) { bits.push(e.tags.map(function (t) { return "#" + t; }).join(" ")); }
+      if (e.tags.length) { bits.push(e.tags.map(function (t) { return "#" + iso(t); }).join(" ")); }
       meta.textContent = bits.join(" · ");
       li.appendChild(meta);
       var others = e.aliases.filter(function (a) { return fold(a) !== e.ft; });
-      if (others.length) { li.appendChild(el("span", "result-aliases", "also: " + others.join(", "))); }
+      if (others.length) { li.appendChild(el("span", "result-aliases", "also: " + others.map(iso).join(", "))); }
       var snip = snippet(e, query);
       if (snip) { li.appendChild(el("p", "result-snippet", snip)); }
       list.appendChild(li);
