@@ -110,6 +110,15 @@ def _ref(*what: object) -> None:
 _REDUCERS: dict[type, Callable[[Any], Any]] = {}
 
 
+class NoteList(tuple[Any, ...]):
+    """Notes a page lists, as a tuple (what its template reads), that a key hashes at once:
+    the hashes of what the page shows of each (one per record, kept: :meth:`_KeyPickler.
+    _fields_key`) joined, rather than each note pickled on its own (4x the time: a build keys
+    50,000 listed notes at 10,000 notes, on every edit)."""
+
+    __slots__ = ()
+
+
 UNSHOWN = frozenset({"line"})
 """Fields no page shows: the source line of a connection, mention or question (the theme
 never prints it; lists keep their order in the key). An edit that shifts lines re-renders
@@ -156,6 +165,10 @@ class _KeyPickler(pickle.Pickler):
             return _ref, ("note", obj.id, obj.path, obj.digest)
         if name == "Wiki":
             return _ref, ("wiki",)
+        if cls is NoteList and self.shown is not None:
+            fields_key, shown = self._fields_key, self.shown
+            return _ref, ("notes", blake2b(b"".join([fields_key(note, shown) for note in obj]),
+                                           digest_size=16).digest())
         reduce = _REDUCERS.get(cls)
         if reduce is None:
             reduce = _REDUCERS[cls] = _reducer(cls)

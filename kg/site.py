@@ -38,7 +38,17 @@ from kg.errors import ConfigError, ResolveError, TemplateError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
 from kg.ids import relative_url as link
-from kg.incremental import SITE_MARKER, Alone, Made, Page, Task, code_stamp, data_key, key_of
+from kg.incremental import (
+    SITE_MARKER,
+    Alone,
+    Made,
+    NoteList,
+    Page,
+    Task,
+    code_stamp,
+    data_key,
+    key_of,
+)
 from kg.markdown import (
     WIKILINK_SPAN,
     AttachmentResolver,
@@ -800,7 +810,8 @@ class Site:
         for tier, notes in rows:
             name = "none" if tier is None else str(tier)
             yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers", stream=True,
-                             key=(self.tags_key, counts, key_of(notes, note_fields=LISTED)),
+                             key=(self.tags_key, counts,
+                                  key_of(NoteList(notes), note_fields=LISTED)),
                              tier=tier,
                              late={"notes": partial(list, notes), "all_tiers": lambda: rows})
 
@@ -810,12 +821,13 @@ class Site:
         for tag, notes in self.views.by_tag.items():
             yield self._page("tag.html", page(f"tags/{self.views.tag_slugs[tag]}.html"),
                              nav="tags", key=self.tags_key, shows=LISTED, stream=True,
-                             tag=tag, notes=notes)
+                             tag=tag, notes=NoteList(notes))
 
     def timeline(self) -> Page:
         return self._page("timeline.html", page("timeline.html"), nav="timeline", stream=True,
                           shows=("id", "title", "tier", "date", "summary"),
-                          months=self.views.timeline())
+                          months=[(month, NoteList(notes))
+                                  for month, notes in self.views.timeline()])
 
     def placeholders(self) -> Page:
         return self._page("placeholders.html", page("placeholders.html"), nav="placeholders",
@@ -845,14 +857,14 @@ class Site:
                                self._labels({n for tq in tracked for n in tq.answered_by}),
                                [(tq.question.id, tq.status._value_, tq.answered_by)
                                 for tq in tracked],
-                               key_of(asking, note_fields=TRACKER_FIELDS)),
+                               key_of(NoteList(asking), note_fields=TRACKER_FIELDS)),
                           tags=sorted({t for note in asking for t in note.tags}),
                           tiers=sorted({n.tier for n in asking if n.tier is not None}),
                           math=any("$" in tq.question.text for tq in tracked),
                           late={"rows": rows})
 
     def angles(self) -> Page:
-        notes = self.views.angle_rows()
+        notes = NoteList(self.views.angle_rows())
         path = page("angles.html")
         texts = [t for note in notes for a in note.angles for t in (a.title, a.text)]
         return self._page("angles.html", path, nav="angles", stream=True,

@@ -449,6 +449,28 @@ def test_a_lists_key_follows_what_it_shows_of_each_note() -> None:
     assert held and all(note is same for note in held)
 
 
+def test_a_note_list_is_keyed_by_what_it_shows_of_each_note() -> None:
+    """A :class:`~kg.incremental.NoteList` (the notes a list page shows) is keyed at once by
+    its notes' shown fields: equal lists give equal keys, a shown field changed in any note,
+    another order or another note another key; a field the page does not show, none."""
+    from kg.incremental import NoteList, key_of
+    from kg.model import Note
+    from kg.site import LISTED
+
+    def note(nid: str, summary: str, body: str = "") -> Note:
+        return Note(id=nid, path=f"{nid}.md", title=nid.upper(), body=body, body_line=1,
+                    summary=summary, tags=("t",))
+
+    a, b = note("a", "x"), note("b", "y")
+    key = key_of(NoteList([a, b]), note_fields=LISTED)
+    assert key_of(NoteList([note("a", "x"), note("b", "y", "more")]), note_fields=LISTED) == key
+    assert key_of(NoteList([a, note("b", "z")]), note_fields=LISTED) != key
+    assert key_of(NoteList([b, a]), note_fields=LISTED) != key
+    assert key_of(NoteList([a]), note_fields=LISTED) != key
+    assert key_of(NoteList([a, b]), note_fields=("id",)) != key
+    assert list(NoteList([a, b])) == [a, b]  # what a template iterates
+
+
 def test_a_task_that_made_pages_hands_its_memory_back(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     released: list[str] = []
