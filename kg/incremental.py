@@ -219,13 +219,16 @@ _STORED: dict[tuple[str, str, str, tuple[str, ...]], bytes] = {}
 content hash, which make the record (with kg's code, which the file is of), so that a new
 process hashes only the notes that changed (40,000 hashes, 0.5 s at 10,000 notes)."""
 FIELD_KEYS_FORMAT = 1
+_LOADED: set[Path] = set()
+"""The files :func:`load_field_keys` read (or found none at, or of other code) already."""
 
 
 def load_field_keys(path: Path) -> None:
     """Read the hashes :func:`save_field_keys` wrote at ``path``, if they are this code's;
     once a process (``kg serve``'s next builds hold the records' hashes themselves)."""
-    if _STORED:
+    if path in _LOADED:
         return
+    _LOADED.add(path)
     from kg.cachefile import safe_load
 
     with contextlib.suppress(Exception), open(path, "rb") as f:

@@ -527,17 +527,20 @@ class Rebuilder:
 
     def idle(self) -> None:
         """What builds put off until no change has come for a while (a second), so that
-        saves close together (an editor's autosave) each wait only for their build: the
-        graph cache written, which queries in another terminal read (0.7 s at 10,000 notes;
-        until then a query makes it itself), and the garbage collected (0.3 s). Also when
-        kg serve stops: the next query then finds the cache current."""
+        saves close together (an editor's autosave) each wait only for their build: what
+        the next build reads (the manifest, the pages' reads, the exports' states: 0.3 s at
+        10,000 notes; until then kg serve's next build takes them from memory,
+        :class:`kg.build.Tail`), the graph cache, which queries in another terminal read
+        (0.7 s; until then a query makes it itself), and the garbage collected (0.3 s).
+        Also when kg serve stops: the next build and query then find them current."""
         if not self.put_off:
             return
         self.put_off = False
-        from kg.build import interrupts_deferred
+        from kg.build import interrupts_deferred, settle_tail
         from kg.cache import settle_held
 
-        with interrupts_deferred():  # the cache written whole, or not at all
+        with interrupts_deferred():  # each file written whole, or not at all
+            settle_tail()
             settle_held()
         collect_between_builds()
 

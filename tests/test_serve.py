@@ -1060,3 +1060,51 @@ def test_serve_writes_its_graph_cache_itself(tmp_path: Path,
                                           encoding="utf-8")
     build(config)  # as kg build does it
     assert len(asides) == 1
+
+
+def test_serve_holds_what_its_next_build_reads_until_idle(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """kg serve's build leaves its manifest, its pages' reads and its exports' states in
+    memory (:class:`kg.build.Tail`): its next build takes them from there and makes only what
+    the edit changed; they are written once idle, paired with the site, so that a build in
+    a new process finds nothing to do; a tail whose site another build replaced meanwhile
+    is dropped, not written over that build's."""
+    import kg.build
+    import kg.incremental as inc
+    from kg.build import build, settle_tail
+    from kg.serve import ServeState, rebuild
+
+    config = _config(tmp_path)
+    (config.wiki / "beta.md").write_text(NOTE.format(title="Beta") + "See [[Alpha]].\n",
+                                         encoding="utf-8")
+    whole = build(config)
+    manifest = inc.manifest_path(config)
+    written = manifest.read_bytes()
+    marker = config.out / inc.SITE_MARKER
+
+    def edit(text: str) -> kg.build.BuildResult:
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + text,
+                                              encoding="utf-8")
+        result = rebuild(config, ServeState(config.out), lambda _line: None)
+        assert result is not None
+        return result
+
+    first = edit("More.\n")
+    assert 0 < first.rendered < whole.rendered
+    assert manifest.read_bytes() == written  # not yet: the old site's
+    assert inc.read_manifest(config, marker) is None
+    second = edit("Less.\n")
+    assert 0 < second.rendered < whole.rendered  # the held manifest and reads, not a full build
+    assert "Less." in (config.out / "notes" / "alpha.html").read_text(encoding="utf-8")
+    assert settle_tail() and not settle_tail()
+    assert inc.read_manifest(config, marker) is not None
+    monkeypatch.setattr(kg.build, "_tail", None)  # as a new process
+    assert build(config).rendered == 0
+
+    edit("Again.\n")
+    (config.wiki / "beta.md").write_text(NOTE.format(title="Beta 2"), encoding="utf-8")
+    build(config)  # from another terminal: the site replaced
+    on_disk = manifest.read_bytes()
+    assert not settle_tail()
+    assert manifest.read_bytes() == on_disk and inc.read_manifest(config, marker) is not None
