@@ -93,9 +93,23 @@ def lookup_names(target: str, folder: str = "") -> tuple[str, ...]:
     return names
 
 
+_last_table: tuple[Resolver, dict[str, tuple[Any, ...]]] | None = None
+"""The last :func:`name_table`, with its resolver (``kg serve`` keeps the resolver while no
+note's names change)."""
+
+
 def name_table(resolver: Resolver) -> dict[str, tuple[Any, ...]]:
     """Every entry a lookup can read, with what it holds: a change to an entry changes the
-    resolution of every name that reads it, and of no other."""
+    resolution of every name that reads it, and of no other. A new dict (the caller adds
+    to it), made again only for another resolver."""
+    global _last_table
+    last = _last_table
+    if last is None or last[0] is not resolver:
+        last = _last_table = resolver, _name_table(resolver)
+    return dict(last[1])
+
+
+def _name_table(resolver: Resolver) -> dict[str, tuple[Any, ...]]:
     table: dict[str, tuple[Any, ...]] = {f"i:{nid}": (nid,) for nid in resolver.by_id}
     empty: list[tuple[str, ...]] = [() for _ in resolver.steps]
     steps: dict[str, list[tuple[str, ...]]] = defaultdict(empty.copy)
@@ -118,27 +132,26 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
     are the very same objects and its neighbours, degree and questions' status are equal
     (``kg serve``: an edit changes the edges of the notes it touched, not of the others).
     """
+    from kg.views import edge_index
+
     global _last_facts
     wiki = views.wiki
     questions = views.questions
-    at: dict[NoteId, list[Edge]] = defaultdict(list)
-    for e in wiki.edges:  # each edge once, listed at both ends in the wiki's order
-        at[e.source].append(e)
-        at[e.target].append(e)
-    none: list[Edge] = []
+    at = edge_index(wiki.edges).at  # each edge at both ends, in the wiki's order
     last = _last_facts
     facts: dict[NoteId, bytes] = {}
     kept: dict[NoteId, _Facts] = {}
     for nid, note in wiki.notes.items():
-        edges = tuple(at.get(nid, none))
+        edges = at.get(nid, ())
         adjacent, degree = views.adjacent.get(nid, ()), views.degree.get(nid, 0)
         tracked = tuple((tq.question.id, tq.status._value_, tq.answered_by)
                         for tq in questions.get(nid, ()))
         old = last.get(nid)
         if (old is not None and old.node is note and old.adjacent == adjacent
                 and old.degree == degree and old.tracked == tracked
-                and len(old.edges) == len(edges)
-                and all(a is b for a, b in zip(old.edges, edges, strict=True))):
+                and (old.edges is edges or (
+                    len(old.edges) == len(edges)
+                    and all(a is b for a, b in zip(old.edges, edges, strict=True))))):
             facts[nid] = old.digest
         else:
             facts[nid] = plain_digest((
@@ -148,7 +161,7 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
         kept[nid] = _Facts(note, edges, adjacent, degree, tracked, facts[nid])
     for nid, ph in wiki.placeholders.items():
         facts[nid] = plain_digest((0, ph.label, ph.referenced_by,
-                                   [_edge_row(e) for e in at.get(nid, none)],
+                                   [_edge_row(e) for e in at.get(nid, ())],
                                    views.adjacent.get(nid, ()), views.degree.get(nid, 0)))
     _last_facts = kept
     return facts
@@ -219,6 +232,8 @@ class Plan:
 
 def _changed(old: Mapping[K, object], new: Mapping[K, object]) -> frozenset[K]:
     """The keys whose values differ, or that only one of the two has."""
+    if old == new:  # most often (the name table, the tags' slugs): compared in C
+        return frozenset()
     return frozenset(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
 
 

@@ -109,6 +109,8 @@ class EdgeIndex(NamedTuple):
     edges: tuple[Edge, ...]
     out: Mapping[NoteId, tuple[Edge, ...]]
     inc: Mapping[NoteId, tuple[Edge, ...]]
+    at: Mapping[NoteId, tuple[Edge, ...]]
+    """Each node's edges either way, in the wiki's order (a self-link once)."""
     degree: Mapping[NoteId, int]
     adjacent: Mapping[NoteId, tuple[NoteId, ...]]
 
@@ -127,18 +129,23 @@ def edge_index(edges: tuple[Edge, ...]) -> EdgeIndex:
         return last
     out: dict[NoteId, list[Edge]] = defaultdict(list)
     inc: dict[NoteId, list[Edge]] = defaultdict(list)
+    at: dict[NoteId, list[Edge]] = defaultdict(list)
     near: dict[NoteId, set[NoteId]] = defaultdict(set)
     for edge in edges:
-        out[edge.source].append(edge)
-        inc[edge.target].append(edge)
-        if edge.source != edge.target:
-            near[edge.source].add(edge.target)
-            near[edge.target].add(edge.source)
+        source, target = edge.source, edge.target
+        out[source].append(edge)
+        inc[target].append(edge)
+        at[source].append(edge)
+        if source != target:
+            at[target].append(edge)
+            near[source].add(target)
+            near[target].add(source)
     degree = {nid: len(others) for nid, others in near.items()}
     _last_index = made = EdgeIndex(
         edges,
         {nid: tuple(found) for nid, found in out.items()},
         {nid: tuple(found) for nid, found in inc.items()},
+        {nid: tuple(found) for nid, found in at.items()},
         degree,
         {nid: tuple(sorted(others, key=lambda o: (-degree.get(o, 0), o)))
          for nid, others in near.items()})

@@ -363,3 +363,20 @@ def test_reads_are_sorted_and_share_one_copy_of_each_string() -> None:
     assert all(x is y for x, y in zip((*a.own, *a.nodes, *a.names),  # type: ignore[misc]
                                       (*b.own, *b.nodes, *b.names), strict=True))
     assert Reads.of(None, [], []).own is None
+
+
+def test_the_name_table_is_made_again_only_for_another_resolver(parse) -> None:
+    """``kg serve`` keeps the resolver while no note's names change: the name table is then
+    the last one's entries, in a dict of the caller's own (a page plan adds to it), and a
+    new resolver's table has its names."""
+    from kg.resolve import Resolver
+
+    notes = [parse("---\ntitle: Alpha\naliases: [A1]\n---\nx\n", "alpha.md")]
+    resolver = Resolver(notes)
+    first = kg.depends.name_table(resolver)
+    first["a:alpha"] = ("added",)
+    again = kg.depends.name_table(resolver)
+    assert "a:alpha" not in again and again == kg.depends._name_table(resolver)
+    renamed = Resolver([parse("---\ntitle: Beta\n---\nx\n", "alpha.md")])
+    assert "k:beta" in kg.depends.name_table(renamed)
+    assert "k:beta" not in kg.depends.name_table(resolver)

@@ -532,6 +532,7 @@ def test_a_new_process_takes_what_lists_show_of_unchanged_notes_from_the_cache(
     assert field_keys.is_file()
     monkeypatch.setattr(kg.incremental, "_FIELD_KEYS", {})
     monkeypatch.setattr(kg.incremental, "_STORED", {})
+    monkeypatch.setattr(kg.incremental, "_LOADED", set())
     hashed: list[str] = []
     real = kg.incremental._plain_bytes
     monkeypatch.setattr(kg.incremental, "_plain_bytes",
