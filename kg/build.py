@@ -237,8 +237,11 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
     with stage as tmp:
         before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
         emitter = inc.Emitter(tmp, before, site.task_done)
-        made = list(inc.emit_all(site.tasks(), emitter, jobs or jobs_wanted(),
-                                 site.page_count()))
+        tasks = site.tasks()
+        edit = site.an_edit()
+        with site.splices.beside() if edit else contextlib.nullcontext():
+            made = list(inc.emit_all(tasks, emitter, 1 if edit else jobs or jobs_wanted(),
+                                     site.page_count()))
         made += [emitter.emit(p) for p in site.static([m.path for m in made])]
         sitemap = site.sitemap(m.path for m in made)
         if sitemap is not None:  # with a base_url

@@ -19,6 +19,7 @@ import io
 import itertools
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
@@ -39,6 +40,7 @@ from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
 from kg.ids import relative_url as link
 from kg.incremental import (
+    PARALLEL_MIN,
     SITE_MARKER,
     Alone,
     Made,
@@ -235,6 +237,26 @@ class Remembered:
 _remembered = Remembered({})
 """The last build's items (:class:`Remembered`)."""
 
+class _Once:
+    """``make()``'s value, made once, by the first thread that asks (a thread splicing the
+    exports may make the N-Triples when a splice fails, while this one runs the queries)."""
+
+    def __init__(self, make: Callable[[], Path]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._made: Path | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._made is not None
+
+    def __call__(self) -> Path:
+        with self._lock:
+            if self._made is None:
+                self._made = self._make()
+            return self._made
+
+
 _last_edges_key: tuple[Sequence[dict[str, Any]], str] | None = None
 
 
@@ -410,7 +432,7 @@ class Site:
         self.resolver = resolver_of(wiki)
         self.queries = load_queries(config.wiki / "queries")
         self.base_url = config.base_url.rstrip("/") + "/" if config.base_url else ""
-        self._ntriples = cache(ntriples or self._make_ntriples)
+        self._ntriples = _Once(ntriples or self._make_ntriples)
         self._kept_ntriples = kept_ntriples
         self._helper_cache: dict[tuple[str, bool], dict[str, Callable[..., Any]]] = {}
         self.notes = list(wiki.notes.values())
@@ -429,6 +451,8 @@ class Site:
         """The graph exports and the search index spliced from the last build's, where the
         build plans it (:meth:`kg.splice.Splices.plan`)."""
         self.plan: Plan | None = None
+        self.making = 0
+        """How many note pages :meth:`tasks` found to make."""
         global _remembered
         self._remembered = _remembered = Remembered(_remembered.now)
 
@@ -953,9 +977,8 @@ class Site:
         nt = self._ntriples
 
         def write_nt(target: Path) -> None:
-            if (self.splices.write_graph("nt", target, lambda _: copy_ntriples(nt(), target))
-                    and self._kept_ntriples):
-                self._kept_ntriples(target)
+            self.splices.write_graph("nt", target, lambda _: copy_ntriples(nt(), target),
+                                     then=self._kept_ntriples)
 
         def write_from_nt(fmt: str, target: Path) -> None:  # from graph.nt, just made above
             self.splices.write_graph(fmt, target, lambda _: rdf.serialize_file(
@@ -969,10 +992,14 @@ class Site:
         vocab = vocabulary_turtle().encode("utf-8")
         yield Page(page("vocab.ttl"), data_key(vocab), lambda: vocab)
         yield from self.query_pages(self.rdf_key)
-        if nt.cache_info().currsize:  # made for these pages: a temporary file is done with
-            from kg.cache import discard_temporary
 
-            discard_temporary(nt())
+        def done() -> None:
+            if nt.made:  # made for these pages: a temporary file done with
+                from kg.cache import discard_temporary
+
+                discard_temporary(nt())
+
+        self.splices.after(done)  # once the exports are written (beside, they may not be yet)
 
     def query_pages(self, graph_key: str) -> Iterator[Page]:
         results = cache(self._run_queries)
@@ -1053,6 +1080,7 @@ class Site:
         kept: list[Note] = []
         for note in self.notes:
             (made if self._kept(note) is None else kept).append(note)
+        self.making = len(made)
         for notes, size in ((made, NOTES_PER_TASK), (kept, KEPT_PER_TASK)):
             for start in range(0, len(notes), size):
                 tasks.append(partial(map, self.note, notes[start:start + size]))
@@ -1073,10 +1101,16 @@ class Site:
 
     def page_count(self) -> int:
         """The wiki's note and placeholder pages, made or kept: how large its lists, trackers
-        and exports are, which every build makes or splices. A pool pays for those too: an
-        edit of a 10,000-note wiki makes its dozen pages 0.4 s sooner with a worker beside
-        (measured A/B, against counting only the pages made)."""
+        and exports are, which every build makes or splices."""
         return len(self.wiki.notes) + len(self.wiki.placeholders)
+
+    def an_edit(self) -> bool:
+        """Whether this build is an edit's (its exports spliced, few note pages made): made
+        in this process, the exports spliced by a thread beside it (:meth:`Splices.beside`),
+        not with a forked worker, which copies every page of memory either process then
+        writes a record's reference count on (the page keys of the trackers took twice as
+        long beside a worker) and had been worth it only for the splicing."""
+        return self.splices.planned and self.making < PARALLEL_MIN
 
     def outputs(self) -> Iterator[Output]:
         """Every file of the site, made in this process (tests, and small sites)."""
