@@ -138,7 +138,9 @@ def edge_records(edges: tuple[Edge, ...]) -> EdgeRecords:
     """The :class:`EdgeRecords` of ``edges``: the last ones again while the edges are equal."""
     global _last_records
     last = _last_records
-    if last is not None and last.made_of == edges:
+    if last is not None and (last.made_of is edges or last.made_of == edges):
+        if last.made_of is not edges:  # equal records, not the same: the same from now on
+            last = _last_records = last._replace(made_of=edges)
         return last
     seen: set[tuple[str, str, str]] = set()
     records: list[dict[str, Any]] = []

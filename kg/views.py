@@ -125,7 +125,9 @@ def edge_index(edges: tuple[Edge, ...]) -> EdgeIndex:
     (compared in C, most of them the very same records: a tenth of the time of making it)."""
     global _last_index
     last = _last_index
-    if last is not None and last.edges == edges:
+    if last is not None and (last.edges is edges or last.edges == edges):
+        if last.edges is not edges:  # equal records, not the same: the same from now on
+            last = _last_index = last._replace(edges=edges)
         return last
     out: dict[NoteId, list[Edge]] = defaultdict(list)
     inc: dict[NoteId, list[Edge]] = defaultdict(list)
