@@ -235,7 +235,9 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
     say(f"{plural(len(wiki.notes), 'note')} read; rendering the pages that changed")
     stage = staging(config.out)
     with stage as tmp:
-        before = inc.Previous(staging_out(config.out), previous.pages) if previous else None
+        before = (inc.Previous(staging_out(config.out), previous.pages,
+                               inc.untouched_folders(staging_out(config.out), previous))
+                  if previous else None)
         emitter = inc.Emitter(tmp, before, site.task_done)
         tasks = site.tasks()
         edit = site.an_edit()

@@ -35,6 +35,7 @@ import operator
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
 from pathlib import Path
@@ -426,12 +427,24 @@ def read_manifest(config: Config, marker: Path) -> Manifest | None:
 
 
 def folder_times(out: Path, pages: Iterable[str]) -> dict[str, int]:
-    """The mtime of every folder holding a page of the site (its root included)."""
+    """The mtime of every folder holding a page of the site (its root included); -1 (no
+    time a folder has) for one changed so recently that a change made now could leave its
+    mtime as it is: a file system stamps a change with the clock's last tick (every few
+    milliseconds), not with the moment it was made."""
+    now = _tick_now()
     times: dict[str, int] = {}
     for folder in sorted({p.rpartition("/")[0] for p in pages} | {""}):
         with contextlib.suppress(OSError):
-            times[folder] = (out / folder).stat().st_mtime_ns
+            mtime = (out / folder).stat().st_mtime_ns
+            times[folder] = mtime if mtime < now else -1
     return times
+
+
+def _tick_now() -> int:
+    """The time a file changed now would be stamped with, at the latest (Linux stamps
+    changes with the coarse clock's time)."""
+    coarse = getattr(time, "CLOCK_REALTIME_COARSE", None)
+    return time.clock_gettime_ns(coarse) if coarse is not None else time.time_ns()
 
 
 def write_marker(folder: Path, files: Iterable[str], name: str = SITE_MARKER) -> None:
@@ -521,6 +534,20 @@ class Previous:
 
     out: Path
     keys: dict[str, str]
+    untouched: frozenset[str] = frozenset()
+    """The folders of the site where no file was removed or added since (their mtime the
+    manifest's): a kept page there is there, without a ``stat`` of its own."""
+
+
+def untouched_folders(out: Path, manifest: Manifest) -> frozenset[str]:
+    """The folders of ``manifest``'s site in ``out`` whose mtime is the one it recorded: no
+    file of theirs was removed (or added) since, by hand or otherwise."""
+    found = []
+    for folder, mtime in manifest.folders.items():
+        with contextlib.suppress(OSError):
+            if os.stat(out / folder).st_mtime_ns == mtime:
+                found.append(folder)
+    return frozenset(found)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -597,10 +624,11 @@ class Emitter:
         previous = self.previous
         if previous is None or previous.keys.get(page.path) != page.key:
             return None
-        try:
-            os.stat(self._out + page.path)
-        except OSError:  # removed by hand since: made again
-            return None
+        if page.path.rpartition("/")[0] not in previous.untouched:
+            try:
+                os.stat(self._out + page.path)
+            except OSError:  # removed by hand since: made again
+                return None
         return Made(page.path, page.key, False, page.reads)
 
     def _make(self, page: Page) -> Made:

@@ -543,3 +543,29 @@ def test_a_new_process_takes_what_lists_show_of_unchanged_notes_from_the_cache(
     full = replace(sample, out=sample.root / "full")
     build(full, full=True)
     assert_same_tree(sample.out, full.out)
+
+
+def test_a_folder_is_untouched_only_while_its_mtime_is_the_one_recorded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build keeps a page without a ``stat`` of its own only in a folder whose mtime is
+    the one the last build recorded: a file removed there since moves it. A folder changed
+    in the clock's current tick is not recorded (-1): a change made in the same tick would
+    leave its mtime as it was."""
+    from kg.incremental import Manifest, folder_times, untouched_folders
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.html").write_text("a")
+    (tmp_path / "index.html").write_text("i")
+    pages = ["index.html", "notes/a.html"]
+    mtime = (tmp_path / "notes").stat().st_mtime_ns
+    monkeypatch.setattr(kg.incremental, "_tick_now", lambda: mtime)
+    assert folder_times(tmp_path, pages)["notes"] == -1
+    monkeypatch.setattr(kg.incremental, "_tick_now", lambda: mtime + 1)
+    times = folder_times(tmp_path, pages)
+    assert times["notes"] == mtime
+    manifest = Manifest([1], None, dict.fromkeys(pages, "k"), {}, times)
+    assert "notes" in untouched_folders(tmp_path, manifest)
+    assert "notes" not in untouched_folders(tmp_path, replace(manifest,
+                                                              folders={"notes": -1}))
+    os.utime(tmp_path / "notes", ns=(mtime + 5_000_000, mtime + 5_000_000))  # a file removed
+    assert "notes" not in untouched_folders(tmp_path, manifest)
