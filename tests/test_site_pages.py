@@ -227,8 +227,9 @@ def test_timeline_tier_and_tag_pages(site: Path, read_html: ReadHtml) -> None:
 
 def test_timeline_lines_are_the_jinja_loop_they_replace(write_wiki: WriteWiki,
                                                         tmp_path: Path) -> None:
-    """The timeline's lines come from a Python snippet; a wiki that overrides the template
-    with the loop it replaced gets the same bytes, summaries cut as ``truncate(200)`` cuts."""
+    """The timeline's lines come from a Python snippet (the whole list of a month at once);
+    a wiki that overrides the template with the loop it replaced gets the same bytes,
+    summaries cut as ``truncate(200)`` cuts."""
     summaries = ["Short & <b>bold</b> 'quoted'.", "w" * 205, "w" * 206,
                  ("word " * 41)[:205], ("word " * 41)[:206] + "tail", "x" * 150 + " " + "y" * 90]
     files = {f"n{i}.md": f"---\ntitle: N{i} & co\ndate: 2024-0{i % 3 + 1}-1{i}\ntier: {i % 3 + 1}\n"
@@ -238,10 +239,11 @@ def test_timeline_lines_are_the_jinja_loop_they_replace(write_wiki: WriteWiki,
     ours = render(config)["timeline.html"]
     loop = (Path(__file__).parent.parent / "templates" / "timeline.html").read_text(
         encoding="utf-8").replace(
-        "{{ timeline_item(note) }}",
-        "<li>{{ date(note.date) }} {{ note_link(note.id, note.title) }} "
+        "{{ timeline_items(notes) }}",
+        "  {% for note in notes %}\n"
+        "    <li>{{ date(note.date) }} {{ note_link(note.id, note.title) }} "
         "{{ tier_badge(note.tier) }}{% if note.summary %}<p class=\"summary\">"
-        "{{ note.summary | truncate(200) }}</p>{% endif %}</li>")
+        "{{ note.summary | truncate(200) }}</p>{% endif %}</li>\n  {% endfor %}\n")
     assert "truncate(200)" in loop
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "timeline.html").write_text(loop, encoding="utf-8")
@@ -1078,3 +1080,27 @@ def test_a_hub_s_local_graph_says_it_shows_the_nearest_notes_only(write_wiki: Wr
     few = write_wiki({"a.md": "---\ntitle: A\n---\n[[b]]\n", "b.md": "---\ntitle: B\n---\nx\n"})
     caption = page(render(few), "notes/a.html").select_one("p.graph-caption").text
     assert caption.startswith("1 other note within two links")
+
+
+def test_note_lists_are_the_jinja_loop_they_replace(write_wiki: WriteWiki,
+                                                    tmp_path: Path) -> None:
+    """A list of notes (a tag's, a tier's page) is written by one Python snippet for the
+    whole list; a wiki whose ``macros.html`` has the loop of ``note_item`` it replaced gets
+    the same bytes."""
+    files = {f"n{i}.md": f"---\ntitle: N{i} <&>\ndate: 2024-01-1{i}\ntier: 1\ntags: [t]\n"
+             f"---\n## TL;DR\nSummary {i} & more.\n" for i in range(4)}
+    config = write_wiki(files)
+    ours = render(config)
+    macros = (Path(__file__).parent.parent / "templates" / "macros.html").read_text(
+        encoding="utf-8")
+    loop = macros.replace("{{ note_items(notes, summary) }}</ul>",
+                          "{% for note in notes %}\n  {{ note_item(note, summary) }}\n"
+                          "{% endfor %}\n</ul>")
+    assert loop != macros
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "macros.html").write_text(loop, encoding="utf-8")
+    theirs = render(config)
+    assert theirs["tags/t.html"] == ours["tags/t.html"]
+    assert theirs["tiers/1.html"] == ours["tiers/1.html"]
+    assert page({"t": ours["tags/t.html"]}, "t").texts("ul.note-list li a.note-link") == [
+        "N3 <&>", "N2 <&>", "N1 <&>", "N0 <&>"]
