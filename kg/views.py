@@ -302,7 +302,8 @@ class Views:
 
     def angle_rows(self) -> list[Note]:
         """Notes that propose research angles: tier first, then newest."""
-        return sorted((n for n in self.wiki.notes.values() if n.angles), key=by_tier_then_date)
+        # by_tier: the tiers in that order, each newest first (not sorted again: 10,000 keys)
+        return [n for notes in self.by_tier.values() for n in notes if n.angles]
 
     def forecasts(self, today: dt.date) -> ForecastViews:
         every = [(f, self.wiki.notes[f.note]) for n in self.by_date for f in n.forecasts]
@@ -381,10 +382,6 @@ def newest_first(note: Note) -> tuple[int, int, str, str]:
     """Dated notes newest first, then undated; ties by title, then id."""
     ordinal = note.date.toordinal() if note.date else 0
     return (note.date is None, -ordinal, note.title.casefold(), note.id)
-
-
-def by_tier_then_date(note: Note) -> tuple[bool, int, tuple[int, int, str, str]]:
-    return (note.tier is None, note.tier or 0, newest_first(note))
 
 
 def unique_slugs(names: Iterable[str]) -> dict[str, str]:

@@ -306,3 +306,22 @@ def test_a_large_graph_is_rows_that_give_back_the_records(fixture_wiki, monkeypa
     assert page["edges"][0][3] == ANNOTATION
     again = global_graph(load_wiki(fixture_wiki[0])).as_json()
     assert json.dumps(again, sort_keys=True) == json.dumps(page, sort_keys=True)
+
+
+def test_angle_rows_come_tier_first_then_newest(parse) -> None:
+    """The research angles page lists notes by tier (no tier last), then newest first
+    (undated last, ties by title): taken from the tiers' lists, not sorted again."""
+    from kg.resolve import resolve_wiki
+    from kg.views import Views, newest_first
+
+    angle = "## Research angle\n1. **Try it.** Then see.\n"
+    notes = [parse(f"---\ntitle: {title}\n{tier}{date}---\n{angle}", f"{title.lower()}.md")
+             for title, tier, date in [
+                 ("A", "tier: 2\n", "date: 2024-01-01\n"), ("B", "", "date: 2025-01-01\n"),
+                 ("C", "tier: 1\n", ""), ("D", "tier: 1\n", "date: 2023-05-05\n"),
+                 ("E", "tier: 2\n", "date: 2024-06-01\n"), ("F", "tier: 1\n", "date: 2023-05-05\n"),
+                 ("G", "tier: 3\n", "date: 2020-01-01\n")]]
+    notes.append(parse("---\ntitle: H\ntier: 1\n---\nno angle\n", "h.md"))
+    rows = Views(resolve_wiki(notes)).angle_rows()
+    assert [n.title for n in rows] == ["D", "F", "C", "E", "A", "G", "B"]
+    assert rows == sorted(rows, key=lambda n: (n.tier is None, n.tier or 0, newest_first(n)))
