@@ -336,16 +336,30 @@ def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], li
                 dropped.add(answer.question)
             else:
                 answered_by[answer.question].append(note.id)
+    global _last_tracked
+    last = _last_tracked
+    made: dict[str, TrackedQuestion] = {}
     tracked: list[TrackedQuestion] = []
     for note in notes:
         for q in note.questions:
-            by = tuple(sorted(answered_by.get(q.id, ())))
+            found = answered_by.get(q.id)
+            by = tuple(sorted(found)) if found else ()
             if by or q.declared is QuestionStatus.ANSWERED:
                 status = QuestionStatus.ANSWERED
             elif q.id in dropped or q.declared is QuestionStatus.DROPPED:
                 status = QuestionStatus.DROPPED
             else:
                 status = QuestionStatus.OPEN
-            tracked.append(TrackedQuestion(q, status, by))
+            old = last.get(q.id)
+            tq = (old if old is not None and old.question is q and old.status is status
+                  and old.answered_by == by else TrackedQuestion(q, status, by))
+            made[q.id] = tq
+            tracked.append(tq)
+    _last_tracked = made
     return tuple(tracked), warnings
+
+
+_last_tracked: dict[str, TrackedQuestion] = {}
+"""The last tracking's questions by id: the same record again for the very same question
+with the same status (``kg serve`` tracks 25,000 again after each edit)."""
 
