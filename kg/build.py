@@ -194,7 +194,8 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
         graph.settle_aside()  # (not a whole build's: its child would copy every record)
     try:
         return _build_site(config, started, say, unsafe_html, full, jobs, published,
-                           previous, sources, graph, cache)
+                           previous, held if previous is not None else None, sources, graph,
+                           cache)
     except BaseException:
         graph.forget_aside()
         raise
@@ -202,10 +203,11 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
 
 def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,
                 jobs: int | None, published: Callable[[BuildResult], None],
-                previous: inc.Manifest | None, sources: inc.Sources,
+                previous: inc.Manifest | None, held: Tail | None, sources: inc.Sources,
                 graph: Graph, cache: CacheWrite) -> BuildResult:
     """:func:`_build` once the records are read: the pages made and put in place, then what
-    the next build reads written."""
+    the next build reads written. ``held``: the last build's :class:`Tail` in this process
+    (``kg serve``'s), whose manifest is ``previous``, not written yet."""
     from kg import depends, splice
     from kg.cache import keep_ntriples, ntriples_file
     from kg.formats import plural
@@ -221,9 +223,6 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
                 ntriples=lambda: ntriples_file(config, graph),
                 kept_ntriples=lambda path: keep_ntriples(config, graph, path))
     manifest = inc.manifest_path(config)
-    held = _held_tail(config)  # the last build's in this process (kg serve), not written yet
-    if held is not None and previous is not held.manifest:
-        held = None
     trace = site.reuse(held.trace if held is not None else
                        depends.read_trace(manifest, previous.marker) if previous else None,
                        previous.pages if previous else {})
