@@ -221,11 +221,13 @@ class Plan:
         key = self.keys.get(path)
         if reads is None or key is None or reads.own != own:
             return None
-        if (dated and self.new_day) or not self.changed_tags.isdisjoint(tags):
+        # (an empty set's isdisjoint still walks the tuple: each is asked only if not empty)
+        if (dated and self.new_day) or (self.changed_tags
+                                        and not self.changed_tags.isdisjoint(tags)):
             return None
-        if not self.changed_nodes.isdisjoint(reads.nodes):
+        if self.changed_nodes and not self.changed_nodes.isdisjoint(reads.nodes):
             return None
-        if not self.changed_names.isdisjoint(reads.names):
+        if self.changed_names and not self.changed_names.isdisjoint(reads.names):
             return None
         return key, reads
 

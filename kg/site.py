@@ -463,6 +463,9 @@ class Site:
         self.plan: Plan | None = None
         self.making = 0
         """How many note pages :meth:`tasks` found to make."""
+        self._kept_keys: dict[NoteId, str | None] = {}
+        """Each note page's key kept from the last build (None: to make), as :meth:`tasks`
+        found it."""
         global _remembered
         self._remembered = _remembered = Remembered(_remembered.now)
 
@@ -658,7 +661,8 @@ class Site:
 
     def note(self, note: Note) -> Page:
         path = note_page(note.id)
-        key = self._kept(note)
+        key = (self._kept_keys[note.id] if note.id in self._kept_keys  # found by tasks()
+               else self._kept(note))
         if key is not None:  # nothing it shows changed: its key is the last build's
             return Page(path, key, lambda: self._note(note, path).make(), reads=Kept.READS)
         return self._note(note, path)
@@ -1089,7 +1093,8 @@ class Site:
         made: list[Note] = []
         kept: list[Note] = []
         for note in self.notes:
-            (made if self._kept(note) is None else kept).append(note)
+            key = self._kept_keys[note.id] = self._kept(note)
+            (made if key is None else kept).append(note)
         self.making = len(made)
         for notes, size in ((made, NOTES_PER_TASK), (kept, KEPT_PER_TASK)):
             for start in range(0, len(notes), size):
