@@ -21,7 +21,16 @@ from pathlib import Path
 
 from kg.body import UNPUBLISHED_KINDS, without_code, without_title
 from kg.config import Config
-from kg.errors import BuildFailed, Finding, KgError, Location, ResolveError, Severity, unknown_codes
+from kg.errors import (
+    BuildFailed,
+    Finding,
+    KgError,
+    Location,
+    ResolveError,
+    Severity,
+    some_of,
+    unknown_codes,
+)
 from kg.ids import NoteId, name_key, slugify
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
@@ -296,7 +305,7 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
     ids = {n.id: n for n in notes}
     for name, claimants in sorted(claims.items()):
         if len(claimants) > 1:
-            names = ", ".join(n.id for n, _ in claimants)
+            names = some_of(n.id for n, _ in claimants)
             for note, key in claimants:
                 if key == "aliases":
                     out.append(Finding(ERROR, "duplicate-alias",
@@ -331,7 +340,7 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
         if len(owners) > 1 and not all(_named_by_file(n) for n in owners):
             # a vault's Plan.md in two folders: their names clash as files' do, which a
             # link by the name is told of (ambiguous), and folders tell apart
-            names = ", ".join(n.id for n in owners)
+            names = some_of(n.id for n in owners)
             for note in owners:
                 out.append(Finding(WARNING, "duplicate-title",
                                    f"the title '{title}' is shared by {names}",

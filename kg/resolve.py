@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-from kg.errors import Finding, LeftOut, Location, ResolveError, Severity
+from kg.errors import Finding, LeftOut, Location, ResolveError, Severity, some_of
 from kg.ids import (
     NoteId,
     from_root,
@@ -101,7 +101,7 @@ class Resolver:
                     if len(beside) == 1:
                         return beside[0]
                 if len(found) > 1:
-                    names = ", ".join(sorted(found))
+                    names = some_of(sorted(found))
                     raise ResolveError(
                         f"'{target}' is ambiguous: it names {names}",
                         file=file,

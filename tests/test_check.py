@@ -103,6 +103,27 @@ def test_duplicate_aliases_titles_and_shadowed_alias(write_wiki) -> None:
     assert ("duplicate-title", "b.md:2", "warning") in got
 
 
+def test_a_name_thousands_of_notes_share_names_ten_of_them(write_wiki) -> None:
+    """3,000 notes titled "Meeting notes" (each folder's) and sharing an alias: each finding
+    named all the others (``kg check`` wrote 200 MB and held a gigabyte); now the first ten
+    and how many more. So does an ambiguous link."""
+    n = 300
+    config = write_wiki({f"day{i:03d}/Meeting notes.md":
+                         "---\ntitle: Meeting notes\naliases: [Standup]\n---\n[[Standup]]\n"
+                         for i in range(n)})
+    findings = check(config).findings
+    first_ten = ", ".join(f"day{i:03d}-meeting-notes" for i in range(10))
+    titles = [f.message for f in findings if f.code == "duplicate-title"]
+    assert len(titles) == n
+    assert set(titles) == {f"the title 'meeting notes' is shared by {first_ten} and 290 more"}
+    aliases = {f.message for f in findings if f.code == "duplicate-alias"}
+    assert aliases == {f"the alias 'standup' is claimed by {first_ten} and 290 more"}
+    ambiguous = [f.message for f in findings if f.code == "ambiguous-target"]
+    assert len(ambiguous) == n
+    assert set(ambiguous) == {f"'Standup' is ambiguous: it names {first_ten} and 290 more"}
+    assert max(len(f.message) for f in findings) < 400
+
+
 def test_missing_fields(write_wiki) -> None:
     config = write_wiki({"bare.md": "Just text, linking [[full]].\n",
                          "full.md": note("Full", "", "[[bare]]\n")})
