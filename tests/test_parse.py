@@ -41,6 +41,21 @@ tags: [ai-rnd-automation, forecasting]
     assert note.field_lines["tags"] == 10
 
 
+def test_a_hub_of_thousands_of_annotated_connections_parses(parse) -> None:
+    """An index note whose front-matter connects it to 3,000 notes, each with a sentence:
+    350 KB of front-matter, over the 256 KiB that had been the limit (its build stopped)."""
+    n = 3000
+    conns = "".join(f"  - to: n{i:05d}\n    rel: supports\n    note: \"Why note {i} matters "
+                    f"here, said in a sentence of about the usual length.\"\n"
+                    for i in range(n))
+    text = "---\ntitle: Hub\nconnections:\n" + conns + "---\nBody.\n"
+    assert len(text) > 300_000 > 256 * 1024
+    note = parse(text, "hub.md")
+    assert len(note.connections) == n
+    assert note.connections[-1].target == f"n{n - 1:05d}"
+    assert note.connections[-1].line == 3 + 3 * (n - 1) + 1
+
+
 def test_title_defaults_to_first_h1_then_stem(parse) -> None:
     assert parse("---\ndate: 2026-01-01\n---\n# The *Heading*\ntext\n").title == "The Heading"
     assert parse("no front matter at all\n", "Internal Links.md").title == "Internal Links"
