@@ -387,7 +387,8 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
     """Placeholder targets; a target close to an existing note's name is likely a typo,
     one a draft's name is that draft."""
     out: list[Finding] = []
-    suggested: dict[str, list[str]] = {}  # a placeholder is often linked many times
+    suggested = resolver.suggestions_of(  # each placeholder once, all together
+        e.written for e in wiki.edges if e.target in wiki.placeholders)
     for edge in wiki.edges:
         if edge.target not in wiki.placeholders:
             continue
@@ -404,8 +405,6 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
                                 "publish it (remove draft: true or publish: false), or link "
                                 "another note")))
             continue
-        if edge.written not in suggested:
-            suggested[edge.written] = resolver.suggestions(edge.written)
         near = [n for n in suggested[edge.written] if n != edge.target]
         if near:
             out.append(Finding(WARNING, "broken-target",

@@ -130,11 +130,52 @@ class Resolver:
         0.2 s a name at 10,000 notes, minutes for a wiki's placeholders)."""
         from rapidfuzz import fuzz, process
 
+        found = process.extract(name_key(target), self._suggestable(), scorer=fuzz.ratio,
+                                score_cutoff=60, limit=limit * 3)
+        return self._best_of(found, limit)
+
+    def suggestions_of(self, targets: Iterable[str], limit: int = 3) -> dict[str, list[str]]:
+        """:meth:`suggestions` of each of ``targets``, the same lists, found together.
+
+        Every target is compared with every name, so a wiki's placeholders cost their number
+        times its names (8,000 notes and 4,000 placeholders: 2.6 s of ``kg check``).
+        Together, rapidfuzz's ``cdist`` compares many targets with a name at once (SIMD),
+        ~5 times faster; its scores (single precision) only pick the names that can reach
+        60 %, among which :meth:`suggestions`' own search ranks as it would among all (the
+        names left out score under 60, the rest keep their order: the same ties)."""
+        from rapidfuzz import fuzz, process
+
+        names = self._suggestable()
+        keys = {target: name_key(target) for target in targets}
+        distinct = list(dict.fromkeys(keys.values()))
+        near: dict[str, list[str]] = {}
+        if len(distinct) * len(names) < _TOGETHER:  # a few: not worth numpy's import
+            for key in distinct:
+                near[key] = self._best_of(process.extract(
+                    key, names, scorer=fuzz.ratio, score_cutoff=60, limit=limit * 3), limit)
+        else:
+            import numpy as np
+
+            rows = max(1, _TOGETHER // len(names))  # a block of scores: 4 MB of float32
+            for start in range(0, len(distinct), rows):
+                block = distinct[start:start + rows]
+                scores = process.cdist(block, names, scorer=fuzz.ratio, score_cutoff=59,
+                                       dtype=np.float32, workers=1)
+                for key, row in zip(block, scores, strict=True):
+                    likely = [names[int(i)] for i in np.flatnonzero(row)]
+                    near[key] = self._best_of(process.extract(
+                        key, likely, scorer=fuzz.ratio, score_cutoff=60, limit=limit * 3),
+                        limit)
+        return {target: near[key] for target, key in keys.items()}
+
+    def _suggestable(self) -> list[str]:
+        """Every name a suggestion may be: ids, then aliases' and titles' keys, each once."""
         if self._names is None:
             self._names = list(dict.fromkeys(
                 [*self.by_id, *(k for table in self.steps[_BY_PLACE:] for k in table)]))
-        found = process.extract(name_key(target), self._names, scorer=fuzz.ratio,
-                                score_cutoff=60, limit=limit * 3)
+        return self._names
+
+    def _best_of(self, found: Iterable[tuple[str, float, int]], limit: int) -> list[str]:
         named: set[frozenset[NoteId]] = set()
         best: list[str] = []
         for name, _score, _index in found:  # a note's best name only ('defense-trilemma'
@@ -151,6 +192,10 @@ class Resolver:
             found |= table.get(name, set())
         return frozenset(found)
 
+
+_TOGETHER = 1_000_000
+"""Comparisons (targets times names) past which :meth:`Resolver.suggestions_of` compares
+targets in blocks, and how many scores a block holds."""
 
 _STEM, _BY_PLACE, _BUNDLE = 2, 3, 5
 """The steps that name a note by where its file is (path, end of a path, stem): of two
