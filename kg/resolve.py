@@ -75,6 +75,26 @@ class Resolver:
         bundles = self.steps[_BUNDLE]  # a folder name two bundles share names neither: it
         for key in [key for key, found in bundles.items() if len(found) > 1]:  # was no
             del bundles[key]  # note's before, and is none's now, not an error
+        # Of a name several notes have by their place, the notes in each folder (step -1: a
+        # file's name, by path or stem): a link from a folder finds the one beside it. Each
+        # had been looked for among all that share the name, from every folder that links
+        # it: a README.md in each of 3,000 folders, each linking [[README]], cost n².
+        self.beside: dict[tuple[int, str], dict[str, tuple[NoteId, ...]]] = {}
+        for step in range(_BY_PLACE):
+            for key, found in self.steps[step].items():
+                if len(found) > 1:
+                    self.beside[step, key] = self._by_folder(found)
+        files, stems = self.steps[0], self.steps[_STEM]
+        for key in sorted(files.keys() | stems.keys()):
+            named = files.get(key, set()) | stems.get(key, set())
+            if len(named) > 1:
+                self.beside[-1, key] = self._by_folder(named)
+
+    def _by_folder(self, notes: set[NoteId]) -> dict[str, tuple[NoteId, ...]]:
+        by: dict[str, list[NoteId]] = defaultdict(list)
+        for nid in sorted(notes):
+            by[self.folders.get(nid, "")].append(nid)
+        return {folder: tuple(found) for folder, found in sorted(by.items())}
 
     def resolve(self, target: str, *, file: str | None = None, line: int | None = None,
                 folder: str | None = None, rooted: bool = False) -> NoteId | None:
@@ -84,12 +104,11 @@ class Resolver:
         ``[[Projects/Plan]]`` written in ``Projects/`` names no ``Plan`` elsewhere."""
         text = target_text(target)
         key = name_key(text)
-        if folder is not None and "/" not in key:
+        if folder is not None and "/" not in key and (-1, key) in self.beside:
             # a file name (in any case, even one that is the id of the file of that name at
             # the top of the wiki): of the files so named, the one beside the link
-            named = self.steps[0].get(key, set()) | self.steps[_STEM].get(key, set())
-            beside = [nid for nid in named if self.folders.get(nid) == folder]
-            if len(named) > 1 and len(beside) == 1:
+            beside = self.beside[-1, key].get(folder, ())
+            if len(beside) == 1:
                 return beside[0]
         if text in self.by_id:
             return self.by_id[text]
@@ -97,7 +116,7 @@ class Resolver:
             found = table.get(key)
             if found:
                 if len(found) > 1 and step < _BY_PLACE and folder is not None:
-                    beside = [nid for nid in found if self.folders.get(nid) == folder]
+                    beside = self.beside[step, key].get(folder, ())
                     if len(beside) == 1:
                         return beside[0]
                 if len(found) > 1:

@@ -232,6 +232,30 @@ def test_suggestions_found_together_are_those_found_one_by_one(parse) -> None:
     assert together["missing topic 1"] == []
 
 
+def test_a_readme_in_each_of_thousands_of_folders_is_the_one_beside_the_link(write_wiki
+                                                                               ) -> None:
+    """A README.md in each of 1,500 folders, and a note beside each linking ``[[README]]``
+    (and ``[[readme]]``, the file name in another case): each link is its own folder's
+    README, found among the notes of that name in its folder (it had been looked for among
+    all 1,500, from each folder); from a folder without one, the name is ambiguous."""
+    n = 1500
+    files = {}
+    for i in range(n):
+        files[f"p{i}/README.md"] = f"# Project {i}\n"
+        files[f"p{i}/notes.md"] = f"# Notes {i}\nSee [[README]] and [[readme]].\n"
+    config = write_wiki(files)
+    wiki = load_wiki(config)
+    links = {(e.source, e.target) for e in wiki.edges}
+    assert links == {(f"p{i}-notes", f"p{i}-readme") for i in range(n)}
+    assert len(wiki.edges) == 2 * n
+    resolver = Resolver(wiki.notes.values())
+    assert resolver.resolve("README", folder="p7") == "p7-readme"
+    assert resolver.resolve("p8/README", folder="p7") == "p8-readme"
+    with pytest.raises(ResolveError, match="'README' is ambiguous: it names p0-readme, "
+                                           "p1-readme, p10-readme"):
+        resolver.resolve("README", folder="elsewhere")
+
+
 def test_suggestions_for_a_misspelt_name(notes) -> None:
     assert "internal-links" in Resolver(notes).suggestions("internal-link")
 
