@@ -251,6 +251,7 @@ class Graph:
             fresh = self._recover()
             self.header, self._index, self._blobs = fresh.header, fresh.index, fresh._blobs
             self._loaded.clear()
+            self._at = None
             self._wiki = fresh.wiki()
             return whole(self._wiki)
 
