@@ -179,7 +179,7 @@ def paths(graph: Edges, a: NoteId, b: NoteId, *, mentions: bool = True,
     with the relation and annotation of the edge that makes it. Sorted; at most ``limit``."""
     if a == b:
         return [()]
-    parents: dict[NoteId, list[NoteId]] = {a: []}
+    parents: dict[NoteId, dict[NoteId, None]] = {a: {}}  # each node's predecessors, a set
     frontier = [a]
     cache: dict[NoteId, tuple[Edge, ...]] = {}
 
@@ -193,31 +193,36 @@ def paths(graph: Edges, a: NoteId, b: NoteId, *, mentions: bool = True,
         return cache[nid]
 
     while frontier and b not in parents:
-        level: dict[NoteId, list[NoteId]] = {}
+        level: dict[NoteId, dict[NoteId, None]] = {}
         for node in frontier:
             for edge in edges_of(node):
                 other = _other(edge, node)
                 if other in parents:
                     continue
-                preds = level.setdefault(other, [])
-                if node not in preds:
-                    preds.append(node)
+                level.setdefault(other, {})[node] = None  # (a list's `in` was quadratic)
         parents.update(level)
         frontier = sorted(level)
     if b not in parents:
         return []
+    # Back from b, depth first, predecessors in order; a stack, not recursion: a chain of
+    # daily notes each linking the day before is a path of thousands of hops (Python's
+    # recursion stops at 1,000). A tail is shared, not copied: links[i] is a node and the
+    # index of the link after it (-1: b's, the last).
     found: list[list[NoteId]] = []
-
-    def back(node: NoteId, tail: list[NoteId]) -> None:
-        if limit is not None and len(found) >= limit:
-            return
+    links: list[tuple[NoteId, int]] = []
+    stack: list[tuple[NoteId, int]] = [(b, -1)]
+    while stack and (limit is None or len(found) < limit):
+        node, tail = stack.pop()
         if node == a:
-            found.append([a, *tail])
-            return
-        for pred in sorted(parents[node]):
-            back(pred, [node, *tail])
-
-    back(b, [])
+            nodes = [a]
+            while tail >= 0:
+                nodes.append(links[tail][0])
+                tail = links[tail][1]
+            found.append(nodes)
+            continue
+        links.append((node, tail))
+        here = len(links) - 1
+        stack.extend((pred, here) for pred in sorted(parents[node], reverse=True))
     result: list[tuple[Hop, ...]] = []
     for nodes in found:
         hops = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import stat
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,20 +236,22 @@ def _apart(claims: dict[NoteId, list[NoteFile]]) -> dict[NoteId, list[NoteFile]]
         return claims
     out: dict[NoteId, list[NoteFile]] = {}
     for nid, files in claims.items():
+        # how many of the files are each name (in any case or Unicode form): a file of a
+        # name another file also is, is kept (each had been compared with every other:
+        # 3,000 names that slug alike, ``Topic !``, ``Topic +``…, took 1.7 s a build)
+        names = Counter(_name_key(file.rel) for file in files) if len(files) > 1 else None
         for file in files:
             stem = unicodedata.normalize("NFC", file.rel.rpartition("/")[2][:-3])
-            kept = (len(files) == 1 or loose_id(stem) == nid
-                    or any(other is not file and _same_name(other.rel, file.rel)
-                           for other in files))
+            kept = (names is None or loose_id(stem) == nid or names[_name_key(file.rel)] > 1)
             own = nid if kept else hashed_id(stem)
             out.setdefault(own, []).append(file if kept else NoteFile(own, file.path, file.rel))
     return out
 
 
-def _same_name(a: str, b: str) -> bool:
-    """Whether two paths are one name in another case or Unicode form."""
-    return (unicodedata.normalize("NFC", a).casefold()
-            == unicodedata.normalize("NFC", b).casefold())
+def _name_key(path: str) -> str:
+    """A path as a name, in any case or Unicode form: two paths are one name when their
+    keys are equal."""
+    return unicodedata.normalize("NFC", path).casefold()
 
 
 def _is(test: Callable[[], bool]) -> bool:

@@ -34,6 +34,10 @@ SPRING_LIMIT = 500
 """Up to this many nodes networkx's exact spring layout; above it a sampled one (O(N) a step)."""
 LOCAL_LIMIT = 40
 """The most nodes a note's local graph shows."""
+LOCAL_LARGEST = 40.0
+"""The largest a node is drawn in a local graph (a degree of 38 or more): its physics does not
+keep nodes apart by their size, and a hub of 6,000 links, drawn 389 px wide by its degree,
+covered its 39 neighbours on every page near it (a disc with nothing to click)."""
 LABEL_LENGTH = 42
 MENTIONS = "mentions"
 LOD_EDGES = 1000
@@ -256,7 +260,7 @@ class GraphBuilder:
         nodes: list[list[Any]] = []
         for other in keep:
             full = self._nodes[other]
-            row = [other, full["label"], full["group"], full["size"]]
+            row = [other, full["label"], full["group"], min(full["size"], LOCAL_LARGEST)]
             if "name" in full:
                 row.append(full["name"])
             nodes.append(row)

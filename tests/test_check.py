@@ -103,6 +103,27 @@ def test_duplicate_aliases_titles_and_shadowed_alias(write_wiki) -> None:
     assert ("duplicate-title", "b.md:2", "warning") in got
 
 
+def test_a_name_thousands_of_notes_share_names_ten_of_them(write_wiki) -> None:
+    """3,000 notes titled "Meeting notes" (each folder's) and sharing an alias: each finding
+    named all the others (``kg check`` wrote 200 MB and held a gigabyte); now the first ten
+    and how many more. So does an ambiguous link."""
+    n = 300
+    config = write_wiki({f"day{i:03d}/Meeting notes.md":
+                         "---\ntitle: Meeting notes\naliases: [Standup]\n---\n[[Standup]]\n"
+                         for i in range(n)})
+    findings = check(config).findings
+    first_ten = ", ".join(f"day{i:03d}-meeting-notes" for i in range(10))
+    titles = [f.message for f in findings if f.code == "duplicate-title"]
+    assert len(titles) == n
+    assert set(titles) == {f"the title 'meeting notes' is shared by {first_ten} and 290 more"}
+    aliases = {f.message for f in findings if f.code == "duplicate-alias"}
+    assert aliases == {f"the alias 'standup' is claimed by {first_ten} and 290 more"}
+    ambiguous = [f.message for f in findings if f.code == "ambiguous-target"]
+    assert len(ambiguous) == n
+    assert set(ambiguous) == {f"'Standup' is ambiguous: it names {first_ten} and 290 more"}
+    assert max(len(f.message) for f in findings) < 400
+
+
 def test_missing_fields(write_wiki) -> None:
     config = write_wiki({"bare.md": "Just text, linking [[full]].\n",
                          "full.md": note("Full", "", "[[bare]]\n")})
@@ -271,6 +292,48 @@ def test_a_heading_is_suggested_as_it_is_written(write_wiki) -> None:
     hints = [f.hint for f in check(config).findings if f.code == "broken-heading"]
     assert hints == ["did you mean '#Research Angle (Tier 1)'?",
                      "a has the headings: GPT-4 Results, Research Angle (Tier 1)"]
+
+
+def test_a_note_of_thousands_of_headings_and_blocks_linked_where_it_has_none(write_wiki
+                                                                           ) -> None:
+    """A note of 1,500 headings and blocks, and 280 links to headings and blocks it lacks:
+    each hint had named all 1,500 (and difflib compared each link with every heading in
+    Python: 4,000 took a minute and a half). The near heading is still the one difflib
+    picks among all; with none near, ten are named and the rest counted."""
+    import difflib
+    import random
+
+    from kg.ids import name_key
+
+    n = 1500
+    rng = random.Random(5)
+    words = ["results", "method", "ablation", "limits", "data", "setup", "proof", "notes"]
+    heads = [f"{rng.choice(words).title()} {rng.choice(words)} {i}" for i in range(n)]
+    body = "".join(f"## {h}\nText of it. ^b{i}\n\n" for i, h in enumerate(heads))
+    typos = []
+    for _ in range(120):
+        chars = list(rng.choice(heads))
+        for _ in range(rng.randint(1, 4)):
+            chars[rng.randrange(len(chars))] = rng.choice("xyz")
+        typos.append("".join(chars))
+    typos += [f"Zq{i}" for i in range(20)]
+    links = " ".join(f"[[toc#{t}]] [[toc#^gone{i}]]" for i, t in enumerate(typos))
+    config = write_wiki({"toc.md": note("Toc", "", body), "b.md": note("B", "", links + "\n")})
+    findings = check(config).findings
+    hints = {f.message: f.hint for f in findings if f.code == "broken-heading"}
+    keys = {name_key(h): h for h in heads}
+    for typo in typos:
+        near = difflib.get_close_matches(name_key(typo), sorted(keys), n=1)
+        if near:
+            assert hints[f"link to a heading '{typo}' that toc lacks"] == \
+                f"did you mean '#{keys[near[0]]}'?"
+    first = ", ".join(sorted(heads)[:10])
+    assert hints["link to a heading 'Zq0' that toc lacks"] == \
+        f"toc has the headings: {first} and 1,490 more"
+    blocks = {f.hint for f in findings if f.code == "broken-block"}
+    assert blocks == {"toc has the blocks: " + ", ".join(f"^b{i}" for i in sorted(
+        str(k) for k in range(n))[:10]) + " and 1,490 more"}
+    assert max(len(f.hint or "") for f in findings) < 1000
 
 
 def test_links_to_places_within_a_note_or_to_blocks_it_lacks(write_wiki) -> None:

@@ -143,6 +143,30 @@ def test_names_of_one_id_that_are_other_names_are_kept_apart(tmp_path: Path) -> 
     assert len(set(ids.values())) == len(ids)
 
 
+def test_thousands_of_names_of_one_id(tmp_path: Path) -> None:
+    """3,000 names that slug alike (``Topic !``, ``Topic +``, ``Topic !+``…) and ``Topic``:
+    ``Topic`` keeps the id, each other its hash; a name written again in another case, in
+    another folder, is one name with it: both by their paths, as before (each file of the id
+    had been compared with every other: n² comparisons of names made NFC and case-folded)."""
+    import itertools
+
+    from kg.ids import hashed_id
+
+    wiki = tmp_path / "wiki"
+    (wiki / "sub").mkdir(parents=True)
+    others = ["Topic " + "".join(signs) for k in (1, 2, 3, 4)
+              for signs in itertools.product("!+&@$%=~", repeat=k)]
+    names = ["Topic", *others[:3000]]
+    for name in names:
+        (wiki / f"{name}.md").write_text("# x\n", encoding="utf-8")
+    (wiki / "sub" / "TOPIC !.md").write_text("# x\n", encoding="utf-8")
+    ids = {f.rel: f.id for f in disc.discover(wiki).files}
+    assert len(ids) == len(names) + 1 == len(set(ids.values()))
+    assert ids["Topic.md"] == "topic"
+    assert all(ids[f"{n}.md"] == hashed_id(n) for n in names[1:])
+    assert ids["sub/TOPIC !.md"] == hashed_id("sub TOPIC !")  # by its path, beside Topic !
+
+
 def test_one_name_in_several_folders_takes_ids_of_the_paths(tmp_path: Path) -> None:
     """A README.md in each folder, as vaults have them: each takes the id of its path, and a
     path id another file's name gives is a collision."""

@@ -365,7 +365,7 @@ def _oversize_value() -> bytes:
 
 
 def _oversize_front_matter() -> bytes:
-    lines = "".join(f"k{i}: {'y' * 60}\n" for i in range(5000))
+    lines = "".join(f"k{i}: {'y' * 60}\n" for i in range(17000))  # 1.1 MB
     return ("---\ntitle: ok\n" + lines + "---\nBody.\n").encode()
 
 

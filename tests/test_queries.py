@@ -171,6 +171,51 @@ def test_every_shortest_path(write_wiki) -> None:
     assert len(analysis.paths(open_graph(config), "a", "d", limit=1)) == 1  # type: ignore[arg-type]
 
 
+def test_a_path_of_more_hops_than_python_recurses(write_wiki) -> None:
+    """Daily notes each linking the day before: the first to the last is a path of 1,499
+    hops. Walking it back had recursed a call a hop (a RecursionError past 1,000)."""
+    n = 1500
+    config = write_wiki({f"d{i:04d}.md": f"# Day {i}\n" + (f"After [[d{i - 1:04d}]].\n"
+                                                             if i else "") for i in range(n)})
+    from kg.cache import open_graph
+
+    for graph in (open_graph(config), open_graph(config)):  # rebuilt (in memory), then read
+        (path,) = analysis.paths(graph, "d0000", f"d{n - 1:04d}")  # type: ignore[arg-type]
+        assert [h.target for h in path] == [f"d{i:04d}" for i in range(1, n)]
+        assert {h.label for h in path} == {"mentioned by"}
+    result = kg("path", "d0000", f"d{n - 1:04d}", "--wiki", str(config.wiki), "--format", "json")
+    assert result.exit_code == 0 and len(rows(result)) == n - 1
+
+
+def test_every_shortest_path_through_thousands_of_notes(write_wiki) -> None:
+    """An index note listing 2,000 notes that each connect to one hub: 2,000 shortest paths,
+    every middle note a predecessor of the hub at once (kept in a list, each one had been
+    looked for in all those before it), in order, as many as asked; the edges of each node,
+    held in memory after a rebuild or read from the cache, are the same."""
+    n = 2000
+    files = {f"n{i:04d}.md": f"---\ntitle: N{i}\nconnections: [hub]\n---\n" for i in range(n)}
+    files["index.md"] = "# Index\n" + "".join(f"- [[n{i:04d}]]\n" for i in range(n))
+    files["hub.md"] = "---\ntitle: Hub\nconnections: [hub, index]\n---\n"  # one to itself
+    config = write_wiki(files)
+    from kg.cache import open_graph
+
+    rebuilt = open_graph(config)
+    read = open_graph(config)
+    assert rebuilt._wiki is not None and read._wiki is None  # held whole, then from the file
+    wiki = rebuilt.wiki()
+    for nid in ("hub", "index", "n0000", "n1999"):
+        expected = tuple(e for e in wiki.edges if nid in (e.source, e.target))
+        assert rebuilt.edges(nid) == read.edges(nid) == expected  # type: ignore[arg-type]
+        assert rebuilt.edge_rows(nid) == read.edge_rows(nid)  # type: ignore[arg-type]
+    assert len(rebuilt.edges("hub")) == n + 2  # type: ignore[arg-type]
+    for graph in (rebuilt, read):
+        every = analysis.paths(graph, "index", "hub", directed=True)  # type: ignore[arg-type]
+        assert [p[0].target for p in every] == [f"n{i:04d}" for i in range(n)]
+        assert [len(p) for p in every] == [2] * n
+        first = analysis.paths(graph, "index", "hub", directed=True, limit=50)  # type: ignore[arg-type]
+        assert first == every[:50]
+
+
 def test_no_path_exits_1(write_wiki) -> None:
     config = write_wiki({"a.md": "# A\n", "b.md": "# B\n"})
     result = kg("path", "a", "b", "--wiki", str(config.wiki))

@@ -207,6 +207,57 @@ def test_a_note_is_suggested_once_by_its_best_name(parse) -> None:
     assert found == ["defense-trilemma", "defense dilemma"]
 
 
+def test_suggestions_found_together_are_those_found_one_by_one(parse) -> None:
+    """``kg check`` asks the suggestions of every placeholder at once: past a million
+    comparisons they are scored in blocks (rapidfuzz's cdist) and only the names that can
+    reach 60 % ranked. The lists are the same, ties and order, as one search at a time,
+    for names near many notes (typos of ids, titles, aliases) and near none."""
+    import random
+
+    rng = random.Random(7)
+    words = ["attention", "sparse", "routing", "reward", "model", "agent", "scaling", "law"]
+    notes = [parse(f"---\ntitle: {' '.join(rng.sample(words, 3))} {i}\n"
+                   f"aliases: [P{i:04d}]\n---\n", f"paper-{i:04d}.md") for i in range(400)]
+    resolver = Resolver(notes)
+    names = resolver._suggestable()
+    targets = ["missing topic 1", "paper-0007", "P0012", "x"]
+    for _ in range(1200):
+        chars = list(rng.choice(names))
+        for _ in range(rng.randint(0, 5)):
+            at = rng.randrange(len(chars))
+            chars[at:at + 1] = rng.choice([[], [rng.choice("aeiou -19")], ["z", chars[at]]])
+        targets.append("".join(chars) or "y")
+    assert len(set(targets)) * len(names) > 1_000_000  # in blocks
+    together = resolver.suggestions_of(targets)
+    assert together == {t: resolver.suggestions(t) for t in targets}
+    assert sum(1 for found in together.values() if len(found) == 3) > 500
+    assert together["missing topic 1"] == []
+
+
+def test_a_readme_in_each_of_thousands_of_folders_is_the_one_beside_the_link(write_wiki
+                                                                               ) -> None:
+    """A README.md in each of 1,500 folders, and a note beside each linking ``[[README]]``
+    (and ``[[readme]]``, the file name in another case): each link is its own folder's
+    README, found among the notes of that name in its folder (it had been looked for among
+    all 1,500, from each folder); from a folder without one, the name is ambiguous."""
+    n = 1500
+    files = {}
+    for i in range(n):
+        files[f"p{i}/README.md"] = f"# Project {i}\n"
+        files[f"p{i}/notes.md"] = f"# Notes {i}\nSee [[README]] and [[readme]].\n"
+    config = write_wiki(files)
+    wiki = load_wiki(config)
+    links = {(e.source, e.target) for e in wiki.edges}
+    assert links == {(f"p{i}-notes", f"p{i}-readme") for i in range(n)}
+    assert len(wiki.edges) == 2 * n
+    resolver = Resolver(wiki.notes.values())
+    assert resolver.resolve("README", folder="p7") == "p7-readme"
+    assert resolver.resolve("p8/README", folder="p7") == "p8-readme"
+    with pytest.raises(ResolveError, match="'README' is ambiguous: it names p0-readme, "
+                                           "p1-readme, p10-readme"):
+        resolver.resolve("README", folder="elsewhere")
+
+
 def test_suggestions_for_a_misspelt_name(notes) -> None:
     assert "internal-links" in Resolver(notes).suggestions("internal-link")
 

@@ -447,6 +447,24 @@ def test_local_graph_is_capped_around_a_hub(write_wiki: WriteWiki) -> None:
     assert len(ids) == LOCAL_LIMIT and {"n007", "hub"} <= ids
 
 
+def test_a_hub_is_drawn_no_larger_than_its_neighbours_can_be_seen_beside(
+        write_wiki: WriteWiki) -> None:
+    """A hub of 150 links is drawn at most 40 px in a local graph (on its page and on those
+    near it), where its size by degree covered the nodes around it; the global graph keeps
+    the size of its degree, and a note of few links its own size everywhere."""
+    from kg.graphview import LOCAL_LARGEST, node_size
+
+    files = {f"n{i:03d}.md": f"---\ntitle: N{i}\n---\nSee [[hub]].\n" for i in range(150)}
+    files["hub.md"] = "---\ntitle: Hub\n---\nThe centre.\n"
+    outputs = render(write_wiki(files))
+    assert node_size(150) > LOCAL_LARGEST == 40
+    for name in ("notes/hub.html", "notes/n007.html"):
+        data = json.loads(page(outputs, name).select_one("script#local-graph-data").text)
+        sizes = {n[0]: n[3] for n in data["nodes"]}
+        assert sizes["hub"] == LOCAL_LARGEST
+        assert sizes["n007"] == node_size(1) < LOCAL_LARGEST
+
+
 def test_local_graphs_around_a_hub_read_only_the_hubs_edges_they_show(
         write_wiki: WriteWiki) -> None:
     """A note linking to thousands: each page near it draws the same local graph as a walk
