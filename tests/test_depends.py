@@ -380,3 +380,25 @@ def test_the_name_table_is_made_again_only_for_another_resolver(parse) -> None:
     renamed = Resolver([parse("---\ntitle: Beta\n---\nx\n", "alpha.md")])
     assert "k:beta" in kg.depends.name_table(renamed)
     assert "k:beta" not in kg.depends.name_table(resolver)
+
+
+def test_a_trace_is_read_back_as_it_was_written(tmp_path: Path) -> None:
+    """The trace's reads are written as plain tuples (a named tuple costs a call of Python
+    code each way) and read back as :class:`~kg.depends.Reads`, equal to those written; a
+    file of another build's marker, or whose reads are not three, is no trace."""
+    import datetime as dt
+
+    from kg.cachefile import dump_paired
+
+    pages = {"notes/a.html": kg.depends.Reads.of(("a.md", "d1"), ["b", "a"], ["k:x"]),
+             "notes/b.html": kg.depends.Reads.of(None, [], [])}
+    trace = kg.depends.Trace("g", {"a": b"1"}, {"k:x": ("a",)}, {"t": "t"},
+                             dt.date(2026, 1, 2), pages)
+    manifest = tmp_path / "site-x.json"
+    kg.depends.write_trace(manifest, [1, 2], trace)
+    back = kg.depends.read_trace(manifest, [1, 2])
+    assert back == trace and all(type(r) is kg.depends.Reads for r in back.pages.values())
+    assert kg.depends.read_trace(manifest, [1, 3]) is None
+    dump_paired(kg.depends.trace_path(manifest), kg.depends.FORMAT, [1, 2],
+                replace(trace, pages={"notes/a.html": ("a.md", ())}))
+    assert kg.depends.read_trace(manifest, [1, 2]) is None
