@@ -239,7 +239,11 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
                   if previous else None)
         emitter = inc.Emitter(tmp, before, site.task_done)
         tasks = site.tasks()
-        edit = site.an_edit()
+        # An edit's few pages: made here, beside a thread splicing the exports, unless a
+        # child forked to write the cache shares the records already (kg build: a worker
+        # then costs no more copying of memory, and makes the lists and the exports
+        # beside this process: 0.3 s sooner, alternating runs)
+        edit = site.an_edit() and not graph.writing_aside
         with site.splices.beside() if edit else contextlib.nullcontext():
             made = list(inc.emit_all(tasks, emitter, 1 if edit else jobs or jobs_wanted(),
                                      site.page_count()))

@@ -212,6 +212,12 @@ class Graph:
         self._aside = pid
 
     @property
+    def writing_aside(self) -> bool:
+        """Whether a forked child is writing the cache (:meth:`settle_aside`): it shares
+        the records' memory, so every page of it either process writes to is copied."""
+        return self._aside is not None
+
+    @property
     def unwritten(self) -> bool:
         """Whether the cache file of this graph is yet to be written by :meth:`settle` (a
         rebuild's, opened ``write_later``), and no child is writing it."""

@@ -1124,11 +1124,11 @@ class Site:
         return len(self.wiki.notes) + len(self.wiki.placeholders)
 
     def an_edit(self) -> bool:
-        """Whether this build is an edit's (its exports spliced, few note pages made): made
-        in this process, the exports spliced by a thread beside it (:meth:`Splices.beside`),
-        not with a forked worker, which copies every page of memory either process then
-        writes a record's reference count on (the page keys of the trackers took twice as
-        long beside a worker) and had been worth it only for the splicing."""
+        """Whether this build is an edit's (its exports spliced, few note pages made), which
+        a forked worker may not pay for: it copies every page of memory either process
+        then writes a record's reference count on (``kg serve``'s trackers' keys took twice
+        as long beside one), and an edit's pages are mostly the splicing of the exports,
+        which a thread can do (:meth:`kg.splice.Splices.beside`)."""
         return self.splices.planned and self.making < PARALLEL_MIN
 
     def outputs(self) -> Iterator[Output]:

@@ -1108,3 +1108,45 @@ def test_serve_holds_what_its_next_build_reads_until_idle(tmp_path: Path,
     on_disk = manifest.read_bytes()
     assert not settle_tail()
     assert manifest.read_bytes() == on_disk and inc.read_manifest(config, marker) is not None
+
+
+def test_an_edit_splices_its_exports_beside_unless_a_child_writes_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kg serve's edit makes its pages in its own process while a thread splices the graph
+    exports (no worker is forked); kg build's, whose cache a forked child writes (sharing
+    the records' memory already), makes them beside a forked worker as before. Either
+    site is the one a full build makes."""
+    import kg.splice
+    import kg.workers
+    from kg.build import build
+    from kg.serve import ServeState, rebuild
+
+    monkeypatch.setattr(kg.workers, "jobs_wanted", lambda: 2)
+    beside: list[bool] = []
+    real = kg.splice.Splices.beside
+
+    def spy(self: kg.splice.Splices) -> Any:
+        beside.append(True)
+        return real(self)
+
+    monkeypatch.setattr(kg.splice.Splices, "beside", spy)
+    config = _config(tmp_path)
+    (config.wiki / "beta.md").write_text(NOTE.format(title="Beta") + "See [[Alpha]].\n",
+                                         encoding="utf-8")
+    build(config)
+    (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + "More.\n",
+                                          encoding="utf-8")
+    assert rebuild(config, ServeState(config.out), lambda _line: None) is not None
+    assert beside == [True]
+    served = (config.out / "graph.nt").read_bytes()
+    assert b"More." in served
+    (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + "Less.\n",
+                                          encoding="utf-8")
+    kg.build.settle_tail()
+    if kg.workers.can_fork():  # the cache written by a forked child: a worker beside
+        build(config)
+        assert beside == [True]
+    whole = tmp_path / "whole"
+    build(Config(root=tmp_path / "w", wiki=config.wiki, out=whole), full=True)
+    build(config)
+    assert (config.out / "graph.nt").read_bytes() == (whole / "graph.nt").read_bytes()
