@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from kg.bidi import isolate
 from kg.ids import NoteId
+from kg.memo import LastMade
 from kg.model import Edge, EdgeKind, Wiki
 from kg.relations import RELATIONS
 from kg.views import Views
@@ -128,24 +129,11 @@ class EdgeRecords(NamedTuple):
     build's may be the next one's): one per source, target and relation, self-links left
     out, by ends and relation; and each source's."""
 
-    made_of: tuple[Edge, ...]
     edges: tuple[dict[str, Any], ...]
     out: Mapping[str, tuple[dict[str, Any], ...]]
 
 
-_last_records: EdgeRecords | None = None
-"""The last :func:`edge_records` (``kg serve`` builds again and again; an edit of a note's
-text leaves every edge as it was)."""
-
-
-def edge_records(edges: tuple[Edge, ...]) -> EdgeRecords:
-    """The :class:`EdgeRecords` of ``edges``: the last ones again while the edges are equal."""
-    global _last_records
-    last = _last_records
-    if last is not None and (last.made_of is edges or last.made_of == edges):
-        if last.made_of is not edges:  # equal records, not the same: the same from now on
-            last = _last_records = last._replace(made_of=edges)
-        return last
+def _edge_records(edges: tuple[Edge, ...]) -> EdgeRecords:
     seen: set[tuple[str, str, str]] = set()
     records: list[dict[str, Any]] = []
     # sorted as plain tuples (no key function): by ends and label, then in the wiki's order
@@ -168,9 +156,12 @@ def edge_records(edges: tuple[Edge, ...]) -> EdgeRecords:
     out: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         out.setdefault(record["from"], []).append(record)
-    _last_records = made = EdgeRecords(edges, tuple(records),
-                                       {source: tuple(found) for source, found in out.items()})
-    return made
+    return EdgeRecords(tuple(records), {source: tuple(found) for source, found in out.items()})
+
+
+edge_records: LastMade[EdgeRecords] = LastMade(_edge_records)
+"""The :class:`EdgeRecords` of the wiki's edges; the last ones again while they are equal
+(``kg serve``: an edit of a note's text leaves every edge as it was)."""
 
 
 class GraphBuilder:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from kg.ids import NoteId, hashed_id, slugify
+from kg.memo import LastMade
 from kg.model import (
     Edge,
     EdgeKind,
@@ -106,7 +107,6 @@ class EdgeIndex(NamedTuple):
     edges, its degree (other nodes linked either way) and those nodes, best linked first
     (so that a capped neighbourhood keeps the hubs)."""
 
-    edges: tuple[Edge, ...]
     out: Mapping[NoteId, tuple[Edge, ...]]
     inc: Mapping[NoteId, tuple[Edge, ...]]
     at: Mapping[NoteId, tuple[Edge, ...]]
@@ -115,20 +115,7 @@ class EdgeIndex(NamedTuple):
     adjacent: Mapping[NoteId, tuple[NoteId, ...]]
 
 
-_last_index: EdgeIndex | None = None
-"""The last :func:`edge_index`: ``kg serve`` builds again and again, and most edits (a
-note's text) leave every edge as it was."""
-
-
-def edge_index(edges: tuple[Edge, ...]) -> EdgeIndex:
-    """The :class:`EdgeIndex` of ``edges``; the last one made again while the edges are equal
-    (compared in C, most of them the very same records: a tenth of the time of making it)."""
-    global _last_index
-    last = _last_index
-    if last is not None and (last.edges is edges or last.edges == edges):
-        if last.edges is not edges:  # equal records, not the same: the same from now on
-            last = _last_index = last._replace(edges=edges)
-        return last
+def _edge_index(edges: tuple[Edge, ...]) -> EdgeIndex:
     out: dict[NoteId, list[Edge]] = defaultdict(list)
     inc: dict[NoteId, list[Edge]] = defaultdict(list)
     at: dict[NoteId, list[Edge]] = defaultdict(list)
@@ -143,15 +130,18 @@ def edge_index(edges: tuple[Edge, ...]) -> EdgeIndex:
             near[source].add(target)
             near[target].add(source)
     degree = {nid: len(others) for nid, others in near.items()}
-    _last_index = made = EdgeIndex(
-        edges,
+    return EdgeIndex(
         {nid: tuple(found) for nid, found in out.items()},
         {nid: tuple(found) for nid, found in inc.items()},
         {nid: tuple(found) for nid, found in at.items()},
         degree,
         {nid: tuple(sorted(others, key=lambda o: (-degree.get(o, 0), o)))
          for nid, others in near.items()})
-    return made
+
+
+edge_index: LastMade[EdgeIndex] = LastMade(_edge_index)
+"""The :class:`EdgeIndex` of the wiki's edges; the last one again while they are equal
+(most edits in ``kg serve``: a tenth of the time of making it)."""
 
 
 class Views:

@@ -387,8 +387,12 @@ def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch) -> None:
     computation, when an edge changed, even only its line."""
     from kg import graphview, splice, views
 
-    for memo in (views, "_last_index"), (graphview, "_last_records"), (splice, "_last_units"):
-        monkeypatch.setattr(memo[0], memo[1], None if memo[1] != "_last_units" else {})
+    def forget() -> None:
+        views.edge_index.forget()
+        graphview.edge_records.forget()
+        monkeypatch.setattr(splice, "_last_units", {})
+
+    forget()
     b = parse("---\ntitle: B\n---\nbody\n", "b.md")
 
     def made(text: str) -> tuple[Any, ...]:
@@ -397,9 +401,7 @@ def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch) -> None:
         return wiki, v, graphview.GraphBuilder(v), splice._units(wiki)
 
     def fresh(wiki: Any) -> tuple[Any, ...]:
-        monkeypatch.setattr(views, "_last_index", None)
-        monkeypatch.setattr(graphview, "_last_records", None)
-        monkeypatch.setattr(splice, "_last_units", {})
+        forget()
         v = views.Views(wiki)
         return v, graphview.GraphBuilder(v), splice._units(wiki)
 
