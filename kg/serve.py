@@ -481,6 +481,7 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
     stop = stop or threading.Event()
     builder = Rebuilder(config, state, listener, say, settings, unsafe_html,
                         site_there=state.site_there(), put_off=True)
+    restore = stop_on_signals(stop)
     try:
         if watch:
             watch_project(builder, stop)
@@ -493,6 +494,30 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
         listener.close()
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: stopped as asked
             builder.idle()
+        restore()
+
+
+def stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """Make SIGTERM and SIGHUP (a service manager's stop, the terminal closed) set ``stop``:
+    kg serve then ends as after Ctrl-C, its build done, writing what it put off until idle
+    (the graph cache, what the next build reads), which Python's own ending on those signals
+    would lose (the next `kg build` made every page again). Only in the main thread, which
+    handles signals; gives what puts the previous handlers back."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, lambda _number, _frame: stop.set())
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    return restore
 
 
 @dataclass

@@ -1150,3 +1150,48 @@ def test_an_edit_splices_its_exports_beside_unless_a_child_writes_the_cache(
     build(Config(root=tmp_path / "w", wiki=config.wiki, out=whole), full=True)
     build(config)
     assert (config.out / "graph.nt").read_bytes() == (whole / "graph.nt").read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="POSIX signals")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_serve_stopped_by_a_signal_writes_what_it_put_off(tmp_path: Path,
+                                                           signal_name: str) -> None:
+    """Stopped by SIGTERM (a service manager) or SIGHUP (its terminal closed), kg serve ends
+    as after Ctrl-C, exit 0, having written what its builds put off until idle: the next
+    ``kg build`` finds its site's manifest (it makes no page again) and a query the cache."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import kg
+    import kg.cache
+    import kg.incremental as inc
+
+    config = _config(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(Path(kg.__file__).parents[1]), "KG_JOBS": "1",
+           "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from kg.cli import run; run()", "serve", "--wiki",
+         str(config.wiki), "--out", str(config.out), "--port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        lines = iter(process.stdout.readline, "")
+        assert any("serving" in line for line in lines)
+        time.sleep(1.0)  # watching
+        (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + "Signalled.\n",
+                                              encoding="utf-8")
+        assert any(line.startswith("Built") for line in lines)
+        process.send_signal(getattr(signal, signal_name))
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert inc.read_manifest(config, config.out / inc.SITE_MARKER) is not None
+    opened = kg.cache.open_file(kg.cache.cache_file(config), kg.cache.code_key(),
+                                str(config.wiki))
+    assert opened is not None
+    with opened:
+        assert opened.stats() == kg.cache.scan(config.wiki)
