@@ -206,8 +206,10 @@ def build(wiki: str | None, out: str | None, base_url: str | None, quiet: bool,
     progress = None if quiet else (lambda message: click.echo(f"· {message}", err=True))
     result = run_build(config, progress=progress, unsafe_html=unsafe_html, full=full)
     if not quiet:
-        for warning in result.warnings:
-            click.echo(f"  {warning}", err=True)
+        from kg.formats import warning_lines
+
+        for line in warning_lines(result.warnings):
+            click.echo(f"  {line}", err=True)
     click.echo(result.summary())
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.ids import small_number
+
+if TYPE_CHECKING:
+    from kg.errors import Finding
 
 FORMATS = ("table", "json", "csv")
 
@@ -165,3 +168,24 @@ def shown_path(path: Path) -> str:
         return printable(str(path.resolve().relative_to(Path.cwd().resolve())))
     except (ValueError, OSError):
         return printable(str(path))
+
+
+SHOWN_WARNINGS = 20
+"""The most warnings a build lists one by one; ``kg check`` lists every one."""
+
+
+def warning_lines(warnings: Sequence[Finding], limit: int = SHOWN_WARNINGS) -> list[str]:
+    """What a build says of its ``warnings``: the first ``limit`` each on a line, then how
+    many more of each code (a vault of Dataview fields, one warning a line, would otherwise
+    fill the terminal on every build), and where the rest are."""
+    lines = [str(w) for w in warnings[:limit]]
+    rest = warnings[limit:]
+    if rest:
+        counts: dict[str, int] = {}
+        for w in rest:
+            counts[w.code] = counts.get(w.code, 0) + 1
+        codes = ", ".join(f"{code} {n:,}" for code, n in
+                          sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        lines.append(f"… and {plural(len(rest), 'more warning')} ({codes}): `kg check` lists "
+                     f"them all; a code in kg.toml's ignore = [...] is not said")
+    return lines

@@ -714,6 +714,21 @@ def test_a_property_kg_does_not_use_is_a_warning_naming_its_line(write_wiki) -> 
     assert [f for f in check(quiet).findings if f.code == "unknown-property"] == []
 
 
+def test_a_build_lists_twenty_warnings_and_counts_the_rest(write_wiki) -> None:
+    """A vault of Dataview fields (a warning a line) does not fill the terminal on every
+    build: ``kg build`` lists the first twenty warnings and counts the rest by code, saying
+    where they all are; ``kg check`` still lists every one."""
+    config = write_wiki({f"p{i:02}.md": f"status:: reading\nrating:: {i}\n\n# P{i}\n\nText.\n"
+                         for i in range(15)})
+    built = kg("build", "--wiki", str(config.wiki), "--out", str(config.out))
+    lines = [line.strip() for line in built.stderr.splitlines() if line.startswith("  ")]
+    assert len(lines) == 21 and all("warning: '" in line for line in lines[:20])
+    assert lines[20] == ("… and 10 more warnings (unknown-property 10): `kg check` lists them "
+                         "all; a code in kg.toml's ignore = [...] is not said")
+    checked = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    assert checked.stdout.count('"unknown-property"') == 30
+
+
 # -- a reference manager's export ----------------------------------------------------------------
 
 
