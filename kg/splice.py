@@ -47,7 +47,6 @@ from kg.incremental import code_stamp
 from kg.rdf import (
     PREFIXES,
     Iris,
-    edges_by_source,
     iri,
     own_lines,
     person_lines,
@@ -253,7 +252,7 @@ def replacements(old: GraphState, new: GraphState, wiki: Wiki,
                 owners.add(nid)
     if not ranges:
         return []
-    by_source = edges_by_source(wiki) if owners else {}
+    by_source = edge_index(wiki.edges).out if owners else {}
     own: list[str] = []
     for nid in sorted(owners):
         mine = _note_ranges(f"<{prefix}{nid}")
