@@ -7,6 +7,7 @@ asked for (json, csv and shutil cost ~13 ms of a ~200 ms command).
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,9 +182,7 @@ def warning_lines(warnings: Sequence[Finding], limit: int = SHOWN_WARNINGS) -> l
     lines = [str(w) for w in warnings[:limit]]
     rest = warnings[limit:]
     if rest:
-        counts: dict[str, int] = {}
-        for w in rest:
-            counts[w.code] = counts.get(w.code, 0) + 1
+        counts = Counter(w.code for w in rest)
         codes = ", ".join(f"{code} {n:,}" for code, n in
                           sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         lines.append(f"… and {plural(len(rest), 'more warning')} ({codes}): `kg check` lists "

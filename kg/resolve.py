@@ -147,11 +147,7 @@ class Resolver:
         """The ids, aliases and titles closest to ``target`` (a typo's), best first: those
         at least 60 % alike (difflib's ratio; rapidfuzz computes it in C, where difflib took
         0.2 s a name at 10,000 notes, minutes for a wiki's placeholders)."""
-        from rapidfuzz import fuzz, process
-
-        found = process.extract(name_key(target), self._suggestable(), scorer=fuzz.ratio,
-                                score_cutoff=60, limit=limit * 3)
-        return self._best_of(found, limit)
+        return self._nearest(name_key(target), self._suggestable(), limit)
 
     def suggestions_of(self, targets: Iterable[str], limit: int = 3) -> dict[str, list[str]]:
         """:meth:`suggestions` of each of ``targets``, the same lists, found together.
@@ -170,8 +166,7 @@ class Resolver:
         near: dict[str, list[str]] = {}
         if len(distinct) * len(names) < _TOGETHER:  # a few: not worth numpy's import
             for key in distinct:
-                near[key] = self._best_of(process.extract(
-                    key, names, scorer=fuzz.ratio, score_cutoff=60, limit=limit * 3), limit)
+                near[key] = self._nearest(key, names, limit)
         else:
             import numpy as np
 
@@ -182,9 +177,7 @@ class Resolver:
                                        dtype=np.float32, workers=1)
                 for key, row in zip(block, scores, strict=True):
                     likely = [names[int(i)] for i in np.flatnonzero(row)]
-                    near[key] = self._best_of(process.extract(
-                        key, likely, scorer=fuzz.ratio, score_cutoff=60, limit=limit * 3),
-                        limit)
+                    near[key] = self._nearest(key, likely, limit)
         return {target: near[key] for target, key in keys.items()}
 
     def _suggestable(self) -> list[str]:
@@ -194,7 +187,12 @@ class Resolver:
                 [*self.by_id, *(k for table in self.steps[_BY_PLACE:] for k in table)]))
         return self._names
 
-    def _best_of(self, found: Iterable[tuple[str, float, int]], limit: int) -> list[str]:
+    def _nearest(self, key: str, names: list[str], limit: int) -> list[str]:
+        """Of ``names``, those at least 60 % like ``key``, best first, each note's best."""
+        from rapidfuzz import fuzz, process
+
+        found = process.extract(key, names, scorer=fuzz.ratio, score_cutoff=60,
+                                limit=limit * 3)
         named: set[frozenset[NoteId]] = set()
         best: list[str] = []
         for name, _score, _index in found:  # a note's best name only ('defense-trilemma'
