@@ -500,15 +500,8 @@ def foreign_files(out: Path, written: set[str]) -> list[str]:
 def site_untouched(out: Path, manifest: Manifest) -> bool:
     """Whether no file of the site was removed or added by hand since the manifest's build
     (which moves the mtime of its folder); a page edited in place is not looked for."""
-    if not manifest.folders:
-        return False
-    for folder, mtime in manifest.folders.items():  # the folders of its pages, as written
-        try:
-            if (out / folder).stat().st_mtime_ns != mtime:
-                return False
-        except OSError:
-            return False
-    return True
+    return bool(manifest.folders) and (
+        len(untouched_folders(out, manifest)) == len(manifest.folders))
 
 
 def write_manifest(config: Config, manifest: Manifest) -> None:
