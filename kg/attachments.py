@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from kg.discover import skipped_folder, template_folders, walk_folders
+from kg.discover import file_key, skipped_folder, template_folders, walk_folders
 from kg.ids import ATTACHMENTS
 
 IMAGES = frozenset({"png", "jpg", "jpeg", "gif", "webp", "avif", "bmp"})
@@ -106,19 +106,19 @@ class Attachments:
         ref = ref.strip()
         if not possible(ref, folder):
             return None
-        for base in (folder, ""):
-            rel = posixpath.normpath(posixpath.join(base, ref.lstrip("/")))
+        tried = [posixpath.normpath(posixpath.join(base, ref.lstrip("/")))
+                 for base in (folder, "")]
+        for rel in tried:
             if self._is_attachment(rel):
                 return rel
         if "/" in ref:  # a path: as written, or (from a Mac) in the other Unicode form
             if ref.isascii():
                 return None
-            wanted = {unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(
-                base, ref.lstrip("/")))) for base in (folder, "")}
-            named = self._names().get(_name_key(ref.rpartition("/")[2]), [])
+            wanted = {unicodedata.normalize("NFC", rel) for rel in tried}
+            named = self._names().get(file_key(ref.rpartition("/")[2]), [])
             return next((rel for rel in named if unicodedata.normalize("NFC", rel) in wanted),
                         None)
-        named = self._names().get(_name_key(ref), [])
+        named = self._names().get(file_key(ref), [])
         near = [rel for rel in named if rel.rpartition("/")[0] == folder]
         return min(near or named, key=lambda rel: (rel.count("/"), rel), default=None)
 
@@ -144,14 +144,8 @@ class Attachments:
                     rel = name if prefix == "." else f"{prefix}/{name}"
                     if (kind(name) and not name.startswith(".") and name.isprintable()
                             and not os.path.islink(os.path.join(top, name))):
-                        self._by_name.setdefault(_name_key(name), []).append(rel)
+                        self._by_name.setdefault(file_key(name), []).append(rel)
         return self._by_name
-
-
-def _name_key(name: str) -> str:
-    """A file's name as a bare reference finds it: in any case and either Unicode form
-    (a Mac writes ``Café.png`` decomposed; a link typed to it is composed)."""
-    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _linked(wiki: Path, rel: str) -> bool:

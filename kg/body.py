@@ -192,10 +192,9 @@ SHORTCODE_LINK = re.compile(r'\{\{[<%]\s*(?:rel)?ref\s+"([^"\n]+)"\s*[>%]\}\}'
                             r"|\{%\s*(link|post_url)\s+([^\s%]+)\s*%\}")
 """A link's destination as Hugo writes it, ``{{< ref "posts/x.md" >}}`` (``relref``,
 ``{{% %}}``), or Jekyll, ``{% link _posts/x.md %}``, ``{% post_url 2024-05-01-x %}``."""
-_SHORTCODE = (r'\{\{[<%]\s*(?:rel)?ref\s+"[^"\n]+"\s*[>%]\}\}'
-              r"|\{%\s*(?:link|post_url)\s+[^\s%]+\s*%\}")  # the same, as MD_LINK holds it
 MD_LINK = re.compile(r"(?<!!)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
-                     r"\(\s*(<[^<>\n]*>|" + _SHORTCODE + r"|(?:[^\s()<>]|\([^\s()<>]*\))+)"
+                     r"\(\s*(<[^<>\n]*>|" + SHORTCODE_LINK.pattern
+                     + r"|(?:[^\s()<>]|\([^\s()<>]*\))+)"
                      r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 """An inline Markdown link, ``[text](destination "title")``: its text and destination
 (which may hold balanced parentheses: ``BERT%20(2018).md``, or be a site generator's

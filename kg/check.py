@@ -258,7 +258,7 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
     out: list[Finding] = []
     for note in notes:
         stem = note.path.rsplit("/", 1)[-1].removesuffix(".md")
-        if ("title" not in note.field_lines and note.title == stem and _written_as_id(stem)
+        if (_named_by_file(note) and _written_as_id(stem)
                 and without_title(note.body, note.title) == note.body):  # no "# Title"
             out.append(Finding(WARNING, "missing-title", "no title: the file name stands in",
                                _at(note), 'add \'title: "…"\' to the front-matter'))

@@ -239,18 +239,19 @@ def _apart(claims: dict[NoteId, list[NoteFile]]) -> dict[NoteId, list[NoteFile]]
         # how many of the files are each name (in any case or Unicode form): a file of a
         # name another file also is, is kept (each had been compared with every other:
         # 3,000 names that slug alike, ``Topic !``, ``Topic +``…, took 1.7 s a build)
-        names = Counter(_name_key(file.rel) for file in files) if len(files) > 1 else None
+        names = Counter(file_key(file.rel) for file in files) if len(files) > 1 else None
         for file in files:
             stem = unicodedata.normalize("NFC", file.rel.rpartition("/")[2][:-3])
-            kept = (names is None or loose_id(stem) == nid or names[_name_key(file.rel)] > 1)
+            kept = (names is None or loose_id(stem) == nid or names[file_key(file.rel)] > 1)
             own = nid if kept else hashed_id(stem)
             out.setdefault(own, []).append(file if kept else NoteFile(own, file.path, file.rel))
     return out
 
 
-def _name_key(path: str) -> str:
-    """A path as a name, in any case or Unicode form: two paths are one name when their
-    keys are equal."""
+def file_key(path: str) -> str:
+    """A path or file name as a name, in any case or Unicode form (a Mac writes ``Café.png``
+    decomposed; a link typed to it is composed): two are one name when their keys are
+    equal."""
     return unicodedata.normalize("NFC", path).casefold()
 
 
