@@ -445,8 +445,9 @@ def test_a_lists_key_follows_what_it_shows_of_each_note() -> None:
     held = {tag: [shared] for tag in (*shared.tags, shared.title)}  # as Views hold tags
     assert kg.incremental.key_of([shared], note_fields=LISTED) == key and held  # same bytes
     kg.incremental.forget_field_keys([same])
-    held = [note for note, _ in kg.incremental._FIELD_KEYS.values()]
+    held = list(kg.incremental._HELD.values())
     assert held and all(note is same for note in held)
+    assert all(table.keys() <= {id(same)} for table in kg.incremental._FIELD_KEYS.values())
 
 
 def test_a_note_list_is_keyed_by_what_it_shows_of_each_note() -> None:
@@ -531,6 +532,7 @@ def test_a_new_process_takes_what_lists_show_of_unchanged_notes_from_the_cache(
     field_keys = kg.incremental.manifest_path(sample).with_name("field-keys.pickle")
     assert field_keys.is_file()
     monkeypatch.setattr(kg.incremental, "_FIELD_KEYS", {})
+    monkeypatch.setattr(kg.incremental, "_HELD", {})
     monkeypatch.setattr(kg.incremental, "_STORED", {})
     monkeypatch.setattr(kg.incremental, "_LOADED", set())
     hashed: list[str] = []

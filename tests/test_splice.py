@@ -220,3 +220,21 @@ def test_workers_splice_too(wiki: Config, monkeypatch: pytest.MonkeyPatch) -> No
         EDITS[name](wiki)
         spliced_build(wiki, monkeypatch, jobs=2)  # a worker that made a file whole would raise
         assert exports(wiki) == whole(wiki), name
+
+
+def test_the_lines_of_no_one_note_are_the_last_builds_while_their_inputs_are_equal(
+        wiki: Config) -> None:
+    """``kg serve``'s next build takes the sorted wiki-level, author, source and raw-file
+    lines again when what they are made of is equal (an edit of a note's text), and makes
+    them again, equal to a fresh computation, when one input changed (a tag)."""
+    from kg import splice
+
+    first = splice.graph_state(load_wiki(wiki), wiki, "k").common
+    EDITS["body"](wiki)
+    assert splice.graph_state(load_wiki(wiki), wiki, "k").common is first
+    EDITS["new tag"](wiki)
+    now = load_wiki(wiki)
+    tagged = splice.graph_state(now, wiki, "k").common
+    assert tagged is not first and any("new/sub" in line for line in tagged)
+    splice._common.forget()
+    assert splice.graph_state(now, wiki, "k").common == tagged
