@@ -33,6 +33,7 @@ from kg.attachments import Attachments, possible, site_path
 from kg.attachments import href as attachment_href
 from kg.bidi import isolate
 from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
+from kg.cachefile import plain_digest
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, ResolveError, TemplateError
@@ -448,8 +449,10 @@ class Site:
         self.notes = list(wiki.notes.values())
         self.global_key = self._global_key(unsafe_html, own)
         self.tags_key = key_of(sorted(self.views.tag_slugs.items()))
-        self.rdf_key = key_of(self.global_key, "rdf", self.notes)
-        self.search_key = key_of(self.global_key, "search", self.notes,
+        # every record by what makes it (as a key names a note), hashed at once
+        records = plain_digest([(note.id, note.path, note.digest) for note in self.notes])
+        self.rdf_key = key_of(self.global_key, "rdf", records)
+        self.search_key = key_of(self.global_key, "search", records,
                                  list(self.wiki.placeholders.values()))
         self.attachments = Attachments(config.wiki)
         self.attached = {note.id: tuple((ref, self.attachments.find(ref, folder_of(note)))

@@ -156,11 +156,23 @@ def unit_digest(note: Note, edges: Iterable[Edge]) -> bytes:
 
 
 def search_state(wiki: Wiki, config: Config, key: str) -> SearchState:
-    entries: dict[str, bytes] = {nid: plain_digest(_record(note))
-                                 for nid, note in wiki.notes.items()}
+    global _last_entries
+    last, kept = _last_entries, {}
+    entries: dict[str, bytes] = {}
+    for nid, note in wiki.notes.items():
+        known = last.get(nid)
+        entry = known[1] if known is not None and known[0] is note else plain_digest(
+            _record(note))
+        entries[nid] = entry
+        kept[nid] = note, entry
+    _last_entries = kept
     entries.update((pid, plain_digest(("placeholder", ph.label)))
                    for pid, ph in wiki.placeholders.items())
     return SearchState(splice_env(config), key, entries)
+
+
+_last_entries: dict[NoteId, tuple[Note, bytes]] = {}
+"""The last build's search entry digests, each with the record it was made of."""
 
 
 def changed_entries(old: SearchState, new: SearchState,
