@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import jinja2
 from markupsafe import Markup, escape
@@ -219,10 +219,40 @@ class Remembered:
     (:meth:`Site.task_done`), for memory.
     """
 
-    def __init__(self, previous: dict[tuple[Any, ...], Markup]) -> None:
+    def __init__(self, previous: dict[tuple[Any, ...], Markup],
+                 previous_lines: dict[tuple[Any, ...], dict[int, str]] | None = None,
+                 previous_held: dict[int, Any] | None = None) -> None:
         self.previous = previous
         self.now: dict[tuple[Any, ...], Markup] = {}
         self.keeping = False
+        self.previous_lines = previous_lines or {}
+        self.previous_held = previous_held or {}
+        """The last build's lines (:meth:`lines`) by list kind, then by the record's
+        ``id``; ``previous_held`` holds those records, so that no other object has their
+        ``id`` while this lives."""
+        self.now_lines: dict[tuple[Any, ...], dict[int, str]] = {}
+        self.now_held: dict[int, Any] = {}
+
+    def next(self) -> Remembered:
+        """What the next build starts from: what this one rendered."""
+        return Remembered(self.now, self.now_lines, self.now_held)
+
+    def lines(self, kind: tuple[Any, ...], notes: Iterable[Note],
+              line: Callable[[Note], str]) -> str:
+        """``line(note)`` of each of ``notes``, joined: the last build's line of the very
+        same record looked up in C (a record is frozen, and ``kind`` holds all that a line
+        depends on besides it), the others made."""
+        if not isinstance(notes, (tuple, list)):
+            notes = list(notes)  # a template's filtered list
+        ids = list(map(id, notes))
+        kept: list[str | None] = list(map(self.previous_lines.get(kind, {}).get, ids))
+        found = (cast("list[str]", kept) if None not in kept else
+                 [text if text is not None else line(note)
+                  for text, note in zip(kept, notes, strict=True)])
+        if self.keeping:
+            self.now_lines.setdefault(kind, {}).update(zip(ids, found, strict=True))
+            self.now_held.update(zip(ids, notes, strict=True))
+        return "".join(found)
 
     def get(self, key: tuple[Any, ...]) -> Markup | None:
         found = self.now.get(key)
@@ -391,11 +421,13 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
     def note_items(notes: Iterable[Note], summary: bool = True) -> Markup:
         """``note_item`` of each note, a line each, as a template's loop writes them (a
         loop of ten thousand in Jinja costs three times this)."""
-        return Markup("".join([f"  {note_item(note, summary)}\n" for note in notes]))
+        return Markup(across.lines((context, 2, summary), notes,
+                                   lambda note: f"  {note_item(note, summary)}\n"))
 
     def timeline_items(notes: Iterable[Note]) -> Markup:
         """``timeline_item`` of each note, a line each (see ``note_items``)."""
-        return Markup("".join([f"    {timeline_item(note)}\n" for note in notes]))
+        return Markup(across.lines((context, 3), notes,
+                                   lambda note: f"    {timeline_item(note)}\n"))
 
     return {"note_link": note_link, "note_item": note_item, "tier_badge": tier_badge,
             "date": date, "tag_list": tag_list, "timeline_item": timeline_item,
@@ -470,7 +502,7 @@ class Site:
         """Each note page's key kept from the last build (None: to make), as :meth:`tasks`
         found it."""
         global _remembered
-        self._remembered = _remembered = Remembered(_remembered.now)
+        self._remembered = _remembered = _remembered.next()
 
     def reuse(self, old: Trace | None, keys: Mapping[str, str]) -> Trace:
         """Plan which note pages keep their ``keys`` of the last build (whose trace is

@@ -312,32 +312,30 @@ def test_builds_in_one_process_render_again_only_the_list_items_that_changed(
     from changed (here the tiers' labels, in kg.toml); the site is a full build's."""
     import kg.site
 
-    looked: list[tuple[object, bool]] = []
-    real = kg.site.Remembered.get
+    made: list[str] = []
+    real = kg.site.Remembered.lines
 
-    def get(self: kg.site.Remembered, key: tuple[object, ...]) -> object:
-        found = real(self, key)
-        if key[1] == 1:  # a timeline item, which shows the summary
-            looked.append((key[2], found is not None))
-        return found
+    def lines(self: kg.site.Remembered, kind: tuple[object, ...], notes: Any,
+              line: Callable[[Any], str]) -> str:
+        if kind[1] != 3:  # not the timeline, which shows the summary
+            return real(self, kind, notes, line)
+        return real(self, kind, notes, lambda note: made.append(note.id) or line(note))
 
-    monkeypatch.setattr(kg.site.Remembered, "get", get)
+    monkeypatch.setattr(kg.site.Remembered, "lines", lines)
     for n in (1, 2):
         edit(sample, "ahe.md", lambda t, n=n: t.replace("## TL;DR\n", f"## TL;DR\nEdit {n}.\n", 1))
-        looked.clear()
+        made.clear()
         build(sample)
-    again = {nid for nid, hit in looked if hit}
-    assert "ahe" not in again and {"mimo", "import-ai-455"} <= again
-    assert {nid for nid, hit in looked if not hit} == {"ahe"}
+    assert made == ["ahe"]  # the other notes' lines: the last build's
 
     toml = sample.root / "kg.toml"
     toml.write_text((toml.read_text(encoding="utf-8") if toml.exists() else "")
                     + '[kg.tiers]\n2 = "Worth a look"\n', encoding="utf-8")
     config = replace(load_config(sample.root), out=sample.out)
     edit(config, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nEdit 3.\n", 1))
-    looked.clear()
+    made.clear()
     build(config)
-    assert not any(hit for _, hit in looked)
+    assert {"ahe", "mimo", "import-ai-455"} <= set(made)  # every line made again
     assert 'title="Worth a look"' in (config.out / "timeline.html").read_text(encoding="utf-8")
     full = replace(config, out=config.root / "full")
     build(full, full=True)
@@ -571,3 +569,36 @@ def test_a_folder_is_untouched_only_while_its_mtime_is_the_one_recorded(
                                                               folders={"notes": -1}))
     os.utime(tmp_path / "notes", ns=(mtime + 5_000_000, mtime + 5_000_000))  # a file removed
     assert "notes" not in untouched_folders(tmp_path, manifest)
+
+
+def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> None:
+    """A list's lines (:meth:`kg.site.Remembered.lines`) are the last build's for each
+    record that is the very same object, made for the others, in the list's order; a list
+    a template filtered (a generator) too; nothing is kept by a build that keeps nothing."""
+    from types import SimpleNamespace
+
+    from kg.site import Remembered
+
+    a, b, c = (SimpleNamespace(id=name) for name in "abc")
+    made: list[str] = []
+
+    def line(note: Any) -> str:
+        made.append(note.id)
+        return f"<li>{note.id}</li>\n"
+
+    first = Remembered({})
+    first.keeping = True
+    assert first.lines(("k",), [a, b], line) == "<li>a</li>\n<li>b</li>\n"
+    second = first.next()
+    second.keeping = True
+    made.clear()
+    b_again = SimpleNamespace(id="b")  # an edited note: another record
+    assert second.lines(("k",), (n for n in [c, b_again, a]), line) == (
+        "<li>c</li>\n<li>b</li>\n<li>a</li>\n")
+    assert made == ["c", "b"]
+    made.clear()
+    assert second.lines(("other",), [a], line) == "<li>a</li>\n" and made == ["a"]
+    third = second.next()  # kept: what the second build listed
+    made.clear()
+    assert third.lines(("k",), [a, b_again, c], line) and made == []
+    assert third.next().lines(("k",), [a], line) and made == ["a"]  # third kept nothing
