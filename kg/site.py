@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -482,7 +483,8 @@ class Site:
         self.global_key = self._global_key(unsafe_html, own)
         self.tags_key = key_of(sorted(self.views.tag_slugs.items()))
         # every record by what makes it (as a key names a note), hashed at once
-        records = plain_digest([(note.id, note.path, note.digest) for note in self.notes])
+        records = plain_digest(list(map(operator.attrgetter("id", "path", "digest"),
+                                        self.notes)))
         self.rdf_key = key_of(self.global_key, "rdf", records)
         self.search_key = key_of(self.global_key, "search", records,
                                  list(self.wiki.placeholders.values()))

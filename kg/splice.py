@@ -38,6 +38,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -224,9 +226,9 @@ def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
     # what the lines of no one note (:func:`common_lines`) are made of; mostly the very same
     # objects as the last build's (kg serve), compared in C
     shared = (config.base_iri, tuple(config.tiers.items()),
-              frozenset(t for note in notes for t in note.tags),
+              frozenset(chain.from_iterable(map(attrgetter("tags"), notes))),
               tuple(wiki.placeholders.values()), wiki.questions,
-              frozenset(a for note in notes for a in note.authors),
+              frozenset(chain.from_iterable(map(attrgetter("authors"), notes))),
               frozenset(n.source for n in notes if n.source and n.source.url),
               frozenset(n.raw for n in notes if n.raw))
     return GraphState(splice_env(config), rdf_key, _units(wiki), _common(shared))
