@@ -435,6 +435,19 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
             "note_items": note_items, "timeline_items": timeline_items}
 
 
+_QUESTION_TEXT = operator.attrgetter("question.text")
+_QUESTION_STATE = operator.attrgetter("question.id", "status._value_", "answered_by")
+"""What the tracker's key holds of each tracked question (an enum's ``_value_`` is its
+``value`` without the property's Python code)."""
+
+
+def _chained(records: Iterable[Any], *fields: str) -> Iterator[Any]:
+    """The values in each record's ``fields``, in order, made in C: one field holding a
+    sequence (``_chained(notes, "tags")``: every note's tags), or several fields' values
+    (``_chained(angles, "title", "text")``)."""
+    return itertools.chain.from_iterable(map(operator.attrgetter(*fields), records))
+
+
 TRACKER_FIELDS = ("id", "title", "tier", "date", "tags", "questions")
 """What the question tracker shows of each note that asks: its questions, and what a row
 shows of the note (a question's source line is not shown: :data:`kg.incremental.UNSHOWN`)."""
@@ -927,25 +940,25 @@ class Site:
             return made
 
         path = page("questions.html")
+        texts = list(map(_QUESTION_TEXT, tracked))
         # keyed by what the rows are made from, not by the rows (25,000 at 10,000 notes):
         # each asking note's questions and the fields the tracker shows of it (hashed once
-        # per record), each question's status, the day (ages)
+        # per record), each question's status, the day (ages); gathered in C
         return self._page("questions.html", path, nav="questions", stream=True,
                           key=(self.today, self.today_basis, self.tags_key,
-                               self._links((tq.question.text for tq in tracked), path),
-                               self._labels({n for tq in tracked for n in tq.answered_by}),
-                               [(tq.question.id, tq.status._value_, tq.answered_by)
-                                for tq in tracked],
+                               self._links(texts, path),
+                               self._labels(set(_chained(tracked, "answered_by"))),
+                               plain_digest(list(map(_QUESTION_STATE, tracked))),
                                key_of(NoteList(asking), note_fields=TRACKER_FIELDS)),
-                          tags=sorted({t for note in asking for t in note.tags}),
+                          tags=sorted(set(_chained(asking, "tags"))),
                           tiers=sorted({n.tier for n in asking if n.tier is not None}),
-                          math="$" in "".join([tq.question.text for tq in tracked]),
+                          math="$" in "".join(texts),
                           late={"rows": rows})
 
     def angles(self) -> Page:
         notes = NoteList(self.views.angle_rows())
         path = page("angles.html")
-        texts = [t for note in notes for a in note.angles for t in (a.title, a.text)]
+        texts = list(_chained(_chained(notes, "angles"), "title", "text"))
         return self._page("angles.html", path, nav="angles", stream=True,
                           key=self._links(texts, path),
                           shows=("id", "title", "tier", "date", "angles"), notes=notes,
