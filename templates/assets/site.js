@@ -67,8 +67,10 @@
     else if (e.ft.indexOf(term) === 0) { best = 14; }
     else if ((" " + e.ft).indexOf(" " + term) >= 0) { best = 10; }
     else if (e.ft.indexOf(term) >= 0) { best = 7; }
-    e.fa.forEach(function (a) {
+    e.fa.forEach(function (a) {  // another name: as a title, a little under it
       if (a === term) { best = Math.max(best, 25); }
+      else if (a.indexOf(term) === 0) { best = Math.max(best, 12); }
+      else if ((" " + a).indexOf(" " + term) >= 0) { best = Math.max(best, 9); }
       else if (a.indexOf(term) >= 0) { best = Math.max(best, 6); }
     });
     if (e.fid === term) { best = Math.max(best, 25); }
