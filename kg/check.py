@@ -163,6 +163,7 @@ def lint(wiki: Wiki, notes: list[Note], today: dt.date,
     out += _targets(wiki, resolver, drafts)
     out += _headings(wiki, resolver)
     out += _anchors(wiki, resolver)
+    out += _duplicate_connections(wiki)
     out += _one_way(wiki)
     out += _orphans(wiki)
     out += _forecasts(wiki, today)
@@ -610,6 +611,31 @@ def _heading_keys(note: Note) -> dict[str, str]:
 
 
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+
+
+def _duplicate_connections(wiki: Wiki) -> list[Finding]:
+    """A note's connections written differently that name one note with one relation
+    (``to: "[[Flash Attention]]"`` and ``to: flash-attention``): the parser, which sees the
+    names alone, says those written alike."""
+    seen: dict[tuple[NoteId, NoteId, str], tuple[int, str, set[str]]] = {}
+    out: list[Finding] = []
+    for edge in wiki.edges:
+        if edge.kind is not EdgeKind.CONNECTION:
+            continue
+        written = edge.written.casefold()
+        first = seen.setdefault((edge.source, edge.target, edge.label),
+                                (edge.line, edge.written, set()))
+        line, as_written, names = first
+        if names and written not in names:
+            out.append(Finding(
+                WARNING, "duplicate-connection",
+                f"the connection to '{edge.written}' as '{edge.label}' is written twice "
+                f"(first at line {line}, as '{as_written}', the same note); the graph holds "
+                "one citation of it, with both notes",
+                _at(wiki.notes[edge.source], line=edge.line),
+                "write both reasons in one connection's note, or remove one"))
+        names.add(written)
+    return out
 
 
 def _one_way(wiki: Wiki) -> list[Finding]:

@@ -667,3 +667,27 @@ def test_an_unknown_question_is_told_the_id_it_starts(write_wiki) -> None:
         "a.md:8": "use a question's id, as `kg questions --format json` lists them "
                   "(note-id#q-first-words)",
     }
+
+
+def test_one_connection_written_twice_by_two_names(write_wiki) -> None:
+    """The same connection written once by title and once by id names one note: a
+    duplicate, as one written twice alike is (which the parser says, once)."""
+    config = write_wiki({
+        "flash-attention.md": note("Flash Attention", "connections: [batch]\n"),
+        "batch.md": note("Batch", "connections:\n"
+                                  "  - {to: '[[Flash Attention]]', rel: supports, note: FA3.}\n"
+                                  "  - {to: flash-attention, rel: supports}\n"
+                                  "  - {to: Flash-Attention, rel: extends}\n"
+                                  "  - {to: '[[flash attention]]', rel: supports}\n"),
+    })
+    report = check(config)
+    dups = [(str(f.where), f.message) for f in report.findings
+            if f.code == "duplicate-connection"]
+    assert dups == [
+        ("batch.md:7", "the connection to 'flash-attention' as 'supports' is written twice "
+                       "(first at line 6, as 'Flash Attention', the same note); the graph "
+                       "holds one citation of it, with both notes"),
+        ("batch.md:9", "the connection to 'flash attention' as 'supports' is written twice "
+                       "(first at line 6); the graph holds one citation of it, with both "
+                       "notes"),  # written alike but for case: the parser's, said once
+    ]
