@@ -691,3 +691,26 @@ def test_one_connection_written_twice_by_two_names(write_wiki) -> None:
                        "(first at line 6); the graph holds one citation of it, with both "
                        "notes"),  # written alike but for case: the parser's, said once
     ]
+
+
+def test_a_link_to_a_note_with_errors_says_so(write_wiki) -> None:
+    """A link to a note that does not parse is a placeholder until it does: kg check says
+    which file to fix, not to write it with `kg new` (which would refuse: the file is
+    there)."""
+    config = write_wiki({
+        "papers/b.md": "---\ntitle: B\nconnections:\n  - {to: c, rel: Supported by}\n---\n",
+        "c.md": note("C", "connections:\n  - {to: b, rel: supports}\n  - papers/b\n"
+                          "  - nowhere\n"),
+    })
+    report = check(config)
+    said = {str(f.where): (f.code, f.message, f.hint) for f in report.findings
+            if f.where and f.where.file == "c.md" and f.code == "placeholder"}
+    assert said == {
+        "c.md:6": ("placeholder", "connection to 'b', whose note papers/b.md has errors: shown "
+                                  "as a placeholder until they are fixed", "fix papers/b.md"),
+        "c.md:7": ("placeholder", "connection to 'papers/b', whose note papers/b.md has "
+                                  "errors: shown as a placeholder until they are fixed",
+                   "fix papers/b.md"),
+        "c.md:8": ("placeholder", "connection to 'nowhere', a placeholder: no note yet",
+                   "write it with `kg new \"nowhere\"`"),
+    }
