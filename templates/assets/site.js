@@ -63,6 +63,14 @@
 
   function termScore(e, term) {
     var best = 0;
+    if (term.length > 1 && term.charAt(0) === "#") {  // a tag as the pages show it: #nlp
+      var tag = term.slice(1);
+      e.fg.forEach(function (g) {
+        if (g === tag) { best = Math.max(best, 6); }
+        else if (g.indexOf(tag) === 0) { best = Math.max(best, 3); }
+      });
+      if (best) { return best; }  // else as written: a title's "#1"
+    }
     if (e.ft === term) { best = 30; }
     else if (e.ft.indexOf(term) === 0) { best = 14; }
     else if ((" " + e.ft).indexOf(" " + term) >= 0) { best = 10; }
