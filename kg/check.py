@@ -32,7 +32,7 @@ from kg.errors import (
     some_of,
     unknown_codes,
 )
-from kg.ids import NoteId, name_key, slugify
+from kg.ids import NoteId, loose_id, name_key, slugify, target_text
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -163,6 +163,7 @@ def lint(wiki: Wiki, notes: list[Note], today: dt.date,
     out += _targets(wiki, resolver, drafts)
     out += _headings(wiki, resolver)
     out += _anchors(wiki, resolver)
+    out += _duplicate_connections(wiki)
     out += _one_way(wiki)
     out += _orphans(wiki)
     out += _forecasts(wiki, today)
@@ -351,29 +352,37 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
 
 def _drafts(config: Config, wiki: Wiki) -> _Drafts | None:
     """The notes kept out as drafts (``draft: true``, ``publish: false``), by their names:
-    a link to one is a placeholder, which is not to be written again with kg new."""
+    a link to one is a placeholder, which is not to be written again with kg new; and the
+    files kept out by their errors, by the names their place gives them."""
     from kg.discover import discover_leniently
     from kg.parse import parse_note
 
     drafts: list[Note] = []
+    broken: dict[str, str] = {}
     for file in discover_leniently(config.wiki)[0].files:
         if file.id in wiki.notes:
             continue
         try:
             note = parse_note(file.path.read_bytes(), nid=file.id, path=file.rel)
-        except (KgError, OSError):
-            continue  # said as the note's own error
+        except (KgError, OSError):  # said as the note's own error
+            path = file.rel.removesuffix(".md")
+            for name in (file.id, path, path.rpartition("/")[2]):
+                broken.setdefault(name_key(name), file.rel)
+            continue
         if not note.published:
             drafts.append(note)
-    return _Drafts(Resolver(drafts), {n.id: n.path for n in drafts}) if drafts else None
+    if not drafts and not broken:
+        return None
+    return _Drafts(Resolver(drafts), {n.id: n.path for n in drafts}, broken)
 
 
 @dataclass(frozen=True, slots=True)
 class _Drafts:
-    """The drafts' names, and each draft's file."""
+    """The drafts' names, and each draft's file; the names of the files with errors."""
 
     resolver: Resolver
     paths: dict[NoteId, str]
+    broken: dict[str, str]
 
     def path(self, written: str) -> str | None:
         """The file of the draft ``written`` names, if one does."""
@@ -382,6 +391,11 @@ class _Drafts:
         except ResolveError:  # two drafts of that name: either
             return None
         return self.paths[found] if found is not None else None
+
+    def broken_path(self, written: str) -> str | None:
+        """The file with errors ``written`` names by its id, path or file name, if one does."""
+        text = target_text(written)
+        return self.broken.get(name_key(text)) or self.broken.get(loose_id(text) or "")
 
 
 def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> list[Finding]:
@@ -395,6 +409,13 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
             continue
         source = wiki.notes[edge.source]
         what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
+        broken = drafts.broken_path(edge.written) if drafts else None
+        if broken is not None:
+            out.append(Finding(WARNING, "placeholder",
+                               f"{what} to '{edge.written}', whose note {broken} has errors: "
+                               "shown as a placeholder until they are fixed",
+                               _at(source, line=edge.line), f"fix {broken}"))
+            continue
         draft = drafts.path(edge.written) if drafts else None
         if draft is not None:
             out.append(Finding(WARNING, "placeholder",
@@ -610,6 +631,31 @@ def _heading_keys(note: Note) -> dict[str, str]:
 
 
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+
+
+def _duplicate_connections(wiki: Wiki) -> list[Finding]:
+    """A note's connections written differently that name one note with one relation
+    (``to: "[[Flash Attention]]"`` and ``to: flash-attention``): the parser, which sees the
+    names alone, says those written alike."""
+    seen: dict[tuple[NoteId, NoteId, str], tuple[int, str, set[str]]] = {}
+    out: list[Finding] = []
+    for edge in wiki.edges:
+        if edge.kind is not EdgeKind.CONNECTION:
+            continue
+        written = edge.written.casefold()
+        first = seen.setdefault((edge.source, edge.target, edge.label),
+                                (edge.line, edge.written, set()))
+        line, as_written, names = first
+        if names and written not in names:
+            out.append(Finding(
+                WARNING, "duplicate-connection",
+                f"the connection to '{edge.written}' as '{edge.label}' is written twice "
+                f"(first at line {line}, as '{as_written}', the same note); the graph holds "
+                "one citation of it, with both notes",
+                _at(wiki.notes[edge.source], line=edge.line),
+                "write both reasons in one connection's note, or remove one"))
+        names.add(written)
+    return out
 
 
 def _one_way(wiki: Wiki) -> list[Finding]:

@@ -54,11 +54,11 @@ class Config:
 _WEB_URL = re.compile(r"https?://[^\s/?#]+", re.I)
 
 
-def checked_base_url(value: str, file: Path | None) -> str:
+def checked_base_url(value: str, file: Path | None, line: int | None = None) -> str:
     """The URL the site is served from: empty, or an http(s) URL (it is put in links)."""
     if value and (not _WEB_URL.match(value) or any(c in value for c in ' <>"\'`')):
         raise ConfigError(f"the base URL must be an http(s) URL, not '{value}'", file=file,
-                          hint="e.g. https://me.github.io/wiki/")
+                          line=line, hint="e.g. https://me.github.io/wiki/")
     return value
 
 
@@ -81,7 +81,9 @@ def load_config(root: Path | None = None) -> Config:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise ConfigError(f"cannot read {CONFIG_NAME}: {err}", file=path) from None
+            at = re.search(r"\(at line (\d+), column \d+\)", str(err))
+            raise ConfigError(f"cannot read {CONFIG_NAME}: {err}", file=path,
+                              line=int(at.group(1)) if at else None) from None
     section = data.get("kg", data)
     if not isinstance(section, dict):
         raise ConfigError("[kg] must be a table", file=path)
@@ -89,31 +91,38 @@ def load_config(root: Path | None = None) -> Config:
              "query_seconds"}
     unknown = sorted(set(section) - known - {"kg"})
     if unknown:
+        import difflib  # only for a setting that is none
+
+        near = difflib.get_close_matches(unknown[0], sorted(known), n=1)
         raise ConfigError(
             f"unknown setting(s): {', '.join(unknown)}",
-            file=path,
-            hint=f"known settings: {', '.join(sorted(known))}",
+            file=path, line=_line_of(path, unknown[0]),
+            hint=(f"did you mean '{near[0]}'? " if near else "")
+            + f"known settings: {', '.join(sorted(known))}",
         )
     tiers = dict(DEFAULT_TIERS)
     if not isinstance(section.get("tiers") or {}, dict):
         raise ConfigError("tiers must be a table of labels", file=path,
-                          hint='[kg.tiers]\n1 = "Research direction"')
+                          line=_line_of(path, "tiers"), hint='[kg.tiers]\n1 = "Research direction"')
     for key, label in (section.get("tiers") or {}).items():
         if not small_number(str(key)) or not isinstance(label, str):
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
+                              line=_line_of(path, str(key)),
                               hint='[kg.tiers]\n1 = "Research direction"')
         tiers[int(key)] = label
     for key in ("title", "wiki", "out", "base_url", "base_iri", "templates"):
         value = section.get(key)
         if value is not None and (not isinstance(value, str) or "\0" in value):
-            raise ConfigError(f"{key} must be text", file=path, hint=f'{key} = "…"')
+            raise ConfigError(f"{key} must be text", file=path, line=_line_of(path, key),
+                              hint=f'{key} = "…"')
     base_iri = str(section.get("base_iri", DEFAULT_BASE_IRI))
     if not _WEB_URL.match(base_iri) or any(c in base_iri for c in ' <>"{}|\\^`'):
         raise ConfigError(f"base_iri must be an http(s) IRI, not '{base_iri}'", file=path,
-                          hint='base_iri = "https://example.org/kg/"')
+                          line=_line_of(path, "base_iri"), hint='base_iri = "https://example.org/kg/"')
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
-    base_url = checked_base_url(str(section.get("base_url", "")), path)
+    base_url = checked_base_url(str(section.get("base_url", "")), path,
+                                _line_of(path, "base_url"))
     templates = section.get("templates")
     if templates and not (root / str(templates)).is_dir():
         what = "is not a folder" if (root / str(templates)).exists() else "does not exist"
@@ -125,14 +134,17 @@ def load_config(root: Path | None = None) -> Config:
     ignore = section.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
         raise ConfigError("ignore must be a list of finding codes", file=path,
+                          line=_line_of(path, "ignore"),
                           hint='ignore = ["missing-tier", "missing-date"]')
-    if (wrong := unknown_codes(ignore, where="ignore", file=path)) is not None:
+    if (wrong := unknown_codes(ignore, where="ignore", file=path,
+                               line=_line_of(path, "ignore"))) is not None:
         raise wrong
     seconds = section.get("query_seconds", 30)
     if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
             or not 0 < seconds <= 86_400):
         raise ConfigError("query_seconds must be a number of seconds, above 0 and at most a "
-                          "day (86400)", file=path, hint="query_seconds = 30")
+                          "day (86400)", file=path, line=_line_of(path, "query_seconds"),
+                          hint="query_seconds = 30")
     return Config(
         root=root,
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),

@@ -771,7 +771,8 @@ class _Fields:
                 raise NoteError(
                     f"'{answer.question}' in '{key}' is not a question id",
                     file=self.path, line=answer.line,
-                    hint="use an id from `kg questions`, e.g. other-note#q-first-words",
+                    hint="use a question's id, as `kg questions --format json` lists "
+                         "them, e.g. other-note#q-first-words",
                 )
         return tuple(a for a in out if a.question)
 

@@ -32,6 +32,7 @@ from kg.model import (
     EdgeKind,
     Note,
     Placeholder,
+    Question,
     QuestionStatus,
     TrackedQuestion,
     Wiki,
@@ -378,6 +379,22 @@ def resolver_of(wiki: Wiki) -> Resolver:
     return resolver
 
 
+def _question_hint(written: str, known: Mapping[str, Question]) -> str:
+    """What to write instead of ``written``, a question id no note has: the id of the
+    question of its note it is the start of (the first words of a question, as one writes
+    them), else that note's question ids, else where the ids are listed (`kg questions`
+    shows them in json; its table has no room for them)."""
+    asker = written.partition("#")[0]
+    ids = [qid for qid, q in known.items() if q.note == asker]
+    started = [qid for qid in ids if qid.startswith(written)]
+    if len(started) == 1:
+        return f"did you mean '{started[0]}'?"
+    if ids:
+        return f"the questions of {asker} are {some_of(ids, 3)}"
+    return ("use a question's id, as `kg questions --format json` lists them "
+            "(note-id#q-first-words)")
+
+
 def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], list[Finding]]:
     """Each question's status from its own note and every later note's ``answers:``."""
     known = {q.id: q for note in notes for q in note.questions}
@@ -390,8 +407,7 @@ def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], li
                 warnings.append(Finding(
                     Severity.WARNING, "unknown-question",
                     f"answers a question that no note asks: '{answer.question}'",
-                    Location(note.path, answer.line),
-                    "use an id from `kg questions`, e.g. note-id#q-first-words",
+                    Location(note.path, answer.line), _question_hint(answer.question, known),
                 ))
                 continue
             if answer.dropped:

@@ -646,3 +646,71 @@ def test_a_table_aligns_wide_characters_and_shows_a_tab_escaped() -> None:
     assert shown[0] == "NAME            TO"
     assert shown[1] == "深度学习的未来  x" and shown[2] == "AHE             ahe"
     assert shown[3] == "Tab\\there       t"
+
+
+def test_an_unknown_question_is_told_the_id_it_starts(write_wiki) -> None:
+    """An answer written with a question's first words (as one writes them) is told the
+    whole id; one to a note of other questions is told that note's ids; else where the ids
+    are listed (`kg questions` shows them in json only: its table has no id column)."""
+    config = write_wiki({
+        "q.md": note("Q", "", "## Open questions\n- Is the data exponent an artefact?\n"
+                                "- Does it transfer?\n[[a]]\n"),
+        "a.md": note("A", "answers:\n  - q#q-is-the-data\n  - q#q-nothing-asked\n"
+                          "  - nobody#q-asked-this\n", "[[q]]\n"),
+    })
+    hints = {str(f.where): f.hint for f in check(config).findings
+             if f.code == "unknown-question"}
+    assert hints == {
+        "a.md:6": "did you mean 'q#q-is-the-data-exponent-an-artefact'?",
+        "a.md:7": "the questions of q are q#q-is-the-data-exponent-an-artefact, "
+                  "q#q-does-it-transfer",
+        "a.md:8": "use a question's id, as `kg questions --format json` lists them "
+                  "(note-id#q-first-words)",
+    }
+
+
+def test_one_connection_written_twice_by_two_names(write_wiki) -> None:
+    """The same connection written once by title and once by id names one note: a
+    duplicate, as one written twice alike is (which the parser says, once)."""
+    config = write_wiki({
+        "flash-attention.md": note("Flash Attention", "connections: [batch]\n"),
+        "batch.md": note("Batch", "connections:\n"
+                                  "  - {to: '[[Flash Attention]]', rel: supports, note: FA3.}\n"
+                                  "  - {to: flash-attention, rel: supports}\n"
+                                  "  - {to: Flash-Attention, rel: extends}\n"
+                                  "  - {to: '[[flash attention]]', rel: supports}\n"),
+    })
+    report = check(config)
+    dups = [(str(f.where), f.message) for f in report.findings
+            if f.code == "duplicate-connection"]
+    assert dups == [
+        ("batch.md:7", "the connection to 'flash-attention' as 'supports' is written twice "
+                       "(first at line 6, as 'Flash Attention', the same note); the graph "
+                       "holds one citation of it, with both notes"),
+        ("batch.md:9", "the connection to 'flash attention' as 'supports' is written twice "
+                       "(first at line 6); the graph holds one citation of it, with both "
+                       "notes"),  # written alike but for case: the parser's, said once
+    ]
+
+
+def test_a_link_to_a_note_with_errors_says_so(write_wiki) -> None:
+    """A link to a note that does not parse is a placeholder until it does: kg check says
+    which file to fix, not to write it with `kg new` (which would refuse: the file is
+    there)."""
+    config = write_wiki({
+        "papers/b.md": "---\ntitle: B\nconnections:\n  - {to: c, rel: Supported by}\n---\n",
+        "c.md": note("C", "connections:\n  - {to: b, rel: supports}\n  - papers/b\n"
+                          "  - nowhere\n"),
+    })
+    report = check(config)
+    said = {str(f.where): (f.code, f.message, f.hint) for f in report.findings
+            if f.where and f.where.file == "c.md" and f.code == "placeholder"}
+    assert said == {
+        "c.md:6": ("placeholder", "connection to 'b', whose note papers/b.md has errors: shown "
+                                  "as a placeholder until they are fixed", "fix papers/b.md"),
+        "c.md:7": ("placeholder", "connection to 'papers/b', whose note papers/b.md has "
+                                  "errors: shown as a placeholder until they are fixed",
+                   "fix papers/b.md"),
+        "c.md:8": ("placeholder", "connection to 'nowhere', a placeholder: no note yet",
+                   "write it with `kg new \"nowhere\"`"),
+    }

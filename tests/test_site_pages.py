@@ -265,6 +265,12 @@ def test_placeholders_page_names_who_mentions_them(site: Path, read_html: ReadHt
     assert wang.select("blockquote.context")
     first = doc.select("li.placeholder-item")[0].attrs["id"]
     assert first in ("wang-huang-reward-hacking", "sun-smith-nayebi-no-free-lunch")
+    # each link reads as what the placeholder is to the note: "Related from Defense
+    # Trilemma", not "Defense Trilemma related from" (the note is not what is related from)
+    lines = {" ".join(li.text.split()) for li in wang.select("ul.links li")}
+    assert "Related from Defense Trilemma + NP-hard reward hacking" in {
+        line.split(" Paired failure")[0] for line in lines}
+    assert all(line.startswith(("Related from ", "Mentioned by ")) for line in lines)
 
 
 # -- trackers ------------------------------------------------------------------------------

@@ -183,3 +183,50 @@ def test_phone_and_dark_mode(watch: Any) -> None:
         .map(tr => [tr.querySelector('.qtext'), tr.querySelector('td:nth-child(3)')]
         .map(td => td.getBoundingClientRect().right))""")
     assert edges and all(right <= 390 for row in edges for right in row), edges
+
+
+def test_search_ranks_a_note_by_its_alias_above_a_placeholder(watch: Any) -> None:
+    """A word that opens a note's alias ("Kaplan scaling laws") finds the note before a
+    placeholder whose name opens with it (a link written as `kaplan-scaling-laws`): an
+    alias's start had counted as any substring, under half a ghost's title start."""
+    w = watch()
+    page = w.page
+    index = {"version": 1, "notes": [
+        {"id": "kaplan-scaling-laws", "t": "kaplan-scaling-laws",
+         "u": "notes/kaplan-scaling-laws.html", "p": 1},
+        {"id": "scaling-laws", "t": "Scaling Laws for Neural Language Models",
+         "u": "notes/scaling-laws.html", "a": ["Kaplan scaling laws", "Kaplan 2020"]},
+        {"id": "other", "t": "Other", "u": "notes/other.html", "a": ["The Kaplan paper"]},
+    ]}
+    body = "window.KG_SEARCH_INDEX = " + json.dumps(index) + ";"
+    page.route("**/data/search.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body=body))
+    w.go("search.html")
+    page.locator("#page-search").fill("kaplan")
+    titles = page.locator("#page-search-results a.result-title")
+    titles.first.wait_for(timeout=DRAWN)
+    assert titles.all_inner_texts() == [
+        "Scaling Laws for Neural Language Models", "Other", "kaplan-scaling-laws"]
+
+
+def test_search_finds_a_tag_written_as_the_pages_show_it(watch: Any) -> None:
+    """Every page shows a tag as `#fine-tuning`; searching that, as a reader copies it, had
+    found nothing (tags are kept without their `#`). A `#` that is no tag's is text."""
+    w = watch()
+    page = w.page
+    w.go("search.html?q=%23fine-tuning")
+    titles = page.locator("#page-search-results a.result-title")
+    titles.first.wait_for(timeout=DRAWN)
+    assert "PostTrainBench" in titles.all_inner_texts()
+    w.go("search.html?q=%23fine")
+    titles.first.wait_for(timeout=DRAWN)
+    assert "PostTrainBench" in titles.all_inner_texts()
+    other = watch().page
+    index = {"version": 1, "notes": [{"id": "one", "t": "The #1 paper", "u": "notes/one.html"}]}
+    other.route("**/data/search.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript",
+        body="window.KG_SEARCH_INDEX = " + json.dumps(index) + ";"))
+    other.goto(w.base + "search.html?q=%231")
+    found = other.locator("#page-search-results a.result-title")
+    found.first.wait_for(timeout=DRAWN)
+    assert found.all_inner_texts() == ["The #1 paper"]
