@@ -54,11 +54,11 @@ class Config:
 _WEB_URL = re.compile(r"https?://[^\s/?#]+", re.I)
 
 
-def checked_base_url(value: str, file: Path | None, line: int | None = None) -> str:
+def checked_base_url(value: str, file: Path | None) -> str:
     """The URL the site is served from: empty, or an http(s) URL (it is put in links)."""
     if value and (not _WEB_URL.match(value) or any(c in value for c in ' <>"\'`')):
         raise ConfigError(f"the base URL must be an http(s) URL, not '{value}'", file=file,
-                          line=line, hint="e.g. https://me.github.io/wiki/")
+                          hint="e.g. https://me.github.io/wiki/")
     return value
 
 
@@ -121,8 +121,11 @@ def load_config(root: Path | None = None) -> Config:
                           line=_line_of(path, "base_iri"), hint='base_iri = "https://example.org/kg/"')
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
-    base_url = checked_base_url(str(section.get("base_url", "")), path,
-                                _line_of(path, "base_url"))
+    try:
+        base_url = checked_base_url(str(section.get("base_url", "")), path)
+    except ConfigError as err:  # its line looked for only then (the file read again)
+        raise ConfigError(err.message, file=path, line=_line_of(path, "base_url"),
+                          hint=err.hint) from None
     templates = section.get("templates")
     if templates and not (root / str(templates)).is_dir():
         what = "is not a folder" if (root / str(templates)).exists() else "does not exist"
@@ -136,9 +139,9 @@ def load_config(root: Path | None = None) -> Config:
         raise ConfigError("ignore must be a list of finding codes", file=path,
                           line=_line_of(path, "ignore"),
                           hint='ignore = ["missing-tier", "missing-date"]')
-    if (wrong := unknown_codes(ignore, where="ignore", file=path,
-                               line=_line_of(path, "ignore"))) is not None:
-        raise wrong
+    if (wrong := unknown_codes(ignore, where="ignore", file=path)) is not None:
+        raise ConfigError(wrong.message, file=path, line=_line_of(path, "ignore"),
+                          hint=wrong.hint)
     seconds = section.get("query_seconds", 30)
     if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
             or not 0 < seconds <= 86_400):

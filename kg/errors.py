@@ -231,8 +231,8 @@ def some_of(ids: Iterable[str], limit: int = NAMED) -> str:
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit:,} more"
 
 
-def unknown_codes(codes: Iterable[str], *, where: str, file: str | PurePath | None = None,
-                  line: int | None = None) -> ConfigError | None:
+def unknown_codes(codes: Iterable[str], *, where: str, file: str | PurePath | None = None
+                  ) -> ConfigError | None:
     """The error for the first of ``codes`` that is no :data:`CODES` code (None when all
     are): it names the valid codes, the closest to the one written first."""
     wrong = next((code for code in codes if code not in CODES), None)
@@ -244,5 +244,5 @@ def unknown_codes(codes: Iterable[str], *, where: str, file: str | PurePath | No
     first = [near[0]] if near else []
     listed = ", ".join([*first, *sorted(c for c in CODES if c not in first)])
     guess = f"did you mean '{first[0]}'? " if first else ""
-    return ConfigError(f"unknown finding code '{wrong}' in {where}", file=file, line=line,
+    return ConfigError(f"unknown finding code '{wrong}' in {where}", file=file,
                        hint=f"{guess}the codes are {listed}")

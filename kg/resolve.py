@@ -32,7 +32,6 @@ from kg.model import (
     EdgeKind,
     Note,
     Placeholder,
-    Question,
     QuestionStatus,
     TrackedQuestion,
     Wiki,
@@ -379,13 +378,13 @@ def resolver_of(wiki: Wiki) -> Resolver:
     return resolver
 
 
-def _question_hint(written: str, known: Mapping[str, Question]) -> str:
+def _question_hint(written: str, by_note: Mapping[str, list[str]]) -> str:
     """What to write instead of ``written``, a question id no note has: the id of the
     question of its note it is the start of (the first words of a question, as one writes
-    them), else that note's question ids, else where the ids are listed (`kg questions`
-    shows them in json; its table has no room for them)."""
+    them), else that note's question ids (``by_note``), else where the ids are listed
+    (`kg questions` shows them in json; its table has no room for them)."""
     asker = written.partition("#")[0]
-    ids = [qid for qid, q in known.items() if q.note == asker]
+    ids = by_note.get(asker, [])
     started = [qid for qid in ids if qid.startswith(written)]
     if len(started) == 1:
         return f"did you mean '{started[0]}'?"
@@ -398,16 +397,20 @@ def _question_hint(written: str, known: Mapping[str, Question]) -> str:
 def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], list[Finding]]:
     """Each question's status from its own note and every later note's ``answers:``."""
     known = {q.id: q for note in notes for q in note.questions}
+    by_note: dict[str, list[str]] = {}  # made for the first unknown answer's hint
     answered_by: dict[str, list[NoteId]] = defaultdict(list)
     dropped: set[str] = set()
     warnings: list[Finding] = []
     for note in notes:
         for answer in note.answers:
             if answer.question not in known:
+                if not by_note:
+                    for qid, q in known.items():
+                        by_note.setdefault(q.note, []).append(qid)
                 warnings.append(Finding(
                     Severity.WARNING, "unknown-question",
                     f"answers a question that no note asks: '{answer.question}'",
-                    Location(note.path, answer.line), _question_hint(answer.question, known),
+                    Location(note.path, answer.line), _question_hint(answer.question, by_note),
                 ))
                 continue
             if answer.dropped:
