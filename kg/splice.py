@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import errno
 import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -43,7 +42,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from kg.cachefile import dump_paired, dumps, load_paired, plain_digest
+from kg.cachefile import copy_range, dump_paired, dumps, load_paired, plain_digest
 from kg.ids import NoteId
 from kg.incremental import code_stamp
 from kg.memo import LastMade
@@ -658,8 +657,8 @@ def _splice(old: Path, target: Path, layout_of: Callable[[mmap.mmap], _Layout],
                         view = memoryview(piece)
                         while view:
                             view = view[os.write(dst.fileno(), view):]
-                    elif piece[1] > piece[0]:
-                        _copy(src.fileno(), dst.fileno(), piece[0], piece[1])
+                    elif copy_range(src.fileno(), dst.fileno(), *piece) < piece[1] - piece[0]:
+                        raise SpliceError("the old export ended early")
 
 
 Piece = tuple[int, int] | bytes
@@ -690,24 +689,6 @@ def _joined(buf: mmap.mmap, layout: _Layout, pieces: list[Piece]) -> list[Piece]
         out.append(item)
     out.append((end, len(buf)))
     return out
-
-
-def _copy(src: int, dst: int, start: int, stop: int) -> None:
-    """Bytes ``start:stop`` of ``src`` appended to ``dst``, by the kernel where it can."""
-    while start < stop:
-        try:
-            done = os.copy_file_range(src, dst, stop - start, start)
-        except (AttributeError, OSError) as err:
-            if isinstance(err, OSError) and err.errno not in (
-                    errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF):
-                raise
-            done = 0
-        if done <= 0:  # not here (another file system, an old kernel): read and write
-            chunk = os.pread(src, min(stop - start, 1 << 20), start)
-            if not chunk:
-                raise SpliceError("the old export ended early")
-            done = os.write(dst, chunk)
-        start += done
 
 
 # -- on disk ----------------------------------------------------------------------------------

@@ -238,3 +238,33 @@ def test_the_lines_of_no_one_note_are_the_last_builds_while_their_inputs_are_equ
     assert tagged is not first and any("new/sub" in line for line in tagged)
     splice._common.forget()
     assert splice.graph_state(now, wiki, "k").common == tagged
+
+
+@pytest.mark.parametrize("kernel", ["copies", "cannot", "absent"])
+def test_copy_range_appends_the_bytes_asked_for(tmp_path: Path, kernel: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`kg.cachefile.copy_range` appends a range of one file to another, by the
+    kernel or, where it cannot (another file system, an old kernel), read and written; it
+    says how many bytes it copied, fewer when the source ends first."""
+    import errno
+    import os
+
+    from kg.cachefile import copy_range
+
+    if kernel == "cannot":
+        def refuse(*_args: object) -> int:
+            raise OSError(errno.EXDEV, "cross-device")
+
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    elif kernel == "absent":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    source = tmp_path / "source"
+    source.write_bytes(bytes(range(256)) * 5000)  # more than one chunk of the fallback
+    target = tmp_path / "target"
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        dst.write(b"head:")
+        dst.flush()
+        assert copy_range(src.fileno(), dst.fileno(), 3, 1_100_003) == 1_100_000
+        assert copy_range(src.fileno(), dst.fileno(), 1_279_990, 1_300_000) == 10
+    data = source.read_bytes()
+    assert target.read_bytes() == b"head:" + data[3:1_100_003] + data[1_279_990:]
