@@ -252,7 +252,12 @@ def test_ntriples_are_cached_and_follow_edits(write_wiki) -> None:
 
 
 
-def test_ntriples_file_is_the_text_behind_one_comment_line(write_wiki) -> None:
+def test_ntriples_file_is_the_text_with_its_key_beside(write_wiki) -> None:
+    """The cached N-Triples are the text alone (a build's graph.nt can be the cache as it
+    is); what they were made from, and the file's stat then, are in a key file beside. A
+    file changed since, even in place, is made again."""
+    import os
+
     import pyoxigraph
 
     from kg.cache import ntriples_file
@@ -260,12 +265,17 @@ def test_ntriples_file_is_the_text_behind_one_comment_line(write_wiki) -> None:
 
     config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
     path = ntriples_file(config)
-    first, rest = path.read_bytes().split(b"\n", 1)
-    assert first.startswith(b"# kg-cache ")
-    assert rest == ntriples_bytes(path) == ntriples(load_wiki(config), config).encode()
+    text = ntriples(load_wiki(config), config).encode()
+    assert path.read_bytes() == ntriples_bytes(path) == text
+    assert path.with_name(path.name + ".key").read_bytes().startswith(b"kg-cache ")
     store = pyoxigraph.Store()
-    store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES)  # the comment is N-Triples
-    assert len(store) == rest.count(b"\n")
+    store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert len(store) == text.count(b"\n")
+    assert ntriples_file(config) == path and path.read_bytes() == text  # kept
+    with open(path, "r+b") as f:  # changed in place, as long as it was
+        f.write(b"#")
+    os.utime(path, ns=(1, 1))
+    assert ntriples_file(config) == path and path.read_bytes() == text  # made again
 
 
 def test_ntriples_without_a_writable_cache_are_a_temporary_file(

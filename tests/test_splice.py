@@ -157,6 +157,28 @@ def test_a_query_after_a_spliced_build_reads_the_spliced_triples(
         patch.setattr(kg.rdf, "write_ntriples", lambda *_: pytest.fail("N-Triples made again"))
         assert load_ntriples_cached(wiki).encode("utf-8") == exports(wiki)["graph.nt"]
     assert '"Bees"' in load_ntriples_cached(wiki)
+    from kg.cache import ntriples_file
+
+    kept = ntriples_file(wiki)  # the site's file itself, linked (not copied)
+    assert kept.stat().st_ino == (wiki.out / "graph.nt").stat().st_ino
+
+
+def test_the_spliced_triples_are_copied_where_they_cannot_be_linked(
+        wiki: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from kg.cache import load_ntriples_cached, ntriples_file
+
+    def no_links(*_args: object) -> None:
+        raise OSError(1, "no links here")
+
+    EDITS["title"](wiki)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "link", no_links)
+        spliced_build(wiki, monkeypatch)
+        patch.setattr(kg.rdf, "write_ntriples", lambda *_: pytest.fail("N-Triples made again"))
+        assert load_ntriples_cached(wiki).encode("utf-8") == exports(wiki)["graph.nt"]
+        assert ntriples_file(wiki).stat().st_ino != (wiki.out / "graph.nt").stat().st_ino
 
 
 @pytest.mark.parametrize("damage", ["truncated", "emptied"])
