@@ -965,7 +965,6 @@ def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
     from kg.cachefile import copy_range
 
     path = cache_file(config).with_suffix(".nt")
-    link = path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
     def copy(f: IO[bytes]) -> None:
         with open(source, "rb") as src:
@@ -975,14 +974,14 @@ def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
 
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
+        # the old one removed first, not renamed over: ext4 writes out at once the data of
+        # a file renamed over another (0.07 s for the 160 MB the splice has just written)
         with contextlib.suppress(FileNotFoundError):
-            link.unlink()
+            path.unlink()
         try:
-            os.link(source, link)
+            os.link(source, path)
         except OSError:  # another file system, or one without links
             write_atomic(path, copy)
-        else:
-            os.replace(link, path)
         _keep_as(path, _ntriples_key(config, graph))
 
 

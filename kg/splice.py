@@ -34,6 +34,7 @@ import bisect
 import contextlib
 import mmap
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -376,11 +377,17 @@ class Splices:
         the kernel's copying of 400 MB at 10,000 notes (a quarter of a second, the GIL let
         go), which an edit's build need not wait for nor fork a worker to do."""
         self._beside = ThreadPoolExecutor(1, thread_name_prefix="kg-splice")
+        # the thread takes the GIL back after each system call (a copy by the kernel, an
+        # open): waiting the default 5 ms for this one to let it go each time made its
+        # files half again as long as the pages beside them
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, 0.0005))
         try:
             yield
         finally:
             beside, self._beside = self._beside, None
             beside.shutdown(wait=True)
+            sys.setswitchinterval(switch)
             written, self._written = self._written, []
         for future in written:
             future.result()
