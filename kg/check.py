@@ -32,6 +32,7 @@ from kg.errors import (
     some_of,
     unknown_codes,
 )
+from kg.frontmatter import field_line
 from kg.ids import NoteId, loose_id, name_key, slugify, target_text
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
@@ -261,14 +262,18 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
         stem = note.path.rsplit("/", 1)[-1].removesuffix(".md")
         if (_named_by_file(note) and _written_as_id(stem)
                 and without_title(note.body, note.title) == note.body):  # no "# Title"
+            title = "…" if note.syntax == "properties" else '"…"'  # a property's is bare
             out.append(Finding(WARNING, "missing-title", "no title: the file name stands in",
-                               _at(note), 'add \'title: "…"\' to the front-matter'))
+                               _at(note), f"add '{field_line('title', title, note.syntax)}' "
+                               "to the front-matter"))
         if note.date is None and "date" not in note.field_lines:
             out.append(Finding(WARNING, "missing-date", "no date", _at(note),
-                               "add 'date: YYYY-MM-DD' to the front-matter"))
+                               f"add '{field_line('date', 'YYYY-MM-DD', note.syntax)}' to the "
+                               "front-matter"))
         if "tier" not in note.field_lines:
             out.append(Finding(WARNING, "missing-tier", "no tier", _at(note),
-                               "add 'tier: 1', 2 or 3 to the front-matter"))
+                               f"add '{field_line('tier', '1', note.syntax)}', 2 or 3 to the "
+                               "front-matter"))
     out += _duplicate_names(notes)
     return out
 
@@ -673,9 +678,18 @@ def _one_way(wiki: Wiki) -> list[Finding]:
             WARNING, "one-way",
             f"connects to {edge.target} ({edge.label}), which does not link back",
             _at(wiki.notes[edge.source], line=edge.line),
-            f"in {target.path} add '- to: {edge.source}' with 'rel: {rel}' to its connections",
+            f"in {target.path} add {_connection_back(target, edge.source, rel)}",
         ))
     return out
+
+
+def _connection_back(target: Note, source: NoteId, rel: str) -> str:
+    """A connection to ``source`` as ``rel``, as the front-matter of ``target`` writes one."""
+    if target.syntax == "toml":
+        return f"'{{to = \"{source}\", rel = \"{rel}\"}}' to its connections"
+    if target.syntax == "properties":  # a property names no relation: a link is one back
+        return f"a [[{source}]] link"
+    return f"'- to: {source}' with 'rel: {rel}' to its connections"
 
 
 def _orphans(wiki: Wiki) -> list[Finding]:
@@ -700,7 +714,9 @@ def _forecasts(wiki: Wiki, today: dt.date) -> list[Finding]:
                     WARNING, "forecast-due",
                     f"forecast due {f.by.isoformat()} is unresolved: {f.claim}",
                     _at(note, line=f.line),
-                    "add 'resolved: true' or 'resolved: false' (and 'resolved_by: <note>')",
+                    f"add '{field_line('resolved', 'true', note.syntax)}' or "
+                    f"'{field_line('resolved', 'false', note.syntax)}' (and "
+                    f"'{field_line('resolved_by', '<note>', note.syntax)}')",
                 ))
             if f.resolved_by and f.resolved_by not in wiki.notes:
                 out.append(Finding(WARNING, "unknown-resolver",

@@ -136,6 +136,60 @@ def test_missing_fields(write_wiki) -> None:
         "missing-title"}
 
 
+def test_a_missing_field_s_hint_is_written_in_the_note_s_own_syntax(write_wiki) -> None:
+    """A note of TOML front-matter (Hugo's ``+++``) is told ``tier = 1``, one of Logseq's or
+    Dataview's ``key:: value`` properties ``tier:: 1``: ``tier: 1`` is no field in either."""
+    config = write_wiki({
+        "yaml-note.md": "---\naliases: [Y]\n---\nText.\n",
+        "toml-note.md": '+++\naliases = ["T"]\n+++\nText.\n',
+        "props-note.md": "alias:: P\n\nText.\n",
+        "bare-note.md": "Text.\n",
+    })
+    result = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    hints = {(r["file"], r["code"]): r["hint"] for r in json.loads(result.stdout)
+             if r["code"].startswith("missing-")}
+    for name, title, date, tier in [
+            ("yaml-note", 'title: "…"', "date: YYYY-MM-DD", "tier: 1"),
+            ("bare-note", 'title: "…"', "date: YYYY-MM-DD", "tier: 1"),
+            ("toml-note", 'title = "…"', "date = YYYY-MM-DD", "tier = 1"),
+            ("props-note", "title:: …", "date:: YYYY-MM-DD", "tier:: 1")]:
+        assert hints[f"{name}.md", "missing-title"] == f"add '{title}' to the front-matter"
+        assert hints[f"{name}.md", "missing-date"] == f"add '{date}' to the front-matter"
+        assert hints[f"{name}.md", "missing-tier"] == f"add '{tier}', 2 or 3 to the front-matter"
+    # what the hints say to write is read: each note has its title, date and tier then
+    write_wiki({"toml-note.md": '+++\ntitle = "T"\ndate = 2024-05-01\ntier = 1\n+++\nText.\n',
+                "props-note.md": "title:: P\ndate:: 2024-05-01\ntier:: 1\n\nText.\n"})
+    assert not {w for c, w, _ in found(config) if c.startswith("missing-")} & {
+        "toml-note.md:1", "props-note.md:1"}
+
+
+def test_a_connection_or_forecast_hint_is_written_in_the_note_s_own_syntax(write_wiki
+                                                                          ) -> None:
+    """The connection back a one-way connection asks for, and a due forecast's resolution,
+    are written as the note to change writes its fields; written so, the warnings go."""
+    config = write_wiki({
+        "a.md": note("A", "connections:\n  - {to: hugo, rel: counterpoint}\n"
+                          "  - {to: page, rel: cites}\n"),
+        "hugo.md": '+++\ntitle = "Hugo"\ndate = 2024-05-01\ntier = 1\n'
+                   '[[forecasts]]\nclaim = "Soon"\np = 0.6\nby = 2026-03-01\n+++\nText.\n',
+        "page.md": "title:: Page\ndate:: 2024-05-01\ntier:: 1\n\nText.\n",
+    })
+    report = check(config, today=dt.date(2026, 6, 1))
+    hints = {(f.code, str(f.where)): f.hint for f in report.findings}
+    assert hints["one-way", "a.md:6"] == (
+        'in hugo.md add \'{to = "a", rel = "counterpoint"}\' to its connections')
+    assert hints["one-way", "a.md:7"] == "in page.md add a [[a]] link"
+    assert hints["forecast-due", "hugo.md:5"] == (
+        "add 'resolved = true' or 'resolved = false' (and 'resolved_by = <note>')")
+    write_wiki({"hugo.md": '+++\ntitle = "Hugo"\ndate = 2024-05-01\ntier = 1\n'
+                           'connections = [{to = "a", rel = "counterpoint"}]\n[[forecasts]]\n'
+                           'claim = "Soon"\np = 0.6\nby = 2026-03-01\nresolved = true\n+++\n'
+                           "Text.\n",
+                "page.md": "title:: Page\ndate:: 2024-05-01\ntier:: 1\n\nText of [[a]].\n"})
+    assert not {c for c, _, _ in found(config, today=dt.date(2026, 6, 1))} & {
+        "one-way", "forecast-due"}
+
+
 def test_a_vault_s_file_names_are_its_titles_and_a_slug_is_none(write_wiki) -> None:
     """Obsidian shows a note's file name as its title: ``Machine Learning.md`` is titled,
     as is ``BERT.md`` or a daily ``2024-05-01.md``; a name written as an id
