@@ -103,6 +103,32 @@ def test_duplicate_aliases_titles_and_shadowed_alias(write_wiki) -> None:
     assert ("duplicate-title", "b.md:2", "warning") in got
 
 
+def test_names_in_messages_and_suggestions_are_shown_as_written(write_wiki) -> None:
+    """Names are looked up in any case, but told as the notes write them: a typo's
+    suggestion is the title 'Kaplan Scaling Laws', an alias two notes claim is each note's
+    'Chinchilla' or 'CHINCHILLA', not the lower-case key the lookup uses."""
+    config = write_wiki({
+        "kaplan.md": note("Kaplan Scaling Laws", "aliases: [Chinchilla, Compute-Optimal]\n"),
+        "hoffmann.md": note("Hoffmann", "aliases: [CHINCHILLA]\n"),
+        "shadow.md": note("Shadow", "aliases: [Hoffmann]\n"),
+        "other.md": note("Other", "", "See [[Kaplan Scalin Laws]]\nand [[compute optimall]].\n"),
+    })
+    report = check(config)
+    said = {(f.code, str(f.where)): (f.message, f.hint) for f in report.findings}
+    assert said["broken-target", "other.md:6"] == (
+        "link to 'Kaplan Scalin Laws', which no note defines",
+        "did you mean 'Kaplan Scaling Laws'?")
+    assert said["broken-target", "other.md:7"][1] == "did you mean 'Compute-Optimal'?"
+    assert said["duplicate-alias", "kaplan.md:5"][0] == (
+        "the alias 'Chinchilla' is claimed by hoffmann, kaplan")
+    assert said["duplicate-alias", "hoffmann.md:5"][0] == (
+        "the alias 'CHINCHILLA' is claimed by hoffmann, kaplan")
+    assert said["alias-shadowed", "shadow.md:5"][0] == (
+        "the alias 'Hoffmann' is the id of another note, which wins")
+    result = kg("connections", "--wiki", str(config.wiki), "kaplan scaling lw")
+    assert result.exit_code == 1 and "did you mean Kaplan Scaling Laws?" in result.stderr
+
+
 def test_a_name_thousands_of_notes_share_names_ten_of_them(write_wiki) -> None:
     """3,000 notes titled "Meeting notes" (each folder's) and sharing an alias: each finding
     named all the others (``kg check`` wrote 200 MB and held a gigabyte); now the first ten
@@ -115,9 +141,9 @@ def test_a_name_thousands_of_notes_share_names_ten_of_them(write_wiki) -> None:
     first_ten = ", ".join(f"day{i:03d}-meeting-notes" for i in range(10))
     titles = [f.message for f in findings if f.code == "duplicate-title"]
     assert len(titles) == n
-    assert set(titles) == {f"the title 'meeting notes' is shared by {first_ten} and 290 more"}
+    assert set(titles) == {f"the title 'Meeting notes' is shared by {first_ten} and 290 more"}
     aliases = {f.message for f in findings if f.code == "duplicate-alias"}
-    assert aliases == {f"the alias 'standup' is claimed by {first_ten} and 290 more"}
+    assert aliases == {f"the alias 'Standup' is claimed by {first_ten} and 290 more"}
     ambiguous = [f.message for f in findings if f.code == "ambiguous-target"]
     assert len(ambiguous) == n
     assert set(ambiguous) == {f"'Standup' is ambiguous: it names {first_ten} and 290 more"}
