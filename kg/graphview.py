@@ -101,10 +101,13 @@ class GraphData:
 
 
 def group(tier: int | None, placeholder: bool) -> str:
-    """The colour group of a node; the page maps groups to its light or dark palette."""
+    """The colour group of a node; the page maps groups to its light or dark palette.
+
+    Each tier a note may have (1 to 9) is its own group, ``t1`` to ``t9``, with its own
+    colour (``--t1`` to ``--t9`` in style.css); a note without one is ``t0``."""
     if placeholder:
         return "ghost"
-    return f"t{tier}" if tier in (1, 2, 3) else "t0"
+    return "t0" if tier is None else f"t{tier}"
 
 
 def node_size(degree: int) -> float:

@@ -55,6 +55,10 @@ class Resolver:
         # one table per step, so an alias that equals another note's id never shadows it
         self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {}, {}, {})
         self._names: list[str] | None = None  # what suggestions choose from, once asked
+        self.written: dict[str, str] = {}
+        """An alias's, ``id:``'s, title's or bundle folder's key → the name as first written
+        (``kaplan scaling laws`` → ``Kaplan Scaling Laws``): what a suggestion shows."""
+        written = self.written
         for note in notes:
             self.by_id[note.id] = note.id
             self.folders[note.id] = note.path.rpartition("/")[0]
@@ -69,9 +73,12 @@ class Resolver:
                 [note.title],
                 ["/".join(bundle[i:]) for i in range(len(bundle))],  # posts/x/index.md: x
             )
-            for table, values in zip(self.steps, names, strict=True):
+            for step, (table, values) in enumerate(zip(self.steps, names, strict=True)):
                 for value in values:
-                    table.setdefault(name_key(value), set()).add(note.id)
+                    key = name_key(value)
+                    table.setdefault(key, set()).add(note.id)
+                    if step >= _BY_PLACE and key not in written:
+                        written[key] = " ".join(value.split())
         bundles = self.steps[_BUNDLE]  # a folder name two bundles share names neither: it
         for key in [key for key, found in bundles.items() if len(found) > 1]:  # was no
             del bundles[key]  # note's before, and is none's now, not an error
@@ -146,8 +153,9 @@ class Resolver:
     def suggestions(self, target: str, limit: int = 3) -> list[str]:
         """The ids, aliases and titles closest to ``target`` (a typo's), best first: those
         at least 60 % alike (difflib's ratio; rapidfuzz computes it in C, where difflib took
-        0.2 s a name at 10,000 notes, minutes for a wiki's placeholders)."""
-        return self._nearest(name_key(target), self._suggestable(), limit)
+        0.2 s a name at 10,000 notes, minutes for a wiki's placeholders). Compared by their
+        keys (:func:`~kg.ids.name_key`), shown as written (``Kaplan Scaling Laws``)."""
+        return self._as_written(self._nearest(name_key(target), self._suggestable(), limit))
 
     def suggestions_of(self, targets: Iterable[str], limit: int = 3) -> dict[str, list[str]]:
         """:meth:`suggestions` of each of ``targets``, the same lists, found together.
@@ -178,7 +186,13 @@ class Resolver:
                 for key, row in zip(block, scores, strict=True):
                     likely = [names[int(i)] for i in np.flatnonzero(row)]
                     near[key] = self._nearest(key, likely, limit)
-        return {target: near[key] for target, key in keys.items()}
+        shown = {key: self._as_written(found) for key, found in near.items()}
+        return {target: shown[key] for target, key in keys.items()}
+
+    def _as_written(self, names: list[str]) -> list[str]:
+        """Suggested names (ids, and aliases', titles' keys) as written: an id as it is."""
+        by_id, written = self.by_id, self.written
+        return [name if name in by_id else written.get(name, name) for name in names]
 
     def _suggestable(self) -> list[str]:
         """Every name a suggestion may be: ids, then aliases' and titles' keys, each once."""

@@ -204,7 +204,7 @@ def test_a_note_is_suggested_once_by_its_best_name(parse) -> None:
     notes = [parse("---\ntitle: Defense Trilemma\n---\n", "defense-trilemma.md"),
              parse("---\ntitle: Defense Dilemma\n---\n", "dilemma.md")]
     found = Resolver(notes).suggestions("defense-trilema")
-    assert found == ["defense-trilemma", "defense dilemma"]
+    assert found == ["defense-trilemma", "Defense Dilemma"]  # a title as written
 
 
 def test_suggestions_found_together_are_those_found_one_by_one(parse) -> None:

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from kg.build import build
+from kg.config import load_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -230,3 +234,33 @@ def test_search_finds_a_tag_written_as_the_pages_show_it(watch: Any) -> None:
     found = other.locator("#page-search-results a.result-title")
     found.first.wait_for(timeout=DRAWN)
     assert found.all_inner_texts() == ["The #1 paper"]
+
+
+def test_every_tier_is_drawn_in_a_colour_of_its_own(browser: Any, tmp_path: Path) -> None:
+    """Notes of tiers 1 to 9 and one without a tier: ten colours on the global graph and on
+    a note's local graph, in the light and the dark theme (tiers 4 to 9 were drawn in the
+    grey of no tier)."""
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "Tiers"\n[kg.tiers]\n4 = "Speculative"\n',
+                                      encoding="utf-8")
+    for t in range(1, 10):
+        (wiki / f"t{t}.md").write_text(f"---\ntitle: T{t}\ntier: {t}\n---\nSee [[hub]].\n",
+                                       encoding="utf-8")
+    (wiki / "hub.md").write_text("---\ntitle: Hub\n---\nNo tier.\n", encoding="utf-8")
+    build(load_config(tmp_path).with_options(out=tmp_path / "site"))
+    colours = ("(() => { const b = window.kgGraphs[KIND].network.body.nodes, out = {};"
+               " for (const id in b) { out[id] = b[id].options.color.background; }"
+               " return out; })()")
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for path, kind in (("graph.html", "global"), ("notes/hub.html", "local")):
+                page.goto((tmp_path / "site" / path).as_uri())
+                page.wait_for_selector(f"#{kind}-graph[data-drawn=true]", timeout=DRAWN)
+                drawn = page.evaluate(colours.replace("KIND", repr(kind)))
+                assert set(drawn) == {"hub", *(f"t{t}" for t in range(1, 10))}
+                assert len(set(drawn.values())) == 10, (scheme, kind, drawn)
+        finally:
+            context.close()
