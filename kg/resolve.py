@@ -77,8 +77,8 @@ class Resolver:
                 for value in values:
                     key = name_key(value)
                     table.setdefault(key, set()).add(note.id)
-                    if step >= _BY_PLACE and key not in written:
-                        written[key] = " ".join(value.split())
+                    if step >= _BY_PLACE:
+                        written.setdefault(key, value)  # its spaces as written: see _as_written
         bundles = self.steps[_BUNDLE]  # a folder name two bundles share names neither: it
         for key in [key for key, found in bundles.items() if len(found) > 1]:  # was no
             del bundles[key]  # note's before, and is none's now, not an error
@@ -192,7 +192,8 @@ class Resolver:
     def _as_written(self, names: list[str]) -> list[str]:
         """Suggested names (ids, and aliases', titles' keys) as written: an id as it is."""
         by_id, written = self.by_id, self.written
-        return [name if name in by_id else written.get(name, name) for name in names]
+        return [name if name in by_id else " ".join(written.get(name, name).split())
+                for name in names]
 
     def _suggestable(self) -> list[str]:
         """Every name a suggestion may be: ids, then aliases' and titles' keys, each once."""
