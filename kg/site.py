@@ -34,7 +34,7 @@ from kg.attachments import Attachments, possible, site_path
 from kg.attachments import href as attachment_href
 from kg.bidi import isolate
 from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
-from kg.cachefile import plain_digest
+from kg.cachefile import blake2b, plain_digest
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, ResolveError, TemplateError
@@ -269,6 +269,47 @@ class Remembered:
 _remembered = Remembered({})
 """The last build's items (:class:`Remembered`)."""
 
+class PerRecord:
+    """A value made of each frozen record (a tracked question, a note), kept by the record's
+    identity from one build to the next (``kg serve``: an edit makes a few records anew, of
+    25,000): looked up in C, the records not touched beyond their address."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        self._make = make
+        self._values: dict[int, Any] = {}
+        self._held: dict[int, Any] = {}  # so that no other object has their ids
+
+    def of(self, records: Sequence[Any]) -> list[Any]:
+        """The value of each of ``records``, in order; only theirs kept for the next call."""
+        ids = list(map(id, records))
+        found = list(map(self._values.get, ids))
+        if None in found:
+            make = self._make
+            found = [value if value is not None else make(record)
+                     for value, record in zip(found, records, strict=True)]
+        self._values = dict(zip(ids, found, strict=True))
+        self._held = dict(zip(ids, records, strict=True))
+        return found
+
+
+def _text_marks(*texts: str) -> int:
+    """What a tracker needs to know of a line's text: 1 if it may hold a link (to resolve
+    for its key), 2 if TeX (the page loads KaTeX)."""
+    joined = "\0".join(texts)
+    return (("[[" in joined or "](" in joined) and 1) | ("$" in joined and 2)
+
+
+_QUESTION_STATES = PerRecord(
+    lambda tq: plain_digest((tq.question.id, tq.status._value_, tq.answered_by)))
+"""Each tracked question's state, hashed: its part of the tracker's key."""
+_QUESTION_MARKS = PerRecord(
+    lambda tq: _text_marks(tq.question.text) | (4 if tq.answered_by else 0))
+"""Each tracked question's :func:`_text_marks`, and 4 if some note answers it."""
+_ANGLE_MARKS = PerRecord(lambda note: _text_marks(*(t for a in note.angles
+                                                   for t in (a.title, a.text))))
+"""Each note's :func:`_text_marks` of its research angles."""
+
+
 class _Once:
     """``make()``'s value, made once, by the first thread that asks (a thread splicing the
     exports may make the N-Triples when a splice fails, while this one runs the queries)."""
@@ -436,9 +477,6 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
 
 
 _QUESTION_TEXT = operator.attrgetter("question.text")
-_QUESTION_STATE = operator.attrgetter("question.id", "status._value_", "answered_by")
-"""What the tracker's key holds of each tracked question (an enum's ``_value_`` is its
-``value`` without the property's Python code)."""
 
 
 def _chained(records: Iterable[Any], *fields: str) -> Iterator[Any]:
@@ -940,29 +978,39 @@ class Site:
             return made
 
         path = page("questions.html")
-        texts = list(map(_QUESTION_TEXT, tracked))
         # keyed by what the rows are made from, not by the rows (25,000 at 10,000 notes):
         # each asking note's questions and the fields the tracker shows of it (hashed once
-        # per record), each question's status, the day (ages); gathered in C
+        # per record), each question's state (kept per record), the day (ages)
+        marks = _QUESTION_MARKS.of(tracked)
+        marked = set(marks)
+        linking = [tq for tq, mark in zip(tracked, marks, strict=True) if mark & 1] if any(
+            mark & 1 for mark in marked) else []
+        answered = [tq for tq, mark in zip(tracked, marks, strict=True) if mark & 4] if any(
+            mark & 4 for mark in marked) else []
         return self._page("questions.html", path, nav="questions", stream=True,
                           key=(self.today, self.today_basis, self.tags_key,
-                               self._links(texts, path),
-                               self._labels(set(_chained(tracked, "answered_by"))),
-                               plain_digest(list(map(_QUESTION_STATE, tracked))),
+                               self._links(map(_QUESTION_TEXT, linking), path),
+                               self._labels(set(_chained(answered, "answered_by"))),
+                               blake2b(b"".join(_QUESTION_STATES.of(tracked)),
+                                       digest_size=16).digest(),
                                key_of(NoteList(asking), note_fields=TRACKER_FIELDS)),
                           tags=sorted(set(_chained(asking, "tags"))),
                           tiers=sorted({n.tier for n in asking if n.tier is not None}),
-                          math="$" in "".join(texts),
+                          math=any(mark & 2 for mark in marked),
                           late={"rows": rows})
 
     def angles(self) -> Page:
         notes = NoteList(self.views.angle_rows())
         path = page("angles.html")
-        texts = list(_chained(_chained(notes, "angles"), "title", "text"))
+        marks = _ANGLE_MARKS.of(notes)
+        marked = set(marks)
+        linking = [note for note, mark in zip(notes, marks, strict=True) if mark & 1] if any(
+            mark & 1 for mark in marked) else []
         return self._page("angles.html", path, nav="angles", stream=True,
-                          key=self._links(texts, path),
+                          key=self._links(_chained(_chained(linking, "angles"), "title", "text"),
+                                          path),
                           shows=("id", "title", "tier", "date", "angles"), notes=notes,
-                          math="$" in "".join(texts))
+                          math=any(mark & 2 for mark in marked))
 
     def forecasts(self) -> Page:
         fv = self.views.forecasts(self.today)

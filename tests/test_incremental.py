@@ -602,3 +602,20 @@ def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> Non
     made.clear()
     assert third.lines(("k",), [a, b_again, c], line) and made == []
     assert third.next().lines(("k",), [a], line) and made == ["a"]  # third kept nothing
+
+
+def test_per_record_values_are_kept_for_the_very_same_records_only() -> None:
+    """:class:`kg.site.PerRecord` makes a value for each record it has not seen, keeps the
+    last call's records' values (and only theirs) for the next call, in the records' order."""
+    from types import SimpleNamespace
+
+    from kg.site import PerRecord
+
+    made: list[str] = []
+    lengths = PerRecord(lambda r: made.append(r.text) or len(r.text))
+    a, b = SimpleNamespace(text="a"), SimpleNamespace(text="bb")
+    assert lengths.of([a, b]) == [1, 2] and made == ["a", "bb"]
+    b_again = SimpleNamespace(text="bbb")
+    assert lengths.of((b_again, a)) == [3, 1] and made == ["a", "bb", "bbb"]
+    assert lengths.of([b]) == [2] and made[-1] == "bb"  # b was not in the last call
+    assert lengths.of([]) == [] and lengths.of([a]) == [1] and made[-1] == "a"
