@@ -672,3 +672,15 @@ def test_the_keys_of_connections_sources_and_forecasts_are_read_in_any_case(pars
         ("b", "supports", "why")]
     assert note.source == Source("X", "https://x.org/")
     assert [(f.claim, f.p) for f in note.forecasts] == [("C", 0.5)]
+
+
+@pytest.mark.parametrize("written", [f"**Ledgers**{sep}see the ledger." for sep in (
+    " — ", " – ", " - ", ": ", ". ", " -- ", "—")])
+def test_an_angle_s_title_and_text_are_parted_without_their_dash(parse, written: str) -> None:
+    """A research angle written ``**Title** — text`` (or with an en dash, a hyphen, a colon,
+    a full stop) has the title and the text alone: the pages put their own dash between
+    them, and had shown two ("Ledgers — — see the ledger.")."""
+    note = parse(f"---\ntitle: C\n---\n## Research angle\n1. {written}\n2. **-1 is odd** yes\n",
+                 "c.md")
+    assert [(a.title, a.text) for a in note.angles] == [("Ledgers", "see the ledger."),
+                                                        ("-1 is odd", "yes")]
