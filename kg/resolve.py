@@ -12,6 +12,8 @@ it was first written with.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -32,6 +34,7 @@ from kg.model import (
     EdgeKind,
     Note,
     Placeholder,
+    Question,
     QuestionStatus,
     TrackedQuestion,
     Wiki,
@@ -411,51 +414,75 @@ def _question_hint(written: str, by_note: Mapping[str, list[str]]) -> str:
 
 def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], list[Finding]]:
     """Each question's status from its own note and every later note's ``answers:``."""
-    known = {q.id: q for note in notes for q in note.questions}
-    by_note: dict[str, list[str]] = {}  # made for the first unknown answer's hint
+    answering = list(filter(_ANSWERS, notes))  # few notes answer: found in C
     answered_by: dict[str, list[NoteId]] = defaultdict(list)
     dropped: set[str] = set()
     warnings: list[Finding] = []
-    for note in notes:
-        for answer in note.answers:
-            if answer.question not in known:
-                if not by_note:
-                    for qid, q in known.items():
-                        by_note.setdefault(q.note, []).append(qid)
-                warnings.append(Finding(
-                    Severity.WARNING, "unknown-question",
-                    f"answers a question that no note asks: '{answer.question}'",
-                    Location(note.path, answer.line), _question_hint(answer.question, by_note),
-                ))
-                continue
-            if answer.dropped:
-                dropped.add(answer.question)
-            else:
-                answered_by[answer.question].append(note.id)
-    global _last_tracked
-    last = _last_tracked
-    made: dict[str, TrackedQuestion] = {}
-    tracked: list[TrackedQuestion] = []
-    for note in notes:
-        for q in note.questions:
-            found = answered_by.get(q.id)
-            by = tuple(sorted(found)) if found else ()
-            if by or q.declared is QuestionStatus.ANSWERED:
-                status = QuestionStatus.ANSWERED
-            elif q.id in dropped or q.declared is QuestionStatus.DROPPED:
-                status = QuestionStatus.DROPPED
-            else:
-                status = QuestionStatus.OPEN
-            old = last.get(q.id)
-            tq = (old if old is not None and old.question is q and old.status is status
-                  and old.answered_by == by else TrackedQuestion(q, status, by))
-            made[q.id] = tq
-            tracked.append(tq)
-    _last_tracked = made
-    return tuple(tracked), warnings
+    if answering:
+        known = set(map(_ID, itertools.chain.from_iterable(map(_QUESTIONS, notes))))
+        by_note: dict[str, list[str]] = {}  # made for the first unknown answer's hint
+        for note in answering:
+            for answer in note.answers:
+                if answer.question not in known:
+                    if not by_note:
+                        for asker in notes:
+                            for q in asker.questions:
+                                by_note.setdefault(q.note, []).append(q.id)
+                    warnings.append(Finding(
+                        Severity.WARNING, "unknown-question",
+                        f"answers a question that no note asks: '{answer.question}'",
+                        Location(note.path, answer.line),
+                        _question_hint(answer.question, by_note),
+                    ))
+                    continue
+                if answer.dropped:
+                    dropped.add(answer.question)
+                else:
+                    answered_by[answer.question].append(note.id)
+    answers = ({qid: tuple(sorted(ids)) for qid, ids in answered_by.items()}, frozenset(dropped))
+    global _last_answers, _last_by_note, _last_tracked
+    # a note's tracked questions are the last tracking's while it is the very same record
+    # and every answer is as it was (kg serve: an edit of a note's text), looked up in C
+    kept = _last_by_note if answers == _last_answers else {}
+    found: list[tuple[TrackedQuestion, ...] | None] = list(map(kept.get, map(id, notes)))
+    if None in found:
+        last = _last_tracked
+        for i, note in enumerate(notes):
+            if found[i] is None:
+                found[i] = tuple(_tracked(q, answers, last) for q in note.questions)
+        _last_tracked = {tq.question.id: tq
+                         for tq in itertools.chain.from_iterable(found)}  # type: ignore[arg-type]
+    _last_answers = answers
+    _last_by_note = dict(zip(map(id, notes), found, strict=True))  # type: ignore[arg-type]
+    _held_notes[:] = notes  # so that no other object has their ids
+    return tuple(itertools.chain.from_iterable(found)), warnings  # type: ignore[arg-type]
 
 
+def _tracked(q: Question, answers: tuple[dict[str, tuple[NoteId, ...]], frozenset[str]],
+             last: Mapping[str, TrackedQuestion]) -> TrackedQuestion:
+    """The question ``q`` with its status; the record ``last`` holds if it is the same."""
+    answered_by, dropped = answers
+    by = answered_by.get(q.id, ())
+    if by or q.declared is QuestionStatus.ANSWERED:
+        status = QuestionStatus.ANSWERED
+    elif q.id in dropped or q.declared is QuestionStatus.DROPPED:
+        status = QuestionStatus.DROPPED
+    else:
+        status = QuestionStatus.OPEN
+    old = last.get(q.id)
+    return (old if old is not None and old.question is q and old.status is status
+            and old.answered_by == by else TrackedQuestion(q, status, by))
+
+
+_ANSWERS = operator.attrgetter("answers")
+_QUESTIONS = operator.attrgetter("questions")
+_ID = operator.attrgetter("id")
+_last_answers: tuple[dict[str, tuple[NoteId, ...]], frozenset[str]] | None = None
+"""What every note's ``answers:`` said at the last tracking."""
+_last_by_note: dict[int, tuple[TrackedQuestion, ...]] = {}
+"""The last tracking's questions of each note, by the record's ``id`` (held in
+:data:`_held_notes`, so that no other object has it)."""
+_held_notes: list[Note] = []
 _last_tracked: dict[str, TrackedQuestion] = {}
 """The last tracking's questions by id: the same record again for the very same question
 with the same status (``kg serve`` tracks 25,000 again after each edit)."""
-

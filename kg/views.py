@@ -144,6 +144,9 @@ edge_index: LastMade[EdgeIndex] = LastMade(_edge_index)
 (most edits in ``kg serve``: a tenth of the time of making it)."""
 
 
+_DATE = operator.attrgetter("date")
+
+
 class Views:
     """Indexes over a wiki, computed once per build: edges, neighbours, tags, tiers, dates.
 
@@ -271,8 +274,10 @@ class Views:
     def timeline(self) -> list[tuple[str, list[Note]]]:
         """Dated notes by month, newest first; undated notes last under "Undated"."""
         months: dict[str, list[Note]] = defaultdict(list)
-        for note in self.by_date:
-            months[note.date.strftime("%Y-%m") if note.date else ""].append(note)
+        dates = list(map(_DATE, self.by_date))
+        month = {day: day.strftime("%Y-%m") if day else "" for day in set(dates)}  # a few
+        for key, note in zip(map(month.__getitem__, dates), self.by_date, strict=True):
+            months[key].append(note)
         rows = sorted(((k, v) for k, v in months.items() if k), reverse=True)
         if "" in months:
             rows.append(("", months[""]))

@@ -422,3 +422,20 @@ def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch) -> None:
     assert graph_later._nodes == g._nodes
     assert graph_later._nodes["b"] is graph._nodes["b"]  # b's record and degree: kept
     assert units_later == u
+
+
+def test_tracked_questions_are_the_last_trackings_while_records_and_answers_are(parse) -> None:
+    """``kg serve`` tracks every question again after each edit: a note's tracked questions
+    are the last tracking's records while the note is the same record and every answer is as
+    it was; an answer written elsewhere changes the status it names, and only that record."""
+    a = parse("---\ntitle: A\n---\n## Open questions\n- Why?\n- How?\n", "a.md")
+    b = parse("---\ntitle: B\n---\nbody\n", "b.md")
+    first = resolve_wiki([a, b]).questions
+    again = resolve_wiki([a, b]).questions
+    assert len(first) == 2 and all(x is y for x, y in zip(first, again, strict=True))
+    answering = parse("---\ntitle: B\nanswers: [a#q-why]\n---\nbody\n", "b.md")
+    answered = resolve_wiki([a, answering]).questions
+    assert [(tq.status.value, tq.answered_by) for tq in answered] == [
+        ("answered", ("b",)), ("open", ())]
+    assert answered[1] is first[1]
+    assert [tq.status.value for tq in resolve_wiki([a, b]).questions] == ["open", "open"]
