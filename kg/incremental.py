@@ -179,10 +179,8 @@ class _KeyPickler(pickle.Pickler):
         table = _FIELD_KEYS.get(shown)
         kept: list[bytes | None] = (list(map(table.get, map(id, notes))) if table is not None
                                     else [None] * len(notes))
-        if None in kept:
-            fields_key = self._fields_key
-            kept = [digest if digest is not None else fields_key(note, shown)
-                    for digest, note in zip(kept, notes, strict=True)]
+        fields_key = self._fields_key
+        filled(kept, notes, lambda note: fields_key(note, shown))
         return blake2b(b"".join(kept), digest_size=16).digest()  # type: ignore[arg-type]
 
     def _fields_key(self, note: Any, shown: tuple[str, ...]) -> bytes:
@@ -202,6 +200,19 @@ class _KeyPickler(pickle.Pickler):
         table[id(note)] = digest
         _HELD[id(note)] = note
         return digest
+
+
+def filled(found: list[Any], records: Sequence[Any], make: Callable[[Any], Any]) -> list[int]:
+    """Fill each None of ``found`` (values looked up for ``records``, in order) with
+    ``make`` of its record, found in C (an edit leaves one of 10,000); the places filled."""
+    places: list[int] = []
+    at = -1
+    with contextlib.suppress(ValueError):
+        while True:
+            at = found.index(None, at + 1)
+            found[at] = make(records[at])
+            places.append(at)
+    return places
 
 
 def _plain_bytes(values: tuple[Any, ...]) -> bytes:

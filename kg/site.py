@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -51,6 +51,7 @@ from kg.incremental import (
     Task,
     code_stamp,
     data_key,
+    filled,
     key_of,
 )
 from kg.markdown import (
@@ -246,10 +247,8 @@ class Remembered:
         if not isinstance(notes, (tuple, list)):
             notes = list(notes)  # a template's filtered list
         ids = list(map(id, notes))
-        kept: list[str | None] = list(map(self.previous_lines.get(kind, {}).get, ids))
-        found = (cast("list[str]", kept) if None not in kept else
-                 [text if text is not None else line(note)
-                  for text, note in zip(kept, notes, strict=True)])
+        found: list[str] = list(map(self.previous_lines.get(kind, {}).get, ids))  # type: ignore[arg-type]
+        filled(found, notes, line)
         if self.keeping:
             self.now_lines.setdefault(kind, {}).update(zip(ids, found, strict=True))
             self.now_held.update(zip(ids, notes, strict=True))
@@ -282,13 +281,16 @@ class PerRecord:
     def of(self, records: Sequence[Any]) -> list[Any]:
         """The value of each of ``records``, in order; only theirs kept for the next call."""
         ids = list(map(id, records))
-        found = list(map(self._values.get, ids))
-        if None in found:
-            make = self._make
-            found = [value if value is not None else make(record)
-                     for value, record in zip(found, records, strict=True)]
-        self._values = dict(zip(ids, found, strict=True))
-        self._held = dict(zip(ids, records, strict=True))
+        values = self._values
+        found = list(map(values.get, ids))
+        made = filled(found, records, self._make)
+        if len(values) > 2 * len(records) + 64:  # most gone: only the records' kept
+            self._values = dict(zip(ids, found, strict=True))
+            self._held = dict(zip(ids, records, strict=True))
+        else:  # the records gone since are let go once they are most
+            for at in made:
+                values[ids[at]] = found[at]
+                self._held[ids[at]] = records[at]
         return found
 
 

@@ -605,8 +605,9 @@ def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> Non
 
 
 def test_per_record_values_are_kept_for_the_very_same_records_only() -> None:
-    """:class:`kg.site.PerRecord` makes a value for each record it has not seen, keeps the
-    last call's records' values (and only theirs) for the next call, in the records' order."""
+    """:class:`kg.site.PerRecord` makes a value for each record it does not hold, in the
+    records' order, and holds the values of the records it was given until most of them
+    are gone."""
     from types import SimpleNamespace
 
     from kg.site import PerRecord
@@ -615,7 +616,11 @@ def test_per_record_values_are_kept_for_the_very_same_records_only() -> None:
     lengths = PerRecord(lambda r: made.append(r.text) or len(r.text))
     a, b = SimpleNamespace(text="a"), SimpleNamespace(text="bb")
     assert lengths.of([a, b]) == [1, 2] and made == ["a", "bb"]
-    b_again = SimpleNamespace(text="bbb")
+    b_again = SimpleNamespace(text="bbb")  # an edited record: another object
     assert lengths.of((b_again, a)) == [3, 1] and made == ["a", "bb", "bbb"]
-    assert lengths.of([b]) == [2] and made[-1] == "bb"  # b was not in the last call
-    assert lengths.of([]) == [] and lengths.of([a]) == [1] and made[-1] == "a"
+    assert lengths.of([b]) == [2] and len(made) == 3  # still held
+    others = [SimpleNamespace(text="c" * n) for n in range(100)]
+    assert lengths.of(others) == list(range(100))
+    count = len(made)
+    assert lengths.of([a]) == [1] and len(made) == count  # held; the others let go now:
+    assert lengths.of([b]) == [2] and made[-1] == "bb"  # made again
