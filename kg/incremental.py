@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.cachefile import Stat, blake2b, library_stamp
 from kg.config import Config
+from kg.memo import filled
 from kg.workers import can_fork, release_memory, worker_started
 
 if TYPE_CHECKING:
@@ -200,19 +201,6 @@ class _KeyPickler(pickle.Pickler):
         table[id(note)] = digest
         _HELD[id(note)] = note
         return digest
-
-
-def filled(found: list[Any], records: Sequence[Any], make: Callable[[Any], Any]) -> list[int]:
-    """Fill each None of ``found`` (values looked up for ``records``, in order) with
-    ``make`` of its record, found in C (an edit leaves one of 10,000); the places filled."""
-    places: list[int] = []
-    at = -1
-    with contextlib.suppress(ValueError):
-        while True:
-            at = found.index(None, at + 1)
-            found[at] = make(records[at])
-            places.append(at)
-    return places
 
 
 def _plain_bytes(values: tuple[Any, ...]) -> bytes:

@@ -51,7 +51,6 @@ from kg.incremental import (
     Task,
     code_stamp,
     data_key,
-    filled,
     key_of,
 )
 from kg.markdown import (
@@ -66,6 +65,7 @@ from kg.markdown import (
     render,
     render_links,
 )
+from kg.memo import PerRecord, filled
 from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES, copy_ntriples, ntriples_bytes
 from kg.resolve import resolver_of
@@ -267,32 +267,6 @@ class Remembered:
 
 _remembered = Remembered({})
 """The last build's items (:class:`Remembered`)."""
-
-class PerRecord:
-    """A value made of each frozen record (a tracked question, a note), kept by the record's
-    identity from one build to the next (``kg serve``: an edit makes a few records anew, of
-    25,000): looked up in C, the records not touched beyond their address."""
-
-    def __init__(self, make: Callable[[Any], Any]) -> None:
-        self._make = make
-        self._values: dict[int, Any] = {}
-        self._held: dict[int, Any] = {}  # so that no other object has their ids
-
-    def of(self, records: Sequence[Any]) -> list[Any]:
-        """The value of each of ``records``, in order; only theirs kept for the next call."""
-        ids = list(map(id, records))
-        values = self._values
-        found = list(map(values.get, ids))
-        made = filled(found, records, self._make)
-        if len(values) > 2 * len(records) + 64:  # most gone: only the records' kept
-            self._values = dict(zip(ids, found, strict=True))
-            self._held = dict(zip(ids, records, strict=True))
-        else:  # the records gone since are let go once they are most
-            for at in made:
-                values[ids[at]] = found[at]
-                self._held[ids[at]] = records[at]
-        return found
-
 
 def _text_marks(*texts: str) -> int:
     """What a tracker needs to know of a line's text: 1 if it may hold a link (to resolve

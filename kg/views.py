@@ -7,6 +7,7 @@ only lay them out. The same views feed ``kg connections`` in the terminal.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 import re
 from collections import Counter, defaultdict
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from kg.ids import NoteId, hashed_id, slugify
-from kg.memo import LastMade
+from kg.memo import LastMade, PerRecord
 from kg.model import (
     Edge,
     EdgeKind,
@@ -145,6 +146,7 @@ edge_index: LastMade[EdgeIndex] = LastMade(_edge_index)
 
 
 _DATE = operator.attrgetter("date")
+_ASKER = operator.attrgetter("question.note")
 
 
 class Views:
@@ -160,12 +162,15 @@ class Views:
         self.inc: Mapping[NoteId, Sequence[Edge]] = index.inc
         self.degree: Mapping[NoteId, int] = index.degree
         self.adjacent: Mapping[NoteId, tuple[NoteId, ...]] = index.adjacent
-        questions: dict[NoteId, list[TrackedQuestion]] = defaultdict(list)
-        for tq in wiki.questions:
-            questions[tq.question.note].append(tq)
-        self.questions: Mapping[NoteId, list[TrackedQuestion]] = dict(questions)
+        questions: dict[NoteId, list[TrackedQuestion]] = {}
+        # a note's questions are together (kg.resolve tracks them note by note): a run each
+        for nid, run in itertools.groupby(wiki.questions, _ASKER):
+            questions.setdefault(nid, []).extend(run)
+        self.questions: Mapping[NoteId, list[TrackedQuestion]] = questions
 
-        notes = sorted(wiki.notes.values(), key=newest_first)
+        every = list(wiki.notes.values())
+        keys = _NEWEST_FIRST.of(every)  # kept per record (kg serve), compared in C
+        notes = list(map(every.__getitem__, sorted(range(len(every)), key=keys.__getitem__)))
         self.by_date: tuple[Note, ...] = tuple(notes)
         by_tag: dict[str, list[Note]] = defaultdict(list)
         by_tier: dict[int | None, list[Note]] = defaultdict(list)
@@ -377,6 +382,9 @@ def newest_first(note: Note) -> tuple[int, int, str, str]:
     """Dated notes newest first, then undated; ties by title, then id."""
     ordinal = note.date.toordinal() if note.date else 0
     return (note.date is None, -ordinal, note.title.casefold(), note.id)
+
+
+_NEWEST_FIRST = PerRecord(newest_first)
 
 
 def unique_slugs(names: Iterable[str]) -> dict[str, str]:

@@ -605,12 +605,12 @@ def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> Non
 
 
 def test_per_record_values_are_kept_for_the_very_same_records_only() -> None:
-    """:class:`kg.site.PerRecord` makes a value for each record it does not hold, in the
+    """:class:`kg.memo.PerRecord` makes a value for each record it does not hold, in the
     records' order, and holds the values of the records it was given until most of them
     are gone."""
     from types import SimpleNamespace
 
-    from kg.site import PerRecord
+    from kg.memo import PerRecord
 
     made: list[str] = []
     lengths = PerRecord(lambda r: made.append(r.text) or len(r.text))
