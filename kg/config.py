@@ -52,10 +52,27 @@ class Config:
 
 
 _WEB_URL = re.compile(r"https?://[^\s/?#]+", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+"""What no setting the site or graph shows may hold: C0/C1 controls but tab and newline, and
+the noncharacters U+FFFE and U+FFFF (TOML's escapes write them; no XML may hold them: the
+feed, the sitemap)."""
+
+
+def _unshowable(key: str, value: str, file: Path | None) -> ConfigError | None:
+    """The error for a shown setting ``key`` holding a character no page or feed may hold."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    kind = "noncharacter" if found.group() in "\ufffe\uffff" else "control character"
+    return ConfigError(f"{key} holds the {kind} U+{ord(found.group()):04X}",
+                       file=file, line=_line_of(file, key.split()[-1]) if file else None,
+                       hint="remove the escape (\\u00.., \\b, \\e) that writes it")
 
 
 def checked_base_url(value: str, file: Path | None) -> str:
     """The URL the site is served from: empty, or an http(s) URL (it is put in links)."""
+    if (wrong := _unshowable("base_url", value, file)) is not None:
+        raise wrong
     if value and (not _WEB_URL.match(value) or any(c in value for c in ' <>"\'`')):
         raise ConfigError(f"the base URL must be an http(s) URL, not '{value}'", file=file,
                           hint="e.g. https://me.github.io/wiki/")
@@ -102,12 +119,18 @@ def load_config(root: Path | None = None) -> Config:
         if not small_number(str(key)) or not isinstance(label, str):
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
                               hint='[kg.tiers]\n1 = "Research direction"')
+        if (wrong := _unshowable(f"tier {key}", label, path)) is not None:
+            raise wrong
         tiers[int(key)] = label
     for key in ("title", "wiki", "out", "base_url", "base_iri", "templates"):
         value = section.get(key)
         if value is not None and (not isinstance(value, str) or "\0" in value):
             raise ConfigError(f"{key} must be text", file=path, hint=f'{key} = "…"')
+        if key == "title" and value and (wrong := _unshowable(key, value, path)) is not None:
+            raise wrong
     base_iri = str(section.get("base_iri", DEFAULT_BASE_IRI))
+    if (wrong := _unshowable("base_iri", base_iri, path)) is not None:
+        raise wrong
     if not _WEB_URL.match(base_iri) or any(c in base_iri for c in ' <>"{}|\\^`'):
         raise ConfigError(f"base_iri must be an http(s) IRI, not '{base_iri}'", file=path,
                           hint='base_iri = "https://example.org/kg/"')

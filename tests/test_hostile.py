@@ -849,6 +849,29 @@ def test_settings_of_the_wrong_kind_are_errors_naming_kg_toml(tmp_path: Path, se
     assert caught.value.file is not None and caught.value.file.endswith("kg.toml")
 
 
+@pytest.mark.parametrize(("setting", "line", "message"), [
+    ('title = "Wiki \\u001b[31m"', 2, "title holds the control character U+001B"),
+    ('title = "Wiki \\u0001"', 2, "title holds the control character U+0001"),
+    ('base_iri = "https://example.org/\\u0001/"', 2, "base_iri holds the control character"),
+    ('base_url = "https://example.org/\\u0085/"', 2, "base_url holds the control character"),
+    ('[kg.tiers]\n2 = "Notable \\uFFFE"', 3, "tier 2 holds the noncharacter U+FFFE"),
+])
+def test_a_setting_the_site_shows_holding_a_control_character_is_an_error(
+        tmp_path: Path, setting: str, line: int, message: str) -> None:
+    """The title and tier labels are in every page and the feed, the base IRI in every
+    triple: a control character there had made feed.xml and sitemap.xml no XML."""
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_text(f"[kg]\n{setting}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_config(tmp_path)
+    assert caught.value.file is not None and caught.value.file.endswith("kg.toml")
+    assert caught.value.line == line
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "Tabs\\tand\\nlines"\n',
+                                      encoding="utf-8")
+    assert load_config(tmp_path).title == "Tabs\tand\nlines"
+
+
 def test_a_templates_setting_naming_no_folder_is_an_error_naming_kg_toml(tmp_path: Path) -> None:
     """It had been taken silently, and the theme's templates used instead of the wiki's."""
     from click.testing import CliRunner
