@@ -721,6 +721,10 @@ def test_the_site_s_own_scripts_only_ever_insert_text() -> None:
     ("https://example.org/%zz", False),
     ("https:no-host", False),
     ("https://[::1/", False),
+    ("https://[::1]x/", False),
+    ("https://x[::1]/", False),
+    ("https://[fe80::1%25eth0]/", False),
+    ("https://user@[::1]:8080/a[b]", True),
     ("https://example.org:99999/", False),
 ])
 def test_link_allowlist(url: str, safe: bool) -> None:
