@@ -725,6 +725,10 @@ def test_the_site_s_own_scripts_only_ever_insert_text() -> None:
     ("https://x[::1]/", False),
     ("https://[fe80::1%25eth0]/", False),
     ("https://user@[::1]:8080/a[b]", True),
+    ("https://a@@example.org/", False),
+    ("ht\ttps://example.org/", False),
+    ("https://example.org:8\t/", False),
+    ("https://example.org/a\tb", True),
     ("https://example.org:99999/", False),
 ])
 def test_link_allowlist(url: str, safe: bool) -> None:
