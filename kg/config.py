@@ -134,6 +134,12 @@ def load_config(root: Path | None = None) -> Config:
     if not _WEB_URL.match(base_iri) or any(c in base_iri for c in ' <>"{}|\\^`'):
         raise ConfigError(f"base_iri must be an http(s) IRI, not '{base_iri}'", file=path,
                           hint='base_iri = "https://example.org/kg/"')
+    from kg.urls import check_url  # every IRI of the graph starts with it
+
+    if (problem := check_url(base_iri, relative_ok=False)) is not None:
+        raise ConfigError(f"base_iri {problem}: '{base_iri}'", file=path,
+                          line=_line_of(path, "base_iri"),
+                          hint='base_iri = "https://example.org/kg/"')
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
     base_url = checked_base_url(str(section.get("base_url", "")), path)
