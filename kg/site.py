@@ -205,6 +205,11 @@ def _template_errors(template: str, path: PagePath) -> Iterator[None]:
     except jinja2.TemplateError as err:  # a missing template or variable, a filter's error
         raise TemplateError(f"template {template} failed on {path}: {err}",
                             hint="fix the template, or remove it to use the theme's") from err
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError,
+            RecursionError) as err:  # what an expression of a wiki's own template may raise
+        said = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        raise TemplateError(f"template {template} failed on {path}: {said}",
+                            hint="fix the template, or remove it to use the theme's") from err
 
 
 class Remembered:
