@@ -247,6 +247,16 @@ def _reference_lines(body: str) -> dict[str, int]:
     return lines
 
 
+def shell_title(title: str) -> str:
+    """``title`` as a shell's word for ``kg new``: in double quotes where it holds none of
+    ``"$`\\!``, else quoted as ``shlex`` quotes it; after ``--`` if it starts with a dash,
+    which would be read as an option."""
+    import shlex
+
+    word = f'"{title}"' if not re.search(r'["$`\\!]', title) else shlex.quote(title)
+    return f"-- {word}" if title.startswith("-") else word
+
+
 def _at(note: Note, key: str | None = None, line: int | None = None) -> Location:
     if line is None and key is not None:
         line = note.field_lines.get(key)
@@ -416,7 +426,7 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
             out.append(Finding(WARNING, "placeholder",
                                f"{what} to '{edge.written}', a placeholder: no note yet",
                                _at(source, line=edge.line),
-                               f"write it with `kg new \"{edge.written}\"`"))
+                               f"write it with `kg new {shell_title(edge.written)}`"))
     for edge in wiki.edges:
         if edge.kind is EdgeKind.CONNECTION and edge.source == edge.target:
             out.append(Finding(WARNING, "self-connection", "a note connects to itself",
