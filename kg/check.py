@@ -32,7 +32,7 @@ from kg.errors import (
     some_of,
     unknown_codes,
 )
-from kg.ids import NoteId, name_key, slugify
+from kg.ids import NoteId, name_key, shell_title, slugify
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -245,16 +245,6 @@ def _reference_lines(body: str) -> dict[str, int]:
             if ref is not None:
                 lines.setdefault(ref, number)
     return lines
-
-
-def shell_title(title: str) -> str:
-    """``title`` as a shell's word for ``kg new``: in double quotes where it holds none of
-    ``"$`\\!``, else quoted as ``shlex`` quotes it; after ``--`` if it starts with a dash,
-    which would be read as an option."""
-    import shlex
-
-    word = f'"{title}"' if not re.search(r'["$`\\!]', title) else shlex.quote(title)
-    return f"-- {word}" if title.startswith("-") else word
 
 
 def _at(note: Note, key: str | None = None, line: int | None = None) -> Location:

@@ -213,3 +213,13 @@ def from_root(text: str, folder: str | None) -> str | None:
 def target_text(target: str) -> str:
     """A link's target as it is looked up: trimmed, without ``.md`` and outer slashes."""
     return target.strip().removesuffix(".md").strip("/")
+
+
+def shell_title(title: str) -> str:
+    """``title`` as a shell's word for ``kg new``: in double quotes where it holds none of
+    ``"$`\\!``, else quoted as ``shlex`` quotes it; after ``--`` if it starts with a dash,
+    which would be read as an option."""
+    import shlex
+
+    word = f'"{title}"' if not re.search(r'["$`\\!]', title) else shlex.quote(title)
+    return f"-- {word}" if title.startswith("-") else word

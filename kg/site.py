@@ -37,7 +37,7 @@ from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, ResolveError, TemplateError
 from kg.graphview import GraphBuilder
-from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
+from kg.ids import NoteId, PagePath, note_page, page, shell_title, slugify, tag_name
 from kg.ids import relative_url as link
 from kg.incremental import (
     PARALLEL_MIN,
@@ -145,6 +145,7 @@ def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2
     env.filters["isolate"] = lambda text: escape(isolate(text))  # names joined, each apart:
     # {{ note.aliases | map("isolate") | join(", ") }}
     env.filters["slug"] = slugify
+    env.filters["shell_title"] = shell_title  # kg new {{ label | shell_title }}
     env.filters["safe_url"] = safe_url
     env.filters["percent"] = lambda p: f"{round(float(p) * 100)}%"
     env.filters["counted"] = counted
