@@ -34,8 +34,14 @@ _WINDOWS_RESERVED = frozenset(
 
 def tag_name(text: str) -> str:
     """A tag as notes hold it: without ``#``, lower-cased, spaces as ``-`` (``#Deep RL`` →
-    ``deep-rl``)."""
-    return "-".join(text.strip().lstrip("#").lower().split())
+    ``deep-rl``), and of a nested tag's parts none that is empty or only dots (``/a//b/`` →
+    ``a/b``, ``..`` → nothing): the tag's IRI is ``…/tag/<name>``, where ``..`` would name
+    another resource once resolved (``../note/x``, a note's) and an empty part a broader tag
+    of no name."""
+    name = "-".join(text.strip().lstrip("#").lower().split())
+    if "/" in name or name.startswith("."):
+        name = "/".join(part for part in name.split("/") if part.strip("."))
+    return name
 
 
 def slugify(text: str, *, max_length: int = 80) -> str:

@@ -914,6 +914,23 @@ def test_a_base_url_option_that_is_no_web_url_is_an_error(tmp_path: Path) -> Non
         load_config(tmp_path).with_options(base_url="javascript:alert(1)//")
 
 
+def test_a_tag_s_parts_that_are_empty_or_dots_are_left_out_of_it_and_its_iri(
+        tmp_path: Path) -> None:
+    """A tag's IRI is <base>tag/<name>: a tag ``../note/b`` made one that, resolved as a
+    browser or a Turtle reader with a base resolves it, is note b's IRI (a note made a
+    skos:Concept and given a label by another's tag), and ``/lead`` a broader tag ``tag/``
+    of no name."""
+    wiki = written(tmp_path, {
+        "a.md": '---\ntitle: A\ntags: ["../note/b", "/lead", "x//y/", ".", "..", ".net", '
+                '"v1.5"]\n---\nAlso #c//d here.\n',
+        "b.md": "---\ntitle: B\n---\nx\n"})
+    build(Config(root=tmp_path, wiki=wiki, out=tmp_path / "site"))
+    nt = (tmp_path / "site" / "graph.nt").read_text(encoding="utf-8")
+    tags = set(re.findall(r"<https://example\.org/kg/tag/([^>]*)>", nt))
+    assert tags == {"note/b", "note", "lead", "x/y", "x", ".net", "v1.5", "c/d", "c"}
+    assert not any(part in ("", ".", "..") for tag in tags for part in tag.split("/"))
+
+
 def test_a_form_feed_is_a_space_and_the_feed_stays_well_formed(tmp_path: Path) -> None:
     """XML may hold no form feed: an old page break in a note must not break feed.xml."""
     import xml.etree.ElementTree as ET
