@@ -362,6 +362,20 @@ def section_key(heading: str) -> str:
     return ""
 
 
+_HEADING_STEP = re.compile(r"(?<!\s)#")
+"""A ``#`` that goes down a heading path (``Part#Detail``); one after a space is a tag of
+the heading's text (``[[note#Plan #wip]]``, the heading "Plan #wip")."""
+
+
+def heading_path_end(heading: str) -> str:
+    """The heading a link's ``#Part#Detail`` names: Obsidian reads ``[[note#Part#Detail]]``
+    as the heading Detail under Part, and leads to Detail; the last part that is not empty."""
+    if "#" not in heading:
+        return heading.strip()
+    parts = [part.strip() for part in _HEADING_STEP.split(heading) if part.strip()]
+    return parts[-1] if parts else ""
+
+
 def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
     """``target#heading|label`` → (target, heading, label); None for embeds of files and for
     links within the note (``#heading``). A block reference (``#^id``) is no heading: the
@@ -371,6 +385,7 @@ def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
     target, _, heading = target.partition("#")
     if heading.lstrip().startswith("^"):
         heading = ""
+    heading = heading_path_end(heading)
     target = target.strip()
     if target.lower().endswith(".md"):
         target = target[:-3]

@@ -209,6 +209,25 @@ def test_links_as_vaults_write_them_lead_to_their_notes(write_wiki) -> None:
         ("../../out", "out.html"), ("the plain", "plain.html")]
 
 
+def test_a_link_to_a_heading_under_a_heading_leads_to_the_last(write_wiki) -> None:
+    """Obsidian writes ``[[note#Part#Detail]]`` for the heading Detail under Part: kg check
+    had said the note lacks a heading 'Part#Detail', and the link led to no anchor."""
+    from kg.check import check
+
+    config = write_wiki({
+        "b.md": "---\ntitle: B\n---\n# Part\n## Detail\nText.\n",
+        "a.md": "---\ntitle: A\nconnections:\n  - to: \"b#Part#Detail\"\n---\n"
+                "[[b#Part#Detail]], [[#Top#Inner|inner]] and [[b#Part#Nowhere]].\n\n"
+                "# Top\n## Inner\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "a.html").read_text(encoding="utf-8"))
+    assert [(a.text, a.attrs["href"]) for a in page.select_one("div.body").select("a")] == [
+        ("b › Detail", "b.html#h-detail"), ("inner", "#h-inner"),
+        ("b › Nowhere", "b.html#h-nowhere")]
+    headings = [f.message for f in check(config).findings if f.code == "broken-heading"]
+    assert headings == ["link to a heading 'Nowhere' that b lacks"]
+
+
 def test_a_heading_that_is_the_title_is_shown_once(write_wiki) -> None:
     """An Obsidian note begins with its name as a ``# heading``: the page's title says it."""
     config = write_wiki({"Attention.md": "\n# Attention\n\nText [[other]].\n\n# Attention\n",
