@@ -647,11 +647,11 @@ def _discover(wiki: Path, stats: Mapping[str, Stat]) -> tuple[Discovery, tuple[F
     (:func:`kg.discover.discover_leniently`), found again only when the listing says a
     file came, went or was replaced (another inode, a symlink's target) or the templates'
     setting changed: an edit in ``kg serve`` does not walk the wiki twice."""
-    from kg.cachefile import TEMPLATE_SETTINGS
+    from kg.cachefile import TEMPLATE_SETTINGS, TOOL_FOLDERS
     from kg.discover import discover_leniently as discover
 
     global _discovered
-    settings = {setting for setting, _ in TEMPLATE_SETTINGS}
+    settings = {setting for setting, _ in (*TEMPLATE_SETTINGS, *TOOL_FOLDERS)}
     listing = (os.path.realpath(wiki), tuple(
         (rel, st if rel in settings else st[3:]) for rel, st in sorted(stats.items())))
     last = _discovered
