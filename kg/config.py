@@ -119,6 +119,10 @@ def load_config(root: Path | None = None) -> Config:
         if not small_number(str(key)) or not isinstance(label, str):
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
                               hint='[kg.tiers]\n1 = "Research direction"')
+        if not 1 <= int(key) <= 9 or str(key) != str(int(key)):  # what a note's tier may be
+            raise ConfigError(f"tier '{key}' is no tier a note can have: tiers are 1 to 9",
+                              file=path, line=_line_of(path, str(key)),
+                              hint='[kg.tiers]\n1 = "Research direction"')
         if (wrong := _unshowable(f"tier {key}", label, path)) is not None:
             raise wrong
         tiers[int(key)] = label

@@ -836,6 +836,9 @@ def test_a_link_repeating_its_note_s_folder_thousands_of_times_builds(tmp_path: 
 
 @pytest.mark.parametrize(("setting", "message"), [
     ("tiers = 5", "tiers must be a table"),
+    ('[kg.tiers]\n0 = "Zero"', "tier '0' is no tier a note can have: tiers are 1 to 9"),
+    ('[kg.tiers]\n10 = "Ten"', "tier '10' is no tier a note can have"),
+    ('[kg.tiers]\n"01" = "One again"', "tier '01' is no tier a note can have"),
     ('base_iri = "not an iri"', "base_iri must be an http(s) IRI"),
     ('base_url = "javascript:alert(1)//"', "base URL must be an http(s) URL"),
     ('base_iri = "https://[::1]x/"', "base_iri has a host with characters a URL cannot hold"),
