@@ -56,7 +56,7 @@ _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]([0-9:.]*)(?: ?(Z|[+\-][
 _COMPACT_DATE = re.compile(r"^([12]\d{3})(\d{2})(\d{2})$")
 """``YYYYMMDD`` (``20240501``, as a YAML number or text), of the years 1000 to 2999: 8 digits
 are no epoch time kg reads (:data:`_EPOCH`)."""
-_WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
+_WIKILINK_ONLY = re.compile(r"^!?\[\[([^\[\]]+)\]\]$")
 # what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
 # would reach the RDF graph as a malformed IRI
 _QUESTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*#q-[a-z0-9][a-z0-9-]*$")
@@ -726,6 +726,7 @@ class _Fields:
             target = _unwrap_link(item.value)
             if not target:
                 raise self._error(item, "empty connection target", "write a note id or alias")
+            self._note_target(item, target)
             return Connection(target, DEFAULT, "", item.line)
         if not isinstance(item.value, dict):
             raise self._error(item, "a connection must be an id or a mapping",
@@ -740,6 +741,7 @@ class _Fields:
         if not target:
             raise self._error(item, "connection without a target",
                               "add 'to: <note id or alias>'")
+        self._note_target(to_node or item, target)
         rel_node = fields.get("rel") or fields.get("relation")
         relation = DEFAULT
         if rel_node is not None and rel_node.value is not None:
@@ -752,6 +754,14 @@ class _Fields:
         note_node = fields.get("note") or fields.get("annotation") or fields.get("why")
         annotation = (self._scalar(note_node, "note") or "") if note_node else ""
         return Connection(target, relation, " ".join(annotation.split()), item.line)
+
+    def _note_target(self, node: Node, target: str) -> None:
+        """A connection leads from note to note: ``#Heading`` or ``#^block`` names a place
+        in this one, which had become a placeholder called "#Heading"."""
+        if target.startswith("#"):
+            raise self._error(node, f"the connection's target '{target}' is a place in this "
+                                    "note, not a note",
+                              f"connect to another note, e.g. to: other-note{target}")
 
     def answers(self, key: str) -> tuple[Answer, ...]:
         out: list[Answer] = []
