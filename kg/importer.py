@@ -363,8 +363,8 @@ def _clean_name(name: str) -> tuple[str, dt.date | None, str]:
     """Strip trailing parentheticals and dates from a bullet's name; keep the date."""
     date: dt.date | None = None
     extras: list[str] = []
-    name = name.strip().strip("*_").strip()
-    while True:
+    name = name.strip().strip("*_").strip().lstrip("#").strip()  # "#Topic": a name, and a
+    while True:  # connection to "#…" would name a place in the note
         paren = _PAREN.search(name)
         if paren and paren.start() > 0:
             inner = paren.group(1).strip()
