@@ -406,7 +406,7 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
     """
     root = root.resolve()
     config_path = root / CONFIG_NAME
-    if config_path.exists():
+    if config_path.exists() or config_path.is_symlink():  # a dangling link: not written
         raise ConfigError(f"{CONFIG_NAME} exists already: this is a wiki", file=config_path,
                           hint="run kg commands here, or `kg init` another folder")
     if root.exists() and not root.is_dir():
@@ -415,7 +415,7 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
     written: list[Path] = []
     ignore = root / ".gitignore"
     # read before anything is written: one that cannot be read leaves no half-made wiki
-    missing = _missing_ignores(ignore) if ignore.exists() else None
+    missing = _missing_ignores(ignore) if ignore.exists() or ignore.is_symlink() else None
     try:
         wiki.mkdir(parents=True, exist_ok=True)
     except OSError as err:  # a file on the way (afile/sub), a folder we may not write
@@ -447,7 +447,12 @@ IGNORED = ("site/", ".kg/")
 def _missing_ignores(path: Path) -> tuple[str, ...]:
     """The lines of :data:`IGNORED` that the ``.gitignore`` at ``path`` lacks (``site``,
     ``/site/`` and the like count as there); one that cannot be read is an error."""
+    import stat
+
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe would be waited on for ever
+            raise ConfigError(f"{path.name} is not a regular file", file=path,
+                              hint="make it a file, or remove it: kg init writes one")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read {path.name}: {getattr(err, 'strerror', None) or err}",
