@@ -868,24 +868,49 @@ def _ntriples_key(config: Config, graph: Graph) -> str:
             f"{code_stamp()}\n")
 
 
+def _sized(key: bytes, size: int) -> bytes:
+    """The first line of a cached N-Triples file: its key and the file's size in bytes (of
+    a fixed width, so that it is written again in place once the size is known)."""
+    return b"%s %016d\n" % (key.rstrip(b"\n"), size)
+
+
+def _write_sized(f: IO[bytes], key: bytes, body: Callable[[IO[bytes]], object]) -> None:
+    """``key`` and its file's size, then what ``body`` writes: a file cut short (a disk
+    that filled, a copy of the cache half made) is no longer taken for the triples, whose
+    parse had stopped every build after it with a traceback."""
+    f.write(_sized(key, 0))
+    body(f)
+    f.flush()
+    size = os.fstat(f.fileno()).st_size
+    f.seek(0)
+    f.write(_sized(key, size))
+    f.flush()
+
+
+def _cached_ntriples(path: Path, key: bytes) -> bool:
+    """Whether ``path`` holds the triples of ``key``, whole."""
+    with contextlib.suppress(OSError), open(path, "rb") as f:
+        return f.readline() == _sized(key, os.fstat(f.fileno()).st_size)
+    return False
+
+
 def ntriples_file(config: Config, graph: Graph | None = None) -> Path:
     """The wiki's N-Triples (:func:`kg.rdf.ntriples`) as a file beside the records, made
-    when stale; its first line is a comment holding what it was made from. Never the
-    whole text in memory (160 MB at 10,000 notes, and twice that as a Python string).
-    Where the cache cannot be written, a temporary file removed when the process ends."""
+    when stale; its first line is a comment holding what it was made from and its size.
+    Never the whole text in memory (160 MB at 10,000 notes, and twice that as a Python
+    string). Where the cache cannot be written, a temporary file removed when the process
+    ends."""
     graph = graph or open_graph(config)
     path = cache_file(config).with_suffix(".nt")
     key = _ntriples_key(config, graph).encode("utf-8")
-    with contextlib.suppress(OSError), open(path, "rb") as f:
-        if f.readline() == key:
-            return path
+    if _cached_ntriples(path, key):
+        return path
     from kg.rdf import write_ntriples
 
     wiki = graph.wiki()
 
-    def write(f: IO[bytes]) -> None:
-        f.write(key)
-        write_ntriples(wiki, config, f, path.parent)  # its sort runs beside it, on disk
+    def write(f: IO[bytes]) -> None:  # its sort runs beside it, on disk
+        _write_sized(f, key, lambda out: write_ntriples(wiki, config, out, path.parent))
 
     try:
         write_atomic(path, write)
@@ -941,9 +966,8 @@ def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
     key = _ntriples_key(config, graph).encode("utf-8")
 
     def write(f: IO[bytes]) -> None:
-        f.write(key)
         with open(source, "rb") as src:
-            shutil.copyfileobj(src, f, 1 << 20)
+            _write_sized(f, key, lambda out: shutil.copyfileobj(src, out, 1 << 20))
 
     write_quietly(write, cache_file(config).with_suffix(".nt"))
 

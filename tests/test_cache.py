@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import kg.cache as cache
-from kg.build import load_wiki
+from kg.build import build, load_wiki
 from kg.cache import cache_file, load_wiki_cached, open_graph
 from kg.cli import main
 from kg.config import Config, load_config
@@ -266,6 +266,27 @@ def test_ntriples_file_is_the_text_behind_one_comment_line(write_wiki) -> None:
     store = pyoxigraph.Store()
     store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES)  # the comment is N-Triples
     assert len(store) == rest.count(b"\n")
+
+
+def test_a_cached_ntriples_file_cut_short_is_made_again(write_wiki) -> None:
+    """Its key said nothing of its length: a file cut short (a disk that filled, a copy of
+    .kg half made) was taken for the triples, and every build after it stopped with a
+    traceback as Oxigraph read graph.nt; cut at a line's end, the graph lacked triples."""
+    from kg.cache import ntriples_file
+    from kg.rdf import ntriples, ntriples_bytes
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    build(config)
+    path = ntriples_file(config)
+    whole = path.read_bytes()
+    expected = ntriples(load_wiki(config), config).encode()
+    for cut in (len(whole) - 7, whole.rindex(b"\n", 0, len(whole) - 1) + 1):
+        path.write_bytes(whole[:cut])
+        assert ntriples_bytes(ntriples_file(config)) == expected
+        path.write_bytes(whole[:cut])
+        shutil.rmtree(config.out)
+        build(config)
+        assert (config.out / "graph.nt").read_bytes() == expected
 
 
 def test_ntriples_without_a_writable_cache_are_a_temporary_file(
