@@ -403,7 +403,7 @@ def test_init_beside_a_gitignore_or_kg_toml_that_is_no_file_writes_nothing(
         init(tmp_path)
     (tmp_path / ".gitignore").unlink()
     (tmp_path / "kg.toml").symlink_to(tmp_path / "elsewhere.toml")
-    with pytest.raises(ConfigError, match="kg.toml exists already"):
+    with pytest.raises(ConfigError, match=r"kg\.toml exists already"):
         init(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.toml"]
     assert not (tmp_path / "elsewhere.toml").exists()
