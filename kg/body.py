@@ -707,10 +707,10 @@ BLOCK_PROPERTY = re.compile(r"(id|collapsed):: *(\S+)")
 anchor, as ``^id`` is (:mod:`kg.markdown` makes it one, ``kg check`` lists it)."""
 
 
-_LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+\][+-]?[ \t]*)?(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?"
-                   r"(?:\[[ xX]\][ \t]+)?")
+_LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+(?:\|[^\]\n]{0,100})?\][+-]?[ \t]*)?"
+                   r"(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?(?:\[[ xX]\][ \t]+)?")
 """What opens a line of a paragraph but is no text of it: quote marks, a callout's type
-(``> [!warning]-``, its title kept), a list marker, a task's box."""
+(``> [!warning]-``, ``> [!note|wide]``, its title kept), a list marker, a task's box."""
 
 
 def first_paragraph(section: RawSection, refs: Collection[str] = ()) -> str:

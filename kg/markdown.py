@@ -381,7 +381,9 @@ def _bounded_footnote_refs(md: MarkdownIt) -> None:
     md.inline.ruler.at("footnote_ref", bounded)
 
 
-_CALLOUT = re.compile(r"^\[!([A-Za-z][\w-]{0,40})\]([+-]?)[ \t]*(.*)$")
+_CALLOUT = re.compile(r"^\[!([A-Za-z][\w-]{0,40})(?:\|[^\]\n]{0,100})?\]([+-]?)[ \t]*(.*)$")
+"""A callout's first line: ``[!type]``, or ``[!type|meta]`` (Obsidian's metadata, which
+themes and snippets read: ``[!note|wide]``; not shown), its fold and its title."""
 
 
 def _callouts(md: MarkdownIt) -> None:

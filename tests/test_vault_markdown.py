@@ -164,6 +164,20 @@ def test_tags_link_only_where_the_note_has_them(write_wiki) -> None:
     assert body.select_one("a.wikilink").attrs["href"] == "note.html#h-plan-wip"
 
 
+def test_a_callout_with_obsidian_s_metadata_is_a_callout(write_wiki) -> None:
+    """``[!type|meta]`` (themes and snippets read the metadata: ``[!note|wide]``) had been a
+    quote showing '[!note|wide]' as text, and the summary began with it."""
+    config = write_wiki({"note.md": "---\ntitle: Note\n---\n> [!tip|wide]- Open me\n> Text.\n\n"
+                                    "> [!info|right|small]\n> More.\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    callouts = page.select("div.body .callout")
+    assert [(c.tag, c.attrs["data-callout"], c.select_one(".callout-title").text)
+            for c in callouts] == [("details", "tip", "Open me"), ("div", "info", "Info")]
+    assert "|" not in page.select_one("div.body").text
+    assert load_wiki(config).notes["note"].summary.startswith("Open me")
+
+
 def test_callouts_keep_their_fold_and_kind_with_raw_html_allowed(write_wiki) -> None:
     config = write_wiki({"note.md": "---\ntitle: Note\n---\n> [!tip]+ Open\n> Text.\n"})
     build(config, unsafe_html=True)
