@@ -76,6 +76,24 @@ def checked_base_url(value: str, file: Path | None) -> str:
     if value and (not _WEB_URL.match(value) or any(c in value for c in ' <>"\'`')):
         raise ConfigError(f"the base URL must be an http(s) URL, not '{value}'", file=file,
                           hint="e.g. https://me.github.io/wiki/")
+    if value:
+        from urllib.parse import urlsplit
+
+        from kg.urls import check_url
+
+        line = _line_of(file, "base_url") if file else None
+        problem = check_url(value, relative_ok=False)
+        parts = urlsplit(value) if problem is None else None
+        if parts is not None and (parts.query or parts.fragment or "?" in value
+                                  or "#" in value):
+            problem = ("has a query or a fragment ('?…', '#…'), and every address of the site "
+                       "is made by adding a page's path to it")
+        elif parts is not None and "@" in parts.netloc:
+            problem = "names a user or password, which every page would publish"
+        if problem is not None:
+            raise ConfigError(f"the base URL {problem}: '{value}'", file=file, line=line,
+                              hint="the address the site is served from, e.g. "
+                                   "https://me.github.io/wiki/")
     return value
 
 
@@ -140,7 +158,10 @@ def load_config(root: Path | None = None) -> Config:
                           hint='base_iri = "https://example.org/kg/"')
     from kg.urls import check_url  # every IRI of the graph starts with it
 
-    if (problem := check_url(base_iri, relative_ok=False)) is not None:
+    if (problem := check_url(base_iri, relative_ok=False)) is None and "@" in base_iri.split(
+            "//", 1)[-1].split("/", 1)[0]:
+        problem = "names a user or password, which every IRI of the graph would publish"
+    if problem is not None:
         raise ConfigError(f"base_iri {problem}: '{base_iri}'", file=path,
                           line=_line_of(path, "base_iri"),
                           hint='base_iri = "https://example.org/kg/"')

@@ -844,6 +844,11 @@ def test_a_link_repeating_its_note_s_folder_thousands_of_times_builds(tmp_path: 
     ('base_iri = "https://[::1]x/"', "base_iri has a host with characters a URL cannot hold"),
     ('base_iri = "https://a@@example.org/"', "base_iri has more than one '@' before its host"),
     ('base_iri = "https://example.org:99999/"', "base_iri is not a valid URL"),
+    ('base_iri = "https://me:secret@example.org/"', "base_iri names a user or password"),
+    ('base_url = "https://example.org/wiki?x=1"', "the base URL has a query or a fragment"),
+    ('base_url = "https://example.org/#top"', "the base URL has a query or a fragment"),
+    ('base_url = "https://me:secret@example.org/"', "the base URL names a user or password"),
+    ('base_url = "https://[::1]x/"', "the base URL has a host with characters a URL cannot"),
     ('wiki = "\\u0000"', "wiki must be text"),
     ("title = 3", "title must be text"),
     ('query_seconds = "30"', "query_seconds must be a number"),
@@ -915,6 +920,8 @@ def test_a_base_url_option_that_is_no_web_url_is_an_error(tmp_path: Path) -> Non
 
     with pytest.raises(ConfigError, match="base URL"):
         load_config(tmp_path).with_options(base_url="javascript:alert(1)//")
+    with pytest.raises(ConfigError, match="base URL has a query or a fragment"):
+        load_config(tmp_path).with_options(base_url="https://example.org/?page=")
 
 
 def test_a_tag_s_parts_that_are_empty_or_dots_are_left_out_of_it_and_its_iri(
