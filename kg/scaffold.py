@@ -17,7 +17,7 @@ from typing import Any
 
 from kg.config import CONFIG_NAME, Config
 from kg.errors import ConfigError, EditorFailed, KgError, NoteError, NotFound
-from kg.ids import NoteId, as_note_id, name_key, slugify, title_id
+from kg.ids import NoteId, as_note_id, name_key, slugify, tag_name, title_id
 from kg.model import Placeholder, Wiki
 from kg.relations import DEFAULT, Relation, lookup, unknown_hint
 from kg.resolve import Resolver
@@ -75,10 +75,6 @@ def front_matter(fields: dict[str, Any]) -> str:
         else:
             lines.append(dump({key: value}, False))
     return "".join(lines)
-
-
-def _tag(text: str) -> str:
-    return "-".join(text.strip().lstrip("#").lower().split())
 
 
 # -- kg new -----------------------------------------------------------------------------------
@@ -207,7 +203,7 @@ def new_note(
         "tier": tier,
         "type": note_type,
         "aliases": list(dict.fromkeys(a.strip() for a in aliases if a.strip())),
-        "tags": list(dict.fromkeys(t for t in (_tag(t) for t in tags) if t)),
+        "tags": list(dict.fromkeys(t for t in (tag_name(t) for t in tags) if t)),
         "connections": [_connection(link) for link in links],
     }
     text = render_note(config, fields, links)

@@ -173,7 +173,7 @@ def test_front_matter_tricky_titles(title: str) -> None:
 def test_new_note_with_every_option(sample_copy: Config) -> None:
     created = new_note(
         sample_copy, 'Reward hacking: "grows" with tools', date=dt.date(2026, 5, 6), tier=2,
-        tags=["Reward Hacking", "#alignment"], aliases=["RH tools"],
+        tags=["Reward Hacking", "#alignment/", ".."], aliases=["RH tools"],
         connect=["Defense Trilemma:supports:Same failure mode: more tools, more hacking",
                  "AHE", "import-ai-455:evidence"],
     )
