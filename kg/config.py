@@ -75,6 +75,7 @@ def checked_base_url(value: str, file: Path | None) -> str:
         raise wrong
     if value and (not _WEB_URL.match(value) or any(c in value for c in ' <>"\'`')):
         raise ConfigError(f"the base URL must be an http(s) URL, not '{value}'", file=file,
+                          line=_line_of(file, "base_url") if file else None,
                           hint="e.g. https://me.github.io/wiki/")
     if value:
         from urllib.parse import urlsplit
@@ -114,9 +115,20 @@ def load_config(root: Path | None = None) -> Config:
         import tomllib  # only where there is a file: a sixtieth of a query's start-up
 
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise ConfigError(f"cannot read {CONFIG_NAME}: {err}", file=path) from None
+            raw = path.read_bytes()
+            data = tomllib.loads(raw.decode("utf-8"))
+        except OSError as err:
+            raise ConfigError(f"cannot read {CONFIG_NAME}: {err.strerror or err}",
+                              file=path) from None
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"cannot read {CONFIG_NAME}: not UTF-8: byte 0x{raw[err.start]:02x}"
+                              f" at offset {err.start}", file=path,
+                              line=raw.count(b"\n", 0, err.start) + 1,
+                              hint="save it as UTF-8") from None
+        except tomllib.TOMLDecodeError as err:
+            at = re.search(r"\(at line (\d+), column \d+\)", str(err))
+            raise ConfigError(f"cannot read {CONFIG_NAME}: {err}", file=path,
+                              line=int(at.group(1)) if at else None) from None
     section = data.get("kg", data)
     if not isinstance(section, dict):
         raise ConfigError("[kg] must be a table", file=path)
@@ -126,16 +138,18 @@ def load_config(root: Path | None = None) -> Config:
     if unknown:
         raise ConfigError(
             f"unknown setting(s): {', '.join(unknown)}",
-            file=path,
+            file=path, line=_line_of(path, unknown[0]),
             hint=f"known settings: {', '.join(sorted(known))}",
         )
     tiers = dict(DEFAULT_TIERS)
     if not isinstance(section.get("tiers") or {}, dict):
         raise ConfigError("tiers must be a table of labels", file=path,
+                          line=_line_of(path, "tiers"),
                           hint='[kg.tiers]\n1 = "Research direction"')
     for key, label in (section.get("tiers") or {}).items():
         if not small_number(str(key)) or not isinstance(label, str):
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
+                              line=_line_of(path, str(key)),
                               hint='[kg.tiers]\n1 = "Research direction"')
         if not 1 <= int(key) <= 9 or str(key) != str(int(key)):  # what a note's tier may be
             raise ConfigError(f"tier '{key}' is no tier a note can have: tiers are 1 to 9",
@@ -147,7 +161,8 @@ def load_config(root: Path | None = None) -> Config:
     for key in ("title", "wiki", "out", "base_url", "base_iri", "templates"):
         value = section.get(key)
         if value is not None and (not isinstance(value, str) or "\0" in value):
-            raise ConfigError(f"{key} must be text", file=path, hint=f'{key} = "…"')
+            raise ConfigError(f"{key} must be text", file=path, line=_line_of(path, key),
+                              hint=f'{key} = "…"')
         if key == "title" and value and (wrong := _unshowable(key, value, path)) is not None:
             raise wrong
     base_iri = str(section.get("base_iri", DEFAULT_BASE_IRI))
@@ -155,6 +170,7 @@ def load_config(root: Path | None = None) -> Config:
         raise wrong
     if not _WEB_URL.match(base_iri) or any(c in base_iri for c in ' <>"{}|\\^`'):
         raise ConfigError(f"base_iri must be an http(s) IRI, not '{base_iri}'", file=path,
+                          line=_line_of(path, "base_iri"),
                           hint='base_iri = "https://example.org/kg/"')
     from kg.urls import check_url  # every IRI of the graph starts with it
 
@@ -179,14 +195,17 @@ def load_config(root: Path | None = None) -> Config:
     ignore = section.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(code, str) for code in ignore):
         raise ConfigError("ignore must be a list of finding codes", file=path,
+                          line=_line_of(path, "ignore"),
                           hint='ignore = ["missing-tier", "missing-date"]')
     if (wrong := unknown_codes(ignore, where="ignore", file=path)) is not None:
+        wrong.line = _line_of(path, "ignore")
         raise wrong
     seconds = section.get("query_seconds", 30)
     if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
             or not 0 < seconds <= 86_400):
         raise ConfigError("query_seconds must be a number of seconds, above 0 and at most a "
-                          "day (86400)", file=path, hint="query_seconds = 30")
+                          "day (86400)", file=path, line=_line_of(path, "query_seconds"),
+                          hint="query_seconds = 30")
     return Config(
         root=root,
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),

@@ -891,6 +891,30 @@ def test_a_setting_the_site_shows_holding_a_control_character_is_an_error(
     assert load_config(tmp_path).title == "Tabs\tand\nlines"
 
 
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ('[kg]\ntitle = "x"\nbad line\n', 3, "Expected '=' after a key"),
+    ('[kg]\ntitle = "x"\n\nfoo = 1\n', 4, "unknown setting(s): foo"),
+    ('[kg]\n[kg.tiers]\n1 = 5\n', 3, "tier '1' must be a number with a text label"),
+    ('[kg]\ntitle = "x"\nignore = ["missing-tierz"]\n', 3, "unknown finding code"),
+    ('[kg]\nignore = "missing-tier"\n', 2, "ignore must be a list"),
+    ('[kg]\n\nquery_seconds = -1\n', 3, "query_seconds must be a number"),
+    ('[kg]\nwiki = "w"\nout = 5\n', 3, "out must be text"),
+    ('[kg]\nbase_iri = "ftp://example.org/"\n', 2, "base_iri must be an http(s) IRI"),
+    ('[kg]\ntitle = "ok"\nbase_url = "ftp://example.org/"\n', 3, "base URL must be"),
+    (b'[kg]\ntitle = "caf\xe9"\n', 2, "not UTF-8: byte 0xe9 at offset 17"),
+])
+def test_an_error_of_kg_toml_names_its_line(tmp_path: Path, text: str | bytes, line: int,
+                                            message: str) -> None:
+    """Each had named kg.toml alone (a TOML error its line only inside its message)."""
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_config(tmp_path)
+    assert caught.value.line == line
+    assert str(caught.value).startswith(f"{tmp_path / 'kg.toml'}:{line}: ")
+
+
 def test_a_templates_setting_naming_no_folder_is_an_error_naming_kg_toml(tmp_path: Path) -> None:
     """It had been taken silently, and the theme's templates used instead of the wiki's."""
     from click.testing import CliRunner
