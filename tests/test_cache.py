@@ -289,6 +289,28 @@ def test_a_cached_ntriples_file_cut_short_is_made_again(write_wiki) -> None:
         assert (config.out / "graph.nt").read_bytes() == expected
 
 
+def test_a_cached_ntriples_file_damaged_in_place_is_an_error_then_made_again(
+        write_wiki) -> None:
+    """A byte changed, the size kept: the build had stopped with Oxigraph's SyntaxError and
+    a traceback, and every build after it the same."""
+    from kg.cache import ntriples_file
+    from kg.errors import KgError
+    from kg.rdf import ntriples
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    build(config)
+    path = ntriples_file(config)
+    damaged = bytearray(path.read_bytes())
+    damaged[damaged.index(b">", damaged.index(b"\n") + 1)] = ord(" ")  # an IRI left open
+    path.write_bytes(bytes(damaged))
+    shutil.rmtree(config.out)
+    with pytest.raises(KgError, match="the graph's triples do not parse") as caught:
+        build(config)
+    assert "remove .kg/cache" in caught.value.hint
+    build(config)
+    assert (config.out / "graph.nt").read_bytes() == ntriples(load_wiki(config), config).encode()
+
+
 def test_ntriples_without_a_writable_cache_are_a_temporary_file(
         write_wiki, monkeypatch: pytest.MonkeyPatch) -> None:
     import kg.cache
