@@ -951,6 +951,17 @@ def temporary_file(suffix: str, write: Callable[[IO[bytes]], object]) -> Path:
     return Path(name)
 
 
+def damaged_ntriples(path: Path, err: SyntaxError) -> KgError:
+    """The error for the triples of ``path`` (:func:`ntriples_file`'s) that do not parse: a
+    cache damaged in place, its size kept. The file is removed, so that the next command
+    makes it again rather than stop on it each time."""
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return KgError(f"the graph's triples do not parse ({err.msg}): kg's cache is damaged",
+                   hint="run the command again (the damaged copy is removed); if it says so "
+                        "again, remove .kg/cache")
+
+
 def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
     """The wiki's N-Triples (:func:`kg.rdf.ntriples`) as text, from :func:`ntriples_file`."""
     from kg.rdf import ntriples_bytes

@@ -35,7 +35,7 @@ from kg.bidi import isolate
 from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
-from kg.errors import ConfigError, KgError, ResolveError, TemplateError
+from kg.errors import ConfigError, ResolveError, TemplateError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, shell_title, slugify, tag_name
 from kg.ids import relative_url as link
@@ -1008,14 +1008,10 @@ class Site:
             try:
                 self.splices.write_graph(fmt, target, lambda _: rdf.serialize_file(
                     target.with_name("graph.nt"), fmt, target))
-            except SyntaxError as err:  # the cache's triples or the last site's, damaged
-                if nt.made:  # made again by the next build
-                    with contextlib.suppress(OSError):
-                        nt().unlink()
-                raise KgError(f"the graph's triples do not parse ({err.msg}): kg's cache or "
-                              "the last site's graph.nt is damaged",
-                              hint="build again (the cache's copy is removed); if it says so "
-                                   "again, remove .kg/cache and build with --full") from None
+            except SyntaxError as err:  # the cache's triples, damaged in place
+                from kg.cache import damaged_ntriples
+
+                raise damaged_ntriples(nt(), err) from None
 
         yield Page(page("graph.nt"), self.rdf_key, lambda: ntriples_bytes(nt()), write_nt)
         for fmt in ("ttl", "jsonld"):

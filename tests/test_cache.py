@@ -291,11 +291,13 @@ def test_a_cached_ntriples_file_cut_short_is_made_again(write_wiki) -> None:
 
 def test_a_cached_ntriples_file_damaged_in_place_is_an_error_then_made_again(
         write_wiki) -> None:
-    """A byte changed, the size kept: the build had stopped with Oxigraph's SyntaxError and
-    a traceback, and every build after it the same."""
+    """A byte changed, the size kept: the build, kg export and kg sparql had stopped with
+    Oxigraph's SyntaxError and a traceback, and every one after it the same."""
     from kg.cache import ntriples_file
     from kg.errors import KgError
+    from kg.export import export_wiki
     from kg.rdf import ntriples
+    from kg.sparql import open_store
 
     config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
     build(config)
@@ -309,6 +311,11 @@ def test_a_cached_ntriples_file_damaged_in_place_is_an_error_then_made_again(
     assert "remove .kg/cache" in caught.value.hint
     build(config)
     assert (config.out / "graph.nt").read_bytes() == ntriples(load_wiki(config), config).encode()
+    for run in (lambda: export_wiki(config, "ttl"), lambda: open_store(config)):  # the same
+        path.write_bytes(bytes(damaged))  # for kg export and kg sparql
+        with pytest.raises(KgError, match="kg's cache is damaged"):
+            run()
+        run()
 
 
 def test_ntriples_without_a_writable_cache_are_a_temporary_file(
