@@ -298,7 +298,8 @@ def _source_line(line: str) -> dict[str, str | None]:
     if tier:
         out["tier"], out["tier_note"] = tier.group(1), tier.group(2)
         rest = rest[: tier.start()] + rest[tier.end():]
-    raw = re.search(r"\bRaw\s*:\s*(\S+)", rest)
+    raw = (re.search(r"\bRaw\s*:\s*(\S[^\n]{0,500}?\.[A-Za-z0-9]{1,8})(?=\s|$)", rest)
+           or re.search(r"\bRaw\s*:\s*(\S+)", rest))  # a path with spaces, to its extension
     if raw:
         out["raw"] = raw.group(1)
         rest = rest[: raw.start()] + rest[raw.end():]

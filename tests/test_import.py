@@ -423,3 +423,17 @@ def test_a_section_written_twice_is_one_without_the_lines_it_repeats() -> None:
     assert len(questions) == 1
     assert [line.strip() for _, line in questions[0] if line.strip()] == [
         "• Why?", "• How?", "• When?"]
+
+
+@pytest.mark.parametrize(("line", "raw"), [
+    ("Source: Import AI 455, 2026-05-04 · Post Raw: raw/rss/2026-05-04 issue.md Tier: 1",
+     "raw/rss/2026-05-04 issue.md"),
+    ("Source: X · Post Raw: raw/rss/x.md Tier: 1 (research)", "raw/rss/x.md"),
+    ("Source: X · Post Raw: raw/a b.c/d e.md", "raw/a b.c/d e.md"),
+    ("Source: X Raw: raw/no-extension", "raw/no-extension"),
+])
+def test_a_raw_path_with_spaces_is_read_whole(line: str, raw: str) -> None:
+    """A raw file's name with a space (a path kg accepts) had been cut at it."""
+    from kg.importer import _source_line
+
+    assert _source_line(line)["raw"] == raw
