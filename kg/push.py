@@ -111,7 +111,11 @@ def state_path(config: Config) -> Path:
 
 def read_state(path: Path, endpoint: str) -> dict[str, str]:
     """The graphs pushed to ``endpoint`` and their content hashes; empty when none were."""
+    import stat
+
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe would be waited on for ever
+            raise ValueError("it is not a regular file")
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}

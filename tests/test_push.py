@@ -741,3 +741,10 @@ def test_a_push_state_not_as_kg_writes_it_is_an_error_naming_it(tmp_path: Path,
     assert caught.value.file is not None and caught.value.file.endswith("push-state.json")
     if '"endpoints": {' in text:  # another endpoint's record is not this one's
         assert read_state(path, "http://elsewhere/") == {}
+
+
+def test_a_push_state_that_is_a_named_pipe_is_an_error_not_a_wait(tmp_path: Path) -> None:
+    path = tmp_path / "push-state.json"
+    os.mkfifo(path)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        read_state(path, "http://store/x")
