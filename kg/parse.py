@@ -540,16 +540,16 @@ class _Fields:
     def published(self) -> bool:
         """False for ``publish: false`` (Obsidian Publish's property), ``published: false``
         (Jekyll's) or ``draft: true`` (Hugo's and Quartz's): a note kept out of the site and
-        the graph. A value that is neither true nor false is a warning, and the note
-        published."""
+        the graph; ``yes``/``no`` and ``on``/``off`` too, as YAML 1.1 reads them. A value
+        that is none of these is a warning, and the note published."""
         for key, kept_out_when in (("publish", False), ("published", False), ("draft", True)):
             node = self.fields.get(key)
             if node is None or node.value is None:
                 continue
             value = node.value.strip().lower() if isinstance(node.value, str) else ""
-            if value in ("true", "yes", "false", "no"):
-                if (value in ("true", "yes")) is kept_out_when:
-                    return False
+            if value in ("true", "yes", "on", "false", "no", "off"):  # as YAML 1.1 reads them
+                if (value in ("true", "yes", "on")) is kept_out_when:  # (Jekyll's and Hugo's:
+                    return False  # `published: off` keeps a post out of their sites)
                 continue
             self._warn(node, "bad-publish", f"'{key}' is not true or false; it is ignored",
                        f"{key}: {'true' if kept_out_when else 'false'} keeps the note out "

@@ -537,9 +537,13 @@ def test_known_keys_are_read_in_any_case_and_keywords_are_tags(parse) -> None:
                              "read")]
 
 
-@pytest.mark.parametrize("front", ["published: false\n", "Draft: true\n", "publish: no\n"])
+@pytest.mark.parametrize("front", ["published: false\n", "Draft: true\n", "publish: no\n",
+                                   "published: off\n", "draft: On\n"])
 def test_jekyll_s_published_false_keeps_a_note_out_too(parse, front: str) -> None:
-    assert not note_with(parse, f"title: T\n{front}").published
+    """``off`` and ``on`` are YAML 1.1's booleans, which Jekyll and Hugo read: a post of
+    ``published: off`` kept out of a Jekyll site had been published by kg."""
+    note = note_with(parse, f"title: T\n{front}")
+    assert not note.published and not note.warnings
 
 
 @pytest.mark.parametrize(("name", "date"), [
