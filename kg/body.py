@@ -688,8 +688,10 @@ def task_state(text: str) -> tuple[str, str]:
 
 
 def split_title(text: str) -> tuple[str, str]:
-    """A research angle's lead (``**Title.** rest`` or the first sentence) and the rest."""
-    bold = re.match(r"^\*\*(.+?)\*\*[.:]?\s*(.*)$", text)
+    """A research angle's lead (``**Title.** rest``, ``**Title** — rest``, or the first
+    sentence) and the rest, without the dash or colon that parted them (the pages put
+    their own)."""
+    bold = re.match(r"^\*\*(.+?)\*\*[.:]?\s*(?:[—–]\s*|--?\s+)?(.*)$", text)
     if bold:
         return plain_text(bold.group(1)).rstrip(".:"), bold.group(2).strip()
     first, sep, rest = text.partition(". ")

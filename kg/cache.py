@@ -859,63 +859,61 @@ def _read(file: NoteFile, reuse: Mapping[tuple[str, str], Note], digests: dict[s
 # -- derived caches ---------------------------------------------------------------------------
 
 
-def _ntriples_key(config: Config, graph: Graph) -> str:
+def _ntriples_key(config: Config, graph: Graph) -> bytes:
     """What the cached triples are made from besides the records: the IRIs, the tiers'
     labels, the code (kg.rdf is not one of the record modules)."""
     from kg.incremental import code_stamp
 
-    return (f"# kg-cache {graph.fingerprint} {config.base_iri} {sorted(config.tiers.items())} "
-            f"{code_stamp()}\n")
+    return (f"kg-cache {graph.fingerprint} {config.base_iri} {sorted(config.tiers.items())} "
+            f"{code_stamp()}\n").encode()
 
 
-def _sized(key: bytes, size: int) -> bytes:
-    """The first line of a cached N-Triples file: its key and the file's size in bytes (of
-    a fixed width, so that it is written again in place once the size is known)."""
-    return b"%s %016d\n" % (key.rstrip(b"\n"), size)
+def _key_file(nt: Path) -> Path:
+    return nt.with_name(nt.name + ".key")
 
 
-def _write_sized(f: IO[bytes], key: bytes, body: Callable[[IO[bytes]], object]) -> None:
-    """``key`` and its file's size, then what ``body`` writes: a file cut short (a disk
-    that filled, a copy of the cache half made) is no longer taken for the triples, whose
-    parse had stopped every build after it with a traceback."""
-    f.write(_sized(key, 0))
-    body(f)
-    f.flush()
-    size = os.fstat(f.fileno()).st_size
-    f.seek(0)
-    f.write(_sized(key, size))
-    f.flush()
+def _nt_stat(nt: Path) -> bytes:
+    st = os.stat(nt)
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}\n".encode()
 
 
-def _cached_ntriples(path: Path, key: bytes) -> bool:
-    """Whether ``path`` holds the triples of ``key``, whole."""
-    with contextlib.suppress(OSError), open(path, "rb") as f:
-        return f.readline() == _sized(key, os.fstat(f.fileno()).st_size)
+def _kept_as(nt: Path, key: bytes) -> bool:
+    """Whether the N-Triples file ``nt`` is the one kept for ``key``: its key file (beside
+    it) holds the key and the file's stat as it was then (a file written since, even in
+    place, has another)."""
+    with contextlib.suppress(OSError), open(_key_file(nt), "rb") as f:
+        return f.read() == key + _nt_stat(nt)
     return False
+
+
+def _keep_as(nt: Path, key: bytes) -> None:
+    """Say in its key file that ``nt``, as it is now, holds the N-Triples of ``key``."""
+    write_quietly(lambda f: f.write(key + _nt_stat(nt)), _key_file(nt))
 
 
 def ntriples_file(config: Config, graph: Graph | None = None) -> Path:
     """The wiki's N-Triples (:func:`kg.rdf.ntriples`) as a file beside the records, made
-    when stale; its first line is a comment holding what it was made from and its size.
-    Never the whole text in memory (160 MB at 10,000 notes, and twice that as a Python
-    string). Where the cache cannot be written, a temporary file removed when the process
-    ends."""
+    when stale (what it was made from is in a key file beside it, so that the file is a
+    build's graph.nt as it is: :func:`keep_ntriples`). Never the whole text in memory
+    (160 MB at 10,000 notes, and twice that as a Python string). Where the cache cannot
+    be written, a temporary file removed when the process ends."""
     graph = graph or open_graph(config)
     path = cache_file(config).with_suffix(".nt")
-    key = _ntriples_key(config, graph).encode("utf-8")
-    if _cached_ntriples(path, key):
+    key = _ntriples_key(config, graph)
+    if _kept_as(path, key):
         return path
     from kg.rdf import write_ntriples
 
     wiki = graph.wiki()
 
-    def write(f: IO[bytes]) -> None:  # its sort runs beside it, on disk
-        _write_sized(f, key, lambda out: write_ntriples(wiki, config, out, path.parent))
+    def write(f: IO[bytes]) -> None:
+        write_ntriples(wiki, config, f, path.parent)  # its sort runs beside it, on disk
 
     try:
         write_atomic(path, write)
     except OSError:
         return temporary_file(".nt", write)
+    _keep_as(path, key)
     return path
 
 
@@ -953,8 +951,8 @@ def temporary_file(suffix: str, write: Callable[[IO[bytes]], object]) -> Path:
 
 def damaged_ntriples(path: Path, err: SyntaxError) -> KgError:
     """The error for the triples of ``path`` (:func:`ntriples_file`'s) that do not parse: a
-    cache damaged in place, its size kept. The file is removed, so that the next command
-    makes it again rather than stop on it each time."""
+    cache damaged with the stat its key file holds (its time set back). The file is
+    removed, so that the next command makes it again rather than stop on it each time."""
     with contextlib.suppress(OSError):
         path.unlink()
     return KgError(f"the graph's triples do not parse ({err.msg}): kg's cache is damaged",
@@ -971,16 +969,31 @@ def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:
 
 def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
     """Cache the N-Triples file ``source`` (a build's graph.nt, spliced rather than made from
-    :func:`ntriples_file`) as the N-Triples of ``graph``."""
-    import shutil
+    :func:`ntriples_file`) as the N-Triples of ``graph``: a hard link to it, made in a
+    moment (copying 160 MB took a quarter of a second), else a copy by the kernel. The
+    build writes the site's files anew, never in place; one changed in place all the same
+    no longer has the stat its key file holds."""
+    from kg.cachefile import copy_range
 
-    key = _ntriples_key(config, graph).encode("utf-8")
+    path = cache_file(config).with_suffix(".nt")
 
-    def write(f: IO[bytes]) -> None:
+    def copy(f: IO[bytes]) -> None:
         with open(source, "rb") as src:
-            _write_sized(f, key, lambda out: shutil.copyfileobj(src, out, 1 << 20))
+            size = os.fstat(src.fileno()).st_size
+            if copy_range(src.fileno(), f.fileno(), 0, size) < size:
+                raise OSError(f"{source} was cut short while it was copied")
 
-    write_quietly(write, cache_file(config).with_suffix(".nt"))
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # the old one removed first, not renamed over: ext4 writes out at once the data of
+        # a file renamed over another (0.07 s for the 160 MB the splice has just written)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        try:
+            os.link(source, path)
+        except OSError:  # another file system, or one without links
+            write_atomic(path, copy)
+        _keep_as(path, _ntriples_key(config, graph))
 
 
 def derived(config: Config, name: str, make: Callable[[Wiki], T], *,
@@ -1027,7 +1040,8 @@ def clear(config: Config) -> None:
     import shutil
 
     base = cache_file(config)
-    for path in (base, base.with_suffix(".nt"), *base.parent.glob(f"{base.stem}.*.pickle")):
+    nt = base.with_suffix(".nt")
+    for path in (base, nt, _key_file(nt), *base.parent.glob(f"{base.stem}.*.pickle")):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     for folder in base.parent.glob(f"{base.stem}-store-*"):  # kg.sparql's stores

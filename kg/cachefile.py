@@ -713,6 +713,31 @@ def load_paired(path: Path, fmt: int, marker: list[int]) -> tuple[Any, ...] | No
     return None
 
 
+def copy_range(src: int, dst: int, start: int, stop: int) -> int:
+    """Bytes ``start:stop`` of the file ``src`` appended to ``dst``, by the kernel where it
+    can (``copy_file_range``: no copy through Python, the GIL let go, nothing at all on a
+    file system that shares blocks), else read and written; how many were, fewer only if
+    ``src`` ended first."""
+    import errno
+
+    copied = start
+    while copied < stop:
+        try:
+            done = os.copy_file_range(src, dst, stop - copied, copied)
+        except (AttributeError, OSError) as err:
+            if isinstance(err, OSError) and err.errno not in (
+                    errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF):
+                raise
+            done = 0
+        if done <= 0:  # not here (another file system, an old kernel): read and write
+            chunk = os.pread(src, min(stop - copied, 1 << 20), copied)
+            if not chunk:
+                break
+            done = os.write(dst, chunk)
+        copied += done
+    return copied - start
+
+
 def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *,
                  private: bool = True) -> None:
     """Write a file whole or not at all: a temporary file beside it, then ``os.replace``.

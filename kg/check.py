@@ -32,7 +32,8 @@ from kg.errors import (
     some_of,
     unknown_codes,
 )
-from kg.ids import NoteId, name_key, shell_title, slugify
+from kg.frontmatter import field_line
+from kg.ids import NoteId, loose_id, name_key, shell_title, slugify, target_text
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -163,6 +164,7 @@ def lint(wiki: Wiki, notes: list[Note], today: dt.date,
     out += _targets(wiki, resolver, drafts)
     out += _headings(wiki, resolver)
     out += _anchors(wiki, resolver)
+    out += _duplicate_connections(wiki)
     out += _one_way(wiki)
     out += _orphans(wiki)
     out += _forecasts(wiki, today)
@@ -260,14 +262,18 @@ def _lint_notes(notes: list[Note]) -> list[Finding]:
         stem = note.path.rsplit("/", 1)[-1].removesuffix(".md")
         if (_named_by_file(note) and _written_as_id(stem)
                 and without_title(note.body, note.title) == note.body):  # no "# Title"
+            title = "…" if note.syntax == "properties" else '"…"'  # a property's is bare
             out.append(Finding(WARNING, "missing-title", "no title: the file name stands in",
-                               _at(note), 'add \'title: "…"\' to the front-matter'))
+                               _at(note), f"add '{field_line('title', title, note.syntax)}' "
+                               "to the front-matter"))
         if note.date is None and "date" not in note.field_lines:
             out.append(Finding(WARNING, "missing-date", "no date", _at(note),
-                               "add 'date: YYYY-MM-DD' to the front-matter"))
+                               f"add '{field_line('date', 'YYYY-MM-DD', note.syntax)}' to the "
+                               "front-matter"))
         if "tier" not in note.field_lines:
             out.append(Finding(WARNING, "missing-tier", "no tier", _at(note),
-                               "add 'tier: 1', 2 or 3 to the front-matter"))
+                               f"add '{field_line('tier', '1', note.syntax)}', 2 or 3 to the "
+                               "front-matter"))
     out += _duplicate_names(notes)
     return out
 
@@ -292,88 +298,100 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
     file name starts with (``202405011230 Title.md``) is not said here: two notes made in
     one minute are no mistake, and a link by it is said to be ambiguous where it is. Names
     are compared as links look them up (:func:`kg.ids.name_key`: any case, either Unicode
-    form), so that the names said to clash are the ones a link finds ambiguous."""
+    form), so that the names said to clash are the ones a link finds ambiguous; each
+    finding says the name as its note writes it."""
     out: list[Finding] = []
-    claims: dict[str, list[tuple[Note, str]]] = defaultdict(list)  # name → (note, field)
+    # name → (note, field, the name as the note writes it)
+    claims: dict[str, list[tuple[Note, str, str]]] = defaultdict(list)
     for note in notes:
         own_id = (name_key(note.frontmatter_id)
                   if note.frontmatter_id is not None and "id" in note.field_lines else None)
-        named = dict.fromkeys(name_key(a) for a in note.aliases)
-        if own_id is not None:
-            named[own_id] = None
-        for name in named:
-            claims[name].append((note, "id" if name == own_id else "aliases"))
+        named: dict[str, str] = {}
+        for alias in note.aliases:
+            named.setdefault(name_key(alias), alias)
+        if own_id is not None and note.frontmatter_id is not None:
+            named[own_id] = note.frontmatter_id
+        for name, written in named.items():
+            claims[name].append((note, "id" if name == own_id else "aliases", written))
     ids = {n.id: n for n in notes}
     for name, claimants in sorted(claims.items()):
         if len(claimants) > 1:
-            names = some_of(n.id for n, _ in claimants)
-            for note, key in claimants:
+            names = some_of(n.id for n, _, _ in claimants)
+            for note, key, written in claimants:
                 if key == "aliases":
                     out.append(Finding(ERROR, "duplicate-alias",
-                                       f"the alias '{name}' is claimed by {names}",
+                                       f"the alias '{written}' is claimed by {names}",
                                        _at(note, "aliases"),
                                        "keep the alias on one note; links by alias are "
                                        "ambiguous"))
                 else:
                     out.append(Finding(ERROR, "duplicate-id-field",
-                                       f"the id '{name}' (id: in the front-matter) is "
+                                       f"the id '{written}' (id: in the front-matter) is "
                                        f"claimed by {names}",
                                        _at(note, "id"),
                                        "keep the id on one note, or link by the note's file "
                                        "name; links by this id are ambiguous"))
         other = ids.get(NoteId(name))
-        for note, key in claimants:
+        for note, key, written in claimants:
             if other is None or other.id == note.id:
                 continue
             if key == "aliases":
-                out.append(Finding(WARNING, "alias-shadowed",
-                                   f"the alias '{name}' is the id of another note, which wins",
+                out.append(Finding(WARNING, "alias-shadowed", f"the alias '{written}' is "
+                                   "the id of another note, which wins",
                                    _at(note, "aliases"), "drop or change the alias"))
             else:
                 out.append(Finding(WARNING, "id-field-shadowed",
-                                   f"the id '{name}' (id: in the front-matter) is the id of "
+                                   f"the id '{written}' (id: in the front-matter) is the id of "
                                    f"{other.path}, which links by it reach",
                                    _at(note, "id"), "change the id, or rename the file"))
     titles: dict[str, list[Note]] = defaultdict(list)
     for note in notes:
         titles[name_key(note.title)].append(note)
-    for title, owners in sorted(titles.items()):
+    for _key, owners in sorted(titles.items()):
         if len(owners) > 1 and not all(_named_by_file(n) for n in owners):
             # a vault's Plan.md in two folders: their names clash as files' do, which a
             # link by the name is told of (ambiguous), and folders tell apart
             names = some_of(n.id for n in owners)
             for note in owners:
                 out.append(Finding(WARNING, "duplicate-title",
-                                   f"the title '{title}' is shared by {names}",
+                                   f"the title '{note.title}' is shared by {names}",
                                    _at(note, "title"), "link these notes by id, or retitle one"))
     return out
 
 
 def _drafts(config: Config, wiki: Wiki) -> _Drafts | None:
     """The notes kept out as drafts (``draft: true``, ``publish: false``), by their names:
-    a link to one is a placeholder, which is not to be written again with kg new."""
+    a link to one is a placeholder, which is not to be written again with kg new; and the
+    files kept out by their errors, by the names their place gives them."""
     from kg.discover import discover_leniently
     from kg.parse import parse_note
 
     drafts: list[Note] = []
+    broken: dict[str, str] = {}
     for file in discover_leniently(config.wiki)[0].files:
         if file.id in wiki.notes:
             continue
         try:
             note = parse_note(file.path.read_bytes(), nid=file.id, path=file.rel)
-        except (KgError, OSError):
-            continue  # said as the note's own error
+        except (KgError, OSError):  # said as the note's own error
+            path = file.rel.removesuffix(".md")
+            for name in (file.id, path, path.rpartition("/")[2]):
+                broken.setdefault(name_key(name), file.rel)
+            continue
         if not note.published:
             drafts.append(note)
-    return _Drafts(Resolver(drafts), {n.id: n.path for n in drafts}) if drafts else None
+    if not drafts and not broken:
+        return None
+    return _Drafts(Resolver(drafts), {n.id: n.path for n in drafts}, broken)
 
 
 @dataclass(frozen=True, slots=True)
 class _Drafts:
-    """The drafts' names, and each draft's file."""
+    """The drafts' names, and each draft's file; the names of the files with errors."""
 
     resolver: Resolver
     paths: dict[NoteId, str]
+    broken: dict[str, str]
 
     def path(self, written: str) -> str | None:
         """The file of the draft ``written`` names, if one does."""
@@ -382,6 +400,11 @@ class _Drafts:
         except ResolveError:  # two drafts of that name: either
             return None
         return self.paths[found] if found is not None else None
+
+    def broken_path(self, written: str) -> str | None:
+        """The file with errors ``written`` names by its id, path or file name, if one does."""
+        text = target_text(written)
+        return self.broken.get(name_key(text)) or self.broken.get(loose_id(text) or "")
 
 
 def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> list[Finding]:
@@ -395,6 +418,13 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
             continue
         source = wiki.notes[edge.source]
         what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
+        broken = drafts.broken_path(edge.written) if drafts else None
+        if broken is not None:
+            out.append(Finding(WARNING, "placeholder",
+                               f"{what} to '{edge.written}', whose note {broken} has errors: "
+                               "shown as a placeholder until they are fixed",
+                               _at(source, line=edge.line), f"fix {broken}"))
+            continue
         draft = drafts.path(edge.written) if drafts else None
         if draft is not None:
             out.append(Finding(WARNING, "placeholder",
@@ -614,6 +644,31 @@ def _heading_keys(note: Note) -> dict[str, str]:
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 
 
+def _duplicate_connections(wiki: Wiki) -> list[Finding]:
+    """A note's connections written differently that name one note with one relation
+    (``to: "[[Flash Attention]]"`` and ``to: flash-attention``): the parser, which sees the
+    names alone, says those written alike."""
+    seen: dict[tuple[NoteId, NoteId, str], tuple[int, str, set[str]]] = {}
+    out: list[Finding] = []
+    for edge in wiki.edges:
+        if edge.kind is not EdgeKind.CONNECTION:
+            continue
+        written = edge.written.casefold()
+        first = seen.setdefault((edge.source, edge.target, edge.label),
+                                (edge.line, edge.written, set()))
+        line, as_written, names = first
+        if names and written not in names:
+            out.append(Finding(
+                WARNING, "duplicate-connection",
+                f"the connection to '{edge.written}' as '{edge.label}' is written twice "
+                f"(first at line {line}, as '{as_written}', the same note); the graph holds "
+                "one citation of it, with both notes",
+                _at(wiki.notes[edge.source], line=edge.line),
+                "write both reasons in one connection's note, or remove one"))
+        names.add(written)
+    return out
+
+
 def _one_way(wiki: Wiki) -> list[Finding]:
     """Typed connections to a note that has no edge back: the other side may want one."""
     back: set[tuple[NoteId, NoteId]] = {(e.source, e.target) for e in wiki.edges}
@@ -629,9 +684,18 @@ def _one_way(wiki: Wiki) -> list[Finding]:
             WARNING, "one-way",
             f"connects to {edge.target} ({edge.label}), which does not link back",
             _at(wiki.notes[edge.source], line=edge.line),
-            f"in {target.path} add '- to: {edge.source}' with 'rel: {rel}' to its connections",
+            f"in {target.path} add {_connection_back(target, edge.source, rel)}",
         ))
     return out
+
+
+def _connection_back(target: Note, source: NoteId, rel: str) -> str:
+    """A connection to ``source`` as ``rel``, as the front-matter of ``target`` writes one."""
+    if target.syntax == "toml":
+        return f"'{{to = \"{source}\", rel = \"{rel}\"}}' to its connections"
+    if target.syntax == "properties":  # a property names no relation: a link is one back
+        return f"a [[{source}]] link"
+    return f"'- to: {source}' with 'rel: {rel}' to its connections"
 
 
 def _orphans(wiki: Wiki) -> list[Finding]:
@@ -656,7 +720,9 @@ def _forecasts(wiki: Wiki, today: dt.date) -> list[Finding]:
                     WARNING, "forecast-due",
                     f"forecast due {f.by.isoformat()} is unresolved: {f.claim}",
                     _at(note, line=f.line),
-                    "add 'resolved: true' or 'resolved: false' (and 'resolved_by: <note>')",
+                    f"add '{field_line('resolved', 'true', note.syntax)}' or "
+                    f"'{field_line('resolved', 'false', note.syntax)}' (and "
+                    f"'{field_line('resolved_by', '<note>', note.syntax)}')",
                 ))
             if f.resolved_by and f.resolved_by not in wiki.notes:
                 out.append(Finding(WARNING, "unknown-resolver",

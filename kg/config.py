@@ -136,16 +136,19 @@ def load_config(root: Path | None = None) -> Config:
              "query_seconds"}
     unknown = sorted(set(section) - known - {"kg"})
     if unknown:
+        import difflib  # only for a setting that is none
+
+        near = difflib.get_close_matches(unknown[0], sorted(known), n=1)
         raise ConfigError(
             f"unknown setting(s): {', '.join(unknown)}",
             file=path, line=_line_of(path, unknown[0]),
-            hint=f"known settings: {', '.join(sorted(known))}",
+            hint=(f"did you mean '{near[0]}'? " if near else "")
+            + f"known settings: {', '.join(sorted(known))}",
         )
     tiers = dict(DEFAULT_TIERS)
     if not isinstance(section.get("tiers") or {}, dict):
         raise ConfigError("tiers must be a table of labels", file=path,
-                          line=_line_of(path, "tiers"),
-                          hint='[kg.tiers]\n1 = "Research direction"')
+                          line=_line_of(path, "tiers"), hint='[kg.tiers]\n1 = "Research direction"')
     for key, label in (section.get("tiers") or {}).items():
         if not small_number(str(key)) or not isinstance(label, str):
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
@@ -170,8 +173,7 @@ def load_config(root: Path | None = None) -> Config:
         raise wrong
     if not _WEB_URL.match(base_iri) or any(c in base_iri for c in ' <>"{}|\\^`'):
         raise ConfigError(f"base_iri must be an http(s) IRI, not '{base_iri}'", file=path,
-                          line=_line_of(path, "base_iri"),
-                          hint='base_iri = "https://example.org/kg/"')
+                          line=_line_of(path, "base_iri"), hint='base_iri = "https://example.org/kg/"')
     from kg.urls import check_url  # every IRI of the graph starts with it
 
     if (problem := check_url(base_iri, relative_ok=False)) is None and "@" in base_iri.split(
@@ -183,7 +185,11 @@ def load_config(root: Path | None = None) -> Config:
                           hint='base_iri = "https://example.org/kg/"')
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
-    base_url = checked_base_url(str(section.get("base_url", "")), path)
+    try:
+        base_url = checked_base_url(str(section.get("base_url", "")), path)
+    except ConfigError as err:  # its line looked for only then (the file read again)
+        raise ConfigError(err.message, file=path, line=_line_of(path, "base_url"),
+                          hint=err.hint) from None
     templates = section.get("templates")
     if templates and not (root / str(templates)).is_dir():
         what = "is not a folder" if (root / str(templates)).exists() else "does not exist"
@@ -198,8 +204,8 @@ def load_config(root: Path | None = None) -> Config:
                           line=_line_of(path, "ignore"),
                           hint='ignore = ["missing-tier", "missing-date"]')
     if (wrong := unknown_codes(ignore, where="ignore", file=path)) is not None:
-        wrong.line = _line_of(path, "ignore")
-        raise wrong
+        raise ConfigError(wrong.message, file=path, line=_line_of(path, "ignore"),
+                          hint=wrong.hint)
     seconds = section.get("query_seconds", 30)
     if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
             or not 0 < seconds <= 86_400):

@@ -24,9 +24,10 @@ the same marker.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -37,7 +38,7 @@ from kg.ids import NoteId, from_root, name_key, note_part, slugify, target_text
 from kg.resolve import Resolver
 
 if TYPE_CHECKING:
-    from kg.model import Edge, Note
+    from kg.model import Edge, Note, TrackedQuestion
     from kg.views import Views
 
 
@@ -144,21 +145,22 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
     for nid, note in wiki.notes.items():
         edges = at.get(nid, ())
         adjacent, degree = views.adjacent.get(nid, ()), views.degree.get(nid, 0)
-        tracked = tuple((tq.question.id, tq.status._value_, tq.answered_by)
-                        for tq in questions.get(nid, ()))
+        asked = questions.get(nid, ())
         old = last.get(nid)
         if (old is not None and old.node is note and old.adjacent == adjacent
-                and old.degree == degree and old.tracked == tracked
+                and old.degree == degree and old.asked == asked  # records: compared in C
                 and (old.edges is edges or (
                     len(old.edges) == len(edges)
-                    and all(a is b for a, b in zip(old.edges, edges, strict=True))))):
+                    and all(map(operator.is_, old.edges, edges))))):
             facts[nid] = old.digest
         else:
+            tracked = tuple((tq.question.id, tq.status._value_, tq.answered_by)
+                            for tq in asked)
             facts[nid] = plain_digest((
                 1, note.title, note.tier, note.type,
                 note.date.isoformat() if note.date else None, note.tags, note.aliases,
                 [_edge_row(e) for e in edges], adjacent, degree, tracked))
-        kept[nid] = _Facts(note, edges, adjacent, degree, tracked, facts[nid])
+        kept[nid] = _Facts(note, edges, adjacent, degree, asked, facts[nid])
     for nid, ph in wiki.placeholders.items():
         facts[nid] = plain_digest((0, ph.label, ph.referenced_by,
                                    [_edge_row(e) for e in at.get(nid, ())],
@@ -180,7 +182,7 @@ class _Facts(NamedTuple):
     edges: tuple[Edge, ...]
     adjacent: tuple[NoteId, ...]
     degree: int
-    tracked: tuple[tuple[Any, ...], ...]
+    asked: Sequence[TrackedQuestion]
     digest: bytes
 
 

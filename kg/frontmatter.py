@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import yaml
 
@@ -87,6 +87,24 @@ class Split:
     properties: bool = False
     """The front-matter is ``key:: value`` lines at the top of the file (Logseq's page
     properties, Dataview's inline fields), not YAML."""
+
+    @property
+    def syntax(self) -> Syntax:
+        return "toml" if self.toml else "properties" if self.properties else "yaml"
+
+
+Syntax: TypeAlias = Literal["yaml", "toml", "properties"]
+"""How a note's front-matter writes a field: ``key: value`` (YAML), ``key = value`` (TOML,
+between ``+++`` lines) or ``key:: value`` (Logseq's properties, Dataview's fields)."""
+
+
+def field_line(key: str, value: str, syntax: Syntax = "yaml") -> str:
+    """``key: value`` as a front-matter of ``syntax`` writes it, for a message or a hint:
+    ``tier = 1`` in TOML, ``tier:: 1`` as a property."""
+    return f"{key}{_SEPARATORS[syntax]}{value}"
+
+
+_SEPARATORS: dict[str, str] = {"yaml": ": ", "toml": " = ", "properties": ":: "}
 
 
 def unwritable(value: str) -> str | None:

@@ -18,6 +18,7 @@ in view and at most a budget a frame, in the order given here, most important fi
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Any, NamedTuple
 from kg.bidi import isolate
 from kg.ids import NoteId
 from kg.memo import LastMade
-from kg.model import Edge, EdgeKind, Wiki
+from kg.model import Edge, EdgeKind, Note, Placeholder, Wiki
 from kg.relations import RELATIONS
 from kg.views import Views
 
@@ -100,10 +101,13 @@ class GraphData:
 
 
 def group(tier: int | None, placeholder: bool) -> str:
-    """The colour group of a node; the page maps groups to its light or dark palette."""
+    """The colour group of a node; the page maps groups to its light or dark palette.
+
+    Each tier a note may have (1 to 9) is its own group, ``t1`` to ``t9``, with its own
+    colour (``--t1`` to ``--t9`` in style.css); a note without one is ``t0``."""
     if placeholder:
         return "ghost"
-    return f"t{tier}" if tier in (1, 2, 3) else "t0"
+    return "t0" if tier is None else f"t{tier}"
 
 
 def node_size(degree: int) -> float:
@@ -164,17 +168,35 @@ edge_records: LastMade[EdgeRecords] = LastMade(_edge_records)
 (``kg serve``: an edit of a note's text leaves every edge as it was)."""
 
 
+_last_nodes: dict[NoteId, tuple[object, int, dict[str, Any]]] = {}
+"""The last build's node records (never changed once made), each with the note or
+placeholder and the degree it was made of: ``kg serve``'s next build takes them again."""
+
+
 class GraphBuilder:
     """Node and edge records for every graph of a build, from one :class:`Views`."""
 
     def __init__(self, views: Views) -> None:
         self.views = views
         self.wiki: Wiki = views.wiki
+        global _last_nodes
+        last, degree = _last_nodes, views.degree
+        made: dict[NoteId, tuple[object, int, dict[str, Any]]] = {}
         self._nodes: dict[NoteId, dict[str, Any]] = {}
-        for note in self.wiki.notes.values():
-            self._nodes[note.id] = self._node(note.id, note.title, note.tier, note.tags, False)
-        for ph in self.wiki.placeholders.values():
-            self._nodes[ph.id] = self._node(ph.id, ph.label, None, (), True)
+        shown: Iterable[Note | Placeholder] = itertools.chain(self.wiki.notes.values(),
+                                                              self.wiki.placeholders.values())
+        for record in shown:
+            nid = record.id
+            known, deg = last.get(nid), degree.get(nid, 0)
+            if known is not None and known[0] is record and known[1] == deg:
+                node = known[2]
+            elif isinstance(record, Note):
+                node = self._node(nid, record.title, record.tier, record.tags, False)
+            else:
+                node = self._node(nid, record.label, None, (), True)
+            self._nodes[nid] = node
+            made[nid] = record, deg, node
+        _last_nodes = made
         records = edge_records(self.wiki.edges)
         self._edges: Sequence[dict[str, Any]] = records.edges
         self._out: Mapping[str, Sequence[dict[str, Any]]] = records.out

@@ -12,10 +12,14 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from kg.errors import Finding
 from kg.ids import NoteId
 from kg.relations import Relation
+
+if TYPE_CHECKING:
+    from kg.frontmatter import Syntax
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +162,9 @@ class Note:
     files: tuple[str, ...] = ()
     """The attachments the body links or embeds, as written (:mod:`kg.attachments`)."""
     field_lines: Mapping[str, int] = field(default_factory=dict)
+    syntax: Syntax = "yaml"
+    """How its front-matter writes a field (``tier: 1``, ``tier = 1``, ``tier:: 1``): what a
+    hint to add or mend one says. YAML for a note without front-matter."""
     warnings: tuple[Finding, ...] = ()
     digest: str = ""
     published: bool = True

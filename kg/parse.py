@@ -25,6 +25,8 @@ from kg.errors import Finding, KgError, Location, NoteError, Severity
 from kg.frontmatter import (
     PROPERTY,
     Node,
+    Syntax,
+    field_line,
     load,
     load_properties,
     load_toml,
@@ -130,7 +132,7 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     parts = split(text, file=path)
     read = load_toml if parts.toml else load_properties if parts.properties else load
     fields = read(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
-    reader = _Fields(fields, path)
+    reader = _Fields(fields, path, parts.syntax)
     if parts.front is None:
         reader.unread_front_matter(text)
     elif parts.properties:
@@ -219,8 +221,8 @@ def _build_note(
     unfilled = given if given and _TEMPLATE_FIELD.fullmatch(given.strip()) else None
     title = (None if unfilled else given) or scanned.h1 or _logseq_title(path, stem) or stem
     if (line := f.fields.get("title")) is not None and unfilled:  # a template's, copied
-        f._warn(line, "empty-title", f"'title: {unfilled}' is a template's placeholder, never "
-                f"filled in: the note is titled '{title}'",
+        f._warn(line, "empty-title", f"'{f.line('title', unfilled)}' is a template's "
+                f"placeholder, never filled in: the note is titled '{title}'",
                 "write the title, or remove the line to take it from the heading or name")
     elif line is not None and not (given or "").strip():
         f._warn(line, "empty-title", f"'title' is empty: the note is titled '{title}'",
@@ -270,6 +272,7 @@ def _build_note(
         words=scanned.words,
         files=scanned.files,
         field_lines=MappingProxyType({k: n.line for k, n in f.fields.items()}),
+        syntax=f.syntax,
         published=f.published() and "_drafts" not in path.split("/")[:-1],  # Jekyll's
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
@@ -439,8 +442,9 @@ _FORECAST_FIELDS = frozenset({"claim", "p", "by", "source", "resolved", "resolve
 class _Fields:
     """Typed readers over the front-matter of one file; each error names the value's line."""
 
-    def __init__(self, fields: dict[str, Node], path: str) -> None:
+    def __init__(self, fields: dict[str, Node], path: str, syntax: Syntax = "yaml") -> None:
         self.path = path
+        self.syntax: Syntax = syntax
         self.warnings: list[Finding] = []
         self.fields = self._keys(fields)
 
@@ -454,6 +458,10 @@ class _Fields:
                        f"'{other}' is '{kept}' written again in another case; it is not read",
                        f"keep one of them (the one read is '{kept}')")
         return out
+
+    def line(self, key: str, value: str) -> str:
+        """``key: value`` as this front-matter writes it (``key = value`` in TOML)."""
+        return field_line(key, value, self.syntax)
 
     def _error(self, node: Node, message: str, hint: str) -> NoteError:
         return NoteError(message, file=self.path, line=node.line, hint=hint)
@@ -529,7 +537,7 @@ class _Fields:
         if not isinstance(node.value, str):
             link = _unquoted_wikilink(node)
             hint = (f'quote it: {key}: "[[{link}]]" (unquoted, YAML reads [[…]] as a list)'
-                    if link else f"{key}: ...")
+                    if link else self.line(key, "..."))
             raise self._error(node, f"'{key}' must be text, not a list or mapping", hint)
         return node.value.strip()
 
@@ -552,8 +560,8 @@ class _Fields:
                     return False  # `published: off` keeps a post out of their sites)
                 continue
             self._warn(node, "bad-publish", f"'{key}' is not true or false; it is ignored",
-                       f"{key}: {'true' if kept_out_when else 'false'} keeps the note out "
-                       "of the site")
+                       f"{self.line(key, 'true' if kept_out_when else 'false')} keeps the "
+                       "note out of the site")
         return True
 
     def texts(self, key: str, *, commas: bool = False, words: bool = False,
@@ -581,7 +589,8 @@ class _Fields:
                 if value:
                     out.append(value)
             return tuple(dict.fromkeys(out))
-        raise self._error(node, f"'{key}' must be a list", f"{key}: [first, second]")
+        listed = '["first", "second"]' if self.syntax == "toml" else "[first, second]"
+        raise self._error(node, f"'{key}' must be a list", self.line(key, listed))
 
     def other_id(self, key: str, nid: NoteId) -> str | None:
         """The ``id:`` other tools write (Dendron's random one, a Zettelkasten's
@@ -594,7 +603,8 @@ class _Fields:
         if not isinstance(node.value, str):
             kind = "a list" if isinstance(node.value, list) else "a mapping"
             self._warn(node, "bad-id-field", f"'{key}' is {kind}, not one name; it is ignored",
-                       f"write one id, as the tool that made the note did: {key}: 202405011230")
+                       "write one id, as the tool that made the note did: "
+                       + self.line(key, "202405011230"))
             return None
         value = " ".join(node.value.split())
         return value if value and name_key(value) != nid else None
@@ -612,19 +622,20 @@ class _Fields:
         day = _written_day(value)
         if isinstance(day, tuple):  # written as a day, but none of the calendar's
             why, what, example = day
-            self._warn(node, "bad-date", f"'{key}: {value}' is no real date: {why}; it is "
-                       "ignored", f"write {what}: {key}: {example}")
+            self._warn(node, "bad-date", f"'{self.line(key, value)}' is no real date: {why}; "
+                       "it is ignored", f"write {what}: {self.line(key, example)}")
             return None
         parsed = day or _epoch_date(value)
         if parsed is None and (partial := _partial_date(value)) is not None:
             parsed, precise = partial
             self._warn(node, "partial-date",
-                       f"'{key}: {value}' names no day; it is read as {parsed.isoformat()}, "
-                       f"the first day of that {precise}",
-                       f"write the whole date if you know it: {key}: YYYY-MM-DD")
+                       f"'{self.line(key, value)}' names no day; it is read as "
+                       f"{parsed.isoformat()}, the first day of that {precise}",
+                       f"write the whole date if you know it: {self.line(key, 'YYYY-MM-DD')}")
         if parsed is None:
-            self._warn(node, "bad-date", f"'{key}: {value}' is not a date; it is ignored",
-                       f"write {key} as YYYY-MM-DD, e.g. {key}: 2026-05-04, or as epoch "
+            self._warn(node, "bad-date", f"'{self.line(key, value)}' is not a date; it is "
+                       "ignored", f"write {key} as YYYY-MM-DD, e.g. "
+                       f"{self.line(key, '2026-05-04')}, or as epoch "
                        "seconds (10 digits) or milliseconds (13 digits)")
         return parsed
 
@@ -636,7 +647,7 @@ class _Fields:
         if small_number(value) and 1 <= int(value) <= 9:
             return int(value)
         shown = value if len(value) <= 40 else f"{value[:37]}..."
-        self._warn(node, "bad-tier", f"'tier: {shown}' is not a tier; it is ignored",
+        self._warn(node, "bad-tier", f"'{self.line('tier', shown)}' is not a tier; it is ignored",
                    "tier is a number: 1 research direction, 2 notable, 3 background")
         return None
 
@@ -740,7 +751,7 @@ class _Fields:
         target = _unwrap_link(self._scalar(to_node, "to") or "") if to_node else ""
         if not target:
             raise self._error(item, "connection without a target",
-                              "add 'to: <note id or alias>'")
+                              f"add '{self.line('to', '<note id or alias>')}'")
         self._note_target(to_node or item, target)
         rel_node = fields.get("rel") or fields.get("relation")
         relation = DEFAULT
@@ -761,7 +772,8 @@ class _Fields:
         if target.startswith("#"):
             raise self._error(node, f"the connection's target '{target}' is a place in this "
                                     "note, not a note",
-                              f"connect to another note, e.g. to: other-note{target}")
+                              f"connect to another note, e.g. "
+                              f"{self.line('to', 'other-note' + target)}")
 
     def answers(self, key: str) -> tuple[Answer, ...]:
         out: list[Answer] = []
@@ -781,7 +793,8 @@ class _Fields:
                 raise NoteError(
                     f"'{answer.question}' in '{key}' is not a question id",
                     file=self.path, line=answer.line,
-                    hint="use an id from `kg questions`, e.g. other-note#q-first-words",
+                    hint="use a question's id, as `kg questions --format json` lists "
+                         "them, e.g. other-note#q-first-words",
                 )
         return tuple(a for a in out if a.question)
 
@@ -829,7 +842,8 @@ class _Fields:
             return False
         if value in ("", "open", "pending"):
             return None
-        raise self._error(node, f"'{key}: {value}' is not true or false", f"{key}: true")
+        raise self._error(node, f"'{self.line(key, value)}' is not true or false",
+                          self.line(key, "true"))
 
 
 READ_FIELDS = frozenset({"title", "date", "created", "updated", "tier", "type", "authors",

@@ -13,15 +13,25 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kg.config import Config
 from kg.ids import slugify
-from kg.model import Edge, EdgeKind, Note, QuestionStatus, Source, Wiki
+from kg.model import (
+    Edge,
+    EdgeKind,
+    Note,
+    Placeholder,
+    QuestionStatus,
+    Source,
+    TrackedQuestion,
+    Wiki,
+)
 from kg.relations import CITO, KG_VOCAB, MENTION_IRI
 
 if TYPE_CHECKING:
@@ -373,31 +383,39 @@ def _forecast_lines(note: Note, s: str, iris: Iris) -> list[str]:
 
 def wiki_lines(wiki: Wiki, config: Config) -> Iterator[str]:
     """Wiki-level facts: concept schemes, tiers, tags, placeholders, question status."""
-    iris = Iris(config.base_iri)
-    tiers, tags = iri(iris.tiers), iri(iris.tags)
-    yield f"{tiers} <{RDF}type> <{SKOS}ConceptScheme> ."
-    yield f"{tiers} <{SKOS}prefLabel> {lit('Tiers')} ."
-    for number, label in config.tiers.items():
+    yield from concept_lines(Iris(config.base_iri), config.tiers,
+                             {t for n in wiki.notes.values() for t in n.tags},
+                             wiki.placeholders.values(), wiki.questions)
+
+
+def concept_lines(iris: Iris, tiers: Mapping[int, str], tags: Iterable[str],
+                  placeholders: Iterable[Placeholder],
+                  questions: Iterable[TrackedQuestion]) -> Iterator[str]:
+    """:func:`wiki_lines` of what they are made of."""
+    scheme, tag_scheme = iri(iris.tiers), iri(iris.tags)
+    yield f"{scheme} <{RDF}type> <{SKOS}ConceptScheme> ."
+    yield f"{scheme} <{SKOS}prefLabel> {lit('Tiers')} ."
+    for number, label in tiers.items():
         t = iri(iris.tier(number))
         yield f"{t} <{RDF}type> <{SKOS}Concept> ."
-        yield f"{t} <{SKOS}inScheme> {tiers} ."
+        yield f"{t} <{SKOS}inScheme> {scheme} ."
         yield f"{t} <{SKOS}prefLabel> {lit(label)} ."
         yield f"{t} <{SKOS}notation> {lit(str(number))} ."
-    yield f"{tags} <{RDF}type> <{SKOS}ConceptScheme> ."
-    yield f"{tags} <{SKOS}prefLabel> {lit('Tags')} ."
-    for tag in sorted({t for n in wiki.notes.values() for t in n.tags}):
+    yield f"{tag_scheme} <{RDF}type> <{SKOS}ConceptScheme> ."
+    yield f"{tag_scheme} <{SKOS}prefLabel> {lit('Tags')} ."
+    for tag in sorted(tags):
         t = iri(iris.tag(tag))
         yield f"{t} <{RDF}type> <{SKOS}Concept> ."
-        yield f"{t} <{SKOS}inScheme> {tags} ."
+        yield f"{t} <{SKOS}inScheme> {tag_scheme} ."
         yield f"{t} <{SKOS}prefLabel> {lit(tag)} ."
         if "/" in tag:
             yield f"{t} <{SKOS}broader> {iri(iris.tag(tag.rsplit('/', 1)[0]))} ."
-    for ph in wiki.placeholders.values():
+    for ph in placeholders:
         p = iris.note_ref(ph.id)
         yield f"{p} <{RDF}type> <{KG}Placeholder> ."
         yield f"{p} <{RDFS}label> {lit(ph.label)} ."
         yield f"{p} <{DCTERMS}identifier> {lit(ph.id)} ."
-    for tq in wiki.questions:
+    for tq in questions:
         qi = iri(iris.item(tq.question.id))
         yield f"{qi} <{KG}status> <{KG}{_STATUS[tq.status]}> ."
         for by in tq.answered_by:
@@ -541,23 +559,15 @@ def serialize(nt: str | bytes, fmt: str) -> bytes:
 
 
 def ntriples_bytes(source: Path) -> bytes:
-    """The N-Triples of the file ``source`` without the comment line a cached file begins
-    with (:func:`kg.cache.ntriples_file`)."""
-    with open(source, "rb") as f:
-        _past_comment(f)
-        return f.read()
+    """The N-Triples of the file ``source`` (:func:`kg.cache.ntriples_file`)."""
+    return source.read_bytes()
 
 
 def copy_ntriples(source: Path, target: Path) -> None:
-    """:func:`ntriples_bytes` of ``source`` into the file ``target``, a megabyte at a time."""
-    import shutil
+    """The N-Triples file ``source`` copied into the file ``target``, by the kernel."""
+    from kg.cachefile import copy_range
 
     with open(source, "rb") as src, open(target, "wb") as dst:
-        _past_comment(src)
-        shutil.copyfileobj(src, dst, 1 << 20)
-
-
-def _past_comment(f: IO[bytes]) -> None:
-    """Move ``f`` past its first line if that is a comment (a cached file's key)."""
-    if not f.readline().startswith(b"#"):
-        f.seek(0)
+        size = os.fstat(src.fileno()).st_size
+        if copy_range(src.fileno(), dst.fileno(), 0, size) < size:
+            raise OSError(f"{source} was cut short while it was copied")

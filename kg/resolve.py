@@ -55,6 +55,10 @@ class Resolver:
         # one table per step, so an alias that equals another note's id never shadows it
         self.steps: tuple[dict[str, set[NoteId]], ...] = ({}, {}, {}, {}, {}, {})
         self._names: list[str] | None = None  # what suggestions choose from, once asked
+        self.written: dict[str, str] = {}
+        """An alias's, ``id:``'s, title's or bundle folder's key → the name as first written
+        (``kaplan scaling laws`` → ``Kaplan Scaling Laws``): what a suggestion shows."""
+        written = self.written
         for note in notes:
             self.by_id[note.id] = note.id
             self.folders[note.id] = note.path.rpartition("/")[0]
@@ -69,9 +73,12 @@ class Resolver:
                 [note.title],
                 ["/".join(bundle[i:]) for i in range(len(bundle))],  # posts/x/index.md: x
             )
-            for table, values in zip(self.steps, names, strict=True):
+            for step, (table, values) in enumerate(zip(self.steps, names, strict=True)):
                 for value in values:
-                    table.setdefault(name_key(value), set()).add(note.id)
+                    key = name_key(value)
+                    table.setdefault(key, set()).add(note.id)
+                    if step >= _BY_PLACE:
+                        written.setdefault(key, value)  # its spaces as written: see _as_written
         bundles = self.steps[_BUNDLE]  # a folder name two bundles share names neither: it
         for key in [key for key, found in bundles.items() if len(found) > 1]:  # was no
             del bundles[key]  # note's before, and is none's now, not an error
@@ -146,8 +153,9 @@ class Resolver:
     def suggestions(self, target: str, limit: int = 3) -> list[str]:
         """The ids, aliases and titles closest to ``target`` (a typo's), best first: those
         at least 60 % alike (difflib's ratio; rapidfuzz computes it in C, where difflib took
-        0.2 s a name at 10,000 notes, minutes for a wiki's placeholders)."""
-        return self._nearest(name_key(target), self._suggestable(), limit)
+        0.2 s a name at 10,000 notes, minutes for a wiki's placeholders). Compared by their
+        keys (:func:`~kg.ids.name_key`), shown as written (``Kaplan Scaling Laws``)."""
+        return self._as_written(self._nearest(name_key(target), self._suggestable(), limit))
 
     def suggestions_of(self, targets: Iterable[str], limit: int = 3) -> dict[str, list[str]]:
         """:meth:`suggestions` of each of ``targets``, the same lists, found together.
@@ -178,7 +186,14 @@ class Resolver:
                 for key, row in zip(block, scores, strict=True):
                     likely = [names[int(i)] for i in np.flatnonzero(row)]
                     near[key] = self._nearest(key, likely, limit)
-        return {target: near[key] for target, key in keys.items()}
+        shown = {key: self._as_written(found) for key, found in near.items()}
+        return {target: shown[key] for target, key in keys.items()}
+
+    def _as_written(self, names: list[str]) -> list[str]:
+        """Suggested names (ids, and aliases', titles' keys) as written: an id as it is."""
+        by_id, written = self.by_id, self.written
+        return [name if name in by_id else " ".join(written.get(name, name).split())
+                for name in names]
 
     def _suggestable(self) -> list[str]:
         """Every name a suggestion may be: ids, then aliases' and titles' keys, each once."""
@@ -378,20 +393,39 @@ def resolver_of(wiki: Wiki) -> Resolver:
     return resolver
 
 
+def _question_hint(written: str, by_note: Mapping[str, list[str]]) -> str:
+    """What to write instead of ``written``, a question id no note has: the id of the
+    question of its note it is the start of (the first words of a question, as one writes
+    them), else that note's question ids (``by_note``), else where the ids are listed
+    (`kg questions` shows them in json; its table has no room for them)."""
+    asker = written.partition("#")[0]
+    ids = by_note.get(asker, [])
+    started = [qid for qid in ids if qid.startswith(written)]
+    if len(started) == 1:
+        return f"did you mean '{started[0]}'?"
+    if ids:
+        return f"the questions of {asker} are {some_of(ids, 3)}"
+    return ("use a question's id, as `kg questions --format json` lists them "
+            "(note-id#q-first-words)")
+
+
 def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], list[Finding]]:
     """Each question's status from its own note and every later note's ``answers:``."""
     known = {q.id: q for note in notes for q in note.questions}
+    by_note: dict[str, list[str]] = {}  # made for the first unknown answer's hint
     answered_by: dict[str, list[NoteId]] = defaultdict(list)
     dropped: set[str] = set()
     warnings: list[Finding] = []
     for note in notes:
         for answer in note.answers:
             if answer.question not in known:
+                if not by_note:
+                    for qid, q in known.items():
+                        by_note.setdefault(q.note, []).append(qid)
                 warnings.append(Finding(
                     Severity.WARNING, "unknown-question",
                     f"answers a question that no note asks: '{answer.question}'",
-                    Location(note.path, answer.line),
-                    "use an id from `kg questions`, e.g. note-id#q-first-words",
+                    Location(note.path, answer.line), _question_hint(answer.question, by_note),
                 ))
                 continue
             if answer.dropped:

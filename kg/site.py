@@ -18,13 +18,14 @@ import datetime as dt
 import io
 import itertools
 import json
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import jinja2
 from markupsafe import Markup, escape
@@ -33,6 +34,7 @@ from kg.attachments import Attachments, possible, site_path
 from kg.attachments import href as attachment_href
 from kg.bidi import isolate
 from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, without_title
+from kg.cachefile import blake2b, plain_digest
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, ResolveError, TemplateError
@@ -224,10 +226,40 @@ class Remembered:
     (:meth:`Site.task_done`), for memory.
     """
 
-    def __init__(self, previous: dict[tuple[Any, ...], Markup]) -> None:
+    def __init__(self, previous: dict[tuple[Any, ...], Markup],
+                 previous_lines: dict[tuple[Any, ...], dict[int, str]] | None = None,
+                 previous_held: dict[int, Any] | None = None) -> None:
         self.previous = previous
         self.now: dict[tuple[Any, ...], Markup] = {}
         self.keeping = False
+        self.previous_lines = previous_lines or {}
+        self.previous_held = previous_held or {}
+        """The last build's lines (:meth:`lines`) by list kind, then by the record's
+        ``id``; ``previous_held`` holds those records, so that no other object has their
+        ``id`` while this lives."""
+        self.now_lines: dict[tuple[Any, ...], dict[int, str]] = {}
+        self.now_held: dict[int, Any] = {}
+
+    def next(self) -> Remembered:
+        """What the next build starts from: what this one rendered."""
+        return Remembered(self.now, self.now_lines, self.now_held)
+
+    def lines(self, kind: tuple[Any, ...], notes: Iterable[Note],
+              line: Callable[[Note], str]) -> str:
+        """``line(note)`` of each of ``notes``, joined: the last build's line of the very
+        same record looked up in C (a record is frozen, and ``kind`` holds all that a line
+        depends on besides it), the others made."""
+        if not isinstance(notes, (tuple, list)):
+            notes = list(notes)  # a template's filtered list
+        ids = list(map(id, notes))
+        kept: list[str | None] = list(map(self.previous_lines.get(kind, {}).get, ids))
+        found = (cast("list[str]", kept) if None not in kept else
+                 [text if text is not None else line(note)
+                  for text, note in zip(kept, notes, strict=True)])
+        if self.keeping:
+            self.now_lines.setdefault(kind, {}).update(zip(ids, found, strict=True))
+            self.now_held.update(zip(ids, notes, strict=True))
+        return "".join(found)
 
     def get(self, key: tuple[Any, ...]) -> Markup | None:
         found = self.now.get(key)
@@ -242,6 +274,47 @@ class Remembered:
 
 _remembered = Remembered({})
 """The last build's items (:class:`Remembered`)."""
+
+class PerRecord:
+    """A value made of each frozen record (a tracked question, a note), kept by the record's
+    identity from one build to the next (``kg serve``: an edit makes a few records anew, of
+    25,000): looked up in C, the records not touched beyond their address."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        self._make = make
+        self._values: dict[int, Any] = {}
+        self._held: dict[int, Any] = {}  # so that no other object has their ids
+
+    def of(self, records: Sequence[Any]) -> list[Any]:
+        """The value of each of ``records``, in order; only theirs kept for the next call."""
+        ids = list(map(id, records))
+        found = list(map(self._values.get, ids))
+        if None in found:
+            make = self._make
+            found = [value if value is not None else make(record)
+                     for value, record in zip(found, records, strict=True)]
+        self._values = dict(zip(ids, found, strict=True))
+        self._held = dict(zip(ids, records, strict=True))
+        return found
+
+
+def _text_marks(*texts: str) -> int:
+    """What a tracker needs to know of a line's text: 1 if it may hold a link (to resolve
+    for its key), 2 if TeX (the page loads KaTeX)."""
+    joined = "\0".join(texts)
+    return (("[[" in joined or "](" in joined) and 1) | ("$" in joined and 2)
+
+
+_QUESTION_STATES = PerRecord(
+    lambda tq: plain_digest((tq.question.id, tq.status._value_, tq.answered_by)))
+"""Each tracked question's state, hashed: its part of the tracker's key."""
+_QUESTION_MARKS = PerRecord(
+    lambda tq: _text_marks(tq.question.text) | (4 if tq.answered_by else 0))
+"""Each tracked question's :func:`_text_marks`, and 4 if some note answers it."""
+_ANGLE_MARKS = PerRecord(lambda note: _text_marks(*(t for a in note.angles
+                                                   for t in (a.title, a.text))))
+"""Each note's :func:`_text_marks` of its research angles."""
+
 
 class _Once:
     """``make()``'s value, made once, by the first thread that asks (a thread splicing the
@@ -396,15 +469,27 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
     def note_items(notes: Iterable[Note], summary: bool = True) -> Markup:
         """``note_item`` of each note, a line each, as a template's loop writes them (a
         loop of ten thousand in Jinja costs three times this)."""
-        return Markup("".join([f"  {note_item(note, summary)}\n" for note in notes]))
+        return Markup(across.lines((context, 2, summary), notes,
+                                   lambda note: f"  {note_item(note, summary)}\n"))
 
     def timeline_items(notes: Iterable[Note]) -> Markup:
         """``timeline_item`` of each note, a line each (see ``note_items``)."""
-        return Markup("".join([f"    {timeline_item(note)}\n" for note in notes]))
+        return Markup(across.lines((context, 3), notes,
+                                   lambda note: f"    {timeline_item(note)}\n"))
 
     return {"note_link": note_link, "note_item": note_item, "tier_badge": tier_badge,
             "date": date, "tag_list": tag_list, "timeline_item": timeline_item,
             "note_items": note_items, "timeline_items": timeline_items}
+
+
+_QUESTION_TEXT = operator.attrgetter("question.text")
+
+
+def _chained(records: Iterable[Any], *fields: str) -> Iterator[Any]:
+    """The values in each record's ``fields``, in order, made in C: one field holding a
+    sequence (``_chained(notes, "tags")``: every note's tags), or several fields' values
+    (``_chained(angles, "title", "text")``)."""
+    return itertools.chain.from_iterable(map(operator.attrgetter(*fields), records))
 
 
 TRACKER_FIELDS = ("id", "title", "tier", "date", "tags", "questions")
@@ -454,8 +539,11 @@ class Site:
         self.notes = list(wiki.notes.values())
         self.global_key = self._global_key(unsafe_html, own)
         self.tags_key = key_of(sorted(self.views.tag_slugs.items()))
-        self.rdf_key = key_of(self.global_key, "rdf", self.notes)
-        self.search_key = key_of(self.global_key, "search", self.notes,
+        # every record by what makes it (as a key names a note), hashed at once
+        records = plain_digest(list(map(operator.attrgetter("id", "path", "digest"),
+                                        self.notes)))
+        self.rdf_key = key_of(self.global_key, "rdf", records)
+        self.search_key = key_of(self.global_key, "search", records,
                                  list(self.wiki.placeholders.values()))
         self.attachments = Attachments(config.wiki)
         self.attached = {note.id: tuple((ref, self.attachments.find(ref, folder_of(note)))
@@ -473,7 +561,7 @@ class Site:
         """Each note page's key kept from the last build (None: to make), as :meth:`tasks`
         found it."""
         global _remembered
-        self._remembered = _remembered = Remembered(_remembered.now)
+        self._remembered = _remembered = _remembered.next()
 
     def reuse(self, old: Trace | None, keys: Mapping[str, str]) -> Trace:
         """Plan which note pages keep their ``keys`` of the last build (whose trace is
@@ -898,27 +986,37 @@ class Site:
         path = page("questions.html")
         # keyed by what the rows are made from, not by the rows (25,000 at 10,000 notes):
         # each asking note's questions and the fields the tracker shows of it (hashed once
-        # per record), each question's status, the day (ages)
+        # per record), each question's state (kept per record), the day (ages)
+        marks = _QUESTION_MARKS.of(tracked)
+        marked = set(marks)
+        linking = [tq for tq, mark in zip(tracked, marks, strict=True) if mark & 1] if any(
+            mark & 1 for mark in marked) else []
+        answered = [tq for tq, mark in zip(tracked, marks, strict=True) if mark & 4] if any(
+            mark & 4 for mark in marked) else []
         return self._page("questions.html", path, nav="questions", stream=True,
                           key=(self.today, self.today_basis, self.tags_key,
-                               self._links((tq.question.text for tq in tracked), path),
-                               self._labels({n for tq in tracked for n in tq.answered_by}),
-                               [(tq.question.id, tq.status._value_, tq.answered_by)
-                                for tq in tracked],
+                               self._links(map(_QUESTION_TEXT, linking), path),
+                               self._labels(set(_chained(answered, "answered_by"))),
+                               blake2b(b"".join(_QUESTION_STATES.of(tracked)),
+                                       digest_size=16).digest(),
                                key_of(NoteList(asking), note_fields=TRACKER_FIELDS)),
-                          tags=sorted({t for note in asking for t in note.tags}),
+                          tags=sorted(set(_chained(asking, "tags"))),
                           tiers=sorted({n.tier for n in asking if n.tier is not None}),
-                          math="$" in "".join([tq.question.text for tq in tracked]),
+                          math=any(mark & 2 for mark in marked),
                           late={"rows": rows})
 
     def angles(self) -> Page:
         notes = NoteList(self.views.angle_rows())
         path = page("angles.html")
-        texts = [t for note in notes for a in note.angles for t in (a.title, a.text)]
+        marks = _ANGLE_MARKS.of(notes)
+        marked = set(marks)
+        linking = [note for note, mark in zip(notes, marks, strict=True) if mark & 1] if any(
+            mark & 1 for mark in marked) else []
         return self._page("angles.html", path, nav="angles", stream=True,
-                          key=self._links(texts, path),
+                          key=self._links(_chained(_chained(linking, "angles"), "title", "text"),
+                                          path),
                           shows=("id", "title", "tier", "date", "angles"), notes=notes,
-                          math="$" in "".join(texts))
+                          math=any(mark & 2 for mark in marked))
 
     def forecasts(self) -> Page:
         fv = self.views.forecasts(self.today)

@@ -32,27 +32,30 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import errno
 import mmap
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
-from kg.cachefile import dump_paired, dumps, load_paired, plain_digest
+from kg.cachefile import copy_range, dump_paired, dumps, load_paired, plain_digest
 from kg.ids import NoteId
 from kg.incremental import code_stamp
+from kg.memo import LastMade
 from kg.rdf import (
     PREFIXES,
     Iris,
+    concept_lines,
     iri,
     own_lines,
     person_lines,
     raw_lines,
     source_lines,
-    wiki_lines,
 )
 from kg.search import entry_json, note_entry, placeholder_entry
 from kg.views import edge_index
@@ -155,11 +158,23 @@ def unit_digest(note: Note, edges: Iterable[Edge]) -> bytes:
 
 
 def search_state(wiki: Wiki, config: Config, key: str) -> SearchState:
-    entries: dict[str, bytes] = {nid: plain_digest(_record(note))
-                                 for nid, note in wiki.notes.items()}
+    global _last_entries
+    last, kept = _last_entries, {}
+    entries: dict[str, bytes] = {}
+    for nid, note in wiki.notes.items():
+        known = last.get(nid)
+        entry = known[1] if known is not None and known[0] is note else plain_digest(
+            _record(note))
+        entries[nid] = entry
+        kept[nid] = note, entry
+    _last_entries = kept
     entries.update((pid, plain_digest(("placeholder", ph.label)))
                    for pid, ph in wiki.placeholders.items())
     return SearchState(splice_env(config), key, entries)
+
+
+_last_entries: dict[NoteId, tuple[Note, bytes]] = {}
+"""The last build's search entry digests, each with the record it was made of."""
 
 
 def changed_entries(old: SearchState, new: SearchState,
@@ -207,19 +222,37 @@ def _units(wiki: Wiki) -> dict[NoteId, bytes]:
 
 
 def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
-    iris = Iris(config.base_iri)
-    units = _units(wiki)
-    common = set(wiki_lines(wiki, config))
-    # the notes' shared lines (:func:`kg.rdf.shared_lines`), each author, source and raw file
-    # once: most are named by many notes
     notes = wiki.notes.values()
-    for author in {a for note in notes for a in note.authors}:
+    # what the lines of no one note (:func:`common_lines`) are made of; mostly the very same
+    # objects as the last build's (kg serve), compared in C
+    shared = (config.base_iri, tuple(config.tiers.items()),
+              frozenset(chain.from_iterable(map(attrgetter("tags"), notes))),
+              tuple(wiki.placeholders.values()), wiki.questions,
+              frozenset(chain.from_iterable(map(attrgetter("authors"), notes))),
+              frozenset(n.source for n in notes if n.source and n.source.url),
+              frozenset(n.raw for n in notes if n.raw))
+    return GraphState(splice_env(config), rdf_key, _units(wiki), _common(shared))
+
+
+def common_lines(shared: tuple[Any, ...]) -> tuple[str, ...]:
+    """The lines of no one note, sorted: the wiki-level ones (:func:`kg.rdf.wiki_lines`),
+    and each author, source and raw file once (:func:`kg.rdf.shared_lines`; most are named
+    by many notes)."""
+    base_iri, tiers, tags, placeholders, questions, authors, sources, raws = shared
+    iris = Iris(base_iri)
+    common = set(concept_lines(iris, dict(tiers), tags, placeholders, questions))
+    for author in authors:
         common.update(person_lines(author, iris))
-    for source in {n.source for n in notes if n.source and n.source.url}:
+    for source in sources:
         common.update(source_lines(source))
-    for raw in {n.raw for n in notes if n.raw}:
+    for raw in raws:
         common.update(raw_lines(raw, iris))
-    return GraphState(splice_env(config), rdf_key, units, tuple(sorted(common)))
+    return tuple(sorted(common))
+
+
+_common: LastMade[tuple[str, ...]] = LastMade(common_lines)
+"""The last build's common lines again while what they are made of is equal (an edit of a
+note's text: 25,000 lines at 10,000 notes, made and sorted)."""
 
 
 def replacements(old: GraphState, new: GraphState, wiki: Wiki,
@@ -344,11 +377,17 @@ class Splices:
         the kernel's copying of 400 MB at 10,000 notes (a quarter of a second, the GIL let
         go), which an edit's build need not wait for nor fork a worker to do."""
         self._beside = ThreadPoolExecutor(1, thread_name_prefix="kg-splice")
+        # the thread takes the GIL back after each system call (a copy by the kernel, an
+        # open): waiting the default 5 ms for this one to let it go each time made its
+        # files half again as long as the pages beside them
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, 0.0005))
         try:
             yield
         finally:
             beside, self._beside = self._beside, None
             beside.shutdown(wait=True)
+            sys.setswitchinterval(switch)
             written, self._written = self._written, []
         for future in written:
             future.result()
@@ -625,8 +664,8 @@ def _splice(old: Path, target: Path, layout_of: Callable[[mmap.mmap], _Layout],
                         view = memoryview(piece)
                         while view:
                             view = view[os.write(dst.fileno(), view):]
-                    elif piece[1] > piece[0]:
-                        _copy(src.fileno(), dst.fileno(), piece[0], piece[1])
+                    elif copy_range(src.fileno(), dst.fileno(), *piece) < piece[1] - piece[0]:
+                        raise SpliceError("the old export ended early")
 
 
 Piece = tuple[int, int] | bytes
@@ -657,24 +696,6 @@ def _joined(buf: mmap.mmap, layout: _Layout, pieces: list[Piece]) -> list[Piece]
         out.append(item)
     out.append((end, len(buf)))
     return out
-
-
-def _copy(src: int, dst: int, start: int, stop: int) -> None:
-    """Bytes ``start:stop`` of ``src`` appended to ``dst``, by the kernel where it can."""
-    while start < stop:
-        try:
-            done = os.copy_file_range(src, dst, stop - start, start)
-        except (AttributeError, OSError) as err:
-            if isinstance(err, OSError) and err.errno not in (
-                    errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF):
-                raise
-            done = 0
-        if done <= 0:  # not here (another file system, an old kernel): read and write
-            chunk = os.pread(src, min(stop - start, 1 << 20), start)
-            if not chunk:
-                raise SpliceError("the old export ended early")
-            done = os.write(dst, chunk)
-        start += done
 
 
 # -- on disk ----------------------------------------------------------------------------------

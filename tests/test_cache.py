@@ -252,7 +252,12 @@ def test_ntriples_are_cached_and_follow_edits(write_wiki) -> None:
 
 
 
-def test_ntriples_file_is_the_text_behind_one_comment_line(write_wiki) -> None:
+def test_ntriples_file_is_the_text_with_its_key_beside(write_wiki) -> None:
+    """The cached N-Triples are the text alone (a build's graph.nt can be the cache as it
+    is); what they were made from, and the file's stat then, are in a key file beside. A
+    file changed since, even in place, is made again."""
+    import os
+
     import pyoxigraph
 
     from kg.cache import ntriples_file
@@ -260,12 +265,17 @@ def test_ntriples_file_is_the_text_behind_one_comment_line(write_wiki) -> None:
 
     config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
     path = ntriples_file(config)
-    first, rest = path.read_bytes().split(b"\n", 1)
-    assert first.startswith(b"# kg-cache ")
-    assert rest == ntriples_bytes(path) == ntriples(load_wiki(config), config).encode()
+    text = ntriples(load_wiki(config), config).encode()
+    assert path.read_bytes() == ntriples_bytes(path) == text
+    assert path.with_name(path.name + ".key").read_bytes().startswith(b"kg-cache ")
     store = pyoxigraph.Store()
-    store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES)  # the comment is N-Triples
-    assert len(store) == rest.count(b"\n")
+    store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert len(store) == text.count(b"\n")
+    assert ntriples_file(config) == path and path.read_bytes() == text  # kept
+    with open(path, "r+b") as f:  # changed in place, as long as it was
+        f.write(b"#")
+    os.utime(path, ns=(1, 1))
+    assert ntriples_file(config) == path and path.read_bytes() == text  # made again
 
 
 def test_a_cached_ntriples_file_cut_short_is_made_again(write_wiki) -> None:
@@ -291,8 +301,9 @@ def test_a_cached_ntriples_file_cut_short_is_made_again(write_wiki) -> None:
 
 def test_a_cached_ntriples_file_damaged_in_place_is_an_error_then_made_again(
         write_wiki) -> None:
-    """A byte changed, the size kept: the build, kg export and kg sparql had stopped with
-    Oxigraph's SyntaxError and a traceback, and every one after it the same."""
+    """A byte changed, the size and time kept (as its key file has them): the build, kg
+    export and kg sparql had stopped with Oxigraph's SyntaxError and a traceback, and every
+    one after it the same."""
     from kg.cache import ntriples_file
     from kg.errors import KgError
     from kg.export import export_wiki
@@ -304,7 +315,13 @@ def test_a_cached_ntriples_file_damaged_in_place_is_an_error_then_made_again(
     path = ntriples_file(config)
     damaged = bytearray(path.read_bytes())
     damaged[damaged.index(b">", damaged.index(b"\n") + 1)] = ord(" ")  # an IRI left open
-    path.write_bytes(bytes(damaged))
+
+    def damage() -> None:
+        was = path.stat()
+        path.write_bytes(bytes(damaged))
+        os.utime(path, ns=(was.st_atime_ns, was.st_mtime_ns))
+
+    damage()
     shutil.rmtree(config.out)
     with pytest.raises(KgError, match="the graph's triples do not parse") as caught:
         build(config)
@@ -312,7 +329,7 @@ def test_a_cached_ntriples_file_damaged_in_place_is_an_error_then_made_again(
     build(config)
     assert (config.out / "graph.nt").read_bytes() == ntriples(load_wiki(config), config).encode()
     for run in (lambda: export_wiki(config, "ttl"), lambda: open_store(config)):  # the same
-        path.write_bytes(bytes(damaged))  # for kg export and kg sparql
+        damage()  # for kg export and kg sparql
         with pytest.raises(KgError, match="kg's cache is damaged"):
             run()
         run()

@@ -103,6 +103,32 @@ def test_duplicate_aliases_titles_and_shadowed_alias(write_wiki) -> None:
     assert ("duplicate-title", "b.md:2", "warning") in got
 
 
+def test_names_in_messages_and_suggestions_are_shown_as_written(write_wiki) -> None:
+    """Names are looked up in any case, but told as the notes write them: a typo's
+    suggestion is the title 'Kaplan Scaling Laws', an alias two notes claim is each note's
+    'Chinchilla' or 'CHINCHILLA', not the lower-case key the lookup uses."""
+    config = write_wiki({
+        "kaplan.md": note("Kaplan Scaling Laws", "aliases: [Chinchilla, Compute-Optimal]\n"),
+        "hoffmann.md": note("Hoffmann", "aliases: [CHINCHILLA]\n"),
+        "shadow.md": note("Shadow", "aliases: [Hoffmann]\n"),
+        "other.md": note("Other", "", "See [[Kaplan Scalin Laws]]\nand [[compute optimall]].\n"),
+    })
+    report = check(config)
+    said = {(f.code, str(f.where)): (f.message, f.hint) for f in report.findings}
+    assert said["broken-target", "other.md:6"] == (
+        "link to 'Kaplan Scalin Laws', which no note defines",
+        "did you mean 'Kaplan Scaling Laws'?")
+    assert said["broken-target", "other.md:7"][1] == "did you mean 'Compute-Optimal'?"
+    assert said["duplicate-alias", "kaplan.md:5"][0] == (
+        "the alias 'Chinchilla' is claimed by hoffmann, kaplan")
+    assert said["duplicate-alias", "hoffmann.md:5"][0] == (
+        "the alias 'CHINCHILLA' is claimed by hoffmann, kaplan")
+    assert said["alias-shadowed", "shadow.md:5"][0] == (
+        "the alias 'Hoffmann' is the id of another note, which wins")
+    result = kg("connections", "--wiki", str(config.wiki), "kaplan scaling lw")
+    assert result.exit_code == 1 and "did you mean Kaplan Scaling Laws?" in result.stderr
+
+
 def test_a_name_thousands_of_notes_share_names_ten_of_them(write_wiki) -> None:
     """3,000 notes titled "Meeting notes" (each folder's) and sharing an alias: each finding
     named all the others (``kg check`` wrote 200 MB and held a gigabyte); now the first ten
@@ -115,9 +141,9 @@ def test_a_name_thousands_of_notes_share_names_ten_of_them(write_wiki) -> None:
     first_ten = ", ".join(f"day{i:03d}-meeting-notes" for i in range(10))
     titles = [f.message for f in findings if f.code == "duplicate-title"]
     assert len(titles) == n
-    assert set(titles) == {f"the title 'meeting notes' is shared by {first_ten} and 290 more"}
+    assert set(titles) == {f"the title 'Meeting notes' is shared by {first_ten} and 290 more"}
     aliases = {f.message for f in findings if f.code == "duplicate-alias"}
-    assert aliases == {f"the alias 'standup' is claimed by {first_ten} and 290 more"}
+    assert aliases == {f"the alias 'Standup' is claimed by {first_ten} and 290 more"}
     ambiguous = [f.message for f in findings if f.code == "ambiguous-target"]
     assert len(ambiguous) == n
     assert set(ambiguous) == {f"'Standup' is ambiguous: it names {first_ten} and 290 more"}
@@ -134,6 +160,60 @@ def test_missing_fields(write_wiki) -> None:
     write_wiki({"Attention.md": "# Attention\n\nText.\n"})  # titled by its first heading
     assert not {c for c, w, _ in found(config) if w.startswith("Attention.md")} & {
         "missing-title"}
+
+
+def test_a_missing_field_s_hint_is_written_in_the_note_s_own_syntax(write_wiki) -> None:
+    """A note of TOML front-matter (Hugo's ``+++``) is told ``tier = 1``, one of Logseq's or
+    Dataview's ``key:: value`` properties ``tier:: 1``: ``tier: 1`` is no field in either."""
+    config = write_wiki({
+        "yaml-note.md": "---\naliases: [Y]\n---\nText.\n",
+        "toml-note.md": '+++\naliases = ["T"]\n+++\nText.\n',
+        "props-note.md": "alias:: P\n\nText.\n",
+        "bare-note.md": "Text.\n",
+    })
+    result = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    hints = {(r["file"], r["code"]): r["hint"] for r in json.loads(result.stdout)
+             if r["code"].startswith("missing-")}
+    for name, title, date, tier in [
+            ("yaml-note", 'title: "…"', "date: YYYY-MM-DD", "tier: 1"),
+            ("bare-note", 'title: "…"', "date: YYYY-MM-DD", "tier: 1"),
+            ("toml-note", 'title = "…"', "date = YYYY-MM-DD", "tier = 1"),
+            ("props-note", "title:: …", "date:: YYYY-MM-DD", "tier:: 1")]:
+        assert hints[f"{name}.md", "missing-title"] == f"add '{title}' to the front-matter"
+        assert hints[f"{name}.md", "missing-date"] == f"add '{date}' to the front-matter"
+        assert hints[f"{name}.md", "missing-tier"] == f"add '{tier}', 2 or 3 to the front-matter"
+    # what the hints say to write is read: each note has its title, date and tier then
+    write_wiki({"toml-note.md": '+++\ntitle = "T"\ndate = 2024-05-01\ntier = 1\n+++\nText.\n',
+                "props-note.md": "title:: P\ndate:: 2024-05-01\ntier:: 1\n\nText.\n"})
+    assert not {w for c, w, _ in found(config) if c.startswith("missing-")} & {
+        "toml-note.md:1", "props-note.md:1"}
+
+
+def test_a_connection_or_forecast_hint_is_written_in_the_note_s_own_syntax(write_wiki
+                                                                          ) -> None:
+    """The connection back a one-way connection asks for, and a due forecast's resolution,
+    are written as the note to change writes its fields; written so, the warnings go."""
+    config = write_wiki({
+        "a.md": note("A", "connections:\n  - {to: hugo, rel: counterpoint}\n"
+                          "  - {to: page, rel: cites}\n"),
+        "hugo.md": '+++\ntitle = "Hugo"\ndate = 2024-05-01\ntier = 1\n'
+                   '[[forecasts]]\nclaim = "Soon"\np = 0.6\nby = 2026-03-01\n+++\nText.\n',
+        "page.md": "title:: Page\ndate:: 2024-05-01\ntier:: 1\n\nText.\n",
+    })
+    report = check(config, today=dt.date(2026, 6, 1))
+    hints = {(f.code, str(f.where)): f.hint for f in report.findings}
+    assert hints["one-way", "a.md:6"] == (
+        'in hugo.md add \'{to = "a", rel = "counterpoint"}\' to its connections')
+    assert hints["one-way", "a.md:7"] == "in page.md add a [[a]] link"
+    assert hints["forecast-due", "hugo.md:5"] == (
+        "add 'resolved = true' or 'resolved = false' (and 'resolved_by = <note>')")
+    write_wiki({"hugo.md": '+++\ntitle = "Hugo"\ndate = 2024-05-01\ntier = 1\n'
+                           'connections = [{to = "a", rel = "counterpoint"}]\n[[forecasts]]\n'
+                           'claim = "Soon"\np = 0.6\nby = 2026-03-01\nresolved = true\n+++\n'
+                           "Text.\n",
+                "page.md": "title:: Page\ndate:: 2024-05-01\ntier:: 1\n\nText of [[a]].\n"})
+    assert not {c for c, _, _ in found(config, today=dt.date(2026, 6, 1))} & {
+        "one-way", "forecast-due"}
 
 
 def test_a_vault_s_file_names_are_its_titles_and_a_slug_is_none(write_wiki) -> None:
@@ -662,3 +742,71 @@ def test_a_table_aligns_wide_characters_and_shows_a_tab_escaped() -> None:
     assert shown[0] == "NAME            TO"
     assert shown[1] == "深度学习的未来  x" and shown[2] == "AHE             ahe"
     assert shown[3] == "Tab\\there       t"
+
+
+def test_an_unknown_question_is_told_the_id_it_starts(write_wiki) -> None:
+    """An answer written with a question's first words (as one writes them) is told the
+    whole id; one to a note of other questions is told that note's ids; else where the ids
+    are listed (`kg questions` shows them in json only: its table has no id column)."""
+    config = write_wiki({
+        "q.md": note("Q", "", "## Open questions\n- Is the data exponent an artefact?\n"
+                                "- Does it transfer?\n[[a]]\n"),
+        "a.md": note("A", "answers:\n  - q#q-is-the-data\n  - q#q-nothing-asked\n"
+                          "  - nobody#q-asked-this\n", "[[q]]\n"),
+    })
+    hints = {str(f.where): f.hint for f in check(config).findings
+             if f.code == "unknown-question"}
+    assert hints == {
+        "a.md:6": "did you mean 'q#q-is-the-data-exponent-an-artefact'?",
+        "a.md:7": "the questions of q are q#q-is-the-data-exponent-an-artefact, "
+                  "q#q-does-it-transfer",
+        "a.md:8": "use a question's id, as `kg questions --format json` lists them "
+                  "(note-id#q-first-words)",
+    }
+
+
+def test_one_connection_written_twice_by_two_names(write_wiki) -> None:
+    """The same connection written once by title and once by id names one note: a
+    duplicate, as one written twice alike is (which the parser says, once)."""
+    config = write_wiki({
+        "flash-attention.md": note("Flash Attention", "connections: [batch]\n"),
+        "batch.md": note("Batch", "connections:\n"
+                                  "  - {to: '[[Flash Attention]]', rel: supports, note: FA3.}\n"
+                                  "  - {to: flash-attention, rel: supports}\n"
+                                  "  - {to: Flash-Attention, rel: extends}\n"
+                                  "  - {to: '[[flash attention]]', rel: supports}\n"),
+    })
+    report = check(config)
+    dups = [(str(f.where), f.message) for f in report.findings
+            if f.code == "duplicate-connection"]
+    assert dups == [
+        ("batch.md:7", "the connection to 'flash-attention' as 'supports' is written twice "
+                       "(first at line 6, as 'Flash Attention', the same note); the graph "
+                       "holds one citation of it, with both notes"),
+        ("batch.md:9", "the connection to 'flash attention' as 'supports' is written twice "
+                       "(first at line 6); the graph holds one citation of it, with both "
+                       "notes"),  # written alike but for case: the parser's, said once
+    ]
+
+
+def test_a_link_to_a_note_with_errors_says_so(write_wiki) -> None:
+    """A link to a note that does not parse is a placeholder until it does: kg check says
+    which file to fix, not to write it with `kg new` (which would refuse: the file is
+    there)."""
+    config = write_wiki({
+        "papers/b.md": "---\ntitle: B\nconnections:\n  - {to: c, rel: Supported by}\n---\n",
+        "c.md": note("C", "connections:\n  - {to: b, rel: supports}\n  - papers/b\n"
+                          "  - nowhere\n"),
+    })
+    report = check(config)
+    said = {str(f.where): (f.code, f.message, f.hint) for f in report.findings
+            if f.where and f.where.file == "c.md" and f.code == "placeholder"}
+    assert said == {
+        "c.md:6": ("placeholder", "connection to 'b', whose note papers/b.md has errors: shown "
+                                  "as a placeholder until they are fixed", "fix papers/b.md"),
+        "c.md:7": ("placeholder", "connection to 'papers/b', whose note papers/b.md has "
+                                  "errors: shown as a placeholder until they are fixed",
+                   "fix papers/b.md"),
+        "c.md:8": ("placeholder", "connection to 'nowhere', a placeholder: no note yet",
+                   "write it with `kg new \"nowhere\"`"),
+    }

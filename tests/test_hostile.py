@@ -915,6 +915,33 @@ def test_an_error_of_kg_toml_names_its_line(tmp_path: Path, text: str | bytes, l
     assert str(caught.value).startswith(f"{tmp_path / 'kg.toml'}:{line}: ")
 
 
+@pytest.mark.parametrize(("setting", "line", "message"), [
+    ("tiers = 5", 4, "tiers must be a table"),
+    ('base_iri = "not an iri"', 4, "base_iri must be an http(s) IRI"),
+    ('base_url = "ftp://x"', 4, "base URL must be an http(s) URL"),
+    ("wiki = 3", 4, "wiki must be text"),
+    ("query_seconds = 0", 4, "query_seconds must be a number"),
+    ('ignore = ["one-way", "nope"]', 4, "unknown finding code 'nope' in ignore"),
+    ('titel = "T"', 4, "unknown setting(s): titel"),
+    ('[kg.tiers]\n1 = "A"\nfour = "B"', 6, "tier 'four' must be a number"),
+    ('out = "site', 4, "cannot read kg.toml"),
+])
+def test_a_wrong_setting_is_said_at_its_line_of_kg_toml(tmp_path: Path, setting: str, line: int,
+                                                         message: str) -> None:
+    """Every error of kg.toml names its line, as the note's errors do (only templates'
+    had): `kg.toml:4: unknown setting(s): titel`, with the setting it is closest to."""
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_text(f"# settings\n[kg]\ntitle = \"T\"\n{setting}\n",
+                                      encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_config(tmp_path)
+    assert caught.value.line == line
+    assert str(caught.value).startswith(f"{tmp_path / 'kg.toml'}:{line}: ")
+    if "titel" in setting:
+        assert caught.value.hint.startswith("did you mean 'title'? known settings: ")
+
+
 def test_a_templates_setting_naming_no_folder_is_an_error_naming_kg_toml(tmp_path: Path) -> None:
     """It had been taken silently, and the theme's templates used instead of the wiki's."""
     from click.testing import CliRunner

@@ -312,32 +312,30 @@ def test_builds_in_one_process_render_again_only_the_list_items_that_changed(
     from changed (here the tiers' labels, in kg.toml); the site is a full build's."""
     import kg.site
 
-    looked: list[tuple[object, bool]] = []
-    real = kg.site.Remembered.get
+    made: list[str] = []
+    real = kg.site.Remembered.lines
 
-    def get(self: kg.site.Remembered, key: tuple[object, ...]) -> object:
-        found = real(self, key)
-        if key[1] == 1:  # a timeline item, which shows the summary
-            looked.append((key[2], found is not None))
-        return found
+    def lines(self: kg.site.Remembered, kind: tuple[object, ...], notes: Any,
+              line: Callable[[Any], str]) -> str:
+        if kind[1] != 3:  # not the timeline, which shows the summary
+            return real(self, kind, notes, line)
+        return real(self, kind, notes, lambda note: made.append(note.id) or line(note))
 
-    monkeypatch.setattr(kg.site.Remembered, "get", get)
+    monkeypatch.setattr(kg.site.Remembered, "lines", lines)
     for n in (1, 2):
         edit(sample, "ahe.md", lambda t, n=n: t.replace("## TL;DR\n", f"## TL;DR\nEdit {n}.\n", 1))
-        looked.clear()
+        made.clear()
         build(sample)
-    again = {nid for nid, hit in looked if hit}
-    assert "ahe" not in again and {"mimo", "import-ai-455"} <= again
-    assert {nid for nid, hit in looked if not hit} == {"ahe"}
+    assert made == ["ahe"]  # the other notes' lines: the last build's
 
     toml = sample.root / "kg.toml"
     toml.write_text((toml.read_text(encoding="utf-8") if toml.exists() else "")
                     + '[kg.tiers]\n2 = "Worth a look"\n', encoding="utf-8")
     config = replace(load_config(sample.root), out=sample.out)
     edit(config, "ahe.md", lambda t: t.replace("## TL;DR\n", "## TL;DR\nEdit 3.\n", 1))
-    looked.clear()
+    made.clear()
     build(config)
-    assert not any(hit for _, hit in looked)
+    assert {"ahe", "mimo", "import-ai-455"} <= set(made)  # every line made again
     assert 'title="Worth a look"' in (config.out / "timeline.html").read_text(encoding="utf-8")
     full = replace(config, out=config.root / "full")
     build(full, full=True)
@@ -445,8 +443,9 @@ def test_a_lists_key_follows_what_it_shows_of_each_note() -> None:
     held = {tag: [shared] for tag in (*shared.tags, shared.title)}  # as Views hold tags
     assert kg.incremental.key_of([shared], note_fields=LISTED) == key and held  # same bytes
     kg.incremental.forget_field_keys([same])
-    held = [note for note, _ in kg.incremental._FIELD_KEYS.values()]
+    held = list(kg.incremental._HELD.values())
     assert held and all(note is same for note in held)
+    assert all(table.keys() <= {id(same)} for table in kg.incremental._FIELD_KEYS.values())
 
 
 def test_a_note_list_is_keyed_by_what_it_shows_of_each_note() -> None:
@@ -531,6 +530,7 @@ def test_a_new_process_takes_what_lists_show_of_unchanged_notes_from_the_cache(
     field_keys = kg.incremental.manifest_path(sample).with_name("field-keys.pickle")
     assert field_keys.is_file()
     monkeypatch.setattr(kg.incremental, "_FIELD_KEYS", {})
+    monkeypatch.setattr(kg.incremental, "_HELD", {})
     monkeypatch.setattr(kg.incremental, "_STORED", {})
     monkeypatch.setattr(kg.incremental, "_LOADED", set())
     hashed: list[str] = []
@@ -569,3 +569,53 @@ def test_a_folder_is_untouched_only_while_its_mtime_is_the_one_recorded(
                                                               folders={"notes": -1}))
     os.utime(tmp_path / "notes", ns=(mtime + 5_000_000, mtime + 5_000_000))  # a file removed
     assert "notes" not in untouched_folders(tmp_path, manifest)
+
+
+def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> None:
+    """A list's lines (:meth:`kg.site.Remembered.lines`) are the last build's for each
+    record that is the very same object, made for the others, in the list's order; a list
+    a template filtered (a generator) too; nothing is kept by a build that keeps nothing."""
+    from types import SimpleNamespace
+
+    from kg.site import Remembered
+
+    a, b, c = (SimpleNamespace(id=name) for name in "abc")
+    made: list[str] = []
+
+    def line(note: Any) -> str:
+        made.append(note.id)
+        return f"<li>{note.id}</li>\n"
+
+    first = Remembered({})
+    first.keeping = True
+    assert first.lines(("k",), [a, b], line) == "<li>a</li>\n<li>b</li>\n"
+    second = first.next()
+    second.keeping = True
+    made.clear()
+    b_again = SimpleNamespace(id="b")  # an edited note: another record
+    assert second.lines(("k",), (n for n in [c, b_again, a]), line) == (
+        "<li>c</li>\n<li>b</li>\n<li>a</li>\n")
+    assert made == ["c", "b"]
+    made.clear()
+    assert second.lines(("other",), [a], line) == "<li>a</li>\n" and made == ["a"]
+    third = second.next()  # kept: what the second build listed
+    made.clear()
+    assert third.lines(("k",), [a, b_again, c], line) and made == []
+    assert third.next().lines(("k",), [a], line) and made == ["a"]  # third kept nothing
+
+
+def test_per_record_values_are_kept_for_the_very_same_records_only() -> None:
+    """:class:`kg.site.PerRecord` makes a value for each record it has not seen, keeps the
+    last call's records' values (and only theirs) for the next call, in the records' order."""
+    from types import SimpleNamespace
+
+    from kg.site import PerRecord
+
+    made: list[str] = []
+    lengths = PerRecord(lambda r: made.append(r.text) or len(r.text))
+    a, b = SimpleNamespace(text="a"), SimpleNamespace(text="bb")
+    assert lengths.of([a, b]) == [1, 2] and made == ["a", "bb"]
+    b_again = SimpleNamespace(text="bbb")
+    assert lengths.of((b_again, a)) == [3, 1] and made == ["a", "bb", "bbb"]
+    assert lengths.of([b]) == [2] and made[-1] == "bb"  # b was not in the last call
+    assert lengths.of([]) == [] and lengths.of([a]) == [1] and made[-1] == "a"

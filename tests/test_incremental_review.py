@@ -466,3 +466,18 @@ def test_the_tracker_s_key_covers_every_field_of_its_records() -> None:
 
     assert {f.name for f in fields(Question)} - UNSHOWN == {"id", "note", "text", "declared"}
     assert {f.name for f in fields(TrackedQuestion)} == {"question", "status", "answered_by"}
+
+
+def test_the_trackers_follow_tex_in_their_lines_from_build_to_build(small: Config) -> None:
+    """The trackers' keys keep what they read of each question and each note's angles
+    between builds of one process (``kg serve``): a question or an angle that comes to hold
+    TeX, and loses it, changes the page (KaTeX loaded or not), as a full build makes it."""
+    for name in ("questions.html", "angles.html"):
+        assert "katex" not in page(small, name)
+    edit(small, "cee.md", lambda t: t + "\n## Open questions\n- Is $x^2$ bounded?\n"
+                                        "\n## Research angle\n1. **Ledgers**: one more.\n")
+    rebuild(small)
+    assert "katex" in page(small, "questions.html") and "katex" not in page(small, "angles.html")
+    edit(small, "cee.md", lambda t: t.replace("Is $x^2$", "Is x").replace("one more", "$y$"))
+    rebuild(small)
+    assert "katex" not in page(small, "questions.html") and "katex" in page(small, "angles.html")

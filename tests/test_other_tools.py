@@ -160,11 +160,11 @@ def test_an_id_two_notes_claim_is_the_ambiguity_error_naming_both(write_wiki) ->
     got = findings(config)
     assert ("duplicate-id-field", "a.md:3", "error",
             "the id '4x9k2' (id: in the front-matter) is claimed by a, b") in got
-    assert ("duplicate-id-field", "b.md:4", "error",
-            "the id '4x9k2' (id: in the front-matter) is claimed by a, b") in got
+    assert ("duplicate-id-field", "b.md:4", "error",  # as b writes it
+            "the id '4X9K2' (id: in the front-matter) is claimed by a, b") in got
     assert ("duplicate-alias", "c.md:3", "error", "the alias 'shared' is claimed by c, d") in got
     assert ("duplicate-id-field", "d.md:3", "error",
-            "the id 'shared' (id: in the front-matter) is claimed by c, d") in got
+            "the id 'Shared' (id: in the front-matter) is claimed by c, d") in got
     assert ("ambiguous-target", "linker.md:4", "error",
             "'4x9k2' is ambiguous: it names a, b") in got
     with pytest.raises(ResolveError) as info:
@@ -266,8 +266,8 @@ def test_a_bare_year_or_month_is_its_first_day_with_a_warning(write_wiki) -> Non
     build(config)
     assert dates(config) == {"hugo": "1998-01-01", "month": "2024-05-01", "year": "2024-01-01"}
     assert findings(config) == [
-        ("partial-date", "hugo.md:4", "warning",
-         "'date: 1998' names no day; it is read as 1998-01-01, the first day of that year"),
+        ("partial-date", "hugo.md:4", "warning",  # told as TOML writes it
+         "'date = 1998' names no day; it is read as 1998-01-01, the first day of that year"),
         ("partial-date", "month.md:4", "warning",
          "'created: 2024-5' names no day; it is read as 2024-05-01, the first day of that "
          "month"),
@@ -278,6 +278,31 @@ def test_a_bare_year_or_month_is_its_first_day_with_a_warning(write_wiki) -> Non
                and r["file"] == "year.md")
     assert (row["line"], row["hint"]) == (4, "write the whole date if you know it: "
                                              "date: YYYY-MM-DD")
+
+
+def test_a_field_s_warning_and_hint_are_in_the_note_s_own_syntax(write_wiki) -> None:
+    """A field of TOML front-matter is told as ``key = value``, a Logseq or Dataview
+    property as ``key:: value``, in the warning and in what its hint says to write."""
+    config = write_wiki({
+        "hugo.md": '+++\ntitle = "Hugo"\ntier = 12\ndate = "2024-02-30"\nupdated = 2024\n'
+                   "+++\nText.\n",
+        "page.md": "title:: Page\ntier:: top\ndate:: soon\n\nText.\n",
+    })
+    result = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    rows = {(r["file"], r["line"]): (r["code"], r["message"], r["hint"])
+            for r in json.loads(result.stdout) if r["code"] not in ("orphan",)}
+    assert rows["hugo.md", 3][:2] == ("bad-tier", "'tier = 12' is not a tier; it is ignored")
+    assert rows["hugo.md", 4] == (
+        "bad-date", "'date = 2024-02-30' is no real date: February 2024 has 29 days; it is "
+        "ignored", "write a day of the calendar: date = YYYY-MM-DD")
+    assert rows["hugo.md", 5][1:] == (
+        "'updated = 2024' names no day; it is read as 2024-01-01, the first day of that year",
+        "write the whole date if you know it: updated = YYYY-MM-DD")
+    assert rows["page.md", 2][:2] == ("bad-tier", "'tier:: top' is not a tier; it is ignored")
+    assert rows["page.md", 3] == (
+        "bad-date", "'date:: soon' is not a date; it is ignored",
+        "write date as YYYY-MM-DD, e.g. date:: 2026-05-04, or as epoch seconds (10 digits) "
+        "or milliseconds (13 digits)")
 
 
 @pytest.mark.parametrize("written", ["202405011230", "2024-13", "0000", "soon", "16364920986",

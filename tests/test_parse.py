@@ -396,6 +396,15 @@ def test_bad_answer_is_an_error(parse) -> None:
     assert info.value.line == 3
 
 
+def test_an_answer_that_is_no_question_id_is_told_where_ids_are_listed(parse) -> None:
+    """`kg questions` lists the ids in json: its table has no id column."""
+    with pytest.raises(NoteError) as info:
+        note_with(parse, "answers: [not a question id]\n")
+    assert info.value.line == 2
+    assert info.value.hint == ("use a question's id, as `kg questions --format json` lists "
+                               "them, e.g. other-note#q-first-words")
+
+
 def test_field_of_wrong_shape_names_its_line(parse) -> None:
     with pytest.raises(NoteError) as info:
         note_with(parse, "title: A\nauthors: {name: X}\n")
@@ -671,3 +680,15 @@ def test_the_keys_of_connections_sources_and_forecasts_are_read_in_any_case(pars
         ("b", "supports", "why")]
     assert note.source == Source("X", "https://x.org/")
     assert [(f.claim, f.p) for f in note.forecasts] == [("C", 0.5)]
+
+
+@pytest.mark.parametrize("written", [f"**Ledgers**{sep}see the ledger." for sep in (
+    " — ", " – ", " - ", ": ", ". ", " -- ", "—")])
+def test_an_angle_s_title_and_text_are_parted_without_their_dash(parse, written: str) -> None:
+    """A research angle written ``**Title** — text`` (or with an en dash, a hyphen, a colon,
+    a full stop) has the title and the text alone: the pages put their own dash between
+    them, and had shown two ("Ledgers — — see the ledger.")."""
+    note = parse(f"---\ntitle: C\n---\n## Research angle\n1. {written}\n2. **-1 is odd** yes\n",
+                 "c.md")
+    assert [(a.title, a.text) for a in note.angles] == [("Ledgers", "see the ledger."),
+                                                        ("-1 is odd", "yes")]

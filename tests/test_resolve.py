@@ -204,7 +204,7 @@ def test_a_note_is_suggested_once_by_its_best_name(parse) -> None:
     notes = [parse("---\ntitle: Defense Trilemma\n---\n", "defense-trilemma.md"),
              parse("---\ntitle: Defense Dilemma\n---\n", "dilemma.md")]
     found = Resolver(notes).suggestions("defense-trilema")
-    assert found == ["defense-trilemma", "defense dilemma"]
+    assert found == ["defense-trilemma", "Defense Dilemma"]  # a title as written
 
 
 def test_suggestions_found_together_are_those_found_one_by_one(parse) -> None:
@@ -391,6 +391,7 @@ def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch) -> None:
         views.edge_index.forget()
         graphview.edge_records.forget()
         monkeypatch.setattr(splice, "_last_units", {})
+        monkeypatch.setattr(graphview, "_last_nodes", {})
 
     forget()
     b = parse("---\ntitle: B\n---\nbody\n", "b.md")
@@ -418,4 +419,6 @@ def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch) -> None:
     assert (later.out, later.inc, later.degree, later.adjacent) == (v.out, v.inc, v.degree,
                                                                     v.adjacent)
     assert graph_later._edges == g._edges and graph_later._out == g._out
+    assert graph_later._nodes == g._nodes
+    assert graph_later._nodes["b"] is graph._nodes["b"]  # b's record and degree: kept
     assert units_later == u

@@ -274,6 +274,12 @@ def test_placeholders_page_names_who_mentions_them(site: Path, read_html: ReadHt
     assert wang.select("blockquote.context")
     first = doc.select("li.placeholder-item")[0].attrs["id"]
     assert first in ("wang-huang-reward-hacking", "sun-smith-nayebi-no-free-lunch")
+    # each link reads as what the placeholder is to the note: "Related from Defense
+    # Trilemma", not "Defense Trilemma related from" (the note is not what is related from)
+    lines = {" ".join(li.text.split()) for li in wang.select("ul.links li")}
+    assert "Related from Defense Trilemma + NP-hard reward hacking" in {
+        line.split(" Paired failure")[0] for line in lines}
+    assert all(line.startswith(("Related from ", "Mentioned by ")) for line in lines)
 
 
 # -- trackers ------------------------------------------------------------------------------
@@ -412,6 +418,44 @@ def test_global_graph_page_and_data(site: Path, read_html: ReadHtml) -> None:
     assert len(form.select("select[name=tag] option")) == len(data["tags"]) + 1
     assert [s.attrs["src"] for s in doc.select("script[src]")][-3:] == [
         "data/graph.js", "assets/vendor/vis-network.min.js", "assets/graph.js"]
+
+
+def test_every_tier_has_its_own_colour_on_the_graphs(write_wiki: WriteWiki) -> None:
+    """Tiers 4 to 9 (labelled in kg.toml) are each a group with a colour of their own on the
+    global graph, its legend and the local graph, in the light and the dark theme alike: a
+    note of tier 4 was drawn in the grey of a note with no tier."""
+    files = {f"t{t}.md": f"---\ntitle: T{t}\ntier: {t}\n---\nSee [[hub]].\n" for t in range(1, 10)}
+    files["hub.md"] = "---\ntitle: Hub\n---\nNo tier.\n"
+    config = write_wiki(files)
+    toml = config.root / "kg.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '[kg.tiers]\n4 = "Speculative"\n',
+                    encoding="utf-8")
+    outputs = render(write_wiki({}))
+    data = script_json(outputs["data/graph.js"], b"window.KG_GRAPH = ")
+    groups = {n["id"]: n["group"] for n in data["nodes"]}
+    assert groups == {"hub": "t0"} | {f"t{t}": f"t{t}" for t in range(1, 10)}
+    assert data["tiers"] == [*range(1, 10), None]
+
+    form = page(outputs, "graph.html").select_one("form#graph-filters")
+    legend = {box.attrs["value"]: box.parent.select_one(".swatch").attrs["class"].split()[1]
+              for box in form.select("input[name=tier]")}
+    assert legend == {"none": "node-t0", "ghost": "node-ghost"} | {
+        str(t): f"node-t{t}" for t in range(1, 10)}
+    assert "Speculative" in form.text
+
+    css = outputs["assets/style.css"].decode("utf-8")
+    light, _, dark = css.partition("@media (prefers-color-scheme: dark)")
+    for theme in (light, dark):
+        colours = {g: re.search(rf"--{g}: (#[0-9a-f]{{6}});", theme) for g in groups.values()}
+        assert all(colours.values()), colours
+        assert len({m.group(1) for m in colours.values() if m}) == 10  # no two alike
+    for g in groups.values():  # the swatch and the page's graph.js read the same colour
+        assert f".node-{g} {{ background: var(--{g}); }}" in css
+    script = outputs["assets/graph.js"].decode("utf-8")
+    assert all(f"{g}: " in script for g in groups.values())
+
+    local = json.loads(page(outputs, "notes/hub.html").select_one("script#local-graph-data").text)
+    assert {n[0]: n[2] for n in local["nodes"]} == groups
 
 
 def test_large_graph_layout_is_seeded_and_linear() -> None:

@@ -157,6 +157,28 @@ def test_a_query_after_a_spliced_build_reads_the_spliced_triples(
         patch.setattr(kg.rdf, "write_ntriples", lambda *_: pytest.fail("N-Triples made again"))
         assert load_ntriples_cached(wiki).encode("utf-8") == exports(wiki)["graph.nt"]
     assert '"Bees"' in load_ntriples_cached(wiki)
+    from kg.cache import ntriples_file
+
+    kept = ntriples_file(wiki)  # the site's file itself, linked (not copied)
+    assert kept.stat().st_ino == (wiki.out / "graph.nt").stat().st_ino
+
+
+def test_the_spliced_triples_are_copied_where_they_cannot_be_linked(
+        wiki: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from kg.cache import load_ntriples_cached, ntriples_file
+
+    def no_links(*_args: object) -> None:
+        raise OSError(1, "no links here")
+
+    EDITS["title"](wiki)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "link", no_links)
+        spliced_build(wiki, monkeypatch)
+        patch.setattr(kg.rdf, "write_ntriples", lambda *_: pytest.fail("N-Triples made again"))
+        assert load_ntriples_cached(wiki).encode("utf-8") == exports(wiki)["graph.nt"]
+        assert ntriples_file(wiki).stat().st_ino != (wiki.out / "graph.nt").stat().st_ino
 
 
 @pytest.mark.parametrize("damage", ["truncated", "emptied"])
@@ -220,3 +242,51 @@ def test_workers_splice_too(wiki: Config, monkeypatch: pytest.MonkeyPatch) -> No
         EDITS[name](wiki)
         spliced_build(wiki, monkeypatch, jobs=2)  # a worker that made a file whole would raise
         assert exports(wiki) == whole(wiki), name
+
+
+def test_the_lines_of_no_one_note_are_the_last_builds_while_their_inputs_are_equal(
+        wiki: Config) -> None:
+    """``kg serve``'s next build takes the sorted wiki-level, author, source and raw-file
+    lines again when what they are made of is equal (an edit of a note's text), and makes
+    them again, equal to a fresh computation, when one input changed (a tag)."""
+    from kg import splice
+
+    first = splice.graph_state(load_wiki(wiki), wiki, "k").common
+    EDITS["body"](wiki)
+    assert splice.graph_state(load_wiki(wiki), wiki, "k").common is first
+    EDITS["new tag"](wiki)
+    now = load_wiki(wiki)
+    tagged = splice.graph_state(now, wiki, "k").common
+    assert tagged is not first and any("new/sub" in line for line in tagged)
+    splice._common.forget()
+    assert splice.graph_state(now, wiki, "k").common == tagged
+
+
+@pytest.mark.parametrize("kernel", ["copies", "cannot", "absent"])
+def test_copy_range_appends_the_bytes_asked_for(tmp_path: Path, kernel: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`kg.cachefile.copy_range` appends a range of one file to another, by the
+    kernel or, where it cannot (another file system, an old kernel), read and written; it
+    says how many bytes it copied, fewer when the source ends first."""
+    import errno
+    import os
+
+    from kg.cachefile import copy_range
+
+    if kernel == "cannot":
+        def refuse(*_args: object) -> int:
+            raise OSError(errno.EXDEV, "cross-device")
+
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    elif kernel == "absent":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    source = tmp_path / "source"
+    source.write_bytes(bytes(range(256)) * 5000)  # more than one chunk of the fallback
+    target = tmp_path / "target"
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        dst.write(b"head:")
+        dst.flush()
+        assert copy_range(src.fileno(), dst.fileno(), 3, 1_100_003) == 1_100_000
+        assert copy_range(src.fileno(), dst.fileno(), 1_279_990, 1_300_000) == 10
+    data = source.read_bytes()
+    assert target.read_bytes() == b"head:" + data[3:1_100_003] + data[1_279_990:]

@@ -25,13 +25,18 @@
     return value || fallback;
   }
 
+  // A tier's colour group is "t" and its number (1 to 9, as a note's tier may be), "t0" no tier.
+  var TIER_COLOURS = { t1: "#b3261e", t2: "#b06000", t3: "#4a6b8a", t4: "#2e7d32", t5: "#7b3fa0",
+    t6: "#00796b", t7: "#ad1457", t8: "#795548", t9: "#6d6410", t0: "#6b7280" };
+
   function palette() {
-    return {
-      t1: css("--t1", "#b3261e"), t2: css("--t2", "#b06000"), t3: css("--t3", "#4a6b8a"),
-      t0: css("--t0", "#6b7280"), ghost: css("--ghost", "#8a8f96"), fg: css("--fg", "#1d2125"),
+    var p = {
+      ghost: css("--ghost", "#8a8f96"), fg: css("--fg", "#1d2125"),
       muted: css("--muted", "#5b6570"), bg: css("--bg", "#ffffff"), edge: css("--edge", "#b8bec6"),
       accent: css("--accent", "#2457c5")
     };
+    Object.keys(TIER_COLOURS).forEach(function (g) { p[g] = css("--" + g, TIER_COLOURS[g]); });
+    return p;
   }
 
   function themed(options, p) {
@@ -41,7 +46,6 @@
         highlight: { background: colour, border: p.fg }, hover: { background: colour, border: p.fg } } };
     }
     o.groups = {
-      t1: solid(p.t1), t2: solid(p.t2), t3: solid(p.t3), t0: solid(p.t0),
       ghost: {
         color: { background: p.bg, border: p.ghost,
           highlight: { background: p.bg, border: p.fg }, hover: { background: p.bg, border: p.fg } },
@@ -49,6 +53,7 @@
         font: { color: p.ghost }
       }
     };
+    Object.keys(TIER_COLOURS).forEach(function (g) { o.groups[g] = solid(p[g]); });
     o.nodes = o.nodes || {};
     o.nodes.font = Object.assign({}, o.nodes.font, { color: p.fg, strokeWidth: 3, strokeColor: p.bg });
     o.edges = o.edges || {};

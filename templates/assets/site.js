@@ -63,12 +63,22 @@
 
   function termScore(e, term) {
     var best = 0;
+    if (term.length > 1 && term.charAt(0) === "#") {  // a tag as the pages show it: #nlp
+      var tag = term.slice(1);
+      e.fg.forEach(function (g) {
+        if (g === tag) { best = Math.max(best, 6); }
+        else if (g.indexOf(tag) === 0) { best = Math.max(best, 3); }
+      });
+      if (best) { return best; }  // else as written: a title's "#1"
+    }
     if (e.ft === term) { best = 30; }
     else if (e.ft.indexOf(term) === 0) { best = 14; }
     else if ((" " + e.ft).indexOf(" " + term) >= 0) { best = 10; }
     else if (e.ft.indexOf(term) >= 0) { best = 7; }
-    e.fa.forEach(function (a) {
+    e.fa.forEach(function (a) {  // another name: as a title, a little under it
       if (a === term) { best = Math.max(best, 25); }
+      else if (a.indexOf(term) === 0) { best = Math.max(best, 12); }
+      else if ((" " + a).indexOf(" " + term) >= 0) { best = Math.max(best, 9); }
       else if (a.indexOf(term) >= 0) { best = Math.max(best, 6); }
     });
     if (e.fid === term) { best = Math.max(best, 25); }

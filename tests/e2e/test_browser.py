@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from kg.build import build
+from kg.config import load_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -183,3 +187,80 @@ def test_phone_and_dark_mode(watch: Any) -> None:
         .map(tr => [tr.querySelector('.qtext'), tr.querySelector('td:nth-child(3)')]
         .map(td => td.getBoundingClientRect().right))""")
     assert edges and all(right <= 390 for row in edges for right in row), edges
+
+
+def test_search_ranks_a_note_by_its_alias_above_a_placeholder(watch: Any) -> None:
+    """A word that opens a note's alias ("Kaplan scaling laws") finds the note before a
+    placeholder whose name opens with it (a link written as `kaplan-scaling-laws`): an
+    alias's start had counted as any substring, under half a ghost's title start."""
+    w = watch()
+    page = w.page
+    index = {"version": 1, "notes": [
+        {"id": "kaplan-scaling-laws", "t": "kaplan-scaling-laws",
+         "u": "notes/kaplan-scaling-laws.html", "p": 1},
+        {"id": "scaling-laws", "t": "Scaling Laws for Neural Language Models",
+         "u": "notes/scaling-laws.html", "a": ["Kaplan scaling laws", "Kaplan 2020"]},
+        {"id": "other", "t": "Other", "u": "notes/other.html", "a": ["The Kaplan paper"]},
+    ]}
+    body = "window.KG_SEARCH_INDEX = " + json.dumps(index) + ";"
+    page.route("**/data/search.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body=body))
+    w.go("search.html")
+    page.locator("#page-search").fill("kaplan")
+    titles = page.locator("#page-search-results a.result-title")
+    titles.first.wait_for(timeout=DRAWN)
+    assert titles.all_inner_texts() == [
+        "Scaling Laws for Neural Language Models", "Other", "kaplan-scaling-laws"]
+
+
+def test_search_finds_a_tag_written_as_the_pages_show_it(watch: Any) -> None:
+    """Every page shows a tag as `#fine-tuning`; searching that, as a reader copies it, had
+    found nothing (tags are kept without their `#`). A `#` that is no tag's is text."""
+    w = watch()
+    page = w.page
+    w.go("search.html?q=%23fine-tuning")
+    titles = page.locator("#page-search-results a.result-title")
+    titles.first.wait_for(timeout=DRAWN)
+    assert "PostTrainBench" in titles.all_inner_texts()
+    w.go("search.html?q=%23fine")
+    titles.first.wait_for(timeout=DRAWN)
+    assert "PostTrainBench" in titles.all_inner_texts()
+    other = watch().page
+    index = {"version": 1, "notes": [{"id": "one", "t": "The #1 paper", "u": "notes/one.html"}]}
+    other.route("**/data/search.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript",
+        body="window.KG_SEARCH_INDEX = " + json.dumps(index) + ";"))
+    other.goto(w.base + "search.html?q=%231")
+    found = other.locator("#page-search-results a.result-title")
+    found.first.wait_for(timeout=DRAWN)
+    assert found.all_inner_texts() == ["The #1 paper"]
+
+
+def test_every_tier_is_drawn_in_a_colour_of_its_own(browser: Any, tmp_path: Path) -> None:
+    """Notes of tiers 1 to 9 and one without a tier: ten colours on the global graph and on
+    a note's local graph, in the light and the dark theme (tiers 4 to 9 were drawn in the
+    grey of no tier)."""
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "Tiers"\n[kg.tiers]\n4 = "Speculative"\n',
+                                      encoding="utf-8")
+    for t in range(1, 10):
+        (wiki / f"t{t}.md").write_text(f"---\ntitle: T{t}\ntier: {t}\n---\nSee [[hub]].\n",
+                                       encoding="utf-8")
+    (wiki / "hub.md").write_text("---\ntitle: Hub\n---\nNo tier.\n", encoding="utf-8")
+    build(load_config(tmp_path).with_options(out=tmp_path / "site"))
+    colours = ("(() => { const b = window.kgGraphs[KIND].network.body.nodes, out = {};"
+               " for (const id in b) { out[id] = b[id].options.color.background; }"
+               " return out; })()")
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme)
+        try:
+            page = context.new_page()
+            for path, kind in (("graph.html", "global"), ("notes/hub.html", "local")):
+                page.goto((tmp_path / "site" / path).as_uri())
+                page.wait_for_selector(f"#{kind}-graph[data-drawn=true]", timeout=DRAWN)
+                drawn = page.evaluate(colours.replace("KIND", repr(kind)))
+                assert set(drawn) == {"hub", *(f"t{t}" for t in range(1, 10))}
+                assert len(set(drawn.values())) == 10, (scheme, kind, drawn)
+        finally:
+            context.close()
