@@ -267,9 +267,10 @@ _MATH = re.compile(r"\$\$.+?\$\$|\$(?![\s$])[^$]*?(?<!\s)\$(?!\d)")
 """TeX as :mod:`kg.markdown` keeps it from Markdown (``$x$``, ``$$x$$``): no tags in it."""
 
 
-HASHTAG = re.compile(r"#([\w/-]*[^\W\d][\w/-]*)")
-"""An inline tag, as Obsidian reads one after a space or at the start of a line: letters,
-digits, ``_``, ``-`` and ``/``, not only digits (``#2024`` is no tag)."""
+HASHTAG = re.compile(r"#([\w/\u0300-\u036f-]*[^\W\d][\w/\u0300-\u036f-]*)")
+"""An inline tag, as Obsidian reads one after a space or at the start of a line: letters
+(with their combining accents: ``#cafe\u0301``, as a Mac writes ``#café``), digits, ``_``,
+``-`` and ``/``, not only digits (``#2024`` is no tag)."""
 _TAG_IN_TEXT = re.compile(r"(?<!\S)" + HASHTAG.pattern)
 
 

@@ -34,11 +34,13 @@ _WINDOWS_RESERVED = frozenset(
 
 def tag_name(text: str) -> str:
     """A tag as notes hold it: without ``#``, lower-cased, spaces as ``-`` (``#Deep RL`` →
-    ``deep-rl``), and of a nested tag's parts none that is empty or only dots (``/a//b/`` →
-    ``a/b``, ``..`` → nothing): the tag's IRI is ``…/tag/<name>``, where ``..`` would name
-    another resource once resolved (``../note/x``, a note's) and an empty part a broader tag
-    of no name."""
+    ``deep-rl``), in Unicode's composed form (NFC), and of a nested tag's parts none that
+    is empty or only dots (``/a//b/`` → ``a/b``, ``..`` → nothing): the tag's IRI is
+    ``…/tag/<name>``, where ``..`` would name another resource once resolved
+    (``../note/x``, a note's) and an empty part a broader tag of no name."""
     name = "-".join(text.strip().lstrip("#").lower().split())
+    if not name.isascii():  # one tag in either Unicode form (a Mac's NFD 'café' and NFC)
+        name = unicodedata.normalize("NFC", name)
     if "/" in name or name.startswith("."):
         name = "/".join(part for part in name.split("/") if part.strip("."))
     return name

@@ -62,6 +62,20 @@ def test_inline_tags_are_the_notes_tags_with_pages(write_wiki) -> None:
     assert "Vault note" in tag_page.select_one("main").text
 
 
+def test_a_tag_written_in_either_unicode_form_is_one_tag(write_wiki) -> None:
+    """'café' composed (NFC) and decomposed (NFD, as a Mac may write it) had been two tags
+    with two pages of one name, and '#cafe\u0301' in the text the tag 'cafe'."""
+    config = write_wiki({"one.md": "---\ntitle: One\ntags: [caf\u00e9]\n---\nx\n",
+                         "two.md": "---\ntitle: Two\ntags: [cafe\u0301]\n---\ny\n",
+                         "three.md": "---\ntitle: Three\n---\nz #Cafe\u0301/Cr\u00e8me\n"})
+    build(config)
+    wiki = load_wiki(config)
+    assert {n.id: n.tags for n in wiki.notes.values()} == {
+        "one": ("caf\u00e9",), "two": ("caf\u00e9",), "three": ("caf\u00e9/cr\u00e8me",)}
+    assert sorted(p.name for p in (config.out / "tags").iterdir()) == [
+        "cafe-creme.html", "cafe.html"]
+
+
 def test_a_tag_s_page_stays_where_it_is_as_other_tags_come(write_wiki) -> None:
     """``#c++`` is at tags/c-<hash>.html from the first, so ``#c`` arriving takes tags/c.html
     and moves nothing; a tag of words is its slug (tags/agents-planning.html); ``#index``
