@@ -267,10 +267,18 @@ _MATH = re.compile(r"\$\$.+?\$\$|\$(?![\s$])[^$]*?(?<!\s)\$(?!\d)")
 """TeX as :mod:`kg.markdown` keeps it from Markdown (``$x$``, ``$$x$$``): no tags in it."""
 
 
-HASHTAG = re.compile(r"#([\w/\u0300-\u036f-]*[^\W\d][\w/\u0300-\u036f-]*)")
+_COMBINING = ("\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+          "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8"
+          "\u06ea-\u06ed\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+          "\u1000-\u109f\u17b4-\u17d3\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f")
+"""The combining marks a word holds that ``\\w`` leaves out: accents written apart (a
+Mac's ``cafe`` + U+0301), the vowel signs and viramas of the Indic scripts (``हिन्दी``,
+``தமிழ்``; their dandas are punctuation), Hebrew's points, Arabic's harakat, Myanmar's and
+Khmer's signs."""
+HASHTAG = re.compile(rf"#([\w/{_COMBINING}-]*[^\W\d][\w/{_COMBINING}-]*)")
 """An inline tag, as Obsidian reads one after a space or at the start of a line: letters
-(with their combining accents: ``#cafe\u0301``, as a Mac writes ``#café``), digits, ``_``,
-``-`` and ``/``, not only digits (``#2024`` is no tag)."""
+with their marks (:data:`_COMBINING`), digits, ``_``, ``-`` and ``/``, not only digits
+(``#2024`` is no tag)."""
 _TAG_IN_TEXT = re.compile(r"(?<!\S)" + HASHTAG.pattern)
 
 

@@ -76,6 +76,19 @@ def test_a_tag_written_in_either_unicode_form_is_one_tag(write_wiki) -> None:
         "cafe-creme.html", "cafe.html"]
 
 
+def test_an_inline_tag_in_a_script_with_combining_marks_is_read_whole(write_wiki) -> None:
+    """A vowel sign or virama is no letter to ``\\w``: #हिन्दी had been the tag 'ह', #தமிழ்
+    'தம', a pointed Hebrew word its first letter. A danda or a comma still ends a tag."""
+    config = write_wiki({"n.md": "---\ntitle: N\n---\n#हिन्दी। and #தமிழ், #עִברִית, "
+                                 "#العَرَبِيَّة and #ಕನ್ನಡ.\n"})
+    build(config)
+    assert load_wiki(config).notes["n"].tags == (
+        "हिन्दी", "தமிழ்", "עִברִית", "العَرَبِيَّة", "ಕನ್ನಡ")
+    page = parse_html((config.out / "notes" / "n.html").read_text(encoding="utf-8"))
+    assert [a.text for a in page.select("div.body a.tag")] == [
+        "#हिन्दी", "#தமிழ்", "#עִברִית", "#العَرَبِيَّة", "#ಕನ್ನಡ"]
+
+
 def test_a_tag_s_page_stays_where_it_is_as_other_tags_come(write_wiki) -> None:
     """``#c++`` is at tags/c-<hash>.html from the first, so ``#c`` arriving takes tags/c.html
     and moves nothing; a tag of words is its slug (tags/agents-planning.html); ``#index``
