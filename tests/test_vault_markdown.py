@@ -202,7 +202,11 @@ def test_a_callout_with_obsidian_s_metadata_is_a_callout(write_wiki) -> None:
     assert [(c.tag, c.attrs["data-callout"], c.select_one(".callout-title").text)
             for c in callouts] == [("details", "tip", "Open me"), ("div", "info", "Info")]
     assert "|" not in page.select_one("div.body").text
-    assert load_wiki(config).notes["note"].summary.startswith("Open me")
+    note = load_wiki(config).notes["note"]
+    assert note.summary.startswith("Open me")
+    from kg.search import note_text
+
+    assert "[!" not in note_text(note) and "Open me" in note_text(note)  # nor in the search
 
 
 def test_callouts_keep_their_fold_and_kind_with_raw_html_allowed(write_wiki) -> None:
