@@ -267,9 +267,18 @@ _MATH = re.compile(r"\$\$.+?\$\$|\$(?![\s$])[^$]*?(?<!\s)\$(?!\d)")
 """TeX as :mod:`kg.markdown` keeps it from Markdown (``$x$``, ``$$x$$``): no tags in it."""
 
 
-HASHTAG = re.compile(r"#([\w/-]*[^\W\d][\w/-]*)")
-"""An inline tag, as Obsidian reads one after a space or at the start of a line: letters,
-digits, ``_``, ``-`` and ``/``, not only digits (``#2024`` is no tag)."""
+_COMBINING = ("\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+          "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8"
+          "\u06ea-\u06ed\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+          "\u1000-\u109f\u17b4-\u17d3\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f")
+"""The combining marks a word holds that ``\\w`` leaves out: accents written apart (a
+Mac's ``cafe`` + U+0301), the vowel signs and viramas of the Indic scripts (``हिन्दी``,
+``தமிழ்``; their dandas are punctuation), Hebrew's points, Arabic's harakat, Myanmar's and
+Khmer's signs."""
+HASHTAG = re.compile(rf"#([\w/{_COMBINING}-]*[^\W\d][\w/{_COMBINING}-]*)")
+"""An inline tag, as Obsidian reads one after a space or at the start of a line: letters
+with their marks (:data:`_COMBINING`), digits, ``_``, ``-`` and ``/``, not only digits
+(``#2024`` is no tag)."""
 _TAG_IN_TEXT = re.compile(r"(?<!\S)" + HASHTAG.pattern)
 
 
@@ -362,6 +371,20 @@ def section_key(heading: str) -> str:
     return ""
 
 
+_HEADING_STEP = re.compile(r"(?<!\s)#")
+"""A ``#`` that goes down a heading path (``Part#Detail``); one after a space is a tag of
+the heading's text (``[[note#Plan #wip]]``, the heading "Plan #wip")."""
+
+
+def heading_path_end(heading: str) -> str:
+    """The heading a link's ``#Part#Detail`` names: Obsidian reads ``[[note#Part#Detail]]``
+    as the heading Detail under Part, and leads to Detail; the last part that is not empty."""
+    if "#" not in heading:
+        return heading.strip()
+    parts = [part.strip() for part in _HEADING_STEP.split(heading) if part.strip()]
+    return parts[-1] if parts else ""
+
+
 def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
     """``target#heading|label`` → (target, heading, label); None for embeds of files and for
     links within the note (``#heading``). A block reference (``#^id``) is no heading: the
@@ -371,6 +394,7 @@ def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
     target, _, heading = target.partition("#")
     if heading.lstrip().startswith("^"):
         heading = ""
+    heading = heading_path_end(heading)
     target = target.strip()
     if target.lower().endswith(".md"):
         target = target[:-3]
@@ -694,10 +718,10 @@ BLOCK_PROPERTY = re.compile(r"(id|collapsed):: *(\S+)")
 anchor, as ``^id`` is (:mod:`kg.markdown` makes it one, ``kg check`` lists it)."""
 
 
-_LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+\][+-]?[ \t]*)?(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?"
-                   r"(?:\[[ xX]\][ \t]+)?")
+_LEAD = re.compile(r"^(?:>[ \t]?)*(?:\[![\w-]+(?:\|[^\]\n]{0,100})?\][+-]?[ \t]*)?"
+                   r"(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?(?:\[[ xX]\][ \t]+)?")
 """What opens a line of a paragraph but is no text of it: quote marks, a callout's type
-(``> [!warning]-``, its title kept), a list marker, a task's box."""
+(``> [!warning]-``, ``> [!note|wide]``, its title kept), a list marker, a task's box."""
 
 
 def first_paragraph(section: RawSection, refs: Collection[str] = ()) -> str:

@@ -647,11 +647,11 @@ def _discover(wiki: Path, stats: Mapping[str, Stat]) -> tuple[Discovery, tuple[F
     (:func:`kg.discover.discover_leniently`), found again only when the listing says a
     file came, went or was replaced (another inode, a symlink's target) or the templates'
     setting changed: an edit in ``kg serve`` does not walk the wiki twice."""
-    from kg.cachefile import TEMPLATE_SETTINGS
+    from kg.cachefile import TEMPLATE_SETTINGS, TOOL_FOLDERS
     from kg.discover import discover_leniently as discover
 
     global _discovered
-    settings = {setting for setting, _ in TEMPLATE_SETTINGS}
+    settings = {setting for setting, _ in (*TEMPLATE_SETTINGS, *TOOL_FOLDERS)}
     listing = (os.path.realpath(wiki), tuple(
         (rel, st if rel in settings else st[3:]) for rel, st in sorted(stats.items())))
     last = _discovered
@@ -947,6 +947,17 @@ def temporary_file(suffix: str, write: Callable[[IO[bytes]], object]) -> Path:
     with os.fdopen(fd, "wb") as f:
         write(f)
     return Path(name)
+
+
+def damaged_ntriples(path: Path, err: SyntaxError) -> KgError:
+    """The error for the triples of ``path`` (:func:`ntriples_file`'s) that do not parse: a
+    cache damaged with the stat its key file holds (its time set back). The file is
+    removed, so that the next command makes it again rather than stop on it each time."""
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return KgError(f"the graph's triples do not parse ({err.msg}): kg's cache is damaged",
+                   hint="run the command again (the damaged copy is removed); if it says so "
+                        "again, remove .kg/cache")
 
 
 def load_ntriples_cached(config: Config, graph: Graph | None = None) -> str:

@@ -318,6 +318,11 @@ TEMPLATE_SETTINGS = ((".obsidian/templates.json", "folder"),
                      (".obsidian/plugins/templater-obsidian/data.json", "templates_folder"))
 """Where an Obsidian vault names its folder of templates (the core plugin's, Templater's):
 files that decide which files are notes (:func:`kg.discover.template_folders`)."""
+TOOL_FOLDERS = (("logseq/config.edn", "logseq"),)
+"""A file that says the folder beside it is an app's own, not notes: a Logseq graph's
+``logseq/`` holds its settings and copies of its pages (``bak/``, ``version-files/``), which
+read as notes made every page's name ambiguous. Such a file too decides which files are
+notes (:func:`kg.discover.template_folders`)."""
 
 
 def scan(wiki: Path) -> dict[str, Stat]:
@@ -360,9 +365,9 @@ def scan(wiki: Path) -> dict[str, Stat]:
         finally:
             if dir_fd is not None:
                 os.close(dir_fd)
-    for setting, _key in TEMPLATE_SETTINGS:  # in a hidden folder, yet read: seen changing
-        with contextlib.suppress(OSError):
-            st = os.stat(os.path.join(wiki, setting))
+    for setting in (*(s for s, _ in TEMPLATE_SETTINGS), *(s for s, _ in TOOL_FOLDERS)):
+        with contextlib.suppress(OSError):  # in a hidden or skipped folder, yet read: seen
+            st = os.stat(os.path.join(wiki, setting))  # changing
             found[setting] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     return found
 

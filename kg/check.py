@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from kg.body import UNPUBLISHED_KINDS, without_code, without_title
+from kg.body import UNPUBLISHED_KINDS, heading_path_end, without_code, without_title
 from kg.config import Config
 from kg.errors import (
     BuildFailed,
@@ -33,7 +33,7 @@ from kg.errors import (
     unknown_codes,
 )
 from kg.frontmatter import field_line
-from kg.ids import NoteId, loose_id, name_key, slugify, target_text
+from kg.ids import NoteId, loose_id, name_key, shell_title, slugify, target_text
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -446,7 +446,7 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
             out.append(Finding(WARNING, "placeholder",
                                f"{what} to '{edge.written}', a placeholder: no note yet",
                                _at(source, line=edge.line),
-                               f"write it with `kg new \"{edge.written}\"`"))
+                               f"write it with `kg new {shell_title(edge.written)}`"))
     for edge in wiki.edges:
         if edge.kind is EdgeKind.CONNECTION and edge.source == edge.target:
             out.append(Finding(WARNING, "self-connection", "a note connects to itself",
@@ -463,10 +463,10 @@ def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
     infos: dict[NoteId, _Known] = {}  # of the notes a link names a heading they lack
     for note in wiki.notes.values():
         places = [(m.target, m.heading, m.line, m.rooted) for m in note.mentions if m.heading]
-        places += [(name, heading, c.line, False) for c in note.connections
+        places += [(name, heading_path_end(heading), c.line, False) for c in note.connections
                    if "#" in c.target.strip("#")
                    for name, _, heading in [c.target.partition("#")]
-                   if heading and not heading.startswith("^")]
+                   if heading_path_end(heading) and not heading.startswith("^")]
         for written, heading, line, rooted in places:
             try:
                 target = resolver.resolve(written, folder=note.path.rpartition("/")[0],
@@ -539,6 +539,8 @@ def _anchors(wiki: Wiki, resolver: Resolver) -> list[Finding]:
             for match in WIKILINK.finditer(line):
                 inner = match.group(2).replace("\\|", "|").partition("|")[0]
                 path, _, fragment = (part.strip() for part in inner.partition("#"))
+                if not fragment.startswith("^"):
+                    fragment = heading_path_end(fragment)  # [[#Part#Detail]]: Detail
                 if not fragment or wikilink_file(inner) or (path and fragment[0] != "^"):
                     continue  # no place named; a file's page; another note's heading
                 where = _at(note, line=note.body_line + number)

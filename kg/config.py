@@ -52,13 +52,49 @@ class Config:
 
 
 _WEB_URL = re.compile(r"https?://[^\s/?#]+", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+"""What no setting the site or graph shows may hold: C0/C1 controls but tab and newline, and
+the noncharacters U+FFFE and U+FFFF (TOML's escapes write them; no XML may hold them: the
+feed, the sitemap)."""
+
+
+def _unshowable(key: str, value: str, file: Path | None) -> ConfigError | None:
+    """The error for a shown setting ``key`` holding a character no page or feed may hold."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    kind = "noncharacter" if found.group() in "\ufffe\uffff" else "control character"
+    return ConfigError(f"{key} holds the {kind} U+{ord(found.group()):04X}",
+                       file=file, line=_line_of(file, key.split()[-1]) if file else None,
+                       hint="remove the escape (\\u00.., \\b, \\e) that writes it")
 
 
 def checked_base_url(value: str, file: Path | None) -> str:
     """The URL the site is served from: empty, or an http(s) URL (it is put in links)."""
+    if (wrong := _unshowable("base_url", value, file)) is not None:
+        raise wrong
     if value and (not _WEB_URL.match(value) or any(c in value for c in ' <>"\'`')):
         raise ConfigError(f"the base URL must be an http(s) URL, not '{value}'", file=file,
+                          line=_line_of(file, "base_url") if file else None,
                           hint="e.g. https://me.github.io/wiki/")
+    if value:
+        from urllib.parse import urlsplit
+
+        from kg.urls import check_url
+
+        line = _line_of(file, "base_url") if file else None
+        problem = check_url(value, relative_ok=False)
+        parts = urlsplit(value) if problem is None else None
+        if parts is not None and (parts.query or parts.fragment or "?" in value
+                                  or "#" in value):
+            problem = ("has a query or a fragment ('?…', '#…'), and every address of the site "
+                       "is made by adding a page's path to it")
+        elif parts is not None and "@" in parts.netloc:
+            problem = "names a user or password, which every page would publish"
+        if problem is not None:
+            raise ConfigError(f"the base URL {problem}: '{value}'", file=file, line=line,
+                              hint="the address the site is served from, e.g. "
+                                   "https://me.github.io/wiki/")
     return value
 
 
@@ -79,8 +115,17 @@ def load_config(root: Path | None = None) -> Config:
         import tomllib  # only where there is a file: a sixtieth of a query's start-up
 
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raw = path.read_bytes()
+            data = tomllib.loads(raw.decode("utf-8"))
+        except OSError as err:
+            raise ConfigError(f"cannot read {CONFIG_NAME}: {err.strerror or err}",
+                              file=path) from None
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"cannot read {CONFIG_NAME}: not UTF-8: byte 0x{raw[err.start]:02x}"
+                              f" at offset {err.start}", file=path,
+                              line=raw.count(b"\n", 0, err.start) + 1,
+                              hint="save it as UTF-8") from None
+        except tomllib.TOMLDecodeError as err:
             at = re.search(r"\(at line (\d+), column \d+\)", str(err))
             raise ConfigError(f"cannot read {CONFIG_NAME}: {err}", file=path,
                               line=int(at.group(1)) if at else None) from None
@@ -109,16 +154,35 @@ def load_config(root: Path | None = None) -> Config:
             raise ConfigError(f"tier '{key}' must be a number with a text label", file=path,
                               line=_line_of(path, str(key)),
                               hint='[kg.tiers]\n1 = "Research direction"')
+        if not 1 <= int(key) <= 9 or str(key) != str(int(key)):  # what a note's tier may be
+            raise ConfigError(f"tier '{key}' is no tier a note can have: tiers are 1 to 9",
+                              file=path, line=_line_of(path, str(key)),
+                              hint='[kg.tiers]\n1 = "Research direction"')
+        if (wrong := _unshowable(f"tier {key}", label, path)) is not None:
+            raise wrong
         tiers[int(key)] = label
     for key in ("title", "wiki", "out", "base_url", "base_iri", "templates"):
         value = section.get(key)
         if value is not None and (not isinstance(value, str) or "\0" in value):
             raise ConfigError(f"{key} must be text", file=path, line=_line_of(path, key),
                               hint=f'{key} = "…"')
+        if key == "title" and value and (wrong := _unshowable(key, value, path)) is not None:
+            raise wrong
     base_iri = str(section.get("base_iri", DEFAULT_BASE_IRI))
+    if (wrong := _unshowable("base_iri", base_iri, path)) is not None:
+        raise wrong
     if not _WEB_URL.match(base_iri) or any(c in base_iri for c in ' <>"{}|\\^`'):
         raise ConfigError(f"base_iri must be an http(s) IRI, not '{base_iri}'", file=path,
                           line=_line_of(path, "base_iri"), hint='base_iri = "https://example.org/kg/"')
+    from kg.urls import check_url  # every IRI of the graph starts with it
+
+    if (problem := check_url(base_iri, relative_ok=False)) is None and "@" in base_iri.split(
+            "//", 1)[-1].split("/", 1)[0]:
+        problem = "names a user or password, which every IRI of the graph would publish"
+    if problem is not None:
+        raise ConfigError(f"base_iri {problem}: '{base_iri}'", file=path,
+                          line=_line_of(path, "base_iri"),
+                          hint='base_iri = "https://example.org/kg/"')
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
     try:

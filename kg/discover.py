@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.bidi import CONTROLS as BIDI_CONTROLS
-from kg.cachefile import TEMPLATE_SETTINGS
+from kg.cachefile import TEMPLATE_SETTINGS, TOOL_FOLDERS
 from kg.errors import Finding, LeftOut, Location, NoteError, Severity
 from kg.ids import NoteId, hashed_id, loose_id, note_id
 
@@ -39,13 +39,17 @@ def skipped_folder(name: str) -> bool:
 
 def template_folders(wiki: Path) -> frozenset[str]:
     """The folders (paths in the wiki, case-folded) the vault's settings name as holding
-    templates: notes with ``{{title}}`` placeholders, not notes of the wiki."""
+    templates: notes with ``{{title}}`` placeholders, not notes of the wiki; and an app's
+    own folder (:data:`kg.cachefile.TOOL_FOLDERS`: a Logseq graph's ``logseq/``)."""
     found: set[str] = set()
     for setting, key in TEMPLATE_SETTINGS:
         settings = _settings(wiki / setting, wiki)
         value = settings.get(key) if isinstance(settings, dict) else None
         if isinstance(value, str) and value.strip("/ "):
             found.add(value.strip("/ ").replace("\\", "/").casefold())
+    for marker, folder in TOOL_FOLDERS:  # an app's own folder: read as notes, its copies of
+        if (wiki / marker).is_file():  # pages would make every page's name ambiguous
+            found.add(folder)
     return frozenset(found)
 
 

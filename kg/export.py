@@ -48,8 +48,15 @@ def export_wiki(config: Config, fmt: str, *, graph: Graph | None = None) -> byte
     from kg.rdf import ntriples_bytes
 
     graph = graph or open_graph(config)
-    nt = b"" if fmt == "graphml" else ntriples_bytes(ntriples_file(config, graph))
-    return export(graph.wiki(), nt, fmt)
+    path = None if fmt == "graphml" else ntriples_file(config, graph)
+    nt = b"" if path is None else ntriples_bytes(path)
+    try:
+        return export(graph.wiki(), nt, fmt)
+    except SyntaxError as err:  # the cache's triples, damaged in place
+        from kg.cache import damaged_ntriples
+
+        assert path is not None
+        raise damaged_ntriples(path, err) from None
 
 
 def graphml(wiki: Wiki) -> bytes:

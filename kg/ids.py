@@ -34,8 +34,16 @@ _WINDOWS_RESERVED = frozenset(
 
 def tag_name(text: str) -> str:
     """A tag as notes hold it: without ``#``, lower-cased, spaces as ``-`` (``#Deep RL`` →
-    ``deep-rl``)."""
-    return "-".join(text.strip().lstrip("#").lower().split())
+    ``deep-rl``), in Unicode's composed form (NFC), and of a nested tag's parts none that
+    is empty or only dots (``/a//b/`` → ``a/b``, ``..`` → nothing): the tag's IRI is
+    ``…/tag/<name>``, where ``..`` would name another resource once resolved
+    (``../note/x``, a note's) and an empty part a broader tag of no name."""
+    name = "-".join(text.strip().lstrip("#").lower().split())
+    if not name.isascii():  # one tag in either Unicode form (a Mac's NFD 'café' and NFC)
+        name = unicodedata.normalize("NFC", name)
+    if "/" in name or name.startswith("."):
+        name = "/".join(part for part in name.split("/") if part.strip("."))
+    return name
 
 
 def slugify(text: str, *, max_length: int = 80) -> str:
@@ -213,3 +221,13 @@ def from_root(text: str, folder: str | None) -> str | None:
 def target_text(target: str) -> str:
     """A link's target as it is looked up: trimmed, without ``.md`` and outer slashes."""
     return target.strip().removesuffix(".md").strip("/")
+
+
+def shell_title(title: str) -> str:
+    """``title`` as a shell's word for ``kg new``: in double quotes where it holds none of
+    ``"$`\\!``, else quoted as ``shlex`` quotes it; after ``--`` if it starts with a dash,
+    which would be read as an option."""
+    import shlex
+
+    word = f'"{title}"' if not re.search(r'["$`\\!]', title) else shlex.quote(title)
+    return f"-- {word}" if title.startswith("-") else word

@@ -298,7 +298,8 @@ def _source_line(line: str) -> dict[str, str | None]:
     if tier:
         out["tier"], out["tier_note"] = tier.group(1), tier.group(2)
         rest = rest[: tier.start()] + rest[tier.end():]
-    raw = re.search(r"\bRaw\s*:\s*(\S+)", rest)
+    raw = (re.search(r"\bRaw\s*:\s*(\S[^\n]{0,500}?\.[A-Za-z0-9]{1,8})(?=\s|$)", rest)
+           or re.search(r"\bRaw\s*:\s*(\S+)", rest))  # a path with spaces, to its extension
     if raw:
         out["raw"] = raw.group(1)
         rest = rest[: raw.start()] + rest[raw.end():]
@@ -363,8 +364,8 @@ def _clean_name(name: str) -> tuple[str, dt.date | None, str]:
     """Strip trailing parentheticals and dates from a bullet's name; keep the date."""
     date: dt.date | None = None
     extras: list[str] = []
-    name = name.strip().strip("*_").strip()
-    while True:
+    name = name.strip().strip("*_").strip().lstrip("#").strip()  # "#Topic": a name, and a
+    while True:  # connection to "#…" would name a place in the note
         paren = _PAREN.search(name)
         if paren and paren.start() > 0:
             inner = paren.group(1).strip()

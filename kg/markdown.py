@@ -37,6 +37,7 @@ from kg.body import (
     MD_LINK,
     SHORTCODE_LINK,
     from_folder,
+    heading_path_end,
     note_link_target,
     parse_wikilink,
     plain_text,
@@ -202,7 +203,7 @@ def _shortcode_link(state: StateInline, silent: bool) -> bool:
 def _within_note(inner: str) -> tuple[str, str | None, str | None] | None:
     """``#Heading`` or ``#Heading|label``: a link to a heading of the note itself."""
     target, _, label = inner.partition("|")
-    heading = target.strip()[1:].strip() if target.strip().startswith("#") else ""
+    heading = heading_path_end(target.strip()[1:]) if target.strip().startswith("#") else ""
     if not heading or heading.startswith("^"):
         return None
     return "", heading, label.strip() or None
@@ -380,7 +381,9 @@ def _bounded_footnote_refs(md: MarkdownIt) -> None:
     md.inline.ruler.at("footnote_ref", bounded)
 
 
-_CALLOUT = re.compile(r"^\[!([A-Za-z][\w-]{0,40})\]([+-]?)[ \t]*(.*)$")
+_CALLOUT = re.compile(r"^\[!([A-Za-z][\w-]{0,40})(?:\|[^\]\n]{0,100})?\]([+-]?)[ \t]*(.*)$")
+"""A callout's first line: ``[!type]``, or ``[!type|meta]`` (Obsidian's metadata, which
+themes and snippets read: ``[!note|wide]``; not shown), its fold and its title."""
 
 
 def _callouts(md: MarkdownIt) -> None:

@@ -58,7 +58,7 @@ _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]([0-9:.]*)(?: ?(Z|[+\-][
 _COMPACT_DATE = re.compile(r"^([12]\d{3})(\d{2})(\d{2})$")
 """``YYYYMMDD`` (``20240501``, as a YAML number or text), of the years 1000 to 2999: 8 digits
 are no epoch time kg reads (:data:`_EPOCH`)."""
-_WIKILINK_ONLY = re.compile(r"^\[\[([^\[\]]+)\]\]$")
+_WIKILINK_ONLY = re.compile(r"^!?\[\[([^\[\]]+)\]\]$")
 # what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
 # would reach the RDF graph as a malformed IRI
 _QUESTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*#q-[a-z0-9][a-z0-9-]*$")
@@ -548,16 +548,16 @@ class _Fields:
     def published(self) -> bool:
         """False for ``publish: false`` (Obsidian Publish's property), ``published: false``
         (Jekyll's) or ``draft: true`` (Hugo's and Quartz's): a note kept out of the site and
-        the graph. A value that is neither true nor false is a warning, and the note
-        published."""
+        the graph; ``yes``/``no`` and ``on``/``off`` too, as YAML 1.1 reads them. A value
+        that is none of these is a warning, and the note published."""
         for key, kept_out_when in (("publish", False), ("published", False), ("draft", True)):
             node = self.fields.get(key)
             if node is None or node.value is None:
                 continue
             value = node.value.strip().lower() if isinstance(node.value, str) else ""
-            if value in ("true", "yes", "false", "no"):
-                if (value in ("true", "yes")) is kept_out_when:
-                    return False
+            if value in ("true", "yes", "on", "false", "no", "off"):  # as YAML 1.1 reads them
+                if (value in ("true", "yes", "on")) is kept_out_when:  # (Jekyll's and Hugo's:
+                    return False  # `published: off` keeps a post out of their sites)
                 continue
             self._warn(node, "bad-publish", f"'{key}' is not true or false; it is ignored",
                        f"{self.line(key, 'true' if kept_out_when else 'false')} keeps the "
@@ -737,6 +737,7 @@ class _Fields:
             target = _unwrap_link(item.value)
             if not target:
                 raise self._error(item, "empty connection target", "write a note id or alias")
+            self._note_target(item, target)
             return Connection(target, DEFAULT, "", item.line)
         if not isinstance(item.value, dict):
             raise self._error(item, "a connection must be an id or a mapping",
@@ -751,6 +752,7 @@ class _Fields:
         if not target:
             raise self._error(item, "connection without a target",
                               f"add '{self.line('to', '<note id or alias>')}'")
+        self._note_target(to_node or item, target)
         rel_node = fields.get("rel") or fields.get("relation")
         relation = DEFAULT
         if rel_node is not None and rel_node.value is not None:
@@ -763,6 +765,15 @@ class _Fields:
         note_node = fields.get("note") or fields.get("annotation") or fields.get("why")
         annotation = (self._scalar(note_node, "note") or "") if note_node else ""
         return Connection(target, relation, " ".join(annotation.split()), item.line)
+
+    def _note_target(self, node: Node, target: str) -> None:
+        """A connection leads from note to note: ``#Heading`` or ``#^block`` names a place
+        in this one, which had become a placeholder called "#Heading"."""
+        if target.startswith("#"):
+            raise self._error(node, f"the connection's target '{target}' is a place in this "
+                                    "note, not a note",
+                              f"connect to another note, e.g. "
+                              f"{self.line('to', 'other-note' + target)}")
 
     def answers(self, key: str) -> tuple[Answer, ...]:
         out: list[Answer] = []

@@ -111,7 +111,11 @@ def state_path(config: Config) -> Path:
 
 def read_state(path: Path, endpoint: str) -> dict[str, str]:
     """The graphs pushed to ``endpoint`` and their content hashes; empty when none were."""
+    import stat
+
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe would be waited on for ever
+            raise ValueError("it is not a regular file")
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
@@ -120,8 +124,13 @@ def read_state(path: Path, endpoint: str) -> dict[str, str]:
                           hint="delete the file; the next push then sends every graph") from None
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
         return {}
-    graphs = data.get("endpoints", {}).get(endpoint, {}).get("graphs", {})
-    return {str(k): str(v) for k, v in graphs.items()} if isinstance(graphs, dict) else {}
+    endpoints = data.get("endpoints", {})
+    record = endpoints.get(endpoint, {}) if isinstance(endpoints, dict) else None
+    graphs = record.get("graphs", {}) if isinstance(record, dict) else None
+    if not isinstance(graphs, dict) or not all(isinstance(v, str) for v in graphs.values()):
+        raise ConfigError("cannot read the push state: it is not as kg writes it", file=path,
+                          hint="delete the file; the next push then sends every graph")
+    return {str(k): v for k, v in graphs.items()}
 
 
 def write_state(path: Path, endpoint: str, graphs: Mapping[str, str]) -> None:

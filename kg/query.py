@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from kg.errors import ConfigError, NotFound
-from kg.ids import NoteId, hashed_id, slugify
+from kg.ids import NoteId, hashed_id, slugify, tag_name
 
 if TYPE_CHECKING:
     from kg.cache import Graph
@@ -262,7 +262,7 @@ def questions(
     if status not in STATUSES:
         raise ConfigError(f"unknown status '{status}'", hint=f"use one of {', '.join(STATUSES)}")
     on = on or today()
-    wanted_tag = "-".join(tag.strip().lstrip("#").lower().split()) if tag else None
+    wanted_tag = tag_name(tag) if tag else None
     rows: list[QuestionRow] = []
     for row in question_rows(wiki) if isinstance(wiki, Wiki) else wiki:
         if status != "all" and row.status != status:

@@ -17,7 +17,7 @@ from typing import Any
 
 from kg.config import CONFIG_NAME, Config
 from kg.errors import ConfigError, EditorFailed, KgError, NoteError, NotFound
-from kg.ids import NoteId, as_note_id, name_key, slugify, title_id
+from kg.ids import NoteId, as_note_id, name_key, slugify, tag_name, title_id
 from kg.model import Placeholder, Wiki
 from kg.relations import DEFAULT, Relation, lookup, unknown_hint
 from kg.resolve import Resolver
@@ -75,10 +75,6 @@ def front_matter(fields: dict[str, Any]) -> str:
         else:
             lines.append(dump({key: value}, False))
     return "".join(lines)
-
-
-def _tag(text: str) -> str:
-    return "-".join(text.strip().lstrip("#").lower().split())
 
 
 # -- kg new -----------------------------------------------------------------------------------
@@ -207,7 +203,7 @@ def new_note(
         "tier": tier,
         "type": note_type,
         "aliases": list(dict.fromkeys(a.strip() for a in aliases if a.strip())),
-        "tags": list(dict.fromkeys(t for t in (_tag(t) for t in tags) if t)),
+        "tags": list(dict.fromkeys(t for t in (tag_name(t) for t in tags) if t)),
         "connections": [_connection(link) for link in links],
     }
     text = render_note(config, fields, links)
@@ -406,7 +402,7 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
     """
     root = root.resolve()
     config_path = root / CONFIG_NAME
-    if config_path.exists():
+    if config_path.exists() or config_path.is_symlink():  # a dangling link: not written
         raise ConfigError(f"{CONFIG_NAME} exists already: this is a wiki", file=config_path,
                           hint="run kg commands here, or `kg init` another folder")
     if root.exists() and not root.is_dir():
@@ -415,7 +411,7 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
     written: list[Path] = []
     ignore = root / ".gitignore"
     # read before anything is written: one that cannot be read leaves no half-made wiki
-    missing = _missing_ignores(ignore) if ignore.exists() else None
+    missing = _missing_ignores(ignore) if ignore.exists() or ignore.is_symlink() else None
     try:
         wiki.mkdir(parents=True, exist_ok=True)
     except OSError as err:  # a file on the way (afile/sub), a folder we may not write
@@ -447,7 +443,12 @@ IGNORED = ("site/", ".kg/")
 def _missing_ignores(path: Path) -> tuple[str, ...]:
     """The lines of :data:`IGNORED` that the ``.gitignore`` at ``path`` lacks (``site``,
     ``/site/`` and the like count as there); one that cannot be read is an error."""
+    import stat
+
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe would be waited on for ever
+            raise ConfigError(f"{path.name} is not a regular file", file=path,
+                              hint="make it a file, or remove it: kg init writes one")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read {path.name}: {getattr(err, 'strerror', None) or err}",

@@ -38,9 +38,9 @@ TEXT_LIMIT = 5000
 # without the "!" of embeds and images, for the usual body that has none.
 _LINE_MARK = re.compile(r"\n[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?"
                         r"|\[\^[^\]\s]{1,100}\]:[ \t]*)+"
-                        r"(?:\[[ xX]\][ \t]+|\[![\w-]+\][+-]?[ \t]*)?")
+                        r"(?:\[[ xX]\][ \t]+|\[![\w-]+(?:\|[^\]\n]{0,100})?\][+-]?[ \t]*)?")
 """A line's marks: heading, list item, quote, footnote's label, and a task's box or a
-callout's type after them."""
+callout's type (``[!note]``, ``[!note|wide]``) after them."""
 _FENCE = re.compile(r"\n[ \t]{0,3}(?:```|~~~).*")
 _DEFINITION = re.compile(r"(?<=\n)[ \t]{0,3}\[([^\[\]\n]{1,999})\]:.*")
 """A reference definition (``[d]: other.md``): no words."""

@@ -39,7 +39,7 @@ from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
 from kg.errors import ConfigError, ResolveError, TemplateError
 from kg.graphview import GraphBuilder
-from kg.ids import NoteId, PagePath, note_page, page, slugify, tag_name
+from kg.ids import NoteId, PagePath, note_page, page, shell_title, slugify, tag_name
 from kg.ids import relative_url as link
 from kg.incremental import (
     PARALLEL_MIN,
@@ -148,6 +148,7 @@ def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2
     env.filters["isolate"] = lambda text: escape(isolate(text))  # names joined, each apart:
     # {{ note.aliases | map("isolate") | join(", ") }}
     env.filters["slug"] = slugify
+    env.filters["shell_title"] = shell_title  # kg new {{ label | shell_title }}
     env.filters["safe_url"] = safe_url
     env.filters["percent"] = lambda p: f"{round(float(p) * 100)}%"
     env.filters["counted"] = counted
@@ -207,6 +208,11 @@ def _template_errors(template: str, path: PagePath) -> Iterator[None]:
                             hint="fix the template, or remove it to use the theme's") from err
     except jinja2.TemplateError as err:  # a missing template or variable, a filter's error
         raise TemplateError(f"template {template} failed on {path}: {err}",
+                            hint="fix the template, or remove it to use the theme's") from err
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError,
+            RecursionError) as err:  # what an expression of a wiki's own template may raise
+        said = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        raise TemplateError(f"template {template} failed on {path}: {said}",
                             hint="fix the template, or remove it to use the theme's") from err
 
 
@@ -1073,8 +1079,13 @@ class Site:
                                      then=self._kept_ntriples)
 
         def write_from_nt(fmt: str, target: Path) -> None:  # from graph.nt, just made above
-            self.splices.write_graph(fmt, target, lambda _: rdf.serialize_file(
-                target.with_name("graph.nt"), fmt, target))
+            try:
+                self.splices.write_graph(fmt, target, lambda _: rdf.serialize_file(
+                    target.with_name("graph.nt"), fmt, target))
+            except SyntaxError as err:  # the cache's triples, damaged in place
+                from kg.cache import damaged_ntriples
+
+                raise damaged_ntriples(nt(), err) from None
 
         yield Page(page("graph.nt"), self.rdf_key, lambda: ntriples_bytes(nt()), write_nt)
         for fmt in ("ttl", "jsonld"):

@@ -166,13 +166,18 @@ def open_store(config: Config, graph: Graph | None = None, *,
         with contextlib.suppress(OSError):
             return pyoxigraph.Store.read_only(str(folder))
     nt = ntriples_file(config, graph)
-    if nt.stat().st_size < min_bytes:
-        return load_store(nt)
     try:
-        _build_store(folder, nt)
-        return pyoxigraph.Store.read_only(str(folder))
-    except OSError:
-        return load_store(nt)
+        if nt.stat().st_size < min_bytes:
+            return load_store(nt)
+        try:
+            _build_store(folder, nt)
+            return pyoxigraph.Store.read_only(str(folder))
+        except OSError:
+            return load_store(nt)
+    except SyntaxError as err:  # the cache's triples, damaged in place
+        from kg.cache import damaged_ntriples
+
+        raise damaged_ntriples(nt, err) from None
 
 
 def _build_store(folder: Path, nt: Path) -> None:

@@ -19,8 +19,15 @@ _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _DATA_IMAGE = re.compile(r"^data:image/(png|gif|jpeg|webp)[;,]", re.I)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _CONTROL_NOT_SPACE = re.compile(r"[\x00-\x1f\x7f]")
+_WEB_START = re.compile(r"https?://[^/?#\t\n\r]*(?:[/?#]|$)", re.I)
+"""An http(s) URL's scheme and authority as written: no tab or newline in them, which
+``urlsplit`` drops but an IRI cannot hold."""
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _HOST = re.compile(r"^[A-Za-z0-9\-._~%!$&'()*+,;=\u0080-\U0010ffff]+$")
+_BRACKETED = re.compile(r"(?:[^@\[\]]*@)?\[[0-9A-Fa-f:.]+\](?::\d+)?")
+"""An authority whose host is in brackets: an IPv6 address that is the whole host, and a port
+of digits if any; what the RDF graph can hold as an IRI (``[::1]x`` and ``x[::1]`` are no
+such host, though ``urlsplit`` gives them the host ``::1``, nor is a zone, ``%25eth0``)."""
 
 
 def check_url(url: str, *, relative_ok: bool = True, data_images: bool = False) -> str | None:
@@ -55,13 +62,19 @@ def _check_web_url(url: str) -> str | None:
     host = parts.hostname or ""
     if not host:
         return "has no host (write it as https://host/path)"
-    if "[" in parts.netloc:
+    if "[" in parts.netloc or "]" in parts.netloc:
+        if not _BRACKETED.fullmatch(parts.netloc):
+            return "has a host with characters a URL cannot hold"
         try:
             ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError:
             return "has a host with characters a URL cannot hold"
     elif not _HOST.match(host) or _CONTROL.search(parts.netloc):
         return "has a host with characters a URL cannot hold"
+    if parts.netloc.count("@") > 1:
+        return "has more than one '@' before its host (write the others as %40)"
+    if not _WEB_START.match(url.strip()):
+        return "has a tab or newline in its 'http(s)://' or host"
     return None
 
 

@@ -520,6 +520,30 @@ def test_refuses_an_output_folder_in_the_folders_a_build_reads(write_wiki, tmp_p
     assert not (tmp_path / where / "index.html").exists()
 
 
+@pytest.mark.parametrize(("template", "said"), [
+    ('{% extends "base.html" %}{% block main %}{{ 1 / 0 }}{% endblock %}',
+     "ZeroDivisionError: division by zero"),
+    ('{% extends "note.html" %}', "RecursionError"),
+    ('{{ "%d" % note.title }}', "TypeError: %d format"),
+])
+def test_a_wiki_s_own_template_that_fails_is_an_error_naming_it(write_wiki, tmp_path, template,
+                                                                 said) -> None:
+    """An expression's Python error (a division by zero, a template extending itself) had
+    ended the build with a traceback."""
+    from kg.errors import TemplateError
+
+    config = write_wiki(GOOD)
+    build(config)
+    before = snapshot(config.out)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "note.html").write_text(template, encoding="utf-8")
+    with pytest.raises(TemplateError, match=rf"template note.html failed on notes/\w+\.html: "
+                                            rf"{re.escape(said)}") as caught:
+        build(config)
+    assert "remove it to use the theme's" in (caught.value.hint or "")
+    assert snapshot(config.out) == before
+
+
 SMALL = {
     **GOOD,
     "later.md": "---\ntitle: Later\ndate: 2026-02-01\nanswers: [a#q-one]\n---\n",

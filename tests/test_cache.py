@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import kg.cache as cache
-from kg.build import load_wiki
+from kg.build import build, load_wiki
 from kg.cache import cache_file, load_wiki_cached, open_graph
 from kg.cli import main
 from kg.config import Config, load_config
@@ -276,6 +276,63 @@ def test_ntriples_file_is_the_text_with_its_key_beside(write_wiki) -> None:
         f.write(b"#")
     os.utime(path, ns=(1, 1))
     assert ntriples_file(config) == path and path.read_bytes() == text  # made again
+
+
+def test_a_cached_ntriples_file_cut_short_is_made_again(write_wiki) -> None:
+    """Its key said nothing of its length: a file cut short (a disk that filled, a copy of
+    .kg half made) was taken for the triples, and every build after it stopped with a
+    traceback as Oxigraph read graph.nt; cut at a line's end, the graph lacked triples."""
+    from kg.cache import ntriples_file
+    from kg.rdf import ntriples, ntriples_bytes
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    build(config)
+    path = ntriples_file(config)
+    whole = path.read_bytes()
+    expected = ntriples(load_wiki(config), config).encode()
+    for cut in (len(whole) - 7, whole.rindex(b"\n", 0, len(whole) - 1) + 1):
+        path.write_bytes(whole[:cut])
+        assert ntriples_bytes(ntriples_file(config)) == expected
+        path.write_bytes(whole[:cut])
+        shutil.rmtree(config.out)
+        build(config)
+        assert (config.out / "graph.nt").read_bytes() == expected
+
+
+def test_a_cached_ntriples_file_damaged_in_place_is_an_error_then_made_again(
+        write_wiki) -> None:
+    """A byte changed, the size and time kept (as its key file has them): the build, kg
+    export and kg sparql had stopped with Oxigraph's SyntaxError and a traceback, and every
+    one after it the same."""
+    from kg.cache import ntriples_file
+    from kg.errors import KgError
+    from kg.export import export_wiki
+    from kg.rdf import ntriples
+    from kg.sparql import open_store
+
+    config = write_wiki({"alpha.md": NOTE_A, "beta.md": NOTE_B})
+    build(config)
+    path = ntriples_file(config)
+    damaged = bytearray(path.read_bytes())
+    damaged[damaged.index(b">", damaged.index(b"\n") + 1)] = ord(" ")  # an IRI left open
+
+    def damage() -> None:
+        was = path.stat()
+        path.write_bytes(bytes(damaged))
+        os.utime(path, ns=(was.st_atime_ns, was.st_mtime_ns))
+
+    damage()
+    shutil.rmtree(config.out)
+    with pytest.raises(KgError, match="the graph's triples do not parse") as caught:
+        build(config)
+    assert "remove .kg/cache" in caught.value.hint
+    build(config)
+    assert (config.out / "graph.nt").read_bytes() == ntriples(load_wiki(config), config).encode()
+    for run in (lambda: export_wiki(config, "ttl"), lambda: open_store(config)):  # the same
+        damage()  # for kg export and kg sparql
+        with pytest.raises(KgError, match="kg's cache is damaged"):
+            run()
+        run()
 
 
 def test_ntriples_without_a_writable_cache_are_a_temporary_file(

@@ -687,6 +687,22 @@ def test_a_link_to_a_draft_is_said_to_be_one_not_to_be_written_with_kg_new(write
     }
 
 
+def test_the_kg_new_a_placeholder_hint_gives_is_one_a_shell_runs(write_wiki) -> None:
+    """A title with a double quote, a dollar or a leading dash had been put in double quotes
+    as it was: the command split it, expanded it, or read it as an option."""
+    import shlex
+
+    titles = ['Some "Other" paper', "O'Brien's $HOME", "--- rule", "Plain words", "a`b`!"]
+    config = write_wiki({"a.md": "---\ntitle: A\nconnections:\n" + "".join(
+        f"  - to: '{t.replace(chr(39), chr(39) * 2)}'\n" for t in titles) + "---\nx\n"})
+    hints = [f.hint for f in check(config).findings if f.code == "placeholder"]
+    words = [shlex.split(h.removeprefix("write it with `").removesuffix("`")) for h in hints]
+    assert sorted(w[-1] for w in words) == sorted(titles)
+    assert all(w[:2] == ["kg", "new"] and (w[2] == "--") == w[-1].startswith("-")
+               for w in words)
+    assert 'write it with `kg new "Plain words"`' in hints
+
+
 def test_a_connection_to_a_heading_the_note_lacks_is_a_warning(write_wiki) -> None:
     config = write_wiki({
         "b.md": "---\ntitle: B\n---\n## Part\nx\n",

@@ -721,6 +721,14 @@ def test_the_site_s_own_scripts_only_ever_insert_text() -> None:
     ("https://example.org/%zz", False),
     ("https:no-host", False),
     ("https://[::1/", False),
+    ("https://[::1]x/", False),
+    ("https://x[::1]/", False),
+    ("https://[fe80::1%25eth0]/", False),
+    ("https://user@[::1]:8080/a[b]", True),
+    ("https://a@@example.org/", False),
+    ("ht\ttps://example.org/", False),
+    ("https://example.org:8\t/", False),
+    ("https://example.org/a\tb", True),
     ("https://example.org:99999/", False),
 ])
 def test_link_allowlist(url: str, safe: bool) -> None:
@@ -828,8 +836,19 @@ def test_a_link_repeating_its_note_s_folder_thousands_of_times_builds(tmp_path: 
 
 @pytest.mark.parametrize(("setting", "message"), [
     ("tiers = 5", "tiers must be a table"),
+    ('[kg.tiers]\n0 = "Zero"', "tier '0' is no tier a note can have: tiers are 1 to 9"),
+    ('[kg.tiers]\n10 = "Ten"', "tier '10' is no tier a note can have"),
+    ('[kg.tiers]\n"01" = "One again"', "tier '01' is no tier a note can have"),
     ('base_iri = "not an iri"', "base_iri must be an http(s) IRI"),
     ('base_url = "javascript:alert(1)//"', "base URL must be an http(s) URL"),
+    ('base_iri = "https://[::1]x/"', "base_iri has a host with characters a URL cannot hold"),
+    ('base_iri = "https://a@@example.org/"', "base_iri has more than one '@' before its host"),
+    ('base_iri = "https://example.org:99999/"', "base_iri is not a valid URL"),
+    ('base_iri = "https://me:secret@example.org/"', "base_iri names a user or password"),
+    ('base_url = "https://example.org/wiki?x=1"', "the base URL has a query or a fragment"),
+    ('base_url = "https://example.org/#top"', "the base URL has a query or a fragment"),
+    ('base_url = "https://me:secret@example.org/"', "the base URL names a user or password"),
+    ('base_url = "https://[::1]x/"', "the base URL has a host with characters a URL cannot"),
     ('wiki = "\\u0000"', "wiki must be text"),
     ("title = 3", "title must be text"),
     ('query_seconds = "30"', "query_seconds must be a number"),
@@ -847,6 +866,53 @@ def test_settings_of_the_wrong_kind_are_errors_naming_kg_toml(tmp_path: Path, se
     with pytest.raises(ConfigError, match=re.escape(message)) as caught:
         load_config(tmp_path)
     assert caught.value.file is not None and caught.value.file.endswith("kg.toml")
+
+
+@pytest.mark.parametrize(("setting", "line", "message"), [
+    ('title = "Wiki \\u001b[31m"', 2, "title holds the control character U+001B"),
+    ('title = "Wiki \\u0001"', 2, "title holds the control character U+0001"),
+    ('base_iri = "https://example.org/\\u0001/"', 2, "base_iri holds the control character"),
+    ('base_url = "https://example.org/\\u0085/"', 2, "base_url holds the control character"),
+    ('[kg.tiers]\n2 = "Notable \\uFFFE"', 3, "tier 2 holds the noncharacter U+FFFE"),
+])
+def test_a_setting_the_site_shows_holding_a_control_character_is_an_error(
+        tmp_path: Path, setting: str, line: int, message: str) -> None:
+    """The title and tier labels are in every page and the feed, the base IRI in every
+    triple: a control character there had made feed.xml and sitemap.xml no XML."""
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_text(f"[kg]\n{setting}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_config(tmp_path)
+    assert caught.value.file is not None and caught.value.file.endswith("kg.toml")
+    assert caught.value.line == line
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "Tabs\\tand\\nlines"\n',
+                                      encoding="utf-8")
+    assert load_config(tmp_path).title == "Tabs\tand\nlines"
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ('[kg]\ntitle = "x"\nbad line\n', 3, "Expected '=' after a key"),
+    ('[kg]\ntitle = "x"\n\nfoo = 1\n', 4, "unknown setting(s): foo"),
+    ('[kg]\n[kg.tiers]\n1 = 5\n', 3, "tier '1' must be a number with a text label"),
+    ('[kg]\ntitle = "x"\nignore = ["missing-tierz"]\n', 3, "unknown finding code"),
+    ('[kg]\nignore = "missing-tier"\n', 2, "ignore must be a list"),
+    ('[kg]\n\nquery_seconds = -1\n', 3, "query_seconds must be a number"),
+    ('[kg]\nwiki = "w"\nout = 5\n', 3, "out must be text"),
+    ('[kg]\nbase_iri = "ftp://example.org/"\n', 2, "base_iri must be an http(s) IRI"),
+    ('[kg]\ntitle = "ok"\nbase_url = "ftp://example.org/"\n', 3, "base URL must be"),
+    (b'[kg]\ntitle = "caf\xe9"\n', 2, "not UTF-8: byte 0xe9 at offset 17"),
+])
+def test_an_error_of_kg_toml_names_its_line(tmp_path: Path, text: str | bytes, line: int,
+                                            message: str) -> None:
+    """Each had named kg.toml alone (a TOML error its line only inside its message)."""
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_config(tmp_path)
+    assert caught.value.line == line
+    assert str(caught.value).startswith(f"{tmp_path / 'kg.toml'}:{line}: ")
 
 
 @pytest.mark.parametrize(("setting", "line", "message"), [
@@ -905,6 +971,25 @@ def test_a_base_url_option_that_is_no_web_url_is_an_error(tmp_path: Path) -> Non
 
     with pytest.raises(ConfigError, match="base URL"):
         load_config(tmp_path).with_options(base_url="javascript:alert(1)//")
+    with pytest.raises(ConfigError, match="base URL has a query or a fragment"):
+        load_config(tmp_path).with_options(base_url="https://example.org/?page=")
+
+
+def test_a_tag_s_parts_that_are_empty_or_dots_are_left_out_of_it_and_its_iri(
+        tmp_path: Path) -> None:
+    """A tag's IRI is <base>tag/<name>: a tag ``../note/b`` made one that, resolved as a
+    browser or a Turtle reader with a base resolves it, is note b's IRI (a note made a
+    skos:Concept and given a label by another's tag), and ``/lead`` a broader tag ``tag/``
+    of no name."""
+    wiki = written(tmp_path, {
+        "a.md": '---\ntitle: A\ntags: ["../note/b", "/lead", "x//y/", ".", "..", ".net", '
+                '"v1.5"]\n---\nAlso #c//d here.\n',
+        "b.md": "---\ntitle: B\n---\nx\n"})
+    build(Config(root=tmp_path, wiki=wiki, out=tmp_path / "site"))
+    nt = (tmp_path / "site" / "graph.nt").read_text(encoding="utf-8")
+    tags = set(re.findall(r"<https://example\.org/kg/tag/([^>]*)>", nt))
+    assert tags == {"note/b", "note", "lead", "x/y", "x", ".net", "v1.5", "c/d", "c"}
+    assert not any(part in ("", ".", "..") for tag in tags for part in tag.split("/"))
 
 
 def test_a_form_feed_is_a_space_and_the_feed_stays_well_formed(tmp_path: Path) -> None:

@@ -171,6 +171,18 @@ def test_unresolved_targets_become_placeholders(write_wiki, tmp_path: Path) -> N
     assert "some-unknown-paper" in wiki.placeholders
 
 
+def test_a_bullet_naming_a_hashtag_connects_to_its_name(write_wiki, tmp_path: Path) -> None:
+    """A connection to '#Topic' names a place in the note, an error: a bullet '#Topic' is the
+    name Topic."""
+    config = write_wiki({})
+    digest = tmp_path / "d.txt"
+    digest.write_text("ai · 2026-05-04 · Tier 1\nHash bullets\nTL;DR\nBody.\nConnections\n"
+                      "• #Topic thing (2026-04-20) — builds on it\n", encoding="utf-8")
+    [done] = import_digests(config, [digest])
+    assert [(c.name, c.target) for c in done.connections] == [("Topic thing", "Topic thing")]
+    assert "topic-thing" in load_wiki(config).placeholders
+
+
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_a_dry_run_as_json_or_csv_puts_only_the_rows_on_stdout(write_wiki, tmp_path: Path,
                                                               fmt: str) -> None:
@@ -411,3 +423,17 @@ def test_a_section_written_twice_is_one_without_the_lines_it_repeats() -> None:
     assert len(questions) == 1
     assert [line.strip() for _, line in questions[0] if line.strip()] == [
         "• Why?", "• How?", "• When?"]
+
+
+@pytest.mark.parametrize(("line", "raw"), [
+    ("Source: Import AI 455, 2026-05-04 · Post Raw: raw/rss/2026-05-04 issue.md Tier: 1",
+     "raw/rss/2026-05-04 issue.md"),
+    ("Source: X · Post Raw: raw/rss/x.md Tier: 1 (research)", "raw/rss/x.md"),
+    ("Source: X · Post Raw: raw/a b.c/d e.md", "raw/a b.c/d e.md"),
+    ("Source: X Raw: raw/no-extension", "raw/no-extension"),
+])
+def test_a_raw_path_with_spaces_is_read_whole(line: str, raw: str) -> None:
+    """A raw file's name with a space (a path kg accepts) had been cut at it."""
+    from kg.importer import _source_line
+
+    assert _source_line(line)["raw"] == raw

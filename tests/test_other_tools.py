@@ -673,6 +673,30 @@ def test_a_logseq_graph_s_titles_aliases_and_block_ids(write_wiki) -> None:
     assert findings(config) == []
 
 
+def test_a_logseq_graph_s_own_folder_and_its_copies_of_pages_are_no_notes(write_wiki) -> None:
+    """Logseq keeps its settings and copies of its pages in the graph's ``logseq/``
+    (``bak/``, ``version-files/``): read as notes, every copied page's name was ambiguous
+    and the graph did not build. A folder called logseq with no ``config.edn`` is notes."""
+    from kg.cache import load_wiki_cached
+
+    page_text = "title:: Foo\n\n- hello [[Bar]]\n"
+    config = write_wiki({
+        "pages/Foo.md": page_text, "pages/Bar.md": "- bar\n",
+        "logseq/bak/pages/Foo/2024_05_01T10_00_00.000Z.Desktop.md": page_text,
+        "logseq/version-files/base/pages/Foo.md": page_text,
+        "logseq/config.edn": "{:meta/version 1}\n",
+        "journals/2024_05_01.md": "- about [[Foo]]\n",
+    })
+    build(config)
+    assert sorted(load_wiki(config).notes) == ["2024-05-01", "bar", "foo"]
+    assert wikilinks(page(config, "2024-05-01")) == {"Foo": "foo.html"}
+    assert [f for f in findings(config) if f[2] == "error"] == []
+    assert sorted(load_wiki_cached(config).notes) == ["2024-05-01", "bar", "foo"]  # queries
+    (config.wiki / "logseq" / "config.edn").unlink()  # seen by the cache the queries read
+    with pytest.raises(ResolveError, match="'Foo' is ambiguous: it names logseq-version"):
+        load_wiki_cached(config)
+
+
 def test_a_link_to_a_logseq_block_by_its_id_line_is_no_broken_block(write_wiki) -> None:
     """``[[page#^id]]`` leads to the block whose last line is Logseq's ``id:: id`` (its
     anchor on the page), so kg check finds that block; a block named by no ``id::`` line,

@@ -224,6 +224,7 @@ connections:
     note: "The adversarial
       counterpart."
   - {to: "[[ahe|AHE]]", relation: Supports, why: because}
+  - "![[embedded]]"
 """)
     got = [(c.target, c.relation.name, c.annotation, c.line) for c in note.connections]
     assert got == [
@@ -231,6 +232,7 @@ connections:
         ("Defense Trilemma", "related", "", 5),
         ("defense-trilemma", "counterpoint", "The adversarial counterpart.", 6),
         ("ahe", "supports", "because", 10),
+        ("embedded", "related", "", 11),
     ]
 
 
@@ -318,6 +320,8 @@ def test_unknown_relation_far_from_everything_still_helps(parse) -> None:
         ("  - rel: supports\n", 3, "without a target"),
         ("  - [a, b]\n", 3, "must be an id or a mapping"),
         ("  - ''\n", 3, "empty connection target"),
+        ("  - '#Heading'\n", 3, "target '#Heading' is a place in this note, not a note"),
+        ("  - to: b\n  - to: '#^blk'\n", 4, "target '#^blk' is a place in this note"),
     ],
 )
 def test_bad_connections(parse, item: str, line: int, words: str) -> None:
@@ -542,9 +546,13 @@ def test_known_keys_are_read_in_any_case_and_keywords_are_tags(parse) -> None:
                              "read")]
 
 
-@pytest.mark.parametrize("front", ["published: false\n", "Draft: true\n", "publish: no\n"])
+@pytest.mark.parametrize("front", ["published: false\n", "Draft: true\n", "publish: no\n",
+                                   "published: off\n", "draft: On\n"])
 def test_jekyll_s_published_false_keeps_a_note_out_too(parse, front: str) -> None:
-    assert not note_with(parse, f"title: T\n{front}").published
+    """``off`` and ``on`` are YAML 1.1's booleans, which Jekyll and Hugo read: a post of
+    ``published: off`` kept out of a Jekyll site had been published by kg."""
+    note = note_with(parse, f"title: T\n{front}")
+    assert not note.published and not note.warnings
 
 
 @pytest.mark.parametrize(("name", "date"), [

@@ -319,3 +319,26 @@ def test_any_front_matter_builds_or_fails_with_a_kg_error(front: str) -> None:
 @pytest.mark.parametrize("raw", ["\x00", "\ufeff---\r\ntitle: x\r\n---\r\n", "---\r---\r"])
 def test_edge_files_build_or_fail_with_a_kg_error(raw: str) -> None:
     only_kg_errors({"note.md": raw.encode("utf-8")})
+
+
+URL_PIECES = st.sampled_from([
+    "https://", "http://", "ht\ttps://", "example.org", "a", "@", ":", "8", "[", "]", "::1",
+    "/", "?", "#", "%", "%41", " ", "\t", "\n", "\u00a0", "\u2028", "é", '"', "<", "{", "|",
+])
+
+
+@settings(max_examples=3000, deadline=None, database=None)
+@given(url=st.lists(URL_PIECES, max_size=10).map("".join))
+def test_every_source_url_kg_accepts_is_an_iri_oxigraph_reads(url: str) -> None:
+    """A note's source URL becomes an IRI of the graph; one the check let through that no IRI
+    holds (``https://[::1]x/``, two '@', a tab in the scheme) stopped the build with a
+    traceback as it wrote graph.nt."""
+    import pyoxigraph
+
+    from kg.rdf import iri
+    from kg.urls import check_url
+
+    url = url.strip()
+    if check_url(url, relative_ok=False) is None:
+        line = f"{iri(url)} <https://example.org/p> <https://example.org/o> .\n"
+        assert list(pyoxigraph.parse(line.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES))

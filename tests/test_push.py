@@ -723,3 +723,28 @@ def test_an_endpoint_with_a_password_in_its_address_is_refused_and_not_printed()
         with pytest.raises(ConfigError) as caught:
             check_url(malformed, "Graph Store")
         assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("text", [
+    '{"version": 1, "endpoints": []}',
+    '{"version": 1, "endpoints": {"http://store/x": []}}',
+    '{"version": 1, "endpoints": {"http://store/x": {"graphs": ["a"]}}}',
+    '{"version": 1, "endpoints": {"http://store/x": {"graphs": {"https://g/a": null}}}}',
+])
+def test_a_push_state_not_as_kg_writes_it_is_an_error_naming_it(tmp_path: Path,
+                                                                  text: str) -> None:
+    """A state file edited by hand or cut short had ended the push with an AttributeError."""
+    path = tmp_path / "push-state.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="not as kg writes it") as caught:
+        read_state(path, "http://store/x")
+    assert caught.value.file is not None and caught.value.file.endswith("push-state.json")
+    if '"endpoints": {' in text:  # another endpoint's record is not this one's
+        assert read_state(path, "http://elsewhere/") == {}
+
+
+def test_a_push_state_that_is_a_named_pipe_is_an_error_not_a_wait(tmp_path: Path) -> None:
+    path = tmp_path / "push-state.json"
+    os.mkfifo(path)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        read_state(path, "http://store/x")

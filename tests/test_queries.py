@@ -247,6 +247,8 @@ def test_questions_status_and_filters(write_wiki) -> None:
                                                           "Is it real?": ()}
     assert [r.text for r in query.questions(wiki, status="all", tier=2)] == ["What next?"]
     assert [r.text for r in query.questions(wiki, tag="Alignment")] == ["Who pays?"]
+    assert [r.text for r in query.questions(wiki, tag="#Alignment/")] == ["Who pays?"]  # as
+    # the notes' tags are read: a part that is empty or only dots is left out
     assert [r.text for r in query.questions(wiki, since=dt.date(2026, 2, 1))] == ["What next?"]
 
 

@@ -173,7 +173,7 @@ def test_front_matter_tricky_titles(title: str) -> None:
 def test_new_note_with_every_option(sample_copy: Config) -> None:
     created = new_note(
         sample_copy, 'Reward hacking: "grows" with tools', date=dt.date(2026, 5, 6), tier=2,
-        tags=["Reward Hacking", "#alignment"], aliases=["RH tools"],
+        tags=["Reward Hacking", "#alignment/", ".."], aliases=["RH tools"],
         connect=["Defense Trilemma:supports:Same failure mode: more tools, more hacking",
                  "AHE", "import-ai-455:evidence"],
     )
@@ -383,6 +383,30 @@ def test_init_beside_a_gitignore_it_cannot_read_writes_nothing(tmp_path: Path) -
     with pytest.raises(ConfigError, match=r"cannot read \.gitignore"):
         init(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore"]  # no kg.toml, no wiki/
+
+
+def test_init_beside_a_gitignore_or_kg_toml_that_is_no_file_writes_nothing(
+        tmp_path: Path) -> None:
+    """A .gitignore that is a named pipe had kg init wait on it for ever; a link to nowhere
+    had it made where the link leads."""
+    import os
+
+    from kg.errors import ConfigError
+    from kg.scaffold import init
+
+    os.mkfifo(tmp_path / ".gitignore")
+    with pytest.raises(ConfigError, match=r"\.gitignore is not a regular file"):
+        init(tmp_path)
+    (tmp_path / ".gitignore").unlink()
+    (tmp_path / ".gitignore").symlink_to(tmp_path / "elsewhere" / "ignored")
+    with pytest.raises(ConfigError, match=r"cannot read \.gitignore"):
+        init(tmp_path)
+    (tmp_path / ".gitignore").unlink()
+    (tmp_path / "kg.toml").symlink_to(tmp_path / "elsewhere.toml")
+    with pytest.raises(ConfigError, match=r"kg\.toml exists already"):
+        init(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.toml"]
+    assert not (tmp_path / "elsewhere.toml").exists()
 
 
 def test_kg_new_refuses_an_alias_another_note_has(write_wiki) -> None:

@@ -190,6 +190,15 @@ def test_placeholder_page(site: Path, read_html: ReadHtml) -> None:
     assert "defense-trilemma.html" in sources and "import-ai-455.html" in sources
 
 
+def test_a_placeholder_page_s_kg_new_is_a_command_a_shell_runs(write_wiki: WriteWiki) -> None:
+    import shlex
+
+    outputs = render(write_wiki({"a.md": "---\ntitle: A\n---\n[[Say \"hi\" $HOME]]\n"}))
+    notice = page(outputs, "notes/say-hi-home.html").select_one(".ghost-notice").text
+    command = re.search(r"kg new (.*?)\. ", notice)
+    assert command is not None and shlex.split(command.group(1)) == ['Say "hi" $HOME']
+
+
 # -- indexes -------------------------------------------------------------------------------
 
 

@@ -62,6 +62,33 @@ def test_inline_tags_are_the_notes_tags_with_pages(write_wiki) -> None:
     assert "Vault note" in tag_page.select_one("main").text
 
 
+def test_a_tag_written_in_either_unicode_form_is_one_tag(write_wiki) -> None:
+    """'café' composed (NFC) and decomposed (NFD, as a Mac may write it) had been two tags
+    with two pages of one name, and '#cafe\u0301' in the text the tag 'cafe'."""
+    config = write_wiki({"one.md": "---\ntitle: One\ntags: [caf\u00e9]\n---\nx\n",
+                         "two.md": "---\ntitle: Two\ntags: [cafe\u0301]\n---\ny\n",
+                         "three.md": "---\ntitle: Three\n---\nz #Cafe\u0301/Cr\u00e8me\n"})
+    build(config)
+    wiki = load_wiki(config)
+    assert {n.id: n.tags for n in wiki.notes.values()} == {
+        "one": ("caf\u00e9",), "two": ("caf\u00e9",), "three": ("caf\u00e9/cr\u00e8me",)}
+    assert sorted(p.name for p in (config.out / "tags").iterdir()) == [
+        "cafe-creme.html", "cafe.html"]
+
+
+def test_an_inline_tag_in_a_script_with_combining_marks_is_read_whole(write_wiki) -> None:
+    """A vowel sign or virama is no letter to ``\\w``: #हिन्दी had been the tag 'ह', #தமிழ்
+    'தம', a pointed Hebrew word its first letter. A danda or a comma still ends a tag."""
+    config = write_wiki({"n.md": "---\ntitle: N\n---\n#हिन्दी। and #தமிழ், #עִברִית, "
+                                 "#العَرَبِيَّة and #ಕನ್ನಡ.\n"})
+    build(config)
+    assert load_wiki(config).notes["n"].tags == (
+        "हिन्दी", "தமிழ்", "עִברִית", "العَرَبِيَّة", "ಕನ್ನಡ")
+    page = parse_html((config.out / "notes" / "n.html").read_text(encoding="utf-8"))
+    assert [a.text for a in page.select("div.body a.tag")] == [
+        "#हिन्दी", "#தமிழ்", "#עִברִית", "#العَرَبِيَّة", "#ಕನ್ನಡ"]
+
+
 def test_a_tag_s_page_stays_where_it_is_as_other_tags_come(write_wiki) -> None:
     """``#c++`` is at tags/c-<hash>.html from the first, so ``#c`` arriving takes tags/c.html
     and moves nothing; a tag of words is its slug (tags/agents-planning.html); ``#index``
@@ -164,6 +191,24 @@ def test_tags_link_only_where_the_note_has_them(write_wiki) -> None:
     assert body.select_one("a.wikilink").attrs["href"] == "note.html#h-plan-wip"
 
 
+def test_a_callout_with_obsidian_s_metadata_is_a_callout(write_wiki) -> None:
+    """``[!type|meta]`` (themes and snippets read the metadata: ``[!note|wide]``) had been a
+    quote showing '[!note|wide]' as text, and the summary began with it."""
+    config = write_wiki({"note.md": "---\ntitle: Note\n---\n> [!tip|wide]- Open me\n> Text.\n\n"
+                                    "> [!info|right|small]\n> More.\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "note.html").read_text(encoding="utf-8"))
+    callouts = page.select("div.body .callout")
+    assert [(c.tag, c.attrs["data-callout"], c.select_one(".callout-title").text)
+            for c in callouts] == [("details", "tip", "Open me"), ("div", "info", "Info")]
+    assert "|" not in page.select_one("div.body").text
+    note = load_wiki(config).notes["note"]
+    assert note.summary.startswith("Open me")
+    from kg.search import note_text
+
+    assert "[!" not in note_text(note) and "Open me" in note_text(note)  # nor in the search
+
+
 def test_callouts_keep_their_fold_and_kind_with_raw_html_allowed(write_wiki) -> None:
     config = write_wiki({"note.md": "---\ntitle: Note\n---\n> [!tip]+ Open\n> Text.\n"})
     build(config, unsafe_html=True)
@@ -207,6 +252,25 @@ def test_links_as_vaults_write_them_lead_to_their_notes(write_wiki) -> None:
     assert [(a.text, a.attrs["href"]) for a in body.select("a")] == [
         ("to bert", "bert-2018.html"), ("history", "plain.html#h-history"),
         ("../../out", "out.html"), ("the plain", "plain.html")]
+
+
+def test_a_link_to_a_heading_under_a_heading_leads_to_the_last(write_wiki) -> None:
+    """Obsidian writes ``[[note#Part#Detail]]`` for the heading Detail under Part: kg check
+    had said the note lacks a heading 'Part#Detail', and the link led to no anchor."""
+    from kg.check import check
+
+    config = write_wiki({
+        "b.md": "---\ntitle: B\n---\n# Part\n## Detail\nText.\n",
+        "a.md": "---\ntitle: A\nconnections:\n  - to: \"b#Part#Detail\"\n---\n"
+                "[[b#Part#Detail]], [[#Top#Inner|inner]] and [[b#Part#Nowhere]].\n\n"
+                "# Top\n## Inner\n"})
+    build(config)
+    page = parse_html((config.out / "notes" / "a.html").read_text(encoding="utf-8"))
+    assert [(a.text, a.attrs["href"]) for a in page.select_one("div.body").select("a")] == [
+        ("b › Detail", "b.html#h-detail"), ("inner", "#h-inner"),
+        ("b › Nowhere", "b.html#h-nowhere")]
+    headings = [f.message for f in check(config).findings if f.code == "broken-heading"]
+    assert headings == ["link to a heading 'Nowhere' that b lacks"]
 
 
 def test_a_heading_that_is_the_title_is_shown_once(write_wiki) -> None:
