@@ -82,7 +82,6 @@ def checked_base_url(value: str, file: Path | None) -> str:
 
         from kg.urls import check_url
 
-        line = _line_of(file, "base_url") if file else None
         problem = check_url(value, relative_ok=False)
         parts = urlsplit(value) if problem is None else None
         if parts is not None and (parts.query or parts.fragment or "?" in value
@@ -92,7 +91,8 @@ def checked_base_url(value: str, file: Path | None) -> str:
         elif parts is not None and "@" in parts.netloc:
             problem = "names a user or password, which every page would publish"
         if problem is not None:
-            raise ConfigError(f"the base URL {problem}: '{value}'", file=file, line=line,
+            raise ConfigError(f"the base URL {problem}: '{value}'", file=file,
+                              line=_line_of(file, "base_url") if file else None,
                               hint="the address the site is served from, e.g. "
                                    "https://me.github.io/wiki/")
     return value
@@ -185,11 +185,7 @@ def load_config(root: Path | None = None) -> Config:
                           hint='base_iri = "https://example.org/kg/"')
     if not base_iri.endswith(("/", "#")):
         base_iri += "/"
-    try:
-        base_url = checked_base_url(str(section.get("base_url", "")), path)
-    except ConfigError as err:  # its line looked for only then (the file read again)
-        raise ConfigError(err.message, file=path, line=_line_of(path, "base_url"),
-                          hint=err.hint) from None
+    base_url = checked_base_url(str(section.get("base_url", "")), path)
     templates = section.get("templates")
     if templates and not (root / str(templates)).is_dir():
         what = "is not a folder" if (root / str(templates)).exists() else "does not exist"
