@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from kg.cachefile import dump_paired, load_paired, plain_digest
 from kg.ids import NoteId, from_root, name_key, note_part, slugify, target_text
+from kg.memo import between_builds
 from kg.resolve import Resolver
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
         facts[nid] = plain_digest((0, ph.label, ph.referenced_by,
                                    [_edge_row(e) for e in at.get(nid, ())],
                                    views.adjacent.get(nid, ()), views.degree.get(nid, 0)))
-    _last_facts = kept
+    _last_facts = kept if between_builds() else {}
     return facts
 
 

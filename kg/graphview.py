@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from kg.bidi import isolate
 from kg.ids import NoteId
-from kg.memo import LastMade
+from kg.memo import LastMade, between_builds
 from kg.model import Edge, EdgeKind, Note, Placeholder, Wiki
 from kg.relations import RELATIONS
 from kg.views import Views
@@ -196,7 +196,7 @@ class GraphBuilder:
                 node = self._node(nid, record.label, None, (), True)
             self._nodes[nid] = node
             made[nid] = record, deg, node
-        _last_nodes = made
+        _last_nodes = made if between_builds() else {}
         records = edge_records(self.wiki.edges)
         self._edges: Sequence[dict[str, Any]] = records.edges
         self._out: Mapping[str, Sequence[dict[str, Any]]] = records.out

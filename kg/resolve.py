@@ -29,6 +29,7 @@ from kg.ids import (
     placeholder_id,
     target_text,
 )
+from kg.memo import between_builds
 from kg.model import (
     Edge,
     EdgeKind,
@@ -450,11 +451,16 @@ def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], li
         for i, note in enumerate(notes):
             if found[i] is None:
                 found[i] = tuple(_tracked(q, answers, last) for q in note.questions)
-        _last_tracked = {tq.question.id: tq
-                         for tq in itertools.chain.from_iterable(found)}  # type: ignore[arg-type]
-    _last_answers = answers
-    _last_by_note = dict(zip(map(id, notes), found, strict=True))  # type: ignore[arg-type]
-    _held_notes[:] = notes  # so that no other object has their ids
+        if between_builds():
+            _last_tracked = {tq.question.id: tq
+                             for tq in itertools.chain.from_iterable(found)}  # type: ignore[arg-type]
+    if between_builds():  # kg serve's next tracking takes them again
+        _last_answers = answers
+        _last_by_note = dict(zip(map(id, notes), found, strict=True))  # type: ignore[arg-type]
+        _held_notes[:] = notes  # so that no other object has their ids
+    elif _last_by_note or _last_tracked:  # (a test's serve before)
+        _last_answers, _last_by_note, _last_tracked = None, {}, {}
+        _held_notes.clear()
     return tuple(itertools.chain.from_iterable(found)), warnings  # type: ignore[arg-type]
 
 

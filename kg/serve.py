@@ -454,7 +454,20 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000,
           settings: Callable[[], Config] | None = None, unsafe_html: bool = False) -> None:
     """Build, then serve until interrupted (or ``stop`` is set), rebuilding on change;
     ``settings`` reads kg.toml again (its changes show without a restart; the wiki and
-    site folders stay those serve began with); ``unsafe_html`` as ``kg build`` takes it."""
+    site folders stay those serve began with); ``unsafe_html`` as ``kg build`` takes it.
+    Each build keeps for the next what it made of each record (:mod:`kg.memo`)."""
+    from kg.memo import keep_between_builds
+
+    keep_between_builds()
+    try:
+        _serve(config, host, port, say, watch, stop, settings, unsafe_html)
+    finally:
+        keep_between_builds(False)
+
+
+def _serve(config: Config, host: str, port: int, say: Callable[[str], None], watch: bool,
+           stop: threading.Event | None, settings: Callable[[], Config] | None,
+           unsafe_html: bool) -> None:
     # An output folder a build refuses (in the wiki, or one kg did not make: see
     # check_output_folder) is refused before anything is served: the server serves that
     # folder, and a build that fails does not stop it (it shows a note's error until the

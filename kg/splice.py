@@ -46,7 +46,7 @@ from typing import IO, TYPE_CHECKING, Any
 from kg.cachefile import copy_range, dump_paired, dumps, load_paired, plain_digest
 from kg.ids import NoteId
 from kg.incremental import code_stamp
-from kg.memo import LastMade
+from kg.memo import LastMade, between_builds
 from kg.rdf import (
     PREFIXES,
     Iris,
@@ -167,7 +167,7 @@ def search_state(wiki: Wiki, config: Config, key: str) -> SearchState:
             _record(note))
         entries[nid] = entry
         kept[nid] = note, entry
-    _last_entries = kept
+    _last_entries = kept if between_builds() else {}
     entries.update((pid, plain_digest(("placeholder", ph.label)))
                    for pid, ph in wiki.placeholders.items())
     return SearchState(splice_env(config), key, entries)
@@ -217,7 +217,7 @@ def _units(wiki: Wiki) -> dict[NoteId, bytes]:
             unit = unit_digest(note, edges)
         units[nid] = unit
         made[nid] = note, edges, unit
-    _last_units = made
+    _last_units = made if between_builds() else {}
     return units
 
 

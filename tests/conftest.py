@@ -115,6 +115,15 @@ def write_wiki(tmp_path: Path) -> WriteWiki:
 
 
 @pytest.fixture
+def between_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds in this test keep for the next what they made of each record, as ``kg
+    serve``'s do (:func:`kg.memo.keep_between_builds`)."""
+    import kg.memo
+
+    monkeypatch.setattr(kg.memo, "_between_builds", True)
+
+
+@pytest.fixture
 def temporary_folders(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The folder (``dir``) each ``tempfile.TemporaryFile`` is asked for, in order; the
     files are made as usual."""

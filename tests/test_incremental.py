@@ -604,7 +604,7 @@ def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> Non
     assert third.next().lines(("k",), [a], line) and made == ["a"]  # third kept nothing
 
 
-def test_per_record_values_are_kept_for_the_very_same_records_only() -> None:
+def test_per_record_values_are_kept_for_the_very_same_records_only(between_builds: None) -> None:
     """:class:`kg.memo.PerRecord` makes a value for each record it does not hold, in the
     records' order, and holds the values of the records it was given until most of them
     are gone."""
@@ -624,3 +624,16 @@ def test_per_record_values_are_kept_for_the_very_same_records_only() -> None:
     count = len(made)
     assert lengths.of([a]) == [1] and len(made) == count  # held; the others let go now:
     assert lengths.of([b]) == [2] and made[-1] == "bb"  # made again
+
+
+def test_per_record_values_are_not_kept_by_a_single_build() -> None:
+    """Outside ``kg serve`` (:func:`kg.memo.keep_between_builds`) a :class:`kg.memo.PerRecord`
+    holds nothing: each call makes every value."""
+    from types import SimpleNamespace
+
+    from kg.memo import PerRecord
+
+    made: list[str] = []
+    lengths = PerRecord(lambda r: made.append(r.text) or len(r.text))
+    a = SimpleNamespace(text="a")
+    assert lengths.of([a]) == [1] and lengths.of([a]) == [1] and made == ["a", "a"]

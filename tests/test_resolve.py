@@ -380,7 +380,7 @@ def test_resolving_again_follows_changed_names(parse) -> None:
         "target-paper": "Target Paper", "other": "Other"}
 
 
-def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch) -> None:
+def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch, between_builds) -> None:
     """What is made of the edges alone (the views' neighbours and degrees, the graph's edge
     records) and each note's export unit are the last build's while the edges are equal
     (``kg serve`` after an edit of a note's text), and made again, equal to a fresh
@@ -424,7 +424,8 @@ def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch) -> None:
     assert units_later == u
 
 
-def test_tracked_questions_are_the_last_trackings_while_records_and_answers_are(parse) -> None:
+def test_tracked_questions_are_the_last_trackings_while_records_and_answers_are(
+        parse, between_builds) -> None:
     """``kg serve`` tracks every question again after each edit: a note's tracked questions
     are the last tracking's records while the note is the same record and every answer is as
     it was; an answer written elsewhere changes the status it names, and only that record."""
@@ -439,3 +440,15 @@ def test_tracked_questions_are_the_last_trackings_while_records_and_answers_are(
         ("answered", ("b",)), ("open", ())]
     assert answered[1] is first[1]
     assert [tq.status.value for tq in resolve_wiki([a, b]).questions] == ["open", "open"]
+
+
+def test_a_single_build_keeps_no_tracking_past_its_end(parse) -> None:
+    """``kg build`` builds once: what a tracking made of each note is not held past it
+    (memory at the peak of a full build), and each tracking is made afresh, the same."""
+    import kg.resolve
+
+    a = parse("---\ntitle: A\n---\n## Open questions\n- Why?\n", "a.md")
+    first = resolve_wiki([a]).questions
+    assert not kg.resolve._last_by_note and not kg.resolve._last_tracked
+    again = resolve_wiki([a]).questions
+    assert again == first and again[0] is not first[0]
