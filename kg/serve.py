@@ -388,15 +388,18 @@ def hold_over() -> None:
     gc.freeze()
 
 
-def warm_up(config: Config) -> None:
-    """Read now what the first rebuild would read first: the records, held in memory, and
-    their resolution (a first build that found nothing changed read neither). The first
-    edit is then as quick as the next ones."""
+def warm_up(config: Config, unsafe_html: bool = False) -> None:
+    """Read and make now what the first rebuild would: the records, held in memory, their
+    resolution (a first build that found nothing changed read neither), and what a build
+    makes of each of them (:meth:`kg.site.Site.warm`). The first edit is then as quick as
+    the next ones."""
     from kg.cache import hold_records
     from kg.resolve import resolve_wiki
+    from kg.site import Site
 
     with contextlib.suppress(Exception):  # only a head start: the next build reads anyway
-        resolve_wiki(hold_records(config).notes.values())
+        Site(resolve_wiki(hold_records(config).notes.values()), config,
+             unsafe_html=unsafe_html).warm()
 
 
 def watched_paths(config: Config) -> list[Path]:
@@ -477,12 +480,7 @@ def _serve(config: Config, host: str, port: int, say: Callable[[str], None], wat
     state = ServeState(config.out)
     host = bind_address(host)
     server = listen(host, port, state)  # first: a port in use is said before a long build
-    if rebuild(config, state, say, unsafe_html=unsafe_html) is not None:
-        warm_up(config)
-        # what changed meanwhile (the watcher starts below): a build that stops at the stamp
-        # when nothing did, and says nothing then
-        rebuild(config, state, say, quiet=True, unsafe_html=unsafe_html)
-    hold_over()  # the cache written and the garbage collected once idle (Rebuilder.idle)
+    built = rebuild(config, state, say, unsafe_html=unsafe_html) is not None
     listener = Listener(server)
     listener.start()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as a URL writes it
@@ -491,6 +489,12 @@ def _serve(config: Config, host: str, port: int, say: Callable[[str], None], wat
         say(f"note: only requests for a local Host (localhost, 127.0.0.1, [::1]) are answered; "
             f"from another machine, http://<this machine>:{server.server_address[1]}/ gets "
             "403 (kg serve is a preview, not a web server: publish the built site instead)")
+    if built:  # the site served already, while the first edit's head start is made
+        warm_up(config, unsafe_html)
+        # what changed meanwhile (the watcher starts below): a build that stops at the stamp
+        # when nothing did, and says nothing then
+        rebuild(config, state, say, quiet=True, unsafe_html=unsafe_html)
+    hold_over()  # the cache written and the garbage collected once idle (Rebuilder.idle)
     stop = stop or threading.Event()
     builder = Rebuilder(config, state, listener, say, settings, unsafe_html,
                         site_there=state.site_there(), put_off=True)

@@ -19,6 +19,7 @@ import io
 import itertools
 import json
 import operator
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -1207,6 +1208,23 @@ class Site:
         """The wiki's note and placeholder pages, made or kept: how large its lists, trackers
         and exports are, which every build makes or splices."""
         return len(self.wiki.notes) + len(self.wiki.placeholders)
+
+    def warm(self) -> None:
+        """Make now what an edit's build makes of every note (``kg serve``, once its first
+        build is done, before a change comes): each node's facts, the exports' states, the
+        list pages' keys and the lines they show, so that the first edit takes them again
+        as the later ones do (at 10,000 notes it took 2.4 s, the next ones 0.7 s). Nothing
+        is written but to the null device."""
+        node_facts(self.views)
+        self.splices.states(None, None)
+        self._remembered.keeping = True
+        self.questions()  # (its key: 25,000 rows of which no line is kept)
+        self.angles()
+        for made in (self.timeline(), *self.tag_pages(), *self.tier_pages(), self.index()):
+            if made.write is not None:
+                made.write(Path(os.devnull))
+            else:
+                made.make()
 
     def an_edit(self) -> bool:
         """Whether this build is an edit's (its exports spliced, few note pages made), which

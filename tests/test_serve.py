@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import site_tree
 
 from kg.config import Config
 from kg.serve import is_local_host, serve, site_file
@@ -1195,3 +1196,43 @@ def test_serve_stopped_by_a_signal_writes_what_it_put_off(tmp_path: Path,
     assert opened is not None
     with opened:
         assert opened.stats() == kg.cache.scan(config.wiki)
+
+
+def test_serve_makes_what_its_first_edit_takes_again_before_the_edit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, between_builds: None) -> None:
+    """Once its first build is done, ``kg serve`` makes what an edit's build makes of every
+    note (the lists' lines among them: :meth:`kg.site.Site.warm`): its first edit then
+    makes again only the edited note's line of the timeline, and the site is a full
+    build's."""
+    import kg.cache
+    import kg.site
+    from kg.build import build
+    from kg.serve import warm_up
+
+    config = _config(tmp_path)
+    for name in ("beta", "gamma"):
+        (config.wiki / f"{name}.md").write_text(
+            NOTE.format(title=name.title()) + "## TL;DR\nSome text.\n", encoding="utf-8")
+    build(config)
+    monkeypatch.setattr(kg.cache, "_held", None)  # as a new process finds it
+    monkeypatch.setattr(kg.site, "_remembered", kg.site.Remembered({}))
+    assert build(config).rendered == 0
+    warm_up(config)
+    made: list[str] = []
+    real = kg.site.Remembered.lines
+
+    def lines(self: kg.site.Remembered, kind: tuple[object, ...], notes: Any,
+              line: Any) -> str:
+        if kind[1] != 3:  # not the timeline's
+            return real(self, kind, notes, line)
+        return real(self, kind, notes, lambda note: made.append(note.id) or line(note))
+
+    monkeypatch.setattr(kg.site.Remembered, "lines", lines)
+    beta = config.wiki / "beta.md"
+    beta.write_text(beta.read_text(encoding="utf-8").replace("Some text.", "Edited."),
+                    encoding="utf-8")
+    build(config)
+    assert made == ["beta"]
+    full = dataclasses.replace(config, out=tmp_path / "full")
+    build(full, full=True)
+    assert site_tree(config.out) == site_tree(full.out)
