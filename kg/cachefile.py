@@ -277,7 +277,7 @@ def cache_file(config: Config) -> Path:
 
 
 RECORD_MODULES = ("__init__", "attachments", "bidi", "body", "cache", "cachefile", "discover",
-                  "errors", "frontmatter", "ids", "model", "parse", "relations", "resolve",
+                  "errors", "frontmatter", "ids", "memo", "model", "parse", "relations", "resolve",
                   "urls", "workers")
 """The modules the cached records depend on (a test keeps this list complete)."""
 
