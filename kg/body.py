@@ -460,6 +460,12 @@ def _outside_math(change: Callable[[str], str], text: str) -> str:
     return "".join(out)
 
 
+_TABLE_RULE = re.compile(r"\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?")
+"""A table's rule under its header (``|---|:--:|``)."""
+_TABLE_BAR = re.compile(r"(?<!\\)\|")
+"""A bar between a table's cells (not ``\\|``, the bar of a link's label in a cell)."""
+
+
 class _Sentences:
     """The sentences of one paragraph, each made plain text once, however many links it
     holds (a paragraph of ten thousand links costs ten thousand lookups, not scans)."""
@@ -506,6 +512,8 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
         length = 0
         for lineno, text in paragraph:
             stripped = _LEAD.sub("", text.strip()).strip()  # > [!note], - [ ], 1.: no words
+            if stripped.startswith("|") and _TABLE_RULE.fullmatch(stripped):
+                continue  # a table's rule (|---|:--:|): no words, no sentence
             if "^" in stripped:  # a block id ending the line: an anchor, not a sentence's
                 stripped = BLOCK_ID_AT_END.sub("", stripped)
             if parts and _block_property(text, stripped):  # not shown: no words either
@@ -554,6 +562,8 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                     for (start, end, words), end_before in zip(
                         shown, [0, *(e for _, e, _ in shown)], strict=False)
                 ) + joined[shown[-1][1]:]
+        if parts and parts[0].startswith("|"):  # a table's row (a paragraph of its own):
+            readable = _TABLE_BAR.sub(" ", readable)  # its cells, one for one (links' places)
         if "#" in code_free:  # not where the renderer makes none: links, math, definitions
             text = code_free if not definitions else " ".join(  # ``[r]: url "#x"`` shows none
                 " " * len(part) if lineno in definitions else code_free[start:start + len(part)]
@@ -611,13 +621,16 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 current_lines = []
                 continue
         is_item = bool(_BULLET.match(text) or _ORDERED.match(text))
+        is_row = text.lstrip().startswith("|")  # a table's: a sentence of its own
         if text.strip():
             in_list = is_item or (in_list and (indented or not previous_blank))
         previous_blank = not text.strip()
-        if not text.strip() or is_item:
+        if not text.strip() or is_item or is_row:
             flush_paragraph()
         if text.strip():
             paragraph.append((lineno, text))
+            if is_row:
+                flush_paragraph()
             if "]:" in text and (definition := LINK_DEFINITION.match(text)) is not None:
                 definitions.add(lineno)
                 ref = attachments.destination_ref(definition.group(2))  # for ![x][r]

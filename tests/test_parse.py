@@ -692,3 +692,14 @@ def test_an_angle_s_title_and_text_are_parted_without_their_dash(parse, written:
                  "c.md")
     assert [(a.title, a.text) for a in note.angles] == [("Ledgers", "see the ledger."),
                                                         ("-1 is odd", "yes")]
+
+
+def test_a_link_in_a_table_row_is_mentioned_with_that_row_s_cells(parse) -> None:
+    """A link in a table's row is mentioned with the row's cells as its sentence, without
+    the bars (the rows had run together with the rule: "| Name | Link | |------| | Alias
+    text | b |"); a label behind ``\\|`` stays the label."""
+    note = parse("---\ntitle: A\n---\nIntro [[c]] here.\n\n| Name | Link |\n|------|:----:|\n"
+                 "| Alias text | [[b]] |\n| Other | [[b\\|the bee]] and more |\n", "a.md")
+    assert [(m.target, m.line, m.context) for m in note.mentions] == [
+        ("c", 4, "Intro c here."), ("b", 8, "Alias text b"),
+        ("b", 9, "Other the bee and more")]
