@@ -275,6 +275,7 @@ class Remembered:
 _remembered = Remembered({})
 """The last build's items (:class:`Remembered`)."""
 
+
 def _text_marks(*texts: str) -> int:
     """What a tracker needs to know of a line's text: 1 if it may hold a link (to resolve
     for its key), 2 if TeX (the page loads KaTeX)."""
