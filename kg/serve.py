@@ -480,7 +480,12 @@ def _serve(config: Config, host: str, port: int, say: Callable[[str], None], wat
     state = ServeState(config.out)
     host = bind_address(host)
     server = listen(host, port, state)  # first: a port in use is said before a long build
-    built = rebuild(config, state, say, unsafe_html=unsafe_html) is not None
+    if rebuild(config, state, say, unsafe_html=unsafe_html) is not None:
+        warm_up(config, unsafe_html)
+        # what changed meanwhile (the watcher starts below): a build that stops at the stamp
+        # when nothing did, and says nothing then
+        rebuild(config, state, say, quiet=True, unsafe_html=unsafe_html)
+    hold_over()  # the cache written and the garbage collected once idle (Rebuilder.idle)
     listener = Listener(server)
     listener.start()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address, as a URL writes it
@@ -489,12 +494,6 @@ def _serve(config: Config, host: str, port: int, say: Callable[[str], None], wat
         say(f"note: only requests for a local Host (localhost, 127.0.0.1, [::1]) are answered; "
             f"from another machine, http://<this machine>:{server.server_address[1]}/ gets "
             "403 (kg serve is a preview, not a web server: publish the built site instead)")
-    if built:  # the site served already, while the first edit's head start is made
-        warm_up(config, unsafe_html)
-        # what changed meanwhile (the watcher starts below): a build that stops at the stamp
-        # when nothing did, and says nothing then
-        rebuild(config, state, say, quiet=True, unsafe_html=unsafe_html)
-    hold_over()  # the cache written and the garbage collected once idle (Rebuilder.idle)
     stop = stop or threading.Event()
     builder = Rebuilder(config, state, listener, say, settings, unsafe_html,
                         site_there=state.site_there(), put_off=True)

@@ -1212,7 +1212,7 @@ class Site:
 
     def warm(self) -> None:
         """Make now what an edit's build makes of every note (``kg serve``, once its first
-        build is done, before a change comes): each node's facts, the exports' states, the
+        build is done, before it serves): each node's facts, the exports' states, the
         list pages' keys and the lines they show, so that the first edit takes them again
         as the later ones do (at 10,000 notes it took 2.4 s, the next ones 0.7 s). Nothing
         is written but to the null device."""
