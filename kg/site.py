@@ -199,8 +199,10 @@ class Output:
 
 
 @contextlib.contextmanager
-def _template_errors(template: str, path: PagePath) -> Iterator[None]:
-    """A template's error as kg's, naming the template and the page."""
+def _template_errors(template: str, path: PagePath, own: bool) -> Iterator[None]:
+    """A template's error as kg's, naming the template and the page; with templates of the
+    wiki's ``own``, what Python raises in one of its expressions too (kg's own theme raising
+    it is kg's bug, which keeps its traceback)."""
     try:
         yield
     except jinja2.TemplateSyntaxError as err:
@@ -212,6 +214,8 @@ def _template_errors(template: str, path: PagePath) -> Iterator[None]:
                             hint="fix the template, or remove it to use the theme's") from err
     except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError,
             RecursionError) as err:  # what an expression of a wiki's own template may raise
+        if not own:
+            raise
         said = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
         raise TemplateError(f"template {template} failed on {path}: {said}",
                             hint="fix the template, or remove it to use the theme's") from err
@@ -501,6 +505,8 @@ class Site:
         self.graphs = GraphBuilder(self.views)
         self.dirs = template_dirs(config)
         self.templates, own = read_templates(self.dirs)
+        self.own_templates = own
+        """Whether the wiki has page templates of its own (:func:`read_templates`)."""
         self.env = environment(config, self.templates)
         self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
         self.tex_md = make_tex_renderer()
@@ -593,12 +599,12 @@ class Site:
             return self._context(path, nav, absolute, found)
 
         def make() -> bytes:
-            with _template_errors(template, path):
+            with _template_errors(template, path, self.own_templates):
                 html = self.env.get_template(template).render(values())
             return html.encode("utf-8")
 
         def write(target: Path) -> None:
-            with _template_errors(template, path), open(target, "wb") as f:
+            with _template_errors(template, path, self.own_templates), open(target, "wb") as f:
                 pieces = self.env.get_template(template).generate(values())
                 while batch := list(itertools.islice(pieces, 4096)):  # a piece may be ""
                     f.write("".join(batch).encode("utf-8"))

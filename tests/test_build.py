@@ -544,6 +544,24 @@ def test_a_wiki_s_own_template_that_fails_is_an_error_naming_it(write_wiki, tmp_
     assert snapshot(config.out) == before
 
 
+def test_a_python_error_under_kg_s_own_theme_is_kg_s_with_its_traceback(
+        write_wiki, monkeypatch) -> None:
+    """Without templates of the wiki's own, a Python error while rendering is kg's bug: it
+    is not told as a template to fix or remove (there is none), and keeps its traceback."""
+    import kg.site
+    from kg.errors import TemplateError
+
+    config = write_wiki(GOOD)
+
+    def broken(text: str) -> str:
+        raise TypeError("kg's own bug")
+
+    monkeypatch.setattr(kg.site, "isolate", broken)
+    with pytest.raises(TypeError, match="kg's own bug") as caught:
+        build(config, full=True)
+    assert not isinstance(caught.value, TemplateError)
+
+
 SMALL = {
     **GOOD,
     "later.md": "---\ntitle: Later\ndate: 2026-02-01\nanswers: [a#q-one]\n---\n",
