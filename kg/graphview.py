@@ -29,7 +29,7 @@ from kg.ids import NoteId
 from kg.memo import LastMade, between_builds
 from kg.model import Edge, EdgeKind, Note, Placeholder, Wiki
 from kg.relations import RELATIONS
-from kg.views import Views
+from kg.views import Views, only_moved
 
 SEED = 7
 SPRING_LIMIT = 500
@@ -163,9 +163,11 @@ def _edge_records(edges: tuple[Edge, ...]) -> EdgeRecords:
     return EdgeRecords(tuple(records), {source: tuple(found) for source, found in out.items()})
 
 
-edge_records: LastMade[EdgeRecords] = LastMade(_edge_records)
+edge_records: LastMade[EdgeRecords] = LastMade(
+    _edge_records, lambda records, changes: records if only_moved(changes) else None)
 """The :class:`EdgeRecords` of the wiki's edges; the last ones again while they are equal
-(``kg serve``: an edit of a note's text leaves every edge as it was)."""
+(``kg serve``: an edit of a note's text leaves every edge as it was), or differ only in
+lines, which no record holds."""
 
 
 _last_nodes: dict[NoteId, tuple[object, int, dict[str, Any]]] = {}

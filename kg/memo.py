@@ -12,6 +12,7 @@ mostly the very same objects; making the value again, a Python loop over all of 
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -37,22 +38,48 @@ def between_builds() -> bool:
 class LastMade(Generic[T]):
     """``make(records)``, made again only when ``records`` differ from the last call's: the
     last value otherwise. Records equal but not the same objects (a resolution made anew)
-    are kept in the last ones' place, so that the next comparison is by identity."""
+    are kept in the last ones' place, so that the next comparison is by identity.
 
-    def __init__(self, make: Callable[[tuple[Any, ...]], T]) -> None:
+    ``patch(value, changes)``, if given, makes the value from the last one when as many
+    records came, a few of them changed (``changes``: each changed place with the old and
+    the new record), or gives None to have it made again."""
+
+    def __init__(self, make: Callable[[tuple[Any, ...]], T],
+                 patch: Callable[[T, list[tuple[int, Any, Any]]], T | None] | None = None
+                 ) -> None:
         self._make = make
+        self._patch = patch
         self._of: tuple[Any, ...] | None = None
         self._value: T | None = None
 
     def __call__(self, records: tuple[Any, ...]) -> T:
-        if self._value is None or not (self._of is records or self._of == records):
-            self._value = self._make(records)
+        last, value = self._of, self._value
+        if value is None or not (last is records or last == records):
+            patched = None
+            if (self._patch is not None and value is not None and last is not None
+                    and len(last) == len(records)):
+                changes = _changes(last, records)
+                if len(changes) <= max(64, len(records) // 100):  # an edit's few
+                    patched = self._patch(value, changes)
+            self._value = value = patched if patched is not None else self._make(records)
         self._of = records
-        return self._value
+        return value
 
     def forget(self) -> None:
         """Let the last records and value go (a test's fresh start)."""
         self._of = self._value = None
+
+
+def _changes(old: tuple[Any, ...], new: tuple[Any, ...]) -> list[tuple[int, Any, Any]]:
+    """Each place where ``new`` holds another object than ``old``, with both; found in C."""
+    same = list(map(operator.is_, old, new))
+    changes: list[tuple[int, Any, Any]] = []
+    at = -1
+    with contextlib.suppress(ValueError):
+        while True:
+            at = same.index(False, at + 1)
+            changes.append((at, old[at], new[at]))
+    return changes
 
 
 class PerRecord:

@@ -6,6 +6,7 @@ only lay them out. The same views feed ``kg connections`` in the terminal.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import operator
@@ -140,9 +141,36 @@ def _edge_index(edges: tuple[Edge, ...]) -> EdgeIndex:
          for nid, others in near.items()})
 
 
-edge_index: LastMade[EdgeIndex] = LastMade(_edge_index)
+def only_moved(changes: list[tuple[int, Edge, Edge]]) -> bool:
+    """Whether each changed edge is the old one but for its line (an edit that added or took
+    out a line before a note's links)."""
+    return all(dataclasses.replace(old, line=new.line) == new for _, old, new in changes)
+
+
+def _moved_index(index: EdgeIndex, changes: list[tuple[int, Edge, Edge]]) -> EdgeIndex | None:
+    """``index`` with each changed edge in its old one's places, when only their lines
+    changed (the neighbours and degrees are the same); None otherwise."""
+    if not only_moved(changes):
+        return None
+    # by value: ``index`` may hold equal edges of an earlier resolution than ``changes``'
+    swap = {old: new for _, old, new in changes}
+    ends = {nid for _, old, _ in changes for nid in (old.source, old.target)}
+
+    def moved(table: Mapping[NoteId, tuple[Edge, ...]]) -> dict[NoteId, tuple[Edge, ...]]:
+        copy = dict(table)
+        for nid in ends:
+            found = copy.get(nid)
+            if found is not None:
+                copy[nid] = tuple(swap.get(edge, edge) for edge in found)
+        return copy
+
+    return index._replace(out=moved(index.out), inc=moved(index.inc), at=moved(index.at))
+
+
+edge_index: LastMade[EdgeIndex] = LastMade(_edge_index, _moved_index)
 """The :class:`EdgeIndex` of the wiki's edges; the last one again while they are equal
-(most edits in ``kg serve``: a tenth of the time of making it)."""
+(most edits in ``kg serve``: a tenth of the time of making it), or with an edit's edges put
+in place where only their lines moved (an added line: 0.2 s made again)."""
 
 
 _DATE = operator.attrgetter("date")

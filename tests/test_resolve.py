@@ -383,8 +383,8 @@ def test_resolving_again_follows_changed_names(parse) -> None:
 def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch, between_builds) -> None:
     """What is made of the edges alone (the views' neighbours and degrees, the graph's edge
     records) and each note's export unit are the last build's while the edges are equal
-    (``kg serve`` after an edit of a note's text), and made again, equal to a fresh
-    computation, when an edge changed, even only its line."""
+    (``kg serve`` after an edit of a note's text), and made again, or patched where only an
+    edge's line moved, equal to a fresh computation, when an edge changed."""
     from kg import graphview, splice, views
 
     def forget() -> None:
@@ -413,6 +413,8 @@ def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch, between_buil
 
     moved, later, graph_later, units_later = made("---\ntitle: A\n---\n\nSee [[B]].\n")
     assert later.out is not first.out
+    # only a line moved: the edges put in their old ones' places, the rest kept
+    assert later.adjacent is first.adjacent and graph_later._edges is graph._edges
     assert [e.line for e in later.out["a"]] == [5]  # the line as it is now
     assert later.connections("b").mentions_in[0].line == 5
     v, g, u = fresh(moved)
@@ -452,3 +454,23 @@ def test_a_single_build_keeps_no_tracking_past_its_end(parse) -> None:
     assert not kg.resolve._last_by_note and not kg.resolve._last_tracked
     again = resolve_wiki([a]).questions
     assert again == first and again[0] is not first[0]
+
+
+def test_edges_that_moved_and_changed_are_indexed_as_made_afresh(parse) -> None:
+    """An edit that moves a note's links to other lines is patched into the last index; one
+    that also changes a link (another target, a relation, one more) makes it again: either
+    way the index equals a fresh computation."""
+    from kg import graphview, views
+
+    b = parse("---\ntitle: B\n---\nbody\n", "b.md")
+    c = parse("---\ntitle: C\n---\nbody\n", "c.md")
+    texts = ["See [[B]] and [[C]].\n", "\n\nSee [[B]] and [[C]].\n", "\nSee [[C]] and [[B]].\n",
+             "\nSee [[B]].\n\nAnd [[C]], [[B]].\n", "See [[B]].\n"]
+    for text in texts:
+        wiki = resolve_wiki([parse("---\ntitle: A\n---\n" + text, "a.md"), b, c])
+        index, records = views.edge_index(wiki.edges), graphview.edge_records(wiki.edges)
+        fresh_index = views._edge_index(wiki.edges)
+        assert index == fresh_index, text
+        assert records == graphview._edge_records(wiki.edges), text
+        assert [[e.line for e in found] for found in index.at.values()] == [
+            [e.line for e in found] for found in fresh_index.at.values()], text
