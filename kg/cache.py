@@ -985,14 +985,17 @@ def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
 
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        # the old one removed first, not renamed over: ext4 writes out at once the data of
-        # a file renamed over another (0.07 s for the 160 MB the splice has just written)
+        # linked beside, then renamed over the old one: never missing for a reader (the
+        # saved queries read it meanwhile), though ext4 then writes the 160 MB out at once
+        link = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+            link.unlink()
         try:
-            os.link(source, path)
+            os.link(source, link)
         except OSError:  # another file system, or one without links
             write_atomic(path, copy)
+        else:
+            os.replace(link, path)
         _keep_as(path, _ntriples_key(config, graph))
 
 
