@@ -1130,6 +1130,7 @@ class Site:
             return []
         from kg import rdf
 
+        self.splices.triples_written()  # the spliced ones, kept, rather than made again
         runner = QueryRunner(rdf.to_store(self._ntriples()), self.wiki, self.config)
         seconds = self.config.query_seconds
         return [(query, runner.run_within(query, seconds)) for query in self.queries]

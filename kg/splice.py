@@ -332,6 +332,8 @@ class Splices:
         self._search_plan: tuple[Path, list[tuple[str, bytes]]] | None = None
         self._beside: ThreadPoolExecutor | None = None
         self._written: list[Future[None]] = []
+        self._triples: Future[None] | None = None
+        """The writing of graph.nt, once asked for (:meth:`triples_written`)."""
 
     def states(self, graph: GraphState | None,
                search: SearchState | None) -> tuple[GraphState, SearchState]:
@@ -423,6 +425,15 @@ class Splices:
                 then(target)
 
         self._write(write)
+        if fmt == "nt" and self._beside is not None:
+            self._triples = self._written[-1]
+
+    def triples_written(self) -> None:
+        """Wait until graph.nt is written, if a thread beside is splicing it (and then keeps
+        it as the cache's N-Triples: a saved query asking for them before had had them all
+        made again, seconds at 10,000 notes)."""
+        if self._triples is not None:
+            self._triples.result()
 
     def write_search(self, path: str, target: Path, head: bytes, tail: bytes,
                      whole: Callable[[IO[bytes]], None]) -> None:

@@ -290,3 +290,28 @@ def test_copy_range_appends_the_bytes_asked_for(tmp_path: Path, kernel: str,
         assert copy_range(src.fileno(), dst.fileno(), 1_279_990, 1_300_000) == 10
     data = source.read_bytes()
     assert target.read_bytes() == b"head:" + data[3:1_100_003] + data[1_279_990:]
+
+
+def test_saved_queries_beside_a_splice_read_the_spliced_triples(
+        write_wiki: WriteWiki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In ``kg serve`` the exports are spliced by a thread beside the pages; the saved
+    queries' pages, made meanwhile, wait for the spliced graph.nt (kept as the cache's
+    N-Triples) instead of having every triple made again, and answer from the edit."""
+    import kg.cache
+
+    config = write_wiki({"alpha.md": ALPHA, "bee.md": BEE, "cee.md": CEE})
+    queries = config.wiki / "queries"
+    queries.mkdir()
+    (queries / "titles.rq").write_text(
+        "# Titles\nPREFIX schema: <https://schema.org/>\n"
+        "SELECT ?title WHERE { ?n schema:name ?title } ORDER BY ?title\n", encoding="utf-8")
+    build(config, cache="later")
+    kg.cache.settle_held()
+    EDITS["title"](config)
+    with monkeypatch.context() as patch:
+        patch.setattr(kg.rdf, "write_ntriples", lambda *_: pytest.fail("N-Triples made again"))
+        result = build(config, cache="later")
+    kg.cache.settle_held()
+    assert result.rendered
+    page = (config.out / "queries" / "titles.html").read_text(encoding="utf-8")
+    assert "Bees" in page and exports(config) == whole(config)
