@@ -973,16 +973,9 @@ def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
     moment (copying 160 MB took a quarter of a second), else a copy by the kernel. The
     build writes the site's files anew, never in place; one changed in place all the same
     no longer has the stat its key file holds."""
-    from kg.cachefile import copy_range
+    from kg.cachefile import copy_whole
 
     path = cache_file(config).with_suffix(".nt")
-
-    def copy(f: IO[bytes]) -> None:
-        with open(source, "rb") as src:
-            size = os.fstat(src.fileno()).st_size
-            if copy_range(src.fileno(), f.fileno(), 0, size) < size:
-                raise OSError(f"{source} was cut short while it was copied")
-
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         # linked beside, then renamed over the old one: never missing for a reader (the
@@ -993,7 +986,7 @@ def keep_ntriples(config: Config, graph: Graph, source: Path) -> None:
         try:
             os.link(source, link)
         except OSError:  # another file system, or one without links
-            write_atomic(path, copy)
+            write_atomic(path, lambda f: copy_whole(source, f.fileno()))
         else:
             os.replace(link, path)
         _keep_as(path, _ntriples_key(config, graph))

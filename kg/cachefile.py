@@ -738,6 +738,15 @@ def copy_range(src: int, dst: int, start: int, stop: int) -> int:
     return copied - start
 
 
+def copy_whole(source: Path, dst: int) -> None:
+    """The file ``source`` appended to the file ``dst`` (:func:`copy_range`); one cut short
+    while it is copied is an ``OSError``."""
+    with open(source, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        if copy_range(src.fileno(), dst, 0, size) < size:
+            raise OSError(f"{source} was cut short while it was copied")
+
+
 def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *,
                  private: bool = True) -> None:
     """Write a file whole or not at all: a temporary file beside it, then ``os.replace``.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -565,9 +564,7 @@ def ntriples_bytes(source: Path) -> bytes:
 
 def copy_ntriples(source: Path, target: Path) -> None:
     """The N-Triples file ``source`` copied into the file ``target``, by the kernel."""
-    from kg.cachefile import copy_range
+    from kg.cachefile import copy_whole
 
-    with open(source, "rb") as src, open(target, "wb") as dst:
-        size = os.fstat(src.fileno()).st_size
-        if copy_range(src.fileno(), dst.fileno(), 0, size) < size:
-            raise OSError(f"{source} was cut short while it was copied")
+    with open(target, "wb") as dst:
+        copy_whole(source, dst.fileno())
