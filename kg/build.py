@@ -233,45 +233,48 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
                       previous.pages if previous else {})
     say(f"{plural(len(wiki.notes), 'note')} read; rendering the pages that changed")
     stage = staging(config.out)
-    with stage as tmp:
-        before = (inc.Previous(staging_out(config.out), previous.pages,
-                               inc.untouched_folders(staging_out(config.out), previous))
-                  if previous else None)
-        emitter = inc.Emitter(tmp, before, site.task_done)
-        tasks = site.tasks()
-        # An edit's few pages: made here, beside a thread splicing the exports, unless a
-        # child forked to write the cache shares the records already (kg build: a worker
-        # then costs no more copying of memory, and makes the lists and the exports
-        # beside this process: 0.3 s sooner, alternating runs)
-        edit = site.an_edit() and not graph.writing_aside
-        with site.splices.beside() if edit else contextlib.nullcontext():
-            made = list(inc.emit_all(tasks, emitter, 1 if edit else jobs or jobs_wanted(),
-                                     site.page_count()))
-        made += [emitter.emit(p) for p in site.static([m.path for m in made])]
-        sitemap = site.sitemap(m.path for m in made)
-        if sitemap is not None:  # with a base_url
-            made.append(emitter.emit(sitemap))
-        pages = {m.path: m.key for m in made}
-        inc.write_marker(tmp, pages)
-        stage.settle(made, previous.pages if previous else None, emitter.link)
-    marker = stage.marker  # its stat pairs the manifest with this site
-    kinds = edge_kinds(wiki)
-    result = BuildResult(
-        notes=len(wiki.notes),
-        connections=kinds[EdgeKind.CONNECTION],
-        mentions=kinds[EdgeKind.MENTION],
-        placeholders=len(wiki.placeholders),
-        questions=len(wiki.questions),
-        files=len(made),
-        rendered=sum(1 for m in made if m.rendered),
-        removed=len(previous.pages.keys() - pages.keys()) if previous else 0,
-        seconds=time.perf_counter() - started,
-        warnings=tuple(w for w in wiki.warnings
-                       if w.severity is Severity.WARNING and w.code not in config.ignore),
-        out=config.out,
-    )
+    # An edit's few pages: made here, beside a thread splicing the exports, unless a child
+    # forked to write the cache shares the records already (kg build: a worker then costs
+    # no more copying of memory, and makes the lists and the exports beside this process:
+    # 0.3 s sooner, alternating runs). The pages go into place (and kg serve reloads them)
+    # while the thread still writes the exports, which follow them (:meth:`staging.settle`).
+    edit = site.an_edit() and not graph.writing_aside
     try:
-        published(result)
+        with site.splices.beside() if edit else contextlib.nullcontext():
+            with stage as tmp:
+                before = (inc.Previous(staging_out(config.out), previous.pages,
+                                       inc.untouched_folders(staging_out(config.out), previous))
+                          if previous else None)
+                emitter = inc.Emitter(tmp, before, site.task_done)
+                made = list(inc.emit_all(site.tasks(), emitter,
+                                         1 if edit else jobs or jobs_wanted(), site.page_count()))
+                made += [emitter.emit(p) for p in site.static([m.path for m in made])]
+                sitemap = site.sitemap(m.path for m in made)
+                if sitemap is not None:  # with a base_url
+                    made.append(emitter.emit(sitemap))
+                pages = {m.path: m.key for m in made}
+                inc.write_marker(tmp, pages)
+                stage.settle(made, previous.pages if previous else None, emitter.link,
+                             [p.relative_to(tmp).as_posix() for p in site.splices.late()],
+                             site.splices.wait)
+            marker = stage.marker  # its stat pairs the manifest with this site
+            kinds = edge_kinds(wiki)
+            result = BuildResult(
+                notes=len(wiki.notes),
+                connections=kinds[EdgeKind.CONNECTION],
+                mentions=kinds[EdgeKind.MENTION],
+                placeholders=len(wiki.placeholders),
+                questions=len(wiki.questions),
+                files=len(made),
+                rendered=sum(1 for m in made if m.rendered),
+                removed=len(previous.pages.keys() - pages.keys()) if previous else 0,
+                seconds=time.perf_counter() - started,
+                warnings=tuple(w for w in wiki.warnings
+                               if w.severity is Severity.WARNING and w.code not in config.ignore),
+                out=config.out,
+            )
+            published(result)
+            stage.settle_late()  # the exports the thread beside wrote
     finally:
         stage.discard()  # the previous site, swapped out: removed once the new one is shown
     # a note naming a file the wiki lacks: adding the file is no change to the notes' stat,
@@ -454,6 +457,8 @@ class InPlace:
     written: list[str]
     gone: list[str]
     both: list[str]
+    late: list[str]
+    """Of ``written``: those moved after the others, once written (:meth:`staging.settle`)."""
 
 
 IN_PLACE_MAX = 200
@@ -487,22 +492,64 @@ class staging:
         self.marker: list[int] = []
         """The stat of the new site's marker, once it is in place."""
         self._in_place: InPlace | None = None
+        self._wait: Callable[[], None] = lambda: None
+        """Returns once the files moved in late (:attr:`InPlace.late`) are written."""
 
     def settle(self, made: Sequence[inc.Made], previous: dict[str, str] | None,
-               link: Callable[[str], None]) -> None:
+               link: Callable[[str], None], late: Sequence[str] = (),
+               wait: Callable[[], None] = lambda: None) -> None:
         """Choose how the pages ``made`` go into place beside the ``previous`` site's
         (their keys): moved into it, if few changed; else the folder swapped in whole, the
-        pages kept from it put beside the new ones by ``link``."""
+        pages kept from it put beside the new ones by ``link``. ``late``: files of
+        ``made`` that another thread may still be writing, until ``wait`` returns. Moved
+        into the site, they follow the others (:meth:`settle_late`), in the same site:
+        its marker, which lists the same files, is put in place with the first ones."""
         kept = [m.path for m in made if not m.rendered]
         if previous is not None:
             written = [m.path for m in made if m.rendered]
             gone = sorted(previous.keys() - {m.path for m in made})
             if len(written) + len(gone) <= max(IN_PLACE_MAX, len(made) // 10):
+                follow = set(late)
                 self._in_place = InPlace(written, gone,
-                                         sorted({*previous, *(m.path for m in made)}))
+                                         sorted({*previous, *(m.path for m in made)}),
+                                         [p for p in written if p in follow])
+                self._wait = wait
                 return
+        wait()  # a whole folder: swapped in with every file written
         for path in kept:
             link(path)
+
+    def settle_late(self) -> None:
+        """Move into the site the files :meth:`settle` let follow the others, once written.
+
+        They replace files of the same names, listed by the marker already: a build
+        stopped before they are all in place leaves a site whose marker no manifest
+        pairs with (the next build's is written after this), so the next build is whole.
+        """
+        plan, self._in_place = self._in_place, None
+        if plan is None or not plan.late:
+            return
+        try:
+            self._wait()
+        except OSError as err:
+            raise self._late_error(err) from err
+        late = plan.late
+        was = self.tmp / ".was"
+        try:
+            with interrupts_deferred():
+                for n, path in enumerate(late):
+                    with contextlib.suppress(FileNotFoundError):  # not a rename over it
+                        os.rename(self.out / path, was / f"{n}.late")  # (see _update)
+                    os.rename(self.tmp / path, self.out / path)
+        except OSError as err:
+            raise self._late_error(err) from err
+
+    def _late_error(self, err: OSError) -> KgError:
+        return KgError(f"could not write the site: {err.strerror or err}",
+                       file=Path(err.filename) if err.filename else self.out,
+                       hint="check free space and permissions; the pages are new, the "
+                            "graph exports and the search index may be the previous build's "
+                            "until the next build, which writes them whole")
 
     def discard(self) -> None:
         """Remove the previous site (thousands of files: a build does it after it has told
@@ -617,7 +664,10 @@ class staging:
                 with contextlib.suppress(OSError):  # one still holding files stays
                     os.rmdir(out / folder)
             made: set[str] = set()
+            late = set(plan.late)
             for n, path in enumerate(written):
+                if path in late:
+                    continue
                 folder = path.rpartition("/")[0]
                 if folder not in made:
                     for new in reversed(_folders(path)):

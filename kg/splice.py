@@ -36,7 +36,7 @@ import mmap
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import attrgetter
@@ -332,6 +332,8 @@ class Splices:
         self._search_plan: tuple[Path, list[tuple[str, bytes]]] | None = None
         self._beside: ThreadPoolExecutor | None = None
         self._written: list[Future[None]] = []
+        self._late: list[Path] = []
+        """The files the thread beside writes (:meth:`late`)."""
         self._triples: Future[None] | None = None
         """The writing of graph.nt, once asked for (:meth:`triples_written`)."""
 
@@ -375,9 +377,11 @@ class Splices:
     def beside(self) -> Iterator[None]:
         """Splice the files planned in a thread beside the caller's other work, one file
         after another in the order asked (a whole file made instead may read the one before
-        it), all of them written when this ends (an error of one raised then). Splicing is
-        the kernel's copying of 400 MB at 10,000 notes (a quarter of a second, the GIL let
-        go), which an edit's build need not wait for nor fork a worker to do."""
+        it), all of them written when this ends (an error of one raised then, or by
+        :meth:`wait` before). Splicing is the kernel's copying of 400 MB at 10,000 notes (a
+        quarter of a second, the GIL let go), which an edit's pages need not wait for nor
+        fork a worker to do: a build puts them in place first (:meth:`late` names the files
+        still being written)."""
         self._beside = ThreadPoolExecutor(1, thread_name_prefix="kg-splice")
         # the thread takes the GIL back after each system call (a copy by the kernel, an
         # open): waiting the default 5 ms for this one to let it go each time made its
@@ -390,7 +394,17 @@ class Splices:
             beside, self._beside = self._beside, None
             beside.shutdown(wait=True)
             sys.setswitchinterval(switch)
-            written, self._written = self._written, []
+        self.wait()
+
+    def late(self) -> list[Path]:
+        """The files asked of the thread beside (:meth:`beside`), written or not yet."""
+        return list(self._late)
+
+    def wait(self) -> None:
+        """Wait until the thread beside has written every file asked of it; an error of
+        one is raised here, once none is still being written."""
+        written, self._written = self._written, []
+        wait(written)
         for future in written:
             future.result()
 
@@ -398,9 +412,11 @@ class Splices:
         """Do ``job`` once the files asked for so far are written: now, or beside."""
         self._write(job)
 
-    def _write(self, job: Callable[[], None]) -> None:
+    def _write(self, job: Callable[[], None], target: Path | None = None) -> None:
         if self._beside is not None:
             self._written.append(self._beside.submit(job))
+            if target is not None:
+                self._late.append(target)
         else:
             job()
 
@@ -424,7 +440,7 @@ class Splices:
             if then is not None:
                 then(target)
 
-        self._write(write)
+        self._write(write, target)
         if fmt == "nt" and self._beside is not None:
             self._triples = self._written[-1]
 
@@ -453,7 +469,7 @@ class Splices:
         if plan is None:
             write()
         else:
-            self._write(write)
+            self._write(write, target)
 
 
 # -- the files ----------------------------------------------------------------------------------

@@ -1153,6 +1153,92 @@ def test_an_edit_splices_its_exports_beside_unless_a_child_writes_the_cache(
     assert (config.out / "graph.nt").read_bytes() == (whole / "graph.nt").read_bytes()
 
 
+def _edited_beside(tmp_path: Path, text: str) -> Config:
+    """A wiki built once, then its note alpha edited: a build now is kg serve's edit, its
+    exports spliced by a thread beside the pages."""
+    from kg.build import build
+
+    config = _config(tmp_path)
+    (config.wiki / "beta.md").write_text(NOTE.format(title="Beta") + "See [[Alpha]].\n",
+                                         encoding="utf-8")
+    build(config)
+    (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha") + text, encoding="utf-8")
+    return config
+
+
+def test_an_edit_s_pages_are_shown_before_its_exports_are_spliced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kg serve's edit puts its pages in place, and says so (the open page reloads), while
+    the thread beside still splices the graph exports (hundreds of megabytes at 10,000
+    notes); they follow before the build returns, and the site is a full build's."""
+    import kg.splice
+    from kg.build import build
+
+    config = _edited_beside(tmp_path, "More.\n")
+    shown = threading.Event()
+    waited: list[bool] = []
+    real = kg.splice.splice_file
+
+    def held_back(*args: Any, **kwargs: Any) -> None:
+        waited.append(shown.wait(timeout=10))
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(kg.splice, "splice_file", held_back)
+    seen: dict[str, bytes] = {}
+
+    def published(_result: Any) -> None:
+        seen["page"] = (config.out / "notes" / "alpha.html").read_bytes()
+        seen["graph"] = (config.out / "graph.nt").read_bytes()
+        shown.set()
+
+    build(config, cache="later", published=published)
+    assert waited and all(waited)  # no splice was waited for before the pages were shown
+    assert b"More." in seen["page"] and b"More." not in seen["graph"]
+    assert b"More." in (config.out / "graph.nt").read_bytes()
+    whole = tmp_path / "whole"
+    build(Config(root=tmp_path / "w", wiki=config.wiki, out=whole), full=True)
+    assert site_tree(config.out) == site_tree(whole)
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+def test_exports_that_cannot_be_put_in_place_after_the_pages_are_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills as the spliced exports follow the pages already shown: kg serve
+    shows the error (the pages are new, the exports may be the previous build's), and the
+    next build, which finds no manifest of this site, writes it whole."""
+    import errno
+    import os
+
+    import kg.build
+    from kg.build import build, settle_tail
+    from kg.errors import KgError
+    from kg.serve import ServeState, rebuild
+
+    config = _edited_beside(tmp_path, "More.\n")
+    real = os.rename
+
+    def full_disk(source: Any, target: Any) -> None:
+        if Path(target) == config.out / "graph.ttl":
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        real(source, target)
+
+    monkeypatch.setattr(kg.build.os, "rename", full_disk)
+    state, said = ServeState(config.out), []
+    assert rebuild(config, state, said.append) is None
+    assert state.error is not None and "No space left" in str(state.error)
+    assert "graph.ttl" in str(state.error.file) and "whole" in (state.error.hint or "")
+    assert isinstance(state.error, KgError)
+    assert b"More." in (config.out / "notes" / "alpha.html").read_bytes()
+    monkeypatch.setattr(kg.build.os, "rename", real)
+    assert not settle_tail()  # nothing held for a site it did not finish
+    result = build(config)
+    assert result.rendered == result.files
+    whole = tmp_path / "whole"
+    build(Config(root=tmp_path / "w", wiki=config.wiki, out=whole), full=True)
+    assert site_tree(config.out) == site_tree(whole)
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
 @pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="POSIX signals")
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
 def test_serve_stopped_by_a_signal_writes_what_it_put_off(tmp_path: Path,
