@@ -158,6 +158,8 @@ class Graph:
         self._placeholders: dict[NoteId, tuple[str, tuple[NoteId, ...]]] | None = None
         self._placeholder_records: dict[NoteId, Placeholder] | None = None
         self._at: tuple[Wiki, dict[NoteId, list[tuple[int, Edge]]]] | None = None
+        self._by_content: dict[tuple[str, str], tuple[Note, bytes | memoryview]] | None = None
+        """Each note with its record's bytes, once written (:func:`_records`)."""
 
     @property
     def index(self) -> Index:
@@ -522,11 +524,20 @@ def _open(config: Config, path: Path, write_later: bool = False,
 def hold_records(config: Config) -> Wiki:
     """The wiki's records, held in memory for the next rebuild in this process (``kg
     serve``, once its first build is done): the held graph's when it has them in memory,
-    else read from the cache now. A rebuild takes its unchanged notes from them."""
+    else read from the cache now. A rebuild takes its unchanged notes from them, with
+    their bytes (checked now) and the wiki's files as found now (while the wiki is as
+    listed: :func:`_discover`), which the first rebuild would otherwise find first."""
     held = _held
     if held is not None and held[0] == cache_file(config) and held[1]._wiki is not None:
-        return held[1]._wiki
-    return open_graph(config).wiki()
+        graph = held[1]
+    else:
+        graph = open_graph(config)
+        graph.wiki()
+    if not graph.unwritten:
+        _records(graph)
+    if config.wiki.is_dir():
+        _discover(config.wiki, scan(config.wiki), keep=True)
+    return graph.wiki()
 
 
 def load_wiki_cached(config: Config) -> Wiki:
@@ -642,11 +653,13 @@ _discovered: tuple[tuple[Any, ...], tuple[Discovery, tuple[Finding, ...]]] | Non
 """The last discovery, with the listing it was made from (:func:`_discover`)."""
 
 
-def _discover(wiki: Path, stats: Mapping[str, Stat]) -> tuple[Discovery, tuple[Finding, ...]]:
+def _discover(wiki: Path, stats: Mapping[str, Stat], *, keep: bool = False
+              ) -> tuple[Discovery, tuple[Finding, ...]]:
     """The wiki's note files, and the errors of the files whose names give no id
     (:func:`kg.discover.discover_leniently`), found again only when the listing says a
     file came, went or was replaced (another inode, a symlink's target) or the templates'
-    setting changed: an edit in ``kg serve`` does not walk the wiki twice."""
+    setting changed: an edit in ``kg serve`` does not walk the wiki twice. ``keep``: kept
+    for the next call even if this is the first in the process."""
     from kg.cachefile import TEMPLATE_SETTINGS, TOOL_FOLDERS
     from kg.discover import discover_leniently as discover
 
@@ -658,7 +671,8 @@ def _discover(wiki: Path, stats: Mapping[str, Stat]) -> tuple[Discovery, tuple[F
     if last is not None and last[0] == listing:
         return last[1]
     found = discover(wiki)
-    if last is None:  # the first in this process, which may ask once (kg build): not kept
+    if last is None and not keep:  # the first in this process, which may ask once (kg
+        # build): not kept
         _discovered = (), found
         return found
     # kept only if the wiki is still as listed: a file renamed between the listing and the
@@ -742,12 +756,16 @@ def _records(graph: Graph) -> dict[tuple[str, str], tuple[Note, bytes | memoryvi
         pickled = graph._pickled
         return {(note.path, note.digest): (note, pickled(note)) for note in held.notes.values()}
     graph.settle()
+    if graph._by_content is not None:  # (the blobs of a written graph do not change)
+        return graph._by_content
     found: dict[tuple[str, str], tuple[Note, bytes | memoryview]] = {}
     for nid, (span, _out, _in) in graph._all_spans():
         if span is not None:
             data = checked(graph._blobs[span[0] : span[0] + span[1]], span)
             note: Note = held.notes[nid] if held is not None else safe_loads(data)
             found[note.path, note.digest] = note, data
+    if held is not None:  # every record in memory: kg serve's graph, read again next build
+        graph._by_content = found
     return found
 
 
