@@ -589,7 +589,7 @@ def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> Non
     first = Remembered({})
     first.keeping = True
     assert first.lines(("k",), [a, b], line) == "<li>a</li>\n<li>b</li>\n"
-    second = first.next()
+    second = first.next([a, b, c])
     second.keeping = True
     made.clear()
     b_again = SimpleNamespace(id="b")  # an edited note: another record
@@ -598,10 +598,53 @@ def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> Non
     assert made == ["c", "b"]
     made.clear()
     assert second.lines(("other",), [a], line) == "<li>a</li>\n" and made == ["a"]
-    third = second.next()  # kept: what the second build listed
+    third = second.next([a, b_again, c])  # kept: what the second build listed
     made.clear()
     assert third.lines(("k",), [a, b_again, c], line) and made == []
-    assert third.next().lines(("k",), [a], line) and made == ["a"]  # third kept nothing
+    assert third.next([a]).lines(("k",), [a], line) and made == ["a"]  # third kept nothing
+
+
+def test_remembered_lines_of_lists_an_edit_left_are_kept_for_the_next_edit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """kg serve's edits each render again only the lists that show the note edited: the
+    lines of the others (another tag's page, of the same folder: the same kind) are kept
+    from the build before, so the next edit, of a note in another list, makes its list
+    line by line no more. Records gone from the wiki are let go once they are many."""
+    from types import SimpleNamespace
+
+    import kg.site
+    from kg.site import Remembered
+
+    notes = [SimpleNamespace(id=f"n{i}") for i in range(6)]
+    made: list[str] = []
+
+    def line(note: Any) -> str:
+        made.append(note.id)
+        return f"<li>{note.id}</li>\n"
+
+    warm = Remembered({})  # the warm-up: every tag page
+    warm.keeping = True
+    warm.lines(("tags",), notes[:3], line)
+    warm.lines(("tags",), notes[3:], line)
+    first = warm.next(notes)  # an edit of n0: only the first tag's page again
+    first.keeping = True
+    edited = SimpleNamespace(id="n0")
+    notes[0] = edited
+    made.clear()
+    first.lines(("tags",), notes[:3], line)
+    assert made == ["n0"]
+    notes[4] = SimpleNamespace(id="n4")
+    second = first.next(notes)  # an edit of n4: the other tag's page, from kept lines
+    second.keeping = True
+    made.clear()
+    assert second.lines(("tags",), notes[3:], line) == "<li>n3</li>\n<li>n4</li>\n<li>n5</li>\n"
+    assert made == ["n4"]
+    live = set(map(id, notes))
+    assert len(second.next(notes).previous_held) == 8  # two records edited since
+    monkeypatch.setattr(kg.site, "_GONE_HELD", 0)
+    third = second.next(notes)  # the records of n0 and n4 before their edits, let go
+    assert set(third.previous_held) == live
+    assert set(third.previous_lines[("tags",)]) == live
 
 
 def test_per_record_values_are_kept_for_the_very_same_records_only(between_builds: None) -> None:
