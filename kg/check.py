@@ -33,7 +33,16 @@ from kg.errors import (
     unknown_codes,
 )
 from kg.frontmatter import field_line
-from kg.ids import NoteId, loose_id, name_key, shell_title, slugify, target_text
+from kg.ids import (
+    NoteId,
+    from_folder,
+    loose_id,
+    name_key,
+    relative_target,
+    shell_title,
+    slugify,
+    target_text,
+)
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -418,14 +427,16 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
             continue
         source = wiki.notes[edge.source]
         what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
-        broken = drafts.broken_path(edge.written) if drafts else None
+        folder = source.path.rpartition("/")[0]
+        named = from_folder(edge.written, folder)  # ./x: the path in the wiki
+        broken = drafts.broken_path(named) if drafts else None
         if broken is not None:
             out.append(Finding(WARNING, "placeholder",
                                f"{what} to '{edge.written}', whose note {broken} has errors: "
                                "shown as a placeholder until they are fixed",
                                _at(source, line=edge.line), f"fix {broken}"))
             continue
-        draft = drafts.path(edge.written) if drafts else None
+        draft = drafts.path(named) if drafts else None
         if draft is not None:
             out.append(Finding(WARNING, "placeholder",
                                f"{what} to '{edge.written}', a draft ({draft} is kept out of "
@@ -435,6 +446,17 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
                                 if "_drafts" in draft.split("/")[:-1] else
                                 "publish it (remove draft: true or publish: false), or link "
                                 "another note")))
+            continue
+        missing = _missing_file(edge.written, named)
+        if missing is not None:
+            out.append(Finding(WARNING, "placeholder",
+                               f"{what} to '{edge.written}': there is no note file {missing}"
+                               if missing else
+                               f"{what} to '{edge.written}' leads out of the wiki",
+                               _at(source, line=edge.line),
+                               f"write {missing}, or correct the path" if missing else
+                               "link a note of the wiki by its path from this note's folder "
+                               "(./b.md) or from the wiki's top (folder/b.md)"))
             continue
         near = [n for n in suggested[edge.written] if n != edge.target]
         if near:
@@ -453,6 +475,18 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
                                _at(wiki.notes[edge.source], line=edge.line),
                                "remove the connection or point it at another note"))
     return out
+
+
+def _missing_file(written: str, named: str) -> str | None:
+    """The note file that a target written as a path (``./b``, ``../other/b.md``,
+    ``sub/b.md``), ``named`` as its path in the wiki, would be: what a finding of a missing
+    one names; ``""`` for a path out of the wiki; None for a name (``Plan``,
+    ``ai/agents``: a note to write, by that title)."""
+    if relative_target(written):
+        return "" if named == written else f"{target_text(named)}.md"
+    if written.strip().lower().endswith(".md"):
+        return f"{target_text(written.strip()[:-3])}.md"
+    return None
 
 
 def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:
