@@ -34,6 +34,7 @@ from kg.errors import (
     Location,
     ResolveError,
     Severity,
+    notes_have_errors,
 )
 from kg.ids import small_number
 from kg.workers import jobs_wanted
@@ -210,8 +211,7 @@ def _refuse_name_clashes(config: Config, wiki: Wiki) -> None:
 
     clashes = name_clashes(wiki.notes.values(), config.ignore)
     if clashes:
-        noun = "note has" if len(clashes) == 1 else "notes have"
-        raise BuildFailed(f"{len(clashes)} {noun} errors", findings=clashes)
+        raise BuildFailed(notes_have_errors(clashes), findings=clashes)
 
 
 def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,

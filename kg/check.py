@@ -27,6 +27,7 @@ from kg.errors import (
     Finding,
     KgError,
     Location,
+    NoteError,
     ResolveError,
     Severity,
     some_of,
@@ -133,9 +134,10 @@ def collect_leniently(config: Config) -> tuple[Wiki, list[Note], int, list[Findi
     for file in found.files:
         try:
             notes.append(parse_note(file.path.read_bytes(), nid=file.id, path=file.rel))
+        except NoteError as err:  # each of its errors, and its warnings
+            findings += err.as_findings()
         except KgError as err:
-            findings.append(err.as_finding(
-                "unknown-relation" if err.message.startswith("unknown relation") else "bad-note"))
+            findings.append(err.as_finding("bad-note"))
         except OSError as err:
             findings.append(Finding(ERROR, "unreadable", f"cannot read the note: {err}",
                                     Location(file.rel), "check the file's permissions"))
