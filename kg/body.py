@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 from kg import attachments
+from kg.ids import from_folder as from_folder  # where the renderer and checks take it
 
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -326,16 +327,6 @@ def _shortcode_path(shortcode: re.Match[str]) -> str:
     if shortcode.group(2) == "link":
         return "/" + quote(shortcode.group(3).lstrip("/"))
     return quote(shortcode.group(3)) + ".md"  # found by name, from the folder or anywhere
-
-
-def from_folder(target: str, folder: str) -> str:
-    """A wikilink's target written from the linking note's ``folder`` (``../Papers/BERT``,
-    ``./child``, Obsidian's "relative path" links) as its path in the wiki; any other target
-    as it is, as is one that would leave the wiki (then looked up as any name is)."""
-    if not target.startswith(("./", "../")):
-        return target
-    rel = posixpath.normpath(posixpath.join(folder, target))
-    return target if rel in (".", "..") or rel.startswith("../") else rel
 
 
 def atx_heading(line: str) -> tuple[int, str] | None:

@@ -840,8 +840,10 @@ def load_notes_leniently(found: Discovery, reuse: Mapping[tuple[str, str], Note]
         else:
             read.append(item)
     parsed = iter(parse_all(todo, jobs=jobs))
-    results = [next(parsed) if item is None else item for item in read]
-    errors = tuple(item for item in results if isinstance(item, Finding))
+    results: list[Note | Finding | tuple[Finding, ...]] = [
+        next(parsed) if item is None else item for item in read]
+    errors = tuple(f for item in results if not isinstance(item, Note)  # a note's every error
+                   for f in (item if isinstance(item, tuple) else (item,)))
     notes = [item for item in results if isinstance(item, Note)]
     wiki, ambiguous = resolve_leniently(notes)  # the others' links too: every error at once
     warnings = found.warnings + wiki.warnings + tuple(w for n in notes for w in n.warnings)

@@ -27,13 +27,23 @@ from kg.errors import (
     Finding,
     KgError,
     Location,
+    NoteError,
     ResolveError,
     Severity,
     some_of,
     unknown_codes,
 )
 from kg.frontmatter import field_line
-from kg.ids import NoteId, loose_id, name_key, shell_title, slugify, target_text
+from kg.ids import (
+    NoteId,
+    from_folder,
+    loose_id,
+    name_key,
+    relative_target,
+    shell_title,
+    slugify,
+    target_text,
+)
 from kg.model import EdgeKind, Note, Wiki
 from kg.resolve import Resolver
 
@@ -124,9 +134,10 @@ def collect_leniently(config: Config) -> tuple[Wiki, list[Note], int, list[Findi
     for file in found.files:
         try:
             notes.append(parse_note(file.path.read_bytes(), nid=file.id, path=file.rel))
+        except NoteError as err:  # each of its errors, and its warnings
+            findings += err.as_findings()
         except KgError as err:
-            findings.append(err.as_finding(
-                "unknown-relation" if err.message.startswith("unknown relation") else "bad-note"))
+            findings.append(err.as_finding("bad-note"))
         except OSError as err:
             findings.append(Finding(ERROR, "unreadable", f"cannot read the note: {err}",
                                     Location(file.rel), "check the file's permissions"))
@@ -291,18 +302,14 @@ def _written_as_id(name: str) -> bool:
             and any(c.isalpha() for c in name))
 
 
-def _duplicate_names(notes: list[Note]) -> list[Finding]:
-    """Names two notes claim: an alias or a front-matter ``id:`` (the resolver looks both
-    up in one table, so one note's alias and another's ``id:`` clash too), and one that is
-    another note's id, which wins; then titles two notes share. An id a Zettelkasten's
-    file name starts with (``202405011230 Title.md``) is not said here: two notes made in
-    one minute are no mistake, and a link by it is said to be ambiguous where it is. Names
-    are compared as links look them up (:func:`kg.ids.name_key`: any case, either Unicode
-    form), so that the names said to clash are the ones a link finds ambiguous; each
-    finding says the name as its note writes it."""
-    out: list[Finding] = []
-    # name → (note, field, the name as the note writes it)
-    claims: dict[str, list[tuple[Note, str, str]]] = defaultdict(list)
+_Claims = dict[str, list[tuple[Note, str, str]]]
+"""A name → each note that claims it, in which field (``aliases`` or ``id``), and the name
+as the note writes it."""
+
+
+def _claims(notes: Iterable[Note]) -> _Claims:
+    """The aliases and front-matter ``id:`` each note claims, by name (:func:`name_key`)."""
+    claims: _Claims = defaultdict(list)
     for note in notes:
         own_id = (name_key(note.frontmatter_id)
                   if note.frontmatter_id is not None and "id" in note.field_lines else None)
@@ -313,24 +320,55 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
             named[own_id] = note.frontmatter_id
         for name, written in named.items():
             claims[name].append((note, "id" if name == own_id else "aliases", written))
+    return claims
+
+
+def _clashes(claimants: list[tuple[Note, str, str]]) -> list[Finding]:
+    """A ``duplicate-alias`` or ``duplicate-id-field`` error for each of the notes that
+    claim one name, if more than one do."""
+    if len(claimants) < 2:
+        return []
+    out: list[Finding] = []
+    names = some_of(n.id for n, _, _ in claimants)
+    for note, key, written in claimants:
+        if key == "aliases":
+            out.append(Finding(ERROR, "duplicate-alias",
+                               f"the alias '{written}' is claimed by {names}",
+                               _at(note, "aliases"),
+                               "keep the alias on one note; links by alias are ambiguous"))
+        else:
+            out.append(Finding(ERROR, "duplicate-id-field",
+                               f"the id '{written}' (id: in the front-matter) is "
+                               f"claimed by {names}",
+                               _at(note, "id"),
+                               "keep the id on one note, or link by the note's file "
+                               "name; links by this id are ambiguous"))
+    return out
+
+
+def name_clashes(notes: Iterable[Note], ignore: Iterable[str] = ()) -> tuple[Finding, ...]:
+    """The names two notes claim (an alias, a front-matter ``id:``), as ``kg check`` says
+    them: errors that a build fails with too, but those whose code is in ``ignore``
+    (kg.toml's), as ``kg check`` leaves them out."""
+    skip = frozenset(ignore)
+    return tuple(f for _, claimants in sorted(_claims(notes).items())
+                 for f in _clashes(claimants) if f.code not in skip)
+
+
+def _duplicate_names(notes: list[Note]) -> list[Finding]:
+    """Names two notes claim: an alias or a front-matter ``id:`` (the resolver looks both
+    up in one table, so one note's alias and another's ``id:`` clash too), and one that is
+    another note's id, which wins; then titles two notes share. An id a Zettelkasten's
+    file name starts with (``202405011230 Title.md``) is not said here: two notes made in
+    one minute are no mistake, and a link by it is said to be ambiguous where it is. Names
+    are compared as links look them up (:func:`kg.ids.name_key`: any case, either Unicode
+    form), so that the names said to clash are the ones a link finds ambiguous; each
+    finding says the name as its note writes it."""
+    out: list[Finding] = []
+    claims = _claims(notes)
     ids = {n.id: n for n in notes}
     for name, claimants in sorted(claims.items()):
-        if len(claimants) > 1:
-            names = some_of(n.id for n, _, _ in claimants)
-            for note, key, written in claimants:
-                if key == "aliases":
-                    out.append(Finding(ERROR, "duplicate-alias",
-                                       f"the alias '{written}' is claimed by {names}",
-                                       _at(note, "aliases"),
-                                       "keep the alias on one note; links by alias are "
-                                       "ambiguous"))
-                else:
-                    out.append(Finding(ERROR, "duplicate-id-field",
-                                       f"the id '{written}' (id: in the front-matter) is "
-                                       f"claimed by {names}",
-                                       _at(note, "id"),
-                                       "keep the id on one note, or link by the note's file "
-                                       "name; links by this id are ambiguous"))
+        out += _clashes(claimants)
         other = ids.get(NoteId(name))
         for note, key, written in claimants:
             if other is None or other.id == note.id:
@@ -418,14 +456,16 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
             continue
         source = wiki.notes[edge.source]
         what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
-        broken = drafts.broken_path(edge.written) if drafts else None
+        folder = source.path.rpartition("/")[0]
+        named = from_folder(edge.written, folder)  # ./x: the path in the wiki
+        broken = drafts.broken_path(named) if drafts else None
         if broken is not None:
             out.append(Finding(WARNING, "placeholder",
                                f"{what} to '{edge.written}', whose note {broken} has errors: "
                                "shown as a placeholder until they are fixed",
                                _at(source, line=edge.line), f"fix {broken}"))
             continue
-        draft = drafts.path(edge.written) if drafts else None
+        draft = drafts.path(named) if drafts else None
         if draft is not None:
             out.append(Finding(WARNING, "placeholder",
                                f"{what} to '{edge.written}', a draft ({draft} is kept out of "
@@ -435,6 +475,17 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
                                 if "_drafts" in draft.split("/")[:-1] else
                                 "publish it (remove draft: true or publish: false), or link "
                                 "another note")))
+            continue
+        missing = _missing_file(edge.written, named)
+        if missing is not None:
+            out.append(Finding(WARNING, "placeholder",
+                               f"{what} to '{edge.written}': there is no note file {missing}"
+                               if missing else
+                               f"{what} to '{edge.written}' leads out of the wiki",
+                               _at(source, line=edge.line),
+                               f"write {missing}, or correct the path" if missing else
+                               "link a note of the wiki by its path from this note's folder "
+                               "(./b.md) or from the wiki's top (folder/b.md)"))
             continue
         near = [n for n in suggested[edge.written] if n != edge.target]
         if near:
@@ -453,6 +504,18 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
                                _at(wiki.notes[edge.source], line=edge.line),
                                "remove the connection or point it at another note"))
     return out
+
+
+def _missing_file(written: str, named: str) -> str | None:
+    """The note file that a target written as a path (``./b``, ``../other/b.md``,
+    ``sub/b.md``), ``named`` as its path in the wiki, would be: what a finding of a missing
+    one names; ``""`` for a path out of the wiki; None for a name (``Plan``,
+    ``ai/agents``: a note to write, by that title)."""
+    if relative_target(written):
+        return "" if named == written else f"{target_text(named)}.md"
+    if written.strip().lower().endswith(".md"):
+        return f"{target_text(written.strip()[:-3])}.md"
+    return None
 
 
 def _headings(wiki: Wiki, resolver: Resolver) -> list[Finding]:

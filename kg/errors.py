@@ -80,7 +80,20 @@ class KgError(Exception):
 
 
 class NoteError(KgError):
-    """A note cannot be read: bad encoding, front-matter, a field of the wrong shape."""
+    """A note cannot be read: bad encoding, front-matter, a field of the wrong shape.
+    ``findings`` holds the note's other problems found with it (its other fields' errors,
+    its warnings), each with its line; ``code`` is this one's (``bad-note``, or
+    ``unknown-relation`` for a connection's ``rel:``)."""
+
+    def __init__(self, message: str, *, file: str | PurePath | None = None,
+                 line: int | None = None, hint: str = "", findings: tuple[Finding, ...] = (),
+                 code: str = "bad-note") -> None:
+        super().__init__(message, file=file, line=line, hint=hint, findings=findings)
+        self.code = code
+
+    def as_findings(self) -> tuple[Finding, ...]:
+        """This error and the note's other problems found with it, as findings."""
+        return (self.as_finding(self.code), *self.findings)
 
 
 class ResolveError(KgError):
@@ -129,9 +142,7 @@ class LeftOut:
     @property
     def files(self) -> int:
         """How many note files were left out whole (a finding without a file: one each)."""
-        files = {str(f.where.file) if f.where else f"#{n}"
-                 for n, f in enumerate((*self.names, *self.notes))}
-        return len(files)
+        return files_of((*self.names, *self.notes))
 
     def error(self) -> KgError | None:
         """What stops a strict read, as :func:`kg.discover.discover` and
@@ -142,8 +153,7 @@ class LeftOut:
                                findings=self.names)
         if self.notes:
             errors = (*self.notes, *self.links)
-            noun = "note has" if len(errors) == 1 else "notes have"
-            return BuildFailed(f"{len(errors)} {noun} errors", findings=errors)
+            return BuildFailed(notes_have_errors(errors), findings=errors)
         if self.links:
             return ResolveError(f"{len(self.links)} link target(s) are ambiguous",
                                 findings=self.links)
@@ -162,6 +172,18 @@ class LeftOut:
         head = (f"warning: {' and '.join(parts)} left out of the answer "
                 f"(`kg build` fails until {them} fixed):")
         return "\n".join([head, *(f"  {f}" for f in self.findings)])
+
+
+def files_of(findings: Iterable[Finding]) -> int:
+    """How many files ``findings`` are about (a finding without a file: one each): a note
+    with several errors is one note with errors."""
+    return len({str(f.where.file) if f.where else f"#{n}" for n, f in enumerate(findings)})
+
+
+def notes_have_errors(findings: Iterable[Finding]) -> str:
+    """``1 note has errors``, ``3 notes have errors``: what a build that fails says first."""
+    files = files_of(findings)
+    return f"{files} {'note has' if files == 1 else 'notes have'} errors"
 
 
 CODES: Mapping[str, str] = MappingProxyType({

@@ -47,10 +47,19 @@ def plural(n: int, word: str) -> str:
 
 def _csv_cell(value: Any) -> str:
     """A CSV field: booleans as ``true``/``false`` (as JSON writes them, not Python's
-    ``True``), the rest as in a table."""
+    ``True``), numbers as they are, the rest as in a table, but text that a spreadsheet
+    would take for a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return: a note's ``=HYPERLINK(…)``) after a ``'``, as OWASP advises, so that it opens as
+    the text it is."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _cell(value)
+    text = _cell(value)
+    if text.startswith(_FORMULA) and text != "->" and not isinstance(value, int | float):
+        return "'" + text  # ("->", kg path's and neighbors' direction, runs nothing)
+    return text
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> str:

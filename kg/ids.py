@@ -218,6 +218,25 @@ def from_root(text: str, folder: str | None) -> str | None:
     return text[len(folder) + 1:]
 
 
+def relative_target(target: str) -> bool:
+    """Whether ``target`` is written from its note's folder (``./b``, ``../other/b.md``)."""
+    return target.lstrip().startswith(("./", "../"))
+
+
+def from_folder(target: str, folder: str) -> str:
+    """A target written from the linking note's ``folder`` (``../Papers/BERT``, ``./child``,
+    ``./b.md``: Obsidian's "relative path" links, and a connection's ``to: ./b``) as its path
+    in the wiki, ``.md`` left out as a note's path is looked up; any other target as it is,
+    as is one that would leave the wiki (then looked up as any name is)."""
+    if not relative_target(target):
+        return target
+    written = target.strip()
+    if written.lower().endswith(".md"):
+        written = written[:-3]
+    rel = posixpath.normpath(posixpath.join(folder, written))
+    return target if rel in (".", "..") or rel.startswith("../") else rel
+
+
 def target_text(target: str) -> str:
     """A link's target as it is looked up: trimmed, without ``.md`` and outer slashes."""
     return target.strip().removesuffix(".md").strip("/")

@@ -15,6 +15,8 @@ next one the title: any other text file is refused at its first line, not made a
 Each "Connections" bullet becomes a typed connection: its target resolved to an existing note
 by title, alias or id (tolerant of "+"/"&" joins, dashes, date suffixes and parentheticals),
 its annotation the bullet's text, its relation inferred from the words where they say so.
+A name written as a wikilink (``[[Some Note]] — …``, ``[[some-note|Some Note]]: …``, several
+joined by ``+``) is that link's target, looked up as a link's is, shown by its label.
 A target no note matches stays as written: a placeholder, reported.
 """
 
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kg.body import section_key
+from kg.body import WIKILINK, parse_wikilink, section_key
 from kg.config import Config
 from kg.errors import KgError, NoteError, NotFound, ResolveError
 from kg.ids import NoteId, slugify, title_id
@@ -75,6 +77,10 @@ class Bullet:
     annotation: str
     line: int
     extra: str = ""
+    links: tuple[tuple[str, str | None], ...] = ()
+    """A name written as wikilinks (``[[Some Note|label]]``, or several joined by ``+``):
+    each link's target and label, the targets the note's connections (not words to match
+    loosely)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,8 @@ class Resolution:
     resolved: bool
     line: int
     candidates: tuple[str, ...] = ()
+    label: str | None = None
+    """The label of a name written as a link (``[[some-note|Some Note]]``), shown as it."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "target": self.target, "relation": self.relation.name,
@@ -354,10 +362,49 @@ def _lead(text: str) -> tuple[str, str]:
 
 
 def _bullet(text: str, line: int) -> Bullet:
-    parts = _SEPARATOR.split(text, maxsplit=1)
-    name, annotation = (parts[0], parts[1]) if len(parts) == 2 else (text, "")
+    # a link's own dashes and colons (``[[A — B]]``) do not end the name: links are masked
+    masked = WIKILINK.sub(lambda m: _MASK * len(m.group(0)), text)
+    sep = _SEPARATOR.search(masked) or _AFTER_LINKS.match(masked)
+    name, annotation = ((text[:sep.start(sep.lastindex or 0)], text[sep.end():]) if sep
+                        else (text, ""))
+    linked = _linked_name(name)
+    if linked is not None:
+        links, date, extra = linked
+        return Bullet(" + ".join(t for t, _ in links), date, " ".join(annotation.split()),
+                      line, extra, links)
     name, date, extra = _clean_name(name)
     return Bullet(name, date, " ".join(annotation.split()), line, extra)
+
+
+_MASK = "\ue000"
+_AFTER_LINKS = re.compile(r"[*_\s]*+\ue000[\ue000*_\s+;&,]*+(:)\s")
+"""``[[Some Note]]: text``: after a name written as links, a colon ends it too (possessive:
+a run of spaces is read once)."""
+_LINKS = re.compile(r"(?:\s*+(?:[+;&,]|and(?=\s))?\s*+(?:\*\*|__|[*_])?+!?\[\[([^\[\]\n]+?)\]\]"
+                    r"(?:\*\*|__|[*_])?+)++", re.IGNORECASE)
+
+
+def _linked_name(name: str) -> tuple[tuple[tuple[str, str | None], ...], dt.date | None,
+                                     str] | None:
+    """A name written as wikilinks (``[[Some Note]]``, ``**[[a|A]]** + [[B]] (2024-05-01)``):
+    each link's target and label, and the date and parenthetical after them; None for a
+    name of words. A link's heading (``[[B#Part]]``) is left out: a connection is to B."""
+    stripped = name.strip().strip("*_").strip()
+    if not stripped.startswith(("[[", "![[")):
+        return None
+    run = _LINKS.match(name.strip())
+    if run is None:
+        return None
+    links: list[tuple[str, str | None]] = []
+    for match in WIKILINK.finditer(run.group(0)):
+        parsed = parse_wikilink(match.group(2))
+        if parsed is not None and parsed[0].strip("#"):
+            links.append((parsed[0], parsed[2]))
+    if not links:
+        return None
+    tail = name.strip()[run.end():].strip().strip("*_").strip()
+    _, date, extra = _clean_name(f"x {tail}") if tail else ("", None, "")
+    return tuple(dict.fromkeys(links)), date, extra
 
 
 def _clean_name(name: str) -> tuple[str, dt.date | None, str]:
@@ -457,6 +504,12 @@ def resolve_bullets(digest: Digest, matcher: Matcher) -> tuple[Resolution, ...]:
         if not bullet.name:
             continue
         relation = infer_relation(bullet.annotation)
+        if bullet.links:  # [[Some Note|label]]: its target names the note, as a link's does
+            for target, label in bullet.links:
+                nid, candidates = matcher.match(target, parts=False)
+                out.append(Resolution(target, nid or target, relation, bullet.annotation,
+                                      nid is not None, bullet.line, candidates, label))
+            continue
         names = [bullet.name]
         if matcher.match(bullet.name, parts=False)[0] is None:
             names = [n for n in _SEVERAL.split(bullet.name) if n.strip()] or names
@@ -511,7 +564,8 @@ def note_body(digest: Digest, links: Sequence[Resolution], titles: dict[str, str
                 if not named:
                     continue
                 shown = " + ".join(
-                    f"[[{link.target}|{_safe_label(titles.get(link.target, link.name))}]]"
+                    f"[[{link.target}|"
+                    f"{_safe_label(link.label or titles.get(link.target, link.name))}]]"
                     for link in named)
                 when = f" ({bullet.date.isoformat()})" if bullet.date else ""
                 extra = f" ({bullet.extra})" if bullet.extra else ""

@@ -8,7 +8,7 @@ placeholder), through a function the site passes in, so this module knows nothin
 ``make_renderer(unsafe_html=True)`` (``kg build --unsafe-html``) lets raw HTML through, but
 the whole rendered page body then goes through nh3 (Ammonia): an allowlist of tags and
 attributes, no ``on*`` handlers, no ``<script>``/``<style>``/``<iframe>``, URLs checked by
-the same allowlist.
+the same allowlist, and of ``class`` only the names kg's own Markdown gives.
 """
 
 from __future__ import annotations
@@ -580,11 +580,24 @@ _HEADING_ID = re.compile(r"^(h-[a-z0-9][a-z0-9-]*|fn\d+|fnref\d+(:\d+)?|block-[A
 """The ids a note's body may have: its headings', its footnotes' and its blocks'."""
 
 
+_BODY_CLASS = re.compile(
+    r"wikilink|unresolved|ghost|embed|attachment|tag|table-wrap|math|inline|block|mathlabel"
+    r"|callout|callout-[\w-]{1,41}|contains-task-list|task-list-item|task-list-item-checkbox"
+    r"|footnotes|footnotes-sep|footnotes-list|footnote-item|footnote-ref|footnote-backref"
+    r"|language-\S{1,80}")
+"""The classes a note's body may have: those its Markdown gives (links, callouts, code,
+footnotes, math, tasks). Raw HTML's others are dropped: ``class="site-header"``, or one the
+site's scripts look for, would let a note restyle the page around it or pass for its parts."""
+
+
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute in ("href", "src", "cite"):
         return value if is_safe_link(value) else None
     if attribute == "id":  # headings' and footnotes' anchors only: no clobbering of the page's
         return value if _HEADING_ID.match(value) else None
+    if attribute == "class":
+        kept = " ".join(name for name in value.split() if _BODY_CLASS.fullmatch(name))
+        return kept or None
     return value
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -154,8 +155,10 @@ NoteFile = tuple[bytes, NoteId, str]
 """A file to parse: its bytes, the note's id, and its path relative to the wiki."""
 
 
-def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None) -> list[Note | Finding]:
-    """Each source's note, or the finding of its error, in the order given.
+def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None
+              ) -> list[Note | Finding | tuple[Finding, ...]]:
+    """Each source's note, or the finding of its error (the findings of its errors, when
+    its fields have several), in the order given.
 
     Many notes are parsed in a process pool of ``jobs`` processes (default: ``$KG_JOBS``, else
     one per usable CPU), in chunks; the records come back pickled as the cache pickles them,
@@ -189,11 +192,13 @@ def pool_size(count: int, jobs: int | None = None) -> int:
     return max(1, min(jobs, count // (POOL_MIN // 2)))
 
 
-def _parse_each(sources: Sequence[NoteFile]) -> list[Note | Finding]:
-    found: list[Note | Finding] = []
+def _parse_each(sources: Sequence[NoteFile]) -> list[Note | Finding | tuple[Finding, ...]]:
+    found: list[Note | Finding | tuple[Finding, ...]] = []
     for data, nid, path in sources:
         try:
             found.append(parse_note(data, nid=nid, path=path))
+        except NoteError as err:  # each of its errors (a build says them, not its warnings)
+            found.append(tuple(f for f in err.as_findings() if f.severity is Severity.ERROR))
         except KgError as err:
             found.append(err.as_finding("bad-note"))
     return found
@@ -217,7 +222,8 @@ def _build_note(
 ) -> Note:
     name = path.rsplit("/", 1)[-1]
     stem = name[:-3] if name.lower().endswith(".md") else name  # Note.MD too
-    given = f.text("title")
+    each = f.each  # a field's error is kept and the others read: every one is said at once
+    given = each(lambda: f.text("title"), None)
     unfilled = given if given and _TEMPLATE_FIELD.fullmatch(given.strip()) else None
     title = (None if unfilled else given) or scanned.h1 or _logseq_title(path, stem) or stem
     if (line := f.fields.get("title")) is not None and unfilled:  # a template's, copied
@@ -234,46 +240,62 @@ def _build_note(
         (s for s in scanned.sections if s.key == ""), None
     )
     summary = bodymod.first_paragraph(summary_from, scanned.refs) if summary_from else ""
+    no_texts: tuple[str, ...] = ()
+    date = each(lambda: _date_of(f, stem), None)
+    modified = each(lambda: f.date("updated"), None)
+    tier = each(lambda: f.tier("tier"), None)
+    kind = each(lambda: f.text("type"), None)
+    authors = (each(lambda: f.texts("authors", links=True), no_texts)
+               or each(lambda: f.texts("author", links=True), no_texts))
+    source = each(lambda: f.source("source"), None)
+    raw = each(lambda: f.raw_path("raw"), None)
+    aliases = (each(lambda: f.texts("aliases", commas=True), no_texts)
+               or each(lambda: f.texts("alias", commas=True), no_texts))
+    frontmatter_id = each(lambda: f.other_id("id", nid), None)
+    tags = [*each(lambda: f.texts("tags", commas=True, words=True), no_texts),
+            *each(lambda: f.texts("tag", commas=True, words=True), no_texts),
+            *each(lambda: f.texts("keywords", commas=True), no_texts),
+            *each(lambda: f.texts("categories", commas=True, words=True), no_texts),
+            *each(lambda: f.texts("category", commas=True), no_texts)]
+    connections = f.connections("connections")  # each connection's error kept, as below
+    forecasts = f.forecasts("forecasts", nid)
+    answers = f.answers("answers")
+    published = f.published() and "_drafts" not in path.split("/")[:-1]  # Jekyll's
+    if (failed := f.failure()) is not None:
+        raise failed
     note = Note(
         id=nid,
         path=path,
         title=title,
         body=body,
         body_line=body_line,
-        date=_date_of(f, stem),
-        modified=f.date("updated"),
-        tier=f.tier("tier"),
-        type=(f.text("type") or "digest").lower(),
-        authors=tuple(dict.fromkeys(_unwrap_link(a) or a for a in
-                                    f.texts("authors", links=True)
-                                    or f.texts("author", links=True))),
-        source=f.source("source"),
-        raw=f.raw_path("raw"),
-        aliases=f.texts("aliases", commas=True) or f.texts("alias", commas=True),
-        frontmatter_id=f.other_id("id", nid) or _zettel_id(stem, nid),
-        tags=tuple(dict.fromkeys(tag for t in (*f.texts("tags", commas=True, words=True),
-                                               *f.texts("tag", commas=True, words=True),
-                                               *f.texts("keywords", commas=True),
-                                               *f.texts("categories", commas=True, words=True),
-                                               *f.texts("category", commas=True),
-                                               *scanned.tags)
+        date=date,
+        modified=modified,
+        tier=tier,
+        type=(kind or "digest").lower(),
+        authors=tuple(dict.fromkeys(_unwrap_link(a) or a for a in authors)),
+        source=source,
+        raw=raw,
+        aliases=aliases,
+        frontmatter_id=frontmatter_id or _zettel_id(stem, nid),
+        tags=tuple(dict.fromkeys(tag for t in (*tags, *scanned.tags)
                                  for word in _hashed_words(t) if (tag := tag_name(word)))),
-        connections=f.connections("connections"),
+        connections=connections,
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
             Mention(link.target, link.label, link.heading, link.line, link.context, link.rooted)
             for link in scanned.links
         )),
         questions=questions,
         angles=angles,
-        forecasts=f.forecasts("forecasts", nid),
-        answers=f.answers("answers"),
+        forecasts=forecasts,
+        answers=answers,
         sections=sections,
         summary=summary[:600],
         words=scanned.words,
         files=scanned.files,
         field_lines=MappingProxyType({k: n.line for k, n in f.fields.items()}),
         syntax=f.syntax,
-        published=f.published() and "_drafts" not in path.split("/")[:-1],  # Jekyll's
+        published=published,
         warnings=tuple(f.warnings),
         digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
     )
@@ -446,7 +468,29 @@ class _Fields:
         self.path = path
         self.syntax: Syntax = syntax
         self.warnings: list[Finding] = []
+        self.errors: list[NoteError] = []
+        """The errors of the fields read so far (:meth:`each`), every one said at once."""
         self.fields = self._keys(fields)
+
+    def each(self, read: Callable[[], T], default: T) -> T:
+        """``read()``, or ``default`` once its error is kept in :attr:`errors`: the note's
+        other fields are read all the same, so that one bad field does not hide the rest."""
+        try:
+            return read()
+        except NoteError as err:
+            self.errors.append(err)
+            return default
+
+    def failure(self) -> NoteError | None:
+        """The note's error, if its fields had any: the first by line, with the others and
+        the warnings found beside it as its findings."""
+        if not self.errors:
+            return None
+        first, *others = sorted(self.errors, key=lambda err: err.line or 0)
+        return NoteError(first.message, file=first.file, line=first.line, hint=first.hint,
+                         code=first.code,
+                         findings=(*(f for err in others for f in err.as_findings()),
+                                   *self.warnings))
 
     def _keys(self, fields: dict[str, Node], known: frozenset[str] = KNOWN_FIELDS
               ) -> dict[str, Node]:
@@ -721,7 +765,9 @@ class _Fields:
         out: list[Connection] = []
         seen: dict[tuple[str, str], int] = {}  # (target, relation) → the line it came first
         for item in self._items(key):
-            made = self._connection(item)
+            made = self.each(functools.partial(self._connection, item), None)
+            if made is None:  # its error kept: the others are read
+                continue
             first = seen.setdefault((made.target.casefold(), made.relation.name), made.line)
             if first != made.line:
                 self._warn(item, "duplicate-connection",
@@ -759,8 +805,9 @@ class _Fields:
             name = self._scalar(rel_node, "rel") or ""
             found = lookup(name)
             if found is None:
-                raise self._error(rel_node, f"unknown relation '{name}'",
-                                  unknown_hint(name, target))
+                raise NoteError(f"unknown relation '{name}'", file=self.path,
+                                line=rel_node.line, hint=unknown_hint(name, target),
+                                code="unknown-relation")
             relation = found
         note_node = fields.get("note") or fields.get("annotation") or fields.get("why")
         annotation = (self._scalar(note_node, "note") or "") if note_node else ""
@@ -776,63 +823,70 @@ class _Fields:
                               f"{self.line('to', 'other-note' + target)}")
 
     def answers(self, key: str) -> tuple[Answer, ...]:
-        out: list[Answer] = []
-        for item in self._items(key):
-            if isinstance(item.value, str):
-                out.append(Answer(item.value.strip(), item.line))
-            elif isinstance(item.value, dict) and "question" in item.value:
-                qnode = item.value["question"]
-                status = item.value.get("status")
-                dropped = bool(status and status.value == "dropped")
-                out.append(Answer(self._scalar(qnode, "question") or "", item.line, dropped))
-            else:
-                raise self._error(item, "an answer must be a question id",
-                                  "answers: [other-note#q-first-words-of-question]")
-        for answer in out:
-            if answer.question and not _QUESTION_ID.match(answer.question):
-                raise NoteError(
-                    f"'{answer.question}' in '{key}' is not a question id",
-                    file=self.path, line=answer.line,
-                    hint="use a question's id, as `kg questions --format json` lists "
-                         "them, e.g. other-note#q-first-words",
-                )
-        return tuple(a for a in out if a.question)
+        out = (self.each(functools.partial(self._answer, item, key), None)
+               for item in self._items(key))  # each one's error kept, the others read
+        return tuple(a for a in out if a is not None and a.question)
+
+    def _answer(self, item: Node, key: str) -> Answer:
+        if isinstance(item.value, str):
+            answer = Answer(item.value.strip(), item.line)
+        elif isinstance(item.value, dict) and "question" in item.value:
+            qnode = item.value["question"]
+            status = item.value.get("status")
+            dropped = bool(status and status.value == "dropped")
+            answer = Answer(self._scalar(qnode, "question") or "", item.line, dropped)
+        else:
+            raise self._error(item, "an answer must be a question id",
+                              "answers: [other-note#q-first-words-of-question]")
+        if answer.question and not _QUESTION_ID.match(answer.question):
+            raise NoteError(
+                f"'{answer.question}' in '{key}' is not a question id",
+                file=self.path, line=answer.line,
+                hint="use a question's id, as `kg questions --format json` lists "
+                     "them, e.g. other-note#q-first-words",
+            )
+        return answer
 
     def forecasts(self, key: str, nid: NoteId) -> tuple[Forecast, ...]:
         seen = _Ids()
         out: list[Forecast] = []
-        for item in self._items(key):
-            if not isinstance(item.value, dict):
-                raise self._error(item, "a forecast must be a mapping",
-                                  '- {claim: "…", p: 0.6, by: 2028-12-31}')
-            f = self._keys(item.value, _FORECAST_FIELDS)
-
-            def need(name: str, node: Node = item, f: dict[str, Node] = f) -> Node:
-                if name not in f or f[name].value is None:
-                    raise self._error(node, f"forecast without '{name}'",
-                                      '- {claim: "…", p: 0.6, by: 2028-12-31}')
-                return f[name]
-
-            claim = self._scalar(need("claim"), "claim") or ""
-            p_node = need("p")
-            p = _parse_probability(self._scalar(p_node, "p") or "")
-            if p is None:
-                raise self._error(p_node, f"forecast probability {p_node.value!r} is not one",
-                                  "write p as 0.6 or 60%")
-            by_node = need("by")
-            by = _written_day(self._scalar(by_node, "by") or "")
-            if not isinstance(by, dt.date):
-                why = f": {by[0]}" if by else ""
-                raise self._error(by_node, f"forecast date {by_node.value!r} is not a date{why}",
-                                  "write by as YYYY-MM-DD")
-            resolved = _optional(f.get("resolved"), lambda n: self._bool(n, "resolved"))
-            source = _optional(f.get("source"), lambda n: self._scalar(n, "source"))
-            resolved_by = _optional(
-                f.get("resolved_by") or f.get("resolved-by"), lambda n: self._scalar(n, "by")
-            )
-            fid = f"{nid}#f-{seen.unique(by.isoformat())}"
-            out.append(Forecast(fid, nid, claim, p, by, item.line, source, resolved, resolved_by))
+        for item in self._items(key):  # each one's error kept, the others read
+            made = self.each(functools.partial(self._forecast, item, nid, seen), None)
+            if made is not None:
+                out.append(made)
         return tuple(out)
+
+    def _forecast(self, item: Node, nid: NoteId, seen: _Ids) -> Forecast:
+        if not isinstance(item.value, dict):
+            raise self._error(item, "a forecast must be a mapping",
+                              '- {claim: "…", p: 0.6, by: 2028-12-31}')
+        f = self._keys(item.value, _FORECAST_FIELDS)
+
+        def need(name: str, node: Node = item, f: dict[str, Node] = f) -> Node:
+            if name not in f or f[name].value is None:
+                raise self._error(node, f"forecast without '{name}'",
+                                  '- {claim: "…", p: 0.6, by: 2028-12-31}')
+            return f[name]
+
+        claim = self._scalar(need("claim"), "claim") or ""
+        p_node = need("p")
+        p = _parse_probability(self._scalar(p_node, "p") or "")
+        if p is None:
+            raise self._error(p_node, f"forecast probability {p_node.value!r} is not one",
+                              "write p as 0.6 or 60%")
+        by_node = need("by")
+        by = _written_day(self._scalar(by_node, "by") or "")
+        if not isinstance(by, dt.date):
+            why = f": {by[0]}" if by else ""
+            raise self._error(by_node, f"forecast date {by_node.value!r} is not a date{why}",
+                              "write by as YYYY-MM-DD")
+        resolved = _optional(f.get("resolved"), lambda n: self._bool(n, "resolved"))
+        source = _optional(f.get("source"), lambda n: self._scalar(n, "source"))
+        resolved_by = _optional(
+            f.get("resolved_by") or f.get("resolved-by"), lambda n: self._scalar(n, "by")
+        )
+        fid = f"{nid}#f-{seen.unique(by.isoformat())}"
+        return Forecast(fid, nid, claim, p, by, item.line, source, resolved, resolved_by)
 
     def _bool(self, node: Node, key: str) -> bool | None:
         value = (self._scalar(node, key) or "").lower()

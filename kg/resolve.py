@@ -22,11 +22,13 @@ from typing import NamedTuple
 from kg.errors import Finding, LeftOut, Location, ResolveError, Severity, some_of
 from kg.ids import (
     NoteId,
+    from_folder,
     from_root,
     loose_id,
     name_key,
     note_part,
     placeholder_id,
+    relative_target,
     target_text,
 )
 from kg.memo import between_builds
@@ -112,7 +114,12 @@ class Resolver:
         """The note ``target`` names (written in a note of ``folder``), or None; an error if
         two notes claim it. ``rooted``: a Markdown link's path, joined to ``folder``, which
         names from the wiki's root what the folder does not hold (:func:`from_root`); a
-        ``[[Projects/Plan]]`` written in ``Projects/`` names no ``Plan`` elsewhere."""
+        ``[[Projects/Plan]]`` written in ``Projects/`` names no ``Plan`` elsewhere. A target
+        written from the folder (``./b``, ``../other/b.md``) is that path in the wiki."""
+        if folder is not None and relative_target(target):
+            path = from_folder(target, folder)
+            if path != target:
+                return self.resolve(path, file=file, line=line, folder=folder, rooted=rooted)
         text = target_text(target)
         key = name_key(text)
         if folder is not None and "/" not in key and (-1, key) in self.beside:
@@ -300,8 +307,9 @@ def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError],
                 return None
             known[asked] = found
         if found is None:
-            found = resolver.placeholder(written)
-            ghosts.append((found, written))
+            named = from_folder(written, folder)  # `to: ./x` and [[./x]]: one placeholder
+            found = resolver.placeholder(named)
+            ghosts.append((found, named))
         return found
 
     for conn in note.connections:

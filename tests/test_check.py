@@ -103,6 +103,50 @@ def test_duplicate_aliases_titles_and_shadowed_alias(write_wiki) -> None:
     assert ("duplicate-title", "b.md:2", "warning") in got
 
 
+def test_an_alias_two_notes_claim_fails_the_build_as_kg_check_says_it(write_wiki) -> None:
+    """duplicate-alias (and duplicate-id-field) are errors of kg check, which fail a build
+    too, with the same findings, even while no link names the alias; kg.toml's ignore
+    leaves them out of both."""
+    config = write_wiki({
+        "a.md": note("A", "aliases: [Shared]\n"),
+        "b.md": note("B", "aliases: [shared]\nid: z1\n"),
+        "c.md": note("C", "id: Z1\n"),
+    })
+    wiki, out = str(config.wiki), str(config.out)
+    checked = kg("check", "--wiki", wiki)
+    assert checked.exit_code == 1
+    said = sorted(line.split(None, 3)[0] + " " + line.split(None, 3)[3]
+                  for line in checked.stdout.splitlines() if " error " in line)
+    assert said == [
+        "a.md:5 the alias 'Shared' is claimed by a, b (keep the alias on one note; links by "
+        "alias are ambiguous)",
+        "b.md:5 the alias 'shared' is claimed by a, b (keep the alias on one note; links by "
+        "alias are ambiguous)",
+        "b.md:6 the id 'z1' (id: in the front-matter) is claimed by b, c (keep the id on one "
+        "note, or link by the note's file name; links by this id are ambiguous)",
+        "c.md:5 the id 'Z1' (id: in the front-matter) is claimed by b, c (keep the id on one "
+        "note, or link by the note's file name; links by this id are ambiguous)"]
+    built = kg("build", "--wiki", wiki, "--out", out)
+    assert built.exit_code == 1
+    said = built.stderr.splitlines()
+    said = said[said.index("error: 3 notes have errors; nothing was written") + 1:]
+    assert sorted(line.strip() for line in said) == [
+        "a.md:5: error: the alias 'Shared' is claimed by a, b (keep the alias on one note; "
+        "links by alias are ambiguous)",
+        "b.md:5: error: the alias 'shared' is claimed by a, b (keep the alias on one note; "
+        "links by alias are ambiguous)",
+        "b.md:6: error: the id 'z1' (id: in the front-matter) is claimed by b, c (keep the id "
+        "on one note, or link by the note's file name; links by this id are ambiguous)",
+        "c.md:5: error: the id 'Z1' (id: in the front-matter) is claimed by b, c (keep the id "
+        "on one note, or link by the note's file name; links by this id are ambiguous)"]
+    assert not (config.out / "index.html").exists()
+    (config.wiki.parent / "kg.toml").write_text(
+        '[kg]\ntitle = "T"\nignore = ["duplicate-alias", "duplicate-id-field"]\n',
+        encoding="utf-8")
+    assert kg("check", "--wiki", wiki).exit_code == 0
+    assert kg("build", "--wiki", wiki, "--out", out).exit_code == 0
+
+
 def test_names_in_messages_and_suggestions_are_shown_as_written(write_wiki) -> None:
     """Names are looked up in any case, but told as the notes write them: a typo's
     suggestion is the title 'Kaplan Scaling Laws', an alias two notes claim is each note's
@@ -295,8 +339,9 @@ def test_an_unknown_code_to_ignore_is_an_error_naming_the_codes(write_wiki) -> N
 
 def _emitted_codes() -> set[str]:
     """Every code the library writes into a Finding: the second argument of ``Finding(…)``
-    and of ``_warn(…)``, the first of ``as_finding(…)``, wherever it is a literal (or a
-    choice of literals); anywhere else a code is passed on, not made."""
+    and of ``_warn(…)``, the first of ``as_finding(…)``, a ``NoteError``'s ``code=``
+    (its default, ``bad-note``, too), wherever it is a literal (or a choice of literals);
+    anywhere else a code is passed on, not made."""
     import ast
 
     def literals(node: ast.expr) -> set[str]:
@@ -307,8 +352,8 @@ def _emitted_codes() -> set[str]:
         return set()
 
     passed_on = {("parse.py", "_warn"), ("build.py", "_unchanged"),  # _warn's own; a cache's
-                 ("errors.py", "as_finding")}
-    codes: set[str] = set()
+                 ("errors.py", "as_finding"), ("errors.py", "as_findings")}
+    codes: set[str] = {"bad-note"}  # NoteError's own code
     for path in sorted((REPO / "kg").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in ast.walk(tree):
@@ -318,6 +363,9 @@ def _emitted_codes() -> set[str]:
                 if not isinstance(call, ast.Call):
                     continue
                 name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+                if name == "NoteError":
+                    codes |= {code for k in call.keywords if k.arg == "code"
+                              for code in literals(k.value)}
                 at = {"Finding": 1, "_warn": 1, "as_finding": 0}.get(str(name))
                 if at is None:
                     continue
@@ -810,3 +858,34 @@ def test_a_link_to_a_note_with_errors_says_so(write_wiki) -> None:
         "c.md:8": ("placeholder", "connection to 'nowhere', a placeholder: no note yet",
                    "write it with `kg new \"nowhere\"`"),
     }
+
+
+def test_every_problem_of_a_note_is_said_not_only_its_first(write_wiki) -> None:
+    """A note whose front-matter has an error had only that one said, by kg check and kg
+    build alike, its other errors and its warnings hidden until it was fixed: every field
+    is read, each error and warning said at its own line."""
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ndate: 2024-13-45\ntier: nine\n"
+                "source: {url: \"javascript:alert(1)\"}\n"
+                "connections:\n  - {to: b, rel: counterpont}\n  - {to: b, bogus: 1}\n"
+                "  - {to: b, rel: supports}\n"
+                "forecasts:\n  - {claim: x, p: lots, by: 2030-01-01}\n"
+                "answers: [not a question]\npublish: maybe\n---\nBody\n",
+        "b.md": note("B"),
+    })
+    wiki = str(config.wiki)
+    checked = kg("check", "--wiki", wiki, "--format", "json")
+    assert checked.exit_code == 1
+    got = [(f["line"], f["severity"], f["code"]) for f in json.loads(checked.stdout)
+           if f["file"] == "a.md"]
+    assert got == [(3, "warning", "bad-date"), (4, "warning", "bad-tier"),
+                   (5, "error", "bad-note"), (7, "error", "unknown-relation"),
+                   (8, "error", "bad-note"), (11, "error", "bad-note"),
+                   (12, "error", "bad-note"), (13, "warning", "bad-publish")]
+    built = kg("build", "--wiki", wiki, "--out", str(config.out))
+    assert built.exit_code == 1
+    said = built.stderr.splitlines()
+    said = said[said.index("error: 1 note has errors; nothing was written") + 1:]
+    assert [line.split(": error: ")[0].strip() for line in said] == [
+        "a.md:5", "a.md:7", "a.md:8", "a.md:11", "a.md:12"]
+    assert "unknown relation 'counterpont' (did you mean 'counterpoint'?)" in said[1]

@@ -177,3 +177,33 @@ def test_connections_of_a_placeholder_by_id(run) -> None:
 def test_connections_of_a_placeholder_by_its_written_name(run) -> None:
     result = run("connections", "TIP", "--wiki", WIKI, "--format", "json")
     assert result.exit_code == 0, result.output
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_text(run, write_wiki) -> None:
+    """A note's text that starts with =, +, -, @, a tab or a carriage return opens in a
+    spreadsheet as a formula (``=HYPERLINK(…)``): in CSV it is written after a ``'``
+    (OWASP's advice); JSON keeps the text as it is, and numbers stay numbers."""
+    config = write_wiki({
+        "a.md": "---\ntitle: A\nconnections:\n"
+                "  - {to: b, note: '=HYPERLINK(\"https://evil.example\",\"open\")'}\n"
+                "  - {to: c, note: '@SUM(1+1)'}\n---\n"
+                "## Open questions\n- +cmd|' /C calc'!A0 works?\n- Plain question?\n",
+        "b.md": "---\ntitle: B\n---\n",
+        "c.md": "---\ntitle: \"-2+3\"\n---\n",
+    })
+    wiki = str(config.wiki)
+    result = run("connections", "a", "--wiki", wiki, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["note"], r["annotation"]) for r in rows] == [
+        ("b", "'=HYPERLINK(\"https://evil.example\",\"open\")"), ("c", "'@SUM(1+1)")]
+    result = run("connections", "a", "--wiki", wiki, "--format", "json")
+    assert [r["annotation"] for r in json.loads(result.stdout)] == [
+        '=HYPERLINK("https://evil.example","open")', "@SUM(1+1)"]
+    result = run("connections", "c", "--wiki", wiki, "--format", "csv")
+    assert [r["title"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["A"]
+    result = run("questions", "--wiki", wiki, "--format", "csv")
+    questions = {r["question"] for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert questions == {"'+cmd|' /C calc'!A0 works?", "Plain question?"}
+    result = run("sparql", "SELECT (-1 AS ?n) ('=1+1' AS ?t) {}", "--wiki", wiki,
+                 "--format", "csv")
+    assert result.stdout.splitlines() == ["n,t", "-1,'=1+1"]

@@ -316,6 +316,31 @@ def test_unsafe_html_keeps_harmless_markup_and_drops_the_rest(
         assert "&lt;div onclick=" in page
 
 
+def test_unsafe_html_keeps_only_the_classes_of_the_notes_own_markdown(write_wiki) -> None:
+    """A class in a note's raw HTML would let it restyle the page around it or pass for its
+    parts (the site's header, its search results): with --unsafe-html only the classes kg's
+    Markdown gives (callouts, links, code) are kept."""
+    from click.testing import CliRunner
+    from conftest import parse_html
+
+    from kg.cli import main
+
+    config = write_wiki({"a.md": "---\ntitle: A\n---\n"
+                         '<div class="site-header skip callout">Sign in again</div>\n\n'
+                         '<p>Results: <span class="search-results result-title">x</span></p>\n\n'
+                         "> [!warning] Careful\n> text\n\n```python\nx = 1\n```\n"})
+    result = CliRunner().invoke(main, ["build", "--wiki", str(config.wiki), "--out",
+                                       str(config.out), "--unsafe-html"])
+    assert result.exit_code == 0, result.output
+    page = parse_html((config.out / "notes" / "a.html").read_text(encoding="utf-8"))
+    body = page.select_one("div.body")
+    assert [div.classes for div in body.select("div") if "Sign in" in div.text] == [{"callout"}]
+    assert [span.classes for span in body.select("span") if span.text == "x"] == [set()]
+    assert len(page.select(".site-header")) == 1  # the site's own, not the note's
+    assert body.select_one("div.callout-warning") is not None
+    assert body.select_one("code.language-python") is not None
+
+
 def test_only_allowed_images_keep_their_source(rendered: tuple[BuildResult, Path]) -> None:
     _result, root = rendered
     page = (root / "site/notes/data-image.html").read_text(encoding="utf-8")

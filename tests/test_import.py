@@ -437,3 +437,37 @@ def test_a_raw_path_with_spaces_is_read_whole(line: str, raw: str) -> None:
     from kg.importer import _source_line
 
     assert _source_line(line)["raw"] == raw
+
+
+def test_a_bullet_named_by_a_wikilink_connects_to_its_target(write_wiki, tmp_path: Path) -> None:
+    """``[[Some Note]] — text``, ``[[target|label]]``, ``**[[…]]**``, ``[[X]]: text`` and links
+    joined by ``+``: the name is each link's target (a dash or a date inside a link is part
+    of it), not the brackets' text; the page shows the label written."""
+    config = write_wiki({"some-note.md": "---\ntitle: Some Note\n---\n",
+                         "A - B.md": "---\ntitle: Dashed\n---\n",
+                         "bert.md": "---\ntitle: BERT\naliases: [BERT (2018)]\n---\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text("ai · 2026-05-04 · Tier 1\nLinked bullets\nTL;DR\nBody.\nConnections\n"
+                      "• [[Some Note]] (2026-04-20) — builds on it\n"
+                      "- [[some-note|The label]] — discusses it\n"
+                      "- **[[A - B]]** — a dash inside the link\n"
+                      "- [[BERT (2018)]]: a colon after the link\n"
+                      "- [[Some Note#Part]] + [[Unwritten|Not yet]] — both\n", encoding="utf-8")
+    result = kg("import", str(digest), "--wiki", str(config.wiki))
+    assert result.exit_code == 0, result.output
+    assert "kept as placeholders: 'Unwritten'" in result.stderr
+    wiki = load_wiki(config)
+    assert [(e.target, e.relation.name if e.relation else None, e.annotation)
+            for e in wiki.edges if e.source == "linked-bullets" and e.relation] == [
+        ("some-note", "extends", "builds on it"),
+        ("some-note", "discusses", "discusses it"),
+        ("a-b", "related", "a dash inside the link"),
+        ("bert", "related", "a colon after the link"),
+        ("some-note", "related", "both"),
+        ("unwritten", "related", "both"),
+    ]
+    body = (config.wiki / "linked-bullets.md").read_text(encoding="utf-8")
+    assert "- [[some-note|Some Note]] (2026-04-20) — builds on it" in body
+    assert "- [[some-note|The label]] — discusses it" in body
+    assert "- [[some-note|Some Note]] + [[Unwritten|Not yet]] — both" in body
+    assert "[[[[" not in body

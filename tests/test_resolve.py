@@ -474,3 +474,61 @@ def test_edges_that_moved_and_changed_are_indexed_as_made_afresh(parse) -> None:
         assert records == graphview._edge_records(wiki.edges), text
         assert [[e.line for e in found] for found in index.at.values()] == [
             [e.line for e in found] for found in fresh_index.at.values()], text
+
+
+def test_connections_written_as_paths_lead_to_the_notes_of_those_files(write_wiki) -> None:
+    """``to: ./b``, ``./b.md``, ``../other/c.md`` (from the note's folder) and ``sub/d.md``
+    (from the wiki's top) name the notes of those files: each had been a placeholder."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    config = write_wiki({
+        "notes/a.md": "---\ntitle: A\nconnections:\n  - to: ./b\n  - {to: ./b.md, rel: supports}\n"
+                      "  - to: ../other/c.md\n  - to: notes/sub/d.md\n  - \"[[./sub/d|D]]\"\n"
+                      "  - to: ./gone.md\n  - to: ../../out.md\n---\n"
+                      "[[./b]] and [[other/c.md]] and [[./gone]].\n",
+        "notes/b.md": "---\ntitle: B\n---\n",
+        "b.md": "---\ntitle: B at the top\n---\n",  # ./b from notes/ is not this one
+        "other/c.md": "---\ntitle: C\n---\n",
+        "notes/sub/d.md": "---\ntitle: D\n---\n",
+    })
+    wiki = load_wiki(config)
+    assert [(e.target, e.relation.name if e.relation else None, e.line)
+            for e in wiki.edges if e.source == "a" and e.kind is EdgeKind.CONNECTION] == [
+        ("notes-b", "related", 4), ("notes-b", "supports", 5), ("c", "related", 6),
+        ("d", "related", 7), ("d", "related", 8), ("notes-gone", "related", 9),
+        ("out-md", "related", 10)]
+    # the missing file's connection and its link are one placeholder, named by its path
+    assert wiki.placeholders["notes-gone"].label == "notes/gone"
+    assert [e.target for e in wiki.edges if e.kind is EdgeKind.MENTION] == [
+        "notes-b", "c", "notes-gone"]
+
+    result = CliRunner().invoke(main, ["connections", "a", "--wiki", str(config.wiki),
+                                       "--no-mentions", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert sorted((row["note"], row["relation"]) for row in json.loads(result.stdout)) == [
+        ("c", "related"), ("d", "related"), ("d", "related"), ("notes-b", "related"),
+        ("notes-b", "supports"), ("notes-gone", "related"), ("out-md", "related")]
+    result = CliRunner().invoke(main, ["check", "--wiki", str(config.wiki)])
+    found = [line.split(None, 3) for line in result.stdout.splitlines()
+             if " placeholder " in line]
+    assert [(where, finding) for where, _, _, finding in found] == [
+        ("notes/a.md:9", "connection to './gone.md': there is no note file notes/gone.md "
+                         "(write notes/gone.md, or correct the path)"),
+        ("notes/a.md:10", "connection to '../../out.md' leads out of the wiki (link a note of "
+                          "the wiki by its path from this note's folder (./b.md) or from the "
+                          "wiki's top (folder/b.md))"),
+        ("notes/a.md:12", "link to 'notes/gone', a placeholder: no note yet (write it with "
+                          "`kg new \"notes/gone\"`)"),
+    ]
+
+
+def test_a_relative_target_resolves_from_the_folder_given(notes) -> None:
+    resolver = Resolver(notes)
+    assert resolver.resolve("./Deep Note.md", folder="sub") == "deep-note"
+    assert resolver.resolve("../plain", folder="sub") == "plain"
+    assert resolver.resolve("./sub/Deep Note#Part", folder="") == "deep-note"
+    assert resolver.resolve("./plain", folder="sub") is None  # sub/plain.md: none
