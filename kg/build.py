@@ -34,7 +34,6 @@ from kg.errors import (
     Location,
     ResolveError,
     Severity,
-    notes_have_errors,
 )
 from kg.ids import small_number
 from kg.workers import jobs_wanted
@@ -185,8 +184,7 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     # graph (held in memory after a rebuild), not from reading the cache file again. A
     # rebuilt cache is written once the site is in place.
     graph = open_graph(config, write_later=True, scanned=sources.notes)
-    wiki = graph.wiki()  # every record read now, before they are frozen below
-    _refuse_name_clashes(config, wiki)
+    graph.wiki()  # every record read now, before they are frozen below
     # Millions of records, made once and never in a cycle: out of the collector's way. Each
     # full collection walked every one of them (two took 0.8 s of a one-note edit's build).
     import gc
@@ -201,17 +199,6 @@ def _build(config: Config, started: float, say: Progress, unsafe_html: bool, ful
     except BaseException:
         graph.forget_aside()
         raise
-
-
-def _refuse_name_clashes(config: Config, wiki: Wiki) -> None:
-    """An alias or ``id:`` two notes claim is an error of ``kg check``, which a build fails
-    with too, whether a link names it yet or not (one that does is ambiguous): the site
-    would be one that the next link by that name breaks."""
-    from kg.check import name_clashes
-
-    clashes = name_clashes(wiki.notes.values(), config.ignore)
-    if clashes:
-        raise BuildFailed(notes_have_errors(clashes), findings=clashes)
 
 
 def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool, full: bool,

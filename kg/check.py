@@ -302,59 +302,6 @@ def _written_as_id(name: str) -> bool:
             and any(c.isalpha() for c in name))
 
 
-_Claims = dict[str, list[tuple[Note, str, str]]]
-"""A name → each note that claims it, in which field (``aliases`` or ``id``), and the name
-as the note writes it."""
-
-
-def _claims(notes: Iterable[Note]) -> _Claims:
-    """The aliases and front-matter ``id:`` each note claims, by name (:func:`name_key`)."""
-    claims: _Claims = defaultdict(list)
-    for note in notes:
-        own_id = (name_key(note.frontmatter_id)
-                  if note.frontmatter_id is not None and "id" in note.field_lines else None)
-        named: dict[str, str] = {}
-        for alias in note.aliases:
-            named.setdefault(name_key(alias), alias)
-        if own_id is not None and note.frontmatter_id is not None:
-            named[own_id] = note.frontmatter_id
-        for name, written in named.items():
-            claims[name].append((note, "id" if name == own_id else "aliases", written))
-    return claims
-
-
-def _clashes(claimants: list[tuple[Note, str, str]]) -> list[Finding]:
-    """A ``duplicate-alias`` or ``duplicate-id-field`` error for each of the notes that
-    claim one name, if more than one do."""
-    if len(claimants) < 2:
-        return []
-    out: list[Finding] = []
-    names = some_of(n.id for n, _, _ in claimants)
-    for note, key, written in claimants:
-        if key == "aliases":
-            out.append(Finding(ERROR, "duplicate-alias",
-                               f"the alias '{written}' is claimed by {names}",
-                               _at(note, "aliases"),
-                               "keep the alias on one note; links by alias are ambiguous"))
-        else:
-            out.append(Finding(ERROR, "duplicate-id-field",
-                               f"the id '{written}' (id: in the front-matter) is "
-                               f"claimed by {names}",
-                               _at(note, "id"),
-                               "keep the id on one note, or link by the note's file "
-                               "name; links by this id are ambiguous"))
-    return out
-
-
-def name_clashes(notes: Iterable[Note], ignore: Iterable[str] = ()) -> tuple[Finding, ...]:
-    """The names two notes claim (an alias, a front-matter ``id:``), as ``kg check`` says
-    them: errors that a build fails with too, but those whose code is in ``ignore``
-    (kg.toml's), as ``kg check`` leaves them out."""
-    skip = frozenset(ignore)
-    return tuple(f for _, claimants in sorted(_claims(notes).items())
-                 for f in _clashes(claimants) if f.code not in skip)
-
-
 def _duplicate_names(notes: list[Note]) -> list[Finding]:
     """Names two notes claim: an alias or a front-matter ``id:`` (the resolver looks both
     up in one table, so one note's alias and another's ``id:`` clash too), and one that is
@@ -365,10 +312,36 @@ def _duplicate_names(notes: list[Note]) -> list[Finding]:
     form), so that the names said to clash are the ones a link finds ambiguous; each
     finding says the name as its note writes it."""
     out: list[Finding] = []
-    claims = _claims(notes)
+    # name → (note, field, the name as the note writes it)
+    claims: dict[str, list[tuple[Note, str, str]]] = defaultdict(list)
+    for note in notes:
+        own_id = (name_key(note.frontmatter_id)
+                  if note.frontmatter_id is not None and "id" in note.field_lines else None)
+        named: dict[str, str] = {}
+        for alias in note.aliases:
+            named.setdefault(name_key(alias), alias)
+        if own_id is not None and note.frontmatter_id is not None:
+            named[own_id] = note.frontmatter_id
+        for name, written in named.items():
+            claims[name].append((note, "id" if name == own_id else "aliases", written))
     ids = {n.id: n for n in notes}
     for name, claimants in sorted(claims.items()):
-        out += _clashes(claimants)
+        if len(claimants) > 1:
+            names = some_of(n.id for n, _, _ in claimants)
+            for note, key, written in claimants:
+                if key == "aliases":
+                    out.append(Finding(ERROR, "duplicate-alias",
+                                       f"the alias '{written}' is claimed by {names}",
+                                       _at(note, "aliases"),
+                                       "keep the alias on one note; links by alias are "
+                                       "ambiguous"))
+                else:
+                    out.append(Finding(ERROR, "duplicate-id-field",
+                                       f"the id '{written}' (id: in the front-matter) is "
+                                       f"claimed by {names}",
+                                       _at(note, "id"),
+                                       "keep the id on one note, or link by the note's file "
+                                       "name; links by this id are ambiguous"))
         other = ids.get(NoteId(name))
         for note, key, written in claimants:
             if other is None or other.id == note.id:
