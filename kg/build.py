@@ -529,15 +529,11 @@ class staging:
         plan, self._in_place = self._in_place, None
         if plan is None or not plan.late:
             return
-        try:
-            self._wait()
-        except OSError as err:
-            raise self._late_error(err) from err
-        late = plan.late
         was = self.tmp / ".was"
         try:
-            with interrupts_deferred():
-                for n, path in enumerate(late):
+            with interrupts_deferred():  # (the thread's last copies: a moment)
+                self._wait()
+                for n, path in enumerate(plan.late):
                     with contextlib.suppress(FileNotFoundError):  # not a rename over it
                         os.rename(self.out / path, was / f"{n}.late")  # (see _update)
                     os.rename(self.tmp / path, self.out / path)
@@ -585,6 +581,8 @@ class staging:
                 with interrupts_deferred():  # the site put in place whole, then Ctrl-C stops
                     self._settle()
             except KeyboardInterrupt:
+                with contextlib.suppress(KgError):  # (then the next build is whole)
+                    self.settle_late()  # the exports follow the pages, as they would have
                 self.discard()  # the previous site, set aside
                 raise
             return

@@ -33,20 +33,21 @@ from __future__ import annotations
 import bisect
 import contextlib
 import mmap
+import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kg.cachefile import copy_range, dump_paired, dumps, load_paired, plain_digest
 from kg.ids import NoteId
 from kg.incremental import code_stamp
-from kg.memo import LastMade, between_builds
+from kg.memo import LastMade, PerRecord, between_builds
 from kg.rdf import (
     PREFIXES,
     Iris,
@@ -158,23 +159,14 @@ def unit_digest(note: Note, edges: Iterable[Edge]) -> bytes:
 
 
 def search_state(wiki: Wiki, config: Config, key: str) -> SearchState:
-    global _last_entries
-    last, kept = _last_entries, {}
-    entries: dict[str, bytes] = {}
-    for nid, note in wiki.notes.items():
-        known = last.get(nid)
-        entry = known[1] if known is not None and known[0] is note else plain_digest(
-            _record(note))
-        entries[nid] = entry
-        kept[nid] = note, entry
-    _last_entries = kept if between_builds() else {}
+    entries = dict(zip(wiki.notes, _ENTRIES.of(list(wiki.notes.values())), strict=True))
     entries.update((pid, plain_digest(("placeholder", ph.label)))
                    for pid, ph in wiki.placeholders.items())
     return SearchState(splice_env(config), key, entries)
 
 
-_last_entries: dict[NoteId, tuple[Note, bytes]] = {}
-"""The last build's search entry digests, each with the record it was made of."""
+_ENTRIES = PerRecord(lambda note: plain_digest(_record(note)))
+"""Each note's search entry digest, by its record (``kg serve``: the last build's again)."""
 
 
 def changed_entries(old: SearchState, new: SearchState,
@@ -202,23 +194,31 @@ _last_units: dict[NoteId, tuple[Note, Sequence[Edge], bytes]] = {}
 def _units(wiki: Wiki) -> dict[NoteId, bytes]:
     """Every note's :func:`unit_digest`; the last build's again for a note whose record is
     the very same and whose edges are equal (``kg serve``: an edit makes one or two again,
-    not 10,000)."""
+    not 10,000), found in C."""
     global _last_units
     last = _last_units
     out = edge_index(wiki.edges).out  # kg.views's, made once a build
-    units: dict[NoteId, bytes] = {}
-    made: dict[NoteId, tuple[Note, Sequence[Edge], bytes]] = {}
-    for nid, note in wiki.notes.items():
-        edges = out.get(nid, ())
-        known = last.get(nid)
-        if known is not None and known[0] is note and (known[1] is edges or known[1] == edges):
-            unit = known[2]
-        else:
-            unit = unit_digest(note, edges)
-        units[nid] = unit
-        made[nid] = note, edges, unit
-    _last_units = made if between_builds() else {}
-    return units
+    nids = list(wiki.notes)
+    notes = list(wiki.notes.values())
+    edges: list[Sequence[Edge]] = list(map(out.get, nids, repeat(())))
+    known = list(map(last.get, nids, repeat(_NONE)))
+    same = list(map(operator.is_, map(itemgetter(0), known), notes))
+    same = list(map(operator.and_, same, map(operator.is_, map(itemgetter(1), known), edges)))
+    units: list[bytes] = list(map(itemgetter(2), known))
+    with contextlib.suppress(ValueError):
+        at = -1
+        while True:
+            at = same.index(False, at + 1)
+            was = known[at]
+            if not (was[0] is notes[at] and was[1] == edges[at]):
+                units[at] = unit_digest(notes[at], edges[at])
+    _last_units = (dict(zip(nids, zip(notes, edges, units, strict=True), strict=True))
+                   if between_builds() else {})
+    return dict(zip(nids, units, strict=True))
+
+
+_NONE: tuple[None, None, bytes] = (None, None, b"")
+"""A note the last build had no unit of."""
 
 
 def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:
