@@ -24,22 +24,22 @@ the same marker.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from kg.cachefile import dump_paired, load_paired, plain_digest
 from kg.ids import NoteId, from_root, name_key, note_part, slugify, target_text
-from kg.memo import between_builds
+from kg.memo import kept_values
 from kg.resolve import Resolver
 
 if TYPE_CHECKING:
-    from kg.model import Edge, Note, TrackedQuestion
+    from kg.model import Edge
     from kg.views import Views
 
 
@@ -130,43 +130,37 @@ def node_facts(views: Views) -> dict[NoteId, bytes]:
     in the order a local graph reads them, its degree, and its questions' status. Source
     lines are left out, as page keys leave them out.
 
-    A note's hash is taken again from the last call when its record and every edge at it
-    are the very same objects and its neighbours, degree and questions' status are equal
-    (``kg serve``: an edit changes the edges of the notes it touched, not of the others).
+    A note's hash is taken again from the last call when its record is the very same and
+    its edges, neighbours, degree and questions are equal (``kg serve``: an edit changes
+    the edges of the notes it touched, not of the others): :func:`kg.memo.kept_values`.
     """
     from kg.views import edge_index
 
     global _last_facts
     wiki = views.wiki
-    questions = views.questions
     at = edge_index(wiki.edges).at  # each edge at both ends, in the wiki's order
-    last = _last_facts
-    facts: dict[NoteId, bytes] = {}
-    kept: dict[NoteId, _Facts] = {}
-    for nid, note in wiki.notes.items():
-        edges = at.get(nid, ())
-        adjacent, degree = views.adjacent.get(nid, ()), views.degree.get(nid, 0)
-        asked = questions.get(nid, ())
-        old = last.get(nid)
-        if (old is not None and old.node is note and old.adjacent == adjacent
-                and old.degree == degree and old.asked == asked  # records: compared in C
-                and (old.edges is edges or (
-                    len(old.edges) == len(edges)
-                    and all(map(operator.is_, old.edges, edges))))):
-            facts[nid] = old.digest
-        else:
-            tracked = tuple((tq.question.id, tq.status._value_, tq.answered_by)
-                            for tq in asked)
-            facts[nid] = plain_digest((
-                1, note.title, note.tier, note.type,
-                note.date.isoformat() if note.date else None, note.tags, note.aliases,
-                [_edge_row(e) for e in edges], adjacent, degree, tracked))
-        kept[nid] = _Facts(note, edges, adjacent, degree, asked, facts[nid])
+    nids = list(wiki.notes)
+    notes = list(wiki.notes.values())
+    edges = list(map(at.get, nids, repeat(())))
+    adjacent = list(map(views.adjacent.get, nids, repeat(())))
+    degree = list(map(views.degree.get, nids, repeat(0)))
+    asked = list(map(views.questions.get, nids, repeat(())))
+
+    def made(n: int) -> bytes:
+        note = notes[n]
+        tracked = tuple((tq.question.id, tq.status._value_, tq.answered_by) for tq in asked[n])
+        return plain_digest((
+            1, note.title, note.tier, note.type,
+            note.date.isoformat() if note.date else None, note.tags, note.aliases,
+            [_edge_row(e) for e in edges[n]], adjacent[n], degree[n], tracked))
+
+    digests, _last_facts = kept_values(nids, [notes], [edges, adjacent, degree, asked],
+                                       _last_facts, made)
+    facts = dict(zip(nids, digests, strict=True))
     for nid, ph in wiki.placeholders.items():
         facts[nid] = plain_digest((0, ph.label, ph.referenced_by,
                                    [_edge_row(e) for e in at.get(nid, ())],
                                    views.adjacent.get(nid, ()), views.degree.get(nid, 0)))
-    _last_facts = kept if between_builds() else {}
     return facts
 
 
@@ -176,18 +170,7 @@ def _edge_row(e: Edge) -> tuple[Any, ...]:
             e.annotation, e.written)
 
 
-class _Facts(NamedTuple):
-    """What a note's facts were made from, by identity where it is a record."""
-
-    node: Note
-    edges: tuple[Edge, ...]
-    adjacent: tuple[NoteId, ...]
-    degree: int
-    asked: Sequence[TrackedQuestion]
-    digest: bytes
-
-
-_last_facts: dict[NoteId, _Facts] = {}
+_last_facts: dict[Any, tuple[Any, ...]] = {}
 """The last :func:`node_facts` call's notes, with what each one's hash was made from."""
 
 

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from kg.bidi import isolate
 from kg.ids import NoteId
-from kg.memo import LastMade, between_builds
+from kg.memo import LastMade, kept_values
 from kg.model import Edge, EdgeKind, Note, Placeholder, Wiki
 from kg.relations import RELATIONS
 from kg.views import Views, only_moved
@@ -170,7 +170,7 @@ edge_records: LastMade[EdgeRecords] = LastMade(
 lines, which no record holds."""
 
 
-_last_nodes: dict[NoteId, tuple[object, int, dict[str, Any]]] = {}
+_last_nodes: dict[Any, tuple[Any, ...]] = {}
 """The last build's node records (never changed once made), each with the note or
 placeholder and the degree it was made of: ``kg serve``'s next build takes them again."""
 
@@ -182,23 +182,20 @@ class GraphBuilder:
         self.views = views
         self.wiki: Wiki = views.wiki
         global _last_nodes
-        last, degree = _last_nodes, views.degree
-        made: dict[NoteId, tuple[object, int, dict[str, Any]]] = {}
-        self._nodes: dict[NoteId, dict[str, Any]] = {}
-        shown: Iterable[Note | Placeholder] = itertools.chain(self.wiki.notes.values(),
-                                                              self.wiki.placeholders.values())
-        for record in shown:
-            nid = record.id
-            known, deg = last.get(nid), degree.get(nid, 0)
-            if known is not None and known[0] is record and known[1] == deg:
-                node = known[2]
-            elif isinstance(record, Note):
-                node = self._node(nid, record.title, record.tier, record.tags, False)
-            else:
-                node = self._node(nid, record.label, None, (), True)
-            self._nodes[nid] = node
-            made[nid] = record, deg, node
-        _last_nodes = made if between_builds() else {}
+        shown: list[Note | Placeholder] = [*self.wiki.notes.values(),
+                                           *self.wiki.placeholders.values()]
+        nids = [*self.wiki.notes, *self.wiki.placeholders]
+
+        def made(at: int) -> dict[str, Any]:
+            record = shown[at]
+            if isinstance(record, Note):
+                return self._node(record.id, record.title, record.tier, record.tags, False)
+            return self._node(record.id, record.label, None, (), True)
+
+        nodes, _last_nodes = kept_values(
+            nids, [shown], [list(map(views.degree.get, nids, itertools.repeat(0)))],
+            _last_nodes, made)
+        self._nodes: dict[NoteId, dict[str, Any]] = dict(zip(nids, nodes, strict=True))
         records = edge_records(self.wiki.edges)
         self._edges: Sequence[dict[str, Any]] = records.edges
         self._out: Mapping[str, Sequence[dict[str, Any]]] = records.out

@@ -33,21 +33,20 @@ from __future__ import annotations
 import bisect
 import contextlib
 import mmap
-import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from itertools import chain, repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kg.cachefile import copy_range, dump_paired, dumps, load_paired, plain_digest
 from kg.ids import NoteId
 from kg.incremental import code_stamp
-from kg.memo import LastMade, PerRecord, between_builds
+from kg.memo import LastMade, PerRecord, kept_values
 from kg.rdf import (
     PREFIXES,
     Iris,
@@ -187,7 +186,7 @@ def changed_entries(old: SearchState, new: SearchState,
     return out
 
 
-_last_units: dict[NoteId, tuple[Note, Sequence[Edge], bytes]] = {}
+_last_units: dict[Any, tuple[Any, ...]] = {}
 """The last build's unit digests, each with the record and edges it was made of."""
 
 
@@ -196,29 +195,13 @@ def _units(wiki: Wiki) -> dict[NoteId, bytes]:
     the very same and whose edges are equal (``kg serve``: an edit makes one or two again,
     not 10,000), found in C."""
     global _last_units
-    last = _last_units
     out = edge_index(wiki.edges).out  # kg.views's, made once a build
     nids = list(wiki.notes)
     notes = list(wiki.notes.values())
     edges: list[Sequence[Edge]] = list(map(out.get, nids, repeat(())))
-    known = list(map(last.get, nids, repeat(_NONE)))
-    same = list(map(operator.is_, map(itemgetter(0), known), notes))
-    same = list(map(operator.and_, same, map(operator.is_, map(itemgetter(1), known), edges)))
-    units: list[bytes] = list(map(itemgetter(2), known))
-    with contextlib.suppress(ValueError):
-        at = -1
-        while True:
-            at = same.index(False, at + 1)
-            was = known[at]
-            if not (was[0] is notes[at] and was[1] == edges[at]):
-                units[at] = unit_digest(notes[at], edges[at])
-    _last_units = (dict(zip(nids, zip(notes, edges, units, strict=True), strict=True))
-                   if between_builds() else {})
+    units, _last_units = kept_values(nids, [notes], [edges], _last_units,
+                                     lambda at: unit_digest(notes[at], edges[at]))
     return dict(zip(nids, units, strict=True))
-
-
-_NONE: tuple[None, None, bytes] = (None, None, b"")
-"""A note the last build had no unit of."""
 
 
 def graph_state(wiki: Wiki, config: Config, rdf_key: str) -> GraphState:

@@ -647,6 +647,43 @@ def test_remembered_lines_of_lists_an_edit_left_are_kept_for_the_next_edit(
     assert set(third.previous_lines[("tags",)]) == live
 
 
+def test_kept_values_are_the_last_calls_while_their_parts_are_as_they_were(
+        between_builds: None) -> None:
+    """:func:`kg.memo.kept_values` gives the last call's value of a key whose records are
+    the very same objects and whose other parts are equal (an equal record is not enough:
+    values are made of records by identity), makes the others, and keeps nothing for a
+    process that builds once."""
+    from types import SimpleNamespace
+
+    import kg.memo
+    from kg.memo import kept_values
+
+    a, b, c = (SimpleNamespace(id=name) for name in "abc")
+    asked: list[str] = []
+
+    def make(records: list[Any], degrees: list[int]) -> Any:
+        def made(at: int) -> str:
+            asked.append(records[at].id)
+            return f"{records[at].id}:{degrees[at]}"
+        return made
+
+    records, degrees = [a, b, c], [1, 2, 3]
+    values, last = kept_values("abc", [records], [degrees], {}, make(records, degrees))
+    assert values == ["a:1", "b:2", "c:3"] and asked == ["a", "b", "c"]
+    asked.clear()
+    b2 = SimpleNamespace(id="b")  # b edited: another record; c's degree changed; d new
+    d = SimpleNamespace(id="d")
+    records, degrees = [a, b2, c, d], [1, 2, 4, 0]
+    values, last = kept_values("abcd", [records], [[*degrees]], last, make(records, degrees))
+    assert values == ["a:1", "b:2", "c:4", "d:0"] and asked == ["b", "c", "d"]
+    asked.clear()
+    assert kept_values("dcba", [records[::-1]], [degrees[::-1]], last,
+                       make(records[::-1], degrees[::-1]))[0] == ["d:0", "c:4", "b:2", "a:1"]
+    assert asked == []  # by key, in any order
+    kg.memo.keep_between_builds(False)
+    assert kept_values("a", [[a]], [[1]], {}, make([a], [1]))[1] == {}
+
+
 def test_per_record_values_are_kept_for_the_very_same_records_only(between_builds: None) -> None:
     """:class:`kg.memo.PerRecord` makes a value for each record it does not hold, in the
     records' order, and holds the values of the records it was given until most of them
