@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from kg.ids import NoteId, hashed_id, slugify
 from kg.memo import LastMade, PerRecord
@@ -175,6 +175,69 @@ in place where only their lines moved (an added line: 0.2 s made again)."""
 
 _DATE = operator.attrgetter("date")
 _ASKER = operator.attrgetter("question.note")
+K = TypeVar("K")
+
+
+def _questions_by_asker(questions: tuple[TrackedQuestion, ...]
+                        ) -> dict[NoteId, list[TrackedQuestion]]:
+    found: dict[NoteId, list[TrackedQuestion]] = {}
+    # a note's questions are together (kg.resolve tracks them note by note): a run each
+    for nid, run in itertools.groupby(questions, _ASKER):
+        found.setdefault(nid, []).extend(run)
+    return found
+
+
+_by_asker = LastMade(_questions_by_asker)
+"""Each note's tracked questions; the last build's while they are the same (an edit of a
+note's text: 25,000 questions at 10,000 notes, grouped again)."""
+
+
+class _Groups(NamedTuple):
+    """The notes of each tag and each tier, newest first, and the tags' slugs."""
+
+    by_tag: dict[str, list[Note]]
+    by_tier: dict[int | None, list[Note]]
+    tag_slugs: dict[str, str]
+
+
+def _grouped(notes: tuple[Note, ...]) -> _Groups:
+    by_tag: dict[str, list[Note]] = defaultdict(list)
+    by_tier: dict[int | None, list[Note]] = defaultdict(list)
+    for note in notes:
+        by_tier[note.tier].append(note)
+        for tag in dict.fromkeys(note.tags):
+            by_tag[tag].append(note)
+    tags = dict(sorted(by_tag.items()))
+    return _Groups(tags, dict(sorted(by_tier.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))),
+                   unique_slugs(tags))
+
+
+def _regrouped(groups: _Groups, changes: list[tuple[int, Note, Note]]) -> _Groups | None:
+    """``groups`` with each changed note in its old record's places, where its tier and
+    tags are as they were (an edit of its text); None otherwise, or when the groups hold
+    an equal record, not the very one (:class:`~kg.memo.LastMade` keeps them)."""
+    by_tag, by_tier = dict(groups.by_tag), dict(groups.by_tier)
+    try:
+        for _at, old, new in changes:
+            if old.tier != new.tier or old.tags != new.tags:
+                return None
+            _put(by_tier, new.tier, old, new)
+            for tag in dict.fromkeys(new.tags):
+                _put(by_tag, tag, old, new)
+    except ValueError:  # not there by identity
+        return None
+    return _Groups(by_tag, by_tier, groups.tag_slugs)
+
+
+def _put(group: dict[K, list[Note]], key: K, old: Note, new: Note) -> None:
+    """``new`` in ``old``'s place in ``group[key]``, a copy (the last build's is kept)."""
+    notes = group[key] = list(group[key])
+    notes[list(map(id, notes)).index(id(old))] = new
+
+
+_groups = LastMade(_grouped, _regrouped)
+"""The notes of each tag and tier by date; the last build's while the notes are the same, or
+with an edited note in its place."""
 
 
 class Views:
@@ -190,26 +253,16 @@ class Views:
         self.inc: Mapping[NoteId, Sequence[Edge]] = index.inc
         self.degree: Mapping[NoteId, int] = index.degree
         self.adjacent: Mapping[NoteId, tuple[NoteId, ...]] = index.adjacent
-        questions: dict[NoteId, list[TrackedQuestion]] = {}
-        # a note's questions are together (kg.resolve tracks them note by note): a run each
-        for nid, run in itertools.groupby(wiki.questions, _ASKER):
-            questions.setdefault(nid, []).extend(run)
-        self.questions: Mapping[NoteId, list[TrackedQuestion]] = questions
+        self.questions: Mapping[NoteId, list[TrackedQuestion]] = _by_asker(wiki.questions)
 
         every = list(wiki.notes.values())
         keys = _NEWEST_FIRST.of(every)  # kept per record (kg serve), compared in C
         notes = list(map(every.__getitem__, sorted(range(len(every)), key=keys.__getitem__)))
         self.by_date: tuple[Note, ...] = tuple(notes)
-        by_tag: dict[str, list[Note]] = defaultdict(list)
-        by_tier: dict[int | None, list[Note]] = defaultdict(list)
-        for note in notes:
-            by_tier[note.tier].append(note)
-            for tag in dict.fromkeys(note.tags):
-                by_tag[tag].append(note)
-        self.by_tag: Mapping[str, list[Note]] = dict(sorted(by_tag.items()))
-        self.by_tier: Mapping[int | None, list[Note]] = dict(
-            sorted(by_tier.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))
-        self.tag_slugs: Mapping[str, str] = unique_slugs(self.by_tag)
+        groups = _groups(self.by_date)
+        self.by_tag: Mapping[str, list[Note]] = groups.by_tag
+        self.by_tier: Mapping[int | None, list[Note]] = groups.by_tier
+        self.tag_slugs: Mapping[str, str] = groups.tag_slugs
 
     def _link(self, edge: Edge, direction: str) -> Link:
         other = edge.target if direction == "out" else edge.source
