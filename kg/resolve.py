@@ -12,6 +12,7 @@ it was first written with.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
 from collections import defaultdict
@@ -31,7 +32,7 @@ from kg.ids import (
     relative_target,
     target_text,
 )
-from kg.memo import between_builds
+from kg.memo import between_builds, filled
 from kg.model import (
     Edge,
     EdgeKind,
@@ -253,6 +254,11 @@ class _NoteLinks(NamedTuple):
     ghosts: tuple[tuple[NoteId, str], ...]
 
 
+_PUBLISHED = operator.attrgetter("published")
+_ID = operator.attrgetter("id")
+_EDGES = operator.attrgetter("edges")
+
+
 class _Resolved(NamedTuple):
     """What :func:`resolve_wiki` last made: the notes, their resolver, each note's links."""
 
@@ -271,12 +277,16 @@ def _same_names(before: Mapping[NoteId, Note], notes: list[Note]) -> bool:
     same record)."""
     if len(before) != len(notes):
         return False
-    for note in notes:
-        old = before.get(note.id)
-        if old is not note and (old is None or old.path != note.path or old.title != note.title
-                                or old.aliases != note.aliases
-                                or old.frontmatter_id != note.frontmatter_id):
-            return False
+    olds = list(map(before.get, map(_ID, notes)))
+    same = list(map(operator.is_, olds, notes))  # in C: an edit's few are looked at
+    with contextlib.suppress(ValueError):
+        at = -1
+        while True:
+            at = same.index(False, at + 1)
+            old, note = olds[at], notes[at]
+            if (old is None or old.path != note.path or old.title != note.title
+                    or old.aliases != note.aliases or old.frontmatter_id != note.frontmatter_id):
+                return False
     return True
 
 
@@ -349,34 +359,40 @@ def resolve_leniently(notes: Iterable[Note]) -> tuple[Wiki, tuple[Finding, ...]]
 
 def _resolve(notes: Iterable[Note]) -> tuple[Wiki, list[ResolveError]]:
     global _last, _last_resolved
-    ordered = sorted((n for n in notes if n.published), key=lambda n: n.id)  # drafts: out
+    ordered = sorted(filter(_PUBLISHED, notes), key=_ID)  # drafts: out
+    ids = list(map(_ID, ordered))
     last = _last_resolved
     same_names = last is not None and _same_names(last.notes, ordered)
     resolver = last.resolver if last is not None and same_names else Resolver(ordered)
-    per_note: dict[NoteId, _NoteLinks] = {}
     errors: list[ResolveError] = []
     known: Found = {}
-    for note in ordered:
-        if same_names and last is not None and last.notes.get(note.id) is note:
-            per_note[note.id] = last.per_note[note.id]
-        else:
-            per_note[note.id] = _links_of(note, resolver, errors, known)
-    edges: list[Edge] = []
+    # each note's links: the last resolution's for the very same record (an edit's
+    # resolution makes one note's again, of 10,000), found in C
+    links: list[_NoteLinks | None] = [None] * len(ordered)
+    if same_names and last is not None:
+        links = list(map(last.per_note.get, ids))
+        same = list(map(operator.is_, map(last.notes.get, ids), ordered))
+        with contextlib.suppress(ValueError):
+            at = -1
+            while True:
+                at = same.index(False, at + 1)
+                links[at] = None
+    filled(links, ordered, lambda note: _links_of(note, resolver, errors, known))
+    per_note: dict[NoteId, _NoteLinks] = dict(zip(ids, links, strict=True))  # type: ignore[arg-type]
+    edges = list(itertools.chain.from_iterable(map(_EDGES, per_note.values())))
     ghost_labels: dict[NoteId, str] = {}
     ghost_refs: dict[NoteId, set[NoteId]] = defaultdict(set)
-    for note in ordered:
-        links = per_note[note.id]
-        edges += links.edges
-        for found, written in links.ghosts:
+    for nid, own in per_note.items():
+        for found, written in own.ghosts:
             ghost_labels.setdefault(found, written)
-            ghost_refs[found].add(note.id)
+            ghost_refs[found].add(nid)
     placeholders = {
         nid: Placeholder(nid, ghost_labels[nid], tuple(sorted(ghost_refs[nid])))
         for nid in sorted(ghost_labels)
     }
     questions, warnings = _track_questions(ordered)
     wiki = Wiki(
-        notes=MappingProxyType({n.id: n for n in ordered}),
+        notes=MappingProxyType(dict(zip(ids, ordered, strict=True))),
         edges=tuple(edges),
         placeholders=MappingProxyType(placeholders),
         questions=questions,
@@ -456,12 +472,13 @@ def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], li
     found: list[tuple[TrackedQuestion, ...] | None] = list(map(kept.get, map(id, notes)))
     if None in found:
         last = _last_tracked
-        for i, note in enumerate(notes):
-            if found[i] is None:
-                found[i] = tuple(_tracked(q, answers, last) for q in note.questions)
-        if between_builds():
+        made = filled(found, notes,
+                      lambda note: tuple(_tracked(q, answers, last) for q in note.questions))
+        if between_builds() and len(made) > len(notes) // 2:
             _last_tracked = {tq.question.id: tq
                              for tq in itertools.chain.from_iterable(found)}  # type: ignore[arg-type]
+        elif between_builds():  # an edit's few notes: theirs put in (the others' are)
+            last.update((tq.question.id, tq) for at in made for tq in found[at])  # type: ignore[union-attr]
     if between_builds():  # kg serve's next tracking takes them again
         _last_answers = answers
         _last_by_note = dict(zip(map(id, notes), found, strict=True))  # type: ignore[arg-type]
