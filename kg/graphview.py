@@ -304,14 +304,27 @@ class GraphBuilder:
         return [out[k] for k in sorted(k for other in keep for k in at.get(other, ()))]
 
     def relations(self) -> list[str]:
-        used = {e["rel"] for e in self._edges}
-        names = [r.name for r in RELATIONS if r.name in used]
-        return names + ([MENTIONS] if MENTIONS in used else [])
+        return list(_relations(tuple(self._edges)))
 
     def tiers(self) -> list[int | None]:
-        used = {n["tier"] for n in self._nodes.values() if not n.get("ph")}
-        ordered: list[int | None] = [*sorted(t for t in used if t is not None)]
-        return ordered + ([None] if None in used else [])
+        return list(_tiers(tuple(self._nodes.values())))
+
+
+def _relations_used(edges: tuple[dict[str, Any], ...]) -> tuple[str, ...]:
+    used = {e["rel"] for e in edges}
+    names = [r.name for r in RELATIONS if r.name in used]
+    return (*names, *([MENTIONS] if MENTIONS in used else []))
+
+
+def _tiers_shown(nodes: tuple[dict[str, Any], ...]) -> tuple[int | None, ...]:
+    used = {n["tier"] for n in nodes if not n.get("ph")}
+    return (*sorted(t for t in used if t is not None), *([None] if None in used else []))
+
+
+_relations = LastMade(_relations_used)
+"""The relations the graph's edges use; the last build's while they are the same records."""
+_tiers = LastMade(_tiers_shown)
+"""The tiers the graph's nodes show; the last build's while they are the same records."""
 
 
 def _network(nodes: list[dict[str, Any]], edges: list[dict[str, Any]],

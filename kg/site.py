@@ -67,7 +67,7 @@ from kg.markdown import (
     render,
     render_links,
 )
-from kg.memo import PerRecord, filled
+from kg.memo import LastMade, PerRecord, filled
 from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES, copy_ntriples, ntriples_bytes
 from kg.resolve import resolver_of
@@ -340,6 +340,17 @@ class _Once:
 _last_edges_key: tuple[Sequence[dict[str, Any]], str] | None = None
 
 
+def _graph_key_of(parts: tuple[Any, ...]) -> str:
+    global_key, ids, nodes, edges, relations, tiers, tags = parts
+    return key_of(global_key, "graph", dict(zip(ids, nodes, strict=True)), _edges_key(edges),
+                  list(relations), list(tiers), sorted(tags))
+
+
+_graph_key = LastMade(_graph_key_of)
+"""The global graph's key; the last build's while its node and edge records are the same
+(an edit of a note's text: 10,000 node records need not be hashed again)."""
+
+
 def _edges_key(edges: Sequence[dict[str, Any]]) -> str:
     """The key of the graph's edge records; the last one's while they are the same records
     (:func:`kg.graphview.edge_records` keeps them while the wiki's edges are equal: 45,000
@@ -484,6 +495,7 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
 
 
 _QUESTION_TEXT = operator.attrgetter("question.text")
+_DATED = operator.attrgetter("date")
 
 
 def _chained(records: Iterable[Any], *fields: str) -> Iterator[Any]:
@@ -937,7 +949,8 @@ class Site:
                  for t, notes in self.views.tier_rows(self.config.tiers) if notes]
         return self._page("index.html", page("index.html"), nav="home", key=self.tags_key,
                           shows=LISTED,
-                          recent=[n for n in self.views.by_date if n.date][:RECENT],
+                          recent=list(itertools.islice(filter(_DATED, self.views.by_date),
+                                                       RECENT)),
                           tiers=tiers, tags=self.views.top_tags(40),
                           counts=self.views.counts())
 
@@ -1046,8 +1059,9 @@ class Site:
         """The global graph: its data made (and laid out) once, only if nodes or edges
         changed; a note's text does not move it."""
         g = self.graphs
-        key = key_of(self.global_key, "graph", g._nodes, _edges_key(g._edges), g.relations(),
-                     g.tiers(), sorted(self.views.by_tag))
+        key = _graph_key((self.global_key, tuple(g._nodes), tuple(g._nodes.values()),
+                          g._edges, tuple(g.relations()), tuple(g.tiers()),
+                          tuple(self.views.by_tag)))
         data = cache(g.global_graph)
 
         def script() -> bytes:
@@ -1160,7 +1174,7 @@ class Site:
         return self.base_url + path
 
     def feed(self) -> Page:
-        entries = [n for n in self.views.by_date if n.date][:FEED_ENTRIES]
+        entries = list(itertools.islice(filter(_DATED, self.views.by_date), FEED_ENTRIES))
         updated = entries[0].date if entries and entries[0].date else dt.date(1970, 1, 1)
 
         def make() -> bytes:

@@ -101,7 +101,11 @@ _STATUS = operator.attrgetter("status")
 
 def edge_kinds(wiki: Wiki) -> Counter[EdgeKind]:
     """How many edges of each kind (connections, mentions) the wiki has."""
-    return Counter(map(_KIND, wiki.edges))
+    return Counter(_kinds(wiki.edges))
+
+
+_kinds = LastMade(lambda edges: Counter(map(_KIND, edges)))
+"""The edges' kinds counted; the last count while the edges are the same (kg serve)."""
 
 
 class EdgeIndex(NamedTuple):
@@ -175,6 +179,8 @@ in place where only their lines moved (an added line: 0.2 s made again)."""
 
 _DATE = operator.attrgetter("date")
 _ASKER = operator.attrgetter("question.note")
+_ANGLES = operator.attrgetter("angles")
+_FORECASTS = operator.attrgetter("forecasts")
 K = TypeVar("K")
 
 
@@ -410,8 +416,8 @@ class Views:
             "placeholders": len(self.wiki.placeholders),
             "questions": len(self.wiki.questions),
             "open_questions": Counter(map(_STATUS, self.wiki.questions))[QuestionStatus.OPEN],
-            "angles": sum(len(n.angles) for n in self.wiki.notes.values()),
-            "forecasts": sum(len(n.forecasts) for n in self.wiki.notes.values()),
+            "angles": sum(map(len, map(_ANGLES, self.wiki.notes.values()))),
+            "forecasts": sum(map(len, map(_FORECASTS, self.wiki.notes.values()))),
             "tags": len(self.by_tag),
         }
 
