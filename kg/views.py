@@ -241,6 +241,41 @@ def _put(group: dict[K, list[Note]], key: K, old: Note, new: Note) -> None:
     notes[list(map(id, notes)).index(id(old))] = new
 
 
+_Months = tuple[tuple[str, list[Note]], ...]
+"""Each month (``YYYY-MM``; ``""``: undated, last) with its notes, newest first."""
+
+
+def _by_month(notes: tuple[Note, ...]) -> _Months:
+    months: dict[str, list[Note]] = defaultdict(list)
+    dates = list(map(_DATE, notes))
+    month = {day: day.strftime("%Y-%m") if day else "" for day in set(dates)}  # a few
+    for key, note in zip(map(month.__getitem__, dates), notes, strict=True):
+        months[key].append(note)
+    rows = sorted(((k, v) for k, v in months.items() if k), reverse=True)
+    if "" in months:
+        rows.append(("", months[""]))
+    return tuple(rows)
+
+
+def _by_month_again(rows: _Months, changes: list[tuple[int, Note, Note]]) -> _Months | None:
+    """``rows`` with each changed note in its old record's place, where its date is as it
+    was (and so its place in the date order); None otherwise."""
+    by_month = dict(rows)
+    try:
+        for _at, old, new in changes:
+            if old.date != new.date:
+                return None
+            _put(by_month, new.date.strftime("%Y-%m") if new.date else "", old, new)
+    except ValueError:  # not there by identity (see _regrouped)
+        return None
+    return tuple((month, by_month[month]) for month, _ in rows)
+
+
+_months = LastMade(_by_month, _by_month_again)
+"""The notes by month; the last build's while the notes are the same, or with an edited
+note in its place."""
+
+
 _groups = LastMade(_grouped, _regrouped)
 """The notes of each tag and tier by date; the last build's while the notes are the same, or
 with an edited note in its place."""
@@ -365,15 +400,7 @@ class Views:
 
     def timeline(self) -> list[tuple[str, list[Note]]]:
         """Dated notes by month, newest first; undated notes last under "Undated"."""
-        months: dict[str, list[Note]] = defaultdict(list)
-        dates = list(map(_DATE, self.by_date))
-        month = {day: day.strftime("%Y-%m") if day else "" for day in set(dates)}  # a few
-        for key, note in zip(map(month.__getitem__, dates), self.by_date, strict=True):
-            months[key].append(note)
-        rows = sorted(((k, v) for k, v in months.items() if k), reverse=True)
-        if "" in months:
-            rows.append(("", months[""]))
-        return rows
+        return list(_months(self.by_date))
 
     def placeholder_rows(self) -> list[tuple[Placeholder, list[Link]]]:
         """Each placeholder with the links that point at it, most wanted first."""

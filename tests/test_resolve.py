@@ -429,28 +429,30 @@ def test_indexes_of_equal_edges_are_taken_again(parse, monkeypatch, between_buil
 def test_tag_and_tier_lists_are_patched_for_an_edit_and_equal_to_fresh_ones(
         parse, between_builds) -> None:
     """kg serve's edit of a note's text puts its new record in its old one's places in the
-    lists of its tags and tier (the others' lists are the very same); a note moved to
-    another tier or tag has them made again; either way they are what a fresh build
+    lists of its tags, tier and month (the others' lists are the very same); a note moved
+    to another tier, tag or day has them made again; either way they are what a fresh build
     makes, record for record, as are the notes' questions."""
     from kg import views
 
     b = parse("---\ntitle: B\ntier: 1\ntags: [x, y]\ndate: 2026-01-01\n---\nb\n", "b.md")
     c = parse("---\ntitle: C\ntier: 2\ntags: [y]\ndate: 2026-01-03\n---\nc\n", "c.md")
 
-    def wiki(a_tier: int, a_tags: str, text: str) -> Any:
+    def wiki(a_tier: int, a_tags: str, text: str, day: str = "2026-01-02") -> Any:
         return resolve_wiki([
-            parse(f"---\ntitle: A\ntier: {a_tier}\ntags: [{a_tags}]\ndate: 2026-01-02\n---\n"
+            parse(f"---\ntitle: A\ntier: {a_tier}\ntags: [{a_tags}]\ndate: {day}\n---\n"
                   f"{text}\n## Open questions\n- Why?\n", "a.md"), b, c])
 
     def fresh(w: Any) -> Any:
         views._groups.forget()
         views._by_asker.forget()
+        views._months.forget()
         return views.Views(w)
 
     def same(v: Any, f: Any) -> bool:
         def ids(groups: Any) -> dict[Any, list[int]]:
             return {k: [id(n) for n in notes] for k, notes in groups.items()}
         return (ids(v.by_tag) == ids(f.by_tag) and ids(v.by_tier) == ids(f.by_tier)
+                and ids(dict(v.timeline())) == ids(dict(f.timeline()))
                 and v.tag_slugs == f.tag_slugs and v.questions == f.questions)
 
     first = fresh(wiki(1, "x", "text"))
@@ -459,7 +461,9 @@ def test_tag_and_tier_lists_are_patched_for_an_edit_and_equal_to_fresh_ones(
     assert again.by_tag["y"] is first.by_tag["y"] and again.by_tier[2] is first.by_tier[2]
     assert again.by_tag["x"][0] is edited.notes["a"]  # its new record, in its place
     assert same(again, fresh(edited))
-    for moved in (wiki(2, "x", "text"), wiki(2, "z", "text"), wiki(1, "x, y", "text")):
+    assert dict(again.timeline())["2026-01"] == [c, edited.notes["a"], b]
+    for moved in (wiki(2, "x", "text"), wiki(2, "z", "text"), wiki(1, "x, y", "text"),
+                  wiki(1, "x", "text", "2025-12-31"), wiki(1, "x", "text", "2026-01-04")):
         views.Views(edited)
         assert same(views.Views(moved), fresh(moved))
 
