@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 import marshal
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.cachefile import Stat, blake2b, library_stamp
 from kg.config import Config
-from kg.memo import filled
+from kg.memo import between_builds, filled
 from kg.workers import can_fork, release_memory, worker_started
 
 if TYPE_CHECKING:
@@ -193,13 +194,20 @@ class _KeyPickler(pickle.Pickler):
 
     def _list_key(self, notes: NoteList, shown: tuple[str, ...]) -> bytes:
         """The hash of what a list shows of ``notes``: their :meth:`_fields_key` joined, those
-        kept looked up in C (a build keys 70,000 listed notes at 10,000 notes)."""
+        kept looked up in C (a build keys 70,000 listed notes at 10,000 notes); the last
+        build's for the very same list (:func:`note_list`)."""
+        known = _LIST_KEYS.get((id(notes), shown))
+        if known is not None and known[0] is notes:
+            return known[1]
         table = _FIELD_KEYS.get(shown)
         kept: list[bytes | None] = (list(map(table.get, map(id, notes))) if table is not None
                                     else [None] * len(notes))
         fields_key = self._fields_key
         filled(kept, notes, lambda note: fields_key(note, shown))
-        return blake2b(b"".join(kept), digest_size=16).digest()  # type: ignore[arg-type]
+        digest = blake2b(b"".join(kept), digest_size=16).digest()  # type: ignore[arg-type]
+        if between_builds():
+            _LIST_KEYS[id(notes), shown] = notes, digest
+        return digest
 
     def _fields_key(self, note: Any, shown: tuple[str, ...]) -> bytes:
         """The hash of what a list shows of ``note``, made once per record and field set:
@@ -291,13 +299,43 @@ def save_field_keys(path: Path, notes: Iterable[Any]) -> None:
 
 
 def forget_field_keys(keep: Iterable[Any]) -> None:
-    """Drop the hashes of records other than ``keep`` (the wiki just built): what an edit
-    replaced is not held on to for the life of ``kg serve``."""
+    """Drop the hashes of records other than ``keep`` (the wiki just built), and of lists
+    this build did not list: what an edit replaced is not held on to for the life of
+    ``kg serve``."""
     live = {id(note) for note in keep}
     for held in _HELD.keys() - live:
         del _HELD[held]
         for table in _FIELD_KEYS.values():
             table.pop(held, None)
+    used = _LISTS_USED
+    for source in [source for source, (_, listed) in _NOTE_LISTS.items() if id(listed) not in used]:
+        del _NOTE_LISTS[source]
+    for known in [known for known, (listed, _) in _LIST_KEYS.items() if id(listed) not in used]:
+        del _LIST_KEYS[known]
+    used.clear()
+
+
+def note_list(notes: list[Any]) -> NoteList:
+    """``NoteList(notes)``: while this process builds again (``kg serve``), the very same one
+    as the last build's for the very same list, whose key is then the last one's. Only for
+    lists never changed once made (:mod:`kg.views` keeps a tag's, a tier's and a month's
+    while their notes are the same records, and makes a new list otherwise): 100 tag pages
+    of 1,000 notes each are not keyed again on every edit."""
+    if not between_builds():
+        return NoteList(notes)
+    known = _NOTE_LISTS.get(id(notes))
+    if known is None or known[0] is not notes:
+        known = _NOTE_LISTS[id(notes)] = notes, NoteList(notes)
+    _LISTS_USED.add(id(known[1]))
+    return known[1]
+
+
+_NOTE_LISTS: dict[int, tuple[list[Any], NoteList]] = {}
+"""Each list :func:`note_list` was given, by ``id``, with its :class:`NoteList`."""
+_LIST_KEYS: dict[tuple[int, tuple[str, ...]], tuple[NoteList, bytes]] = {}
+"""The key of each list listed since the last build, by its ``id`` and the fields shown."""
+_LISTS_USED: set[int] = set()
+"""The lists :func:`note_list` gave in this build (the others' keys are dropped at its end)."""
 
 
 def key_of(*parts: object, note_fields: tuple[str, ...] | None = None) -> str:
@@ -321,9 +359,13 @@ RENDERING_LIBRARIES = ("jinja2", "markupsafe", "markdown_it", "mdit_py_plugins",
 layout): found, not imported, for the code stamp."""
 
 
+@functools.cache
 def code_stamp() -> str:
     """Changes whenever kg's code does (any module, any version), or a library that renders
-    pages is upgraded: pages made by other code are made again."""
+    pages is upgraded: pages made by other code are made again. Taken once a process: the
+    code it runs is the code it imported (``kg serve`` running while kg is upgraded goes on
+    making pages with the old code, which the old stamp says), and 50 stats of each build
+    are 10 ms of a ``kg serve`` edit's."""
 
     import kg
 

@@ -54,6 +54,7 @@ from kg.incremental import (
     code_stamp,
     data_key,
     key_of,
+    note_list,
 )
 from kg.markdown import (
     WIKILINK_SPAN,
@@ -963,7 +964,7 @@ class Site:
             name = "none" if tier is None else str(tier)
             yield self._page("tier.html", page(f"tiers/{name}.html"), nav="tiers", stream=True,
                              key=(self.tags_key, counts,
-                                  key_of(NoteList(notes), note_fields=LISTED)),
+                                  key_of(note_list(notes), note_fields=LISTED)),
                              tier=tier,
                              late={"notes": partial(list, notes), "all_tiers": lambda: rows})
 
@@ -973,12 +974,12 @@ class Site:
         for tag, notes in self.views.by_tag.items():
             yield self._page("tag.html", page(f"tags/{self.views.tag_slugs[tag]}.html"),
                              nav="tags", key=self.tags_key, shows=LISTED, stream=True,
-                             tag=tag, notes=NoteList(notes))
+                             tag=tag, notes=note_list(notes))
 
     def timeline(self) -> Page:
         return self._page("timeline.html", page("timeline.html"), nav="timeline", stream=True,
                           shows=("id", "title", "tier", "date", "summary"),
-                          months=[(month, NoteList(notes))
+                          months=[(month, note_list(notes))
                                   for month, notes in self.views.timeline()])
 
     def placeholders(self) -> Page:

@@ -684,6 +684,38 @@ def test_kept_values_are_the_last_calls_while_their_parts_are_as_they_were(
     assert kept_values("a", [[a]], [[1]], {}, make([a], [1]))[1] == {}
 
 
+def test_a_list_kept_by_the_views_keeps_its_key_until_a_build_lists_it_no_more(
+        between_builds: None, parse) -> None:
+    """kg serve: a tag's list the views kept (the very same list object) is the very same
+    NoteList, whose key is the last build's without its notes' keys looked up again; a new
+    list (an edit's) is keyed anew, equal to a fresh key of equal notes; lists no build
+    listed since are let go."""
+    import kg.incremental as inc
+    from kg.incremental import forget_field_keys, key_of, note_list
+
+    notes = [parse(f"---\ntitle: N{i}\n---\nx\n", f"n{i}.md") for i in range(3)]
+    listed = notes[:2]
+    first = note_list(listed)
+    key = key_of(first, note_fields=("title",))
+    assert note_list(listed) is first and note_list(list(listed)) is not first
+    looked: list[int] = []
+    real = inc.filled
+    inc.filled = lambda found, records, make: looked.append(len(records)) or real(  # type: ignore[assignment]
+        found, records, make)
+    try:
+        assert key_of(note_list(listed), note_fields=("title",)) == key and looked == []
+        again = [notes[0], parse("---\ntitle: N1\n---\nchanged\n", "n1.md")]
+        assert key_of(note_list(again), note_fields=("title",)) == key and looked == [2]
+    finally:
+        inc.filled = real
+    forget_field_keys(notes)  # this build listed `listed` and `again`: both kept
+    assert id(listed) in inc._NOTE_LISTS and id(again) in inc._NOTE_LISTS
+    note_list(again)
+    forget_field_keys(notes)  # the next listed `again` only
+    assert id(listed) not in inc._NOTE_LISTS and id(again) in inc._NOTE_LISTS
+    assert all(listed is not first for listed, _ in inc._LIST_KEYS.values())
+
+
 def test_per_record_values_are_kept_for_the_very_same_records_only(between_builds: None) -> None:
     """:class:`kg.memo.PerRecord` makes a value for each record it does not hold, in the
     records' order, and holds the values of the records it was given until most of them
