@@ -44,19 +44,30 @@ class LastMade(Generic[T]):
 
     ``patch(value, changes)``, if given, makes the value from the last one when as many
     records came, a few of them changed (``changes``: each changed place with the old and
-    the new record), or gives None to have it made again."""
+    the new record), or gives None to have it made again.
+
+    ``identical``: the records must be the very same objects, not equal ones, for a value
+    that holds them (a list of notes), which identity-keyed tables downstream look up."""
 
     def __init__(self, make: Callable[[tuple[Any, ...]], T],
-                 patch: Callable[[T, list[tuple[int, Any, Any]]], T | None] | None = None
-                 ) -> None:
+                 patch: Callable[[T, list[tuple[int, Any, Any]]], T | None] | None = None,
+                 *, identical: bool = False) -> None:
         self._make = make
         self._patch = patch
+        self._identical = identical
         self._of: tuple[Any, ...] | None = None
         self._value: T | None = None
 
+    def _same(self, last: tuple[Any, ...] | None, records: tuple[Any, ...]) -> bool:
+        if last is records:
+            return True
+        if last is None or not self._identical:
+            return last == records
+        return len(last) == len(records) and all(map(operator.is_, last, records))
+
     def __call__(self, records: tuple[Any, ...]) -> T:
         last, value = self._of, self._value
-        if value is None or not (last is records or last == records):
+        if value is None or not self._same(last, records):
             patched = None
             if (self._patch is not None and value is not None and last is not None
                     and len(last) == len(records)):

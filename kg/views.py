@@ -193,7 +193,7 @@ def _questions_by_asker(questions: tuple[TrackedQuestion, ...]
     return found
 
 
-_by_asker = LastMade(_questions_by_asker)
+_by_asker = LastMade(_questions_by_asker, identical=True)
 """Each note's tracked questions; the last build's while they are the same (an edit of a
 note's text: 25,000 questions at 10,000 notes, grouped again)."""
 
@@ -271,12 +271,12 @@ def _by_month_again(rows: _Months, changes: list[tuple[int, Note, Note]]) -> _Mo
     return tuple((month, by_month[month]) for month, _ in rows)
 
 
-_months = LastMade(_by_month, _by_month_again)
+_months = LastMade(_by_month, _by_month_again, identical=True)
 """The notes by month; the last build's while the notes are the same, or with an edited
 note in its place."""
 
 
-_groups = LastMade(_grouped, _regrouped)
+_groups = LastMade(_grouped, _regrouped, identical=True)
 """The notes of each tag and tier by date; the last build's while the notes are the same, or
 with an edited note in its place."""
 
