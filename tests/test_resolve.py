@@ -468,6 +468,23 @@ def test_tag_and_tier_lists_are_patched_for_an_edit_and_equal_to_fresh_ones(
         assert same(views.Views(moved), fresh(moved))
 
 
+def test_placeholder_rows_are_the_last_builds_while_what_they_read_is_the_same(
+        parse, between_builds) -> None:
+    """The placeholders page's rows are taken again while the placeholders, the edges into
+    them and the notes those come from are as they were; a linking note renamed (its edges
+    equal) has them made again, with its new title."""
+    from kg import views
+
+    b = parse("---\ntitle: B\n---\nSee [[Ghost]].\n", "b.md")
+    c = parse("---\ntitle: C\n---\nc\n", "c.md")
+    first = views.Views(resolve_wiki([b, c])).placeholder_rows()
+    c2 = parse("---\ntitle: C\n---\nc, edited\n", "c.md")
+    assert views.Views(resolve_wiki([b, c2])).placeholder_rows() is first
+    renamed = parse("---\ntitle: B renamed\n---\nSee [[Ghost]].\n", "b.md")
+    rows = views.Views(resolve_wiki([renamed, c2])).placeholder_rows()
+    assert rows is not first and rows[0][1][0].title == "B renamed"
+
+
 def test_tracked_questions_are_the_last_trackings_while_records_and_answers_are(
         parse, between_builds) -> None:
     """``kg serve`` tracks every question again after each edit: a note's tracked questions
