@@ -888,7 +888,7 @@ def report(results: dict[str, Any]) -> str:
          lambda r: _cell(_get(r, "kg", "serve_edit"))),
         ("  from the save, the watcher's wait incl.",
          lambda r: _cell(_get(r, "kg", "serve_edit"), "wall_seconds")),
-        ("  from the save until every export is in place",
+        ("  from the save, every export in place",
          lambda r: _cell(_get(r, "kg", "serve_edit"), "exports_seconds")),
         ("kg connections (median of 5)",
          lambda r: _cell(_get(r, "kg", "connections"), "median_ms", "ms")),
