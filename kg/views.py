@@ -277,10 +277,11 @@ note in its place."""
 
 
 _groups = LastMade(_grouped, _regrouped, identical=True)
+"""The notes of each tag and tier by date; the last build's while the notes are the same, or
+with an edited note in its place (a note's place in each list is its place by date, so a
+note put in another's place with the same tier and tags keeps every list in order)."""
 _last_rows: tuple[tuple[Any, ...], list[tuple[Placeholder, list[Link]]]] | None = None
 """The placeholders' rows (:meth:`Views.placeholder_rows`), with the records they read."""
-"""The notes of each tag and tier by date; the last build's while the notes are the same, or
-with an edited note in its place."""
 
 
 class Views:
