@@ -110,8 +110,10 @@ def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool
     program names, never from the cache file another one may cut short).
 
     ``published`` is told as soon as the new site is in place (``kg serve`` reloads the
-    page then); what the next build reads (the graph cache, the manifest, the trace) is
-    written after it, and the result's time is the time until the site was in place.
+    page then; an edit's whole-wiki exports, spliced by a thread, follow before this
+    returns: :meth:`staging.settle_late`); what the next build reads (the graph cache, the
+    manifest, the trace) is written after it, and the result's time is the time until the
+    site was in place.
     """
     started = time.perf_counter()
     check_output_folder(config)
