@@ -234,7 +234,7 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
     site.splices.plan(graph_was, search_was, staging_out(config.out) if previous else None,
                       previous.pages if previous else {})
     say(f"{plural(len(wiki.notes), 'note')} read; rendering the pages that changed")
-    stage = staging(config.out)
+    stage = staging(config.out, site.splices.wait)
     # An edit's few pages: made here, beside a thread splicing the exports, unless a child
     # forked to write the cache shares the records already (kg build: a worker then costs
     # no more copying of memory, and makes the lists and the exports beside this process:
@@ -257,8 +257,7 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
                 pages = {m.path: m.key for m in made}
                 inc.write_marker(tmp, pages)
                 stage.settle(made, previous.pages if previous else None, emitter.link,
-                             [p.relative_to(tmp).as_posix() for p in site.splices.late()],
-                             site.splices.wait)
+                             [p.relative_to(tmp).as_posix() for p in site.splices.late()])
             marker = stage.marker  # its stat pairs the manifest with this site
             kinds = edge_kinds(wiki)
             result = BuildResult(
@@ -275,7 +274,12 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
                                if w.severity is Severity.WARNING and w.code not in config.ignore),
                 out=config.out,
             )
-            published(result)
+            try:
+                published(result)
+            except BaseException:  # (Ctrl-C) the exports follow the pages all the same
+                with contextlib.suppress(KgError):  # (then the next build is whole)
+                    stage.settle_late()
+                raise
             stage.settle_late()  # the exports the thread beside wrote
     finally:
         stage.discard()  # the previous site, swapped out: removed once the new one is shown
@@ -484,7 +488,7 @@ class staging:
     removes it, and puts back a site that was set aside between the two renames.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, written: Callable[[], None] = lambda: None) -> None:
         self.out = staging_out(out)
         out = self.out
         self.tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
@@ -494,16 +498,16 @@ class staging:
         self.marker: list[int] = []
         """The stat of the new site's marker, once it is in place."""
         self._in_place: InPlace | None = None
-        self._wait: Callable[[], None] = lambda: None
-        """Returns once the files moved in late (:attr:`InPlace.late`) are written."""
+        self._written = written
+        """Returns once every file another thread writes into the folder is written (the
+        files moved in late, :attr:`InPlace.late`), raising the error of one that was not."""
 
     def settle(self, made: Sequence[inc.Made], previous: dict[str, str] | None,
-               link: Callable[[str], None], late: Sequence[str] = (),
-               wait: Callable[[], None] = lambda: None) -> None:
+               link: Callable[[str], None], late: Sequence[str] = ()) -> None:
         """Choose how the pages ``made`` go into place beside the ``previous`` site's
         (their keys): moved into it, if few changed; else the folder swapped in whole, the
         pages kept from it put beside the new ones by ``link``. ``late``: files of
-        ``made`` that another thread may still be writing, until ``wait`` returns. Moved
+        ``made`` that another thread may still be writing (see ``written``). Moved
         into the site, they follow the others (:meth:`settle_late`), in the same site:
         its marker, which lists the same files, is put in place with the first ones."""
         kept = [m.path for m in made if not m.rendered]
@@ -515,9 +519,8 @@ class staging:
                 self._in_place = InPlace(written, gone,
                                          sorted({*previous, *(m.path for m in made)}),
                                          [p for p in written if p in follow])
-                self._wait = wait
                 return
-        wait()  # a whole folder: swapped in with every file written
+        self._written()  # a whole folder: swapped in with every file written
         for path in kept:
             link(path)
 
@@ -534,7 +537,7 @@ class staging:
         was = self.tmp / ".was"
         try:
             with interrupts_deferred():  # (the thread's last copies: a moment)
-                self._wait()
+                self._written()
                 for n, path in enumerate(plan.late):
                     with contextlib.suppress(FileNotFoundError):  # not a rename over it
                         os.rename(self.out / path, was / f"{n}.late")  # (see _update)
@@ -546,8 +549,8 @@ class staging:
         return KgError(f"could not write the site: {err.strerror or err}",
                        file=Path(err.filename) if err.filename else self.out,
                        hint="check free space and permissions; the pages are new, the "
-                            "graph exports and the search index may be the previous build's "
-                            "until the next build, which writes them whole")
+                            "graph exports and the search index the previous build's (or "
+                            "missing) until the next build, which writes them whole")
 
     def discard(self) -> None:
         """Remove the previous site (thousands of files: a build does it after it has told
@@ -588,6 +591,8 @@ class staging:
                 self.discard()  # the previous site, set aside
                 raise
             return
+        with contextlib.suppress(Exception):  # (the error raised is the one in flight)
+            self._written()  # no file written into the folder as it is removed
         shutil.rmtree(self.tmp, ignore_errors=True)
         if isinstance(error, OSError):
             raise KgError(
@@ -604,6 +609,8 @@ class staging:
             try:
                 self._update(self._in_place)
             except Undone as err:
+                with contextlib.suppress(Exception):  # (this error is the one said)
+                    self._written()  # the exports' thread done with the folder first
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 where = ("the previous site is as it was" if err.whole else
                          "the site is part old, part new until the next build, which writes "

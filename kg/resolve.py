@@ -479,6 +479,9 @@ def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], li
                              for tq in itertools.chain.from_iterable(found)}  # type: ignore[arg-type]
         elif between_builds():  # an edit's few notes: theirs put in (the others' are)
             last.update((tq.question.id, tq) for at in made for tq in found[at])  # type: ignore[union-attr]
+            if len(last) > 2 * sum(map(len, found)) + 64:  # type: ignore[arg-type]  # reworded since
+                _last_tracked = {tq.question.id: tq
+                                 for tq in itertools.chain.from_iterable(found)}  # type: ignore[arg-type]
     if between_builds():  # kg serve's next tracking takes them again
         _last_answers = answers
         _last_by_note = dict(zip(map(id, notes), found, strict=True))  # type: ignore[arg-type]

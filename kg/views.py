@@ -219,13 +219,14 @@ def _grouped(notes: tuple[Note, ...]) -> _Groups:
 
 
 def _regrouped(groups: _Groups, changes: list[tuple[int, Note, Note]]) -> _Groups | None:
-    """``groups`` with each changed note in its old record's places, where its tier and
-    tags are as they were (an edit of its text); None otherwise, or when the groups hold
-    an equal record, not the very one (:class:`~kg.memo.LastMade` keeps them)."""
+    """``groups`` with each changed note in its old record's places, where it is the same
+    note, its tier and tags as they were (an edit of its text); None otherwise: another
+    note in its place by date (a title changed, which orders notes of one day) has moved
+    in every list."""
     by_tag, by_tier = dict(groups.by_tag), dict(groups.by_tier)
     try:
         for _at, old, new in changes:
-            if old.tier != new.tier or old.tags != new.tags:
+            if old.id != new.id or old.tier != new.tier or old.tags != new.tags:
                 return None
             _put(by_tier, new.tier, old, new)
             for tag in dict.fromkeys(new.tags):
@@ -258,12 +259,12 @@ def _by_month(notes: tuple[Note, ...]) -> _Months:
 
 
 def _by_month_again(rows: _Months, changes: list[tuple[int, Note, Note]]) -> _Months | None:
-    """``rows`` with each changed note in its old record's place, where its date is as it
-    was (and so its place in the date order); None otherwise."""
+    """``rows`` with each changed note in its old record's place, where it is the same note
+    and its date is as it was; None otherwise (see :func:`_regrouped`)."""
     by_month = dict(rows)
     try:
         for _at, old, new in changes:
-            if old.date != new.date:
+            if old.id != new.id or old.date != new.date:
                 return None
             _put(by_month, new.date.strftime("%Y-%m") if new.date else "", old, new)
     except ValueError:  # not there by identity (see _regrouped)
@@ -278,8 +279,7 @@ note in its place."""
 
 _groups = LastMade(_grouped, _regrouped, identical=True)
 """The notes of each tag and tier by date; the last build's while the notes are the same, or
-with an edited note in its place (a note's place in each list is its place by date, so a
-note put in another's place with the same tier and tags keeps every list in order)."""
+with an edited note's new record in its old one's places."""
 _last_rows: tuple[tuple[Any, ...], list[tuple[Placeholder, list[Link]]]] | None = None
 """The placeholders' rows (:meth:`Views.placeholder_rows`), with the records they read."""
 

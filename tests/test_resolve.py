@@ -485,6 +485,18 @@ def test_placeholder_rows_are_the_last_builds_while_what_they_read_is_the_same(
     assert rows is not first and rows[0][1][0].title == "B renamed"
 
 
+def test_questions_reworded_in_a_long_serve_are_let_go(parse, between_builds) -> None:
+    """Each edit that rewords a question makes a new question id; the trackings kept for
+    the next edit hold the old ones no longer than a bound (kg serve runs for days)."""
+    import kg.resolve
+
+    b = parse("---\ntitle: B\n---\n## Open questions\n- Kept?\n", "b.md")
+    for n in range(200):
+        a = parse(f"---\ntitle: A\n---\n## Open questions\n- Version {n}?\n", "a.md")
+        assert len(resolve_wiki([a, b]).questions) == 2
+    assert len(kg.resolve._last_tracked) <= 2 * 2 + 64
+
+
 def test_tracked_questions_are_the_last_trackings_while_records_and_answers_are(
         parse, between_builds) -> None:
     """``kg serve`` tracks every question again after each edit: a note's tracked questions

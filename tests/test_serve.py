@@ -1201,6 +1201,63 @@ def test_an_edit_s_pages_are_shown_before_its_exports_are_spliced(
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
+_FULL_ELSEWHERE = """
+import pathlib, sys
+from kg.build import build
+from kg.config import load_config
+root, wiki, out = map(pathlib.Path, sys.argv[1:4])
+build(load_config(root).with_options(wiki=wiki, out=out), full=True)
+"""
+
+
+def _full_elsewhere(config: Config, out: Path) -> dict[str, Any]:
+    """The site a full build makes in a new process: none of this one's tables (what kg
+    serve keeps from build to build) can shape it."""
+    import shutil
+    import subprocess
+    import sys
+
+    import kg
+
+    root = out.with_name(f"{out.name}-root")
+    root.mkdir()
+    shutil.copy(config.root / "kg.toml", root / "kg.toml")  # its own cache, beside
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(kg.__file__).parents[1])}
+    subprocess.run([sys.executable, "-c", _FULL_ELSEWHERE, str(root), str(config.wiki),
+                    str(out)], check=True, env=env)
+    return site_tree(out)
+
+
+def test_serve_s_edits_make_what_a_new_process_makes(
+        tmp_path: Path, write_wiki: Any, between_builds: None) -> None:
+    """A run of kg serve's edits, each site compared with a full build in a new process:
+    a renamed note that moves before the others of its day (its tag's, tier's, month's and
+    the home page's lists in another order), a changed day, tag and tier, a question
+    reworded, an answer, a new note."""
+    from kg.build import build
+    from kg.serve import ServeState, rebuild
+
+    def note(title: str, day: str = "2024-01-05", tags: str = "x", tier: int = 1,
+             extra: str = "") -> str:
+        return (f"---\ntitle: {title}\ndate: {day}\ntags: [{tags}]\ntier: {tier}\n{extra}"
+                f"---\n## TL;DR\nBody of {title}.\n\n## Open questions\n- Why {title}?\n")
+
+    config = write_wiki({"a.md": note("Alpha"), "b.md": note("Beta"), "c.md": note("Gamma"),
+                         "d.md": note("Delta", "2024-02-01", "y", 2)})
+    build(config)
+    state = ServeState(config.out)
+    edits = [{"a.md": note("Zeta")},  # after Beta and Gamma now
+             {"b.md": note("Beta", "2024-03-01")},
+             {"c.md": note("Gamma", tags="y", tier=2)},
+             {"d.md": note("Delta", "2024-02-01", "y", 2).replace("Why Delta?", "How?")},
+             {"c.md": note("Gamma", tags="y", tier=2, extra="answers: [d#q-how]\n")},
+             {"e.md": note("Epsilon")}]
+    for n, files in enumerate(edits):
+        write_wiki(files)
+        assert rebuild(config, state, lambda _line: None) is not None, state.error
+        assert site_tree(config.out) == _full_elsewhere(config, tmp_path / f"full{n}"), n
+
+
 def test_exports_that_cannot_be_put_in_place_after_the_pages_are_told(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk fills as the spliced exports follow the pages already shown: kg serve
