@@ -308,8 +308,11 @@ def _toml_node(value: object, line: int, file: str | None, depth: int) -> Node:
     return Node(text, line)
 
 
-def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[str, Node]:
-    """Read front-matter YAML into a mapping of :class:`Node` (empty text gives ``{}``)."""
+def load(front: str, *, first_line: int = 2, file: str | None = None,
+         twice: list[NoteError] | None = None) -> dict[str, Node]:
+    """Read front-matter YAML into a mapping of :class:`Node` (empty text gives ``{}``).
+    A key written twice is an error, raised, or put in ``twice`` if given (its first value
+    read), so that the note's other errors are said with it."""
     if len(front) > MAX_FRONT_MATTER:
         raise NoteError(
             f"front-matter is {len(front)} characters long",
@@ -319,7 +322,7 @@ def load(front: str, *, first_line: int = 2, file: str | None = None) -> dict[st
         )
     loader = _Loader(front)
     try:
-        root = _Builder(loader, first_line, file).document()
+        root = _Builder(loader, first_line, file, twice).document()
     except yaml.MarkedYAMLError as err:
         raise _syntax_error(err, front, first_line, file) from None
     except yaml.reader.ReaderError as err:
@@ -408,11 +411,14 @@ def _newlines_before(text: str, position: int) -> int:
 class _Builder:
     """Turns parser events into :class:`Node` values, refusing what could surprise."""
 
-    def __init__(self, loader: Any, first_line: int, file: str | None) -> None:
+    def __init__(self, loader: Any, first_line: int, file: str | None,
+                 twice: list[NoteError] | None = None) -> None:
         self.loader = loader
         self.first_line = first_line
         self.file = file
         self.depth = 0
+        self.twice = twice
+        """Where a key written twice is told (else raised), its first value kept."""
 
     def _line(self, event: yaml.Event) -> int:
         mark = event.start_mark
@@ -534,13 +540,18 @@ class _Builder:
                         hint="write keys as words, e.g. 'title:'",
                     )
                 if key.value in mapping:
-                    raise NoteError(
+                    twice = NoteError(
                         f"key '{key.value}' is written twice, on lines "
                         f"{key_lines[key.value]} and {key.line}",
                         file=self.file,
                         line=key.line,
                         hint="keep one of them",
                     )
+                    if self.twice is None:
+                        raise twice
+                    self.twice.append(twice)  # the first one read, the note's other errors too
+                    self._node(self._next())
+                    continue
                 key_lines[key.value] = key.line
                 mapping[key.value] = self._node(self._next())
             return Node(mapping, line)

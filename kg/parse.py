@@ -131,9 +131,14 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     """Parse one file's bytes; ``path`` is relative to the wiki, for messages."""
     text = decode(data, file=path)
     parts = split(text, file=path)
-    read = load_toml if parts.toml else load_properties if parts.properties else load
-    fields = read(parts.front, first_line=parts.front_line, file=path) if parts.front else {}
+    twice: list[NoteError] = []  # keys written twice: said with the note's other errors
+    fields = ({} if not parts.front else
+              load_toml(parts.front, first_line=parts.front_line, file=path) if parts.toml else
+              load_properties(parts.front, first_line=parts.front_line, file=path)
+              if parts.properties else
+              load(parts.front, first_line=parts.front_line, file=path, twice=twice))
     reader = _Fields(fields, path, parts.syntax)
+    reader.errors += twice
     if parts.front is None:
         reader.unread_front_matter(text)
     elif parts.properties:

@@ -864,3 +864,22 @@ def test_every_problem_of_a_note_is_said_not_only_its_first(write_wiki) -> None:
     assert [line.split(": error: ")[0].strip() for line in said] == [
         "a.md:5", "a.md:7", "a.md:8", "a.md:11", "a.md:12"]
     assert "unknown relation 'counterpont' (did you mean 'counterpoint'?)" in said[1]
+
+
+def test_a_key_written_twice_is_said_with_the_note_s_other_errors(write_wiki) -> None:
+    """A key written twice (a title pasted twice, a connection's rel twice) had ended the
+    reading of the note, hiding its other errors: it is said beside them, the first value
+    read."""
+    config = write_wiki({
+        "a.md": "---\ntitle: A\ntier: seven\nconnections:\n"
+                "  - {to: b, rel: supports, rel: extends}\n  - {to: b, rel: counterpont}\n"
+                "title: Again\n---\nBody\n",
+        "b.md": note("B"),
+    })
+    checked = kg("check", "--wiki", str(config.wiki), "--format", "json")
+    found = [f for f in json.loads(checked.stdout) if f["file"] == "a.md"]
+    assert [(f["line"], f["severity"], f["code"]) for f in found] == [
+        (3, "warning", "bad-tier"), (5, "error", "bad-note"),
+        (6, "error", "unknown-relation"), (7, "error", "bad-note")]
+    assert "key 'rel' is written twice" in found[1]["message"]
+    assert "key 'title' is written twice, on lines 2 and 7" in found[3]["message"]
