@@ -110,6 +110,8 @@ def note_entry(note: Note) -> dict[str, Any]:
         entry["a"] = list(note.aliases)
     if note.tags:
         entry["g"] = list(note.tags)
+    if note.authors:
+        entry["w"] = list(note.authors)
     if note.tier is not None:
         entry["r"] = note.tier
     if note.date:

@@ -675,6 +675,8 @@ def test_search_index(site: Path) -> None:
     assert ptb["u"] == "notes/posttrainbench.html"
     assert "uplift" in ptb["x"] and "[[" not in ptb["x"] and "##" not in ptb["x"]
     assert entries["tip"]["p"] == 1
+    assert entries["import-ai-455"]["w"] == ["Jack Clark"]  # found by its author too
+    assert "w" not in ptb  # (none written)
     assert list(entries) == sorted(entries)
 
 

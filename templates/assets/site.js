@@ -1,4 +1,4 @@
-/* kg site: client-side search over titles, aliases, tags and text.
+/* kg site: client-side search over titles, aliases, tags, authors and text.
  *
  * The index (data/search.js, the same JSON as search.json) loads on first use, so pages stay
  * light. Results are built with textContent and DOM nodes only, never innerHTML: note text is
@@ -38,6 +38,7 @@
         id: e.id, title: e.t, url: e.u, aliases: e.a || [], tags: e.g || [], tier: e.r,
         date: e.d || "", summary: e.s || "", text: e.x || "", placeholder: !!e.p,
         ft: fold(e.t), fa: (e.a || []).map(fold), fg: (e.g || []).map(fold),
+        fw: (e.w || []).map(fold),
         fs: fold(e.s), fx: fold(e.x), fid: e.id
       };
     });
@@ -85,6 +86,10 @@
     e.fg.forEach(function (g) {
       if (g === term) { best = Math.max(best, 6); }
       else if (g.indexOf(term) >= 0) { best = Math.max(best, 3); }
+    });
+    e.fw.forEach(function (w) {  // an author: a word of the name, as a tag
+      if ((" " + w).indexOf(" " + term) >= 0) { best = Math.max(best, 5); }
+      else if (w.indexOf(term) >= 0) { best = Math.max(best, 3); }
     });
     if (!best && e.fs.indexOf(term) >= 0) { best = 2; }
     if (!best && e.fx.indexOf(term) >= 0) { best = 1; }

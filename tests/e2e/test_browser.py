@@ -213,6 +213,27 @@ def test_search_ranks_a_note_by_its_alias_above_a_placeholder(watch: Any) -> Non
         "Scaling Laws for Neural Language Models", "Other", "kaplan-scaling-laws"]
 
 
+def test_search_finds_a_note_by_its_author(watch: Any) -> None:
+    """A researcher looks a paper up by who wrote it: "lovelace" finds the note by Ada
+    Lovelace, whose title and text do not name her, before a note that only mentions her
+    in its text (authors had not been in the index)."""
+    w = watch()
+    page = w.page
+    index = {"version": 1, "notes": [
+        {"id": "mentions", "t": "A survey", "u": "notes/mentions.html",
+         "x": "after Lovelace's notes"},
+        {"id": "engine", "t": "Notes on the Analytical Engine", "u": "notes/engine.html",
+         "w": ["Ada Lovelace"], "x": "the engine"},
+    ]}
+    page.route("**/data/search.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript",
+        body="window.KG_SEARCH_INDEX = " + json.dumps(index) + ";"))
+    w.go("search.html?q=lovelace")
+    titles = page.locator("#page-search-results a.result-title")
+    titles.first.wait_for(timeout=DRAWN)
+    assert titles.all_inner_texts() == ["Notes on the Analytical Engine", "A survey"]
+
+
 def test_search_finds_a_tag_written_as_the_pages_show_it(watch: Any) -> None:
     """Every page shows a tag as `#fine-tuning`; searching that, as a reader copies it, had
     found nothing (tags are kept without their `#`). A `#` that is no tag's is text."""
