@@ -77,7 +77,7 @@ class Bullet:
     annotation: str
     line: int
     extra: str = ""
-    links: tuple[tuple[str, str | None], ...] = ()
+    links: tuple[tuple[str, str | None, str | None], ...] = ()
     """A name written as wikilinks (``[[Some Note|label]]``, or several joined by ``+``):
     each link's target and label, the targets the note's connections (not words to match
     loosely)."""
@@ -138,6 +138,9 @@ class Resolution:
     candidates: tuple[str, ...] = ()
     label: str | None = None
     """The label of a name written as a link (``[[some-note|Some Note]]``), shown as it."""
+    heading: str | None = None
+    """The heading a name written as a link leads to (``[[some-note#Part]]``): the body's
+    link keeps it (the connection is to the note)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "target": self.target, "relation": self.relation.name,
@@ -370,7 +373,7 @@ def _bullet(text: str, line: int) -> Bullet:
     linked = _linked_name(name)
     if linked is not None:
         links, date, extra = linked
-        return Bullet(" + ".join(t for t, _ in links), date, " ".join(annotation.split()),
+        return Bullet(" + ".join(t for t, _, _ in links), date, " ".join(annotation.split()),
                       line, extra, links)
     name, date, extra = _clean_name(name)
     return Bullet(name, date, " ".join(annotation.split()), line, extra)
@@ -384,27 +387,32 @@ _LINKS = re.compile(r"(?:\s*+(?:[+;&,]|and(?=\s))?\s*+(?:\*\*|__|[*_])?+!?\[\[([
                     r"(?:\*\*|__|[*_])?+)++", re.IGNORECASE)
 
 
-def _linked_name(name: str) -> tuple[tuple[tuple[str, str | None], ...], dt.date | None,
+def _linked_name(name: str) -> tuple[tuple[tuple[str, str | None, str | None], ...],
+                                     dt.date | None,
                                      str] | None:
     """A name written as wikilinks (``[[Some Note]]``, ``**[[a|A]]** + [[B]] (2024-05-01)``):
-    each link's target and label, and the date and parenthetical after them; None for a
-    name of words. A link's heading (``[[B#Part]]``) is left out: a connection is to B."""
+    each link's target, heading and label (a connection is to the note; the body's link
+    keeps the heading), one per target, and the date and parenthetical after them; None for
+    a name of words."""
     stripped = name.strip().strip("*_").strip()
     if not stripped.startswith(("[[", "![[")):
         return None
     run = _LINKS.match(name.strip())
     if run is None:
         return None
-    links: list[tuple[str, str | None]] = []
+    links: list[tuple[str, str | None, str | None]] = []
     for match in WIKILINK.finditer(run.group(0)):
         parsed = parse_wikilink(match.group(2))
         if parsed is not None and parsed[0].strip("#"):
-            links.append((parsed[0], parsed[2]))
+            links.append(parsed)
     if not links:
         return None
     tail = name.strip()[run.end():].strip().strip("*_").strip()
     _, date, extra = _clean_name(f"x {tail}") if tail else ("", None, "")
-    return tuple(dict.fromkeys(links)), date, extra
+    one: dict[str, tuple[str, str | None, str | None]] = {}
+    for link in links:  # the first link to each note
+        one.setdefault(link[0], link)
+    return tuple(one.values()), date, extra
 
 
 def _clean_name(name: str) -> tuple[str, dt.date | None, str]:
@@ -505,10 +513,11 @@ def resolve_bullets(digest: Digest, matcher: Matcher) -> tuple[Resolution, ...]:
             continue
         relation = infer_relation(bullet.annotation)
         if bullet.links:  # [[Some Note|label]]: its target names the note, as a link's does
-            for target, label in bullet.links:
+            for target, heading, label in bullet.links:
                 nid, candidates = matcher.match(target, parts=False)
                 out.append(Resolution(target, nid or target, relation, bullet.annotation,
-                                      nid is not None, bullet.line, candidates, label))
+                                      nid is not None, bullet.line, candidates, label,
+                                      heading))
             continue
         names = [bullet.name]
         if matcher.match(bullet.name, parts=False)[0] is None:
@@ -564,7 +573,7 @@ def note_body(digest: Digest, links: Sequence[Resolution], titles: dict[str, str
                 if not named:
                     continue
                 shown = " + ".join(
-                    f"[[{link.target}|"
+                    f"[[{link.target}{'#' + link.heading if link.heading else ''}|"
                     f"{_safe_label(link.label or titles.get(link.target, link.name))}]]"
                     for link in named)
                 when = f" ({bullet.date.isoformat()})" if bullet.date else ""

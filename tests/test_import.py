@@ -469,5 +469,5 @@ def test_a_bullet_named_by_a_wikilink_connects_to_its_target(write_wiki, tmp_pat
     body = (config.wiki / "linked-bullets.md").read_text(encoding="utf-8")
     assert "- [[some-note|Some Note]] (2026-04-20) — builds on it" in body
     assert "- [[some-note|The label]] — discusses it" in body
-    assert "- [[some-note|Some Note]] + [[Unwritten|Not yet]] — both" in body
+    assert "- [[some-note#Part|Some Note]] + [[Unwritten|Not yet]] — both" in body  # its part
     assert "[[[[" not in body
