@@ -88,6 +88,20 @@ def _config(wiki: str | None = None, out: str | None = None, **options: Any) -> 
     return load_config(start).with_options(wiki=wiki, out=out, **options)
 
 
+def _note_name(name: str, config: Any) -> str:
+    """A note named by its file's path from here (``wiki/ahe.md``, ``./ahe.md`` in the wiki,
+    as a shell completes it) as its path in the wiki, which names it; any other name as it
+    is (an id, alias, title, or a path from the wiki's top)."""
+    from pathlib import Path
+
+    if not name.lower().endswith(".md") or not Path(name).is_file():
+        return name
+    try:
+        return Path(name).resolve().relative_to(Path(config.wiki).resolve()).as_posix()
+    except ValueError:  # a file elsewhere: looked up by its name, as before
+        return name
+
+
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
     show_default=True, help="Output as an aligned table, JSON or CSV.",
@@ -228,7 +242,8 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
                 fmt: str) -> None:
     """Incoming and outgoing connections of NOTE, with relation and annotation.
 
-    NOTE is an id, alias, title or file name. With --endpoint, asked of a SPARQL store.
+    NOTE is an id, alias, title or file name, or the file's path (wiki/ahe.md). With
+    --endpoint, asked of a SPARQL store.
     """
     from kg.formats import render_rows
 
@@ -243,7 +258,8 @@ def connections(note: str, rel: str | None, direction: str, no_mentions: bool,
     else:
         from kg.query import connection_rows
 
-        _nid, rows = connection_rows(_graph(_config(wiki)), note, relation=rel,
+        config = _config(wiki)
+        _nid, rows = connection_rows(_graph(config), _note_name(note, config), relation=rel,
                                      direction=direction, mentions=not no_mentions)
     columns = ["direction", "relation", "note", "annotation"] if fmt == "table" else [
         "direction", "relation", "label", "note", "title", "placeholder", "annotation"]
@@ -496,9 +512,10 @@ def neighbors(note: str, depth: int, rel: str | None, no_mentions: bool, wiki: s
         found = remote_neighbours(_remote(endpoint, user, password_env, wiki), note, depth,
                                   mentions=not no_mentions, relation=rel)
     else:
-        graph = _graph(_config(wiki))
-        found = neighbours(graph, find(graph, note), depth, mentions=not no_mentions,
-                           relation=rel)
+        config = _config(wiki)
+        graph = _graph(config)
+        found = neighbours(graph, find(graph, _note_name(note, config)), depth,
+                           mentions=not no_mentions, relation=rel)
     columns = (["distance", "via", "dir", "relation", "id", "title"] if fmt == "table" else
                ["id", "title", "placeholder", "distance", "via", "dir", "relation",
                 "direction", "annotation"])
@@ -533,8 +550,9 @@ def path(source: str, target: str, directed: bool, no_mentions: bool, limit: int
         a, b, found = remote_paths(_remote(endpoint, user, password_env, wiki), source, target,
                                    mentions=not no_mentions, directed=directed, limit=limit)
     else:
-        graph = _graph(_config(wiki))
-        a, b = find(graph, source), find(graph, target)
+        config = _config(wiki)
+        graph = _graph(config)
+        a, b = find(graph, _note_name(source, config)), find(graph, _note_name(target, config))
         found = paths(graph, a, b, mentions=not no_mentions, directed=directed, limit=limit)
     rows = [
         {"path": i, "hop": j, "from": hop.source, "dir": "->" if hop.forward else "<-",

@@ -207,3 +207,22 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_text(run, write_wiki) -> Non
     result = run("sparql", "SELECT (-1 AS ?n) ('=1+1' AS ?t) {}", "--wiki", wiki,
                  "--format", "csv")
     assert result.stdout.splitlines() == ["n,t", "-1,'=1+1"]
+
+
+def test_a_note_named_by_its_file_s_path_from_here(run, write_wiki, monkeypatch) -> None:
+    """`kg connections wiki/b.md`, as a shell completes it, names the note of that file, as
+    `kg neighbors` and `kg path` do; a file outside the wiki is looked up by name as before."""
+    config = write_wiki({"a.md": "---\ntitle: A\n---\nSee [[sub/b]].\n",
+                         "sub/b.md": "---\ntitle: B\n---\nb\n"})
+    monkeypatch.chdir(config.root)
+    wiki = str(config.wiki)
+    found = run("connections", "wiki/sub/b.md", "--wiki", wiki, "--format", "json")
+    assert found.exit_code == 0, found.output
+    assert [row["note"] for row in json.loads(found.stdout)] == ["a"]
+    monkeypatch.chdir(config.wiki / "sub")
+    assert run("neighbors", "./b.md", "--wiki", wiki).exit_code == 0
+    assert run("path", "../a.md", "b.md", "--wiki", wiki).exit_code == 0
+    (config.root / "elsewhere.md").write_text("x", encoding="utf-8")
+    monkeypatch.chdir(config.root)
+    missing = run("connections", "elsewhere.md", "--wiki", wiki)
+    assert missing.exit_code == 1 and "no note called 'elsewhere.md'" in missing.stderr
