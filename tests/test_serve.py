@@ -1100,6 +1100,11 @@ def test_serve_holds_what_its_next_build_reads_until_idle(tmp_path: Path,
     assert "Less." in (config.out / "notes" / "alpha.html").read_text(encoding="utf-8")
     assert settle_tail() and not settle_tail()
     assert inc.read_manifest(config, marker) is not None
+    import kg.depends  # written, and held still: the next edit reads none of it again
+    with monkeypatch.context() as patched:
+        patched.setattr(kg.depends, "read_trace", lambda *_: pytest.fail("read again"))
+        assert 0 < edit("After a pause.\n").rendered < whole.rendered
+    assert settle_tail()
     monkeypatch.setattr(kg.build, "_tail", None)  # as a new process
     assert build(config).rendered == 0
 
