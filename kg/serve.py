@@ -183,9 +183,15 @@ def _number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 30 else None
 
 
+NO_ICON = '<link rel=icon href="data:,">'
+"""The icon of kg serve's own pages: none, so that a browser asks for no /favicon.ico (a
+404 in its console, where the site's pages name their own)."""
+
+
 def error_page(error: KgError) -> bytes:
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>kg: build error</title>"
+        f"{NO_ICON}"
         f'<script src="{RELOAD_PATH}"></script></head>'
         '<body style="font-family:system-ui;margin:2rem">'
         "<h1>The wiki does not build</h1>"
@@ -231,7 +237,8 @@ REBUILDING_PAGE = (
     # refreshed each second rather than by the reload script: the new site may be in place
     # before the script first asks for its version, which it would then take as the old
     b"<!doctype html><html lang=en><head><meta charset=utf-8>"
-    b"<meta http-equiv=refresh content=1><title>kg: building the site</title></head>"
+    b"<meta http-equiv=refresh content=1><title>kg: building the site</title>"
+    + NO_ICON.encode() + b"</head>"
     b'<body style="font-family:system-ui;margin:2rem">'
     b"<h1>The site was removed; kg serve is building it again</h1>"
     b"<p>This page reloads by itself.</p></body></html>"

@@ -324,6 +324,7 @@ def test_the_error_page_asks_to_fix_what_has_the_error(tmp_path: Path) -> None:
         assert status == 500 and "alpha.md:" in body
         assert _fix_line(body) == ("Fix the note alpha.md and save; this page reloads by "
                                    "itself.")
+        assert '<link rel=icon href="data:,">' in body  # no /favicon.ico asked: a 404
         (config.wiki / "alpha.md").write_text(NOTE.format(title="Alpha"), encoding="utf-8")
         version = _wait_version(port, version)
 
