@@ -89,17 +89,9 @@ def _config(wiki: str | None = None, out: str | None = None, **options: Any) -> 
 
 
 def _note_name(name: str, config: Any) -> str:
-    """A note named by its file's path from here (``wiki/ahe.md``, ``./ahe.md`` in the wiki,
-    as a shell completes it) as its path in the wiki, which names it; any other name as it
-    is (an id, alias, title, or a path from the wiki's top)."""
-    from pathlib import Path
+    from kg.discover import named_by_path
 
-    if not name.lower().endswith(".md") or not Path(name).is_file():
-        return name
-    try:
-        return Path(name).resolve().relative_to(Path(config.wiki).resolve()).as_posix()
-    except ValueError:  # a file elsewhere: looked up by its name, as before
-        return name
+    return named_by_path(name, config.wiki)
 
 
 format_option = click.option(

@@ -345,3 +345,15 @@ def _skipped(path: Path, wiki: Path, what: str, why: str) -> Finding:
             else "copy the note into the wiki instead")
     return Finding(Severity.WARNING, "symlink-skipped", f"{what} skipped: {why}",
                    Location(rel), hint)
+
+
+def named_by_path(name: str, wiki: Path) -> str:
+    """A note named by its file's path from here (``wiki/ahe.md``, ``./ahe.md`` in the
+    wiki's folder, as a shell completes it) as its path in the wiki, which names it; any
+    other name as it is (an id, alias, title, or a path from the wiki's top)."""
+    if not name.lower().endswith(".md") or not Path(name).is_file():
+        return name
+    try:
+        return Path(name).resolve().relative_to(wiki.resolve()).as_posix()
+    except ValueError:  # a file elsewhere: looked up by its name
+        return name

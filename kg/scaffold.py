@@ -98,12 +98,17 @@ def _refuse_unwritable(values: Iterable[tuple[str, str]]) -> None:
 
 
 def parse_connect(spec: str, resolver: Resolver, placeholders: dict[NoteId, Placeholder],
-                  wiki: Wiki) -> Link:
-    """``ID[:REL[:ANNOTATION]]``: the target is the shortest prefix that names a note."""
+                  wiki: Wiki, folder: Path | None = None) -> Link:
+    """``ID[:REL[:ANNOTATION]]``: the target is the shortest prefix that names a note (or,
+    with the wiki's ``folder``, whose file's path from here is: ``wiki/ahe.md``)."""
+    from kg.discover import named_by_path
+
     parts = spec.split(":")
     first_error: KgError | None = None
     for i in range(1, len(parts) + 1):
         target = ":".join(parts[:i]).strip()
+        if folder is not None:
+            target = named_by_path(target, folder)
         rest = parts[i:]
         try:
             nid = resolver.resolve(target)
@@ -196,7 +201,7 @@ def new_note(
         title = _title_of(placeholder)
     refuse_taken(config, wiki, resolver, nid, title, aliases, explicit=bool(note_id))
 
-    links = [parse_connect(spec, resolver, placeholders, wiki) for spec in connect]
+    links = [parse_connect(spec, resolver, placeholders, wiki, config.wiki) for spec in connect]
     fields: dict[str, Any] = {
         "title": title,
         "date": date or dt.date.today(),

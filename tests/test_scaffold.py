@@ -364,6 +364,18 @@ def test_new_cli_errors(sample_copy: Config) -> None:
     assert kg("new", "X", "--tier", "12", "--wiki", wiki).exit_code == 2
 
 
+def test_new_connects_to_a_note_named_by_its_file_s_path(sample_copy: Config,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--connect wiki/mimo.md:extends`, the path a shell completes from the project's
+    folder, connects to that file's note."""
+    monkeypatch.chdir(sample_copy.wiki.parent)
+    result = kg("new", "Path Linked", "--connect", f"{sample_copy.wiki.name}/mimo.md:extends",
+                "--wiki", str(sample_copy.wiki))
+    assert result.exit_code == 0, result.output
+    text = (sample_copy.wiki / "path-linked.md").read_text(encoding="utf-8")
+    assert "to: mimo" in text and "rel: extends" in text
+
+
 def test_a_broken_template_writes_nothing(write_wiki, tmp_path: Path) -> None:
     config = write_wiki({"a.md": "# A\n"})
     (tmp_path / "templates").mkdir()
