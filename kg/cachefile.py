@@ -23,6 +23,7 @@ import io
 import itertools
 import marshal
 import mmap
+import operator
 import os
 import pickle
 import sys
@@ -508,14 +509,19 @@ def open_file(path: Path, code: str, wiki: str) -> Opened | None:
 def racy(stats: Mapping[str, Stat], started: int) -> tuple[str, ...]:
     """Files changed so recently that a later change could keep the same stat."""
     since = started - RACY_NS  # (a stat's times, at 1 and 2, are ints; only a link's 4 is not)
-    return tuple(sorted(rel for rel, st in stats.items()
-                        if st[1] >= since or st[2] >= since))  # type: ignore[operator]
+    rels, recent = list(stats), itertools.repeat(since)
+    return tuple(sorted({  # found in C: 10,000 stats on every build and query
+        *itertools.compress(rels, map(operator.ge, map(_MTIME, stats.values()), recent)),
+        *itertools.compress(rels, map(operator.ge, map(_CTIME, stats.values()), recent))}))
+
+
+_MTIME, _CTIME = operator.itemgetter(1), operator.itemgetter(2)
 
 
 def fingerprint(code: str, digests: Mapping[str, str]) -> str:
     h = blake2b(code.encode(), digest_size=12)
-    for rel in sorted(digests):
-        h.update(f"|{rel}:{digests[rel]}".encode())
+    rels = sorted(digests)  # (the bytes of one update per file, joined in C)
+    h.update("".join(map("|{}:{}".format, rels, map(digests.__getitem__, rels))).encode())
     return h.hexdigest()
 
 
