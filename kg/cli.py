@@ -89,6 +89,9 @@ def _config(wiki: str | None = None, out: str | None = None, **options: Any) -> 
 
 
 def _note_name(name: str, config: Any) -> str:
+    """NOTE as the file's path in the wiki, if it is a path from here to a note file."""
+    if not name.lower().endswith(".md"):  # an id, a title: nothing more imported
+        return name
     from kg.discover import named_by_path
 
     return named_by_path(name, config.wiki)
