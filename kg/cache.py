@@ -77,6 +77,7 @@ from kg.cachefile import (
 )
 from kg.errors import Finding, KgError, LeftOut
 from kg.ids import NoteId, loose_id, name_key, note_part, slugify, target_text
+from kg.memo import others
 
 if TYPE_CHECKING:
     from kg.config import Config
@@ -820,12 +821,8 @@ class _Pickler:
         rebuild takes 10,000 of them again, and pickles a few notes)."""
         known = list(map(self._by_id.get, map(_ID, notes), repeat(_UNKNOWN)))
         found: list[bytes | memoryview] = list(map(_SECOND, known))
-        same = list(map(operator.is_, map(_FIRST, known), notes))
-        with contextlib.suppress(ValueError):
-            at = -1
-            while True:
-                at = same.index(False, at + 1)
-                found[at] = dumps(notes[at])
+        for at in others(map(_FIRST, known), notes):
+            found[at] = dumps(notes[at])
         return found
 
 

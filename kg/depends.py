@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from kg.cachefile import dump_paired, load_paired, plain_digest
 from kg.ids import NoteId, from_root, name_key, note_part, slugify, target_text
-from kg.memo import kept_values
+from kg.memo import changed_keys, kept_values
 from kg.resolve import Resolver
 
 if TYPE_CHECKING:
@@ -220,9 +220,7 @@ class Plan:
 
 def _changed(old: Mapping[K, object], new: Mapping[K, object]) -> frozenset[K]:
     """The keys whose values differ, or that only one of the two has."""
-    if old == new:  # most often (the name table, the tags' slugs): compared in C
-        return frozenset()
-    return frozenset(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+    return frozenset(changed_keys(old, new))
 
 
 def plan(old: Trace | None, new: Trace, keys: Mapping[str, str]) -> Plan | None:

@@ -671,11 +671,7 @@ class Emitter:
                 self.link(path)
             unlinked.clear()
             made.append(self._make(page))
-        if any(m.rendered for m in made):  # the pages made are garbage now
-            if self.done is not None:
-                self.done()
-            release_memory()
-        return made
+        return self._done(made)
 
     def _run_kept(self, task: KeptPages, previous: Previous) -> list[Made]:
         """:meth:`run` of pages that :meth:`_kept` keeps unless removed, in one loop."""
@@ -687,6 +683,10 @@ class Emitter:
                 made.append(Made(path, key, False, reads))
             else:
                 made.append(self.emit(task.page(n)))
+        return self._done(made)
+
+    def _done(self, made: list[Made]) -> list[Made]:
+        """A task's ``made``, once what it made (garbage now) is let go."""
         if any(m.rendered for m in made):
             if self.done is not None:
                 self.done()

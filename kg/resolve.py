@@ -12,7 +12,6 @@ it was first written with.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import operator
 from collections import defaultdict
@@ -32,7 +31,7 @@ from kg.ids import (
     relative_target,
     target_text,
 )
-from kg.memo import between_builds, filled
+from kg.memo import between_builds, filled, others
 from kg.model import (
     Edge,
     EdgeKind,
@@ -278,15 +277,11 @@ def _same_names(before: Mapping[NoteId, Note], notes: list[Note]) -> bool:
     if len(before) != len(notes):
         return False
     olds = list(map(before.get, map(_ID, notes)))
-    same = list(map(operator.is_, olds, notes))  # in C: an edit's few are looked at
-    with contextlib.suppress(ValueError):
-        at = -1
-        while True:
-            at = same.index(False, at + 1)
-            old, note = olds[at], notes[at]
-            if (old is None or old.path != note.path or old.title != note.title
-                    or old.aliases != note.aliases or old.frontmatter_id != note.frontmatter_id):
-                return False
+    for at in others(olds, notes):  # an edit's few are looked at
+        old, note = olds[at], notes[at]
+        if (old is None or old.path != note.path or old.title != note.title
+                or old.aliases != note.aliases or old.frontmatter_id != note.frontmatter_id):
+            return False
     return True
 
 
@@ -371,12 +366,8 @@ def _resolve(notes: Iterable[Note]) -> tuple[Wiki, list[ResolveError]]:
     links: list[_NoteLinks | None] = [None] * len(ordered)
     if same_names and last is not None:
         links = list(map(last.per_note.get, ids))
-        same = list(map(operator.is_, map(last.notes.get, ids), ordered))
-        with contextlib.suppress(ValueError):
-            at = -1
-            while True:
-                at = same.index(False, at + 1)
-                links[at] = None
+        for at in others(map(last.notes.get, ids), ordered):
+            links[at] = None
     filled(links, ordered, lambda note: _links_of(note, resolver, errors, known))
     per_note: dict[NoteId, _NoteLinks] = dict(zip(ids, links, strict=True))  # type: ignore[arg-type]
     edges = list(itertools.chain.from_iterable(map(_EDGES, per_note.values())))

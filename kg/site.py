@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import jinja2
 from markupsafe import Markup, escape
@@ -497,6 +497,17 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
 
 _QUESTION_TEXT = operator.attrgetter("question.text")
 _DATED = operator.attrgetter("date")
+
+
+T = TypeVar("T")
+
+
+def _marked(records: Sequence[T], marks: Sequence[int], marked: set[int], bit: int) -> list[T]:
+    """The records whose mark (:func:`_text_marks`) has ``bit``; none looked at when no mark
+    of the set ``marked`` has it (most wikis: no link in a question)."""
+    if not any(mark & bit for mark in marked):
+        return []
+    return [record for record, mark in zip(records, marks, strict=True) if mark & bit]
 
 
 def _chained(records: Iterable[Any], *fields: str) -> Iterator[Any]:
@@ -1006,10 +1017,8 @@ class Site:
         # per record), each question's state (kept per record), the day (ages)
         marks = _QUESTION_MARKS.of(tracked)
         marked = set(marks)
-        linking = [tq for tq, mark in zip(tracked, marks, strict=True) if mark & 1] if any(
-            mark & 1 for mark in marked) else []
-        answered = [tq for tq, mark in zip(tracked, marks, strict=True) if mark & 4] if any(
-            mark & 4 for mark in marked) else []
+        linking = _marked(tracked, marks, marked, 1)
+        answered = _marked(tracked, marks, marked, 4)
         return self._page("questions.html", path, nav="questions", stream=True,
                           key=(self.today, self.today_basis, self.tags_key,
                                self._links(map(_QUESTION_TEXT, linking), path),
@@ -1027,8 +1036,7 @@ class Site:
         path = page("angles.html")
         marks = _ANGLE_MARKS.of(notes)
         marked = set(marks)
-        linking = [note for note, mark in zip(notes, marks, strict=True) if mark & 1] if any(
-            mark & 1 for mark in marked) else []
+        linking = _marked(notes, marks, marked, 1)
         return self._page("angles.html", path, nav="angles", stream=True,
                           key=self._links(_chained(_chained(linking, "angles"), "title", "text"),
                                           path),

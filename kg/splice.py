@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import itertools
 import mmap
-import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -43,12 +41,12 @@ from dataclasses import dataclass, field, replace
 from itertools import chain, repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any
 
 from kg.cachefile import copy_range, dump_paired, dumps, load_paired, plain_digest
 from kg.ids import NoteId
 from kg.incremental import code_stamp
-from kg.memo import LastMade, PerRecord, kept_values
+from kg.memo import LastMade, PerRecord, changed_keys, kept_values
 from kg.rdf import (
     PREFIXES,
     Iris,
@@ -176,7 +174,7 @@ def changed_entries(old: SearchState, new: SearchState,
     when it is gone); None when the code changed, or most entries did."""
     if old.env != new.env:
         return None
-    changed = sorted(_changed(old.entries, new.entries))
+    changed = sorted(changed_keys(old.entries, new.entries))
     if len(changed) > len(new.entries) // 2:
         return None  # most entries changed: whole is faster
     out = []
@@ -185,16 +183,6 @@ def changed_entries(old: SearchState, new: SearchState,
         entry = note_entry(note) if note else placeholder_entry(ph) if ph else None
         out.append((nid, entry_json(entry) if entry else b""))
     return out
-
-
-K = TypeVar("K")
-
-
-def _changed(old: Mapping[K, bytes], new: Mapping[K, bytes]) -> list[K]:
-    """The keys whose values differ, or that one of the two lacks; compared in C."""
-    keys = list(old.keys() | new.keys())
-    same = list(map(operator.eq, map(old.get, keys), map(new.get, keys)))
-    return list(itertools.compress(keys, map(operator.not_, same)))
 
 
 _last_units: dict[Any, tuple[Any, ...]] = {}
@@ -260,7 +248,7 @@ def replacements(old: GraphState, new: GraphState, wiki: Wiki,
     prefix = iris.note("")
     if iri(prefix + "x#y") != f"<{prefix}x#y>":  # the note IRIs are not the text they are made of
         return None
-    changed = _changed(old.units, new.units)
+    changed = changed_keys(old.units, new.units)
     if len(changed) > len(new.units) // 2:
         return None  # most notes changed (a pull, a rename across the wiki): whole is faster
     ranges: list[tuple[str, str]] = []
