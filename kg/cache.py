@@ -83,6 +83,8 @@ if TYPE_CHECKING:
     from kg.config import Config
     from kg.discover import Discovery, NoteFile
     from kg.model import Edge, Note, Placeholder, Wiki
+    from kg.parse import NoteFile as ToParse
+    from kg.parse import Parsed
     from kg.resolve import Resolver
 
 __all__ = ["RECORD_MODULES", "CachedResolver", "Graph", "cache_file", "clear", "code_key",
@@ -862,27 +864,27 @@ def load_notes_leniently(found: Discovery, reuse: Mapping[tuple[str, str], Note]
     from kg.resolve import resolve_leniently
 
     known = known or {}
-    read: list[Note | Finding | None] = []  # in file order; None: parsed below
-    todo: list[tuple[bytes, NoteId, str]] = []
-    digests: dict[str, str] = {}
+    # Nothing to reuse by its content (a first build, a build without its cache): each file
+    # is read where it is parsed, by the pool's workers side by side, not all here first.
+    whole = not reuse
+    read: list[tuple[str | None, Parsed] | None] = []  # in file order; None: parsed below
+    todo: list[ToParse] = []
     for file in found.files:
         note = _unread(file, reuse, known)
-        if note is not None:
-            digests[file.rel] = note.digest
-            read.append(note)
-            continue
-        item = _read(file, reuse, digests)
+        item = ((note.digest, note) if note is not None else file.path if whole
+                else _read(file, reuse))
         if isinstance(item, tuple):
-            read.append(None)
-            todo.append(item)
-        else:
             read.append(item)
+        else:  # its bytes, or where to read them
+            read.append(None)
+            todo.append((item, file.id, file.rel))
     parsed = iter(parse_all(todo, jobs=jobs))
-    results: list[Note | Finding | tuple[Finding, ...]] = [
-        next(parsed) if item is None else item for item in read]
-    errors = tuple(f for item in results if not isinstance(item, Note)  # a note's every error
+    results = [next(parsed) if item is None else item for item in read]
+    digests = {file.rel: digest for file, (digest, _) in zip(found.files, results, strict=True)
+               if digest is not None}
+    errors = tuple(f for _, item in results if not isinstance(item, Note)  # its every error
                    for f in (item if isinstance(item, tuple) else (item,)))
-    notes = [item for item in results if isinstance(item, Note)]
+    notes = [item for _, item in results if isinstance(item, Note)]
     wiki, ambiguous = resolve_leniently(notes)  # the others' links too: every error at once
     warnings = found.warnings + wiki.warnings + tuple(w for n in notes for w in n.warnings)
     return (Wiki(wiki.notes, wiki.edges, wiki.placeholders, wiki.questions, warnings), digests,
@@ -897,21 +899,21 @@ def _unread(file: NoteFile, reuse: Mapping[tuple[str, str], Note],
     return note if note is not None and note.id == file.id else None
 
 
-def _read(file: NoteFile, reuse: Mapping[tuple[str, str], Note], digests: dict[str, str]
-          ) -> Note | Finding | tuple[bytes, NoteId, str]:
-    """The note of ``file`` from ``reuse`` by its content's hash (noted in ``digests``), else
-    what to parse, or the finding of a file that cannot be read."""
+def _read(file: NoteFile, reuse: Mapping[tuple[str, str], Note]
+          ) -> tuple[str | None, Parsed] | bytes:
+    """The note of ``file`` from ``reuse`` by its content's hash, with the hash; else the
+    bytes to parse, or the finding of a file that cannot be read."""
     from kg.parse import read_note
 
     try:
         data = read_note(file.path, file=file.rel)  # size-checked; read errors are KgErrors
     except KgError as err:
-        return err.as_finding("bad-note")
-    digests[file.rel] = digest = digest_of(data)
+        return None, err.as_finding("bad-note")
+    digest = digest_of(data)
     note = reuse.get((file.rel, digest))
     if note is not None and note.id == file.id:
-        return note
-    return data, file.id, file.rel
+        return digest, note
+    return data
 
 
 # -- derived caches ---------------------------------------------------------------------------

@@ -200,7 +200,8 @@ class GraphBuilder:
         self._edges: Sequence[dict[str, Any]] = records.edges
         self._out: Mapping[str, Sequence[dict[str, Any]]] = records.out
         self._local_options = graph_options(LOCAL_LIMIT, False)
-        self._out_at: dict[str, dict[str, list[int]]] = {}
+        self._targets: dict[NoteId, dict[NoteId, tuple[int, ...]]] = {}
+        self._rows: dict[NoteId, list[Any]] = {}
 
     def _node(self, nid: NoteId, title: str, tier: int | None, tags: Iterable[str],
               placeholder: bool) -> dict[str, Any]:
@@ -269,39 +270,39 @@ class GraphBuilder:
         """
         keep = sorted(self.views.neighbourhood(nid, 2, limit))
         index = {other: i for i, other in enumerate(keep)}
-        nodes: list[list[Any]] = []
-        for other in keep:
-            full = self._nodes[other]
-            row = [other, full["label"], full["group"], min(full["size"], LOCAL_LARGEST)]
-            if "name" in full:
-                row.append(full["name"])
-            nodes.append(row)
+        rows = self._rows
+        nodes = [rows.get(other) or self._row(other) for other in keep]
         edges: list[list[int]] = []
-        for source in keep:
-            i = index[source]
-            for e in self._out_to(source, keep):
-                j = index.get(e["to"])
-                if j is not None:
-                    edges.append([i, j, 1 if "dashes" in e else 0])
+        targets = self._targets
+        for i, source in enumerate(keep):
+            out = targets.get(source) or self._targets_of(source)
+            if hit := out.keys() & index.keys():  # in C, from the smaller: a hub's few
+                for j in sorted(map(index.__getitem__, hit)):
+                    edges += ([i, j, mention] for mention in out[keep[j]])
         found = {"compact": 1, "nodes": nodes, "edges": edges, "focus": nid,
                  "options": self._local_options}
-        if len(keep) >= limit and len(self.views.neighbourhood(nid, 2, limit + 1)) > limit:
+        if len(keep) >= limit and self.views.within(nid, 2, limit + 1) > limit:
             found["capped"] = 1  # the nearest of more: the page says so
         return found
 
-    def _out_to(self, source: NoteId, keep: list[NoteId]) -> Sequence[dict[str, Any]]:
-        """The edges from ``source``, in order, that may end in ``keep``: all of them, or
-        for a hub (thousands of links), only those to ``keep``, found by target; each of
-        ten thousand pages near a hub would otherwise read every edge of it."""
-        out = self._out.get(source, ())
-        if len(out) <= 4 * len(keep):
-            return out
-        at = self._out_at.get(source)
-        if at is None:
-            at = self._out_at[source] = {}
-            for k, e in enumerate(out):
-                at.setdefault(e["to"], []).append(k)
-        return [out[k] for k in sorted(k for other in keep for k in at.get(other, ()))]
+    def _row(self, nid: NoteId) -> list[Any]:
+        """A node's row in the local graphs (shared by every page that draws it: read,
+        never changed)."""
+        full = self._nodes[nid]
+        row = [nid, full["label"], full["group"], min(full["size"], LOCAL_LARGEST)]
+        if "name" in full:
+            row.append(full["name"])
+        self._rows[nid] = row
+        return row
+
+    def _targets_of(self, source: NoteId) -> dict[NoteId, tuple[int, ...]]:
+        """Where the edges from ``source`` end: each end with its edges' kinds, 1 for a
+        mention, in the edges' order (by relation)."""
+        found: dict[NoteId, tuple[int, ...]] = {}
+        for e in self._out.get(source, ()):
+            found[e["to"]] = (*found.get(e["to"], ()), 1 if "dashes" in e else 0)
+        self._targets[source] = found
+        return found
 
     def relations(self) -> list[str]:
         return list(_relations(tuple(self._edges)))

@@ -156,14 +156,19 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
 POOL_MIN = 200
 """Fewer notes than this parse sooner here than a process pool starts and hands them back."""
 
-NoteFile = tuple[bytes, NoteId, str]
-"""A file to parse: its bytes, the note's id, and its path relative to the wiki."""
+NoteFile = tuple[bytes | Path, NoteId, str]
+"""A file to parse: its bytes, or where to read them; the note's id; its path relative to
+the wiki."""
+
+Parsed = Note | Finding | tuple[Finding, ...]
+"""A file's note, or the finding of its error (the findings of its errors, when its fields
+have several)."""
 
 
 def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None
-              ) -> list[Note | Finding | tuple[Finding, ...]]:
-    """Each source's note, or the finding of its error (the findings of its errors, when
-    its fields have several), in the order given.
+              ) -> list[tuple[str | None, Parsed]]:
+    """Each source's content hash (None: the file could not be read) and its note or
+    findings, in the order given. A source given by its path is read where it is parsed.
 
     Many notes are parsed in a process pool of ``jobs`` processes (default: ``$KG_JOBS``, else
     one per usable CPU), in chunks; the records come back pickled as the cache pickles them,
@@ -197,15 +202,22 @@ def pool_size(count: int, jobs: int | None = None) -> int:
     return max(1, min(jobs, count // (POOL_MIN // 2)))
 
 
-def _parse_each(sources: Sequence[NoteFile]) -> list[Note | Finding | tuple[Finding, ...]]:
-    found: list[Note | Finding | tuple[Finding, ...]] = []
-    for data, nid, path in sources:
+def _parse_each(sources: Sequence[NoteFile]) -> list[tuple[str | None, Parsed]]:
+    found: list[tuple[str | None, Parsed]] = []
+    for source, nid, path in sources:
         try:
-            found.append(parse_note(data, nid=nid, path=path))
-        except NoteError as err:  # each of its errors (a build says them, not its warnings)
-            found.append(tuple(f for f in err.as_findings() if f.severity is Severity.ERROR))
+            data = read_note(source, file=path) if isinstance(source, Path) else source
         except KgError as err:
-            found.append(err.as_finding("bad-note"))
+            found.append((None, err.as_finding("bad-note")))
+            continue
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()  # as Note.digest
+        try:
+            found.append((digest, parse_note(data, nid=nid, path=path)))
+        except NoteError as err:  # each of its errors (a build says them, not its warnings)
+            found.append((digest, tuple(f for f in err.as_findings()
+                                        if f.severity is Severity.ERROR)))
+        except KgError as err:
+            found.append((digest, err.as_finding("bad-note")))
     return found
 
 

@@ -155,6 +155,7 @@ def environment(config: Config, sources: dict[str, str] | None = None) -> jinja2
     env.filters["safe_url"] = safe_url
     env.filters["percent"] = lambda p: f"{round(float(p) * 100)}%"
     env.filters["counted"] = counted
+    env.filters["ghosts"] = ghosts
     if sources is not None:
         _ENVIRONMENT = dict(sources), env
     return env
@@ -170,6 +171,13 @@ def counted(n: int, word: str, plural: str | None = None) -> str:
     """``1 note``, ``2 notes``: a count and its noun, in a template
     ``{{ notes | length | counted("note") }}``."""
     return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def ghosts(graph: Mapping[str, Any], focus: str) -> int:
+    """How many notes not written yet a local graph draws besides its ``focus``:
+    ``{{ local_graph | ghosts(note.id) }}`` (a filter of Jinja's own tests per node took a
+    tenth of a note page's rendering)."""
+    return sum(1 for row in graph["nodes"] if row[2] == "ghost" and row[0] != focus)
 
 
 def json_island(value: Any, pretty: bool = True) -> Markup:

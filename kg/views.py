@@ -392,6 +392,23 @@ class Views:
                 break
         return order
 
+    def within(self, nid: NoteId, depth: int, limit: int) -> int:
+        """How many nodes lie within ``depth`` hops, the note included: counted up to
+        ``limit`` (what :meth:`neighbourhood` would find at most, without its order)."""
+        seen = {nid}
+        frontier = [nid]
+        for _ in range(depth):
+            step: list[NoteId] = []
+            for node in frontier:
+                for other in self.adjacent.get(node, ()):
+                    if other not in seen:
+                        if len(seen) >= limit:
+                            return limit
+                        seen.add(other)
+                        step.append(other)
+            frontier = step
+        return len(seen)
+
     # -- indexes for the index pages ----------------------------------------------------
 
     def tier_rows(self, tiers: Iterable[int]) -> list[tuple[int | None, list[Note]]]:
