@@ -1,11 +1,13 @@
 """``kg serve``: build, serve the site on localhost, rebuild on change, reload the browser.
 
 The server answers only requests whose ``Host`` is local (a DNS-rebinding page cannot read
-the wiki through it), serves only files inside the built site (no ``..``, no encoded
-``%2e%2e``, no symlinks out), answers a ``Range`` of one span of a file (audio or video
-sought in), and adds a small reload script to HTML pages as it serves them (so a page is
-always sent whole); the built files stay exactly what ``kg build`` writes. While the wiki
-has an error, every page shows it (file, line, what is wrong) until the next good build.
+the wiki through it) and that no page of another origin makes for its own use (a
+``<script src>`` of the search index would read every note: :func:`from_another_site`),
+serves only files inside the built site (no ``..``, no encoded ``%2e%2e``, no symlinks out),
+answers a ``Range`` of one span of a file (audio or video sought in), and adds a small
+reload script to HTML pages as it serves them (so a page is always sent whole); the built
+files stay exactly what ``kg build`` writes. While the wiki has an error, every page shows
+it (file, line, what is wrong) until the next good build.
 """
 
 from __future__ import annotations
@@ -103,6 +105,19 @@ def is_local_host(header: str | None) -> bool:
     if rest and not (rest[0] == ":" and rest[1:].isdigit() and rest[1:].isascii()):
         return False
     return host in _LOCAL_HOSTS or _loopback_address(host)
+
+
+def from_another_site(site: str | None, mode: str | None, dest: str | None) -> bool:
+    """Whether a browser asks on behalf of a page of another origin, for something to use
+    in that page (Fetch Metadata: ``Sec-Fetch-Site``, ``-Mode``, ``-Dest``). Any web page open
+    while kg serve runs could otherwise read the wiki through it without a DNS rebinding:
+    ``<script src="http://localhost:8000/data/search.js">`` sets the search index, every
+    note's text, as a global of that page. A link followed to the site (a navigation to a
+    page) is served, and so is a request that says nothing of where it comes from (curl, a
+    browser too old to say)."""
+    if site is None or site.strip().lower() in ("same-origin", "none"):
+        return False
+    return (mode or "").strip().lower() != "navigate" or (dest or "").strip().lower() != "document"
 
 
 def _loopback_address(host: str) -> bool:
@@ -262,6 +277,8 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
+            # a browser too old to send Sec-Fetch-Site keeps another origin's page from a file
+            self.send_header("Cross-Origin-Resource-Policy", "same-origin")
             self.end_headers()
             return self.command != "HEAD"
 
@@ -276,6 +293,11 @@ def make_handler(state: ServeState) -> type[http.server.BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if not is_local_host(self.headers.get("Host")):
                 self._send(403, b"forbidden: kg serve answers only local hosts\n", "text/plain")
+                return
+            fetch = [self.headers.get(f"Sec-Fetch-{name}") for name in ("Site", "Mode", "Dest")]
+            if from_another_site(*fetch):
+                self._send(403, b"forbidden: kg serve answers only its own pages, and links "
+                                b"followed to them\n", "text/plain")
                 return
             path = urllib.parse.urlsplit(self.path).path
             if path == RELOAD_PATH:

@@ -14,7 +14,7 @@ import pytest
 from conftest import site_tree
 
 from kg.config import Config
-from kg.serve import is_local_host, serve, site_file
+from kg.serve import from_another_site, is_local_host, serve, site_file
 
 NOTE = "---\ntitle: {title}\ntier: 1\n---\nBody of the note.\n"
 
@@ -160,6 +160,37 @@ def test_local_hosts_as_browsers_and_tools_write_them_are_served(server) -> None
     conn.endheaders()
     assert conn.getresponse().status == 403
     conn.close()
+
+
+@pytest.mark.parametrize(("site", "mode", "dest", "foreign"), [
+    (None, None, None, False),  # curl, a browser too old to say
+    ("same-origin", "no-cors", "script", False), ("none", "navigate", "document", False),
+    ("Same-Origin", "cors", "empty", False),
+    ("cross-site", "navigate", "document", False),  # a link followed to the site
+    ("cross-site", "no-cors", "script", True), ("cross-site", "no-cors", "image", True),
+    ("cross-site", "cors", "empty", True), ("same-site", "no-cors", "script", True),
+    ("cross-site", "navigate", "iframe", True), ("cross-site", None, None, True),
+])
+def test_what_a_page_of_another_origin_asks_for_its_own_use_is_foreign(
+        site: str | None, mode: str | None, dest: str | None, foreign: bool) -> None:
+    assert from_another_site(site, mode, dest) is foreign
+
+
+def test_a_page_of_another_origin_cannot_load_the_search_index(server) -> None:  # type: ignore[no-untyped-def]
+    """``<script src="http://localhost:8000/data/search.js">`` in any web page set every
+    note's text as a global of that page: its Host is local, so the Host check let it by."""
+    _, port, _ = server
+    fetched = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors",
+               "Sec-Fetch-Dest": "script"}
+    status, _, body = _request(port, "/data/search.js", fetched)
+    assert status == 403 and b"Alpha" not in body
+    status, headers, body = _request(port, "/data/search.js", {**fetched,
+                                                               "Sec-Fetch-Site": "same-origin"})
+    assert status == 200 and b"Alpha" in body
+    assert headers["cross-origin-resource-policy"] == "same-origin"  # for browsers that don't say
+    followed = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+                "Sec-Fetch-Dest": "document"}
+    assert _request(port, "/notes/alpha.html", followed)[0] == 200
 
 
 @pytest.mark.parametrize("unsafe_html", [False, True])

@@ -126,3 +126,65 @@ def test_a_missing_page_reloads_once_its_note_is_written(
         _shows(page, "Written at last.")
     finally:
         page.close()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[tuple[str, list[str]]]:
+    """A server of another origin (``localhost`` on a port of its own, where the site is at
+    ``127.0.0.1``): the page it serves is the first of the list it yields with its URL."""
+    import http.server
+
+    pages = [""]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages[0].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{httpd.server_address[1]}/page.html", pages
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_page_of_another_origin_cannot_read_the_wiki_through_the_server(
+        served: tuple[Config, str, list[str]], elsewhere: tuple[str, list[str]],
+        browser: Any) -> None:
+    """Any web page open while kg serve runs could load its search index as a script
+    (``<script src="http://127.0.0.1:8000/data/search.js">``), which sets every note's
+    text as a global of that page, with no DNS rebinding (its Host is local). The server
+    refuses what another origin's page asks for its own use; a link followed from it to the
+    site still opens, and the site's own pages still load the index."""
+    _config, base, _lines = served
+    evil, pages = elsewhere
+    pages[0] = (f'<!doctype html><title>evil</title><a id="go" href="{base}notes/alpha.html">go'
+                f'</a><script src="{base}data/search.js"></script>'
+                f'<script src="{base}data/graph.js"></script>'
+                f'<img id="img" src="{base}assets/favicon.svg">')
+    page = browser.new_page()
+    try:
+        page.goto(evil)
+        page.wait_for_function("document.readyState === 'complete'")
+        assert page.evaluate("typeof window.KG_SEARCH_INDEX") == "undefined"
+        assert page.evaluate("typeof window.KG_GRAPH") == "undefined"
+        assert page.evaluate("document.getElementById('img').naturalWidth") == 0
+        page.click("#go")
+        page.wait_for_url(base + "notes/alpha.html")
+        _shows(page, "First words.")
+        page.goto(base + "search.html?q=alpha")
+        page.locator("#page-search-results a.result-title").first.wait_for(timeout=10_000)
+        assert "Alpha" in page.locator("#page-search-results").inner_text()
+    finally:
+        page.close()
