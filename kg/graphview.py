@@ -278,7 +278,8 @@ class GraphBuilder:
             out = targets.get(source) or self._targets_of(source)
             if hit := out.keys() & index.keys():  # in C, from the smaller: a hub's few
                 for j in sorted(map(index.__getitem__, hit)):
-                    edges += ([i, j, mention] for mention in out[keep[j]])
+                    for mention in out[keep[j]]:
+                        edges.append([i, j, mention])
         found = {"compact": 1, "nodes": nodes, "edges": edges, "focus": nid,
                  "options": self._local_options}
         if len(keep) >= limit and self.views.within(nid, 2, limit + 1) > limit:
