@@ -230,7 +230,16 @@ def _build_note(
     each = f.each  # a field's error is kept and the others read: every one is said at once
     given = each(lambda: f.text("title"), None)
     unfilled = given if given and _TEMPLATE_FIELD.fullmatch(given.strip()) else None
-    title = (None if unfilled else given) or scanned.h1 or _logseq_title(path, stem) or stem
+    h1 = scanned.h1  # a daily note's "# <% tp.date.now() %>", never filled in, is no title
+    blank_h1 = h1 if h1 and _TEMPLATE_FIELD.fullmatch(h1.strip()) else None
+    title = ((None if unfilled else given) or (None if blank_h1 else h1)
+             or _logseq_title(path, stem) or stem)
+    if blank_h1 and not (given and not unfilled) and (at := next(
+            (s.line for s in scanned.sections if s.heading == blank_h1), None)) is not None:
+        f.warnings.append(Finding(
+            Severity.WARNING, "empty-title", f"the heading '# {blank_h1}' is a template's "
+            f"placeholder, never filled in: the note is titled '{title}'", Location(path, at),
+            "write the heading, or remove it to take the title from the name"))
     if (line := f.fields.get("title")) is not None and unfilled:  # a template's, copied
         f._warn(line, "empty-title", f"'{f.line('title', unfilled)}' is a template's "
                 f"placeholder, never filled in: the note is titled '{title}'",
@@ -681,7 +690,11 @@ class _Fields:
                        f"'{self.line(key, value)}' names no day; it is read as "
                        f"{parsed.isoformat()}, the first day of that {precise}",
                        f"write the whole date if you know it: {self.line(key, 'YYYY-MM-DD')}")
-        if parsed is None:
+        if parsed is None and _TEMPLATE_FIELD.fullmatch(value.strip()):
+            self._warn(node, "bad-date", f"'{self.line(key, value)}' is a template's "
+                       "placeholder, never filled in; it is ignored",
+                       f"write the day: {self.line(key, 'YYYY-MM-DD')}, or remove the line")
+        elif parsed is None:
             self._warn(node, "bad-date", f"'{self.line(key, value)}' is not a date; it is "
                        "ignored", f"write {key} as YYYY-MM-DD, e.g. "
                        f"{self.line(key, '2026-05-04')}, or as epoch "

@@ -979,6 +979,27 @@ def test_a_template_s_placeholder_left_in_a_title_is_no_title(write_wiki) -> Non
          "template's placeholder, never filled in: the note is titled 'Kernels'")]
 
 
+def test_a_template_s_placeholder_left_in_a_daily_note_s_heading_is_no_title(
+        write_wiki) -> None:
+    """A daily note made from a Templater template that never ran keeps its heading
+    ``# <% tp.date.now("dddd, MMMM Do YYYY") %>`` and ``date: <% tp.date.now() %>``: the note
+    is titled by its name, not by the placeholder in every list and link, and both lines are
+    warnings that say what they are."""
+    config = write_wiki({
+        "Daily/2024-03-12.md": '---\ndate: <% tp.date.now("YYYY-MM-DD") %>\n---\n'
+                               '# <% tp.date.now("dddd, MMMM Do YYYY") %>\n- Read [[Paper]].\n',
+        "Paper.md": "---\ntitle: Paper\n---\n# Paper\nRead on [[2024-03-12]].\n"})
+    build(config)
+    assert "<title>2024-03-12 · " in page(config, "2024-03-12")
+    assert "tp.date" not in page(config, "paper")
+    assert [f for f in findings(config) if f[0] in ("empty-title", "bad-date")] == [
+        ("bad-date", "Daily/2024-03-12.md:2", "warning", "'date: <% tp.date.now(\"YYYY-MM-DD\")"
+         " %>' is a template's placeholder, never filled in; it is ignored"),
+        ("empty-title", "Daily/2024-03-12.md:4", "warning", "the heading '# <% tp.date.now("
+         "\"dddd, MMMM Do YYYY\") %>' is a template's placeholder, never filled in: the note is "
+         "titled '2024-03-12'")]
+
+
 def test_a_hugo_page_bundle_answers_to_its_folder(write_wiki) -> None:
     """Hugo's page bundle ``posts/x/index.md`` (and a section's ``_index.md``) is the page of
     its folder: ``{{< ref "posts/x" >}}``, ``{{< relref "x" >}}`` and ``[[posts/x]]`` reach
