@@ -60,6 +60,10 @@ _COMPACT_DATE = re.compile(r"^([12]\d{3})(\d{2})(\d{2})$")
 """``YYYYMMDD`` (``20240501``, as a YAML number or text), of the years 1000 to 2999: 8 digits
 are no epoch time kg reads (:data:`_EPOCH`)."""
 _WIKILINK_ONLY = re.compile(r"^!?\[\[([^\[\]]+)\]\]$")
+_LINKS_LISTED = re.compile(r"\s*\[\[[^\[\]]+\]\](?:\s*,\s*\[\[[^\[\]]+\]\])+\s*,?\s*")
+"""Names written as links and joined by commas (``[[Hastie, T.]], [[Tibshirani]]``): a list
+of them, as Logseq writes a property's pages, whatever the commas inside the brackets."""
+_LINKS_LISTED_EACH = re.compile(r"\[\[[^\[\]]+\]\]")
 # what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
 # would reach the RDF graph as a malformed IRI
 _QUESTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*#q-[a-z0-9][a-z0-9-]*$")
@@ -634,6 +638,8 @@ class _Fields:
             return ()
         if isinstance(node.value, str):
             parts = node.value.split(",") if commas else [node.value]
+            if links and _LINKS_LISTED.fullmatch(node.value):  # Logseq's author:: [[A]], [[B]]
+                parts = [link.strip() for link in _LINKS_LISTED_EACH.findall(node.value)]
             if words and len(parts) == 1 and _unquoted(parts[0]) == parts[0].strip():
                 parts = node.value.split()  # tags: '"deep rl"' is one, in its quotes
             return tuple(dict.fromkeys(part for part in map(_unquoted, parts) if part))

@@ -1000,6 +1000,26 @@ def test_a_template_s_placeholder_left_in_a_daily_note_s_heading_is_no_title(
          "titled '2024-03-12'")]
 
 
+def test_authors_written_as_links_joined_by_commas_are_each_a_name(write_wiki) -> None:
+    """Logseq writes a property's pages as links joined by commas (``author:: [[Trevor
+    Hastie]], [[Robert Tibshirani]]``), as a vault may quote them in YAML: each is an author,
+    not one author shown with its brackets; a name with a comma of its own stays one."""
+    config = write_wiki({
+        "pages/ESL.md": "type:: book\nauthor:: [[Trevor Hastie]], [[Robert Tibshirani]], "
+                        "[[Friedman, J.]]\n\n- The ESL book.\n",
+        "Other.md": '---\ntitle: Other\nauthors: "[[Ada Lovelace]], [[Alan Turing]]"\n---\nX.\n',
+        "Third.md": "---\ntitle: Third\nauthors: Smith, John\n---\nX.\n"})
+    build(config)
+    authors = re.compile(r"<dt>Authors?</dt><dd>([^<]*)</dd>")
+    assert authors.findall(page(config, "esl")) == [
+        "Trevor Hastie; Robert Tibshirani; Friedman, J."]  # a comma in a name: ";" between
+    assert authors.findall(page(config, "other")) == ["Ada Lovelace, Alan Turing"]
+    assert authors.findall(page(config, "third")) == ["Smith, John"]
+    assert [n.authors for n in load_wiki(config).notes.values()] == [
+        ("Trevor Hastie", "Robert Tibshirani", "Friedman, J."), ("Ada Lovelace", "Alan Turing"),
+        ("Smith, John",)]
+
+
 def test_a_hugo_page_bundle_answers_to_its_folder(write_wiki) -> None:
     """Hugo's page bundle ``posts/x/index.md`` (and a section's ``_index.md``) is the page of
     its folder: ``{{< ref "posts/x" >}}``, ``{{< relref "x" >}}`` and ``[[posts/x]]`` reach
