@@ -296,11 +296,14 @@ def _build_note(
         raw=raw,
         aliases=aliases,
         frontmatter_id=frontmatter_id or _zettel_id(stem, nid),
+        blocks=tuple(dict.fromkeys(u.lower() for u in bodymod.BLOCK_UUID.findall(
+            bodymod.without_code(body)))) if "id::" in body else (),
         tags=tuple(dict.fromkeys(tag for t in (*tags, *scanned.tags)
                                  for word in _hashed_words(t) if (tag := tag_name(word)))),
         connections=connections,
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
-            Mention(link.target, link.label, link.heading, link.line, link.context, link.rooted)
+            Mention(link.target, link.label, link.heading, link.line, link.context, link.rooted,
+                    link.block)
             for link in scanned.links
         )),
         questions=questions,

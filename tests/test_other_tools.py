@@ -1020,6 +1020,38 @@ def test_authors_written_as_links_joined_by_commas_are_each_a_name(write_wiki) -
         ("Smith, John",)]
 
 
+U1 = "65a1b2c3-0000-4000-8000-000000000001"
+U2 = "65a1b2c3-0000-4000-8000-0000000000ff"
+
+
+def test_a_logseq_block_reference_links_the_block_in_the_note_that_holds_it(
+        write_wiki) -> None:
+    """Logseq refers to a block by its uuid, ``((65a1…))``, which the block carries as
+    ``id::``, in whichever page: the page shows a link to that block, named by its note's
+    title (it showed the uuid), the note is mentioned by it; a uuid no block carries stays as
+    written, no placeholder. Moved to another page, the block is linked there, an
+    incremental build as a full one."""
+    config = write_wiki({
+        "pages/Machine Learning.md": f"- Algorithms that improve with experience.\n  id:: {U1}\n",
+        "pages/Deep Learning.md": "- Many layers.\n",
+        "pages/Supervised.md": f"- See (({U1.upper()})) for the definition.\n"
+                               f"- Gone: (({U2})).\n- Code: `(({U1}))`\n"})
+    rebuild(config)
+    body = body_of(config, "supervised")
+    assert (f'See <a class="wikilink" href="machine-learning.html#block-{U1}" '
+            'title="Machine Learning">Machine Learning</a> for the definition.') in body
+    assert f"Gone: (({U2}))." in body and f"<code>(({U1}))</code>" in body
+    assert f'id="block-{U1}"' in page(config, "machine-learning")
+    wiki = load_wiki(config)
+    assert [(e.source, e.target) for e in wiki.edges] == [("supervised", "machine-learning")]
+    assert not wiki.placeholders and findings(config) == []
+    (config.wiki / "pages/Machine Learning.md").write_text("- Algorithms.\n", encoding="utf-8")
+    (config.wiki / "pages/Deep Learning.md").write_text(f"- Many layers.\n  id:: {U1}\n",
+                                                         encoding="utf-8")
+    rebuild(config)
+    assert f'href="deep-learning.html#block-{U1}"' in body_of(config, "supervised")
+
+
 def test_a_hugo_page_bundle_answers_to_its_folder(write_wiki) -> None:
     """Hugo's page bundle ``posts/x/index.md`` (and a section's ``_index.md``) is the page of
     its folder: ``{{< ref "posts/x" >}}``, ``{{< relref "x" >}}`` and ``[[posts/x]]`` reach
