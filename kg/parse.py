@@ -1020,10 +1020,12 @@ def _unwrap_link(text: str) -> str:
 
 def _date_of(f: _Fields, stem: str) -> dt.date | None:
     """``date``; where it gives none (absent, empty, or unreadable, which is warned of),
-    ``created``, then the name of a daily note (``2024-05-01.md``)."""
+    ``created``, then the name of a daily note (``2024-05-01.md``, ``20240501.md``)."""
     found = f.date("date") or f.date("created")
     if found is None and (daily := _DAILY.match(stem)):
         return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}")
+    if found is None and (daily := _DAILY_COMPACT.match(stem)):
+        return _parse_date(f"{daily[1]}-{daily[2]}-{daily[3]}")
     if found is None and (zettel := _ZETTEL.match(stem)):
         return _parse_date(f"{zettel[2]}-{zettel[3]}-{zettel[4]}")
     return found
@@ -1074,6 +1076,9 @@ def _zettel_id(stem: str, nid: NoteId) -> str | None:
 _DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
 """A daily note's name (``2024-05-01``, Logseq's ``2024_05_01``), or a post's
 (``2024-05-01-title``, Jekyll's)."""
+_DAILY_COMPACT = re.compile(r"^([12][0-9]{3})([0-9]{2})([0-9]{2})(?:$|[-_ ])")
+"""A daily note's name in Obsidian's format ``YYYYMMDD`` (``20240501``), of the years 1000
+to 2999, as ``date: 20240501`` is read."""
 _ZETTEL = re.compile(r"^(([0-9]{4})([0-9]{2})([0-9]{2})[0-9]{4}(?:[0-9]{2})?)(?:[ _-]|$)")
 """A Zettelkasten's note name, which starts with its id, the minute (or second) the note was
 made: ``202405011230 Attention kernels`` (The Archive's, Zettlr's, Foam's)."""
