@@ -138,6 +138,32 @@ def _block_refs(md: MarkdownIt) -> None:
     md.core.ruler.push("block_refs", rule)
 
 
+def _logseq_embeds(md: MarkdownIt) -> None:
+    """Logseq's embed of a page or a block, ``{{embed [[page]]}}`` or ``{{embed ((uuid))}}``:
+    the link it embeds, as an embed of a note is shown (the macro's braces were left
+    around it)."""
+
+    def rule(state: Any) -> None:
+        if "{{embed" not in state.src:
+            return
+        for token in state.tokens:
+            children = token.children if token.type == "inline" else None
+            if not children or "{{embed" not in token.content:
+                continue
+            for before, link, after in zip(children, children[1:], children[2:], strict=False):
+                if (link.type == "wikilink" and before.type == after.type == "text"
+                        and _EMBED_OPEN.search(before.content)
+                        and after.content.startswith("}}")):
+                    before.content = _EMBED_OPEN.sub("", before.content)
+                    after.content = after.content[2:]
+            token.children = [c for c in children if c.type != "text" or c.content]
+
+    md.core.ruler.push("logseq_embeds", rule)
+
+
+_EMBED_OPEN = re.compile(r"\{\{embed\s+$")
+
+
 def _text_token(text: str) -> Token:
     token = Token("text", "", 0)
     token.content = text
@@ -705,6 +731,7 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     _heading_ids(md)
     _block_ids(md)
     _block_refs(md)
+    _logseq_embeds(md)
     _note_links(md)
     _attachment_links(md)
     _image_sizes(md)

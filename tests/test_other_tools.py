@@ -1052,6 +1052,23 @@ def test_a_logseq_block_reference_links_the_block_in_the_note_that_holds_it(
     assert f'href="deep-learning.html#block-{U1}"' in body_of(config, "supervised")
 
 
+def test_a_logseq_embed_shows_the_link_it_embeds_without_its_braces(write_wiki) -> None:
+    """``{{embed [[page]]}}`` and ``{{embed ((uuid))}}`` (Logseq's embeds of a page and of a
+    block) are shown as the link each embeds, as ``![[page]]`` is; the page showed the
+    macro's braces around it. Other macros (``{{query …}}``) stay as written."""
+    config = write_wiki({
+        "pages/Deep Learning.md": f"- Backprop.\n  id:: {U1}\n",
+        "pages/Hub.md": f"- {{{{embed [[Deep Learning]]}}}}\n- {{{{embed (({U1}))}}}}\n"
+                        "- {{query (task TODO)}}\n"})
+    build(config)
+    body = body_of(config, "hub")
+    assert ('<li><a class="wikilink" href="deep-learning.html" title="Deep Learning">'
+            "Deep Learning</a></li>") in body
+    assert (f'<li><a class="wikilink" href="deep-learning.html#block-{U1}" '
+            'title="Deep Learning">Deep Learning</a></li>') in body
+    assert "{{query (task TODO)}}" in body and "{{embed" not in body
+
+
 def test_a_hugo_page_bundle_answers_to_its_folder(write_wiki) -> None:
     """Hugo's page bundle ``posts/x/index.md`` (and a section's ``_index.md``) is the page of
     its folder: ``{{< ref "posts/x" >}}``, ``{{< relref "x" >}}`` and ``[[posts/x]]`` reach
