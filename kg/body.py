@@ -17,6 +17,13 @@ from kg import attachments
 from kg.ids import from_folder as from_folder  # where the renderer and checks take it
 
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+BLOCK_REF = re.compile(r"\(\(([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                       r"[0-9a-fA-F]{12})\)\)")
+"""A Logseq block reference, ``((65a1b2c3-…))``: a link to the block whose ``id::`` is that
+uuid, in whichever note holds it."""
+BLOCK_UUID = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?id:: *([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-"
+                        r"[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})[ \t]*$", re.MULTILINE)
+"""A block's ``id::`` line as Logseq writes it once the block is referred to."""
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX_OPEN = re.compile(r" {0,3}(#{1,6})[ \t]+")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
@@ -66,6 +73,8 @@ class Link:
     rooted: bool = False
     """A Markdown link to a note's file: a path from the note's folder, else from the wiki's
     root (:func:`kg.ids.from_root`); a ``[[wikilink]]`` is the path it writes alone."""
+    block: bool = False
+    """A Logseq block reference, ``((uuid))``: its target is the block's id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,15 +525,18 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
         code_free = (_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), joined)
                      if "`" in joined else joined)
         starts = [off for off, _ in offsets]
-        found: list[tuple[int, str, str | None, str | None, bool]] = []
+        found: list[tuple[int, str, str | None, str | None, bool, bool]] = []
         for match in WIKILINK.finditer(code_free):  # an embed of a note links to it too
             parsed = parse_wikilink(match.group(2))
             if parsed is not None:
                 target, heading, label = parsed
                 found.append((match.start(), from_folder(target, folder), heading, label,
-                              False))
+                              False, False))
             elif (ref := wikilink_file(match.group(2))) is not None:
                 files.append(ref)
+        if "((" in code_free:
+            found.extend((match.start(), match.group(1).lower(), None, None, False, True)
+                         for match in BLOCK_REF.finditer(code_free))
         if "](" in code_free:
             files.extend(ref for match in MD_LINK_OR_IMAGE.finditer(code_free)
                          if (ref := attachments.destination_ref(match.group(2))) is not None)
@@ -532,7 +544,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 note = note_link_target(match.group(2), folder)
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
-                                  plain_text(match.group(1)) or None, True))
+                                  plain_text(match.group(1)) or None, True, False))
         readable = joined  # what a mention's sentence is made from
         if refs and "]" in code_free:
             text = WIKILINK.sub(lambda m: " " * len(m.group(0)), code_free)
@@ -545,7 +557,7 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
                 note = note_refs.get(label)
                 if note is not None:
                     found.append((match.start(), note[0], note[1],
-                                  plain_text(match.group(1)) or None, True))
+                                  plain_text(match.group(1)) or None, True, False))
             if shown:  # [text][label] reads "text", padded with NULs (which no note holds,
                 # and a sentence drops) so that offsets stay
                 readable = "".join(
@@ -565,10 +577,11 @@ def scan(body: str, first_line: int, folder: str = "") -> Body:
             tags.extend(m.group(1) for m in _TAG_IN_TEXT.finditer(text))
         if found:
             sentences = _Sentences(readable)
-            for start, target, heading, label, rooted in sorted(found, key=lambda f: f[0]):
+            for start, target, heading, label, rooted, block in sorted(found,
+                                                                       key=lambda f: f[0]):
                 line = offsets[bisect.bisect_right(starts, start) - 1][1]
                 links.append(Link(target, label, heading, line, sentences.around(start),
-                                  rooted))
+                                  rooted, block))
         paragraph.clear()
 
     def close_section() -> None:

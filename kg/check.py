@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import quote
 
 from kg.body import UNPUBLISHED_KINDS, heading_path_end, without_code, without_title
 from kg.config import Config
@@ -424,11 +425,22 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
     out: list[Finding] = []
     suggested = resolver.suggestions_of(  # each placeholder once, all together
         e.written for e in wiki.edges if e.target in wiki.placeholders)
+    hashed = _names_with_hash(wiki) if wiki.placeholders else {}
     for edge in wiki.edges:
         if edge.target not in wiki.placeholders:
             continue
         source = wiki.notes[edge.source]
         what = "connection" if edge.kind is EdgeKind.CONNECTION else "link"
+        whole = hashed.get(name_key(edge.written))
+        if whole is not None and _cut_at_hash(source, edge.written, edge.line):
+            name, path = whole
+            out.append(Finding(WARNING, "placeholder",
+                               f"{what} to '{edge.written}', a placeholder: '#' in a link "
+                               f"starts a heading, so '{name}' names '{edge.written}', not "
+                               f"the note {path}", _at(source, line=edge.line),
+                               f"link it as [{name}]({quote(path)}), or rename the file "
+                               "without '#' (Obsidian's links cannot name it either)"))
+            continue
         folder = source.path.rpartition("/")[0]
         named = from_folder(edge.written, folder)  # ./x: the path in the wiki
         broken = drafts.broken_path(named) if drafts else None
@@ -477,6 +489,25 @@ def _targets(wiki: Wiki, resolver: Resolver, drafts: _Drafts | None = None) -> l
                                _at(wiki.notes[edge.source], line=edge.line),
                                "remove the connection or point it at another note"))
     return out
+
+
+def _names_with_hash(wiki: Wiki) -> dict[str, tuple[str, str]]:
+    """The notes whose file name or title holds a ``#`` (``C# tips.md``), by the name before
+    it (``c``), which a link to them names, as ``#`` starts a heading: each name and file."""
+    found: dict[str, tuple[str, str]] = {}
+    for note in wiki.notes.values():
+        stem = note.path.rpartition("/")[2][:-3]
+        for name in (stem, note.title):
+            if "#" in name and (before := name.partition("#")[0].strip()):
+                found.setdefault(name_key(before), (name, note.path))
+    return found
+
+
+def _cut_at_hash(note: Note, written: str, line: int) -> bool:
+    """Whether ``note`` links ``written`` at ``line`` with a ``#`` after it (``[[C# tips]]``,
+    ``to: C# tips``), the rest read as a heading."""
+    return (any(m.line == line and m.target == written and m.heading for m in note.mentions)
+            or any(c.line == line and "#" in c.target for c in note.connections))
 
 
 def _missing_file(written: str, named: str) -> str | None:

@@ -328,6 +328,7 @@ def init(directory: str, title: str) -> None:
     into site/. A folder with a kg.toml is refused; notes already in wiki/ are kept, and so
     is a .gitignore, with site/ and .kg/ added to it when it lacks them.
     """
+    import json
     from pathlib import Path
 
     from kg.scaffold import init as run_init
@@ -338,6 +339,14 @@ def init(directory: str, title: str) -> None:
     if done.ignored:
         click.echo(f"added {' and '.join(done.ignored)} to {_shown(done.root / '.gitignore')}")
     here = _shown(done.root)
+    if done.outside:  # a vault's own notes, which a wiki/ beside them leaves out
+        some = ", ".join(done.outside[:3]) + (", …" if len(done.outside) > 3 else "")
+        many = len(done.outside) > 1
+        site = json.dumps(f"../{done.root.name}-site", ensure_ascii=False)
+        _say_escaped(f"note: {len(done.outside)} note{'s' if many else ''} here "
+                     f"{'are' if many else 'is'} outside wiki/ ({some}), which kg build does "
+                     "not read: move them into wiki/, or build them where they are with "
+                     f'wiki = "." and out = {site} in kg.toml')
     click.echo(f"next: {'' if here == '.' else f'cd {here} && '}kg build")
 
 

@@ -104,10 +104,11 @@ class Digest:
 
     @property
     def publisher(self) -> str | None:
-        """``Import AI 455`` → ``Import AI``: a numbered source's series."""
+        """``Import AI 455`` → ``Import AI``: a numbered source's series (its number set
+        apart: ``arXiv 2305.18290`` and ``GPT-4`` name none)."""
         if not self.source_title:
             return None
-        match = re.match(r"^(.*?\S)\s*(?:#|No\.?\s*|Issue\s*)?\d+$", self.source_title)
+        match = re.match(r"^(.*?\S)\s+(?:#|No\.?\s*|Issue\s*)?\d+$", self.source_title)
         return match.group(1) if match else None
 
     @property

@@ -33,6 +33,7 @@ from kg.bidi import isolate
 from kg.body import (
     BLOCK_ID_AT_END,
     BLOCK_PROPERTY,
+    BLOCK_REF,
     HASHTAG,
     MD_LINK,
     SHORTCODE_LINK,
@@ -98,6 +99,75 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         token.content = match.group(0)
     state.pos = match.end()
     return True
+
+
+def _block_refs(md: MarkdownIt) -> None:
+    """Logseq's block reference ``((uuid))`` in a text: a link to the block, in the note
+    whose block carries that ``id::``, shown by the note's title (:func:`_render_wikilink`);
+    one no note holds stays as written."""
+
+    def rule(state: Any) -> None:
+        if "((" not in state.src:
+            return
+        for token in state.tokens:
+            if token.type != "inline" or not token.children or "((" not in token.content:
+                continue
+            children: list[Token] = []
+            inside = 0  # within a link's text, which a link cannot nest in
+            for child in token.children:
+                inside += child.nesting if child.type in ("link_open", "link_close") else 0
+                if child.type != "text" or "((" not in child.content or inside:
+                    children.append(child)
+                    continue
+                at = 0
+                for match in BLOCK_REF.finditer(child.content):
+                    if match.start() > at:
+                        children.append(_text_token(child.content[at:match.start()]))
+                    block = match.group(1).lower()
+                    ref = Token("wikilink", "", 0)
+                    ref.meta = {"target": block, "written": match.group(0), "heading": None,
+                                "label": None, "embed": False, "block": block,
+                                "block_ref": True}
+                    ref.content = match.group(0)
+                    children.append(ref)
+                    at = match.end()
+                if at < len(child.content):
+                    children.append(_text_token(child.content[at:]))
+            token.children = children
+
+    md.core.ruler.push("block_refs", rule)
+
+
+def _logseq_embeds(md: MarkdownIt) -> None:
+    """Logseq's embed of a page or a block, ``{{embed [[page]]}}`` or ``{{embed ((uuid))}}``:
+    the link it embeds, as an embed of a note is shown (the macro's braces were left
+    around it)."""
+
+    def rule(state: Any) -> None:
+        if "{{embed" not in state.src:
+            return
+        for token in state.tokens:
+            children = token.children if token.type == "inline" else None
+            if not children or "{{embed" not in token.content:
+                continue
+            for before, link, after in zip(children, children[1:], children[2:], strict=False):
+                if (link.type == "wikilink" and before.type == after.type == "text"
+                        and _EMBED_OPEN.search(before.content)
+                        and after.content.startswith("}}")):
+                    before.content = _EMBED_OPEN.sub("", before.content)
+                    after.content = after.content[2:]
+            token.children = [c for c in children if c.type != "text" or c.content]
+
+    md.core.ruler.push("logseq_embeds", rule)
+
+
+_EMBED_OPEN = re.compile(r"\{\{embed\s+$")
+
+
+def _text_token(text: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = text
+    return token
 
 
 _BLOCK_LINK = re.compile(r"^([^#|]*)#\^([A-Za-z0-9-]+)\s*(?:\|(.*))?$")
@@ -225,6 +295,10 @@ def _render_wikilink(
         return f'<a class="wikilink" href="#{escape(fragment)}">{shown}</a>'
     resolver: LinkResolver | None = env.get("resolve")
     found = resolver(target, heading) if resolver else None
+    if meta.get("block_ref"):  # ((uuid)): the note's title, or as written where none has it
+        if found is None or not found.exists:
+            return str(escape(written))
+        text = found.title
     if found is None:
         return f'<span class="wikilink unresolved">{escape(isolate(text))}</span>'
     cls = ("wikilink" if found.exists else "wikilink ghost") + (
@@ -656,6 +730,8 @@ def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
     md.add_render_rule("hashtag", _render_hashtag)
     _heading_ids(md)
     _block_ids(md)
+    _block_refs(md)
+    _logseq_embeds(md)
     _note_links(md)
     _attachment_links(md)
     _image_sizes(md)

@@ -55,6 +55,9 @@ class Mention:
     rooted: bool = False
     """A Markdown link to a note's file, ``[P](Areas/Plan.md)``: looked up from the note's
     folder, else from the wiki's root (:func:`kg.ids.from_root`)."""
+    block: bool = False
+    """A Logseq block reference, ``((uuid))``: the target is the block's id, which names
+    the note holding the block (:attr:`Note.blocks`); one no note holds is no placeholder."""
 
 
 class QuestionStatus(str, Enum):
@@ -149,6 +152,9 @@ class Note:
     frontmatter_id: str | None = None
     """The ``id:`` of its front-matter as written (``202405011230``, Dendron's random one):
     another name the note answers to, as an alias does; None when it is the note's own id."""
+    blocks: tuple[str, ...] = ()
+    """The ids of its Logseq blocks (``id:: <uuid>`` under a block): names of the note that
+    ``((uuid))`` block references elsewhere are looked up by."""
     tags: tuple[str, ...] = ()
     connections: tuple[Connection, ...] = ()
     mentions: tuple[Mention, ...] = ()

@@ -60,6 +60,10 @@ _COMPACT_DATE = re.compile(r"^([12]\d{3})(\d{2})(\d{2})$")
 """``YYYYMMDD`` (``20240501``, as a YAML number or text), of the years 1000 to 2999: 8 digits
 are no epoch time kg reads (:data:`_EPOCH`)."""
 _WIKILINK_ONLY = re.compile(r"^!?\[\[([^\[\]]+)\]\]$")
+_LINKS_LISTED = re.compile(r"\s*\[\[[^\[\]]+\]\](?:\s*,\s*\[\[[^\[\]]+\]\])+\s*,?\s*")
+"""Names written as links and joined by commas (``[[Hastie, T.]], [[Tibshirani]]``): a list
+of them, as Logseq writes a property's pages, whatever the commas inside the brackets."""
+_LINKS_LISTED_EACH = re.compile(r"\[\[[^\[\]]+\]\]")
 # what kg.parse makes: "<note id>#q-<slug>"; anything else could not name a question, and
 # would reach the RDF graph as a malformed IRI
 _QUESTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*#q-[a-z0-9][a-z0-9-]*$")
@@ -242,7 +246,16 @@ def _build_note(
     each = f.each  # a field's error is kept and the others read: every one is said at once
     given = each(lambda: f.text("title"), None)
     unfilled = given if given and _TEMPLATE_FIELD.fullmatch(given.strip()) else None
-    title = (None if unfilled else given) or scanned.h1 or _logseq_title(path, stem) or stem
+    h1 = scanned.h1  # a daily note's "# <% tp.date.now() %>", never filled in, is no title
+    blank_h1 = h1 if h1 and _TEMPLATE_FIELD.fullmatch(h1.strip()) else None
+    title = ((None if unfilled else given) or (None if blank_h1 else h1)
+             or _logseq_title(path, stem) or stem)
+    if blank_h1 and not (given and not unfilled) and (at := next(
+            (s.line for s in scanned.sections if s.heading == blank_h1), None)) is not None:
+        f.warnings.append(Finding(
+            Severity.WARNING, "empty-title", f"the heading '# {blank_h1}' is a template's "
+            f"placeholder, never filled in: the note is titled '{title}'", Location(path, at),
+            "write the heading, or remove it to take the title from the name"))
     if (line := f.fields.get("title")) is not None and unfilled:  # a template's, copied
         f._warn(line, "empty-title", f"'{f.line('title', unfilled)}' is a template's "
                 f"placeholder, never filled in: the note is titled '{title}'",
@@ -295,11 +308,14 @@ def _build_note(
         raw=raw,
         aliases=aliases,
         frontmatter_id=frontmatter_id or _zettel_id(stem, nid),
+        blocks=tuple(dict.fromkeys(u.lower() for u in bodymod.BLOCK_UUID.findall(
+            bodymod.without_code(body)))) if "id::" in body else (),
         tags=tuple(dict.fromkeys(tag for t in (*tags, *scanned.tags)
                                  for word in _hashed_words(t) if (tag := tag_name(word)))),
         connections=connections,
         mentions=(*_property_links(f, path.rpartition("/")[0]), *(
-            Mention(link.target, link.label, link.heading, link.line, link.context, link.rooted)
+            Mention(link.target, link.label, link.heading, link.line, link.context, link.rooted,
+                    link.block)
             for link in scanned.links
         )),
         questions=questions,
@@ -637,6 +653,8 @@ class _Fields:
             return ()
         if isinstance(node.value, str):
             parts = node.value.split(",") if commas else [node.value]
+            if links and _LINKS_LISTED.fullmatch(node.value):  # Logseq's author:: [[A]], [[B]]
+                parts = [link.strip() for link in _LINKS_LISTED_EACH.findall(node.value)]
             if words and len(parts) == 1 and _unquoted(parts[0]) == parts[0].strip():
                 parts = node.value.split()  # tags: '"deep rl"' is one, in its quotes
             return tuple(dict.fromkeys(part for part in map(_unquoted, parts) if part))
@@ -693,7 +711,11 @@ class _Fields:
                        f"'{self.line(key, value)}' names no day; it is read as "
                        f"{parsed.isoformat()}, the first day of that {precise}",
                        f"write the whole date if you know it: {self.line(key, 'YYYY-MM-DD')}")
-        if parsed is None:
+        if parsed is None and _TEMPLATE_FIELD.fullmatch(value.strip()):
+            self._warn(node, "bad-date", f"'{self.line(key, value)}' is a template's "
+                       "placeholder, never filled in; it is ignored",
+                       f"write the day: {self.line(key, 'YYYY-MM-DD')}, or remove the line")
+        elif parsed is None:
             self._warn(node, "bad-date", f"'{self.line(key, value)}' is not a date; it is "
                        "ignored", f"write {key} as YYYY-MM-DD, e.g. "
                        f"{self.line(key, '2026-05-04')}, or as epoch "
@@ -1010,10 +1032,12 @@ def _unwrap_link(text: str) -> str:
 
 def _date_of(f: _Fields, stem: str) -> dt.date | None:
     """``date``; where it gives none (absent, empty, or unreadable, which is warned of),
-    ``created``, then the name of a daily note (``2024-05-01.md``)."""
+    ``created``, then the name of a daily note (``2024-05-01.md``, ``20240501.md``)."""
     found = f.date("date") or f.date("created")
     if found is None and (daily := _DAILY.match(stem)):
         return _parse_date(f"{daily[1]}-{daily[3]}-{daily[4]}")
+    if found is None and (daily := _DAILY_COMPACT.match(stem)):
+        return _parse_date(f"{daily[1]}-{daily[2]}-{daily[3]}")
     if found is None and (zettel := _ZETTEL.match(stem)):
         return _parse_date(f"{zettel[2]}-{zettel[3]}-{zettel[4]}")
     return found
@@ -1064,6 +1088,9 @@ def _zettel_id(stem: str, nid: NoteId) -> str | None:
 _DAILY = re.compile(r"^(\d{4})([-_.])(\d{2})\2(\d{2})(?:$|[-_ ])")
 """A daily note's name (``2024-05-01``, Logseq's ``2024_05_01``), or a post's
 (``2024-05-01-title``, Jekyll's)."""
+_DAILY_COMPACT = re.compile(r"^([12][0-9]{3})([0-9]{2})([0-9]{2})(?:$|[-_ ])")
+"""A daily note's name in Obsidian's format ``YYYYMMDD`` (``20240501``), of the years 1000
+to 2999, as ``date: 20240501`` is read."""
 _ZETTEL = re.compile(r"^(([0-9]{4})([0-9]{2})([0-9]{2})[0-9]{4}(?:[0-9]{2})?)(?:[ _-]|$)")
 """A Zettelkasten's note name, which starts with its id, the minute (or second) the note was
 made: ``202405011230 Attention kernels`` (The Archive's, Zettlr's, Foam's)."""

@@ -75,7 +75,7 @@ class Resolver:
                 [path],
                 ["/".join(parts[i:]) for i in range(1, len(parts) - 1)],  # partial paths
                 [parts[-1]],
-                [*note.aliases, *filter(None, [note.frontmatter_id])],  # id: is one more
+                [*note.aliases, *filter(None, [note.frontmatter_id]), *note.blocks],  # id:
                 [note.title],
                 ["/".join(bundle[i:]) for i in range(len(bundle))],  # posts/x/index.md: x
             )
@@ -280,7 +280,8 @@ def _same_names(before: Mapping[NoteId, Note], notes: list[Note]) -> bool:
     for at in others(olds, notes):  # an edit's few are looked at
         old, note = olds[at], notes[at]
         if (old is None or old.path != note.path or old.title != note.title
-                or old.aliases != note.aliases or old.frontmatter_id != note.frontmatter_id):
+                or old.aliases != note.aliases or old.frontmatter_id != note.frontmatter_id
+                or old.blocks != note.blocks):
             return False
     return True
 
@@ -299,7 +300,8 @@ def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError],
     ghosts: list[tuple[NoteId, str]] = []
     folder = note.path.rpartition("/")[0]
 
-    def target_of(written: str, line: int, rooted: bool = False) -> NoteId | None:
+    def target_of(written: str, line: int, rooted: bool = False,
+                  block: bool = False) -> NoteId | None:
         asked = (written, folder, rooted)
         if asked in known:
             found = known[asked]
@@ -311,6 +313,8 @@ def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError],
                 errors.append(err)
                 return None
             known[asked] = found
+        if found is None and block:  # ((uuid)) of a block no note holds: shown as written
+            return None
         if found is None:
             named = from_folder(written, folder)  # `to: ./x` and [[./x]]: one placeholder
             found = resolver.placeholder(named)
@@ -323,7 +327,7 @@ def _links_of(note: Note, resolver: Resolver, errors: list[ResolveError],
             edges.append(Edge(note.id, target, EdgeKind.CONNECTION, conn.relation,
                               conn.annotation, conn.line, conn.target))
     for mention in note.mentions:
-        target = target_of(mention.target, mention.line, mention.rooted)
+        target = target_of(mention.target, mention.line, mention.rooted, mention.block)
         if target is not None and target != note.id:
             edges.append(Edge(note.id, target, EdgeKind.MENTION, None, mention.context,
                               mention.line, mention.target))

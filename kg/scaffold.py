@@ -397,6 +397,9 @@ class Initialised:
     written: tuple[Path, ...]
     ignored: tuple[str, ...] = ()
     """The lines added to a ``.gitignore`` that was there already."""
+    outside: tuple[str, ...] = ()
+    """Notes in the folder but outside ``wiki/`` (a vault's own, :func:`notes_beside`),
+    which the wiki does not read."""
 
 
 def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = None
@@ -432,13 +435,33 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
     else:
         added = _add_to_gitignore(ignore, missing)
     first: Path | None = None
+    outside = notes_beside(root, wiki)
     if not any(wiki.rglob("*.md")):
         first = wiki / "start-here.md"
         day = (today or dt.date.today()).isoformat()
         with open(first, "x", encoding="utf-8", newline="\n") as f:
             f.write(_FIRST_NOTE.replace("{date}", day))
         written.append(first)
-    return Initialised(root, config_path, wiki, first, tuple(written), added)
+    return Initialised(root, config_path, wiki, first, tuple(written), added, outside)
+
+
+def notes_beside(root: Path, wiki: Path) -> tuple[str, ...]:
+    """The note files in ``root`` and its folders one deep (not hidden nor skipped, as the
+    wiki's are), but for ``wiki``'s: an Obsidian vault or a Logseq graph that ``kg init``
+    was run in, whose notes a ``wiki/`` beside them leaves out. Sorted, by path."""
+    from kg.discover import skipped_folder
+
+    found: list[str] = []
+    try:
+        for top in sorted(root.iterdir()):
+            if top.is_file() and top.name.lower().endswith(".md"):
+                found.append(top.name)
+            elif top.is_dir() and top != wiki and not skipped_folder(top.name):
+                found.extend(f"{top.name}/{f.name}" for f in sorted(top.iterdir())
+                             if f.is_file() and f.name.lower().endswith(".md"))
+    except OSError:  # a folder that cannot be listed: nothing said of it
+        pass
+    return tuple(found)
 
 
 IGNORED = ("site/", ".kg/")

@@ -384,6 +384,30 @@ def test_placeholders_typos_and_headings(write_wiki) -> None:
     assert not [f for f in check(config).findings if f.code == "broken-heading"]  # setext
 
 
+def test_a_link_cut_at_a_hash_in_a_file_s_name_says_how_to_link_it(write_wiki) -> None:
+    """``[[C# tips]]`` is note 'C', heading 'tips', as Obsidian reads it: with a note file
+    ``C# tips.md`` in the wiki, the placeholder's finding says so and how to link it (a
+    Markdown link to the file, which leads to the note), not to write note 'C'; a plain
+    ``[[C]]`` is a placeholder as ever, and a connection ``to: C# tips`` is the note."""
+    config = write_wiki({
+        "Lang/C# tips.md": "# C# tips\nUse var.\n",
+        "plan.md": note("Plan", "connections:\n  - to: C# tips\n",
+                        "Read [[C# tips]].\n\n[[C]] too.\n\n"
+                        "Then [C# tips](Lang/C%23%20tips.md).\n"),
+    })
+    got = sorted((str(f.where), f.message, f.hint) for f in check(config).findings
+                 if f.code == "placeholder")
+    assert got == [
+        ("plan.md:10", "link to 'C', a placeholder: no note yet", 'write it with `kg new "C"`'),
+        ("plan.md:8", "link to 'C', a placeholder: '#' in a link starts a heading, so 'C# tips' "
+         "names 'C', not the note Lang/C# tips.md",
+         "link it as [C# tips](Lang/C%23%20tips.md), or rename the file without '#' "
+         "(Obsidian's links cannot name it either)")]
+    build(config)
+    html = (config.out / "notes" / "plan.html").read_text(encoding="utf-8")
+    assert '<a href="c-tips.html">C# tips</a>' in html  # the Markdown link the hint gives
+
+
 def test_a_heading_is_suggested_as_it_is_written(write_wiki) -> None:
     """The headings a broken heading link is told of read as in the note, not lower-cased:
     the one near the link's, or, with none near, all of them."""

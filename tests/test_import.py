@@ -171,6 +171,21 @@ def test_unresolved_targets_become_placeholders(write_wiki, tmp_path: Path) -> N
     assert "some-unknown-paper" in wiki.placeholders
 
 
+def test_a_source_s_number_names_its_series_only_set_apart(write_wiki, tmp_path: Path) -> None:
+    """``Import AI 455`` is issue 455 of Import AI, but an arXiv id (``arXiv 2305.18290``) or
+    a model's name (``GPT-4``) is no numbered series: its publisher was ``arXiv 2305.``."""
+    config = write_wiki({})
+    for name, source in (("a", "Import AI #455"), ("b", "arXiv 2305.18290"), ("c", "GPT-4")):
+        (tmp_path / f"{name}.txt").write_text(
+            f"rl · 2024-03-20 · Tier 2\nPaper {name}\nSource: {source}, 2023-05-29 · Paper\n"
+            "TL;DR\nText.\n", encoding="utf-8")
+    import_digests(config, [tmp_path / f"{name}.txt" for name in "abc"])
+    notes = load_wiki(config).notes
+    assert [(n.source.title, n.source.publisher) for n in notes.values() if n.source] == [
+        ("Import AI #455", "Import AI"), ("arXiv 2305.18290", None), ("GPT-4", None)]
+    assert "publisher" not in (config.wiki / "paper-b.md").read_text(encoding="utf-8")
+
+
 def test_a_bullet_naming_a_hashtag_connects_to_its_name(write_wiki, tmp_path: Path) -> None:
     """A connection to '#Topic' names a place in the note, an error: a bullet '#Topic' is the
     name Topic."""

@@ -979,6 +979,96 @@ def test_a_template_s_placeholder_left_in_a_title_is_no_title(write_wiki) -> Non
          "template's placeholder, never filled in: the note is titled 'Kernels'")]
 
 
+def test_a_template_s_placeholder_left_in_a_daily_note_s_heading_is_no_title(
+        write_wiki) -> None:
+    """A daily note made from a Templater template that never ran keeps its heading
+    ``# <% tp.date.now("dddd, MMMM Do YYYY") %>`` and ``date: <% tp.date.now() %>``: the note
+    is titled by its name, not by the placeholder in every list and link, and both lines are
+    warnings that say what they are."""
+    config = write_wiki({
+        "Daily/2024-03-12.md": '---\ndate: <% tp.date.now("YYYY-MM-DD") %>\n---\n'
+                               '# <% tp.date.now("dddd, MMMM Do YYYY") %>\n- Read [[Paper]].\n',
+        "Paper.md": "---\ntitle: Paper\n---\n# Paper\nRead on [[2024-03-12]].\n"})
+    build(config)
+    assert "<title>2024-03-12 · " in page(config, "2024-03-12")
+    assert "tp.date" not in page(config, "paper")
+    assert [f for f in findings(config) if f[0] in ("empty-title", "bad-date")] == [
+        ("bad-date", "Daily/2024-03-12.md:2", "warning", "'date: <% tp.date.now(\"YYYY-MM-DD\")"
+         " %>' is a template's placeholder, never filled in; it is ignored"),
+        ("empty-title", "Daily/2024-03-12.md:4", "warning", "the heading '# <% tp.date.now("
+         "\"dddd, MMMM Do YYYY\") %>' is a template's placeholder, never filled in: the note is "
+         "titled '2024-03-12'")]
+
+
+def test_authors_written_as_links_joined_by_commas_are_each_a_name(write_wiki) -> None:
+    """Logseq writes a property's pages as links joined by commas (``author:: [[Trevor
+    Hastie]], [[Robert Tibshirani]]``), as a vault may quote them in YAML: each is an author,
+    not one author shown with its brackets; a name with a comma of its own stays one."""
+    config = write_wiki({
+        "pages/ESL.md": "type:: book\nauthor:: [[Trevor Hastie]], [[Robert Tibshirani]], "
+                        "[[Friedman, J.]]\n\n- The ESL book.\n",
+        "Other.md": '---\ntitle: Other\nauthors: "[[Ada Lovelace]], [[Alan Turing]]"\n---\nX.\n',
+        "Third.md": "---\ntitle: Third\nauthors: Smith, John\n---\nX.\n"})
+    build(config)
+    authors = re.compile(r"<dt>Authors?</dt><dd>([^<]*)</dd>")
+    assert authors.findall(page(config, "esl")) == [
+        "Trevor Hastie; Robert Tibshirani; Friedman, J."]  # a comma in a name: ";" between
+    assert authors.findall(page(config, "other")) == ["Ada Lovelace, Alan Turing"]
+    assert authors.findall(page(config, "third")) == ["Smith, John"]
+    assert [n.authors for n in load_wiki(config).notes.values()] == [
+        ("Trevor Hastie", "Robert Tibshirani", "Friedman, J."), ("Ada Lovelace", "Alan Turing"),
+        ("Smith, John",)]
+
+
+U1 = "65a1b2c3-0000-4000-8000-000000000001"
+U2 = "65a1b2c3-0000-4000-8000-0000000000ff"
+
+
+def test_a_logseq_block_reference_links_the_block_in_the_note_that_holds_it(
+        write_wiki) -> None:
+    """Logseq refers to a block by its uuid, ``((65a1…))``, which the block carries as
+    ``id::``, in whichever page: the page shows a link to that block, named by its note's
+    title (it showed the uuid), the note is mentioned by it; a uuid no block carries stays as
+    written, no placeholder. Moved to another page, the block is linked there, an
+    incremental build as a full one."""
+    config = write_wiki({
+        "pages/Machine Learning.md": f"- Algorithms that improve with experience.\n  id:: {U1}\n",
+        "pages/Deep Learning.md": "- Many layers.\n",
+        "pages/Supervised.md": f"- See (({U1.upper()})) for the definition.\n"
+                               f"- Gone: (({U2})).\n- Code: `(({U1}))`\n"})
+    rebuild(config)
+    body = body_of(config, "supervised")
+    assert (f'See <a class="wikilink" href="machine-learning.html#block-{U1}" '
+            'title="Machine Learning">Machine Learning</a> for the definition.') in body
+    assert f"Gone: (({U2}))." in body and f"<code>(({U1}))</code>" in body
+    assert f'id="block-{U1}"' in page(config, "machine-learning")
+    wiki = load_wiki(config)
+    assert [(e.source, e.target) for e in wiki.edges] == [("supervised", "machine-learning")]
+    assert not wiki.placeholders and findings(config) == []
+    (config.wiki / "pages/Machine Learning.md").write_text("- Algorithms.\n", encoding="utf-8")
+    (config.wiki / "pages/Deep Learning.md").write_text(f"- Many layers.\n  id:: {U1}\n",
+                                                         encoding="utf-8")
+    rebuild(config)
+    assert f'href="deep-learning.html#block-{U1}"' in body_of(config, "supervised")
+
+
+def test_a_logseq_embed_shows_the_link_it_embeds_without_its_braces(write_wiki) -> None:
+    """``{{embed [[page]]}}`` and ``{{embed ((uuid))}}`` (Logseq's embeds of a page and of a
+    block) are shown as the link each embeds, as ``![[page]]`` is; the page showed the
+    macro's braces around it. Other macros (``{{query …}}``) stay as written."""
+    config = write_wiki({
+        "pages/Deep Learning.md": f"- Backprop.\n  id:: {U1}\n",
+        "pages/Hub.md": f"- {{{{embed [[Deep Learning]]}}}}\n- {{{{embed (({U1}))}}}}\n"
+                        "- {{query (task TODO)}}\n"})
+    build(config)
+    body = body_of(config, "hub")
+    assert ('<li><a class="wikilink" href="deep-learning.html" title="Deep Learning">'
+            "Deep Learning</a></li>") in body
+    assert (f'<li><a class="wikilink" href="deep-learning.html#block-{U1}" '
+            'title="Deep Learning">Deep Learning</a></li>') in body
+    assert "{{query (task TODO)}}" in body and "{{embed" not in body
+
+
 def test_a_hugo_page_bundle_answers_to_its_folder(write_wiki) -> None:
     """Hugo's page bundle ``posts/x/index.md`` (and a section's ``_index.md``) is the page of
     its folder: ``{{< ref "posts/x" >}}``, ``{{< relref "x" >}}`` and ``[[posts/x]]`` reach

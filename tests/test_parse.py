@@ -432,12 +432,13 @@ def test_a_template_s_placeholder_is_an_error_that_says_to_quote_it(parse) -> No
 
 def test_a_vault_s_dates_when_there_is_no_date_field(parse) -> None:
     """``created:`` stands in for ``date``, as does a daily note's name (or one that starts
-    with a date: ``2024-05-01 notes``); ``2024-1-5`` is a date too."""
+    with a date: ``2024-05-01 notes``, ``20240501 notes``); ``2024-1-5`` is a date too."""
     assert note_with(parse, "created: 2024-03-02T10:15\n").date == dt.date(2024, 3, 2)
     assert note_with(parse, "date: 2024-1-5\ncreated: 2020-01-01\n").date == dt.date(2024, 1, 5)
     assert note_with(parse, "title: D\n", path="Daily/2024-05-01.md").date == dt.date(2024, 5, 1)
     assert note_with(parse, "title: D\n", path="2024-05-01 notes.md").date == dt.date(2024, 5, 1)
-    assert note_with(parse, "title: D\n", path="20240501 notes.md").date is None
+    assert note_with(parse, "title: D\n", path="20240501 notes.md").date == dt.date(2024, 5, 1)
+    assert note_with(parse, "title: D\n", path="2024050 notes.md").date is None
 
 
 def test_a_tab_indented_front_matter_says_so(parse) -> None:
@@ -558,9 +559,13 @@ def test_jekyll_s_published_false_keeps_a_note_out_too(parse, front: str) -> Non
 @pytest.mark.parametrize(("name", "date"), [
     ("2024-05-01.md", dt.date(2024, 5, 1)), ("journals/2024_05_01.md", dt.date(2024, 5, 1)),
     ("2024-05-01-my-post.md", dt.date(2024, 5, 1)), ("2024-05-011.md", None),
-    ("2024-13-01.md", None),
+    ("2024-13-01.md", None), ("Daily/20240501.md", dt.date(2024, 5, 1)),
+    ("20240501 Standup.md", dt.date(2024, 5, 1)), ("12345678.md", None), ("30240501.md", None),
+    ("20241301.md", None), ("202405011230 Idea.md", dt.date(2024, 5, 1)),
 ])
 def test_a_date_is_taken_from_a_daily_note_s_or_a_post_s_name(parse, name: str, date) -> None:
+    """``20240501.md`` is how Obsidian names a daily note in the format YYYYMMDD: its day,
+    as ``date: 20240501`` is (it had no date, and a missing-date warning)."""
     assert parse("text\n", name).date == date
 
 

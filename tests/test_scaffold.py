@@ -80,6 +80,32 @@ def test_init_cli(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "kg.toml" in again.stderr
 
 
+def test_init_in_a_vault_says_its_notes_are_outside_the_wiki_and_how_to_build_them(
+        tmp_path: Path) -> None:
+    """``kg init`` run in an Obsidian vault makes ``wiki/`` beside the vault's notes, which
+    ``kg build`` then leaves out ("Built 1 note"): init says so, naming them, and the
+    kg.toml settings it gives build the vault where it is."""
+    vault = tmp_path / "My Vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    (vault / "Papers").mkdir()
+    for name in ("Inbox.md", "Index.md", "Papers/BERT.md", "Papers/GPT-2.md", ".obsidian/x.md"):
+        (vault / name).write_text(f"# {name}\nSee [[Inbox]].\n", encoding="utf-8")
+    result = kg("init", str(vault))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "note: 4 notes here are outside wiki/ (Inbox.md, Index.md, Papers/BERT.md, …), which "
+        "kg build does not read: move them into wiki/, or build them where they are with "
+        'wiki = "." and out = "../My Vault-site" in kg.toml\n')
+    toml = (vault / "kg.toml").read_text(encoding="utf-8")
+    (vault / "kg.toml").write_text(toml.replace('wiki = "wiki"', 'wiki = "."').replace(
+        'out = "site"', 'out = "../My Vault-site"'), encoding="utf-8")
+    shutil.rmtree(vault / "wiki")
+    build(load_config(vault))
+    assert sorted(p.name for p in (tmp_path / "My Vault-site" / "notes").iterdir()) == [
+        "bert.html", "gpt-2.html", "inbox.html", "index.html"]
+    assert kg("init", str(tmp_path / "empty")).stderr == ""  # nothing beside: nothing said
+
+
 def test_init_adds_what_an_existing_gitignore_lacks_and_says_so(tmp_path: Path) -> None:
     (tmp_path / "w").mkdir()
     (tmp_path / "w/.gitignore").write_text("*.pyc\n/site\n.venv/", encoding="utf-8")
