@@ -445,20 +445,30 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
     return Initialised(root, config_path, wiki, first, tuple(written), added, outside)
 
 
+_PROJECT_FILES = frozenset({
+    "README", "CHANGELOG", "CHANGES", "HISTORY", "CONTRIBUTING", "CODE_OF_CONDUCT", "LICENSE",
+    "LICENCE", "SECURITY", "SUPPORT", "AUTHORS", "NOTICE"})
+"""A project's own documents: a folder with them is a repository that kg init was run in,
+not a vault whose notes it leaves out."""
+
+
 def notes_beside(root: Path, wiki: Path) -> tuple[str, ...]:
     """The note files in ``root`` and its folders one deep (not hidden nor skipped, as the
     wiki's are), but for ``wiki``'s: an Obsidian vault or a Logseq graph that ``kg init``
     was run in, whose notes a ``wiki/`` beside them leaves out. Sorted, by path."""
     from kg.discover import skipped_folder
 
+    def note(file: Path) -> bool:  # a project's README.md, CHANGELOG.md: no vault's notes
+        return (file.is_file() and file.name.lower().endswith(".md")
+                and file.name[:-3].upper() not in _PROJECT_FILES)
+
     found: list[str] = []
     try:
         for top in sorted(root.iterdir()):
-            if top.is_file() and top.name.lower().endswith(".md"):
+            if note(top):
                 found.append(top.name)
             elif top.is_dir() and top != wiki and not skipped_folder(top.name):
-                found.extend(f"{top.name}/{f.name}" for f in sorted(top.iterdir())
-                             if f.is_file() and f.name.lower().endswith(".md"))
+                found.extend(f"{top.name}/{f.name}" for f in sorted(top.iterdir()) if note(f))
     except OSError:  # a folder that cannot be listed: nothing said of it
         pass
     return tuple(found)

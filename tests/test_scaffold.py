@@ -104,6 +104,11 @@ def test_init_in_a_vault_says_its_notes_are_outside_the_wiki_and_how_to_build_th
     assert sorted(p.name for p in (tmp_path / "My Vault-site" / "notes").iterdir()) == [
         "bert.html", "gpt-2.html", "inbox.html", "index.html"]
     assert kg("init", str(tmp_path / "empty")).stderr == ""  # nothing beside: nothing said
+    repo = tmp_path / "repo"  # a project's own documents are no vault's notes
+    (repo / "docs").mkdir(parents=True)
+    for name in ("README.md", "CHANGELOG.md", "docs/CONTRIBUTING.md"):
+        (repo / name).write_text("# Project\n", encoding="utf-8")
+    assert kg("init", str(repo)).stderr == ""
 
 
 def test_init_adds_what_an_existing_gitignore_lacks_and_says_so(tmp_path: Path) -> None:
