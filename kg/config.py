@@ -34,6 +34,9 @@ class Config:
     query_seconds: float = 30.0
     """How long a saved query may run when the site is built; one that takes longer is
     stopped, and its page says so."""
+    line_breaks: bool = False
+    """Each line break in a note's text shown as one (Obsidian's default, its "strict line
+    breaks" off), not joined into the paragraph as CommonMark reads them."""
 
     def tier_label(self, tier: int | None) -> str:
         if tier is None:
@@ -133,7 +136,7 @@ def load_config(root: Path | None = None) -> Config:
     if not isinstance(section, dict):
         raise ConfigError("[kg] must be a table", file=path)
     known = {"title", "wiki", "out", "base_url", "base_iri", "tiers", "templates", "ignore",
-             "query_seconds"}
+             "query_seconds", "line_breaks"}
     unknown = sorted(set(section) - known - {"kg"})
     if unknown:
         import difflib  # only for a setting that is none
@@ -208,6 +211,10 @@ def load_config(root: Path | None = None) -> Config:
         raise ConfigError("query_seconds must be a number of seconds, above 0 and at most a "
                           "day (86400)", file=path, line=_line_of(path, "query_seconds"),
                           hint="query_seconds = 30")
+    line_breaks = section.get("line_breaks", False)
+    if not isinstance(line_breaks, bool):
+        raise ConfigError("line_breaks must be true or false", file=path,
+                          line=_line_of(path, "line_breaks"), hint="line_breaks = true")
     return Config(
         root=root,
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),
@@ -219,6 +226,7 @@ def load_config(root: Path | None = None) -> Config:
         templates=(root / str(templates)).resolve() if templates else None,
         ignore=tuple(ignore),
         query_seconds=float(seconds),
+        line_breaks=line_breaks,
     )
 
 

@@ -698,9 +698,11 @@ def sanitize(html: str) -> str:
     )
 
 
-def make_renderer(*, unsafe_html: bool = False) -> MarkdownIt:
+def make_renderer(*, unsafe_html: bool = False, line_breaks: bool = False) -> MarkdownIt:
+    """The notes' Markdown; ``line_breaks``: each line break in a paragraph shown as one."""
     md: MarkdownIt = (_SanitizingMarkdownIt if unsafe_html else MarkdownIt)(
-        "commonmark", {"html": unsafe_html, "typographer": False, "linkify": True}
+        "commonmark", {"html": unsafe_html, "typographer": False, "linkify": True,
+                       "breaks": line_breaks}
     )
     md.enable(["table", "strikethrough", "linkify"])
     # a bare https://… URL is a link, as in Obsidian; "example.com" or "a@b.org" stays text

@@ -559,7 +559,8 @@ class Site:
         self.own_templates = own
         """Whether the wiki has page templates of its own (:func:`read_templates`)."""
         self.env = environment(config, self.templates)
-        self.md = make_renderer(unsafe_html=unsafe_html)  # raw HTML cleaned by nh3 if allowed
+        self.md = make_renderer(unsafe_html=unsafe_html,  # raw HTML cleaned by nh3 if allowed
+                                line_breaks=config.line_breaks)
         self.tex_md = make_tex_renderer()
         self.links_md = make_links_renderer()
         self.today, self.today_basis = today(wiki)

@@ -881,6 +881,7 @@ def test_a_link_repeating_its_note_s_folder_thousands_of_times_builds(tmp_path: 
     ("query_seconds = inf", "query_seconds must be a number"),
     ("query_seconds = nan", "query_seconds must be a number"),
     ("query_seconds = true", "query_seconds must be a number"),
+    ('line_breaks = "yes"', "line_breaks must be true or false"),
 ])
 def test_settings_of_the_wrong_kind_are_errors_naming_kg_toml(tmp_path: Path, setting: str,
                                                                 message: str) -> None:

@@ -411,3 +411,28 @@ def test_review_cases_of_vault_links(write_wiki) -> None:
     assert [p.attrs.get("id") for p in paragraphs[1:3]] == ["block-b1", None]
     assert "c ^t" in body.select_one("table").text
     assert body.select_one('a[href="d-2018.html"]').text == "esc"
+
+
+def test_line_breaks_setting_shows_each_line_as_obsidian_does(write_wiki) -> None:
+    """A note's single line breaks join its lines into one paragraph (CommonMark), unless
+    kg.toml says ``line_breaks = true``: then each is a line of the page, as Obsidian shows
+    them; a change of the setting renders the note again (the next build reads it)."""
+    text = ("---\ntitle: Fields\n---\nrating:: 5\nread-on:: 2024-05-01\n\n"
+            "Two <b>lines</b>\nof a poem.\n")
+    config = write_wiki({"fields.md": text})
+    build(config)
+
+    def body() -> str:
+        html = (config.out / "notes" / "fields.html").read_text(encoding="utf-8")
+        return html.split('<div class="body">', 1)[1].split("</div>", 1)[0].strip()
+
+    assert body() == ("<p>rating:: 5\nread-on:: 2024-05-01</p>\n"
+                      "<p>Two &lt;b&gt;lines&lt;/b&gt;\nof a poem.</p>")
+    toml = config.root / "kg.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "line_breaks = true\n",
+                    encoding="utf-8")
+    config = write_wiki({})
+    assert config.line_breaks
+    build(config)
+    assert body() == ("<p>rating:: 5<br />\nread-on:: 2024-05-01</p>\n"
+                      "<p>Two &lt;b&gt;lines&lt;/b&gt;<br />\nof a poem.</p>")
