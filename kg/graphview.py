@@ -200,7 +200,7 @@ class GraphBuilder:
         self._edges: Sequence[dict[str, Any]] = records.edges
         self._out: Mapping[str, Sequence[dict[str, Any]]] = records.out
         self._local_options = graph_options(LOCAL_LIMIT, False)
-        self._targets: dict[NoteId, dict[NoteId, tuple[int, ...]]] = {}
+        self._ends: dict[NoteId, dict[NoteId, tuple[int, ...]]] = {}
         self._rows: dict[NoteId, list[Any]] = {}
 
     def _node(self, nid: NoteId, title: str, tier: int | None, tags: Iterable[str],
@@ -273,13 +273,18 @@ class GraphBuilder:
         rows = self._rows
         nodes = [rows.get(other) or self._row(other) for other in keep]
         edges: list[list[int]] = []
-        targets = self._targets
+        at = index.get
         for i, source in enumerate(keep):
-            out = targets.get(source) or self._targets_of(source)
-            if hit := out.keys() & index.keys():  # in C, from the smaller: a hub's few
-                for j in sorted(map(index.__getitem__, hit)):
-                    for mention in out[keep[j]]:
-                        edges.append([i, j, mention])
+            out = self._out.get(source, ())
+            if len(out) <= 4 * len(keep):
+                for e in out:
+                    if (j := at(e["to"])) is not None:
+                        edges.append([i, j, 1 if "dashes" in e else 0])
+                continue
+            ends = self._ends.get(source) or self._ends_of(source)  # a hub: by end, in C
+            for j in sorted(map(index.__getitem__, ends.keys() & index.keys())):
+                for mention in ends[keep[j]]:
+                    edges.append([i, j, mention])
         found = {"compact": 1, "nodes": nodes, "edges": edges, "focus": nid,
                  "options": self._local_options}
         if len(keep) >= limit and self.views.within(nid, 2, limit + 1) > limit:
@@ -296,13 +301,15 @@ class GraphBuilder:
         self._rows[nid] = row
         return row
 
-    def _targets_of(self, source: NoteId) -> dict[NoteId, tuple[int, ...]]:
-        """Where the edges from ``source`` end: each end with its edges' kinds, 1 for a
-        mention, in the edges' order (by relation)."""
+    def _ends_of(self, source: NoteId) -> dict[NoteId, tuple[int, ...]]:
+        """Where the edges from a hub end: each end with its edges' kinds, 1 for a mention,
+        in the edges' order. Each of ten thousand pages near a hub (thousands of links)
+        would otherwise read every edge of it; kept for hubs alone (memory: every worker
+        would hold one for each note)."""
         found: dict[NoteId, tuple[int, ...]] = {}
         for e in self._out.get(source, ()):
             found[e["to"]] = (*found.get(e["to"], ()), 1 if "dashes" in e else 0)
-        self._targets[source] = found
+        self._ends[source] = found
         return found
 
     def relations(self) -> list[str]:

@@ -694,14 +694,9 @@ class Site:
         here = PagePath(f"{folder}/_" if folder else "_")
         base = (self.base_url or "/") if absolute else None
 
-        urls: dict[tuple[str, str], str] = {}  # the site's two dozen on every page
-
         def url(to: str, fragment: str = "") -> str:
-            found = urls.get((to, fragment))
-            if found is None:
-                target = base + page(to) if base is not None else link(here, page(to))
-                found = urls[to, fragment] = f"{target}#{fragment}" if fragment else target
-            return found
+            target = base + page(to) if base is not None else link(here, page(to))
+            return f"{target}#{fragment}" if fragment else target
 
         def note_url(nid: str, fragment: str = "") -> str:
             return url(note_page(nid), fragment)

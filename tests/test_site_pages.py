@@ -543,7 +543,7 @@ def test_local_graphs_around_a_hub_draw_what_a_walk_of_every_edge_draws(
     for nid in ("hub", "hub-2", "n0003", "n0004", "n1999", "n0039"):
         drawn = graphs.local_graph(nid)
         assert {"nodes": [n[0] for n in drawn["nodes"]], "edges": drawn["edges"]} == walked(nid)
-    assert len(graphs._targets["hub"]) == 2_001  # indexed once, by end
+    assert len(graphs._ends["hub"]) == 2_001 and len(graphs._ends) == 1  # the hub's alone
 
 
 # -- saved queries, search, feed, sitemap --------------------------------------------------
