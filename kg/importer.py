@@ -42,9 +42,14 @@ _DATE = r"\d{4}-\d{2}-\d{2}"
 # it tries the whole run from each of its spaces, and a line of 20,000 took minutes.
 _HEADER = re.compile(rf"^(?P<tags>.*?)(?<!\s)\s*·\s*(?P<date>{_DATE})\s*·\s*Tier\s*(?P<tier>\d)\b",
                      re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*]|[-–—](?=\s))\s*(?P<text>.*)$")
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·]|[-–—*](?=\s)|"
+                     r"[\u2190-\u21ff\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?(?=\s))"
+                     r"\s*(?P<text>.*)$")
+"""A list item: a bullet sign, a dash or ``*`` before a space (``**TL;DR**`` is a heading
+in bold), or an emoji or arrow before a space, as chat tools and LLMs bullet (``🔗 MiMo``)."""
 _NUMBERED = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<text>.*)$")
-_SEPARATOR = re.compile(r"(?<!\s)\s+[—–]\s+|(?<!\s)\s+-{1,2}\s+")
+_SEPARATOR = re.compile(r"(?<!\s)\s+(?:[—–→⇒⟶]|-{1,2}>?|=>)\s+")
+"""What ends a bullet's name: a dash, or an arrow (``->``, ``→``, ``=>``), between spaces."""
 _PAREN = re.compile(r"(?<!\s)\s*\(([^()]*)\)\s*$")
 _TRAILING_DATE = re.compile(rf"(?<![\s,;·])[\s,;·]*(?:{_DATE}|\d{{2}}-\d{{2}})\s*$")
 _JOINS = re.compile(r"(?<!\s)\s+(?:\+|&|and|/)\s+|(?<!\s)\s*;\s*", re.IGNORECASE)
@@ -217,10 +222,10 @@ def parse_digest(text: str, *, file: str) -> Digest:
                 raise NoteError(f"the header's {what}", file=file, line=number,
                                 hint=f"a digest starts with a line such as "
                                      f"'{FIRST_LINE_EXAMPLE}'")
-        elif re.match(r"^Source\s*:", line, re.IGNORECASE):
+        elif re.match(r"^[*_]*Source\s*:", line, re.IGNORECASE):
             source = _source_line(line)
         elif title is None:
-            title = line
+            title = _markdown_title(line)
         elif line != title and not source:
             continue  # a subtitle or repeated title: the first title line wins
     if not title:
@@ -254,6 +259,24 @@ def parse_digest(text: str, *, file: str) -> Digest:
     )
 
 
+def parse_digests(text: str, *, file: str) -> list[Digest]:
+    """The digests of a file: one, or several one after another (a digest of several
+    papers), each from its own header line (``tags · YYYY-MM-DD · Tier N``) to the next;
+    an email's signature (from a line ``--``) is no part of any."""
+    from kg.frontmatter import normalise_newlines
+
+    lines = normalise_newlines(text).split("\n")
+    starts = [n for n, line in enumerate(lines) if _HEADER.match(line.strip())]
+    if not starts or any(line.strip() for line in lines[:starts[0]]):
+        starts = [0, *starts[1:]]  # what opens the file is refused in parse_digest
+    digests = []
+    for a, b in zip(starts, [*starts[1:], len(lines)], strict=True):
+        b = next((n for n in range(a + 1, b) if lines[n].rstrip() == "--"), b)
+        # each digest keeps its lines' numbers: those before it are blank to it
+        digests.append(parse_digest("\n" * a + "\n".join(lines[a:b]), file=file))
+    return digests
+
+
 FIRST_LINE = "tags · YYYY-MM-DD · Tier N"
 FIRST_LINE_EXAMPLE = "llms-foundation-models · 2026-05-04 · Tier 1"
 
@@ -273,6 +296,14 @@ def _refuse_what_is_no_digest(lines: Sequence[str], file: str) -> None:
     if line in ("---", "+++"):
         hint += "; a Markdown note goes into the wiki folder as it is"
     raise NoteError(f"not a digest: {what}", file=file, line=number, hint=hint)
+
+
+def _markdown_title(line: str) -> str:
+    """A title line without the marks of a Markdown heading or of bold (``# Title``,
+    ``**Title**``)."""
+    line = re.sub(r"^#{1,6}\s+", "", line)
+    bold = re.fullmatch(r"(\*\*|__)(.+?)\1", line)
+    return (bold.group(2) if bold else line).strip() or line
 
 
 def _heading(line: str) -> str:
@@ -304,7 +335,7 @@ def _is_tier_label(text: str) -> bool:
 
 def _source_line(line: str) -> dict[str, str | None]:
     """``Source: Import AI 455, 2026-05-04 · Post Raw: raw/….md Tier: 1 (label, topic)``."""
-    rest = re.sub(r"^Source\s*:\s*", "", line, flags=re.IGNORECASE)
+    rest = re.sub(r"^[*_]*Source\s*:[*_]*\s*", "", line, flags=re.IGNORECASE)
     out: dict[str, str | None] = {}
     tier = re.search(r"\bTier\s*:\s*(\d)\s*(?:\(([^)]*)\))?", rest)
     if tier:
@@ -358,7 +389,11 @@ def _items(body: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def _lead(text: str) -> tuple[str, str]:
-    """A research angle's lead sentence and the rest."""
+    """A research angle's lead sentence and the rest; a lead in bold (``**Cost curves.**
+    Fit…``, ``**Cost curves**: fit…``) is the bold text."""
+    bold = re.match(r"^(\*\*|__)(?P<lead>[^*_].*?)\1[\s:.—–-]*(?P<rest>.*)$", text.strip())
+    if bold and len(bold.group("lead")) <= 160:
+        return bold.group("lead").strip().rstrip(".:").strip(), bold.group("rest").strip()
     first, sep, rest = text.partition(". ")
     if sep and len(first) <= 160:
         return first.strip().rstrip("."), rest.strip()
@@ -566,7 +601,7 @@ def note_body(digest: Digest, links: Sequence[Resolution], titles: dict[str, str
     for link in links:  # a bullet naming several works: a link to each, on its line
         by_line.setdefault(link.line, []).append(link)
     for key, heading, lines in digest.sections:
-        title = heading.lstrip("#").strip()
+        title = _markdown_title(heading.lstrip("#").strip())
         if key == "connections":
             items = []
             for bullet in digest.connections:
@@ -624,7 +659,7 @@ def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = Fal
             data = Path(file).read_bytes()
         except OSError as err:
             raise NotFound(f"cannot read {file}: {err.strerror}", file=file) from None
-        digests.append(parse_digest(decode(data, file=str(file)), file=str(file)))
+        digests += parse_digests(decode(data, file=str(file)), file=str(file))
     taken: dict[NoteId, str] = {}
     resolver = Resolver(wiki.notes.values())
     for digest in digests:

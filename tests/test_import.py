@@ -486,3 +486,90 @@ def test_a_bullet_named_by_a_wikilink_connects_to_its_target(write_wiki, tmp_pat
     assert "- [[some-note|The label]] — discusses it" in body
     assert "- [[some-note#Part|Some Note]] + [[Unwritten|Not yet]] — both" in body  # its part
     assert "[[[[" not in body
+
+
+MARKDOWN_DIGEST = """\
+**agents, evals · 2026-05-10 · Tier 2**
+# SWE-Lancer Revisited: Pricing Agent Work
+**Source:** SWE-Lancer Blog, 2026-05-10
+
+**TL;DR**
+Agents are cheaper than freelancers now.
+
+## Connections
+1. **PostTrainBench** -> supports the claim that post-training is automatable.
+2. **The Defense Trilemma** → the adversarial counterpart of cheap agents.
+🔗 Some Note => builds on it.
+
+## Research angle
+1. **Cost curves.** Fit a curve to the prices.
+
+## Open questions
+❓ Will prices fall?
+"""
+
+
+def test_a_digest_written_in_markdown_is_read_as_the_plain_one(write_wiki,
+                                                                  tmp_path: Path) -> None:
+    """A bold '**TL;DR**' was read as a bullet (its summary lost without a word), '# Title'
+    kept its '#', '**Source:**' was dropped, '->' and '→' did not end a name (the whole
+    bullet became a placeholder), emoji bullets were no items, and a bold angle's lead came
+    out as '****Cost curves.** …**'."""
+    config = write_wiki({"posttrainbench.md": "---\ntitle: PostTrainBench\n---\n",
+                         "defense-trilemma.md": "---\ntitle: Defense Trilemma\n---\n",
+                         "some-note.md": "---\ntitle: Some Note\n---\n"})
+    digest = tmp_path / "d.md"
+    digest.write_text(MARKDOWN_DIGEST, encoding="utf-8")
+    [done] = import_digests(config, [digest])
+    assert [(c.target, c.relation.name, c.annotation) for c in done.connections] == [
+        ("posttrainbench", "supports", "supports the claim that post-training is automatable."),
+        ("defense-trilemma", "counterpoint", "the adversarial counterpart of cheap agents."),
+        ("some-note", "extends", "builds on it."),
+    ]
+    note = load_wiki(config).notes["swe-lancer-revisited-pricing-agent-work"]  # type: ignore[index]
+    assert note.title == "SWE-Lancer Revisited: Pricing Agent Work"
+    assert note.source is not None and note.source.title == "SWE-Lancer Blog"
+    assert note.tags == ("agents", "evals") and note.tier == 2
+    assert note.summary.startswith("Agents are cheaper than freelancers now.")
+    assert [q.text for q in note.questions] == ["Will prices fall?"]
+    assert "1. **Cost curves.** Fit a curve to the prices." in done.text
+    assert "**TL;DR**" not in done.text and "## TL;DR" in done.text
+
+
+def test_a_file_of_several_digests_is_a_note_each(write_wiki, tmp_path: Path) -> None:
+    """The second digest's header and title had become words of the first's last bullet, its
+    summary part of the first's, and its connection the first note's to itself."""
+    config = write_wiki({"mimo.md": "---\ntitle: MiMo\n---\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text("papers · 2026-05-13 · Tier 2\nPaper One\nTL;DR\nFirst.\nConnections\n"
+                      "• MiMo — extends it.\n\npapers · 2026-05-14 · Tier 3\nPaper Two\n"
+                      "TL;DR\nSecond.\nConnections\n• Paper One — counterpoint to it.\n",
+                      encoding="utf-8")
+    done = import_digests(config, [digest])
+    assert [(d.id, [(c.target, c.annotation) for c in d.connections]) for d in done] == [
+        ("paper-one", [("mimo", "extends it.")]),
+        ("paper-two", [("paper-one", "counterpoint to it.")]),
+    ]
+    notes = load_wiki(config).notes
+    assert notes["paper-two"].date == dt.date(2026, 5, 14)  # type: ignore[index]
+    assert notes["paper-one"].summary == "First."  # type: ignore[index]
+    digest.write_text(digest.read_text(encoding="utf-8").replace("Tier 3", "Tier 0"),
+                      encoding="utf-8")
+    with pytest.raises(NoteError) as caught:  # the second's lines keep their numbers
+        import_digests(config, [digest], dry_run=True)
+    assert (caught.value.file, caught.value.line) == (str(digest), 8)
+
+
+def test_an_email_signature_is_no_part_of_the_digest(write_wiki, tmp_path: Path) -> None:
+    """A newsletter pasted from a mail: its signature, after '-- ', had been folded into the
+    last open question."""
+    config = write_wiki({})
+    digest = tmp_path / "d.txt"
+    digest.write_text("alignment · 2026-05-12 · Tier 2\nAlignment Weekly #12 — Jane Doe\n"
+                      "TL;DR\nReward hacking.\nOpen questions\n• Is it inevitable?\n\n-- \n"
+                      "Jane Doe\nEditor, Alignment Weekly\nUnsubscribe: https://example.com/u\n",
+                      encoding="utf-8")
+    [done] = import_digests(config, [digest])
+    note = load_wiki(config).notes[done.id]
+    assert [q.text for q in note.questions] == ["Is it inevitable?"]
+    assert "Unsubscribe" not in done.text
