@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +201,8 @@ def new_note(
         title = _title_of(placeholder)
     refuse_taken(config, wiki, resolver, nid, title, aliases, explicit=bool(note_id))
 
-    links = [parse_connect(spec, resolver, placeholders, wiki, config.wiki) for spec in connect]
+    links = _one_each([parse_connect(spec, resolver, placeholders, wiki, config.wiki)
+                       for spec in connect])
     fields: dict[str, Any] = {
         "title": title,
         "date": date or dt.date.today(),
@@ -268,6 +269,22 @@ def _named(resolver: Resolver, name: str) -> NoteId | None:
         return resolver.resolve(name)
     except KgError:
         return None
+
+
+def _one_each(links: Sequence[Link]) -> list[Link]:
+    """One connection to a note by a relation, as aliases and tags are each written once:
+    ``--connect mimo --connect MiMo`` named one note twice (a ``duplicate-connection``
+    warning of ``kg check``); annotations of the same connection are joined."""
+    one: dict[tuple[NoteId, str], Link] = {}
+    for link in links:
+        key = (link.target, link.relation.name)
+        first = one.get(key)
+        if first is None:
+            one[key] = link
+        elif link.annotation and link.annotation not in first.annotation:
+            joined = "; ".join(a for a in (first.annotation, link.annotation) if a)
+            one[key] = replace(first, annotation=joined)
+    return list(one.values())
 
 
 def _connection(link: Link) -> dict[str, str]:

@@ -493,3 +493,16 @@ def test_a_long_title_s_id_is_its_file_s_id() -> None:
     title = ("Why large language models trained on synthetic data from themselves col lapse "
              "over generations of training")
     assert "--" not in title_id(title) and note_id(title_id(title)) == title_id(title)
+
+
+def test_a_note_connected_twice_by_one_relation_has_one_connection(sample_copy: Config) -> None:
+    """`--connect mimo --connect MiMo:related:…` wrote the connection twice, which `kg check`
+    then warned of (duplicate-connection); the annotations are joined."""
+    result = kg("new", "Twice Linked", "--connect", "mimo", "--connect", "MiMo:related:why",
+                "--connect", "mimo:extends", "--wiki", str(sample_copy.wiki))
+    assert result.exit_code == 0, result.output
+    note = load_wiki(sample_copy).notes["twice-linked"]  # type: ignore[index]
+    assert [(c.target, c.relation.name, c.annotation) for c in note.connections] == [
+        ("mimo", "related", "why"), ("mimo", "extends", "")]
+    check = kg("check", "--wiki", str(sample_copy.wiki))
+    assert "duplicate-connection" not in check.output
