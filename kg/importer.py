@@ -508,6 +508,15 @@ class Matcher:
             for name in names:
                 self.slugs.setdefault(slugify(name), set()).add(note.id)
 
+    def names(self, name: str) -> bool:
+        """Whether ``name`` itself (not its lead nor its parts) is a note's name."""
+        try:
+            if self.resolver.resolve(name) is not None:
+                return True
+        except ResolveError:
+            return True
+        return bool(self.slugs.get(slugify(name)))
+
     def candidates(self, name: str, parts: bool = True) -> list[str]:
         """The names to try, most specific first: the whole, its lead, then (with ``parts``)
         its parts; each also without a leading article."""
@@ -555,12 +564,19 @@ def resolve_bullets(digest: Digest, matcher: Matcher) -> tuple[Resolution, ...]:
                                       nid is not None, bullet.line, candidates, label,
                                       heading))
             continue
-        names = [bullet.name]
-        if matcher.match(bullet.name, parts=False)[0] is None:
+        names, annotation = [bullet.name], bullet.annotation
+        whole = matcher.match(bullet.name, parts=False)[0]
+        lead, colon, rest = bullet.name.partition(": ")
+        if (colon and not annotation and rest.strip() and not matcher.names(bullet.name)
+                and matcher.match(lead, parts=False)[0] is not None):
+            # "MiMo: a related release": no note's name, but a note's and what it says
+            names, annotation = [lead], rest.strip()
+            relation = infer_relation(annotation)
+        elif whole is None:
             names = [n for n in _SEVERAL.split(bullet.name) if n.strip()] or names
         for name in names:
             nid, candidates = matcher.match(name)
-            out.append(Resolution(name, nid or name, relation, bullet.annotation,
+            out.append(Resolution(name, nid or name, relation, annotation,
                                   nid is not None, bullet.line, candidates))
     return tuple(out)
 
@@ -614,7 +630,8 @@ def note_body(digest: Digest, links: Sequence[Resolution], titles: dict[str, str
                     for link in named)
                 when = f" ({bullet.date.isoformat()})" if bullet.date else ""
                 extra = f" ({bullet.extra})" if bullet.extra else ""
-                text = f" — {bullet.annotation}" if bullet.annotation else ""
+                said = named[0].annotation  # a "Name: text" bullet's text, when only the
+                text = f" — {said}" if said else ""  # name before its colon is a note's
                 items.append(f"- {shown}{when}{extra}{text}")
             parts.append(f"## {title}\n" + "\n".join(items))
         elif key == "angles":

@@ -573,3 +573,19 @@ def test_an_email_signature_is_no_part_of_the_digest(write_wiki, tmp_path: Path)
     note = load_wiki(config).notes[done.id]
     assert [q.text for q in note.questions] == ["Is it inevitable?"]
     assert "Unsubscribe" not in done.text
+
+
+def test_what_a_bullet_says_after_a_note_s_name_and_a_colon_is_its_annotation(
+        write_wiki, tmp_path: Path) -> None:
+    """'• MiMo: builds on its router' connected to MiMo and lost the words after the colon
+    (neither the connection nor the page had them); a title with a colon stays a name."""
+    config = write_wiki({"mimo.md": "---\ntitle: MiMo\n---\n",
+                         "ahe.md": "---\ntitle: 'AHE: making harness evolution observable'\n---\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text("ai · 2026-05-04 · Tier 2\nColons\nTL;DR\nBody.\nConnections\n"
+                      "• MiMo: builds on its router\n"
+                      "• AHE: making harness evolution observable\n", encoding="utf-8")
+    [done] = import_digests(config, [digest])
+    assert [(c.target, c.relation.name, c.annotation) for c in done.connections] == [
+        ("mimo", "extends", "builds on its router"), ("ahe", "related", "")]
+    assert "- [[mimo|MiMo]] — builds on its router" in done.text
