@@ -72,7 +72,8 @@ def find(graph: Edges, name: str) -> NoteId:
     """The note or placeholder ``name`` names; NotFound with the closest names."""
     from kg.query import lookup
 
-    return lookup(name, graph.resolver(), graph.placeholders)
+    return lookup(name, graph.resolver(), graph.placeholders,
+                  left_out=getattr(graph, "left_out", None))  # the cache's graph: its errors
 
 
 def _walkable(edge: Edge, mentions: bool) -> bool:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from kg.errors import ConfigError, NotFound
+from kg.errors import ConfigError, LeftOut, NotFound
 from kg.ids import NoteId, hashed_id, slugify, tag_name
 
 if TYPE_CHECKING:
@@ -48,18 +48,38 @@ LIST_NOTES = ("every note's id: `kg sparql 'SELECT ?id { ?note a kg:Note ; dcter
 
 
 def lookup(name: str, resolver: NameLookup, placeholders: Collection[str], *,
-           unknown: str = LIST_NOTES) -> NoteId:
+           unknown: str = LIST_NOTES, left_out: LeftOut | None = None) -> NoteId:
     """The note or placeholder ``name`` names (id, alias, title, stem); NotFound suggests
-    near names, else gives the ``unknown`` hint."""
+    near names, else gives the ``unknown`` hint, or says that the note of that name is
+    among those ``left_out`` for their errors."""
     nid = resolver.resolve(name)
     if nid is None:  # a placeholder's id: its slug, or beside a note of that id, hashed
         nid = next((pid for pid in (NoteId(slugify(name)), hashed_id(name))
                     if pid in placeholders), None)
+    broken = _left_out_file(name, left_out) if nid is None else None
+    if broken is not None:
+        raise NotFound(f"no note called '{name}': {broken} has errors, and is left out "
+                       "until they are fixed", hint="its errors are said above; `kg check` "
+                       "lists every one")
     if nid is None:
         near = resolver.suggestions(name)
         hint = f"did you mean {', '.join(near)}?" if near else unknown
         raise NotFound(f"no note called '{name}'", hint=hint)
     return nid
+
+
+def _left_out_file(name: str, left_out: LeftOut | None) -> str | None:
+    """The file of a note left out for its errors that ``name`` names by its file name
+    (``broken``, ``broken.md``, ``notes/broken.md``): its title is unknown."""
+    if not left_out:
+        return None
+    wanted = slugify(name.removesuffix(".md"))
+    for finding in (*left_out.names, *left_out.notes):
+        file = str(finding.where.file) if finding.where and finding.where.file else ""
+        if file and (name in (file, file.removesuffix(".md"))
+                     or slugify(file.rsplit("/", 1)[-1].removesuffix(".md")) == wanted):
+            return file
+    return None
 
 
 def find_note(wiki: Wiki, name: str) -> NoteId:
@@ -91,7 +111,7 @@ def connections(
         nid = find_note(wiki, name)
         local = wiki
     else:
-        nid = lookup(name, wiki.resolver(), wiki.placeholders)
+        nid = lookup(name, wiki.resolver(), wiki.placeholders, left_out=wiki.left_out)
         local = wiki.around(nid)
     view = Views(local).connections(nid)
     links: list[Link] = []
@@ -126,7 +146,7 @@ def connection_rows(
     if direction not in DIRECTIONS:
         raise ConfigError(f"unknown direction '{direction}'", hint="use both, out or in")
     relation = relation_name(relation)
-    nid = lookup(name, graph.resolver(), graph.placeholder_ids())
+    nid = lookup(name, graph.resolver(), graph.placeholder_ids(), left_out=graph.left_out)
     edges, labels = graph.edge_rows(nid), graph.labels()
     rows: list[dict[str, Any]] = []
     for way, end in (("out", 1), ("in", 2)):

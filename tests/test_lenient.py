@@ -304,3 +304,20 @@ def test_a_warning_that_cannot_be_written_does_not_stop_the_answer(write_wiki) -
             text=True, env={**os.environ, "PYTHONPATH": str(Path(package.__file__).parents[1])})
     assert done.returncode == 0
     assert [q["note"] for q in json.loads(done.stdout)] == ["a"]
+
+
+@pytest.mark.parametrize("args", [["connections", "d"], ["connections", "d.md"],
+                                  ["neighbors", "d"], ["path", "d", "a"]],
+                         ids=lambda args: " ".join(args))
+def test_a_query_of_the_broken_note_itself_says_it_is_left_out(write_wiki,
+                                                               args: list[str]) -> None:
+    """Asked for by its file's name, a note left out for its errors is not "no note called
+    d" with a list of ids: the error says that its file has errors."""
+    config = write_wiki({**WIKI, "d.md": "---\ntitle: D\ntags: [x\n---\nSee [[a]].\n"})
+    result = kg(*args, "--wiki", str(config.wiki))
+    assert result.exit_code == 1
+    assert result.stderr.rstrip("\n").split("\n")[-2:] == [
+        f"error: no note called '{args[1]}': d.md has errors, and is left out until they "
+        "are fixed", "  hint: its errors are said above; `kg check` lists every one"]
+    unknown = kg("connections", "nothing", "--wiki", str(config.wiki))
+    assert "error: no note called 'nothing'\n" in unknown.stderr
