@@ -12,7 +12,7 @@ import itertools
 import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
@@ -373,7 +373,17 @@ class Views:
         Within a ring the best-connected come first, and a hub's neighbour list is read only
         as far as the limit, so one page costs O(limit), not O(size of the hub).
         """
-        order = [nid]
+        return [nid, *itertools.chain.from_iterable(self._rings(nid, depth, limit, True))]
+
+    def within(self, nid: NoteId, depth: int, limit: int) -> int:
+        """How many nodes lie within ``depth`` hops, the note included, counted up to
+        ``limit``: :meth:`neighbourhood`'s length, without its order."""
+        return 1 + sum(map(len, self._rings(nid, depth, limit, False)))
+
+    def _rings(self, nid: NoteId, depth: int, limit: int, ordered: bool
+               ) -> Iterator[list[NoteId]]:
+        """The nodes one hop from ``nid``, then two…, a ring at a time, ``limit`` in all with
+        the note; each ring best-connected first if ``ordered``."""
         seen = {nid}
         frontier = [nid]
         for _ in range(depth):
@@ -385,29 +395,12 @@ class Views:
                     if other not in seen:
                         seen.add(other)
                         step.append(other)
-            step.sort(key=lambda o: (-self.degree.get(o, 0), o))
-            order += step
+            if ordered:
+                step.sort(key=lambda o: (-self.degree.get(o, 0), o))
+            yield step
             frontier = step
             if len(seen) >= limit:
-                break
-        return order
-
-    def within(self, nid: NoteId, depth: int, limit: int) -> int:
-        """How many nodes lie within ``depth`` hops, the note included: counted up to
-        ``limit`` (what :meth:`neighbourhood` would find at most, without its order)."""
-        seen = {nid}
-        frontier = [nid]
-        for _ in range(depth):
-            step: list[NoteId] = []
-            for node in frontier:
-                for other in self.adjacent.get(node, ()):
-                    if other not in seen:
-                        if len(seen) >= limit:
-                            return limit
-                        seen.add(other)
-                        step.append(other)
-            frontier = step
-        return len(seen)
+                return
 
     # -- indexes for the index pages ----------------------------------------------------
 
