@@ -85,7 +85,7 @@ from kg.search import (
 from kg.splice import Splices
 from kg.theme import hidden, scratch, template_dirs, theme_dir
 from kg.urls import safe_url
-from kg.views import Views, open_first, question_age
+from kg.views import ConnectionView, Group, Views, open_first, question_age
 
 FEED_ENTRIES = 50
 RECENT = 15
@@ -498,9 +498,73 @@ def snippets(url: Callable[..., str], tier_url: Callable[[int | None], str],
         return Markup(across.lines((context, 3), notes,
                                    lambda note: f"    {timeline_item(note)}\n"))
 
+    def connection_html(view: ConnectionView) -> Markup:
+        """A note's connection view: its typed connections out and in, grouped by relation
+        with their annotations, the mentions in its text by sentence, and the notes that
+        mention it with their sentences (a Jinja macro per link took a third of a note
+        page's template)."""
+        html = ['<p class="empty">No connections yet.</p>\n'] if view.empty else []
+        for way, groups, heading in (("out", view.outgoing, _OUTGOING),
+                                     ("in", view.incoming, _INCOMING)):
+            if groups:
+                html.append(heading)
+                html += (_group(group, way) for group in groups)
+                html.append("</section>\n")
+        if view.mentions_out:
+            html.append(_MENTIONS_OUT)
+            for context, links in view.mentions_out_by_context:
+                named = ", ".join(note_link(link.other, link.title, link.exists, mark=False)
+                                  for link in links)
+                html.append(f'  <li class="link" data-kind="mention">\n    {named}'
+                            f"{_context(context)}\n  </li>\n")
+            html.append("</ul>\n</section>\n")
+        if view.mentions_in:
+            html.append(_MENTIONS_IN)
+            for link, contexts in view.mentions_in_by_note:
+                more = (f'\n    <p class="more">and {len(contexts) - _SHOWN} more</p>'
+                        if len(contexts) > _SHOWN else "")
+                html.append(f'  <li class="link" data-kind="mention">\n    '
+                            f"{note_link(link.other, link.title, link.exists, mark=False)}"
+                            f"{''.join(map(_context, contexts[:_SHOWN]))}{more}\n  </li>\n")
+            html.append("</ul>\n</section>\n")
+        return Markup("".join(html))
+
+    def _group(group: Group, way: str) -> str:
+        relation = escape(isolate(group.relation))
+        items = "".join(
+            f'    <li class="link{"" if link.exists else " ghost"}" data-direction="{way}" '
+            f'data-kind="connection">\n      {note_link(link.other, link.title, link.exists)}'
+            + (f'\n      <p class="annotation">{escape(isolate(link.annotation))}</p>'
+               if link.annotation else "") + "\n    </li>\n"
+            for link in group.links)
+        return (f'<section class="rel-group" data-relation="{relation}">\n'
+                f'  <h4><span class="rel rel-{relation}">{escape(isolate(group.label))}</span> '
+                f'<small class="count">{len(group.links)}</small></h4>\n'
+                f'  <ul class="links">\n{items}  </ul>\n</section>\n')
+
     return {"note_link": note_link, "note_item": note_item, "tier_badge": tier_badge,
             "date": date, "tag_list": tag_list, "timeline_item": timeline_item,
-            "note_items": note_items, "timeline_items": timeline_items}
+            "note_items": note_items, "timeline_items": timeline_items,
+            "connection_html": connection_html}
+
+
+_OUTGOING = ('<section class="outgoing" aria-labelledby="out-heading">\n  <h3 id="out-heading" '
+             'class="direction">Connects to <small>typed, from front-matter</small></h3>\n')
+_INCOMING = ('<section class="incoming" aria-labelledby="in-heading">\n  <h3 id="in-heading" '
+             'class="direction">Connected from <small>typed backlinks</small></h3>\n')
+_MENTIONS_OUT = ('<section class="mentions-out" aria-labelledby="mout-heading">\n  <h3 '
+                 'id="mout-heading" class="direction">Mentions <small>[[links]] in the text'
+                 '</small></h3>\n<ul class="links mentions">\n')
+_MENTIONS_IN = ('<section class="mentions-in" aria-labelledby="min-heading">\n  <h3 '
+                'id="min-heading" class="direction">Mentioned by</h3>\n'
+                '<ul class="links mentions">\n')
+_SHOWN = 3
+"""The sentences shown of a note that mentions this one (and how many more, said)."""
+
+
+def _context(sentence: str) -> str:
+    return f'<blockquote class="context">{escape(isolate(sentence))}</blockquote>' if (
+        sentence) else ""
 
 
 _QUESTION_TEXT = operator.attrgetter("question.text")
