@@ -442,7 +442,8 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
     except OSError as err:  # a file on the way (afile/sub), a folder we may not write
         raise ConfigError(f"cannot make the wiki folder {wiki}: {err.strerror or err}",
                           hint="pass a folder you can write to `kg init`") from None
-    config_path.write_text(_TOML.format(title=json.dumps(title, ensure_ascii=False)),
+    config_path.write_text(_TOML.format(title=json.dumps(title, ensure_ascii=False),
+                                        line_breaks=str(_obsidian_breaks(root)).lower()),
                            encoding="utf-8")
     written.append(config_path)
     added: tuple[str, ...] = ()
@@ -460,6 +461,18 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
             f.write(_FIRST_NOTE.replace("{date}", day))
         written.append(first)
     return Initialised(root, config_path, wiki, first, tuple(written), added, outside)
+
+
+def _obsidian_breaks(root: Path) -> bool:
+    """Whether ``root`` is an Obsidian vault that shows each line break of a note: one with
+    ``.obsidian/`` whose "Strict line breaks" is off (its default)."""
+    if not (root / ".obsidian").is_dir():
+        return False
+    try:
+        app = json.loads((root / ".obsidian" / "app.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet (Obsidian writes it once a setting changes)
+        return True
+    return not (isinstance(app, dict) and app.get("strictLineBreaks") is True)
 
 
 _PROJECT_FILES = frozenset({
@@ -534,6 +547,8 @@ title = {title}
 wiki = "wiki"
 out = "site"
 base_iri = "https://example.org/kg/"
+# true: each line break in a note is shown (Obsidian's way); false: lines join (CommonMark's)
+line_breaks = {line_breaks}
 
 [kg.tiers]
 1 = "Research direction"

@@ -97,6 +97,7 @@ def test_init_in_a_vault_says_its_notes_are_outside_the_wiki_and_how_to_build_th
         "kg build does not read: move them into wiki/, or build them where they are with "
         'wiki = "." and out = "../My Vault-site" in kg.toml\n')
     toml = (vault / "kg.toml").read_text(encoding="utf-8")
+    assert "\nline_breaks = true\n" in toml  # as Obsidian shows a note, "strict" off
     (vault / "kg.toml").write_text(toml.replace('wiki = "wiki"', 'wiki = "."').replace(
         'out = "site"', 'out = "../My Vault-site"'), encoding="utf-8")
     shutil.rmtree(vault / "wiki")
@@ -104,6 +105,14 @@ def test_init_in_a_vault_says_its_notes_are_outside_the_wiki_and_how_to_build_th
     assert sorted(p.name for p in (tmp_path / "My Vault-site" / "notes").iterdir()) == [
         "bert.html", "gpt-2.html", "inbox.html", "index.html"]
     assert kg("init", str(tmp_path / "empty")).stderr == ""  # nothing beside: nothing said
+    assert "\nline_breaks = false\n" in (tmp_path / "empty" / "kg.toml").read_text(
+        encoding="utf-8")  # no vault: CommonMark's paragraphs
+    strict = tmp_path / "strict"
+    (strict / ".obsidian").mkdir(parents=True)
+    (strict / ".obsidian" / "app.json").write_text('{"strictLineBreaks": true}\n',
+                                                   encoding="utf-8")
+    kg("init", str(strict))
+    assert "\nline_breaks = false\n" in (strict / "kg.toml").read_text(encoding="utf-8")
     repo = tmp_path / "repo"  # a project's own documents are no vault's notes
     (repo / "docs").mkdir(parents=True)
     for name in ("README.md", "CHANGELOG.md", "docs/CONTRIBUTING.md"):
