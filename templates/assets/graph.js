@@ -510,9 +510,19 @@
         return !shownIds || (shownIds[e.from] && shownIds[e.to]);
       }
     });
-    container.tabIndex = 0;
     var colours = palette();
     var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, themed(data.options, colours));
+    // vis-network's own box takes the focus and the arrow keys: one stop in the Tab order (the
+    // container had been a second one, where the keys did nothing), named as the container is
+    var frame = container.querySelector(".vis-network");
+    if (frame) {
+      ["role", "aria-roledescription", "aria-label"].forEach(function (name) {
+        if (container.hasAttribute(name)) {
+          frame.setAttribute(name, container.getAttribute(name));
+          container.removeAttribute(name);
+        }
+      });
+    }
     var panel = document.getElementById(container.id === "global-graph" ? "graph-info" : "");
     var layer = lod ? lodLayer(container, network, nodeList, data.edges, function () { return colours; }) : null;
     var edgeCount = layer ? layer.length : 0;

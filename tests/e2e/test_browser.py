@@ -159,6 +159,43 @@ def test_graph_labels_are_whole_on_a_phone(watch: Any) -> None:
     assert page.evaluate("window.kgGraphs.global.network.getScale()") == 1
 
 
+def test_a_graph_is_one_tab_stop_its_focus_seen_and_hover_takes_no_focus(watch: Any) -> None:
+    """The local graph had two stops in the Tab order: its box, where the arrow keys did
+    nothing, then vis-network's, where they panned but whose ring the box cut off. And a
+    mouse passing over a node took the focus: what the reader typed in the search box went
+    to the graph."""
+    w = watch()
+    page = w.page
+    w.go("notes/import-ai-455.html")
+    page.wait_for_selector("#local-graph[data-drawn=true]", timeout=DRAWN)
+    page.get_by_role("link", name="open in the full graph").focus()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.closest('#local-graph') !== null")
+    assert page.evaluate("getComputedStyle(document.getElementById('local-graph'))"
+                         ".outlineStyle") == "solid"
+    before = page.evaluate("window.kgGraphs.local.network.getViewPosition().x")
+    page.keyboard.down("ArrowRight")
+    page.wait_for_timeout(200)
+    page.keyboard.up("ArrowRight")
+    assert page.evaluate("window.kgGraphs.local.network.getViewPosition().x") > before
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.closest('#local-graph') === null")
+
+    w.go("graph.html")
+    page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
+    page.keyboard.press("/")
+    page.keyboard.type("post")
+    where = page.evaluate(
+        "(() => { const n = window.kgGraphs.global.network;"
+        " const p = n.canvasToDOM(n.getPositions(['mimo']).mimo);"
+        " const r = document.getElementById('global-graph').getBoundingClientRect();"
+        " return {x: p.x + r.left, y: p.y + r.top}; })()")
+    page.mouse.move(where["x"], where["y"], steps=4)
+    page.wait_for_timeout(300)
+    page.keyboard.type("train")
+    assert page.locator("#site-search").input_value() == "posttrain"
+
+
 def test_search_finds_posttrainbench(watch: Any) -> None:
     w = watch()
     page = w.page
