@@ -365,7 +365,9 @@ def graph_options(count: int, positioned: bool, *, lod: bool = False) -> dict[st
         "interaction": {
             "hover": lod or not large,
             "tooltipDelay": 200,
-            "keyboard": {"enabled": True, "bindToWindow": False},
+            # the arrow keys once the graph has the focus (Tab, or a click): hovering it
+            # took the focus, and typing in the search box went to the graph
+            "keyboard": {"enabled": True, "bindToWindow": False, "autoFocus": False},
             "navigationButtons": False,
             "hideEdgesOnDrag": large,
             "hideEdgesOnZoom": large,

@@ -510,9 +510,19 @@
         return !shownIds || (shownIds[e.from] && shownIds[e.to]);
       }
     });
-    container.tabIndex = 0;
     var colours = palette();
     var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, themed(data.options, colours));
+    // vis-network's own box takes the focus and the arrow keys: one stop in the Tab order (the
+    // container had been a second one, where the keys did nothing), named as the container is
+    var frame = container.querySelector(".vis-network");
+    if (frame) {
+      ["role", "aria-roledescription", "aria-label"].forEach(function (name) {
+        if (container.hasAttribute(name)) {
+          frame.setAttribute(name, container.getAttribute(name));
+          container.removeAttribute(name);
+        }
+      });
+    }
     var panel = document.getElementById(container.id === "global-graph" ? "graph-info" : "");
     var layer = lod ? lodLayer(container, network, nodeList, data.edges, function () { return colours; }) : null;
     var edgeCount = layer ? layer.length : 0;
@@ -527,13 +537,21 @@
       container.setAttribute("data-draw-ms", String(Math.round(window.performance.now())));
       report();
     });
+    // Before the first frame a label has no place yet, and fit() frames the dots only: a
+    // label at the edge ran off it (on a phone, most of them). Once a frame is drawn, fit()
+    // frames the labels too; a node shown from the address (graph.html#id) keeps its view.
+    function frameLabels() {
+      network.once("afterDrawing", function () {
+        if (!network.getSelectedNodes().length) { network.fit({ animation: false }); }
+      });
+    }
     if (data.options && data.options.physics && data.options.physics.enabled) {
       network.once("stabilizationIterationsDone", function () {
         network.setOptions({ physics: { enabled: false } });
-        network.fit({ animation: false });
-        // fit() frames the dots; a margin keeps the labels of those at the edge whole
-        network.moveTo({ scale: network.getScale() * 0.85, animation: false });
+        frameLabels();
       });
+    } else if (!lod) {
+      frameLabels();
     }
 
     function edgeInfo(e) {
@@ -633,6 +651,28 @@
     form.addEventListener("change", apply);
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
+    // Back at the page (or on reloading it) the filters are as the reader left them, and so
+    // is the graph. The browser's own restoring of the boxes came after the page's scripts
+    // (the boxes unticked over the whole graph); the form has autocomplete="off", and the
+    // filters are kept in the history entry, the address left as it is (#id shows a node).
+    var tag = form.elements.namedItem("tag");
+    var boxes = Array.prototype.slice.call(form.querySelectorAll("input[type=checkbox]"));
+    function save() {
+      var off = boxes.filter(function (box) { return !box.checked; }).map(function (box) {
+        return box.name + "=" + box.value;
+      });
+      try {
+        history.replaceState(Object.assign({}, history.state, { graphFilters: { off: off, tag: tag.value } }), "");
+      } catch (err) { /* some file:// setups refuse; the filter still works */ }
+    }
+    form.addEventListener("change", save);
+    form.addEventListener("reset", function () { window.setTimeout(save, 0); });
+    var kept = history.state && history.state.graphFilters;
+    if (kept && (kept.tag || (kept.off && kept.off.length))) {
+      boxes.forEach(function (box) { box.checked = (kept.off || []).indexOf(box.name + "=" + box.value) < 0; });
+      if (Array.prototype.some.call(tag.options, function (o) { return o.value === kept.tag; })) { tag.value = kept.tag; }
+      apply();
+    }
   }
 
   function focusFromHash(api) {

@@ -101,6 +101,101 @@ def test_global_graph_draws_filters_and_opens_a_note(watch: Any) -> None:
     assert page.locator("h1").inner_text() == "PostTrainBench"
 
 
+def test_graph_filters_are_kept_on_coming_back(watch: Any) -> None:
+    """A reader narrows the graph, opens another page, and comes back: the graph is drawn as
+    the filters say. The browser had restored the unticked boxes and the tag after the page's
+    scripts ran, over the whole graph ("18 nodes" under a filter that leaves 2)."""
+    w = watch()
+    page = w.page
+    w.go("graph.html")
+    graph = page.locator("#global-graph")
+    page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
+    page.locator("input[name=tier][value=ghost]").uncheck()
+    page.locator("#graph-tag").select_option("benchmarks")
+    assert graph.get_attribute("data-node-count") == "2"
+    page.locator(".site-nav").get_by_role("link", name="Questions").click()
+    page.wait_for_url(re.compile(r".*/questions\.html$"))
+    page.go_back()
+    page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
+    page.wait_for_timeout(300)  # the browser's own restoring came after the load event
+    assert not page.locator("input[name=tier][value=ghost]").is_checked()
+    assert page.locator("#graph-tag").input_value() == "benchmarks"
+    assert graph.get_attribute("data-node-count") == "2"
+    assert "2 of 18" in page.locator("#graph-count").inner_text()
+    page.get_by_role("button", name="Show all").click()
+    page.wait_for_selector("#global-graph[data-node-count='18']")
+    page.reload()
+    page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
+    page.wait_for_timeout(300)
+    assert graph.get_attribute("data-node-count") == "18"
+    assert page.locator("input[name=tier][value=ghost]").is_checked()
+
+
+LABELS_IN_VIEW = """(kind => { const n = window.kgGraphs[kind].network, out = [];
+    const box = document.getElementById(kind + '-graph');
+    for (const id of n.body.nodeIndices) {
+      const b = n.body.nodes[id].shape.boundingBox;
+      const a = n.canvasToDOM({x: b.left, y: b.top}), z = n.canvasToDOM({x: b.right, y: b.bottom});
+      if (a.x < 0 || a.y < 0 || z.x > box.clientWidth || z.y > box.clientHeight) {
+        out.push([id, Math.round(a.x), Math.round(z.x), box.clientWidth]);
+      }
+    }
+    return out; })"""
+
+
+def test_graph_labels_are_whole_on_a_phone(watch: Any) -> None:
+    """On a phone the graphs framed their dots only: the labels of the notes at the edges ran
+    off the canvas ("ostTrainBench", "Anthropic Automated Alignm")."""
+    w = watch(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = w.page
+    for path, kind in (("graph.html", "global"), ("notes/mimo.html", "local")):
+        w.go(path)
+        page.wait_for_selector(f"#{kind}-graph[data-drawn=true]", timeout=DRAWN)
+        page.wait_for_timeout(200)
+        assert page.evaluate(LABELS_IN_VIEW + f"({kind!r})") == [], path
+    w.go("graph.html#posttrainbench")  # a node shown from the address keeps its view
+    page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.kgGraphs.global.network.getScale()") == 1
+
+
+def test_a_graph_is_one_tab_stop_its_focus_seen_and_hover_takes_no_focus(watch: Any) -> None:
+    """The local graph had two stops in the Tab order: its box, where the arrow keys did
+    nothing, then vis-network's, where they panned but whose ring the box cut off. And a
+    mouse passing over a node took the focus: what the reader typed in the search box went
+    to the graph."""
+    w = watch()
+    page = w.page
+    w.go("notes/import-ai-455.html")
+    page.wait_for_selector("#local-graph[data-drawn=true]", timeout=DRAWN)
+    page.get_by_role("link", name="open in the full graph").focus()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.closest('#local-graph') !== null")
+    assert page.evaluate("getComputedStyle(document.getElementById('local-graph'))"
+                         ".outlineStyle") == "solid"
+    before = page.evaluate("window.kgGraphs.local.network.getViewPosition().x")
+    page.keyboard.down("ArrowRight")
+    page.wait_for_timeout(200)
+    page.keyboard.up("ArrowRight")
+    assert page.evaluate("window.kgGraphs.local.network.getViewPosition().x") > before
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.closest('#local-graph') === null")
+
+    w.go("graph.html")
+    page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
+    page.keyboard.press("/")
+    page.keyboard.type("post")
+    where = page.evaluate(
+        "(() => { const n = window.kgGraphs.global.network;"
+        " const p = n.canvasToDOM(n.getPositions(['mimo']).mimo);"
+        " const r = document.getElementById('global-graph').getBoundingClientRect();"
+        " return {x: p.x + r.left, y: p.y + r.top}; })()")
+    page.mouse.move(where["x"], where["y"], steps=4)
+    page.wait_for_timeout(300)
+    page.keyboard.type("train")
+    assert page.locator("#site-search").input_value() == "posttrain"
+
+
 def test_search_finds_posttrainbench(watch: Any) -> None:
     w = watch()
     page = w.page
