@@ -310,18 +310,18 @@ def test_builds_in_one_process_render_again_only_the_list_items_that_changed(
     """``kg serve`` builds again and again in one process: the timeline's and the lists'
     items of the notes an edit left alone are the last build's, unless what they are made
     from changed (here the tiers' labels, in kg.toml); the site is a full build's."""
-    import kg.site
+    import kg.snippets
 
     made: list[str] = []
-    real = kg.site.Remembered.lines
+    real = kg.snippets.Remembered.lines
 
-    def lines(self: kg.site.Remembered, kind: tuple[object, ...], notes: Any,
+    def lines(self: kg.snippets.Remembered, kind: tuple[object, ...], notes: Any,
               line: Callable[[Any], str]) -> str:
         if kind[1] != 3:  # not the timeline, which shows the summary
             return real(self, kind, notes, line)
         return real(self, kind, notes, lambda note: made.append(note.id) or line(note))
 
-    monkeypatch.setattr(kg.site.Remembered, "lines", lines)
+    monkeypatch.setattr(kg.snippets.Remembered, "lines", lines)
     for n in (1, 2):
         edit(sample, "ahe.md", lambda t, n=n: t.replace("## TL;DR\n", f"## TL;DR\nEdit {n}.\n", 1))
         made.clear()
@@ -572,12 +572,12 @@ def test_a_folder_is_untouched_only_while_its_mtime_is_the_one_recorded(
 
 
 def test_remembered_lines_are_the_last_builds_for_the_very_same_records() -> None:
-    """A list's lines (:meth:`kg.site.Remembered.lines`) are the last build's for each
+    """A list's lines (:meth:`kg.snippets.Remembered.lines`) are the last build's for each
     record that is the very same object, made for the others, in the list's order; a list
     a template filtered (a generator) too; nothing is kept by a build that keeps nothing."""
     from types import SimpleNamespace
 
-    from kg.site import Remembered
+    from kg.snippets import Remembered
 
     a, b, c = (SimpleNamespace(id=name) for name in "abc")
     made: list[str] = []
@@ -612,8 +612,8 @@ def test_remembered_lines_of_lists_an_edit_left_are_kept_for_the_next_edit(
     line by line no more. Records gone from the wiki are let go once they are many."""
     from types import SimpleNamespace
 
-    import kg.site
-    from kg.site import Remembered
+    import kg.snippets
+    from kg.snippets import Remembered
 
     notes = [SimpleNamespace(id=f"n{i}") for i in range(6)]
     made: list[str] = []
@@ -641,7 +641,7 @@ def test_remembered_lines_of_lists_an_edit_left_are_kept_for_the_next_edit(
     assert made == ["n4"]
     live = set(map(id, notes))
     assert len(second.next(notes).previous_held) == 8  # two records edited since
-    monkeypatch.setattr(kg.site, "_GONE_HELD", 0)
+    monkeypatch.setattr(kg.snippets, "_GONE_HELD", 0)
     third = second.next(notes)  # the records of n0 and n4 before their edits, let go
     assert set(third.previous_held) == live
     assert set(third.previous_lines[("tags",)]) == live

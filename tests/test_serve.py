@@ -1386,6 +1386,7 @@ def test_serve_makes_what_its_first_edit_takes_again_before_the_edit(
     build's."""
     import kg.cache
     import kg.site
+    import kg.snippets
     from kg.build import build
     from kg.serve import warm_up
 
@@ -1395,19 +1396,19 @@ def test_serve_makes_what_its_first_edit_takes_again_before_the_edit(
             NOTE.format(title=name.title()) + "## TL;DR\nSome text.\n", encoding="utf-8")
     build(config)
     monkeypatch.setattr(kg.cache, "_held", None)  # as a new process finds it
-    monkeypatch.setattr(kg.site, "_remembered", kg.site.Remembered({}))
+    monkeypatch.setattr(kg.site, "_remembered", kg.snippets.Remembered({}))
     assert build(config).rendered == 0
     warm_up(config)
     made: list[str] = []
-    real = kg.site.Remembered.lines
+    real = kg.snippets.Remembered.lines
 
-    def lines(self: kg.site.Remembered, kind: tuple[object, ...], notes: Any,
+    def lines(self: kg.snippets.Remembered, kind: tuple[object, ...], notes: Any,
               line: Any) -> str:
         if kind[1] != 3:  # not the timeline's
             return real(self, kind, notes, line)
         return real(self, kind, notes, lambda note: made.append(note.id) or line(note))
 
-    monkeypatch.setattr(kg.site.Remembered, "lines", lines)
+    monkeypatch.setattr(kg.snippets.Remembered, "lines", lines)
     beta = config.wiki / "beta.md"
     beta.write_text(beta.read_text(encoding="utf-8").replace("Some text.", "Edited."),
                     encoding="utf-8")
