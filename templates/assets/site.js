@@ -118,6 +118,43 @@
     return hits.map(function (h) { return h.entry; });
   }
 
+  // One slip of the keys between two words: a letter added, left out or changed, or two
+  // side by side swapped ("postrainbench", "posttrianbench" for "posttrainbench").
+  function oneSlip(a, b) {
+    var la = a.length, lb = b.length, i = 0;
+    if (Math.abs(la - lb) > 1) { return false; }
+    while (i < la && i < lb && a.charAt(i) === b.charAt(i)) { i++; }
+    if (la !== lb) { return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1); }
+    return i === la || a.slice(i + 1) === b.slice(i + 1) ||
+      (a.charAt(i) === b.charAt(i + 1) && a.charAt(i + 1) === b.charAt(i) && a.slice(i + 2) === b.slice(i + 2));
+  }
+
+  var WORD_BREAK = /[^0-9a-z\u00c0-\uffff]+/;
+  function namesOf(e) {  // the words of its title, its other names and its tags, made once
+    if (!e.names) {
+      e.names = [e.ft].concat(e.fa, e.fg).join(" ").split(WORD_BREAK).filter(function (w) {
+        return w.length >= 4;
+      });
+    }
+    return e.names;
+  }
+
+  // What a query with a slip of the keys was meant to find, when nothing matches it as
+  // written: the notes whose title, other names or tags hold, for each word of the query of
+  // five letters or more, a word one slip from it (each shorter word as written).
+  function nearly(list, query) {
+    var terms = fold(query).trim().split(/\s+/).filter(Boolean);
+    if (!terms.some(function (t) { return t.length >= 5; })) { return []; }
+    return list.filter(function (e) {
+      return terms.every(function (term) {
+        if (term.length < 5) { return termScore(e, term) > 0; }
+        return namesOf(e).some(function (w) { return oneSlip(term, w); });
+      });
+    }).sort(function (a, b) {
+      return (a.placeholder - b.placeholder) || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0);
+    });
+  }
+
   function snippet(e, query) {
     var terms = fold(query).split(/\s+/).filter(Boolean);
     var source = e.text || e.summary;
@@ -137,8 +174,9 @@
     return node;
   }
 
-  function render(box, status, hits, query, limit, more) {
+  function render(box, status, hits, query, limit, more, near) {
     box.replaceChildren();
+    if (near) { box.appendChild(el("p", "result-near", "No note matches “" + query + "”; spelled nearly so:")); }
     var list = el("ol", "result-list");
     hits.slice(0, limit).forEach(function (e) {
       var li = el("li", "result" + (e.placeholder ? " ghost" : ""));
@@ -166,7 +204,8 @@
       box.appendChild(all);
     }
     if (status) {
-      status.textContent = hits.length ? hits.length + (hits.length === 1 ? " result" : " results")
+      status.textContent = near ? "No note matches “" + query + "”; " + hits.length +
+        " spelled nearly so" : hits.length ? hits.length + (hits.length === 1 ? " result" : " results")
         : "No note matches “" + query + "”.";
     }
     box.setAttribute("data-count", String(hits.length));
@@ -202,7 +241,9 @@
           if (status) { status.textContent = "The search index could not be loaded."; }
           return;
         }
-        render(box, status, search(list, query), query, limit, !isPage);
+        var hits = search(list, query);
+        var near = hits.length ? [] : nearly(list, query);
+        render(box, status, near.length ? near : hits, query, limit, !isPage, near.length > 0);
         box.hidden = false;
         input.setAttribute("aria-expanded", "true");
         if (isPage) {

@@ -380,3 +380,24 @@ def test_every_tier_is_drawn_in_a_colour_of_its_own(browser: Any, tmp_path: Path
                 assert len(set(drawn.values())) == 10, (scheme, kind, drawn)
         finally:
             context.close()
+
+
+def test_search_finds_a_title_spelled_with_a_slip(watch: Any) -> None:
+    """A reader who types "postrainbench" (a letter left out) or "posttrianbench" (two
+    swapped) finds PostTrainBench, under a line that says nothing matched as written; a word
+    nothing is near still finds nothing, and short words are not guessed at."""
+    w = watch()
+    page = w.page
+    for query in ("postrainbench", "posttrianbench", "PostTrainBenhc"):
+        w.go(f"search.html?q={query}")
+        titles = page.locator("#page-search-results a.result-title")
+        titles.first.wait_for(timeout=DRAWN)
+        assert titles.all_inner_texts()[0] == "PostTrainBench", query
+        assert page.locator("#page-search-results .result-near").inner_text() == (
+            f"No note matches “{query}”; spelled nearly so:")
+    for query in ("zzyzxqwv", "ahx"):
+        w.go(f"search.html?q={query}")
+        page.wait_for_function(
+            "document.getElementById('page-search-results').getAttribute('data-count') === '0'",
+            timeout=DRAWN)
+        assert page.locator("#page-search-results .result-near").count() == 0
