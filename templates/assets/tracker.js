@@ -1,8 +1,8 @@
 /* kg site: filters and sorting of the question tracker, with no server.
  *
  * Rows carry their facts in data-* attributes; filtering hides rows, sorting re-orders them.
- * The filter state lives in the URL fragment (#status=open&tag=x), so a filtered view can be
- * linked to and survives a reload.
+ * The filter state and the column sorted by live in the URL fragment (#status=open&tag=x&
+ * sort=-age), so a filtered, sorted view can be linked to and survives a reload or Back.
  */
 (function () {
   "use strict";
@@ -14,6 +14,7 @@
   var count = document.getElementById("tracker-count");
   var none = document.getElementById("tracker-none");
   var fields = ["q", "status", "tier", "tag"];
+  var sorted = "";  // the column sorted by ("age"), "-" before it when descending
 
   function fold(text) {
     return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -67,6 +68,7 @@
       var v = value(name);
       if (v) { parts.push(name + "=" + encodeURIComponent(v)); }
     });
+    if (sorted) { parts.push("sort=" + sorted); }
     var hash = parts.length ? "#" + parts.join("&") : "";
     if (hash === window.location.hash || (!hash && !window.location.hash)) { return; }
     try {
@@ -80,6 +82,12 @@
     hash.split("&").forEach(function (pair) {
       var at = pair.indexOf("=");
       var name = pair.slice(0, at);
+      if (name === "sort") {
+        var v = decodeURIComponent(pair.slice(at + 1));
+        var th = table.querySelector('th[data-sort="' + v.replace(/^-/, "").replace(/[^a-z]/g, "") + '"]');
+        if (th) { sortBy(th, v.charAt(0) !== "-"); }
+        return;
+      }
       if (fields.indexOf(name) < 0) { return; }
       var field = form.elements.namedItem(name);
       var v = decodeURIComponent(pair.slice(at + 1));
@@ -106,20 +114,21 @@
     return 0;
   }
 
-  function sortBy(th) {
+  function sortBy(th, ascending) {
     var key = th.getAttribute("data-sort");
-    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    if (ascending === undefined) { ascending = th.getAttribute("aria-sort") !== "ascending"; }
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell) { cell.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-    var sorted = facts.slice().sort(function (a, b) {
+    var order = facts.slice().sort(function (a, b) {
       var c = compare(keys[key](a), keys[key](b));
       return ascending ? c : -c;
     });
-    sorted.forEach(function (f) { tbody.appendChild(f.row); });
+    order.forEach(function (f) { tbody.appendChild(f.row); });
+    sorted = (ascending ? "" : "-") + key;
   }
 
   Array.prototype.forEach.call(table.querySelectorAll("th[data-sort] button"), function (button) {
-    button.addEventListener("click", function () { sortBy(button.parentNode); });
+    button.addEventListener("click", function () { sortBy(button.parentNode); save(); });
   });
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);

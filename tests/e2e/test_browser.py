@@ -261,6 +261,14 @@ def test_question_tracker_filters_and_sorts(watch: Any) -> None:
     w.screenshot("questions")
     page.locator("th[data-sort=note] button").click()
     assert page.get_attribute("th[data-sort=note]", "aria-sort") == "ascending"
+    page.locator("th[data-sort=note] button").click()  # again: the other way
+    order = page.locator("#tracker tbody tr.question:visible .qtext").all_inner_texts()
+    assert page.url.endswith("#tier=1&sort=-note")
+    # the sorted view survives a reload, as Back to it does: the column, its way, the rows
+    page.reload()
+    page.wait_for_selector("#tracker[data-shown='4']", state="attached")
+    assert page.get_attribute("th[data-sort=note]", "aria-sort") == "descending"
+    assert page.locator("#tracker tbody tr.question:visible .qtext").all_inner_texts() == order
 
 
 def test_phone_and_dark_mode(watch: Any) -> None:
