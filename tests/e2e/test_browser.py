@@ -157,6 +157,10 @@ def test_graph_labels_are_whole_on_a_phone(watch: Any) -> None:
     page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
     page.wait_for_timeout(200)
     assert page.evaluate("window.kgGraphs.global.network.getScale()") == 1
+    # the graph is on the first screen, the filters under it (they had filled that screen)
+    top = page.evaluate("""[document.getElementById('global-graph'),
+        document.getElementById('graph-filters')].map(e => e.getBoundingClientRect().top)""")
+    assert top[0] < 844 / 2 and top[1] > top[0], top
 
 
 def test_a_graph_is_one_tab_stop_its_focus_seen_and_hover_takes_no_focus(watch: Any) -> None:
