@@ -627,14 +627,31 @@ class Rebuilder:
         return removed
 
 
+APP_STATE = ".obsidian"
+"""The folder where an Obsidian vault keeps its own state: ``workspace.json`` is written
+anew on every pane opened or file switched to, and each write made a build that said
+"nothing changed". Of it a build reads only the settings that name the vault's templates
+(:data:`kg.cachefile.TEMPLATE_SETTINGS`)."""
+
+
 def watch_filter() -> Callable[[Any, str], bool]:
-    """watchfiles' default filter, and :data:`kg.theme.EDITORS_SCRATCH`."""
+    """watchfiles' default filter, :data:`kg.theme.EDITORS_SCRATCH`, and what is written in
+    :data:`APP_STATE` but its settings that a build reads."""
     from watchfiles import DefaultFilter
 
+    from kg.cachefile import TEMPLATE_SETTINGS
     from kg.theme import EDITORS_SCRATCH
+
+    read = tuple(os.sep + setting.replace("/", os.sep) for setting, _ in TEMPLATE_SETTINGS)
+    inside = os.sep + APP_STATE + os.sep
 
     class Filter(DefaultFilter):
         ignore_entity_patterns = (*DefaultFilter.ignore_entity_patterns, *EDITORS_SCRATCH)
+
+        def __call__(self, change: Any, path: str) -> bool:
+            if inside in path and not path.endswith(read):
+                return False
+            return super().__call__(change, path)
 
     return Filter()
 

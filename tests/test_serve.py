@@ -877,6 +877,36 @@ def test_editors_scratch_files_start_no_build(tmp_path: Path) -> None:
         thread.join(timeout=10)
 
 
+def test_an_obsidian_vault_s_own_state_starts_no_build(tmp_path: Path) -> None:
+    """Obsidian writes ``.obsidian/workspace.json`` anew on every pane opened or file
+    switched to: each write was a build that said "nothing changed", a line in the terminal
+    for every click in the vault. Its settings that name the vault's templates are read by
+    a build, and a change of them is still built."""
+    config = _config(tmp_path)
+    (config.wiki / ".obsidian").mkdir()
+    (config.wiki / "Blueprints").mkdir()
+    (config.wiki / "Blueprints" / "daily.md").write_text(NOTE.format(title="Daily"),
+                                                         encoding="utf-8")
+    thread, stop, lines, port = _serve_in_thread(config)
+    try:
+        time.sleep(1.5)  # the watcher is watching
+        assert _get(port, "/notes/daily.html")[0] == 200
+        builds = _builds(lines)
+        for n in range(3):
+            (config.wiki / ".obsidian" / "workspace.json").write_text(
+                f'{{"active": {n}}}', encoding="utf-8")
+            time.sleep(0.3)
+        time.sleep(2.5)  # the watcher's debounce, and a build's time
+        assert _builds(lines) == builds, lines[builds:]
+        (config.wiki / ".obsidian" / "templates.json").write_text(
+            '{"folder": "Blueprints"}', encoding="utf-8")
+        _wait_builds(lines, builds)  # the vault's templates named: no note of the wiki
+        assert _get(port, "/notes/daily.html")[0] == 404
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_a_wiki_folder_replaced_while_serving_is_watched_in_its_new_place(tmp_path: Path) -> None:
     """A wiki folder moved aside and another put at its path (a clone, a backup restored, a
     sync tool's swap) within the second between serve's looks: the watcher went on watching
