@@ -678,8 +678,14 @@ def serve_edits(kg: Kg, wiki: Path, out: Path, n: int, log: Callable[[str], None
             if line.startswith(("Built ", "error:")):
                 return line.strip()
 
+    def inode(path: Path) -> int:
+        try:
+            return path.stat().st_ino
+        except FileNotFoundError:  # (being put in place: a folder renamed over another)
+            return 0
+
     def inodes() -> list[int]:
-        return [(out / name).stat().st_ino if (out / name).exists() else 0 for name in EXPORTED]
+        return [inode(out / name) for name in EXPORTED]
 
     def exports_replaced(before: list[int], timeout: float = 60) -> bool:
         """Wait until every export is a new file (they follow the pages shown); whether
