@@ -34,6 +34,17 @@ LAUNCH_ARGS = [
 ]
 
 
+def built_site(root: Path, notes: dict[str, str]) -> Any:
+    """A wiki of ``notes`` (file name: text) in ``root/wiki``, built into ``root/site``: its
+    Config."""
+    (root / "wiki").mkdir()
+    for name, text in notes.items():
+        (root / "wiki" / name).write_text(text, encoding="utf-8")
+    config = load_config(root).with_options(wiki=root / "wiki", out=root / "site")
+    build(config)
+    return config
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives a real headless Chromium (Playwright)")
 

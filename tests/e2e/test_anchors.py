@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from kg.build import build
-from kg.config import load_config
+from e2e.conftest import built_site
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +20,7 @@ def test_a_footnote_or_block_led_to_is_marked(tmp_path: Path, browser: Any) -> N
     """A reader follows a footnote's mark: the page cannot scroll the footnotes (at its end)
     to the top, and nothing had said which of them it was about; nor which paragraph a
     link to a block (#block-claim1) meant."""
-    (tmp_path / "wiki").mkdir()
-    (tmp_path / "wiki" / "feet.md").write_text(NOTE, encoding="utf-8")
-    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
-    build(config)
+    config = built_site(tmp_path, {"feet.md": NOTE})
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from kg.build import build
-from kg.config import load_config
+from e2e.conftest import built_site
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +37,7 @@ LEFT_OF = """([first, second, scope]) => {
 
 
 def test_an_override_in_a_name_reverses_the_name_alone(tmp_path: Path, browser: Any) -> None:
-    (tmp_path / "wiki").mkdir()
-    (tmp_path / "wiki" / "evil.md").write_text(NOTE, encoding="utf-8")
-    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
-    build(config)
+    config = built_site(tmp_path, {"evil.md": NOTE})
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()

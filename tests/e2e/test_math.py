@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from e2e.conftest import built_site
 from kg.build import build
-from kg.config import load_config
 
 pytestmark = pytest.mark.browser
 
@@ -28,12 +28,8 @@ Within a line, as Obsidian shows it: $$E = mc^2$$ on its own.
 
 
 def test_tex_is_typeset_as_mathml_without_errors(tmp_path: Path, browser: Any) -> None:
-    (tmp_path / "wiki").mkdir()
-    (tmp_path / "wiki" / "scaling.md").write_text(NOTE, encoding="utf-8")
-    (tmp_path / "wiki" / "plain.md").write_text("---\ntitle: Plain\n---\nNo math.\n",
-                                                encoding="utf-8")
-    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
-    build(config)
+    config = built_site(tmp_path, {"scaling.md": NOTE,
+                                   "plain.md": "---\ntitle: Plain\n---\nNo math.\n"})
     assert "katex" not in (config.out / "notes" / "plain.html").read_text(encoding="utf-8")
     context = browser.new_context()
     page = context.new_page()
@@ -68,10 +64,7 @@ def test_tex_in_questions_and_angles_is_typeset_where_they_are_listed(
     note = (f"---\ntitle: Bounds\n---\n## Research angle\n"
             f"1. **Bound ${tex}$.** the ${tex}$ norm.\n\n"
             f"## Open questions\n- Is ${tex}$ always?\n")
-    (tmp_path / "wiki").mkdir()
-    (tmp_path / "wiki" / "bounds.md").write_text(note, encoding="utf-8")
-    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
-    build(config)
+    config = built_site(tmp_path, {"bounds.md": note})
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []

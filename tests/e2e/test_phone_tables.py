@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from kg.build import build
-from kg.config import load_config
+from e2e.conftest import built_site
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +18,7 @@ NOTE = ("---\ntitle: Wide\n---\n## TL;DR\nA table.\n\n" + ROW
 
 def test_a_wide_table_in_a_note_scrolls_in_its_box_on_a_phone(tmp_path: Path,
                                                               browser: Any) -> None:
-    (tmp_path / "wiki").mkdir()
-    (tmp_path / "wiki" / "wide.md").write_text(NOTE, encoding="utf-8")
-    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
-    build(config)
+    config = built_site(tmp_path, {"wide.md": NOTE})
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         page = context.new_page()
@@ -38,14 +34,11 @@ def test_a_wide_table_in_a_note_scrolls_in_its_box_on_a_phone(tmp_path: Path,
 
 def test_the_forecasts_table_fits_a_phone_s_screen(tmp_path: Path, browser: Any) -> None:
     """It had run 6–94 px past its box: the claim squeezed, the source's title cut."""
-    (tmp_path / "wiki").mkdir()
-    (tmp_path / "wiki" / "f.md").write_text(
+    config = built_site(tmp_path, {"f.md": (
         "---\ntitle: Import AI 455 AI Systems Are About to Start Building Themselves\n"
         "date: 2026-05-04\nforecasts:\n  - {claim: Fully autonomous AI R&D (a model trains its"
         " own successor without humans) happens by end of 2027, p: 0.3, by: 2027-12-31}\n"
-        "---\nx\n", encoding="utf-8")
-    config = load_config(tmp_path).with_options(wiki=tmp_path / "wiki", out=tmp_path / "site")
-    build(config)
+        "---\nx\n")})
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         page = context.new_page()
