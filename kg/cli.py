@@ -398,10 +398,15 @@ def new(title: str, date: Any, tier: int | None, tags: tuple[str, ...],
               help="Print the notes instead of writing them (on stdout, the connections on "
                    "stderr; with --format json or csv, the notes on stderr and the rows on "
                    "stdout).")
+@click.option("--skip-existing", is_flag=True,
+              help="Leave out, and name, each digest whose note the wiki has already (a "
+                   "folder of digests imported again as it grows); without it, one stops "
+                   "the import.")
 @wiki_option
 @format_option
 @reports_errors
-def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -> None:
+def import_(files: tuple[str, ...], dry_run: bool, skip_existing: bool, wiki: str | None,
+            fmt: str) -> None:
     """Convert plain-text digests (FILES) into notes, connections resolved by title/alias.
 
     A digest is UTF-8 text of this form (the first line is the header, the next the title;
@@ -425,11 +430,15 @@ def import_(files: tuple[str, ...], dry_run: bool, wiki: str | None, fmt: str) -
     from kg.formats import render_rows
     from kg.importer import import_digests
 
-    done = import_digests(_config(wiki), [Path(f) for f in files], dry_run=dry_run)
+    done = import_digests(_config(wiki), [Path(f) for f in files], dry_run=dry_run,
+                          skip_existing=skip_existing)
     rows = []
     # a table is for reading beside the notes; JSON and CSV alone on stdout, for a program
     notes_to_stderr = fmt != "table"
     for item in done:
+        if item.existing is not None:
+            _say_escaped(f"skipped {item.source}: the wiki already has {item.existing}")
+            continue
         if dry_run:
             click.echo(item.text, err=notes_to_stderr)
         else:

@@ -166,6 +166,9 @@ class Imported:
     text: str
     connections: tuple[Resolution, ...]
     written: bool
+    existing: str | None = None
+    """The note already in the wiki that this digest would be, when it was skipped
+    (``--skip-existing``): nothing else of it is read."""
 
     @property
     def placeholders(self) -> tuple[Resolution, ...]:
@@ -658,9 +661,11 @@ def _safe_label(text: str) -> str:
 
 
 def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = False,
-                   wiki: Wiki | None = None) -> list[Imported]:
+                   wiki: Wiki | None = None, skip_existing: bool = False) -> list[Imported]:
     """Convert each digest into a note of the wiki; all are checked before any is written,
-    and a failure while writing removes the notes this call already wrote."""
+    and a failure while writing removes the notes this call already wrote. A digest whose
+    note the wiki has already is an error, or, with ``skip_existing`` (a folder of digests
+    imported again as it grows), left out and given back with that note's path."""
     from kg.parse import decode, parse_note
     from kg.scaffold import refuse_taken, render_note
 
@@ -679,13 +684,20 @@ def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = Fal
         digests += parse_digests(decode(data, file=str(file)), file=str(file))
     taken: dict[NoteId, str] = {}
     resolver = Resolver(wiki.notes.values())
-    for digest in digests:
+    skipped: list[Imported] = []
+    for digest in list(digests):
         nid = digest.note_id
         existing = wiki.notes.get(nid)
         if existing is not None or (config.wiki / f"{nid}.md").exists():
             where = existing.path if existing else f"{nid}.md"
+            if skip_existing:
+                digests.remove(digest)
+                skipped.append(Imported(digest.file, nid, where, config.wiki / where,
+                                        digest.title, "", (), False, where))
+                continue
             raise KgError(f"the wiki already has {where}; nothing was imported",
-                          file=digest.file, hint="remove or rename that note to import again")
+                          file=digest.file, hint="remove or rename that note to import "
+                          "again, or give --skip-existing to import the others")
         try:  # as kg new refuses: a name another note has would take over its links
             refuse_taken(config, wiki, resolver, nid, digest.title, digest.aliases,
                          explicit=False)
@@ -718,7 +730,7 @@ def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = Fal
         results.append(Imported(digest.file, nid, f"{nid}.md", config.wiki / f"{nid}.md",
                                 digest.title, text, links, False))
     if dry_run:
-        return results
+        return skipped + results
     written: list[Imported] = []
     try:
         for item in results:
@@ -730,7 +742,7 @@ def import_digests(config: Config, files: Sequence[Path], *, dry_run: bool = Fal
             item.path.unlink(missing_ok=True)
         raise KgError(f"could not write {item.rel}: {err}; nothing was imported",
                       file=item.path) from None
-    return [_written(item) for item in results]
+    return skipped + [_written(item) for item in results]
 
 
 def _written(item: Imported) -> Imported:

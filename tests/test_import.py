@@ -312,6 +312,28 @@ def test_a_failed_batch_writes_nothing(write_wiki, tmp_path: Path) -> None:
     assert not (config.wiki / "good-one.md").exists()
 
 
+def test_skip_existing_imports_the_digests_the_wiki_lacks_and_names_the_others(
+        write_wiki, tmp_path: Path) -> None:
+    """A folder of digests imported again as it grows: with --skip-existing, the digests
+    whose notes the wiki has are left out, each named with its note, and the new ones
+    are imported; the notes there already are left as they are (edited since, perhaps)."""
+    config = write_wiki({"taken.md": "---\ntitle: Taken\n---\nMy own words.\n"})
+    good = tmp_path / "good.txt"
+    good.write_text("a · 2026-01-01 · Tier 3\nGood One\n\nConnections\n• Taken — builds on it\n",
+                    encoding="utf-8")
+    clash = tmp_path / "clash.txt"
+    clash.write_text("a · 2026-01-01 · Tier 3\nTaken\n", encoding="utf-8")
+    result = kg("import", str(clash), str(good), "--skip-existing", "--wiki", str(config.wiki))
+    assert result.exit_code == 0, result.output
+    assert f"skipped {clash}: the wiki already has taken.md\n" in result.stderr
+    assert "created" in result.stderr and "good-one.md" in result.stderr
+    assert "to: taken" in (config.wiki / "good-one.md").read_text(encoding="utf-8")
+    assert (config.wiki / "taken.md").read_text(encoding="utf-8").endswith("My own words.\n")
+    again = kg("import", str(clash), str(good), "--skip-existing", "--wiki", str(config.wiki))
+    assert again.exit_code == 0 and "created" not in again.stderr
+    assert again.stderr.count("skipped ") == 2
+
+
 # -- pieces -----------------------------------------------------------------------------------
 
 
