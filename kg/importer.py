@@ -106,6 +106,9 @@ class Digest:
     connections: tuple[Bullet, ...]
     angles: tuple[tuple[str, str], ...]
     questions: tuple[str, ...]
+    intro: tuple[str, ...] = ()
+    """The lines between the title and the first section (a subtitle, a paragraph of its
+    own) but the title written again: the note's text before its first heading."""
 
     @property
     def publisher(self) -> str | None:
@@ -212,6 +215,8 @@ def parse_digest(text: str, *, file: str) -> Digest:
     date: dt.date | None = None
     tier: int | None = None
     title: str | None = None
+    written_title = ""  # the title line as written, which a digest may repeat
+    intro: list[str] = []
     source: dict[str, str | None] = {}
     for number, line in header:
         match = _HEADER.match(line)
@@ -228,9 +233,9 @@ def parse_digest(text: str, *, file: str) -> Digest:
         elif re.match(r"^[*_]*Source\s*:", line, re.IGNORECASE):
             source = _source_line(line)
         elif title is None:
-            title = _markdown_title(line)
-        elif line != title and not source:
-            continue  # a subtitle or repeated title: the first title line wins
+            title, written_title = _markdown_title(line), line
+        elif line not in (title, written_title) and _markdown_title(line) != title:
+            intro.append(line)  # a subtitle, a paragraph: kept; the title again is not
     if not title:
         raise NoteError("no title line after the header", file=file,
                         line=header[0][0] if header else 1,
@@ -259,6 +264,7 @@ def parse_digest(text: str, *, file: str) -> Digest:
         source_kind=source.get("kind"), raw=source.get("raw"),
         sections=tuple((k, h, tuple(b)) for k, h, b in sections),
         connections=tuple(connections), angles=tuple(angles), questions=tuple(questions),
+        intro=tuple(intro),
     )
 
 
@@ -614,8 +620,10 @@ def note_fields(digest: Digest, links: Sequence[Resolution]) -> dict[str, Any]:
 
 
 def note_body(digest: Digest, links: Sequence[Resolution], titles: dict[str, str]) -> str:
-    """The Markdown body: the digest's sections in order, lists as Markdown lists."""
-    parts: list[str] = []
+    """The Markdown body: the text before the first section, then the digest's sections in
+    order, lists as Markdown lists."""
+    # a line each, as the digest writes a paragraph (a subtitle, then a paragraph)
+    parts: list[str] = ["\n\n".join(map(_markdown_line, digest.intro))] if digest.intro else []
     by_line: dict[int, list[Resolution]] = {}
     for link in links:  # a bullet naming several works: a link to each, on its line
         by_line.setdefault(link.line, []).append(link)

@@ -611,3 +611,22 @@ def test_what_a_bullet_says_after_a_note_s_name_and_a_colon_is_its_annotation(
     assert [(c.target, c.relation.name, c.annotation) for c in done.connections] == [
         ("mimo", "extends", "builds on its router"), ("ahe", "related", "")]
     assert "- [[mimo|MiMo]] — builds on its router" in done.text
+
+
+def test_the_text_between_the_title_and_the_first_section_is_kept(write_wiki,
+                                                                  tmp_path: Path) -> None:
+    """A subtitle or a paragraph before the digest's first section had been dropped without
+    a word; it opens the note's text now, before its first heading. The title written again
+    (as the seed does) is still not repeated, and the TL;DR stays the summary."""
+    config = write_wiki({"x.md": "# X\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text("a · 2026-01-01 · Tier 3\n# Sparse routing at scale\n\n"
+                      "Sparse routing at scale\nA field report from three labs.\n\n"
+                      "**Source:** Routing Weekly 12\n\nWe read all of it so you need not.\n\n"
+                      "TL;DR\nRouting is cheap now.\n", encoding="utf-8")
+    (done,) = import_digests(config, [digest])
+    body = done.text.split("\n---\n", 1)[1]
+    assert body.startswith("A field report from three labs.\n\n"
+                           "We read all of it so you need not.\n\n## TL;DR\nRouting is cheap now.")
+    assert body.count("Sparse routing at scale") == 0
+    assert load_wiki(config).notes[done.id].summary == "Routing is cheap now."
