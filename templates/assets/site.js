@@ -246,6 +246,10 @@
         render(box, status, near.length ? near : hits, query, limit, !isPage, near.length > 0);
         box.hidden = false;
         input.setAttribute("aria-expanded", "true");
+        if (!isPage) {  // under the box's right end, or its left one where that runs off
+          box.classList.remove("from-left");  // the window (the header wrapped: it is left)
+          if (box.getBoundingClientRect().left < 0) { box.classList.add("from-left"); }
+        }
         if (isPage) {
           try { history.replaceState(null, "", "?q=" + encodeURIComponent(query)); } catch (err) { /* file:// may refuse */ }
         }

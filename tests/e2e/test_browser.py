@@ -413,3 +413,18 @@ def test_search_finds_a_title_spelled_with_a_slip(watch: Any) -> None:
             "document.getElementById('page-search-results').getAttribute('data-count') === '0'",
             timeout=DRAWN)
         assert page.locator("#page-search-results .result-near").count() == 0
+
+
+@pytest.mark.parametrize("width", [700, 1000, 1280])
+def test_search_results_open_within_the_window(watch: Any, width: int) -> None:
+    """Where the header wraps and the search box sits at the left (700–1100 px wide), its
+    results had opened from the box's right end leftwards, half of them off the window."""
+    w = watch(viewport={"width": width, "height": 700})
+    page = w.page
+    w.go("index.html")
+    page.keyboard.press("/")
+    page.keyboard.type("posttrainbench")
+    page.locator("#site-search-results a.result-title").first.wait_for(timeout=DRAWN)
+    left, right = page.evaluate("(r => [r.left, r.right])(document.getElementById("
+                                "'site-search-results').getBoundingClientRect())")
+    assert left >= 0 and right <= width, (left, right)
