@@ -233,6 +233,8 @@ class GraphBuilder:
         index = {node["id"]: i for i, node in enumerate(nodes)}
         pairs = [(index[e["from"]], index[e["to"]]) for e in self._edges]
         positions = layout(len(nodes), pairs)
+        if positions is not None and len(nodes) <= LABELS_APART_MAX:
+            positions = labels_apart(positions, [(len(n["label"]), n["size"]) for n in nodes])
         if positions is not None:
             for node, (x, y) in zip(nodes, positions, strict=True):
                 node["x"], node["y"] = x, y
@@ -446,6 +448,50 @@ def _components(count: int, pairs: Sequence[tuple[int, int]]) -> list[list[int]]
     for n in range(count):
         parts.setdefault(root(n), []).append(n)
     return sorted(parts.values(), key=lambda part: (-len(part), part[0]))
+
+
+LABELS_APART_MAX = 200
+"""Up to this many nodes the layout moves nodes apart until no two labels overlap (their
+labels show at the zoom a graph opens at; a larger graph's show only zoomed in)."""
+LABEL_CHAR = 8.4
+"""The width (px at zoom 1) a label's character takes at most, on average: 0.6 em of the
+graph's 14 px font (DejaVu Sans, the widest of the usual sans faces)."""
+
+
+def labels_apart(positions: Sequence[tuple[int, int]], labels: Sequence[tuple[int, float]]
+                 ) -> list[tuple[int, int]]:
+    """``positions`` moved, the least that a few rounds of pushes do, so that no two nodes'
+    boxes overlap: a node's dot (``labels``: its label's length and the dot's radius) and
+    its label below it, as wide as :data:`LABEL_CHAR` says. Each overlapping pair is pushed
+    apart along the axis where they overlap less, half each way; in a fixed order, so the
+    same graph is laid out the same."""
+    pos = [[float(x), float(y)] for x, y in positions]
+    half = [max(length * LABEL_CHAR / 2 + 4, size) for length, size in labels]
+    above = [size + 2 for _, size in labels]
+    below = [size + 22 for _, size in labels]  # the dot, then a line of 14 px text
+    order = range(len(pos))
+    for _ in range(60):
+        moved = False
+        for i in order:
+            for j in range(i + 1, len(pos)):
+                (xi, yi), (xj, yj) = pos[i], pos[j]
+                ox = half[i] + half[j] - abs(xi - xj)
+                oy = (below[i] + above[j] - (yj - yi) if yj >= yi
+                      else below[j] + above[i] - (yi - yj))
+                if ox <= 0 or oy <= 0:
+                    continue
+                moved = True
+                if ox < oy:
+                    step = (ox / 2 + 1) * (1 if xj >= xi else -1)
+                    pos[i][0] -= step
+                    pos[j][0] += step
+                else:
+                    step = (oy / 2 + 1) * (1 if yj >= yi else -1)
+                    pos[i][1] -= step
+                    pos[j][1] += step
+        if not moved:
+            break
+    return [(round(x), round(y)) for x, y in pos]
 
 
 def neighbour_distance(count: int) -> float:

@@ -428,3 +428,23 @@ def test_search_results_open_within_the_window(watch: Any, width: int) -> None:
     left, right = page.evaluate("(r => [r.left, r.right])(document.getElementById("
                                 "'site-search-results').getBoundingClientRect())")
     assert left >= 0 and right <= width, (left, right)
+
+
+LABELS_OVERLAPPING = """(() => { const n = window.kgGraphs.global.network, out = [];
+  const ids = n.body.nodeIndices, box = id => n.body.nodes[id].labelModule.size;
+  for (let a = 0; a < ids.length; a++) for (let b = a + 1; b < ids.length; b++) {
+    const p = box(ids[a]), q = box(ids[b]);
+    if (p.left < q.left + q.width && q.left < p.left + p.width &&
+        p.top < q.top + q.height && q.top < p.top + p.height) { out.push([ids[a], ids[b]]); }
+  } return out; })()"""
+
+
+def test_the_global_graph_s_labels_do_not_overlap(watch: Any) -> None:
+    """The precomputed layout spaced the nodes, not their labels: "AgenticQwe" ran into
+    "Step-Level Optimization", "AHE: making harness evolu…" into a placeholder's name. The
+    labels the browser draws, as vis-network measures them, now overlap nowhere."""
+    w = watch(viewport={"width": 1280, "height": 900})
+    page = w.page
+    w.go("graph.html")
+    page.wait_for_selector("#global-graph[data-drawn=true]", timeout=DRAWN)
+    assert page.evaluate(LABELS_OVERLAPPING) == []
