@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -185,3 +186,121 @@ def test_ctrl_c_ends_the_command_with_130(tmp_path: Path) -> None:
                                   env=env)
     assert code == 130, err
     assert "Aborted!" in err and "Traceback" not in err
+
+
+def _readme() -> str:
+    if not README.is_file():
+        pytest.skip("no README.md")
+    return README.read_text(encoding="utf-8")
+
+
+def _long_options(name: str) -> set[str]:
+    return {opt for param in main.commands[name].params if isinstance(param, click.Option)
+            for opt in param.opts if opt.startswith("--") and opt != "--help"}
+
+
+def test_the_commands_table_names_real_options_and_the_readme_names_every_option() -> None:
+    """An option in a row of the table is one the command has; an option a command has is
+    named somewhere in the README; and the sentence on `--wiki` names the commands without
+    it."""
+    text, section = _readme(), _commands_section()
+    assert section is not None
+    rows = re.findall(r"^\| `kg (\w+)([^`]*)`", section, re.MULTILINE)
+    assert {name for name, _ in rows} == set(COMMANDS)
+    for name, usage in rows:
+        named = set(re.findall(r"--[a-z][a-z-]*", usage))
+        assert named <= _long_options(name), f"kg {name}: {named - _long_options(name)}"
+    for name in COMMANDS:
+        for option in sorted(_long_options(name)):
+            assert option in text, f"kg {name} {option} is named nowhere in README.md"
+    said = re.search(r"Every command but `kg (\w+)` and `kg (\w+)` takes `--wiki DIR`",
+                     section)
+    assert said is not None
+    assert set(said.groups()) == {name for name in COMMANDS
+                                  if "--wiki" not in _long_options(name)}
+
+
+def test_the_readme_lists_every_finding_code() -> None:
+    from kg.errors import CODES
+
+    text = _readme()
+    start, end = text.index("Errors, what stops a build"), text.index("A vault's file names")
+    assert set(re.findall(r"`([a-z]+(?:-[a-z]+)*)`", text[start:end])) == set(CODES)
+
+
+def test_the_settings_example_loads_and_names_every_setting(tmp_path: Path) -> None:
+    from kg.config import load_config
+    from kg.errors import ConfigError
+
+    text = _readme()
+    section = text[text.index("## Settings (`kg.toml`)"):]
+    example = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
+    assert example is not None
+    (tmp_path / "wiki").mkdir()
+    (tmp_path / "theme").mkdir()  # the folder its `templates` names
+    (tmp_path / "kg.toml").write_text(example.group(1), encoding="utf-8")
+    load_config(tmp_path)
+    (tmp_path / "kg.toml").write_text("[kg]\nno_such_setting = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    known = raised.value.hint.split("known settings: ")[1].split(", ")
+    missing = [key for key in known if not re.search(rf"^{key}\b|^\[kg\.{key}\]",
+                                                     example.group(1), re.MULTILINE)]
+    assert not missing, f"the README's kg.toml example lacks {missing}"
+
+
+def _sample(tmp_path: Path) -> Path:
+    """A copy of the sample wiki as it is in the checkout: kg.toml, wiki/ and templates/."""
+    import shutil
+
+    shutil.copy(REPO / "kg.toml", tmp_path / "kg.toml")
+    for folder in ("wiki", "templates"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    return tmp_path
+
+
+def test_the_python_example_runs_on_the_sample_wiki(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _readme()
+    example = re.search(r"From Python:\n\n```python\n(.*?)```", text, re.DOTALL)
+    assert example is not None
+    monkeypatch.chdir(_sample(tmp_path))
+    names: dict[str, Any] = {}
+    exec(example.group(1), names)  # the README's own example
+    assert len(names["graph"]) > 100
+    assert names["nxg"].number_of_nodes() == 18
+
+
+def test_the_build_and_connections_examples_print_what_the_readme_shows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample wiki's three builds (first, a TL;DR edited, nothing changed) and the rows
+    of `kg connections import-ai-455 --no-mentions`, as "The four jobs" shows them."""
+    text = _readme()
+    root = _sample(tmp_path)
+    monkeypatch.chdir(root)
+    shown = re.findall(r"^(Built .*?) in [\d.]+s$", text, re.MULTILINE)[:3]
+    assert len(shown) == 3
+    ahe = root / "wiki" / "ahe.md"
+    printed = []
+    for step in range(3):
+        if step == 1:
+            body = ahe.read_text(encoding="utf-8")
+            ahe.write_text(body.replace("## TL;DR\n", "## TL;DR\nEdited. ", 1), encoding="utf-8")
+        result = CliRunner().invoke(main, ["build", "-q"], prog_name="kg")
+        assert result.exit_code == 0, result.output
+        printed.append(re.sub(r" in [\d.]+s\n$", "", result.stdout))
+    assert printed == shown
+    example = re.search(r"^\$ kg connections import-ai-455 --no-mentions\n(.*?)^\$ ", text,
+                        re.MULTILINE | re.DOTALL)
+    assert example is not None
+    shown_rows = example.group(1).splitlines()
+    first = shown_rows.index("…")  # the rows above it are the first ones, then some below
+    rows = [row.rstrip("… ") for row in shown_rows if row != "…"]
+    result = CliRunner().invoke(main, ["connections", "import-ai-455", "--no-mentions"],
+                                prog_name="kg")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    at = [next((n for n, line in enumerate(lines) if line.startswith(row)), None)
+          for row in rows]
+    assert None not in at and at == sorted(at), (rows, lines)
+    assert at[:first] == list(range(first)), (rows, lines)
