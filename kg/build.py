@@ -290,7 +290,8 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
     graph_now, search_now = site.splices.states(graph_was, search_was)
     tail = Tail(config, inc.Manifest(marker, sources.stamp if trusted else None, pages,
                                      _summary(result),
-                                     inc.folder_times(staging_out(config.out), pages)),
+                                     inc.folder_times(staging_out(config.out), pages),
+                                     str(config.wiki)),
                 dataclasses.replace(trace, pages=site.page_reads(made)),
                 (graph_now.with_files(staging_out(config.out)),
                  search_now.with_files(staging_out(config.out))),
@@ -379,9 +380,17 @@ def settle_tail() -> bool:
 
 
 def _refuse_foreign_files(config: Config, last: inc.Manifest | None) -> None:
-    """A build replaces the site folder whole: files put there by hand would be lost. The
-    files a build wrote are listed in its marker (or, for a site of an older kg, in the
-    manifest of the build that wrote it, if that is still beside the cache)."""
+    """A build replaces the site folder whole: files put there by hand would be lost, and
+    so would the site of another wiki that is still there (the manifest beside the cache
+    names the wiki its site was built from). The files a build wrote are listed in its
+    marker (or, for a site of an older kg, in the manifest of the build that wrote it, if
+    that is still beside the cache)."""
+    if last is not None and last.wiki and last.wiki != str(config.wiki) and Path(
+            last.wiki).is_dir():  # two vaults side by side, each built into ../site
+        raise ConfigError(
+            f"{config.out} holds the site of another wiki, {last.wiki}; this build would "
+            "replace it", hint=f"give this wiki a site folder of its own (--out, or out = "
+            f"\"…\" in kg.toml), or remove {config.out} if that site is no longer wanted")
     out = staging_out(config.out)
     written = inc.marker_files(out)
     if written is None and last is not None:

@@ -467,6 +467,8 @@ class Manifest:
     summary: dict[str, Any] = field(default_factory=dict)
     folders: dict[str, int] = field(default_factory=dict)
     """The mtime of each folder of the site: a page removed by hand moves its folder's."""
+    wiki: str = ""
+    """The wiki folder the site was built from (kept beside the cache, never in the site)."""
 
 
 def manifest_path(config: Config) -> Path:
@@ -499,10 +501,11 @@ def read_manifest(config: Config, marker: Path) -> Manifest | None:
     pages, stamp = data.get("pages"), data.get("stamp")
     if not isinstance(pages, dict) or not all(isinstance(v, str) for v in pages.values()):
         return None
-    summary, folders = data.get("summary"), data.get("folders")
+    summary, folders, wiki = data.get("summary"), data.get("folders"), data.get("wiki")
     return Manifest(seen, stamp if isinstance(stamp, str) else None, pages,
                     summary if isinstance(summary, dict) else {},
-                    folders if isinstance(folders, dict) else {})
+                    folders if isinstance(folders, dict) else {},
+                    wiki if isinstance(wiki, str) else "")
 
 
 def folder_times(out: Path, pages: Iterable[str]) -> dict[str, int]:
@@ -587,7 +590,7 @@ def write_manifest(config: Config, manifest: Manifest) -> None:
     """Written after the site is swapped in; a failure only costs the next build its speed."""
     path = manifest_path(config)
     data = {"format": FORMAT, "marker": manifest.marker, "stamp": manifest.stamp,
-            "summary": manifest.summary, "folders": manifest.folders,
+            "summary": manifest.summary, "folders": manifest.folders, "wiki": manifest.wiki,
             "pages": dict(sorted(manifest.pages.items()))}
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)

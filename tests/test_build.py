@@ -439,6 +439,37 @@ def test_the_site_lists_its_files_so_the_guard_needs_no_cache(write_wiki, tmp_pa
     assert (config.out / "CNAME").is_file()
 
 
+def test_the_site_of_another_wiki_beside_it_is_not_replaced(tmp_path: Path) -> None:
+    """Two vaults side by side, each built with `kg build --wiki VAULT` (no kg.toml): both
+    sites go to the folder beside them, ../site, and the second build had replaced the
+    first wiki's site without a word. It refuses now, naming that wiki; once that wiki is
+    gone (a vault renamed), its old site is replaced."""
+    import shutil
+
+    from click.testing import CliRunner, Result
+
+    from kg.cli import main
+
+    for name in ("vault-a", "vault-b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.md").write_text(f"# {name}\nText.\n", encoding="utf-8")
+
+    def kg(vault: str) -> Result:
+        return CliRunner().invoke(main, ["build", "--wiki", str(tmp_path / vault), "--quiet"])
+
+    assert kg("vault-a").exit_code == 0
+    refused = kg("vault-b")
+    assert refused.exit_code == 1
+    assert (f"holds the site of another wiki, {tmp_path / 'vault-a'}; this build would "
+            "replace it") in refused.stderr
+    assert "--out" in refused.stderr
+    assert (tmp_path / "site" / "notes" / "vault-a.html").is_file()
+    assert kg("vault-a").exit_code == 0  # its own site: built again
+    shutil.move(tmp_path / "vault-a", tmp_path / "renamed")
+    assert kg("vault-b").exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "site" / "notes").iterdir()) == ["vault-b.html"]
+
+
 def test_static_files_that_cannot_be_published_are_errors(write_wiki, tmp_path) -> None:
     config = write_wiki(GOOD, base_url="https://example.net/")  # a site with a sitemap
     static = tmp_path / "static"
