@@ -460,11 +460,12 @@ graph's 14 px font (DejaVu Sans, the widest of the usual sans faces)."""
 
 def labels_apart(positions: Sequence[tuple[int, int]], labels: Sequence[tuple[int, float]]
                  ) -> list[tuple[int, int]]:
-    """``positions`` moved, the least that a few rounds of pushes do, so that no two nodes'
-    boxes overlap: a node's dot (``labels``: its label's length and the dot's radius) and
-    its label below it, as wide as :data:`LABEL_CHAR` says. Each overlapping pair is pushed
-    apart along the axis where they overlap less, half each way; in a fixed order, so the
-    same graph is laid out the same."""
+    """``positions`` moved until no two nodes' boxes overlap (or 60 rounds of pushes are
+    done: a crowded graph keeps fewer overlaps, not none): a node's dot (``labels``: its
+    label's length and the dot's radius) and its label below it, as wide as
+    :data:`LABEL_CHAR` says. Each overlapping pair is pushed apart along the axis where they
+    overlap less, half each way; in a fixed order, so the same graph is laid out the same.
+    O(n²) a round: 0.2 s for 200 notes."""
     pos = [[float(x), float(y)] for x, y in positions]
     half = [max(length * LABEL_CHAR / 2 + 4, size) for length, size in labels]
     above = [size + 2 for _, size in labels]
