@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -131,6 +132,14 @@ def lit(text: str, datatype: str | None = None) -> str:
 
 def date_lit(value: dt.date) -> str:
     return lit(value.isoformat(), XSD + "date")
+
+
+def decimal_lit(value: float) -> str:
+    """An ``xsd:decimal`` of ``value``, in the digits that type allows: ``repr`` writes
+    0.00001 as ``1e-05``, an exponent no decimal may have (Oxigraph compares it with no
+    number, so ``FILTER(?p < 0.5)`` drops it)."""
+    text = format(Decimal(repr(value)), "f")
+    return lit(text if "." in text else text + ".0", XSD + "decimal")
 
 
 def integer_lit(value: int) -> str:
@@ -366,7 +375,7 @@ def _forecast_lines(note: Note, s: str, iris: Iris) -> list[str]:
         lines += [
             f"{fi} <{RDF}type> <{KG}Forecast> .",
             f"{fi} <{SCHEMA}text> {lit(f.claim)} .",
-            f"{fi} <{KG}probability> {lit(repr(f.p), XSD + 'decimal')} .",
+            f"{fi} <{KG}probability> {decimal_lit(f.p)} .",
             f"{fi} <{KG}resolveBy> {date_lit(f.by)} .",
             f"{fi} <{SCHEMA}isPartOf> {s} .",
         ]

@@ -166,6 +166,18 @@ def test_research_angles_and_forecasts(graph) -> None:
     assert strings(graph, forecast, KG.resolveBy) == {"2028-12-31"}
 
 
+def test_a_small_probability_is_a_decimal_without_exponent(write_wiki) -> None:
+    # repr(0.00001) is "1e-05", which is no xsd:decimal: a store compared it with no number
+    config = write_wiki({"a.md": "---\ntitle: A\nforecasts:\n"
+                                 "  - {claim: Tiny, p: 0.00001, by: 2030-01-01}\n---\n"})
+    graph = build_graph(load_wiki(config), config)
+    (p,) = graph.objects(None, KG.probability)
+    assert str(p) == "0.00001" and not p.ill_typed
+    rows = graph.query("SELECT ?f WHERE { ?f kg:probability ?p FILTER(?p < 0.5) }",
+                       initNs={"kg": KG})
+    assert len(rows) == 1
+
+
 def test_placeholders_are_typed_and_labelled(graph) -> None:
     assert (GHOST, RDF.type, KG.Placeholder) in graph
     assert strings(graph, GHOST, RDFS.label) == {"Ghost Paper"}
