@@ -70,7 +70,7 @@ from kg.markdown import (
 )
 from kg.memo import LastMade, PerRecord
 from kg.model import Note, TrackedQuestion, Wiki
-from kg.rdf import TYPE_CLASSES, copy_ntriples, ntriples_bytes
+from kg.rdf import TYPE_CLASSES, copy_ntriples, iri, ntriples_bytes
 from kg.resolve import resolver_of
 from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
 from kg.search import (
@@ -741,8 +741,10 @@ class Site:
             source: dict[str, Any] = {"@type": "CreativeWork"}
             if note.source.title:
                 source["name"] = note.source.title
-            if safe_url(note.source.url):
-                source["url"] = note.source.url
+            if note.source.url and safe_url(note.source.url):
+                # the graph's IRI of it: JSON-LD makes "url" an IRI, and drops one that is no
+                # IRI (a space, a second '#', as the URL was written)
+                source["url"] = iri(note.source.url)[1:-1]
             if note.source.publisher:
                 source["publisher"] = {"@type": "Organization", "name": note.source.publisher}
             data["isBasedOn"] = source

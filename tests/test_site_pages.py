@@ -182,6 +182,17 @@ def test_note_page_embeds_json_ld(site: Path, read_html: ReadHtml) -> None:
     assert len(data["hasPart"]) == 4
 
 
+def test_json_ld_source_url_is_the_graph_s_iri(write_wiki: WriteWiki) -> None:
+    # written with spaces and a second '#': a JSON-LD parser dropped it, as no IRI
+    url = "https://example.com/a paper?q=a b#part#2"
+    outputs = render(write_wiki({"a.md": f"---\ntitle: A\nsource: {{url: '{url}'}}\n---\n"}))
+    data = json.loads(page(outputs, "notes/a.html")
+                      .select_one("script[type=application/ld+json]").text)
+    encoded = "https://example.com/a%20paper?q=a%20b#part%232"
+    assert data["isBasedOn"]["url"] == encoded
+    assert encoded in outputs["graph.nt"].decode()
+
+
 def test_placeholder_page(site: Path, read_html: ReadHtml) -> None:
     doc = read_html(site / "notes/wang-huang-reward-hacking.html")
     assert "no note defines" in doc.select_one(".ghost-notice").text
