@@ -179,7 +179,9 @@ class Iris:
         return f"{self.base}person/{slugify(name)}"
 
     def raw(self, path: str) -> str:
-        return f"{self.base}raw/{path}"
+        """The raw file's IRI: a ``#``, ``?`` or ``%`` of its path is a character of the
+        name, not a fragment, a query or an escape (``raw/a#1.txt`` is no part of ``raw/a``)."""
+        return self.base + "raw/" + quote(path, safe="/!$&'()*+,;=:@-._~")
 
     def citation(self, edge: Edge) -> str:
         assert edge.relation is not None

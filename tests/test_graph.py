@@ -178,6 +178,15 @@ def test_a_small_probability_is_a_decimal_without_exponent(write_wiki) -> None:
     assert len(rows) == 1
 
 
+def test_a_raw_path_is_one_iri_path(write_wiki) -> None:
+    # "#" had begun a fragment (raw/notes was the document), "?" a query, "%41" an "A"
+    config = write_wiki({"a.md": "---\ntitle: A\nraw: 'raw/notes #1?v=2 %41 é.md'\n---\n"})
+    graph = build_graph(load_wiki(config), config)
+    (raw,) = graph.subjects(KG.rawPath, Literal("raw/notes #1?v=2 %41 é.md"))
+    assert str(raw) == BASE + "raw/raw/notes%20%231%3Fv=2%20%2541%20%C3%A9.md"
+    assert (N["a"], PROV.wasDerivedFrom, raw) in graph
+
+
 def test_placeholders_are_typed_and_labelled(graph) -> None:
     assert (GHOST, RDF.type, KG.Placeholder) in graph
     assert strings(graph, GHOST, RDFS.label) == {"Ghost Paper"}
