@@ -15,6 +15,12 @@ _CLASSES = (
     ("QuestionStatus", "Whether a question is open, answered or dropped.", "skos:Concept"),
 )
 
+_STATUSES = (
+    ("Open", "A question no note has answered, and not dropped."),
+    ("Answered", "A question ticked answered in its note, or that another note answers."),
+    ("Dropped", "A question struck through in its note: no longer pursued."),
+)
+
 _PROPERTIES = (
     ("tier", "The note's tier: a concept of the tiers scheme.", "kg:Note", "skos:Concept"),
     ("noteType", "The kind of note as written in its front-matter (digest, paper…).",
@@ -67,9 +73,11 @@ def vocabulary_turtle() -> str:
     for name, comment, parent in _CLASSES:
         parts.append(f"kg:{name} a owl:Class ;\n    rdfs:label {_quote(name)} ;\n"
                      f"    rdfs:comment {_quote(comment)} ;\n    rdfs:subClassOf {parent} .\n")
-    for status in ("Open", "Answered", "Dropped"):
+    for status, comment in _STATUSES:
         parts.append(f"kg:{status} a kg:QuestionStatus, skos:Concept ;\n"
-                     f"    skos:prefLabel {_quote(status.lower())} .\n")
+                     f"    rdfs:label {_quote(status.lower())} ;\n"
+                     f"    skos:prefLabel {_quote(status.lower())} ;\n"
+                     f"    rdfs:comment {_quote(comment)} .\n")
     for name, comment, domain, rng in _PROPERTIES:
         parts.append(f"kg:{name} a rdf:Property ;\n    rdfs:label {_quote(name)} ;\n"
                      f"    rdfs:comment {_quote(comment)} ;\n"

@@ -282,6 +282,19 @@ def test_vocabulary_is_shipped_and_parses(sample_site) -> None:
     assert (kg.exampleOf, rdflib.RDF.type, rdflib.RDF.Property) in g
 
 
+def test_vocabulary_labels_and_explains_every_kg_term_the_graph_uses(sample_site) -> None:
+    import rdflib
+
+    vocab = rdflib.Graph().parse(sample_site / "vocab.ttl", format="turtle")
+    graph = rdflib.Graph().parse(sample_site / "graph.ttl", format="turtle")
+    kg = "https://w3id.org/kg-wiki/vocab#"
+    used = {t for triple in graph for t in triple if str(t).startswith(kg)}
+    assert rdflib.URIRef(kg + "Open") in used
+    for term in used:
+        assert vocab.value(term, rdflib.RDFS.label) is not None, term
+        assert vocab.value(term, rdflib.RDFS.comment) is not None, term
+
+
 def test_build_is_deterministic(sample_site, sample_config) -> None:
     again = build(sample_config)
     assert again.out != sample_site
