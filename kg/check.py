@@ -179,7 +179,7 @@ def lint(wiki: Wiki, notes: list[Note], today: dt.date,
     out += _duplicate_connections(wiki)
     out += _one_way(wiki)
     out += _orphans(wiki)
-    out += _forecasts(wiki, today)
+    out += _forecasts(wiki, today, resolver)
     return out
 
 
@@ -778,7 +778,14 @@ def _orphans(wiki: Wiki) -> list[Finding]:
     ]
 
 
-def _forecasts(wiki: Wiki, today: dt.date) -> list[Finding]:
+def _names_a_note(resolver: Resolver, name: str) -> bool:
+    try:
+        return resolver.resolve(name) is not None
+    except ResolveError:  # two notes: said where the link is, not here
+        return True
+
+
+def _forecasts(wiki: Wiki, today: dt.date, resolver: Resolver) -> list[Finding]:
     out: list[Finding] = []
     for note in wiki.notes.values():
         for f in note.forecasts:
@@ -791,7 +798,8 @@ def _forecasts(wiki: Wiki, today: dt.date) -> list[Finding]:
                     f"'{field_line('resolved', 'false', note.syntax)}' (and "
                     f"'{field_line('resolved_by', '<note>', note.syntax)}')",
                 ))
-            if f.resolved_by and f.resolved_by not in wiki.notes:
+            if f.resolved_by and not _names_a_note(resolver, f.resolved_by):  # as the
+                # forecasts page links it: an id, a title, an alias, a file's name
                 out.append(Finding(WARNING, "unknown-resolver",
                                    f"forecast resolved by '{f.resolved_by}', which is no note",
                                    _at(note, line=f.line), "name the resolving note by id"))

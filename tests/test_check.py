@@ -538,6 +538,23 @@ def test_forecasts_past_their_date(write_wiki) -> None:
     assert not [g for g in found(config, today=dt.date(2026, 1, 1)) if g[0] == "forecast-due"]
 
 
+def test_a_forecast_s_resolver_is_named_as_the_forecasts_page_links_it(write_wiki) -> None:
+    """``resolved_by`` names a note as the forecasts page looks it up (its id, title, alias,
+    or file's name: ``1.2.3`` for 1.2.3.md, whose id is ``1-2-3``); kg check had warned
+    "which is no note" of all but an id, while the page linked the note."""
+    config = write_wiki({
+        "1.2.3.md": note("Release notes"),
+        "f.md": note("F", "forecasts:\n"
+                          "  - {claim: A, p: 0.6, by: 2026-03-01, resolved: true, "
+                          "resolved_by: 1.2.3}\n"
+                          "  - {claim: B, p: 0.6, by: 2026-03-01, resolved: true, "
+                          "resolved_by: Release notes}\n"
+                          "  - {claim: C, p: 0.6, by: 2026-03-01, resolved: true, "
+                          "resolved_by: nowhere}\n")})
+    got = [g for g in found(config) if g[0] == "unknown-resolver"]
+    assert got == [("unknown-resolver", "f.md:8", "warning")]
+
+
 def test_ambiguous_target_is_an_error(write_wiki) -> None:
     config = write_wiki({"x.md": note("Twin"), "y.md": note("Twin"),
                          "z.md": note("Z", "", "Which [[Twin]]?\n")})
