@@ -60,7 +60,8 @@ def export_wiki(config: Config, fmt: str, *, graph: Graph | None = None) -> byte
 
 
 def graphml(wiki: Wiki) -> bytes:
-    """The NetworkX projection as GraphML; lists become comma-joined text, empty values go."""
+    """The NetworkX projection as GraphML; lists become comma-joined text (no tags: empty
+    text, so every node has the attribute), values that are None go."""
     import networkx as nx
 
     from kg.network import build_network
