@@ -214,15 +214,20 @@ def _parse_each(sources: Sequence[NoteFile]) -> list[tuple[str | None, Parsed]]:
         except KgError as err:
             found.append((None, err.as_finding("bad-note")))
             continue
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()  # as Note.digest
         try:
-            found.append((digest, parse_note(data, nid=nid, path=path)))
+            note = parse_note(data, nid=nid, path=path)
+            found.append((note.digest, note))
         except NoteError as err:  # each of its errors (a build says them, not its warnings)
-            found.append((digest, tuple(f for f in err.as_findings()
-                                        if f.severity is Severity.ERROR)))
+            found.append((_digest(data), tuple(f for f in err.as_findings()
+                                               if f.severity is Severity.ERROR)))
         except KgError as err:
-            found.append((digest, err.as_finding("bad-note")))
+            found.append((_digest(data), err.as_finding("bad-note")))
     return found
+
+
+def _digest(data: bytes) -> str:
+    """The content hash of a note file: :attr:`kg.model.Note.digest`."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _parse_pickled(sources: Sequence[NoteFile]) -> bytes:
@@ -330,7 +335,7 @@ def _build_note(
         syntax=f.syntax,
         published=published,
         warnings=tuple(f.warnings),
-        digest=hashlib.blake2b(data, digest_size=16).hexdigest(),
+        digest=_digest(data),
     )
     overridden = _overrides(note, path)
     return replace(note, warnings=(*note.warnings, *overridden)) if overridden else note

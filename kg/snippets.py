@@ -33,7 +33,7 @@ class Remembered:
 
     Only an incremental build keeps them (its lists are few), and only until the next one
     ends: a full build lists every note on many pages and keeps nothing across its tasks
-    (:meth:`Site.task_done`), for memory.
+    (:meth:`kg.site.Site.task_done`), for memory.
     """
 
     def __init__(self, previous: dict[tuple[Any, ...], Markup],
