@@ -304,3 +304,16 @@ def test_the_build_and_connections_examples_print_what_the_readme_shows(
           for row in rows]
     assert None not in at and at == sorted(at), (rows, lines)
     assert at[:first] == list(range(first)), (rows, lines)
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's id for a heading: lower case, punctuation but hyphens dropped, spaces → '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_the_readme_s_links_within_it_name_its_headings() -> None:
+    text = re.sub(r"```.*?```", "", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)}
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    assert len(links) >= 12, "the contents line is gone"
+    assert [link for link in links if link not in anchors] == []
