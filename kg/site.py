@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import io
 import itertools
 import json
@@ -82,7 +83,7 @@ from kg.search import (
     rewrap,
     write_index,
 )
-from kg.snippets import Remembered, snippets
+from kg.snippets import Remembered, angle_sections, snippets, tracker_rows
 from kg.splice import Splices
 from kg.theme import hidden, scratch, template_dirs, theme_dir
 from kg.urls import safe_url
@@ -525,6 +526,8 @@ class Site:
                    self.tags_key)
         helpers.update(snippets(url, tier_url, tag_url, self.config.tier_label,
                                 self._remembered, context))
+        helpers["tracker_rows"] = functools.partial(tracker_rows, helpers=helpers, wiki=self.wiki)
+        helpers["angle_sections"] = functools.partial(angle_sections, helpers=helpers)
         self._helper_cache[key] = helpers
         return helpers
 

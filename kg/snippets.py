@@ -4,21 +4,24 @@ A Jinja macro call costs some twenty times a Python call, and a site of 10,000 n
 each note on many pages: :func:`snippets` gives the templates ``note_link``, ``note_item``,
 ``timeline_item``, ``tier_badge``, ``date``, ``tag_list``, the lists of items and a note's
 connection view, each remembering what it wrote; :class:`Remembered` keeps the items of
-one build for the next in the same process (``kg serve``).
+one build for the next in the same process (``kg serve``). :func:`tracker_rows` and
+:func:`angle_sections` write the two longest pages' bodies (the question tracker's 25,000
+rows and the research angles at 10,000 notes) from those pieces.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Sequence
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from kg.bidi import isolate
-from kg.ids import note_page
+from kg.ids import note_page, slugify
 from kg.memo import filled
-from kg.model import Note
+from kg.model import Note, TrackedQuestion, Wiki
 from kg.views import ConnectionView, Group
 
 LISTED_TAGS = 12
@@ -292,3 +295,89 @@ _SHOWN = 3
 def _context(sentence: str) -> str:
     return f'<blockquote class="context">{escape(isolate(sentence))}</blockquote>' if (
         sentence) else ""
+
+
+Helpers = Mapping[str, Callable[..., Any]]
+"""A page folder's template helpers (:meth:`kg.site.Site._helpers`), these snippets among
+them."""
+
+
+def tracker_rows(rows: Iterable[tuple[TrackedQuestion, Note | None, int | None]],
+                 helpers: Helpers, wiki: Wiki) -> Markup:
+    """The question tracker's rows: each question, its status, the note asking it and that
+    note's tier, tags and date, its age in days and the notes that answered it (the same
+    bytes as a Jinja loop over them, three times quicker)."""
+    inline, note_link = helpers["inline"], helpers["note_link"]
+    tier_badge, tag_list, date = helpers["tier_badge"], helpers["tag_list"], helpers["date"]
+    asking: dict[str, tuple[str, ...]] = {}  # what a row shows of its note, once a note
+    made: list[str] = []
+    for order, (tq, note, age) in enumerate(rows):
+        question, status = tq.question, tq.status.value
+        shown_age = "" if age is None else str(age)
+        if note is None:
+            tier, tags, day, title, badge, tag_links, dated = (
+                "none", "[]", "", _escaped(question.note), "", "", "")
+        elif (of_note := asking.get(note.id)) is not None:
+            tier, tags, day, title, badge, tag_links, dated = of_note
+        else:
+            of_note = asking[note.id] = (
+                "none" if note.tier is None else str(note.tier),
+                _escaped(_json(list(note.tags))), note.date.isoformat() if note.date else "",
+                _escaped(note.title), tier_badge(note.tier), tag_list(note.tags, LISTED_TAGS),
+                date(note.date))
+            tier, tags, day, title, badge, tag_links, dated = of_note
+        answered = ", ".join(note_link(nid, wiki.node_label(nid), nid in wiki.notes)
+                             for nid in tq.answered_by)
+        link = note_link(question.note, note.title if note is not None else question.note,
+                         note is not None, question.id.split("#", 1)[1])
+        made.append(
+            f'    <tr class="question status-{status}" id="{_escaped(slugify(question.id))}" '
+            f'data-status="{status}" data-tier="{tier}" data-tags="{tags}" data-date="{day}" '
+            f'data-age="{shown_age}" data-note="{title}" data-order="{order}">\n'
+            f'      <td><span class="status">{status}</span></td>\n'
+            f'      <td class="qtext">{inline(question.text)} <code class="qid">'
+            f"{_escaped(question.id)}</code></td>\n"
+            f"      <td>{link}</td>\n"
+            f"      <td>{badge}</td>\n"
+            f'      <td class="col-tags">{tag_links}</td>\n'
+            f"      <td>{dated}</td>\n"
+            f'      <td class="num">{shown_age}</td>\n'
+            f"      <td>{answered}</td>\n"
+            "    </tr>\n")
+    return Markup("".join(made))
+
+
+def _escaped(text: str) -> str:
+    """``text`` escaped as markupsafe escapes it, without making a ``Markup`` of it."""
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+def _json(value: object) -> str:
+    """``value | tojson`` as Jinja writes it: JSON with <, >, & and ' as escapes."""
+    return (json.dumps(value, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026").replace("'", "\\u0027"))
+
+
+def angle_sections(notes: Iterable[Note], helpers: Helpers) -> Markup:
+    """Each note's research angles, numbered, each linked to its place in the note (the
+    same bytes as a Jinja loop over them)."""
+    note_link, note_url = helpers["note_link"], helpers["note_url"]
+    tier_badge, date, tex, inline = (helpers["tier_badge"], helpers["date"], helpers["tex"],
+                                     helpers["inline"])
+    made: list[str] = []
+    for note in notes:
+        nid = _escaped(note.id)
+        made.append(f'<section class="angle-note" aria-labelledby="a-{nid}">\n'
+                    f'  <h2 id="a-{nid}" class="h3">{note_link(note.id, note.title)} '
+                    f"{tier_badge(note.tier)} {date(note.date)}</h2>\n"
+                    '  <ol class="angles">\n')
+        page = note_url(note.id)
+        for angle in note.angles:
+            text = f" — {inline(angle.text)}" if angle.text else ""
+            fragment = angle.id.split("#", 1)[1]
+            href = _escaped(f"{page}#{fragment}" if fragment else page)  # as note_url writes
+            made.append(f'    <li value="{angle.number}"><a class="anchor" href="{href}">'
+                        f"<strong>{tex(angle.title)}</strong></a>{text}</li>\n")
+        made.append("  </ol>\n</section>\n")
+    return Markup("".join(made))
