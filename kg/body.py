@@ -403,6 +403,35 @@ def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
     return target, (heading.strip() or None), (label.strip() or None)
 
 
+_DENDRON_VAULT = re.compile(r"^\s*dendron://[^/\]|]*/", re.I)
+"""Dendron's cross-vault prefix, ``dendron://vault/`` before a note's name."""
+
+
+def label_first_links(body: str) -> str:
+    """``body`` with Dendron's links, ``[[label|target]]`` (``[[label|note#anchor]]``,
+    ``[[dendron://vault/note]]``), written as the rest of kg reads them, target first:
+    ``[[target|label]]``. The notes of a Dendron vault put the label first, Obsidian's the
+    target. Code is left as it is; every line keeps its number."""
+    if "[[" not in body:
+        return body
+    code_free = without_code(body)
+    out: list[str] = []
+    pos = 0
+    for match in WIKILINK.finditer(code_free):
+        inner = match.group(2)
+        bar = "\\|" if "\\|" in inner else "|"  # in a table: [[label\|target]]
+        label, found, target = inner.partition(bar)
+        if not found:
+            label, target = "", label
+        target = _DENDRON_VAULT.sub("", target)
+        written = f"{target}{bar}{label}" if found else target
+        out.append(body[pos:match.start(2)])
+        out.append(written)
+        pos = match.end(2)
+    out.append(body[pos:])
+    return "".join(out)
+
+
 def wikilink_text(match: re.Match[str]) -> str:
     """What a reader sees of a :data:`WIKILINK` match: its label, else target › heading."""
     parsed = parse_wikilink(match.group(2))

@@ -92,7 +92,7 @@ def load_wiki(config: Config) -> Wiki:
     from kg.cache import load_notes
     from kg.discover import discover
 
-    return load_notes(discover(config.wiki), {})[0]
+    return load_notes(discover(config.wiki), {}, label_first=config.label_first)[0]
 
 
 def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool = False,

@@ -20,7 +20,7 @@ from conftest import site_tree
 
 from kg.build import build, load_wiki
 from kg.check import check
-from kg.config import Config
+from kg.config import Config, load_config
 from kg.errors import ResolveError
 
 ZETTEL = """---
@@ -435,6 +435,62 @@ def test_dendron_updated_is_the_day_the_note_was_modified(write_wiki) -> None:
                                                     "updated: 1710000000000")})
     rebuild(config)
     assert '<dt>Updated</dt><dd><time datetime="2024-03-09"' in page(config, "project-alpha")
+
+
+DENDRON_LINKS = """---
+id: 7x9k2mqhf0w3lz8yd7c1bn5
+title: Links
+desc: ''
+updated: 1636492098692
+created: 1636492098692
+---
+See [[the project|project.alpha]], [[its first part|project.alpha#header-one]],
+[[project.alpha]] and [[in another vault|dendron://notes/project.alpha]]; code keeps
+`[[a|b]]` as written.
+
+| note | |
+|---|---|
+| [[alpha in a table\\|project.alpha]] | 1 |
+"""
+
+
+def test_a_dendron_vault_s_links_put_the_label_first(write_wiki, tmp_path) -> None:
+    """Dendron writes ``[[label|target]]``, Obsidian ``[[target|label]]``: in a Dendron
+    workspace (a ``dendron.yml`` beside or in the wiki) a link leads to its target and
+    shows its label, with a heading's anchor, a cross-vault ``dendron://vault/`` name and a
+    table's escaped pipe; read the other way, every labelled link was a placeholder named
+    by its label ("the project") and showed the note's name."""
+    (tmp_path / "dendron.yml").write_text("version: 5\n", encoding="utf-8")
+    config = write_wiki({"project.alpha.md": DENDRON + "\n## Header One\n\nText.\n",
+                         "dendron.topic.links.md": DENDRON_LINKS})
+    assert config.label_first
+    build(config)
+    assert wikilinks(body_of(config, "dendron-topic-links")) == {
+        "the project": "project-alpha.html",
+        "its first part": "project-alpha.html#h-header-one",
+        "project.alpha": "project-alpha.html",
+        "in another vault": "project-alpha.html",
+        "alpha in a table": "project-alpha.html"}
+    assert "<code>[[a|b]]</code>" in body_of(config, "dendron-topic-links")
+    wiki = load_wiki(config)
+    assert not wiki.placeholders
+    assert {m.target for m in wiki.notes["dendron-topic-links"].mentions} == {"project.alpha"}
+    assert [f for f in findings(config) if f[0] in ("placeholder", "broken-heading")] == []
+    # kg.toml says otherwise: Obsidian's way, built incrementally as a full build is
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\nwikilinks = "obsidian"\n',
+                                      encoding="utf-8")
+    obsidian = load_config(tmp_path).with_options(wiki=config.wiki, out=config.out)
+    assert not obsidian.label_first
+    rebuild(obsidian)
+    shown = wikilinks(body_of(obsidian, "dendron-topic-links"))
+    assert "the project" not in shown and shown["project.alpha#header-one"] == "its-first-part.html"
+    (tmp_path / "dendron.yml").unlink()
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\nwikilinks = "dendron"\n',
+                                      encoding="utf-8")
+    dendron = load_config(tmp_path).with_options(wiki=config.wiki, out=config.out)
+    rebuild(dendron)
+    shown = wikilinks(body_of(dendron, "dendron-topic-links"))
+    assert shown["the project"] == "project-alpha.html"
 
 
 def test_dates_of_other_tools_build_the_same_incrementally(write_wiki) -> None:
