@@ -1111,7 +1111,7 @@ def test_a_logseq_block_reference_links_the_block_in_the_note_that_holds_it(
 def test_a_logseq_embed_shows_the_link_it_embeds_without_its_braces(write_wiki) -> None:
     """``{{embed [[page]]}}`` and ``{{embed ((uuid))}}`` (Logseq's embeds of a page and of a
     block) are shown as the link each embeds, as ``![[page]]`` is; the page showed the
-    macro's braces around it. Other macros (``{{query …}}``) stay as written."""
+    macro's braces around it."""
     config = write_wiki({
         "pages/Deep Learning.md": f"- Backprop.\n  id:: {U1}\n",
         "pages/Hub.md": f"- {{{{embed [[Deep Learning]]}}}}\n- {{{{embed (({U1}))}}}}\n"
@@ -1122,7 +1122,83 @@ def test_a_logseq_embed_shows_the_link_it_embeds_without_its_braces(write_wiki) 
             "Deep Learning</a></li>") in body
     assert (f'<li><a class="wikilink" href="deep-learning.html#block-{U1}" '
             'title="Deep Learning">Deep Learning</a></li>') in body
-    assert "{{query (task TODO)}}" in body and "{{embed" not in body
+    assert "{{embed" not in body
+
+
+LOGSEQ_PAGE = """\
+- A block
+- #+BEGIN_QUOTE
+  Quoted **text**, with [[Deep Learning]].
+
+  A second paragraph.
+  #+END_QUOTE
+- #+BEGIN_TIP
+  Run it twice.
+  #+END_TIP
+- {{query (and [[Deep Learning]] (task TODO))}}
+- {{video https://example.com/talk.mp4}}, {{youtube dQw4w9WgXcQ}} at {{youtube-timestamp 123}}
+- {{cloze the hidden words}}; {{renderer :todo, <script>alert(1)</script>}}; {{title}}
+- {{video javascript:alert(1)}}
+- #+BEGIN_SRC python
+  print("<b>")
+  #+END_SRC
+- #+BEGIN_QUERY
+  {:title "Open tasks" :query [:find (pull ?b [*]) :where [?b :block/marker "TODO"]]}
+  #+END_QUERY
+- #+BEGIN_NOTE
+  never closed
+"""
+
+NOTION_PAGE = """\
+# Reading list
+
+<aside>
+💡 Kept **up to date** weekly.
+
+</aside>
+
+Text.
+"""
+
+
+@pytest.mark.parametrize("unsafe_html", [False, True])
+def test_logseq_s_blocks_and_macros_read_as_logseq_shows_them(write_wiki, unsafe_html) -> None:
+    """Logseq's ``#+BEGIN_QUOTE`` is a quote, ``#+BEGIN_TIP`` (NOTE, WARNING…) a callout,
+    ``#+BEGIN_SRC`` code, a video macro a link to the video, a cloze its words; a query,
+    which only Logseq can run, a quiet line saying it is one (its title, or its text as
+    code); a Notion export's ``<aside>`` a callout. All had been shown as written, braces,
+    markers and ``<aside>`` tags and all. A macro's text is never HTML, nor a link other
+    than http(s)."""
+    config = write_wiki({"pages/Deep Learning.md": "- Backprop.\n",
+                         "pages/Hub.md": LOGSEQ_PAGE, "Reading list.md": NOTION_PAGE})
+    build(config, unsafe_html=unsafe_html)
+    body = body_of(config, "hub")
+    assert ("<blockquote>\n<p>Quoted <strong>text</strong>, with <a " in body
+            and "Deep Learning</a>.</p>\n<p>A second paragraph.</p>\n</blockquote>" in body)
+    assert wikilinks(body)["Deep Learning"] == "deep-learning.html"
+    assert ('<div class="callout callout-tip" data-callout="tip">\n'
+            '<p class="callout-title">Tip</p>\n<p>Run it twice.</p>\n</div>') in body
+    assert ('<span class="macro">Logseq query</span> <code>(and [[Deep Learning]] '
+            "(task TODO))</code>") in body
+    assert ('<span class="macro">Video:</span> <a href="https://example.com/talk.mp4"'
+            in body)
+    assert '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ"' in body
+    assert '<span class="macro">▶ 2:03</span>' in body
+    assert "<li>the hidden words; " in body and "{{title}}" in body  # not Logseq's: as written
+    assert ('<span class="macro">Logseq plugin</span> '
+            "<code>:todo, &lt;script&gt;alert(1)&lt;/script&gt;</code>") in body
+    assert '<span class="macro">Video</span> <code>javascript:alert(1)</code>' in body
+    assert re.search(r'<code class="language-python">print\((&quot;|")&lt;b&gt;', body)
+    assert ('<p class="macro">Logseq query: Open tasks (run in Logseq; not shown here)</p>'
+            in body)
+    assert "#+BEGIN_NOTE\nnever closed" in body  # never closed: as written
+    for raw in ("{{query", "{{video", "{{youtube", "{{cloze", "#+BEGIN_QUOTE", "#+END_",
+                "#+BEGIN_TIP", "#+BEGIN_SRC", "#+BEGIN_QUERY", "<script>"):
+        assert raw not in body
+    notion = body_of(config, "reading-list")
+    assert ('<div class="callout callout-aside" data-callout="aside">\n<p>💡 Kept '
+            "<strong>up to date</strong> weekly.</p>\n</div>") in notion
+    assert "aside&gt;" not in notion
 
 
 def test_a_hugo_page_bundle_answers_to_its_folder(write_wiki) -> None:
