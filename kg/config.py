@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +38,9 @@ class Config:
     line_breaks: bool = False
     """Each line break in a note's text shown as one (Obsidian's default, its "strict line
     breaks" off), not joined into the paragraph as CommonMark reads them."""
+    wiki_named: Path | None = None
+    """The wiki folder as kg.toml's ``wiki`` or ``--wiki`` names it, absolute but with its
+    symlinks kept (``wiki`` is where they lead): see :attr:`named_wiki`."""
     wikilinks: str | None = None
     """How a ``[[a|b]]`` link is read: ``"obsidian"``, target first (``[[target|label]]``,
     as Obsidian, Foam and Logseq write it), or ``"dendron"``, label first
@@ -50,6 +54,12 @@ class Config:
             return self.wikilinks == "dendron"
         return dendron_workspace(self.wiki) is not None
 
+    @property
+    def named_wiki(self) -> Path:
+        """The wiki folder by its name: a ``wiki`` that is a symlink switched to another
+        folder (``ln -sfn other wiki``) is still this wiki, now read where it leads."""
+        return self.wiki_named or self.wiki
+
     def tier_label(self, tier: int | None) -> str:
         if tier is None:
             return "No tier"
@@ -60,6 +70,8 @@ class Config:
         clean = {k: v for k, v in options.items() if v is not None}
         if "base_url" in clean:
             clean["base_url"] = checked_base_url(str(clean["base_url"]), None)
+        if "wiki" in clean:
+            clean["wiki_named"] = Path(os.path.abspath(clean["wiki"]))
         for key in ("wiki", "out", "templates"):
             if key in clean:
                 clean[key] = Path(clean[key]).resolve()
@@ -249,6 +261,7 @@ def load_config(root: Path | None = None) -> Config:
     return Config(
         root=root,
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),
+        wiki_named=Path(os.path.abspath(root / str(section.get("wiki", "wiki")))),
         out=(root / str(section.get("out", "site"))).resolve(),
         title=str(section.get("title", DEFAULT_TITLE)),
         base_url=base_url,
@@ -275,8 +288,6 @@ def _line_of(path: Path, key: str) -> int | None:
 def epoch_date() -> dt.date | None:
     """The day of ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC), which reproducible builds
     set; None when it is not set. A value that is no such day is an error saying so."""
-    import os
-
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return None
