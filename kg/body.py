@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
@@ -55,12 +56,49 @@ _NON_NOTE_EXT = re.compile(
 """A target with one of these extensions names a file, not a note (``![[chart.png]]``)."""
 
 SECTION_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("tldr", ("tl;dr", "tldr", "tl dr", "summary")),
-    ("why", ("why it matters", "why this matters", "significance")),
-    ("connections", ("connections", "related")),
-    ("angles", ("research angle", "research angles", "research directions")),
-    ("questions", ("open questions", "questions", "open question")),
+    ("tldr", ("tl;dr", "tldr", "tl dr", "summary",
+              "zusammenfassung", "kurzfassung", "resume", "en bref", "synthese", "resumen",
+              "en resumen", "riassunto", "in breve", "sintesi", "resumo", "em resumo",
+              "samenvatting")),
+    ("why", ("why it matters", "why this matters", "significance",
+             "warum es wichtig ist", "warum das wichtig ist", "warum es zahlt", "bedeutung",
+             "relevanz", "pourquoi c'est important", "pourquoi cela compte",
+             "pourquoi ca compte", "enjeux", "por que importa",
+             "por que es importante", "por que esto importa", "importancia", "relevancia",
+             "perche e importante", "perche conta", "importanza", "rilevanza",
+             "por que e importante", "porque importa",
+             "waarom het ertoe doet", "waarom het belangrijk is", "waarom dit belangrijk is",
+             "belang")),
+    ("connections", ("connections", "related",
+                     "verbindungen", "zusammenhange", "bezuge", "connexions", "liens",
+                     "conexiones", "relaciones", "connessioni", "collegamenti", "conexoes",
+                     "ligacoes", "verbindingen", "verbanden")),
+    ("angles", ("research angle", "research angles", "research directions",
+                "forschungsansatz", "forschungsansatze", "forschungsrichtung",
+                "forschungsrichtungen", "forschungsfragen und ansatze", "piste de recherche",
+                "pistes de recherche", "angle de recherche", "axes de recherche",
+                "linea de investigacion", "lineas de investigacion",
+                "angulo de investigacion", "enfoque de investigacion", "linea di ricerca",
+                "linee di ricerca", "spunti di ricerca", "direzioni di ricerca",
+                "linha de pesquisa", "linhas de pesquisa", "angulo de pesquisa",
+                "direcoes de pesquisa", "onderzoekshoek", "onderzoeksrichting",
+                "onderzoeksrichtingen")),
+    ("questions", ("open questions", "questions", "open question",
+                   "offene fragen", "offene frage", "fragen", "questions ouvertes",
+                   "questions en suspens", "question ouverte", "preguntas abiertas",
+                   "pregunta abierta", "preguntas", "cuestiones abiertas", "domande aperte",
+                   "domande", "questioni aperte", "perguntas abertas", "perguntas",
+                   "questoes em aberto", "questoes abertas", "open vragen", "vragen")),
 )
+"""The sections a note's (and a digest's) headings name, in English and in German, French,
+Spanish, Italian, Portuguese and Dutch; each name is written without its accents, as a
+heading is compared (``Résumé``, ``Pourquoi c’est important``, ``Líneas de investigación``)."""
+_SECTION_OF = {name: key for key, names in SECTION_KEYS for name in names}
+_SECTION_NAME = re.compile(
+    "(" + "|".join(re.escape(n) for n in sorted(_SECTION_OF, key=len, reverse=True))
+    + r")(?:$|(?=[ (]))")
+"""A known section's name at a heading's start, the whole heading or before a space or a
+``(`` (``Research angle (Tier 1)``, ``Open questions for later``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,11 +402,12 @@ def without_title(body: str, title: str) -> str:
 
 def section_key(heading: str) -> str:
     """The known section a heading names (``Research angle (Tier 1)`` → ``angles``), or ''."""
-    text = _MARKUP.sub("", heading).strip().lower().rstrip(":")
-    for key, names in SECTION_KEYS:
-        if any(text == n or text.startswith(n + " ") or text.startswith(n + "(") for n in names):
-            return key
-    return ""
+    text = _MARKUP.sub("", heading).strip().lower().lstrip("¿¡").rstrip(":? ")
+    if not text.isascii():  # compared without accents; typographic apostrophes as plain
+        text = "".join(c for c in unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+                       if not unicodedata.combining(c))
+    found = _SECTION_NAME.match(text)
+    return _SECTION_OF[found.group(1)] if found else ""
 
 
 _HEADING_STEP = re.compile(r"(?<!\s)#")
@@ -401,6 +440,35 @@ def parse_wikilink(inner: str) -> tuple[str, str | None, str | None] | None:
     if not target or _NON_NOTE_EXT.search(target):
         return None
     return target, (heading.strip() or None), (label.strip() or None)
+
+
+_DENDRON_VAULT = re.compile(r"^\s*dendron://[^/\]|]*/", re.I)
+"""Dendron's cross-vault prefix, ``dendron://vault/`` before a note's name."""
+
+
+def label_first_links(body: str) -> str:
+    """``body`` with Dendron's links, ``[[label|target]]`` (``[[label|note#anchor]]``,
+    ``[[dendron://vault/note]]``), written as the rest of kg reads them, target first:
+    ``[[target|label]]``. The notes of a Dendron vault put the label first, Obsidian's the
+    target. Code is left as it is; every line keeps its number."""
+    if "[[" not in body:
+        return body
+    code_free = without_code(body)
+    out: list[str] = []
+    pos = 0
+    for match in WIKILINK.finditer(code_free):
+        inner = match.group(2)
+        bar = "\\|" if "\\|" in inner else "|"  # in a table: [[label\|target]]
+        label, found, target = inner.partition(bar)
+        if not found:
+            label, target = "", label
+        target = _DENDRON_VAULT.sub("", target)
+        written = f"{target}{bar}{label}" if found else target
+        out.append(body[pos:match.start(2)])
+        out.append(written)
+        pos = match.end(2)
+    out.append(body[pos:])
+    return "".join(out)
 
 
 def wikilink_text(match: re.Match[str]) -> str:

@@ -92,7 +92,7 @@ def load_wiki(config: Config) -> Wiki:
     from kg.cache import load_notes
     from kg.discover import discover
 
-    return load_notes(discover(config.wiki), {})[0]
+    return load_notes(discover(config.wiki), {}, label_first=config.label_first)[0]
 
 
 def build(config: Config, *, progress: Progress | None = None, unsafe_html: bool = False,
@@ -291,7 +291,7 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
     tail = Tail(config, inc.Manifest(marker, sources.stamp if trusted else None, pages,
                                      _summary(result),
                                      inc.folder_times(staging_out(config.out), pages),
-                                     str(config.wiki)),
+                                     str(config.named_wiki)),
                 dataclasses.replace(trace, pages=site.page_reads(made)),
                 (graph_now.with_files(staging_out(config.out)),
                  search_now.with_files(staging_out(config.out))),
@@ -385,8 +385,10 @@ def _refuse_foreign_files(config: Config, last: inc.Manifest | None) -> None:
     names the wiki its site was built from). The files a build wrote are listed in its
     marker (or, for a site of an older kg, in the manifest of the build that wrote it, if
     that is still beside the cache)."""
-    if last is not None and last.wiki and last.wiki != str(config.wiki) and Path(
-            last.wiki).is_dir():  # two vaults side by side, each built into ../site
+    # by its name: a wiki that is a symlink switched to another folder is still this wiki
+    if (last is not None and last.wiki and last.wiki not in (str(config.named_wiki),
+                                                            str(config.wiki))
+            and Path(last.wiki).is_dir()):  # two vaults side by side, each built into ../site
         raise ConfigError(
             f"{config.out} holds the site of another wiki, {last.wiki}; this build would "
             "replace it", hint=f"give this wiki a site folder of its own (--out, or out = "

@@ -618,7 +618,7 @@ def _rebuild_now(config: Config, path: Path, stats: dict[str, Stat], started: in
     previous = _previous(path, old, stats)
     wiki, digests, left_out = load_notes_leniently(
         found, dict(zip(previous.notes, map(_FIRST, previous.notes.values()), strict=True)),
-        known=previous.digests, misnamed=misnamed)
+        known=previous.digests, misnamed=misnamed, label_first=config.label_first)
     # a file whose stat was taken but whose content was not read (not a note, a name that
     # gives no id) has no hash; a later change to it costs a rebuild, never a stale answer
     header = Header(FORMAT, code, str(config.wiki), stats_key(stats), racy(stats, started),
@@ -834,8 +834,8 @@ _UNKNOWN = (None, b"")
 
 
 def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
-               jobs: int | None = None, known: Mapping[str, str] | None = None
-               ) -> tuple[Wiki, dict[str, str]]:
+               jobs: int | None = None, known: Mapping[str, str] | None = None,
+               label_first: bool = False) -> tuple[Wiki, dict[str, str]]:
     """Read, parse and resolve every file of ``found``, parsing only those ``reuse`` lacks
     (many of them in a process pool of ``jobs``: :func:`kg.parse.parse_all`).
 
@@ -843,8 +843,10 @@ def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
     ``known`` gives the hash of files whose content is known unchanged (:func:`_previous`):
     one whose note ``reuse`` holds is not read at all. A note with an error, or an
     ambiguous link, is a :class:`~kg.errors.BuildFailed` (or ResolveError) naming all.
+    ``label_first``: the notes' links are Dendron's, ``[[label|target]]``.
     """
-    wiki, digests, left_out = load_notes_leniently(found, reuse, jobs=jobs, known=known)
+    wiki, digests, left_out = load_notes_leniently(found, reuse, jobs=jobs, known=known,
+                                                   label_first=label_first)
     failed = left_out.error()
     if failed is not None:
         raise failed
@@ -853,7 +855,7 @@ def load_notes(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
 
 def load_notes_leniently(found: Discovery, reuse: Mapping[tuple[str, str], Note], *,
                          jobs: int | None = None, known: Mapping[str, str] | None = None,
-                         misnamed: tuple[Finding, ...] = ()
+                         misnamed: tuple[Finding, ...] = (), label_first: bool = False
                          ) -> tuple[Wiki, dict[str, str], LeftOut]:
     """:func:`load_notes`, but a note that cannot be read or parsed, and a link two notes
     claim, are left out of the wiki and given with their errors, as is each of
@@ -878,7 +880,7 @@ def load_notes_leniently(found: Discovery, reuse: Mapping[tuple[str, str], Note]
         else:  # its bytes, or where to read them
             read.append(None)
             todo.append((item, file.id, file.rel))
-    parsed = iter(parse_all(todo, jobs=jobs))
+    parsed = iter(parse_all(todo, jobs=jobs, label_first=label_first))
     results = [next(parsed) if item is None else item for item in read]
     digests = {file.rel: digest for file, (digest, _) in zip(found.files, results, strict=True)
                if digest is not None}

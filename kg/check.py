@@ -134,7 +134,8 @@ def collect_leniently(config: Config) -> tuple[Wiki, list[Note], int, list[Findi
     notes: list[Note] = []
     for file in found.files:
         try:
-            notes.append(parse_note(file.path.read_bytes(), nid=file.id, path=file.rel))
+            notes.append(parse_note(file.path.read_bytes(), nid=file.id, path=file.rel,
+                                    label_first=config.label_first))
         except NoteError as err:  # each of its errors, and its warnings
             findings += err.as_findings()
         except KgError as err:
@@ -384,7 +385,8 @@ def _drafts(config: Config, wiki: Wiki) -> _Drafts | None:
         if file.id in wiki.notes:
             continue
         try:
-            note = parse_note(file.path.read_bytes(), nid=file.id, path=file.rel)
+            note = parse_note(file.path.read_bytes(), nid=file.id, path=file.rel,
+                                  label_first=config.label_first)
         except (KgError, OSError):  # said as the note's own error
             path = file.rel.removesuffix(".md")
             for name in (file.id, path, path.rpartition("/")[2]):

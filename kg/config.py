@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +38,27 @@ class Config:
     line_breaks: bool = False
     """Each line break in a note's text shown as one (Obsidian's default, its "strict line
     breaks" off), not joined into the paragraph as CommonMark reads them."""
+    wiki_named: Path | None = None
+    """The wiki folder as kg.toml's ``wiki`` or ``--wiki`` names it, absolute but with its
+    symlinks kept (``wiki`` is where they lead): see :attr:`named_wiki`."""
+    wikilinks: str | None = None
+    """How a ``[[a|b]]`` link is read: ``"obsidian"``, target first (``[[target|label]]``,
+    as Obsidian, Foam and Logseq write it), or ``"dendron"``, label first
+    (``[[label|target]]``); None (not set): Dendron's in a Dendron workspace
+    (:func:`dendron_workspace`), else Obsidian's."""
+
+    @property
+    def label_first(self) -> bool:
+        """Whether the notes write a link's label before its target, as Dendron does."""
+        if self.wikilinks is not None:
+            return self.wikilinks == "dendron"
+        return dendron_workspace(self.wiki) is not None
+
+    @property
+    def named_wiki(self) -> Path:
+        """The wiki folder by its name: a ``wiki`` that is a symlink switched to another
+        folder (``ln -sfn other wiki``) is still this wiki, now read where it leads."""
+        return self.wiki_named or self.wiki
 
     def tier_label(self, tier: int | None) -> str:
         if tier is None:
@@ -48,10 +70,26 @@ class Config:
         clean = {k: v for k, v in options.items() if v is not None}
         if "base_url" in clean:
             clean["base_url"] = checked_base_url(str(clean["base_url"]), None)
+        if "wiki" in clean:
+            clean["wiki_named"] = Path(os.path.abspath(clean["wiki"]))
         for key in ("wiki", "out", "templates"):
             if key in clean:
                 clean[key] = Path(clean[key]).resolve()
         return replace(self, **clean)
+
+
+WIKILINK_STYLES = ("obsidian", "dendron")
+DENDRON_CONFIG = "dendron.yml"
+
+
+def dendron_workspace(wiki: Path) -> Path | None:
+    """The ``dendron.yml`` that makes ``wiki`` a Dendron vault: in the wiki itself (a
+    self-contained vault, or a workspace built whole) or in the folder above it (the
+    workspace, whose vaults are its folders); None when there is none."""
+    for folder in (wiki, wiki.parent):
+        if (folder / DENDRON_CONFIG).is_file():
+            return folder / DENDRON_CONFIG
+    return None
 
 
 _WEB_URL = re.compile(r"https?://[^\s/?#]+", re.I)
@@ -136,7 +174,7 @@ def load_config(root: Path | None = None) -> Config:
     if not isinstance(section, dict):
         raise ConfigError("[kg] must be a table", file=path)
     known = {"title", "wiki", "out", "base_url", "base_iri", "tiers", "templates", "ignore",
-             "query_seconds", "line_breaks"}
+             "query_seconds", "line_breaks", "wikilinks"}
     unknown = sorted(set(section) - known - {"kg"})
     if unknown:
         import difflib  # only for a setting that is none
@@ -215,9 +253,15 @@ def load_config(root: Path | None = None) -> Config:
     if not isinstance(line_breaks, bool):
         raise ConfigError("line_breaks must be true or false", file=path,
                           line=_line_of(path, "line_breaks"), hint="line_breaks = true")
+    wikilinks = section.get("wikilinks")
+    if wikilinks is not None and wikilinks not in WIKILINK_STYLES:
+        raise ConfigError(f"wikilinks must be \"obsidian\" ([[target|label]]) or \"dendron\" "
+                          f"([[label|target]]), not {wikilinks!r}", file=path,
+                          line=_line_of(path, "wikilinks"), hint='wikilinks = "dendron"')
     return Config(
         root=root,
         wiki=(root / str(section.get("wiki", "wiki"))).resolve(),
+        wiki_named=Path(os.path.abspath(root / str(section.get("wiki", "wiki")))),
         out=(root / str(section.get("out", "site"))).resolve(),
         title=str(section.get("title", DEFAULT_TITLE)),
         base_url=base_url,
@@ -227,6 +271,7 @@ def load_config(root: Path | None = None) -> Config:
         ignore=tuple(ignore),
         query_seconds=float(seconds),
         line_breaks=line_breaks,
+        wikilinks=wikilinks,
     )
 
 
@@ -243,8 +288,6 @@ def _line_of(path: Path, key: str) -> int | None:
 def epoch_date() -> dt.date | None:
     """The day of ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC), which reproducible builds
     set; None when it is not set. A value that is no such day is an error saying so."""
-    import os
-
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return None

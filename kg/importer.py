@@ -317,7 +317,8 @@ def _markdown_title(line: str) -> str:
 
 def _heading(line: str) -> str:
     """The section a line names when it is a bare heading (``Research angle (Tier 1)``)."""
-    if not line or len(line) > 60 or line.endswith((".", "?", "!", ",")) or _BULLET.match(line):
+    if (not line or len(line) > 60 or _BULLET.match(line)
+            or line.endswith((".", "!", ",")) or (line.endswith("?") and line[0] != "¿")):
         return ""
     return section_key(line.lstrip("#").strip())
 

@@ -444,7 +444,8 @@ def sources_stamp(config: Config, options: dict[str, Any], template_dirs: Sequen
     # plain values only: hashed through marshal, a tenth of the time of key_of's pickler;
     # the notes in the order the folders list them (the same folders list the same files in
     # the same order; any other order only costs a build that finds nothing to do)
-    stamp = plain_digest((code_stamp(), repr(config), sorted(options.items()),
+    # label_first is found, not set, when kg.toml leaves it out: a dendron.yml come or gone
+    stamp = plain_digest((code_stamp(), repr(config), config.label_first, sorted(options.items()),
                           os.environ.get("SOURCE_DATE_EPOCH"), notes, extra)).hex()
     recent = racy({**notes, **{p: (s, m, c) for p, s, m, c, _ in extra}}, started)
     return Sources(stamp, not recent, (started, notes))

@@ -28,6 +28,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from kg import macros
 from kg.attachments import destination_ref, is_image
 from kg.bidi import isolate
 from kg.body import (
@@ -656,7 +657,8 @@ _HEADING_ID = re.compile(r"^(h-[a-z0-9][a-z0-9-]*|fn\d+|fnref\d+(:\d+)?|block-[A
 
 _BODY_CLASS = re.compile(
     r"wikilink|unresolved|ghost|embed|attachment|tag|table-wrap|math|inline|block|mathlabel"
-    r"|callout|callout-[\w-]{1,41}|contains-task-list|task-list-item|task-list-item-checkbox"
+    r"|callout|callout-[\w-]{1,41}|macro|contains-task-list|task-list-item"
+    r"|task-list-item-checkbox"
     r"|footnotes|footnotes-sep|footnotes-list|footnote-item|footnote-ref|footnote-backref"
     r"|language-\S{1,80}")
 """The classes a note's body may have: those its Markdown gives (links, callouts, code,
@@ -734,6 +736,7 @@ def make_renderer(*, unsafe_html: bool = False, line_breaks: bool = False) -> Ma
     _block_ids(md)
     _block_refs(md)
     _logseq_embeds(md)
+    macros.use(md)  # Logseq's #+BEGIN_QUOTE blocks and {{query …}} macros
     _note_links(md)
     _attachment_links(md)
     _image_sizes(md)

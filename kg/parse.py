@@ -131,8 +131,10 @@ def decode(data: bytes, *, file: str) -> str:
     return normalise_newlines(text.replace("\f", " ") if "\f" in text else text)
 
 
-def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
-    """Parse one file's bytes; ``path`` is relative to the wiki, for messages."""
+def parse_note(data: bytes, *, nid: NoteId, path: str, label_first: bool = False) -> Note:
+    """Parse one file's bytes; ``path`` is relative to the wiki, for messages.
+    ``label_first``: the note writes a link's label first, ``[[label|target]]``, as
+    Dendron does (:attr:`kg.config.Config.label_first`)."""
     text = decode(data, file=path)
     parts = split(text, file=path)
     twice: list[NoteError] = []  # keys written twice: said with the note's other errors
@@ -150,6 +152,8 @@ def parse_note(data: bytes, *, nid: NoteId, path: str) -> Note:
     elif not parts.toml:
         reader.comments_in_values(parts.front, parts.front_line)
     body = bodymod.strip_comments(parts.body)
+    if label_first:  # read, shown and checked as every other note's links are
+        body = bodymod.label_first_links(body)
     scanned = bodymod.scan(body, parts.body_line, path.rpartition("/")[0])
     return _build_note(nid, path, reader, scanned, body, parts.body_line, data)
 
@@ -169,8 +173,8 @@ Parsed = Note | Finding | tuple[Finding, ...]
 have several)."""
 
 
-def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None
-              ) -> list[tuple[str | None, Parsed]]:
+def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None,
+              label_first: bool = False) -> list[tuple[str | None, Parsed]]:
     """Each source's content hash (None: the file could not be read) and its note or
     findings, in the order given. A source given by its path is read where it is parsed.
 
@@ -182,7 +186,8 @@ def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None
     """
     workers = pool_size(len(sources), jobs)
     if workers <= 1:
-        return _parse_each(sources)
+        return _parse_each(sources, label_first)
+    import functools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -191,9 +196,10 @@ def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None
     context = multiprocessing.get_context("fork" if can_fork() else "spawn")
     size = -(-len(sources) // (workers * 8))  # 8 chunks a worker: an even finish
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    task = functools.partial(_parse_pickled, label_first=label_first)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=worker_started,
                              initargs=(os.getpid(),)) as pool:
-        return [item for done in pool.map(_parse_pickled, chunks) for item in safe_loads(done)]
+        return [item for done in pool.map(task, chunks) for item in safe_loads(done)]
 
 
 def pool_size(count: int, jobs: int | None = None) -> int:
@@ -206,7 +212,8 @@ def pool_size(count: int, jobs: int | None = None) -> int:
     return max(1, min(jobs, count // (POOL_MIN // 2)))
 
 
-def _parse_each(sources: Sequence[NoteFile]) -> list[tuple[str | None, Parsed]]:
+def _parse_each(sources: Sequence[NoteFile], label_first: bool = False
+                ) -> list[tuple[str | None, Parsed]]:
     found: list[tuple[str | None, Parsed]] = []
     for source, nid, path in sources:
         try:
@@ -215,7 +222,7 @@ def _parse_each(sources: Sequence[NoteFile]) -> list[tuple[str | None, Parsed]]:
             found.append((None, err.as_finding("bad-note")))
             continue
         try:
-            note = parse_note(data, nid=nid, path=path)
+            note = parse_note(data, nid=nid, path=path, label_first=label_first)
             found.append((note.digest, note))
         except NoteError as err:  # each of its errors (a build says them, not its warnings)
             found.append((_digest(data), tuple(f for f in err.as_findings()
@@ -230,11 +237,11 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _parse_pickled(sources: Sequence[NoteFile]) -> bytes:
+def _parse_pickled(sources: Sequence[NoteFile], label_first: bool = False) -> bytes:
     """A pool worker's task: the standard pickle cannot carry the records' read-only maps."""
     from kg.cachefile import dumps
 
-    return dumps(_parse_each(sources))
+    return dumps(_parse_each(sources, label_first))
 
 
 def _build_note(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kg.config import CONFIG_NAME, Config
+from kg.config import CONFIG_NAME, Config, dendron_workspace
 from kg.errors import ConfigError, EditorFailed, KgError, NoteError, NotFound
 from kg.ids import NoteId, as_note_id, name_key, slugify, tag_name, title_id
 from kg.model import Placeholder, Wiki
@@ -443,7 +443,8 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
         raise ConfigError(f"cannot make the wiki folder {wiki}: {err.strerror or err}",
                           hint="pass a folder you can write to `kg init`") from None
     config_path.write_text(_TOML.format(title=json.dumps(title, ensure_ascii=False),
-                                        line_breaks=str(_obsidian_breaks(root)).lower()),
+                                        line_breaks=str(_obsidian_breaks(root)).lower(),
+                                        wikilinks=_DENDRON if dendron_workspace(root) else ""),
                            encoding="utf-8")
     written.append(config_path)
     added: tuple[str, ...] = ()
@@ -549,11 +550,16 @@ out = "site"
 base_iri = "https://example.org/kg/"
 # true: each line break in a note is shown (Obsidian's way); false: lines join (CommonMark's)
 line_breaks = {line_breaks}
-
+{wikilinks}
 [kg.tiers]
 1 = "Research direction"
 2 = "Notable"
 3 = "Background"
+"""
+
+_DENDRON = """\
+# a Dendron workspace (dendron.yml is here): a link's label comes first, [[label|target]]
+wikilinks = "dendron"
 """
 
 _FIRST_NOTE = """\

@@ -462,6 +462,9 @@ class Project:
 
     toml: tuple[int, int, int] | None
     folders: tuple[Folder, ...]
+    wiki: Path | None = None
+    """Where the wiki's name leads now: a ``wiki`` symlink switched to another folder
+    (``ln -sfn other wiki``) is read there from then on (:func:`wiki_now`)."""
 
 
 def project(config: Config) -> Project:
@@ -475,7 +478,15 @@ def project(config: Config) -> Project:
         with contextlib.suppress(OSError):  # gone since: not watched
             st = path.stat()
             folders.append(Folder(path, st.st_dev, st.st_ino))
-    return Project(toml, tuple(folders))
+    return Project(toml, tuple(folders), wiki_now(config))
+
+
+def wiki_now(config: Config) -> Path:
+    """The folder the wiki's name (:attr:`kg.config.Config.named_wiki`) leads to now."""
+    try:
+        return config.named_wiki.resolve()
+    except (OSError, RuntimeError):  # a loop of symlinks: the folder read last
+        return config.wiki
 
 
 POLL_MS = 1000
@@ -589,6 +600,9 @@ class Rebuilder:
         began, built = self.state.site_there(), None
         with self.listener.paused() as resume:
             now = reread(self.config, self.settings, self.state, self.say)
+            if now is not None and (target := wiki_now(now)) != now.wiki:
+                self.say(f"{now.named_wiki} now leads to {target}: building it")
+                now = dataclasses.replace(now, wiki=target)
             if now is not None:
                 self.config = now
                 built = rebuild(now, self.state, self.say, resume, quiet=quiet,
@@ -728,11 +742,12 @@ def reread(config: Config, settings: Callable[[], Config] | None, state: ServeSt
         state.failed(err)
         say(f"error: {err}")
         return None
-    moved = (now.wiki, now.out) != (config.wiki, config.out)
+    moved = (now.named_wiki, now.out) != (config.named_wiki, config.out)
     if moved and not state.said_moved:  # once, not on every change after it
         say("kg.toml names another wiki or site folder: restart kg serve to use it")
     state.said_moved = moved
-    return dataclasses.replace(now, wiki=config.wiki, out=config.out)
+    return dataclasses.replace(now, wiki=config.wiki, wiki_named=config.wiki_named,
+                               out=config.out)
 
 
 def bind_address(host: str) -> str:

@@ -117,9 +117,9 @@ def test_only_changed_notes_are_parsed_again(write_wiki, monkeypatch) -> None:
     parsed: list[str] = []
     real = kg.parse.parse_note
 
-    def counting(data: bytes, *, nid: str, path: str):  # type: ignore[no-untyped-def]
+    def counting(data: bytes, *, nid: str, path: str, **options):  # type: ignore[no-untyped-def]
         parsed.append(path)
-        return real(data, nid=nid, path=path)  # type: ignore[arg-type]
+        return real(data, nid=nid, path=path, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(kg.parse, "parse_note", counting)
     write_wiki({"gamma.md": "# Gamma, edited\n"})
@@ -157,8 +157,8 @@ def test_a_write_put_off_is_made_when_settled_or_when_the_graph_is_next_read(
     open_graph(config, write_later=True).wiki()
     write_wiki({"beta.md": NOTE_B.replace("Beta.", "Beta, edited.")})
     parsed: list[str] = []
-    monkeypatch.setattr(kg.parse, "parse_note", lambda data, *, nid, path: (
-        parsed.append(path), real(data, nid=nid, path=path))[1])
+    monkeypatch.setattr(kg.parse, "parse_note", lambda data, *, nid, path, **options: (
+        parsed.append(path), real(data, nid=nid, path=path, **options))[1])
     assert "Beta, edited." in load_wiki_cached(config).notes["beta"].body
     assert parsed == ["beta.md"]  # the others taken from the graph held in memory
     expected = load_wiki(config)

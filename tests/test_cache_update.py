@@ -139,9 +139,9 @@ def test_updated_cache_answers_as_one_built_from_scratch(wiki_config: Config, be
     parsed: list[str] = []
     real = kg.parse.parse_note
 
-    def counting(data: bytes, *, nid: str, path: str) -> Any:
+    def counting(data: bytes, *, nid: str, path: str, **options: Any) -> Any:
         parsed.append(path)
-        return real(data, nid=nid, path=path)  # type: ignore[arg-type]
+        return real(data, nid=nid, path=path, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(kg.parse, "parse_note", counting)
     updated = open_graph(config)

@@ -949,6 +949,7 @@ def test_an_error_of_kg_toml_names_its_line(tmp_path: Path, text: str | bytes, l
     ("query_seconds = 0", 4, "query_seconds must be a number"),
     ('ignore = ["one-way", "nope"]', 4, "unknown finding code 'nope' in ignore"),
     ('titel = "T"', 4, "unknown setting(s): titel"),
+    ('wikilinks = "roam"', 4, 'wikilinks must be "obsidian" ([[target|label]]) or "dendron"'),
     ('[kg.tiers]\n1 = "A"\nfour = "B"', 6, "tier 'four' must be a number"),
     ('out = "site', 4, "cannot read kg.toml"),
 ])

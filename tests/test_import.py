@@ -630,3 +630,55 @@ def test_the_text_between_the_title_and_the_first_section_is_kept(write_wiki,
                            "We read all of it so you need not.\n\n## TL;DR\nRouting is cheap now.")
     assert body.count("Sparse routing at scale") == 0
     assert load_wiki(config).notes[done.id].summary == "Routing is cheap now."
+
+
+DIGESTS_ABROAD = {
+    "de": ("ml · 2026-05-04 · Tier 1\nSkalierung ohne Ende — Anna Schmidt\n"
+           "Zusammenfassung\nDie Kurven flachen nicht ab.\n"
+           "Warum es wichtig ist\nEs ändert die Planung.\n"
+           "Verbindungen\n• PostTrainBench (2026-04-20) — baut darauf auf\n"
+           "Forschungsansätze\n1. **Kostenkurven.** Die Kurven anpassen.\n"
+           "Offene Fragen\n• Hält das bei 10x?\n"),
+    "fr": ("ml · 2026-05-05 · Tier 2\nLe mur des données\n"
+           "**Résumé**\nLes données manquent.\n"
+           "## Pourquoi c’est important\nTout en dépend.\n"
+           "Connexions\n• PostTrainBench (2026-04-20) — le contrepoint\n"
+           "Pistes de recherche\n1. Mesurer la pénurie.\n"
+           "Questions ouvertes\n• Combien de temps encore ?\n"),
+    "es": ("ml · 2026-05-06 · Tier 3\nAgentes baratos\n"
+           "Resumen\nCuestan menos cada mes.\n"
+           "¿Por qué importa?\nCambia quién puede usarlos.\n"
+           "Conexiones\n• PostTrainBench (2026-04-20) — relacionado\n"
+           "Líneas de investigación\n1. Medir el coste por tarea.\n"
+           "Preguntas abiertas\n• ¿Bajará el precio a la mitad?\n"),
+}
+
+
+def test_digests_with_headings_in_other_languages_are_read_by_section(write_wiki,
+                                                                      tmp_path: Path) -> None:
+    """A digest written in German, French or Spanish names its sections in its language
+    (``Zusammenfassung``, ``Pourquoi c’est important``, ``¿Por qué importa?``, ``Offene
+    Fragen``…): they are read as the English ones are, so its connections, angles and
+    questions are the note's; they had been kept as text of the title's section, with no
+    connection nor question. The note keeps the digest's own headings, which the note
+    parser reads alike."""
+    config = write_wiki({"posttrainbench.md": "---\ntitle: PostTrainBench\n---\n"})
+    files = []
+    for lang, text in DIGESTS_ABROAD.items():
+        files.append(tmp_path / f"{lang}.txt")
+        files[-1].write_text(text, encoding="utf-8")
+    done = import_digests(config, files)
+    assert [[c.target for c in d.connections] for d in done] == [["posttrainbench"]] * 3
+    notes = load_wiki(config).notes
+    got = {nid: (n.summary, [q.text for q in n.questions], [a.title for a in n.angles])
+           for nid, n in notes.items() if nid != "posttrainbench"}
+    assert got == {
+        "skalierung-ohne-ende": ("Die Kurven flachen nicht ab.", ["Hält das bei 10x?"],
+                                 ["Kostenkurven"]),
+        "le-mur-des-donnees": ("Les données manquent.", ["Combien de temps encore ?"],
+                               ["Mesurer la pénurie"]),
+        "agentes-baratos": ("Cuestan menos cada mes.", ["¿Bajará el precio a la mitad?"],
+                            ["Medir el coste por tarea"]),
+    }
+    text = (config.wiki / "skalierung-ohne-ende.md").read_text(encoding="utf-8")
+    assert "## Offene Fragen" in text and "## Zusammenfassung" in text

@@ -20,7 +20,7 @@ from conftest import site_tree
 
 from kg.build import build, load_wiki
 from kg.check import check
-from kg.config import Config
+from kg.config import Config, load_config
 from kg.errors import ResolveError
 
 ZETTEL = """---
@@ -435,6 +435,62 @@ def test_dendron_updated_is_the_day_the_note_was_modified(write_wiki) -> None:
                                                     "updated: 1710000000000")})
     rebuild(config)
     assert '<dt>Updated</dt><dd><time datetime="2024-03-09"' in page(config, "project-alpha")
+
+
+DENDRON_LINKS = """---
+id: 7x9k2mqhf0w3lz8yd7c1bn5
+title: Links
+desc: ''
+updated: 1636492098692
+created: 1636492098692
+---
+See [[the project|project.alpha]], [[its first part|project.alpha#header-one]],
+[[project.alpha]] and [[in another vault|dendron://notes/project.alpha]]; code keeps
+`[[a|b]]` as written.
+
+| note | |
+|---|---|
+| [[alpha in a table\\|project.alpha]] | 1 |
+"""
+
+
+def test_a_dendron_vault_s_links_put_the_label_first(write_wiki, tmp_path) -> None:
+    """Dendron writes ``[[label|target]]``, Obsidian ``[[target|label]]``: in a Dendron
+    workspace (a ``dendron.yml`` beside or in the wiki) a link leads to its target and
+    shows its label, with a heading's anchor, a cross-vault ``dendron://vault/`` name and a
+    table's escaped pipe; read the other way, every labelled link was a placeholder named
+    by its label ("the project") and showed the note's name."""
+    (tmp_path / "dendron.yml").write_text("version: 5\n", encoding="utf-8")
+    config = write_wiki({"project.alpha.md": DENDRON + "\n## Header One\n\nText.\n",
+                         "dendron.topic.links.md": DENDRON_LINKS})
+    assert config.label_first
+    build(config)
+    assert wikilinks(body_of(config, "dendron-topic-links")) == {
+        "the project": "project-alpha.html",
+        "its first part": "project-alpha.html#h-header-one",
+        "project.alpha": "project-alpha.html",
+        "in another vault": "project-alpha.html",
+        "alpha in a table": "project-alpha.html"}
+    assert "<code>[[a|b]]</code>" in body_of(config, "dendron-topic-links")
+    wiki = load_wiki(config)
+    assert not wiki.placeholders
+    assert {m.target for m in wiki.notes["dendron-topic-links"].mentions} == {"project.alpha"}
+    assert [f for f in findings(config) if f[0] in ("placeholder", "broken-heading")] == []
+    # kg.toml says otherwise: Obsidian's way, built incrementally as a full build is
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\nwikilinks = "obsidian"\n',
+                                      encoding="utf-8")
+    obsidian = load_config(tmp_path).with_options(wiki=config.wiki, out=config.out)
+    assert not obsidian.label_first
+    rebuild(obsidian)
+    shown = wikilinks(body_of(obsidian, "dendron-topic-links"))
+    assert "the project" not in shown and shown["project.alpha#header-one"] == "its-first-part.html"
+    (tmp_path / "dendron.yml").unlink()
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\nwikilinks = "dendron"\n',
+                                      encoding="utf-8")
+    dendron = load_config(tmp_path).with_options(wiki=config.wiki, out=config.out)
+    rebuild(dendron)
+    shown = wikilinks(body_of(dendron, "dendron-topic-links"))
+    assert shown["the project"] == "project-alpha.html"
 
 
 def test_dates_of_other_tools_build_the_same_incrementally(write_wiki) -> None:
@@ -1055,7 +1111,7 @@ def test_a_logseq_block_reference_links_the_block_in_the_note_that_holds_it(
 def test_a_logseq_embed_shows_the_link_it_embeds_without_its_braces(write_wiki) -> None:
     """``{{embed [[page]]}}`` and ``{{embed ((uuid))}}`` (Logseq's embeds of a page and of a
     block) are shown as the link each embeds, as ``![[page]]`` is; the page showed the
-    macro's braces around it. Other macros (``{{query …}}``) stay as written."""
+    macro's braces around it."""
     config = write_wiki({
         "pages/Deep Learning.md": f"- Backprop.\n  id:: {U1}\n",
         "pages/Hub.md": f"- {{{{embed [[Deep Learning]]}}}}\n- {{{{embed (({U1}))}}}}\n"
@@ -1066,7 +1122,83 @@ def test_a_logseq_embed_shows_the_link_it_embeds_without_its_braces(write_wiki) 
             "Deep Learning</a></li>") in body
     assert (f'<li><a class="wikilink" href="deep-learning.html#block-{U1}" '
             'title="Deep Learning">Deep Learning</a></li>') in body
-    assert "{{query (task TODO)}}" in body and "{{embed" not in body
+    assert "{{embed" not in body
+
+
+LOGSEQ_PAGE = """\
+- A block
+- #+BEGIN_QUOTE
+  Quoted **text**, with [[Deep Learning]].
+
+  A second paragraph.
+  #+END_QUOTE
+- #+BEGIN_TIP
+  Run it twice.
+  #+END_TIP
+- {{query (and [[Deep Learning]] (task TODO))}}
+- {{video https://example.com/talk.mp4}}, {{youtube dQw4w9WgXcQ}} at {{youtube-timestamp 123}}
+- {{cloze the hidden words}}; {{renderer :todo, <script>alert(1)</script>}}; {{title}}
+- {{video javascript:alert(1)}}
+- #+BEGIN_SRC python
+  print("<b>")
+  #+END_SRC
+- #+BEGIN_QUERY
+  {:title "Open tasks" :query [:find (pull ?b [*]) :where [?b :block/marker "TODO"]]}
+  #+END_QUERY
+- #+BEGIN_NOTE
+  never closed
+"""
+
+NOTION_PAGE = """\
+# Reading list
+
+<aside>
+💡 Kept **up to date** weekly.
+
+</aside>
+
+Text.
+"""
+
+
+@pytest.mark.parametrize("unsafe_html", [False, True])
+def test_logseq_s_blocks_and_macros_read_as_logseq_shows_them(write_wiki, unsafe_html) -> None:
+    """Logseq's ``#+BEGIN_QUOTE`` is a quote, ``#+BEGIN_TIP`` (NOTE, WARNING…) a callout,
+    ``#+BEGIN_SRC`` code, a video macro a link to the video, a cloze its words; a query,
+    which only Logseq can run, a quiet line saying it is one (its title, or its text as
+    code); a Notion export's ``<aside>`` a callout. All had been shown as written, braces,
+    markers and ``<aside>`` tags and all. A macro's text is never HTML, nor a link other
+    than http(s)."""
+    config = write_wiki({"pages/Deep Learning.md": "- Backprop.\n",
+                         "pages/Hub.md": LOGSEQ_PAGE, "Reading list.md": NOTION_PAGE})
+    build(config, unsafe_html=unsafe_html)
+    body = body_of(config, "hub")
+    assert ("<blockquote>\n<p>Quoted <strong>text</strong>, with <a " in body
+            and "Deep Learning</a>.</p>\n<p>A second paragraph.</p>\n</blockquote>" in body)
+    assert wikilinks(body)["Deep Learning"] == "deep-learning.html"
+    assert ('<div class="callout callout-tip" data-callout="tip">\n'
+            '<p class="callout-title">Tip</p>\n<p>Run it twice.</p>\n</div>') in body
+    assert ('<span class="macro">Logseq query</span> <code>(and [[Deep Learning]] '
+            "(task TODO))</code>") in body
+    assert ('<span class="macro">Video:</span> <a href="https://example.com/talk.mp4"'
+            in body)
+    assert '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ"' in body
+    assert '<span class="macro">▶ 2:03</span>' in body
+    assert "<li>the hidden words; " in body and "{{title}}" in body  # not Logseq's: as written
+    assert ('<span class="macro">Logseq plugin</span> '
+            "<code>:todo, &lt;script&gt;alert(1)&lt;/script&gt;</code>") in body
+    assert '<span class="macro">Video</span> <code>javascript:alert(1)</code>' in body
+    assert re.search(r'<code class="language-python">print\((&quot;|")&lt;b&gt;', body)
+    assert ('<p class="macro">Logseq query: Open tasks (run in Logseq; not shown here)</p>'
+            in body)
+    assert "#+BEGIN_NOTE\nnever closed" in body  # never closed: as written
+    for raw in ("{{query", "{{video", "{{youtube", "{{cloze", "#+BEGIN_QUOTE", "#+END_",
+                "#+BEGIN_TIP", "#+BEGIN_SRC", "#+BEGIN_QUERY", "<script>"):
+        assert raw not in body
+    notion = body_of(config, "reading-list")
+    assert ('<div class="callout callout-aside" data-callout="aside">\n<p>💡 Kept '
+            "<strong>up to date</strong> weekly.</p>\n</div>") in notion
+    assert "aside&gt;" not in notion
 
 
 def test_a_hugo_page_bundle_answers_to_its_folder(write_wiki) -> None:

@@ -75,10 +75,10 @@ def test_the_notes_are_parsed_in_other_processes(wiki: Path, tmp_path: Path,
     log = tmp_path / "pids"
     real = kg.parse.parse_note
 
-    def logging(data: bytes, *, nid: str, path: str):  # type: ignore[no-untyped-def]
+    def logging(data: bytes, *, nid: str, path: str, **options):  # type: ignore[no-untyped-def]
         with log.open("a", encoding="utf-8") as f:
             f.write(f"{os.getpid()}\n")
-        return real(data, nid=nid, path=path)  # type: ignore[arg-type]
+        return real(data, nid=nid, path=path, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(kg.parse, "parse_note", logging)
     # forked, so the workers see the patch (an earlier test may have left a thread running,

@@ -113,6 +113,7 @@ def test_init_in_a_vault_says_its_notes_are_outside_the_wiki_and_how_to_build_th
                                                    encoding="utf-8")
     kg("init", str(strict))
     assert "\nline_breaks = false\n" in (strict / "kg.toml").read_text(encoding="utf-8")
+    assert "wikilinks" not in (strict / "kg.toml").read_text(encoding="utf-8")
     repo = tmp_path / "repo"  # a project's own documents are no vault's notes
     (repo / "docs").mkdir(parents=True)
     for name in ("README.md", "CHANGELOG.md", "docs/CONTRIBUTING.md"):
@@ -515,3 +516,26 @@ def test_a_note_connected_twice_by_one_relation_has_one_connection(sample_copy: 
         ("mimo", "related", "why"), ("mimo", "extends", "")]
     check = kg("check", "--wiki", str(sample_copy.wiki))
     assert "duplicate-connection" not in check.output
+
+
+def test_init_in_a_dendron_workspace_reads_its_links_label_first(tmp_path: Path) -> None:
+    """Dendron writes a link's label first, ``[[label|target]]``: ``kg init`` where its
+    ``dendron.yml`` is (the workspace, or a vault in it) says so in kg.toml, and the wiki it
+    makes, built, reads its links so."""
+    workspace = tmp_path / "workspace"
+    (workspace / "vault").mkdir(parents=True)
+    (workspace / "dendron.yml").write_text("version: 5\n", encoding="utf-8")
+    for root in (workspace, workspace / "vault"):
+        assert kg("init", str(root)).exit_code == 0
+        toml = (root / "kg.toml").read_text(encoding="utf-8")
+        assert '\nwikilinks = "dendron"\n' in toml
+        config = load_config(root)
+        assert config.wikilinks == "dendron" and config.label_first
+        assert config.tiers[1] == "Research direction"  # still a table of its own
+    (workspace / "wiki" / "pasta.md").write_text("# Pasta\n", encoding="utf-8")
+    (workspace / "wiki" / "hub.md").write_text("See [[my pasta notes|pasta]].\n",
+                                               encoding="utf-8")
+    config = load_config(workspace)
+    build(config)
+    hub = (config.out / "notes" / "hub.html").read_text(encoding="utf-8")
+    assert '<a class="wikilink" href="pasta.html" title="Pasta">my pasta notes</a>' in hub

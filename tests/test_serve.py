@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import os
 import re
 import threading
 import time
@@ -933,6 +934,51 @@ def test_a_wiki_folder_replaced_while_serving_is_watched_in_its_new_place(tmp_pa
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def test_a_wiki_symlink_switched_while_serving_is_followed(tmp_path: Path) -> None:
+    """``wiki`` a symlink, switched to another folder while serving (``ln -sfn two wiki``):
+    serve went on watching and building the folder it led to at its start. It is now read
+    where it leads, watched there, and no "restart kg serve" is said (kg.toml is the same);
+    and a build after the switch is no build of "another wiki" into this wiki's site."""
+    from kg.build import build
+    from kg.config import load_config
+
+    for name, titles in (("one", ["Alpha"]), ("two", ["Alpha two", "Beta"])):
+        (tmp_path / name).mkdir()
+        for title in titles:
+            (tmp_path / name / f"{title.split()[0].lower()}.md").write_text(
+                NOTE.format(title=title), encoding="utf-8")
+    (tmp_path / "wiki").symlink_to("one")
+    (tmp_path / "kg.toml").write_text('[kg]\ntitle = "T"\n', encoding="utf-8")
+    config = load_config(tmp_path)
+    assert config.wiki == tmp_path / "one" and config.named_wiki == tmp_path / "wiki"
+    thread, stop, lines, port = _serve_in_thread(config,
+                                                 settings=lambda: load_config(tmp_path))
+    try:
+        time.sleep(1.2)  # the watcher is watching
+        assert _get(port, "/notes/beta.html")[0] == 404
+        builds = _builds(lines)
+        (tmp_path / "wiki.new").symlink_to("two")  # as ln -sfn does: one rename
+        os.replace(tmp_path / "wiki.new", tmp_path / "wiki")
+        _wait_builds(lines, builds)
+        assert _get(port, "/notes/beta.html")[0] == 200
+        assert "Alpha two" in _get(port, "/notes/alpha.html")[1]
+        assert f"{tmp_path / 'wiki'} now leads to {tmp_path / 'two'}: building it" in lines
+        time.sleep(1.5)
+        _, version = _get(port, "/__kg/version")
+        (tmp_path / "two" / "beta.md").write_text(NOTE.format(title="Beta anew"),
+                                                  encoding="utf-8")
+        _wait_version(port, version)  # the folder it leads to now is the one watched
+        assert "Beta anew" in _get(port, "/notes/beta.html")[1]
+        assert not any("restart kg serve" in line for line in lines)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    (tmp_path / "wiki").unlink()
+    (tmp_path / "wiki").symlink_to("one")
+    build(load_config(tmp_path))  # this wiki's site, whichever folder the name leads to
+    assert not (tmp_path / "site" / "notes" / "beta.html").exists()
 
 
 def test_a_folder_is_served_at_its_address_with_a_slash(tmp_path: Path) -> None:
