@@ -71,7 +71,7 @@ from kg.markdown import (
 from kg.memo import LastMade, PerRecord
 from kg.model import Note, TrackedQuestion, Wiki
 from kg.rdf import TYPE_CLASSES, copy_ntriples, iri, ntriples_bytes
-from kg.resolve import resolver_of
+from kg.resolve import forecast_resolvers, resolver_of
 from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
 from kg.search import (
     INDEX_HEAD,
@@ -862,12 +862,10 @@ class Site:
                           late={"resolver_link": lambda: self._resolved_by})
 
     def _resolved_by(self, name: str | None) -> NoteId | None:
-        if not name:
-            return None
-        try:
-            return self.resolver.resolve(name)
-        except ResolveError:
-            return None
+        """The note a forecast's ``resolved_by`` names, as the graph's ``kg:resolvedBy``
+        does (:func:`kg.resolve.forecast_resolvers`); None when it names none (or two)."""
+        nid = forecast_resolvers(self.wiki).get(name) if name else None
+        return nid if nid is not None and nid in self.wiki.notes else None
 
     # -- graph and search ----------------------------------------------------------------
 

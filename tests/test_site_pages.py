@@ -193,6 +193,49 @@ def test_json_ld_source_url_is_the_graph_s_iri(write_wiki: WriteWiki) -> None:
     assert encoded in outputs["graph.nt"].decode()
 
 
+FORECASTER = """---
+title: Forecaster
+forecasts:
+  - {claim: By file name, p: 0.6, by: 2026-03-01, resolved: true, resolved_by: 1.2.3}
+  - {claim: By title, p: 0.6, by: 2026-03-01, resolved: true, resolved_by: Release notes}
+  - {claim: By alias, p: 0.6, by: 2026-03-01, resolved: true, resolved_by: RN}
+  - {claim: By id, p: 0.6, by: 2026-03-01, resolved: false, resolved_by: c}
+  - {claim: By no note, p: 0.6, by: 2026-03-01, resolved: true, resolved_by: Nowhere}
+  - {claim: By a name whose slug is a note's, p: 0.6, by: 2026-03-01, resolved: true,
+     resolved_by: C++}
+---
+"""
+
+
+def test_a_forecast_s_resolver_is_the_note_the_forecasts_page_links(
+        write_wiki: WriteWiki) -> None:
+    """``kg:resolvedBy`` is the IRI of the note the forecasts page links, however
+    ``resolved_by`` names it (its file's name, title, alias or id); it had been the slug of
+    the name as written (``<note/release-notes>``, no note). A name no note has is the IRI
+    a link of that name gives its placeholder: ``C++`` is not note C's ``<note/c>``."""
+    outputs = render(write_wiki({
+        "1.2.3.md": "---\ntitle: Release notes\naliases: [RN]\n---\nText.\n",
+        "C.md": "---\ntitle: C\n---\nText.\n",
+        "f.md": FORECASTER}))
+    linked = {}
+    for row in page(outputs, "forecasts.html").select("tr"):
+        cells = row.select("td")
+        if len(cells) == 5:
+            links = [a.attrs["href"] for a in cells[3].select("a")]
+            linked[cells[1].text] = links[0] if links else None
+    graph = outputs["graph.nt"].decode()
+    claims = dict(re.findall(r'^(<[^>]+>) <https://schema.org/text> "([^"]*)" \.$', graph, re.M))
+    by = {claims[f]: o for f, o in re.findall(
+        r'^(<[^>]+>) <https://w3id.org/kg-wiki/vocab#resolvedBy> <([^>]+)> \.$', graph, re.M)}
+    note = "https://example.org/kg/note/"
+    assert by == {"By file name": note + "1-2-3", "By title": note + "1-2-3",
+                  "By alias": note + "1-2-3", "By id": note + "c", "By no note": note + "nowhere",
+                  "By a name whose slug is a note's": note + "c-3ce177"}
+    assert linked == {"By file name": "notes/1-2-3.html", "By title": "notes/1-2-3.html",
+                      "By alias": "notes/1-2-3.html", "By id": "notes/c.html",
+                      "By no note": None, "By a name whose slug is a note's": None}
+
+
 def test_placeholder_page(site: Path, read_html: ReadHtml) -> None:
     doc = read_html(site / "notes/wang-huang-reward-hacking.html")
     assert "no note defines" in doc.select_one(".ghost-notice").text
