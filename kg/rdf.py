@@ -282,7 +282,8 @@ def source_lines(src: Source) -> list[str]:
     """A source with a URL, as the entity a note was derived from."""
     assert src.url
     entity = iri(src.url)
-    lines = [f"{entity} <{RDF}type> <{PROV}Entity> ."]
+    lines = [f"{entity} <{RDF}type> <{PROV}Entity> .",
+             f"{entity} <{RDF}type> <{SCHEMA}CreativeWork> ."]
     if src.title:
         lines.append(f"{entity} <{SCHEMA}name> {lit(src.title)} .")
     if src.publisher:
@@ -300,7 +301,8 @@ def _provenance(note: Note, s: str, iris: Iris) -> list[str]:
     src = note.source
     if src and src.url:
         entity = iri(src.url)
-        lines += [f"{s} <{PROV}wasDerivedFrom> {entity} .", f"{s} <{DCTERMS}source> {entity} ."]
+        lines += [f"{s} <{PROV}wasDerivedFrom> {entity} .", f"{s} <{DCTERMS}source> {entity} .",
+                  f"{s} <{SCHEMA}isBasedOn> {entity} ."]  # as a source without a URL is
     elif src and (src.title or src.publisher):
         lines.append(f"{s} <{SCHEMA}isBasedOn> {lit(src.title or src.publisher or '')} .")
     if note.raw:

@@ -153,6 +153,8 @@ def test_provenance_from_source_and_raw(graph) -> None:
     raw = URIRef(BASE + "raw/raw/rss/import-ai-455.md")
     assert set(graph.objects(A, PROV.wasDerivedFrom)) == {source, raw}
     assert (source, RDF.type, PROV.Entity) in graph
+    assert (source, RDF.type, SCHEMA.CreativeWork) in graph
+    assert set(graph.objects(A, SCHEMA.isBasedOn)) == {source}  # as a page's JSON-LD says
     assert strings(graph, source, SCHEMA.publisher) == {"Import AI"}
     assert strings(graph, raw, KG.rawPath) == {"raw/rss/import-ai-455.md"}
 
