@@ -150,7 +150,7 @@ def _record(note: Note) -> tuple[str, str, str]:
     return note.id, note.path, note.digest or dumps(note).hex()
 
 
-def unit_digest(note: Note, edges: Iterable[Edge], settled: tuple[NoteId, ...] = ()) -> bytes:
+def unit_digest(note: Note, edges: Iterable[Edge], settled: tuple[NoteId, ...]) -> bytes:
     """A digest of everything :func:`kg.rdf.own_lines` reads: the note's record, its
     outgoing edges, and the notes its forecasts' ``resolved_by`` name (``settled``, of
     :func:`kg.resolve.settled_by`: which note a name names is the other notes' business,
