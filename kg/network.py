@@ -1,4 +1,12 @@
-"""The NetworkX projection of a :class:`~kg.model.Wiki`: a ``MultiDiGraph`` for analysis."""
+"""The NetworkX projection of a :class:`~kg.model.Wiki`: a ``MultiDiGraph`` for analysis.
+
+One edge per note, target and relation (``mentions`` for ``[[links]]``), keyed by it: what a
+note says of another, once. A pair a note writes several times (a target mentioned in three
+places, a connection written twice) is one edge that counts them (``count``, and ``weight``,
+which Gephi and NetworkX's weighted measures read, as ``kg stats`` weighs pairs); one edge
+per writing would count a note's repeated links in every degree, and keeping one of them
+alone lost the count.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,9 @@ if TYPE_CHECKING:
 
 
 def build_network(wiki: Wiki) -> nx.MultiDiGraph[Any]:
-    """Nodes are notes and placeholders; each edge keyed by its relation (or ``mentions``)."""
+    """Nodes are notes and placeholders; an edge per (source, target, relation), keyed by
+    the relation (or ``mentions``), with the first writing's ``annotation`` and ``line``,
+    every writing's ``lines``, and their ``count`` (also its ``weight``)."""
     import networkx as nx
 
     graph: nx.MultiDiGraph[Any] = nx.MultiDiGraph()
@@ -29,6 +39,12 @@ def build_network(wiki: Wiki) -> nx.MultiDiGraph[Any]:
         graph.add_node(ph.id, title=ph.label, tier=None, date=None, tags=(), type="placeholder",
                        placeholder=True)
     for edge in wiki.edges:
+        found = graph.get_edge_data(edge.source, edge.target, edge.label)
+        if found is not None:  # written again: counted (wiki.edges are in writing order)
+            found["count"] += 1
+            found["weight"] += 1
+            found["lines"] += (edge.line,)
+            continue
         graph.add_edge(
             edge.source,
             edge.target,
@@ -37,5 +53,8 @@ def build_network(wiki: Wiki) -> nx.MultiDiGraph[Any]:
             relation=edge.label,
             annotation=edge.annotation,
             line=edge.line,
+            lines=(edge.line,),
+            count=1,
+            weight=1,
         )
     return graph

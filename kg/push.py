@@ -91,14 +91,16 @@ def _digest(body: bytes) -> str:
 def named_graphs(wiki: Wiki, config: Config) -> Iterator[NamedGraph]:
     """Every graph of the wiki: the vocabulary, the wiki-level facts, then one per note."""
     from kg.rdf import Iris, edges_by_source, note_lines, wiki_lines
+    from kg.resolve import forecast_resolvers
     from kg.vocab import vocabulary_turtle
 
     yield _graph(VOCAB_GRAPH, "vocabulary", _turtle_lines(vocabulary_turtle()))
     yield _graph(wiki_graph(config.base_iri), "wiki", wiki_lines(wiki, config))
     iris = Iris(config.base_iri)
     by_source = edges_by_source(wiki)
+    resolvers = forecast_resolvers(wiki)
     for note in wiki.notes.values():
-        lines = note_lines(note, by_source.get(note.id, ()), iris)
+        lines = note_lines(note, by_source.get(note.id, ()), iris, resolvers)
         yield _graph(iris.note(note.id), note.id, lines)
 
 

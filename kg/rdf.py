@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kg.config import Config
-from kg.ids import slugify
+from kg.ids import NoteId, slugify
 from kg.model import (
     Edge,
     EdgeKind,
@@ -33,6 +33,7 @@ from kg.model import (
     Wiki,
 )
 from kg.relations import CITO, KG_VOCAB, MENTION_IRI
+from kg.resolve import forecast_resolvers
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -196,16 +197,20 @@ class Iris:
         return f"{self.base}tiers"
 
 
-def note_lines(note: Note, edges: Iterable[Edge], iris: Iris) -> Iterator[str]:
+def note_lines(note: Note, edges: Iterable[Edge], iris: Iris,
+               resolvers: Mapping[str, NoteId]) -> Iterator[str]:
     """The triples one note asserts, as N-Triples lines (its named graph in ``kg push``)."""
-    return iter(own_lines(note, edges, iris) + shared_lines(note, iris))
+    return iter(own_lines(note, edges, iris, resolvers) + shared_lines(note, iris))
 
 
-def own_lines(note: Note, edges: Iterable[Edge], iris: Iris) -> list[str]:
+def own_lines(note: Note, edges: Iterable[Edge], iris: Iris,
+              resolvers: Mapping[str, NoteId]) -> list[str]:
     """The triples of a note about the note and its parts: every subject is the note's IRI or
     the note's IRI and a ``#fragment``, so no other note asserts them (:mod:`kg.splice`
-    relies on it). The helpers below build lists: :func:`ntriples` gathers a million lines,
-    and extending lists costs less than resuming nested generators."""
+    relies on it). ``resolvers``: the note each forecast's ``resolved_by`` names
+    (:func:`kg.resolve.forecast_resolvers`). The helpers below build lists:
+    :func:`ntriples` gathers a million lines, and extending lists costs less than resuming
+    nested generators."""
     s = iris.note_ref(note.id)
     lines = _description(note, s, iris)
     lines += _provenance(note, s, iris)
@@ -218,7 +223,7 @@ def own_lines(note: Note, edges: Iterable[Edge], iris: Iris) -> list[str]:
             lines += _edge_lines(edge, iris)
     lines += _question_lines(note, s, iris)
     lines += _angle_lines(note, s, iris)
-    lines += _forecast_lines(note, s, iris)
+    lines += _forecast_lines(note, s, iris, resolvers)
     for answer in note.answers:
         lines.append(f"{s} <{KG}answers> {iri(iris.item(answer.question))} .")
     return lines
@@ -277,7 +282,8 @@ def source_lines(src: Source) -> list[str]:
     """A source with a URL, as the entity a note was derived from."""
     assert src.url
     entity = iri(src.url)
-    lines = [f"{entity} <{RDF}type> <{PROV}Entity> ."]
+    lines = [f"{entity} <{RDF}type> <{PROV}Entity> .",
+             f"{entity} <{RDF}type> <{SCHEMA}CreativeWork> ."]
     if src.title:
         lines.append(f"{entity} <{SCHEMA}name> {lit(src.title)} .")
     if src.publisher:
@@ -295,7 +301,8 @@ def _provenance(note: Note, s: str, iris: Iris) -> list[str]:
     src = note.source
     if src and src.url:
         entity = iri(src.url)
-        lines += [f"{s} <{PROV}wasDerivedFrom> {entity} .", f"{s} <{DCTERMS}source> {entity} ."]
+        lines += [f"{s} <{PROV}wasDerivedFrom> {entity} .", f"{s} <{DCTERMS}source> {entity} .",
+                  f"{s} <{SCHEMA}isBasedOn> {entity} ."]  # as a source without a URL is
     elif src and (src.title or src.publisher):
         lines.append(f"{s} <{SCHEMA}isBasedOn> {lit(src.title or src.publisher or '')} .")
     if note.raw:
@@ -370,7 +377,8 @@ def _angle_lines(note: Note, s: str, iris: Iris) -> list[str]:
     return lines
 
 
-def _forecast_lines(note: Note, s: str, iris: Iris) -> list[str]:
+def _forecast_lines(note: Note, s: str, iris: Iris,
+                    resolvers: Mapping[str, NoteId]) -> list[str]:
     lines = []
     for f in note.forecasts:
         fi = iri(iris.item(f.id))
@@ -387,7 +395,8 @@ def _forecast_lines(note: Note, s: str, iris: Iris) -> list[str]:
             resolved = lit(str(f.resolved).lower(), XSD + "boolean")
             lines.append(f"{fi} <{KG}resolvedTrue> {resolved} .")
         if f.resolved_by:
-            lines.append(f"{fi} <{KG}resolvedBy> {iris.note_ref(slugify(f.resolved_by))} .")
+            # the note the forecasts page links, not the slug of the name as written
+            lines.append(f"{fi} <{KG}resolvedBy> {iris.note_ref(resolvers[f.resolved_by])} .")
     return lines
 
 
@@ -477,9 +486,11 @@ def _line_groups(wiki: Wiki, config: Config) -> Iterator[list[str]]:
     """The graph's N-Triples lines, unsorted and with repeats: the wiki's, then each note's."""
     iris = Iris(config.base_iri)
     by_source = edges_by_source(wiki)
+    resolvers = forecast_resolvers(wiki)
     yield list(wiki_lines(wiki, config))
     for note in wiki.notes.values():
-        yield own_lines(note, by_source.get(note.id, ()), iris) + shared_lines(note, iris)
+        yield (own_lines(note, by_source.get(note.id, ()), iris, resolvers)
+               + shared_lines(note, iris))
 
 
 def to_store(nt: str | Path) -> pyoxigraph.Store:

@@ -416,6 +416,48 @@ def resolver_of(wiki: Wiki) -> Resolver:
     return resolver
 
 
+def forecast_resolvers(wiki: Wiki) -> Mapping[str, NoteId]:
+    """What each forecast's ``resolved_by`` names, by the name as written: the note it
+    names as a link does (its id, title, alias or file's name: ``1.2.3`` for 1.2.3.md),
+    looked up from the wiki's top, as the forecasts page links it; else (no note has the
+    name, or two do) the id a link of that name gives its placeholder, which is no note's
+    (``C++`` where ``C.md`` is: ``c-3ce177``, not ``c``). The graph's ``kg:resolvedBy`` and
+    the forecasts page's link both come from here.
+
+    It depends on every note's names, not only on the forecasting note's record: what
+    keeps a note's triples between builds keeps their resolvers with them
+    (:func:`kg.splice.unit_digest`)."""
+    global _last_forecast_resolvers
+    last = _last_forecast_resolvers
+    if last is not None and last[0] is wiki.notes:
+        return last[1]
+    names = sorted({f.resolved_by for note in filter(_FORECASTS, wiki.notes.values())
+                    for f in note.forecasts if f.resolved_by})
+    found: dict[str, NoteId] = {}
+    if names:  # (a wiki read from the cache makes its resolver only then)
+        resolver = resolver_of(wiki)
+        for name in names:
+            try:
+                nid = resolver.resolve(name)
+            except ResolveError:  # two notes: the page links neither
+                nid = None
+            found[name] = nid if nid is not None else resolver.placeholder(name)
+    resolved: Mapping[str, NoteId] = MappingProxyType(found)
+    _last_forecast_resolvers = wiki.notes, resolved
+    return resolved
+
+
+_FORECASTS = operator.attrgetter("forecasts")
+_last_forecast_resolvers: tuple[Mapping[NoteId, Note], Mapping[str, NoteId]] | None = None
+"""The notes :func:`forecast_resolvers` last looked names up in, and what it found."""
+
+
+def settled_by(note: Note, resolvers: Mapping[str, NoteId]) -> tuple[NoteId, ...]:
+    """The ids ``note``'s resolved forecasts' ``kg:resolvedBy`` name, in order (of
+    :func:`forecast_resolvers`): what of other notes a note's own triples depend on."""
+    return tuple(resolvers[f.resolved_by] for f in note.forecasts if f.resolved_by)
+
+
 def _question_hint(written: str, by_note: Mapping[str, list[str]]) -> str:
     """What to write instead of ``written``, a question id no note has: the id of the
     question of its note it is the start of (the first words of a question, as one writes

@@ -71,8 +71,19 @@ from kg.markdown import (
 )
 from kg.memo import LastMade, PerRecord
 from kg.model import Note, TrackedQuestion, Wiki
-from kg.rdf import TYPE_CLASSES, copy_ntriples, iri, ntriples_bytes
-from kg.resolve import resolver_of
+from kg.rdf import (
+    DCTERMS,
+    KG,
+    SCHEMA,
+    SKOS,
+    TYPE_CLASSES,
+    XSD,
+    Iris,
+    copy_ntriples,
+    iri,
+    ntriples_bytes,
+)
+from kg.resolve import forecast_resolvers, resolver_of
 from kg.saved import QueryResult, QueryRunner, SavedQuery, load_queries, query_page
 from kg.search import (
     INDEX_HEAD,
@@ -178,6 +189,31 @@ def ghosts(graph: Mapping[str, Any], focus: str) -> int:
     ``{{ local_graph | ghosts(note.id) }}`` (a filter of Jinja's own tests per node took a
     tenth of a note page's rendering)."""
     return sum(1 for row in graph["nodes"] if row[2] == "ghost" and row[0] != focus)
+
+
+JSONLD_CONTEXT: dict[str, Any] = {
+    "@vocab": SCHEMA,
+    "identifier": DCTERMS + "identifier",
+    "alternateName": SKOS + "altLabel",
+    "genre": KG + "noteType",
+    "hasPart": {"@reverse": SCHEMA + "isPartOf"},
+    "datePublished": {"@type": XSD + "date"},
+    "dateModified": {"@type": XSD + "date"},
+    "url": {"@type": "@id"},
+}
+"""The context of a note page's JSON-LD, inline: its terms are the graph's IRIs. schema.org's
+published context (``"@context": "https://schema.org"``) maps them to ``http://schema.org/``
+where the graph has ``https://schema.org/`` (rdflib's), and is fetched from the network by a
+parser that reads it. Where the graph states a fact with another vocabulary, the schema.org
+term a search engine reads names the graph's property (``identifier`` is
+``dcterms:identifier``, ``alternateName`` ``skos:altLabel``, ``genre`` ``kg:noteType``;
+``hasPart`` is the graph's ``schema:isPartOf`` of each question, the other way round), and
+dates are the graph's ``xsd:date``."""
+
+
+def _iri_text(text: str) -> str:
+    """The IRI the graph writes for ``text`` (:func:`kg.rdf.iri`), without its brackets."""
+    return iri(text)[1:-1]
 
 
 def json_island(value: Any, pretty: bool = True) -> Markup:
@@ -719,11 +755,16 @@ class Site:
         return replace(page, reads=Reads.of(None, shown, ()))
 
     def _jsonld(self, note: Note) -> dict[str, Any]:
-        note_iri = f"{self.config.base_iri}note/"
+        """The note's JSON-LD island: schema.org's terms, as search engines read them, and,
+        read as RDF (:data:`JSONLD_CONTEXT`, inline), triples of the graph about the note,
+        its authors, its source and its questions, with the graph's IRIs; but for its
+        ``url``, ``keywords`` (the tags as text) and ``citation`` (the notes it links), which
+        the graph says otherwise or not at all."""
+        iris = Iris(self.config.base_iri)
         data: dict[str, Any] = {
-            "@context": "https://schema.org",
+            "@context": JSONLD_CONTEXT,
             "@type": TYPE_CLASSES.get(note.type, "CreativeWork"),
-            "@id": f"{note_iri}{note.id}",
+            "@id": _iri_text(iris.note(note.id)),
             "identifier": note.id,
             "name": note.title,
             "genre": note.type,
@@ -735,31 +776,33 @@ class Site:
         if note.modified:
             data["dateModified"] = note.modified.isoformat()
         if note.authors:
-            data["author"] = [{"@type": "Person", "name": a} for a in note.authors]
+            data["author"] = [{"@type": "Person", "@id": _iri_text(iris.person(a)), "name": a}
+                              for a in note.authors]
         if note.tags:
             data["keywords"] = list(note.tags)
         if note.summary:
             data["abstract"] = note.summary
-        if note.source:
-            source: dict[str, Any] = {"@type": "CreativeWork"}
-            if note.source.title:
-                source["name"] = note.source.title
-            if note.source.url and safe_url(note.source.url):
-                # the graph's IRI of it: JSON-LD makes "url" an IRI, and drops one that is no
-                # IRI (a space, a second '#', as the URL was written)
-                source["url"] = iri(note.source.url)[1:-1]
-            if note.source.publisher:
-                source["publisher"] = {"@type": "Organization", "name": note.source.publisher}
-            data["isBasedOn"] = source
+        source = note.source
+        if source and source.url:
+            if safe_url(source.url):  # the graph's IRI of it, which is its url too
+                url = _iri_text(source.url)
+                based: dict[str, Any] = {"@type": "CreativeWork", "@id": url, "url": url}
+                if source.title:
+                    based["name"] = source.title
+                if source.publisher:
+                    based["publisher"] = source.publisher  # a name, as in the graph
+                data["isBasedOn"] = based
+        elif source and (source.title or source.publisher):
+            data["isBasedOn"] = source.title or source.publisher  # the graph's text of it
         if note.aliases:
             data["alternateName"] = list(note.aliases)
         cited = sorted({e.target for e in self.views.out.get(note.id, [])
                         if e.target in self.wiki.notes})
         if cited:
-            data["citation"] = [{"@id": f"{note_iri}{nid}"} for nid in cited]
+            data["citation"] = [{"@id": _iri_text(iris.note(nid))} for nid in cited]
         if note.questions:
             data["hasPart"] = [
-                {"@type": "Question", "@id": f"{note_iri}{q.id}", "text": q.text}
+                {"@type": "Question", "@id": _iri_text(iris.item(q.id)), "text": q.text}
                 for q in note.questions
             ]
         return data
@@ -865,12 +908,10 @@ class Site:
                           late={"resolver_link": lambda: self._resolved_by})
 
     def _resolved_by(self, name: str | None) -> NoteId | None:
-        if not name:
-            return None
-        try:
-            return self.resolver.resolve(name)
-        except ResolveError:
-            return None
+        """The note a forecast's ``resolved_by`` names, as the graph's ``kg:resolvedBy``
+        does (:func:`kg.resolve.forecast_resolvers`); None when it names none (or two)."""
+        nid = forecast_resolvers(self.wiki).get(name) if name else None
+        return nid if nid is not None and nid in self.wiki.notes else None
 
     # -- graph and search ----------------------------------------------------------------
 

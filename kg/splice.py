@@ -57,6 +57,7 @@ from kg.rdf import (
     raw_lines,
     source_lines,
 )
+from kg.resolve import forecast_resolvers, settled_by
 from kg.search import entry_json, note_entry, placeholder_entry
 from kg.views import edge_index
 
@@ -149,12 +150,14 @@ def _record(note: Note) -> tuple[str, str, str]:
     return note.id, note.path, note.digest or dumps(note).hex()
 
 
-def unit_digest(note: Note, edges: Iterable[Edge]) -> bytes:
-    """A digest of everything :func:`kg.rdf.own_lines` reads: the note's record and its
-    outgoing edges."""
+def unit_digest(note: Note, edges: Iterable[Edge], settled: tuple[NoteId, ...]) -> bytes:
+    """A digest of everything :func:`kg.rdf.own_lines` reads: the note's record, its
+    outgoing edges, and the notes its forecasts' ``resolved_by`` name (``settled``, of
+    :func:`kg.resolve.settled_by`: which note a name names is the other notes' business,
+    an alias or title given elsewhere)."""
     return plain_digest((_record(note), tuple(
         (e.target, e.kind._value_, e.relation.name if e.relation else "", e.annotation, e.line)
-        for e in edges)))
+        for e in edges), settled))
 
 
 def search_state(wiki: Wiki, config: Config, key: str) -> SearchState:
@@ -191,15 +194,17 @@ _last_units: dict[Any, tuple[Any, ...]] = {}
 
 def _units(wiki: Wiki) -> dict[NoteId, bytes]:
     """Every note's :func:`unit_digest`; the last build's again for a note whose record is
-    the very same and whose edges are equal (``kg serve``: an edit makes one or two again,
-    not 10,000), found in C."""
+    the very same and whose edges and forecasts' resolvers are equal (``kg serve``: an edit
+    makes one or two again, not 10,000), found in C."""
     global _last_units
     out = edge_index(wiki.edges).out  # kg.views's, made once a build
     nids = list(wiki.notes)
     notes = list(wiki.notes.values())
     edges: list[Sequence[Edge]] = list(map(out.get, nids, repeat(())))
-    units, _last_units = kept_values(nids, [notes], [edges], _last_units,
-                                     lambda at: unit_digest(notes[at], edges[at]))
+    resolvers = forecast_resolvers(wiki)
+    settled = [settled_by(note, resolvers) if note.forecasts else () for note in notes]
+    units, _last_units = kept_values(nids, [notes], [edges, settled], _last_units,
+                                     lambda at: unit_digest(notes[at], edges[at], settled[at]))
     return dict(zip(nids, units, strict=True))
 
 
@@ -268,10 +273,11 @@ def replacements(old: GraphState, new: GraphState, wiki: Wiki,
     if not ranges:
         return []
     by_source = edge_index(wiki.edges).out if owners else {}
+    resolvers = forecast_resolvers(wiki) if owners else {}
     own: list[str] = []
     for nid in sorted(owners):
         mine = _note_ranges(f"<{prefix}{nid}")
-        for line in own_lines(wiki.notes[nid], by_source.get(nid, ()), iris):
+        for line in own_lines(wiki.notes[nid], by_source.get(nid, ()), iris, resolvers):
             if not any(lo <= line < hi for lo, hi in mine):
                 return None  # not the note's own after all: never splice around it
             own.append(line)

@@ -110,7 +110,8 @@ def test_note_page_metadata_and_body(sample_site, read_html) -> None:
     (script,) = page.select("script[type=application/ld+json]")
     data = json.loads(script.text)
     assert data["@id"] == "https://example.org/kg/note/import-ai-455"
-    assert data["author"] == [{"@type": "Person", "name": "Jack Clark"}]
+    assert data["author"] == [{"@type": "Person", "name": "Jack Clark",
+                               "@id": "https://example.org/kg/person/jack-clark"}]
 
 
 def test_question_tracker_lists_the_four_open_questions(sample_site, read_html) -> None:

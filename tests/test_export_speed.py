@@ -44,6 +44,7 @@ from kg.rdf import (
     wiki_lines,
     write_ntriples,
 )
+from kg.resolve import forecast_resolvers
 from kg.search import TEXT_LIMIT, note_text
 
 SETTINGS = settings(max_examples=300, deadline=None, database=None,
@@ -205,7 +206,8 @@ def test_hostile_wiki_exports_parseable_ntriples(write_wiki: WriteWiki,
     iris = Iris(config.base_iri)
     expected = set(wiki_lines(wiki, config))
     for note in wiki.notes.values():
-        expected.update(note_lines(note, [e for e in wiki.edges if e.source == note.id], iris))
+        expected.update(note_lines(note, [e for e in wiki.edges if e.source == note.id], iris,
+                                   forecast_resolvers(wiki)))
     assert nt == "".join(line + "\n" for line in sorted(expected))
 
     # Written to a file in runs of a few lines, merged: the same bytes.

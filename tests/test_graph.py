@@ -153,6 +153,8 @@ def test_provenance_from_source_and_raw(graph) -> None:
     raw = URIRef(BASE + "raw/raw/rss/import-ai-455.md")
     assert set(graph.objects(A, PROV.wasDerivedFrom)) == {source, raw}
     assert (source, RDF.type, PROV.Entity) in graph
+    assert (source, RDF.type, SCHEMA.CreativeWork) in graph
+    assert set(graph.objects(A, SCHEMA.isBasedOn)) == {source}  # as a page's JSON-LD says
     assert strings(graph, source, SCHEMA.publisher) == {"Import AI"}
     assert strings(graph, raw, KG.rawPath) == {"raw/rss/import-ai-455.md"}
 
@@ -251,6 +253,63 @@ def test_network_edge_both_directions(network) -> None:
         ("import-ai-455", "defense-trilemma", "mentions", "mentions"),
     ]
     assert network.get_edge_data("import-ai-455", "ghost-paper")["related"]["kind"] == "connection"
+
+
+REPEATS = {
+    "a.md": """---
+title: A
+connections:
+  - {to: b, rel: supports, note: "A supports B."}
+  - {to: c, note: "First."}
+  - {to: C title, note: "Again, by its title."}
+---
+A cites [[b]] here.
+
+And [[B]] again, and [[b|B once more]].
+""",
+    "b.md": "---\ntitle: B\n---\nBack to [[a]].\n",
+    "c.md": "---\ntitle: C title\n---\nText.\n",
+}
+
+
+def test_a_pair_written_several_times_is_one_edge_that_counts_them(write_wiki,
+                                                                   tmp_path) -> None:
+    """One edge per (note, target, relation or ``mentions``): three ``[[b]]`` are one
+    ``mentions`` edge with ``count`` 3 (and ``weight``, which Gephi and NetworkX's weighted
+    measures read), the first's line and sentence, and every line; the typed connection
+    beside them stays an edge of its own. Each had replaced the last (count lost, the last
+    sentence kept), and so in GraphML."""
+    import networkx as nx
+
+    from kg.export import graphml
+
+    wiki = load_wiki(write_wiki(REPEATS))
+    network = build_network(wiki)
+    ab = network.get_edge_data("a", "b")
+    assert set(ab) == {"supports", "mentions"}
+    mentions = ab["mentions"]
+    assert (mentions["count"], mentions["weight"], mentions["line"], mentions["lines"]) == (
+        3, 3, 8, (8, 10, 10))
+    assert mentions["annotation"] == "A cites b here."  # the first one's sentence
+    assert (ab["supports"]["count"], ab["supports"]["lines"]) == (1, (4,))
+    related = network.get_edge_data("a", "c")
+    assert list(related) == ["related"]
+    assert (related["related"]["count"], related["related"]["annotation"]) == (2, "First.")
+    written: dict[tuple[str, str], int] = {}
+    for edge in wiki.edges:
+        written[edge.source, edge.target] = written.get((edge.source, edge.target), 0) + 1
+    weights: dict[tuple[str, str], int] = {}
+    for u, v, weight in network.edges(data="weight"):
+        weights[u, v] = weights.get((u, v), 0) + weight
+    assert weights == written  # what kg stats weighs each pair by
+    path = tmp_path / "g.graphml"
+    path.write_bytes(graphml(wiki))
+    read = nx.read_graphml(path, force_multigraph=True)
+    again = {(u, v, d["relation"]): (d["count"], d["weight"], d["lines"])
+             for u, v, d in read.edges(data=True)}
+    assert again == {("a", "b", "supports"): (1, 1, "4"),
+                     ("a", "b", "mentions"): (3, 3, "8, 10, 10"),
+                     ("a", "c", "related"): (2, 2, "5, 6"), ("b", "a", "mentions"): (1, 1, "4")}
 
 
 def test_rdf_and_network_agree_on_connections(graph, network) -> None:

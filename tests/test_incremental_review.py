@@ -441,6 +441,33 @@ def test_the_pool_follows_an_alias_and_an_answer(small: Config,
     assert "Far, renamed" in page(small, "notes/alpha.html")
 
 
+@pytest.mark.parametrize("serve", [False, True])
+def test_a_forecast_s_resolver_follows_the_note_its_name_names(
+        small: Config, serve: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bee's ``resolved_by: Gamma`` names whichever note is called Gamma: an alias or a title
+    given or taken elsewhere moves bee's ``kg:resolvedBy``, bee's own file unchanged, and
+    the spliced graph exports follow it (in one process too, as ``kg serve`` builds)."""
+    import kg.memo
+
+    monkeypatch.setattr(kg.memo, "_between_builds", serve)
+    resolved_by = re.compile(r"<https://w3id.org/kg-wiki/vocab#resolvedBy> <([^>]+)>")
+    edit(small, "bee.md", lambda t: t.replace("by: 2026-03-01}",
+                                              "by: 2026-03-01, resolved: true, "
+                                              "resolved_by: Gamma}"))
+    rebuild(small)
+    assert resolved_by.findall(page(small, "graph.nt")) == ["https://example.org/kg/note/gamma"]
+    edit(small, "cee.md", lambda t: t.replace("tags:", "aliases: [Gamma]\ntags:"))
+    rebuild(small)
+    assert resolved_by.findall(page(small, "graph.nt")) == ["https://example.org/kg/note/cee"]
+    edit(small, "cee.md", lambda t: t.replace("aliases: [Gamma]\n", ""))
+    edit(small, "far.md", lambda t: t.replace("title: Far note", "title: Gamma"))
+    rebuild(small)
+    assert resolved_by.findall(page(small, "graph.nt")) == ["https://example.org/kg/note/far"]
+    (small.wiki / "far.md").unlink()
+    rebuild(small)
+    assert resolved_by.findall(page(small, "graph.nt")) == ["https://example.org/kg/note/gamma"]
+
+
 def test_the_tracker_follows_a_question_s_text_status_and_note(small: Config) -> None:
     edit(small, "alpha.md", lambda t: t.replace("Is the audit trail complete?",
                                                 "Is the audit trail complete, really?"))

@@ -172,14 +172,99 @@ def test_note_page_local_graph(site: Path, read_html: ReadHtml) -> None:
 def test_note_page_embeds_json_ld(site: Path, read_html: ReadHtml) -> None:
     doc = read_html(site / "notes/import-ai-455.html")
     data = json.loads(doc.select_one("script[type=application/ld+json]").text)
-    assert data["@context"] == "https://schema.org"
+    assert data["@context"]["@vocab"] == "https://schema.org/"  # the graph's, inline
     assert data["@id"] == "https://example.org/kg/note/import-ai-455"
     assert data["name"].startswith("Import AI 455")
     assert data["datePublished"] == "2026-05-04"
-    assert data["author"] == [{"@type": "Person", "name": "Jack Clark"}]
+    assert data["author"] == [{"@type": "Person", "name": "Jack Clark",
+                               "@id": "https://example.org/kg/person/jack-clark"}]
     assert data["isBasedOn"]["url"] == "https://importai.substack.com/"
     assert {"@id": "https://example.org/kg/note/defense-trilemma"} in data["citation"]
     assert len(data["hasPart"]) == 4
+
+
+ISLAND_ONLY = frozenset({"https://schema.org/url", "https://schema.org/keywords",
+                         "https://schema.org/citation"})
+"""What a note page's JSON-LD says that the graph says otherwise or not: the page's (and
+the source's) address, the tags as text (the graph's are concepts: ``dcterms:subject``), the
+notes it links (the graph's links are by relation: ``cito:…``, ``kg:mentions``)."""
+
+
+def island_graph(outputs: dict[str, bytes], nid: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The triples of note ``nid``'s JSON-LD, read by rdflib's JSON-LD parser with no
+    network: a context it had to fetch fails."""
+    import socket
+
+    import rdflib
+
+    def offline(*_: object) -> None:
+        raise OSError("no network in this test")
+
+    island = page(outputs, f"notes/{nid}.html").select_one(
+        "script[type=application/ld+json]").text
+    with monkeypatch.context() as m:
+        m.setattr(socket.socket, "connect", offline)
+        m.setattr(socket, "create_connection", offline)
+        return rdflib.Graph().parse(data=island, format="json-ld",
+                                    base="https://elsewhere.example/")
+
+
+def test_a_note_page_s_json_ld_says_what_the_graph_says(write_wiki: WriteWiki,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read as RDF, a note page's JSON-LD is triples of the graph (but for
+    :data:`ISLAND_ONLY`): the note, its authors and its source are the graph's IRIs, with
+    ``https://schema.org/`` terms. It had been schema.org's published context, which a
+    parser fetches (the network) and which maps terms to ``http://schema.org/``, with each
+    author and the source a blank node."""
+    import rdflib
+    from rdflib import RDF, BNode, URIRef
+
+    outputs = render(write_wiki({
+        "a.md": """---
+title: "A paper: </script> & more"
+date: 2026-05-04
+updated: 2026-06-01
+type: paper
+authors: [Jack Clark, "Ada Lovelace"]
+source: {title: "Import AI 455", url: "https://example.com/a paper#x#2", publisher: Import AI}
+aliases: [The A paper]
+tags: [ai/agents, forecasting]
+connections:
+  - {to: b, rel: supports}
+---
+## TL;DR
+Sums it up, citing [[B]] and [[Ghost]].
+
+## Open questions
+- Will it hold?
+""",
+        "b.md": "---\ntitle: B\nsource: Some book\n---\nText.\n",
+        "c.md": "---\ntitle: C\nsource: {url: 'https://example.com/c'}\n---\nText.\n"}))
+    graph = rdflib.Graph().parse(data=outputs["graph.nt"].decode(), format="nt")
+    schema = rdflib.Namespace("https://schema.org/")
+    note = URIRef("https://example.org/kg/note/a")
+    for nid in ("a", "b", "c"):
+        island = island_graph(outputs, nid, monkeypatch)
+        assert not [t for t in island if any(isinstance(term, BNode) for term in t)]
+        assert not [t for t in island if any("http://schema.org/" in term for term in t)]
+        shared = {t for t in island if str(t[1]) not in ISLAND_ONLY}
+        assert shared - set(graph) == set(), nid
+        assert len(shared) > 3
+    island = island_graph(outputs, "a", monkeypatch)
+    authors = set(island.objects(note, schema.author))
+    assert authors == set(graph.objects(note, schema.author)) == {
+        URIRef("https://example.org/kg/person/jack-clark"),
+        URIRef("https://example.org/kg/person/ada-lovelace")}
+    source = URIRef("https://example.com/a%20paper#x%232")
+    assert set(island.objects(note, schema.isBasedOn)) == {source}
+    assert (source, RDF.type, schema.CreativeWork) in island
+    assert (note, RDF.type, schema.ScholarlyArticle) in island
+    question = URIRef("https://example.org/kg/note/a#q-will-it-hold")
+    assert (question, schema.isPartOf, note) in island
+    assert set(island.objects(note, schema.citation)) == {URIRef("https://example.org/kg/note/b")}
+    assert {str(k) for k in island.objects(note, schema.keywords)} == {"ai/agents", "forecasting"}
+    assert set(graph.objects(URIRef("https://example.org/kg/note/b"), schema.isBasedOn)) == {
+        rdflib.Literal("Some book")}
 
 
 def test_json_ld_source_url_is_the_graph_s_iri(write_wiki: WriteWiki) -> None:
@@ -191,6 +276,49 @@ def test_json_ld_source_url_is_the_graph_s_iri(write_wiki: WriteWiki) -> None:
     encoded = "https://example.com/a%20paper?q=a%20b#part%232"
     assert data["isBasedOn"]["url"] == encoded
     assert encoded in outputs["graph.nt"].decode()
+
+
+FORECASTER = """---
+title: Forecaster
+forecasts:
+  - {claim: By file name, p: 0.6, by: 2026-03-01, resolved: true, resolved_by: 1.2.3}
+  - {claim: By title, p: 0.6, by: 2026-03-01, resolved: true, resolved_by: Release notes}
+  - {claim: By alias, p: 0.6, by: 2026-03-01, resolved: true, resolved_by: RN}
+  - {claim: By id, p: 0.6, by: 2026-03-01, resolved: false, resolved_by: c}
+  - {claim: By no note, p: 0.6, by: 2026-03-01, resolved: true, resolved_by: Nowhere}
+  - {claim: By a name whose slug is a note's, p: 0.6, by: 2026-03-01, resolved: true,
+     resolved_by: C++}
+---
+"""
+
+
+def test_a_forecast_s_resolver_is_the_note_the_forecasts_page_links(
+        write_wiki: WriteWiki) -> None:
+    """``kg:resolvedBy`` is the IRI of the note the forecasts page links, however
+    ``resolved_by`` names it (its file's name, title, alias or id); it had been the slug of
+    the name as written (``<note/release-notes>``, no note). A name no note has is the IRI
+    a link of that name gives its placeholder: ``C++`` is not note C's ``<note/c>``."""
+    outputs = render(write_wiki({
+        "1.2.3.md": "---\ntitle: Release notes\naliases: [RN]\n---\nText.\n",
+        "C.md": "---\ntitle: C\n---\nText.\n",
+        "f.md": FORECASTER}))
+    linked = {}
+    for row in page(outputs, "forecasts.html").select("tr"):
+        cells = row.select("td")
+        if len(cells) == 5:
+            links = [a.attrs["href"] for a in cells[3].select("a")]
+            linked[cells[1].text] = links[0] if links else None
+    graph = outputs["graph.nt"].decode()
+    claims = dict(re.findall(r'^(<[^>]+>) <https://schema.org/text> "([^"]*)" \.$', graph, re.M))
+    by = {claims[f]: o for f, o in re.findall(
+        r'^(<[^>]+>) <https://w3id.org/kg-wiki/vocab#resolvedBy> <([^>]+)> \.$', graph, re.M)}
+    note = "https://example.org/kg/note/"
+    assert by == {"By file name": note + "1-2-3", "By title": note + "1-2-3",
+                  "By alias": note + "1-2-3", "By id": note + "c", "By no note": note + "nowhere",
+                  "By a name whose slug is a note's": note + "c-3ce177"}
+    assert linked == {"By file name": "notes/1-2-3.html", "By title": "notes/1-2-3.html",
+                      "By alias": "notes/1-2-3.html", "By id": "notes/c.html",
+                      "By no note": None, "By a name whose slug is a note's": None}
 
 
 def test_placeholder_page(site: Path, read_html: ReadHtml) -> None:
