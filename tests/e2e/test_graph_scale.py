@@ -57,20 +57,14 @@ class ScaleSite:
         return (self.root / "graph.html").as_uri() + fragment
 
 
-@pytest.fixture(scope="module")
-def scale_site(tmp_path_factory: pytest.TempPathFactory) -> ScaleSite:
-    gen = bench_generator()
-    base = tmp_path_factory.mktemp("scale")
+def graph_site(base: Path, notes: dict[str, str]) -> ScaleSite:
+    """The graph page of a wiki of ``notes`` (file name: text) in ``base/wiki``, made into
+    ``base/site`` as a build makes it."""
     wiki = base / "wiki"
     wiki.mkdir()
     (base / "kg.toml").write_text('[kg]\ntitle = "Scale"\n', encoding="utf-8")
-    for i in range(NOTES):
-        text = graph_lines(gen.note_text(i, NOTES, 0))
-        (wiki / f"{gen.note_id(i)}.md").write_text(text, encoding="utf-8")
-    hub = gen.note_id(0)
-    (wiki / "evil.md").write_text(
-        f"---\ntitle: '{EVIL}'\ntier: 1\nconnections:\n  - to: {hub}\n    rel: critiques\n"
-        f"    note: '{EVIL}'\n---\n", encoding="utf-8")
+    for name, text in notes.items():
+        (wiki / name).write_text(text, encoding="utf-8")
     config = load_config(base).with_options(wiki=wiki, out=base / "site")
     site = Site(load_wiki(config), config)
     out = base / "site"
@@ -81,8 +75,24 @@ def scale_site(tmp_path_factory: pytest.TempPathFactory) -> ScaleSite:
     script = (out / "data" / "graph.js").read_bytes()
     assert script.startswith(PREFIX.encode())
     data = json.loads(script[len(PREFIX):].rstrip().rstrip(b";"))
-    assert data["lod"] is True and data["compact"] == 2
     return ScaleSite(out, data, len(data["nodes"]), len(data["edges"]), len(script))
+
+
+def generated(count: int) -> dict[str, str]:
+    """``bench/generate.py``'s wiki of ``count`` notes, cut to their graph lines."""
+    gen = bench_generator()
+    return {f"{gen.note_id(i)}.md": graph_lines(gen.note_text(i, count, 0)) for i in range(count)}
+
+
+@pytest.fixture(scope="module")
+def scale_site(tmp_path_factory: pytest.TempPathFactory) -> ScaleSite:
+    notes = generated(NOTES)
+    notes["evil.md"] = (
+        f"---\ntitle: '{EVIL}'\ntier: 1\nconnections:\n  - to: {bench_generator().note_id(0)}\n"
+        f"    rel: critiques\n    note: '{EVIL}'\n---\n")
+    site = graph_site(tmp_path_factory.mktemp("scale"), notes)
+    assert site.data["lod"] is True and site.data["compact"] == 2
+    return site
 
 
 @dataclass
@@ -92,9 +102,9 @@ class Opened:
 
 
 @pytest.fixture
-def open_graph(browser: Any, scale_site: ScaleSite) -> Iterator[Callable[[str], Opened]]:
-    """``open_graph("#id")``: graph.html from the disk, drawn (its time measured). At the end:
-    no console error and no request that left the site."""
+def open_graph(browser: Any) -> Iterator[Callable[..., Opened]]:
+    """``open_graph(site, "#id")``: its graph.html from the disk, drawn (its time measured).
+    At the end: no console error and no request that left the site."""
     contexts: list[Any] = []
     errors: list[str] = []
     outside: list[str] = []
@@ -106,7 +116,7 @@ def open_graph(browser: Any, scale_site: ScaleSite) -> Iterator[Callable[[str], 
             outside.append(r.request.url)
             r.abort()
 
-    def open_(fragment: str = "") -> Opened:
+    def open_(site: ScaleSite, fragment: str = "") -> Opened:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
         context.route("**/*", route)
@@ -114,7 +124,7 @@ def open_graph(browser: Any, scale_site: ScaleSite) -> Iterator[Callable[[str], 
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
         started = time.perf_counter()
-        page.goto(scale_site.url(fragment), wait_until="commit")
+        page.goto(site.url(fragment), wait_until="commit")
         page.wait_for_selector("#global-graph[data-drawn=true]", state="attached",
                                timeout=DRAWN_WITHIN * 1000)
         return Opened(page, time.perf_counter() - started)
@@ -135,9 +145,9 @@ def settle(page: Any) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def test_the_graph_draws_in_bounded_time_and_answers(open_graph: Callable[[str], Opened],
+def test_the_graph_draws_in_bounded_time_and_answers(open_graph: Callable[..., Opened],
                                                     scale_site: ScaleSite) -> None:
-    opened = open_graph("")
+    opened = open_graph(scale_site)
     page = opened.page
     print(f"\n{scale_site.nodes} nodes, {scale_site.edges} edges, data/graph.js "
           f"{scale_site.data_bytes / 1e6:.1f} MB: drawn in {opened.seconds:.1f} s "
@@ -191,10 +201,10 @@ def test_the_graph_draws_in_bounded_time_and_answers(open_graph: Callable[[str],
     assert attr(page, "data-edges-drawn") > 0
 
 
-def test_a_selected_node_and_its_edges_show_as_text(open_graph: Callable[[str], Opened]
-                                                     ) -> None:
+def test_a_selected_node_and_its_edges_show_as_text(open_graph: Callable[..., Opened],
+                                                     scale_site: ScaleSite) -> None:
     # graph.html#evil selects the note: its edges are drawn whatever the level of detail
-    page = open_graph("#evil").page
+    page = open_graph(scale_site, "#evil").page
     assert page.evaluate("window.kgGraphs.global.network.getSelectedNodes()") == ["evil"]
     info = page.locator("#graph-info .info-title a")
     assert info.inner_text() == EVIL
@@ -238,3 +248,4 @@ def test_a_selected_node_and_its_edges_show_as_text(open_graph: Callable[[str], 
     assert page.locator("#graph-info p.muted").inner_text() == EVIL
     assert page.locator("#graph-info img, #graph-info b").count() == 0
     assert page.evaluate("window.pwned") is None
+
