@@ -1,4 +1,5 @@
-"""The global graph of a 10,000-note wiki opens, draws and answers in a headless Chromium.
+"""The global graph of a 10,000-note wiki opens, draws and answers in a headless Chromium;
+that of a 1,000-note wiki shows labels that do not overlap at any zoom.
 
 The notes are ``bench/generate.py``'s, each cut to what makes the graph (front-matter and the
 lines holding a ``[[link]]``: the same nodes and edges, the same ``data/graph.js`` byte for
@@ -32,6 +33,7 @@ from kg.theme import template_dirs
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NOTES = int(os.environ.get("KG_SCALE_NOTES", "10000"))
+LABEL_NOTES = 1000
 DRAWN_WITHIN = 30.0  # seconds from navigation to the first frame with every node
 ANSWER_WITHIN = 10.0  # seconds for a filter, a hover, a zoom
 EVIL = '<img src=x onerror="window.pwned=1"><b>Evil</b> & "quotes"'
@@ -164,6 +166,9 @@ def test_the_graph_draws_in_bounded_time_and_answers(open_graph: Callable[..., O
     assert drawn < scale_site.edges  # the level of detail: not every edge in one frame
     assert page.locator("#graph-lod").is_visible()
     assert page.locator("#global-graph canvas").count() >= 1
+    # the first frame has the labels that fit, placed in bounded time
+    assert 0 < attr(page, "data-labels-shown") < scale_site.nodes
+    assert 0 <= attr(page, "data-labels-ms") < 1000 * ANSWER_WITHIN
 
     # filters, then a zoom with the wheel, answer in bounded time
     data = scale_site.data
@@ -249,3 +254,153 @@ def test_a_selected_node_and_its_edges_show_as_text(open_graph: Callable[..., Op
     assert page.locator("#graph-info img, #graph-info b").count() == 0
     assert page.evaluate("window.pwned") is None
 
+
+# -- the labels that fit -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def labels_site(tmp_path_factory: pytest.TempPathFactory) -> ScaleSite:
+    """1,000 generated notes: ~7,000 edges, drawn by the page (``lod``)."""
+    site = graph_site(tmp_path_factory.mktemp("labels"), generated(LABEL_NOTES))
+    assert site.data["lod"] is True and site.data["fit_labels"] is True
+    return site
+
+
+@pytest.fixture(scope="module")
+def sparse_site(tmp_path_factory: pytest.TempPathFactory) -> ScaleSite:
+    """300 notes in a chain: past the 200 notes whose labels the layout keeps apart, with
+    few enough edges that vis-network draws them (and the nodes, without their labels)."""
+    words = ["Scaling", "laws", "of", "reward", "models", "under", "distribution", "shift"]
+    notes = {f"n{i:03}.md": f"---\ntitle: {' '.join(words[:2 + i % 6]).title()} {i}\n"
+             f"tier: {1 + i % 3}\nconnections: [n{(i + 1) % 300:03}]\n---\n"
+             for i in range(300)}
+    site = graph_site(tmp_path_factory.mktemp("sparse"), notes)
+    assert site.data["lod"] is False and site.data["fit_labels"] is True
+    return site
+
+
+LABEL_BOXES = """(() => { const g = window.kgGraphs.global, n = g.network;
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.textBaseline = 'top';
+  return g.labels.shown().map(l => {
+    ctx.font = l.size + 'px arial';
+    const m = ctx.measureText(l.text), node = n.body.nodes[l.id];
+    const at = n.canvasToDOM({x: node.x, y: node.y + node.options.size});
+    return {id: l.id, deg: g.all.get(l.id).deg, x: at.x, top: at.y + 2, drawnX: l.x,
+            drawnTop: l.top, left: at.x - m.width / 2, right: at.x + m.width / 2,
+            bottom: at.y + 2 + m.fontBoundingBoxDescent};
+  }); })()"""
+"""Each label the last frame drew: where its node says it is (below the dot, centred), and its
+box as the canvas measures its text at the size it was drawn."""
+
+BEST_IN_VIEW = """(() => { const g = window.kgGraphs.global, n = g.network;
+  const box = document.getElementById('global-graph'); let best = -1;
+  for (const id of n.body.nodeIndices) {
+    const node = n.body.nodes[id], p = n.canvasToDOM({x: node.x, y: node.y + node.options.size});
+    if (p.x >= 0 && p.y >= 0 && p.x <= box.clientWidth && p.y <= box.clientHeight) {
+      best = Math.max(best, g.all.get(id).deg);
+    }
+  }
+  return best; })()"""
+"""The largest degree of a node whose label would start in view (under its dot)."""
+
+
+def wait_until(page: Any, script: str, arg: Any = None) -> None:
+    """Until ``script`` (a function of ``arg``) is true in the page, at most ANSWER_WITHIN s
+    (the page's Content-Security-Policy refuses Playwright's wait_for_function: eval)."""
+    end = time.perf_counter() + ANSWER_WITHIN
+    while not page.evaluate(script, arg):
+        assert time.perf_counter() < end, f"not true in {ANSWER_WITHIN} s: {script}"
+        page.wait_for_timeout(50)
+
+
+def labels_placed(page: Any, view: str = "") -> None:
+    """Sets the view (a script of ``n``, the network) and waits until the labels are placed
+    for it (the view rests), then drawn."""
+    page.evaluate(f"(() => {{ const n = window.kgGraphs.global.network; {view}; }})()")
+    settle(page)  # the frame that sees the new view
+    wait_until(page, "() => window.kgGraphs.global.labels.resting()")
+    settle(page)
+
+
+def label_boxes(page: Any) -> list[dict[str, Any]]:
+    """The labels drawn, each where its node is; none overlapping another."""
+    labels: list[dict[str, Any]] = page.evaluate(LABEL_BOXES)
+    for label in labels:
+        assert abs(label["x"] - label["drawnX"]) < 0.5, label
+        assert abs(label["top"] - label["drawnTop"]) < 0.5, label
+    ordered = sorted(labels, key=lambda b: b["left"])
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b["left"] >= a["right"]:
+                break
+            assert not (a["top"] < b["bottom"] and b["top"] < a["bottom"]), (a, b)
+    assert attr(page, "data-labels-shown") == len(labels)
+    return labels
+
+
+@pytest.mark.parametrize("which", ["labels_site", "sparse_site"])
+def test_labels_never_overlap_and_some_show_at_every_zoom(
+        open_graph: Callable[..., Opened], request: pytest.FixtureRequest, which: str) -> None:
+    """Thousands of labels ran into each other when zoomed in (a smear), and showed not at
+    all zoomed out. At every zoom and place the page shows the labels that fit: some, none
+    over another, the best linked notes first."""
+    site: ScaleSite = request.getfixturevalue(which)
+    page = open_graph(site).page
+    shown = []
+    for view in ["",  # as it opens
+                 "n.moveTo({scale: 0.3, animation: false})",
+                 "n.moveTo({scale: 0.8, animation: false})",
+                 "n.moveTo({scale: 2, animation: false})",
+                 "n.moveTo({scale: 5, animation: false})",
+                 "n.moveTo({position: {x: 400, y: -300}, scale: 1.2, animation: false})"]:
+        labels_placed(page, view)
+        labels = label_boxes(page)
+        assert labels, view
+        assert max(label["deg"] for label in labels) >= page.evaluate(BEST_IN_VIEW), view
+        shown.append(len(labels))
+    assert shown[0] < site.nodes  # zoomed out, not every label fits
+    if site.data["lod"] is False:  # vis-network draws none itself
+        assert page.evaluate("Object.values(window.kgGraphs.global.network.body.nodes)"
+                             ".every(node => !node.options.label)")
+    print(f"\n{site.nodes} nodes: labels shown as opened, at 0.3, 0.8, 2, 5, moved: {shown}")
+
+
+def test_the_hovered_and_the_selected_node_s_labels_always_show(
+        open_graph: Callable[..., Opened], labels_site: ScaleSite) -> None:
+    page = open_graph(labels_site).page
+    labels_placed(page, "n.moveTo({scale: 0.8, animation: false})")
+    shown = {label["id"] for label in label_boxes(page)}
+    # a node in view, away from the edges, whose label does not fit: hovered, it shows
+    hidden = page.evaluate("""(shown => { const n = window.kgGraphs.global.network;
+      const box = document.getElementById('global-graph');
+      for (const id of n.body.nodeIndices) {
+        const p = n.canvasToDOM(n.body.nodes[id]);
+        if (!shown.includes(id) && p.x > 100 && p.y > 100 && p.x < box.clientWidth - 100 &&
+            p.y < box.clientHeight - 100 && n.getNodeAt(p) === id) { return {id, x: p.x, y: p.y}; }
+      }
+      return null; })""", sorted(shown))
+    assert hidden is not None
+    box = page.locator("#global-graph").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + hidden["x"], box["y"] + hidden["y"], steps=3)
+    wait_until(page, "id => window.kgGraphs.global.labels.shown().some(l => l.id === id)",
+               hidden["id"])
+    assert hidden["id"] in {label["id"] for label in label_boxes(page)}
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    wait_until(page, "id => !window.kgGraphs.global.labels.shown().some(l => l.id === id)",
+               hidden["id"])
+
+    # graph.html#id selects a note: its label shows at every zoom, the view's whole graph too
+    least = min(labels_site.data["nodes"], key=lambda row: (row[6], row[0]))[0]
+    page = open_graph(labels_site, f"#{least}").page
+    for view in ["", "n.fit({animation: false})", "n.moveTo({scale: 0.2, animation: false})"]:
+        labels_placed(page, view)
+        assert least in {label["id"] for label in label_boxes(page)}, view
+
+    # the filters: labels only of the notes shown
+    tier1 = {row[0] for row in labels_site.data["nodes"] if row[7] == 1}
+    page.locator("input[name=tier][value='1']").uncheck()
+    settle(page)
+    ids = {label["id"] for label in label_boxes(page)}
+    assert ids and not ids & tier1
