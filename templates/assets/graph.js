@@ -398,16 +398,17 @@
   // Each drawn under its node, the labels of thousands of notes ran into each other once
   // zoomed in (a smear), and zoomed out were too small to draw; vis-network, drawing them,
   // took a second to measure them before the first frame. The page draws them itself
-  // ("afterDrawing"), as a map draws place names: at a size that reads whatever
-  // the zoom (LABELS.smallest to LABELS.largest px on the screen), and only those that fit,
-  // the best linked notes first (then by tier): a label whose box would overlap one already
-  // placed is left out. Which labels fit is worked out over the nodes in view once the view
-  // rests (LABELS.settle ms after its last change, whatever made it: the wheel, a drag, the
-  // keys, a focus from the address); while it moves, the last ones placed are drawn, less
-  // any that would now overlap, so no frame shows two labels over each other. The hovered
-  // and selected nodes' labels are always drawn, the others making room for them. A box is
-  // the text's width as the canvas measures it (once a label) and LABELS.line of its height,
-  // LABELS.gap px wider each way. All text goes to the canvas as text.
+  // ("afterDrawing"), as a map draws place names: at a size that reads whatever the zoom
+  // (LABELS.smallest to LABELS.largest px on the screen), and only those that fit, the best
+  // linked notes first (then by tier): a label whose box would overlap one already placed,
+  // or be cut by the edge of the view, is left out. Which labels fit is worked out over the
+  // nodes in view once the view rests (LABELS.settle ms after its last change, whatever
+  // made it: the wheel, a drag, the keys, a focus from the address; or after a node is
+  // dragged); while it moves, the last ones placed are drawn, less any that would now
+  // overlap, so no frame shows two labels over each other. The hovered and selected nodes'
+  // labels are always drawn, the others making room for them. A box is the text's width as
+  // the canvas measures it (once a label) and LABELS.line of its height, LABELS.gap px wider
+  // each way. All text goes to the canvas as text.
 
   var LABELS = { font: 14, smallest: 11, largest: 20, line: 1.2, gap: 2, most: 500,
     settle: 200, cell: 64, narrow: 0.2 };
@@ -459,8 +460,9 @@
 
     function fit(order, kept, inView) {
       // The labels of order (node indices, most important first) that fit, as boxes; the
-      // first `kept` are drawn whatever they overlap. inView: only nodes whose label is in
-      // view, at most LABELS.most. A grid of cells over the view finds the boxes near a box.
+      // first `kept` are drawn whatever they overlap. inView: only labels wholly in view (one
+      // cut by the edge of the canvas reads as another name), at most LABELS.most. A grid of
+      // cells over the view finds the boxes near a box.
       var scale = network.getScale();
       var origin = network.canvasToDOM({ x: 0, y: 0 });
       var w = container.clientWidth;
@@ -501,7 +503,7 @@
         if (!o || taken[i] || !texts[i]) { continue; }
         var x = o.x * scale + origin.x;
         var y = (o.y + radius[i]) * scale + origin.y + 2;
-        if (inView && (y + height < 0 || y > h || x < -w || x > 2 * w)) { continue; }
+        if (inView && (y - LABELS.gap < 0 || y + height > h || x < 0 || x > w)) { continue; }
         if (width[i] < 0) {
           // measured only if a box of the narrowest such a text is (LABELS.narrow em a
           // character) fits: measuring is most of the time at first (10 µs a label)
@@ -510,7 +512,7 @@
           width[i] = measurer.measureText(texts[i]).width;
         }
         var half = width[i] * ratio / 2 + LABELS.gap;
-        if (inView && (x + half < 0 || x - half > w)) { continue; }
+        if (inView && (x - half < 0 || x + half > w)) { continue; }
         var box = [i, x - half, y - LABELS.gap, x + half, y - LABELS.gap + height];
         if (k < kept || free(box)) {
           take(box);
@@ -590,6 +592,10 @@
     }
 
     network.on("afterDrawing", draw);
+    network.on("dragEnd", function () {  // a node moved (the view's moves are seen by draw)
+      window.clearTimeout(settle);
+      settle = window.setTimeout(rested, LABELS.settle);
+    });
     network.on("hoverNode", function (params) { hover = index[params.node] === undefined ? -1 : index[params.node]; });
     network.on("blurNode", function () { hover = -1; });
 

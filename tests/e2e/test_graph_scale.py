@@ -294,15 +294,18 @@ LABEL_BOXES = """(() => { const g = window.kgGraphs.global, n = g.network;
 box as the canvas measures its text at the size it was drawn."""
 
 BEST_IN_VIEW = """(() => { const g = window.kgGraphs.global, n = g.network;
-  const box = document.getElementById('global-graph'); let best = -1;
+  const box = document.getElementById('global-graph'), ctx = document.createElement('canvas')
+    .getContext('2d');
+  ctx.font = g.labels.shown()[0].size + 'px arial';
+  let best = -1;
   for (const id of n.body.nodeIndices) {
     const node = n.body.nodes[id], p = n.canvasToDOM({x: node.x, y: node.y + node.options.size});
-    if (p.x >= 0 && p.y >= 0 && p.x <= box.clientWidth && p.y <= box.clientHeight) {
-      best = Math.max(best, g.all.get(id).deg);
-    }
+    const half = ctx.measureText(g.all.get(id).text).width / 2;
+    if (p.x - half >= 0 && p.y >= 0 && p.x + half <= box.clientWidth &&
+        p.y + 20 <= box.clientHeight) { best = Math.max(best, g.all.get(id).deg); }
   }
   return best; })()"""
-"""The largest degree of a node whose label would start in view (under its dot)."""
+"""The largest degree of a node whose label is wholly in view (under its dot)."""
 
 
 def wait_until(page: Any, script: str, arg: Any = None) -> None:
@@ -314,6 +317,9 @@ def wait_until(page: Any, script: str, arg: Any = None) -> None:
         page.wait_for_timeout(50)
 
 
+HUB = "window.kgGraphs.global.all.max('deg').id"
+
+
 def labels_placed(page: Any, view: str = "") -> None:
     """Sets the view (a script of ``n``, the network) and waits until the labels are placed
     for it (the view rests), then drawn."""
@@ -323,8 +329,9 @@ def labels_placed(page: Any, view: str = "") -> None:
     settle(page)
 
 
-def label_boxes(page: Any) -> list[dict[str, Any]]:
-    """The labels drawn, each where its node is; none overlapping another."""
+def label_boxes(page: Any, pinned: str = "") -> list[dict[str, Any]]:
+    """The labels drawn, each where its node is; none overlapping another, or cut by the edge
+    of the view but the ``pinned`` node's (hovered or selected)."""
     labels: list[dict[str, Any]] = page.evaluate(LABEL_BOXES)
     for label in labels:
         assert abs(label["x"] - label["drawnX"]) < 0.5, label
@@ -335,6 +342,13 @@ def label_boxes(page: Any) -> list[dict[str, Any]]:
             if b["left"] >= a["right"]:
                 break
             assert not (a["top"] < b["bottom"] and b["top"] < a["bottom"]), (a, b)
+    width, height = page.evaluate("(b => [b.clientWidth, b.clientHeight])"
+                                  "(document.getElementById('global-graph'))")
+    for label in labels:  # placed, none is cut by the edge of the view
+        if label["id"] == pinned:
+            continue
+        assert label["left"] >= 0 and label["right"] <= width, label
+        assert label["top"] >= 0 and label["bottom"] <= height, label
     assert attr(page, "data-labels-shown") == len(labels)
     return labels
 
@@ -352,7 +366,7 @@ def test_labels_never_overlap_and_some_show_at_every_zoom(
                  "n.moveTo({scale: 0.3, animation: false})",
                  "n.moveTo({scale: 0.8, animation: false})",
                  "n.moveTo({scale: 2, animation: false})",
-                 "n.moveTo({scale: 5, animation: false})",
+                 f"n.moveTo({{position: n.getPosition({HUB}), scale: 5, animation: false}})",
                  "n.moveTo({position: {x: 400, y: -300}, scale: 1.2, animation: false})"]:
         labels_placed(page, view)
         labels = label_boxes(page)
@@ -386,7 +400,7 @@ def test_the_hovered_and_the_selected_node_s_labels_always_show(
     page.mouse.move(box["x"] + hidden["x"], box["y"] + hidden["y"], steps=3)
     wait_until(page, "id => window.kgGraphs.global.labels.shown().some(l => l.id === id)",
                hidden["id"])
-    assert hidden["id"] in {label["id"] for label in label_boxes(page)}
+    assert hidden["id"] in {label["id"] for label in label_boxes(page, hidden["id"])}
     page.mouse.move(box["x"] + 5, box["y"] + 5)
     wait_until(page, "id => !window.kgGraphs.global.labels.shown().some(l => l.id === id)",
                hidden["id"])
@@ -396,7 +410,7 @@ def test_the_hovered_and_the_selected_node_s_labels_always_show(
     page = open_graph(labels_site, f"#{least}").page
     for view in ["", "n.fit({animation: false})", "n.moveTo({scale: 0.2, animation: false})"]:
         labels_placed(page, view)
-        assert least in {label["id"] for label in label_boxes(page)}, view
+        assert least in {label["id"] for label in label_boxes(page, least)}, view
 
     # the filters: labels only of the notes shown
     tier1 = {row[0] for row in labels_site.data["nodes"] if row[7] == 1}
