@@ -14,6 +14,10 @@ Past :data:`LOD_EDGES` edges vis-network cannot draw a frame in time (it strokes
 object by itself: 71,000 edges of a 10,000-note wiki took 7 s a frame and 18 s to open), so the
 data says ``lod``: the page hands vis-network the nodes only and draws the edges itself, those
 in view and at most a budget a frame, in the order given here, most important first.
+
+Past :data:`LABELS_APART_MAX` nodes (or with ``lod``) the data says ``fit_labels``: the
+layout cannot keep thousands of labels apart, so the page draws them itself, only those that
+fit in view without overlapping, the best linked notes first, as a map shows place names.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ class GraphData:
     tiers: list[int | None]
     tags: list[str]
     lod: bool = False
+    fit_labels: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """The page's data; a large graph's (``lod``) in rows, as :meth:`compact` says."""
@@ -68,6 +73,7 @@ class GraphData:
             "tiers": self.tiers,
             "tags": self.tags,
             "lod": self.lod,
+            "fit_labels": self.fit_labels,
         }
         return data | self.compact() if self.lod else data
 
@@ -250,6 +256,7 @@ class GraphBuilder:
             tiers=self.tiers(),
             tags=sorted(map(isolate, self.views.by_tag)),
             lod=lod,
+            fit_labels=lod or len(nodes) > LABELS_APART_MAX,
         )
 
     def ranked_edges(self) -> list[dict[str, Any]]:
@@ -452,7 +459,8 @@ def _components(count: int, pairs: Sequence[tuple[int, int]]) -> list[list[int]]
 
 LABELS_APART_MAX = 200
 """Up to this many nodes the layout moves nodes apart until no two labels overlap (their
-labels show at the zoom a graph opens at; a larger graph's show only zoomed in)."""
+labels show at the zoom a graph opens at); a larger graph's page shows the labels that fit
+(``fit_labels``)."""
 LABEL_CHAR = 8.4
 """The width (px at zoom 1) a label's character takes at most, on average: 0.6 em of the
 graph's 14 px font (DejaVu Sans, the widest of the usual sans faces)."""

@@ -334,6 +334,7 @@ def test_a_small_graph_is_records_for_vis_network(fixture_wiki) -> None:
     data = global_graph(fixture_wiki[1])
     page = data.as_json()
     assert page["lod"] is False and "compact" not in page
+    assert page["fit_labels"] is False  # laid out with its labels apart: vis-network draws them
     assert page["nodes"] == data.nodes and page["edges"] == data.edges
     options = page["options"]
     if "x" in data.nodes[0]:  # laid out (numpy): no physics, no stabilization
@@ -363,6 +364,7 @@ def test_a_large_graph_is_rows_that_give_back_the_records(fixture_wiki, monkeypa
     assert data.lod
     page = data.as_json()
     assert page["compact"] == 2 and page["lod"] is True
+    assert page["fit_labels"] is True  # the page draws the labels that fit
     assert page["options"]["interaction"]["hover"] is True  # vis-network draws nodes only
     # what graph.js's expand() does, here: the rows give back every record
     ids = [row[0] for row in page["nodes"]]
@@ -386,6 +388,18 @@ def test_a_large_graph_is_rows_that_give_back_the_records(fixture_wiki, monkeypa
     assert page["edges"][0][3] == ANNOTATION
     again = global_graph(load_wiki(fixture_wiki[0])).as_json()
     assert json.dumps(again, sort_keys=True) == json.dumps(page, sort_keys=True)
+
+
+def test_a_graph_of_many_notes_shows_the_labels_that_fit(fixture_wiki, monkeypatch) -> None:
+    """Past LABELS_APART_MAX nodes the layout leaves labels where they fall and the page
+    draws only those that fit (graph.js's labelLayer), whatever the number of edges."""
+    from kg import graphview
+
+    nodes = len(global_graph(fixture_wiki[1]).nodes)
+    monkeypatch.setattr(graphview, "LABELS_APART_MAX", nodes - 1)
+    data = global_graph(fixture_wiki[1])
+    assert data.fit_labels and not data.lod
+    assert data.as_json()["fit_labels"] is True
 
 
 def test_angle_rows_come_tier_first_then_newest(parse) -> None:

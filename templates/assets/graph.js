@@ -6,7 +6,8 @@
  * Each drawn container reports its node and edge counts in data-node-count and data-edge-count,
  * data-drawn="true" and data-draw-ms (milliseconds since the page started loading) once the
  * first frame is drawn, and window.kgGraphs holds the networks, for tests and for the curious.
- * A large global graph draws its own edges and labels, with a level of detail (lodLayer below).
+ * A large global graph draws its own edges, with a level of detail (lodLayer below), and its own
+ * labels, those that fit (labelLayer below).
  */
 (function () {
   "use strict";
@@ -114,27 +115,21 @@
   // only those in view, at most LOD.budget a frame (LOD.moving while the view pans or zooms),
   // most important first (the build orders them: typed connections between well-linked notes
   // first, mentions last), batched into a few strokes; arrow heads and relation labels once
-  // zoomed in far enough that they are few and readable; node labels over the nodes
-  // ("afterDrawing") when they are large enough to read, as vis-network's drawThreshold does.
+  // zoomed in far enough that they are few and readable. The node labels are labelLayer's.
   // The edges of the hovered or selected node, and the hovered edge, are always drawn, in the
   // accent colour. All text goes to the canvas as text.
 
   var LOD = { budget: 4000, moving: 1200, arrows: 0.45, arrowBudget: 1500, labels: 0.75,
-    labelBudget: 250, nodeLabels: 800, font: 14, readable: 6, largest: 30, pick: 6,
-    chunk: 800, settle: 250 };
+    labelBudget: 250, pick: 6, chunk: 800, settle: 250 };
 
   function lodLayer(container, network, nodeList, edgeList, colours) {
     var index = {};
     var ids = [];
     var radius = [];
-    var texts = [];
-    var ghost = [];
     nodeList.forEach(function (n, i) {
       index[n.id] = i;
       ids.push(n.id);
       radius.push(n.size || 10);
-      texts.push(n.text || "");
-      ghost.push(n.group === "ghost");
     });
     var count = edgeList.length;
     var from = new Int32Array(count);
@@ -345,41 +340,6 @@
       return best;
     }
 
-    function nodeLabels(ctx) {
-      var scale = network.getScale();
-      var size = LOD.font;
-      if (size * scale < LOD.readable) { return; }
-      if (size * scale > LOD.largest) { size = LOD.largest / scale; }
-      var topLeft = network.DOMtoCanvas({ x: 0, y: 0 });
-      var bottomRight = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
-      var margin = 200 / scale;
-      var shown = [];
-      for (var i = 0; i < ids.length; i++) {
-        var o = objects[i];
-        if (o && texts[i] && o.x > topLeft.x - margin && o.x < bottomRight.x + margin &&
-            o.y > topLeft.y - size && o.y < bottomRight.y + size) {
-          shown.push(i);
-          if (shown.length > LOD.nodeLabels) { return; }
-        }
-      }
-      var c = colours();
-      ctx.save();
-      ctx.font = size + "px arial";
-      ctx.textAlign = "center";
-      ctx.textBaseline = "top";
-      ctx.lineJoin = "round";
-      ctx.lineWidth = 3 * size / LOD.font;
-      ctx.strokeStyle = c.bg;
-      shown.forEach(function (j) {
-        var node = objects[j];
-        var y = node.y + radius[j] + 2 / scale;
-        ctx.strokeText(texts[j], node.x, y);
-        ctx.fillStyle = ghost[j] ? c.ghost : c.fg;
-        ctx.fillText(texts[j], node.x, y);
-      });
-      ctx.restore();
-    }
-
     function later() {
       // one redraw at the next frame, shared with any vis-network asks for
       if (network.body && network.body.emitter) {
@@ -390,7 +350,6 @@
     }
 
     network.on("beforeDrawing", draw);
-    network.on("afterDrawing", nodeLabels);
     network.on("dragStart", function () { state.moving = true; });
     network.on("dragEnd", function () { state.moving = false; later(); });
     network.on("zoom", function () {
@@ -434,6 +393,232 @@
     return self;
   }
 
+  // -- the labels of a large graph: those that fit --------------------------------------
+  //
+  // Each drawn under its node, the labels of thousands of notes ran into each other once
+  // zoomed in (a smear), and zoomed out were too small to draw; vis-network, drawing them,
+  // took a second to measure them before the first frame. The page draws them itself
+  // ("afterDrawing"), as a map draws place names: at a size that reads whatever the zoom
+  // (LABELS.smallest to LABELS.largest px on the screen), and only those that fit, the best
+  // linked notes first (then by tier): a label whose box would overlap one already placed,
+  // or be cut by the edge of the view, is left out. Which labels fit is worked out over the
+  // nodes in view once the view rests (LABELS.settle ms after its last change, whatever
+  // made it: the wheel, a drag, the keys, a focus from the address; or after a node is
+  // dragged); while it moves, the last ones placed are drawn, less any that would now
+  // overlap, so no frame shows two labels over each other. The hovered and selected nodes'
+  // labels are always drawn, the others making room for them. A box is the text's width as
+  // the canvas measures it (once a label) and LABELS.line of its height, LABELS.gap px wider
+  // each way. All text goes to the canvas as text.
+
+  var LABELS = { font: 14, smallest: 11, largest: 20, line: 1.2, gap: 2, most: 500,
+    settle: 200, cell: 64, narrow: 0.2 };
+
+  function labelLayer(container, network, nodeList, colours) {
+    var count = nodeList.length;
+    var index = {};
+    var texts = [];
+    var radius = new Float32Array(count);
+    var ghost = new Uint8Array(count);
+    var width = new Float32Array(count).fill(-1);  // at LABELS.font px, measured when first placed
+    nodeList.forEach(function (n, i) {
+      index[n.id] = i;
+      texts.push(n.text || "");
+      radius[i] = n.size || 10;
+      ghost[i] = n.group === "ghost" ? 1 : 0;
+    });
+    // most important first: by degree, then tier 1, 2, …, no tier, not written yet
+    var ranked = nodeList.map(function (n, i) { return i; });
+    function tierRank(n) { return n.ph ? 11 : (n.tier === null || n.tier === undefined ? 10 : n.tier); }
+    ranked.sort(function (a, b) {
+      var p = nodeList[a];
+      var q = nodeList[b];
+      return (q.deg || 0) - (p.deg || 0) || tierRank(p) - tierRank(q) || a - b;
+    });
+    var ids = nodeList.map(function (n) { return n.id; });
+    var objects = new Array(count);
+    var taken = new Uint8Array(count);
+    var measurer = document.createElement("canvas").getContext("2d");
+    measurer.font = LABELS.font + "px arial";
+    var placed = null;  // node indices whose labels fit when the view last rested
+    var shown = [];  // the last frame's labels: [node index, left, top, right, bottom] in px
+    var hover = -1;
+    var view = { scale: NaN, x: NaN, y: NaN, width: 0, height: 0 };
+    var settle = null;
+    var placings = 0;
+
+    function nodesNow() {
+      var body = network.body && network.body.nodes;
+      for (var i = 0; i < count; i++) {
+        var node = body ? body[ids[i]] : null;
+        objects[i] = node && !node.options.hidden ? node : null;
+      }
+    }
+
+    function fontSize(scale) {
+      return Math.max(LABELS.smallest, Math.min(LABELS.largest, LABELS.font * scale));
+    }
+
+    function fit(order, kept, inView) {
+      // The labels of order (node indices, most important first) that fit, as boxes; the
+      // first `kept` are drawn whatever they overlap. inView: only labels wholly in view (one
+      // cut by the edge of the canvas reads as another name), at most LABELS.most. A grid of
+      // cells over the view finds the boxes near a box.
+      var scale = network.getScale();
+      var origin = network.canvasToDOM({ x: 0, y: 0 });
+      var w = container.clientWidth;
+      var h = container.clientHeight;
+      var size = fontSize(scale);
+      var ratio = size / LABELS.font;
+      var height = size * LABELS.line + 2 * LABELS.gap;
+      var cols = Math.max(1, Math.ceil(w / LABELS.cell));
+      var rows = Math.max(1, Math.ceil(h / LABELS.cell));
+      var grid = new Array(cols * rows);
+      var found = [];
+      function cell(v, n) { return Math.max(0, Math.min(n - 1, Math.floor(v / LABELS.cell))); }
+      function free(box) {
+        for (var r = cell(box[2], rows); r <= cell(box[4], rows); r++) {
+          for (var c = cell(box[1], cols); c <= cell(box[3], cols); c++) {
+            var list = grid[r * cols + c];
+            if (!list) { continue; }
+            for (var j = 0; j < list.length; j++) {
+              var o = list[j];
+              if (box[1] < o[3] && o[1] < box[3] && box[2] < o[4] && o[2] < box[4]) { return false; }
+            }
+          }
+        }
+        return true;
+      }
+      function take(box) {
+        for (var r = cell(box[2], rows); r <= cell(box[4], rows); r++) {
+          for (var c = cell(box[1], cols); c <= cell(box[3], cols); c++) {
+            (grid[r * cols + c] = grid[r * cols + c] || []).push(box);
+          }
+        }
+        taken[box[0]] = 1;
+        found.push(box);
+      }
+      for (var k = 0; k < order.length; k++) {
+        var i = order[k];
+        var o = objects[i];
+        if (!o || taken[i] || !texts[i]) { continue; }
+        var x = o.x * scale + origin.x;
+        var y = (o.y + radius[i]) * scale + origin.y + 2;
+        if (inView && (y - LABELS.gap < 0 || y + height > h || x < 0 || x > w)) { continue; }
+        if (width[i] < 0) {
+          // measured only if a box of the narrowest such a text is (LABELS.narrow em a
+          // character) fits: measuring is most of the time at first (10 µs a label)
+          var least = texts[i].length * LABELS.narrow * size / 2;
+          if (k >= kept && !free([i, x - least, y, x + least, y + size])) { continue; }
+          width[i] = measurer.measureText(texts[i]).width;
+        }
+        var half = width[i] * ratio / 2 + LABELS.gap;
+        if (inView && (x - half < 0 || x + half > w)) { continue; }
+        var box = [i, x - half, y - LABELS.gap, x + half, y - LABELS.gap + height];
+        if (k < kept || free(box)) {
+          take(box);
+          if (inView && found.length >= LABELS.most) { break; }
+        }
+      }
+      found.forEach(function (b) { taken[b[0]] = 0; });
+      return found;
+    }
+
+    function pinned() {
+      var list = network.getSelectedNodes().map(function (id) { return index[id]; });
+      if (hover >= 0) { list.push(hover); }
+      return list.filter(function (i) { return i !== undefined; });
+    }
+
+    function place() {
+      // the labels that fit in the view as it is now (the nodes read by nodesNow)
+      var started = window.performance.now();
+      placed = fit(ranked, 0, true).map(function (box) { return box[0]; });
+      placings++;
+      container.setAttribute("data-labels-ms", String(Math.round(window.performance.now() - started)));
+      container.setAttribute("data-labels-placed", String(placings));
+    }
+
+    function rested() {
+      settle = null;
+      nodesNow();
+      place();
+      network.redraw();
+    }
+
+    function moved() {
+      // whether the view changed since the last frame; if so, labels are placed again once
+      // it rests
+      var scale = network.getScale();
+      var at = network.getViewPosition();
+      var w = container.clientWidth;
+      var h = container.clientHeight;
+      if (scale === view.scale && at.x === view.x && at.y === view.y && w === view.width &&
+          h === view.height) { return false; }
+      view = { scale: scale, x: at.x, y: at.y, width: w, height: h };
+      return true;
+    }
+
+    function draw(ctx) {
+      nodesNow();
+      if (placed === null) {  // the first frame: its labels at once
+        moved();
+        place();
+      } else if (moved()) {
+        window.clearTimeout(settle);
+        settle = window.setTimeout(rested, LABELS.settle);
+      }
+      var first = pinned();
+      shown = fit(first.concat(placed), first.length, false);
+      var scale = network.getScale();
+      var size = fontSize(scale) / scale;
+      var c = colours();
+      ctx.save();
+      ctx.font = size + "px arial";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      ctx.lineJoin = "round";
+      ctx.lineWidth = 3 * size / LABELS.font;
+      ctx.strokeStyle = c.bg;
+      shown.forEach(function (box) {
+        var i = box[0];
+        var node = objects[i];
+        var y = node.y + radius[i] + 2 / scale;
+        ctx.strokeText(texts[i], node.x, y);
+        ctx.fillStyle = ghost[i] ? c.ghost : c.fg;
+        ctx.fillText(texts[i], node.x, y);
+      });
+      ctx.restore();
+      container.setAttribute("data-labels-shown", String(shown.length));
+    }
+
+    network.on("afterDrawing", draw);
+    network.on("dragEnd", function () {  // a node moved (the view's moves are seen by draw)
+      window.clearTimeout(settle);
+      settle = window.setTimeout(rested, LABELS.settle);
+    });
+    network.on("hoverNode", function (params) { hover = index[params.node] === undefined ? -1 : index[params.node]; });
+    network.on("blurNode", function () { hover = -1; });
+
+    return {
+      refresh: function () {  // the nodes shown changed (a filter): placed again at once
+        window.clearTimeout(settle);
+        if (placed !== null) { rested(); }
+      },
+      resting: function () {  // placed for the view of the last frame
+        return placed !== null && settle === null;
+      },
+      shown: function () {
+        // the labels of the last frame, for tests: id, text, font size and box (px in the
+        // graph's box; the box as placed, LABELS.gap wider each way than the text)
+        var size = fontSize(network.getScale());
+        return shown.map(function (b) {
+          return { id: ids[b[0]], text: texts[b[0]], size: size, x: (b[1] + b[3]) / 2,
+            top: b[2] + LABELS.gap, left: b[1], right: b[3], bottom: b[4] };
+        });
+      }
+    };
+  }
+
   function expand(data) {
     // A note page's local graph comes compact: nodes [id, label, group, size, name?],
     // edges [from index, to index, mention 0/1].
@@ -446,6 +631,7 @@
       var rels = data.relations || [];
       return {
         lod: data.lod,
+        fit_labels: data.fit_labels,
         options: data.options,
         nodes: data.nodes.map(function (n) {
           var node = { id: n[0], label: n[1], group: n[2], size: n[3], deg: n[6], tier: n[7],
@@ -482,6 +668,8 @@
   function draw(container, data, kind) {
     data = expand(data);
     var focus = data.focus || null;
+    var lod = !!data.lod;
+    var fitted = lod || !!data.fit_labels;  // the labels are labelLayer's
     var nodeList = data.nodes.map(function (n) {
       var copy = Object.assign({}, n);
       if (copy.id === focus) {
@@ -489,13 +677,12 @@
         copy.size = (copy.size || 10) + 6;
         copy.font = { size: 17 };
       }
-      if (data.lod) {  // the layer draws the labels
+      if (fitted) {
         copy.text = copy.label;
         delete copy.label;
       }
       return copy;
     });
-    var lod = !!data.lod;
     var nodes = new vis.DataSet(nodeList);
     var edges = new vis.DataSet(lod ? [] : data.edges);
     var visible = null;
@@ -526,6 +713,7 @@
     var panel = document.getElementById(container.id === "global-graph" ? "graph-info" : "");
     var layer = lod ? lodLayer(container, network, nodeList, data.edges, function () { return colours; }) : null;
     var edgeCount = layer ? layer.length : 0;
+    var labels = fitted ? labelLayer(container, network, nodeList, function () { return colours; }) : null;
 
     function report() {
       container.setAttribute("data-node-count", String(nodeView.length));
@@ -600,7 +788,7 @@
     }
 
     var api = {
-      network: network, nodes: nodeView, edges: layer || edgeView, all: nodes,
+      network: network, nodes: nodeView, edges: layer || edgeView, all: nodes, labels: labels,
       filter: function (nodeTest, relationSet) {
         visible = nodeTest;
         relations = relationSet;
@@ -615,6 +803,7 @@
         } else {
           edgeView.refresh();
         }
+        if (labels) { labels.refresh(); }
         report();
         return nodeView.length;
       }
