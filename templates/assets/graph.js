@@ -653,8 +653,11 @@
     return {
       focus: data.focus,
       options: data.options,
+      fit_labels: true,  // a hub's forty neighbours' names would overlap: those that fit
       nodes: data.nodes.map(function (n) {
-        var node = { id: n[0], label: n[1], group: n[2], size: n[3] };
+        // ranked for its label by its size (its degree's class), the note itself first
+        var node = { id: n[0], label: n[1], group: n[2], size: n[3],
+          deg: n[0] === data.focus ? Infinity : n[3] };
         if (n.length > 4) { node.name = n[4]; }
         if (n[2] === "ghost") { node.ph = true; }
         return node;

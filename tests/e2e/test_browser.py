@@ -65,6 +65,21 @@ def test_local_graph_draws_the_neighbourhood(watch: Any) -> None:
     assert page.evaluate("window.kgGraphs.local.nodes.length") == count
     positions = page.evaluate("Object.keys(window.kgGraphs.local.network.getPositions()).length")
     assert positions == count
+    # the names that fit, none over another, the note's own first (a hub's neighbours'
+    # names had been drawn over each other)
+    for _ in range(DRAWN // 50):  # (the page's Content-Security-Policy refuses
+        # Playwright's wait_for_function)
+        if page.evaluate("window.kgGraphs.local.labels.resting()"):
+            break
+        page.wait_for_timeout(50)
+    labels = page.evaluate("window.kgGraphs.local.labels.shown()")
+    assert 5 <= len(labels) < count
+    assert "import-ai-455" in [label["id"] for label in labels]
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            apart = (a["right"] <= b["left"] or b["right"] <= a["left"]
+                     or a["bottom"] <= b["top"] or b["bottom"] <= a["top"])
+            assert apart, (a["text"], b["text"])
 
 
 def test_global_graph_draws_filters_and_opens_a_note(watch: Any) -> None:
