@@ -75,7 +75,7 @@ from kg.cachefile import (
     write_file,
     write_quietly,
 )
-from kg.errors import Finding, KgError, LeftOut
+from kg.errors import Finding, KgError, LeftOut, NoteGone
 from kg.ids import NoteId, loose_id, name_key, note_part, slugify, target_text
 from kg.memo import others
 
@@ -909,6 +909,8 @@ def _read(file: NoteFile, reuse: Mapping[tuple[str, str], Note]
 
     try:
         data = read_note(file.path, file=file.rel)  # size-checked; read errors are KgErrors
+    except NoteGone:  # removed since the wiki was listed: no note, and no error
+        return None, ()
     except KgError as err:
         return None, err.as_finding("bad-note")
     digest = digest_of(data)

@@ -96,6 +96,11 @@ class NoteError(KgError):
         return (self.as_finding(self.code), *self.findings)
 
 
+class NoteGone(NoteError):
+    """A note file found in the wiki was removed before it was read (a ``git checkout``, a
+    sync, a save made while the wiki was read): the wiki as read has no such note."""
+
+
 class ResolveError(KgError):
     """A link or connection target is ambiguous, or ids collide."""
 

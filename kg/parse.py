@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from kg import body as bodymod
 from kg.bidi import CONTROLS as BIDI_CONTROLS
-from kg.errors import Finding, KgError, Location, NoteError, Severity
+from kg.errors import Finding, KgError, Location, NoteError, NoteGone, Severity
 from kg.frontmatter import (
     PROPERTY,
     Node,
@@ -79,6 +79,9 @@ def read_note(path: Path, *, file: str) -> bytes:
             raise _too_large(size, file)
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise NoteGone("the file was removed while the wiki was read", file=file,
+                       hint="build again") from None
     except OSError as err:
         raise NoteError(f"cannot read the file: {err.strerror or err}", file=file,
                         hint="check that it exists and is readable") from None
@@ -170,7 +173,7 @@ the wiki."""
 
 Parsed = Note | Finding | tuple[Finding, ...]
 """A file's note, or the finding of its error (the findings of its errors, when its fields
-have several)."""
+have several; none, when the file was removed before it was read)."""
 
 
 def parse_all(sources: Sequence[NoteFile], *, jobs: int | None = None,
@@ -218,6 +221,9 @@ def _parse_each(sources: Sequence[NoteFile], label_first: bool = False
     for source, nid, path in sources:
         try:
             data = read_note(source, file=path) if isinstance(source, Path) else source
+        except NoteGone:  # removed since the wiki was listed: no note, and no error
+            found.append((None, ()))
+            continue
         except KgError as err:
             found.append((None, err.as_finding("bad-note")))
             continue

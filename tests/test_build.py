@@ -330,6 +330,36 @@ def test_progress_counts_one_note_in_the_singular(write_wiki) -> None:
     assert "1 note read; rendering the pages that changed" in said, said
 
 
+@pytest.mark.parametrize("first", [True, False])
+def test_a_note_removed_while_the_wiki_is_read_is_no_note_and_no_error(
+        write_wiki, monkeypatch: pytest.MonkeyPatch, first: bool) -> None:
+    """A file listed, then removed before it is read (a ``git checkout``, a sync, a save
+    while ``kg serve`` builds): the wiki as read has no such note, as if listed a moment
+    later; the build had failed on it, "cannot read the file: No such file or directory".
+    In a first build its file is read where it is parsed; later, by the build's process."""
+    import kg.parse
+
+    config = write_wiki({"a.md": "---\ntitle: A\n---\nSee [[b]].\n",
+                         "b.md": "---\ntitle: B\n---\nText.\n"})
+    if not first:
+        build(config)
+        (config.wiki / "a.md").write_text("---\ntitle: A\n---\nSee [[b]] again.\n")
+        (config.wiki / "b.md").write_text("---\ntitle: B\n---\nText, edited.\n")
+    read = kg.parse.read_note
+
+    def removed_first(path: Path, *, file: str) -> bytes:
+        if file == "b.md":
+            path.unlink()
+        return read(path, file=file)
+
+    monkeypatch.setattr(kg.parse, "read_note", removed_first)
+    result = build(config)
+    assert (result.notes, result.placeholders) == (1, 1)
+    assert "not written yet" in (config.out / "notes/b.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    assert build(config).notes == 1  # and the next build agrees
+
+
 BAD_NOTE = "---\ntitle: Bad\nconnections:\n  - to: a\n    rel: counterpiont\n---\n"
 
 
