@@ -85,7 +85,7 @@ def run(self, task):  # this process makes a page slowly, its worker waits for m
         time.sleep(60)
     return real_run(self, task)
 
-def parse(chunk):  # one worker parses slowly, the other is done and waits for more
+def parse(chunk, **options):  # one worker parses slowly, the other is done and waits for more
     if first():
         time.sleep(60)
     return b""
