@@ -780,11 +780,15 @@ def _orphans(wiki: Wiki) -> list[Finding]:
     ]
 
 
-def _names_a_note(resolver: Resolver, name: str) -> bool:
+def _resolver_problem(resolver: Resolver, name: str) -> str | None:
+    """What is wrong with a forecast's ``resolved_by`` as the forecasts page and the graph
+    look it up (an id, a title, an alias, a file's name): it names no note, or two (which the
+    page links neither of); None when it names one."""
     try:
-        return resolver.resolve(name) is not None
-    except ResolveError:  # two notes: said where the link is, not here
-        return True
+        return None if resolver.resolve(name) is not None else "which is no note"
+    except ResolveError as err:
+        return "which " + err.message.partition(": it ")[2] if ": it " in err.message else (
+            "which names more than one note")
 
 
 def _forecasts(wiki: Wiki, today: dt.date, resolver: Resolver) -> list[Finding]:
@@ -800,9 +804,9 @@ def _forecasts(wiki: Wiki, today: dt.date, resolver: Resolver) -> list[Finding]:
                     f"'{field_line('resolved', 'false', note.syntax)}' (and "
                     f"'{field_line('resolved_by', '<note>', note.syntax)}')",
                 ))
-            if f.resolved_by and not _names_a_note(resolver, f.resolved_by):  # as the
-                # forecasts page links it: an id, a title, an alias, a file's name
+            problem = _resolver_problem(resolver, f.resolved_by) if f.resolved_by else None
+            if problem is not None:
                 out.append(Finding(WARNING, "unknown-resolver",
-                                   f"forecast resolved by '{f.resolved_by}', which is no note",
+                                   f"forecast resolved by '{f.resolved_by}', {problem}",
                                    _at(note, line=f.line), "name the resolving note by id"))
     return out

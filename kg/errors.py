@@ -238,7 +238,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "one-way": "a typed connection the other note does not return",
     "orphan": "a note no note links to, that links to none",
     "forecast-due": "a forecast past its date, unresolved",
-    "unknown-resolver": "a forecast resolved by a note that does not exist",
+    "unknown-resolver": "a forecast resolved by a note that does not exist, or by a name two "
+                        "notes have",
     "bad-query": "a saved query (queries/*.rq) that does not parse, or is an update",
 })
 """Every code a :class:`Finding` of ``kg check`` or ``kg build`` can have, with what it

@@ -555,6 +555,20 @@ def test_a_forecast_s_resolver_is_named_as_the_forecasts_page_links_it(write_wik
     assert got == [("unknown-resolver", "f.md:8", "warning")]
 
 
+def test_a_forecast_s_resolver_two_notes_are_called_is_warned_of(write_wiki) -> None:
+    """A ``resolved_by`` two notes answer to: the forecasts page links neither and the graph
+    names neither; kg check had taken it for a note (an ambiguous link is said where the link
+    is, but ``resolved_by`` is none)."""
+    config = write_wiki({
+        "x.md": note("Twin"), "y.md": note("Twin"),
+        "f.md": note("F", "forecasts:\n"
+                          "  - {claim: A, p: 0.6, by: 2026-03-01, resolved: true, "
+                          "resolved_by: Twin}\n")})
+    got = [f for f in check(config).findings if f.code == "unknown-resolver"]
+    assert [(str(f.where), f.message) for f in got] == [
+        ("f.md:6", "forecast resolved by 'Twin', which names x, y")]
+
+
 def test_ambiguous_target_is_an_error(write_wiki) -> None:
     config = write_wiki({"x.md": note("Twin"), "y.md": note("Twin"),
                          "z.md": note("Z", "", "Which [[Twin]]?\n")})
