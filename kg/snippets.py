@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -303,14 +303,14 @@ them."""
 
 
 def tracker_rows(rows: Iterable[tuple[TrackedQuestion, Note | None, int | None]],
-                 helpers: Helpers, wiki: Wiki) -> Markup:
-    """The question tracker's rows: each question, its status, the note asking it and that
+                 helpers: Helpers, wiki: Wiki) -> Iterator[Markup]:
+    """The question tracker's rows, one at a time (the page is written to its file as it
+    renders, 30 MB at 10,000 notes): each question, its status, the note asking it and that
     note's tier, tags and date, its age in days and the notes that answered it (the same
     bytes as a Jinja loop over them, three times quicker)."""
     inline, note_link = helpers["inline"], helpers["note_link"]
     tier_badge, tag_list, date = helpers["tier_badge"], helpers["tag_list"], helpers["date"]
     asking: dict[str, tuple[str, ...]] = {}  # what a row shows of its note, once a note
-    made: list[str] = []
     for order, (tq, note, age) in enumerate(rows):
         question, status = tq.question, tq.status.value
         shown_age = "" if age is None else str(age)
@@ -330,7 +330,7 @@ def tracker_rows(rows: Iterable[tuple[TrackedQuestion, Note | None, int | None]]
                              for nid in tq.answered_by)
         link = note_link(question.note, note.title if note is not None else question.note,
                          note is not None, question.id.split("#", 1)[1])
-        made.append(
+        yield Markup(
             f'    <tr class="question status-{status}" id="{_escaped(slugify(question.id))}" '
             f'data-status="{status}" data-tier="{tier}" data-tags="{tags}" data-date="{day}" '
             f'data-age="{shown_age}" data-note="{title}" data-order="{order}">\n'
@@ -344,7 +344,6 @@ def tracker_rows(rows: Iterable[tuple[TrackedQuestion, Note | None, int | None]]
             f'      <td class="num">{shown_age}</td>\n'
             f"      <td>{answered}</td>\n"
             "    </tr>\n")
-    return Markup("".join(made))
 
 
 def _escaped(text: str) -> str:
@@ -359,19 +358,18 @@ def _json(value: object) -> str:
             .replace("&", "\\u0026").replace("'", "\\u0027"))
 
 
-def angle_sections(notes: Iterable[Note], helpers: Helpers) -> Markup:
-    """Each note's research angles, numbered, each linked to its place in the note (the
-    same bytes as a Jinja loop over them)."""
+def angle_sections(notes: Iterable[Note], helpers: Helpers) -> Iterator[Markup]:
+    """Each note's research angles, numbered, each linked to its place in the note, a note's
+    section at a time (see :func:`tracker_rows`; the same bytes as a Jinja loop over them)."""
     note_link, note_url = helpers["note_link"], helpers["note_url"]
     tier_badge, date, tex, inline = (helpers["tier_badge"], helpers["date"], helpers["tex"],
                                      helpers["inline"])
-    made: list[str] = []
     for note in notes:
         nid = _escaped(note.id)
-        made.append(f'<section class="angle-note" aria-labelledby="a-{nid}">\n'
-                    f'  <h2 id="a-{nid}" class="h3">{note_link(note.id, note.title)} '
-                    f"{tier_badge(note.tier)} {date(note.date)}</h2>\n"
-                    '  <ol class="angles">\n')
+        made = [f'<section class="angle-note" aria-labelledby="a-{nid}">\n'
+                f'  <h2 id="a-{nid}" class="h3">{note_link(note.id, note.title)} '
+                f"{tier_badge(note.tier)} {date(note.date)}</h2>\n"
+                '  <ol class="angles">\n']
         page = note_url(note.id)
         for angle in note.angles:
             text = f" — {inline(angle.text)}" if angle.text else ""
@@ -380,4 +378,4 @@ def angle_sections(notes: Iterable[Note], helpers: Helpers) -> Markup:
             made.append(f'    <li value="{angle.number}"><a class="anchor" href="{href}">'
                         f"<strong>{tex(angle.title)}</strong></a>{text}</li>\n")
         made.append("  </ol>\n</section>\n")
-    return Markup("".join(made))
+        yield Markup("".join(made))

@@ -456,9 +456,10 @@ def test_tracker_rows_and_angles_are_the_jinja_loops_they_replace(
     ours = render(config)
     templates = Path(__file__).parent.parent / "templates"
     questions = (templates / "questions.html").read_text(encoding="utf-8")
-    start, end = questions.index("{{ tracker_rows(rows) }}"), questions.index("  </tbody>")
+    start = questions.index("{% for row in tracker_rows(rows) %}")
+    end = questions.index("  </tbody>")
     angles = (templates / "angles.html").read_text(encoding="utf-8")
-    a_start = angles.index("{{ angle_sections(notes) }}")
+    a_start = angles.index("{% for section in angle_sections(notes) %}")
     a_end = angles.index("{% endblock %}", a_start)
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "questions.html").write_text(
