@@ -132,7 +132,15 @@ def discover_leniently(wiki: Path) -> tuple[Discovery, tuple[Finding, ...]]:
         try:
             with os.scandir(here) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
+        except OSError as err:  # its notes would leave the site without a word
+            reason = err.strerror or str(err)
+            if not prefix:
+                raise NoteError(f"cannot read the wiki folder {wiki}: {reason}",
+                                hint="check the folder's permissions") from None
+            errors.append(Finding(Severity.ERROR, "unreadable",
+                                  f"cannot read the folder: {reason}",
+                                  Location(printable(prefix.rstrip("/"))),
+                                  "check the folder's permissions, or move it out of the wiki"))
             continue
         folders, files = [], []
         for entry in entries:
