@@ -80,9 +80,9 @@ def front_matter(fields: dict[str, Any]) -> str:
 # -- kg new -----------------------------------------------------------------------------------
 
 
-def _refuse_unwritable(values: Iterable[tuple[str, str]]) -> None:
-    """A control character, U+FFFE or U+FFFF in what a note would hold: refused before the
-    note is written, since its front-matter would not parse (it would stop every build)."""
+def _refuse_unwritable(values: Iterable[tuple[str, str]], holder: str = "a note") -> None:
+    """A control character, U+FFFE or U+FFFF in what a note (or ``holder``) would hold:
+    refused before it is written, since it would not parse (it would stop every build)."""
     from kg.discover import printable
     from kg.frontmatter import unwritable
 
@@ -94,7 +94,7 @@ def _refuse_unwritable(values: Iterable[tuple[str, str]]) -> None:
                               hint="type it as UTF-8 (a terminal set to UTF-8: LANG=C.UTF-8)")
         if char is not None:
             raise ConfigError(f"the {what} '{printable(value)}' holds U+{ord(char):04X},"
-                              " which a note cannot hold", hint="leave that character out")
+                              f" which {holder} cannot hold", hint="leave that character out")
 
 
 def parse_connect(spec: str, resolver: Resolver, placeholders: dict[NoteId, Placeholder],
@@ -425,6 +425,9 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
 
     Refuses a folder that has a ``kg.toml``; keeps notes that are already in ``wiki/``.
     """
+    # before anything is written: a title kg.toml cannot hold left a half-made wiki (an
+    # undecodable byte of a Latin-1 terminal), or one whose first build refused it (ESC)
+    _refuse_unwritable([("title", title)], "kg.toml")
     root = root.resolve()
     config_path = root / CONFIG_NAME
     if config_path.exists() or config_path.is_symlink():  # a dangling link: not written

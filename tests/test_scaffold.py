@@ -62,6 +62,26 @@ def test_init_under_a_file_is_an_error_saying_so(tmp_path: Path) -> None:
     assert "cannot make the wiki folder" in result.stderr and "Not a directory" in result.stderr
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="argv as bytes")
+@pytest.mark.parametrize(("title", "said"), [
+    (b"Caf\xe9", b"error: the title 'Caf\\udce9' holds the byte 0xE9, which is not UTF-8"),
+    (b"Lab\x1b]0;x", b"error: the title 'Lab\\x1b]0;x' holds U+001B, which kg.toml cannot hold"),
+])
+def test_init_refuses_a_title_kg_toml_cannot_hold_and_writes_nothing(
+        tmp_path: Path, title: bytes, said: bytes) -> None:
+    """A title typed in a Latin-1 terminal (\\udce9) was a traceback, an empty kg.toml and a
+    wiki/ left behind; one holding ESC, a kg.toml whose first build refused it."""
+    import os
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", "from kg.cli import run; run()", "init",
+                           b"lab", b"--title", title], cwd=tmp_path, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 1 and b"Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0] == said
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_refuses_an_existing_wiki_and_keeps_notes(tmp_path: Path) -> None:
     (tmp_path / "wiki").mkdir()
     (tmp_path / "wiki/mine.md").write_text("# Mine\n", encoding="utf-8")
