@@ -273,7 +273,7 @@ def bucket(key: str, buckets: int) -> int:
 
 def cache_file(config: Config) -> Path:
     """The cache of ``config.wiki``: one file per wiki folder under ``<root>/.kg/cache``."""
-    key = blake2b(str(config.wiki).encode(), digest_size=6).hexdigest()
+    key = blake2b(os.fsencode(config.wiki), digest_size=6).hexdigest()  # any path's bytes
     return config.root / ".kg" / "cache" / f"wiki-{key}.pickle"
 
 

@@ -473,7 +473,7 @@ class Manifest:
 
 def manifest_path(config: Config) -> Path:
     out = str(config.out.resolve())
-    key = blake2b(out.encode(), digest_size=6).hexdigest()
+    key = blake2b(os.fsencode(out), digest_size=6).hexdigest()  # any path's bytes
     return config.root / ".kg" / "cache" / f"site-{key}.json"
 
 
@@ -595,8 +595,8 @@ def write_manifest(config: Config, manifest: Manifest) -> None:
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                       encoding="utf-8")
+        # escaped: a wiki's path may hold a byte that is not UTF-8 (a surrogate here)
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="ascii")
         os.replace(tmp, path)
 
 

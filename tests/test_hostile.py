@@ -525,6 +525,34 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     assert "not valid UTF-8" in str(caught.value)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_wiki_and_a_site_in_folders_whose_names_are_not_utf8(tmp_path: Path) -> None:
+    """A folder named in Latin-1 (an old disk's, or typed in a Latin-1 terminal) reaches
+    Python as a lone surrogate (\\udce9); hashed as text for the cache's and the site's
+    keys, and written in the site's manifest, it made every command a traceback."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    latin = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"caf\xe9")))
+    wiki = latin / "wiki"
+    wiki.mkdir(parents=True)
+    (wiki / "a.md").write_text("# A\nSee [[b]].\n", encoding="utf-8")
+    (wiki / "b.md").write_text("# B\n", encoding="utf-8")
+    site = str(latin / "site")
+
+    def kg(*args: str) -> str:
+        result = CliRunner().invoke(main, [*args, "--wiki", str(wiki)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    assert "Built 2 notes" in kg("build", "--out", site)
+    assert (latin / "site" / "notes" / "b.html").is_file()
+    assert "nothing changed" in kg("build", "--out", site)
+    assert "mentions" in kg("connections", "b")
+    kg("check")
+
+
 def test_hostile_file_names_build_into_safe_pages(tmp_path: Path) -> None:
     names = ["<img src=x onerror=alert(1)>.md", "javascript:alert(1).md",
              "\"onmouseover=alert(1) x.md", "con.txt.md", "日本語.md"]
