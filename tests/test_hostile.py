@@ -553,6 +553,26 @@ def test_a_wiki_and_a_site_in_folders_whose_names_are_not_utf8(tmp_path: Path) -
     kg("check")
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_folder_of_the_wiki_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    """A note in it had been read with its folder's lone surrogate (\\udce9) in its path:
+    \\udce9 written into the graph's kg:sourceFile, and a traceback when its page linked an
+    attachment; a folder of images alone was walked for them likewise."""
+    wiki = written(tmp_path, {"fine.md": NOTE.format(title="y") + "![[pic.png]]\n"})
+    latin = os.path.join(os.fsencode(wiki), b"caf\xe9")
+    os.mkdir(latin)
+    with open(os.path.join(latin, b"pic.png"), "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n")
+    build(make_config(tmp_path))  # its images are none of the wiki's: pic.png is missing
+    assert not (tmp_path / "site" / "files").exists()
+    with open(os.path.join(latin, b"note.md"), "wb") as handle:
+        handle.write(NOTE.format(title="x").encode() + b"![[pic.png]]\n")
+    with pytest.raises(KgError) as caught:
+        build(make_config(tmp_path))
+    assert str(caught.value).endswith("\n  caf\\udce9/note.md: error: a folder of its path has "
+                                      "a name that is not valid UTF-8 (rename the folder)")
+
+
 def test_hostile_file_names_build_into_safe_pages(tmp_path: Path) -> None:
     names = ["<img src=x onerror=alert(1)>.md", "javascript:alert(1).md",
              "\"onmouseover=alert(1) x.md", "con.txt.md", "日本語.md"]
