@@ -74,6 +74,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
     """Every ``*.rq`` in ``folder``, sorted by file name; read once, before rendering."""
+    from kg.discover import printable
+
     if not folder.is_dir():
         return ()
     queries: list[SavedQuery] = []
@@ -90,15 +92,18 @@ def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
                     break
                 continue
             comments.append(line.lstrip("#").strip())
-        title = comments[0] if comments and comments[0] else path.stem.replace("-", " ")
-        slug = base = slugify(path.stem)
+        # a name that is not UTF-8 (caf\xe9.rq: a lone surrogate) is shown escaped, as kg
+        # names such files everywhere, not put into its page as no UTF-8 can hold it
+        name, stem = printable(path.name), printable(path.stem)
+        title = comments[0] if comments and comments[0] else stem.replace("-", " ")
+        slug = base = slugify(stem)
         n = 1
         while slug in taken:
             n += 1
             slug = f"{base}-{n}"
         taken.add(slug)
         description = " ".join(c for c in comments[1:] if c)
-        queries.append(SavedQuery(slug, path.name, title, description, text))
+        queries.append(SavedQuery(slug, name, title, description, text))
     return tuple(queries)
 
 

@@ -573,6 +573,18 @@ def test_a_folder_of_the_wiki_whose_name_is_not_utf8(tmp_path: Path) -> None:
                                       "a name that is not valid UTF-8 (rename the folder)")
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_saved_query_whose_file_name_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
+    """Its name (a lone surrogate, \\udce9) went into its page as it was: a traceback."""
+    wiki = written(tmp_path, {"fine.md": NOTE.format(title="y")})
+    (wiki / "queries").mkdir()
+    with open(os.path.join(os.fsencode(wiki), b"queries", b"caf\xe9.rq"), "wb") as handle:
+        handle.write(b"SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+    build(make_config(tmp_path))
+    page = (tmp_path / "site" / "queries" / "caf-udce9.html").read_text(encoding="utf-8")
+    assert "caf\\udce9.rq" in page and "\ufffd" not in page
+
+
 def test_hostile_file_names_build_into_safe_pages(tmp_path: Path) -> None:
     names = ["<img src=x onerror=alert(1)>.md", "javascript:alert(1).md",
              "\"onmouseover=alert(1) x.md", "con.txt.md", "日本語.md"]
