@@ -65,6 +65,10 @@ def _unshowable(key: str, value: str, file: Path | None) -> ConfigError | None:
     """The error for a shown setting ``key`` holding a character no page or feed may hold."""
     found = _CONTROL.search(value)
     if found is None:
+        undecoded = next((c for c in value if "\udc80" <= c <= "\udcff"), None)
+        if undecoded is not None:  # typed in a Latin-1 terminal (an option's value)
+            return ConfigError(f"{key} holds the byte 0x{ord(undecoded) - 0xDC00:02X}, which is "
+                               "not UTF-8", hint="type it as UTF-8 (LANG=C.UTF-8)")
         return None
     kind = "noncharacter" if found.group() in "\ufffe\uffff" else "control character"
     return ConfigError(f"{key} holds the {kind} U+{ord(found.group()):04X}",

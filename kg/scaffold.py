@@ -167,7 +167,8 @@ def new_note(
         raise ConfigError("the title is empty", hint='kg new "Title of the note"')
     _refuse_unwritable([("title", title), *(("tag", t) for t in tags),
                         *(("alias", a) for a in aliases), *(("--connect", c) for c in connect),
-                        *((("--id", note_id),) if note_id else ())])
+                        *((("--id", note_id),) if note_id else ()),
+                        *((("--type", note_type),) if note_type else ())])
     if tier is not None and not 1 <= tier <= 9:
         raise ConfigError(f"tier {tier} is not a tier", hint="tiers are 1 to 9")
     if not config.wiki.is_dir():

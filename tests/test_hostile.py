@@ -1059,6 +1059,10 @@ def test_a_base_url_option_that_is_no_web_url_is_an_error(tmp_path: Path) -> Non
         load_config(tmp_path).with_options(base_url="javascript:alert(1)//")
     with pytest.raises(ConfigError, match="base URL has a query or a fragment"):
         load_config(tmp_path).with_options(base_url="https://example.org/?page=")
+    # typed in a Latin-1 terminal: a lone surrogate, which had been a traceback as it was
+    # written into the first page
+    with pytest.raises(ConfigError, match="base_url holds the byte 0xE9, which is not UTF-8"):
+        load_config(tmp_path).with_options(base_url="https://example.org/caf\udce9/")
 
 
 def test_a_tag_s_parts_that_are_empty_or_dots_are_left_out_of_it_and_its_iri(

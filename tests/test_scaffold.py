@@ -196,7 +196,7 @@ def test_new_refuses_what_no_note_can_hold(sample_copy: Config, field: str, char
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="argv as bytes")
-@pytest.mark.parametrize("option", [[], ["--alias"], ["--tag"]])
+@pytest.mark.parametrize("option", [[], ["--alias"], ["--tag"], ["--type"]])
 def test_new_refuses_a_name_that_is_not_utf8(sample_copy: Config, option: list[str]) -> None:
     """A name typed in a Latin-1 terminal reaches Python as lone surrogates (\\udce9): the
     note was refused only as it was checked after writing, as if templates/note.md were
