@@ -38,7 +38,7 @@ from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, with
 from kg.cachefile import blake2b, plain_digest
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
-from kg.errors import ConfigError, ResolveError, TemplateError
+from kg.errors import ConfigError, KgError, ResolveError, TemplateError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, shell_title, slugify, tag_name
 from kg.ids import relative_url as link
@@ -684,7 +684,7 @@ class Site:
                 continue  # removed since it was found: the reference shows as written
             key = data_key(f"{rel}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|"
                            f"{st.st_ino}".encode())
-            pages.append(Page(page(site_path(rel)), key, source.read_bytes,
+            pages.append(Page(page(site_path(rel)), key, partial(_read_file, source),
                               partial(_copy_file, source)))
         return pages
 
@@ -1151,7 +1151,23 @@ def folder_of(note: Note) -> str:
 def _copy_file(source: Path, target: Path) -> None:
     import shutil
 
-    shutil.copyfile(source, target)
+    _attachment(source).close()  # readable, or an error naming it
+    shutil.copyfile(source, target)  # by the kernel (sendfile): a video attachment
+
+
+def _read_file(source: Path) -> bytes:
+    with _attachment(source) as read:
+        return read.read()
+
+
+def _attachment(source: Path) -> IO[bytes]:
+    """An attachment opened to be published: one that cannot be read (its permissions) is
+    an error naming it, not the site's ("could not write the site")."""
+    try:
+        return open(source, "rb")
+    except OSError as err:
+        raise KgError(f"cannot read the attachment: {err.strerror or err}", file=source,
+                      hint="check the file's permissions, or remove the reference to it") from None
 
 
 def static_assets(dirs: Sequence[Path] | None = None) -> list[Page]:
