@@ -327,6 +327,15 @@ def render_note(config: Config, fields: dict[str, Any], links: Iterable[Link] = 
         where = getattr(err, "filename", None) or template
         raise ConfigError(f"the note template cannot be rendered: {err}", file=where,
                           line=getattr(err, "lineno", None)) from None
+    except (OSError, UnicodeDecodeError) as err:  # the wiki's own, unreadable or not UTF-8
+        found = next((d / template for d in template_dirs(config) if (d / template).is_file()),
+                     template)
+        decoding = isinstance(err, UnicodeDecodeError)
+        why = (f"it is not UTF-8: byte 0x{err.object[err.start]:02X} at offset {err.start}"
+               if isinstance(err, UnicodeDecodeError) else err.strerror or str(err))
+        raise ConfigError(f"cannot read the note template: {why}", file=found,
+                          hint=f"{'save it as UTF-8' if decoding else 'check its permissions'}"
+                               ", or remove it to use the theme's") from None
     return text
 
 

@@ -114,12 +114,25 @@ def read_templates(dirs: Sequence[Path]) -> tuple[dict[str, str], bool]:
             rel = path.relative_to(folder)
             if not path.is_file() or rel.parts[0] == "assets" or hidden(rel):
                 continue
+            page = folder != theme_dir() and path.suffix in (".html", ".xml")
             try:  # an editor's swap file, an image: not a template
                 sources[rel.as_posix()] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+            except (OSError, UnicodeDecodeError) as err:
+                if page:  # the wiki's own page template: not left for the theme's unsaid
+                    raise _unreadable_template(rel.as_posix(), path, err) from None
                 continue
-            own = own or (folder != theme_dir() and path.suffix in (".html", ".xml"))
+            own = own or page
     return dict(sorted(sources.items())), own
+
+
+def _unreadable_template(name: str, path: Path, err: OSError | UnicodeDecodeError
+                         ) -> TemplateError:
+    if isinstance(err, UnicodeDecodeError):
+        return TemplateError(f"template {name} is not UTF-8: byte 0x{err.object[err.start]:02X} "
+                             f"at offset {err.start}", file=path,
+                             hint="save it as UTF-8, or remove it to use the theme's")
+    return TemplateError(f"cannot read the template {name}: {err.strerror or err}", file=path,
+                         hint="check its permissions, or remove it to use the theme's")
 
 
 _ENVIRONMENT: tuple[dict[str, str], jinja2.Environment] | None = None

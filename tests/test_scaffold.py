@@ -447,6 +447,21 @@ def test_a_broken_template_writes_nothing(write_wiki, tmp_path: Path) -> None:
     assert not (config.wiki / "fresh.md").exists()
 
 
+def test_a_note_template_that_is_not_utf8_is_an_error_naming_it(write_wiki,
+                                                                tmp_path: Path) -> None:
+    """A wiki's templates/note.md saved in Latin-1 had been a traceback of kg new and kg
+    import (a UnicodeDecodeError; a PermissionError for one that cannot be read)."""
+    config = write_wiki({"a.md": "# A\n"})
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates/note.md").write_bytes(b"---\n{{ front_matter }}---\nCaf\xe9\n")
+    with pytest.raises(ConfigError) as err:
+        new_note(config, "Fresh")
+    assert str(err.value) == (
+        f"{tmp_path / 'templates/note.md'}: cannot read the note template: it is not UTF-8: "
+        "byte 0xE9 at offset 29\n  hint: save it as UTF-8, or remove it to use the theme's")
+    assert not (config.wiki / "fresh.md").exists()
+
+
 def test_init_beside_a_gitignore_it_cannot_read_writes_nothing(tmp_path: Path) -> None:
     from kg.errors import ConfigError
     from kg.scaffold import init
