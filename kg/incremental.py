@@ -491,7 +491,7 @@ def read_manifest(config: Config, marker: Path) -> Manifest | None:
     or it describes another build than the one in the folder."""
     try:
         data = json.loads(manifest_path(config).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # JSON nested past the stack: planted
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None

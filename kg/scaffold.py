@@ -483,8 +483,8 @@ def _obsidian_breaks(root: Path) -> bool:
         return False
     try:
         app = json.loads((root / ".obsidian" / "app.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # none yet (Obsidian writes it once a setting changes)
-        return True
+    except (OSError, ValueError, RecursionError):  # none yet (Obsidian writes it once a
+        return True  # setting changes); nested past the stack
     return not (isinstance(app, dict) and app.get("strictLineBreaks") is True)
 
 
