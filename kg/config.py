@@ -136,6 +136,12 @@ def load_config(root: Path | None = None) -> Config:
             at = re.search(r"\(at line (\d+), column \d+\)", str(err))
             raise ConfigError(f"cannot read {CONFIG_NAME}: {err}", file=path,
                               line=int(at.group(1)) if at else None) from None
+        except (ValueError, RecursionError) as err:  # a number of 5,000 digits; [[[[… nested
+            deep = isinstance(err, RecursionError)
+            raise ConfigError(f"cannot read {CONFIG_NAME}: " + (
+                "it is nested too deeply" if deep else "it holds a number too long to read"),
+                file=path, hint="remove the value nested so deeply (kg's settings are at most "
+                "a table in [kg])" if deep else "remove the number of so many digits") from None
     section = data.get("kg", data)
     if not isinstance(section, dict):
         raise ConfigError("[kg] must be a table", file=path)

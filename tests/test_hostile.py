@@ -1001,6 +1001,25 @@ def test_an_error_of_kg_toml_names_its_line(tmp_path: Path, text: str | bytes, l
     assert str(caught.value).startswith(f"{tmp_path / 'kg.toml'}:{line}: ")
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "it is nested too deeply"),
+    ("{a = " * 5_000 + "1" + "}" * 5_000, "it is nested too deeply"),
+    ("1" * 5_000, "it holds a number too long to read"),
+])
+def test_a_kg_toml_nested_past_the_stack_or_of_a_huge_number_is_an_error(
+        tmp_path: Path, value: str, message: str) -> None:
+    """Python's TOML reader recurses, and reads an integer of any length: each had been a
+    traceback (RecursionError, ValueError) of every command."""
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_text(f'[kg]\ntitle = "T"\nquery_seconds = {value}\n',
+                                      encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path / 'kg.toml'}: cannot read kg.toml: "
+                                        f"{message}\n  hint: remove the ")
+
+
 @pytest.mark.parametrize(("setting", "line", "message"), [
     ("tiers = 5", 4, "tiers must be a table"),
     ('base_iri = "not an iri"', 4, "base_iri must be an http(s) IRI"),
