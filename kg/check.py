@@ -160,7 +160,7 @@ def _saved_queries(config: Config) -> list[Finding]:
 
     out: list[Finding] = []
     for query in load_queries(config.wiki / "queries"):
-        problem = parse_problem(query, config.base_iri)
+        problem = parse_problem(query, config.base_iri, config.query_seconds)
         if problem is not None:
             out.append(Finding(WARNING, "bad-query", problem.message,
                                Location(f"queries/{query.file}", problem.line), problem.hint))
