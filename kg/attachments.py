@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import stat
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -143,9 +144,18 @@ class Attachments:
                 for name in sorted(files):
                     rel = name if prefix == "." else f"{prefix}/{name}"
                     if (kind(name) and not name.startswith(".") and name.isprintable()
-                            and not os.path.islink(os.path.join(top, name))):
+                            and _regular(os.path.join(top, name))):
                         self._by_name.setdefault(file_key(name), []).append(rel)
         return self._by_name
+
+
+def _regular(path: str) -> bool:
+    """Whether ``path`` is a regular file, not reached through a symlink: a named pipe
+    called ``x.png`` (copying it waits for a writer, or fails) or a link is none."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _linked(wiki: Path, rel: str) -> bool:

@@ -274,8 +274,8 @@ def bucket(key: str, buckets: int) -> int:
 def cache_file(config: Config) -> Path:
     """The cache of ``config.wiki``: one file per wiki folder under ``<root>/.kg/cache``,
     and per way of reading its links (a Dendron vault's records are other records)."""
-    key = blake2b((str(config.wiki) + ("|label-first" if config.label_first else "")).encode(),
-                  digest_size=6).hexdigest()
+    named = os.fsencode(config.wiki) + (b"|label-first" if config.label_first else b"")
+    key = blake2b(named, digest_size=6).hexdigest()  # any path's bytes
     return config.root / ".kg" / "cache" / f"wiki-{key}.pickle"
 
 

@@ -130,7 +130,8 @@ def collect_leniently(config: Config) -> tuple[Wiki, list[Note], int, list[Findi
     found, misnamed = discover_leniently(config.wiki)
     findings = [*misnamed, *found.warnings]
     named = {file.rel for file in found.files}
-    unnamed = {f.where.file for f in misnamed if f.where} - named  # a file kept out, no id
+    unnamed = {f.where.file for f in misnamed  # a file kept out, no id (not a folder)
+               if f.where and f.code != "unreadable"} - named
     notes: list[Note] = []
     for file in found.files:
         try:
@@ -160,7 +161,7 @@ def _saved_queries(config: Config) -> list[Finding]:
 
     out: list[Finding] = []
     for query in load_queries(config.wiki / "queries"):
-        problem = parse_problem(query, config.base_iri)
+        problem = parse_problem(query, config.base_iri, config.query_seconds)
         if problem is not None:
             out.append(Finding(WARNING, "bad-query", problem.message,
                                Location(f"queries/{query.file}", problem.line), problem.hint))

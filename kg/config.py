@@ -103,6 +103,10 @@ def _unshowable(key: str, value: str, file: Path | None) -> ConfigError | None:
     """The error for a shown setting ``key`` holding a character no page or feed may hold."""
     found = _CONTROL.search(value)
     if found is None:
+        undecoded = next((c for c in value if "\udc80" <= c <= "\udcff"), None)
+        if undecoded is not None:  # typed in a Latin-1 terminal (an option's value)
+            return ConfigError(f"{key} holds the byte 0x{ord(undecoded) - 0xDC00:02X}, which is "
+                               "not UTF-8", hint="type it as UTF-8 (LANG=C.UTF-8)")
         return None
     kind = "noncharacter" if found.group() in "\ufffe\uffff" else "control character"
     return ConfigError(f"{key} holds the {kind} U+{ord(found.group()):04X}",
@@ -170,6 +174,12 @@ def load_config(root: Path | None = None) -> Config:
             at = re.search(r"\(at line (\d+), column \d+\)", str(err))
             raise ConfigError(f"cannot read {CONFIG_NAME}: {err}", file=path,
                               line=int(at.group(1)) if at else None) from None
+        except (ValueError, RecursionError) as err:  # a number of 5,000 digits; [[[[… nested
+            deep = isinstance(err, RecursionError)
+            raise ConfigError(f"cannot read {CONFIG_NAME}: " + (
+                "it is nested too deeply" if deep else "it holds a number too long to read"),
+                file=path, hint="remove the value nested so deeply (kg's settings are at most "
+                "a table in [kg])" if deep else "remove the number of so many digits") from None
     section = data.get("kg", data)
     if not isinstance(section, dict):
         raise ConfigError("[kg] must be a table", file=path)

@@ -132,7 +132,15 @@ def discover_leniently(wiki: Path) -> tuple[Discovery, tuple[Finding, ...]]:
         try:
             with os.scandir(here) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
+        except OSError as err:  # its notes would leave the site without a word
+            reason = err.strerror or str(err)
+            if not prefix:
+                raise NoteError(f"cannot read the wiki folder {wiki}: {reason}",
+                                hint="check the folder's permissions") from None
+            errors.append(Finding(Severity.ERROR, "unreadable",
+                                  f"cannot read the folder: {reason}",
+                                  Location(printable(prefix.rstrip("/"))),
+                                  "check the folder's permissions, or move it out of the wiki"))
             continue
         folders, files = [], []
         for entry in entries:
@@ -168,7 +176,7 @@ def discover_leniently(wiki: Path) -> tuple[Discovery, tuple[Finding, ...]]:
                                         "skipped: not a regular file", Location(rel),
                                         "make it a note file, or rename it not to end in .md"))
                 continue
-            nid = _id_of(name, rel, errors)
+            nid = _id_of(name, rel, errors) if _utf8(prefix) else _in_undecodable(rel, errors)
             if nid is not None:
                 claims.setdefault(nid, []).append(NoteFile(nid, path, rel))
         stack += reversed(folders)
@@ -192,7 +200,7 @@ def walk_folders(wiki: Path) -> Iterator[tuple[str, list[str]]]:
     for top, subfolders, files in os.walk(wiki):
         rel = os.path.relpath(top, wiki).replace(os.sep, "/")
         prefix = "" if rel == "." else f"{rel}/"
-        subfolders[:] = sorted(f for f in subfolders if not skipped_folder(f)
+        subfolders[:] = sorted(f for f in subfolders if not skipped_folder(f) and _utf8(f)
                                and f"{prefix}{f}".casefold() not in templates)
         yield top, files
 
@@ -268,10 +276,26 @@ def _is(test: Callable[[], bool]) -> bool:
         return False
 
 
-def _id_of(name: str, rel: str, errors: list[Finding]) -> NoteId | None:
+def _utf8(name: str) -> bool:
+    """Whether a name read from the disk is UTF-8 (a byte that is not reaches Python as a
+    lone surrogate, \\udce9, which no page, IRI or cache key can hold)."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _in_undecodable(rel: str, errors: list[Finding]) -> NoteId | None:
+    """No id, and the error, of a note in a folder whose name is not UTF-8 (a Latin-1
+    disk's)."""
+    errors.append(Finding(Severity.ERROR, "bad-id", "a folder of its path has a name that is "
+                          "not valid UTF-8", Location(rel), "rename the folder"))
+    return None
+
+
+def _id_of(name: str, rel: str, errors: list[Finding]) -> NoteId | None:
+    if not _utf8(name):
         errors.append(Finding(Severity.ERROR, "bad-id", "the file name is not valid UTF-8",
                               Location(rel), "rename the file"))
         return None

@@ -154,8 +154,13 @@ class LeftOut:
         :func:`kg.cache.load_notes` raise it: the names first (nothing is parsed before they
         are ids), then the notes with the ambiguous links of the others, then the links."""
         if self.names:
-            return BuildFailed(f"{len(self.names)} note file name(s) cannot be ids",
-                               findings=self.names)
+            folders = sum(f.code == "unreadable" for f in self.names)
+            said = [f"{len(self.names) - folders} note file name(s) cannot be ids"] * (
+                folders < len(self.names))
+            if folders:
+                said.append(f"{folders} folder{'' if folders == 1 else 's'} of the wiki "
+                            f"cannot be read")
+            return BuildFailed(" and ".join(said), findings=self.names)
         if self.notes:
             errors = (*self.notes, *self.links)
             return BuildFailed(notes_have_errors(errors), findings=errors)
@@ -168,12 +173,17 @@ class LeftOut:
         """What a query says on standard error before it answers without them: how many
         notes and links, and each one's finding (file:line: what is wrong)."""
         parts = []
-        if self.files:
-            parts.append(f"{self.files} note{'' if self.files == 1 else 's'} with errors")
+        folders = sum(f.code == "unreadable" for f in self.names)
+        files = files_of((*(f for f in self.names if f.code != "unreadable"), *self.notes))
+        if files:
+            parts.append(f"{files} note{'' if files == 1 else 's'} with errors")
+        if folders:
+            parts.append(f"the notes of {folders} folder{'' if folders == 1 else 's'} "
+                         "that cannot be read")
         if self.links:
             links = len(self.links)
             parts.append(f"{links} ambiguous link{'' if links == 1 else 's'}")
-        them = "it is" if self.files + len(self.links) == 1 else "they are"
+        them = "it is" if files + folders + len(self.links) == 1 else "they are"
         head = (f"warning: {' and '.join(parts)} left out of the answer "
                 f"(`kg build` fails until {them} fixed):")
         return "\n".join([head, *(f"  {f}" for f in self.findings)])
@@ -196,7 +206,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "bad-id": "a note file whose name gives no id (no letters or digits, a reserved or "
               "undecodable name, a control character)",
     "duplicate-id": "two note files whose names give one id",
-    "unreadable": "a note file that cannot be opened",
+    "unreadable": "a note file, or a folder of the wiki, that cannot be opened",
     "bad-note": "a note that cannot be read (its encoding, its front-matter)",
     "unknown-relation": "a connection's rel: that is no relation",
     "ambiguous-target": "a link or connection that names more than one note",

@@ -474,7 +474,7 @@ class Manifest:
 
 def manifest_path(config: Config) -> Path:
     out = str(config.out.resolve())
-    key = blake2b(out.encode(), digest_size=6).hexdigest()
+    key = blake2b(os.fsencode(out), digest_size=6).hexdigest()  # any path's bytes
     return config.root / ".kg" / "cache" / f"site-{key}.json"
 
 
@@ -492,7 +492,7 @@ def read_manifest(config: Config, marker: Path) -> Manifest | None:
     or it describes another build than the one in the folder."""
     try:
         data = json.loads(manifest_path(config).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # JSON nested past the stack: planted
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
@@ -596,8 +596,8 @@ def write_manifest(config: Config, manifest: Manifest) -> None:
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                       encoding="utf-8")
+        # escaped: a wiki's path may hold a byte that is not UTF-8 (a surrogate here)
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="ascii")
         os.replace(tmp, path)
 
 

@@ -121,7 +121,7 @@ def read_state(path: Path, endpoint: str) -> dict[str, str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, RecursionError) as err:  # JSON nested past the stack
         raise ConfigError(f"cannot read the push state: {err}", file=path,
                           hint="delete the file; the next push then sends every graph") from None
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
@@ -143,7 +143,7 @@ def write_state(path: Path, endpoint: str, graphs: Mapping[str, str]) -> None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             data = {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         data = {}
     endpoints = data.get("endpoints") if isinstance(data.get("endpoints"), dict) else {}
     assert isinstance(endpoints, dict)

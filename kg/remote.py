@@ -301,15 +301,18 @@ class Store:
     def results(self, query: str) -> dict[str, Any]:
         """The SPARQL JSON results of a SELECT or ASK query."""
         kind, data = self._post(query, JSON_RESULTS)
+        return self._parsed(data, kind)
+
+    def _parsed(self, data: bytes, kind: str) -> dict[str, Any]:
         try:
             parsed = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # nested past the stack
             raise StoreError(f"{self.url} did not answer with SPARQL JSON results "
                              f"(Content-Type: {kind or 'none'})",
                              hint="is --endpoint the store's query URL?") from None
-        if not isinstance(parsed, dict):
+        if not _well_formed(parsed):  # a proxy's, or a store's of its own making
             raise StoreError(f"{self.url} answered with something other than SPARQL results")
-        return parsed
+        return parsed  # type: ignore[no-any-return]
 
     def select(self, query: str) -> list[Binding]:
         bindings = self.results(query).get("results", {}).get("bindings", [])
@@ -318,10 +321,28 @@ class Store:
     def graph(self, query: str) -> str:
         """The N-Triples of a CONSTRUCT or DESCRIBE query."""
         kind, data = self._post(query, GRAPH_RESULTS)
-        text = data.decode("utf-8", "replace")
         if "json" in kind:  # a store that answers a graph as s/p/o bindings
-            return _bindings_to_ntriples(json.loads(text))
-        return text
+            return _bindings_to_ntriples(self._parsed(data, kind))
+        return data.decode("utf-8", "replace")
+
+
+def _well_formed(parsed: object) -> bool:
+    """Whether ``parsed`` has the shape of SPARQL JSON results, as what reads them expects
+    it: a boolean, or ``head.vars`` (if any) of names and ``results.bindings`` of mappings
+    of names to terms, each a mapping of text (``type``, ``value``, ``datatype``…)."""
+    if not isinstance(parsed, dict):
+        return False
+    if "boolean" in parsed:
+        return isinstance(parsed["boolean"], bool)
+    head, results = parsed.get("head", {}), parsed.get("results", {})
+    if not isinstance(head, dict) or not isinstance(results, dict):
+        return False
+    names, bindings = head.get("vars", []), results.get("bindings", [])
+    return (isinstance(names, list) and all(isinstance(n, str) for n in names)
+            and isinstance(bindings, list)
+            and all(isinstance(b, dict) and all(
+                isinstance(t, dict) and all(isinstance(v, str) for v in t.values())
+                for t in b.values()) for b in bindings))
 
 
 def _bindings_to_ntriples(results: Mapping[str, Any]) -> str:

@@ -74,6 +74,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
     """Every ``*.rq`` in ``folder``, sorted by file name; read once, before rendering."""
+    from kg.discover import printable
+
     if not folder.is_dir():
         return ()
     queries: list[SavedQuery] = []
@@ -90,15 +92,18 @@ def load_queries(folder: Path) -> tuple[SavedQuery, ...]:
                     break
                 continue
             comments.append(line.lstrip("#").strip())
-        title = comments[0] if comments and comments[0] else path.stem.replace("-", " ")
-        slug = base = slugify(path.stem)
+        # a name that is not UTF-8 (caf\xe9.rq: a lone surrogate) is shown escaped, as kg
+        # names such files everywhere, not put into its page as no UTF-8 can hold it
+        name, stem = printable(path.name), printable(path.stem)
+        title = comments[0] if comments and comments[0] else stem.replace("-", " ")
+        slug = base = slugify(stem)
         n = 1
         while slug in taken:
             n += 1
             slug = f"{base}-{n}"
         taken.add(slug)
         description = " ".join(c for c in comments[1:] if c)
-        queries.append(SavedQuery(slug, path.name, title, description, text))
+        queries.append(SavedQuery(slug, name, title, description, text))
     return tuple(queries)
 
 
@@ -106,23 +111,44 @@ SAVED = "kg build runs saved"
 """Who refuses an update among the saved queries, in its error."""
 
 
-def parse_problem(query: SavedQuery, base_iri: str) -> KgError | None:
+def parse_problem(query: SavedQuery, base_iri: str, seconds: float = 30) -> KgError | None:
     """Why ``query`` cannot run, found by parsing it, never by running it: it is an update,
     or it does not parse (at the line at fault, in the parser's words). A query that asks
     another endpoint is not parsed (Oxigraph would ask it for an ASK); a build does not run
-    it either, and its page says so."""
-    import pyoxigraph
-
-    from kg.sparql import nesting_error, prefixes, syntax_error, update_error
+    it either, and its page says so. It is parsed in a forked child stopped after
+    ``seconds`` (:func:`kg.workers.within`), as a build runs it: Oxigraph's parser and
+    planner take minutes over a path or a join of a thousand steps, and overflow their
+    stack (a segmentation fault) over a chain of thousands of ``||``, UNION, MINUS or BIND
+    that a shared wiki's query may hold."""
+    from kg.sparql import QueryError, nesting_error, prefixes, syntax_error, update_error
+    from kg.workers import TimedOut, within
 
     update = update_error(query.text, runner=SAVED) or nesting_error(query.text, query.file)
     if update is not None or calls_out(query.text):
         return update
     known = prefixes(base_iri)
+    try:
+        said = within(seconds, partial(_parsed, query.text, known))
+    except TimedOut:
+        return QueryError(f"Oxigraph did not finish reading the query in {seconds:g} s "
+                          "(query_seconds in kg.toml)", line=1,
+                          hint="write it with fewer steps (a long property path, a join of "
+                               "hundreds of patterns); a build stops it likewise")
+    except RuntimeError:  # the child died: Oxigraph's stack overflowed
+        return QueryError("the query crashed Oxigraph's parser (a chain of thousands of "
+                          "operators overflows its stack)", line=1,
+                          hint="write it with fewer terms: VALUES or IN for a list of values")
+    return None if said is None else syntax_error(SyntaxError(said), query.text, known, 0)
+
+
+def _parsed(text: str, known: dict[str, str]) -> str | None:
+    """Oxigraph's syntax error of ``text`` (run in a child process), or None."""
+    import pyoxigraph
+
     try:  # on an empty store; solutions are computed as they are read, and none is
-        pyoxigraph.Store().query(query.text, prefixes=known)
+        pyoxigraph.Store().query(text, prefixes=known)
     except SyntaxError as err:
-        return syntax_error(err, query.text, known, 0)
+        return str(err)
     except (OSError, ValueError, TypeError, RuntimeError):
         return None  # not the text's fault: the build's run says what it is
     return None

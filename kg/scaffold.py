@@ -80,9 +80,9 @@ def front_matter(fields: dict[str, Any]) -> str:
 # -- kg new -----------------------------------------------------------------------------------
 
 
-def _refuse_unwritable(values: Iterable[tuple[str, str]]) -> None:
-    """A control character, U+FFFE or U+FFFF in what a note would hold: refused before the
-    note is written, since its front-matter would not parse (it would stop every build)."""
+def _refuse_unwritable(values: Iterable[tuple[str, str]], holder: str = "a note") -> None:
+    """A control character, U+FFFE or U+FFFF in what a note (or ``holder``) would hold:
+    refused before it is written, since it would not parse (it would stop every build)."""
     from kg.discover import printable
     from kg.frontmatter import unwritable
 
@@ -94,7 +94,7 @@ def _refuse_unwritable(values: Iterable[tuple[str, str]]) -> None:
                               hint="type it as UTF-8 (a terminal set to UTF-8: LANG=C.UTF-8)")
         if char is not None:
             raise ConfigError(f"the {what} '{printable(value)}' holds U+{ord(char):04X},"
-                              " which a note cannot hold", hint="leave that character out")
+                              f" which {holder} cannot hold", hint="leave that character out")
 
 
 def parse_connect(spec: str, resolver: Resolver, placeholders: dict[NoteId, Placeholder],
@@ -167,7 +167,8 @@ def new_note(
         raise ConfigError("the title is empty", hint='kg new "Title of the note"')
     _refuse_unwritable([("title", title), *(("tag", t) for t in tags),
                         *(("alias", a) for a in aliases), *(("--connect", c) for c in connect),
-                        *((("--id", note_id),) if note_id else ())])
+                        *((("--id", note_id),) if note_id else ()),
+                        *((("--type", note_type),) if note_type else ())])
     if tier is not None and not 1 <= tier <= 9:
         raise ConfigError(f"tier {tier} is not a tier", hint="tiers are 1 to 9")
     if not config.wiki.is_dir():
@@ -326,6 +327,15 @@ def render_note(config: Config, fields: dict[str, Any], links: Iterable[Link] = 
         where = getattr(err, "filename", None) or template
         raise ConfigError(f"the note template cannot be rendered: {err}", file=where,
                           line=getattr(err, "lineno", None)) from None
+    except (OSError, UnicodeDecodeError) as err:  # the wiki's own, unreadable or not UTF-8
+        found = next((d / template for d in template_dirs(config) if (d / template).is_file()),
+                     template)
+        decoding = isinstance(err, UnicodeDecodeError)
+        why = (f"it is not UTF-8: byte 0x{err.object[err.start]:02X} at offset {err.start}"
+               if isinstance(err, UnicodeDecodeError) else err.strerror or str(err))
+        raise ConfigError(f"cannot read the note template: {why}", file=found,
+                          hint=f"{'save it as UTF-8' if decoding else 'check its permissions'}"
+                               ", or remove it to use the theme's") from None
     return text
 
 
@@ -425,6 +435,9 @@ def init(root: Path, *, title: str = "Knowledge graph", today: dt.date | None = 
 
     Refuses a folder that has a ``kg.toml``; keeps notes that are already in ``wiki/``.
     """
+    # before anything is written: a title kg.toml cannot hold left a half-made wiki (an
+    # undecodable byte of a Latin-1 terminal), or one whose first build refused it (ESC)
+    _refuse_unwritable([("title", title)], "kg.toml")
     root = root.resolve()
     config_path = root / CONFIG_NAME
     if config_path.exists() or config_path.is_symlink():  # a dangling link: not written
@@ -471,8 +484,8 @@ def _obsidian_breaks(root: Path) -> bool:
         return False
     try:
         app = json.loads((root / ".obsidian" / "app.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # none yet (Obsidian writes it once a setting changes)
-        return True
+    except (OSError, ValueError, RecursionError):  # none yet (Obsidian writes it once a
+        return True  # setting changes); nested past the stack
     return not (isinstance(app, dict) and app.get("strictLineBreaks") is True)
 
 

@@ -39,7 +39,7 @@ from kg.body import MD_LINK, from_folder, note_link_target, parse_wikilink, with
 from kg.cachefile import blake2b, plain_digest
 from kg.config import Config, epoch_date
 from kg.depends import Kept, Plan, Reads, Trace, lookup_names, name_table, node_facts, plan
-from kg.errors import ConfigError, ResolveError, TemplateError
+from kg.errors import ConfigError, KgError, ResolveError, TemplateError
 from kg.graphview import GraphBuilder
 from kg.ids import NoteId, PagePath, note_page, page, shell_title, slugify, tag_name
 from kg.ids import relative_url as link
@@ -126,12 +126,25 @@ def read_templates(dirs: Sequence[Path]) -> tuple[dict[str, str], bool]:
             rel = path.relative_to(folder)
             if not path.is_file() or rel.parts[0] == "assets" or hidden(rel):
                 continue
+            page = folder != theme_dir() and path.suffix in (".html", ".xml")
             try:  # an editor's swap file, an image: not a template
                 sources[rel.as_posix()] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+            except (OSError, UnicodeDecodeError) as err:
+                if page:  # the wiki's own page template: not left for the theme's unsaid
+                    raise _unreadable_template(rel.as_posix(), path, err) from None
                 continue
-            own = own or (folder != theme_dir() and path.suffix in (".html", ".xml"))
+            own = own or page
     return dict(sorted(sources.items())), own
+
+
+def _unreadable_template(name: str, path: Path, err: OSError | UnicodeDecodeError
+                         ) -> TemplateError:
+    if isinstance(err, UnicodeDecodeError):
+        return TemplateError(f"template {name} is not UTF-8: byte 0x{err.object[err.start]:02X} "
+                             f"at offset {err.start}", file=path,
+                             hint="save it as UTF-8, or remove it to use the theme's")
+    return TemplateError(f"cannot read the template {name}: {err.strerror or err}", file=path,
+                         hint="check its permissions, or remove it to use the theme's")
 
 
 _ENVIRONMENT: tuple[dict[str, str], jinja2.Environment] | None = None
@@ -723,7 +736,7 @@ class Site:
                 continue  # removed since it was found: the reference shows as written
             key = data_key(f"{rel}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|"
                            f"{st.st_ino}".encode())
-            pages.append(Page(page(site_path(rel)), key, source.read_bytes,
+            pages.append(Page(page(site_path(rel)), key, partial(_read_file, source),
                               partial(_copy_file, source)))
         return pages
 
@@ -1195,7 +1208,23 @@ def folder_of(note: Note) -> str:
 def _copy_file(source: Path, target: Path) -> None:
     import shutil
 
-    shutil.copyfile(source, target)
+    _attachment(source).close()  # readable, or an error naming it
+    shutil.copyfile(source, target)  # by the kernel (sendfile): a video attachment
+
+
+def _read_file(source: Path) -> bytes:
+    with _attachment(source) as read:
+        return read.read()
+
+
+def _attachment(source: Path) -> IO[bytes]:
+    """An attachment opened to be published: one that cannot be read (its permissions) is
+    an error naming it, not the site's ("could not write the site")."""
+    try:
+        return open(source, "rb")
+    except OSError as err:
+        raise KgError(f"cannot read the attachment: {err.strerror or err}", file=source,
+                      hint="check the file's permissions, or remove the reference to it") from None
 
 
 def static_assets(dirs: Sequence[Path] | None = None) -> list[Page]:

@@ -111,7 +111,18 @@ def prologue(base_iri: str) -> str:
 
 def read_query(text_or_file: str) -> str:
     """The query text: the argument itself, the file it names (``.rq``/``.sparql``), or
-    for ``-``, standard input."""
+    for ``-``, standard input; one holding a byte that is not UTF-8 (typed in a Latin-1
+    terminal, piped from a Latin-1 file) is refused, naming it."""
+    text = _query_text(text_or_file)
+    undecoded = next((c for c in text if "\udc80" <= c <= "\udcff"), None)
+    if undecoded is not None:
+        raise QueryError(f"the query holds the byte 0x{ord(undecoded) - 0xDC00:02X}, which is "
+                         "not UTF-8", file="-" if text_or_file == "-" else None,
+                         hint="type or save the query as UTF-8")
+    return text
+
+
+def _query_text(text_or_file: str) -> str:
     if text_or_file == "-":
         import sys
 

@@ -158,3 +158,41 @@ def test_a_reference_style_image_is_published_too(write_wiki) -> None:
     img = parse_html(body(config, "note")).select_one("main img")
     assert img.attrs["src"] == "../files/img/plot.png" and img.attrs["alt"] == "the plot"
     assert files(config) == {"files/img/plot.png": PNG}
+
+
+def test_a_named_pipe_named_like_an_image_is_no_attachment(write_wiki) -> None:
+    """Found by its bare name in a folder below, a pipe ``pics/live.png`` had been taken for
+    the image: the build failed "could not write the site: ... is a named pipe" (check free
+    space and permissions), and kg check had found nothing wrong."""
+    from kg.check import check
+
+    config = write_wiki({"a.md": "# A\nLive: ![[live.png]]\n", "pics/still.png": PNG})
+    os.mkfifo(config.wiki / "pics" / "live.png")
+    build(config)
+    assert "![[live.png]]" in body(config, "a") and files(config) == {}
+    assert [f.code for f in check(config).findings if f.code.endswith("attachment")] == [
+        "missing-attachment"]
+
+
+def test_an_attachment_that_cannot_be_read_is_an_error_naming_it(
+        write_wiki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It had been said as the site's: "could not write the site: [Errno 13] Permission
+    denied: …/pic.png (check free space and permissions)"."""
+    import kg.site
+    from kg.errors import KgError
+
+    config = write_wiki({"a.md": "# A\n![[pic.png]]\n", "pic.png": PNG})
+    locked = str(config.wiki / "pic.png")
+
+    def opening(path: object, *args: object, **kwargs: object) -> object:
+        if str(path) == locked:  # as chmod 000 makes it for anyone but root
+            raise PermissionError(13, "Permission denied", locked)
+        return open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(kg.site, "open", opening, raising=False)
+    with pytest.raises(KgError) as failed:
+        build(config)
+    assert str(failed.value) == (f"{locked}: cannot read the attachment: Permission denied\n"
+                                 "  hint: check the file's permissions, or remove the "
+                                 "reference to it")
+    assert not config.out.exists()

@@ -619,6 +619,26 @@ def test_a_wiki_s_own_template_that_fails_is_an_error_naming_it(write_wiki, tmp_
     assert snapshot(config.out) == before
 
 
+def test_a_wiki_s_own_template_that_is_not_utf8_is_an_error_not_the_theme_s(
+        write_wiki, tmp_path) -> None:
+    """A page template of the wiki's own that did not decode (saved in Latin-1), or could not
+    be read, was left out without a word: the site was built with the theme's instead."""
+    from kg.errors import TemplateError
+
+    config = write_wiki(GOOD)
+    build(config)
+    before = snapshot(config.out)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "note.html").write_bytes(
+        b'{% extends "base.html" %}{% block main %}Caf\xe9{% endblock %}')
+    with pytest.raises(TemplateError) as caught:
+        build(config)
+    assert str(caught.value) == (
+        f"{tmp_path / 'templates' / 'note.html'}: template note.html is not UTF-8: byte 0xE9 "
+        "at offset 44\n  hint: save it as UTF-8, or remove it to use the theme's")
+    assert snapshot(config.out) == before
+
+
 def test_a_python_error_under_kg_s_own_theme_is_kg_s_with_its_traceback(
         write_wiki, monkeypatch) -> None:
     """Without templates of the wiki's own, a Python error while rendering is kg's bug: it

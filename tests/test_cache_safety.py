@@ -101,3 +101,36 @@ def test_a_planted_cache_file_is_rebuilt_not_run(tmp_path: Path) -> None:
     wiki = load_wiki_cached(sample_config)
     assert "import-ai-455" in wiki.notes
     assert not marker.exists()
+
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+"""JSON nested past Python's stack: ``json.loads`` raises RecursionError, no ValueError."""
+
+
+def test_planted_json_nested_past_the_stack_is_a_damaged_file_not_a_traceback(
+        write_wiki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The site's manifest beside the cache, the push state and a vault's
+    .obsidian/app.json are read as JSON; nested past the stack, each had been a traceback of
+    kg build, kg push and kg init."""
+    from kg.build import build
+    from kg.errors import ConfigError
+    from kg.incremental import manifest_path
+    from kg.push import read_state, write_state
+    from kg.scaffold import init
+
+    config = write_wiki({"a.md": "# A\n"})
+    build(config)
+    manifest_path(config).write_text(DEEP_JSON, encoding="utf-8")
+    (config.wiki / "a.md").write_text("# A\nEdited.\n", encoding="utf-8")
+    assert build(config).rendered == build(config, full=True).rendered  # made again, whole
+    state = tmp_path / ".kg" / "push-state.json"
+    state.write_text(DEEP_JSON, encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot read the push state"):
+        read_state(state, "http://127.0.0.1:7878/store")
+    write_state(state, "http://127.0.0.1:7878/store", {"g": "h"})  # replaced, as damaged
+    assert read_state(state, "http://127.0.0.1:7878/store") == {"g": "h"}
+    vault = tmp_path / "vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    (vault / ".obsidian" / "app.json").write_text(DEEP_JSON, encoding="utf-8")
+    init(vault)
+    assert "line_breaks = true" in (vault / "kg.toml").read_text(encoding="utf-8")

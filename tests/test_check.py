@@ -811,6 +811,27 @@ def test_a_saved_query_nested_too_deep_is_a_warning_not_a_crash(write_wiki) -> N
                       "the query nests more than 256 deep")]
 
 
+def test_a_saved_query_oxigraph_cannot_read_is_a_warning_not_a_crash_or_a_hang(
+        write_wiki) -> None:
+    """A flat chain of 10,000 ``||`` overflows Oxigraph's stack: kg check, which parsed
+    saved queries in its own process, died of a segmentation fault with nothing said; a
+    property path of 3,000 steps kept it reading for minutes."""
+    from dataclasses import replace
+
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\nx\n",
+        "queries/chain.rq": "SELECT * WHERE { ?s ?p ?o FILTER("
+                            + " || ".join(["?o = 1"] * 10_000) + ") }\n",
+        "queries/path.rq": "SELECT * WHERE { ?s <a:b>" + "/<a:b>" * 3_000 + " ?o }\n",
+        "queries/fine.rq": "SELECT * WHERE { ?s ?p ?o }\n"})
+    found = [(str(f.where), f.message.split(" (")[0])
+             for f in check(replace(config, query_seconds=2)).findings
+             if f.code == "bad-query"]
+    assert found == [
+        ("queries/chain.rq:1", "the query crashed Oxigraph's parser"),
+        ("queries/path.rq:1", "Oxigraph did not finish reading the query in 2 s")]
+
+
 def test_a_table_aligns_wide_characters_and_shows_a_tab_escaped() -> None:
     from kg.formats import table
 

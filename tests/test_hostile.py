@@ -525,6 +525,66 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     assert "not valid UTF-8" in str(caught.value)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_wiki_and_a_site_in_folders_whose_names_are_not_utf8(tmp_path: Path) -> None:
+    """A folder named in Latin-1 (an old disk's, or typed in a Latin-1 terminal) reaches
+    Python as a lone surrogate (\\udce9); hashed as text for the cache's and the site's
+    keys, and written in the site's manifest, it made every command a traceback."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    latin = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"caf\xe9")))
+    wiki = latin / "wiki"
+    wiki.mkdir(parents=True)
+    (wiki / "a.md").write_text("# A\nSee [[b]].\n", encoding="utf-8")
+    (wiki / "b.md").write_text("# B\n", encoding="utf-8")
+    site = str(latin / "site")
+
+    def kg(*args: str) -> str:
+        result = CliRunner().invoke(main, [*args, "--wiki", str(wiki)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    assert "Built 2 notes" in kg("build", "--out", site)
+    assert (latin / "site" / "notes" / "b.html").is_file()
+    assert "nothing changed" in kg("build", "--out", site)
+    assert "mentions" in kg("connections", "b")
+    kg("check")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_folder_of_the_wiki_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    """A note in it had been read with its folder's lone surrogate (\\udce9) in its path:
+    \\udce9 written into the graph's kg:sourceFile, and a traceback when its page linked an
+    attachment; a folder of images alone was walked for them likewise."""
+    wiki = written(tmp_path, {"fine.md": NOTE.format(title="y") + "![[pic.png]]\n"})
+    latin = os.path.join(os.fsencode(wiki), b"caf\xe9")
+    os.mkdir(latin)
+    with open(os.path.join(latin, b"pic.png"), "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n")
+    build(make_config(tmp_path))  # its images are none of the wiki's: pic.png is missing
+    assert not (tmp_path / "site" / "files").exists()
+    with open(os.path.join(latin, b"note.md"), "wb") as handle:
+        handle.write(NOTE.format(title="x").encode() + b"![[pic.png]]\n")
+    with pytest.raises(KgError) as caught:
+        build(make_config(tmp_path))
+    assert str(caught.value).endswith("\n  caf\\udce9/note.md: error: a folder of its path has "
+                                      "a name that is not valid UTF-8 (rename the folder)")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file names are bytes")
+def test_a_saved_query_whose_file_name_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
+    """Its name (a lone surrogate, \\udce9) went into its page as it was: a traceback."""
+    wiki = written(tmp_path, {"fine.md": NOTE.format(title="y")})
+    (wiki / "queries").mkdir()
+    with open(os.path.join(os.fsencode(wiki), b"queries", b"caf\xe9.rq"), "wb") as handle:
+        handle.write(b"SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+    build(make_config(tmp_path))
+    page = (tmp_path / "site" / "queries" / "caf-udce9.html").read_text(encoding="utf-8")
+    assert "caf\\udce9.rq" in page and "\ufffd" not in page
+
+
 def test_hostile_file_names_build_into_safe_pages(tmp_path: Path) -> None:
     names = ["<img src=x onerror=alert(1)>.md", "javascript:alert(1).md",
              "\"onmouseover=alert(1) x.md", "con.txt.md", "日本語.md"]
@@ -941,6 +1001,25 @@ def test_an_error_of_kg_toml_names_its_line(tmp_path: Path, text: str | bytes, l
     assert str(caught.value).startswith(f"{tmp_path / 'kg.toml'}:{line}: ")
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "it is nested too deeply"),
+    ("{a = " * 5_000 + "1" + "}" * 5_000, "it is nested too deeply"),
+    ("1" * 5_000, "it holds a number too long to read"),
+])
+def test_a_kg_toml_nested_past_the_stack_or_of_a_huge_number_is_an_error(
+        tmp_path: Path, value: str, message: str) -> None:
+    """Python's TOML reader recurses, and reads an integer of any length: each had been a
+    traceback (RecursionError, ValueError) of every command."""
+    from kg.config import load_config
+
+    (tmp_path / "kg.toml").write_text(f'[kg]\ntitle = "T"\nquery_seconds = {value}\n',
+                                      encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path / 'kg.toml'}: cannot read kg.toml: "
+                                        f"{message}\n  hint: remove the ")
+
+
 @pytest.mark.parametrize(("setting", "line", "message"), [
     ("tiers = 5", 4, "tiers must be a table"),
     ('base_iri = "not an iri"', 4, "base_iri must be an http(s) IRI"),
@@ -1000,6 +1079,10 @@ def test_a_base_url_option_that_is_no_web_url_is_an_error(tmp_path: Path) -> Non
         load_config(tmp_path).with_options(base_url="javascript:alert(1)//")
     with pytest.raises(ConfigError, match="base URL has a query or a fragment"):
         load_config(tmp_path).with_options(base_url="https://example.org/?page=")
+    # typed in a Latin-1 terminal: a lone surrogate, which had been a traceback as it was
+    # written into the first page
+    with pytest.raises(ConfigError, match="base_url holds the byte 0xE9, which is not UTF-8"):
+        load_config(tmp_path).with_options(base_url="https://example.org/caf\udce9/")
 
 
 def test_a_tag_s_parts_that_are_empty_or_dots_are_left_out_of_it_and_its_iri(

@@ -6,6 +6,7 @@ very error it gave before, until the note is fixed."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -321,3 +322,66 @@ def test_a_query_of_the_broken_note_itself_says_it_is_left_out(write_wiki,
         "are fixed", "  hint: its errors are said above; `kg check` lists every one"]
     unknown = kg("connections", "nothing", "--wiki", str(config.wiki))
     assert "error: no note called 'nothing'\n" in unknown.stderr
+
+
+@pytest.fixture
+def unreadable(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``unreadable(folder)``: the folder cannot be listed, as ``chmod 000`` makes it for
+    anyone but root; for root (whom no mode stops) opening or listing it by its path fails
+    as it would."""
+    locked: list[str] = []
+    scandir, open_ = os.scandir, os.open
+
+    def refuse(path: Any) -> None:
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path) in locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    def listing(path: Any = ".") -> Any:
+        refuse(path)
+        return scandir(path)
+
+    def opening(path: Any, *args: Any, **kwargs: Any) -> int:
+        refuse(path)
+        return open_(path, *args, **kwargs)
+
+    def lock(folder: Path) -> None:
+        folder.chmod(0)
+        locked.extend([str(folder), str(folder.resolve())])
+        if os.geteuid() == 0:
+            monkeypatch.setattr(os, "scandir", listing)
+            monkeypatch.setattr(os, "open", opening)
+
+    yield lock
+    for folder in locked:
+        Path(folder).chmod(0o755)
+
+
+def test_a_folder_that_cannot_be_read_stops_the_build_and_is_said(write_wiki, unreadable
+                                                                  ) -> None:
+    """Its notes had left the site without a word: a folder of the vault that kg cannot
+    list (a permission, a mount) built a site without its pages, and a wiki folder that
+    cannot be listed an empty site over the last one."""
+    config = write_wiki({"a.md": "# A\nSee [[c]].\n", "locked/c.md": "# C\n"})
+    build(config)
+    before = site_tree(config.out)
+    unreadable(config.wiki / "locked")
+    with pytest.raises(BuildFailed) as info:
+        build(config)
+    assert str(info.value).startswith(
+        "1 folder of the wiki cannot be read; nothing was written\n")
+    assert [str(f) for f in info.value.findings] == [
+        "locked: error: cannot read the folder: Permission denied (check the folder's "
+        "permissions, or move it out of the wiki)"]
+    assert site_tree(config.out) == before
+    result = kg("connections", "a", "--wiki", str(config.wiki))
+    assert result.exit_code == 0
+    assert result.stderr.startswith("warning: the notes of 1 folder that cannot be read left "
+                                    "out of the answer (`kg build` fails until it is fixed):")
+    checked = kg("check", "--wiki", str(config.wiki))
+    assert checked.exit_code == 1
+    assert "locked  error     unreadable    cannot read the folder" in checked.stdout
+    assert "1 error, " in checked.output and "in 1 note checked" in checked.output
+    unreadable(config.wiki)
+    with pytest.raises(KgError, match=r"cannot read the wiki folder .*: Permission denied"):
+        build(config)
+    assert site_tree(config.out) == before

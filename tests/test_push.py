@@ -748,3 +748,48 @@ def test_a_push_state_that_is_a_named_pipe_is_an_error_not_a_wait(tmp_path: Path
     os.mkfifo(path)
     with pytest.raises(ConfigError, match="not a regular file"):
         read_state(path, "http://store/x")
+
+
+@pytest.mark.parametrize("answer", [
+    b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": 5}]}}',  # a term not a mapping
+    b'{"head": null, "results": null}',
+    b'{"head": {"vars": [1]}, "results": {"bindings": []}}',
+    b'{"results": {"bindings": [[1]]}}',
+    b'{"boolean": "yes"}',
+    b"[" * 100_000 + b"]" * 100_000,  # nested past Python's stack
+], ids=["term", "nulls", "vars", "binding", "boolean", "deep"])
+@pytest.mark.parametrize("args", [["connections", "ahe"], ["questions"],
+                                  ["sparql", "SELECT * { ?s ?p ?o }"],
+                                  ["sparql", "CONSTRUCT WHERE { ?s ?p ?o }"]],
+                         ids=lambda args: args[0] + args[-1][:3])
+def test_a_store_answering_what_is_no_sparql_results_is_an_error(
+        tmp_path: Path, answer: bytes, args: list[str]) -> None:
+    """A store, or a proxy before it, answering JSON of another shape had been a traceback
+    ('int' object has no attribute 'get'; a RecursionError)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = sample_copy(tmp_path)
+        url = f"http://127.0.0.1:{server.server_address[1]}/query"
+        result = CliRunner().invoke(main, [*args, "--endpoint", url, "--wiki",
+                                           str(config.wiki)], catch_exceptions=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {url} ")
+    assert "SPARQL JSON results" in result.stderr or "other than SPARQL results" in (
+        result.stderr)

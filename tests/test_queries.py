@@ -350,6 +350,28 @@ def test_sparql_reads_the_query_from_standard_input_for_a_dash() -> None:
     assert any(r["b"].endswith("/note/import-ai-455") for r in json.loads(done.stdout))
 
 
+@pytest.mark.parametrize("how", ["argument", "stdin"])
+def test_sparql_of_a_query_that_is_not_utf8_says_which_byte(how: str) -> None:
+    """Typed in a Latin-1 terminal or piped from a Latin-1 file, the query's byte reached
+    Python as a lone surrogate: "the query failed: 'utf-8' codec can't encode character
+    '\\udce9' in position 492", a position in a text the user never wrote."""
+    import os
+    import subprocess
+    import sys
+
+    query = b'SELECT ?s WHERE { ?s dcterms:title "Caf\xe9" }'
+    args = [b"-"] if how == "stdin" else [query]
+    done = subprocess.run(
+        [sys.executable, "-c", "from kg.cli import run; run()", "sparql", *args, "--wiki", WIKI],
+        input=query if how == "stdin" else b"", capture_output=True, timeout=120,
+        env={**os.environ, "LANG": "C.UTF-8", "PYTHONPATH": str(Path(WIKI).parent)})
+    assert done.returncode == 1
+    said = b"-: " if how == "stdin" else b""
+    assert done.stderr.splitlines() == [
+        b"error: " + said + b"the query holds the byte 0xE9, which is not UTF-8",
+        b"  hint: type or save the query as UTF-8"]
+
+
 def test_sparql_annotations_via_the_citation_node() -> None:
     text = """SELECT ?target ?comment WHERE {
       ?c a cito:Citation ; cito:hasCitingEntity note:import-ai-455 ;

@@ -62,6 +62,26 @@ def test_init_under_a_file_is_an_error_saying_so(tmp_path: Path) -> None:
     assert "cannot make the wiki folder" in result.stderr and "Not a directory" in result.stderr
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="argv as bytes")
+@pytest.mark.parametrize(("title", "said"), [
+    (b"Caf\xe9", b"error: the title 'Caf\\udce9' holds the byte 0xE9, which is not UTF-8"),
+    (b"Lab\x1b]0;x", b"error: the title 'Lab\\x1b]0;x' holds U+001B, which kg.toml cannot hold"),
+])
+def test_init_refuses_a_title_kg_toml_cannot_hold_and_writes_nothing(
+        tmp_path: Path, title: bytes, said: bytes) -> None:
+    """A title typed in a Latin-1 terminal (\\udce9) was a traceback, an empty kg.toml and a
+    wiki/ left behind; one holding ESC, a kg.toml whose first build refused it."""
+    import os
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", "from kg.cli import run; run()", "init",
+                           b"lab", b"--title", title], cwd=tmp_path, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 1 and b"Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0] == said
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_refuses_an_existing_wiki_and_keeps_notes(tmp_path: Path) -> None:
     (tmp_path / "wiki").mkdir()
     (tmp_path / "wiki/mine.md").write_text("# Mine\n", encoding="utf-8")
@@ -177,7 +197,7 @@ def test_new_refuses_what_no_note_can_hold(sample_copy: Config, field: str, char
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="argv as bytes")
-@pytest.mark.parametrize("option", [[], ["--alias"], ["--tag"]])
+@pytest.mark.parametrize("option", [[], ["--alias"], ["--tag"], ["--type"]])
 def test_new_refuses_a_name_that_is_not_utf8(sample_copy: Config, option: list[str]) -> None:
     """A name typed in a Latin-1 terminal reaches Python as lone surrogates (\\udce9): the
     note was refused only as it was checked after writing, as if templates/note.md were
@@ -425,6 +445,21 @@ def test_a_broken_template_writes_nothing(write_wiki, tmp_path: Path) -> None:
     with pytest.raises(KgError, match="would not parse") as err:
         new_note(config, "Fresh")
     assert err.value.line is not None
+    assert not (config.wiki / "fresh.md").exists()
+
+
+def test_a_note_template_that_is_not_utf8_is_an_error_naming_it(write_wiki,
+                                                                tmp_path: Path) -> None:
+    """A wiki's templates/note.md saved in Latin-1 had been a traceback of kg new and kg
+    import (a UnicodeDecodeError; a PermissionError for one that cannot be read)."""
+    config = write_wiki({"a.md": "# A\n"})
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates/note.md").write_bytes(b"---\n{{ front_matter }}---\nCaf\xe9\n")
+    with pytest.raises(ConfigError) as err:
+        new_note(config, "Fresh")
+    assert str(err.value) == (
+        f"{tmp_path / 'templates/note.md'}: cannot read the note template: it is not UTF-8: "
+        "byte 0xE9 at offset 29\n  hint: save it as UTF-8, or remove it to use the theme's")
     assert not (config.wiki / "fresh.md").exists()
 
 
