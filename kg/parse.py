@@ -250,6 +250,17 @@ def _parse_pickled(sources: Sequence[NoteFile], label_first: bool = False) -> by
     return dumps(_parse_each(sources, label_first))
 
 
+_UNSEEN = frozenset(("Cc", "Cf", "Zs", "Zl", "Zp"))
+"""The kinds of character a reader does not see: controls, formats (zero-width joiners and
+spaces, direction marks) and spaces."""
+
+
+def _shows(text: str | None) -> bool:
+    """Whether ``text`` has a character a reader sees: a title of a zero-width space alone
+    would be an invisible link in every list."""
+    return bool(text) and any(unicodedata.category(c) not in _UNSEEN for c in text or "")
+
+
 def _build_note(
     nid: NoteId,
     path: str,
@@ -266,7 +277,8 @@ def _build_note(
     unfilled = given if given and _TEMPLATE_FIELD.fullmatch(given.strip()) else None
     h1 = scanned.h1  # a daily note's "# <% tp.date.now() %>", never filled in, is no title
     blank_h1 = h1 if h1 and _TEMPLATE_FIELD.fullmatch(h1.strip()) else None
-    title = ((None if unfilled else given) or (None if blank_h1 else h1)
+    title = ((None if unfilled or not _shows(given) else given)
+             or (None if blank_h1 or not _shows(h1) else h1)
              or _logseq_title(path, stem) or stem)
     if blank_h1 and not (given and not unfilled) and (at := next(
             (s.line for s in scanned.sections if s.heading == blank_h1), None)) is not None:
@@ -278,8 +290,10 @@ def _build_note(
         f._warn(line, "empty-title", f"'{f.line('title', unfilled)}' is a template's "
                 f"placeholder, never filled in: the note is titled '{title}'",
                 "write the title, or remove the line to take it from the heading or name")
-    elif line is not None and not (given or "").strip():
-        f._warn(line, "empty-title", f"'title' is empty: the note is titled '{title}'",
+    elif line is not None and not _shows(given):
+        empty = "is empty" if not (given or "").strip() else (
+            "shows nothing (zero-width or direction marks only)")
+        f._warn(line, "empty-title", f"'title' {empty}: the note is titled '{title}'",
                 "write the title, or remove the line to take it from the heading or name")
     sections = _sections(scanned, body, body_line)
     questions = _questions(nid, scanned)

@@ -111,6 +111,19 @@ def test_an_empty_title_warns_and_takes_the_heading_or_name(parse) -> None:
     assert note_with(parse, "date: 2026-01-01\n").warnings == ()  # no title line: no warning
 
 
+def test_a_title_a_reader_cannot_see_is_an_empty_one(parse) -> None:
+    """A title of zero-width spaces or direction marks alone (pasted from a web page) would be
+    an invisible link in every list: the heading or the name titles the note, and the title
+    line is warned of; a heading of them alone is no title either."""
+    note = note_with(parse, 'title: "\u200b\u200e"\n', "# The Heading\nText.\n")
+    assert note.title == "The Heading"
+    assert [(w.code, w.message) for w in note.warnings] == [
+        ("empty-title", "'title' shows nothing (zero-width or direction marks only): the note "
+                        "is titled 'The Heading'")]
+    assert note_with(parse, "date: 2026-01-01\n", "# \u2060\u200b\nText.\n").title == "a"
+    assert note_with(parse, 'title: "\u200bK\u200d"\n').title == "\u200bK\u200d"  # seen
+
+
 def test_missing_date_and_tier_build_and_bad_ones_warn(parse) -> None:
     assert note_with(parse, "title: A\n").date is None
     note = note_with(parse, "title: A\ndate: soon\ntier: high\n")
