@@ -633,6 +633,14 @@ def test_a_question_is_its_item_s_own_words_not_the_bullets_of_detail_under_it(p
     ]
 
 
+def test_an_empty_bullet_or_task_box_is_no_question(parse) -> None:
+    """A template's empty bullets and task boxes under "Open questions" (``- [ ]`` waiting to
+    be filled in) ask nothing: the box had been a question, "[ ]"."""
+    note = parse("## Open questions\n- \n- [ ]\n- [ ] \n- [x]\n- [ ]Still a question?\n"
+                 "- Real one?\n", "q.md")
+    assert [q.text for q in note.questions] == ["[ ]Still a question?", "Real one?"]
+
+
 @pytest.mark.parametrize("front", [
     "summary: |\n  Step 1: see #3\n  - item #2\ntitle: T\n",
     "summary: >-\n  folded #3 text\n",
