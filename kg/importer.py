@@ -256,7 +256,7 @@ def parse_digest(text: str, *, file: str) -> Digest:
         elif key == "angles":
             angles += [_lead(t) for _, t in _items(body)]
         elif key == "questions":
-            questions += [t for _, t in _items(body)]
+            questions += [t for _, t in _items(body) if t.strip()]  # not an empty bullet
     return Digest(
         file=file, title=title, authors=authors, date=date, tier=tier,
         tags=tuple(dict.fromkeys(tags + extra_tags)),
@@ -413,6 +413,8 @@ def _lead(text: str) -> tuple[str, str]:
 def _bullet(text: str, line: int) -> Bullet:
     # a link's own dashes and colons (``[[A — B]]``) do not end the name: links are masked
     masked = WIKILINK.sub(lambda m: _MASK * len(m.group(0)), text)
+    if (lead := _LEADING_SEPARATOR.match(masked)) is not None:  # "— how", no name: no note
+        return Bullet("", None, " ".join(text[lead.end():].split()), line, "")
     sep = _SEPARATOR.search(masked) or _AFTER_LINKS.match(masked)
     name, annotation = ((text[:sep.start(sep.lastindex or 0)], text[sep.end():]) if sep
                         else (text, ""))
@@ -426,6 +428,8 @@ def _bullet(text: str, line: int) -> Bullet:
 
 
 _MASK = "\ue000"
+_LEADING_SEPARATOR = re.compile(r"\s*(?:[—–→⇒⟶]|-{1,2}>?|=>)(?:\s+|$)")
+"""A bullet that begins with the dash or arrow that would follow a name: it names nothing."""
 _AFTER_LINKS = re.compile(r"[*_\s]*+\ue000[\ue000*_\s+;&,]*+(:)\s")
 """``[[Some Note]]: text``: after a name written as links, a colon ends it too (possessive:
 a run of spaces is read once)."""
@@ -635,6 +639,8 @@ def note_body(digest: Digest, links: Sequence[Resolution], titles: dict[str, str
             for bullet in digest.connections:
                 named = by_line.get(bullet.line)
                 if not named:
+                    if not bullet.name and bullet.annotation:  # its words, kept as text
+                        items.append(f"- {bullet.annotation}")
                     continue
                 shown = " + ".join(
                     f"[[{link.target}{'#' + link.heading if link.heading else ''}|"

@@ -171,6 +171,25 @@ def test_unresolved_targets_become_placeholders(write_wiki, tmp_path: Path) -> N
     assert "some-unknown-paper" in wiki.placeholders
 
 
+def test_a_bullet_naming_nothing_is_text_and_an_empty_one_no_question(write_wiki,
+                                                                     tmp_path: Path) -> None:
+    """``• — x`` under Connections names no note: its words are kept in the note, as text
+    (they had become a placeholder called "— x"); an empty bullet under Open questions is no
+    question."""
+    config = write_wiki({"ahe.md": "---\ntitle: AHE\n---\n"})
+    digest = tmp_path / "d.txt"
+    digest.write_text("agents · 2026-05-04 · Tier 2\nTest digest\n\nTL;DR\nIt happened.\n\n"
+                      "Connections\n• — a thought without a name\n• AHE — observable\n\n"
+                      "Open questions\n• \n• Does it hold?\n", encoding="utf-8")
+    [done] = import_digests(config, [digest])
+    assert [(c.target, c.annotation) for c in done.connections] == [("ahe", "observable")]
+    text = (config.wiki / "test-digest.md").read_text(encoding="utf-8")
+    assert "- a thought without a name\n- [[ahe|AHE]] — observable" in text
+    note = load_wiki(config).notes["test-digest"]  # type: ignore[index]
+    assert [q.text for q in note.questions] == ["Does it hold?"]
+    assert not load_wiki(config).placeholders
+
+
 def test_a_source_s_number_names_its_series_only_set_apart(write_wiki, tmp_path: Path) -> None:
     """``Import AI 455`` is issue 455 of Import AI, but an arXiv id (``arXiv 2305.18290``) or
     a model's name (``GPT-4``) is no numbered series: its publisher was ``arXiv 2305.``."""
