@@ -407,7 +407,28 @@ def query_wiki(config: Config, text_or_file: str, *, compact: bool = False,
                graph: Graph | None = None) -> Result:
     """Run a query (text, or a ``.rq`` file) over the wiki's graph, from the cache (or
     its ``graph``, opened already)."""
+    from kg.workers import Died, NoProcess, within
+
     query = read_query(text_or_file)
     source = text_or_file if query is not text_or_file else None
-    return run(open_store(config, graph), query, base_iri=config.base_iri, compact=compact,
-               source=source)
+
+    def answer() -> Result:
+        return run(open_store(config, graph), query, base_iri=config.base_iri,
+                   compact=compact, source=source)
+
+    # in a child of its own, which opens the store there: Oxigraph hears no Ctrl-C until it
+    # is done (a join of every triple with every other, a path of thousands of steps, runs
+    # for minutes), and a chain of thousands of operators overflows its parser's stack, a
+    # crash of the process that runs it
+    try:
+        return within(None, answer, keep=(KgError,))
+    except NoProcess:
+        return answer()
+    except Died:
+        raise QueryError("the query stopped Oxigraph before it answered (a chain of "
+                         "thousands of operators, ||, UNION, MINUS or BIND, overflows its "
+                         "parser's stack)", file=source,
+                         hint="write it with fewer terms: VALUES or IN for a list of values"
+                         ) from None
+    except RuntimeError as err:
+        raise QueryError(f"the query failed: {err}", file=source) from None

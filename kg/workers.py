@@ -50,15 +50,28 @@ class TimedOut(Exception):
     """Raised by :func:`within` when the work took longer than it was allowed."""
 
 
-def within(seconds: float, call: Callable[[], T]) -> T:
-    """``call()``, stopped after ``seconds``: for work this process cannot interrupt (a
-    SPARQL query runs in Rust and hears no signal until it is done).
+class Died(RuntimeError):
+    """Raised by :func:`within` when the child ended before it answered: killed, out of
+    memory, or a crash of native code (Oxigraph's parser overflowing its stack)."""
 
-    It runs in a forked child, killed at the deadline (:class:`TimedOut`); its result comes
-    back pickled, and what it took in memory goes with it. It forks even while other threads
-    run (:func:`can_fork` would not): a child that needs a lock one of them held would wait,
-    and is stopped at the deadline like any other. Where there is no fork (not Linux), it is
-    called here, without a limit.
+
+class NoProcess(RuntimeError):
+    """Raised by :func:`within` when no process could be started for the work."""
+
+
+def within(seconds: float | None, call: Callable[[], T], *,
+           keep: tuple[type[Exception], ...] = ()) -> T:
+    """``call()``, stopped after ``seconds`` (None: when this process is interrupted, by
+    Ctrl-C, only): for work this process cannot interrupt (a SPARQL query runs in Rust and
+    hears no signal until it is done).
+
+    It runs in a forked child, killed at the deadline (:class:`TimedOut`) or when this
+    process is interrupted; its result comes back pickled, and what it took in memory goes
+    with it. An exception of ``call`` is a ``RuntimeError`` saying it, but one of ``keep``,
+    raised as it was; a child that ends without a word is :class:`Died`. It forks even while
+    other threads run (:func:`can_fork` would not): a child that needs a lock one of them
+    held would wait, and is stopped at the deadline like any other. Where there is no fork
+    (not Linux), it is called here, without a limit.
     """
     if not sys.platform.startswith("linux"):
         return call()
@@ -73,7 +86,7 @@ def within(seconds: float, call: Callable[[], T]) -> T:
     except OSError as err:  # no process to spare (EAGAIN, ENOMEM)
         os.close(read)
         os.close(write)
-        raise RuntimeError(f"could not start a process for it: {err}") from err
+        raise NoProcess(f"could not start a process for it: {err}") from err
     if pid == 0:  # pragma: no cover - the child (measured by its parent's tests)
         code = 0
         try:
@@ -82,9 +95,12 @@ def within(seconds: float, call: Callable[[], T]) -> T:
             # of the child (waiting on a lock another thread held when it forked)
             with contextlib.suppress(ValueError):  # (the default already, unless set)
                 signal.signal(signal.SIGALRM, signal.SIG_DFL)
-            signal.alarm(int(seconds) + 2)
+            if seconds is not None:
+                signal.alarm(int(seconds) + 2)
             try:
                 data = pickle.dumps((True, call()))
+            except keep as err:  # said in the parent as it is
+                data = pickle.dumps((False, err))
             except Exception as err:  # said in the parent
                 data = pickle.dumps((False, RuntimeError(str(err) or type(err).__name__)))
             with os.fdopen(write, "wb") as out:
@@ -95,12 +111,12 @@ def within(seconds: float, call: Callable[[], T]) -> T:
             os._exit(code)  # no atexit handlers, no flush of buffers the parent holds too
     os.close(write)
     chunks: list[bytes] = []
-    deadline = time.monotonic() + seconds
+    deadline = None if seconds is None else time.monotonic() + seconds
     finished = False
     try:
         while not finished:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([read], [], [], left)[0]:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and (left <= 0 or not select.select([read], [], [], left)[0]):
                 raise TimedOut(f"stopped after {seconds:g} s")
             chunk = os.read(read, 1 << 16)
             chunks.append(chunk)
@@ -114,7 +130,7 @@ def within(seconds: float, call: Callable[[], T]) -> T:
     try:
         done, value = pickle.loads(b"".join(chunks))
     except Exception as err:  # the child died before it could say (killed, out of memory)
-        raise RuntimeError("the work stopped before it was done") from err
+        raise Died("the work stopped before it was done") from err
     if not done:
         raise value
     return value  # type: ignore[no-any-return]

@@ -350,6 +350,53 @@ def test_sparql_reads_the_query_from_standard_input_for_a_dash() -> None:
     assert any(r["b"].endswith("/note/import-ai-455") for r in json.loads(done.stdout))
 
 
+def test_a_query_that_crashes_oxigraph_is_an_error_of_kg_sparql(tmp_path: Path) -> None:
+    """A chain of 10,000 ``||`` overflows the stack of Oxigraph's parser: the process that
+    runs it dies of a segmentation fault (``kg sparql`` did, exit 139, nothing said). It
+    runs in a child of its own: the error names the query's file and says what to write."""
+    import subprocess
+    import sys
+
+    query = tmp_path / "or.rq"
+    query.write_text("SELECT * WHERE { ?s ?p ?o FILTER(" + " || ".join(["?o = 1"] * 10_000)
+                     + ") } LIMIT 1\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", "from kg.cli import run; run()", "sparql",
+                           str(query), "--wiki", WIKI], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert f"error: {query}: the query stopped Oxigraph before it answered" in done.stderr
+    assert "VALUES or IN" in done.stderr
+
+
+def test_ctrl_c_stops_a_query_oxigraph_is_still_reading(tmp_path: Path) -> None:
+    """A property path of 3,000 steps keeps Oxigraph's parser busy for minutes, and Rust
+    hears no Ctrl-C: ``kg sparql`` went on until it was done. The query runs in a child,
+    which the command stops when it is interrupted: exit 130 at once, no process left."""
+    import os
+
+    from conftest import ctrl_c_when_ready
+
+    query = tmp_path / "path.rq"
+    query.write_text("SELECT * WHERE { ?s " + "/".join(["<http://p>"] * 3000) + " ?o }\n",
+                     encoding="utf-8")
+    ready = tmp_path / "ready"
+    script = (
+        "import sys, pathlib, kg.workers\n"
+        "within, ready = kg.workers.within, pathlib.Path(sys.argv[1])\n"
+        "def started(*args, **kwargs):\n"
+        "    ready.touch()\n"
+        "    return within(*args, **kwargs)\n"
+        "kg.workers.within = started\n"
+        "sys.argv = ['kg', 'sparql', sys.argv[2], '--wiki', sys.argv[3]]\n"
+        "from kg.cli import run\n"
+        "run()\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    code, err = ctrl_c_when_ready(script, str(ready), str(query), WIKI, ready=ready, env=env,
+                                  settle=1.0)
+    assert code == 130, err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("how", ["argument", "stdin"])
 def test_sparql_of_a_query_that_is_not_utf8_says_which_byte(how: str) -> None:
     """Typed in a Latin-1 terminal or piped from a Latin-1 file, the query's byte reached
