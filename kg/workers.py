@@ -50,6 +50,16 @@ class TimedOut(Exception):
     """Raised by :func:`within` when the work took longer than it was allowed."""
 
 
+class Died(RuntimeError):
+    """:func:`within`'s child ended before it could say how its work went: ``signal`` is
+    the signal that ended it (SIGSEGV, a stack overflowed; SIGABRT, Rust's allocator
+    refused more memory), or None."""
+
+    def __init__(self, message: str, signal: int | None) -> None:
+        super().__init__(message)
+        self.signal = signal
+
+
 def within(seconds: float, call: Callable[[], T]) -> T:
     """``call()``, stopped after ``seconds``: for work this process cannot interrupt (a
     SPARQL query runs in Rust and hears no signal until it is done).
@@ -110,11 +120,12 @@ def within(seconds: float, call: Callable[[], T]) -> T:
         if not finished:  # out of time, or this process interrupted: the child goes too
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
     try:
         done, value = pickle.loads(b"".join(chunks))
     except Exception as err:  # the child died before it could say (killed, out of memory)
-        raise RuntimeError("the work stopped before it was done") from err
+        raise Died("the work stopped before it was done",
+                   os.WTERMSIG(status) if os.WIFSIGNALED(status) else None) from err
     if not done:
         raise value
     return value  # type: ignore[no-any-return]
