@@ -273,6 +273,10 @@ SHOWN_AS_TEXT = {
     "bom": ["Byte order mark"],
     "crlf": ["Windows line ends", "Does CRLF parse?"],
     "cr-only": ["Old Mac line ends", "Does CR-only parse?"],
+    "logseq-macros": ["<img src=x onerror=alert('cloze')>", "javascript:alert('video')",
+                      "data:text/html,<script>alert('data')</script>", "▶ ²",
+                      "Logseq query: </p><img src=x onerror=alert('query-title')>",
+                      "<script>alert('export')</script>"],
     "quotes-in-attrs": ["Quotes ' \" ` and ampersands & &amp; in every field",
                         "it's \"quoted\" & `ticked`"],
 }
