@@ -168,9 +168,9 @@ def _parsed(text: str, known: dict[str, str], parent: int) -> str | None:
 
         with open("/proc/self/statm", "rb") as statm:
             size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = size + PARSE_MEMORY
-        if hard == resource.RLIM_INFINITY or limit < hard:
+        if soft == resource.RLIM_INFINITY or limit < soft:  # never above the user's ulimit
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 2)
