@@ -53,6 +53,14 @@ _MACRO = re.compile(r"\{\{(query|cards|renderer|namespace|function|pdf|video|you
                     r"|youtube-timestamp|vimeo|bilibili|tweet|twitter|cloze)"
                     r"(?:[ \t]+([^\n]*?))?[ \t]*\}\}", re.I)
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+_ORG_DEPTH = 16
+"""How deep ``#+BEGIN_…`` blocks of different kinds nest (``CENTER`` in ``VERSE`` in …);
+a deeper one is its text as written (each level is three of Python's frames: 400 levels
+had been a RecursionError, a traceback of the build)."""
+_ORG_READS = 32
+"""How many lines the search for ``#+END_…`` markers may read, per line of the note: a
+note of 8,000 unclosed ``#+BEGIN_QUOTE`` lines read each to the note's end, 12 s (4 MiB,
+hours); past the allowance a ``#+BEGIN_`` line is its text as written."""
 
 
 def use(md: MarkdownIt) -> None:
@@ -79,6 +87,10 @@ def _org_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         marker = _END + kind
     else:
         return False
+    env = state.env
+    depth = env.get("_kg_org_depth", 0)
+    if depth >= _ORG_DEPTH:
+        return False
     close = _closing_line(state, start, end, marker)
     if close is None:  # never closed: the text as written
         return False
@@ -94,21 +106,36 @@ def _org_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         token.content = state.getLines(start + 1, close, state.sCount[start], False)
         token.map = [start, close + 1]
     else:
-        _container(state, start, close, kind)
+        env["_kg_org_depth"] = depth + 1
+        try:
+            _container(state, start, close, kind)
+        finally:
+            env["_kg_org_depth"] = depth
     state.line = close + 1
     return True
 
 
 def _closing_line(state: StateBlock, start: int, end: int, marker: str) -> int | None:
-    """The line of ``marker`` (``#+end_quote``) within the container of line ``start``."""
+    """The line of ``marker`` (``#+end_quote``) within the container of line ``start``;
+    ``None`` too once the note's allowance of lines read (:data:`_ORG_READS`) is spent."""
+    env = state.env
+    left = env.get("_kg_org_reads")
+    if left is None:
+        left = _ORG_READS * (state.src.count("\n") + 1)
+    found = None
     for line in range(start + 1, end):
+        if left <= 0:
+            break
+        left -= 1
         first = state.bMarks[line] + state.tShift[line]
         text = state.src[first:state.eMarks[line]]
         if text and state.sCount[line] < state.blkIndent:
-            return None  # the list item (or quote) it began in has ended
+            break  # the list item (or quote) it began in has ended
         if text.rstrip().lower() == marker:
-            return line
-    return None
+            found = line
+            break
+    env["_kg_org_reads"] = left
+    return found
 
 
 def _container(state: StateBlock, start: int, close: int, kind: str) -> None:
@@ -153,9 +180,15 @@ def _render_query(renderer: RendererHTML, tokens: Sequence[Token], idx: int,
 
 
 def _macro_rule(state: StateInline, silent: bool) -> bool:
-    if not state.src.startswith("{{", state.pos):
+    pos = state.pos
+    if not state.src.startswith("{{", pos):
         return False
-    found = _MACRO.match(state.src, state.pos, state.posMax)
+    # a macro ends at the first "}}" after it, on its line: each found once for a paragraph
+    # (a regex from each "{{" read on to the line's end: 20,000 "{{query " took 42 s)
+    close = _next(state, "}}", pos + 2)
+    if close < 0 or close + 2 > state.posMax or 0 <= _next(state, "\n", pos) < close:
+        return False
+    found = _MACRO.fullmatch(state.src, pos, close + 2)
     if found is None:
         return False
     if not silent:
@@ -163,6 +196,19 @@ def _macro_rule(state: StateInline, silent: bool) -> bool:
         token.meta = {"name": found.group(1).lower(), "args": (found.group(2) or "").strip()}
     state.pos = found.end()
     return True
+
+
+def _next(state: StateInline, needle: str, at: int) -> int:
+    """``state.src.find(needle, at)``, remembered for the paragraph: found again only when
+    ``at`` is before the last search's start or past what it found."""
+    memo: dict[str, tuple[int, int, str]] = state.env.setdefault("_kg_macro_next", {})
+    known = memo.get(needle)
+    if known is not None and known[2] is state.src and known[0] <= at and (
+            known[1] < 0 or known[1] >= at):
+        return known[1]
+    found = state.src.find(needle, at)
+    memo[needle] = (at, found, state.src)
+    return found
 
 
 def _render_macro(renderer: RendererHTML, tokens: Sequence[Token], idx: int,
@@ -188,8 +234,8 @@ def _render_macro(renderer: RendererHTML, tokens: Sequence[Token], idx: int,
 def _timestamp(args: str) -> str:
     """``{{youtube-timestamp 123}}``'s seconds as a clock (``2:03``); a time written as one
     (``1:02:03``) as it is."""
-    if not args.isdigit():
-        return args
+    if not (args.isascii() and args.isdigit()) or len(args) > 15:
+        return args  # not '²' (a digit int() cannot read), nor 5,000 digits (int() refuses)
     minutes, seconds = divmod(int(args), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"

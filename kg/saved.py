@@ -7,7 +7,9 @@ page. The same prefixes are declared as for ``kg sparql``.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import signal
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -121,29 +123,58 @@ def parse_problem(query: SavedQuery, base_iri: str, seconds: float = 30) -> KgEr
     stack (a segmentation fault) over a chain of thousands of ``||``, UNION, MINUS or BIND
     that a shared wiki's query may hold."""
     from kg.sparql import QueryError, nesting_error, prefixes, syntax_error, update_error
-    from kg.workers import TimedOut, within
+    from kg.workers import Died, TimedOut, within
 
     update = update_error(query.text, runner=SAVED) or nesting_error(query.text, query.file)
     if update is not None or calls_out(query.text):
         return update
     known = prefixes(base_iri)
     try:
-        said = within(seconds, partial(_parsed, query.text, known))
+        said = within(seconds, partial(_parsed, query.text, known, os.getpid()))
     except TimedOut:
         return QueryError(f"Oxigraph did not finish reading the query in {seconds:g} s "
                           "(query_seconds in kg.toml)", line=1,
                           hint="write it with fewer steps (a long property path, a join of "
                                "hundreds of patterns); a build stops it likewise")
-    except RuntimeError:  # the child died: Oxigraph's stack overflowed
+    except Died as err:
+        if err.signal == signal.SIGABRT:  # Rust's allocator refused past PARSE_MEMORY
+            return QueryError(f"Oxigraph needed more than {PARSE_MEMORY >> 20} MiB to "
+                              "read the query", line=1,
+                              hint="write it with fewer steps (VALUES joined with VALUES "
+                                   "make every pair); a build may take what it asks")
         return QueryError("the query crashed Oxigraph's parser (a chain of thousands of "
                           "operators overflows its stack)", line=1,
                           hint="write it with fewer terms: VALUES or IN for a list of values")
+    except RuntimeError as err:  # no process to fork, or the child could not say
+        return QueryError(f"could not read the query: {err}", line=1)
     return None if said is None else syntax_error(SyntaxError(said), query.text, known, 0)
 
 
-def _parsed(text: str, known: dict[str, str]) -> str | None:
-    """Oxigraph's syntax error of ``text`` (run in a child process), or None."""
+PARSE_MEMORY = 1 << 30
+"""How much more memory than the process had a saved query's check may take. Oxigraph reads
+an ASK or CONSTRUCT query by answering it, which on an empty store takes next to nothing,
+but a shared wiki's ``ASK { {SELECT (GROUP_CONCAT(…) AS ?g) {VALUES ?a {…} VALUES ?b {…}}} }``
+took a gigabyte more every eight seconds until kg check stopped it."""
+
+
+def _parsed(text: str, known: dict[str, str], parent: int) -> str | None:
+    """Oxigraph's syntax error of ``text`` (run in a child process of ``parent``), or None.
+    The child may take :data:`PARSE_MEMORY` more, and says nothing on stderr (Rust's
+    allocator prints its backtrace there as it aborts)."""
     import pyoxigraph
+
+    if os.getpid() != parent:  # in a child (not a platform that cannot fork)
+        import resource
+
+        with open("/proc/self/statm", "rb") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + PARSE_MEMORY
+        if soft == resource.RLIM_INFINITY or limit < soft:  # never above the user's ulimit
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 2)
+        os.close(quiet)
 
     try:  # on an empty store; solutions are computed as they are read, and none is
         pyoxigraph.Store().query(text, prefixes=known)

@@ -51,8 +51,13 @@ class TimedOut(Exception):
 
 
 class Died(RuntimeError):
-    """Raised by :func:`within` when the child ended before it answered: killed, out of
-    memory, or a crash of native code (Oxigraph's parser overflowing its stack)."""
+    """:func:`within`'s child ended before it could say how its work went: ``signal`` is
+    the signal that ended it (SIGSEGV, a stack overflowed; SIGABRT, Rust's allocator
+    refused more memory), or None."""
+
+    def __init__(self, message: str, signal: int | None) -> None:
+        super().__init__(message)
+        self.signal = signal
 
 
 class NoProcess(RuntimeError):
@@ -126,11 +131,12 @@ def within(seconds: float | None, call: Callable[[], T], *,
         if not finished:  # out of time, or this process interrupted: the child goes too
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
     try:
         done, value = pickle.loads(b"".join(chunks))
     except Exception as err:  # the child died before it could say (killed, out of memory)
-        raise Died("the work stopped before it was done") from err
+        raise Died("the work stopped before it was done",
+                   os.WTERMSIG(status) if os.WIFSIGNALED(status) else None) from err
     if not done:
         raise value
     return value  # type: ignore[no-any-return]

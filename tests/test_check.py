@@ -832,6 +832,31 @@ def test_a_saved_query_oxigraph_cannot_read_is_a_warning_not_a_crash_or_a_hang(
         ("queries/path.rq:1", "Oxigraph did not finish reading the query in 2 s")]
 
 
+def test_a_saved_query_that_fills_memory_as_kg_check_reads_it_is_stopped(
+        write_wiki, monkeypatch, capfd) -> None:
+    """Oxigraph reads an ASK query by answering it: one joining VALUES with VALUES under a
+    GROUP_CONCAT took a gigabyte more every eight seconds in kg check's child, without
+    bound until query_seconds (a machine's whole memory), and its death was said to be a
+    stack overflow, Rust's backtrace printed. Now the child may take PARSE_MEMORY more."""
+    from dataclasses import replace
+
+    import kg.saved
+
+    monkeypatch.setattr(kg.saved, "PARSE_MEMORY", 256 << 20, raising=False)
+    values = " ".join(str(n) for n in range(2000))
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\nx\n",
+        "queries/mem.rq": '# mem\nASK { { SELECT (GROUP_CONCAT(CONCAT(STR(?a), "' + "x" * 80
+                          + '", STR(?b))) AS ?g) WHERE { VALUES ?a { ' + values
+                          + " } VALUES ?b { " + values + " } VALUES ?c { " + values
+                          + " } } } }\n"})
+    capfd.readouterr()
+    found = [(str(f.where), f.message) for f in
+             check(replace(config, query_seconds=60)).findings if f.code == "bad-query"]
+    assert found == [("queries/mem.rq:1", "Oxigraph needed more than 256 MiB to read the query")]
+    assert "alloc" not in capfd.readouterr().err
+
+
 def test_a_table_aligns_wide_characters_and_shows_a_tab_escaped() -> None:
     from kg.formats import table
 

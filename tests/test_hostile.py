@@ -273,6 +273,10 @@ SHOWN_AS_TEXT = {
     "bom": ["Byte order mark"],
     "crlf": ["Windows line ends", "Does CRLF parse?"],
     "cr-only": ["Old Mac line ends", "Does CR-only parse?"],
+    "logseq-macros": ["<img src=x onerror=alert('cloze')>", "javascript:alert('video')",
+                      "data:text/html,<script>alert('data')</script>", "▶ ²",
+                      "Logseq query: </p><img src=x onerror=alert('query-title')>",
+                      "<script>alert('export')</script>"],
     "quotes-in-attrs": ["Quotes ' \" ` and ampersands & &amp; in every field",
                         "it's \"quoted\" & `ticked`"],
 }
@@ -891,6 +895,56 @@ def test_a_paragraph_of_brackets_renders_in_time_linear_in_its_length() -> None:
     started = time.perf_counter()
     md.render("[" * 150_000 + "](x) and {{< ref >}}\n")
     assert time.perf_counter() - started < 20
+
+
+@pytest.mark.parametrize("text", ["{{query " * 30_000, "{{query a}" * 30_000,
+                                  "{{video x\n" * 30_000 + "}}"])
+def test_logseq_macros_render_in_time_linear_in_their_length(text: str) -> None:
+    """A macro was matched by a regex from each ``{{`` to the line's end: 20,000
+    ``{{query `` (160 KB) took 42 s to render, a 4 MiB note hours."""
+    from kg.markdown import make_renderer
+
+    started = time.perf_counter()
+    html = make_renderer().render(text)
+    assert time.perf_counter() - started < 10
+    assert "{{" in html  # never closed on its line: as written
+
+
+@pytest.mark.parametrize("text", ["#+BEGIN_QUOTE\n" * 30_000, "x\n#+BEGIN_QUOTE\n" * 30_000,
+                                  "<aside>\n" * 30_000])
+def test_unclosed_logseq_blocks_render_in_time_linear_in_their_length(text: str) -> None:
+    """Each ``#+BEGIN_…`` (or ``<aside>``) line looked for its end marker to the note's
+    end: 8,000 unclosed ones took 12 s to render, a 4 MiB note hours."""
+    from kg.markdown import make_renderer
+
+    started = time.perf_counter()
+    html = make_renderer().render(text)
+    assert time.perf_counter() - started < 10
+    assert html.count("#+BEGIN_QUOTE") + html.count("aside&gt;") == 30_000  # as written
+
+
+@pytest.mark.parametrize("unsafe_html", [False, True])
+def test_logseq_blocks_nested_past_python_s_stack_render(unsafe_html: bool) -> None:
+    """Blocks of 400 kinds nested (``#+BEGIN_AAA`` in ``#+BEGIN_AAB`` …) were each read
+    inside the last, a RecursionError (a traceback of the build); past 16 deep a block is
+    its text as written."""
+    from kg.markdown import make_renderer
+
+    kinds = [a + b + c for a in "abcd" for b in "abcdefghij" for c in "abcdefghij"]
+    text = ("".join(f"#+BEGIN_{k}\n" for k in kinds) + "deepest\n"
+            + "".join(f"#+END_{k}\n" for k in reversed(kinds)))
+    html = make_renderer(unsafe_html=unsafe_html).render(text)
+    assert "deepest" in html and "#+BEGIN_aaa" not in html and "#+BEGIN_abg" in html
+
+
+@pytest.mark.parametrize("seconds", ["²", "٣", "9" * 5000, "1" * 20])
+def test_a_youtube_timestamp_of_odd_digits_is_shown_as_written(seconds: str) -> None:
+    """``{{youtube-timestamp ²}}`` (a digit ``int()`` cannot read) and one of 5,000 digits
+    (past ``int()``'s limit) were a ValueError, a traceback of the build."""
+    from kg.markdown import make_renderer
+
+    html = make_renderer().render("{{youtube-timestamp " + seconds + "}}\n")
+    assert f'<span class="macro">▶ {seconds}</span>' in html
 
 
 @pytest.mark.parametrize(("value", "warned"), [
