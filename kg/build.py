@@ -212,6 +212,7 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
     (``kg serve``'s), whose manifest is ``previous``, not written yet."""
     from kg import depends, splice
     from kg.cache import keep_ntriples, ntriples_file
+    from kg.check import mistyped_connections
     from kg.formats import plural
     from kg.model import EdgeKind
     from kg.site import Site
@@ -270,7 +271,7 @@ def _build_site(config: Config, started: float, say: Progress, unsafe_html: bool
                 rendered=sum(1 for m in made if m.rendered),
                 removed=len(previous.pages.keys() - pages.keys()) if previous else 0,
                 seconds=time.perf_counter() - started,
-                warnings=tuple(w for w in wiki.warnings
+                warnings=tuple(w for w in (*wiki.warnings, *mistyped_connections(wiki))
                                if w.severity is Severity.WARNING and w.code not in config.ignore),
                 out=config.out,
             )

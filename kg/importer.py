@@ -42,11 +42,12 @@ _DATE = r"\d{4}-\d{2}-\d{2}"
 # it tries the whole run from each of its spaces, and a line of 20,000 took minutes.
 _HEADER = re.compile(rf"^(?P<tags>.*?)(?<!\s)\s*·\s*(?P<date>{_DATE})\s*·\s*Tier\s*(?P<tier>\d)\b",
                      re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·]|[-–—*](?=\s)|"
-                     r"[\u2190-\u21ff\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?(?=\s))"
-                     r"\s*(?P<text>.*)$")
+_EMOJI = r"[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?(?=\s)"
+_BULLET = re.compile(rf"^\s*(?:(?:[•●▪◦‣∙·]|[-–—*](?=\s))(?:\s+{_EMOJI})?|"
+                     rf"(?:[\u2190-\u21ff]\ufe0f?(?=\s)|{_EMOJI}))\s*(?P<text>.*)$")
 """A list item: a bullet sign, a dash or ``*`` before a space (``**TL;DR**`` is a heading
-in bold), or an emoji or arrow before a space, as chat tools and LLMs bullet (``🔗 MiMo``)."""
+in bold), or an emoji or arrow before a space, as chat tools and LLMs bullet (``🔗 MiMo``),
+an emoji alone or after a dash (``- 🔗 MiMo``: the emoji is no part of the name)."""
 _NUMBERED = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<text>.*)$")
 _SEPARATOR = re.compile(r"(?<!\s)\s+(?:[—–→⇒⟶]|-{1,2}>?|=>)\s+")
 """What ends a bullet's name: a dash, or an arrow (``->``, ``→``, ``=>``), between spaces."""

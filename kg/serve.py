@@ -58,6 +58,8 @@ class ServeState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     said_moved: bool = False
     """Whether serve said that kg.toml names other folders than those it serves."""
+    said_warnings: frozenset[str] = frozenset()
+    """The last build's warnings: a build says only those the one before did not."""
 
     def built(self) -> None:
         with self.lock:
@@ -383,6 +385,15 @@ def rebuild(config: Config, state: ServeState, say: Callable[[str], None],
         state.built()
         resume()
         if not (quiet and unchanged):
+            from kg.formats import warning_lines
+
+            # the warnings an edit brought (a typo in a connection's `to:`, a date that is
+            # none), not every build's all again
+            now = frozenset(map(str, result.warnings))
+            for line in warning_lines([w for w in result.warnings
+                                       if str(w) not in state.said_warnings]):
+                say(f"  {line}")
+            state.said_warnings = now
             say(result.summary())
 
     try:

@@ -984,3 +984,31 @@ def test_a_key_written_twice_is_said_with_the_note_s_other_errors(write_wiki) ->
         (6, "error", "unknown-relation"), (7, "error", "bad-note")]
     assert "key 'rel' is written twice" in found[1]["message"]
     assert "key 'title' is written twice, on lines 2 and 7" in found[3]["message"]
+
+
+def test_a_build_says_a_connection_whose_target_looks_like_a_typo(write_wiki) -> None:
+    """`to: openai-symphny` built without a word: the site drew a ghost, and only `kg check`
+    said that 'openai-symphony' was meant. A link in the text to a note not written yet
+    stays `kg check`'s alone, as a vault has them by the thousand."""
+    from kg.build import build
+    from kg.serve import ServeState, rebuild
+
+    config = write_wiki({
+        "openai-symphony.md": "---\ntitle: OpenAI Symphony\n---\nText.\n",
+        "ladders.md": ("---\ntitle: Ladders\nconnections:\n  - to: openai-symphny\n"
+                       "    rel: applies\n---\nSee [[Symphoni]] and [[Unwritten Yet]].\n"),
+    })
+    result = kg("build", "--wiki", str(config.wiki), "--out", str(config.out))
+    assert result.exit_code == 0, result.output
+    assert ("ladders.md:4: warning: connection to 'openai-symphny', which no note defines "
+            "(did you mean 'openai-symphony'?)") in result.stderr
+    assert "Symphoni" not in result.stderr and "Unwritten" not in result.stderr
+    assert [w.code for w in build(config, full=True).warnings] == ["broken-target"]
+    # kg serve says it once, when an edit brings it, not again on every save
+    state, said = ServeState(config.out), []
+    assert rebuild(config, state, said.append) is not None
+    note = config.wiki / "ladders.md"
+    note.write_text(note.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+    assert rebuild(config, state, said.append) is not None
+    assert sum("openai-symphny" in line for line in said) == 1, said
+    assert said[-1].startswith("Built 2 notes")

@@ -577,6 +577,25 @@ def test_a_digest_written_in_markdown_is_read_as_the_plain_one(write_wiki,
     assert "**TL;DR**" not in done.text and "## TL;DR" in done.text
 
 
+def test_an_emoji_after_a_dash_is_no_part_of_the_name(write_wiki, tmp_path: Path) -> None:
+    """'- 🔗 Some Note: builds on it', as an LLM writes a Markdown list, was a placeholder
+    called '🔗 Some Note: builds on it' (the emoji read as the name's first word), and
+    '- ❓ Why?' a question that began with the emoji; an arrow after a dash still names
+    nothing."""
+    config = write_wiki({"some-note.md": "---\ntitle: Some Note\n---\n"})
+    digest = tmp_path / "d.md"
+    digest.write_text("**evals · 2026-05-10 · Tier 2**\n# Emoji Lists\n## Connections\n"
+                      "- 🔗 Some Note: builds on it\n* ➡️ Some Note — discusses it\n"
+                      "- → a thought\n## Open questions\n- ❓ Why?\n", encoding="utf-8")
+    [done] = import_digests(config, [digest])
+    assert [(c.target, c.relation.name) for c in done.connections] == [
+        ("some-note", "extends"), ("some-note", "discusses")]
+    assert "- a thought" in done.text  # its words kept as text, no note named
+    note = load_wiki(config).notes["emoji-lists"]  # type: ignore[index]
+    assert [q.text for q in note.questions] == ["Why?"]
+    assert "🔗" not in done.text and "❓" not in done.text
+
+
 def test_a_file_of_several_digests_is_a_note_each(write_wiki, tmp_path: Path) -> None:
     """The second digest's header and title had become words of the first's last bullet, its
     summary part of the first's, and its connection the first note's to itself."""

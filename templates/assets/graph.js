@@ -413,7 +413,7 @@
   var LABELS = { font: 14, smallest: 11, largest: 20, line: 1.2, gap: 2, most: 500,
     settle: 200, cell: 64, narrow: 0.2 };
 
-  function labelLayer(container, network, nodeList, colours) {
+  function labelLayer(container, network, nodeList, colours, own) {
     var count = nodeList.length;
     var index = {};
     var texts = [];
@@ -513,6 +513,12 @@
         }
         var half = width[i] * ratio / 2 + LABELS.gap;
         if (inView && (x - half < 0 || x + half > w)) { continue; }
+        if (k < kept) {
+          // a label drawn whatever (the note's own, the hovered one) is moved into the view:
+          // beside the edge it would run off, above its node if below would be cut
+          x = Math.max(Math.min(x, w - half), Math.min(half, w / 2));
+          if (y - LABELS.gap + height > h) { y = (o.y - radius[i]) * scale + origin.y - height; }
+        }
         var box = [i, x - half, y - LABELS.gap, x + half, y - LABELS.gap + height];
         if (k < kept || free(box)) {
           take(box);
@@ -525,6 +531,7 @@
 
     function pinned() {
       var list = network.getSelectedNodes().map(function (id) { return index[id]; });
+      if (own !== null && index[own] !== undefined) { list.unshift(index[own]); }
       if (hover >= 0) { list.push(hover); }
       return list.filter(function (i) { return i !== undefined; });
     }
@@ -579,13 +586,12 @@
       ctx.lineJoin = "round";
       ctx.lineWidth = 3 * size / LABELS.font;
       ctx.strokeStyle = c.bg;
-      shown.forEach(function (box) {
+      shown.forEach(function (box) {  // where its box is (under its node, or moved into view)
         var i = box[0];
-        var node = objects[i];
-        var y = node.y + radius[i] + 2 / scale;
-        ctx.strokeText(texts[i], node.x, y);
+        var at = network.DOMtoCanvas({ x: (box[1] + box[3]) / 2, y: box[2] + LABELS.gap });
+        ctx.strokeText(texts[i], at.x, at.y);
         ctx.fillStyle = ghost[i] ? c.ghost : c.fg;
-        ctx.fillText(texts[i], node.x, y);
+        ctx.fillText(texts[i], at.x, at.y);
       });
       ctx.restore();
       container.setAttribute("data-labels-shown", String(shown.length));
@@ -716,7 +722,7 @@
     var panel = document.getElementById(container.id === "global-graph" ? "graph-info" : "");
     var layer = lod ? lodLayer(container, network, nodeList, data.edges, function () { return colours; }) : null;
     var edgeCount = layer ? layer.length : 0;
-    var labels = fitted ? labelLayer(container, network, nodeList, function () { return colours; }) : null;
+    var labels = fitted ? labelLayer(container, network, nodeList, function () { return colours; }, focus) : null;
 
     function report() {
       container.setAttribute("data-node-count", String(nodeView.length));
@@ -733,7 +739,17 @@
     // frames the labels too; a node shown from the address (graph.html#id) keeps its view.
     function frameLabels() {
       network.once("afterDrawing", function () {
-        if (!network.getSelectedNodes().length) { network.fit({ animation: false }); }
+        if (network.getSelectedNodes().length) { return; }
+        network.fit({ animation: false });
+        if (labels) {
+          // fit() frames the dots, the labels being the page's: a line more above and below,
+          // so that a note's name under the lowest dot is not cut (a note page's own was)
+          var h = container.clientHeight;
+          var room = LABELS.font * LABELS.line + 2 * LABELS.gap + 2;
+          if (h > 4 * room) {
+            network.moveTo({ scale: network.getScale() * (h - 2 * room) / h, animation: false });
+          }
+        }
       });
     }
     if (data.options && data.options.physics && data.options.physics.enabled) {

@@ -82,6 +82,28 @@ def test_local_graph_draws_the_neighbourhood(watch: Any) -> None:
             assert apart, (a["text"], b["text"])
 
 
+def test_every_note_page_s_local_graph_names_the_note_itself(watch: Any, www: Path) -> None:
+    """The note's own name is the first its local graph shows: on the pages of AHE, MIT
+    superposition, Predictive interpretability and a placeholder it was not there at all,
+    their node being the lowest, where fit() left no room for a name under it."""
+    w = watch()
+    page = w.page
+    for path in sorted(www.glob("*/notes/*.html")):
+        w.go(f"notes/{path.name}")
+        page.wait_for_selector("#local-graph[data-drawn=true]", timeout=DRAWN)
+        for _ in range(DRAWN // 50):
+            if page.evaluate("window.kgGraphs.local.labels.resting()"):
+                break
+            page.wait_for_timeout(50)
+        labels = page.evaluate("window.kgGraphs.local.labels.shown()")
+        box = page.evaluate("[document.getElementById('local-graph').clientWidth,"
+                            " document.getElementById('local-graph').clientHeight]")
+        own = [label for label in labels if label["id"] == path.stem]
+        assert own, (path.stem, [label["id"] for label in labels])
+        assert own[0]["left"] >= 0 and own[0]["right"] <= box[0], own
+        assert own[0]["top"] >= 0 and own[0]["bottom"] <= box[1], own
+
+
 def test_global_graph_draws_filters_and_opens_a_note(watch: Any) -> None:
     w = watch()
     page = w.page
