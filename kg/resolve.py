@@ -179,10 +179,15 @@ class Resolver:
         names left out score under 60, the rest keep their order: the same ties)."""
         from rapidfuzz import fuzz, process
 
+        global _last_near
         names = self._suggestable()
         keys = {target: name_key(target) for target in targets}
-        distinct = list(dict.fromkeys(keys.values()))
         near: dict[str, list[str]] = {}
+        if _last_near is not None and _last_near[0] == names:  # the same names (kg serve's
+            # next build: a build says its connections' likely typos), compared in C
+            near = {key: found for key in keys.values()
+                    if (found := _last_near[1].get(key)) is not None}
+        distinct = [key for key in dict.fromkeys(keys.values()) if key not in near]
         if len(distinct) * len(names) < _TOGETHER:  # a few: not worth numpy's import
             for key in distinct:
                 near[key] = self._nearest(key, names, limit)
@@ -197,6 +202,9 @@ class Resolver:
                 for key, row in zip(block, scores, strict=True):
                     likely = [names[int(i)] for i in np.flatnonzero(row)]
                     near[key] = self._nearest(key, likely, limit)
+        _last_near = names, ({**_last_near[1], **near} if _last_near is not None
+                             and _last_near[0] == names and len(_last_near[1]) < _NEAR_KEPT
+                             else near)
         shown = {key: self._as_written(found) for key, found in near.items()}
         return {target: shown[key] for target, key in keys.items()}
 
@@ -235,6 +243,13 @@ class Resolver:
             found |= table.get(name, set())
         return frozenset(found)
 
+
+_last_near: tuple[list[str], dict[str, list[str]]] | None = None
+"""The names :meth:`Resolver.suggestions_of` last compared with, and the nearest it found
+of each key: while a wiki's names are the same, a name's nearest are too (but for which of
+two names of one note is shown, were a name moved between notes with no name changed)."""
+_NEAR_KEPT = 100_000
+"""How many keys' nearest names are kept at most."""
 
 _TOGETHER = 1_000_000
 """Comparisons (targets times names) past which :meth:`Resolver.suggestions_of` compares
