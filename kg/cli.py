@@ -603,9 +603,9 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
               endpoint: str | None, user: str | None, password_env: str, fmt: str) -> None:
     """The open-question tracker: each question, its status, age, source note and answers.
 
-    The table has an ANSWERED BY column (the notes that answered each) when any row has one.
-    A later note answers one with `answers: [<question id>]`; the ids are in --format json.
-    With --endpoint, asked of a SPARQL store.
+    The table's ID is the question's id (its note's, then #q-…), which a later note names to
+    answer it: `answers: [<question id>]`. It has an ANSWERED BY column (the notes that
+    answered each) when any row has one. With --endpoint, asked of a SPARQL store.
     """
     from kg.formats import render_rows
 
@@ -621,12 +621,12 @@ def questions(status: str, tier: int | None, tag: str | None, since: Any, wiki: 
         rows = [r.as_dict() for r in questions_in(
             config, graph=_graph(config), status=status, tier=tier, tag=tag,
             since=since.date() if since else None)]
-    columns = (["status", "age", "note", "question"] if fmt == "table" else
+    columns = (["status", "age", "id", "question"] if fmt == "table" else
                ["id", "status", "note", "title", "tier", "date", "age", "question",
                 "answered_by", "where"])
     if fmt == "table" and any(row.get("answered_by") for row in rows):
         rows = [{**row, "answered by": row.get("answered_by")} for row in rows]
-        columns = ["status", "age", "note", "answered by", "question"]
+        columns = ["status", "age", "id", "answered by", "question"]
     click.echo(render_rows(rows, columns, fmt))
 
 

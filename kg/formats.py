@@ -72,14 +72,17 @@ def _cell(value: Any) -> str:
 
 PATH_COLUMNS = frozenset({"where", "file"})
 """Columns of file paths (``kg check``'s ``where``): never cut in their file's name."""
+WHOLE_COLUMNS = frozenset({"id"})
+"""Columns never cut: an id is what another command or a note's ``answers:`` is given."""
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     """A plain aligned table; the last column wraps to the terminal's width. The first
     column (what a row is about: a note, a file and line) is cut at 60 characters, the
-    others at 40, in the middle. A first column of paths (:data:`PATH_COLUMNS`) takes what
-    the terminal leaves the others (40 for the last) and is cut in its folders, never in
-    its file's name, so that two files of a long folder stay two."""
+    others at 40, in the middle, but ids (:data:`WHOLE_COLUMNS`), never. A first column of
+    paths (:data:`PATH_COLUMNS`) takes what the terminal leaves the others (40 for the
+    last) and is cut in its folders, never in its file's name, so that two files of a long
+    folder stay two."""
     if not rows:
         return "(none)"
     from kg.discover import printable  # a tab or ESC in a title: shown escaped, not let loose
@@ -92,6 +95,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     if paths:
         others = sum(min(w, 40) + 2 for w in widths[1:-1]) + 2 + min(widths[-1], 40)
         caps[0] = max(caps[0], total - others, *(_narrowest(row[0]) for row in cells))
+    caps = [widths[i] if c in WHOLE_COLUMNS else cap
+            for i, (c, cap) in enumerate(zip(columns, caps, strict=True))]
     widths = [min(w, cap) for w, cap in zip(widths[:-1], caps, strict=False)] + widths[-1:]
     fixed = sum(w + 2 for w in widths[:-1])
     widths[-1] = max(20, min(widths[-1], total - fixed))

@@ -266,11 +266,21 @@ def test_the_questions_table_shows_what_answered_each_when_one_is_answered(write
     config = write_wiki(QUESTIONS)
     table = kg("questions", "--wiki", str(config.wiki), "--status", "answered").stdout
     header, *lines = table.splitlines()
-    assert header.split() == ["STATUS", "AGE", "NOTE", "ANSWERED", "BY", "QUESTION"]
+    assert header.split() == ["STATUS", "AGE", "ID", "ANSWERED", "BY", "QUESTION"]
     scale = next(line for line in lines if "Does it scale?" in line)
-    assert scale.split()[:4] == ["answered", scale.split()[1], "q", "r"]
+    assert scale.split()[:4] == ["answered", scale.split()[1], "q#q-does-it-scale", "r"]
     plain = kg("questions", "--wiki", str(config.wiki), "--status", "open").stdout
-    assert plain.splitlines()[0].split() == ["STATUS", "AGE", "NOTE", "QUESTION"]
+    assert plain.splitlines()[0].split() == ["STATUS", "AGE", "ID", "QUESTION"]
+    # the id a note's `answers:` names, there to copy, whole (it had been in --format json
+    # only)
+    assert any(line.split()[2] == "r#q-what-next" for line in plain.splitlines()[1:])
+    more = write_wiki({"a-rather-long-note-name-for-its-id.md": "---\ntitle: L\n---\n"
+                       "## Open questions\n- Does a question with many words keep its whole "
+                       "id in the table?\n"})
+    [whole] = [r["id"] for r in rows(kg("questions", "--wiki", str(more.wiki), "--format",
+                                        "json")) if r["note"].startswith("a-rather")]
+    assert len(whole) > 60
+    assert f" {whole} " in kg("questions", "--wiki", str(more.wiki)).stdout
 
 
 def test_the_relations_table_shows_each_rdf_term() -> None:
