@@ -913,8 +913,8 @@ class _Fields:
             raise NoteError(
                 f"'{answer.question}' in '{key}' is not a question id",
                 file=self.path, line=answer.line,
-                hint="use a question's id, as `kg questions --format json` lists "
-                     "them, e.g. other-note#q-first-words",
+                hint="use a question's id, as `kg questions` lists them, e.g. "
+                     "other-note#q-first-words",
             )
         return answer
 

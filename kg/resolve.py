@@ -476,17 +476,21 @@ def settled_by(note: Note, resolvers: Mapping[str, NoteId]) -> tuple[NoteId, ...
 def _question_hint(written: str, by_note: Mapping[str, list[str]]) -> str:
     """What to write instead of ``written``, a question id no note has: the id of the
     question of its note it is the start of (the first words of a question, as one writes
-    them), else that note's question ids (``by_note``), else where the ids are listed
-    (`kg questions` shows them in json; its table has no room for them)."""
+    them) or that is nearly it (a typo), else that note's question ids (``by_note``), else
+    where the ids are listed (`kg questions`)."""
     asker = written.partition("#")[0]
     ids = by_note.get(asker, [])
     started = [qid for qid in ids if qid.startswith(written)]
     if len(started) == 1:
         return f"did you mean '{started[0]}'?"
     if ids:
+        from rapidfuzz import fuzz, process
+
+        near = process.extractOne(written, ids, scorer=fuzz.ratio, score_cutoff=80)
+        if near is not None:  # a typo in it ('#q-does-it-sacle')
+            return f"did you mean '{near[0]}'?"
         return f"the questions of {asker} are {some_of(ids, 3)}"
-    return ("use a question's id, as `kg questions --format json` lists them "
-            "(note-id#q-first-words)")
+    return "use a question's id, as `kg questions` lists them (note-id#q-first-words)"
 
 
 def _track_questions(notes: list[Note]) -> tuple[tuple[TrackedQuestion, ...], list[Finding]]:

@@ -870,13 +870,13 @@ def test_a_table_aligns_wide_characters_and_shows_a_tab_escaped() -> None:
 
 def test_an_unknown_question_is_told_the_id_it_starts(write_wiki) -> None:
     """An answer written with a question's first words (as one writes them) is told the
-    whole id; one to a note of other questions is told that note's ids; else where the ids
-    are listed (`kg questions` shows them in json only: its table has no id column)."""
+    whole id, and so is one with a typo in it; one to a note of other questions is told that
+    note's ids; else where the ids are listed (`kg questions`)."""
     config = write_wiki({
         "q.md": note("Q", "", "## Open questions\n- Is the data exponent an artefact?\n"
                                 "- Does it transfer?\n[[a]]\n"),
         "a.md": note("A", "answers:\n  - q#q-is-the-data\n  - q#q-nothing-asked\n"
-                          "  - nobody#q-asked-this\n", "[[q]]\n"),
+                          "  - nobody#q-asked-this\n  - q#q-does-it-tarnsfer\n", "[[q]]\n"),
     })
     hints = {str(f.where): f.hint for f in check(config).findings
              if f.code == "unknown-question"}
@@ -884,8 +884,9 @@ def test_an_unknown_question_is_told_the_id_it_starts(write_wiki) -> None:
         "a.md:6": "did you mean 'q#q-is-the-data-exponent-an-artefact'?",
         "a.md:7": "the questions of q are q#q-is-the-data-exponent-an-artefact, "
                   "q#q-does-it-transfer",
-        "a.md:8": "use a question's id, as `kg questions --format json` lists them "
+        "a.md:8": "use a question's id, as `kg questions` lists them "
                   "(note-id#q-first-words)",
+        "a.md:9": "did you mean 'q#q-does-it-transfer'?",
     }
 
 

@@ -410,12 +410,12 @@ def test_bad_answer_is_an_error(parse) -> None:
 
 
 def test_an_answer_that_is_no_question_id_is_told_where_ids_are_listed(parse) -> None:
-    """`kg questions` lists the ids in json: its table has no id column."""
+    """`kg questions` lists the ids."""
     with pytest.raises(NoteError) as info:
         note_with(parse, "answers: [not a question id]\n")
     assert info.value.line == 2
-    assert info.value.hint == ("use a question's id, as `kg questions --format json` lists "
-                               "them, e.g. other-note#q-first-words")
+    assert info.value.hint == ("use a question's id, as `kg questions` lists them, e.g. "
+                               "other-note#q-first-words")
 
 
 def test_field_of_wrong_shape_names_its_line(parse) -> None:
