@@ -428,9 +428,9 @@ def query_wiki(config: Config, text_or_file: str, *, compact: bool = False,
         import signal
 
         if err.signal != signal.SIGSEGV:  # killed, or out of memory (SIGABRT)
-            raise QueryError("the query stopped Oxigraph before it answered (killed by "
-                             f"signal {err.signal}: out of memory?)", file=source,
-                             hint="narrow the query") from None
+            why = f" (killed by signal {err.signal}: out of memory?)" if err.signal else ""
+            raise QueryError(f"the query stopped Oxigraph before it answered{why}",
+                             file=source, hint="narrow the query") from None
         raise QueryError("the query stopped Oxigraph before it answered (a chain of "
                          "thousands of operators, ||, UNION, MINUS or BIND, overflows its "
                          "parser's stack)", file=source,
