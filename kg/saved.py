@@ -155,6 +155,10 @@ PARSE_MEMORY = 1 << 30
 an ASK or CONSTRUCT query by answering it, which on an empty store takes next to nothing,
 but a shared wiki's ``ASK { {SELECT (GROUP_CONCAT(…) AS ?g) {VALUES ?a {…} VALUES ?b {…}}} }``
 took a gigabyte more every eight seconds until kg check stopped it."""
+RUN_MEMORY = 2 << 30
+"""How much more memory than the build's process holds a saved query may take as the build
+runs it (its rows are cut to a page's; a shared wiki's query could otherwise fill the
+machine until its deadline)."""
 
 
 def _parsed(text: str, known: dict[str, str], parent: int) -> str | None:
@@ -164,17 +168,9 @@ def _parsed(text: str, known: dict[str, str], parent: int) -> str | None:
     import pyoxigraph
 
     if os.getpid() != parent:  # in a child (not a platform that cannot fork)
-        import resource
+        from kg.workers import limit_memory
 
-        with open("/proc/self/statm", "rb") as statm:
-            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = size + PARSE_MEMORY
-        if soft == resource.RLIM_INFINITY or limit < soft:  # never above the user's ulimit
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        quiet = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(quiet, 2)
-        os.close(quiet)
+        limit_memory(PARSE_MEMORY)
 
     try:  # on an empty store; solutions are computed as they are read, and none is
         pyoxigraph.Store().query(text, prefixes=known)
@@ -233,16 +229,31 @@ class QueryRunner:
         return QueryResult(columns, tuple(rows[:ROW_LIMIT]), len(rows), more=more)
 
     def run_within(self, query: SavedQuery, seconds: float) -> QueryResult:
-        """:meth:`run`, stopped after ``seconds``: a query can run for hours (a join of
-        every triple with every other that finds nothing), and a build must end."""
-        from kg.workers import TimedOut, within
+        """:meth:`run`, stopped after ``seconds``, with :data:`RUN_MEMORY` more memory than
+        the build's process holds: a query can run for hours (a join of every triple with
+        every other that finds nothing), or fill the memory, and a build must end."""
+        from kg.workers import Died, TimedOut, within
+
+        parent = os.getpid()
+
+        def limited() -> QueryResult:
+            if os.getpid() != parent:  # in the child (not a platform that cannot fork)
+                from kg.workers import limit_memory
+
+                limit_memory(RUN_MEMORY)
+            return self.run(query)
 
         try:
-            return within(seconds, partial(self.run, query))
+            return within(seconds, limited)
         except TimedOut:
             return QueryResult((), (), 0, error=(
                 f"stopped after {seconds:g} s (query_seconds in kg.toml); narrow the query, "
                 "or ask it with kg sparql"), settled=False)
+        except Died as err:
+            said = (f"Oxigraph needed more than {RUN_MEMORY >> 20} MiB to answer it; narrow "
+                    "the query, or ask it with kg sparql" if err.signal == signal.SIGABRT
+                    else f"{err}: the query stopped Oxigraph before it answered")
+            return QueryResult((), (), 0, error=said, settled=False)
         except RuntimeError as err:
             return QueryResult((), (), 0, error=str(err), settled=False)
 

@@ -360,6 +360,32 @@ def test_a_note_removed_while_the_wiki_is_read_is_no_note_and_no_error(
     assert build(config).notes == 1  # and the next build agrees
 
 
+def test_a_saved_query_that_fills_memory_as_the_build_runs_it_is_stopped(
+        write_wiki, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    """A shared wiki's query joining VALUES with VALUES takes memory without bound as it runs
+    (a gigabyte every eight seconds, until query_seconds): the build's child that runs it may
+    take RUN_MEMORY more than the build holds; its page says so, and the build goes on."""
+    from dataclasses import replace
+
+    import kg.saved
+
+    monkeypatch.setattr(kg.saved, "RUN_MEMORY", 256 << 20)
+    values = " ".join(str(n) for n in range(2000))
+    config = write_wiki({
+        "a.md": "---\ntitle: A\n---\nx\n",
+        "queries/mem.rq": '# mem\nSELECT (GROUP_CONCAT(CONCAT(STR(?a), "' + "x" * 80
+                          + '", STR(?b))) AS ?g) WHERE { VALUES ?a { ' + values
+                          + " } VALUES ?b { " + values + " } VALUES ?c { " + values + " } }\n",
+        "queries/fine.rq": "# fine\nSELECT ?n WHERE { ?n a ?t } LIMIT 1\n"})
+    capfd.readouterr()
+    result = build(replace(config, query_seconds=60))
+    assert result.notes == 1
+    page = (config.out / "queries/mem.html").read_text(encoding="utf-8")
+    assert "Oxigraph needed more than 256 MiB to answer it" in page
+    assert "needed more" not in (config.out / "queries/fine.html").read_text(encoding="utf-8")
+    assert "alloc" not in capfd.readouterr().err  # Rust's backtrace: not shown
+
+
 BAD_NOTE = "---\ntitle: Bad\nconnections:\n  - to: a\n    rel: counterpiont\n---\n"
 
 
