@@ -491,11 +491,21 @@ FOOTNOTE_MARK = re.compile(r"\[\^[^\]\[\s]+\]|\^\[[^\]\[]*\]")
 """A footnote's mark, ``[^1]``, or an inline footnote, ``^[text]``."""
 
 
+_MACRO_TEXT = re.compile(
+    r"\{\{(cloze|embed)[ \t]+([^{}\n]*?)[ \t]*\}\}|\{\{(?:query|cards|renderer|namespace"
+    r"|function|pdf|video|youtube|youtube-timestamp|vimeo|bilibili|tweet|twitter)\b[^{}\n]*\}\}",
+    re.IGNORECASE)
+"""A Logseq macro (:mod:`kg.macros`) in text made plain: a flashcard's words and what an
+embed names are its text; a query, a video, a plugin's renderer are none."""
+
+
 def plain_text(markdown: str, refs: Collection[str] = ()) -> str:
     """Markdown inline text made readable as plain text (for contexts and summaries); a
     reference link whose label ``refs`` defines reads as its text (``M[i][j]``, with no
     definition of ``j``, stays as written)."""
     text = WIKILINK.sub(wikilink_text, markdown) if "[[" in markdown else markdown
+    if "{{" in text:
+        text = _MACRO_TEXT.sub(lambda m: m.group(2) or "", text)
     if "^" in text:
         text = FOOTNOTE_MARK.sub("", text)
     if "==" in text:
@@ -814,9 +824,18 @@ def first_paragraph(section: RawSection, refs: Collection[str] = ()) -> str:
     (``refs``: the labels its note defines). Tables and fenced code are passed over; quote
     and list marks are not text."""
     parts: list[str] = []
-    fenced = False
+    fenced = code = False
     for _, text in section.lines:
         stripped = text.strip()
+        if not fenced and "#+" in stripped and (org := _ORG_MARK.match(_LEAD.sub("", stripped))):
+            # Logseq's #+BEGIN_QUOTE … #+END_QUOTE: the quote's words, not its marks; a
+            # source block's or a query's lines are passed over as fenced code is
+            code = org.group(1).lower() == "begin" and org.group(2).lower() in _ORG_CODE
+            if code and parts:
+                break
+            continue
+        if code:
+            continue
         if stripped.startswith(("```", "~~~")):
             fenced = not fenced
             if parts:
@@ -839,6 +858,10 @@ def first_paragraph(section: RawSection, refs: Collection[str] = ()) -> str:
             continue
         parts.append(BLOCK_ID_AT_END.sub("", line))
     return plain_text(" ".join(parts), refs)
+
+
+_ORG_MARK = re.compile(r"#\+(begin|end)_([a-z]+)\b", re.IGNORECASE)
+_ORG_CODE = frozenset({"src", "example", "export", "query"})
 
 
 def _block_property(text: str, line: str) -> bool:

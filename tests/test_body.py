@@ -163,6 +163,21 @@ def test_mention_context_strips_markup(parse) -> None:
     assert note.mentions[0].context == "A bold claim about x › Part and a link."
 
 
+def test_logseq_blocks_and_macros_are_no_words_of_a_summary_or_context(parse) -> None:
+    """A Logseq page that opens with a quote block or a macro: its summary (the lists', the
+    search's and the page's description) had been "#+BEGIN_QUOTE To be … #+END_QUOTE" and
+    "{{embed q}}"; a mention's sentence held "{{query …}}". The quote's words are the text,
+    a flashcard's and an embed's too; a query's, a video's and a source block's are none."""
+    quote = parse("- #+BEGIN_QUOTE\n  To be or not to be\n  #+END_QUOTE\n- next block\n")
+    assert quote.summary == "To be or not to be"
+    code = parse("#+BEGIN_SRC python\nprint(1)\n#+END_SRC\nThe {{cloze hidden}} words "
+                 "{{video https://e.org/v}} here.\n")
+    assert code.summary == "The hidden words here."
+    assert parse("{{embed [[q]]}}\n").summary == "q"
+    said = parse("See [[x]] with {{query (todo now)}} in it.\n")
+    assert said.mentions[0].context == "See x with in it."
+
+
 def test_mention_lines_count_from_the_file_start(parse) -> None:
     note = parse("---\ntitle: T\ntags: [a]\n---\n\nline six\n\n[[here]]\n")
     assert note.body_line == 5
