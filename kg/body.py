@@ -491,12 +491,15 @@ FOOTNOTE_MARK = re.compile(r"\[\^[^\]\[\s]+\]|\^\[[^\]\[]*\]")
 """A footnote's mark, ``[^1]``, or an inline footnote, ``^[text]``."""
 
 
+LABELLED_MACROS = ("query", "cards", "renderer", "namespace", "function", "pdf", "video",
+                   "youtube-timestamp", "youtube", "vimeo", "bilibili", "tweet", "twitter")
+"""Logseq's macros that a page shows as what they are (:mod:`kg.macros`), whose text is no
+words of the note's."""
 _MACRO_TEXT = re.compile(
-    r"\{\{(cloze|embed)[ \t]+([^{}\n]*?)[ \t]*\}\}|\{\{(?:query|cards|renderer|namespace"
-    r"|function|pdf|video|youtube|youtube-timestamp|vimeo|bilibili|tweet|twitter)\b[^{}\n]*\}\}",
-    re.IGNORECASE)
-"""A Logseq macro (:mod:`kg.macros`) in text made plain: a flashcard's words and what an
-embed names are its text; a query, a video, a plugin's renderer are none."""
+    r"\{\{(cloze|embed)[ \t]+([^{}\n]*?)[ \t]*\}\}|\{\{(?:" + "|".join(LABELLED_MACROS)
+    + r")\b[^{}\n]*\}\}", re.IGNORECASE)
+"""A Logseq macro in text made plain: a flashcard's words and what an embed names are its
+text; a query, a video, a plugin's renderer are none."""
 
 
 def plain_text(markdown: str, refs: Collection[str] = ()) -> str:

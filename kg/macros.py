@@ -26,6 +26,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from kg.body import LABELLED_MACROS
 from kg.urls import is_safe_link
 
 _BEGIN = re.compile(r"#\+begin_([a-z]+)\b[ \t]*(.*)$", re.I)
@@ -49,8 +50,7 @@ MACRO_LABELS = {"query": "Logseq query", "cards": "Logseq flashcards",
                 "tweet": "Tweet", "twitter": "Tweet"}
 """The macros read, and what a reader is told each is. Others (``{{title}}`` in a template,
 a Hugo shortcode) stay as written: they are not Logseq's to read."""
-_MACRO = re.compile(r"\{\{(query|cards|renderer|namespace|function|pdf|video|youtube"
-                    r"|youtube-timestamp|vimeo|bilibili|tweet|twitter|cloze)"
+_MACRO = re.compile(r"\{\{(" + "|".join((*LABELLED_MACROS, "cloze")) + ")"
                     r"(?:[ \t]+([^\n]*?))?[ \t]*\}\}", re.I)
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _ORG_DEPTH = 16

@@ -183,10 +183,11 @@ class Resolver:
         names = self._suggestable()
         keys = {target: name_key(target) for target in targets}
         near: dict[str, list[str]] = {}
-        if _last_near is not None and _last_near[0] == names:  # the same names (kg serve's
-            # next build: a build says its connections' likely typos), compared in C
-            near = {key: found for key in keys.values()
-                    if (found := _last_near[1].get(key)) is not None}
+        # the same names as last time (kg serve's next build: a build says its connections'
+        # likely typos), compared in C
+        kept = _last_near[1] if _last_near is not None and _last_near[0] == names else None
+        if kept is not None:
+            near = {key: found for key in keys.values() if (found := kept.get(key)) is not None}
         distinct = [key for key in dict.fromkeys(keys.values()) if key not in near]
         if len(distinct) * len(names) < _TOGETHER:  # a few: not worth numpy's import
             for key in distinct:
@@ -202,8 +203,7 @@ class Resolver:
                 for key, row in zip(block, scores, strict=True):
                     likely = [names[int(i)] for i in np.flatnonzero(row)]
                     near[key] = self._nearest(key, likely, limit)
-        _last_near = names, ({**_last_near[1], **near} if _last_near is not None
-                             and _last_near[0] == names and len(_last_near[1]) < _NEAR_KEPT
+        _last_near = names, ({**kept, **near} if kept is not None and len(kept) < _NEAR_KEPT
                              else near)
         shown = {key: self._as_written(found) for key, found in near.items()}
         return {target: shown[key] for target, key in keys.items()}

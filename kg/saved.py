@@ -7,7 +7,6 @@ page. The same prefixes are declared as for ``kg sparql``.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import signal
 from dataclasses import dataclass
@@ -130,7 +129,7 @@ def parse_problem(query: SavedQuery, base_iri: str, seconds: float = 30) -> KgEr
         return update
     known = prefixes(base_iri)
     try:
-        said = within(seconds, partial(_parsed, query.text, known, os.getpid()))
+        said = within(seconds, partial(_parsed, query.text, known), memory=PARSE_MEMORY)
     except TimedOut:
         return QueryError(f"Oxigraph did not finish reading the query in {seconds:g} s "
                           "(query_seconds in kg.toml)", line=1,
@@ -161,16 +160,9 @@ runs it (its rows are cut to a page's; a shared wiki's query could otherwise fil
 machine until its deadline)."""
 
 
-def _parsed(text: str, known: dict[str, str], parent: int) -> str | None:
-    """Oxigraph's syntax error of ``text`` (run in a child process of ``parent``), or None.
-    The child may take :data:`PARSE_MEMORY` more, and says nothing on stderr (Rust's
-    allocator prints its backtrace there as it aborts)."""
+def _parsed(text: str, known: dict[str, str]) -> str | None:
+    """Oxigraph's syntax error of ``text`` (run in a child process), or None."""
     import pyoxigraph
-
-    if os.getpid() != parent:  # in a child (not a platform that cannot fork)
-        from kg.workers import limit_memory
-
-        limit_memory(PARSE_MEMORY)
 
     try:  # on an empty store; solutions are computed as they are read, and none is
         pyoxigraph.Store().query(text, prefixes=known)
@@ -234,17 +226,8 @@ class QueryRunner:
         every other that finds nothing), or fill the memory, and a build must end."""
         from kg.workers import Died, TimedOut, within
 
-        parent = os.getpid()
-
-        def limited() -> QueryResult:
-            if os.getpid() != parent:  # in the child (not a platform that cannot fork)
-                from kg.workers import limit_memory
-
-                limit_memory(RUN_MEMORY)
-            return self.run(query)
-
         try:
-            return within(seconds, limited)
+            return within(seconds, partial(self.run, query), memory=RUN_MEMORY)
         except TimedOut:
             return QueryResult((), (), 0, error=(
                 f"stopped after {seconds:g} s (query_seconds in kg.toml); narrow the query, "

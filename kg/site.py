@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import io
 import itertools
 import json
@@ -575,8 +574,8 @@ class Site:
                    self.tags_key)
         helpers.update(snippets(url, tier_url, tag_url, self.config.tier_label,
                                 self._remembered, context))
-        helpers["tracker_rows"] = functools.partial(tracker_rows, helpers=helpers, wiki=self.wiki)
-        helpers["angle_sections"] = functools.partial(angle_sections, helpers=helpers)
+        helpers["tracker_rows"] = partial(tracker_rows, helpers=helpers, wiki=self.wiki)
+        helpers["angle_sections"] = partial(angle_sections, helpers=helpers)
         self._helper_cache[key] = helpers
         return helpers
 

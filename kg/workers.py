@@ -65,7 +65,7 @@ class NoProcess(RuntimeError):
 
 
 def within(seconds: float | None, call: Callable[[], T], *,
-           keep: tuple[type[Exception], ...] = ()) -> T:
+           keep: tuple[type[Exception], ...] = (), memory: int | None = None) -> T:
     """``call()``, stopped after ``seconds`` (None: when this process is interrupted, by
     Ctrl-C, only): for work this process cannot interrupt (a SPARQL query runs in Rust and
     hears no signal until it is done).
@@ -73,7 +73,9 @@ def within(seconds: float | None, call: Callable[[], T], *,
     It runs in a forked child, killed at the deadline (:class:`TimedOut`) or when this
     process is interrupted; its result comes back pickled, and what it took in memory goes
     with it. An exception of ``call`` is a ``RuntimeError`` saying it, but one of ``keep``,
-    raised as it was; a child that ends without a word is :class:`Died`. It forks even while
+    raised as it was; a child that ends without a word is :class:`Died`. With ``memory``,
+    the child may take that many bytes more than it holds (:func:`limit_memory`: past it,
+    Rust's allocator aborts, a :class:`Died` of SIGABRT). It forks even while
     other threads run (:func:`can_fork` would not): a child that needs a lock one of them
     held would wait, and is stopped at the deadline like any other. Where there is no fork
     (not Linux), it is called here, without a limit.
@@ -102,6 +104,8 @@ def within(seconds: float | None, call: Callable[[], T], *,
                 signal.signal(signal.SIGALRM, signal.SIG_DFL)
             if seconds is not None:
                 signal.alarm(int(seconds) + 2)
+            if memory is not None:
+                limit_memory(memory)
             try:
                 data = pickle.dumps((True, call()))
             except keep as err:  # said in the parent as it is
@@ -143,7 +147,7 @@ def within(seconds: float | None, call: Callable[[], T], *,
 
 
 def limit_memory(extra: int) -> None:
-    """Let this process (a child :func:`within` made) take at most ``extra`` bytes more than
+    """Let this process (a child of :func:`within`) take at most ``extra`` bytes more than
     it holds now, its address space limited, never above the user's ``ulimit -v``; and
     say nothing on stderr (Rust's allocator prints its backtrace there as it aborts: the
     parent says what happened). A query of a shared wiki (``VALUES`` joined with
